@@ -1,0 +1,43 @@
+/* util.h: small shared helpers: hex, clocks, a parallel loop, terminal progress. */
+#ifndef ARIADNE_UTIL_H
+#define ARIADNE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ariadne/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Lower-case hex of n bytes into out (2n+1 bytes with NUL). Returns out. */
+char *ad_hex_encode(const uint8_t *in, size_t n, char *out);
+/* Decodes exactly 2n hex digits (either case); AD_ERR_PARSE otherwise. */
+ad_code ad_hex_decode(const char *s, size_t len, uint8_t *out, size_t n, ad_err *err);
+
+/* Monotonic seconds. */
+double ad_now(void);
+/* Number of online CPUs (at least 1). */
+int ad_cpu_count(void);
+
+/* Runs fn(ctx, i, worker) for every i in [0, n) on `threads` threads (0 = all cores).
+ * Items are handed out one at a time, in order, from a shared counter. */
+typedef void (*ad_parallel_fn)(void *ctx, size_t i, int worker);
+ad_code ad_parallel_for(size_t n, int threads, ad_parallel_fn fn, void *ctx, ad_err *err);
+
+/* Progress on a terminal: a single self-rewriting line on `out` when it is a tty, nothing
+ * otherwise. Thread-safe; redraws at most ~10 times a second. total may be 0 (unknown). */
+typedef struct ad_progress ad_progress;
+ad_progress *ad_progress_new(FILE *out, const char *label, uint64_t total);
+void ad_progress_add(ad_progress *p, uint64_t done, uint64_t bytes);
+void ad_progress_set_total(ad_progress *p, uint64_t total);
+/* Optional extra text shown at the end of the line (e.g. counts per class). */
+void ad_progress_note(ad_progress *p, const char *note);
+void ad_progress_finish(ad_progress *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+/* cli.h: the sub-commands of the `ariadne` program and helpers they share. */
+#ifndef ARIADNE_CLI_H
+#define ARIADNE_CLI_H
+
+#include <stdio.h>
+
+/* Exit codes shared by every sub-command. */
+enum { AD_EXIT_OK = 0, AD_EXIT_FAIL = 1, AD_EXIT_USAGE = 2 };
+
+/* One entry per sub-command; each lives in cmd_<name>.c. */
+int ad_cmd_hash(int argc, char **argv);
+
+
+/* Prints "ariadne <cmd>: <message>" on stderr. */
+void ad_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
