@@ -102,20 +102,23 @@ ad_code ad_decode_jpeg(const uint8_t *data, size_t len, const ad_decode_opts *op
         snprintf(info->color, sizeof info->color, "%s",
                  cinfo.jpeg_color_space == JCS_RGB ? "rgb" : "ycbcr");
         cinfo.out_color_space = JCS_RGB;
-        if (opts->luma_only && opts->min_side > 0 && cinfo.jpeg_color_space == JCS_YCbCr)
-            cinfo.out_color_space = JCS_GRAYSCALE; /* fast mode: Y is the luma */
         break;
     }
     if (opts->min_side > 0) {
+        /* Fast mode: only when the image can be scaled down is anything changed; then the
+         * reduced IDCT does the downscaling and, for YCbCr, Y is the luma (no chroma work). */
         unsigned small = cinfo.image_width < cinfo.image_height ? cinfo.image_width
                                                                 : cinfo.image_height;
         unsigned denom = 1;
         while (denom < 8 && small / (denom * 2) >= (unsigned)opts->min_side)
             denom *= 2;
-        cinfo.scale_num = 1;
-        cinfo.scale_denom = denom;
-        cinfo.dct_method = JDCT_IFAST;
-        cinfo.do_fancy_upsampling = FALSE;
+        if (denom > 1) {
+            cinfo.scale_num = 1;
+            cinfo.scale_denom = denom;
+            cinfo.do_fancy_upsampling = FALSE;
+            if (opts->luma_only && cinfo.jpeg_color_space == JCS_YCbCr)
+                cinfo.out_color_space = JCS_GRAYSCALE;
+        }
     }
     jpeg_start_decompress(&cinfo);
     const int w = (int)cinfo.output_width, h = (int)cinfo.output_height;
