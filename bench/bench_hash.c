@@ -113,7 +113,7 @@ static void ps_row(void *ctx, const uint8_t *row)
 static double run_pdq_only(int reps, int fast)
 {
     const ad_image_sink sink = {ps_begin, ps_row};
-    ad_decode_opts o = {.min_side = fast ? 256 : 0, .luma_only = fast};
+    ad_decode_opts o = {.min_side = fast ? 384 : 0, .luma_only = fast};
     ad_limits_default(&o.limits);
     double t0 = cpu_now();
     for (int r = 0; r < reps; r++)

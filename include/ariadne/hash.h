@@ -39,7 +39,7 @@ typedef struct ad_hash_opts {
     ad_limits limits;
     int dihedral;         /* compute the 8 dihedral variants */
     int fast;             /* fast mode: scaled JPEG decoding, luma only (not bit-exact) */
-    int fast_min_side;    /* fast mode: smallest side to decode at (default 256) */
+    int fast_min_side;    /* fast mode: smallest side to decode at (default 384) */
     ad_pdq_compat compat; /* default library */
 } ad_hash_opts;
 

@@ -26,7 +26,7 @@ void ad_hash_opts_default(ad_hash_opts *o)
 {
     memset(o, 0, sizeof *o);
     ad_limits_default(&o->limits);
-    o->fast_min_side = 256;
+    o->fast_min_side = 384;
 }
 
 ad_code ad_hasher_new(ad_hasher **out, const ad_hash_opts *opts, ad_err *err)
@@ -81,7 +81,7 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
 {
     ad_decode_opts dopts = {.limits = h->opts.limits};
     if (h->opts.fast) {
-        dopts.min_side = h->opts.fast_min_side > 0 ? h->opts.fast_min_side : 256;
+        dopts.min_side = h->opts.fast_min_side > 0 ? h->opts.fast_min_side : 384;
         dopts.luma_only = 1;
     }
     ad_pdq_sink sink;
