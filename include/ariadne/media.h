@@ -82,6 +82,11 @@ ad_code ad_image_decode(ad_media_type type, const uint8_t *data, size_t len,
                         const ad_decode_opts *opts, const ad_image_sink *sink, void *ctx,
                         ad_image_info *info, ad_err *err);
 
+/* A small JPEG thumbnail (longest side <= max_side) of an image, for reports that ask for
+ * thumbnails. *out is malloc'd; the caller frees it. */
+ad_code ad_thumbnail_jpeg(ad_media_type type, const uint8_t *data, size_t len, int max_side,
+                          const ad_limits *limits, uint8_t **out, size_t *out_len, ad_err *err);
+
 #ifdef __cplusplus
 }
 #endif
