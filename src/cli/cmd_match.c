@@ -133,7 +133,8 @@ static int cmp_id(const void *a, const void *b)
 
 static void print_hits(FILE *out, size_t qid, ad_index_hits *h, int dihedral)
 {
-    qsort(h->v, h->n, sizeof *h->v, cmp_id);
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_id);
     fprintf(out, "%zu %zu", qid, h->n);
     for (size_t i = 0; i < h->n; i++) {
         if (dihedral)

@@ -420,7 +420,8 @@ ad_code ad_index_knn(const ad_index *ix, const ad_h256 *q, size_t k, ad_index_hi
     ad_ix_scratch_free(&sc);
     free(hits.v);
     if (rc == AD_OK) {
-        qsort(out->v, out->n, sizeof *out->v, cmp_near);
+        if (out->n > 1)
+            qsort(out->v, out->n, sizeof *out->v, cmp_near);
         if (out->n > k)
             out->n = k;
     }
