@@ -12,7 +12,7 @@
 
 void *ad_ix_alloc(size_t bytes)
 {
-    if (bytes < 4 * (size_t)HUGE_PAGE)
+    if (bytes < HUGE_PAGE)
         return malloc(bytes ? bytes : 1);
     size_t round = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     void *p = aligned_alloc(HUGE_PAGE, round);
@@ -171,6 +171,12 @@ static void choose_layout(ad_ix_seg *s, size_t n)
             bestm = m;
         }
     }
+    const char *force = getenv("AD_IX_TABLES"); /* tuning experiments only */
+    if (force && atoi(force) >= 8 && atoi(force) <= AD_IX_MAXT)
+        bestm = atoi(force);
+    const char *fd = getenv("AD_IX_DBITS");
+    if (fd && atoi(fd) >= 4 && atoi(fd) <= AD_IX_MAXD)
+        dmax = atoi(fd);
     layout(s, bestm, dmax);
 }
 
