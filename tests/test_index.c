@@ -349,14 +349,14 @@ static size_t model_live(const model *m)
 static void test_dynamic(void **state)
 {
     (void)state;
-    FIXTURE(15, clustered, 100000, 500);
-    model_add(m, ix, h, 50000); /* one segment */
-    size_t at = 50000;
+    FIXTURE(15, clustered, 120000, 500);
+    model_add(m, ix, h, 70000); /* one segment, large enough for the id map */
+    size_t at = 70000;
     /* small batches and single inserts go through the buffer and the segment merges */
     for (int step = 0; step < 40; step++) {
         size_t k = step % 3 == 0 ? 1 : (size_t)(rnd() % 2500);
-        if (at + k > 100000)
-            k = 100000 - at;
+        if (at + k > 120000)
+            k = 120000 - at;
         model_add(m, ix, h + at, k);
         at += k;
         remove_some(ix, m, (size_t)(rnd() % 300));

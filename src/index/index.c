@@ -182,22 +182,98 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 33);
 }
 
-static int remove_in(ad_ix_seg *s, const uint64_t *set, size_t mask, const uint8_t *used)
+static void mark_dead(ad_ix_seg *s, size_t e)
 {
-    int removed = 0;
+    s->dead[e >> 6] |= 1ull << (e & 63);
+    s->ndead++;
+}
+
+/* Removal by one pass over the segment's ids, looking each up in the set. */
+static size_t remove_scan(ad_ix_seg *s, const uint64_t *set, size_t mask, const uint8_t *used)
+{
+    size_t removed = 0;
     for (size_t e = 0; e < s->n; e++) {
         if (ad_ix_is_dead(s, e))
             continue;
         uint64_t id = s->ids[e];
         for (size_t k = mix64(id) & mask; used[k]; k = (k + 1) & mask)
             if (set[k] == id) {
-                s->dead[e >> 6] |= 1ull << (e & 63);
-                s->ndead++;
+                mark_dead(s, e);
                 removed++;
                 break;
             }
     }
     return removed;
+}
+
+/* The segment's id map: (fingerprint << 32 | entry) sorted by fingerprint (two 16-bit radix
+ * passes). 0 when out of memory. */
+static int build_idmap(ad_ix_seg *s)
+{
+    uint64_t *a = ad_ix_alloc(s->n * 8 + 8), *b = ad_ix_alloc(s->n * 8 + 8);
+    size_t *count = calloc(65536, sizeof *count);
+    if (!a || !b || !count) {
+        ad_ix_release(a);
+        ad_ix_release(b);
+        free(count);
+        return 0;
+    }
+    for (size_t e = 0; e < s->n; e++)
+        a[e] = (mix64(s->ids[e]) & 0xffffffff00000000ULL) | e;
+    for (int shift = 32; shift < 64; shift += 16) {
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t e = 0; e < s->n; e++)
+            count[(a[e] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t k = 0; k < 65536; k++) {
+            size_t c = count[k];
+            count[k] = sum;
+            sum += c;
+        }
+        for (size_t e = 0; e < s->n; e++)
+            b[count[(a[e] >> shift) & 0xffff]++] = a[e];
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    ad_ix_release(b);
+    free(count);
+    s->idmap = a;
+    return 1;
+}
+
+/* Removal by looking each id up in the id map. */
+static size_t remove_mapped(ad_ix_seg *s, const uint64_t *ids, size_t n)
+{
+    size_t removed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t key = mix64(ids[i]) & 0xffffffff00000000ULL;
+        size_t lo = 0, hi = s->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if ((s->idmap[mid] & 0xffffffff00000000ULL) < key)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (; lo < s->n && (s->idmap[lo] & 0xffffffff00000000ULL) == key; lo++) {
+            size_t e = (uint32_t)s->idmap[lo];
+            if (s->ids[e] == ids[i] && !ad_ix_is_dead(s, e)) {
+                mark_dead(s, e);
+                removed++;
+            }
+        }
+    }
+    return removed;
+}
+
+/* Few ids against a large segment: through the id map (built once); otherwise one scan. */
+static size_t remove_in(ad_ix_seg *s, const uint64_t *ids, size_t n, const uint64_t *set,
+                        size_t mask, const uint8_t *used)
+{
+    if (s->idmap || (s->n >= 65536 && n < s->n / 64 && build_idmap(s)))
+        return remove_mapped(s, ids, n);
+    return remove_scan(s, set, mask, used);
 }
 
 size_t ad_index_remove(ad_index *ix, const uint64_t *ids, size_t n)
@@ -221,9 +297,21 @@ size_t ad_index_remove(ad_index *ix, const uint64_t *ids, size_t n)
         set[k] = ids[i];
         used[k] = 1;
     }
-    size_t removed = (size_t)remove_in(ix->buf, set, size - 1, used);
+    /* the unique ids (a duplicate in ids must not count twice through the id map) */
+    size_t nu = 0;
+    uint64_t *uniq = malloc(n * sizeof *uniq);
+    if (!uniq) {
+        free(set);
+        free(used);
+        return 0;
+    }
+    for (size_t k = 0; k < size; k++)
+        if (used[k])
+            uniq[nu++] = set[k];
+    size_t removed = remove_scan(ix->buf, set, size - 1, used);
     for (int i = 0; i < ix->nseg; i++)
-        removed += (size_t)remove_in(ix->seg[i], set, size - 1, used);
+        removed += remove_in(ix->seg[i], uniq, nu, set, size - 1, used);
+    free(uniq);
     free(set);
     free(used);
     /* a segment that is mostly dead is rebuilt on its own (with the ones after it) */

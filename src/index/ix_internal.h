@@ -36,7 +36,9 @@ typedef struct ad_ix_seg {
     uint64_t *dead; /* (cap + 63) / 64 words */
     int m;
     ad_ix_table t[AD_IX_MAXT];
-    int mapped; /* arrays point into a snapshot mapping (not freed one by one) */
+    int mapped;      /* arrays point into a snapshot mapping (not freed one by one) */
+    uint64_t *idmap; /* built by the first small removal: (id fingerprint << 32 | entry),
+                        sorted, for finding ids in O(log n); always owned */
 } ad_ix_seg;
 
 /* A match inside the index: segment number, entry number, distance. */

@@ -75,6 +75,7 @@ void ad_ix_seg_free(ad_ix_seg *s)
 {
     if (!s)
         return;
+    ad_ix_release(s->idmap);
     if (!s->mapped) {
         ad_ix_release(s->h);
         ad_ix_release(s->ids);
@@ -97,6 +98,8 @@ size_t ad_ix_seg_memory(const ad_ix_seg *s)
     size_t b = sizeof *s + s->cap * 40 + (s->cap + 63) / 64 * 8;
     for (int j = 0; j < s->m; j++)
         b += (((size_t)1 << s->t[j].dbits) + 1) * 4 + (s->t[j].pos ? s->n * 4 : 0);
+    if (s->idmap)
+        b += s->n * 8;
     return b;
 }
 
