@@ -11,6 +11,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"hash", ad_cmd_hash, "digests and PDQ hashes of image files and folders"},
+    {"match", ad_cmd_match, "exact Hamming-radius matching of hash lists (match index)"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)
