@@ -441,6 +441,20 @@ static void t_transactions(void **state)
     OK(ad_store_media_find_hex(st, MD5A, &f, E));
     assert_int_equal(f, m);
     assert_int_equal(ad_store_commit(st, &e), AD_ERR_ARG);
+    /* a failed batch inside a transaction dooms it: the commit rolls everything back */
+    ad_media two[2];
+    ad_media_init(&two[0]);
+    ad_media_init(&two[1]);
+    OK(ad_media_set_hash_hex(&two[0], MD5B, 0, E));
+    OK(ad_store_begin(st, E));
+    add_md5(st, SHA1A);
+    assert_int_equal(ad_store_media_upsert_batch(st, two, 2, NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_commit(st, &e), AD_ERR_DB);
+    assert_int_equal(ad_store_media_find_hex(st, SHA1A, &f, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_media_find_hex(st, MD5B, &f, &e), AD_ERR_NOT_FOUND);
+    /* the same batch outside a transaction changes nothing either */
+    assert_int_equal(ad_store_media_upsert_batch(st, two, 2, NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_media_find_hex(st, MD5B, &f, &e), AD_ERR_NOT_FOUND);
     OK(ad_store_audit_verify(st, NULL, NULL, NULL, E));
 }
 

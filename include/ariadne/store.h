@@ -49,7 +49,9 @@ void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id);
 /* Transactions nest: the outermost begin/commit/rollback is the database's transaction, inner
  * ones are savepoints, so an inner rollback undoes only its own part and the outer transaction
  * stays usable (an import can skip a bad record yet land whole or not at all). Every store call
- * runs inside its own inner transaction: a failed call changes nothing. */
+ * runs inside its own inner transaction: a failed single-record call changes nothing. Batch
+ * calls (*_batch, ad_store_list_add) take no savepoint inside a caller's transaction (speed):
+ * when one fails there, the caller's commit rolls everything back and fails (AD_ERR_DB). */
 ad_code ad_store_begin(ad_store *st, ad_err *err);
 ad_code ad_store_commit(ad_store *st, ad_err *err);
 ad_code ad_store_rollback(ad_store *st, ad_err *err);
@@ -243,6 +245,8 @@ ad_code ad_store_person_add(ad_store *st, ad_person_kind kind, const char *code,
  * AD_ERR_EXISTS. */
 ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *code,
                                  int64_t agency_id, const char *country, ad_err *err);
+ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
+                             ad_err *err);
 typedef int (*ad_person_fn)(void *ctx, const ad_person *p);
 ad_code ad_store_person_list(ad_store *st, ad_person_kind kind, int64_t series_id, ad_person_fn fn,
                              void *ctx, ad_err *err);

@@ -147,8 +147,8 @@ ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err
     sqlite3_busy_timeout(db->h, 10000);
     ad_code c = sq_exec(&db->base,
                         "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; "
-                        "PRAGMA temp_store=MEMORY;",
+                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+                        "",
                         err);
     if (c != AD_OK) {
         ad_err_prefix(err, "%s", path);

@@ -6,7 +6,7 @@
 
 ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_err *err)
 {
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = ad_store_begin_batch(st, err);
     if (rc != AD_OK)
         return rc;
     for (size_t i = 0; i < n && rc == AD_OK; i++) {

@@ -73,7 +73,7 @@ ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void
 ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_ids, size_t n,
                           ad_err *err)
 {
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
     int64_t now = ad_store_time();

@@ -230,15 +230,46 @@ static const char *media_label(const ad_media *m, char *buf)
     return ad_h256_format(&m->pdq, buf);
 }
 
+/* The key a record is looked up by first (its strongest digest). */
+static const uint8_t *lookup_key(const ad_media *m, size_t *len)
+{
+    *len = m->has_sha256 ? 32 : m->has_sha1 ? 20 : m->has_md5 ? 16 : 32;
+    return m->has_sha256 ? m->sha256 : m->has_sha1 ? m->sha1 : m->has_md5 ? m->md5 : m->pdq.b;
+}
+
+static int cmp_key(const void *a, const void *b, void *ctx)
+{
+    const ad_media *m = ctx;
+    size_t la, lb;
+    const uint8_t *ka = lookup_key(&m[*(const size_t *)a], &la);
+    const uint8_t *kb = lookup_key(&m[*(const size_t *)b], &lb);
+    int c = memcmp(ka, kb, la < lb ? la : lb);
+    return c ? c : (la > lb) - (la < lb);
+}
+
+/* The batch in key order, so that index pages are visited in order (much faster on large
+ * indexes); NULL (then the given order is used) if memory is short. */
+static size_t *batch_order(const ad_media *m, size_t n)
+{
+    size_t *order = malloc(n * sizeof *order);
+    if (!order)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    qsort_r(order, n, sizeof *order, cmp_key, (void *)m);
+    return order;
+}
+
 static ad_code upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
                             size_t *fresh_out, ad_err *err)
 {
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    size_t fresh = 0;
+    size_t fresh = 0, *order = n > 1 ? batch_order(m, n) : NULL;
     int64_t id = 0;
-    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+    for (size_t j = 0; j < n && rc == AD_OK; j++) {
+        size_t i = order ? order[j] : j;
         int created = 0;
         rc = upsert_one(st, &m[i], &id, &created, err);
         if (rc != AD_OK && n > 1)
@@ -247,6 +278,7 @@ static ad_code upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *
         if (ids)
             ids[i] = id;
     }
+    free(order);
     char hex[65];
     if (n)
         rc = ad_store_auditf(st, rc, "media.upsert", "media", n == 1 ? id : 0, err,
@@ -334,7 +366,7 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
 {
     if ((unsigned)kind > AD_HASH_PDQ)
         return ad_err_set(err, AD_ERR_ARG, "bad hash kind");
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = ad_store_begin_batch(st, err);
     if (rc != AD_OK)
         return rc;
     size_t hits = 0;

@@ -144,8 +144,8 @@ static const char *kind_name(ad_person_kind k)
     return k == AD_OFFENDER ? "offender" : "victim";
 }
 
-static ad_code person_id(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
-                         ad_err *err)
+ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
+                             ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM person WHERE kind = ? AND code = ?", err);
     if (!s)
@@ -164,7 +164,7 @@ ad_code ad_store_person_add(ad_store *st, ad_person_kind kind, const char *code,
     if (!code || !*code)
         return ad_err_set(err, AD_ERR_ARG, "%s code is empty", kind_name(kind));
     int64_t existing;
-    if (person_id(st, kind, code, &existing, NULL) == AD_OK)
+    if (ad_store_person_find(st, kind, code, &existing, NULL) == AD_OK)
         return ad_err_set(err, AD_ERR_EXISTS, "%s '%s' exists (id %lld)", kind_name(kind), code,
                           (long long)existing);
     ad_stmt *s;
@@ -193,7 +193,7 @@ ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *
                                  int64_t agency_id, const char *country, ad_err *err)
 {
     int64_t pid;
-    ad_code rc = person_id(st, kind, code ? code : "", &pid, err);
+    ad_code rc = ad_store_person_find(st, kind, code ? code : "", &pid, err);
     if (rc != AD_OK)
         return rc;
     int64_t agency = agency_id ? agency_id : st->agency_id;

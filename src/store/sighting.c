@@ -39,7 +39,7 @@ static ad_code insert_one(ad_store *st, const ad_sighting *x, int64_t *id, ad_er
 
 static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *last, ad_err *err)
 {
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
     int64_t id = 0;

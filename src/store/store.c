@@ -91,11 +91,21 @@ static ad_code tx_exec(ad_store *st, const char *verb, int depth, ad_err *err)
     return st->db->ops->exec(st->db, sql, err);
 }
 
-ad_code ad_store_begin(ad_store *st, ad_err *err)
+/* Nested levels opened by ad_store_begin_batch have no savepoint (bit set in st->plain). */
+static int plain_level(const ad_store *st, int depth)
 {
-    ad_code rc;
+    return depth < 64 && (st->plain >> depth) & 1;
+}
+
+static ad_code begin(ad_store *st, int plain, ad_err *err)
+{
+    ad_code rc = AD_OK;
     if (st->depth == 0) {
         rc = tx_exec(st, st->db->is_pg ? "BEGIN" : "BEGIN IMMEDIATE", -1, err);
+        st->plain = 0;
+        st->doomed = 0;
+    } else if (plain && st->depth < 64) {
+        st->plain |= 1ull << st->depth;
     } else {
         rc = tx_exec(st, "SAVEPOINT", st->depth, err);
     }
@@ -104,15 +114,34 @@ ad_code ad_store_begin(ad_store *st, ad_err *err)
     return rc;
 }
 
+ad_code ad_store_begin(ad_store *st, ad_err *err)
+{
+    return begin(st, 0, err);
+}
+
+ad_code ad_store_begin_batch(ad_store *st, ad_err *err)
+{
+    return begin(st, 1, err);
+}
+
 ad_code ad_store_commit(ad_store *st, ad_err *err)
 {
     if (st->depth <= 0)
         return ad_err_set(err, AD_ERR_ARG, "commit without a transaction");
     if (st->depth > 1) {
         st->depth--;
+        if (plain_level(st, st->depth)) {
+            st->plain &= ~(1ull << st->depth);
+            return AD_OK;
+        }
         return tx_exec(st, "RELEASE SAVEPOINT", st->depth, err);
     }
     st->depth = 0;
+    if (st->doomed) {
+        tx_exec(st, "ROLLBACK", -1, NULL);
+        return ad_err_set(err, AD_ERR_DB,
+                          "transaction rolled back: a batch call inside it had failed");
+    }
     ad_code rc = tx_exec(st, "COMMIT", -1, err);
     if (rc != AD_OK)
         tx_exec(st, "ROLLBACK", -1, NULL);
@@ -125,6 +154,12 @@ ad_code ad_store_rollback(ad_store *st, ad_err *err)
         return ad_err_set(err, AD_ERR_ARG, "rollback without a transaction");
     if (st->depth > 1) {
         st->depth--;
+        if (plain_level(st, st->depth)) {
+            /* nothing to roll back to: the whole transaction must go */
+            st->plain &= ~(1ull << st->depth);
+            st->doomed = 1;
+            return AD_OK;
+        }
         ad_code rc = tx_exec(st, "ROLLBACK TO SAVEPOINT", st->depth, err);
         if (rc == AD_OK)
             rc = tx_exec(st, "RELEASE SAVEPOINT", st->depth, err);

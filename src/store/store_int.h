@@ -10,11 +10,18 @@ struct ad_store {
     char url[1024];
     char who[128];
     int64_t agency_id;
-    int depth; /* transaction nesting: 1 = BEGIN, deeper = savepoints */
+    int depth;      /* transaction nesting: 1 = BEGIN, deeper = savepoints */
+    uint64_t plain; /* nested levels opened without a savepoint (batches) */
+    int doomed;     /* a batch failed inside the transaction: its commit must fail */
 };
 
 /* Wall-clock Unix seconds. */
 int64_t ad_store_time(void);
+
+/* Begins a batch operation: like ad_store_begin, but nested in a caller's transaction it takes
+ * no savepoint (they cost a copy of every page the batch touches); if the batch fails, the
+ * caller's whole transaction is doomed: its commit rolls back and fails. */
+ad_code ad_store_begin_batch(ad_store *st, ad_err *err);
 
 /* Ends an operation begun with ad_store_begin: commits when rc is AD_OK, rolls back otherwise
  * (keeping the message of rc in err). Returns the final code. */
