@@ -1,0 +1,26 @@
+/* vics_media.h: conversion of one parsed VICS Media object (jansson) into an ad_xmedia, and of
+ * the case-level members into an ad_xcase (internal to src/exchange). */
+#ifndef AD_EXCHANGE_VICS_MEDIA_H
+#define AD_EXCHANGE_VICS_MEDIA_H
+
+#include <jansson.h>
+
+#include "ariadne/exchange.h"
+
+typedef struct ad_vics_conv {
+    ad_cat_scheme scheme;
+    ad_xfile *files;
+    size_t files_cap;
+    ad_xmeta *meta;
+    size_t meta_cap;
+    char field[96]; /* the field at fault after an error */
+} ad_vics_conv;
+
+/* Fills m from obj (strings borrowed from obj, which may be modified to hold joined lists).
+ * On error conv->field names the field and err has the detail. */
+ad_code ad_vics_media_from_json(ad_vics_conv *conv, json_t *obj, ad_xmedia *m, ad_err *err);
+/* Fills c from the case members collected so far (strings borrowed from obj). */
+ad_code ad_vics_case_from_json(ad_vics_conv *conv, json_t *obj, ad_xcase *c, ad_err *err);
+void ad_vics_conv_free(ad_vics_conv *conv);
+
+#endif
