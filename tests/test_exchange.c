@@ -402,6 +402,33 @@ static ad_code vics_text(const char *text, collector *c, int skip_bad, ad_err *e
     return read_text(ad_vics_read, text, strlen(text), &sink, c, e);
 }
 
+#define HDR                                                                                        \
+    "{\"@odata.context\":\"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/"      \
+    "$metadata#Media\",\n\"value\":[\n"
+#define GOOD "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}"
+
+static void test_vics_strings(void **state)
+{
+    (void)state;
+    collector c = {0};
+    ad_err e;
+    const char *t = HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"Comments\":"
+                        "\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\xE2\x82\xAC\","
+                        "\"Se\\u0072ies\":12.5,\"Tags\":[\"a\",1,\"b\\u0063\"],\"MediaSize\":2e3,"
+                        "\"MediaID\":-0,\"IsSuspected\":null,\"SelfGenerated\":\" No \"}]}";
+    if (vics_text(t, &c, 0, &e) != AD_OK)
+        fail_msg("%s", e.msg);
+    const ad_xmedia *m = &c.media[0].m;
+    assert_string_equal(m->comments, "\xC3\xA9\xF0\x9F\x98\x80/\b\f\n\r\t\"\\\xE2\x82\xAC");
+    assert_string_equal(m->series, "12.5"); /* escaped key, number as text */
+    assert_string_equal(m->tags, "a,bc");
+    assert_int_equal(m->size, 2000);
+    assert_int_equal(m->media_id, 0);
+    assert_int_equal(m->is_suspected, AD_XUNKNOWN);
+    assert_int_equal(m->self_generated, AD_XFALSE);
+    col_free(&c);
+}
+
 static void test_vics_form_detection(void **state)
 {
     (void)state;
@@ -452,10 +479,6 @@ static void expect_error(const char *text, ad_code code, const char *const *need
     col_free(&c);
 }
 
-#define HDR                                                                                        \
-    "{\"@odata.context\":\"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/US/"      \
-    "$metadata#Media\",\n\"value\":[\n"
-#define GOOD "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}"
 
 static void test_vics_malformed(void **state)
 {
@@ -481,6 +504,25 @@ static void test_vics_malformed(void **state)
                  (const char *const[]){"field MediaFiles[0].Deleted", NULL});
     expect_error(HDR "{\"MD5\": ,}]}", AD_ERR_PARSE,
                  (const char *const[]){"record 1", "field (json)", NULL});
+    /* the record parser is strict JSON */
+    const char *bad_json[] = {"{\"MD5\":\"\\ud800\"}", "{\"MD5\":\"\\u0000\"}",
+                              "{\"C\":\"\xC3\x28\"}",  "{\"C\":\"a\tb\"}",
+                              "{\"MediaSize\":01}",    "{\"MediaSize\":1,}",
+                              "{\"MediaSize\":1.}",    "{\"C\":\"\\x\"}",
+                              "{\"C\":tru}",           "{\"C\" 1}"};
+    for (size_t i = 0; i < sizeof bad_json / sizeof bad_json[0]; i++) {
+        char t[256];
+        snprintf(t, sizeof t, HDR "%s]}", bad_json[i]);
+        expect_error(t, AD_ERR_PARSE, (const char *const[]){"record 1", "field (json)", NULL});
+    }
+    char deep[400] = HDR "{\"C\":";
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "[");
+    expect_error(deep, AD_ERR_TRUNCATED, (const char *const[]){"ends", NULL});
+    for (int i = 0; i < 100; i++)
+        strcat(deep, "]");
+    strcat(deep, "}]}");
+    expect_error(deep, AD_ERR_PARSE, (const char *const[]){"nesting too deep", NULL});
     expect_error(HDR "[1]]}", AD_ERR_PARSE, (const char *const[]){"record 1", NULL});
     expect_error("[1,2]", AD_ERR_PARSE, (const char *const[]){"line 1", "VICS", NULL});
     expect_error("{\"odata.metadata\":\"x#Media\"}", AD_ERR_CORRUPT,
@@ -793,13 +835,21 @@ static void test_hashlist_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_category),           cmocka_unit_test(test_vics_roundtrip_all),
-        cmocka_unit_test(test_vics_writer_strict), cmocka_unit_test(test_vics_domain_example),
-        cmocka_unit_test(test_vics_quirks),        cmocka_unit_test(test_vics_form_detection),
-        cmocka_unit_test(test_vics_malformed),     cmocka_unit_test(test_vics_skip_bad),
-        cmocka_unit_test(test_icse_roundtrip),     cmocka_unit_test(test_icse_quirks),
-        cmocka_unit_test(test_icse_errors),        cmocka_unit_test(test_hashlist_roundtrip),
-        cmocka_unit_test(test_hashlist_quirks),    cmocka_unit_test(test_hashlist_errors),
+        cmocka_unit_test(test_category),
+        cmocka_unit_test(test_vics_roundtrip_all),
+        cmocka_unit_test(test_vics_writer_strict),
+        cmocka_unit_test(test_vics_domain_example),
+        cmocka_unit_test(test_vics_quirks),
+        cmocka_unit_test(test_vics_strings),
+        cmocka_unit_test(test_vics_form_detection),
+        cmocka_unit_test(test_vics_malformed),
+        cmocka_unit_test(test_vics_skip_bad),
+        cmocka_unit_test(test_icse_roundtrip),
+        cmocka_unit_test(test_icse_quirks),
+        cmocka_unit_test(test_icse_errors),
+        cmocka_unit_test(test_hashlist_roundtrip),
+        cmocka_unit_test(test_hashlist_quirks),
+        cmocka_unit_test(test_hashlist_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -28,7 +28,8 @@ static ad_code parse_line(const ad_exchange_sink *sink, char *s, size_t len, ad_
     const char *h = s;
     ad_x_trim(&h, &hl);
     int kind = -1;
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+    int prefixed = memchr(h, ':', hl) != NULL;
+    for (size_t i = 0; prefixed && i < sizeof prefixes / sizeof prefixes[0]; i++) {
         size_t pl = strlen(prefixes[i].prefix);
         if (hl > pl && strncasecmp(h, prefixes[i].prefix, pl) == 0) {
             kind = (int)prefixes[i].kind;

@@ -1,10 +1,8 @@
 /* json_stream.c: the incremental JSON tokenizer for the outer structure of VICS files (see
- * json_stream.h). Decision (docs/formats.md): we do not write a full SAX parser; the tokenizer
- * walks the envelope and case objects, and each Media record's bytes go to jansson json_loadb. */
+ * json_stream.h). Decision (docs/formats.md): the tokenizer walks only the envelope and case
+ * objects; each Media record's bytes go to the record parser of json_dom.c. */
 #include <stdlib.h>
 #include <string.h>
-
-#include <jansson.h>
 
 #include "json_stream.h"
 
@@ -76,7 +74,7 @@ int ad_js_accept(ad_jstream *s, int c)
     return 1;
 }
 
-static ad_code append(ad_jbuf *b, const char *p, size_t n, size_t max, ad_err *err)
+ad_code ad_jbuf_append(ad_jbuf *b, const char *p, size_t n, size_t max, ad_err *err)
 {
     if (b->len + n > max)
         return ad_err_set(err, AD_ERR_LIMIT, "value longer than %zu bytes", max);
@@ -106,7 +104,7 @@ ad_code ad_js_capture(ad_jstream *s, ad_jbuf *out, size_t max, int keep, ad_err 
 {
     if (keep) {
         out->len = 0;
-        if (append(out, "", 0, max, err) != AD_OK)
+        if (ad_jbuf_append(out, "", 0, max, err) != AD_OK)
             return AD_ERR_NOMEM;
     }
     int c = ad_js_peek(s);
@@ -159,33 +157,8 @@ ad_code ad_js_capture(ad_jstream *s, ad_jbuf *out, size_t max, int keep, ad_err 
             }
         }
         s->pos = i;
-        if (keep && (rc = append(out, b + start, i - start, max, err)) != AD_OK)
+        if (keep && (rc = ad_jbuf_append(out, b + start, i - start, max, err)) != AD_OK)
             return rc;
     }
     return AD_OK;
-}
-
-ad_code ad_js_string(ad_jstream *s, ad_jbuf *out, size_t max, ad_err *err)
-{
-    if (ad_js_peek(s) != '"')
-        return ad_err_set(err, AD_ERR_PARSE, "expected a string");
-    ad_code rc = ad_js_capture(s, out, max, 1, err);
-    if (rc != AD_OK)
-        return rc;
-    if (!memchr(out->p, '\\', out->len)) {
-        memmove(out->p, out->p + 1, out->len - 2);
-        out->len -= 2;
-        out->p[out->len] = 0;
-        return AD_OK;
-    }
-    json_error_t je;
-    json_t *v = json_loadb(out->p, out->len, JSON_DECODE_ANY, &je);
-    if (!v || !json_is_string(v)) {
-        json_decref(v);
-        return ad_err_set(err, AD_ERR_PARSE, "bad string: %s", je.text);
-    }
-    out->len = 0;
-    rc = append(out, json_string_value(v), json_string_length(v), max, err);
-    json_decref(v);
-    return rc;
 }

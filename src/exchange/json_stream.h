@@ -1,7 +1,7 @@
 /* json_stream.h: the incremental tokenizer for the outer structure of a large JSON document
  * (internal to src/exchange). It reads a FILE through a fixed buffer, skips whitespace, reads
  * keys and punctuation, and captures the bytes of one complete value (a record) into a growable
- * buffer so that jansson can parse just that value: memory stays proportional to one record. */
+ * buffer so that json_dom.c can parse just that value: memory stays proportional to one record. */
 #ifndef AD_EXCHANGE_JSON_STREAM_H
 #define AD_EXCHANGE_JSON_STREAM_H
 
@@ -32,11 +32,11 @@ int ad_js_peek(ad_jstream *s);
 int ad_js_accept(ad_jstream *s, int c);
 /* Captures one complete value (object, array, string, number or literal) into out (replacing
  * its content, NUL-terminated). keep = 0 skips it without storing (no size limit). Checks
- * brackets are balanced and strings closed, not full JSON validity (jansson does that).
+ * brackets are balanced and strings closed, not full JSON validity (json_dom.c does that).
  * AD_ERR_TRUNCATED at the end of input, AD_ERR_LIMIT beyond max bytes, AD_ERR_PARSE. */
 ad_code ad_js_capture(ad_jstream *s, ad_jbuf *out, size_t max, int keep, ad_err *err);
-/* Reads a string value (a key) and decodes it into out (NUL-terminated). */
-ad_code ad_js_string(ad_jstream *s, ad_jbuf *out, size_t max, ad_err *err);
+/* Appends n bytes to b (NUL-terminated), failing with AD_ERR_LIMIT beyond max bytes. */
+ad_code ad_jbuf_append(ad_jbuf *b, const char *p, size_t n, size_t max, ad_err *err);
 void ad_jbuf_free(ad_jbuf *b);
 
 #endif

@@ -30,23 +30,6 @@ void ad_jw_close(ad_jw *w, char brace)
     w->need_comma = 1;
 }
 
-/* Length of the UTF-8 sequence at s (1-4), or 0 when it is not valid UTF-8. */
-static int utf8_len(const unsigned char *s)
-{
-    int n = s[0] < 0x80                    ? 1
-            : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
-            : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-                                           : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
-        (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
 void ad_jw_string_value(ad_jw *w, const char *s)
 {
     FILE *f = w->f;
@@ -55,7 +38,7 @@ void ad_jw_string_value(ad_jw *w, const char *s)
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c >= 0x80) {
-            int n = utf8_len((const unsigned char *)s);
+            int n = ad_x_utf8_len(s, 4);
             if (!n)
                 w->bad_utf8 = 1;
             else

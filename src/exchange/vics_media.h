@@ -1,11 +1,10 @@
-/* vics_media.h: conversion of one parsed VICS Media object (jansson) into an ad_xmedia, and of
- * the case-level members into an ad_xcase (internal to src/exchange). */
+/* vics_media.h: conversion of one parsed VICS Media object (json_dom.h nodes) into an ad_xmedia,
+ * and of case-level members into an ad_xcase (internal to src/exchange). */
 #ifndef AD_EXCHANGE_VICS_MEDIA_H
 #define AD_EXCHANGE_VICS_MEDIA_H
 
-#include <jansson.h>
-
 #include "ariadne/exchange.h"
+#include "json_dom.h"
 
 typedef struct ad_vics_conv {
     ad_cat_scheme scheme;
@@ -16,11 +15,11 @@ typedef struct ad_vics_conv {
     char field[96]; /* the field at fault after an error */
 } ad_vics_conv;
 
-/* Fills m from obj (strings borrowed from obj, which may be modified to hold joined lists).
+/* Fills m from object node obj of d (strings borrowed from the parsed buffer and d's scratch).
  * On error conv->field names the field and err has the detail. */
-ad_code ad_vics_media_from_json(ad_vics_conv *conv, json_t *obj, ad_xmedia *m, ad_err *err);
-/* Fills c from the case members collected so far (strings borrowed from obj). */
-ad_code ad_vics_case_from_json(ad_vics_conv *conv, json_t *obj, ad_xcase *c, ad_err *err);
+ad_code ad_vics_media_from_dom(ad_vics_conv *conv, ad_jdom *d, long obj, ad_xmedia *m, ad_err *err);
+/* Fills c from the case members of object node obj (media_count is kept). */
+ad_code ad_vics_case_from_dom(ad_vics_conv *conv, ad_jdom *d, long obj, ad_xcase *c, ad_err *err);
 void ad_vics_conv_free(ad_vics_conv *conv);
 
 #endif

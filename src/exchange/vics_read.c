@@ -1,14 +1,14 @@
 /* vics_read.c: the streaming VICS reader. It walks the envelope ({"odata.metadata" |
  * "@odata.context", "odata.count", "value": [...]}) and case objects with the tokenizer of
- * json_stream.c, and hands each Media record's bytes to jansson, so memory is bounded by one
- * record whatever the file size. Version, profile and form come from the context URL; when the
- * form is not known, an element with a "Media" array is a case, otherwise a Media record. */
+ * json_stream.c, and parses each Media record on its own with json_dom.c, so memory is bounded
+ * by one record whatever the file size. Version, profile and form come from the context URL;
+ * when the form is not known, an element with a "Media" array is a case, otherwise a Media
+ * record. Case members other than Media are kept as JSON text and parsed when needed. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
-
+#include "json_dom.h"
 #include "json_stream.h"
 #include "vics_media.h"
 #include "xinternal.h"
@@ -16,7 +16,9 @@
 typedef struct vrd {
     ad_xread r;
     ad_jstream js;
-    ad_jbuf val, key;
+    ad_jbuf val, key, kdec; /* a value; a key as found and decoded */
+    ad_jbuf craw, ccopy;    /* a case's members as JSON text; its parsed copy */
+    ad_jdom dom, cdom;      /* records and small values; the current case */
     ad_vics_conv conv;
     ad_xinfo info;
     char *context;
@@ -94,13 +96,39 @@ static ad_code expect(vrd *d, int c, const char *what, ad_err *err)
                           err);
 }
 
-/* Reads `"key":` into d->key. */
+static ad_code capture(vrd *d, ad_jbuf *into, int keep, ad_err *err)
+{
+    uint64_t line = d->js.line;
+    ad_code rc = ad_js_capture(&d->js, into, d->r.max_record, keep, err);
+    return rc == AD_OK ? AD_OK : js_fail(d, line, rc, err);
+}
+
+/* Parses a small captured value (in d->val) with d->dom; node 0 is the root. */
+static ad_code parse_small(vrd *d, uint64_t line, ad_err *err)
+{
+    ad_err e;
+    if (ad_jdom_parse(&d->dom, d->val.p, d->val.len, line, &e) != AD_OK)
+        return ad_xread_fatal(&d->r, line, AD_ERR_PARSE, e.msg, err);
+    return AD_OK;
+}
+
+/* Reads `"key":`: the raw token goes to d->key, its decoded text to d->kdec. */
 static ad_code read_key(vrd *d, ad_err *err)
 {
     uint64_t line = d->js.line;
-    ad_code rc = ad_js_string(&d->js, &d->key, 4096, err);
+    if (ad_js_peek(&d->js) != '"')
+        return expect(d, '"', "a key", err);
+    ad_code rc = capture(d, &d->key, 1, err);
     if (rc != AD_OK)
-        return js_fail(d, line, rc, err);
+        return rc;
+    d->val.len = 0;
+    if ((rc = ad_jbuf_append(&d->val, d->key.p, d->key.len, SIZE_MAX, err)) != AD_OK ||
+        (rc = parse_small(d, line, err)) != AD_OK)
+        return rc;
+    const ad_jnode *n = &d->dom.nodes[0];
+    d->kdec.len = 0;
+    if ((rc = ad_jbuf_append(&d->kdec, n->s, n->n, SIZE_MAX, err)) != AD_OK)
+        return rc;
     return expect(d, ':', "':'", err);
 }
 
@@ -116,52 +144,33 @@ static ad_code begin(vrd *d, ad_err *err)
     return d->r.sink->begin ? d->r.sink->begin(d->r.ctx, &d->info, err) : AD_OK;
 }
 
-/* One Media record whose bytes are in d->val, starting at `line`. */
-static ad_code one_media(vrd *d, json_t *obj, uint64_t line, const char *case_id, ad_err *err)
+/* One Media record whose JSON text is in buf (modified), starting at `line`. */
+static ad_code one_media(vrd *d, ad_jbuf *buf, uint64_t line, const char *case_id, ad_err *err)
 {
     uint64_t rec = d->r.st.records + d->r.st.bad + 1;
-    ad_code rc;
-    json_error_t je;
-    if (!obj) {
-        obj = json_loadb(d->val.p, d->val.len, 0, &je);
-        if (!obj) {
-            char detail[256];
-            snprintf(detail, sizeof detail, "invalid JSON at line %llu: %s",
-                     (unsigned long long)(line + (je.line > 0 ? (uint64_t)je.line - 1 : 0)),
-                     je.text);
-            return ad_xread_bad(&d->r, rec, line, "(json)", AD_ERR_PARSE, detail, err);
-        }
+    ad_err e;
+    if (ad_jdom_parse(&d->dom, buf->p, buf->len, line, &e) != AD_OK) {
+        ad_err_prefix(&e, "invalid JSON");
+        return ad_xread_bad(&d->r, rec, line, "(json)", AD_ERR_PARSE, e.msg, err);
     }
     ad_xmedia m;
-    ad_err e;
-    rc = ad_vics_media_from_json(&d->conv, obj, &m, &e);
-    if (rc != AD_OK) {
-        rc = ad_xread_bad(&d->r, rec, line, d->conv.field, rc, e.msg, err);
-    } else {
-        m.record = rec;
-        m.line = line;
-        m.case_id = case_id;
-        rc = ad_xread_emit(&d->r, &m, err);
-    }
-    json_decref(obj);
-    return rc;
-}
-
-static ad_code capture(vrd *d, int keep, ad_err *err)
-{
-    uint64_t line = d->js.line;
-    ad_code rc = ad_js_capture(&d->js, &d->val, d->r.max_record, keep, err);
-    return rc == AD_OK ? AD_OK : js_fail(d, line, rc, err);
+    if (ad_vics_media_from_dom(&d->conv, &d->dom, 0, &m, &e) != AD_OK)
+        return ad_xread_bad(&d->r, rec, line, d->conv.field, e.code, e.msg, err);
+    m.record = rec;
+    m.line = line;
+    m.case_id = case_id;
+    return ad_xread_emit(&d->r, &m, err);
 }
 
 /* The elements of an array, each handed to fn. */
-static ad_code array_each(vrd *d, ad_code (*fn)(vrd *, void *, ad_err *), void *arg, ad_err *err)
+static ad_code array_each(vrd *d, ad_code (*fn)(vrd *, const char *, ad_err *), const char *case_id,
+                          ad_err *err)
 {
     ad_code rc = expect(d, '[', "'['", err);
     if (rc != AD_OK || ad_js_accept(&d->js, ']'))
         return rc;
     for (;;) {
-        if ((rc = fn(d, arg, err)) != AD_OK)
+        if ((rc = fn(d, case_id, err)) != AD_OK)
             return rc;
         if (ad_js_accept(&d->js, ']'))
             return AD_OK;
@@ -170,17 +179,46 @@ static ad_code array_each(vrd *d, ad_code (*fn)(vrd *, void *, ad_err *), void *
     }
 }
 
-static ad_code media_elem(vrd *d, void *case_id, ad_err *err)
+static ad_code media_elem(vrd *d, const char *case_id, ad_err *err)
 {
     ad_js_peek(&d->js);
     uint64_t line = d->js.line;
-    ad_code rc = capture(d, 1, err);
-    return rc != AD_OK ? rc : one_media(d, NULL, line, case_id, err);
+    ad_code rc = capture(d, &d->val, 1, err);
+    return rc != AD_OK ? rc : one_media(d, &d->val, line, case_id, err);
+}
+
+/* Parses the case members collected so far (d->craw + "}") into c. */
+static ad_code case_fields(vrd *d, ad_xcase *c, uint64_t line, ad_err *err)
+{
+    ad_err e;
+    d->ccopy.len = 0;
+    if (ad_jbuf_append(&d->ccopy, d->craw.p, d->craw.len, SIZE_MAX, &e) != AD_OK ||
+        ad_jbuf_append(&d->ccopy, "}", 1, SIZE_MAX, &e) != AD_OK)
+        return ad_err_set(err, AD_ERR_NOMEM, "no memory");
+    if (ad_jdom_parse(&d->cdom, d->ccopy.p, d->ccopy.len, line, &e) != AD_OK ||
+        ad_vics_case_from_dom(&d->conv, &d->cdom, 0, c, &e) != AD_OK)
+        return ad_xread_fatal(&d->r, line, AD_ERR_PARSE, e.msg, err);
+    return AD_OK;
+}
+
+/* Appends `,"key":value` (raw JSON text of d->key and d->val) to the case members in d->craw. */
+static ad_code keep_member(vrd *d, ad_err *err)
+{
+    ad_code rc = AD_OK;
+    if (d->craw.len > 1)
+        rc = ad_jbuf_append(&d->craw, ",", 1, d->r.max_record, err);
+    if (rc == AD_OK)
+        rc = ad_jbuf_append(&d->craw, d->key.p, d->key.len, d->r.max_record, err);
+    if (rc == AD_OK)
+        rc = ad_jbuf_append(&d->craw, ":", 1, d->r.max_record, err);
+    if (rc == AD_OK)
+        rc = ad_jbuf_append(&d->craw, d->val.p, d->val.len, d->r.max_record, err);
+    return rc;
 }
 
 /* A case object (or, when the form is unknown, an element that turns out to be Media): members
- * other than "Media" are parsed one by one and kept; "Media" is streamed. */
-static ad_code case_elem(vrd *d, void *unused, ad_err *err)
+ * other than "Media" are kept as JSON text; "Media" is streamed. */
+static ad_code case_elem(vrd *d, const char *unused, ad_err *err)
 {
     (void)unused;
     ad_js_peek(&d->js);
@@ -188,76 +226,54 @@ static ad_code case_elem(vrd *d, void *unused, ad_err *err)
     ad_code rc = expect(d, '{', "'{' (a case object)", err);
     if (rc != AD_OK)
         return rc;
-    json_t *obj = json_object();
     ad_xcase c;
     ad_xcase_init(&c);
     int saw_media = 0;
-    ad_err e;
-    if (!obj)
-        return ad_err_set(err, AD_ERR_NOMEM, "no memory");
-    if (ad_js_accept(&d->js, '}'))
-        goto done;
-    for (;;) {
-        if ((rc = read_key(d, err)) != AD_OK)
-            goto out;
-        if (strcmp(d->key.p, "Media") == 0 && ad_js_peek(&d->js) == '[') {
-            if (!saw_media) {
-                saw_media = 1;
-                d->r.st.cases++;
-                if (ad_vics_case_from_json(&d->conv, obj, &c, &e) != AD_OK) {
-                    rc = ad_xread_fatal(&d->r, line, AD_ERR_PARSE, e.msg, err);
-                    goto out;
+    d->craw.len = 0;
+    if ((rc = ad_jbuf_append(&d->craw, "{", 1, SIZE_MAX, err)) != AD_OK)
+        return rc;
+    if (!ad_js_accept(&d->js, '}'))
+        for (;;) {
+            if ((rc = read_key(d, err)) != AD_OK)
+                return rc;
+            if (strcmp(d->kdec.p, "Media") == 0 && ad_js_peek(&d->js) == '[') {
+                if (!saw_media) {
+                    saw_media = 1;
+                    d->r.st.cases++;
+                    if ((rc = case_fields(d, &c, line, err)) != AD_OK ||
+                        (d->r.sink->begin_case &&
+                         (rc = d->r.sink->begin_case(d->r.ctx, &c, err)) != AD_OK))
+                        return rc;
                 }
-                if (d->r.sink->begin_case &&
-                    (rc = d->r.sink->begin_case(d->r.ctx, &c, err)) != AD_OK)
-                    goto out;
+                /* c.case_id points into d->ccopy, which stays put while the Media stream */
+                uint64_t before = d->r.st.records + d->r.st.bad;
+                if ((rc = array_each(d, media_elem, c.case_id, err)) != AD_OK)
+                    return rc;
+                c.media_count += d->r.st.records + d->r.st.bad - before;
+            } else {
+                if ((rc = capture(d, &d->val, 1, err)) != AD_OK ||
+                    (rc = keep_member(d, err)) != AD_OK)
+                    return rc;
             }
-            /* the CaseID string stays alive in obj while the Media stream */
-            const char *cid = json_string_value(json_object_get(obj, "CaseID"));
-            uint64_t before = d->r.st.records + d->r.st.bad;
-            if ((rc = array_each(d, media_elem, (void *)cid, err)) != AD_OK)
-                goto out;
-            c.media_count += d->r.st.records + d->r.st.bad - before;
-        } else {
-            if ((rc = capture(d, 1, err)) != AD_OK)
-                goto out;
-            json_error_t je;
-            json_t *v = json_loadb(d->val.p, d->val.len, JSON_DECODE_ANY, &je);
-            if (!v) {
-                char detail[256];
-                snprintf(detail, sizeof detail, "member \"%s\": invalid JSON: %s", d->key.p,
-                         je.text);
-                rc = ad_xread_fatal(&d->r, d->js.line, AD_ERR_PARSE, detail, err);
-                goto out;
-            }
-            json_object_set_new(obj, d->key.p, v);
+            if (ad_js_accept(&d->js, '}'))
+                break;
+            if ((rc = expect(d, ',', "',' or '}'", err)) != AD_OK)
+                return rc;
         }
-        if (ad_js_accept(&d->js, '}'))
-            break;
-        if ((rc = expect(d, ',', "',' or '}'", err)) != AD_OK)
-            goto out;
+    if (!saw_media && d->info.form != AD_VICS_CASES) {
+        if ((rc = ad_jbuf_append(&d->craw, "}", 1, SIZE_MAX, err)) != AD_OK)
+            return rc;
+        return one_media(d, &d->craw, line, NULL, err);
     }
-done:
-    if (!saw_media && d->info.form != AD_VICS_CASES)
-        return one_media(d, obj, line, NULL, err); /* takes obj */
     if (!saw_media) {
         d->r.st.cases++;
-        if (d->r.sink->begin_case) {
-            if (ad_vics_case_from_json(&d->conv, obj, &c, &e) != AD_OK) {
-                rc = ad_xread_fatal(&d->r, line, AD_ERR_PARSE, e.msg, err);
-                goto out;
-            }
-            if ((rc = d->r.sink->begin_case(d->r.ctx, &c, err)) != AD_OK)
-                goto out;
-        }
+        if ((rc = case_fields(d, &c, line, err)) != AD_OK ||
+            (d->r.sink->begin_case && (rc = d->r.sink->begin_case(d->r.ctx, &c, err)) != AD_OK))
+            return rc;
     }
-    if (ad_vics_case_from_json(&d->conv, obj, &c, &e) != AD_OK)
-        rc = ad_xread_fatal(&d->r, line, AD_ERR_PARSE, e.msg, err);
-    else if (d->r.sink->end_case)
-        rc = d->r.sink->end_case(d->r.ctx, &c, err);
-out:
-    json_decref(obj);
-    return rc;
+    if ((rc = case_fields(d, &c, line, err)) != AD_OK)
+        return rc;
+    return d->r.sink->end_case ? d->r.sink->end_case(d->r.ctx, &c, err) : AD_OK;
 }
 
 static ad_code value_array(vrd *d, ad_err *err)
@@ -271,29 +287,30 @@ static ad_code value_array(vrd *d, ad_err *err)
 /* A scalar envelope member (context or count): captured and decoded. */
 static ad_code envelope_scalar(vrd *d, ad_err *err)
 {
-    int v2 = strcmp(d->key.p, "@odata.context") == 0;
-    int is_ctx = v2 || strcmp(d->key.p, "odata.metadata") == 0;
-    ad_code rc = capture(d, 1, err);
+    int v2 = strcmp(d->kdec.p, "@odata.context") == 0;
+    int is_ctx = v2 || strcmp(d->kdec.p, "odata.metadata") == 0;
+    uint64_t line = d->js.line;
+    ad_code rc = capture(d, &d->val, 1, err);
+    if (rc == AD_OK)
+        rc = parse_small(d, line, err);
     if (rc != AD_OK)
         return rc;
-    json_t *v = json_loadb(d->val.p, d->val.len, JSON_DECODE_ANY, NULL);
-    if (is_ctx && json_is_string(v)) {
+    const ad_jnode *n = &d->dom.nodes[0];
+    if (is_ctx && n->type == AD_J_STR) {
         free(d->context);
-        d->context = strdup(json_string_value(v));
+        d->context = strdup(n->s);
         if (!d->context)
-            rc = ad_err_set(err, AD_ERR_NOMEM, "no memory");
-        else
-            parse_context(&d->info, d->context, v2);
+            return ad_err_set(err, AD_ERR_NOMEM, "no memory");
+        parse_context(&d->info, d->context, v2);
     } else if (!is_ctx) {
-        int64_t n = -1;
-        if (json_is_integer(v))
-            n = json_integer_value(v);
-        else if (json_is_string(v))
-            ad_x_parse_count(json_string_value(v), json_string_length(v), &n, NULL);
-        d->info.declared_count = n; /* informative only; never checked against the records */
+        int64_t count = -1;
+        if (n->type == AD_J_NUM && n->is_int)
+            count = n->i;
+        else if (n->type == AD_J_STR)
+            ad_x_parse_count(n->s, n->n, &count, NULL);
+        d->info.declared_count = count; /* informative only; never checked against the records */
     }
-    json_decref(v);
-    return rc;
+    return AD_OK;
 }
 
 static ad_code envelope(vrd *d, ad_err *err)
@@ -306,7 +323,7 @@ static ad_code envelope(vrd *d, ad_err *err)
         for (;;) {
             if ((rc = read_key(d, err)) != AD_OK)
                 return rc;
-            const char *k = d->key.p;
+            const char *k = d->kdec.p;
             if (strcmp(k, "value") == 0) {
                 saw_value = 1;
                 rc = value_array(d, err);
@@ -314,7 +331,7 @@ static ad_code envelope(vrd *d, ad_err *err)
                        strcmp(k, "@odata.count") == 0 || strcmp(k, "odata.count") == 0) {
                 rc = envelope_scalar(d, err);
             } else {
-                rc = capture(d, 0, err); /* unknown member: skipped, whatever its size */
+                rc = capture(d, &d->val, 0, err); /* unknown member: skipped, whatever its size */
             }
             if (rc != AD_OK)
                 return rc;
@@ -350,8 +367,11 @@ ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
     }
     ad_xread_finish(&d.r);
     ad_js_close(&d.js);
-    ad_jbuf_free(&d.val);
-    ad_jbuf_free(&d.key);
+    ad_jbuf *bufs[] = {&d.val, &d.key, &d.kdec, &d.craw, &d.ccopy};
+    for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
+        ad_jbuf_free(bufs[i]);
+    ad_jdom_free(&d.dom);
+    ad_jdom_free(&d.cdom);
     ad_vics_conv_free(&d.conv);
     free(d.context);
     return rc;

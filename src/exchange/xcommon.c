@@ -81,6 +81,25 @@ ad_code ad_x_flush(FILE *f, const char *writer, ad_err *err)
     return AD_OK;
 }
 
+int ad_x_utf8_len(const char *str, size_t avail)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    int n = s[0] < 0x80                    ? 1
+            : s[0] >= 0xC2 && s[0] <= 0xDF ? 2
+            : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                           : 0;
+    if ((size_t)n > avail)
+        return 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
+        (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] >= 0x90))
+        return 0;
+    return n;
+}
+
 void ad_x_trim(const char **s, size_t *len)
 {
     while (*len && (**s == ' ' || **s == '\t')) {

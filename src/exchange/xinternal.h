@@ -45,6 +45,8 @@ ad_code ad_x_parse_hash(ad_xmedia *m, ad_xhash_kind kind, const char *s, size_t 
 const char *ad_x_hash_name(ad_xhash_kind kind);
 /* Lower-case hex of m's hash of `kind` into out (65 bytes); NULL when m has none. */
 const char *ad_x_hash_hex(const ad_xmedia *m, ad_xhash_kind kind, char out[65]);
+/* Length (1-4) of the valid UTF-8 sequence at s (at most avail bytes; a NUL ends it), or 0. */
+int ad_x_utf8_len(const char *s, size_t avail);
 /* Trims blanks (space, tab) on both sides in place of (s, len). */
 void ad_x_trim(const char **s, size_t *len);
 
@@ -75,7 +77,7 @@ void ad_jw_key(ad_jw *w, const char *key);
 void ad_jw_str(ad_jw *w, const char *key, const char *val); /* skipped when val is NULL */
 void ad_jw_int(ad_jw *w, const char *key, int64_t val);
 void ad_jw_count(ad_jw *w, const char *key, int64_t val); /* skipped when negative */
-void ad_jw_flag(ad_jw *w, const char *key, int8_t val); /* skipped when unknown */
+void ad_jw_flag(ad_jw *w, const char *key, int8_t val);   /* skipped when unknown */
 void ad_jw_string_value(ad_jw *w, const char *val);
 
 #endif
