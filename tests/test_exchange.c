@@ -484,7 +484,7 @@ static void test_vics_malformed(void **state)
 {
     (void)state;
     expect_error(HDR GOOD ",\n{\"MD5\":\"0001", AD_ERR_TRUNCATED,
-                 (const char *const[]){"t: line 4", "ends", NULL});
+                 (const char *const[]){"t: line 4", "record 2", "ends", NULL});
     expect_error(HDR GOOD ",\n" GOOD
                           ",\n{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"MediaSize\":{}}\n]}",
                  AD_ERR_PARSE,

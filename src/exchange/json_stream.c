@@ -113,7 +113,8 @@ ad_code ad_js_capture(ad_jstream *s, ad_jbuf *out, size_t max, int keep, ad_err 
     int scalar = c != '{' && c != '[' && c != '"';
     if (scalar && !is_scalar_char((char)c))
         return ad_err_set(err, AD_ERR_PARSE, "unexpected character '%c'", c);
-    int depth = 0, instr = 0, esc = 0, done = 0;
+    long long depth = 0;
+    int instr = 0, esc = 0, done = 0;
     ad_code rc;
     while (!done) {
         if (!refill(s)) {

@@ -182,9 +182,14 @@ static ad_code array_each(vrd *d, ad_code (*fn)(vrd *, const char *, ad_err *), 
 static ad_code media_elem(vrd *d, const char *case_id, ad_err *err)
 {
     ad_js_peek(&d->js);
-    uint64_t line = d->js.line;
-    ad_code rc = capture(d, &d->val, 1, err);
-    return rc != AD_OK ? rc : one_media(d, &d->val, line, case_id, err);
+    uint64_t line = d->js.line, rec = d->r.st.records + d->r.st.bad + 1;
+    ad_code rc = ad_js_capture(&d->js, &d->val, d->r.max_record, 1, err);
+    if (rc != AD_OK) { /* structural: stops the read even in skip_bad mode */
+        ad_err_prefix(err, "record %llu (from line %llu)", (unsigned long long)rec,
+                      (unsigned long long)line);
+        return js_fail(d, d->js.line, rc, err);
+    }
+    return one_media(d, &d->val, line, case_id, err);
 }
 
 /* Parses the case members collected so far (d->craw + "}") into c. */
