@@ -11,6 +11,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"hash", ad_cmd_hash, "digests and PDQ hashes of image files and folders"},
+    {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)
