@@ -82,6 +82,9 @@ ad_code ad_video_rgb(ad_video *v, int out_w, int out_h, const uint8_t **rgb, siz
 /* Frames decoded so far; damaged packets skipped so far (non-strict mode). */
 int64_t ad_video_frames(const ad_video *v);
 int64_t ad_video_damaged(const ad_video *v);
+/* 1 when the data ended in the middle of a packet or the demuxer failed before the end: the
+ * file is cut short (a partial download, a carved file). */
+int ad_video_truncated(const ad_video *v);
 
 void ad_video_close(ad_video *v);
 

@@ -119,6 +119,15 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     out->damaged = ad_video_damaged(v);
     if (rc == AD_OK && out->frame_count == 0)
         rc = ad_err_set(err, AD_ERR_CORRUPT, "no frame could be decoded");
+    else if (rc == AD_OK && ad_video_truncated(v)) {
+        if (in->frames_hint > 0)
+            rc = ad_err_set(err, AD_ERR_TRUNCATED,
+                            "the file ends early: %lld of %lld frames decoded",
+                            (long long)out->frame_count, (long long)in->frames_hint);
+        else
+            rc = ad_err_set(err, AD_ERR_TRUNCATED, "the file ends early: %lld frames decoded",
+                            (long long)out->frame_count);
+    }
     if (rc != AD_OK)
         out->partial = out->n > 0;
     return rc;

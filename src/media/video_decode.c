@@ -32,6 +32,7 @@ static ad_code feed(ad_video *v, ad_err *err)
                 return ad_video_fail(v, err, ret, "cannot read");
             if (ret != AVERROR_EOF) {
                 /* a demuxer error mid-file: the rest is unreadable; keep what came before */
+                v->short_read = 1;
                 ad_code rc = damaged(v, ret, "cannot read", err);
                 if (rc != AD_OK)
                     return rc;
@@ -45,8 +46,10 @@ static ad_code feed(ad_video *v, ad_err *err)
             av_packet_unref(v->pkt);
             continue;
         }
-        if (v->pkt->flags & AV_PKT_FLAG_CORRUPT)
+        if (v->pkt->flags & AV_PKT_FLAG_CORRUPT) { /* a packet cut short by the end of data */
             v->damaged++;
+            v->short_read = 1;
+        }
         ret = avcodec_send_packet(v->dec, v->pkt);
         av_packet_unref(v->pkt);
         if (ret < 0 && ret != AVERROR(EAGAIN))

@@ -32,6 +32,7 @@ struct ad_video {
     ad_video_info info;
     int64_t decoded, damaged;
     int flushing, has_frame, consecutive_errors;
+    int short_read; /* the demuxer met the end of the data too early */
 };
 
 /* Installs (once) the FFmpeg log callback that keeps the last error line of this thread

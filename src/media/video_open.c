@@ -62,8 +62,8 @@ ad_code ad_video_fail(ad_video *v, ad_err *err, int averr, const char *what)
         return AD_ERR_TIMEOUT;
     const char *last = ad_video_log_last();
     ad_code code = code_of(averr);
-    if (strstr(last, "max_streams"))
-        code = AD_ERR_LIMIT;
+    if (strstr(last, "max_streams") || strstr(last, "Picture size")) /* FFmpeg's own limits */
+        return ad_err_set(err, AD_ERR_LIMIT, "%s: over a limit (ffmpeg: %s)", what, last);
     char text[AV_ERROR_MAX_STRING_SIZE] = "";
     av_strerror(averr, text, sizeof text);
     if (*last)
@@ -367,4 +367,9 @@ int64_t ad_video_frames(const ad_video *v)
 int64_t ad_video_damaged(const ad_video *v)
 {
     return v->damaged;
+}
+
+int ad_video_truncated(const ad_video *v)
+{
+    return v->short_read;
 }
