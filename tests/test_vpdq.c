@@ -22,21 +22,33 @@ struct vcase {
     const char *sample;   /* upstream sample-hashes (2022), or NULL */
 };
 
+/* Full-size every-frame hashing is slow under the sanitizers, so the larger videos are hashed at
+ * one frame per second and compared with the every-frame files' lines for those frames. */
 static const struct vcase cases[] = {
-    {"test-padded-dimensions", 0, 0, "expected/ffmpeg-5.1.9-r0/test-padded-dimensions.txt",
+    {"test-padded-dimensions", 0, 1, "expected/ffmpeg-5.1.9-r1/test-padded-dimensions.txt", NULL},
+    {"test-padded-dimensions", 0, 0.5, "expected/ffmpeg-5.1.9-r0/test-padded-dimensions.txt",
      "sample-hashes/test-padded-dimensions.txt"},
     {"test-padded-dimensions", 128, 0,
      "expected/ffmpeg-5.1.9-r0/test-padded-dimensions-128x128.txt", NULL},
-    {"test-padded-dimensions", 0, 1, "expected/ffmpeg-5.1.9-r1/test-padded-dimensions.txt", NULL},
     {"doorknob-hd-no-bar", 0, 0, "expected/ffmpeg-5.1.9-r0/doorknob-hd-no-bar.txt",
      "sample-hashes/doorknob-hd-no-bar.txt"},
     {"doorknob-hd-no-bar", 128, 0, "expected/ffmpeg-5.1.9-r0/doorknob-hd-no-bar-128x128.txt",
      "sample-hashes/doorknob-hd-no-bar-128x128.txt"},
     {"pattern-sd-grey-bar", 128, 0, "expected/ffmpeg-5.1.9-r0/pattern-sd-grey-bar-128x128.txt",
      "sample-hashes/pattern-sd-grey-bar-128x128.txt"},
-    {"pattern-sd-grey-bar", 0, 0, "expected/ffmpeg-5.1.9-r0/pattern-sd-grey-bar.txt",
+    {"pattern-sd-grey-bar", 0, 0.2, "expected/ffmpeg-5.1.9-r0/pattern-sd-grey-bar.txt",
      "sample-hashes/pattern-sd-grey-bar.txt"},
 };
+
+/* Keeps the frames a sampled run hashes (frame_number % mod == 0). */
+static void keep_sampled(ad_vpdq_video *ref, int mod)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < ref->n; i++)
+        if (ref->frames[i].frame_number % mod == 0)
+            ref->frames[k++] = ref->frames[i];
+    ref->n = k;
+}
 
 static void load_text(const char *rel, ad_vpdq_video *v)
 {
@@ -95,12 +107,14 @@ static void test_vectors(void **state)
             fail_msg("%s: %s", k->video, e.msg);
         assert_false(v.partial);
         load_text(k->expected, &ref);
+        keep_sampled(&ref, v.frame_mod);
         size_t exact = compare_lists(&v, &ref, 1, k->expected);
         if (SAME_FFMPEG)
             assert_int_equal(exact, ref.n); /* bit for bit with the reference */
         ad_vpdq_video_free(&ref);
         if (k->sample) {
             load_text(k->sample, &ref);
+            keep_sampled(&ref, v.frame_mod);
             compare_lists(&v, &ref, 0, k->sample);
             ad_vpdq_video_free(&ref);
         }

@@ -20,6 +20,7 @@ struct ad_video {
     ad_video_io io;          /* the caller's callbacks, or ours over mem */
     struct ad_video_mem mem; /* for ad_video_open_memory */
     int64_t io_bytes;        /* bytes delivered through custom I/O */
+    int io_failed;           /* the caller's read callback reported an error */
     AVCodecContext *dec;
     AVPacket *pkt;
     AVFrame *frame;

@@ -83,8 +83,10 @@ static int avio_read_cb(void *opaque, uint8_t *buf, int size)
     if (ad_video_expired(v, NULL))
         return AVERROR_EXIT;
     int n = v->io.read(v->io.opaque, buf, size);
-    if (n < 0)
+    if (n < 0) {
+        v->io_failed = 1;
         return AVERROR(EIO);
+    }
     if (n == 0)
         return AVERROR_EOF;
     v->io_bytes += n;
@@ -243,9 +245,12 @@ static ad_code open_common(ad_video *v, const char *url, ad_err *err)
     }
     int ret = avformat_open_input(&v->fmt, url, NULL, NULL);
     if (ret < 0) {
+        if (v->io_failed)
+            return ad_err_set(err, AD_ERR_IO, "cannot open: the read callback failed");
         if (v->avio && v->io_bytes == 0 && !v->timed_out)
             return ad_err_set(err, AD_ERR_EMPTY, "empty input");
-        if (ret == AVERROR_INVALIDDATA && !strstr(ad_video_log_last(), "max_streams"))
+        /* no demuxer recognised the data (none complained) */
+        if (ret == AVERROR_INVALIDDATA && !*ad_video_log_last())
             return ad_err_set(err, AD_ERR_UNSUPPORTED, "not a recognised video format");
         return ad_video_fail(v, err, ret, "cannot open");
     }
