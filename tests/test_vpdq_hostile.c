@@ -142,6 +142,22 @@ static void test_damaged_middle(void **state)
     assert_true(v.damaged > 0);
     assert_int_equal(v.n, 4);
     ad_vpdq_video_free(&v);
+    /* the sampled run left its fast path on the damage and started over: its frames are those
+     * of an every-frame run (small frames keep this quick) */
+    o.resize = 32;
+    ad_vpdq_video all;
+    assert_int_equal(hash(p, &o, &v, &e), AD_OK);
+    o.seconds_per_hash = 0;
+    assert_int_equal(hash(p, &o, &all, &e), AD_OK);
+    assert_int_equal(v.frame_count, all.frame_count);
+    assert_int_equal(all.n, (size_t)all.frame_count);
+    for (size_t i = 0; i < v.n; i++) {
+        assert_int_equal(v.frames[i].frame_number, (int64_t)i * v.frame_mod);
+        assert_true(ad_h256_equal(&v.frames[i].hash, &all.frames[i * v.frame_mod].hash));
+    }
+    ad_vpdq_video_free(&v);
+    ad_vpdq_video_free(&all);
+    ad_vpdq_opts_default(&o);
     o.limits.strict = 1;
     assert_int_equal(hash(p, &o, &v, &e), AD_ERR_CORRUPT);
     ad_vpdq_video_free(&v);

@@ -69,10 +69,18 @@ ad_code ad_video_open_io(ad_video **out, const ad_video_io *io, const ad_video_l
 
 const ad_video_info *ad_video_get_info(const ad_video *v);
 
-/* Decodes the next frame of the video stream. On AD_OK either *end is 1 (no more frames) or
- * *index is the frame's 0-based position in decode output order (the reference's
- * AVCodecContext::frame_number - 1). */
+/* Decodes the next frame of the video stream. On AD_OK either *end is 1 (no more frames), or 2
+ * (restart, see ad_video_set_sampling), or 0 and *index is the frame's 0-based position in decode
+ * output order (the reference's AVCodecContext::frame_number - 1). */
 ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err);
+
+/* Declares, before the first ad_video_next, that only frames with index % mod == 0 will be used.
+ * The decoder may then skip work on the others (H.264 in MP4/MOV: non-reference frames, about a
+ * third of the decoding with B-frames); indices stay those of a full decode. ad_video_next then
+ * returns the wanted frames and possibly some others, and may set *end = 2 ("restart"): the fast
+ * path's checks failed, the frames returned so far are void and decoding starts over from the
+ * first frame, in full. */
+void ad_video_set_sampling(ad_video *v, int mod);
 
 /* Converts the current frame to packed RGB24 of out_w x out_h (0, 0 = the stream's size) with
  * SWS_AREA, as the vPDQ reference does. The buffer belongs to v and is valid until the next call. */

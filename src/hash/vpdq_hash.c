@@ -105,11 +105,16 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     if (out->hash_width < AD_PDQ_MIN_DIM || out->hash_height < AD_PDQ_MIN_DIM)
         return ad_err_set(err, AD_ERR_UNSUPPORTED, "frame size %dx%d is too small for PDQ",
                           out->hash_width, out->hash_height);
+    ad_video_set_sampling(v, out->frame_mod);
     ad_code rc = AD_OK;
     for (;;) {
         int64_t index;
         int end;
         rc = ad_video_next(v, &index, &end, err);
+        if (rc == AD_OK && end == 2) { /* the decoder starts over in full */
+            out->n = 0;
+            continue;
+        }
         if (rc != AD_OK || end)
             break;
         if (index % out->frame_mod == 0 && (rc = hash_frame(v, index, opts, out, err)) != AD_OK)

@@ -12,6 +12,10 @@
 /* A decode error: fatal in strict mode, else counted and skipped. */
 static ad_code damaged(ad_video *v, int ret, const char *what, ad_err *err)
 {
+    if (v->skip.on) { /* frame numbers could differ from a full decode: start over */
+        v->skip.failed = 1;
+        return AD_OK;
+    }
     if (v->lim.strict || ++v->consecutive_errors > MAX_CONSECUTIVE_ERRORS ||
         ret == AVERROR(ENOMEM) || ret == AVERROR_EXIT)
         return ad_video_fail(v, err, ret, what);
@@ -46,6 +50,8 @@ static ad_code feed(ad_video *v, ad_err *err)
             av_packet_unref(v->pkt);
             continue;
         }
+        if (v->skip.on && ad_video_skip_packet(v, v->pkt) != 0)
+            v->skip.failed = 1;
         if (v->pkt->flags & AV_PKT_FLAG_CORRUPT) { /* a packet cut short by the end of data */
             v->damaged++;
             v->short_read = 1;
@@ -58,14 +64,47 @@ static ad_code feed(ad_video *v, ad_err *err)
     }
 }
 
+void ad_video_set_sampling(ad_video *v, int mod)
+{
+    v->sample_mod = mod;
+}
+
+/* Numbers an output frame on the fast path: the rank of its pts; 0, or -1 if in doubt. */
+static int skip_number(ad_video *v, int64_t *index)
+{
+    int64_t pts = v->frame->pts;
+    int64_t r = pts == AV_NOPTS_VALUE ? -1 : ad_video_skip_rank(v, pts);
+    if (r < 0 || (v->skip.outputs > 0 && pts <= v->skip.last_pts))
+        return -1;
+    v->skip.last_pts = pts;
+    v->skip.outputs++;
+    v->skip.wanted_out += r % v->sample_mod == 0;
+    *index = r;
+    return 0;
+}
+
 ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err)
 {
     *end = 0;
     v->has_frame = 0;
+    if (!v->skip_prepared) {
+        ad_code rc = ad_video_skip_prepare(v, err);
+        if (rc != AD_OK)
+            return rc;
+    }
     for (;;) {
         if (ad_video_expired(v, err))
             return AD_ERR_TIMEOUT;
+        if (v->skip.on && v->skip.failed) {
+            ad_code rc = ad_video_skip_abandon(v, err);
+            *end = 2;
+            return rc;
+        }
         int ret = avcodec_receive_frame(v->dec, v->frame);
+        if (ret == 0 && v->skip.on && skip_number(v, index) != 0) {
+            v->skip.failed = 1;
+            continue;
+        }
         if (ret == 0) {
             AVFrame *f = v->frame;
             if (v->lim.max_pixels > 0 && (int64_t)f->width * f->height > v->lim.max_pixels)
@@ -75,10 +114,18 @@ ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err)
                                   (long long)v->lim.max_pixels);
             v->consecutive_errors = 0;
             v->has_frame = 1;
-            *index = v->decoded++;
+            if (!v->skip.on)
+                *index = v->decoded;
+            v->decoded++;
             return AD_OK;
         }
         if (ret == AVERROR_EOF) {
+            if (v->skip.on && (v->skip.wanted_out != v->skip.wanted || v->skip.next != v->skip.n)) {
+                v->skip.failed = 1;
+                continue;
+            }
+            if (v->skip.on)
+                v->decoded = (int64_t)v->skip.n; /* the frames a full decode gives */
             *end = 1;
             return AD_OK;
         }
@@ -89,6 +136,10 @@ ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err)
             continue;
         }
         if (v->flushing) { /* EAGAIN while flushing: nothing more will come */
+            if (v->skip.on) {
+                v->skip.failed = 1;
+                continue;
+            }
             *end = 1;
             return AD_OK;
         }

@@ -143,6 +143,7 @@ void ad_video_close(ad_video *v)
 {
     if (!v)
         return;
+    ad_video_skip_free(v);
     sws_freeContext(v->sws);
     av_frame_free(&v->frame);
     av_packet_free(&v->pkt);
