@@ -10,6 +10,7 @@ enum { AD_EXIT_OK = 0, AD_EXIT_FAIL = 1, AD_EXIT_USAGE = 2 };
 /* One entry per sub-command; each lives in cmd_<name>.c. */
 int ad_cmd_hash(int argc, char **argv);
 int ad_cmd_match(int argc, char **argv);
+int ad_cmd_vpdq(int argc, char **argv);
 
 int ad_cmd_db(int argc, char **argv);
 int ad_cmd_agency(int argc, char **argv);

@@ -23,6 +23,7 @@ static const struct {
     {"vote", ad_cmd_vote, "a category vote on a media"},
     {"note", ad_cmd_note, "notes and clues on records"},
     {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
+    {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)
