@@ -19,7 +19,7 @@ typedef struct sample_t {
 static int scheme_codes(ad_cat_scheme s)
 {
     int n = 0;
-    while (n < 100 && ad_category_valid((ad_category){s, n}))
+    while (n < 100 && ad_category_is_valid((ad_category){s, n}))
         n++;
     return n;
 }
@@ -93,9 +93,9 @@ static void test_category(void **state)
 {
     (void)state;
     ad_category out;
-    assert_true(ad_category_valid((ad_category){AD_CAT_VIC_US, 4}));
-    assert_false(ad_category_valid((ad_category){AD_CAT_VIC_US, 5}));
-    assert_true(ad_category_valid((ad_category){AD_CAT_DHS, 5}));
+    assert_true(ad_category_is_valid((ad_category){AD_CAT_VIC_US, 4}));
+    assert_false(ad_category_is_valid((ad_category){AD_CAT_VIC_US, 5}));
+    assert_true(ad_category_is_valid((ad_category){AD_CAT_DHS, 5}));
     assert_string_equal(ad_category_label((ad_category){AD_CAT_VIC_US, 1}), "CAM");
     assert_string_equal(ad_category_label((ad_category){AD_CAT_UK, 2}), "B");
     /* never equal across schemes, even with the same number */

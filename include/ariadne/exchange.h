@@ -38,7 +38,7 @@ typedef struct ad_category {
 const char *ad_cat_scheme_name(ad_cat_scheme s);
 ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err);
 /* Whether code is a code of scheme s (any integer for CUSTOM). */
-int ad_category_valid(ad_category c);
+int ad_category_is_valid(ad_category c);
 /* A short label of the code ("CAM", "A", "Baseline", ...); "?" when invalid. */
 const char *ad_category_label(ad_category c);
 /* Short code text as written in hash lists: "1" (numeric schemes) or "A"/"B"/"C" (UK). */

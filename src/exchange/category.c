@@ -65,7 +65,7 @@ ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err)
     return ad_err_set(err, AD_ERR_PARSE, "unknown category scheme '%s'", name);
 }
 
-int ad_category_valid(ad_category c)
+int ad_category_is_valid(ad_category c)
 {
     if (c.scheme == AD_CAT_NONE || c.scheme == AD_CAT_CUSTOM)
         return 1;
@@ -80,7 +80,7 @@ const char *ad_category_label(ad_category c)
         return "none";
     if (c.scheme == AD_CAT_CUSTOM)
         return "custom";
-    if (!ad_category_valid(c))
+    if (!ad_category_is_valid(c))
         return "?";
     return scheme_codes[c.scheme].labels[c.code];
 }
@@ -122,7 +122,7 @@ ad_code ad_category_parse(const char *s, ad_cat_scheme bare, ad_category *out, a
     }
     if (c.scheme == AD_CAT_NONE)
         return ad_err_set(err, AD_ERR_PARSE, "category '%s' has no scheme", s);
-    if (!ad_category_valid(c))
+    if (!ad_category_is_valid(c))
         return ad_err_set(err, AD_ERR_PARSE, "category %s is not a code of scheme %s", s,
                           ad_cat_scheme_name(c.scheme));
     *out = c;

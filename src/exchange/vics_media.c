@@ -149,7 +149,7 @@ static ad_code get_category(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia *m
     if (rc != AD_OK || code < 0)
         return rc;
     ad_category c = {cv->scheme, (int)(code > 1000000 ? 1000000 : code)};
-    if (!ad_category_valid(c)) {
+    if (!ad_category_is_valid(c)) {
         char msg[128];
         snprintf(msg, sizeof msg, "%lld is not a code of scheme %s", (long long)code,
                  ad_cat_scheme_name(cv->scheme));
