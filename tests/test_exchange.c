@@ -124,8 +124,10 @@ static void test_category(void **state)
     assert_int_equal(ad_category_map((ad_category){AD_CAT_VIC_US, 1}, AD_CAT_UK, &out, &e),
                      AD_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "no mapping"));
-    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 0}, AD_CAT_VIC_US, &out, NULL),
-                     AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 4}, AD_CAT_VIC_US, &out, NULL),
+                     AD_ERR_NOT_FOUND); /* not indecent: non-pertinent or exploitive? */
+    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 0}, AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_int_equal(out.scheme, AD_CAT_NONE); /* uncategorised */
     assert_int_equal(ad_category_map((ad_category){AD_CAT_BASELINE, 1}, AD_CAT_DHS, &out, NULL),
                      AD_OK);
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_DHS, 1}));
@@ -479,7 +481,6 @@ static void expect_error(const char *text, ad_code code, const char *const *need
     col_free(&c);
 }
 
-
 static void test_vics_malformed(void **state)
 {
     (void)state;
@@ -832,10 +833,26 @@ static void test_hashlist_errors(void **state)
     col_free(&c);
 }
 
+static void test_sniff(void **state)
+{
+    (void)state;
+    assert_int_equal(ad_exchange_sniff("\xEF\xBB\xBF \r\n{\"value\":[]}", 17), AD_XFMT_VICS);
+    assert_int_equal(ad_exchange_sniff("SHA1;md5;Image ID\n", 18), AD_XFMT_ICSE_CSV);
+    assert_int_equal(ad_exchange_sniff("# md5; list\n0123", 17), AD_XFMT_HASHLIST);
+    assert_int_equal(ad_exchange_sniff("0123456789abcdef0123456789abcdef,1\n", 35),
+                     AD_XFMT_HASHLIST);
+    assert_int_equal(ad_exchange_sniff(" \n ", 3), 0);
+    size_t n;
+    uint8_t *b = td_read_file(td_path("data/exchange/icse_quirks.csv"), &n);
+    assert_int_equal(ad_exchange_sniff(b, n), AD_XFMT_ICSE_CSV);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_category),
+        cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_vics_roundtrip_all),
         cmocka_unit_test(test_vics_writer_strict),
         cmocka_unit_test(test_vics_domain_example),

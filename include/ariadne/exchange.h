@@ -23,7 +23,8 @@ typedef enum ad_cat_scheme {
                         3 CGI/animation, 4 comparison */
     AD_CAT_DHS,      /* older DHS six classes: 0 uncategorized, 1 CE illegal, 2 CE non-illegal/age
                         difficult, 3 CGI/animation, 4 exemplar/comparison, 5 non-pertinent */
-    AD_CAT_UK,       /* UK (CAID/Sentencing Council): 1 A, 2 B, 3 C, 0 not indecent */
+    AD_CAT_UK,       /* UK (CAID/Sentencing Council): 1 A, 2 B, 3 C; 0 uncategorised, 4 not
+                        indecent (our numbering: CAID's codes are not public) */
     AD_CAT_BASELINE, /* Interpol-style baseline: 1 baseline, 0 not baseline */
     AD_CAT_CUSTOM,   /* codes of a VICS CUSTOM profile: opaque integers, never mapped */
     AD_CAT__COUNT
@@ -185,6 +186,11 @@ typedef struct ad_exchange_sink {
     size_t max_record_bytes; /* one VICS record / one CSV line at most; 0: 16 MiB */
     ad_xstats *stats;        /* optional counts, filled as the read goes */
 } ad_exchange_sink;
+
+/* Guesses the format from the first bytes of a file (BOM and blanks skipped): '{' is VICS; a
+ * '#' comment is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE
+ * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an explicit --format. */
+ad_xformat ad_exchange_sniff(const void *head, size_t n);
 
 /* Streams a VICS JSON file (1.x or 2.0, case or hash-set form, BOM tolerated) with flat memory. */
 ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);

@@ -228,7 +228,9 @@ ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
         if (tl == 0)
             continue;
         if (!have_header) {
-            ad_xinfo info = {.format = AD_XFMT_ICSE_CSV, .declared_count = -1};
+            ad_xinfo info = {.format = AD_XFMT_ICSE_CSV,
+                             .scheme = AD_CAT_BASELINE, /* the Baseline column */
+                             .declared_count = -1};
             if ((rc = header(&d, s, len, err)) != AD_OK ||
                 (sink->begin && (rc = sink->begin(ctx, &info, err)) != AD_OK))
                 break;
