@@ -304,10 +304,34 @@ static void test_vics_writer_strict(void **state)
     s.m.category = (ad_category){AD_CAT_DHS, 5};
     s.m.series = "bad \xFF utf-8";
     assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_ERR_ARG);
-    assert_non_null(strstr(e.msg, "UTF-8"));
-    ad_vics_writer_close(w, NULL);
+    assert_non_null(strstr(e.msg, "Series is not valid UTF-8"));
+    s.m.series = "fine";
+    assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_OK);
+    ad_xcase k;
+    ad_xcase_init(&k);
+    assert_int_equal(ad_vics_writer_close(w, &e), AD_OK);
     fclose(f);
     assert_non_null(strstr(buf, "\"Category\":0,"));
+    assert_null(strstr(buf, "\xFF")); /* the refused record left nothing behind */
+    json_t *all = json_loads(buf, 0, NULL);
+    assert_non_null(all);
+    assert_int_equal(json_array_size(json_object_get(all, "value")), 1);
+    json_decref(all);
+    free(buf);
+    /* a case with a bad string is refused before anything is written */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(ad_vics_writer_open(&w, f, AD_VICS_V1_3, AD_VICS_PNONE, AD_VICS_CASES, &e),
+                     AD_OK);
+    k.case_number = "\xC0\x80";
+    assert_int_equal(ad_vics_writer_begin_case(w, &k, &e), AD_ERR_ARG);
+    assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_ERR_ARG); /* no open case */
+    assert_int_equal(ad_vics_writer_end_case(w, &e), AD_ERR_ARG);
+    assert_int_equal(ad_vics_writer_close(w, &e), AD_OK);
+    fclose(f);
+    all = json_loads(buf, 0, NULL);
+    assert_non_null(all);
+    json_decref(all);
     free(buf);
 }
 

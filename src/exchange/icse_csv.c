@@ -197,6 +197,8 @@ static ad_code row(icse_rd *d, char *s, size_t len, uint64_t rec, ad_err *err)
 
 ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err)
 {
+    if (!f || !sink)
+        return ad_err_set(err, AD_ERR_ARG, "ad_icse_read: no file or no sink");
     icse_rd d;
     memset(&d, 0, sizeof d);
     ad_xread_init(&d.r, sink, ctx);
