@@ -523,6 +523,8 @@ static void test_vics_malformed(void **state)
     expect_error(HDR "{\"Category\":9,"
                      "\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}]}",
                  AD_ERR_PARSE, (const char *const[]){"field Category", "vic-us", NULL});
+    expect_error(HDR "{\"MediaID\":1,\"MD5\":\"\"}]}", AD_ERR_PARSE,
+                 (const char *const[]){"record 1", "field MD5", "no hash", NULL});
     expect_error(HDR "{\"IsDistributed\":\"maybe\"}]}", AD_ERR_PARSE,
                  (const char *const[]){"field IsDistributed", "boolean", NULL});
     expect_error(HDR "{\"MediaFiles\":[{\"Deleted\":\"perhaps\"}]}]}", AD_ERR_PARSE,
