@@ -872,6 +872,20 @@ static void test_sniff(void **state)
     uint8_t *b = td_read_file(td_path("data/exchange/icse_quirks.csv"), &n);
     assert_int_equal(ad_exchange_sniff(b, n), AD_XFMT_ICSE_CSV);
     free(b);
+    ad_xformat fmt;
+    assert_int_equal(ad_xformat_parse("ICSE-CSV", &fmt, NULL), AD_OK);
+    assert_int_equal(fmt, AD_XFMT_ICSE_CSV);
+    assert_string_equal(ad_xformat_name(AD_XFMT_HASHLIST), "hashlist");
+    ad_err e;
+    assert_int_equal(ad_xformat_parse("xml", &fmt, &e), AD_ERR_PARSE);
+    collector c = {0};
+    ad_exchange_sink sink = col_sink();
+    const char *t = "# x\n0123456789abcdef0123456789abcdef\n";
+    FILE *f = fmemopen((void *)t, strlen(t), "r");
+    assert_int_equal(ad_exchange_read(f, ad_exchange_sniff(t, strlen(t)), &sink, &c, &e), AD_OK);
+    fclose(f);
+    assert_int_equal(c.n, 1);
+    col_free(&c);
 }
 
 int main(void)

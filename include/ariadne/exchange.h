@@ -187,9 +187,16 @@ typedef struct ad_exchange_sink {
     ad_xstats *stats;        /* optional counts, filled as the read goes */
 } ad_exchange_sink;
 
+/* Format names as the --format option spells them: "vics", "icse-csv", "hashlist". */
+const char *ad_xformat_name(ad_xformat f);
+ad_code ad_xformat_parse(const char *name, ad_xformat *out, ad_err *err);
+/* Reads f with the reader of `format` (one of the three below). */
+ad_code ad_exchange_read(FILE *f, ad_xformat format, const ad_exchange_sink *sink, void *ctx,
+                         ad_err *err);
 /* Guesses the format from the first bytes of a file (BOM and blanks skipped): '{' is VICS; a
  * '#' comment is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE
- * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an explicit --format. */
+ * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an
+ * explicit --format. */
 ad_xformat ad_exchange_sniff(const void *head, size_t n);
 
 /* Streams a VICS JSON file (1.x or 2.0, case or hash-set form, BOM tolerated) with flat memory. */
