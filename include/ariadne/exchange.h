@@ -207,6 +207,9 @@ ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
 ad_code ad_hashlist_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 
 /* ---- writing ------------------------------------------------------------------------------ */
+/* Writers write to a FILE the caller opened and closes (after *_close). Every check runs before
+ * anything is written: a refused record (AD_ERR_ARG) writes nothing and the file stays valid, so
+ * an exporter may report it and go on. Output is deterministic: lower-case hex, fixed order. */
 
 typedef struct ad_vics_writer ad_vics_writer;
 /* Writes the envelope. 1.x takes profile AD_VICS_PNONE; 2.0 any other profile. */
