@@ -1,6 +1,6 @@
 /* fuzz_exchange.c: libFuzzer target: any bytes through the exchange readers (VICS JSON, ICSE
  * CSV, hash list; the first byte picks the reader and skip_bad), every record touched and
- * written again with the matching writer. Build and run (see fuzz/README.md):
+ * written again with the VICS, ICSE and hash-list writers. Build and run (see fuzz/README.md):
  *   fuzz/build.sh && ./build-fuzz/fuzz_exchange -max_total_time=60 tests/data/exchange */
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +15,12 @@ static size_t touch(const char *s)
     return s ? strlen(s) : 0;
 }
 
+struct writers {
+    ad_vics_writer *vics;
+    ad_icse_writer *icse;
+    ad_hashlist_writer *list;
+};
+
 static ad_code on_media(void *ctx, const ad_xmedia *m, ad_err *err)
 {
     size_t n = touch(m->photodna) + touch(m->series) + touch(m->tags) + touch(m->comments) +
@@ -27,8 +33,11 @@ static ad_code on_media(void *ctx, const ad_xmedia *m, ad_err *err)
     for (size_t i = 0; i < m->n_meta; i++)
         n += touch(m->meta[i].name) + touch(m->meta[i].value);
     (void)n;
-    ad_vics_writer *w = ctx;
-    ad_vics_writer_add_media(w, m, err); /* refusals (no hash, foreign category) are fine */
+    struct writers *w = ctx;
+    /* refusals (no hash, foreign category, bad UTF-8) are fine */
+    ad_vics_writer_add_media(w->vics, m, err);
+    ad_icse_writer_add_media(w->icse, m, err);
+    ad_hashlist_writer_add_media(w->list, m, err);
     return AD_OK;
 }
 
@@ -54,9 +63,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *out = NULL;
     size_t out_len = 0;
     FILE *of = open_memstream(&out, &out_len);
-    ad_vics_writer *w;
+    struct writers w;
     if (!in || !of ||
-        ad_vics_writer_open(&w, of, AD_VICS_V2_0, AD_VICS_US, AD_VICS_MEDIA, NULL) != AD_OK)
+        ad_vics_writer_open(&w.vics, of, AD_VICS_V1_3, AD_VICS_PNONE, AD_VICS_MEDIA, NULL) !=
+            AD_OK ||
+        ad_icse_writer_open(&w.icse, of, NULL) != AD_OK ||
+        ad_hashlist_writer_open(&w.list, of, (ad_xhash_kind)(data[0] >> 4 & 3),
+                                AD_HASHLIST_CATEGORY, AD_CAT_UK, NULL) != AD_OK)
         abort();
     ad_exchange_sink sink = {0};
     sink.media = on_media;
@@ -69,15 +82,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ad_err err;
     switch (data[0] & 3) {
     case 0:
-        ad_icse_read(in, &sink, w, &err);
+        ad_icse_read(in, &sink, &w, &err);
         break;
     case 1:
-        ad_hashlist_read(in, &sink, w, &err);
+        ad_hashlist_read(in, &sink, &w, &err);
         break;
     default:
-        ad_vics_read(in, &sink, w, &err);
+        ad_vics_read(in, &sink, &w, &err);
     }
-    ad_vics_writer_close(w, NULL);
+    ad_vics_writer_close(w.vics, NULL);
+    ad_icse_writer_close(w.icse, NULL);
+    ad_hashlist_writer_close(w.list, NULL);
     fclose(of);
     fclose(in);
     free(out);

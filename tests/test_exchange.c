@@ -124,8 +124,10 @@ static void test_category(void **state)
     assert_int_equal(ad_category_map((ad_category){AD_CAT_VIC_US, 1}, AD_CAT_UK, &out, &e),
                      AD_ERR_NOT_FOUND);
     assert_non_null(strstr(e.msg, "no mapping"));
-    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 0}, AD_CAT_VIC_US, &out, NULL),
-                     AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 4}, AD_CAT_VIC_US, &out, NULL),
+                     AD_ERR_NOT_FOUND); /* not indecent: non-pertinent or exploitive? */
+    assert_int_equal(ad_category_map((ad_category){AD_CAT_UK, 0}, AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_int_equal(out.scheme, AD_CAT_NONE); /* uncategorised */
     assert_int_equal(ad_category_map((ad_category){AD_CAT_BASELINE, 1}, AD_CAT_DHS, &out, NULL),
                      AD_OK);
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_DHS, 1}));
@@ -302,10 +304,34 @@ static void test_vics_writer_strict(void **state)
     s.m.category = (ad_category){AD_CAT_DHS, 5};
     s.m.series = "bad \xFF utf-8";
     assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_ERR_ARG);
-    assert_non_null(strstr(e.msg, "UTF-8"));
-    ad_vics_writer_close(w, NULL);
+    assert_non_null(strstr(e.msg, "Series is not valid UTF-8"));
+    s.m.series = "fine";
+    assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_OK);
+    ad_xcase k;
+    ad_xcase_init(&k);
+    assert_int_equal(ad_vics_writer_close(w, &e), AD_OK);
     fclose(f);
     assert_non_null(strstr(buf, "\"Category\":0,"));
+    assert_null(strstr(buf, "\xFF")); /* the refused record left nothing behind */
+    json_t *all = json_loads(buf, 0, NULL);
+    assert_non_null(all);
+    assert_int_equal(json_array_size(json_object_get(all, "value")), 1);
+    json_decref(all);
+    free(buf);
+    /* a case with a bad string is refused before anything is written */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    assert_int_equal(ad_vics_writer_open(&w, f, AD_VICS_V1_3, AD_VICS_PNONE, AD_VICS_CASES, &e),
+                     AD_OK);
+    k.case_number = "\xC0\x80";
+    assert_int_equal(ad_vics_writer_begin_case(w, &k, &e), AD_ERR_ARG);
+    assert_int_equal(ad_vics_writer_add_media(w, &s.m, &e), AD_ERR_ARG); /* no open case */
+    assert_int_equal(ad_vics_writer_end_case(w, &e), AD_ERR_ARG);
+    assert_int_equal(ad_vics_writer_close(w, &e), AD_OK);
+    fclose(f);
+    all = json_loads(buf, 0, NULL);
+    assert_non_null(all);
+    json_decref(all);
     free(buf);
 }
 
@@ -479,7 +505,6 @@ static void expect_error(const char *text, ad_code code, const char *const *need
     col_free(&c);
 }
 
-
 static void test_vics_malformed(void **state)
 {
     (void)state;
@@ -498,6 +523,8 @@ static void test_vics_malformed(void **state)
     expect_error(HDR "{\"Category\":9,"
                      "\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}]}",
                  AD_ERR_PARSE, (const char *const[]){"field Category", "vic-us", NULL});
+    expect_error(HDR "{\"MediaID\":1,\"MD5\":\"\"}]}", AD_ERR_PARSE,
+                 (const char *const[]){"record 1", "field MD5", "no hash", NULL});
     expect_error(HDR "{\"IsDistributed\":\"maybe\"}]}", AD_ERR_PARSE,
                  (const char *const[]){"field IsDistributed", "boolean", NULL});
     expect_error(HDR "{\"MediaFiles\":[{\"Deleted\":\"perhaps\"}]}]}", AD_ERR_PARSE,
@@ -832,10 +859,40 @@ static void test_hashlist_errors(void **state)
     col_free(&c);
 }
 
+static void test_sniff(void **state)
+{
+    (void)state;
+    assert_int_equal(ad_exchange_sniff("\xEF\xBB\xBF \r\n{\"value\":[]}", 17), AD_XFMT_VICS);
+    assert_int_equal(ad_exchange_sniff("SHA1;md5;Image ID\n", 18), AD_XFMT_ICSE_CSV);
+    assert_int_equal(ad_exchange_sniff("# md5; list\n0123", 17), AD_XFMT_HASHLIST);
+    assert_int_equal(ad_exchange_sniff("0123456789abcdef0123456789abcdef,1\n", 35),
+                     AD_XFMT_HASHLIST);
+    assert_int_equal(ad_exchange_sniff(" \n ", 3), 0);
+    size_t n;
+    uint8_t *b = td_read_file(td_path("data/exchange/icse_quirks.csv"), &n);
+    assert_int_equal(ad_exchange_sniff(b, n), AD_XFMT_ICSE_CSV);
+    free(b);
+    ad_xformat fmt;
+    assert_int_equal(ad_xformat_parse("ICSE-CSV", &fmt, NULL), AD_OK);
+    assert_int_equal(fmt, AD_XFMT_ICSE_CSV);
+    assert_string_equal(ad_xformat_name(AD_XFMT_HASHLIST), "hashlist");
+    ad_err e;
+    assert_int_equal(ad_xformat_parse("xml", &fmt, &e), AD_ERR_PARSE);
+    collector c = {0};
+    ad_exchange_sink sink = col_sink();
+    const char *t = "# x\n0123456789abcdef0123456789abcdef\n";
+    FILE *f = fmemopen((void *)t, strlen(t), "r");
+    assert_int_equal(ad_exchange_read(f, ad_exchange_sniff(t, strlen(t)), &sink, &c, &e), AD_OK);
+    fclose(f);
+    assert_int_equal(c.n, 1);
+    col_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_category),
+        cmocka_unit_test(test_sniff),
         cmocka_unit_test(test_vics_roundtrip_all),
         cmocka_unit_test(test_vics_writer_strict),
         cmocka_unit_test(test_vics_domain_example),

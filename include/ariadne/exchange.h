@@ -23,7 +23,8 @@ typedef enum ad_cat_scheme {
                         3 CGI/animation, 4 comparison */
     AD_CAT_DHS,      /* older DHS six classes: 0 uncategorized, 1 CE illegal, 2 CE non-illegal/age
                         difficult, 3 CGI/animation, 4 exemplar/comparison, 5 non-pertinent */
-    AD_CAT_UK,       /* UK (CAID/Sentencing Council): 1 A, 2 B, 3 C, 0 not indecent */
+    AD_CAT_UK,       /* UK (CAID/Sentencing Council): 1 A, 2 B, 3 C; 0 uncategorised, 4 not
+                        indecent (our numbering: CAID's codes are not public) */
     AD_CAT_BASELINE, /* Interpol-style baseline: 1 baseline, 0 not baseline */
     AD_CAT_CUSTOM,   /* codes of a VICS CUSTOM profile: opaque integers, never mapped */
     AD_CAT__COUNT
@@ -186,6 +187,18 @@ typedef struct ad_exchange_sink {
     ad_xstats *stats;        /* optional counts, filled as the read goes */
 } ad_exchange_sink;
 
+/* Format names as the --format option spells them: "vics", "icse-csv", "hashlist". */
+const char *ad_xformat_name(ad_xformat f);
+ad_code ad_xformat_parse(const char *name, ad_xformat *out, ad_err *err);
+/* Reads f with the reader of `format` (one of the three below). */
+ad_code ad_exchange_read(FILE *f, ad_xformat format, const ad_exchange_sink *sink, void *ctx,
+                         ad_err *err);
+/* Guesses the format from the first bytes of a file (BOM and blanks skipped): '{' is VICS; a
+ * '#' comment is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE
+ * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an
+ * explicit --format. */
+ad_xformat ad_exchange_sniff(const void *head, size_t n);
+
 /* Streams a VICS JSON file (1.x or 2.0, case or hash-set form, BOM tolerated) with flat memory. */
 ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 /* Streams an ICSE-style semicolon CSV (header required; columns matched by name). */
@@ -194,6 +207,9 @@ ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
 ad_code ad_hashlist_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 
 /* ---- writing ------------------------------------------------------------------------------ */
+/* Writers write to a FILE the caller opened and closes (after *_close). Every check runs before
+ * anything is written: a refused record (AD_ERR_ARG) writes nothing and the file stays valid, so
+ * an exporter may report it and go on. Output is deterministic: lower-case hex, fixed order. */
 
 typedef struct ad_vics_writer ad_vics_writer;
 /* Writes the envelope. 1.x takes profile AD_VICS_PNONE; 2.0 any other profile. */

@@ -16,7 +16,7 @@ static const char *const vic_us_labels[] = {
 static const char *const dhs_labels[] = {
     "Uncategorized", "CE Illegal",          "CE Non-Illegal/Age Difficult",
     "CGI/Animation", "Exemplar/Comparison", "Non-Pertinent"};
-static const char *const uk_labels[] = {"Not indecent", "A", "B", "C"};
+static const char *const uk_labels[] = {"Uncategorised", "A", "B", "C", "Not indecent"};
 static const char *const baseline_labels[] = {"Not baseline", "Baseline"};
 
 static const struct {
@@ -25,29 +25,30 @@ static const struct {
 } scheme_codes[AD_CAT__COUNT] = {
     [AD_CAT_VIC_US] = {vic_us_labels, 5},
     [AD_CAT_DHS] = {dhs_labels, 6},
-    [AD_CAT_UK] = {uk_labels, 4},
+    [AD_CAT_UK] = {uk_labels, 5},
     [AD_CAT_BASELINE] = {baseline_labels, 2},
 };
 
 /* The mapping table: (from scheme, code) -> (to scheme, code). A pair missing here has no
- * mapping. DHS 0 "Uncategorized" means no category in VIC US (absent/null there). UK grades and
- * baseline are all child abuse material, but CAM says nothing about a UK grade or baseline. */
+ * mapping. DHS 0 "Uncategorized" and UK 0 "Uncategorised" mean no category in any scheme. UK
+ * grades and baseline are all child abuse material, but CAM says nothing about a UK grade or
+ * baseline, and "not indecent"/"not baseline" may be non-pertinent or exploitive. */
 static const struct {
     ad_cat_scheme from;
     int from_code;
     ad_cat_scheme to;
     int to_code;
 } cat_map[] = {
-    {AD_CAT_DHS, 0, AD_CAT_NONE, 0},     {AD_CAT_DHS, 1, AD_CAT_VIC_US, 1},
-    {AD_CAT_DHS, 2, AD_CAT_VIC_US, 2},   {AD_CAT_DHS, 3, AD_CAT_VIC_US, 3},
-    {AD_CAT_DHS, 4, AD_CAT_VIC_US, 4},   {AD_CAT_DHS, 5, AD_CAT_VIC_US, 0},
-    {AD_CAT_VIC_US, 0, AD_CAT_DHS, 5},   {AD_CAT_VIC_US, 1, AD_CAT_DHS, 1},
-    {AD_CAT_VIC_US, 2, AD_CAT_DHS, 2},   {AD_CAT_VIC_US, 3, AD_CAT_DHS, 3},
-    {AD_CAT_VIC_US, 4, AD_CAT_DHS, 4},   {AD_CAT_UK, 1, AD_CAT_VIC_US, 1},
-    {AD_CAT_UK, 2, AD_CAT_VIC_US, 1},    {AD_CAT_UK, 3, AD_CAT_VIC_US, 1},
-    {AD_CAT_UK, 1, AD_CAT_DHS, 1},       {AD_CAT_UK, 2, AD_CAT_DHS, 1},
-    {AD_CAT_UK, 3, AD_CAT_DHS, 1},       {AD_CAT_BASELINE, 1, AD_CAT_VIC_US, 1},
-    {AD_CAT_BASELINE, 1, AD_CAT_DHS, 1},
+    {AD_CAT_DHS, 0, AD_CAT_NONE, 0},        {AD_CAT_UK, 0, AD_CAT_NONE, 0},
+    {AD_CAT_DHS, 1, AD_CAT_VIC_US, 1},      {AD_CAT_DHS, 2, AD_CAT_VIC_US, 2},
+    {AD_CAT_DHS, 3, AD_CAT_VIC_US, 3},      {AD_CAT_DHS, 4, AD_CAT_VIC_US, 4},
+    {AD_CAT_DHS, 5, AD_CAT_VIC_US, 0},      {AD_CAT_VIC_US, 0, AD_CAT_DHS, 5},
+    {AD_CAT_VIC_US, 1, AD_CAT_DHS, 1},      {AD_CAT_VIC_US, 2, AD_CAT_DHS, 2},
+    {AD_CAT_VIC_US, 3, AD_CAT_DHS, 3},      {AD_CAT_VIC_US, 4, AD_CAT_DHS, 4},
+    {AD_CAT_UK, 1, AD_CAT_VIC_US, 1},       {AD_CAT_UK, 2, AD_CAT_VIC_US, 1},
+    {AD_CAT_UK, 3, AD_CAT_VIC_US, 1},       {AD_CAT_UK, 1, AD_CAT_DHS, 1},
+    {AD_CAT_UK, 2, AD_CAT_DHS, 1},          {AD_CAT_UK, 3, AD_CAT_DHS, 1},
+    {AD_CAT_BASELINE, 1, AD_CAT_VIC_US, 1}, {AD_CAT_BASELINE, 1, AD_CAT_DHS, 1},
 };
 
 const char *ad_cat_scheme_name(ad_cat_scheme s)

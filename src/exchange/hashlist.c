@@ -70,6 +70,8 @@ static ad_code parse_line(const ad_exchange_sink *sink, char *s, size_t len, ad_
 
 ad_code ad_hashlist_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err)
 {
+    if (!f || !sink)
+        return ad_err_set(err, AD_ERR_ARG, "ad_hashlist_read: no file or no sink");
     ad_xread r;
     ad_xlines l;
     ad_xread_init(&r, sink, ctx);

@@ -197,6 +197,8 @@ static ad_code row(icse_rd *d, char *s, size_t len, uint64_t rec, ad_err *err)
 
 ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err)
 {
+    if (!f || !sink)
+        return ad_err_set(err, AD_ERR_ARG, "ad_icse_read: no file or no sink");
     icse_rd d;
     memset(&d, 0, sizeof d);
     ad_xread_init(&d.r, sink, ctx);
@@ -228,7 +230,9 @@ ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
         if (tl == 0)
             continue;
         if (!have_header) {
-            ad_xinfo info = {.format = AD_XFMT_ICSE_CSV, .declared_count = -1};
+            ad_xinfo info = {.format = AD_XFMT_ICSE_CSV,
+                             .scheme = AD_CAT_BASELINE, /* the Baseline column */
+                             .declared_count = -1};
             if ((rc = header(&d, s, len, err)) != AD_OK ||
                 (sink->begin && (rc = sink->begin(ctx, &info, err)) != AD_OK))
                 break;

@@ -17,8 +17,10 @@ ad_code ad_js_open(ad_jstream *s, FILE *f, ad_err *err)
     if (!s->buf)
         return ad_err_set(err, AD_ERR_NOMEM, "no memory for the read buffer");
     s->len = fread(s->buf, 1, JS_BUF, f);
-    if (s->len < JS_BUF)
+    if (s->len < JS_BUF) {
         s->eof = 1;
+        s->io_error = ferror(f) != 0;
+    }
     if (s->len >= 3 && memcmp(s->buf, "\xEF\xBB\xBF", 3) == 0)
         s->pos = 3;
     return AD_OK;

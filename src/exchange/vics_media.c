@@ -322,6 +322,9 @@ ad_code ad_vics_media_from_dom(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia
         TRY(get_str(cv, d, obj, "FileName", &m->name, err));
     TRY(media_files(cv, d, obj, m, err));
     TRY(media_meta(cv, d, obj, m, err));
+    if (!m->has && !m->photodna)
+        return fail(cv, "MD5", err, AD_ERR_PARSE,
+                    "no hash (MD5, SHA1, SHA256, PDQ or PhotoDNA) in the record");
     return AD_OK;
 }
 

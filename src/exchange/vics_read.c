@@ -358,6 +358,8 @@ static ad_code envelope(vrd *d, ad_err *err)
 
 ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err)
 {
+    if (!f || !sink)
+        return ad_err_set(err, AD_ERR_ARG, "ad_vics_read: no file or no sink");
     vrd d;
     memset(&d, 0, sizeof d);
     ad_xread_init(&d.r, sink, ctx);
@@ -370,6 +372,7 @@ ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
         else
             rc = envelope(&d, err);
     }
+    d.r.st.lines = d.js.line;
     ad_xread_finish(&d.r);
     ad_js_close(&d.js);
     ad_jbuf *bufs[] = {&d.val, &d.key, &d.kdec, &d.craw, &d.ccopy};

@@ -69,10 +69,16 @@ static void newline(ad_vics_writer *w)
 
 ad_code ad_vics_writer_begin_case(ad_vics_writer *w, const ad_xcase *c, ad_err *err)
 {
-    if (w->form != AD_VICS_CASES || w->in_case)
+    if (w->form != AD_VICS_CASES || w->in_case || !c)
         return ad_err_set(err, AD_ERR_ARG,
                           "VICS writer: begin_case outside a case-form file "
                           "or inside an open case");
+    const char *cs[] = {c->case_id,       c->case_number,          c->contact_name,
+                        c->contact_title, c->contact_organization, c->contact_phone,
+                        c->contact_email, c->source_app_name,      c->source_app_version};
+    for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++)
+        if (!ad_x_utf8_valid(cs[i]))
+            return ad_err_set(err, AD_ERR_ARG, "VICS writer: a case field is not valid UTF-8");
     ad_jw *j = &w->jw;
     newline(w);
     ad_jw_open(j, '{');
@@ -89,8 +95,6 @@ ad_code ad_vics_writer_begin_case(ad_vics_writer *w, const ad_xcase *c, ad_err *
     ad_jw_open(j, '[');
     w->in_case = 1;
     w->case_media = w->case_precat = 0;
-    if (j->bad_utf8)
-        return ad_err_set(err, AD_ERR_ARG, "VICS writer: a case field is not valid UTF-8");
     return AD_OK;
 }
 
@@ -160,8 +164,45 @@ static void write_meta(ad_jw *j, const ad_xmedia *m, const char *md5, int v1)
     ad_jw_close(j, ']');
 }
 
+/* The name of the first string of m that is not valid UTF-8, or NULL: checked before anything
+ * is written, so that a refused record leaves the file valid. */
+static const char *bad_string(const ad_xmedia *m)
+{
+    const struct {
+        const char *name, *s;
+    } f[] = {{"PhotoDNA", m->photodna},
+             {"PrecategorizationSource", m->precategorization_source},
+             {"Series", m->series},
+             {"Tags", m->tags},
+             {"Comments", m->comments},
+             {"Name", m->name},
+             {"RelativeFilePath", m->relative_path},
+             {"MimeType", m->mime_type},
+             {"DateUpdated", m->date_updated}};
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        if (!ad_x_utf8_valid(f[i].s))
+            return f[i].name;
+    for (size_t i = 0; i < m->n_files; i++) {
+        const ad_xfile *x = &m->files[i];
+        const char *s[] = {x->file_name,  x->file_path,        x->source_id,
+                           x->created,    x->written,          x->accessed,
+                           x->parent_md5, x->parent_file_name, x->parent_file_path};
+        for (size_t k = 0; k < sizeof s / sizeof s[0]; k++)
+            if (!ad_x_utf8_valid(s[k]))
+                return "MediaFiles";
+    }
+    for (size_t i = 0; i < m->n_meta; i++)
+        if (!ad_x_utf8_valid(m->meta[i].name) || !ad_x_utf8_valid(m->meta[i].value))
+            return "MediaMetadata";
+    return NULL;
+}
+
 ad_code ad_vics_writer_add_media(ad_vics_writer *w, const ad_xmedia *m, ad_err *err)
 {
+    const char *bad = bad_string(m);
+    if (bad)
+        return ad_err_set(err, AD_ERR_ARG, "VICS writer: MediaID %lld: %s is not valid UTF-8",
+                          (long long)m->media_id, bad);
     if (w->form == AD_VICS_CASES && !w->in_case)
         return ad_err_set(err, AD_ERR_ARG, "VICS writer: Media of a case-form file go in a case");
     if (!(m->has & (AD_XHAS_MD5 | AD_XHAS_SHA1 | AD_XHAS_SHA256 | AD_XHAS_PDQ)) && !m->photodna)
@@ -222,9 +263,6 @@ ad_code ad_vics_writer_add_media(ad_vics_writer *w, const ad_xmedia *m, ad_err *
     ad_jw_close(j, '}');
     w->case_media++;
     w->case_precat += m->is_precategorized == AD_XTRUE;
-    if (j->bad_utf8)
-        return ad_err_set(err, AD_ERR_ARG, "VICS writer: MediaID %lld: a string is not valid UTF-8",
-                          (long long)(m->media_id >= 0 ? m->media_id : (int64_t)w->next_id - 1));
     return AD_OK;
 }
 

@@ -100,6 +100,19 @@ int ad_x_utf8_len(const char *str, size_t avail)
     return n;
 }
 
+int ad_x_utf8_valid(const char *s)
+{
+    if (!s)
+        return 1;
+    while (*s) {
+        int n = ad_x_utf8_len(s, 4);
+        if (!n)
+            return 0;
+        s += n;
+    }
+    return 1;
+}
+
 void ad_x_trim(const char **s, size_t *len)
 {
     while (*len && (**s == ' ' || **s == '\t')) {

@@ -47,6 +47,8 @@ const char *ad_x_hash_name(ad_xhash_kind kind);
 const char *ad_x_hash_hex(const ad_xmedia *m, ad_xhash_kind kind, char out[65]);
 /* Length (1-4) of the valid UTF-8 sequence at s (at most avail bytes; a NUL ends it), or 0. */
 int ad_x_utf8_len(const char *s, size_t avail);
+/* Whether s (NULL counts as valid) is entirely valid UTF-8. */
+int ad_x_utf8_valid(const char *s);
 /* Trims blanks (space, tab) on both sides in place of (s, len). */
 void ad_x_trim(const char **s, size_t *len);
 
