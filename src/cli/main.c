@@ -22,6 +22,8 @@ static const struct {
     {"media", ad_cmd_media, "what is known about a media, by any hash"},
     {"vote", ad_cmd_vote, "a category vote on a media"},
     {"note", ad_cmd_note, "notes and clues on records"},
+    {"import", ad_cmd_import, "import VICS JSON, ICSE CSV or hash lists into the database"},
+    {"export", ad_cmd_export, "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},
     {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
     {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
 };
