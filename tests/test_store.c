@@ -370,9 +370,8 @@ static void t_batch_merge(void **state)
     ad_media_init(&two[0]);
     ad_media_init(&two[1]);
     OK(ad_media_set_hash_hex(&two[0], MD5B, 0, E));
-    OK(ad_media_set_hash_hex(&two[0],
-                             "b3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0,
-                             E));
+    OK(ad_media_set_hash_hex(
+        &two[0], "b3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, E));
     OK(ad_media_set_hash_hex(&two[1], SHA1A, 0, E));
     OK(ad_store_media_upsert_batch(st, two, 2, again, E));
     assert_int_not_equal(again[0], old_md5);
@@ -401,6 +400,9 @@ static void t_classify(void **state)
     OK(ad_store_series_create(st, &x, &s, E));
     OK(ad_store_series_link(st, s, m1, E));
     OK(ad_store_series_link(st, s, m1, E)); /* idempotent */
+    int in_series = 0;
+    OK(ad_store_media_iter(st, 0, s, count_cb, &in_series, E));
+    assert_int_equal(in_series, 1);
     /* a series without victims on record: a child not yet identified */
     assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
     OK(ad_store_person_add(st, AD_VICTIM, "V-1", s, NULL, E));
