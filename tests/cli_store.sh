@@ -121,6 +121,11 @@ scenario() {
   expect 0 A audit show
   has "media.find"
   has "victim.identify"
+  # writers in parallel keep one unbroken chain
+  for i in 1 2 3 4; do A agency add "Parallel $i" >/dev/null 2>&1 & done
+  wait
+  expect 0 A agency list
+  [ "$(grep -c Parallel "$tmp/out")" = 4 ] || fail "parallel agency add"
   expect 0 A audit verify
   has "audit chain intact"
   expect 0 A audit verify --json

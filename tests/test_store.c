@@ -323,6 +323,63 @@ static void t_batch_list(void **state)
     free(look);
 }
 
+/* A batch merges exactly as the same records upserted one by one would. */
+static void t_batch_merge(void **state)
+{
+    ad_store *st = S(state);
+    int64_t old_md5 = add_md5(st, MD5B), f;
+    ad_media m[6];
+    for (int i = 0; i < 6; i++)
+        ad_media_init(&m[i]);
+    OK(ad_media_set_hash_hex(&m[0], MD5A, 0, E)); /* new */
+    OK(ad_media_set_hash_hex(&m[1], MD5A, 0, E)); /* the same again, inside the batch */
+    OK(ad_media_set_hash_hex(&m[1], SHA256A, 0, E));
+    OK(ad_media_set_hash_hex(&m[2], SHA256A, 0, E)); /* reaches m[1] by SHA-256 */
+    m[2].size = 77;
+    OK(ad_media_set_hash_hex(&m[3], MD5B, 0, E)); /* existing row, gains SHA-1 */
+    OK(ad_media_set_hash_hex(&m[3], SHA1A, 0, E));
+    m[3].flags = AD_MEDIA_BASELINE;
+    OK(ad_media_set_hash_hex(&m[4], PDQA, 1, E)); /* PDQ only: new */
+    OK(ad_media_set_hash_hex(&m[5], MD5B, 0, E)); /* reaches the MD5-only row, adds SHA-256 */
+    OK(ad_media_set_hash_hex(&m[5], SHA256B, 0, E));
+    int64_t ids[6];
+    OK(ad_store_media_upsert_batch(st, m, 6, ids, E));
+    assert_int_equal(ids[0], ids[1]);
+    assert_int_equal(ids[1], ids[2]);
+    assert_int_equal(ids[3], old_md5);
+    assert_int_not_equal(ids[4], ids[0]);
+    assert_int_equal(ids[5], old_md5);
+    int64_t count;
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 3);
+    OK(ad_store_media_find_hex(st, SHA1A, &f, E));
+    assert_int_equal(f, old_md5);
+    OK(ad_store_media_get(st, ids[2], on_media, NULL, E));
+    assert_int_equal(g_got.size, 77);
+    assert_true(g_got.has_md5 && g_got.has_sha256);
+    OK(ad_store_media_get(st, old_md5, on_media, NULL, E));
+    assert_int_equal(g_got.flags, AD_MEDIA_BASELINE);
+    /* again: nothing new, the same ids */
+    int64_t again[6];
+    OK(ad_store_media_upsert_batch(st, m, 6, again, E));
+    assert_memory_equal(ids, again, sizeof ids);
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 3);
+    /* the same MD5 with another SHA-256 than the row's is another content (a collision) */
+    ad_media two[2];
+    ad_media_init(&two[0]);
+    ad_media_init(&two[1]);
+    OK(ad_media_set_hash_hex(&two[0], MD5B, 0, E));
+    OK(ad_media_set_hash_hex(
+        &two[0], "b3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, E));
+    OK(ad_media_set_hash_hex(&two[1], SHA1A, 0, E));
+    OK(ad_store_media_upsert_batch(st, two, 2, again, E));
+    assert_int_not_equal(again[0], old_md5);
+    assert_int_equal(again[1], old_md5);
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 4);
+}
+
 static ad_class classify(ad_store *st, int64_t id, ad_classification *c)
 {
     OK(ad_store_classify(st, id, c, E));
@@ -343,6 +400,9 @@ static void t_classify(void **state)
     OK(ad_store_series_create(st, &x, &s, E));
     OK(ad_store_series_link(st, s, m1, E));
     OK(ad_store_series_link(st, s, m1, E)); /* idempotent */
+    int in_series = 0;
+    OK(ad_store_media_iter(st, 0, s, count_cb, &in_series, E));
+    assert_int_equal(in_series, 1);
     /* a series without victims on record: a child not yet identified */
     assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
     OK(ad_store_person_add(st, AD_VICTIM, "V-1", s, NULL, E));
@@ -637,8 +697,9 @@ static void t_audit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(t_open),     BOTH(t_agency_user), BOTH(t_media_merge),  BOTH(t_batch_list),
-        BOTH(t_classify), BOTH(t_votes),       BOTH(t_transactions), BOTH(t_sightings_frames_notes),
+        BOTH(t_open),       BOTH(t_agency_user),  BOTH(t_media_merge),
+        BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
+        BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
         BOTH(t_audit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

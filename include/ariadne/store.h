@@ -220,6 +220,7 @@ ad_code ad_store_series_create(ad_store *st, const ad_series *s, int64_t *id, ad
 ad_code ad_store_series_find(ad_store *st, const char *id_or_name, int create, int64_t *id,
                              ad_err *err);
 typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
+/* One series (audited as series.show). */
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);

@@ -95,8 +95,8 @@ static int add_person(void *ctx, const ad_person *p)
                   p->identified ? "identified" : "unidentified", "identified_at",
                   p->identified ? t : NULL, "country", p->country));
     if (!c->json)
-        printf("%s %s: %s %s %s\n", kind, p->code,
-               p->identified ? "identified" : "unidentified", t, p->country ? p->country : "");
+        printf("%s %s: %s %s %s\n", kind, p->code, p->identified ? "identified" : "unidentified", t,
+               p->country ? p->country : "");
     return 0;
 }
 

@@ -85,6 +85,31 @@ ad_code ad_db_run(ad_stmt *s, ad_err *err)
     return r < 0 ? (ad_code)-r : AD_OK;
 }
 
+ad_code ad_db_many(ad_db *db, const char *sql, size_t n, ad_many_bind bind, ad_many_row row,
+                   void *ctx, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(db, sql, err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_code rc = AD_OK;
+    if (db->ops->many && s->key) {
+        rc = db->ops->many(s, n, bind, row, ctx, err);
+    } else {
+        for (size_t i = 0; i < n && rc == AD_OK; i++) {
+            bind(ctx, s, i);
+            int k;
+            while ((k = ad_step(s, err)) > 0)
+                if (row)
+                    row(ctx, s, i);
+            if (k < 0)
+                rc = (ad_code)-k;
+            db->ops->reset(s);
+        }
+    }
+    ad_db_done(s);
+    return rc;
+}
+
 ad_code ad_db_int(ad_stmt *s, int64_t *v, ad_err *err)
 {
     int r = ad_step(s, err);

@@ -46,6 +46,9 @@ typedef struct ad_db_ops {
     const uint8_t *(*col_blob)(ad_stmt *s, int i, size_t *n);
     void (*reset)(ad_stmt *s);
     void (*close)(ad_db *db);
+    /* Optional: runs s once per item with one round trip per chunk of items (see ad_db_many). */
+    ad_code (*many)(ad_stmt *s, size_t n, void (*bind)(void *, ad_stmt *, size_t),
+                    int (*row)(void *, ad_stmt *, size_t), void *ctx, ad_err *err);
 } ad_db_ops;
 
 #define AD_DB_CACHE 512
@@ -80,6 +83,14 @@ void ad_db_done(ad_stmt *s);
 #define ad_col_int(s, i) ((s)->db->ops->col_int((s), (i)))
 #define ad_col_text(s, i) ((s)->db->ops->col_text((s), (i)))
 #define ad_col_blob(s, i, n) ((s)->db->ops->col_blob((s), (i), (n)))
+
+/* Runs `sql` once for each of n items: bind(ctx, s, i) binds item i's parameters, row(ctx, s, i)
+ * (may be NULL) sees each row item i returns. PostgreSQL pipelines the items (one round trip per
+ * few hundred); SQLite steps them in turn. Stops at the first error. */
+typedef void (*ad_many_bind)(void *ctx, ad_stmt *s, size_t i);
+typedef int (*ad_many_row)(void *ctx, ad_stmt *s, size_t i);
+ad_code ad_db_many(ad_db *db, const char *sql, size_t n, ad_many_bind bind, ad_many_row row,
+                   void *ctx, ad_err *err);
 
 /* Binds text or NULL; an int64 or NULL when v == 0 (for optional foreign keys). */
 void ad_bind_text_opt(ad_stmt *s, int i, const char *v);

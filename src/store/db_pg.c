@@ -148,20 +148,17 @@ static void pg_bind_blob(ad_stmt *b, int i, const void *v, size_t n)
     PS(b)->fmts[i - 1] = 1;
 }
 
+static ad_code pg_ensure_prepared(pg_stmt *s, PGconn *c, ad_err *err);
+
 static int pg_step(ad_stmt *b, ad_err *err)
 {
     pg_stmt *s = PS(b);
     PGconn *c = ((pg_db *)b->db)->conn;
     if (!s->res) {
-        if (s->cached && !s->prepared) {
-            PGresult *r = PQprepare(c, s->name, s->sql, s->nparams, NULL);
-            if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-                ad_code rc = pg_result_error(r, c, err);
-                PQclear(r);
-                return -(int)rc;
-            }
-            PQclear(r);
-            s->prepared = 1;
+        if (s->cached) {
+            ad_code prc = pg_ensure_prepared(s, c, err);
+            if (prc != AD_OK)
+                return -(int)prc;
         }
         if (s->cached)
             s->res = PQexecPrepared(c, s->name, s->nparams, s->vals, s->lens, s->fmts, 0);
@@ -226,6 +223,72 @@ static const uint8_t *pg_col_blob(ad_stmt *b, int i, size_t *n)
     return s->blob[i];
 }
 
+/* Sends a chunk of items in pipeline mode, then reads their results in order. */
+#define PG_CHUNK 256
+
+static ad_code pg_ensure_prepared(pg_stmt *s, PGconn *c, ad_err *err)
+{
+    if (s->prepared)
+        return AD_OK;
+    PGresult *r = PQprepare(c, s->name, s->sql, s->nparams, NULL);
+    ad_code rc = PQresultStatus(r) == PGRES_COMMAND_OK ? AD_OK : pg_result_error(r, c, err);
+    PQclear(r);
+    s->prepared = rc == AD_OK;
+    return rc;
+}
+
+static ad_code pg_many(ad_stmt *b, size_t n, void (*bind)(void *, ad_stmt *, size_t),
+                       int (*row)(void *, ad_stmt *, size_t), void *ctx, ad_err *err)
+{
+    pg_stmt *s = PS(b);
+    PGconn *c = ((pg_db *)b->db)->conn;
+    ad_code rc = pg_ensure_prepared(s, c, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!PQenterPipelineMode(c))
+        return ad_err_set(err, AD_ERR_DB, "postgresql: cannot enter pipeline mode");
+    for (size_t at = 0; at < n && rc == AD_OK; at += PG_CHUNK) {
+        size_t k = n - at < PG_CHUNK ? n - at : PG_CHUNK, sent = 0;
+        for (; sent < k; sent++) {
+            pg_reset(b);
+            bind(ctx, b, at + sent);
+            if (!PQsendQueryPrepared(c, s->name, s->nparams, s->vals, s->lens, s->fmts, 0))
+                break;
+        }
+        if (sent < k)
+            rc = pg_result_error(NULL, c, err);
+        PQpipelineSync(c);
+        for (size_t i = 0; i < sent; i++) {
+            PGresult *r;
+            while ((r = PQgetResult(c)) != NULL) {
+                ExecStatusType st = PQresultStatus(r);
+                if (st == PGRES_TUPLES_OK && rc == AD_OK && row) {
+                    s->res = r;
+                    s->nrows = PQntuples(r);
+                    for (s->row = 0; s->row < s->nrows; s->row++)
+                        row(ctx, b, at + i);
+                    s->res = NULL;
+                } else if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK && rc == AD_OK) {
+                    rc = pg_result_error(r, c, err);
+                }
+                PQclear(r);
+            }
+        }
+        /* up to the sync point */
+        PGresult *r;
+        while ((r = PQgetResult(c)) != NULL) {
+            int sync = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+            PQclear(r);
+            if (sync)
+                break;
+        }
+    }
+    pg_reset(b);
+    if (!PQexitPipelineMode(c) && rc == AD_OK)
+        rc = ad_err_set(err, AD_ERR_DB, "postgresql: cannot leave pipeline mode");
+    return rc;
+}
+
 static void pg_close(ad_db *db)
 {
     ad_db_cache_clear(db);
@@ -240,9 +303,9 @@ static void pg_quiet(void *arg, const char *msg)
 }
 
 static const ad_db_ops pg_ops = {
-    "postgresql", pg_exec,      pg_prepare,   pg_finalize, pg_bind_null,
-    pg_bind_int,  pg_bind_text, pg_bind_blob, pg_step,     pg_col_null,
-    pg_col_int,   pg_col_text,  pg_col_blob,  pg_reset,    pg_close,
+    "postgresql", pg_exec,      pg_prepare, pg_finalize, pg_bind_null, pg_bind_int,
+    pg_bind_text, pg_bind_blob, pg_step,    pg_col_null, pg_col_int,   pg_col_text,
+    pg_col_blob,  pg_reset,     pg_close,   pg_many,
 };
 
 ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err)

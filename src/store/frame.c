@@ -4,31 +4,28 @@
 
 #include "store_int.h"
 
+static void bind_frame(void *p, ad_stmt *s, size_t i)
+{
+    const ad_frame *f = (const ad_frame *)p + i;
+    ad_bind_int(s, 1, f->media_id);
+    ad_bind_int(s, 2, f->frame);
+    ad_bind_int(s, 3, f->timestamp_ms);
+    ad_bind_int(s, 4, f->quality);
+    ad_bind_blob(s, 5, f->pdq.b, 32);
+}
+
 ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_err *err)
 {
-    ad_code rc = ad_store_begin_batch(st, err);
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO media_frame (media_id, frame, ts_ms, quality, pdq)"
-                                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (media_id, frame) DO UPDATE"
-                                " SET ts_ms = excluded.ts_ms, quality = excluded.quality,"
-                                " pdq = excluded.pdq",
-                                err);
-        if (!s)
-            rc = AD_ECODE(err);
-        else {
-            ad_bind_int(s, 1, f[i].media_id);
-            ad_bind_int(s, 2, f[i].frame);
-            ad_bind_int(s, 3, f[i].timestamp_ms);
-            ad_bind_int(s, 4, f[i].quality);
-            ad_bind_blob(s, 5, f[i].pdq.b, 32);
-            rc = ad_db_run(s, err);
-            if (rc == AD_ERR_NOT_FOUND)
-                ad_err_set(err, rc, "frame %zu: no media %lld", i + 1, (long long)f[i].media_id);
-        }
-    }
+    rc = ad_db_many(st->db,
+                    "INSERT INTO media_frame (media_id, frame, ts_ms, quality, pdq)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (media_id, frame) DO UPDATE"
+                    " SET ts_ms = excluded.ts_ms, quality = excluded.quality, pdq = excluded.pdq",
+                    n, bind_frame, NULL, (void *)f, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "frames refer to a missing media");
     if (n)
         rc = ad_store_auditf(st, rc, "frame.add", NULL, 0, err, "n=%zu media=%lld", n,
                              (long long)f[0].media_id);

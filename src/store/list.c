@@ -70,31 +70,32 @@ ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void
                          media_id, list_row, c, err);
 }
 
+typedef struct {
+    int64_t list_id, now;
+    const int64_t *media_ids;
+} add_ctx;
+
+static void bind_entry(void *p, ad_stmt *s, size_t i)
+{
+    add_ctx *c = p;
+    ad_bind_int(s, 1, c->list_id);
+    ad_bind_int(s, 2, c->media_ids[i]);
+    ad_bind_int(s, 3, c->now);
+}
+
 ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_ids, size_t n,
                           ad_err *err)
 {
     ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    int64_t now = ad_store_time();
-    for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO list_entry (list_id, media_id, added)"
-                                " VALUES (?, ?, ?) ON CONFLICT (list_id, media_id)"
-                                " DO NOTHING",
-                                err);
-        if (!s) {
-            rc = AD_ECODE(err);
-            break;
-        }
-        ad_bind_int(s, 1, list_id);
-        ad_bind_int(s, 2, media_ids[i]);
-        ad_bind_int(s, 3, now);
-        rc = ad_db_run(s, err);
-        if (rc == AD_ERR_NOT_FOUND)
-            ad_err_set(err, rc, "no list %lld or media %lld", (long long)list_id,
-                       (long long)media_ids[i]);
-    }
+    add_ctx c = {list_id, ad_store_time(), media_ids};
+    rc = ad_db_many(st->db,
+                    "INSERT INTO list_entry (list_id, media_id, added) VALUES (?, ?, ?)"
+                    " ON CONFLICT (list_id, media_id) DO NOTHING",
+                    n, bind_entry, NULL, &c, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "no list %lld or one of the %zu media", (long long)list_id, n);
     if (n)
         rc = ad_store_auditf(st, rc, "list.add", "list", list_id, err, "n=%zu", n);
     return ad_store_finish(st, rc, err);

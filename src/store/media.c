@@ -174,6 +174,18 @@ static ad_code lookup(ad_store *st, const ad_media *m, int64_t *id, ad_err *err)
     return AD_OK;
 }
 
+static const char update_sql[] =
+    "UPDATE media SET sha256 = COALESCE(sha256, ?), md5 = COALESCE(md5, ?),"
+    " sha1 = COALESCE(sha1, ?), size = COALESCE(size, ?), mime = COALESCE(mime, ?),"
+    " width = COALESCE(width, ?), height = COALESCE(height, ?),"
+    " duration_ms = COALESCE(duration_ms, ?), pdq = COALESCE(pdq, ?),"
+    " pdq_quality = COALESCE(pdq_quality, ?), photodna = COALESCE(photodna, ?),"
+    " flags = flags | CAST(? AS BIGINT), updated = ? WHERE id = ?";
+static const char insert_sql[] =
+    "INSERT INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq,"
+    " pdq_quality, photodna, flags, created, updated)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
+
 static ad_code upsert_one(ad_store *st, const ad_media *m, int64_t *id, int *created, ad_err *err)
 {
     if (!m->has_sha256 && !m->has_sha1 && !m->has_md5 && !m->has_pdq)
@@ -185,15 +197,7 @@ static ad_code upsert_one(ad_store *st, const ad_media *m, int64_t *id, int *cre
     int64_t now = ad_store_time();
     ad_stmt *s;
     if (found) {
-        s = ad_db_stmt(st->db,
-                       "UPDATE media SET sha256 = COALESCE(sha256, ?), md5 = COALESCE(md5, ?),"
-                       " sha1 = COALESCE(sha1, ?), size = COALESCE(size, ?),"
-                       " mime = COALESCE(mime, ?), width = COALESCE(width, ?),"
-                       " height = COALESCE(height, ?), duration_ms = COALESCE(duration_ms, ?),"
-                       " pdq = COALESCE(pdq, ?), pdq_quality = COALESCE(pdq_quality, ?),"
-                       " photodna = COALESCE(photodna, ?), flags = flags | CAST(? AS BIGINT),"
-                       " updated = ? WHERE id = ?",
-                       err);
+        s = ad_db_stmt(st->db, update_sql, err);
         if (!s)
             return AD_ECODE(err);
         bind_media(s, 1, m);
@@ -204,11 +208,7 @@ static ad_code upsert_one(ad_store *st, const ad_media *m, int64_t *id, int *cre
         *created = 0;
         return rc;
     }
-    s = ad_db_stmt(st->db,
-                   "INSERT INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms,"
-                   " pdq, pdq_quality, photodna, flags, created, updated)"
-                   " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                   err);
+    s = ad_db_stmt(st->db, insert_sql, err);
     if (!s)
         return AD_ECODE(err);
     bind_media(s, 1, m);
@@ -247,8 +247,7 @@ static int cmp_key(const void *a, const void *b, void *ctx)
     return c ? c : (la > lb) - (la < lb);
 }
 
-/* The batch in key order, so that index pages are visited in order (much faster on large
- * indexes); NULL (then the given order is used) if memory is short. */
+/* The batch in key order, so that index pages are visited in order; NULL if out of memory. */
 static size_t *batch_order(const ad_media *m, size_t n)
 {
     size_t *order = malloc(n * sizeof *order);
@@ -260,25 +259,186 @@ static size_t *batch_order(const ad_media *m, size_t n)
     return order;
 }
 
+/* ---- a batch in a few passes of one statement each (pipelined on PostgreSQL) ---- */
+
+/* Digest of kind k that m is looked up by, NULL if none (PDQ only for PDQ-only records). */
+static const uint8_t *key_of(const ad_media *m, int k)
+{
+    switch (k) {
+    case AD_HASH_SHA256:
+        return m->has_sha256 ? m->sha256 : NULL;
+    case AD_HASH_SHA1:
+        return m->has_sha1 ? m->sha1 : NULL;
+    case AD_HASH_MD5:
+        return m->has_md5 ? m->md5 : NULL;
+    default:
+        return m->has_pdq && !m->has_sha256 && !m->has_sha1 && !m->has_md5 ? m->pdq.b : NULL;
+    }
+}
+
+typedef struct {
+    uint8_t kind, d[32];
+    size_t item;
+} dkey;
+
+static int cmp_dkey(const void *a, const void *b)
+{
+    const dkey *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind - y->kind;
+    return memcmp(x->d, y->d, 32);
+}
+
+/* Marks (seq[i] = 1) the records sharing a digest with another record of the batch: they are
+ * merged one by one, after the others. Returns 0 if out of memory. */
+static int mark_overlaps(const ad_media *m, size_t n, char *seq)
+{
+    dkey *k = malloc(4 * n * sizeof *k);
+    if (!k)
+        return 0;
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++)
+        for (int kind = 0; kind < 4; kind++) {
+            const uint8_t *d = key_of(&m[i], kind);
+            if (!d)
+                continue;
+            memset(k[nk].d, 0, 32);
+            memcpy(k[nk].d, d, digest_len[kind]);
+            k[nk].kind = (uint8_t)kind;
+            k[nk++].item = i;
+        }
+    qsort(k, nk, sizeof *k, cmp_dkey);
+    for (size_t a = 1; a < nk; a++)
+        if (!cmp_dkey(&k[a - 1], &k[a]) && k[a - 1].item != k[a].item)
+            seq[k[a - 1].item] = seq[k[a].item] = 1;
+    free(k);
+    return 1;
+}
+
+typedef struct {
+    const ad_media *m;
+    const size_t *idx; /* the records of this pass */
+    int64_t *id;       /* per record: the row it merges into, or its new row */
+    int kind;
+    int64_t now;
+} pass;
+
+static void bind_lookup(void *p, ad_stmt *s, size_t j)
+{
+    pass *c = p;
+    ad_bind_blob(s, 1, key_of(&c->m[c->idx[j]], c->kind), digest_len[c->kind]);
+}
+
+static int on_lookup(void *p, ad_stmt *s, size_t j)
+{
+    pass *c = p;
+    size_t i = c->idx[j];
+    if (!c->id[i] && compatible(s, &c->m[i]))
+        c->id[i] = ad_col_int(s, 0);
+    return 0;
+}
+
+static void bind_write(void *p, ad_stmt *s, size_t j)
+{
+    pass *c = p;
+    size_t i = c->idx[j];
+    bind_media(s, 1, &c->m[i]);
+    ad_bind_int(s, 13, c->now);
+    ad_bind_int(s, 14, c->id[i] ? c->id[i] : c->now);
+}
+
+static int on_insert(void *p, ad_stmt *s, size_t j)
+{
+    pass *c = p;
+    c->id[c->idx[j]] = ad_col_int(s, 0);
+    return 0;
+}
+
+/* Selects the records of a pass (in key order) into idx; returns how many. */
+static size_t select_pass(const ad_media *m, const size_t *order, size_t n, const char *seq,
+                          const int64_t *id, int kind, int want_found, size_t *idx)
+{
+    size_t k = 0;
+    for (size_t j = 0; j < n; j++) {
+        size_t i = order[j];
+        if (seq[i])
+            continue;
+        if (kind >= 0 ? (!id[i] && key_of(&m[i], kind)) : (want_found ? id[i] != 0 : !id[i]))
+            idx[k++] = i;
+    }
+    return k;
+}
+
+/* Upserts n > 1 records with one statement per pass: lookups by each digest kind, updates of
+ * the records found, inserts of the others; records sharing a digest inside the batch go one by
+ * one afterwards. The result is the same as upserting them in turn. */
+static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const size_t *order,
+                             int64_t *id, size_t *fresh, ad_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!m[i].has_sha256 && !m[i].has_sha1 && !m[i].has_md5 && !m[i].has_pdq)
+            return ad_err_set(err, AD_ERR_ARG, "media record %zu has no hash", i + 1);
+    char *seq = calloc(n, 1);
+    size_t *idx = malloc(n * sizeof *idx);
+    ad_code rc = AD_OK;
+    if (!seq || !idx || !mark_overlaps(m, n, seq))
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    pass c = {m, idx, id, 0, ad_store_time()};
+    for (int kind = 0; kind < 4 && rc == AD_OK; kind++) {
+        c.kind = kind;
+        size_t k = select_pass(m, order, n, seq, id, kind, 0, idx);
+        rc = ad_db_many(st->db, find_sql[kind], k, bind_lookup, on_lookup, &c, err);
+    }
+    if (rc == AD_OK) {
+        size_t k = select_pass(m, order, n, seq, id, -1, 1, idx);
+        rc = ad_db_many(st->db, update_sql, k, bind_write, NULL, &c, err);
+    }
+    if (rc == AD_OK) {
+        size_t k = select_pass(m, order, n, seq, id, -1, 0, idx);
+        *fresh = k;
+        rc = ad_db_many(st->db, insert_sql, k, bind_write, on_insert, &c, err);
+    }
+    for (size_t j = 0; j < n && rc == AD_OK; j++) {
+        size_t i = order[j];
+        int created = 0;
+        if (!seq[i])
+            continue;
+        rc = upsert_one(st, &m[i], &id[i], &created, err);
+        if (rc != AD_OK)
+            ad_err_prefix(err, "media record %zu", i + 1);
+        *fresh += (size_t)created;
+    }
+    free(seq);
+    free(idx);
+    return rc;
+}
+
 static ad_code upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
                             size_t *fresh_out, ad_err *err)
 {
     ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    size_t fresh = 0, *order = n > 1 ? batch_order(m, n) : NULL;
+    size_t fresh = 0;
     int64_t id = 0;
-    for (size_t j = 0; j < n && rc == AD_OK; j++) {
-        size_t i = order ? order[j] : j;
+    if (n == 1) {
         int created = 0;
-        rc = upsert_one(st, &m[i], &id, &created, err);
-        if (rc != AD_OK && n > 1)
-            ad_err_prefix(err, "media record %zu", i + 1);
-        fresh += (size_t)created;
+        rc = upsert_one(st, m, &id, &created, err);
+        fresh = (size_t)created;
         if (ids)
-            ids[i] = id;
+            ids[0] = id;
+    } else if (n > 1) {
+        size_t *order = batch_order(m, n);
+        int64_t *got = calloc(n, sizeof *got);
+        if (!order || !got)
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        else
+            rc = upsert_passes(st, m, n, order, got, &fresh, err);
+        if (rc == AD_OK && ids)
+            memcpy(ids, got, n * sizeof *ids);
+        free(order);
+        free(got);
     }
-    free(order);
     char hex[65];
     if (n)
         rc = ad_store_auditf(st, rc, "media.upsert", "media", n == 1 ? id : 0, err,
@@ -361,6 +521,26 @@ ad_code ad_store_media_find_hex(ad_store *st, const char *hex, int64_t *id, ad_e
     return ad_store_media_find(st, AD_HASH_PDQ, m.sha256, id, err);
 }
 
+typedef struct {
+    const uint8_t *digests;
+    size_t len;
+    int64_t *ids;
+} find_ctx;
+
+static void bind_digest(void *p, ad_stmt *s, size_t i)
+{
+    find_ctx *c = p;
+    ad_bind_blob(s, 1, c->digests + i * c->len, c->len);
+}
+
+static int first_id(void *p, ad_stmt *s, size_t i)
+{
+    find_ctx *c = p;
+    if (!c->ids[i])
+        c->ids[i] = ad_col_int(s, 0);
+    return 0;
+}
+
 ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t *digests, size_t n,
                                   int64_t *ids, size_t *found, ad_err *err)
 {
@@ -369,11 +549,12 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
     ad_code rc = ad_store_begin_batch(st, err);
     if (rc != AD_OK)
         return rc;
+    memset(ids, 0, n * sizeof *ids);
+    find_ctx c = {digests, digest_len[kind], ids};
+    rc = ad_db_many(st->db, find_sql[kind], n, bind_digest, first_id, &c, err);
     size_t hits = 0;
-    for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        rc = find_raw(st, kind, digests + i * digest_len[kind], &ids[i], err);
+    for (size_t i = 0; i < n; i++)
         hits += ids[i] != 0;
-    }
     rc = ad_store_auditf(st, rc, "media.find_batch", NULL, 0, err, "kind=%s n=%zu found=%zu",
                          kind_names[kind], n, hits);
     if (found)

@@ -142,6 +142,11 @@ static char *expand(const char *sql, int pg)
     return out;
 }
 
+static const char version_sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+
+/* Applies one migration unless another process did meanwhile: the check runs inside the
+ * migration's transaction, after taking the migration lock (SQLite's BEGIN IMMEDIATE write
+ * lock; a transaction-scoped advisory lock on PostgreSQL). */
 static ad_code apply(ad_store *st, const migration *m, ad_err *err)
 {
     ad_db *db = st->db;
@@ -149,6 +154,17 @@ static ad_code apply(ad_store *st, const migration *m, ad_err *err)
     if (!sql)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     ad_code rc = ad_store_begin(st, err);
+    if (rc == AD_OK && db->is_pg)
+        rc = db->ops->exec(db, "SELECT pg_advisory_xact_lock(7254392)", err);
+    int64_t now_at = 0;
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(db, version_sql, err);
+        rc = s ? ad_db_int(s, &now_at, err) : AD_ECODE(err);
+    }
+    if (rc == AD_OK && now_at >= m->version) {
+        free(sql);
+        return ad_store_finish(st, AD_OK, err);
+    }
     if (rc == AD_OK)
         rc = db->ops->exec(db, sql, err);
     free(sql);
@@ -176,7 +192,7 @@ ad_code ad_schema_migrate(ad_store *st, int create, ad_err *err)
     ad_db *db = st->db;
     int64_t version = 0;
     ad_err e2;
-    ad_stmt *s = ad_db_stmt(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", &e2);
+    ad_stmt *s = ad_db_stmt(db, version_sql, &e2);
     ad_code rc = s ? ad_db_int(s, &version, &e2) : e2.code;
     if (rc != AD_OK) {
         /* no schema yet */
@@ -185,7 +201,8 @@ ad_code ad_schema_migrate(ad_store *st, int create, ad_err *err)
                               "database not initialised (run 'ariadne db init')");
         ad_db_cache_clear(db);
         rc = db->ops->exec(db,
-                           "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY,"
+                           "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT"
+                           " PRIMARY KEY,"
                            " applied BIGINT NOT NULL)",
                            err);
         if (rc != AD_OK)
@@ -208,7 +225,7 @@ ad_code ad_schema_migrate(ad_store *st, int create, ad_err *err)
 ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err)
 {
     int64_t v = 0;
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", err);
+    ad_stmt *s = ad_db_stmt(st->db, version_sql, err);
     if (!s)
         return AD_ECODE(err);
     ad_code rc = ad_db_int(s, &v, err);

@@ -3,18 +3,17 @@
 
 #include "store_int.h"
 
-static ad_code insert_one(ad_store *st, const ad_sighting *x, int64_t *id, ad_err *err)
+typedef struct {
+    const ad_sighting *x;
+    int64_t agency, now, last;
+} add_ctx;
+
+static void bind_sighting(void *p, ad_stmt *s, size_t i)
 {
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "INSERT INTO sighting (media_id, agency_id, case_id, exhibit, path,"
-                            " mtime, ctime, atime, btime, parent_path, inner_path, size, ingested,"
-                            " user_id, job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                            " RETURNING id",
-                            err);
-    if (!s)
-        return AD_ECODE(err);
+    add_ctx *c = p;
+    const ad_sighting *x = &c->x[i];
     ad_bind_int(s, 1, x->media_id);
-    ad_bind_id_opt(s, 2, x->agency_id ? x->agency_id : st->agency_id);
+    ad_bind_id_opt(s, 2, x->agency_id ? x->agency_id : c->agency);
     ad_bind_id_opt(s, 3, x->case_id);
     ad_bind_text_opt(s, 4, x->exhibit);
     ad_bind_text_opt(s, 5, x->path);
@@ -28,13 +27,16 @@ static ad_code insert_one(ad_store *st, const ad_sighting *x, int64_t *id, ad_er
         ad_bind_int(s, 12, x->size);
     else
         ad_bind_null(s, 12);
-    ad_bind_int(s, 13, x->ingested ? x->ingested : ad_store_time());
+    ad_bind_int(s, 13, x->ingested ? x->ingested : c->now);
     ad_bind_id_opt(s, 14, x->user_id);
     ad_bind_text_opt(s, 15, x->job_id);
-    ad_code rc = ad_db_int(s, id, err);
-    if (rc == AD_ERR_NOT_FOUND)
-        ad_err_set(err, rc, "sighting refers to a missing media, agency, case or user");
-    return rc;
+}
+
+static int on_id(void *p, ad_stmt *s, size_t i)
+{
+    (void)i;
+    ((add_ctx *)p)->last = ad_col_int(s, 0);
+    return 0;
 }
 
 static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *last, ad_err *err)
@@ -42,15 +44,20 @@ static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *
     ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    int64_t id = 0;
-    for (size_t i = 0; i < n && rc == AD_OK; i++)
-        rc = insert_one(st, &x[i], &id, err);
+    add_ctx c = {x, st->agency_id, ad_store_time(), 0};
+    rc = ad_db_many(st->db,
+                    "INSERT INTO sighting (media_id, agency_id, case_id, exhibit, path, mtime,"
+                    " ctime, atime, btime, parent_path, inner_path, size, ingested, user_id,"
+                    " job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    n, bind_sighting, on_id, &c, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "sighting refers to a missing media, agency, case or user");
     if (n)
         rc = ad_store_auditf(st, rc, "sighting.add", "media", x[0].media_id, err,
-                             "n=%zu last=%lld path=%s", n, (long long)id,
+                             "n=%zu last=%lld path=%s", n, (long long)c.last,
                              x[0].path ? x[0].path : "");
     if (last)
-        *last = id;
+        *last = c.last;
     return ad_store_finish(st, rc, err);
 }
 
