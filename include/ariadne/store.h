@@ -24,7 +24,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 1
+#define AD_STORE_SCHEMA_VERSION 2
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -357,6 +357,54 @@ typedef struct ad_classification {
 } ad_classification;
 /* Classifies a media id (0 or unknown id = new). Rules in docs/store.md. One audit row. */
 ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out, ad_err *err);
+
+/* ---- ingest jobs (triage) ------------------------------------------------------------- */
+
+/* A job ingests the roots of one seizure into a case. Every row the walker gives (file, archive
+ * member, unreadable path) becomes one item, keyed by the row's stable key, so a job killed at
+ * any point is resumed by skipping the keys it already has. Items carry the match that decided
+ * the file's class and the failure of files that could not be read. */
+typedef struct ad_job {
+    const char *id;
+    int64_t case_id, agency_id;
+    const char *exhibit, *roots, *options;
+    const char *status; /* running | done */
+    int64_t started, finished;
+    const char *who;
+} ad_job;
+
+/* Creates job j->id, or (same id, same case) marks it running again: *resumed = 1. The same id
+ * for another case is AD_ERR_EXISTS. */
+ad_code ad_store_job_open(ad_store *st, const ad_job *j, int *resumed, ad_err *err);
+ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err);
+typedef int (*ad_job_fn)(void *ctx, const ad_job *j);
+/* Jobs of a case (case_id > 0) or all, oldest first. */
+ad_code ad_store_job_list(ad_store *st, int64_t case_id, ad_job_fn fn, void *ctx, ad_err *err);
+
+typedef struct ad_job_item {
+    const char *job_id;
+    const char *key; /* hex of the row's stable key */
+    int64_t ordinal;
+    const char *path;
+    int64_t sighting_id, media_id; /* 0 for failures */
+    const char *error_code, *error_message;
+    int64_t match_media_id; /* 0: no match (new) */
+    const char *match_kind; /* sha256 | md5 | sha1 | pdq | vpdq */
+    int match_distance, match_variant;
+    const char *match_ranges; /* videos: matched time ranges */
+} ad_job_item;
+
+/* Adds n items (one transaction, one audit row). */
+ad_code ad_store_job_items_add(ad_store *st, const ad_job_item *it, size_t n, ad_err *err);
+typedef int (*ad_job_key_fn)(void *ctx, const char *key);
+/* Keys already recorded for a job (to resume it). */
+ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, void *ctx,
+                          ad_err *err);
+/* Every item of every job of a case, with its sighting (NULL for failures), in job then walk
+ * order: what a report is made of. */
+typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
+ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
+                            ad_err *err);
 
 /* ---- audit --------------------------------------------------------------------------- */
 

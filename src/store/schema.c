@@ -109,6 +109,20 @@ static const migration migrations[] = {
      " $$ BEGIN RAISE EXCEPTION 'audit is append-only'; END $$;"
      "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
      " FOR EACH ROW EXECUTE FUNCTION ad_audit_append_only();"},
+    {2,
+     /* ingest jobs and their items (triage): resume, errors, the match behind each class */
+     "CREATE TABLE ingest_job (id TEXT PRIMARY KEY, case_id BIGINT REFERENCES cases(id),"
+     " agency_id BIGINT REFERENCES agency(id), exhibit TEXT, roots TEXT, options TEXT,"
+     " who TEXT, status TEXT NOT NULL CHECK (status IN ('running','done')),"
+     " started BIGINT NOT NULL, finished BIGINT);"
+     "CREATE INDEX ingest_job_case ON ingest_job(case_id);"
+     "CREATE TABLE ingest_item (job_id TEXT NOT NULL REFERENCES ingest_job(id),"
+     " key TEXT NOT NULL, ordinal BIGINT NOT NULL, path TEXT NOT NULL,"
+     " sighting_id BIGINT REFERENCES sighting(id), media_id BIGINT REFERENCES media(id),"
+     " error_code TEXT, error_message TEXT, match_media_id BIGINT REFERENCES media(id),"
+     " match_kind TEXT, match_distance BIGINT, match_variant BIGINT, match_ranges TEXT,"
+     " PRIMARY KEY (job_id, key))@NOROWID@;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
