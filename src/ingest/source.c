@@ -210,6 +210,11 @@ static void end_row(ad_source *s, src_frame *f)
     /* the chain of an archive's end row is the archive's own (without itself) */
     s->depth--;
     src_row_chain(s);
+    for (size_t i = s->depth; i-- > 0;)
+        if (s->stack[i].kind == SRC_ARCHIVE) {
+            c->row.parent_format = s->stack[i].format;
+            break;
+        }
     s->depth++;
 }
 
