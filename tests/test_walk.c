@@ -2,6 +2,8 @@
  * archives of every kind and nested ones with the depth limit, traversal names that must stay
  * text, corrupt, truncated and encrypted archives, bombs stopped by the limits with bounded
  * memory, stable ordinals and keys. Fixtures are made at test time (python3, zip, tar, 7z). */
+#include <archive.h>
+#include <archive_entry.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +347,59 @@ static void test_archive_formats(void **state)
     free(jpg);
 }
 
+/* Writes an archive with libarchive's writer (formats no command here makes: ISO 9660, cpio,
+ * xar) holding the JPEG as pics/a.jpg. */
+static void write_archive(const char *path, int (*format)(struct archive *), const uint8_t *data,
+                          size_t len)
+{
+    struct archive *a = archive_write_new();
+    assert_non_null(a);
+    assert_int_equal(format(a), ARCHIVE_OK);
+    assert_int_equal(archive_write_open_filename(a, path), ARCHIVE_OK);
+    struct archive_entry *e = archive_entry_new();
+    archive_entry_set_pathname(e, "pics/a.jpg");
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, 0644);
+    archive_entry_set_size(e, (la_int64_t)len);
+    archive_entry_set_mtime(e, 1600000000, 0);
+    assert_int_equal(archive_write_header(a, e), ARCHIVE_OK);
+    assert_int_equal(archive_write_data(a, data, len), (la_ssize_t)len);
+    archive_entry_free(e);
+    assert_int_equal(archive_write_close(a), ARCHIVE_OK);
+    archive_write_free(a);
+}
+
+static void test_more_formats(void **state)
+{
+    (void)state;
+    const char *root = seizure("more_formats");
+    size_t jl;
+    uint8_t *jpg = jpeg_bytes(&jl);
+    static const struct {
+        const char *name;
+        int (*format)(struct archive *);
+    } fmts[] = {
+        {"image.iso", archive_write_set_format_iso9660},
+        {"old.cpio", archive_write_set_format_cpio_newc},
+        {"lib.a", archive_write_set_format_ar_svr4},
+    };
+    char p[4096];
+    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+        snprintf(p, sizeof p, "%s/%s", root, fmts[i].name);
+        write_archive(p, fmts[i].format, jpg, jl);
+    }
+    tset t = walk(root);
+    assert_true(find(&t, "image.iso", AD_ROW_FILE)->is_archive);
+    assert_jpeg_member(&t, "image.iso!/pics/a.jpg", jpg, jl);
+    assert_true(find(&t, "old.cpio", AD_ROW_FILE)->is_archive);
+    assert_jpeg_member(&t, "old.cpio!/pics/a.jpg", jpg, jl);
+    /* ar keeps base names only */
+    assert_true(find(&t, "lib.a", AD_ROW_FILE)->is_archive);
+    assert_jpeg_member(&t, "lib.a!/a.jpg", jpg, jl);
+    tset_free(&t);
+    free(jpg);
+}
+
 static void test_nesting(void **state)
 {
     (void)state;
@@ -412,7 +467,9 @@ static void test_traversal_names(void **state)
     assert_jpeg_member(&t, "evil.zip!/C:/Windows/x.jpg", jpg, jl);
     assert_jpeg_member(&t, "evil.tar!/../../x.jpg", jpg, jl);
     assert_jpeg_member(&t, "evil.tar!//etc/shadow", jpg, jl);
-    assert_int_equal(find(&t, "evil.tar!/link", AD_ROW_ERROR)->code, AD_ERR_UNSUPPORTED);
+    const trow *link = find(&t, "evil.tar!/link", AD_ROW_ERROR);
+    assert_int_equal(link->code, AD_ERR_UNSUPPORTED);
+    assert_non_null(strstr(link->msg, "(to /etc/passwd)"));
     assert_int_equal(find(&t, "evil.tar!/dev", AD_ROW_ERROR)->code, AD_ERR_UNSUPPORTED);
     /* nothing was written anywhere */
     struct stat after;
@@ -597,6 +654,29 @@ static void test_take_and_resume(void **state)
         assert_memory_not_equal(keys[i], keys[i + 7], 32);
 }
 
+static void test_duplicate_names(void **state)
+{
+    (void)state;
+    /* a tar holding the same name twice (appended): two rows, one path, two keys */
+    const char *root = seizure("duplicates");
+    py(root,
+       "import tarfile, io\n"
+       "with tarfile.open('dup.tar', 'w') as t:\n"
+       "    for d in [b'first', b'second']:\n"
+       "        i = tarfile.TarInfo('x.jpg'); i.size = len(d); t.addfile(i, io.BytesIO(d))\n");
+    tset t = walk(root);
+    assert_int_equal(t.n, 3);
+    assert_string_equal(t.r[1].path, "dup.tar!/x.jpg");
+    assert_string_equal(t.r[2].path, "dup.tar!/x.jpg");
+    assert_memory_equal(t.r[1].data, "first", 5);
+    assert_memory_equal(t.r[2].data, "second", 6);
+    assert_memory_not_equal(t.r[1].key, t.r[2].key, 32);
+    tset u = walk(root);
+    assert_memory_equal(t.r[2].key, u.r[2].key, 32);
+    tset_free(&u);
+    tset_free(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -605,12 +685,14 @@ int main(void)
         cmocka_unit_test(test_links_and_specials),
         cmocka_unit_test(test_unreadable),
         cmocka_unit_test(test_archive_formats),
+        cmocka_unit_test(test_more_formats),
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_traversal_names),
         cmocka_unit_test(test_broken_archives),
         cmocka_unit_test(test_bombs),
         cmocka_unit_test(test_nested_bomb),
         cmocka_unit_test(test_take_and_resume),
+        cmocka_unit_test(test_duplicate_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

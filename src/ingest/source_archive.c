@@ -292,7 +292,14 @@ static int member_row(ad_source *s, src_frame *f, struct archive_entry *e, const
     fill_entry(r, e);
     const char *why = not_regular(e);
     if (why) {
-        src_row_error(s, AD_ERR_UNSUPPORTED, "%s", why);
+        /* the target of a link is custody data too: escaped like a name */
+        const char *to =
+            archive_entry_hardlink(e) ? archive_entry_hardlink(e) : archive_entry_symlink(e);
+        char target[200];
+        if (to)
+            ad_path_escape(to, strlen(to), target, sizeof target);
+        src_row_error(s, AD_ERR_UNSUPPORTED, "%s%s%s%s", why, to ? " (to " : "", to ? target : "",
+                      to ? ")" : "");
         return 1;
     }
     if (archive_entry_is_encrypted(e)) {
