@@ -376,26 +376,24 @@ static void test_more_formats(void **state)
     size_t jl;
     uint8_t *jpg = jpeg_bytes(&jl);
     static const struct {
-        const char *name;
+        const char *name, *member; /* ar keeps base names only */
         int (*format)(struct archive *);
     } fmts[] = {
-        {"image.iso", archive_write_set_format_iso9660},
-        {"old.cpio", archive_write_set_format_cpio_newc},
-        {"lib.a", archive_write_set_format_ar_svr4},
+        {"image.iso", "image.iso!/pics/a.jpg", archive_write_set_format_iso9660},
+        {"old.cpio", "old.cpio!/pics/a.jpg", archive_write_set_format_cpio_newc},
+        {"lib.a", "lib.a!/a.jpg", archive_write_set_format_ar_svr4},
     };
+    const size_t n = sizeof fmts / sizeof *fmts;
     char p[4096];
-    for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+    for (size_t i = 0; i < n; i++) {
         snprintf(p, sizeof p, "%s/%s", root, fmts[i].name);
         write_archive(p, fmts[i].format, jpg, jl);
     }
     tset t = walk(root);
-    assert_true(find(&t, "image.iso", AD_ROW_FILE)->is_archive);
-    assert_jpeg_member(&t, "image.iso!/pics/a.jpg", jpg, jl);
-    assert_true(find(&t, "old.cpio", AD_ROW_FILE)->is_archive);
-    assert_jpeg_member(&t, "old.cpio!/pics/a.jpg", jpg, jl);
-    /* ar keeps base names only */
-    assert_true(find(&t, "lib.a", AD_ROW_FILE)->is_archive);
-    assert_jpeg_member(&t, "lib.a!/a.jpg", jpg, jl);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(find(&t, fmts[i].name, AD_ROW_FILE)->is_archive);
+        assert_jpeg_member(&t, fmts[i].member, jpg, jl);
+    }
     tset_free(&t);
     free(jpg);
 }
