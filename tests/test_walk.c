@@ -1,7 +1,8 @@
 /* test_walk.c: the ingest source walker: folder order and odd names, links and special files,
  * archives of every kind and nested ones with the depth limit, traversal names that must stay
  * text, corrupt, truncated and encrypted archives, bombs stopped by the limits with bounded
- * memory, stable ordinals and keys. Fixtures are made at test time (python3, zip, tar, 7z). */
+ * memory, stable ordinals and keys, rows handed to the hasher and EXIF. Fixtures are made at
+ * test time (python3, zip, tar, 7z, libarchive's writer). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -14,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ariadne/exif.h"
+#include "ariadne/hash.h"
 #include "ariadne/ingest_source.h"
 #include "testutil.h"
 
@@ -652,6 +655,49 @@ static void test_take_and_resume(void **state)
         assert_memory_not_equal(keys[i], keys[i + 7], 32);
 }
 
+/* What the pipeline does with the rows: files on disk hashed by path, members from memory, EXIF
+ * from the bytes; the same picture gives the same digests wherever it was found. */
+static void test_rows_to_hasher(void **state)
+{
+    (void)state;
+    const char *root = seizure("hasher");
+    const char *photo = "vectors/pdq/data/reg-test-input/exif-rotn/exif-rotn-6.jpg";
+    sh("cd '%s' && cp '%s' a.jpg && zip -q z.zip a.jpg && tar czf t.tgz z.zip", root,
+       td_path(photo));
+    ad_hasher *h;
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ad_err e;
+    assert_int_equal(ad_hasher_new(&h, &ho, &e), AD_OK);
+    ad_file_hash ref;
+    assert_int_equal(ad_hasher_file(h, td_path(photo), &ref, &e), AD_OK);
+    const char *roots[] = {root};
+    ad_source *s;
+    assert_int_equal(ad_source_new(&s, roots, 1, NULL, &e), AD_OK);
+    const ad_row *row;
+    int pictures = 0;
+    while (ad_source_next(s, &row, &e) == AD_OK && row) {
+        assert_int_equal(row->kind, AD_ROW_FILE);
+        ad_file_hash fh;
+        ad_code rc = row->fs_path ? ad_hasher_file(h, row->fs_path, &fh, &e)
+                                  : ad_hasher_buffer(h, row->data, row->len, &fh, &e);
+        assert_int_equal(rc, AD_OK);
+        if (row->is_archive)
+            continue;
+        assert_memory_equal(fh.digests.sha256, ref.digests.sha256, 32);
+        assert_true(fh.has_pdq);
+        if (row->data) {
+            ad_exif x;
+            assert_int_equal(ad_exif_read(row->data, row->len, &x, &e), AD_OK);
+            assert_string_equal(x.model, "SM-G930V");
+        }
+        pictures++;
+    }
+    assert_int_equal(pictures, 3); /* a.jpg, t.tgz!/z.zip!/a.jpg, z.zip!/a.jpg */
+    ad_source_free(s);
+    ad_hasher_free(h);
+}
+
 static void test_duplicate_names(void **state)
 {
     (void)state;
@@ -691,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_nested_bomb),
         cmocka_unit_test(test_take_and_resume),
         cmocka_unit_test(test_duplicate_names),
+        cmocka_unit_test(test_rows_to_hasher),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
