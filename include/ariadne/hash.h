@@ -69,6 +69,10 @@ void ad_hasher_free(ad_hasher *h);
  * an error when the file cannot be read or is an image that fails to decode (out->has_digests
  * still tells whether the digests were computed). Never follows into FIFOs or devices. */
 ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err);
+/* The bytes of the image the last ad_hasher_file call decoded (they are read whole for
+ * decoding), for callers that want more from them (EXIF, thumbnails); NULL when the last file
+ * was not an image. Valid until the next call on h. */
+const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len);
 /* Same for bytes already in memory (e.g. an archive member). */
 ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
                          ad_err *err);

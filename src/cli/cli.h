@@ -9,6 +9,8 @@ enum { AD_EXIT_OK = 0, AD_EXIT_FAIL = 1, AD_EXIT_USAGE = 2 };
 
 /* One entry per sub-command; each lives in cmd_<name>.c. */
 int ad_cmd_hash(int argc, char **argv);
+int ad_cmd_ingest(int argc, char **argv);
+int ad_cmd_report(int argc, char **argv);
 int ad_cmd_import(int argc, char **argv);
 int ad_cmd_export(int argc, char **argv);
 int ad_cmd_match(int argc, char **argv);

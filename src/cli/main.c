@@ -10,6 +10,8 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"ingest", ad_cmd_ingest, "triage a seizure: hash, match, classify, record, report"},
+    {"report", ad_cmd_report, "the triage report of a case, from the database"},
     {"hash", ad_cmd_hash, "digests and PDQ hashes of image files and folders"},
     {"match", ad_cmd_match, "exact Hamming-radius matching of hash lists (match index)"},
     {"db", ad_cmd_db, "create the database or migrate its schema"},

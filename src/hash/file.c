@@ -20,7 +20,14 @@ struct ad_hasher {
     ad_digester *dig;
     uint8_t *buf;
     size_t cap;
+    size_t kept; /* bytes of the last image read whole into buf, 0 if none */
 };
+
+const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len)
+{
+    *len = h->kept;
+    return h->kept ? h->buf : NULL;
+}
 
 void ad_hash_opts_default(ad_hash_opts *o)
 {
@@ -119,6 +126,7 @@ ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_
                          ad_err *err)
 {
     memset(out, 0, sizeof *out);
+    h->kept = 0;
     out->size = len;
     ad_digester_reset(h->dig);
     ad_digester_update(h->dig, data, len);
@@ -156,6 +164,7 @@ static ad_code read_some(int fd, uint8_t *dst, size_t want, size_t *got, ad_err 
 ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
+    h->kept = 0;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
@@ -245,5 +254,6 @@ ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err
         set_skip(out);
         return AD_OK;
     }
+    h->kept = len;
     return hash_image(h, h->buf, len, out, err);
 }

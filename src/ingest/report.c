@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "ariadne/h256.h"
+#include "ariadne/index.h"
 #include "ariadne/report.h"
 
 static const char *const class_names[AD_RC__COUNT] = {
@@ -177,12 +178,30 @@ ad_code ad_report_group_new(ad_report *r, int radius, int min_quality, int64_t w
         hq[a] = it->quality >= min_quality && it->pdq[0] &&
                 ad_h256_parse(&h[a], it->pdq, strlen(it->pdq), NULL) == AD_OK;
     }
-    /* near-duplicates: all pairs (new material of one case is small next to the database) */
-    for (size_t a = 0; a < m; a++)
-        if (hq[a])
-            for (size_t b = a + 1; b < m; b++)
-                if (hq[b] && ad_h256_distance(&h[a], &h[b]) <= radius)
-                    unite(&u, a, b, WHY_PDQ);
+    /* near-duplicates: every new hash searched in an index of the new hashes */
+    {
+        ad_index *ix = NULL;
+        ad_h256 *hv = malloc((m ? m : 1) * sizeof *hv);
+        uint64_t *iv = malloc((m ? m : 1) * sizeof *iv);
+        size_t nh = 0;
+        for (size_t a = 0; hv && iv && a < m; a++)
+            if (hq[a]) {
+                hv[nh] = h[a];
+                iv[nh++] = a;
+            }
+        ad_index_hits hits = {0};
+        if (hv && iv && nh && ad_index_new(&ix, NULL) == AD_OK &&
+            ad_index_add(ix, hv, iv, nh, NULL) == AD_OK)
+            for (size_t k = 0; k < nh; k++)
+                if (ad_index_search(ix, &hv[k], radius, &hits, NULL) == AD_OK)
+                    for (size_t j = 0; j < hits.n; j++)
+                        if (hits.v[j].id != iv[k])
+                            unite(&u, iv[k], hits.v[j].id, WHY_PDQ);
+        ad_index_hits_free(&hits);
+        ad_index_free(ix);
+        free(hv);
+        free(iv);
+    }
     size_t nk = 0;
     for (size_t a = 0; a < m; a++) {
         const ad_report_item *it = &r->items[idx[a]];
@@ -193,7 +212,7 @@ ad_code ad_report_group_new(ad_report *r, int radius, int min_quality, int64_t w
     nk = 0;
     for (size_t a = 0; a < m; a++) {
         const ad_report_item *it = &r->items[idx[a]];
-        if (it->camera_make && it->camera_model && *it->camera_model)
+        if (it->camera_make && *it->camera_make)
             k[nk++] = (struct key){it->camera_make, it->camera_model, 0, a};
     }
     unite_sorted(&u, k, nk, 0, WHY_CAMERA);
@@ -249,9 +268,10 @@ ad_code ad_report_group_new(ad_report *r, int radius, int min_quality, int64_t w
             if (why & WHY_SERIAL)
                 WHY("%ssame camera serial number", len ? "; " : "");
             if (why & WHY_CAMERA)
-                WHY("%ssame camera make and model (%s %s)", len ? "; " : "",
+                WHY("%ssame camera (%s%s%s)", len ? "; " : "",
                     first->camera_make ? first->camera_make : "?",
-                    first->camera_model ? first->camera_model : "?");
+                    first->camera_model ? " " : "",
+                    first->camera_model ? first->camera_model : "");
             if (why & WHY_FOLDER_TIME)
                 WHY("%ssame folder, captured within %lld minutes of each other", len ? "; " : "",
                     (long long)(window_s / 60));
