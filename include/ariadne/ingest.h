@@ -31,6 +31,7 @@ typedef struct ad_ingest_opts {
     int threads;             /* hashing threads (0: all cores) */
     int video;               /* hash videos with vPDQ (default 1) */
     double video_pct;        /* share of a video's frames that must match (default 80) */
+    int batch;       /* rows hashed and written together (default 512; at most 512) */
     ad_limits limits;
     ad_source_opts source;
     FILE *progress; /* progress line when a terminal (NULL: none) */

@@ -78,7 +78,7 @@ static int make_report(const ad_args *a, ad_store *st, const char *agency, const
 int ad_cmd_ingest(int argc, char **argv)
 {
     static const char *const opts[] = {"--case", "--agency", "--exhibit", "--job", "--radius",
-                                       "--min-quality", "-j", "--report", NULL};
+                                       "--min-quality", "-j", "--report", "--batch", NULL};
     int fast = take_flag(&argc, argv, "--fast");
     int thumbs = take_flag(&argc, argv, "--thumbnails");
     int no_report = take_flag(&argc, argv, "--no-report");
@@ -115,6 +115,8 @@ int ad_cmd_ingest(int argc, char **argv)
         io.min_quality = atoi(ad_arg(&a, "--min-quality"));
     if (ad_arg(&a, "-j"))
         io.threads = atoi(ad_arg(&a, "-j"));
+    if (ad_arg(&a, "--batch")) /* rows per transaction (tests use small ones) */
+        io.batch = atoi(ad_arg(&a, "--batch"));
     if (io.radius < 0 || io.radius > 64 || io.min_quality < 0 || io.min_quality > 100 ||
         io.threads < 0)
         return ad_cli_close(st, ad_args_usage_error(&a, "bad --radius, --min-quality or -j"));

@@ -30,6 +30,7 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     o->min_quality = 50;
     o->video = 1;
     o->video_pct = 80.0;
+    o->batch = BATCH_ROWS;
     ad_limits_default(&o->limits);
     ad_source_opts_default(&o->source);
 }
@@ -673,6 +674,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
         rc = ad_source_new(&src, roots, nroots, &opts->source, err);
     if (!rc && opts->progress)
         r->progress = ad_progress_new(opts->progress, "ingest", 0);
+    const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
     while (!rc) {
         const ad_row *row;
         rc = ad_source_next(src, &row, err);
@@ -688,7 +690,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
             continue;
         }
         take_row(r, src, row);
-        if (r->n == BATCH_ROWS || r->bytes >= BATCH_BYTES)
+        if (r->n >= (size_t)batch || r->bytes >= BATCH_BYTES)
             rc = run_batch(r, err);
     }
     if (!rc)
