@@ -20,7 +20,18 @@ ff -i src.mp4 -vf scale=200:150 -crf 36 -r 15 $enc small.mp4          # re-encod
 ff -i src.mp4 -vf hflip $enc mirror.mp4
 
 A="$ARIADNE"
-field() { jq -r "$1" <<<"$2"; }
+# field PATH JSON: a value of the JSON object, PATH like .a, .a[0].b or .a|length (jq-style, in
+# python3 since jq is not a dependency); whole floats print as integers, booleans as true/false
+field() {
+  python3 -c '
+import json, re, sys
+v = json.loads(sys.argv[2]); path = sys.argv[1]; n = path.endswith("|length")
+for key, idx in re.findall(r"\.(\w+)|\[(\d+)\]", path.replace("|length", "")):
+    v = v[key] if key else v[int(idx)]
+v = len(v) if n else v
+print(str(v).lower() if isinstance(v, bool) else int(v) if isinstance(v, float) and v == int(v) else v)
+' "$1" "$2"
+}
 
 # --- usage and exit codes ---
 "$A" vpdq --help | grep -q "frameNumber,quality,pdqHex,timestamp" || fail "--help"
@@ -85,5 +96,8 @@ for other in life.mp4 bars.mp4; do
 done
 # text output, the C++ rule
 "$A" vpdq match --rule cpp clip.mp4 src.mp4 | grep -q "^match yes$" || fail "text match output"
-"$A" vpdq match --dihedral src.txt src.mp4 >/dev/null 2>&1 && fail "--dihedral needs a video"
+set +e
+"$A" vpdq match --dihedral src.txt src.mp4 >/dev/null 2>err.txt; rc=$?
+set -e
+[ $rc -eq 1 ] && grep -q "needs a video" err.txt || fail "--dihedral needs a video (exit $rc)"
 echo ok

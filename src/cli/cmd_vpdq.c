@@ -332,6 +332,7 @@ static int looks_like_frame_list(const char *path)
 static ad_code load(const char *path, const struct config *cfg, int dihedral, ad_vpdq_video *v,
                     ad_err *err)
 {
+    memset(v, 0, sizeof *v);
     if (looks_like_frame_list(path)) {
         if (dihedral)
             return ad_err_set(err, AD_ERR_ARG, "--dihedral needs a video as the query, not a "

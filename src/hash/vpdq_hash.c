@@ -93,6 +93,7 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
         ad_vpdq_opts_default(&defaults);
         opts = &defaults;
     }
+    memset(out, 0, sizeof *out);
     const ad_video_info *in = ad_video_get_info(v);
     out->width = in->width;
     out->height = in->height;
