@@ -85,8 +85,7 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
     return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
 }
 
-ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
-                           ad_err *err)
+ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err)
 {
     ad_vpdq_opts defaults;
     if (!opts) {
@@ -139,8 +138,8 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     return rc;
 }
 
-static ad_code hash_opened(ad_code rc, ad_video *v, const ad_vpdq_opts *opts,
-                           ad_vpdq_video *out, ad_err *err)
+static ad_code hash_opened(ad_code rc, ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
+                           ad_err *err)
 {
     if (rc == AD_OK)
         rc = ad_vpdq_hash_video(v, opts, out, err);
