@@ -136,6 +136,7 @@ static void test_info(void **state)
     assert_true(v.duration > 4.0 && v.duration < 4.5); /* 4.331 s in the container */
     assert_int_equal(v.n, 4);
     assert_string_equal(v.codec, "h264");
+    assert_true(v.fast_path); /* H.264 with B-frames in MP4, sampled */
     ad_vpdq_video_free(&v);
 }
 

@@ -94,6 +94,8 @@ int64_t ad_video_damaged(const ad_video *v);
 /* 1 when the data ended in the middle of a packet or the demuxer failed before the end: the
  * file is cut short (a partial download, a carved file). */
 int ad_video_truncated(const ad_video *v);
+/* 1 when the sampled fast path (ad_video_set_sampling) decoded the video to the end. */
+int ad_video_fast_path(const ad_video *v);
 
 void ad_video_close(ad_video *v);
 

@@ -43,6 +43,7 @@ typedef struct ad_vpdq_video {
     int frame_mod;       /* every frame_mod-th frame was hashed */
     int64_t damaged;     /* damaged packets skipped */
     int partial;         /* 1: hashing stopped early on an error; frames holds what came before */
+    int fast_path;       /* 1: unwanted non-reference frames were skipped (same result) */
     char codec[32];
 } ad_vpdq_video;
 

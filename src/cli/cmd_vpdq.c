@@ -222,6 +222,7 @@ static json_t *video_json(const struct job *j)
         json_object_set_new(o, "frame_mod", json_integer(v->frame_mod));
         json_object_set_new(o, "damaged", json_integer(v->damaged));
         json_object_set_new(o, "partial", json_boolean(v->partial));
+        json_object_set_new(o, "fast_path", json_boolean(v->fast_path));
         json_object_set_new(o, "frames", frames_json(v));
     }
     if (j->rc != AD_OK)

@@ -122,6 +122,7 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     }
     out->frame_count = ad_video_frames(v);
     out->damaged = ad_video_damaged(v);
+    out->fast_path = ad_video_fast_path(v);
     if (rc == AD_OK && out->frame_count == 0)
         rc = ad_err_set(err, AD_ERR_CORRUPT, "no frame could be decoded");
     else if (rc == AD_OK && ad_video_truncated(v)) {

@@ -378,3 +378,8 @@ int ad_video_truncated(const ad_video *v)
 {
     return v->short_read;
 }
+
+int ad_video_fast_path(const ad_video *v)
+{
+    return v->skip.on;
+}
