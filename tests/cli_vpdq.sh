@@ -10,13 +10,13 @@ ff() { ffmpeg -nostdin -v error -y "$@"; }
 enc="-c:v libx264 -preset veryfast -pix_fmt yuv420p"
 
 # --- sources (10 fps, so one hash per second is every 10th frame) ---
-ff -f lavfi -i "mandelbrot=size=320x240:rate=10" -t 20 $enc src.mp4
-ff -f lavfi -i "life=s=320x240:r=10:mold=10:ratio=0.5" -t 10 $enc life.mp4
-ff -f lavfi -i "testsrc2=s=320x240:r=10" -t 5 $enc bars.mp4
+ff -f lavfi -i "mandelbrot=size=192x144:rate=10" -t 20 $enc src.mp4
+ff -f lavfi -i "life=s=192x144:r=10:mold=10:ratio=0.5" -t 10 $enc life.mp4
+ff -f lavfi -i "testsrc2=s=192x144:r=10" -t 5 $enc bars.mp4
 ff -ss 5 -i src.mp4 -t 8 $enc clip.mp4                                  # seconds 5..13
 ff -i bars.mp4 -i clip.mp4 -i life.mp4 -filter_complex "[0:v][1:v][2:v]concat=n=3:v=1[v]" \
    -map "[v]" $enc long.mp4                                             # clip at 5..13 of 23 s
-ff -i src.mp4 -vf scale=200:150 -crf 36 -r 15 $enc small.mp4          # re-encoded, rescaled, 15 fps
+ff -i src.mp4 -vf scale=128:96 -crf 36 -r 15 $enc small.mp4          # re-encoded, rescaled, 15 fps
 ff -i src.mp4 -vf hflip $enc mirror.mp4
 
 A="$ARIADNE"
@@ -60,7 +60,7 @@ cmp outdir/src.mp4.txt src.txt || fail "-o DIR"
 j=$("$A" vpdq --json src.mp4)
 [ "$(field .frame_count "$j")" = 200 ] || fail "json frame_count"
 [ "$(field '.frames|length' "$j")" = 20 ] || fail "json frames"
-[ "$(field .width "$j")x$(field .height "$j")" = 320x240 ] || fail "json size"
+[ "$(field .width "$j")x$(field .height "$j")" = 192x144 ] || fail "json size"
 
 # --- matching ---
 match() { "$A" vpdq match --json "$@"; }
