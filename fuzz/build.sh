@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang, ASan and UBSan into build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAD_SANITIZE=ON \
+  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
+cmake --build build-fuzz --target ariadne_lib -j "$(nproc)"
+LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic)
+for f in fuzz/fuzz_*.c; do
+  name=$(basename "$f" .c)
+  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude "$f" build-fuzz/libariadne.a \
+    $LIBS -lgif -lm -lpthread -o "build-fuzz/$name"
+done
+echo "built: $(ls build-fuzz/fuzz_*)"

@@ -1,0 +1,308 @@
+/* cmd_match.c: `ariadne match`: exact radius matching of a query hash list against a database
+ * hash list with the match index, in hashbench's candidate format (see docs/index.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ariadne/h256.h"
+#include "ariadne/index.h"
+#include "ariadne/util.h"
+#include "cli.h"
+
+#define QCHUNK 65536 /* queries searched (and their results held) at a time */
+
+static void help(FILE *out)
+{
+    fprintf(out,
+            "usage: ariadne match [--radius R] [--dihedral] [--threads T] DB QUERIES\n\n"
+            "Finds, for every query hash, every database hash within Hamming distance R\n"
+            "(exact: nothing within the radius is missed). DB and QUERIES are text files of\n"
+            "one 64-hex-digit 256-bit hash (PDQ) per line; '-' reads standard input.\n\n"
+            "Output, one line per query in query order:\n"
+            "  <qid> <count> <dbid>:<dist> ...\n"
+            "qid and dbid are 0-based line numbers, pairs by ascending dbid. On stderr:\n"
+            "  hashbench: load_s=<s> build_s=<s> query_s=<s>\n\n"
+            "options:\n"
+            "  --radius R    match distance <= R, 0..64 (default 31, PDQ's usual threshold)\n"
+            "  --dihedral    each query line holds the 8 dihedral variants of one image as\n"
+            "                8 comma-separated hashes (original, rot90, rot180, rot270, flipx,\n"
+            "                flipy, flipp, flipm, as PDQ computes them; a single hash is also\n"
+            "                accepted); pairs become <dbid>:<dist>:<variant> with the best\n"
+            "                distance over the variants and the first variant (0..7) giving it\n"
+            "  --threads T   threads for the query phase (default: $HASHBENCH_THREADS, else\n"
+            "                all cores)\n"
+            "  --help        this text\n\n"
+            "AD_CPU=scalar|avx2|avx512 forces a distance kernel (default: the best the CPU has).\n");
+}
+
+/* Whole file (or stdin) into memory, NUL-terminated; sized once for a regular file. */
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+    if (!f)
+        return NULL;
+    struct stat st;
+    size_t cap = 1 << 20, n = 0;
+    if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0)
+        cap = (size_t)st.st_size + 1;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int ioerr = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (buf && ioerr) {
+        free(buf);
+        return NULL;
+    }
+    if (buf)
+        buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+/* 64 hex digits by table lookup (the common case); 0 if anything is off, and the caller
+ * asks ad_h256_parse for the message. */
+static int fast_hex(ad_h256 *out, const char *s, size_t len)
+{
+    static signed char val[256];
+    if (!val['1']) {
+        memset(val, -1, sizeof val);
+        for (int c = 0; c < 10; c++)
+            val['0' + c] = (signed char)c;
+        for (int c = 0; c < 6; c++)
+            val['a' + c] = val['A' + c] = (signed char)(10 + c);
+    }
+    if (len != 64)
+        return 0;
+    int bad = 0;
+    for (int i = 0; i < 32; i++) {
+        int hi = val[(unsigned char)s[2 * i]], lo = val[(unsigned char)s[2 * i + 1]];
+        bad |= hi | lo;
+        out->b[i] = (uint8_t)((hi << 4) | (lo & 15));
+    }
+    return bad >= 0;
+}
+
+/* Parses one hash per line (up to `per` comma-separated per line when per > 1; a line with a
+ * single hash is repeated). Returns the number of lines, or -1 after printing an error. */
+static long parse_list(const char *path, const char *text, size_t len, int per, ad_h256 **out)
+{
+    size_t lines = 0;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    if (len && text[len - 1] != '\n')
+        lines++;
+    ad_h256 *h = malloc((lines ? lines : 1) * (size_t)per * sizeof *h);
+    if (!h) {
+        ad_cli_error("match", "%s: out of memory for %zu hashes", path, lines);
+        return -1;
+    }
+    const char *p = text, *end = text + len;
+    for (size_t ln = 0; ln < lines; ln++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *e = nl ? nl : end;
+        if (e > p && e[-1] == '\r')
+            e--;
+        int k = 0;
+        const char *f = p;
+        for (;;) {
+            const char *comma = per > 1 ? memchr(f, ',', (size_t)(e - f)) : NULL;
+            const char *fe = comma ? comma : e;
+            ad_err err;
+            ad_h256 *dst = &h[ln * (size_t)per + (size_t)(k < per ? k : 0)];
+            if (k == per || (!fast_hex(dst, f, (size_t)(fe - f)) &&
+                             ad_h256_parse(dst, f, (size_t)(fe - f), &err) != AD_OK)) {
+                ad_cli_error("match", "%s: line %zu: %s", path, ln + 1,
+                             k == per ? "more than 8 hashes" : err.msg);
+                free(h);
+                return -1;
+            }
+            k++;
+            if (!comma)
+                break;
+            f = comma + 1;
+        }
+        if (per > 1 && k != 1 && k != per) {
+            ad_cli_error("match", "%s: line %zu: %d hashes; --dihedral wants 8 (or 1)", path,
+                         ln + 1, k);
+            free(h);
+            return -1;
+        }
+        for (; k < per; k++)
+            h[ln * (size_t)per + (size_t)k] = h[ln * (size_t)per];
+        p = nl ? nl + 1 : end;
+    }
+    *out = h;
+    return (long)lines;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    const ad_index_hit *x = a, *y = b;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+static void print_hits(FILE *out, size_t qid, ad_index_hits *h, int dihedral)
+{
+    if (h->n > 1)
+        qsort(h->v, h->n, sizeof *h->v, cmp_id);
+    fprintf(out, "%zu %zu", qid, h->n);
+    for (size_t i = 0; i < h->n; i++) {
+        if (dihedral)
+            fprintf(out, " %llu:%u:%u", (unsigned long long)h->v[i].id, h->v[i].dist,
+                    h->v[i].variant);
+        else
+            fprintf(out, " %llu:%u", (unsigned long long)h->v[i].id, h->v[i].dist);
+    }
+    fputc('\n', out);
+}
+
+static int parse_int(const char *s, int lo, int hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi)
+        return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int ad_cmd_match(int argc, char **argv)
+{
+    int radius = AD_INDEX_RADIUS_DEFAULT, dihedral = 0, threads = 0;
+    const char *env = getenv("HASHBENCH_THREADS");
+    if (env && *env && !parse_int(env, 1, 4096, &threads)) {
+        ad_cli_error("match", "HASHBENCH_THREADS=%s is not a thread count", env);
+        return AD_EXIT_USAGE;
+    }
+    const char *paths[2];
+    int npaths = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            help(stdout);
+            return AD_EXIT_OK;
+        } else if (!strcmp(a, "--dihedral")) {
+            dihedral = 1;
+        } else if (!strcmp(a, "--radius") || !strcmp(a, "--threads")) {
+            int isr = !strcmp(a, "--radius");
+            if (i + 1 >= argc ||
+                !parse_int(argv[i + 1], isr ? 0 : 1, isr ? AD_INDEX_RADIUS_MAX : 4096,
+                           isr ? &radius : &threads)) {
+                ad_cli_error("match", "%s needs a number (%s)", a, isr ? "0..64" : "1..4096");
+                return AD_EXIT_USAGE;
+            }
+            i++;
+        } else if (a[0] == '-' && a[1]) {
+            ad_cli_error("match", "unknown option %s (see --help)", a);
+            return AD_EXIT_USAGE;
+        } else if (npaths < 2) {
+            paths[npaths++] = a;
+        } else {
+            ad_cli_error("match", "too many arguments (see --help)");
+            return AD_EXIT_USAGE;
+        }
+    }
+    if (npaths != 2) {
+        help(stderr);
+        return AD_EXIT_USAGE;
+    }
+    if (!strcmp(paths[0], "-") && !strcmp(paths[1], "-")) {
+        ad_cli_error("match", "DB and QUERIES cannot both be standard input");
+        return AD_EXIT_USAGE;
+    }
+
+    double t0 = ad_now();
+    int per = dihedral ? 8 : 1;
+    ad_h256 *db = NULL, *qs = NULL;
+    long ndb = -1, nq = -1;
+    for (int f = 0; f < 2; f++) {
+        size_t len;
+        char *text = slurp(paths[f], &len);
+        if (!text) {
+            ad_cli_error("match", "cannot read %s: %s", paths[f], strerror(errno));
+            free(db);
+            return AD_EXIT_FAIL;
+        }
+        if (f == 0)
+            ndb = parse_list(paths[0], text, len, 1, &db);
+        else
+            nq = parse_list(paths[1], text, len, per, &qs);
+        free(text);
+        if ((f == 0 ? ndb : nq) < 0) {
+            free(db);
+            return AD_EXIT_FAIL;
+        }
+    }
+    double t1 = ad_now();
+
+    int rc = AD_EXIT_OK;
+    ad_err err;
+    ad_index *ix = NULL;
+    uint64_t *ids = malloc(((size_t)ndb + 1) * sizeof *ids);
+    ad_index_hits *hits = calloc(QCHUNK, sizeof *hits);
+    if (!ids || !hits || ad_index_new(&ix, &err) != AD_OK) {
+        ad_cli_error("match", "out of memory");
+        rc = AD_EXIT_FAIL;
+        goto done;
+    }
+    for (long i = 0; i < ndb; i++)
+        ids[i] = (uint64_t)i;
+    if (ad_index_add(ix, db, ids, (size_t)ndb, &err) != AD_OK ||
+        ad_index_compact(ix, &err) != AD_OK) {
+        ad_cli_error("match", "cannot build the index: %s", err.msg);
+        rc = AD_EXIT_FAIL;
+        goto done;
+    }
+    free(db);
+    db = NULL;
+    double t2 = ad_now(), tq = 0;
+
+    static char obuf[1 << 20];
+    setvbuf(stdout, obuf, _IOFBF, sizeof obuf);
+    for (size_t q0 = 0; q0 < (size_t)nq; q0 += QCHUNK) {
+        size_t cnt = (size_t)nq - q0 < QCHUNK ? (size_t)nq - q0 : QCHUNK;
+        double ts = ad_now();
+        if (ad_index_search_batch(ix, qs + q0 * (size_t)per, cnt, dihedral, radius, threads,
+                                  hits, &err) != AD_OK) {
+            ad_cli_error("match", "search failed: %s", err.msg);
+            rc = AD_EXIT_FAIL;
+            goto done;
+        }
+        tq += ad_now() - ts;
+        for (size_t i = 0; i < cnt; i++)
+            print_hits(stdout, q0 + i, &hits[i], dihedral);
+    }
+    if (fflush(stdout) != 0) {
+        ad_cli_error("match", "cannot write the results: %s", strerror(errno));
+        rc = AD_EXIT_FAIL;
+    }
+    fprintf(stderr, "hashbench: load_s=%.3f build_s=%.3f query_s=%.3f\n", t1 - t0, t2 - t1, tq);
+done:
+    for (size_t i = 0; hits && i < QCHUNK; i++)
+        ad_index_hits_free(&hits[i]);
+    free(hits);
+    free(ids);
+    free(db);
+    free(qs);
+    ad_index_free(ix);
+    return rc;
+}

@@ -1,0 +1,204 @@
+/* kern_impl.h: the distance kernels (direct scan and staged multi-index lookup), written once
+ * and compiled three times, by kern_scalar.c, kern_avx2.c and kern_avx512.c, each under its own
+ * `#pragma GCC target` with AD_KLEVEL 0 (portable C), 1 (AVX2 + POPCNT) or 2 (AVX-512
+ * VPOPCNTDQ) and KFN(name) giving the functions distinct names. Not a header to include
+ * anywhere else. */
+
+#define KFN_(a, b) a##_##b
+#define KFN2(a, b) KFN_(a, b)
+#define KFN(name) KFN2(name, AD_KNAME)
+
+static inline int KFN(pc)(uint64_t x)
+{
+    return __builtin_popcountll(x);
+}
+
+static inline int KFN(dist)(const uint64_t *a, const uint64_t *b)
+{
+    return KFN(pc)(a[0] ^ b[0]) + KFN(pc)(a[1] ^ b[1]) + KFN(pc)(a[2] ^ b[2]) +
+           KFN(pc)(a[3] ^ b[3]);
+}
+
+static inline void KFN(emit)(const ad_ix_seg *s, size_t i, const uint64_t q[4], uint8_t segno,
+                             uint8_t variant, ad_ix_hitv *out)
+{
+    if (!ad_ix_is_dead(s, i))
+        ad_ix_hitv_push(out, (uint32_t)i, KFN(dist)(q, s->h + 4 * i), segno, variant);
+}
+
+static void KFN(scan)(const ad_ix_seg *s, const uint64_t q[4], int r, uint8_t segno,
+                      uint8_t variant, ad_ix_hitv *out)
+{
+    const size_t n = s->n;
+    const uint64_t *h = s->h;
+    size_t i = 0;
+#if AD_KLEVEL == 2
+    /* two hashes per 512-bit register: XOR, VPOPCNTQ, then sum each group of 4 lanes */
+    const __m512i Q = _mm512_broadcast_i64x4(_mm256_loadu_si256((const __m256i *)q));
+    const __m512i R = _mm512_set1_epi64(r);
+    for (; i + 4 <= n; i += 4) {
+        __m512i p0 = _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(h + 4 * i), Q));
+        __m512i p1 =
+            _mm512_popcnt_epi64(_mm512_xor_si512(_mm512_loadu_si512(h + 4 * i + 8), Q));
+        p0 = _mm512_add_epi64(p0, _mm512_shuffle_epi32(p0, _MM_PERM_BADC));
+        p1 = _mm512_add_epi64(p1, _mm512_shuffle_epi32(p1, _MM_PERM_BADC));
+        p0 = _mm512_add_epi64(p0, _mm512_shuffle_i64x2(p0, p0, _MM_SHUFFLE(2, 3, 0, 1)));
+        p1 = _mm512_add_epi64(p1, _mm512_shuffle_i64x2(p1, p1, _MM_SHUFFLE(2, 3, 0, 1)));
+        unsigned m0 = _mm512_cmple_epu64_mask(p0, R) & 0x11;
+        unsigned m1 = _mm512_cmple_epu64_mask(p1, R) & 0x11;
+        if (__builtin_expect((m0 | m1) != 0, 0)) {
+            if (m0 & 1)
+                KFN(emit)(s, i, q, segno, variant, out);
+            if (m0 & 0x10)
+                KFN(emit)(s, i + 1, q, segno, variant, out);
+            if (m1 & 1)
+                KFN(emit)(s, i + 2, q, segno, variant, out);
+            if (m1 & 0x10)
+                KFN(emit)(s, i + 3, q, segno, variant, out);
+        }
+    }
+#elif AD_KLEVEL == 1
+    /* nibble-table popcount (VPSHUFB) and VPSADBW, four hashes at a time */
+    const __m256i Q = _mm256_loadu_si256((const __m256i *)q);
+    const __m256i lut = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1,
+                                         2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+    const __m256i low = _mm256_set1_epi8(0x0f), zero = _mm256_setzero_si256();
+    const __m256i R = _mm256_set1_epi64x(r);
+    for (; i + 4 <= n; i += 4) {
+        __m256i c[4];
+        for (int k = 0; k < 4; k++) {
+            __m256i x =
+                _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(h + 4 * (i + k))), Q);
+            __m256i b = _mm256_add_epi8(
+                _mm256_shuffle_epi8(lut, _mm256_and_si256(x, low)),
+                _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(x, 4), low)));
+            c[k] = _mm256_sad_epu8(b, zero);
+        }
+        __m256i t0 = _mm256_add_epi64(_mm256_unpacklo_epi64(c[0], c[1]),
+                                      _mm256_unpackhi_epi64(c[0], c[1]));
+        __m256i t1 = _mm256_add_epi64(_mm256_unpacklo_epi64(c[2], c[3]),
+                                      _mm256_unpackhi_epi64(c[2], c[3]));
+        __m256i d = _mm256_add_epi64(_mm256_permute2x128_si256(t0, t1, 0x20),
+                                     _mm256_permute2x128_si256(t0, t1, 0x31));
+        /* d = (dist0, dist1, dist2, dist3); hit where !(d > r) */
+        unsigned m = ~(unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, R))) &
+                     15u;
+        while (__builtin_expect(m != 0, 0)) {
+            int k = __builtin_ctz(m);
+            m &= m - 1;
+            KFN(emit)(s, i + (size_t)k, q, segno, variant, out);
+        }
+    }
+#endif
+    for (; i < n; i++)
+        if (KFN(dist)(q, h + 4 * i) <= r)
+            KFN(emit)(s, i, q, segno, variant, out);
+}
+
+/* Verifies one candidate e found through table j: within r, first table (in order) whose
+ * threshold it meets is j (so each entry is reported by exactly one table), alive. */
+static inline void KFN(verify)(const ad_ix_seg *s, const uint64_t q[4], int r, const int8_t *t,
+                               unsigned j, uint32_t e, uint8_t segno, uint8_t variant,
+                               ad_ix_hitv *out)
+{
+    const uint64_t *x = s->h + 4 * (size_t)e;
+    const uint64_t d4[4] = {q[0] ^ x[0], q[1] ^ x[1], q[2] ^ x[2], q[3] ^ x[3]};
+    int d = KFN(pc)(d4[0]) + KFN(pc)(d4[1]) + KFN(pc)(d4[2]) + KFN(pc)(d4[3]);
+    if (d > r)
+        return;
+    for (unsigned i = 0; i < j; i++)
+        if (t[i] >= 0 && KFN(pc)(ad_ix_bits(d4, s->t[i].start, s->t[i].width)) <= t[i])
+            return;
+    const ad_ix_table *tb = &s->t[j];
+    if (tb->dbits < tb->width && KFN(pc)(ad_ix_bits(d4, tb->start, tb->width)) > t[j])
+        return;
+    if (ad_ix_is_dead(s, e))
+        return;
+    ad_ix_hitv_push(out, e, d, segno, variant);
+}
+
+static void KFN(mih)(const ad_ix_seg *s, const uint64_t q[4], int r, const int8_t *t,
+                     uint8_t segno, uint8_t variant, ad_ix_scratch *sc, ad_ix_hitv *out)
+{
+    /* Stage 1: every directory key to visit (keys within t[j] bits of the query's), prefetched. */
+    sc->nprobe = 0;
+    for (int j = 0; j < s->m; j++) {
+        if (t[j] < 0)
+            continue;
+        const ad_ix_table *tb = &s->t[j];
+        const unsigned D = tb->dbits;
+        const uint64_t lim = 1ull << D;
+        const uint32_t key = ad_ix_bits(q, tb->start, D);
+        const int wmax = t[j] < (int)D ? t[j] : (int)D;
+        for (int w = 0; w <= wmax; w++) {
+            uint64_t c = (1ull << w) - 1;
+            while (c < lim) {
+                if (sc->nprobe == sc->capprobe &&
+                    !ad_ix_reserve((void **)&sc->probe, &sc->capprobe, sc->nprobe, 1024,
+                                   sizeof *sc->probe)) {
+                    sc->failed = 1;
+                    return;
+                }
+                const uint32_t k = key ^ (uint32_t)c;
+                __builtin_prefetch(&tb->dir[k]);
+                sc->probe[sc->nprobe++] = ((uint64_t)j << 32) | k;
+                if (c == 0)
+                    break;
+                const uint64_t u = c & -c, v = c + u; /* next mask with w bits (Gosper) */
+                c = v + (((v ^ c) / u) >> 2);
+            }
+        }
+    }
+    /* Stage 2: the non-empty buckets, their entry lists prefetched. */
+    sc->nrange = 0;
+    size_t total = 0;
+    for (size_t p = 0; p < sc->nprobe; p++) {
+        const unsigned j = (unsigned)(sc->probe[p] >> 32);
+        const uint32_t k = (uint32_t)sc->probe[p];
+        const ad_ix_table *tb = &s->t[j];
+        const uint32_t a = tb->dir[k], b = tb->dir[k + 1];
+        if (b <= a)
+            continue;
+        if (sc->nrange == sc->caprange &&
+            !ad_ix_reserve((void **)&sc->range, &sc->caprange, sc->nrange, 1024,
+                           sizeof *sc->range)) {
+            sc->failed = 1;
+            return;
+        }
+        sc->range[sc->nrange++] = (ad_ix_range){a, b - a, j};
+        __builtin_prefetch(tb->pos ? (const void *)&tb->pos[a] : (const void *)&s->h[4 * a]);
+        total += b - a;
+    }
+    /* Degenerate data (huge buckets of near-identical hashes): a scan is cheaper. */
+    if (total > s->n / 4 + 4096) {
+        KFN(scan)(s, q, r, segno, variant, out);
+        return;
+    }
+    /* Stage 3: expand buckets into candidates in chunks, prefetch their hashes, verify. */
+    size_t ri = 0, off = 0;
+    while (ri < sc->nrange) {
+        size_t nc = 0;
+        while (ri < sc->nrange && nc < AD_IX_CHUNK) {
+            const ad_ix_range R = sc->range[ri];
+            size_t take = R.len - off;
+            if (take > AD_IX_CHUNK - nc)
+                take = AD_IX_CHUNK - nc;
+            const uint32_t *pos = s->t[R.table].pos;
+            for (size_t k = 0; k < take; k++) {
+                const uint32_t e = pos ? pos[R.a + off + k] : (uint32_t)(R.a + off + k);
+                __builtin_prefetch(&s->h[4 * (size_t)e]);
+                sc->cand[nc++] = ((uint64_t)R.table << 32) | e;
+            }
+            off += take;
+            if (off == R.len) {
+                ri++;
+                off = 0;
+            }
+        }
+        for (size_t c = 0; c < nc; c++)
+            KFN(verify)(s, q, r, t, (unsigned)(sc->cand[c] >> 32), (uint32_t)sc->cand[c], segno,
+                        variant, out);
+    }
+}
+
+const ad_ix_kern KFN(ad_ix_kern) = {KFN(scan), KFN(mih)};
