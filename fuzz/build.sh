@@ -5,7 +5,8 @@ cd "$(dirname "$0")/.."
 CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAD_SANITIZE=ON \
   -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
 cmake --build build-fuzz --target ariadne_lib -j "$(nproc)"
-LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic)
+LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic \
+  libavformat libavcodec libavutil libswscale)
 for f in fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude "$f" build-fuzz/libariadne.a \
