@@ -12,7 +12,7 @@
 
 #include "ariadne/vpdq.h"
 
-#define DEFAULT_VIDEO "/tmp/ariadne-bench-vpdq-720p.mp4"
+#define DEFAULT_VIDEO "/tmp/ariadne-bench-vpdq-720p-3M.mp4"
 
 static double cpu_now(void)
 {
@@ -27,12 +27,13 @@ static int make_video(const char *path)
     if (stat(path, &st) == 0 && st.st_size > 0)
         return 0;
     char cmd[1024];
-    /* 20 s of a moving test pattern with temporal noise, so that the bit rate (and the decode
-     * work) is that of camera footage rather than of a flat synthetic picture */
+    /* 20 s of a moving test pattern with temporal noise at 3 Mbit/s, so that the decode work is
+     * that of ordinary 720p footage rather than of a flat synthetic picture (x264 defaults:
+     * B-frames, as most encoders other than phone cameras produce) */
     snprintf(cmd, sizeof cmd,
              "ffmpeg -nostdin -v error -y -f lavfi -i testsrc2=s=1280x720:r=30 -t 20 "
-             "-vf noise=alls=12:allf=t -c:v libx264 -preset veryfast -crf 23 -pix_fmt yuv420p "
-             "'%s'",
+             "-vf noise=alls=8:allf=t -c:v libx264 -preset veryfast -b:v 3M -maxrate 3M "
+             "-bufsize 6M -pix_fmt yuv420p '%s'",
              path);
     fprintf(stderr, "making %s ...\n", path);
     return system(cmd) == 0 ? 0 : -1;

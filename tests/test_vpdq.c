@@ -136,6 +136,7 @@ static void test_info(void **state)
     assert_true(v.duration > 4.0 && v.duration < 4.5); /* 4.331 s in the container */
     assert_int_equal(v.n, 4);
     assert_string_equal(v.codec, "h264");
+    assert_true(v.fast_path); /* H.264 with B-frames in MP4, sampled */
     ad_vpdq_video_free(&v);
 }
 
@@ -173,8 +174,8 @@ static void test_text_errors(void **state)
     assert_int_equal(v.frames[1].frame_number, 30);
     assert_int_equal(v.frames[1].quality, 7);
     ad_vpdq_video_free(&v);
-    const char *bad[] = {"0,100,abc,0.000", "0,101,%s,0.000", "x,100,%s,0.000", "0,100,%s",
-                         "0,100,%s,0.0,5", "-1,100,%s,0.000", "0,100,%s,zz", "0,,%s,1"};
+    const char *bad[] = {"0,100,abc,0.000", "0,101,%s,0.000",  "x,100,%s,0.000", "0,100,%s",
+                         "0,100,%s,0.0,5",  "-1,100,%s,0.000", "0,100,%s,zz",    "0,,%s,1"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char line[200];
         snprintf(line, sizeof line, bad[i], hex);
@@ -327,13 +328,37 @@ static void test_match_ranges(void **state)
     ad_vpdq_video_free(&c);
 }
 
+/* One frame of a video found from a single PDQ hash (an image). */
+static void test_frames_near(void **state)
+{
+    (void)state;
+    ad_vpdq_video v;
+    load_text("sample-hashes/chair-19-sd-bar.txt", &v);
+    ad_h256 h = v.frames[300].hash;
+    size_t *idx = malloc(v.n * sizeof *idx);
+    size_t n = ad_vpdq_frames_near(&v, &h, 31, 50, idx, v.n);
+    assert_true(n >= 1 && n < v.n);
+    int found = 0;
+    for (size_t i = 0; i < n; i++) {
+        found |= idx[i] == 300;
+        assert_true(ad_h256_distance(&v.frames[idx[i]].hash, &h) <= 31);
+    }
+    assert_true(found);
+    assert_int_equal(ad_vpdq_frames_near(&v, &h, 31, 50, idx, 1), n); /* counts past max */
+    for (int k = 0; k < 32; k++) /* the complement: 256 bits from frame 300, far from all */
+        h.b[k] = (uint8_t)~h.b[k];
+    assert_int_equal(ad_vpdq_frames_near(&v, &h, 0, 50, idx, v.n), 0);
+    free(idx);
+    ad_vpdq_video_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors),       cmocka_unit_test(test_info),
+        cmocka_unit_test(test_vectors),        cmocka_unit_test(test_info),
         cmocka_unit_test(test_text_roundtrip), cmocka_unit_test(test_text_errors),
-        cmocka_unit_test(test_memory_and_io), cmocka_unit_test(test_match_table),
-        cmocka_unit_test(test_match_ranges),
+        cmocka_unit_test(test_memory_and_io),  cmocka_unit_test(test_match_table),
+        cmocka_unit_test(test_match_ranges),   cmocka_unit_test(test_frames_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,15 +43,15 @@ typedef struct ad_video_io {
 } ad_video_io;
 
 typedef struct ad_video_info {
-    int width, height;    /* of the stream (codec parameters), the size vPDQ hashes at */
+    int width, height; /* of the stream (codec parameters), the size vPDQ hashes at */
     int rate_num, rate_den;
-    double frame_rate;    /* avg_frame_rate, or r_frame_rate when that is 0/0 */
-    double duration;      /* seconds, from the container; 0 if unknown */
-    int64_t frames_hint;  /* frame count the container declares; 0 if unknown */
-    int stream_index;     /* of the first video stream */
+    double frame_rate;   /* avg_frame_rate, or r_frame_rate when that is 0/0 */
+    double duration;     /* seconds, from the container; 0 if unknown */
+    int64_t frames_hint; /* frame count the container declares; 0 if unknown */
+    int stream_index;    /* of the first video stream */
     int nb_streams;
-    char codec[32];       /* decoder name, e.g. "h264" */
-    char format[32];      /* container, e.g. "mov,mp4,m4a,3gp,3g2,mj2" (cut to fit) */
+    char codec[32];  /* decoder name, e.g. "h264" */
+    char format[32]; /* container, e.g. "mov,mp4,m4a,3gp,3g2,mj2" (cut to fit) */
 } ad_video_info;
 
 typedef struct ad_video ad_video;
@@ -83,7 +83,8 @@ ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err);
 void ad_video_set_sampling(ad_video *v, int mod);
 
 /* Converts the current frame to packed RGB24 of out_w x out_h (0, 0 = the stream's size) with
- * SWS_AREA, as the vPDQ reference does. The buffer belongs to v and is valid until the next call. */
+ * SWS_AREA, as the vPDQ reference does. The buffer belongs to v and is valid until the next call.
+ */
 ad_code ad_video_rgb(ad_video *v, int out_w, int out_h, const uint8_t **rgb, size_t *stride,
                      ad_err *err);
 
@@ -93,6 +94,8 @@ int64_t ad_video_damaged(const ad_video *v);
 /* 1 when the data ended in the middle of a packet or the demuxer failed before the end: the
  * file is cut short (a partial download, a carved file). */
 int ad_video_truncated(const ad_video *v);
+/* 1 when the sampled fast path (ad_video_set_sampling) decoded the video to the end. */
+int ad_video_fast_path(const ad_video *v);
 
 void ad_video_close(ad_video *v);
 

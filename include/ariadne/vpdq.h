@@ -27,22 +27,23 @@ typedef struct ad_vpdq_frame {
     int64_t frame_number; /* 0-based decode order */
     int quality;          /* PDQ quality 0..100 */
     ad_h256 hash;
-    double timestamp;     /* seconds: frame_number / frame_rate, in float as the reference */
+    double timestamp; /* seconds: frame_number / frame_rate, in float as the reference */
 } ad_vpdq_frame;
 
 /* A hashed video, or a frame list read from text (then only frames/n are set). */
 typedef struct ad_vpdq_video {
     ad_vpdq_frame *frames;
     size_t n, cap;
-    ad_h256 *dihedral;    /* NULL, or n * AD_PDQ_NVARIANTS hashes: frame i variant k at i*8+k */
-    int width, height;    /* stream size */
+    ad_h256 *dihedral; /* NULL, or n * AD_PDQ_NVARIANTS hashes: frame i variant k at i*8+k */
+    int width, height; /* stream size */
     int hash_width, hash_height; /* size the frames were hashed at */
     double frame_rate;
-    double duration;      /* seconds, from the container (0 if unknown) */
-    int64_t frame_count;  /* frames decoded */
-    int frame_mod;        /* every frame_mod-th frame was hashed */
-    int64_t damaged;      /* damaged packets skipped */
-    int partial;          /* 1: hashing stopped early on an error; frames holds what came before */
+    double duration;     /* seconds, from the container (0 if unknown) */
+    int64_t frame_count; /* frames decoded */
+    int frame_mod;       /* every frame_mod-th frame was hashed */
+    int64_t damaged;     /* damaged packets skipped */
+    int partial;         /* 1: hashing stopped early on an error; frames holds what came before */
+    int fast_path;       /* 1: unwanted non-reference frames were skipped (same result) */
     char codec[32];
 } ad_vpdq_video;
 
@@ -65,8 +66,7 @@ ad_code ad_vpdq_hash_memory(const void *data, size_t len, const ad_vpdq_opts *op
 ad_code ad_vpdq_hash_io(const ad_video_io *io, const ad_vpdq_opts *opts, ad_vpdq_video *out,
                         ad_err *err);
 /* Hash frames from an already opened decoder (the three above wrap this). */
-ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
-                           ad_err *err);
+ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err);
 
 void ad_vpdq_video_free(ad_vpdq_video *v);
 /* Appends a frame (and, if dihedral is not NULL, its 8 variants). */
@@ -96,8 +96,8 @@ typedef struct ad_vpdq_match_opts {
     double query_pct;    /* 80: a match needs at least this share of the query's frames */
     double compared_pct; /* 0: ... and this share of the compared video's frames */
     ad_vpdq_rule rule;
-    int dihedral;        /* try the 8 dihedral variants of the query (needs query->dihedral) and
-                            keep the best; catches flipped and rotated copies */
+    int dihedral; /* try the 8 dihedral variants of the query (needs query->dihedral) and
+                     keep the best; catches flipped and rotated copies */
 } ad_vpdq_match_opts;
 
 void ad_vpdq_match_opts_default(ad_vpdq_match_opts *o);
@@ -111,13 +111,19 @@ typedef struct ad_vpdq_range {
 
 typedef struct ad_vpdq_match_result {
     double query_pct, compared_pct;
-    int match;                     /* both thresholds reached */
-    size_t query_frames, compared_frames;   /* counted frames (quality filter, dedupe) */
+    int match;                            /* both thresholds reached */
+    size_t query_frames, compared_frames; /* counted frames (quality filter, dedupe) */
     size_t query_matched, compared_matched;
-    int variant;                   /* enum ad_pdq_variant of the query that gave this result */
+    int variant; /* enum ad_pdq_variant of the query that gave this result */
     ad_vpdq_range *query_ranges, *compared_ranges;
     size_t n_query_ranges, n_compared_ranges;
 } ad_vpdq_match_result;
+
+/* Frames of v of quality >= quality within distance (<=) of one PDQ hash, such as an image's:
+ * writes the first max frame indices (positions in v->frames) into idx, returns how many match
+ * in all. How a single frame of a known video is found from an image until the index does it. */
+size_t ad_vpdq_frames_near(const ad_vpdq_video *v, const ad_h256 *hash, int distance, int quality,
+                           size_t *idx, size_t max);
 
 /* Brute-force pairwise match of two frame lists. */
 ad_code ad_vpdq_match(const ad_vpdq_video *query, const ad_vpdq_video *compared,

@@ -186,10 +186,10 @@ static json_t *frames_json(const ad_vpdq_video *v)
     char hex[AD_H256_HEX_LEN + 1];
     for (size_t i = 0; i < v->n; i++) {
         const ad_vpdq_frame *f = &v->frames[i];
-        json_array_append_new(
-            a, json_pack("{s:I, s:i, s:s, s:f}", "frame", (json_int_t)f->frame_number,
-                         "quality", f->quality, "pdq", ad_h256_format(&f->hash, hex),
-                         "timestamp", f->timestamp));
+        json_array_append_new(a,
+                              json_pack("{s:I, s:i, s:s, s:f}", "frame",
+                                        (json_int_t)f->frame_number, "quality", f->quality, "pdq",
+                                        ad_h256_format(&f->hash, hex), "timestamp", f->timestamp));
     }
     return a;
 }
@@ -222,6 +222,7 @@ static json_t *video_json(const struct job *j)
         json_object_set_new(o, "frame_mod", json_integer(v->frame_mod));
         json_object_set_new(o, "damaged", json_integer(v->damaged));
         json_object_set_new(o, "partial", json_boolean(v->partial));
+        json_object_set_new(o, "fast_path", json_boolean(v->fast_path));
         json_object_set_new(o, "frames", frames_json(v));
     }
     if (j->rc != AD_OK)
@@ -332,10 +333,12 @@ static int looks_like_frame_list(const char *path)
 static ad_code load(const char *path, const struct config *cfg, int dihedral, ad_vpdq_video *v,
                     ad_err *err)
 {
+    memset(v, 0, sizeof *v);
     if (looks_like_frame_list(path)) {
         if (dihedral)
-            return ad_err_set(err, AD_ERR_ARG, "--dihedral needs a video as the query, not a "
-                                               "frame list");
+            return ad_err_set(err, AD_ERR_ARG,
+                              "--dihedral needs a video as the query, not a "
+                              "frame list");
         return ad_vpdq_read_file(path, v, err);
     }
     ad_vpdq_opts o = cfg->opts;
@@ -347,10 +350,9 @@ static json_t *ranges_json(const ad_vpdq_range *r, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(a, json_pack("{s:f, s:f, s:I, s:I, s:I}", "start", r[i].start,
-                                           "end", r[i].end, "first_frame",
-                                           (json_int_t)r[i].first_frame, "last_frame",
-                                           (json_int_t)r[i].last_frame, "frames",
+        json_array_append_new(a, json_pack("{s:f, s:f, s:I, s:I, s:I}", "start", r[i].start, "end",
+                                           r[i].end, "first_frame", (json_int_t)r[i].first_frame,
+                                           "last_frame", (json_int_t)r[i].last_frame, "frames",
                                            (json_int_t)r[i].frames));
     return a;
 }
@@ -358,20 +360,20 @@ static json_t *ranges_json(const ad_vpdq_range *r, size_t n)
 static void print_ranges(const char *name, const ad_vpdq_range *r, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        printf("%s_range %.3f %.3f frames %lld-%lld (%zu matched)\n", name, r[i].start,
-               r[i].end, (long long)r[i].first_frame, (long long)r[i].last_frame, r[i].frames);
+        printf("%s_range %.3f %.3f frames %lld-%lld (%zu matched)\n", name, r[i].start, r[i].end,
+               (long long)r[i].first_frame, (long long)r[i].last_frame, r[i].frames);
 }
 
 static void print_match(const ad_vpdq_match_result *r, const char *a, const char *b, int json)
 {
     if (json) {
-        json_t *o = json_pack(
-            "{s:s, s:s, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:s}", "query", a, "compared", b,
-            "query_pct", r->query_pct, "compared_pct", r->compared_pct, "match", r->match,
-            "query_frames", (json_int_t)r->query_frames, "query_matched",
-            (json_int_t)r->query_matched, "compared_frames", (json_int_t)r->compared_frames,
-            "compared_matched", (json_int_t)r->compared_matched, "variant",
-            ad_pdq_variant_names[r->variant]);
+        json_t *o =
+            json_pack("{s:s, s:s, s:f, s:f, s:b, s:I, s:I, s:I, s:I, s:s}", "query", a, "compared",
+                      b, "query_pct", r->query_pct, "compared_pct", r->compared_pct, "match",
+                      r->match, "query_frames", (json_int_t)r->query_frames, "query_matched",
+                      (json_int_t)r->query_matched, "compared_frames",
+                      (json_int_t)r->compared_frames, "compared_matched",
+                      (json_int_t)r->compared_matched, "variant", ad_pdq_variant_names[r->variant]);
         json_object_set_new(o, "query_ranges", ranges_json(r->query_ranges, r->n_query_ranges));
         json_object_set_new(o, "compared_ranges",
                             ranges_json(r->compared_ranges, r->n_compared_ranges));
@@ -379,8 +381,7 @@ static void print_match(const ad_vpdq_match_result *r, const char *a, const char
         return;
     }
     printf("query %s\ncompared %s\n", a, b);
-    printf("query_pct %.3f (%zu of %zu frames)\n", r->query_pct, r->query_matched,
-           r->query_frames);
+    printf("query_pct %.3f (%zu of %zu frames)\n", r->query_pct, r->query_matched, r->query_frames);
     printf("compared_pct %.3f (%zu of %zu frames)\n", r->compared_pct, r->compared_matched,
            r->compared_frames);
     printf("match %s\n", r->match ? "yes" : "no");
@@ -433,8 +434,8 @@ int ad_cmd_vpdq(int argc, char **argv)
         return p > 0 ? AD_EXIT_OK : AD_EXIT_USAGE;
     int nargs = argc - optind;
     if (match ? nargs != 2 : nargs < 1) {
-        ad_cli_error("vpdq", match ? "match needs two files (try --help)"
-                                   : "no FILE given (try --help)");
+        ad_cli_error("vpdq",
+                     match ? "match needs two files (try --help)" : "no FILE given (try --help)");
         return AD_EXIT_USAGE;
     }
     if (match)

@@ -85,14 +85,14 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
     return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
 }
 
-ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
-                           ad_err *err)
+ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err)
 {
     ad_vpdq_opts defaults;
     if (!opts) {
         ad_vpdq_opts_default(&defaults);
         opts = &defaults;
     }
+    memset(out, 0, sizeof *out);
     const ad_video_info *in = ad_video_get_info(v);
     out->width = in->width;
     out->height = in->height;
@@ -122,6 +122,7 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     }
     out->frame_count = ad_video_frames(v);
     out->damaged = ad_video_damaged(v);
+    out->fast_path = ad_video_fast_path(v);
     if (rc == AD_OK && out->frame_count == 0)
         rc = ad_err_set(err, AD_ERR_CORRUPT, "no frame could be decoded");
     else if (rc == AD_OK && ad_video_truncated(v)) {
@@ -138,8 +139,8 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     return rc;
 }
 
-static ad_code hash_opened(ad_code rc, ad_video *v, const ad_vpdq_opts *opts,
-                           ad_vpdq_video *out, ad_err *err)
+static ad_code hash_opened(ad_code rc, ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
+                           ad_err *err)
 {
     if (rc == AD_OK)
         rc = ad_vpdq_hash_video(v, opts, out, err);

@@ -120,8 +120,8 @@ static ad_code ranges_of(const struct side *s, int quality, ad_vpdq_range **out,
                     return ad_err_set(err, AD_ERR_NOMEM, "out of memory (match)");
                 *out = nr;
             }
-            (*out)[(*nout)++] = (ad_vpdq_range){f->frame_number, f->frame_number, f->timestamp,
-                                                f->timestamp, 0};
+            (*out)[(*nout)++] =
+                (ad_vpdq_range){f->frame_number, f->frame_number, f->timestamp, f->timestamp, 0};
             open = 1;
         }
         ad_vpdq_range *r = &(*out)[*nout - 1];
@@ -137,6 +137,20 @@ static void variant_hashes(const ad_vpdq_video *v, int variant, ad_h256 *out)
     for (size_t i = 0; i < v->n; i++)
         out[i] = variant == AD_PDQ_ORIG ? v->frames[i].hash
                                         : v->dihedral[i * AD_PDQ_NVARIANTS + variant];
+}
+
+size_t ad_vpdq_frames_near(const ad_vpdq_video *v, const ad_h256 *hash, int distance, int quality,
+                           size_t *idx, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->frames[i].quality >= quality &&
+            ad_h256_distance(&v->frames[i].hash, hash) <= distance) {
+            if (n < max)
+                idx[n] = i;
+            n++;
+        }
+    return n;
 }
 
 static int better(const ad_vpdq_match_result *a, const ad_vpdq_match_result *b)

@@ -76,8 +76,7 @@ static ad_code parse_line(const char *s, const char *e, ad_vpdq_frame *f, size_t
             field[++n] = p + 1;
         }
     if (n != 3 || memchr(field[3], ',', (size_t)(e - field[3])))
-        return ad_err_set(err, AD_ERR_PARSE, "line %zu: expected 4 comma-separated fields",
-                          lineno);
+        return ad_err_set(err, AD_ERR_PARSE, "line %zu: expected 4 comma-separated fields", lineno);
     fend[3] = e;
     long long num, q;
     if (parse_int(field[0], fend[0], 0, INT64_MAX, &num) != 0)

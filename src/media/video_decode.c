@@ -108,10 +108,9 @@ ad_code ad_video_next(ad_video *v, int64_t *index, int *end, ad_err *err)
         if (ret == 0) {
             AVFrame *f = v->frame;
             if (v->lim.max_pixels > 0 && (int64_t)f->width * f->height > v->lim.max_pixels)
-                return ad_err_set(err, AD_ERR_LIMIT,
-                                  "frame %lld is %dx%d, over the limit of %lld pixels",
-                                  (long long)v->decoded, f->width, f->height,
-                                  (long long)v->lim.max_pixels);
+                return ad_err_set(
+                    err, AD_ERR_LIMIT, "frame %lld is %dx%d, over the limit of %lld pixels",
+                    (long long)v->decoded, f->width, f->height, (long long)v->lim.max_pixels);
             v->consecutive_errors = 0;
             v->has_frame = 1;
             if (!v->skip.on)

@@ -17,9 +17,9 @@ struct ad_video_mem {
 /* The fast path for sampled decoding (video_skip.c). */
 struct ad_video_skip {
     int on, failed;
-    int64_t *pts;      /* every video packet's pts, in decode order */
-    int64_t *sorted;   /* the same, sorted: a frame's rank is its index in a full decode */
-    size_t n, next;    /* packets; next packet expected */
+    int64_t *pts;              /* every video packet's pts, in decode order */
+    int64_t *sorted;           /* the same, sorted: a frame's rank is its index in a full decode */
+    size_t n, next;            /* packets; next packet expected */
     size_t wanted, wanted_out; /* frames with rank % mod == 0, and those output so far */
     int64_t first_dts, last_pts, outputs;
 };

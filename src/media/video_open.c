@@ -300,8 +300,7 @@ ad_code ad_video_open_file(ad_video **out, const char *path, const ad_video_limi
         return rc;
     struct stat st;
     if (stat(path, &st) != 0)
-        rc = ad_err_set(err, errno == ENOENT ? AD_ERR_NOT_FOUND : AD_ERR_IO, "%s",
-                        strerror(errno));
+        rc = ad_err_set(err, errno == ENOENT ? AD_ERR_NOT_FOUND : AD_ERR_IO, "%s", strerror(errno));
     else if (!S_ISREG(st.st_mode))
         rc = ad_err_set(err, AD_ERR_ARG, "not a regular file");
     else if (st.st_size == 0)
@@ -324,8 +323,8 @@ static ad_code open_custom(ad_video *v, ad_err *err)
     uint8_t *buf = av_malloc(AVIO_BUF_SIZE);
     if (!buf)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    v->avio = avio_alloc_context(buf, AVIO_BUF_SIZE, 0, v, avio_read_cb,
-                                 NULL, v->io.seek ? avio_seek_cb : NULL);
+    v->avio = avio_alloc_context(buf, AVIO_BUF_SIZE, 0, v, avio_read_cb, NULL,
+                                 v->io.seek ? avio_seek_cb : NULL);
     if (!v->avio) {
         av_free(buf);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
@@ -378,4 +377,9 @@ int64_t ad_video_damaged(const ad_video *v)
 int ad_video_truncated(const ad_video *v)
 {
     return v->short_read;
+}
+
+int ad_video_fast_path(const ad_video *v)
+{
+    return v->skip.on;
 }
