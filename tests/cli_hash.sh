@@ -76,4 +76,10 @@ cmp -s "$T/j1.csv" "$T/j2.csv" || fail "-j 1 and -j 2 differ"
 
 # table output is readable and names the files
 "$A" hash "$V/lossless/wee.png" | grep -q "6227401f.* 100 png   34x42 " || fail "table"
+# a video: digests and vPDQ frame hashes in the reference's line format
+"$A" hash --json "$AD_TEST_DATA/vectors/vpdq/videos/test-padded-dimensions.mp4" | python3 -c '
+import json,sys
+r=json.loads(sys.stdin.read())
+assert r["type"]=="video" and len(r["sha256"])==64, r
+assert len(r["vpdq"])==5 and r["vpdq"][0].startswith("0,"), r["vpdq"]'
 echo "cli_hash: ok"

@@ -124,6 +124,29 @@ assert r["counts"]["known-unidentified"] == 0 and r["counts"]["known-identified"
 ' "$T/out" || fail "identifying the last victim of a series must change the report"
 ok "$A" audit verify
 
+# --- video: a trimmed, re-encoded clip of a known video and a longer video holding it match it
+VD=$T/video && mkdir -p "$VD/known" "$VD/seized"
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x240:rate=10" -t 8 -pix_fmt yuv420p "$VD/known/k.mp4" || fail ffmpeg
+ffmpeg -v error -ss 2 -i "$VD/known/k.mp4" -t 4 -c:v libx264 -pix_fmt yuv420p "$VD/seized/clip.mp4" || fail ffmpeg
+ffmpeg -v error -f lavfi -i "mandelbrot=size=320x240:rate=10" -t 5 -pix_fmt yuv420p "$VD/other.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/other.mp4" -i "$VD/known/k.mp4" -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" \
+  -map "[v]" -pix_fmt yuv420p "$VD/seized/longer.mp4" || fail ffmpeg
+cp "$VD/other.mp4" "$VD/seized/unrelated.mp4"
+ok "$A" ingest "$VD/known" --case VREF --agency Hub --no-report
+ok "$A" series create "S-video" --owner "Unit A" --contact "v@unit-a.example"
+ok "$A" series link "S-video" "$(sha "$VD/known/k.mp4")"
+ok "$A" victim add V3 --series "S-video"
+ok "$A" ingest "$VD/seized" --case V-1 --agency "Unit B" --report "$T/vrep"
+python3 - "$T/vrep/report.json" <<'PY' || fail "video classes"
+import json, sys
+by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[1]))["files"]}
+for name in ("clip.mp4", "longer.mp4"):
+    f = by[name]
+    assert f["class"] == "known-unidentified" and f["match"]["by"] == "vpdq", f
+    assert "matched here" in f["match"]["ranges"], f
+assert by["unrelated.mp4"]["class"] == "new", by["unrelated.mp4"]
+PY
+
 # --- resume after kill -9 at random points equals an uninterrupted run
 R=$T/resume && mkdir -p "$R/src"
 for i in $(seq 1 120); do cp "$T/seizure/new-a.jpg" "$R/src/f$i.jpg"; printf '%04d' "$i" >> "$R/src/f$i.jpg"; done

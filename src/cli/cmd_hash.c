@@ -10,6 +10,7 @@
 #include "ariadne/hash.h"
 #include "ariadne/json.h"
 #include "ariadne/util.h"
+#include "ariadne/vpdq.h"
 #include "cli.h"
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
@@ -24,6 +25,8 @@ struct result {
     ad_code code;
     ad_err err;
     ad_file_hash fh;
+    ad_vpdq_video vid; /* videos: vPDQ, one hash per second */
+    int has_vid;
 };
 
 struct run {
@@ -31,6 +34,7 @@ struct run {
     size_t n, cap;
     ad_hash_opts opts;
     enum fmt fmt;
+    int video; /* vPDQ for videos */
     ad_hasher **hashers; /* one per worker */
     struct result **results;
     size_t next_out;
@@ -58,6 +62,8 @@ static const char usage_text[] =
     "                     cli (the reference pdq-photo-hasher's 512x512 pre-resize)\n"
     "  -j, --jobs N       worker threads (default: all cores)\n"
     "  -0, --null         paths on stdin are NUL-separated\n"
+    "  --no-video         videos get digests only (default: vPDQ, one frame hash a second;\n"
+    "                     'ariadne vpdq' has every option)\n"
     "  --max-pixels N     refuse images over N pixels (default 200000000)\n"
     "  --max-file-size N  refuse image files over N bytes (default 1073741824)\n"
     "  --max-memory N     refuse images needing over N bytes to decode (default 2147483648)\n"
@@ -177,6 +183,16 @@ static void print_json(const struct item *it, const struct result *res)
                 printf("%s\"%s\"", v ? "," : "", ad_h256_format(&fh->pdq.dihedral[v], pdq));
             fputc(']', stdout);
         }
+    } else if (res->has_vid) {
+        const ad_vpdq_video *v = &res->vid;
+        printf(",\"width\":%d,\"height\":%d,\"duration\":%.3f,\"fps\":%.3f,\"vpdq\":[", v->width,
+               v->height, v->duration, v->frame_rate);
+        char line[AD_VPDQ_LINE_MAX];
+        for (size_t f = 0; f < v->n; f++) {
+            ad_vpdq_format_line(&v->frames[f], line);
+            printf("%s\"%s\"", f ? "," : "", line);
+        }
+        fputc(']', stdout);
     } else {
         fputs(",\"pdq\":null,\"pdq_skipped\":", stdout);
         ad_json_string(stdout, fh->pdq_skip_msg, strlen(fh->pdq_skip_msg));
@@ -245,9 +261,14 @@ static void print_table(const struct item *it, const struct result *res)
     }
     if (fh->image.width)
         snprintf(dims, sizeof dims, "%dx%d", fh->image.width, fh->image.height);
+    else if (res->has_vid)
+        snprintf(dims, sizeof dims, "%dx%d", res->vid.width, res->vid.height);
     if (fh->has_pdq)
         printf("%s %3d %-5s %-11s %s\n", ad_h256_format(&fh->pdq.hash, buf), fh->pdq.quality,
                ad_media_type_name(fh->type), dims, it->path);
+    else if (res->has_vid)
+        printf("%-64s %3s %-5s %-11s %s  (%zu vPDQ frame hashes, %.1f s)\n", "vpdq", "-", "video",
+               dims, it->path, res->vid.n, res->vid.duration);
     else
         printf("%-64s %3s %-5s %-11s %s  (sha256 %s)\n", "-", "-", ad_media_type_name(fh->type),
                dims, it->path, ad_hex_encode(fh->digests.sha256, 32, buf));
@@ -289,11 +310,18 @@ static void work(void *ctx, size_t i, int worker)
             res->code = ad_hasher_new(&r->hashers[worker], &r->opts, &res->err);
         if (!res->code)
             res->code = ad_hasher_file(r->hashers[worker], it->path, &res->fh, &res->err);
+        if (!res->code && res->fh.type == AD_MEDIA_VIDEO && r->video) {
+            ad_vpdq_opts vo;
+            ad_vpdq_opts_default(&vo);
+            res->code = ad_vpdq_hash_file(it->path, &vo, &res->vid, &res->err);
+            res->has_vid = res->code == AD_OK;
+        }
     }
     pthread_mutex_lock(&r->mu);
     r->results[i] = res;
     while (r->next_out < r->n && r->results[r->next_out]) {
         emit(r, r->next_out);
+        ad_vpdq_video_free(&r->results[r->next_out]->vid);
         free(r->results[r->next_out]);
         r->results[r->next_out] = (struct result *)1; /* printed */
         r->next_out++;
@@ -318,7 +346,8 @@ int ad_cmd_hash(int argc, char **argv)
     memset(&r, 0, sizeof r);
     ad_hash_opts_default(&r.opts);
     int jobs = 0, nul = 0;
-    enum { O_JSON = 256, O_CSV, O_DIH, O_FAST, O_COMPAT, O_MAXPX, O_MAXFILE, O_MAXMEM };
+    enum { O_JSON = 256, O_CSV, O_DIH, O_FAST, O_COMPAT, O_MAXPX, O_MAXFILE, O_MAXMEM, O_NOVID };
+    r.video = 1;
     static const struct option lopts[] = {
         {"json", no_argument, 0, O_JSON},
         {"csv", no_argument, 0, O_CSV},
@@ -330,6 +359,7 @@ int ad_cmd_hash(int argc, char **argv)
         {"max-pixels", required_argument, 0, O_MAXPX},
         {"max-file-size", required_argument, 0, O_MAXFILE},
         {"max-memory", required_argument, 0, O_MAXMEM},
+        {"no-video", no_argument, 0, O_NOVID},
         {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0},
     };
@@ -368,6 +398,9 @@ int ad_cmd_hash(int argc, char **argv)
             break;
         case '0':
             nul = 1;
+            break;
+        case O_NOVID:
+            r.video = 0;
             break;
         case O_MAXPX:
         case O_MAXFILE:

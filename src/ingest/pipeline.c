@@ -70,6 +70,8 @@ struct run {
     char job[64];
     ad_idset done_keys;  /* 32-byte keys (first 8 bytes) already recorded by this job */
     ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
+    ad_idmap frame_media;  /* frame id -> its video's media id */
+    ad_idmap video_frames; /* video media id -> number of frame hashes */
     struct task t[BATCH_ROWS];
     size_t n, bytes;
     ad_progress *progress;
@@ -77,14 +79,19 @@ struct run {
 
 /* ---- setup ---- */
 
+struct loader {
+    ad_h256 *h;
+    uint64_t *ids;
+    size_t n, cap;
+    struct run *r;
+};
+
 static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
 {
-    struct {
-        ad_h256 *h;
-        uint64_t *ids;
-        size_t n, cap;
-    } *a = ctx;
-    (void)id;
+    struct loader *a = ctx;
+    if (is_frame && (ad_idmap_put(&a->r->frame_media, id, media_id) ||
+                     ad_idmap_add(&a->r->video_frames, media_id, 1)))
+        return 1;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 65536;
         ad_h256 *h = realloc(a->h, cap * sizeof *h);
@@ -99,17 +106,13 @@ static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id,
         a->cap = cap;
     }
     a->h[a->n] = *pdq;
-    a->ids[a->n++] = (uint64_t)media_id | (is_frame ? FRAME_BIT : 0);
+    a->ids[a->n++] = is_frame ? FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
     return 0;
 }
 
 static ad_code build_index(struct run *r, ad_err *err)
 {
-    struct {
-        ad_h256 *h;
-        uint64_t *ids;
-        size_t n, cap;
-    } a = {0};
+    struct loader a = {.r = r};
     ad_code rc = ad_index_new(&r->ix, err);
     if (!rc)
         rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
@@ -247,9 +250,11 @@ static void hash_task(void *ctx, size_t i, int worker)
 
 /* ---- matching (main thread) ---- */
 
-static int64_t decode_id(uint64_t id)
+/* The media an index entry belongs to (a frame's video). */
+static int64_t media_of(const struct run *r, uint64_t id)
 {
-    return (int64_t)(id & ~FRAME_BIT);
+    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
+                            : (int64_t)id;
 }
 
 static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
@@ -265,7 +270,7 @@ static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
             (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
              (hits->v[best].id & FRAME_BIT)))
             best = k;
-    int64_t id = decode_id(hits->v[best].id);
+    int64_t id = media_of(r, hits->v[best].id);
     if (ad_idset_has(&r->job_new, id))
         return;
     t->match_id = id;
@@ -275,19 +280,21 @@ static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
     t->match_var = hits->v[best].variant;
 }
 
-/* A video matches a known video when enough of its frames (quality >= min) have a frame of
- * that video within the radius; the matched part of the query is given as time ranges. */
+/* A video matches a known video when enough of its frames (quality >= min) have a frame of that
+ * video within the radius (the query's share), or when enough of the known video's frames are
+ * found in it (the known video's share: a known clip inside a longer seized video). The part of
+ * the seized video that matched is given as time ranges, with both shares. */
 static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
 {
     size_t counted = 0, cap = 16, ncand = 0;
     struct cand {
         int64_t media;
-        size_t frames;
+        size_t frames;  /* query frames with a match in this video */
+        ad_idset known; /* this video's frames that matched */
         int best;
-    } *c = malloc(cap * sizeof *c);
-    unsigned char *hit = calloc(t->vid.n ? t->vid.n : 1, 1);
+    } *c = calloc(cap, sizeof *c);
     int64_t *frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *frame_media);
-    if (!c || !hit || !frame_media)
+    if (!c || !frame_media)
         goto out;
     for (size_t f = 0; f < t->vid.n; f++) {
         const ad_vpdq_frame *fr = &t->vid.frames[f];
@@ -299,8 +306,8 @@ static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
         for (size_t k = 0; k < hits->n; k++) {
             if (!(hits->v[k].id & FRAME_BIT))
                 continue;
-            int64_t m = decode_id(hits->v[k].id);
-            if (ad_idset_has(&r->job_new, m))
+            int64_t m = media_of(r, hits->v[k].id);
+            if (!m || ad_idset_has(&r->job_new, m))
                 continue;
             size_t j = 0;
             while (j < ncand && c[j].media != m)
@@ -313,9 +320,12 @@ static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
                     c = nc;
                     cap *= 2;
                 }
-                c[ncand++] = (struct cand){m, 0, 256};
+                memset(&c[ncand], 0, sizeof c[ncand]);
+                c[ncand].media = m;
+                c[ncand++].best = 256;
             }
-            if (frame_media[f] != m) { /* count a frame once per candidate */
+            ad_idset_add(&c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT));
+            if (frame_media[f] != m) { /* a query frame counts once per video */
                 c[j].frames++;
                 frame_media[f] = m;
             }
@@ -324,15 +334,20 @@ static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
         }
     }
     size_t best = ncand;
-    for (size_t j = 0; j < ncand; j++)
-        if (best == ncand || c[j].frames > c[best].frames)
-            best = j;
-    if (best == ncand || !counted || 100.0 * c[best].frames / counted < r->o->video_pct)
+    double best_q = 0, best_k = 0;
+    for (size_t j = 0; j < ncand; j++) {
+        double q = counted ? 100.0 * (double)c[j].frames / (double)counted : 0;
+        int64_t total = ad_idmap_get(&r->video_frames, c[j].media);
+        double kp = total ? 100.0 * (double)c[j].known.n / (double)total : 0;
+        if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
+            (best == ncand || q + kp > best_q + best_k))
+            best = j, best_q = q, best_k = kp;
+    }
+    if (best == ncand)
         goto out;
     t->match_id = c[best].media;
     snprintf(t->match_kind, sizeof t->match_kind, "vpdq");
     t->match_dist = c[best].best;
-    /* time ranges of the query that matched that video */
     size_t len = 0, rcap = 256;
     char *ranges = malloc(rcap);
     int open = 0;
@@ -355,18 +370,21 @@ static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
             open = 0;
         }
     }
-    if (ranges && len) {
-        char *full = malloc(len + 96);
+    if (ranges) {
+        char *full = malloc(len + 160);
         if (full) {
-            snprintf(full, len + 96, "%.0f%% of frames; matched in this file: %s",
-                     100.0 * c[best].frames / counted, ranges);
+            snprintf(full, len + 160,
+                     "%.0f%% of this video's frames match, %.0f%% of the known video's; "
+                     "matched here: %s",
+                     best_q, best_k, len ? ranges : "-");
             t->ranges = full;
         }
     }
     free(ranges);
 out:
+    for (size_t j = 0; c && j < ncand; j++)
+        ad_idset_free(&c[j].known);
     free(c);
-    free(hit);
     free(frame_media);
 }
 
@@ -708,6 +726,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     ad_index_free(r->ix);
     ad_idset_free(&r->done_keys);
     ad_idset_free(&r->job_new);
+    ad_idmap_free(&r->frame_media);
+    ad_idmap_free(&r->video_frames);
     free(r);
     stats->seconds = ad_now() - t0;
     return rc;
