@@ -199,6 +199,9 @@ typedef struct ad_sighting {
 } ad_sighting;
 ad_code ad_store_sighting_add(ad_store *st, const ad_sighting *s, int64_t *id, ad_err *err);
 ad_code ad_store_sighting_add_batch(ad_store *st, const ad_sighting *s, size_t n, ad_err *err);
+/* The same, giving the id of every sighting in ids[0..n). */
+ad_code ad_store_sighting_add_batch_ids(ad_store *st, const ad_sighting *s, size_t n, int64_t *ids,
+                                        ad_err *err);
 typedef int (*ad_sighting_fn)(void *ctx, const ad_sighting *s);
 ad_code ad_store_sighting_list(ad_store *st, int64_t media_id, ad_sighting_fn fn, void *ctx,
                                ad_err *err);

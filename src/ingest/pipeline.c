@@ -53,6 +53,7 @@ struct task {
     ad_vpdq_video vid;
     int has_video;
     /* match */
+    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
     int64_t match_id;
     char match_kind[8];
     int match_dist, match_var;
@@ -406,9 +407,11 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
     }
     if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
         for (size_t k = 0; k < m; k++) {
+            struct task *t = &r->t[which[k]];
+            if (kind == AD_HASH_SHA256)
+                t->exists_id = ids[k];
             if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
                 continue;
-            struct task *t = &r->t[which[k]];
             t->match_id = ids[k];
             snprintf(t->match_kind, sizeof t->match_kind, "%s",
                      kind == AD_HASH_SHA256 ? "sha256" : kind == AD_HASH_MD5 ? "md5" : "sha1");
@@ -464,13 +467,63 @@ static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_er
     return rc;
 }
 
+static void media_of_task(const struct task *t, ad_media *m)
+{
+    ad_media_init(m);
+    m->has_sha256 = m->has_md5 = m->has_sha1 = 1;
+    memcpy(m->sha256, t->fh.digests.sha256, 32);
+    memcpy(m->md5, t->fh.digests.md5, 16);
+    memcpy(m->sha1, t->fh.digests.sha1, 20);
+    if (t->fh.has_pdq) {
+        m->has_pdq = 1;
+        m->pdq = t->fh.pdq.hash;
+        m->pdq_quality = t->fh.pdq.quality;
+    }
+    m->size = (int64_t)t->fh.size;
+    m->mime = t->fh.mime[0] ? t->fh.mime : NULL;
+    m->width = t->fh.image.width;
+    m->height = t->fh.image.height;
+    if (t->has_video) {
+        m->width = t->vid.width;
+        m->height = t->vid.height;
+        m->duration_ms = (int64_t)(t->vid.duration * 1000);
+    }
+    m->flags = AD_MEDIA_FILE_HELD;
+}
+
+static ad_code add_frames(ad_store *st, int64_t mid, const ad_vpdq_video *v, ad_err *err)
+{
+    ad_frame *fr = calloc(v->n ? v->n : 1, sizeof *fr);
+    if (!fr)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t f = 0; f < v->n; f++) {
+        fr[f].media_id = mid;
+        fr[f].frame = v->frames[f].frame_number;
+        fr[f].timestamp_ms = (int64_t)(v->frames[f].timestamp * 1000 + 0.5);
+        fr[f].quality = v->frames[f].quality;
+        fr[f].pdq = v->frames[f].hash;
+    }
+    ad_code rc = ad_store_frame_add_batch(st, fr, v->n, err);
+    free(fr);
+    return rc;
+}
+
+/* One transaction: the batch's media (one upsert batch), their clues and frames when new, the
+ * sightings (one batch) and one job item per row. */
 static ad_code write_batch(struct run *r, ad_err *err)
 {
-    ad_job_item *items = calloc(r->n ? r->n : 1, sizeof *items);
-    if (!items)
+    const size_t n = r->n ? r->n : 1;
+    ad_job_item *items = calloc(n, sizeof *items);
+    ad_media *media = calloc(n, sizeof *media);
+    ad_sighting *sg = calloc(n, sizeof *sg);
+    int64_t *mids = calloc(n, sizeof *mids), *sids = calloc(n, sizeof *sids);
+    size_t *of = calloc(n, sizeof *of); /* task index of media[k] */
+    if (!items || !media || !sg || !mids || !sids || !of) {
+        free(items), free(media), free(sg), free(mids), free(sids), free(of);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    ad_code rc = ad_store_begin(r->st, err);
-    for (size_t i = 0; i < r->n && !rc; i++) {
+    }
+    size_t nm = 0;
+    for (size_t i = 0; i < r->n; i++) {
         struct task *t = &r->t[i];
         ad_job_item *it = &items[i];
         it->job_id = r->job;
@@ -484,62 +537,35 @@ static ad_code write_batch(struct run *r, ad_err *err)
             it->error_code = ad_code_name(e->code ? e->code : t->code);
             it->error_message = e->msg;
             r->stats->errors++;
-            if (!t->fh.has_digests)
-                continue;
         }
         if (!t->fh.has_digests)
             continue;
-        ad_media m;
-        ad_media_init(&m);
-        m.has_sha256 = m.has_md5 = m.has_sha1 = 1;
-        memcpy(m.sha256, t->fh.digests.sha256, 32);
-        memcpy(m.md5, t->fh.digests.md5, 16);
-        memcpy(m.sha1, t->fh.digests.sha1, 20);
-        if (t->fh.has_pdq) {
-            m.has_pdq = 1;
-            m.pdq = t->fh.pdq.hash;
-            m.pdq_quality = t->fh.pdq.quality;
+        media_of_task(t, &media[nm]);
+        of[nm++] = i;
+        if (t->match_id) {
+            it->match_media_id = t->match_id;
+            it->match_kind = t->match_kind;
+            it->match_distance = t->match_dist;
+            it->match_variant = t->match_var;
+            it->match_ranges = t->ranges;
         }
-        m.size = (int64_t)t->fh.size;
-        m.mime = t->fh.mime[0] ? t->fh.mime : NULL;
-        m.width = t->fh.image.width;
-        m.height = t->fh.image.height;
-        if (t->has_video) {
-            m.width = t->vid.width;
-            m.height = t->vid.height;
-            m.duration_ms = (int64_t)(t->vid.duration * 1000);
-        }
-        m.flags = AD_MEDIA_FILE_HELD;
-        int64_t mid;
-        int created = 0;
-        rc = ad_store_media_upsert(r->st, &m, &mid, &created, err);
-        if (rc)
-            break;
-        if (created) {
-            ad_idset_add(&r->job_new, mid);
+    }
+    ad_code rc = ad_store_begin(r->st, err);
+    if (!rc && nm)
+        rc = ad_store_media_upsert_batch(r->st, media, nm, mids, err);
+    for (size_t k = 0; k < nm && !rc; k++) {
+        struct task *t = &r->t[of[k]];
+        items[of[k]].media_id = mids[k];
+        /* new content: not there before the batch, and the first of its copies in the batch */
+        if (!t->exists_id && !ad_idset_has(&r->job_new, mids[k])) {
+            ad_idset_add(&r->job_new, mids[k]);
             if (t->has_exif)
-                rc = add_clues(r->st, mid, &t->exif, err);
-            if (!rc && t->has_video) {
-                ad_frame *fr = calloc(t->vid.n, sizeof *fr);
-                if (!fr) {
-                    rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                for (size_t f = 0; f < t->vid.n; f++) {
-                    fr[f].media_id = mid;
-                    fr[f].frame = t->vid.frames[f].frame_number;
-                    fr[f].timestamp_ms = (int64_t)(t->vid.frames[f].timestamp * 1000 + 0.5);
-                    fr[f].quality = t->vid.frames[f].quality;
-                    fr[f].pdq = t->vid.frames[f].hash;
-                }
-                rc = ad_store_frame_add_batch(r->st, fr, t->vid.n, err);
-                free(fr);
-            }
-            if (rc)
-                break;
+                rc = add_clues(r->st, mids[k], &t->exif, err);
+            if (!rc && t->has_video)
+                rc = add_frames(r->st, mids[k], &t->vid, err);
         }
-        ad_sighting s = {
-            .media_id = mid,
+        sg[k] = (ad_sighting){
+            .media_id = mids[k],
             .agency_id = r->agency_id,
             .case_id = r->case_id,
             .exhibit = r->o->exhibit,
@@ -553,19 +579,14 @@ static ad_code write_batch(struct run *r, ad_err *err)
             .size = (int64_t)t->fh.size,
             .job_id = r->job,
         };
-        rc = ad_store_sighting_add(r->st, &s, &it->sighting_id, err);
-        it->media_id = mid;
-        if (t->match_id) {
-            it->match_media_id = t->match_id;
-            it->match_kind = t->match_kind;
-            it->match_distance = t->match_dist;
-            it->match_variant = t->match_var;
-            it->match_ranges = t->ranges;
-        }
     }
+    if (!rc && nm)
+        rc = ad_store_sighting_add_batch_ids(r->st, sg, nm, sids, err);
+    for (size_t k = 0; k < nm && !rc; k++)
+        items[of[k]].sighting_id = sids[k];
     if (!rc)
         rc = ad_store_job_items_add(r->st, items, r->n, err);
-    free(items);
+    free(items), free(media), free(sg), free(mids), free(sids), free(of);
     if (rc) {
         ad_store_rollback(r->st, NULL);
         return rc;

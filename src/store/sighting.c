@@ -6,6 +6,7 @@
 typedef struct {
     const ad_sighting *x;
     int64_t agency, now, last;
+    int64_t *ids; /* optional: the id of every row */
 } add_ctx;
 
 static void bind_sighting(void *p, ad_stmt *s, size_t i)
@@ -34,17 +35,20 @@ static void bind_sighting(void *p, ad_stmt *s, size_t i)
 
 static int on_id(void *p, ad_stmt *s, size_t i)
 {
-    (void)i;
-    ((add_ctx *)p)->last = ad_col_int(s, 0);
+    add_ctx *c = p;
+    c->last = ad_col_int(s, 0);
+    if (c->ids)
+        c->ids[i] = c->last;
     return 0;
 }
 
-static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *last, ad_err *err)
+static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *last,
+                         int64_t *ids, ad_err *err)
 {
     ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
-    add_ctx c = {x, st->agency_id, ad_store_time(), 0};
+    add_ctx c = {x, st->agency_id, ad_store_time(), 0, ids};
     rc = ad_db_many(st->db,
                     "INSERT INTO sighting (media_id, agency_id, case_id, exhibit, path, mtime,"
                     " ctime, atime, btime, parent_path, inner_path, size, ingested, user_id,"
@@ -63,12 +67,18 @@ static ad_code add_batch(ad_store *st, const ad_sighting *x, size_t n, int64_t *
 
 ad_code ad_store_sighting_add_batch(ad_store *st, const ad_sighting *x, size_t n, ad_err *err)
 {
-    return add_batch(st, x, n, NULL, err);
+    return add_batch(st, x, n, NULL, NULL, err);
+}
+
+ad_code ad_store_sighting_add_batch_ids(ad_store *st, const ad_sighting *x, size_t n, int64_t *ids,
+                                        ad_err *err)
+{
+    return add_batch(st, x, n, NULL, ids, err);
 }
 
 ad_code ad_store_sighting_add(ad_store *st, const ad_sighting *x, int64_t *id, ad_err *err)
 {
-    return add_batch(st, x, 1, id, err);
+    return add_batch(st, x, 1, id, NULL, err);
 }
 
 static int sighting_row(void *p, ad_stmt *s)
