@@ -275,6 +275,13 @@ static int count_cb(void *ctx, const ad_media *m)
     return 0;
 }
 
+static int on_list(void *ctx, const ad_list *l)
+{
+    assert_string_equal(l->name, "baseline-test");
+    ++*(int *)ctx;
+    return 0;
+}
+
 static void t_batch_list(void **state)
 {
     ad_store *st = S(state);
@@ -313,6 +320,15 @@ static void t_batch_list(void **state)
     int n = 0;
     OK(ad_store_media_iter(st, lid, 0, count_cb, &n, E));
     assert_int_equal(n, 300);
+    n = 0;
+    OK(ad_store_media_lists(st, ids[0], on_list, &n, E));
+    assert_int_equal(n, 1);
+    n = 0;
+    OK(ad_store_media_lists(st, ids[N - 1], on_list, &n, E));
+    assert_int_equal(n, 0);
+    n = 0;
+    OK(ad_store_list_list(st, on_list, &n, E));
+    assert_int_equal(n, 1);
     n = 0;
     OK(ad_store_media_iter(st, 0, 0, count_cb, &n, E));
     assert_int_equal(n, N);
