@@ -92,6 +92,7 @@ static const migration migrations[] = {
      "CREATE TABLE list_entry (list_id BIGINT NOT NULL REFERENCES hash_list(id),"
      " media_id BIGINT NOT NULL REFERENCES media(id), added BIGINT NOT NULL,"
      " PRIMARY KEY (list_id, media_id))@NOROWID@;"
+     "CREATE INDEX list_entry_media ON list_entry(media_id);"
      "CREATE TABLE audit (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, who TEXT NOT NULL,"
      " agency_id BIGINT, action TEXT NOT NULL, object TEXT, detail TEXT,"
      " prev @BLOB@ NOT NULL, hash @BLOB@ NOT NULL);"
