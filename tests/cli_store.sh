@@ -113,7 +113,8 @@ scenario() {
   has '"trusted":\[{"scheme":"uk","code":"B"}\]'
   has '"text":"seen on board X"'
   expect 1 A media show 0123456789abcdef0123456789abcdef01234567
-  expect 0 A user revoke alice
+  expect 0 A user revoke alice --json
+  has '"status":"revoked"'
   expect 1 A user revoke alice
   expect 0 A audit show --json --limit 3
   json_lines

@@ -275,6 +275,13 @@ static int count_cb(void *ctx, const ad_media *m)
     return 0;
 }
 
+static int on_list(void *ctx, const ad_list *l)
+{
+    assert_string_equal(l->name, "baseline-test");
+    ++*(int *)ctx;
+    return 0;
+}
+
 static void t_batch_list(void **state)
 {
     ad_store *st = S(state);
@@ -313,6 +320,27 @@ static void t_batch_list(void **state)
     int n = 0;
     OK(ad_store_media_iter(st, lid, 0, count_cb, &n, E));
     assert_int_equal(n, 300);
+    n = 0;
+    OK(ad_store_media_lists(st, ids[0], on_list, &n, E));
+    assert_int_equal(n, 1);
+    n = 0;
+    OK(ad_store_media_lists(st, ids[N - 1], on_list, &n, E));
+    assert_int_equal(n, 0);
+    n = 0;
+    OK(ad_store_list_list(st, on_list, &n, E));
+    assert_int_equal(n, 1);
+    /* a batch that fails half way (a missing media) leaves nothing behind */
+    ad_err e;
+    int64_t some[3] = {ids[400], 987654321, ids[401]};
+    assert_int_equal(ad_store_list_add(st, lid, some, 3, &e), AD_ERR_NOT_FOUND);
+    n = 0;
+    OK(ad_store_media_iter(st, lid, 0, count_cb, &n, E));
+    assert_int_equal(n, 300);
+    /* and the store works on after it */
+    OK(ad_store_list_add(st, lid, some, 1, E));
+    n = 0;
+    OK(ad_store_media_iter(st, lid, 0, count_cb, &n, E));
+    assert_int_equal(n, 301);
     n = 0;
     OK(ad_store_media_iter(st, 0, 0, count_cb, &n, E));
     assert_int_equal(n, N);
@@ -623,36 +651,35 @@ static void t_sightings_frames_notes(void **state)
     assert_int_equal(n_notes, 2);
 }
 
-/* Edits audit row `seq` behind the store's back, as an intruder with raw SQL would. */
-static void tamper(fixture *f, int64_t seq)
+/* Runs SQL behind the store's back, as an intruder with database access would; 0 if refused. */
+static int raw_sql(fixture *f, const char *sql)
 {
-    char sql[256];
+    int ok;
     if (f->pg) {
-        char url[512];
+        char url[4300];
         snprintf(url, sizeof url, "%s/%s", getenv("AD_TEST_PG"), f->dbname);
         PGconn *c = PQconnectdb(url);
         assert_int_equal(PQstatus(c), CONNECTION_OK);
-        snprintf(sql, sizeof sql,
-                 "ALTER TABLE audit DISABLE TRIGGER audit_append_only;"
-                 " UPDATE audit SET detail = 'nothing happened' WHERE seq = %lld",
-                 (long long)seq);
         PGresult *r = PQexec(c, sql);
-        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
         PQfinish(c);
     } else {
         sqlite3 *h;
         assert_int_equal(sqlite3_open(f->url + 7, &h), SQLITE_OK);
-        /* the append-only trigger refuses first */
-        snprintf(sql, sizeof sql, "UPDATE audit SET detail = 'x' WHERE seq = %lld", (long long)seq);
-        assert_int_not_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
-        snprintf(sql, sizeof sql,
-                 "DROP TRIGGER audit_no_update;"
-                 " UPDATE audit SET detail = 'nothing happened' WHERE seq = %lld",
-                 (long long)seq);
-        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        ok = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
         sqlite3_close(h);
     }
+    return ok;
+}
+
+/* Lifts the append-only triggers (after checking they refuse an edit). */
+static void drop_guard(fixture *f)
+{
+    assert_false(raw_sql(f, "UPDATE audit SET detail = 'x' WHERE seq = 1"));
+    assert_false(raw_sql(f, "DELETE FROM audit WHERE seq = 1"));
+    assert_true(raw_sql(f, f->pg ? "ALTER TABLE audit DISABLE TRIGGER audit_append_only"
+                                 : "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete"));
 }
 
 static int64_t n_audit;
@@ -667,7 +694,10 @@ static int on_audit(void *ctx, const ad_audit_row *r)
 static void t_audit(void **state)
 {
     ad_store *st = S(state);
-    int64_t m = add_md5(st, MD5A), f, rows, broken;
+    int64_t base, f, rows, broken; /* base: the migrations' rows */
+    OK(ad_store_audit_verify(st, &base, NULL, NULL, E));
+    assert_int_equal(base, AD_STORE_SCHEMA_VERSION);
+    int64_t m = add_md5(st, MD5A);
     add_md5(st, MD5B);
     ad_err e;
     ad_store_media_find_hex(st, MD5A, &f, NULL); /* a search is audited */
@@ -682,12 +712,44 @@ static void t_audit(void **state)
     OK(ad_store_audit_list(st, 0, 0, on_audit, NULL, E));
     assert_int_equal(n_audit, rows);
     n_audit = 0;
-    OK(ad_store_audit_list(st, 5, 1, on_audit, NULL, E));
+    OK(ad_store_audit_list(st, base + 4, 1, on_audit, NULL, E));
     assert_int_equal(n_audit, 1);
-    tamper(*state, 4);
+    fixture *fx = *state;
+    drop_guard(fx);
+    char sql[128], row[32];
+    snprintf(sql, sizeof sql, "UPDATE audit SET detail = 'nothing happened' WHERE seq = %lld",
+             (long long)(base + 3));
+    assert_true(raw_sql(fx, sql));
     assert_int_equal(ad_store_audit_verify(st, &rows, &broken, head, &e), AD_ERR_CHECKSUM);
-    assert_int_equal(broken, 4);
-    assert_non_null(strstr(e.msg, "row 4"));
+    assert_int_equal(broken, base + 3);
+    snprintf(row, sizeof row, "row %lld ", (long long)(base + 3));
+    assert_non_null(strstr(e.msg, row));
+    assert_non_null(strstr(e.msg, "edited"));
+}
+
+/* Removing a row, or cutting the tail, is found too. */
+static void t_audit_cut(void **state)
+{
+    ad_store *st = S(state);
+    fixture *fx = *state;
+    int64_t base, rows, broken;
+    ad_err e;
+    char sql[96];
+    OK(ad_store_audit_verify(st, &base, NULL, NULL, E));
+    for (int i = 0; i < 5; i++)
+        OK(ad_store_audit(st, "test.step", NULL, NULL, E));
+    OK(ad_store_audit_verify(st, &rows, &broken, NULL, E));
+    assert_int_equal(rows, base + 5);
+    drop_guard(fx);
+    snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq = %lld", (long long)(base + 5));
+    assert_true(raw_sql(fx, sql));
+    assert_int_equal(ad_store_audit_verify(st, &rows, &broken, NULL, &e), AD_ERR_CHECKSUM);
+    assert_non_null(strstr(e.msg, "removed from the end"));
+    snprintf(sql, sizeof sql, "DELETE FROM audit WHERE seq = %lld", (long long)(base + 2));
+    assert_true(raw_sql(fx, sql));
+    assert_int_equal(ad_store_audit_verify(st, &rows, &broken, NULL, &e), AD_ERR_CHECKSUM);
+    assert_int_equal(broken, base + 3);
+    assert_non_null(strstr(e.msg, "sequence gap"));
 }
 
 #define BOTH(fn)                                                                                   \
@@ -700,7 +762,7 @@ int main(void)
         BOTH(t_open),       BOTH(t_agency_user),  BOTH(t_media_merge),
         BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
-        BOTH(t_audit),
+        BOTH(t_audit),      BOTH(t_audit_cut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

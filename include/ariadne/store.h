@@ -334,7 +334,7 @@ ad_code ad_store_list_list(ad_store *st, ad_list_fn fn, void *ctx, ad_err *err);
 /* Adds media to a list (duplicates are ignored), one transaction and one audit row. */
 ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_ids, size_t n,
                           ad_err *err);
-/* Lists a media belongs to. */
+/* Lists a media belongs to (entries not counted: 0). */
 ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void *ctx, ad_err *err);
 
 /* ---- classification ----------------------------------------------------------------- */

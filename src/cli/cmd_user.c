@@ -68,7 +68,8 @@ static int user_revoke(int argc, char **argv)
 {
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "user revoke", "user revoke USER", argc, argv, NULL, 1, 1, 0);
+    int rc = ad_cli_start(&a, &st, "user revoke", "user revoke USER [--json]", argc, argv, NULL, 1,
+                          1, 0);
     if (rc >= 0)
         return rc;
     ad_err err;
@@ -76,7 +77,10 @@ static int user_revoke(int argc, char **argv)
     if (ad_store_user_find(st, a.pos[0], &id, &err) != AD_OK ||
         ad_store_user_revoke(st, id, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    printf("user %lld: key revoked\n", (long long)id);
+    if (a.json)
+        ad_cli_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "revoked"));
+    else
+        printf("user %lld: key revoked\n", (long long)id);
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

@@ -65,8 +65,9 @@ ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void
 {
     void *c[2] = {(void *)fn, ctx};
     return ad_store_rows(st,
-                         LIST_SELECT "WHERE l.id IN (SELECT list_id FROM list_entry WHERE"
-                                     " media_id = ?) ORDER BY l.id",
+                         "SELECT l.id, l.name, l.description, l.source, l.agency_id,"
+                         " l.created, 0 FROM hash_list l WHERE l.id IN (SELECT list_id FROM"
+                         " list_entry WHERE media_id = ?) ORDER BY l.id",
                          media_id, list_row, c, err);
 }
 
