@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ariadne/pdq.h"
 #include "ariadne/report.h"
 
 static void esc(FILE *o, const char *s)
@@ -40,6 +41,21 @@ static void when(FILE *o, int64_t t)
     gmtime_r(&tt, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
     fprintf(o, "%s UTC", buf);
+}
+
+/* Capture times come from the camera's clock, whose zone is often unknown: no "UTC". */
+static void when_captured(FILE *o, int64_t t)
+{
+    if (t <= 0) {
+        fputs("&ndash;", o);
+        return;
+    }
+    char buf[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    fputs(buf, o);
 }
 
 static const char *const colors[AD_RC__COUNT] = {"#c62828", "#ef6c00", "#f9a825", "#2e7d32",
@@ -141,12 +157,16 @@ static void known_unidentified(FILE *o, const ad_report *r)
                 esc(o, x->match_ranges);
                 fputs("</small>", o);
             }
-            fprintf(o, "</td><td>%d</td><td>%d</td><td>", x->match_distance, x->match_variant);
+            const int v = x->match_variant;
+            fprintf(o, "</td><td>%d</td><td>%s</td><td>", x->match_distance,
+                    strcmp(x->match_kind, "pdq") && strcmp(x->match_kind, "frame") ? "&ndash;"
+                    : v >= 0 && v < AD_PDQ_NVARIANTS ? ad_pdq_variant_names[v]
+                                                     : "?");
             esc(o, x->camera_make);
             fputc(' ', o);
             esc(o, x->camera_model);
             fputs("</td><td>", o);
-            when(o, x->captured);
+            when_captured(o, x->captured);
             fputs("</td></tr>", o);
         }
         fputs("</table></div>", o);
@@ -184,7 +204,7 @@ static void new_material(FILE *o, const ad_report *r)
             fputs("</td><td>", o);
             esc(o, x->camera_serial);
             fputs("</td><td>", o);
-            when(o, x->captured);
+            when_captured(o, x->captured);
             fputs("</td><td>", o);
             if (x->has_gps)
                 fprintf(o, "%.5f, %.5f", x->lat, x->lon);
@@ -245,7 +265,7 @@ static void gps(FILE *o, const ad_report *r)
         file_cell(o, x);
         fprintf(o, "<td>%s</td><td>%.6f</td><td>%.6f</td><td>", ad_report_class_name(x->cls),
                 x->lat, x->lon);
-        when(o, x->captured);
+        when_captured(o, x->captured);
         fputs("</td><td>", o);
         esc(o, x->camera_make);
         fputc(' ', o);
