@@ -127,14 +127,15 @@ static ad_code replace_tail(ad_index *ix, int first, int with_buf, const ad_h256
     return AD_OK;
 }
 
-/* Keeps segment sizes geometric (each at least twice the next), so a search visits O(log n)
- * segments and an entry is rebuilt O(log n) times over its life. */
+/* Keeps segment sizes geometric (each at least AD_IX_MERGE times the next), so a search visits
+ * few segments (each costs about as many probes as the largest) and an entry is rebuilt
+ * O(log n) times over its life. */
 static ad_code rebalance(ad_index *ix, ad_err *err)
 {
     while (ix->nseg >= 2) {
         size_t last = ad_ix_seg_live(ix->seg[ix->nseg - 1]);
         size_t prev = ad_ix_seg_live(ix->seg[ix->nseg - 2]);
-        if (last * 2 < prev && ix->nseg < AD_IX_MAXSEG - 1)
+        if (last * AD_IX_MERGE < prev && ix->nseg < AD_IX_MAXSEG - 1)
             break;
         ad_code rc = replace_tail(ix, ix->nseg - 2, 0, NULL, NULL, 0, err);
         if (rc != AD_OK)

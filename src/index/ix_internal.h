@@ -19,6 +19,7 @@
 #define AD_IX_MAXD 26    /* most directory bits */
 #define AD_IX_MAXSEG 64  /* most segments */
 #define AD_IX_BUF 4096   /* entries in the flat insert buffer before it becomes a segment */
+#define AD_IX_MERGE 8    /* a segment is merged into the previous one at 1/8 of its size */
 #define AD_IX_CHUNK 2048 /* candidates fetched (prefetched) before they are verified */
 
 typedef struct ad_ix_table {
