@@ -151,6 +151,9 @@ ad_code ad_index_add(ad_index *ix, const ad_h256 *hashes, const uint64_t *ids, s
         return AD_OK;
     if (!hashes || !ids)
         return ad_err_set(err, AD_ERR_ARG, "ad_index_add: NULL hashes or ids");
+    if (n > UINT32_MAX - 1 - AD_IX_BUF)
+        return ad_err_set(err, AD_ERR_LIMIT, "%zu hashes in one call: at most %u", n,
+                          UINT32_MAX - 1 - AD_IX_BUF);
     ad_ix_seg *b = ix->buf;
     if (b->n + n <= b->cap) {
         memcpy(b->h + 4 * b->n, hashes, n * 32);
