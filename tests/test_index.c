@@ -367,6 +367,12 @@ static void test_dynamic(void **state)
             check_query(ix, m, &q, 1, 31);
         }
     }
+    /* many small removals: the first scan the ids, then the id map serves them */
+    for (int i = 0; i < 12; i++) {
+        remove_some(ix, m, 1 + (size_t)(rnd() % 3));
+        assert_int_equal(ad_index_size(ix), model_live(m));
+    }
+    each_cpu(ix, m, 5, 31, 31);
     /* removing most of the index rebuilds mostly-dead segments */
     remove_some(ix, m, m->n);
     assert_int_equal(ad_index_size(ix), model_live(m));

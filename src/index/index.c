@@ -271,12 +271,16 @@ static size_t remove_mapped(ad_ix_seg *s, const uint64_t *ids, size_t n)
     return removed;
 }
 
-/* Few ids against a large segment: through the id map (built once); otherwise one scan. */
+/* Few ids against a large segment: through the id map, built once a few such removals have
+ * each paid a scan (building it costs about four scans); otherwise one scan. */
 static size_t remove_in(ad_ix_seg *s, const uint64_t *ids, size_t n, const uint64_t *set,
                         size_t mask, const uint8_t *used)
 {
-    if (s->idmap || (s->n >= 65536 && n < s->n / 64 && build_idmap(s)))
+    int small = s->n >= 65536 && n < s->n / 64;
+    if (s->idmap || (small && s->scans >= 8 && build_idmap(s)))
         return remove_mapped(s, ids, n);
+    if (small)
+        s->scans++;
     return remove_scan(s, set, mask, used);
 }
 

@@ -38,8 +38,9 @@ typedef struct ad_ix_seg {
     int m;
     ad_ix_table t[AD_IX_MAXT];
     int mapped;      /* arrays point into a snapshot mapping (not freed one by one) */
-    uint64_t *idmap; /* built by the first small removal: (id fingerprint << 32 | entry),
-                        sorted, for finding ids in O(log n); always owned */
+    uint64_t *idmap; /* (id fingerprint << 32 | entry) sorted, for finding ids in O(log n),
+                        built after a few small removals; always owned */
+    unsigned scans;  /* small removals served by scanning the ids so far */
 } ad_ix_seg;
 
 /* A match inside the index: segment number, entry number, distance. */
