@@ -16,6 +16,8 @@ static void test_err(void **state)
     assert_string_equal(e.msg, "file x.jpg: bad 7");
     assert_string_equal(ad_code_name(AD_ERR_LIMIT), "limit");
     assert_string_equal(ad_code_name((ad_code)999), "unknown");
+    ad_err_set(&e, AD_ERR_IO, "two\nlines\n");
+    assert_string_equal(e.msg, "two lines");
 }
 
 static void test_h256_roundtrip(void **state)

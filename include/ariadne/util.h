@@ -41,3 +41,16 @@ void ad_progress_finish(ad_progress *p);
 }
 #endif
 #endif
+
+#ifndef ARIADNE_UTIL_WALK
+#define ARIADNE_UTIL_WALK
+#include <sys/stat.h>
+/* Walks a path: a file is reported as itself; a directory recursively, entries in byte order.
+ * Symbolic links to directories are not followed (no loops); links to files are reported with
+ * the target's stat. Special files (FIFOs, devices, sockets) are reported with their stat so
+ * the caller can refuse them. code != AD_OK reports a path that cannot be read (msg says why).
+ * The callback returns non-zero to stop the walk. */
+typedef int (*ad_walk_fn)(void *ctx, const char *path, const struct stat *st, ad_code code,
+                          const char *msg);
+ad_code ad_walk(const char *path, ad_walk_fn fn, void *ctx, ad_err *err);
+#endif

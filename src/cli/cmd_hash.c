@@ -1,10 +1,470 @@
-/* cmd_hash.c: `ariadne hash`: digests and PDQ of files and folders. */
+/* cmd_hash.c: `ariadne hash`: digests, type and PDQ of files and folders, in parallel, printed
+ * in input order as a table, JSON Lines or CSV. */
+#include <getopt.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ariadne/hash.h"
+#include "ariadne/json.h"
+#include "ariadne/util.h"
+#include "ariadne/vpdq.h"
 #include "cli.h"
+
+enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
+
+struct item {
+    char *path;
+    ad_code pre;      /* error found while walking (special file, unreadable folder) */
+    char *pre_msg;
+};
+
+struct result {
+    ad_code code;
+    ad_err err;
+    ad_file_hash fh;
+    ad_vpdq_video vid; /* videos: vPDQ, one hash per second */
+    int has_vid;
+};
+
+struct run {
+    struct item *items;
+    size_t n, cap;
+    ad_hash_opts opts;
+    enum fmt fmt;
+    int video; /* vPDQ for videos */
+    ad_hasher **hashers; /* one per worker */
+    struct result **results;
+    size_t next_out;
+    pthread_mutex_t mu;
+    ad_progress *progress;
+    size_t failed;
+};
+
+static const char usage_text[] =
+    "usage: ariadne hash [options] PATH...\n"
+    "\n"
+    "Digests (MD5, SHA-1, SHA-256), content type and PDQ of files; folders are walked\n"
+    "recursively (links to folders are not followed). PATH '-' reads paths from stdin, one per\n"
+    "line (or NUL-separated with -0).\n"
+    "\n"
+    "options:\n"
+    "  --json             JSON Lines: path, size, type, mime, width, height, md5, sha1, sha256,\n"
+    "                     pdq, quality[, dihedral]; on failure error and message\n"
+    "  --csv              CSV with a header, same columns\n"
+    "  --dihedral         also the 8 dihedral PDQ variants (orig, rot90, rot180, rot270,\n"
+    "                     flipx, flipy, flipp, flipm)\n"
+    "  --fast             fast mode for triage: scaled JPEG decoding, luma only (close to, not\n"
+    "                     equal to, the exact hash)\n"
+    "  --pdq-compat=MODE  library (default: full resolution, as HMA/python-threatexchange) or\n"
+    "                     cli (the reference pdq-photo-hasher's 512x512 pre-resize)\n"
+    "  -j, --jobs N       worker threads (default: all cores)\n"
+    "  -0, --null         paths on stdin are NUL-separated\n"
+    "  --no-video         videos get digests only (default: vPDQ, one frame hash a second;\n"
+    "                     'ariadne vpdq' has every option)\n"
+    "  --max-pixels N     refuse images over N pixels (default 200000000)\n"
+    "  --max-file-size N  refuse image files over N bytes (default 1073741824)\n"
+    "  --max-memory N     refuse images needing over N bytes to decode (default 2147483648)\n"
+    "  -h, --help         this text\n"
+    "\n"
+    "Exit status: 0 every file hashed, 1 some failed, 2 usage error.\n"
+    "Files that are not images get digests and no PDQ (pdq_skipped says why); that is not a\n"
+    "failure. Progress goes to stderr when it is a terminal.\n";
+
+static int add_item(struct run *r, const char *path, ad_code pre, const char *msg)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        struct item *it = realloc(r->items, cap * sizeof *it);
+        if (!it)
+            return -1;
+        r->items = it;
+        r->cap = cap;
+    }
+    struct item *it = &r->items[r->n];
+    it->path = strdup(path);
+    it->pre = pre;
+    it->pre_msg = msg ? strdup(msg) : NULL;
+    if (!it->path)
+        return -1;
+    r->n++;
+    return 0;
+}
+
+static int on_walk(void *ctx, const char *path, const struct stat *st, ad_code code,
+                   const char *msg)
+{
+    struct run *r = ctx;
+    if (!code && st && !S_ISREG(st->st_mode)) {
+        code = AD_ERR_UNSUPPORTED;
+        msg = S_ISFIFO(st->st_mode)                         ? "not a regular file (FIFO)"
+              : (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) ? "not a regular file (device)"
+              : S_ISSOCK(st->st_mode)                         ? "not a regular file (socket)"
+                                                              : "not a regular file";
+    }
+    return add_item(r, path, code, msg) != 0;
+}
+
+static int read_stdin_paths(struct run *r, int nul)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    while ((n = getdelim(&line, &cap, nul ? '\0' : '\n', stdin)) > 0) {
+        if (line[n - 1] == (nul ? '\0' : '\n'))
+            line[--n] = '\0';
+        if (n == 0)
+            continue;
+        ad_walk(line, on_walk, r, NULL);
+    }
+    free(line);
+    return 0;
+}
+
+/* ---- output ---- */
+
+static void hex(const uint8_t *b, size_t n, char *out)
+{
+    ad_hex_encode(b, n, out);
+}
+
+static void csv_field(const char *s)
+{
+    if (strpbrk(s, ",\"\r\n")) {
+        putchar('"');
+        for (; *s; s++) {
+            if (*s == '"')
+                putchar('"');
+            putchar(*s);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+}
+
+static void print_json(const struct item *it, const struct result *res)
+{
+    const ad_file_hash *fh = &res->fh;
+    char md5[33], sha1[41], sha256[65], pdq[65];
+    fputs("{\"path\":", stdout);
+    size_t plen = strlen(it->path);
+    if (ad_json_string(stdout, it->path, plen)) {
+        char *h = malloc(2 * plen + 1);
+        if (h) {
+            fputs(",\"path_hex\":\"", stdout);
+            fputs(ad_hex_encode((const uint8_t *)it->path, plen, h), stdout);
+            fputc('"', stdout);
+            free(h);
+        }
+    }
+    if (fh->has_digests) {
+        hex(fh->digests.md5, 16, md5);
+        hex(fh->digests.sha1, 20, sha1);
+        hex(fh->digests.sha256, 32, sha256);
+        printf(",\"size\":%llu,\"type\":\"%s\",\"mime\":", (unsigned long long)fh->size,
+               ad_media_type_name(fh->type));
+        ad_json_string(stdout, fh->mime, strlen(fh->mime));
+        if (fh->image.width)
+            printf(",\"width\":%d,\"height\":%d", fh->image.width, fh->image.height);
+        printf(",\"md5\":\"%s\",\"sha1\":\"%s\",\"sha256\":\"%s\"", md5, sha1, sha256);
+    }
+    if (res->code) {
+        printf(",\"error\":\"%s\",\"message\":", ad_code_name(res->code));
+        ad_json_string(stdout, res->err.msg, strlen(res->err.msg));
+    } else if (fh->has_pdq) {
+        printf(",\"pdq\":\"%s\",\"quality\":%d", ad_h256_format(&fh->pdq.hash, pdq),
+               fh->pdq.quality);
+        if (fh->pdq.has_dihedral) {
+            fputs(",\"dihedral\":[", stdout);
+            for (int v = 0; v < AD_PDQ_NVARIANTS; v++)
+                printf("%s\"%s\"", v ? "," : "", ad_h256_format(&fh->pdq.dihedral[v], pdq));
+            fputc(']', stdout);
+        }
+    } else if (res->has_vid) {
+        const ad_vpdq_video *v = &res->vid;
+        printf(",\"width\":%d,\"height\":%d,\"duration\":%.3f,\"fps\":%.3f,\"vpdq\":[", v->width,
+               v->height, v->duration, v->frame_rate);
+        char line[AD_VPDQ_LINE_MAX];
+        for (size_t f = 0; f < v->n; f++) {
+            ad_vpdq_format_line(&v->frames[f], line);
+            printf("%s\"%s\"", f ? "," : "", line);
+        }
+        fputc(']', stdout);
+    } else {
+        fputs(",\"pdq\":null,\"pdq_skipped\":", stdout);
+        ad_json_string(stdout, fh->pdq_skip_msg, strlen(fh->pdq_skip_msg));
+    }
+    fputs("}\n", stdout);
+}
+
+static void print_csv_header(int dihedral)
+{
+    fputs("path,size,type,mime,width,height,md5,sha1,sha256,pdq,quality", stdout);
+    if (dihedral)
+        for (int v = 0; v < AD_PDQ_NVARIANTS; v++)
+            printf(",%s", ad_pdq_variant_names[v]);
+    fputs(",error,message\n", stdout);
+}
+
+static void print_csv(const struct item *it, const struct result *res, int dihedral)
+{
+    const ad_file_hash *fh = &res->fh;
+    char buf[65];
+    csv_field(it->path);
+    if (fh->has_digests) {
+        printf(",%llu,%s,", (unsigned long long)fh->size, ad_media_type_name(fh->type));
+        csv_field(fh->mime);
+        if (fh->image.width)
+            printf(",%d,%d", fh->image.width, fh->image.height);
+        else
+            fputs(",,", stdout);
+        hex(fh->digests.md5, 16, buf);
+        printf(",%s", buf);
+        hex(fh->digests.sha1, 20, buf);
+        printf(",%s", buf);
+        hex(fh->digests.sha256, 32, buf);
+        printf(",%s", buf);
+    } else {
+        fputs(",,,,,,,,", stdout);
+    }
+    if (!res->code && fh->has_pdq)
+        printf(",%s,%d", ad_h256_format(&fh->pdq.hash, buf), fh->pdq.quality);
+    else
+        fputs(",,", stdout);
+    if (dihedral)
+        for (int v = 0; v < AD_PDQ_NVARIANTS; v++) {
+            if (!res->code && fh->has_pdq && fh->pdq.has_dihedral)
+                printf(",%s", ad_h256_format(&fh->pdq.dihedral[v], buf));
+            else
+                fputc(',', stdout);
+        }
+    if (res->code) {
+        printf(",%s,", ad_code_name(res->code));
+        csv_field(res->err.msg);
+    } else {
+        fputs(",,", stdout);
+    }
+    fputc('\n', stdout);
+}
+
+static void print_table(const struct item *it, const struct result *res)
+{
+    const ad_file_hash *fh = &res->fh;
+    char buf[65], dims[32] = "-";
+    if (res->code) {
+        printf("%-64s %3s %-5s %-11s %s  [%s: %s]\n", "ERROR", "-", "-", "-", it->path,
+               ad_code_name(res->code), res->err.msg);
+        return;
+    }
+    if (fh->image.width)
+        snprintf(dims, sizeof dims, "%dx%d", fh->image.width, fh->image.height);
+    else if (res->has_vid)
+        snprintf(dims, sizeof dims, "%dx%d", res->vid.width, res->vid.height);
+    if (fh->has_pdq)
+        printf("%s %3d %-5s %-11s %s\n", ad_h256_format(&fh->pdq.hash, buf), fh->pdq.quality,
+               ad_media_type_name(fh->type), dims, it->path);
+    else if (res->has_vid)
+        printf("%-64s %3s %-5s %-11s %s  (%zu vPDQ frame hashes, %.1f s)\n", "vpdq", "-", "video",
+               dims, it->path, res->vid.n, res->vid.duration);
+    else
+        printf("%-64s %3s %-5s %-11s %s  (sha256 %s)\n", "-", "-", ad_media_type_name(fh->type),
+               dims, it->path, ad_hex_encode(fh->digests.sha256, 32, buf));
+}
+
+static void emit(struct run *r, size_t i)
+{
+    const struct item *it = &r->items[i];
+    const struct result *res = r->results[i];
+    if (res->code)
+        r->failed++;
+    switch (r->fmt) {
+    case FMT_JSON:
+        print_json(it, res);
+        break;
+    case FMT_CSV:
+        print_csv(it, res, r->opts.dihedral);
+        break;
+    default:
+        print_table(it, res);
+    }
+}
+
+/* ---- work ---- */
+
+static void work(void *ctx, size_t i, int worker)
+{
+    struct run *r = ctx;
+    struct result *res = calloc(1, sizeof *res);
+    if (!res) {
+        fprintf(stderr, "ariadne hash: out of memory\n");
+        abort();
+    }
+    const struct item *it = &r->items[i];
+    if (it->pre) {
+        res->code = ad_err_set(&res->err, it->pre, "%s", it->pre_msg ? it->pre_msg : "");
+    } else {
+        if (!r->hashers[worker])
+            res->code = ad_hasher_new(&r->hashers[worker], &r->opts, &res->err);
+        if (!res->code)
+            res->code = ad_hasher_file(r->hashers[worker], it->path, &res->fh, &res->err);
+        if (!res->code && res->fh.type == AD_MEDIA_VIDEO && r->video) {
+            ad_vpdq_opts vo;
+            ad_vpdq_opts_default(&vo);
+            res->code = ad_vpdq_hash_file(it->path, &vo, &res->vid, &res->err);
+            res->has_vid = res->code == AD_OK;
+        }
+    }
+    pthread_mutex_lock(&r->mu);
+    r->results[i] = res;
+    while (r->next_out < r->n && r->results[r->next_out]) {
+        emit(r, r->next_out);
+        ad_vpdq_video_free(&r->results[r->next_out]->vid);
+        free(r->results[r->next_out]);
+        r->results[r->next_out] = (struct result *)1; /* printed */
+        r->next_out++;
+    }
+    pthread_mutex_unlock(&r->mu);
+    ad_progress_add(r->progress, 1, res == NULL ? 0 : 0);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (!*s || *end)
+        return -1;
+    *out = v;
+    return 0;
+}
 
 int ad_cmd_hash(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    ad_cli_error("hash", "not built yet");
-    return AD_EXIT_FAIL;
+    struct run r;
+    memset(&r, 0, sizeof r);
+    ad_hash_opts_default(&r.opts);
+    int jobs = 0, nul = 0;
+    enum { O_JSON = 256, O_CSV, O_DIH, O_FAST, O_COMPAT, O_MAXPX, O_MAXFILE, O_MAXMEM, O_NOVID };
+    r.video = 1;
+    static const struct option lopts[] = {
+        {"json", no_argument, 0, O_JSON},
+        {"csv", no_argument, 0, O_CSV},
+        {"dihedral", no_argument, 0, O_DIH},
+        {"fast", no_argument, 0, O_FAST},
+        {"pdq-compat", required_argument, 0, O_COMPAT},
+        {"jobs", required_argument, 0, 'j'},
+        {"null", no_argument, 0, '0'},
+        {"max-pixels", required_argument, 0, O_MAXPX},
+        {"max-file-size", required_argument, 0, O_MAXFILE},
+        {"max-memory", required_argument, 0, O_MAXMEM},
+        {"no-video", no_argument, 0, O_NOVID},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "j:0h", lopts, NULL)) != -1) {
+        switch (c) {
+        case O_JSON:
+            r.fmt = FMT_JSON;
+            break;
+        case O_CSV:
+            r.fmt = FMT_CSV;
+            break;
+        case O_DIH:
+            r.opts.dihedral = 1;
+            break;
+        case O_FAST:
+            r.opts.fast = 1;
+            break;
+        case O_COMPAT:
+            if (!strcmp(optarg, "cli"))
+                r.opts.compat = AD_PDQ_COMPAT_CLI;
+            else if (!strcmp(optarg, "library"))
+                r.opts.compat = AD_PDQ_COMPAT_LIBRARY;
+            else {
+                ad_cli_error("hash", "--pdq-compat takes 'library' or 'cli', not '%s'", optarg);
+                return AD_EXIT_USAGE;
+            }
+            break;
+        case 'j':
+            jobs = atoi(optarg);
+            if (jobs < 1 || jobs > 1024) {
+                ad_cli_error("hash", "-j takes a number of threads from 1 to 1024");
+                return AD_EXIT_USAGE;
+            }
+            break;
+        case '0':
+            nul = 1;
+            break;
+        case O_NOVID:
+            r.video = 0;
+            break;
+        case O_MAXPX:
+        case O_MAXFILE:
+        case O_MAXMEM: {
+            uint64_t v;
+            if (parse_u64(optarg, &v) || v == 0) {
+                ad_cli_error("hash", "a limit must be a positive number, not '%s'", optarg);
+                return AD_EXIT_USAGE;
+            }
+            if (c == O_MAXPX)
+                r.opts.limits.max_pixels = v;
+            else if (c == O_MAXFILE)
+                r.opts.limits.max_file_bytes = v;
+            else
+                r.opts.limits.max_memory = v;
+            break;
+        }
+        case 'h':
+            fputs(usage_text, stdout);
+            return AD_EXIT_OK;
+        default:
+            fputs(usage_text, stderr);
+            return AD_EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        ad_cli_error("hash", "no PATH given (use - to read paths from stdin)");
+        fputs(usage_text, stderr);
+        return AD_EXIT_USAGE;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (!strcmp(argv[i], "-"))
+            read_stdin_paths(&r, nul);
+        else
+            ad_walk(argv[i], on_walk, &r, NULL);
+    }
+    int threads = jobs ? jobs : ad_cpu_count();
+    r.hashers = calloc((size_t)threads, sizeof *r.hashers);
+    r.results = calloc(r.n ? r.n : 1, sizeof *r.results);
+    if (!r.hashers || !r.results) {
+        ad_cli_error("hash", "out of memory");
+        return AD_EXIT_FAIL;
+    }
+    pthread_mutex_init(&r.mu, NULL);
+    if (r.fmt == FMT_CSV)
+        print_csv_header(r.opts.dihedral);
+    r.progress = ad_progress_new(stderr, "hashing", r.n);
+    ad_err err;
+    ad_code rc = ad_parallel_for(r.n, threads, work, &r, &err);
+    ad_progress_finish(r.progress);
+    fflush(stdout);
+    for (int t = 0; t < threads; t++)
+        ad_hasher_free(r.hashers[t]);
+    for (size_t i = 0; i < r.n; i++) {
+        free(r.items[i].path);
+        free(r.items[i].pre_msg);
+    }
+    free(r.items);
+    free(r.hashers);
+    free(r.results);
+    pthread_mutex_destroy(&r.mu);
+    if (rc) {
+        ad_cli_error("hash", "%s", err.msg);
+        return AD_EXIT_FAIL;
+    }
+    return r.failed ? AD_EXIT_FAIL : AD_EXIT_OK;
 }

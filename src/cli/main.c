@@ -10,8 +10,24 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
+    {"ingest", ad_cmd_ingest, "triage a seizure: hash, match, classify, record, report"},
+    {"report", ad_cmd_report, "the triage report of a case, from the database"},
     {"hash", ad_cmd_hash, "digests and PDQ hashes of image files and folders"},
     {"match", ad_cmd_match, "exact Hamming-radius matching of hash lists (match index)"},
+    {"db", ad_cmd_db, "create the database or migrate its schema"},
+    {"agency", ad_cmd_agency, "agencies (police units, hotlines, platforms, hubs)"},
+    {"user", ad_cmd_user, "users and their API keys"},
+    {"series", ad_cmd_series, "series: owner, contact, victims, offenders, media"},
+    {"victim", ad_cmd_victim, "victims of a series and their identification"},
+    {"offender", ad_cmd_offender, "offenders of a series and their identification"},
+    {"case", ad_cmd_case, "an agency's cases"},
+    {"media", ad_cmd_media, "what is known about a media, by any hash"},
+    {"vote", ad_cmd_vote, "a category vote on a media"},
+    {"note", ad_cmd_note, "notes and clues on records"},
+    {"import", ad_cmd_import, "import VICS JSON, ICSE CSV or hash lists into the database"},
+    {"export", ad_cmd_export, "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},
+    {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
+    {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)

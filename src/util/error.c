@@ -43,6 +43,17 @@ const char *ad_strerror(ad_code code)
     return codes[code].text;
 }
 
+/* Library messages sometimes end in a newline or carry control characters: one line, always. */
+static void one_line(char *s)
+{
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+        s[--n] = '\0';
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            s[i] = ' ';
+}
+
 ad_code ad_err_set(ad_err *err, ad_code code, const char *fmt, ...)
 {
     if (err) {
@@ -55,6 +66,7 @@ ad_code ad_err_set(ad_err *err, ad_code code, const char *fmt, ...)
         } else {
             snprintf(err->msg, sizeof err->msg, "%s", ad_strerror(code));
         }
+        one_line(err->msg);
     }
     return code;
 }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang, ASan and UBSan into build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAD_SANITIZE=ON \
+  -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link -Wno-unknown-pragmas" >/dev/null
+cmake --build build-fuzz --target ariadne_lib -j "$(nproc)"
+# every library libariadne links (pkg-config names as in CMakeLists.txt)
+LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic \
+  libexif libarchive libavformat libavcodec libavutil libswscale sqlite3 libpq jansson libsodium)
+for f in fuzz/fuzz_*.c; do
+  name=$(basename "$f" .c)
+  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude "$f" build-fuzz/libariadne.a \
+    $LIBS -lgif -lm -lpthread -o "build-fuzz/$name"
+done
+echo "built: $(ls build-fuzz/fuzz_*)"

@@ -1,0 +1,71 @@
+/* ingest.h: triage of a seizure, the main job. Walks the roots (folders, files, archives),
+ * hashes every file on all cores (digests, PDQ with its 8 variants, vPDQ for video, EXIF
+ * clues), matches it against everything known (digests exactly, then PDQ within a radius over
+ * the 8 variants, ignoring low-quality hashes), and records media, sightings with full custody
+ * data, clues and the match behind each file's class, in batches. A job has an id: a run killed
+ * at any point is finished by running it again with the same id. Reports are made from what it
+ * recorded (ad_report_build), so they can be made again at any time. */
+#ifndef ARIADNE_INGEST_H
+#define ARIADNE_INGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ariadne/hash.h"
+#include "ariadne/ingest_source.h"
+#include "ariadne/report.h"
+#include "ariadne/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ad_ingest_opts {
+    const char *case_number; /* the case (opened when new) */
+    const char *agency;      /* the agency (name or id) that holds the case */
+    const char *exhibit;     /* evidence item id, optional */
+    const char *job_id;      /* resume this job; NULL: a new job */
+    int fast;                /* fast hashing mode */
+    int radius;              /* PDQ match radius (default 31) */
+    int min_quality;         /* PDQ hashes under this quality are not matched (default 50) */
+    int threads;             /* hashing threads (0: all cores) */
+    int video;               /* hash videos with vPDQ (default 1) */
+    double video_pct;        /* share of a video's frames that must match (default 80) */
+    int batch;       /* rows hashed and written together (default 512; at most 512) */
+    ad_limits limits;
+    ad_source_opts source;
+    FILE *progress; /* progress line when a terminal (NULL: none) */
+} ad_ingest_opts;
+
+void ad_ingest_opts_default(ad_ingest_opts *o);
+
+typedef struct ad_ingest_stats {
+    char job_id[64];
+    int resumed;
+    uint64_t rows, files, skipped, errors, bytes;
+    uint64_t counts[AD_RC__COUNT];
+    uint64_t index_entries;
+    double seconds;
+} ad_ingest_stats;
+
+ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
+                  const ad_ingest_opts *opts, ad_ingest_stats *stats, ad_err *err);
+
+/* The report of a case from the database: every item of every job of the case, classified as
+ * the database stands now, new material grouped. thumbnails: small blurred thumbnails of the
+ * files still readable on disk. */
+typedef struct ad_report_opts {
+    int thumbnails;
+    int radius, min_quality;
+    int64_t group_window_s; /* same folder, capture times within this (default 3600) */
+} ad_report_opts;
+
+ad_code ad_report_build(ad_store *st, const char *agency, const char *case_number,
+                        const ad_report_opts *opts, ad_report *out, ad_err *err);
+/* Writes report.html, report.json, report.csv and case.vics.json into dir (created). */
+ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

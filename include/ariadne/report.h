@@ -1,0 +1,95 @@
+/* report.h: the triage report of a case: the model (built from the database, so a report is
+ * reproducible from it) and its writers: a self-contained HTML page for people, JSON and CSV
+ * for tools. No image content is shown unless thumbnails are asked for, and then blurred and
+ * greyscale until clicked. */
+#ifndef ARIADNE_REPORT_H
+#define ARIADNE_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ariadne/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Classes in the order investigators act on them. */
+typedef enum ad_report_class {
+    AD_RC_NEW = 0,            /* not in the database: a child may be at risk now */
+    AD_RC_KNOWN_UNIDENTIFIED, /* known series whose victim is not identified: contact the owner */
+    AD_RC_KNOWN_UNSERIESED,   /* known, in no series: review, attach */
+    AD_RC_KNOWN_IDENTIFIED,   /* known series, victims identified: set aside */
+    AD_RC_IGNORABLE,          /* known non-pertinent */
+    AD_RC_ERROR,              /* unreadable or hostile file */
+    AD_RC_OTHER,              /* not an image or video (digests only) */
+    AD_RC__COUNT
+} ad_report_class;
+
+const char *ad_report_class_name(ad_report_class c); /* "new", "known-unidentified", ... */
+
+typedef struct ad_report_item {
+    int64_t sighting_id, media_id;
+    char *path;        /* path in the seizure (archive members: archive!/member) */
+    char *parent_path; /* archive holding it, or NULL */
+    char *inner_path;  /* path inside that archive */
+    int64_t size, mtime, ingested;
+    char md5[33], sha1[41], sha256[65], pdq[65];
+    int quality; /* -1 = no PDQ */
+    char mime[64];
+    int width, height;
+    ad_report_class cls;
+    /* the match that decided the class */
+    int64_t match_media_id;
+    char match_kind[16]; /* "sha256", "md5", "sha1", "pdq", "" */
+    int match_distance, match_variant;
+    char *match_ranges; /* videos: matched time ranges in both files, or NULL */
+    int64_t series_id;
+    char *series_name, *series_owner, *series_contact;
+    /* clues */
+    char *camera_make, *camera_model, *camera_serial, *software;
+    int64_t captured; /* Unix seconds, 0 unknown */
+    int has_gps;
+    double lat, lon;
+    /* failure */
+    char *error_code, *error_message;
+    int group; /* candidate series of new material, -1 none */
+    char *thumbnail; /* data: URI (JPEG), only with thumbnails */
+} ad_report_item;
+
+typedef struct ad_report_group {
+    int id;
+    size_t *items; /* indexes into ad_report.items */
+    size_t n;
+    char reasons[512]; /* why these belong together, for a person */
+} ad_report_group;
+
+typedef struct ad_report {
+    char case_number[128], agency[128], exhibit[128], job[64], generated[32], store[256];
+    ad_report_item *items;
+    size_t n, cap;
+    ad_report_group *groups;
+    size_t ngroups;
+    size_t counts[AD_RC__COUNT];
+} ad_report;
+
+void ad_report_init(ad_report *r);
+/* Appends an item (strings copied); returns its index or (size_t)-1 on out of memory. */
+size_t ad_report_add(ad_report *r, const ad_report_item *it);
+void ad_report_free(ad_report *r);
+
+/* Groups the new material into candidate series: near-duplicates (PDQ within `radius`, any
+ * quality >= min_quality), the same camera serial, the same camera make and model, the same
+ * folder within `window_s` seconds of capture time. Each group says why it was formed. */
+ad_code ad_report_group_new(ad_report *r, int radius, int min_quality, int64_t window_s,
+                            ad_err *err);
+
+ad_code ad_report_write_json(const ad_report *r, FILE *out, ad_err *err);
+ad_code ad_report_write_csv(const ad_report *r, FILE *out, ad_err *err);
+ad_code ad_report_write_html(const ad_report *r, FILE *out, ad_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

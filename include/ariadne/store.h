@@ -1,0 +1,440 @@
+/* store.h: Ariadne's memory. The records (agencies, users, media, frames, sightings, series,
+ * victims, offenders, cases, category votes, notes, clues, lists), one interface over two back
+ * ends (SQLite, the default, and PostgreSQL), versioned schema migrations and the tamper-evident
+ * audit chain. Every change and every search made through this interface appends an audit row
+ * that carries the SHA-256 of the row before it.
+ *
+ * Conventions: ids are int64 (> 0; 0 means "none"); times are Unix seconds (int64, 0 = unknown);
+ * text fields are NUL-terminated UTF-8 (NULL = absent); digests are raw bytes with has_* flags.
+ * Structs handed to callbacks are valid only during the call. Nothing here prints or exits. */
+#ifndef ARIADNE_STORE_H
+#define ARIADNE_STORE_H
+
+#include <stdint.h>
+
+#include "ariadne/error.h"
+#include "ariadne/h256.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ad_store ad_store;
+
+/* ---- opening, schema, transactions, actor ---------------------------------------------- */
+
+#define AD_STORE_DEFAULT_URL "./ariadne.db"
+#define AD_STORE_SCHEMA_VERSION 2
+
+enum {
+    AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
+};
+
+/* url: "sqlite:PATH", a bare PATH, or "postgresql://..." / "postgres://...". NULL means
+ * $ARIADNE_DB, else AD_STORE_DEFAULT_URL. Without AD_STORE_CREATE the database must already be
+ * initialised (AD_ERR_NOT_FOUND otherwise); pending migrations are applied on open, a database
+ * newer than this program is AD_ERR_VERSION. */
+ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err);
+void ad_store_close(ad_store *st);
+/* "sqlite" or "postgresql". */
+const char *ad_store_backend(const ad_store *st);
+/* The URL the store would open for `url` (resolving NULL via $ARIADNE_DB and the default). */
+const char *ad_store_resolve_url(const char *url);
+/* Schema version found in the database. */
+ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err);
+
+/* Who the following changes and searches are recorded as in the audit chain (copied). */
+void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id);
+
+/* Transactions nest: the outermost begin/commit/rollback is the database's transaction, inner
+ * ones are savepoints, so an inner rollback undoes only its own part and the outer transaction
+ * stays usable (an import can skip a bad record yet land whole or not at all). Every store call
+ * runs inside its own inner transaction: a failed single-record call changes nothing. Batch
+ * calls (*_batch, ad_store_list_add) take no savepoint inside a caller's transaction (speed):
+ * when one fails there, the caller's commit rolls everything back and fails (AD_ERR_DB). */
+ad_code ad_store_begin(ad_store *st, ad_err *err);
+ad_code ad_store_commit(ad_store *st, ad_err *err);
+ad_code ad_store_rollback(ad_store *st, ad_err *err);
+
+/* ---- agencies and users ------------------------------------------------------------------ */
+
+typedef struct ad_agency {
+    int64_t id;
+    const char *name;
+    const char *country; /* ISO 3166 alpha-2 or NULL */
+    const char *kind;    /* police | hotline | platform | hub */
+    int64_t created;
+} ad_agency;
+
+ad_code ad_store_agency_add(ad_store *st, const ad_agency *a, int64_t *id, ad_err *err);
+/* Finds an agency by numeric id text or by name. */
+ad_code ad_store_agency_find(ad_store *st, const char *id_or_name, int64_t *id, ad_err *err);
+typedef int (*ad_agency_fn)(void *ctx, const ad_agency *a); /* return non-zero to stop */
+ad_code ad_store_agency_list(ad_store *st, ad_agency_fn fn, void *ctx, ad_err *err);
+
+typedef enum ad_role {
+    AD_ROLE_ADMIN,
+    AD_ROLE_INVESTIGATOR,
+    AD_ROLE_ANALYST,
+    AD_ROLE_PLATFORM,
+    AD_ROLE_AUDITOR,
+    AD_ROLE__COUNT
+} ad_role;
+const char *ad_role_name(ad_role r);
+ad_code ad_role_parse(const char *s, ad_role *out, ad_err *err);
+
+typedef struct ad_user {
+    int64_t id;
+    int64_t agency_id;
+    const char *agency_name; /* filled by list */
+    const char *name;
+    ad_role role;
+    const char *key_id; /* public part of the API key (lookup prefix) */
+    int64_t created;
+    int64_t revoked; /* 0 = active */
+} ad_user;
+
+#define AD_API_KEY_MAX 96
+/* Creates a user and a new API key, written to key_out once (only a salted hash is stored). */
+ad_code ad_store_user_add(ad_store *st, int64_t agency_id, const char *name, ad_role role,
+                          int64_t *id, char key_out[AD_API_KEY_MAX], ad_err *err);
+ad_code ad_store_user_find(ad_store *st, const char *id_or_name, int64_t *id, ad_err *err);
+typedef int (*ad_user_fn)(void *ctx, const ad_user *u);
+ad_code ad_store_user_list(ad_store *st, ad_user_fn fn, void *ctx, ad_err *err);
+ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err);
+/* Checks an API key: AD_OK with the user (fn called once) if valid and not revoked,
+ * AD_ERR_PERM otherwise. */
+ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
+                           ad_err *err);
+
+/* ---- media, frames, sightings --------------------------------------------------------- */
+
+enum {
+    AD_MEDIA_BASELINE = 1 << 0,            /* in a baseline list (worst, illegal everywhere) */
+    AD_MEDIA_DISTRIBUTED = 1 << 1,         /* known to circulate */
+    AD_MEDIA_IGNORABLE = 1 << 2,           /* known non-pertinent */
+    AD_MEDIA_FILE_HELD = 1 << 3,           /* the file itself is held, not only its hashes */
+    AD_MEDIA_VICTIM_IDENTIFIED = 1 << 4,   /* asserted by an imported record (ICSE/VICS) */
+    AD_MEDIA_OFFENDER_IDENTIFIED = 1 << 5, /* idem */
+};
+
+typedef enum ad_hash_kind { AD_HASH_MD5, AD_HASH_SHA1, AD_HASH_SHA256, AD_HASH_PDQ } ad_hash_kind;
+
+typedef struct ad_media {
+    int64_t id;
+    int has_sha256, has_md5, has_sha1, has_pdq;
+    uint8_t sha256[32], md5[16], sha1[20];
+    ad_h256 pdq;
+    int pdq_quality;         /* 0..100, -1 unknown */
+    int64_t size;            /* bytes, -1 unknown */
+    const char *mime;        /* NULL unknown */
+    int width, height;       /* 0 unknown */
+    int64_t duration_ms;     /* 0 for stills / unknown */
+    const uint8_t *photodna; /* opaque, as imported */
+    int photodna_len;
+    unsigned flags; /* AD_MEDIA_* */
+    int64_t created, updated;
+} ad_media;
+
+/* Parses MD5 (32 hex), SHA-1 (40), SHA-256 or PDQ (64; `pdq` chooses) text into m's hash fields. */
+ad_code ad_media_set_hash_hex(ad_media *m, const char *hex, int pdq, ad_err *err);
+/* Sets every field to "unknown" (pdq_quality -1, size -1, rest 0/NULL). */
+void ad_media_init(ad_media *m);
+
+/* Inserts or merges one media record, found by the strongest digest it carries (SHA-256, SHA-1,
+ * MD5; PDQ only when it carries no digest). A row whose digests conflict is another content and
+ * gets its own record. Merging fills unknown fields and ORs flags, never overwriting known ones.
+ * *id gets the record id; *created (may be NULL) 1 if new. */
+ad_code ad_store_media_upsert(ad_store *st, const ad_media *m, int64_t *id, int *created,
+                              ad_err *err);
+/* The same for n records in one transaction and one audit row; ids (may be NULL) gets n ids. */
+ad_code ad_store_media_upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
+                                    ad_err *err);
+/* Looks a media up by hash text of any kind (32/40/64 hex; 64 tries SHA-256, then PDQ exact).
+ * AD_ERR_NOT_FOUND when unknown. fn may be NULL (then only *id is set). */
+typedef int (*ad_media_fn)(void *ctx, const ad_media *m);
+ad_code ad_store_media_find_hex(ad_store *st, const char *hex, int64_t *id, ad_err *err);
+ad_code ad_store_media_find(ad_store *st, ad_hash_kind kind, const uint8_t *digest, int64_t *id,
+                            ad_err *err);
+/* Batch lookup of n digests of one kind (one audit row): ids[i] = id or 0. *found (may be NULL)
+ * gets the number found. */
+ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t *digests, size_t n,
+                                  int64_t *ids, size_t *found, ad_err *err);
+ad_code ad_store_media_get(ad_store *st, int64_t id, ad_media_fn fn, void *ctx, ad_err *err);
+/* Every media in id order, or only those of a list (list_id > 0) or series (series_id > 0).
+ * Streams in pages: fn may call the store (e.g. for sightings) while iterating. */
+ad_code ad_store_media_iter(ad_store *st, int64_t list_id, int64_t series_id, ad_media_fn fn,
+                            void *ctx, ad_err *err);
+ad_code ad_store_media_count(ad_store *st, int64_t *count, ad_err *err);
+
+typedef struct ad_frame {
+    int64_t id;
+    int64_t media_id;
+    int64_t frame; /* frame number */
+    int64_t timestamp_ms;
+    int quality;
+    ad_h256 pdq;
+} ad_frame;
+ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_err *err);
+
+/* For the index: every PDQ hash of media (is_frame 0, id = media id) and of video frames
+ * (is_frame 1, id = frame id, media_id its video). */
+typedef int (*ad_pdq_fn)(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame);
+ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err);
+
+typedef struct ad_sighting {
+    int64_t id;
+    int64_t media_id;
+    int64_t agency_id;
+    int64_t case_id;     /* 0 none */
+    const char *exhibit; /* evidence item */
+    const char *path;    /* original path */
+    int64_t mtime, ctime, atime, btime;
+    const char *parent_path; /* archive or container holding the file, NULL if none */
+    const char *inner_path;  /* path inside that archive */
+    int64_t size;
+    int64_t ingested; /* 0 = now */
+    int64_t user_id;  /* 0 none */
+    const char *job_id;
+} ad_sighting;
+ad_code ad_store_sighting_add(ad_store *st, const ad_sighting *s, int64_t *id, ad_err *err);
+ad_code ad_store_sighting_add_batch(ad_store *st, const ad_sighting *s, size_t n, ad_err *err);
+/* The same, giving the id of every sighting in ids[0..n). */
+ad_code ad_store_sighting_add_batch_ids(ad_store *st, const ad_sighting *s, size_t n, int64_t *ids,
+                                        ad_err *err);
+typedef int (*ad_sighting_fn)(void *ctx, const ad_sighting *s);
+ad_code ad_store_sighting_list(ad_store *st, int64_t media_id, ad_sighting_fn fn, void *ctx,
+                               ad_err *err);
+
+/* ---- series, victims, offenders, cases ------------------------------------------------ */
+
+typedef struct ad_series {
+    int64_t id;
+    const char *name;
+    int64_t owner_agency_id;
+    const char *owner_agency_name; /* filled on reads */
+    const char *contact;
+    const char *status; /* active | closed */
+    int64_t created;
+    int64_t media_count, victims, victims_unidentified; /* filled on reads */
+} ad_series;
+ad_code ad_store_series_create(ad_store *st, const ad_series *s, int64_t *id, ad_err *err);
+/* Finds by id text or name; with create != 0 a missing name is created (owner = actor agency). */
+ad_code ad_store_series_find(ad_store *st, const char *id_or_name, int create, int64_t *id,
+                             ad_err *err);
+typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
+/* One series (audited as series.show). */
+ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
+ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
+ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* Series a media belongs to. */
+ad_code ad_store_media_series(ad_store *st, int64_t media_id, ad_series_fn fn, void *ctx,
+                              ad_err *err);
+
+typedef enum ad_person_kind { AD_VICTIM, AD_OFFENDER } ad_person_kind;
+typedef struct ad_person {
+    int64_t id;
+    ad_person_kind kind;
+    const char *code; /* pseudonymous code, unique per kind */
+    int64_t series_id;
+    int identified;
+    int64_t identified_by; /* agency */
+    int64_t identified_at;
+    const char *country; /* once identified */
+    int64_t created;
+} ad_person;
+ad_code ad_store_person_add(ad_store *st, ad_person_kind kind, const char *code, int64_t series_id,
+                            int64_t *id, ad_err *err);
+/* Marks identified by `agency_id` (0 = actor agency) now, with a country. Identifying twice is
+ * AD_ERR_EXISTS. */
+ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *code,
+                                 int64_t agency_id, const char *country, ad_err *err);
+ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
+                             ad_err *err);
+typedef int (*ad_person_fn)(void *ctx, const ad_person *p);
+ad_code ad_store_person_list(ad_store *st, ad_person_kind kind, int64_t series_id, ad_person_fn fn,
+                             void *ctx, ad_err *err);
+
+typedef struct ad_case {
+    int64_t id;
+    int64_t agency_id;
+    const char *agency_name; /* filled on reads */
+    const char *number;      /* unique per agency */
+    const char *title;
+    const char *status; /* open | closed */
+    int64_t opened;
+} ad_case;
+ad_code ad_store_case_open(ad_store *st, const ad_case *c, int64_t *id, ad_err *err);
+ad_code ad_store_case_find(ad_store *st, int64_t agency_id, const char *number, int64_t *id,
+                           ad_err *err);
+typedef int (*ad_case_fn)(void *ctx, const ad_case *c);
+ad_code ad_store_case_list(ad_store *st, int64_t agency_id, ad_case_fn fn, void *ctx, ad_err *err);
+
+/* ---- categories and votes ------------------------------------------------------------- */
+
+/* Schemes: "vics-us" (Project VIC US: 0 non-pertinent, 1 CAM, 2 exploitive/age difficult,
+ * 3 CGI/animation, 4 comparison), "dhs" (old six-class: 0 uncategorised .. 5 non-pertinent),
+ * "uk" (A, B, C), "baseline" (1 = meets the baseline criteria). Codes of different schemes are
+ * never compared; ad_store_category_map translates through the explicit mapping table. */
+int ad_category_valid(const char *scheme, const char *code);
+/* 1 if (scheme, code) means known non-pertinent. */
+int ad_category_ignorable(const char *scheme, const char *code);
+
+#define AD_TRUST_VOTES 3 /* agreeing votes from distinct voters, none dissenting */
+
+typedef struct ad_vote {
+    int64_t id;
+    int64_t media_id;
+    const char *scheme, *code;
+    int64_t agency_id;
+    const char *voter; /* user name, or source such as "import:ncmec.json" */
+    int64_t created;
+} ad_vote;
+/* Records a vote; the trusted category of (media, scheme) is set once AD_TRUST_VOTES distinct
+ * voters agree with none dissenting, and is never overwritten afterwards. voter NULL = actor. */
+ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const char *code,
+                      const char *voter, ad_err *err);
+typedef int (*ad_vote_fn)(void *ctx, const ad_vote *v);
+ad_code ad_store_vote_list(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx, ad_err *err);
+/* Trusted code of (media, scheme) into code (size bytes); AD_ERR_NOT_FOUND if none yet. */
+ad_code ad_store_trusted_category(ad_store *st, int64_t media_id, const char *scheme, char *code,
+                                  size_t size, ad_err *err);
+ad_code ad_store_category_map(ad_store *st, const char *from_scheme, const char *from_code,
+                              const char *to_scheme, char *to_code, size_t size, ad_err *err);
+
+/* ---- notes, clues, lists ------------------------------------------------------------- */
+
+/* object_type: "media", "series", "victim", "offender", "case". */
+ad_code ad_store_note_add(ad_store *st, const char *object_type, int64_t object_id,
+                          const char *text, int64_t *id, ad_err *err);
+typedef int (*ad_text_fn)(void *ctx, int64_t id, const char *author, int64_t created,
+                          const char *kind, const char *text);
+ad_code ad_store_note_list(ad_store *st, const char *object_type, int64_t object_id, ad_text_fn fn,
+                           void *ctx, ad_err *err);
+/* kind: camera, serial, gps, time, object, language, other. */
+ad_code ad_store_clue_add(ad_store *st, const char *object_type, int64_t object_id,
+                          const char *kind, const char *value, int64_t *id, ad_err *err);
+ad_code ad_store_clue_list(ad_store *st, const char *object_type, int64_t object_id, ad_text_fn fn,
+                           void *ctx, ad_err *err);
+
+typedef struct ad_list {
+    int64_t id;
+    const char *name;
+    const char *description;
+    const char *source; /* provenance: who produced it, file, version */
+    int64_t agency_id;
+    int64_t created;
+    int64_t entries; /* filled on reads */
+} ad_list;
+/* Creates a list, or returns the id of the existing one with that name. */
+ad_code ad_store_list_ensure(ad_store *st, const ad_list *l, int64_t *id, ad_err *err);
+ad_code ad_store_list_find(ad_store *st, const char *name, int64_t *id, ad_err *err);
+typedef int (*ad_list_fn)(void *ctx, const ad_list *l);
+ad_code ad_store_list_list(ad_store *st, ad_list_fn fn, void *ctx, ad_err *err);
+/* Adds media to a list (duplicates are ignored), one transaction and one audit row. */
+ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_ids, size_t n,
+                          ad_err *err);
+/* Lists a media belongs to. */
+ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void *ctx, ad_err *err);
+
+/* ---- classification ----------------------------------------------------------------- */
+
+typedef enum ad_class {
+    AD_CLASS_NEW,                /* not in the database */
+    AD_CLASS_KNOWN_UNIDENTIFIED, /* in a series with an unidentified victim */
+    AD_CLASS_KNOWN_IDENTIFIED,   /* in a series whose victims are all identified */
+    AD_CLASS_KNOWN_UNSERIESED,   /* known, in no series */
+    AD_CLASS_IGNORABLE,          /* known non-pertinent */
+} ad_class;
+const char *ad_class_name(ad_class c);
+
+typedef struct ad_classification {
+    ad_class cls;
+    int64_t media_id;
+    int64_t series_id; /* the series that decided, 0 none */
+    char series_name[256];
+    int64_t owner_agency_id;
+    char owner_agency[256];
+    char contact[256];
+    int victims, victims_unidentified;
+} ad_classification;
+/* Classifies a media id (0 or unknown id = new). Rules in docs/store.md. One audit row. */
+ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out, ad_err *err);
+
+/* ---- ingest jobs (triage) ------------------------------------------------------------- */
+
+/* A job ingests the roots of one seizure into a case. Every row the walker gives (file, archive
+ * member, unreadable path) becomes one item, keyed by the row's stable key, so a job killed at
+ * any point is resumed by skipping the keys it already has. Items carry the match that decided
+ * the file's class and the failure of files that could not be read. */
+typedef struct ad_job {
+    const char *id;
+    int64_t case_id, agency_id;
+    const char *exhibit, *roots, *options;
+    const char *status; /* running | done */
+    int64_t started, finished;
+    const char *who;
+} ad_job;
+
+/* Creates job j->id, or (same id, same case) marks it running again: *resumed = 1. The same id
+ * for another case is AD_ERR_EXISTS. */
+ad_code ad_store_job_open(ad_store *st, const ad_job *j, int *resumed, ad_err *err);
+ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err);
+typedef int (*ad_job_fn)(void *ctx, const ad_job *j);
+/* Jobs of a case (case_id > 0) or all, oldest first. */
+ad_code ad_store_job_list(ad_store *st, int64_t case_id, ad_job_fn fn, void *ctx, ad_err *err);
+
+typedef struct ad_job_item {
+    const char *job_id;
+    const char *key; /* hex of the row's stable key */
+    int64_t ordinal;
+    const char *path;
+    int64_t sighting_id, media_id; /* 0 for failures */
+    const char *error_code, *error_message;
+    int64_t match_media_id; /* 0: no match (new) */
+    const char *match_kind; /* sha256 | md5 | sha1 | pdq | vpdq */
+    int match_distance, match_variant;
+    const char *match_ranges; /* videos: matched time ranges */
+} ad_job_item;
+
+/* Adds n items (one transaction, one audit row). */
+ad_code ad_store_job_items_add(ad_store *st, const ad_job_item *it, size_t n, ad_err *err);
+typedef int (*ad_job_key_fn)(void *ctx, const char *key);
+/* Keys already recorded for a job (to resume it). */
+ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, void *ctx,
+                          ad_err *err);
+/* Every item of every job of a case, with its sighting (NULL for failures), in job then walk
+ * order: what a report is made of. */
+typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
+ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
+                            ad_err *err);
+
+/* ---- audit --------------------------------------------------------------------------- */
+
+typedef struct ad_audit_row {
+    int64_t seq;
+    int64_t time;
+    const char *who;
+    int64_t agency_id;
+    const char *action; /* e.g. "series.create", "media.find" */
+    const char *object; /* e.g. "series:3" */
+    const char *detail;
+    uint8_t prev[32]; /* SHA-256 of the previous row (zero for the first) */
+    uint8_t hash[32]; /* SHA-256 of this row (prev + fields) */
+} ad_audit_row;
+typedef int (*ad_audit_fn)(void *ctx, const ad_audit_row *r);
+/* Rows with seq > after, in order, at most limit (0 = all). */
+ad_code ad_store_audit_list(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
+                            ad_err *err);
+/* Walks the whole chain. AD_OK with *rows and head (may be NULL) if intact; AD_ERR_CHECKSUM
+ * with *broken = seq of the first bad row and a message saying why otherwise. */
+ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint8_t head[32],
+                              ad_err *err);
+/* Appends an audit row for something done outside the store (e.g. an export written). */
+ad_code ad_store_audit(ad_store *st, const char *action, const char *object, const char *detail,
+                       ad_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,68 @@
+/* args.h: argument parsing and store opening shared by the record commands (agency, user,
+ * series, victim, offender, case, media, vote, note, audit, db). */
+#ifndef AD_CLI_ARGS_H
+#define AD_CLI_ARGS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "ariadne/store.h"
+
+#define AD_ARGS_MAX 32
+
+typedef struct ad_args {
+    const char *prog;  /* "series create", for messages */
+    const char *usage; /* the usage text (after "usage: ariadne ") */
+    const char *keys[AD_ARGS_MAX], *vals[AD_ARGS_MAX];
+    int nkv;
+    const char *pos[AD_ARGS_MAX];
+    int npos;
+    int json;
+} ad_args;
+
+/* Parses argv (argv[0] is the sub-command's name). value_opts lists the options that take a
+ * value besides the common --db and --as (NULL-terminated, e.g. {"--kind", NULL}); --json and
+ * --help are flags. Positional arguments must number between min_pos and max_pos. Returns -1 to
+ * go on, or the exit code to return now (0 after --help, 2 on a usage error). */
+int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, char **argv,
+                  const char *const *value_opts, int min_pos, int max_pos);
+/* Value of an option, NULL if absent. */
+const char *ad_arg(const ad_args *a, const char *name);
+/* Usage error: message and usage on stderr; returns 2. */
+int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Opens the store of --db (or $ARIADNE_DB / the default) and sets the actor from --as (a user
+ * name: its agency is taken too) or $ARIADNE_USER, else "local:$USER". Prints the error and
+ * returns 1 on failure, -1 on success. */
+int ad_cli_open(const ad_args *a, ad_store **st, int flags);
+/* Prints err for the command and returns the exit code for it (1). */
+int ad_cli_fail(const ad_args *a, const ad_err *err);
+/* Closes the store and passes rc through. */
+int ad_cli_close(ad_store *st, int rc);
+
+/* ad_args_parse, then ad_cli_open with flags. Returns -1 to go on, or the exit code. */
+int ad_cli_start(ad_args *a, ad_store **st, const char *prog, const char *usage, int argc,
+                 char **argv, const char *const *value_opts, int min_pos, int max_pos, int flags);
+/* Finds a media by hash text of any kind. Returns -1 or an exit code (message printed). */
+int ad_cli_media(const ad_args *a, ad_store *st, const char *hex, int64_t *id);
+
+/* Resolves an agency by id or name, 0 when name is NULL. Returns -1 or an exit code. */
+int ad_cli_agency(const ad_args *a, ad_store *st, const char *name, int64_t *id);
+
+/* Prints a JSON value on one line and releases it. */
+void ad_cli_json(json_t *v);
+/* Hex of n bytes as a JSON string, or JSON null when !has. */
+json_t *ad_cli_json_hex(const uint8_t *b, size_t n, int has);
+/* Time as ISO-8601 UTC into buf (empty for 0). */
+const char *ad_cli_time(int64_t t, char buf[32]);
+
+/* Sub-command table of one command: dispatches argv[1], lists the subs on --help. */
+typedef struct ad_subcmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} ad_subcmd;
+int ad_cli_dispatch(const char *cmd, int argc, char **argv, const ad_subcmd *subs, size_t n);
+
+#endif

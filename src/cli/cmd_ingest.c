@@ -1,0 +1,175 @@
+/* cmd_ingest.c: `ariadne ingest` (triage a seizure into a case) and `ariadne report` (the case
+ * report, made again from the database). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "args.h"
+#include "ariadne/ingest.h"
+#include "cli.h"
+
+/* Pulls boolean flags out of argv (the common parser knows only --json and --help). */
+static int take_flag(int *argc, char **argv, const char *name)
+{
+    int found = 0, o = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], name))
+            found = 1;
+        else
+            argv[o++] = argv[i];
+    }
+    argv[o] = NULL;
+    *argc = o;
+    return found;
+}
+
+static void print_summary(const ad_report *r, const char *dir)
+{
+    printf("\nCase %s (%s): %zu files\n", r->case_number, r->agency, r->n);
+    static const char *const what[AD_RC__COUNT] = {
+        "not in the database: review first, a child may be at risk",
+        "known series, victim NOT identified: contact the owner",
+        "known, in no series",
+        "known series, victims identified: set aside",
+        "known non-pertinent",
+        "could not be read (see the report)",
+        "not an image or video (digests recorded)",
+    };
+    for (int c = 0; c < AD_RC__COUNT; c++)
+        printf("  %-20s %7zu  %s\n", ad_report_class_name((ad_report_class)c), r->counts[c],
+               what[c]);
+    if (r->ngroups)
+        printf("  new material grouped into %zu candidate series\n", r->ngroups);
+    for (size_t i = 0; i < r->n; i++) {
+        const ad_report_item *it = &r->items[i];
+        if (it->cls != AD_RC_KNOWN_UNIDENTIFIED)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = r->items[j].cls == AD_RC_KNOWN_UNIDENTIFIED &&
+                   r->items[j].series_id == it->series_id;
+        if (!seen)
+            printf("  series '%s': owner %s, contact %s\n", it->series_name ? it->series_name : "?",
+                   it->series_owner ? it->series_owner : "?",
+                   it->series_contact ? it->series_contact : "?");
+    }
+    if (dir)
+        printf("Report: %s/report.html (also report.json, report.csv, case.vics.json)\n", dir);
+}
+
+static int make_report(const ad_args *a, ad_store *st, const char *agency, const char *case_no,
+                       const char *dir, int thumbnails, int quiet)
+{
+    ad_report_opts ro = {thumbnails, 31, 50, 3600};
+    ad_report r;
+    ad_err err;
+    if (ad_report_build(st, agency, case_no, &ro, &r, &err) ||
+        (dir && ad_report_write_dir(st, &r, dir, &err)))
+        return ad_cli_fail(a, &err);
+    if (a->json) {
+        ad_report_write_json(&r, stdout, NULL);
+    } else if (!quiet) {
+        print_summary(&r, dir);
+    }
+    ad_report_free(&r);
+    return AD_EXIT_OK;
+}
+
+int ad_cmd_ingest(int argc, char **argv)
+{
+    static const char *const opts[] = {"--case", "--agency", "--exhibit", "--job", "--radius",
+                                       "--min-quality", "-j", "--report", "--batch", NULL};
+    int fast = take_flag(&argc, argv, "--fast");
+    int thumbs = take_flag(&argc, argv, "--thumbnails");
+    int no_report = take_flag(&argc, argv, "--no-report");
+    int no_video = take_flag(&argc, argv, "--no-video");
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(
+        &a, &st, "ingest",
+        "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID] [--fast] [-j N]\n"
+        "              [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails] "
+        "[--no-report] [--no-video]\n"
+        "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
+        "  its 8 variants, vPDQ for video, EXIF clues), matches it against the database and\n"
+        "  records media, sightings and the match behind each file's class. --job ID resumes a\n"
+        "  job that was stopped (ingest prints its id). The report goes to DIR (default\n"
+        "  ./report-<case>); --thumbnails adds blurred greyscale thumbnails.",
+        argc, argv, opts, 1, AD_ARGS_MAX, 0);
+    if (rc >= 0)
+        return rc;
+    ad_ingest_opts io;
+    ad_ingest_opts_default(&io);
+    io.case_number = ad_arg(&a, "--case");
+    io.agency = ad_arg(&a, "--agency");
+    io.exhibit = ad_arg(&a, "--exhibit");
+    io.job_id = ad_arg(&a, "--job");
+    io.fast = fast;
+    io.video = !no_video;
+    io.progress = stderr;
+    if (!io.case_number || !io.agency)
+        return ad_cli_close(st, ad_args_usage_error(&a, "--case and --agency are required"));
+    if (ad_arg(&a, "--radius"))
+        io.radius = atoi(ad_arg(&a, "--radius"));
+    if (ad_arg(&a, "--min-quality"))
+        io.min_quality = atoi(ad_arg(&a, "--min-quality"));
+    if (ad_arg(&a, "-j"))
+        io.threads = atoi(ad_arg(&a, "-j"));
+    if (ad_arg(&a, "--batch")) /* rows per transaction (tests use small ones) */
+        io.batch = atoi(ad_arg(&a, "--batch"));
+    if (io.radius < 0 || io.radius > 64 || io.min_quality < 0 || io.min_quality > 100 ||
+        io.threads < 0)
+        return ad_cli_close(st, ad_args_usage_error(&a, "bad --radius, --min-quality or -j"));
+    ad_ingest_stats s;
+    ad_err err;
+    if (ad_ingest(st, a.pos, (size_t)a.npos, &io, &s, &err) != AD_OK) {
+        if (s.job_id[0])
+            fprintf(stderr, "ariadne ingest: stopped; resume with --job %s\n", s.job_id);
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    }
+    if (!a.json)
+        printf("job %s%s: %llu files (%llu already done), %.1f MB in %.1f s, %llu errors\n",
+               s.job_id, s.resumed ? " (resumed)" : "", (unsigned long long)s.files,
+               (unsigned long long)s.skipped, s.bytes / 1e6, s.seconds,
+               (unsigned long long)s.errors);
+    char dir[1024];
+    const char *d = ad_arg(&a, "--report");
+    if (!d) {
+        snprintf(dir, sizeof dir, "report-%s", io.case_number);
+        for (char *p = dir; *p; p++)
+            if (*p == '/')
+                *p = '_';
+        d = dir;
+    }
+    rc = no_report ? AD_EXIT_OK : make_report(&a, st, io.agency, io.case_number, d, thumbs, 0);
+    return ad_cli_close(st, rc);
+}
+
+int ad_cmd_report(int argc, char **argv)
+{
+    static const char *const opts[] = {"--case", "--agency", "--out", NULL};
+    int thumbs = take_flag(&argc, argv, "--thumbnails");
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "report",
+                          "report --case REF --agency NAME [--out DIR] [--thumbnails] [--json]\n"
+                          "  The case report from the database: report.html, report.json, "
+                          "report.csv and\n  case.vics.json in DIR (default ./report-<case>); "
+                          "--json prints the JSON report too.",
+                          argc, argv, opts, 0, 0, 0);
+    if (rc >= 0)
+        return rc;
+    const char *c = ad_arg(&a, "--case"), *ag = ad_arg(&a, "--agency");
+    if (!c || !ag)
+        return ad_cli_close(st, ad_args_usage_error(&a, "--case and --agency are required"));
+    char dir[1024];
+    const char *d = ad_arg(&a, "--out");
+    if (!d) {
+        snprintf(dir, sizeof dir, "report-%s", c);
+        for (char *p = dir; *p; p++)
+            if (*p == '/')
+                *p = '_';
+        d = dir;
+    }
+    return ad_cli_close(st, make_report(&a, st, ag, c, d, thumbs, 0));
+}

@@ -1,0 +1,97 @@
+/* cmd_person.c: `ariadne victim add|identify` and `ariadne offender add|identify`: the
+ * pseudonymous people of a series and their identification. */
+#include <stdio.h>
+#include <string.h>
+
+#include "args.h"
+#include "cli.h"
+
+static int person_add(ad_person_kind kind, int argc, char **argv)
+{
+    static const char *const opts[] = {"--series", NULL};
+    char prog[32], usage[96];
+    const char *k = kind == AD_VICTIM ? "victim" : "offender";
+    snprintf(prog, sizeof prog, "%s add", k);
+    snprintf(usage, sizeof usage, "%s add CODE --series SERIES", k);
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, opts, 1, 1, 0);
+    if (rc >= 0)
+        return rc;
+    if (!ad_arg(&a, "--series"))
+        return ad_cli_close(st, ad_args_usage_error(&a, "--series is required"));
+    ad_err err;
+    int64_t sid, id;
+    if (ad_store_series_find(st, ad_arg(&a, "--series"), 0, &sid, &err) != AD_OK ||
+        ad_store_person_add(st, kind, a.pos[0], sid, &id, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (a.json)
+        ad_cli_json(json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "kind", k, "code",
+                              a.pos[0], "series", (json_int_t)sid));
+    else
+        printf("%s %s added to series %lld (unidentified)\n", k, a.pos[0], (long long)sid);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+static int person_identify(ad_person_kind kind, int argc, char **argv)
+{
+    static const char *const opts[] = {"--agency", "--country", NULL};
+    char prog[32], usage[128];
+    const char *k = kind == AD_VICTIM ? "victim" : "offender";
+    snprintf(prog, sizeof prog, "%s identify", k);
+    snprintf(usage, sizeof usage, "%s identify CODE [--agency AGENCY] [--country CC]", k);
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, opts, 1, 1, 0);
+    if (rc >= 0)
+        return rc;
+    ad_err err;
+    int64_t agency;
+    if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--agency"), &agency)) >= 0)
+        return ad_cli_close(st, rc);
+    if (ad_store_person_identify(st, kind, a.pos[0], agency, ad_arg(&a, "--country"), &err) !=
+        AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (a.json)
+        ad_cli_json(
+            json_pack("{s:s, s:s, s:s}", "kind", k, "code", a.pos[0], "status", "identified"));
+    else
+        printf("%s %s identified\n", k, a.pos[0]);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+static int victim_add(int argc, char **argv)
+{
+    return person_add(AD_VICTIM, argc, argv);
+}
+static int victim_identify(int argc, char **argv)
+{
+    return person_identify(AD_VICTIM, argc, argv);
+}
+static int offender_add(int argc, char **argv)
+{
+    return person_add(AD_OFFENDER, argc, argv);
+}
+static int offender_identify(int argc, char **argv)
+{
+    return person_identify(AD_OFFENDER, argc, argv);
+}
+
+static const ad_subcmd victim_subs[] = {
+    {"add", victim_add, "add a victim (pseudonymous code) to a series"},
+    {"identify", victim_identify, "record that a victim has been identified"},
+};
+static const ad_subcmd offender_subs[] = {
+    {"add", offender_add, "add an offender (pseudonymous code) to a series"},
+    {"identify", offender_identify, "record that an offender has been identified"},
+};
+
+int ad_cmd_victim(int argc, char **argv)
+{
+    return ad_cli_dispatch("victim", argc, argv, victim_subs, 2);
+}
+
+int ad_cmd_offender(int argc, char **argv)
+{
+    return ad_cli_dispatch("offender", argc, argv, offender_subs, 2);
+}

@@ -1,0 +1,225 @@
+/* transfer_import.c: an exchange file into the store, in batches, inside one transaction.
+ * Each record becomes (or merges into) a media found by its strongest digest; it joins the named
+ * list; its category becomes a vote by "import:<file>"; its series name links it to that series
+ * (created when new); IsDistributed, VictimIdentified, OffenderIdentified, a baseline category
+ * and a non-pertinent category become media flags. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/transfer.h"
+
+#define BATCH 4096
+
+struct pending {
+    char scheme[16], code[8];
+    int has_vote;
+    char *series;
+};
+
+struct imp {
+    ad_store *st;
+    const ad_import_opts *opts;
+    ad_import_stats *stats;
+    int64_t list_id;
+    char voter[300];
+    ad_media m[BATCH];
+    struct pending p[BATCH];
+    int64_t ids[BATCH];
+    size_t n;
+    char *series_cache;
+    int64_t series_cache_id;
+};
+
+static void clear_batch(struct imp *im)
+{
+    for (size_t i = 0; i < im->n; i++) {
+        free((char *)im->m[i].mime);
+        free((uint8_t *)im->m[i].photodna);
+        free(im->p[i].series);
+    }
+    im->n = 0;
+}
+
+static ad_code series_id(struct imp *im, const char *name, int64_t *id, ad_err *err)
+{
+    if (im->series_cache && !strcmp(im->series_cache, name)) {
+        *id = im->series_cache_id;
+        return AD_OK;
+    }
+    ad_code rc = ad_store_series_find(im->st, name, 1, id, err);
+    if (rc)
+        return rc;
+    free(im->series_cache);
+    im->series_cache = strdup(name);
+    im->series_cache_id = *id;
+    return AD_OK;
+}
+
+static ad_code flush(struct imp *im, ad_err *err)
+{
+    if (!im->n)
+        return AD_OK;
+    ad_code rc = ad_store_media_upsert_batch(im->st, im->m, im->n, im->ids, err);
+    if (!rc && im->list_id)
+        rc = ad_store_list_add(im->st, im->list_id, im->ids, im->n, err);
+    for (size_t i = 0; i < im->n && !rc; i++) {
+        if (im->p[i].has_vote) {
+            rc = ad_store_vote(im->st, im->ids[i], im->p[i].scheme, im->p[i].code, im->voter, err);
+            im->stats->votes += rc == AD_OK;
+        }
+        if (!rc && im->p[i].series) {
+            int64_t sid;
+            rc = series_id(im, im->p[i].series, &sid, err);
+            if (!rc)
+                rc = ad_store_series_link(im->st, sid, im->ids[i], err);
+            if (rc == AD_ERR_EXISTS) {
+                ad_err_clear(err);
+                rc = AD_OK;
+            }
+            im->stats->series_links += rc == AD_OK;
+        }
+    }
+    clear_batch(im);
+    return rc;
+}
+
+static ad_code on_media(void *ctx, const ad_xmedia *x, ad_err *err)
+{
+    struct imp *im = ctx;
+    ad_media *m = &im->m[im->n];
+    struct pending *p = &im->p[im->n];
+    ad_media_init(m);
+    memset(p, 0, sizeof *p);
+    if (x->has & AD_XHAS_MD5)
+        m->has_md5 = 1, memcpy(m->md5, x->md5, 16);
+    if (x->has & AD_XHAS_SHA1)
+        m->has_sha1 = 1, memcpy(m->sha1, x->sha1, 20);
+    if (x->has & AD_XHAS_SHA256)
+        m->has_sha256 = 1, memcpy(m->sha256, x->sha256, 32);
+    if (x->has & AD_XHAS_PDQ)
+        m->has_pdq = 1, m->pdq = x->pdq;
+    if (!x->has && !x->photodna)
+        return ad_err_set(err, AD_ERR_PARSE, "%s: record %llu has no hash",
+                          im->opts->source_name ? im->opts->source_name : "input",
+                          (unsigned long long)x->record);
+    m->size = x->size;
+    if (x->mime_type)
+        m->mime = strdup(x->mime_type);
+    if (x->photodna) {
+        size_t n = strlen(x->photodna);
+        uint8_t *b = malloc(n ? n : 1);
+        if (b)
+            memcpy(b, x->photodna, n);
+        m->photodna = b;
+        m->photodna_len = (int)n;
+    }
+    if (x->is_distributed == AD_XTRUE)
+        m->flags |= AD_MEDIA_DISTRIBUTED;
+    if (x->victim_identified == AD_XTRUE)
+        m->flags |= AD_MEDIA_VICTIM_IDENTIFIED;
+    if (x->offender_identified == AD_XTRUE)
+        m->flags |= AD_MEDIA_OFFENDER_IDENTIFIED;
+    if (ad_category_to_store(x->category, p->scheme, p->code)) {
+        p->has_vote = 1;
+        if (ad_category_ignorable(p->scheme, p->code))
+            m->flags |= AD_MEDIA_IGNORABLE;
+        if (!strcmp(p->scheme, "baseline"))
+            m->flags |= AD_MEDIA_BASELINE;
+    }
+    if (x->series && *x->series)
+        p->series = strdup(x->series);
+    im->stats->records++;
+    if (++im->n == BATCH)
+        return flush(im, err);
+    return AD_OK;
+}
+
+static ad_code on_begin(void *ctx, const ad_xinfo *info, ad_err *err)
+{
+    (void)err;
+    struct imp *im = ctx;
+    im->stats->info = *info;
+    return AD_OK;
+}
+
+static ad_code on_case(void *ctx, const ad_xcase *c, ad_err *err)
+{
+    (void)c;
+    (void)err;
+    ((struct imp *)ctx)->stats->cases++;
+    return AD_OK;
+}
+
+static ad_code on_bad(void *ctx, const ad_xbad *b, ad_err *err)
+{
+    struct imp *im = ctx;
+    im->stats->bad++;
+    if (im->opts->bad)
+        return im->opts->bad(im->opts->bad_ctx, b, err);
+    return AD_OK;
+}
+
+ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_stats *stats,
+                  ad_err *err)
+{
+    ad_import_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    struct imp *im = calloc(1, sizeof *im);
+    if (!im)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    im->st = st;
+    im->opts = opts;
+    im->stats = stats;
+    snprintf(im->voter, sizeof im->voter, "import:%s",
+             opts->source_name ? opts->source_name : "input");
+    ad_xformat fmt = opts->format;
+    if (!fmt) {
+        char head[4096];
+        size_t n = fread(head, 1, sizeof head, in);
+        fmt = ad_exchange_sniff(head, n);
+        if (fseek(in, 0, SEEK_SET) != 0) {
+            free(im);
+            return ad_err_set(err, AD_ERR_ARG, "cannot guess the format of a stream: give --format");
+        }
+        if (!fmt)
+            fmt = AD_XFMT_HASHLIST;
+    }
+    int64_t before = 0, after = 0;
+    ad_store_media_count(st, &before, NULL);
+    ad_code rc = ad_store_begin(st, err);
+    if (!rc && opts->list) {
+        ad_list l = {.name = opts->list, .source = opts->list_source ? opts->list_source
+                                                                     : opts->source_name};
+        rc = ad_store_list_ensure(st, &l, &im->list_id, err);
+    }
+    if (!rc) {
+        ad_exchange_sink sink = {
+            .begin = on_begin,
+            .begin_case = on_case,
+            .media = on_media,
+            .bad = on_bad,
+            .skip_bad = opts->skip_bad,
+            .source_name = opts->source_name,
+            .hash64 = opts->pdq64 ? AD_XHASH_PDQ : AD_XHASH_SHA256,
+        };
+        rc = ad_exchange_read(in, fmt, &sink, im, err);
+        if (!rc)
+            rc = flush(im, err);
+    }
+    clear_batch(im);
+    free(im->series_cache);
+    free(im);
+    if (rc) {
+        ad_store_rollback(st, NULL);
+        return rc;
+    }
+    rc = ad_store_commit(st, err);
+    if (!rc) {
+        ad_store_media_count(st, &after, NULL);
+        stats->created = (uint64_t)(after - before);
+        stats->merged = stats->records - stats->created;
+    }
+    return rc;
+}

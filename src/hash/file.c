@@ -1,0 +1,259 @@
+/* file.c: hashing one file: a single read pass feeds the digests and (for images) the decode
+ * buffer; the type comes from the content; images are decoded straight into the PDQ sink. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ariadne/hash.h"
+#include "pdq_sink.h"
+
+#define PROBE_BYTES (64 * 1024)
+#define CHUNK (1024 * 1024)
+
+struct ad_hasher {
+    ad_hash_opts opts;
+    ad_magic *magic;
+    ad_digester *dig;
+    uint8_t *buf;
+    size_t cap;
+    size_t kept; /* bytes of the last image read whole into buf, 0 if none */
+};
+
+const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len)
+{
+    *len = h->kept;
+    return h->kept ? h->buf : NULL;
+}
+
+void ad_hash_opts_default(ad_hash_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    ad_limits_default(&o->limits);
+    o->fast_min_side = 384;
+}
+
+ad_code ad_hasher_new(ad_hasher **out, const ad_hash_opts *opts, ad_err *err)
+{
+    *out = NULL;
+    ad_hasher *h = calloc(1, sizeof *h);
+    if (!h)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (opts)
+        h->opts = *opts;
+    else
+        ad_hash_opts_default(&h->opts);
+    ad_code rc = ad_magic_open(&h->magic, err);
+    if (!rc)
+        rc = ad_digester_new(&h->dig, err);
+    if (rc) {
+        ad_hasher_free(h);
+        return rc;
+    }
+    *out = h;
+    return AD_OK;
+}
+
+void ad_hasher_free(ad_hasher *h)
+{
+    if (!h)
+        return;
+    ad_magic_close(h->magic);
+    ad_digester_free(h->dig);
+    free(h->buf);
+    free(h);
+}
+
+static ad_code reserve(ad_hasher *h, size_t need, ad_err *err)
+{
+    if (need <= h->cap)
+        return AD_OK;
+    size_t cap = h->cap ? h->cap : PROBE_BYTES;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *b = realloc(h->buf, cap);
+    if (!b)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory for a %zu-byte file", need);
+    h->buf = b;
+    h->cap = cap;
+    return AD_OK;
+}
+
+/* Decodes an image already in memory into PDQ. */
+static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                          ad_err *err)
+{
+    ad_decode_opts dopts = {.limits = h->opts.limits};
+    if (h->opts.fast) {
+        dopts.min_side = h->opts.fast_min_side > 0 ? h->opts.fast_min_side : 384;
+        dopts.luma_only = 1;
+    }
+    ad_pdq_sink sink;
+    ad_pdq_sink_init(&sink, h->opts.dihedral, h->opts.compat);
+    ad_code rc = ad_image_decode(out->type, data, len, &dopts, &ad_pdq_sink_fns, &sink,
+                                 &out->image, err);
+    if (rc == AD_ERR_UNSUPPORTED && sink.too_small) {
+        out->pdq_skip = AD_ERR_UNSUPPORTED;
+        snprintf(out->pdq_skip_msg, sizeof out->pdq_skip_msg, "%s", err ? err->msg : "too small");
+        ad_err_clear(err);
+        rc = AD_OK;
+    } else if (!rc) {
+        rc = ad_pdq_sink_finish(&sink, &out->pdq, err);
+        out->has_pdq = rc == AD_OK;
+    }
+    ad_pdq_sink_free(&sink);
+    return rc;
+}
+
+static void set_skip(ad_file_hash *out)
+{
+    if (out->type == AD_MEDIA_EMPTY) {
+        out->pdq_skip = AD_ERR_EMPTY;
+        snprintf(out->pdq_skip_msg, sizeof out->pdq_skip_msg, "empty file");
+    } else if (out->type == AD_MEDIA_VIDEO) {
+        out->pdq_skip = AD_ERR_UNSUPPORTED;
+        snprintf(out->pdq_skip_msg, sizeof out->pdq_skip_msg, "video (%s)", out->mime);
+    } else {
+        out->pdq_skip = AD_ERR_UNSUPPORTED;
+        snprintf(out->pdq_skip_msg, sizeof out->pdq_skip_msg, "not an image (%s)", out->mime);
+    }
+}
+
+ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                         ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    h->kept = 0;
+    out->size = len;
+    ad_digester_reset(h->dig);
+    ad_digester_update(h->dig, data, len);
+    ad_digester_final(h->dig, &out->digests);
+    out->has_digests = 1;
+    out->type = ad_media_probe(h->magic, data, len < PROBE_BYTES ? len : PROBE_BYTES, out->mime,
+                               sizeof out->mime);
+    if (!ad_media_is_image(out->type)) {
+        set_skip(out);
+        return AD_OK;
+    }
+    if (len > h->opts.limits.max_file_bytes)
+        return ad_err_set(err, AD_ERR_LIMIT, "image file of %zu bytes is over the limit of %llu",
+                          len, (unsigned long long)h->opts.limits.max_file_bytes);
+    return hash_image(h, data, len, out, err);
+}
+
+static ad_code read_some(int fd, uint8_t *dst, size_t want, size_t *got, ad_err *err)
+{
+    *got = 0;
+    while (*got < want) {
+        ssize_t n = read(fd, dst + *got, want - *got);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return ad_err_set(err, AD_ERR_IO, "read failed: %s", strerror(errno));
+        }
+        if (n == 0)
+            break;
+        *got += (size_t)n;
+    }
+    return AD_OK;
+}
+
+ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    h->kept = 0;
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it. */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return ad_err_set(err, AD_ERR_IO, "cannot open: %s", strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return ad_err_set(err, AD_ERR_IO, "cannot stat: %s", strerror(e));
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(fd);
+        return ad_err_set(err, AD_ERR_UNSUPPORTED, "not a regular file (%s)",
+                          S_ISDIR(st.st_mode)    ? "directory"
+                          : S_ISFIFO(st.st_mode) ? "FIFO"
+                          : S_ISCHR(st.st_mode)  ? "character device"
+                          : S_ISBLK(st.st_mode)  ? "block device"
+                          : S_ISSOCK(st.st_mode) ? "socket"
+                                                 : "special file");
+    }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+
+    ad_code rc = reserve(h, PROBE_BYTES, err);
+    size_t len = 0, got = 0;
+    if (!rc)
+        rc = read_some(fd, h->buf, PROBE_BYTES, &got, err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    len = got;
+    uint64_t total = got;
+    ad_digester_reset(h->dig);
+    ad_digester_update(h->dig, h->buf, len);
+    out->type = ad_media_probe(h->magic, h->buf, len, out->mime, sizeof out->mime);
+    const int keep = ad_media_is_image(out->type);
+    if (keep) {
+        /* the whole image is read into memory: check the limit before growing the buffer */
+        if ((uint64_t)st.st_size > h->opts.limits.max_file_bytes) {
+            close(fd);
+            return ad_err_set(err, AD_ERR_LIMIT,
+                              "image file of %lld bytes is over the limit of %llu bytes",
+                              (long long)st.st_size,
+                              (unsigned long long)h->opts.limits.max_file_bytes);
+        }
+        rc = reserve(h, (size_t)st.st_size + 1, err);
+    }
+    /* the rest of the file: appended when it is an image, otherwise read in chunks */
+    while (!rc && got > 0) {
+        size_t room;
+        uint8_t *dst;
+        if (keep) {
+            if (len >= h->opts.limits.max_file_bytes) {
+                rc = ad_err_set(err, AD_ERR_LIMIT, "image file grew over the limit while read");
+                break;
+            }
+            rc = reserve(h, len + CHUNK, err);
+            if (rc)
+                break;
+            dst = h->buf + len;
+            room = CHUNK;
+        } else {
+            rc = reserve(h, CHUNK, err);
+            if (rc)
+                break;
+            dst = h->buf;
+            room = CHUNK;
+        }
+        rc = read_some(fd, dst, room, &got, err);
+        if (rc)
+            break;
+        ad_digester_update(h->dig, dst, got);
+        if (keep)
+            len += got;
+        total += got;
+    }
+    close(fd);
+    if (rc)
+        return rc;
+    out->size = total;
+    ad_digester_final(h->dig, &out->digests);
+    out->has_digests = 1;
+    if (!keep) {
+        set_skip(out);
+        return AD_OK;
+    }
+    h->kept = len;
+    return hash_image(h, h->buf, len, out, err);
+}

@@ -1,0 +1,181 @@
+/* vpdq_hash.c: vPDQ hashing: the reference's frame sampling over decoded frames, RGB24 at the
+ * stream size (or NxN), PDQ per sampled frame; and the growable frame list. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/vpdq.h"
+
+void ad_vpdq_opts_default(ad_vpdq_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->seconds_per_hash = 1.0;
+    ad_video_limits_default(&o->limits);
+}
+
+void ad_vpdq_video_free(ad_vpdq_video *v)
+{
+    if (!v)
+        return;
+    free(v->frames);
+    free(v->dihedral);
+    memset(v, 0, sizeof *v);
+}
+
+ad_code ad_vpdq_video_push(ad_vpdq_video *v, const ad_vpdq_frame *f, const ad_h256 *dihedral,
+                           ad_err *err)
+{
+    if (v->n > 0 && (dihedral != NULL) != (v->dihedral != NULL))
+        return ad_err_set(err, AD_ERR_ARG, "dihedral variants for some frames only");
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        ad_vpdq_frame *nf = realloc(v->frames, cap * sizeof *nf);
+        if (!nf)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory (frame list)");
+        v->frames = nf;
+        if (dihedral || v->dihedral) {
+            ad_h256 *nd = realloc(v->dihedral, cap * AD_PDQ_NVARIANTS * sizeof *nd);
+            if (!nd)
+                return ad_err_set(err, AD_ERR_NOMEM, "out of memory (frame list)");
+            v->dihedral = nd;
+        }
+        v->cap = cap;
+    }
+    if (dihedral && !v->dihedral) {
+        v->dihedral = malloc(v->cap * AD_PDQ_NVARIANTS * sizeof *v->dihedral);
+        if (!v->dihedral)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory (frame list)");
+    }
+    if (v->dihedral)
+        memcpy(v->dihedral + v->n * AD_PDQ_NVARIANTS, dihedral,
+               AD_PDQ_NVARIANTS * sizeof *dihedral);
+    v->frames[v->n++] = *f;
+    return AD_OK;
+}
+
+static int frame_mod_of(double seconds_per_hash, double frame_rate)
+{
+    double m = seconds_per_hash * frame_rate;
+    if (m >= (double)INT_MAX)
+        return INT_MAX;
+    int mod = (int)m;
+    return mod == 0 ? 1 : mod;
+}
+
+static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_vpdq_video *out,
+                          ad_err *err)
+{
+    const uint8_t *rgb;
+    size_t stride;
+    ad_code rc = ad_video_rgb(v, out->hash_width, out->hash_height, &rgb, &stride, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_pdq_result r;
+    rc = ad_pdq_from_u8(rgb, out->hash_width, out->hash_height, stride, 3, o->want_dihedral, &r,
+                        err);
+    if (rc != AD_OK)
+        return rc;
+    ad_vpdq_frame f = {
+        .frame_number = index,
+        .quality = r.quality,
+        .hash = r.hash,
+        /* the reference divides in float */
+        .timestamp = (double)((float)index / (float)out->frame_rate),
+    };
+    return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
+}
+
+ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err)
+{
+    ad_vpdq_opts defaults;
+    if (!opts) {
+        ad_vpdq_opts_default(&defaults);
+        opts = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    const ad_video_info *in = ad_video_get_info(v);
+    out->width = in->width;
+    out->height = in->height;
+    out->hash_width = opts->resize > 0 ? opts->resize : in->width;
+    out->hash_height = opts->resize > 0 ? opts->resize : in->height;
+    out->frame_rate = in->frame_rate;
+    out->duration = in->duration;
+    snprintf(out->codec, sizeof out->codec, "%s", in->codec);
+    out->frame_mod = frame_mod_of(opts->seconds_per_hash, in->frame_rate);
+    if (out->hash_width < AD_PDQ_MIN_DIM || out->hash_height < AD_PDQ_MIN_DIM)
+        return ad_err_set(err, AD_ERR_UNSUPPORTED, "frame size %dx%d is too small for PDQ",
+                          out->hash_width, out->hash_height);
+    ad_video_set_sampling(v, out->frame_mod);
+    ad_code rc = AD_OK;
+    for (;;) {
+        int64_t index;
+        int end;
+        rc = ad_video_next(v, &index, &end, err);
+        if (rc == AD_OK && end == 2) { /* the decoder starts over in full */
+            out->n = 0;
+            continue;
+        }
+        if (rc != AD_OK || end)
+            break;
+        if (index % out->frame_mod == 0 && (rc = hash_frame(v, index, opts, out, err)) != AD_OK)
+            break;
+    }
+    out->frame_count = ad_video_frames(v);
+    out->damaged = ad_video_damaged(v);
+    out->fast_path = ad_video_fast_path(v);
+    if (rc == AD_OK && out->frame_count == 0)
+        rc = ad_err_set(err, AD_ERR_CORRUPT, "no frame could be decoded");
+    else if (rc == AD_OK && ad_video_truncated(v)) {
+        if (in->frames_hint > 0)
+            rc = ad_err_set(err, AD_ERR_TRUNCATED,
+                            "the file ends early: %lld of %lld frames decoded",
+                            (long long)out->frame_count, (long long)in->frames_hint);
+        else
+            rc = ad_err_set(err, AD_ERR_TRUNCATED, "the file ends early: %lld frames decoded",
+                            (long long)out->frame_count);
+    }
+    if (rc != AD_OK)
+        out->partial = out->n > 0;
+    return rc;
+}
+
+static ad_code hash_opened(ad_code rc, ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out,
+                           ad_err *err)
+{
+    if (rc == AD_OK)
+        rc = ad_vpdq_hash_video(v, opts, out, err);
+    ad_video_close(v);
+    return rc;
+}
+
+static const ad_video_limits *limits_of(const ad_vpdq_opts *opts)
+{
+    return opts ? &opts->limits : NULL;
+}
+
+ad_code ad_vpdq_hash_file(const char *path, const ad_vpdq_opts *opts, ad_vpdq_video *out,
+                          ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    ad_video *v = NULL;
+    ad_code rc = ad_video_open_file(&v, path, limits_of(opts), err);
+    return hash_opened(rc, v, opts, out, err);
+}
+
+ad_code ad_vpdq_hash_memory(const void *data, size_t len, const ad_vpdq_opts *opts,
+                            ad_vpdq_video *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    ad_video *v = NULL;
+    ad_code rc = ad_video_open_memory(&v, data, len, limits_of(opts), err);
+    return hash_opened(rc, v, opts, out, err);
+}
+
+ad_code ad_vpdq_hash_io(const ad_video_io *io, const ad_vpdq_opts *opts, ad_vpdq_video *out,
+                        ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    ad_video *v = NULL;
+    ad_code rc = ad_video_open_io(&v, io, limits_of(opts), err);
+    return hash_opened(rc, v, opts, out, err);
+}

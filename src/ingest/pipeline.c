@@ -1,0 +1,755 @@
+/* pipeline.c: ad_ingest, triage of a seizure.
+ *
+ * The walker (main thread) fills a batch of rows, bounded in count and in member bytes, so
+ * memory stays flat whatever the seizure's size; the batch is hashed on all cores (each worker
+ * reads its own plain files); then the main thread matches the batch (digests in batch lookups,
+ * then PDQ over the 8 variants in the index, video frames by share of matching frames) and
+ * writes it in one transaction: media, sightings, clues, frames and one job item per row. A
+ * killed job loses at most its open batch, which the rerun does again: items are keyed by the
+ * walker's stable row keys, and rows whose key is stored are skipped. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ariadne/exif.h"
+#include "ariadne/index.h"
+#include "ariadne/ingest.h"
+#include "ariadne/util.h"
+#include "ariadne/vpdq.h"
+#include "idset.h"
+
+#define BATCH_ROWS 512
+#define BATCH_BYTES (256u << 20)
+#define FRAME_BIT (1ull << 63)
+
+void ad_ingest_opts_default(ad_ingest_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->radius = 31;
+    o->min_quality = 50;
+    o->video = 1;
+    o->video_pct = 80.0;
+    o->batch = BATCH_ROWS;
+    ad_limits_default(&o->limits);
+    ad_source_opts_default(&o->source);
+}
+
+struct task {
+    ad_row_kind kind;
+    ad_err row_err;
+    char key[65];
+    uint64_t ordinal;
+    char *path, *fs_path, *parent, *inner;
+    int64_t size, mtime, ctime, atime, btime;
+    uint8_t *data;
+    size_t len;
+    /* results */
+    ad_code code;
+    ad_err err;
+    ad_file_hash fh;
+    ad_exif exif;
+    int has_exif;
+    ad_vpdq_video vid;
+    int has_video;
+    /* match */
+    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
+    int64_t match_id;
+    char match_kind[8];
+    int match_dist, match_var;
+    char *ranges;
+};
+
+struct run {
+    ad_store *st;
+    const ad_ingest_opts *o;
+    ad_ingest_stats *stats;
+    ad_index *ix;
+    ad_hasher **hashers;
+    int threads;
+    int64_t agency_id, case_id;
+    char job[64];
+    ad_idset done_keys;  /* 32-byte keys (first 8 bytes) already recorded by this job */
+    ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
+    ad_idmap frame_media;  /* frame id -> its video's media id */
+    ad_idmap video_frames; /* video media id -> number of frame hashes */
+    struct task t[BATCH_ROWS];
+    size_t n, bytes;
+    ad_progress *progress;
+};
+
+/* ---- setup ---- */
+
+struct loader {
+    ad_h256 *h;
+    uint64_t *ids;
+    size_t n, cap;
+    struct run *r;
+};
+
+static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    struct loader *a = ctx;
+    if (is_frame && (ad_idmap_put(&a->r->frame_media, id, media_id) ||
+                     ad_idmap_add(&a->r->video_frames, media_id, 1)))
+        return 1;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 65536;
+        ad_h256 *h = realloc(a->h, cap * sizeof *h);
+        uint64_t *ids = h ? realloc(a->ids, cap * sizeof *ids) : NULL;
+        if (!h || !ids) {
+            if (h)
+                a->h = h;
+            return 1;
+        }
+        a->h = h;
+        a->ids = ids;
+        a->cap = cap;
+    }
+    a->h[a->n] = *pdq;
+    a->ids[a->n++] = is_frame ? FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
+    return 0;
+}
+
+static ad_code build_index(struct run *r, ad_err *err)
+{
+    struct loader a = {.r = r};
+    ad_code rc = ad_index_new(&r->ix, err);
+    if (!rc)
+        rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
+    if (!rc && a.n)
+        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
+    r->stats->index_entries = a.n;
+    free(a.h);
+    free(a.ids);
+    return rc;
+}
+
+static int64_t key64(const char *hex)
+{
+    uint8_t b[8];
+    if (ad_hex_decode(hex, 16, b, 8, NULL))
+        return 0;
+    int64_t v;
+    memcpy(&v, b, 8);
+    return v;
+}
+
+static int resume_item(void *ctx, const ad_job_item *it, const ad_sighting *s)
+{
+    (void)s;
+    struct run *r = ctx;
+    if (strcmp(it->job_id, r->job))
+        return 0;
+    ad_idset_add(&r->done_keys, key64(it->key));
+    if (it->media_id && !it->match_media_id)
+        ad_idset_add(&r->job_new, it->media_id);
+    return 0;
+}
+
+static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err)
+{
+    const ad_ingest_opts *o = r->o;
+    ad_code rc = ad_store_agency_find(r->st, o->agency, &r->agency_id, err);
+    if (rc)
+        return rc;
+    rc = ad_store_case_find(r->st, r->agency_id, o->case_number, &r->case_id, err);
+    if (rc == AD_ERR_NOT_FOUND) {
+        ad_err_clear(err);
+        ad_case c = {.agency_id = r->agency_id, .number = o->case_number};
+        rc = ad_store_case_open(r->st, &c, &r->case_id, err);
+    }
+    if (rc)
+        return rc;
+    if (o->job_id) {
+        snprintf(r->job, sizeof r->job, "%s", o->job_id);
+    } else {
+        char t[32];
+        time_t now = time(NULL);
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        strftime(t, sizeof t, "%Y%m%dT%H%M%SZ", &tm);
+        uint8_t rnd[3] = {0};
+        FILE *f = fopen("/dev/urandom", "rb");
+        if (f) {
+            if (fread(rnd, 1, 3, f) != 3)
+                rnd[0] = (uint8_t)getpid();
+            fclose(f);
+        }
+        snprintf(r->job, sizeof r->job, "%s-%02x%02x%02x", t, rnd[0], rnd[1], rnd[2]);
+    }
+    size_t rl = 1;
+    for (size_t i = 0; i < nroots; i++)
+        rl += strlen(roots[i]) + 1;
+    char *rs = malloc(rl);
+    if (!rs)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    rs[0] = '\0';
+    for (size_t i = 0; i < nroots; i++) {
+        if (i)
+            strcat(rs, "\n");
+        strcat(rs, roots[i]);
+    }
+    char opts[160];
+    snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d", o->fast, o->radius,
+             o->min_quality, o->video);
+    ad_job j = {.id = r->job, .case_id = r->case_id, .agency_id = r->agency_id,
+                .exhibit = o->exhibit, .roots = rs, .options = opts};
+    rc = ad_store_job_open(r->st, &j, &r->stats->resumed, err);
+    free(rs);
+    snprintf(r->stats->job_id, sizeof r->stats->job_id, "%s", r->job);
+    if (!rc && r->stats->resumed)
+        rc = ad_store_case_items(r->st, r->case_id, resume_item, r, err);
+    return rc;
+}
+
+/* ---- hashing (workers) ---- */
+
+static void hash_task(void *ctx, size_t i, int worker)
+{
+    struct run *r = ctx;
+    struct task *t = &r->t[i];
+    if (t->kind != AD_ROW_FILE)
+        return;
+    if (!r->hashers[worker]) {
+        ad_hash_opts ho;
+        ad_hash_opts_default(&ho);
+        ho.limits = r->o->limits;
+        ho.fast = r->o->fast;
+        ho.dihedral = 1;
+        t->code = ad_hasher_new(&r->hashers[worker], &ho, &t->err);
+        if (t->code)
+            return;
+    }
+    ad_hasher *h = r->hashers[worker];
+    const uint8_t *bytes = t->data;
+    size_t len = t->len;
+    if (t->fs_path) {
+        t->code = ad_hasher_file(h, t->fs_path, &t->fh, &t->err);
+        bytes = ad_hasher_data(h, &len);
+    } else {
+        t->code = ad_hasher_buffer(h, t->data, t->len, &t->fh, &t->err);
+    }
+    if (t->code)
+        return;
+    if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
+        t->has_exif = t->exif.fields > 0;
+    if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
+        ad_vpdq_opts vo;
+        ad_vpdq_opts_default(&vo);
+        ad_err ve;
+        ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
+                                : ad_vpdq_hash_memory(t->data, t->len, &vo, &t->vid, &ve);
+        if (vc == AD_OK || t->vid.partial)
+            t->has_video = t->vid.n > 0;
+        if (vc && !t->has_video) {
+            t->code = vc;
+            t->err = ve;
+        }
+    }
+}
+
+/* ---- matching (main thread) ---- */
+
+/* The media an index entry belongs to (a frame's video). */
+static int64_t media_of(const struct run *r, uint64_t id)
+{
+    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
+                            : (int64_t)id;
+}
+
+static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
+{
+    if (!t->fh.has_pdq || t->fh.pdq.quality < r->o->min_quality || !t->fh.pdq.has_dihedral)
+        return;
+    if (ad_index_search_dihedral(r->ix, t->fh.pdq.dihedral, r->o->radius, hits, NULL) ||
+        !hits->n)
+        return;
+    size_t best = 0;
+    for (size_t k = 1; k < hits->n; k++)
+        if (hits->v[k].dist < hits->v[best].dist ||
+            (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
+             (hits->v[best].id & FRAME_BIT)))
+            best = k;
+    int64_t id = media_of(r, hits->v[best].id);
+    if (ad_idset_has(&r->job_new, id))
+        return;
+    t->match_id = id;
+    snprintf(t->match_kind, sizeof t->match_kind, "%s",
+             (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
+    t->match_dist = hits->v[best].dist;
+    t->match_var = hits->v[best].variant;
+}
+
+/* A video matches a known video when enough of its frames (quality >= min) have a frame of that
+ * video within the radius (the query's share), or when enough of the known video's frames are
+ * found in it (the known video's share: a known clip inside a longer seized video). The part of
+ * the seized video that matched is given as time ranges, with both shares. */
+static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
+{
+    size_t counted = 0, cap = 16, ncand = 0;
+    struct cand {
+        int64_t media;
+        size_t frames;  /* query frames with a match in this video */
+        ad_idset known; /* this video's frames that matched */
+        int best;
+    } *c = calloc(cap, sizeof *c);
+    int64_t *frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *frame_media);
+    if (!c || !frame_media)
+        goto out;
+    for (size_t f = 0; f < t->vid.n; f++) {
+        const ad_vpdq_frame *fr = &t->vid.frames[f];
+        if (fr->quality < r->o->min_quality)
+            continue;
+        counted++;
+        if (ad_index_search(r->ix, &fr->hash, r->o->radius, hits, NULL))
+            continue;
+        for (size_t k = 0; k < hits->n; k++) {
+            if (!(hits->v[k].id & FRAME_BIT))
+                continue;
+            int64_t m = media_of(r, hits->v[k].id);
+            if (!m || ad_idset_has(&r->job_new, m))
+                continue;
+            size_t j = 0;
+            while (j < ncand && c[j].media != m)
+                j++;
+            if (j == ncand) {
+                if (ncand == cap) {
+                    struct cand *nc = realloc(c, 2 * cap * sizeof *c);
+                    if (!nc)
+                        goto out;
+                    c = nc;
+                    cap *= 2;
+                }
+                memset(&c[ncand], 0, sizeof c[ncand]);
+                c[ncand].media = m;
+                c[ncand++].best = 256;
+            }
+            ad_idset_add(&c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT));
+            if (frame_media[f] != m) { /* a query frame counts once per video */
+                c[j].frames++;
+                frame_media[f] = m;
+            }
+            if (hits->v[k].dist < c[j].best)
+                c[j].best = hits->v[k].dist;
+        }
+    }
+    size_t best = ncand;
+    double best_q = 0, best_k = 0;
+    for (size_t j = 0; j < ncand; j++) {
+        double q = counted ? 100.0 * (double)c[j].frames / (double)counted : 0;
+        int64_t total = ad_idmap_get(&r->video_frames, c[j].media);
+        double kp = total ? 100.0 * (double)c[j].known.n / (double)total : 0;
+        if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
+            (best == ncand || q + kp > best_q + best_k))
+            best = j, best_q = q, best_k = kp;
+    }
+    if (best == ncand)
+        goto out;
+    t->match_id = c[best].media;
+    snprintf(t->match_kind, sizeof t->match_kind, "vpdq");
+    t->match_dist = c[best].best;
+    size_t len = 0, rcap = 256;
+    char *ranges = malloc(rcap);
+    int open = 0;
+    double start = 0, last = 0;
+    for (size_t f = 0; f <= t->vid.n && ranges; f++) {
+        int m = f < t->vid.n && frame_media[f] == c[best].media;
+        if (m) {
+            if (!open)
+                start = t->vid.frames[f].timestamp, open = 1;
+            last = t->vid.frames[f].timestamp;
+        } else if (open && (f == t->vid.n || t->vid.frames[f].quality >= r->o->min_quality)) {
+            if (len + 48 > rcap) {
+                char *nr = realloc(ranges, rcap *= 2);
+                if (!nr)
+                    break;
+                ranges = nr;
+            }
+            len += (size_t)snprintf(ranges + len, rcap - len, "%s%.1fs-%.1fs", len ? ", " : "",
+                                    start, last);
+            open = 0;
+        }
+    }
+    if (ranges) {
+        char *full = malloc(len + 160);
+        if (full) {
+            snprintf(full, len + 160,
+                     "%.0f%% of this video's frames match, %.0f%% of the known video's; "
+                     "matched here: %s",
+                     best_q, best_k, len ? ranges : "-");
+            t->ranges = full;
+        }
+    }
+    free(ranges);
+out:
+    for (size_t j = 0; c && j < ncand; j++)
+        ad_idset_free(&c[j].known);
+    free(c);
+    free(frame_media);
+}
+
+static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
+{
+    uint8_t *d = malloc(r->n * 32 + 1);
+    size_t *which = malloc((r->n + 1) * sizeof *which);
+    int64_t *ids = malloc((r->n + 1) * sizeof *ids);
+    size_t m = 0;
+    for (size_t i = 0; d && which && ids && i < r->n; i++) {
+        struct task *t = &r->t[i];
+        if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
+            continue;
+        const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
+                             : kind == AD_HASH_MD5  ? t->fh.digests.md5
+                                                    : t->fh.digests.sha1;
+        memcpy(d + m * dlen, src, dlen);
+        which[m++] = i;
+    }
+    if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
+        for (size_t k = 0; k < m; k++) {
+            struct task *t = &r->t[which[k]];
+            if (kind == AD_HASH_SHA256)
+                t->exists_id = ids[k];
+            if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
+                continue;
+            t->match_id = ids[k];
+            snprintf(t->match_kind, sizeof t->match_kind, "%s",
+                     kind == AD_HASH_SHA256 ? "sha256" : kind == AD_HASH_MD5 ? "md5" : "sha1");
+        }
+    free(d);
+    free(which);
+    free(ids);
+}
+
+static ad_report_class class_of(struct run *r, const struct task *t)
+{
+    if (t->kind != AD_ROW_FILE || t->code)
+        return AD_RC_ERROR;
+    if (!t->match_id)
+        return (t->fh.has_pdq || t->has_video || ad_media_is_image(t->fh.type) ||
+                t->fh.type == AD_MEDIA_VIDEO)
+                   ? AD_RC_NEW
+                   : AD_RC_OTHER;
+    ad_classification c;
+    if (ad_store_classify(r->st, t->match_id, &c, NULL))
+        return AD_RC_KNOWN_UNSERIESED;
+    switch (c.cls) {
+    case AD_CLASS_KNOWN_UNIDENTIFIED: return AD_RC_KNOWN_UNIDENTIFIED;
+    case AD_CLASS_KNOWN_IDENTIFIED: return AD_RC_KNOWN_IDENTIFIED;
+    case AD_CLASS_IGNORABLE: return AD_RC_IGNORABLE;
+    case AD_CLASS_NEW: return AD_RC_NEW;
+    default: return AD_RC_KNOWN_UNSERIESED;
+    }
+}
+
+/* ---- writing (main thread, one transaction per batch) ---- */
+
+static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_err *err)
+{
+    char v[256];
+    ad_code rc = AD_OK;
+    if (x->make[0] || x->model[0]) {
+        snprintf(v, sizeof v, "%s%s%s", x->make, x->make[0] && x->model[0] ? " " : "", x->model);
+        rc = ad_store_clue_add(st, "media", media_id, "camera", v, NULL, err);
+    }
+    if (!rc && x->serial[0])
+        rc = ad_store_clue_add(st, "media", media_id, "serial", x->serial, NULL, err);
+    if (!rc && x->has_capture)
+        rc = ad_store_clue_add(st, "media", media_id, "time", x->capture_time, NULL, err);
+    if (!rc && x->has_gps) {
+        snprintf(v, sizeof v, "%.7f,%.7f", x->latitude, x->longitude);
+        rc = ad_store_clue_add(st, "media", media_id, "gps", v, NULL, err);
+    }
+    if (!rc && x->software[0]) {
+        snprintf(v, sizeof v, "software: %s", x->software);
+        rc = ad_store_clue_add(st, "media", media_id, "other", v, NULL, err);
+    }
+    return rc;
+}
+
+static void media_of_task(const struct task *t, ad_media *m)
+{
+    ad_media_init(m);
+    m->has_sha256 = m->has_md5 = m->has_sha1 = 1;
+    memcpy(m->sha256, t->fh.digests.sha256, 32);
+    memcpy(m->md5, t->fh.digests.md5, 16);
+    memcpy(m->sha1, t->fh.digests.sha1, 20);
+    if (t->fh.has_pdq) {
+        m->has_pdq = 1;
+        m->pdq = t->fh.pdq.hash;
+        m->pdq_quality = t->fh.pdq.quality;
+    }
+    m->size = (int64_t)t->fh.size;
+    m->mime = t->fh.mime[0] ? t->fh.mime : NULL;
+    m->width = t->fh.image.width;
+    m->height = t->fh.image.height;
+    if (t->has_video) {
+        m->width = t->vid.width;
+        m->height = t->vid.height;
+        m->duration_ms = (int64_t)(t->vid.duration * 1000);
+    }
+    m->flags = AD_MEDIA_FILE_HELD;
+}
+
+static ad_code add_frames(ad_store *st, int64_t mid, const ad_vpdq_video *v, ad_err *err)
+{
+    ad_frame *fr = calloc(v->n ? v->n : 1, sizeof *fr);
+    if (!fr)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t f = 0; f < v->n; f++) {
+        fr[f].media_id = mid;
+        fr[f].frame = v->frames[f].frame_number;
+        fr[f].timestamp_ms = (int64_t)(v->frames[f].timestamp * 1000 + 0.5);
+        fr[f].quality = v->frames[f].quality;
+        fr[f].pdq = v->frames[f].hash;
+    }
+    ad_code rc = ad_store_frame_add_batch(st, fr, v->n, err);
+    free(fr);
+    return rc;
+}
+
+/* One transaction: the batch's media (one upsert batch), their clues and frames when new, the
+ * sightings (one batch) and one job item per row. */
+static ad_code write_batch(struct run *r, ad_err *err)
+{
+    const size_t n = r->n ? r->n : 1;
+    ad_job_item *items = calloc(n, sizeof *items);
+    ad_media *media = calloc(n, sizeof *media);
+    ad_sighting *sg = calloc(n, sizeof *sg);
+    int64_t *mids = calloc(n, sizeof *mids), *sids = calloc(n, sizeof *sids);
+    size_t *of = calloc(n, sizeof *of); /* task index of media[k] */
+    if (!items || !media || !sg || !mids || !sids || !of) {
+        free(items), free(media), free(sg), free(mids), free(sids), free(of);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    size_t nm = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        struct task *t = &r->t[i];
+        ad_job_item *it = &items[i];
+        it->job_id = r->job;
+        it->key = t->key;
+        it->ordinal = (int64_t)t->ordinal;
+        it->path = t->path;
+        ad_report_class cls = class_of(r, t);
+        r->stats->counts[cls]++;
+        if (cls == AD_RC_ERROR) {
+            const ad_err *e = t->kind != AD_ROW_FILE ? &t->row_err : &t->err;
+            it->error_code = ad_code_name(e->code ? e->code : t->code);
+            it->error_message = e->msg;
+            r->stats->errors++;
+        }
+        if (!t->fh.has_digests)
+            continue;
+        media_of_task(t, &media[nm]);
+        of[nm++] = i;
+        if (t->match_id) {
+            it->match_media_id = t->match_id;
+            it->match_kind = t->match_kind;
+            it->match_distance = t->match_dist;
+            it->match_variant = t->match_var;
+            it->match_ranges = t->ranges;
+        }
+    }
+    ad_code rc = ad_store_begin(r->st, err);
+    if (!rc && nm)
+        rc = ad_store_media_upsert_batch(r->st, media, nm, mids, err);
+    for (size_t k = 0; k < nm && !rc; k++) {
+        struct task *t = &r->t[of[k]];
+        items[of[k]].media_id = mids[k];
+        /* new content: not there before the batch, and the first of its copies in the batch */
+        if (!t->exists_id && !ad_idset_has(&r->job_new, mids[k])) {
+            ad_idset_add(&r->job_new, mids[k]);
+            if (t->has_exif)
+                rc = add_clues(r->st, mids[k], &t->exif, err);
+            if (!rc && t->has_video)
+                rc = add_frames(r->st, mids[k], &t->vid, err);
+        }
+        sg[k] = (ad_sighting){
+            .media_id = mids[k],
+            .agency_id = r->agency_id,
+            .case_id = r->case_id,
+            .exhibit = r->o->exhibit,
+            .path = t->path,
+            .mtime = t->mtime,
+            .ctime = t->ctime,
+            .atime = t->atime,
+            .btime = t->btime,
+            .parent_path = t->parent,
+            .inner_path = t->inner,
+            .size = (int64_t)t->fh.size,
+            .job_id = r->job,
+        };
+    }
+    if (!rc && nm)
+        rc = ad_store_sighting_add_batch_ids(r->st, sg, nm, sids, err);
+    for (size_t k = 0; k < nm && !rc; k++)
+        items[of[k]].sighting_id = sids[k];
+    if (!rc)
+        rc = ad_store_job_items_add(r->st, items, r->n, err);
+    free(items), free(media), free(sg), free(mids), free(sids), free(of);
+    if (rc) {
+        ad_store_rollback(r->st, NULL);
+        return rc;
+    }
+    return ad_store_commit(r->st, err);
+}
+
+/* ---- batches ---- */
+
+static void free_task(struct task *t)
+{
+    free(t->path);
+    free(t->fs_path);
+    free(t->parent);
+    free(t->inner);
+    free(t->data);
+    free(t->ranges);
+    if (t->has_video || t->vid.frames)
+        ad_vpdq_video_free(&t->vid);
+    memset(t, 0, sizeof *t);
+}
+
+static char *sdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int64_t tsec(const ad_row_time *t)
+{
+    return t->set ? t->sec : 0;
+}
+
+static void take_row(struct run *r, ad_source *src, const ad_row *row)
+{
+    struct task *t = &r->t[r->n++];
+    memset(t, 0, sizeof *t);
+    t->kind = row->kind;
+    t->row_err = row->err;
+    ad_hex_encode(row->key, 32, t->key);
+    t->ordinal = row->ordinal;
+    t->path = sdup(row->path);
+    t->fs_path = sdup(row->fs_path);
+    t->parent = row->depth > 0 ? sdup(row->chain[row->depth - 1]) : NULL;
+    t->inner = sdup(row->inner_path);
+    t->size = row->size_known ? (int64_t)row->size : -1;
+    t->mtime = tsec(&row->mtime);
+    t->ctime = tsec(&row->ctime);
+    t->atime = tsec(&row->atime);
+    t->btime = tsec(&row->btime);
+    if (row->kind == AD_ROW_FILE && !row->fs_path)
+        t->data = ad_source_take(src, &t->len);
+    r->bytes += t->len;
+}
+
+static ad_code run_batch(struct run *r, ad_err *err)
+{
+    if (!r->n)
+        return AD_OK;
+    ad_code rc = ad_parallel_for(r->n, r->threads, hash_task, r, err);
+    ad_index_hits hits = {0};
+    if (!rc) {
+        match_digests(r, AD_HASH_SHA256, 32);
+        match_digests(r, AD_HASH_MD5, 16);
+        match_digests(r, AD_HASH_SHA1, 20);
+        for (size_t i = 0; i < r->n; i++) {
+            struct task *t = &r->t[i];
+            if (t->kind != AD_ROW_FILE || t->code || t->match_id)
+                continue;
+            if (t->has_video)
+                match_video(r, t, &hits);
+            else
+                match_pdq(r, t, &hits);
+        }
+        rc = write_batch(r, err);
+    }
+    ad_index_hits_free(&hits);
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        bytes += r->t[i].fh.size;
+        r->stats->files += r->t[i].kind == AD_ROW_FILE;
+        free_task(&r->t[i]);
+    }
+    r->stats->bytes += bytes;
+    if (r->progress) {
+        char note[160];
+        snprintf(note, sizeof note, "new %llu, unidentified %llu, identified %llu, errors %llu",
+                 (unsigned long long)r->stats->counts[AD_RC_NEW],
+                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_UNIDENTIFIED],
+                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_IDENTIFIED],
+                 (unsigned long long)r->stats->counts[AD_RC_ERROR]);
+        ad_progress_note(r->progress, note);
+        ad_progress_add(r->progress, r->n, bytes);
+    }
+    r->n = 0;
+    r->bytes = 0;
+    return rc;
+}
+
+ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
+                  const ad_ingest_opts *opts, ad_ingest_stats *stats, ad_err *err)
+{
+    ad_ingest_stats local;
+    if (!stats)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    if (!opts->case_number || !opts->agency)
+        return ad_err_set(err, AD_ERR_ARG, "ingest needs a case and an agency");
+    double t0 = ad_now();
+    struct run *r = calloc(1, sizeof *r);
+    if (!r)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    r->st = st;
+    r->o = opts;
+    r->stats = stats;
+    r->threads = opts->threads > 0 ? opts->threads : ad_cpu_count();
+    r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
+    ad_source *src = NULL;
+    ad_code rc = r->hashers ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = open_job(r, roots, nroots, err);
+    if (!rc)
+        rc = build_index(r, err);
+    if (!rc)
+        rc = ad_source_new(&src, roots, nroots, &opts->source, err);
+    if (!rc && opts->progress)
+        r->progress = ad_progress_new(opts->progress, "ingest", 0);
+    const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
+    while (!rc) {
+        const ad_row *row;
+        rc = ad_source_next(src, &row, err);
+        if (rc || !row)
+            break;
+        stats->rows++;
+        uint8_t k8[8];
+        int64_t k;
+        memcpy(k8, row->key, 8);
+        memcpy(&k, k8, 8);
+        if (ad_idset_has(&r->done_keys, k)) {
+            stats->skipped++;
+            continue;
+        }
+        take_row(r, src, row);
+        if (r->n >= (size_t)batch || r->bytes >= BATCH_BYTES)
+            rc = run_batch(r, err);
+    }
+    if (!rc)
+        rc = run_batch(r, err);
+    else
+        for (size_t i = 0; i < r->n; i++)
+            free_task(&r->t[i]);
+    if (!rc)
+        rc = ad_store_job_finish(st, r->job, err);
+    ad_progress_finish(r->progress);
+    ad_source_free(src);
+    for (int i = 0; r->hashers && i < r->threads; i++)
+        ad_hasher_free(r->hashers[i]);
+    free(r->hashers);
+    ad_index_free(r->ix);
+    ad_idset_free(&r->done_keys);
+    ad_idset_free(&r->job_new);
+    ad_idmap_free(&r->frame_media);
+    ad_idmap_free(&r->video_frames);
+    free(r);
+    stats->seconds = ad_now() - t0;
+    return rc;
+}

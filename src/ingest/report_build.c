@@ -1,0 +1,381 @@
+/* report_build.c: the report of a case, made from the database alone: every item of every job
+ * of the case with its sighting, media, clues and the class its match has now (identifying a
+ * victim changes what the next report says), then the grouping of the new material. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ariadne/ingest.h"
+#include "ariadne/transfer.h"
+#include "ariadne/util.h"
+#include "idset.h"
+
+struct item_copy {
+    ad_job_item it;
+    ad_sighting s;
+    int has_s;
+};
+
+struct collect {
+    struct item_copy *v;
+    size_t n, cap;
+    int oom;
+};
+
+static char *sd(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+static int collect_item(void *ctx, const ad_job_item *it, const ad_sighting *s)
+{
+    struct collect *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        struct item_copy *v = realloc(c->v, cap * sizeof *v);
+        if (!v) {
+            c->oom = 1;
+            return 1;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    struct item_copy *d = &c->v[c->n++];
+    memset(d, 0, sizeof *d);
+    d->it = *it;
+    d->it.job_id = sd(it->job_id);
+    d->it.key = sd(it->key);
+    d->it.path = sd(it->path);
+    d->it.error_code = sd(it->error_code);
+    d->it.error_message = sd(it->error_message);
+    d->it.match_kind = sd(it->match_kind);
+    d->it.match_ranges = sd(it->match_ranges);
+    if (s) {
+        d->has_s = 1;
+        d->s = *s;
+        d->s.exhibit = sd(s->exhibit);
+        d->s.path = sd(s->path);
+        d->s.parent_path = sd(s->parent_path);
+        d->s.inner_path = sd(s->inner_path);
+        d->s.job_id = NULL;
+    }
+    return 0;
+}
+
+static void free_copies(struct collect *c)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        struct item_copy *d = &c->v[i];
+        free((char *)d->it.job_id);
+        free((char *)d->it.key);
+        free((char *)d->it.path);
+        free((char *)d->it.error_code);
+        free((char *)d->it.error_message);
+        free((char *)d->it.match_kind);
+        free((char *)d->it.match_ranges);
+        free((char *)d->s.exhibit);
+        free((char *)d->s.path);
+        free((char *)d->s.parent_path);
+        free((char *)d->s.inner_path);
+    }
+    free(c->v);
+}
+
+static int media_into(void *ctx, const ad_media *m)
+{
+    ad_report_item *r = ctx;
+    if (m->has_md5)
+        ad_hex_encode(m->md5, 16, r->md5);
+    if (m->has_sha1)
+        ad_hex_encode(m->sha1, 20, r->sha1);
+    if (m->has_sha256)
+        ad_hex_encode(m->sha256, 32, r->sha256);
+    if (m->has_pdq) {
+        ad_h256_format(&m->pdq, r->pdq);
+        r->quality = m->pdq_quality;
+    }
+    if (m->mime)
+        snprintf(r->mime, sizeof r->mime, "%s", m->mime);
+    r->width = m->width;
+    r->height = m->height;
+    if (r->size < 0)
+        r->size = m->size;
+    return 0;
+}
+
+struct clues {
+    char camera[256], serial[128], software[160];
+    int64_t captured;
+    int has_gps;
+    double lat, lon;
+};
+
+static int64_t parse_iso(const char *s)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    int64_t t = (int64_t)timegm(&tm);
+    const char *off = s + 19;
+    int oh, om;
+    char sign;
+    if (sscanf(off, "%c%d:%d", &sign, &oh, &om) == 3 && (sign == '+' || sign == '-'))
+        t -= (sign == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+    return t;
+}
+
+static int clue_into(void *ctx, int64_t id, const char *author, int64_t created, const char *kind,
+                     const char *text)
+{
+    (void)id, (void)author, (void)created;
+    struct clues *c = ctx;
+    if (!strcmp(kind, "camera"))
+        snprintf(c->camera, sizeof c->camera, "%s", text);
+    else if (!strcmp(kind, "serial"))
+        snprintf(c->serial, sizeof c->serial, "%s", text);
+    else if (!strcmp(kind, "time"))
+        c->captured = parse_iso(text);
+    else if (!strcmp(kind, "gps"))
+        c->has_gps = sscanf(text, "%lf,%lf", &c->lat, &c->lon) == 2;
+    else if (!strcmp(kind, "other") && !strncmp(text, "software: ", 10))
+        snprintf(c->software, sizeof c->software, "%s", text + 10);
+    return 0;
+}
+
+static char *thumbnail_of(const char *path)
+{
+    size_t len;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    struct stat st;
+    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
+        fclose(f);
+        return NULL;
+    }
+    len = (size_t)st.st_size;
+    uint8_t *b = malloc(len ? len : 1);
+    size_t got = b ? fread(b, 1, len, f) : 0;
+    fclose(f);
+    char *uri = NULL;
+    ad_magic *m = NULL;
+    if (got == len && ad_magic_open(&m, NULL) == AD_OK) {
+        ad_media_type t = ad_media_probe(m, b, len, NULL, 0);
+        uint8_t *jpg;
+        size_t jl;
+        if (ad_media_is_image(t) && ad_thumbnail_jpeg(t, b, len, 128, NULL, &jpg, &jl, NULL) == AD_OK) {
+            static const char b64[] =
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            size_t ol = 23 + 4 * ((jl + 2) / 3) + 1;
+            uri = malloc(ol);
+            if (uri) {
+                char *o = uri + sprintf(uri, "data:image/jpeg;base64,");
+                for (size_t i = 0; i < jl; i += 3) {
+                    uint32_t v = (uint32_t)jpg[i] << 16 | (i + 1 < jl ? jpg[i + 1] << 8 : 0) |
+                                 (i + 2 < jl ? jpg[i + 2] : 0);
+                    *o++ = b64[v >> 18 & 63];
+                    *o++ = b64[v >> 12 & 63];
+                    *o++ = i + 1 < jl ? b64[v >> 6 & 63] : '=';
+                    *o++ = i + 2 < jl ? b64[v & 63] : '=';
+                }
+                *o = '\0';
+            }
+            free(jpg);
+        }
+        ad_magic_close(m);
+    }
+    free(b);
+    return uri;
+}
+
+static int first_job(void *ctx, const ad_job *j)
+{
+    ad_report *r = ctx;
+    if (j->exhibit && !r->exhibit[0])
+        snprintf(r->exhibit, sizeof r->exhibit, "%s", j->exhibit);
+    snprintf(r->job, sizeof r->job, "%s", j->id); /* the latest */
+    return 0;
+}
+
+ad_code ad_report_build(ad_store *st, const char *agency, const char *case_number,
+                        const ad_report_opts *opts, ad_report *r, ad_err *err)
+{
+    ad_report_opts dflt = {0, 31, 50, 3600};
+    if (!opts)
+        opts = &dflt;
+    ad_report_init(r);
+    int64_t agency_id, case_id;
+    ad_code rc = ad_store_agency_find(st, agency, &agency_id, err);
+    if (!rc)
+        rc = ad_store_case_find(st, agency_id, case_number, &case_id, err);
+    if (rc)
+        return rc;
+    snprintf(r->case_number, sizeof r->case_number, "%s", case_number);
+    snprintf(r->agency, sizeof r->agency, "%s", agency);
+    snprintf(r->store, sizeof r->store, "%s", ad_store_resolve_url(NULL));
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(r->generated, sizeof r->generated, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    ad_store_job_list(st, case_id, first_job, r, NULL);
+    struct collect c = {0};
+    rc = ad_store_case_items(st, case_id, collect_item, &c, err);
+    if (!rc && c.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory reading the case");
+    for (size_t i = 0; i < c.n && !rc; i++) {
+        const struct item_copy *d = &c.v[i];
+        ad_report_item it;
+        memset(&it, 0, sizeof it);
+        it.quality = -1;
+        it.size = d->has_s ? d->s.size : -1;
+        it.path = (char *)(d->it.path ? d->it.path : d->s.path);
+        it.sighting_id = d->has_s ? d->s.id : 0;
+        it.media_id = d->it.media_id;
+        struct clues cl;
+        memset(&cl, 0, sizeof cl);
+        if (d->has_s) {
+            it.parent_path = (char *)d->s.parent_path;
+            it.inner_path = (char *)d->s.inner_path;
+            it.mtime = d->s.mtime;
+            it.ingested = d->s.ingested;
+        }
+        if (d->it.media_id) {
+            ad_store_media_get(st, d->it.media_id, media_into, &it, NULL);
+            ad_store_clue_list(st, "media", d->it.media_id, clue_into, &cl, NULL);
+        }
+        ad_classification cls;
+        memset(&cls, 0, sizeof cls);
+        if (d->it.error_code) {
+            it.cls = AD_RC_ERROR;
+            it.error_code = (char *)d->it.error_code;
+            it.error_message = (char *)d->it.error_message;
+        } else if (d->it.match_media_id &&
+                   ad_store_classify(st, d->it.match_media_id, &cls, NULL) == AD_OK) {
+            it.cls = cls.cls == AD_CLASS_KNOWN_UNIDENTIFIED ? AD_RC_KNOWN_UNIDENTIFIED
+                     : cls.cls == AD_CLASS_KNOWN_IDENTIFIED ? AD_RC_KNOWN_IDENTIFIED
+                     : cls.cls == AD_CLASS_IGNORABLE        ? AD_RC_IGNORABLE
+                                                            : AD_RC_KNOWN_UNSERIESED;
+            it.match_media_id = d->it.match_media_id;
+            snprintf(it.match_kind, sizeof it.match_kind, "%s",
+                     d->it.match_kind ? d->it.match_kind : "");
+            it.match_distance = d->it.match_distance;
+            it.match_variant = d->it.match_variant;
+            it.match_ranges = (char *)d->it.match_ranges;
+            if (cls.series_id) {
+                it.series_id = cls.series_id;
+                it.series_name = cls.series_name;
+                it.series_owner = cls.owner_agency;
+                it.series_contact = cls.contact;
+            }
+        } else {
+            int media = it.pdq[0] || !strncmp(it.mime, "image/", 6) ||
+                        !strncmp(it.mime, "video/", 6);
+            it.cls = media ? AD_RC_NEW : AD_RC_OTHER;
+        }
+        if (cl.camera[0])
+            it.camera_make = cl.camera;
+        if (cl.serial[0])
+            it.camera_serial = cl.serial;
+        if (cl.software[0])
+            it.software = cl.software;
+        it.captured = cl.captured;
+        it.has_gps = cl.has_gps;
+        it.lat = cl.lat;
+        it.lon = cl.lon;
+        char *thumb = NULL;
+        if (opts->thumbnails && d->has_s && !d->s.parent_path && it.cls != AD_RC_ERROR &&
+            d->it.path && d->it.path[0] == '/')
+            thumb = thumbnail_of(d->it.path);
+        it.thumbnail = thumb;
+        if (ad_report_add(r, &it) == (size_t)-1)
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        free(thumb);
+    }
+    free_copies(&c);
+    if (!rc)
+        rc = ad_report_group_new(r, opts->radius, opts->min_quality, opts->group_window_s, err);
+    if (!rc)
+        ad_store_audit(st, "report.build", case_number, agency, NULL);
+    if (rc)
+        ad_report_free(r);
+    return rc;
+}
+
+static ad_code write_file(const ad_report *r, const char *dir, const char *name,
+                          ad_code (*fn)(const ad_report *, FILE *, ad_err *), ad_err *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    ad_code rc = fn(r, f, err);
+    if (fclose(f) != 0 && !rc)
+        rc = ad_err_set(err, AD_ERR_IO, "cannot write %s", path);
+    return rc;
+}
+
+ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err)
+{
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    ad_code rc = write_file(r, dir, "report.html", ad_report_write_html, err);
+    if (!rc)
+        rc = write_file(r, dir, "report.json", ad_report_write_json, err);
+    if (!rc)
+        rc = write_file(r, dir, "report.csv", ad_report_write_csv, err);
+    if (rc)
+        return rc;
+    /* the case's media as VICS 2.0 (hash-set form) */
+    char path[4096];
+    snprintf(path, sizeof path, "%s/case.vics.json", dir);
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    ad_vics_writer *w = NULL;
+    ad_idset seen = {0};
+    rc = ad_vics_writer_open(&w, f, AD_VICS_V2_0, AD_VICS_DEFAULT, AD_VICS_MEDIA, err);
+    for (size_t i = 0; i < r->n && !rc; i++) {
+        const ad_report_item *it = &r->items[i];
+        if (!it->sha256[0])
+            continue;
+        if (ad_idset_has(&seen, it->media_id)) /* one record per media */
+            continue;
+        ad_idset_add(&seen, it->media_id);
+        ad_xmedia x;
+        ad_xmedia_init(&x);
+        x.media_id = it->media_id;
+        x.has = AD_XHAS_MD5 | AD_XHAS_SHA1 | AD_XHAS_SHA256;
+        ad_hex_decode(it->md5, 32, x.md5, 16, NULL);
+        ad_hex_decode(it->sha1, 40, x.sha1, 20, NULL);
+        ad_hex_decode(it->sha256, 64, x.sha256, 32, NULL);
+        if (it->pdq[0] && ad_h256_parse(&x.pdq, it->pdq, 64, NULL) == AD_OK)
+            x.has |= AD_XHAS_PDQ;
+        x.size = it->size;
+        x.mime_type = it->mime[0] ? it->mime : NULL;
+        x.series = it->series_name;
+        x.relative_path = it->path;
+        if (it->cls == AD_RC_KNOWN_IDENTIFIED)
+            x.victim_identified = AD_XTRUE;
+        ad_err e;
+        if (ad_vics_writer_add_media(w, &x, &e) != AD_OK && e.code != AD_ERR_ARG)
+            rc = ad_err_set(err, e.code, "%s", e.msg);
+    }
+    ad_idset_free(&seen);
+    if (w) {
+        ad_code rc2 = ad_vics_writer_close(w, rc ? NULL : err);
+        if (!rc)
+            rc = rc2;
+    }
+    if (fclose(f) != 0 && !rc)
+        rc = ad_err_set(err, AD_ERR_IO, "cannot write %s", path);
+    if (!rc)
+        ad_store_audit(st, "report.write", r->case_number, dir, NULL);
+    return rc;
+}

@@ -1,0 +1,255 @@
+/* audit.c: the tamper-evident audit chain. Each row's hash is SHA-256 over the previous row's
+ * hash and this row's fields (length-prefixed); the row also stores the previous hash. The head
+ * (last seq and hash) lives in audit_head, updated in the same transaction, which serialises
+ * writers on both back ends. */
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static void put_u64(EVP_MD_CTX *c, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    EVP_DigestUpdate(c, b, 8);
+}
+
+static void put_str(EVP_MD_CTX *c, const char *s)
+{
+    if (!s) {
+        put_u64(c, UINT64_MAX);
+        return;
+    }
+    size_t n = strlen(s);
+    put_u64(c, n);
+    EVP_DigestUpdate(c, s, n);
+}
+
+static ad_code row_hash(const ad_audit_row *r, uint8_t out[32], ad_err *err)
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        return ad_err_set(err, AD_ERR_INTERNAL, "SHA-256 unavailable");
+    }
+    EVP_DigestUpdate(c, "ariadne-audit-v1", 16);
+    EVP_DigestUpdate(c, r->prev, 32);
+    put_u64(c, (uint64_t)r->seq);
+    put_u64(c, (uint64_t)r->time);
+    put_u64(c, (uint64_t)r->agency_id);
+    put_str(c, r->who);
+    put_str(c, r->action);
+    put_str(c, r->object);
+    put_str(c, r->detail);
+    unsigned n = 0;
+    EVP_DigestFinal_ex(c, out, &n);
+    EVP_MD_CTX_free(c);
+    return AD_OK;
+}
+
+static ad_code audit_append(ad_store *st, const char *action, const char *object,
+                            const char *detail, ad_err *err)
+{
+    ad_db *db = st->db;
+    ad_audit_row r;
+    memset(&r, 0, sizeof r);
+    ad_stmt *s = ad_db_stmt(db,
+                            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1"
+                            " RETURNING seq, hash",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    int k = ad_step(s, err);
+    if (k <= 0) {
+        ad_db_done(s);
+        return k < 0 ? (ad_code)-k : ad_err_set(err, AD_ERR_CORRUPT, "audit head missing");
+    }
+    r.seq = ad_col_int(s, 0);
+    size_t n = 0;
+    const uint8_t *h = ad_col_blob(s, 1, &n);
+    if (h && n == 32)
+        memcpy(r.prev, h, 32);
+    ad_db_done(s);
+    r.time = ad_store_time();
+    r.who = st->who;
+    r.agency_id = st->agency_id;
+    r.action = action;
+    r.object = object;
+    r.detail = detail;
+    ad_code rc = row_hash(&r, r.hash, err);
+    if (rc != AD_OK)
+        return rc;
+    s = ad_db_stmt(db,
+                   "INSERT INTO audit (seq, time, who, agency_id, action, object, detail,"
+                   " prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, r.seq);
+    ad_bind_int(s, 2, r.time);
+    ad_bind_text(s, 3, r.who);
+    ad_bind_id_opt(s, 4, r.agency_id);
+    ad_bind_text(s, 5, action);
+    ad_bind_text_opt(s, 6, object);
+    ad_bind_text_opt(s, 7, detail);
+    ad_bind_blob(s, 8, r.prev, 32);
+    ad_bind_blob(s, 9, r.hash, 32);
+    if ((rc = ad_db_run(s, err)) != AD_OK)
+        return rc;
+    s = ad_db_stmt(db, "UPDATE audit_head SET hash = ? WHERE id = 1", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_blob(s, 1, r.hash, 32);
+    return ad_db_run(s, err);
+}
+
+ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
+                        ad_err *err, const char *fmt, ...)
+{
+    if (rc != AD_OK)
+        return rc;
+    char detail[1024], object[96];
+    if (type && id)
+        snprintf(object, sizeof object, "%s:%lld", type, (long long)id);
+    else if (type)
+        snprintf(object, sizeof object, "%s", type);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    return audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err);
+}
+
+ad_code ad_store_audit(ad_store *st, const char *action, const char *object, const char *detail,
+                       ad_err *err)
+{
+    if (!action || !*action)
+        return ad_err_set(err, AD_ERR_ARG, "audit action is empty");
+    ad_code rc = ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    return ad_store_finish(st, audit_append(st, action, object, detail, err), err);
+}
+
+/* Reads rows with seq > after in pages, calls fn with each (hash as stored). */
+static ad_code audit_walk(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
+                          ad_err *err)
+{
+    int64_t done = 0;
+    for (;;) {
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "SELECT seq, time, who, agency_id, action, object, detail, prev,"
+                                " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000",
+                                err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_int(s, 1, after);
+        int k, rows = 0, stop = 0;
+        while (!stop && (k = ad_step(s, err)) > 0) {
+            ad_audit_row r;
+            memset(&r, 0, sizeof r);
+            r.seq = ad_col_int(s, 0);
+            r.time = ad_col_int(s, 1);
+            r.who = ad_col_text(s, 2);
+            r.agency_id = ad_col_null(s, 3) ? 0 : ad_col_int(s, 3);
+            r.action = ad_col_text(s, 4);
+            r.object = ad_col_text(s, 5);
+            r.detail = ad_col_text(s, 6);
+            size_t n;
+            const uint8_t *p = ad_col_blob(s, 7, &n);
+            if (p && n == 32)
+                memcpy(r.prev, p, 32);
+            p = ad_col_blob(s, 8, &n);
+            if (p && n == 32)
+                memcpy(r.hash, p, 32);
+            after = r.seq;
+            rows++;
+            if (fn(ctx, &r) || (limit && ++done >= limit))
+                stop = 1;
+        }
+        ad_db_done(s);
+        if (k < 0 && !stop)
+            return (ad_code)-k;
+        if (stop || rows < 1000)
+            return AD_OK;
+    }
+}
+
+ad_code ad_store_audit_list(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
+                            ad_err *err)
+{
+    return audit_walk(st, after, limit, fn, ctx, err);
+}
+
+typedef struct {
+    uint8_t prev[32];
+    int64_t expect_seq, rows, broken;
+    ad_err *err;
+    ad_code rc;
+} verify_ctx;
+
+static int verify_row(void *p, const ad_audit_row *r)
+{
+    verify_ctx *v = p;
+    uint8_t h[32];
+    const char *why = NULL;
+    if (r->seq != v->expect_seq)
+        why = "sequence gap (a row was removed or inserted)";
+    else if (memcmp(r->prev, v->prev, 32))
+        why = "its previous-hash does not match the row before it";
+    else if (row_hash(r, h, NULL) != AD_OK || memcmp(h, r->hash, 32))
+        why = "its content does not match its hash (the row was edited)";
+    if (why) {
+        v->broken = r->seq;
+        v->rc = ad_err_set(v->err, AD_ERR_CHECKSUM, "audit row %lld is broken: %s",
+                           (long long)r->seq, why);
+        return 1;
+    }
+    memcpy(v->prev, r->hash, 32);
+    v->expect_seq++;
+    v->rows++;
+    return 0;
+}
+
+ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint8_t head[32],
+                              ad_err *err)
+{
+    verify_ctx v;
+    memset(&v, 0, sizeof v);
+    v.expect_seq = 1;
+    v.err = err;
+    ad_code rc = audit_walk(st, 0, 0, verify_row, &v, err);
+    if (rc == AD_OK)
+        rc = v.rc;
+    if (rc == AD_OK) {
+        /* the head must name the last row: a truncated tail shows here */
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT seq, hash FROM audit_head WHERE id = 1", err);
+        if (!s)
+            return AD_ECODE(err);
+        if (ad_step(s, err) > 0) {
+            size_t n;
+            const uint8_t *h = ad_col_blob(s, 1, &n);
+            int64_t seq = ad_col_int(s, 0);
+            if (seq != v.rows || (v.rows && (!h || n != 32 || memcmp(h, v.prev, 32)))) {
+                v.broken = v.rows + 1;
+                rc = ad_err_set(err, AD_ERR_CHECKSUM,
+                                "audit head (row %lld) does not match the last row %lld: rows "
+                                "were removed from the end",
+                                (long long)seq, (long long)v.rows);
+            }
+        }
+        ad_db_done(s);
+    }
+    if (rows)
+        *rows = v.rows;
+    if (broken)
+        *broken = v.broken;
+    if (head)
+        memcpy(head, v.prev, 32);
+    return rc;
+}

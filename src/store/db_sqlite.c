@@ -1,0 +1,185 @@
+/* db_sqlite.c: the SQLite back end of the SQL driver: one file, WAL, foreign keys on. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+typedef struct {
+    ad_db base;
+    sqlite3 *h;
+} sq_db;
+
+/* A plain `INSERT ... RETURNING id` runs without its RETURNING clause (which costs SQLite half
+ * as much again as the insert: it buffers the rows in a temporary table) and shows the new
+ * rowid as its one row. */
+typedef struct {
+    ad_stmt base;
+    sqlite3_stmt *st;
+    int rowid_mode, state; /* state: 0 not run, 1 row shown */
+    int64_t rowid;
+} sq_stmt;
+
+static const char returning_id[] = " RETURNING id";
+
+static int plain_insert_returning_id(const char *sql)
+{
+    size_t n = strlen(sql), r = sizeof returning_id - 1;
+    return !strncmp(sql, "INSERT INTO ", 12) && !strstr(sql, "ON CONFLICT") && n > r &&
+           !strcmp(sql + n - r, returning_id);
+}
+
+static ad_code sq_error(sqlite3 *h, int rc, ad_err *err)
+{
+    int ext = sqlite3_extended_errcode(h);
+    ad_code code = AD_ERR_DB;
+    if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+        code = AD_ERR_EXISTS;
+    else if (ext == SQLITE_CONSTRAINT_FOREIGNKEY)
+        code = AD_ERR_NOT_FOUND;
+    else if (ext == SQLITE_CONSTRAINT_CHECK || ext == SQLITE_CONSTRAINT_NOTNULL)
+        code = AD_ERR_ARG;
+    else if (rc == SQLITE_CANTOPEN)
+        code = AD_ERR_IO;
+    else if (rc == SQLITE_NOMEM)
+        code = AD_ERR_NOMEM;
+    return ad_err_set(err, code, "sqlite: %s", sqlite3_errmsg(h));
+}
+
+static ad_code sq_exec(ad_db *db, const char *sql, ad_err *err)
+{
+    sqlite3 *h = ((sq_db *)db)->h;
+    int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? AD_OK : sq_error(h, rc, err);
+}
+
+static ad_code sq_prepare(ad_db *db, const char *sql, int cached, ad_stmt **out, ad_err *err)
+{
+    sqlite3 *h = ((sq_db *)db)->h;
+    sq_stmt *s = calloc(1, sizeof *s);
+    if (!s)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    s->rowid_mode = plain_insert_returning_id(sql);
+    int len = s->rowid_mode ? (int)(strlen(sql) - (sizeof returning_id - 1)) : -1;
+    int rc = sqlite3_prepare_v3(h, sql, len, cached ? SQLITE_PREPARE_PERSISTENT : 0, &s->st, NULL);
+    if (rc != SQLITE_OK) {
+        free(s);
+        return sq_error(h, rc, err);
+    }
+    s->base.db = db;
+    *out = &s->base;
+    return AD_OK;
+}
+
+static void sq_finalize(ad_stmt *s)
+{
+    sqlite3_finalize(((sq_stmt *)s)->st);
+    free(s);
+}
+
+#define ST(s) (((sq_stmt *)(s))->st)
+
+static void sq_bind_null(ad_stmt *s, int i)
+{
+    sqlite3_bind_null(ST(s), i);
+}
+static void sq_bind_int(ad_stmt *s, int i, int64_t v)
+{
+    sqlite3_bind_int64(ST(s), i, v);
+}
+static void sq_bind_text(ad_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(ST(s), i, v, -1, SQLITE_STATIC);
+}
+static void sq_bind_blob(ad_stmt *s, int i, const void *v, size_t n)
+{
+    sqlite3_bind_blob(ST(s), i, v, (int)n, SQLITE_STATIC);
+}
+
+static int sq_step(ad_stmt *s, ad_err *err)
+{
+    sq_stmt *q = (sq_stmt *)s;
+    if (q->rowid_mode && q->state)
+        return 0;
+    int rc = sqlite3_step(ST(s));
+    if (q->rowid_mode && rc == SQLITE_DONE) {
+        q->state = 1;
+        q->rowid = sqlite3_last_insert_rowid(((sq_db *)s->db)->h);
+        return 1;
+    }
+    if (rc == SQLITE_ROW)
+        return 1;
+    if (rc == SQLITE_DONE)
+        return 0;
+    return -(int)sq_error(((sq_db *)s->db)->h, rc, err);
+}
+
+static int sq_col_null(ad_stmt *s, int i)
+{
+    return ((sq_stmt *)s)->rowid_mode ? 0 : sqlite3_column_type(ST(s), i) == SQLITE_NULL;
+}
+static int64_t sq_col_int(ad_stmt *s, int i)
+{
+    return ((sq_stmt *)s)->rowid_mode ? ((sq_stmt *)s)->rowid : sqlite3_column_int64(ST(s), i);
+}
+static const char *sq_col_text(ad_stmt *s, int i)
+{
+    return (const char *)sqlite3_column_text(ST(s), i);
+}
+static const uint8_t *sq_col_blob(ad_stmt *s, int i, size_t *n)
+{
+    const uint8_t *p = sqlite3_column_blob(ST(s), i);
+    *n = (size_t)sqlite3_column_bytes(ST(s), i);
+    return p;
+}
+static void sq_reset(ad_stmt *s)
+{
+    ((sq_stmt *)s)->state = 0;
+    sqlite3_reset(ST(s));
+    sqlite3_clear_bindings(ST(s));
+}
+
+static void sq_close(ad_db *db)
+{
+    ad_db_cache_clear(db);
+    sqlite3_close(((sq_db *)db)->h);
+    free(db);
+}
+
+static const ad_db_ops sq_ops = {
+    "sqlite",     sq_exec,      sq_prepare, sq_finalize, sq_bind_null, sq_bind_int,
+    sq_bind_text, sq_bind_blob, sq_step,    sq_col_null, sq_col_int,   sq_col_text,
+    sq_col_blob,  sq_reset,     sq_close,   NULL, /* many: stepping in turn is already fast */
+};
+
+ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err)
+{
+    sq_db *db = calloc(1, sizeof *db);
+    if (!db)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+    int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+    if (rc != SQLITE_OK) {
+        ad_code c = db->h ? sq_error(db->h, rc, err) : ad_err_set(err, AD_ERR_NOMEM, "sqlite");
+        if (rc == SQLITE_CANTOPEN)
+            c = ad_err_set(err, AD_ERR_NOT_FOUND, "%s: no database here (run 'ariadne db init')",
+                           path);
+        sqlite3_close(db->h);
+        free(db);
+        return c;
+    }
+    db->base.ops = &sq_ops;
+    sqlite3_busy_timeout(db->h, 10000);
+    ad_code c = sq_exec(&db->base,
+                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+                        "",
+                        err);
+    if (c != AD_OK) {
+        ad_err_prefix(err, "%s", path);
+        sq_close(&db->base);
+        return c;
+    }
+    *out = &db->base;
+    return AD_OK;
+}

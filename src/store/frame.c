@@ -1,0 +1,94 @@
+/* frame.c: video frame hashes (media_frame) and loading every PDQ hash for the index. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+static void bind_frame(void *p, ad_stmt *s, size_t i)
+{
+    const ad_frame *f = (const ad_frame *)p + i;
+    ad_bind_int(s, 1, f->media_id);
+    ad_bind_int(s, 2, f->frame);
+    ad_bind_int(s, 3, f->timestamp_ms);
+    ad_bind_int(s, 4, f->quality);
+    ad_bind_blob(s, 5, f->pdq.b, 32);
+}
+
+ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_err *err)
+{
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    rc = ad_db_many(st->db,
+                    "INSERT INTO media_frame (media_id, frame, ts_ms, quality, pdq)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (media_id, frame) DO UPDATE"
+                    " SET ts_ms = excluded.ts_ms, quality = excluded.quality, pdq = excluded.pdq",
+                    n, bind_frame, NULL, (void *)f, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "frames refer to a missing media");
+    if (n)
+        rc = ad_store_auditf(st, rc, "frame.add", NULL, 0, err, "n=%zu media=%lld", n,
+                             (long long)f[0].media_id);
+    return ad_store_finish(st, rc, err);
+}
+
+typedef struct {
+    ad_h256 pdq;
+    int64_t id, media_id;
+} pdq_item;
+
+#define PDQ_PAGE 8192
+
+/* Pages through one table; columns: id, media id, pdq. */
+static ad_code load_table(ad_store *st, const char *sql, int is_frame, pdq_item *page, ad_pdq_fn fn,
+                          void *ctx, int64_t *count, ad_err *err)
+{
+    int64_t after = 0;
+    for (;;) {
+        ad_stmt *s = ad_db_stmt(st->db, sql, err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_int(s, 1, after);
+        int n = 0, k;
+        while ((k = ad_step(s, err)) > 0) {
+            size_t len;
+            const uint8_t *p = ad_col_blob(s, 2, &len);
+            after = ad_col_int(s, 0);
+            if (!p || len != 32)
+                continue;
+            page[n].id = after;
+            page[n].media_id = ad_col_int(s, 1);
+            memcpy(page[n].pdq.b, p, 32);
+            n++;
+        }
+        ad_db_done(s);
+        if (k < 0)
+            return (ad_code)-k;
+        for (int i = 0; i < n; i++)
+            if (fn(ctx, &page[i].pdq, page[i].id, page[i].media_id, is_frame))
+                return AD_OK;
+        *count += n;
+        if (n == 0)
+            return AD_OK;
+    }
+}
+
+ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err)
+{
+    pdq_item *page = malloc(PDQ_PAGE * sizeof *page);
+    if (!page)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    int64_t count = 0;
+    ad_code rc = load_table(st,
+                            "SELECT id, id, pdq FROM media WHERE pdq IS NOT NULL AND id > ?"
+                            " ORDER BY id LIMIT 8192",
+                            0, page, fn, ctx, &count, err);
+    if (rc == AD_OK)
+        rc = load_table(st,
+                        "SELECT id, media_id, pdq FROM media_frame WHERE id > ? ORDER BY id"
+                        " LIMIT 8192",
+                        1, page, fn, ctx, &count, err);
+    free(page);
+    rc = ad_store_auditf(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
+    return rc;
+}

@@ -1,0 +1,218 @@
+/* job.c: ingest jobs and their items: what a triage run did with every row of a seizure, so a
+ * killed run can be resumed and a case report can be made again from the database. */
+#include <stdio.h>
+#include <string.h>
+
+#include "store_int.h"
+
+ad_code ad_store_job_open(ad_store *st, const ad_job *j, int *resumed, ad_err *err)
+{
+    *resumed = 0;
+    if (!j->id || !*j->id)
+        return ad_err_set(err, AD_ERR_ARG, "a job needs an id");
+    ad_code rc = ad_store_begin(st, err);
+    if (rc)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT case_id FROM ingest_job WHERE id = ?", err);
+    int64_t case_id = 0;
+    if (!s)
+        return ad_store_finish(st, AD_ECODE(err), err);
+    ad_bind_text(s, 1, j->id);
+    rc = ad_db_int(s, &case_id, err);
+    if (rc == AD_OK) {
+        if (case_id != j->case_id)
+            return ad_store_finish(st,
+                                   ad_err_set(err, AD_ERR_EXISTS,
+                                              "job %s belongs to another case", j->id),
+                                   err);
+        *resumed = 1;
+        s = ad_db_stmt(st->db, "UPDATE ingest_job SET status = 'running', finished = NULL"
+                               " WHERE id = ?",
+                       err);
+        if (!s)
+            return ad_store_finish(st, AD_ECODE(err), err);
+        ad_bind_text(s, 1, j->id);
+        rc = ad_db_run(s, err);
+        rc = ad_store_auditf(st, rc, "job.resume", NULL, 0, err, "job=%s", j->id);
+        return ad_store_finish(st, rc, err);
+    }
+    if (rc != AD_ERR_NOT_FOUND)
+        return ad_store_finish(st, rc, err);
+    ad_err_clear(err);
+    s = ad_db_stmt(st->db,
+                   "INSERT INTO ingest_job (id, case_id, agency_id, exhibit, roots, options, who,"
+                   " status, started) VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                   err);
+    if (!s)
+        return ad_store_finish(st, AD_ECODE(err), err);
+    ad_bind_text(s, 1, j->id);
+    ad_bind_id_opt(s, 2, j->case_id);
+    ad_bind_id_opt(s, 3, j->agency_id ? j->agency_id : st->agency_id);
+    ad_bind_text_opt(s, 4, j->exhibit);
+    ad_bind_text_opt(s, 5, j->roots);
+    ad_bind_text_opt(s, 6, j->options);
+    ad_bind_text(s, 7, st->who);
+    ad_bind_int(s, 8, j->started ? j->started : ad_store_time());
+    rc = ad_db_run(s, err);
+    rc = ad_store_auditf(st, rc, "job.start", "case", j->case_id, err, "job=%s roots=%s", j->id,
+                         j->roots ? j->roots : "");
+    return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err)
+{
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st,
+                             "UPDATE ingest_job SET status = 'done', finished = ? WHERE id = ?",
+                             &s, err);
+    if (rc)
+        return rc;
+    ad_bind_int(s, 1, ad_store_time());
+    ad_bind_text(s, 2, job_id);
+    rc = ad_db_run(s, err);
+    rc = ad_store_auditf(st, rc, "job.finish", NULL, 0, err, "job=%s", job_id);
+    return ad_store_finish(st, rc, err);
+}
+
+static int job_row(void *ctx, ad_stmt *s)
+{
+    void **c = ctx;
+    ad_job j = {
+        .id = ad_col_str(s, 0),
+        .case_id = ad_col_int(s, 1),
+        .agency_id = ad_col_int(s, 2),
+        .exhibit = ad_col_str(s, 3),
+        .roots = ad_col_str(s, 4),
+        .options = ad_col_str(s, 5),
+        .who = ad_col_str(s, 6),
+        .status = ad_col_str(s, 7),
+        .started = ad_col_int(s, 8),
+        .finished = ad_col_int(s, 9),
+    };
+    return ((ad_job_fn)c[0])(c[1], &j);
+}
+
+ad_code ad_store_job_list(ad_store *st, int64_t case_id, ad_job_fn fn, void *ctx, ad_err *err)
+{
+    void *c[2] = {(void *)fn, ctx};
+    return ad_store_rows(st,
+                         case_id ? "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
+                                   " status, started, finished FROM ingest_job WHERE case_id = ?"
+                                   " ORDER BY started, id"
+                                 : "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
+                                   " status, started, finished FROM ingest_job ORDER BY started, id",
+                         case_id, job_row, c, err);
+}
+
+static void bind_item(void *ctx, ad_stmt *s, size_t i)
+{
+    const ad_job_item *it = &((const ad_job_item *)ctx)[i];
+    ad_bind_text(s, 1, it->job_id);
+    ad_bind_text(s, 2, it->key);
+    ad_bind_int(s, 3, it->ordinal);
+    ad_bind_text(s, 4, it->path ? it->path : "");
+    ad_bind_id_opt(s, 5, it->sighting_id);
+    ad_bind_id_opt(s, 6, it->media_id);
+    ad_bind_text_opt(s, 7, it->error_code);
+    ad_bind_text_opt(s, 8, it->error_message);
+    ad_bind_id_opt(s, 9, it->match_media_id);
+    ad_bind_text_opt(s, 10, it->match_kind);
+    if (it->match_media_id) {
+        ad_bind_int(s, 11, it->match_distance);
+        ad_bind_int(s, 12, it->match_variant);
+    } else {
+        ad_bind_null(s, 11);
+        ad_bind_null(s, 12);
+    }
+    ad_bind_text_opt(s, 13, it->match_ranges);
+}
+
+ad_code ad_store_job_items_add(ad_store *st, const ad_job_item *it, size_t n, ad_err *err)
+{
+    if (!n)
+        return AD_OK;
+    ad_code rc = ad_store_begin_batch(st, err);
+    if (rc)
+        return rc;
+    rc = ad_db_many(st->db,
+                    "INSERT INTO ingest_item (job_id, key, ordinal, path, sighting_id, media_id,"
+                    " error_code, error_message, match_media_id, match_kind, match_distance,"
+                    " match_variant, match_ranges) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    n, bind_item, NULL, (void *)it, err);
+    rc = ad_store_auditf(st, rc, "job.items", NULL, 0, err, "job=%s n=%zu first=%s", it[0].job_id,
+                         n, it[0].path ? it[0].path : "");
+    return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, void *ctx,
+                          ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT key FROM ingest_item WHERE job_id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, job_id);
+    int r;
+    while ((r = ad_step(s, err)) > 0)
+        if (fn(ctx, ad_col_str(s, 0)))
+            break;
+    ad_db_done(s);
+    return r < 0 ? (ad_code)-r : AD_OK;
+}
+
+ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
+                            ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(
+        st->db,
+        "SELECT i.job_id, i.key, i.ordinal, i.path, i.sighting_id, i.media_id, i.error_code,"
+        " i.error_message, i.match_media_id, i.match_kind, i.match_distance, i.match_variant,"
+        " i.match_ranges, s.id, s.agency_id, s.case_id, s.exhibit, s.path, s.mtime, s.ctime,"
+        " s.atime, s.btime, s.parent_path, s.inner_path, s.size, s.ingested, s.user_id"
+        " FROM ingest_item i JOIN ingest_job j ON j.id = i.job_id"
+        " LEFT JOIN sighting s ON s.id = i.sighting_id"
+        " WHERE j.case_id = ? ORDER BY j.started, j.id, i.ordinal",
+        err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, case_id);
+    int r;
+    while ((r = ad_step(s, err)) > 0) {
+        ad_job_item it = {
+            .job_id = ad_col_str(s, 0),
+            .key = ad_col_str(s, 1),
+            .ordinal = ad_col_int(s, 2),
+            .path = ad_col_str(s, 3),
+            .sighting_id = ad_col_int(s, 4),
+            .media_id = ad_col_int(s, 5),
+            .error_code = ad_col_str(s, 6),
+            .error_message = ad_col_str(s, 7),
+            .match_media_id = ad_col_int(s, 8),
+            .match_kind = ad_col_str(s, 9),
+            .match_distance = (int)ad_col_int(s, 10),
+            .match_variant = (int)ad_col_int(s, 11),
+            .match_ranges = ad_col_str(s, 12),
+        };
+        ad_sighting sg = {
+            .id = ad_col_int(s, 13),
+            .media_id = it.media_id,
+            .agency_id = ad_col_int(s, 14),
+            .case_id = ad_col_int(s, 15),
+            .exhibit = ad_col_str(s, 16),
+            .path = ad_col_str(s, 17),
+            .mtime = ad_col_int(s, 18),
+            .ctime = ad_col_int(s, 19),
+            .atime = ad_col_int(s, 20),
+            .btime = ad_col_int(s, 21),
+            .parent_path = ad_col_str(s, 22),
+            .inner_path = ad_col_str(s, 23),
+            .size = ad_col_null(s, 24) ? -1 : ad_col_int(s, 24),
+            .ingested = ad_col_int(s, 25),
+            .user_id = ad_col_int(s, 26),
+            .job_id = it.job_id,
+        };
+        if (fn(ctx, &it, it.sighting_id ? &sg : NULL))
+            break;
+    }
+    ad_db_done(s);
+    return r < 0 ? (ad_code)-r : AD_OK;
+}

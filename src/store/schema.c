@@ -1,0 +1,248 @@
+/* schema.c: versioned schema migrations for both back ends. Each migration is SQL written once
+ * with @ID@ (auto-increment key), @BLOB@ (binary) and @NOROWID@ (SQLite's WITHOUT ROWID for
+ * tables keyed by their primary key) markers that become the back end's forms,
+ * plus a part for each back end (triggers differ). Applied in a transaction, recorded in
+ * schema_migrations. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_int.h"
+
+typedef struct {
+    int version;
+    const char *common, *sqlite, *pg;
+} migration;
+
+static const migration migrations[] = {
+    {1,
+     "CREATE TABLE agency (id @ID@, name TEXT NOT NULL UNIQUE, country TEXT,"
+     " kind TEXT NOT NULL CHECK (kind IN ('police','hotline','platform','hub')),"
+     " created BIGINT NOT NULL);"
+     "CREATE TABLE users (id @ID@, agency_id BIGINT NOT NULL REFERENCES agency(id),"
+     " name TEXT NOT NULL UNIQUE,"
+     " role TEXT NOT NULL CHECK (role IN ('admin','investigator','analyst','platform','auditor')),"
+     " key_id TEXT NOT NULL UNIQUE, key_salt @BLOB@ NOT NULL, key_hash @BLOB@ NOT NULL,"
+     " created BIGINT NOT NULL, revoked BIGINT NOT NULL DEFAULT 0);"
+     "CREATE TABLE media (id @ID@, sha256 @BLOB@, md5 @BLOB@, sha1 @BLOB@, size BIGINT,"
+     " mime TEXT, width BIGINT, height BIGINT, duration_ms BIGINT, pdq @BLOB@,"
+     " pdq_quality BIGINT, photodna @BLOB@, flags BIGINT NOT NULL DEFAULT 0,"
+     " created BIGINT NOT NULL, updated BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX media_sha256 ON media(sha256) WHERE sha256 IS NOT NULL;"
+     "CREATE INDEX media_md5 ON media(md5) WHERE md5 IS NOT NULL;"
+     "CREATE INDEX media_sha1 ON media(sha1) WHERE sha1 IS NOT NULL;"
+     "CREATE INDEX media_pdq ON media(pdq) WHERE pdq IS NOT NULL;"
+     "CREATE TABLE media_frame (id @ID@, media_id BIGINT NOT NULL REFERENCES media(id),"
+     " frame BIGINT NOT NULL, ts_ms BIGINT, quality BIGINT, pdq @BLOB@ NOT NULL,"
+     " UNIQUE (media_id, frame));"
+     "CREATE TABLE cases (id @ID@, agency_id BIGINT NOT NULL REFERENCES agency(id),"
+     " number TEXT NOT NULL, title TEXT,"
+     " status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open','closed')),"
+     " opened BIGINT NOT NULL, UNIQUE (agency_id, number));"
+     "CREATE TABLE sighting (id @ID@, media_id BIGINT NOT NULL REFERENCES media(id),"
+     " agency_id BIGINT REFERENCES agency(id), case_id BIGINT REFERENCES cases(id),"
+     " exhibit TEXT, path TEXT, mtime BIGINT, ctime BIGINT, atime BIGINT, btime BIGINT,"
+     " parent_path TEXT, inner_path TEXT, size BIGINT, ingested BIGINT NOT NULL,"
+     " user_id BIGINT REFERENCES users(id), job_id TEXT);"
+     "CREATE INDEX sighting_media ON sighting(media_id);"
+     "CREATE TABLE series (id @ID@, name TEXT NOT NULL UNIQUE,"
+     " owner_agency_id BIGINT REFERENCES agency(id), contact TEXT,"
+     " status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active','closed')),"
+     " created BIGINT NOT NULL);"
+     "CREATE TABLE series_media (series_id BIGINT NOT NULL REFERENCES series(id),"
+     " media_id BIGINT NOT NULL REFERENCES media(id), added BIGINT NOT NULL,"
+     " PRIMARY KEY (series_id, media_id))@NOROWID@;"
+     "CREATE INDEX series_media_media ON series_media(media_id);"
+     "CREATE TABLE person (id @ID@, kind TEXT NOT NULL CHECK (kind IN ('victim','offender')),"
+     " code TEXT NOT NULL, series_id BIGINT NOT NULL REFERENCES series(id),"
+     " identified BIGINT NOT NULL DEFAULT 0, identified_by BIGINT REFERENCES agency(id),"
+     " identified_at BIGINT, country TEXT, created BIGINT NOT NULL, UNIQUE (kind, code));"
+     "CREATE INDEX person_series ON person(series_id);"
+     "CREATE TABLE vote (id @ID@, media_id BIGINT NOT NULL REFERENCES media(id),"
+     " scheme TEXT NOT NULL, code TEXT NOT NULL, agency_id BIGINT REFERENCES agency(id),"
+     " voter TEXT NOT NULL, created BIGINT NOT NULL);"
+     "CREATE INDEX vote_media ON vote(media_id, scheme);"
+     "CREATE TABLE trusted_category (media_id BIGINT NOT NULL REFERENCES media(id),"
+     " scheme TEXT NOT NULL, code TEXT NOT NULL, since BIGINT NOT NULL,"
+     " PRIMARY KEY (media_id, scheme))@NOROWID@;"
+     "CREATE TABLE category_map (from_scheme TEXT NOT NULL, from_code TEXT NOT NULL,"
+     " to_scheme TEXT NOT NULL, to_code TEXT NOT NULL,"
+     " PRIMARY KEY (from_scheme, from_code, to_scheme));"
+     "INSERT INTO category_map VALUES ('dhs','1','vics-us','1'),('dhs','2','vics-us','2'),"
+     " ('dhs','3','vics-us','3'),('dhs','4','vics-us','4'),('dhs','5','vics-us','0'),"
+     " ('vics-us','0','dhs','5'),('vics-us','1','dhs','1'),('vics-us','2','dhs','2'),"
+     " ('vics-us','3','dhs','3'),('vics-us','4','dhs','4'),"
+     " ('uk','A','vics-us','1'),('uk','B','vics-us','1'),('uk','C','vics-us','1'),"
+     " ('baseline','1','vics-us','1');"
+     "CREATE TABLE note (id @ID@,"
+     " object_type TEXT NOT NULL CHECK (object_type IN "
+     "('media','series','victim','offender','case')),"
+     " object_id BIGINT NOT NULL, agency_id BIGINT REFERENCES agency(id), author TEXT NOT NULL,"
+     " body TEXT NOT NULL, created BIGINT NOT NULL);"
+     "CREATE INDEX note_object ON note(object_type, object_id);"
+     "CREATE TABLE clue (id @ID@,"
+     " object_type TEXT NOT NULL CHECK (object_type IN "
+     "('media','series','victim','offender','case')),"
+     " object_id BIGINT NOT NULL, kind TEXT NOT NULL CHECK (kind IN"
+     " ('camera','serial','gps','time','object','language','other')),"
+     " value TEXT NOT NULL, agency_id BIGINT REFERENCES agency(id), author TEXT NOT NULL,"
+     " created BIGINT NOT NULL);"
+     "CREATE INDEX clue_object ON clue(object_type, object_id);"
+     "CREATE TABLE hash_list (id @ID@, name TEXT NOT NULL UNIQUE, description TEXT, source TEXT,"
+     " agency_id BIGINT REFERENCES agency(id), created BIGINT NOT NULL);"
+     "CREATE TABLE list_entry (list_id BIGINT NOT NULL REFERENCES hash_list(id),"
+     " media_id BIGINT NOT NULL REFERENCES media(id), added BIGINT NOT NULL,"
+     " PRIMARY KEY (list_id, media_id))@NOROWID@;"
+     "CREATE INDEX list_entry_media ON list_entry(media_id);"
+     "CREATE TABLE audit (seq BIGINT PRIMARY KEY, time BIGINT NOT NULL, who TEXT NOT NULL,"
+     " agency_id BIGINT, action TEXT NOT NULL, object TEXT, detail TEXT,"
+     " prev @BLOB@ NOT NULL, hash @BLOB@ NOT NULL);"
+     "CREATE TABLE audit_head (id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL,"
+     " hash @BLOB@);"
+     "INSERT INTO audit_head (id, seq) VALUES (1, 0);",
+     /* SQLite: the audit is append-only */
+     "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;"
+     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit"
+     " BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END;",
+     /* PostgreSQL */
+     "CREATE FUNCTION ad_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+     " $$ BEGIN RAISE EXCEPTION 'audit is append-only'; END $$;"
+     "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION ad_audit_append_only();"},
+    {2,
+     /* ingest jobs and their items (triage): resume, errors, the match behind each class */
+     "CREATE TABLE ingest_job (id TEXT PRIMARY KEY, case_id BIGINT REFERENCES cases(id),"
+     " agency_id BIGINT REFERENCES agency(id), exhibit TEXT, roots TEXT, options TEXT,"
+     " who TEXT, status TEXT NOT NULL CHECK (status IN ('running','done')),"
+     " started BIGINT NOT NULL, finished BIGINT);"
+     "CREATE INDEX ingest_job_case ON ingest_job(case_id);"
+     "CREATE TABLE ingest_item (job_id TEXT NOT NULL REFERENCES ingest_job(id),"
+     " key TEXT NOT NULL, ordinal BIGINT NOT NULL, path TEXT NOT NULL,"
+     " sighting_id BIGINT REFERENCES sighting(id), media_id BIGINT REFERENCES media(id),"
+     " error_code TEXT, error_message TEXT, match_media_id BIGINT REFERENCES media(id),"
+     " match_kind TEXT, match_distance BIGINT, match_variant BIGINT, match_ranges TEXT,"
+     " PRIMARY KEY (job_id, key))@NOROWID@;",
+     "SELECT 1;", "SELECT 1;"},
+};
+
+/* Replaces the type markers for the back end. */
+static char *expand(const char *sql, int pg)
+{
+    static const char *const from[] = {"@ID@", "@BLOB@", "@NOROWID@"};
+    const char *to_sq[] = {"INTEGER PRIMARY KEY", "BLOB", " WITHOUT ROWID"};
+    const char *to_pg[] = {"BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", "BYTEA", ""};
+    const char *const *to = pg ? to_pg : to_sq;
+    size_t cap = strlen(sql) * 4 + 1, o = 0;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    for (const char *p = sql; *p;) {
+        int hit = 0;
+        for (int k = 0; k < 3; k++) {
+            size_t n = strlen(from[k]);
+            if (!strncmp(p, from[k], n)) {
+                size_t m = strlen(to[k]);
+                memcpy(out + o, to[k], m);
+                o += m;
+                p += n;
+                hit = 1;
+                break;
+            }
+        }
+        if (!hit)
+            out[o++] = *p++;
+    }
+    out[o] = 0;
+    return out;
+}
+
+static const char version_sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
+
+/* Applies one migration unless another process did meanwhile: the check runs inside the
+ * migration's transaction, after taking the migration lock (SQLite's BEGIN IMMEDIATE write
+ * lock; a transaction-scoped advisory lock on PostgreSQL). */
+static ad_code apply(ad_store *st, const migration *m, ad_err *err)
+{
+    ad_db *db = st->db;
+    char *sql = expand(m->common, db->is_pg);
+    if (!sql)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = ad_store_begin(st, err);
+    if (rc == AD_OK && db->is_pg)
+        rc = db->ops->exec(db, "SELECT pg_advisory_xact_lock(7254392)", err);
+    int64_t now_at = 0;
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(db, version_sql, err);
+        rc = s ? ad_db_int(s, &now_at, err) : AD_ECODE(err);
+    }
+    if (rc == AD_OK && now_at >= m->version) {
+        free(sql);
+        return ad_store_finish(st, AD_OK, err);
+    }
+    if (rc == AD_OK)
+        rc = db->ops->exec(db, sql, err);
+    free(sql);
+    if (rc == AD_OK)
+        rc = db->ops->exec(db, db->is_pg ? m->pg : m->sqlite, err);
+    if (rc == AD_OK) {
+        ad_stmt *s =
+            ad_db_stmt(db, "INSERT INTO schema_migrations (version, applied) VALUES (?, ?)", err);
+        if (!s) {
+            rc = AD_ECODE(err);
+        } else {
+            ad_bind_int(s, 1, m->version);
+            ad_bind_int(s, 2, ad_store_time());
+            rc = ad_db_run(s, err);
+        }
+    }
+    rc = ad_store_auditf(st, rc, "db.migrate", "schema", 0, err, "version %d", m->version);
+    if (rc != AD_OK)
+        ad_err_prefix(err, "migration %d", m->version);
+    return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_schema_migrate(ad_store *st, int create, ad_err *err)
+{
+    ad_db *db = st->db;
+    int64_t version = 0;
+    ad_err e2;
+    ad_stmt *s = ad_db_stmt(db, version_sql, &e2);
+    ad_code rc = s ? ad_db_int(s, &version, &e2) : e2.code;
+    if (rc != AD_OK) {
+        /* no schema yet */
+        if (!create)
+            return ad_err_set(err, AD_ERR_NOT_FOUND,
+                              "database not initialised (run 'ariadne db init')");
+        ad_db_cache_clear(db);
+        rc = db->ops->exec(db,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT"
+                           " PRIMARY KEY,"
+                           " applied BIGINT NOT NULL)",
+                           err);
+        if (rc != AD_OK)
+            return rc;
+        version = 0;
+    }
+    if (version > AD_STORE_SCHEMA_VERSION)
+        return ad_err_set(err, AD_ERR_VERSION,
+                          "database schema version %lld is newer than this program (%d)",
+                          (long long)version, AD_STORE_SCHEMA_VERSION);
+    for (size_t i = 0; i < sizeof migrations / sizeof migrations[0]; i++) {
+        if (migrations[i].version <= version)
+            continue;
+        if ((rc = apply(st, &migrations[i], err)) != AD_OK)
+            return rc;
+    }
+    return AD_OK;
+}
+
+ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err)
+{
+    int64_t v = 0;
+    ad_stmt *s = ad_db_stmt(st->db, version_sql, err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_code rc = ad_db_int(s, &v, err);
+    *version = (int)v;
+    return rc;
+}

@@ -1,0 +1,238 @@
+/* store.c: opening a store (URL to back end), transactions with nesting by savepoints, and
+ * helpers shared by the record files. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+int64_t ad_store_time(void)
+{
+    return (int64_t)time(NULL);
+}
+
+const char *ad_store_resolve_url(const char *url)
+{
+    if (url && *url)
+        return url;
+    const char *env = getenv("ARIADNE_DB");
+    if (env && *env)
+        return env;
+    return AD_STORE_DEFAULT_URL;
+}
+
+static int is_pg_url(const char *url)
+{
+    return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+}
+
+ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err)
+{
+    *out = NULL;
+    url = ad_store_resolve_url(url);
+    ad_store *st = calloc(1, sizeof *st);
+    if (!st)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    snprintf(st->url, sizeof st->url, "%s", url);
+    snprintf(st->who, sizeof st->who, "local");
+    ad_code rc;
+    if (is_pg_url(url)) {
+        rc = ad_db_open_pg(&st->db, url, err);
+    } else {
+        const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
+        if (!*path)
+            rc = ad_err_set(err, AD_ERR_ARG, "empty database path");
+        else
+            rc = ad_db_open_sqlite(&st->db, path, flags & AD_STORE_CREATE, err);
+    }
+    if (rc == AD_OK)
+        rc = ad_schema_migrate(st, flags & AD_STORE_CREATE, err);
+    if (rc != AD_OK) {
+        ad_store_close(st);
+        return rc;
+    }
+    *out = st;
+    return AD_OK;
+}
+
+void ad_store_close(ad_store *st)
+{
+    if (!st)
+        return;
+    if (st->db) {
+        if (st->depth > 0)
+            st->db->ops->exec(st->db, "ROLLBACK", NULL);
+        st->db->ops->close(st->db);
+    }
+    free(st);
+}
+
+const char *ad_store_backend(const ad_store *st)
+{
+    return st->db->ops->name;
+}
+
+void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id)
+{
+    snprintf(st->who, sizeof st->who, "%s", who && *who ? who : "local");
+    st->agency_id = agency_id;
+}
+
+/* Savepoint names are ours (depth numbers), never user text. */
+static ad_code tx_exec(ad_store *st, const char *verb, int depth, ad_err *err)
+{
+    char sql[64];
+    if (depth < 0)
+        snprintf(sql, sizeof sql, "%s", verb);
+    else
+        snprintf(sql, sizeof sql, "%s ad_sp%d", verb, depth);
+    return st->db->ops->exec(st->db, sql, err);
+}
+
+/* Nested levels opened by ad_store_begin_batch have no savepoint (bit set in st->plain). */
+static int plain_level(const ad_store *st, int depth)
+{
+    return depth < 64 && (st->plain >> depth) & 1;
+}
+
+static ad_code begin(ad_store *st, int plain, ad_err *err)
+{
+    ad_code rc = AD_OK;
+    if (st->depth == 0) {
+        rc = tx_exec(st, st->db->is_pg ? "BEGIN" : "BEGIN IMMEDIATE", -1, err);
+        st->plain = 0;
+        st->doomed = 0;
+    } else if (plain && st->depth < 64) {
+        st->plain |= 1ull << st->depth;
+    } else {
+        rc = tx_exec(st, "SAVEPOINT", st->depth, err);
+    }
+    if (rc == AD_OK)
+        st->depth++;
+    return rc;
+}
+
+ad_code ad_store_begin(ad_store *st, ad_err *err)
+{
+    return begin(st, 0, err);
+}
+
+ad_code ad_store_begin_batch(ad_store *st, ad_err *err)
+{
+    return begin(st, 1, err);
+}
+
+ad_code ad_store_commit(ad_store *st, ad_err *err)
+{
+    if (st->depth <= 0)
+        return ad_err_set(err, AD_ERR_ARG, "commit without a transaction");
+    if (st->depth > 1) {
+        st->depth--;
+        if (plain_level(st, st->depth)) {
+            st->plain &= ~(1ull << st->depth);
+            return AD_OK;
+        }
+        return tx_exec(st, "RELEASE SAVEPOINT", st->depth, err);
+    }
+    st->depth = 0;
+    if (st->doomed) {
+        tx_exec(st, "ROLLBACK", -1, NULL);
+        return ad_err_set(err, AD_ERR_DB,
+                          "transaction rolled back: a batch call inside it had failed");
+    }
+    ad_code rc = tx_exec(st, "COMMIT", -1, err);
+    if (rc != AD_OK)
+        tx_exec(st, "ROLLBACK", -1, NULL);
+    return rc;
+}
+
+ad_code ad_store_rollback(ad_store *st, ad_err *err)
+{
+    if (st->depth <= 0)
+        return ad_err_set(err, AD_ERR_ARG, "rollback without a transaction");
+    if (st->depth > 1) {
+        st->depth--;
+        if (plain_level(st, st->depth)) {
+            /* nothing to roll back to: the whole transaction must go */
+            st->plain &= ~(1ull << st->depth);
+            st->doomed = 1;
+            return AD_OK;
+        }
+        ad_code rc = tx_exec(st, "ROLLBACK TO SAVEPOINT", st->depth, err);
+        if (rc == AD_OK)
+            rc = tx_exec(st, "RELEASE SAVEPOINT", st->depth, err);
+        return rc;
+    }
+    st->depth = 0;
+    return tx_exec(st, "ROLLBACK", -1, err);
+}
+
+ad_code ad_store_finish(ad_store *st, ad_code rc, ad_err *err)
+{
+    if (rc == AD_OK)
+        return ad_store_commit(st, err);
+    ad_store_rollback(st, NULL);
+    return rc;
+}
+
+void ad_col_copy(ad_stmt *s, int i, char *out, size_t size)
+{
+    const char *t = ad_col_text(s, i);
+    snprintf(out, size, "%s", t ? t : "");
+}
+
+int64_t ad_parse_id(const char *s)
+{
+    if (!s || !*s)
+        return 0;
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    return (*end || v <= 0) ? 0 : (int64_t)v;
+}
+
+ad_code ad_store_rows(ad_store *st, const char *sql, int64_t id, ad_row_fn row, void *ctx,
+                      ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, sql, err);
+    if (!s)
+        return AD_ECODE(err);
+    if (id)
+        ad_bind_int(s, 1, id);
+    int r;
+    while ((r = ad_step(s, err)) > 0)
+        if (row(ctx, s))
+            break;
+    ad_db_done(s);
+    return r < 0 ? (ad_code)-r : AD_OK;
+}
+
+ad_code ad_store_op(ad_store *st, const char *sql, ad_stmt **s, ad_err *err)
+{
+    ad_code rc = ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!(*s = ad_db_stmt(st->db, sql, err))) {
+        rc = AD_ECODE(err);
+        ad_store_rollback(st, NULL);
+    }
+    return rc;
+}
+
+ad_code ad_store_find_id(ad_store *st, const char *by_id, const char *by_name, const char *what,
+                         const char *key, int64_t *id, ad_err *err)
+{
+    int64_t n = ad_parse_id(key);
+    ad_stmt *s = ad_db_stmt(st->db, n ? by_id : by_name, err);
+    if (!s)
+        return AD_ECODE(err);
+    if (n)
+        ad_bind_int(s, 1, n);
+    else
+        ad_bind_text(s, 1, key ? key : "");
+    ad_code rc = ad_db_int(s, id, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "no %s '%s'", what, key ? key : "");
+    return rc;
+}

@@ -1,0 +1,59 @@
+/* store_int.h: the store handle and helpers shared by the record files (internal). */
+#ifndef AD_STORE_INT_H
+#define AD_STORE_INT_H
+
+#include "ariadne/store.h"
+#include "db.h"
+
+struct ad_store {
+    ad_db *db;
+    char url[1024];
+    char who[128];
+    int64_t agency_id;
+    int depth;      /* transaction nesting: 1 = BEGIN, deeper = savepoints */
+    uint64_t plain; /* nested levels opened without a savepoint (batches) */
+    int doomed;     /* a batch failed inside the transaction: its commit must fail */
+};
+
+/* Wall-clock Unix seconds. */
+int64_t ad_store_time(void);
+
+/* Begins a batch operation: like ad_store_begin, but nested in a caller's transaction it takes
+ * no savepoint (they cost a copy of every page the batch touches); if the batch fails, the
+ * caller's whole transaction is doomed: its commit rolls back and fails. */
+ad_code ad_store_begin_batch(ad_store *st, ad_err *err);
+
+/* Ends an operation begun with ad_store_begin: commits when rc is AD_OK, rolls back otherwise
+ * (keeping the message of rc in err). Returns the final code. */
+ad_code ad_store_finish(ad_store *st, ad_code rc, ad_err *err);
+
+/* When rc is AD_OK, appends an audit row inside the current transaction about object
+ * "type:id" ("type" when id is 0, none when type is NULL); detail is printf-style (fmt may be
+ * NULL). Returns rc or the audit's failure. */
+ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
+                        ad_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Begins an operation (ad_store_begin) and takes the statement for sql; on failure nothing is
+ * left open. End it with ad_store_finish. */
+ad_code ad_store_op(ad_store *st, const char *sql, ad_stmt **s, ad_err *err);
+/* Finds a row id by numeric id text (by_id) or by name (by_name); AD_ERR_NOT_FOUND names
+ * `what` and the key. */
+ad_code ad_store_find_id(ad_store *st, const char *by_id, const char *by_name, const char *what,
+                         const char *key, int64_t *id, ad_err *err);
+
+/* Applies pending migrations (schema.c). *fresh is set when the database had no schema. */
+ad_code ad_schema_migrate(ad_store *st, int create, ad_err *err);
+
+/* Copies a column's text into a buffer owned by the caller (empty if NULL). */
+void ad_col_copy(ad_stmt *s, int i, char *out, size_t size);
+/* Numeric id text ("12") to id, else 0. */
+int64_t ad_parse_id(const char *s);
+/* Text or NULL from a column (valid until next step). */
+#define ad_col_str(s, i) ad_col_text((s), (i))
+
+/* Runs `sql` bound to one id, calls row(ctx, stmt) for each row. */
+typedef int (*ad_row_fn)(void *ctx, ad_stmt *s);
+ad_code ad_store_rows(ad_store *st, const char *sql, int64_t id, ad_row_fn row, void *ctx,
+                      ad_err *err);
+
+#endif

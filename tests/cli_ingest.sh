@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# cli_ingest.sh: triage end to end: every class (exact, dihedral and near-duplicate PDQ matches,
+# the quality gate, non-pertinent lists), archives with traversal names and nesting, custody
+# data, hostile files, the report files, a record rule (identifying the last victim of a series
+# changes the report), and resume after kill -9 at random points giving the same store as an
+# uninterrupted run.
+set -u
+A=${ARIADNE:?}
+V=$AD_TEST_DATA/vectors/pdq
+S=$AD_TEST_DATA/../samples
+T=$AD_TEST_TMP/cli_ingest
+rm -rf "$T" && mkdir -p "$T/known" "$T/seizure/sub dir"
+unset ARIADNE_DB ARIADNE_USER
+export ARIADNE_DB="sqlite:$T/db.sqlite"
+C=/usr/bin/convert
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { "$@" >"$T/out" 2>"$T/err" || { cat "$T/out" "$T/err" >&2; fail "$*"; }; }
+sha() { "$A" hash --csv "$1" | tail -1 | cut -d, -f9; }
+
+# --- the known material and its records
+cp "$V/data/bridge-mods/aaa-orig.jpg" "$T/known/bridge.jpg"
+cp "$V/data/reg-test-input/pen-and-coaster.png" "$T/known/pen.png"
+cp "$V/data/misc-images/small.jpg" "$T/known/flat.jpg"            # quality 0
+cp "$S/known/texture-a.jpg" "$T/known/texture.jpg"
+cp "$V/data/reg-test-input/labelme-subset/q0291.jpg" "$T/known/street.jpg"
+ok "$A" db init
+ok "$A" agency add "Hub" --kind hub
+ok "$A" agency add "Unit A" --country FR
+ok "$A" agency add "Unit B" --country GB
+ok "$A" ingest "$T/known" --case REF --agency Hub --no-report
+ok "$A" series create "S-identified" --owner "Unit A" --contact "a@unit-a.example"
+ok "$A" series link "S-identified" "$(sha "$T/known/bridge.jpg")"
+ok "$A" victim add V1 --series "S-identified"
+ok "$A" victim identify V1 --agency "Unit A" --country FR
+ok "$A" series create "S-open" --owner "Unit B" --contact "b@unit-b.example"
+ok "$A" series link "S-open" "$(sha "$T/known/texture.jpg")" "$(sha "$T/known/flat.jpg")"
+ok "$A" victim add V2 --series "S-open"
+printf '%s,0\n' "$(sha "$T/known/pen.png")" > "$T/np.txt"
+ok "$A" import "$T/np.txt" --list non-pertinent
+
+# --- the seizure
+$C "$T/known/bridge.jpg" -resize 700x -quality 80 "$T/seizure/resized.jpg"          # pdq
+$C "$T/known/bridge.jpg" -rotate 90 "$T/seizure/sub dir/rot90.jpg"                  # dihedral
+$C "$T/known/texture.jpg" -flop "$T/seizure/mirror.png"                             # dihedral, open
+cp "$T/known/texture.jpg" "$T/seizure/copy.jpg"                                     # sha256, open
+$C "$T/known/pen.png" -quality 70 "$T/seizure/pen.jpg"                              # ignorable
+cp "$T/known/street.jpg" "$T/seizure/street.jpg"                                    # unseriesed
+$C "$T/known/flat.jpg" -resize 90% "$T/seizure/flat-small.jpg"                     # gate: new
+$C -seed 3 -size 320x240 plasma:fractal "$T/seizure/new-a.jpg"                      # new
+$C "$T/seizure/new-a.jpg" -quality 60 "$T/seizure/new-a-copy.jpg"                   # new, grouped
+cp "$T/seizure/new-a.jpg" "$T/seizure/new-a-dup.jpg"                                # new (dup)
+echo "not a picture" > "$T/seizure/readme.txt"
+head -c 3000 "$T/known/bridge.jpg" > "$T/seizure/cut.jpg"                           # error
+mkfifo "$T/seizure/pipe.jpg"                                                        # error
+ln -s . "$T/seizure/loop"                                                           # error
+# a zip with traversal names, inside a tar, inside the seizure
+mkdir -p "$T/z" && cp "$T/known/street.jpg" "$T/z/a.jpg" && cp "$T/known/texture.jpg" "$T/z/b.jpg"
+python3 - "$T/z" <<'PY'
+import sys, zipfile
+d = sys.argv[1]
+with zipfile.ZipFile(d + "/evil.zip", "w") as z:
+    z.write(d + "/a.jpg", "../../escaped.jpg")
+    z.write(d + "/b.jpg", "/etc/absolute.jpg")
+PY
+(cd "$T/z" && tar cf "$T/seizure/nested.tar" evil.zip)
+touch -d "2025-03-04 05:06:07 UTC" "$T/seizure/street.jpg"
+
+"$A" ingest "$T/seizure" --case C-1 --agency "Unit B" --exhibit EX-7 --report "$T/rep" \
+  >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc -eq 0 ] || { cat "$T/out" "$T/err"; fail "ingest exit $rc"; }
+[ -e "$T/escaped.jpg" ] || [ -e /etc/absolute.jpg ] && fail "an archive member touched the file system"
+for f in report.html report.json report.csv case.vics.json; do [ -s "$T/rep/$f" ] || fail "no $f"; done
+python3 - "$T/rep/report.json" "$T/rep/report.csv" "$T/rep/case.vics.json" <<'PY' || fail "report contents"
+import csv, json, sys
+rep = json.load(open(sys.argv[1]))
+by = {f["path"].split("/seizure/")[-1]: f for f in rep["files"]}
+def cls(p): return by[p]["class"]
+assert cls("resized.jpg") == "known-identified" and by["resized.jpg"]["match"]["by"] == "pdq", by["resized.jpg"]
+assert cls("sub dir/rot90.jpg") == "known-identified", by["sub dir/rot90.jpg"]
+assert by["sub dir/rot90.jpg"]["match"]["variant"] != 0
+assert cls("mirror.png") == "known-unidentified"
+assert by["mirror.png"]["series"]["contact"] == "b@unit-b.example"
+assert cls("copy.jpg") == "known-unidentified" and by["copy.jpg"]["match"]["by"] == "sha256"
+assert cls("pen.jpg") == "ignorable", by["pen.jpg"]
+assert cls("street.jpg") == "known-unseriesed"
+assert cls("flat-small.jpg") == "new", "quality gate: a quality-0 PDQ must not match"
+assert cls("new-a.jpg") == cls("new-a-copy.jpg") == cls("new-a-dup.jpg") == "new"
+g = by["new-a.jpg"]["group"]
+assert g and by["new-a-copy.jpg"]["group"] == g and by["new-a-dup.jpg"]["group"] == g
+assert cls("readme.txt") == "other"
+for p in ("cut.jpg", "pipe.jpg", "loop"):
+    assert cls(p) == "error" and by[p]["error"], by[p]
+inner = [f for f in rep["files"] if "!/" in f["path"]]
+paths = sorted(f["path"].split("nested.tar!/")[-1] for f in inner)
+# member names are kept as the archive gives them (libarchive drops a zip name's leading '/')
+assert paths[:2] == ["evil.zip", "evil.zip!/../../escaped.jpg"], paths
+assert paths[2] in ("evil.zip!//etc/absolute.jpg", "evil.zip!/etc/absolute.jpg"), paths
+esc = [f for f in inner if f["path"].endswith("escaped.jpg")][0]
+assert esc["class"] == "known-unseriesed" and esc["archive"].endswith("nested.tar!/evil.zip")
+assert esc["path_in_archive"] == "../../escaped.jpg"
+assert rep["counts"]["error"] == 3 and rep["case"] == "C-1" and rep["exhibit"] == "EX-7"
+rows = list(csv.DictReader(open(sys.argv[2])))
+assert len(rows) == len(rep["files"])
+st = [r for r in rows if r["path"].endswith("/street.jpg")][0]
+assert st["mtime"] == "1741064767", st["mtime"]
+vics = json.load(open(sys.argv[3]))
+assert len(vics["value"]) >= 10
+PY
+grep -q "known-unidentified" "$T/rep/report.html" || fail "HTML lacks the classes"
+grep -q "b@unit-b.example" "$T/rep/report.html" || fail "HTML lacks the owner contact"
+grep -q "<img" "$T/rep/report.html" && fail "no image content without --thumbnails"
+
+# --- the report is made again from the database; a record rule changes it
+ok "$A" report --case C-1 --agency "Unit B" --out "$T/rep2" --thumbnails
+grep -q "img class=\"thumb\"" "$T/rep2/report.html" || fail "thumbnails asked for"
+grep -q "blur(8px) grayscale(1)" "$T/rep2/report.html" || fail "thumbnails must be blurred"
+ok "$A" victim identify V2 --agency "Unit B" --country GB
+ok "$A" report --case C-1 --agency "Unit B" --out "$T/rep3" --json
+python3 -c '
+import json,sys
+r=json.loads(open(sys.argv[1]).read())
+assert r["counts"]["known-unidentified"] == 0 and r["counts"]["known-identified"] == 5, r["counts"]
+' "$T/out" || fail "identifying the last victim of a series must change the report"
+ok "$A" audit verify
+
+# --- video: a trimmed, re-encoded clip of a known video and a longer video holding it match it
+VD=$T/video && mkdir -p "$VD/known" "$VD/seized"
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x240:rate=10" -t 8 -pix_fmt yuv420p "$VD/known/k.mp4" || fail ffmpeg
+ffmpeg -v error -ss 2 -i "$VD/known/k.mp4" -t 4 -c:v libx264 -pix_fmt yuv420p "$VD/seized/clip.mp4" || fail ffmpeg
+ffmpeg -v error -f lavfi -i "mandelbrot=size=320x240:rate=10" -t 5 -pix_fmt yuv420p "$VD/other.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/other.mp4" -i "$VD/known/k.mp4" -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" \
+  -map "[v]" -pix_fmt yuv420p "$VD/seized/longer.mp4" || fail ffmpeg
+cp "$VD/other.mp4" "$VD/seized/unrelated.mp4"
+ok "$A" ingest "$VD/known" --case VREF --agency Hub --no-report
+ok "$A" series create "S-video" --owner "Unit A" --contact "v@unit-a.example"
+ok "$A" series link "S-video" "$(sha "$VD/known/k.mp4")"
+ok "$A" victim add V3 --series "S-video"
+ok "$A" ingest "$VD/seized" --case V-1 --agency "Unit B" --report "$T/vrep"
+python3 - "$T/vrep/report.json" <<'PY' || fail "video classes"
+import json, sys
+by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[1]))["files"]}
+for name in ("clip.mp4", "longer.mp4"):
+    f = by[name]
+    assert f["class"] == "known-unidentified" and f["match"]["by"] == "vpdq", f
+    assert "matched here" in f["match"]["ranges"], f
+assert by["unrelated.mp4"]["class"] == "new", by["unrelated.mp4"]
+PY
+
+# --- resume after kill -9 at random points equals an uninterrupted run
+R=$T/resume && mkdir -p "$R/src"
+for i in $(seq 1 120); do cp "$T/seizure/new-a.jpg" "$R/src/f$i.jpg"; printf '%04d' "$i" >> "$R/src/f$i.jpg"; done
+(cd "$R/src" && zip -q ../arch.zip f1*.jpg) && mv "$R/arch.zip" "$R/src/"
+run_ref() { "$A" ingest "$R/src" --case R --agency Hub --no-report --batch 7 --job ref --db "sqlite:$R/ref.db" >/dev/null 2>&1; }
+"$A" db init --db "sqlite:$R/ref.db" >/dev/null && "$A" agency add Hub --db "sqlite:$R/ref.db" >/dev/null
+run_ref || fail "reference run"
+"$A" db init --db "sqlite:$R/k.db" >/dev/null && "$A" agency add Hub --db "sqlite:$R/k.db" >/dev/null
+kills=0
+for attempt in $(seq 1 40); do
+  "$A" ingest "$R/src" --case R --agency Hub --no-report --batch 7 --job ref --db "sqlite:$R/k.db" >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.$(( (RANDOM % 25) + 2 ))"
+  if kill -9 $pid 2>/dev/null; then kills=$((kills + 1)); fi
+  wait $pid 2>/dev/null
+  [ $kills -ge 6 ] && break
+done
+"$A" ingest "$R/src" --case R --agency Hub --no-report --batch 7 --job ref --db "sqlite:$R/k.db" >/dev/null 2>&1 || fail "final resume"
+python3 - "$R/ref.db" "$R/k.db" <<'PY' || fail "resumed store differs from the uninterrupted one"
+import sqlite3, sys
+def snap(p):
+    c = sqlite3.connect(p)
+    q = lambda s: sorted(c.execute(s).fetchall())
+    return (q("SELECT hex(sha256), size, mime FROM media"),
+            q("SELECT s.path, s.parent_path, s.inner_path, s.size, hex(m.sha256) FROM sighting s JOIN media m ON m.id = s.media_id"),
+            q("SELECT key, path, error_code, match_kind FROM ingest_item"))
+a, b = snap(sys.argv[1]), snap(sys.argv[2])
+assert a == b, [len(x) for x in a] + [len(x) for x in b]
+assert len(a[1]) == len(set(a[1])) and len(a[1]) > 130
+PY
+echo "cli_ingest: ok ($kills kills)"

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# cli_store.sh: the record commands end to end (db, agency, user, series, victim, offender, case,
+# media, vote, note, audit), the same scenario on SQLite and, when AD_TEST_PG names a server,
+# on PostgreSQL; then tampering with the audit behind the program's back.
+set -u
+tmp=$AD_TEST_TMP/cli_store
+rm -rf "$tmp" && mkdir -p "$tmp"
+unset ARIADNE_DB ARIADNE_USER
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# expect CODE COMMAND...: runs it, output in $tmp/out and $tmp/err, checks the exit code.
+expect() {
+  local want=$1; shift
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  [ "$got" = "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "exit $got (want $want): $*"; }
+}
+has() { grep -q -- "$1" "$tmp/out" || { cat "$tmp/out" >&2; fail "output lacks '$1'"; }; }
+says() { grep -q -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "stderr lacks '$1'"; }; }
+json_lines() { python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <"$tmp/out" ||
+  fail "not JSON lines"; }
+
+MD5=c74b85d5c8ad19aa21a24dfd8e2769c8
+SHA1=e0b2bea81397865b7b7f76244027df3a8a01185f
+SHA256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
+PDQ=f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22
+
+# A ARGS...: the program on the scenario's database.
+A() { "$ARIADNE" "$@" --db "$DBURL"; }
+
+scenario() {
+  DBURL=$1
+  expect 1 A agency list
+  says "ariadne db init"
+  expect 0 A db init
+  expect 0 A db init --json
+  has '"schema_version":2'
+  expect 0 A agency add "Police A" --country FR
+  expect 0 A agency add "Hub" --kind hub
+  expect 1 A agency add "Hub"
+  says "exists"
+  expect 1 A agency add "X" --kind army
+  expect 0 A agency list --json
+  json_lines
+  has '"name":"Hub"'
+  expect 0 A user add alice --agency "Police A" --role investigator
+  has "API key"
+  key=$(sed -n 's/.*: \(ak_[0-9a-f_]*\)$/\1/p' "$tmp/out")
+  [ -n "$key" ] || fail "no key printed"
+  expect 2 A user add bob --agency "Police A" --role king
+  expect 2 A user add bob
+  expect 0 A user list --json
+  json_lines
+  has '"role":"investigator"'
+  ! grep -q "${key#ak_*_}" "$tmp/out" || fail "user list shows the key"
+  # a series owned by Police A, created by alice (acting for her agency)
+  expect 0 A series create "Blue Room" --contact "vid@police-a.example" --as alice
+  expect 1 A series create "Blue Room"
+  expect 0 A series link "Blue Room" $MD5 $SHA256 pdq:$PDQ
+  has "3 media linked"
+  expect 1 A series link "Nowhere" $MD5
+  expect 1 A series link "Blue Room" nothex
+  expect 0 A victim add V-1 --series "Blue Room"
+  expect 0 A victim add V-2 --series "Blue Room"
+  expect 0 A offender add O-1 --series "Blue Room"
+  expect 1 A victim add V-1 --series "Blue Room"
+  expect 2 A victim add V-3
+  expect 0 A media show $MD5 --json
+  json_lines
+  has '"class":"known-unidentified"'
+  has '"owner":"Police A"'
+  has '"contact":"vid@police-a.example"'
+  expect 0 A victim identify V-1 --agency Hub --country DE
+  expect 1 A victim identify V-1 --agency Hub
+  says "already identified"
+  expect 1 A victim identify V-9 --agency Hub
+  expect 0 A media show $MD5
+  has "class: known-unidentified"
+  # identifying the last unidentified victim changes what the series' media report
+  expect 0 A victim identify V-2 --as alice --country FR
+  expect 0 A media show $MD5 --json
+  has '"class":"known-identified"'
+  expect 0 A media show pdq:$PDQ --json
+  has '"class":"known-identified"'
+  expect 0 A media show $PDQ --json
+  has '"class":"known-identified"'
+  expect 0 A offender identify O-1 --agency "Police A"
+  expect 0 A series show "Blue Room" --json
+  json_lines
+  has '"victims_unidentified":0'
+  has '"code":"O-1","status":"identified"'
+  expect 0 A series list
+  has "Blue Room"
+  expect 0 A case open 2026-001 --agency "Police A" --title "operation test"
+  expect 1 A case open 2026-001 --agency "Police A"
+  expect 0 A case list --json
+  json_lines
+  has '"number":"2026-001"'
+  # votes: three agreeing voters make the trusted category
+  expect 0 A series link "Blue Room" $SHA1
+  expect 0 A vote $SHA1 uk B --voter a
+  expect 0 A vote $SHA1 uk B --voter b
+  expect 0 A vote $SHA1 uk B --voter c
+  has "trusted category B"
+  expect 2 A vote $SHA1 uk 9
+  expect 1 A vote 00000000000000000000000000000000 uk B
+  expect 0 A note add media $SHA1 "seen on board X"
+  expect 0 A note add series "Blue Room" "wallpaper with ducks" --clue object
+  expect 0 A note add victim V-1 "school uniform"
+  expect 2 A note add planet x y
+  expect 1 A note add media $SHA1 "x" --clue smell
+  expect 0 A media show $SHA1 --json
+  has '"trusted":\[{"scheme":"uk","code":"B"}\]'
+  has '"text":"seen on board X"'
+  expect 1 A media show 0123456789abcdef0123456789abcdef01234567
+  expect 0 A user revoke alice
+  expect 1 A user revoke alice
+  expect 0 A audit show --json --limit 3
+  json_lines
+  [ "$(wc -l <"$tmp/out")" = 3 ] || fail "audit show --limit"
+  expect 0 A audit show
+  has "media.find"
+  has "victim.identify"
+  # writers in parallel keep one unbroken chain
+  for i in 1 2 3 4; do A agency add "Parallel $i" >/dev/null 2>&1 & done
+  wait
+  expect 0 A agency list
+  [ "$(grep -c Parallel "$tmp/out")" = 4 ] || fail "parallel agency add"
+  expect 0 A audit verify
+  has "audit chain intact"
+  expect 0 A audit verify --json
+  has '"ok":true'
+}
+
+# usage and help
+expect 0 "$ARIADNE" series --help
+has "link"
+expect 0 "$ARIADNE" media show --help
+expect 2 "$ARIADNE" series
+expect 2 "$ARIADNE" series frobnicate
+expect 2 "$ARIADNE" agency add
+expect 2 "$ARIADNE" agency list --bogus
+
+db="$tmp/a.db"
+scenario "sqlite:$db"
+# the API key's secret never reaches the database
+! grep -aq "${key#ak_*_}" "$db" "$db-wal" 2>/dev/null || fail "API key stored in clear"
+# ARIADNE_DB and a bare path work too
+ARIADNE_DB="$db" expect 0 "$ARIADNE" agency list
+has "Police A"
+# tampering: the append-only trigger refuses; an intruder drops it and edits row 5
+sqlite3 "$db" "UPDATE audit SET detail = 'x' WHERE seq = 5" 2>/dev/null && fail "audit editable"
+sqlite3 "$db" "DROP TRIGGER audit_no_update; UPDATE audit SET detail = 'nothing' WHERE seq = 5"
+expect 1 "$ARIADNE" audit verify --db "sqlite:$db"
+says "row 5 is broken"
+expect 1 "$ARIADNE" audit verify --db "sqlite:$db" --json
+has '"broken":5'
+
+if [ -n "${AD_TEST_PG:-}" ]; then
+  pgdb="ad_cli_store_$$"
+  psql "$AD_TEST_PG/postgres" -qc "CREATE DATABASE $pgdb" || fail "createdb"
+  trap 'psql "$AD_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1' EXIT
+  scenario "$AD_TEST_PG/$pgdb"
+  psql "$AD_TEST_PG/$pgdb" -qc "UPDATE audit SET detail = 'x' WHERE seq = 7" 2>/dev/null &&
+    fail "audit editable"
+  psql "$AD_TEST_PG/$pgdb" -qc "ALTER TABLE audit DISABLE TRIGGER audit_append_only;
+    UPDATE audit SET who = 'nobody' WHERE seq = 7" >/dev/null || fail "psql"
+  expect 1 "$ARIADNE" audit verify --db "$AD_TEST_PG/$pgdb"
+  says "row 7 is broken"
+else
+  echo "cli_store: AD_TEST_PG unset, PostgreSQL part skipped"
+fi
+echo "cli_store: ok"

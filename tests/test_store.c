@@ -1,0 +1,706 @@
+/* test_store.c: the store's records and rules, run with the same code against SQLite and, when
+ * AD_TEST_PG names a server, PostgreSQL (each test in a fresh database). */
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ariadne/store.h"
+#include "ariadne/util.h"
+#include "testutil.h"
+
+typedef struct {
+    int pg;
+    char url[4200];
+    char dbname[64];
+    ad_store *st;
+} fixture;
+
+static int counter;
+
+/* Runs one SQL statement on the PostgreSQL server's maintenance database. */
+static int pg_admin(const char *sql)
+{
+    char url[512];
+    snprintf(url, sizeof url, "%s/postgres", getenv("AD_TEST_PG"));
+    PGconn *c = PQconnectdb(url);
+    int ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "pg_admin: %s", PQresultErrorMessage(r));
+        PQclear(r);
+    } else {
+        fprintf(stderr, "pg_admin: %s", PQerrorMessage(c));
+    }
+    PQfinish(c);
+    return ok;
+}
+
+static int setup(void **state, int pg)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->pg = pg;
+    if (pg) {
+        const char *base = getenv("AD_TEST_PG");
+        if (!base || !*base) {
+            free(f);
+            *state = NULL;
+            return 0;
+        }
+        snprintf(f->dbname, sizeof f->dbname, "ad_test_store_%d_%d", (int)getpid(), ++counter);
+        char sql[128];
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
+        if (!pg_admin(sql))
+            return -1;
+        snprintf(f->url, sizeof f->url, "%s/%s", base, f->dbname);
+    } else {
+        static char dir[4096];
+        if (!dir[0])
+            snprintf(dir, sizeof dir, "%s", td_tmpdir("test_store"));
+        snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", dir, ++counter);
+    }
+    ad_err e;
+    if (ad_store_open(&f->st, f->url, AD_STORE_CREATE, &e) != AD_OK) {
+        fprintf(stderr, "open %s: %s\n", f->url, e.msg);
+        return -1;
+    }
+    ad_store_set_actor(f->st, "tester", 0);
+    *state = f;
+    return 0;
+}
+
+static int setup_sqlite(void **state)
+{
+    return setup(state, 0);
+}
+static int setup_pg(void **state)
+{
+    return setup(state, 1);
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    if (!f)
+        return 0;
+    ad_store_close(f->st);
+    if (f->pg) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->dbname);
+        pg_admin(sql);
+    }
+    free(f);
+    return 0;
+}
+
+/* Skips (PostgreSQL without a server) or gives the store. */
+static ad_store *S(void **state)
+{
+    if (!*state)
+        skip();
+    return ((fixture *)*state)->st;
+}
+
+#define OK(x)                                                                                      \
+    do {                                                                                           \
+        ad_err e_ = {0};                                                                           \
+        ad_code c_ = (x);                                                                          \
+        if (c_ != AD_OK)                                                                           \
+            fail_msg("%s: %s (%s)", #x, e_.msg, ad_code_name(c_));                                 \
+    } while (0)
+/* Calls needing the error variable get it as `E`. */
+#define E (&e_)
+
+static int64_t add_agency(ad_store *st, const char *name)
+{
+    ad_agency a = {.name = name, .country = "FR", .kind = "police"};
+    int64_t id = 0;
+    OK(ad_store_agency_add(st, &a, &id, E));
+    return id;
+}
+
+static int64_t add_md5(ad_store *st, const char *hex)
+{
+    ad_media m;
+    ad_media_init(&m);
+    int64_t id = 0;
+    OK(ad_media_set_hash_hex(&m, hex, 0, E));
+    OK(ad_store_media_upsert(st, &m, &id, NULL, E));
+    return id;
+}
+
+static void t_open(void **state)
+{
+    ad_store *st = S(state);
+    int v = 0;
+    OK(ad_store_schema_version(st, &v, E));
+    assert_int_equal(v, AD_STORE_SCHEMA_VERSION);
+    ad_store *none;
+    ad_err e;
+    char path[4200];
+    snprintf(path, sizeof path, "sqlite:%s/missing/none.db", td_tmpdir("test_store_missing"));
+    assert_int_equal(ad_store_open(&none, path, 0, &e), AD_ERR_NOT_FOUND);
+    /* reopen: nothing to migrate */
+    ad_store *again;
+    OK(ad_store_open(&again, ((fixture *)*state)->url, 0, E));
+    ad_store_close(again);
+}
+
+static int64_t g_auth_user;
+static int on_auth(void *ctx, const ad_user *u)
+{
+    (void)ctx;
+    g_auth_user = u->id;
+    return 0;
+}
+
+static void t_agency_user(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Police A"), found;
+    ad_agency dup = {.name = "Police A", .kind = "police"};
+    ad_err e;
+    assert_int_equal(ad_store_agency_add(st, &dup, NULL, &e), AD_ERR_EXISTS);
+    ad_agency bad = {.name = "X", .kind = "army"};
+    assert_int_equal(ad_store_agency_add(st, &bad, NULL, &e), AD_ERR_ARG);
+    OK(ad_store_agency_find(st, "Police A", &found, E));
+    assert_int_equal(found, a);
+    char key[AD_API_KEY_MAX], key2[AD_API_KEY_MAX];
+    int64_t u;
+    OK(ad_store_user_add(st, a, "alice", AD_ROLE_INVESTIGATOR, &u, key, E));
+    assert_int_equal(strncmp(key, "ak_", 3), 0);
+    assert_int_equal(ad_store_user_add(st, a, "alice", AD_ROLE_ANALYST, NULL, key2, &e),
+                     AD_ERR_EXISTS);
+    assert_int_equal(ad_store_user_add(st, 999, "bob", AD_ROLE_ANALYST, NULL, key2, &e),
+                     AD_ERR_NOT_FOUND);
+    g_auth_user = 0;
+    OK(ad_store_user_auth(st, key, on_auth, NULL, E));
+    assert_int_equal(g_auth_user, u);
+    char wrong[AD_API_KEY_MAX];
+    snprintf(wrong, sizeof wrong, "%s", key);
+    wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == '0' ? '1' : '0';
+    assert_int_equal(ad_store_user_auth(st, wrong, NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_user_auth(st, "nonsense", NULL, NULL, &e), AD_ERR_PERM);
+    OK(ad_store_user_revoke(st, u, E));
+    assert_int_equal(ad_store_user_auth(st, key, NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_user_revoke(st, u, &e), AD_ERR_NOT_FOUND);
+    ad_role r;
+    assert_int_equal(ad_role_parse("king", &r, &e), AD_ERR_ARG);
+}
+
+#define MD5A "c74b85d5c8ad19aa21a24dfd8e2769c8"
+#define MD5B "00112233445566778899aabbccddeeff"
+#define SHA256A "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA256B "a3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+#define SHA1A "e0b2bea81397865b7b7f76244027df3a8a01185f"
+#define PDQA "f8f8f0cee0f4a84f06370a22038f63f0b36e2ed596621e1d33e6b39c4e9c9b22"
+
+static ad_media g_got;
+static char g_mime[64];
+static int on_media(void *ctx, const ad_media *m)
+{
+    (void)ctx;
+    g_got = *m;
+    snprintf(g_mime, sizeof g_mime, "%s", m->mime ? m->mime : "");
+    return 0;
+}
+
+static void t_media_merge(void **state)
+{
+    ad_store *st = S(state);
+    int64_t id1 = add_md5(st, MD5A), id2, id3, f;
+    /* the same content with more digests merges */
+    ad_media m;
+    ad_media_init(&m);
+    OK(ad_media_set_hash_hex(&m, MD5A, 0, E));
+    OK(ad_media_set_hash_hex(&m, SHA256A, 0, E));
+    OK(ad_media_set_hash_hex(&m, SHA1A, 0, E));
+    OK(ad_media_set_hash_hex(&m, PDQA, 1, E));
+    m.pdq_quality = 90;
+    m.size = 19;
+    m.mime = "image/jpeg";
+    m.width = 640;
+    m.height = 480;
+    m.flags = AD_MEDIA_DISTRIBUTED;
+    int created = -1;
+    OK(ad_store_media_upsert(st, &m, &id2, &created, E));
+    assert_int_equal(id1, id2);
+    assert_int_equal(created, 0);
+    /* merge never overwrites a known field; flags accumulate */
+    ad_media m2;
+    ad_media_init(&m2);
+    OK(ad_media_set_hash_hex(&m2, SHA256A, 0, E));
+    m2.mime = "image/png";
+    m2.flags = AD_MEDIA_BASELINE;
+    OK(ad_store_media_upsert(st, &m2, &id3, NULL, E));
+    assert_int_equal(id3, id1);
+    OK(ad_store_media_get(st, id1, on_media, NULL, E));
+    assert_string_equal(g_mime, "image/jpeg");
+    assert_int_equal(g_got.flags, AD_MEDIA_DISTRIBUTED | AD_MEDIA_BASELINE);
+    assert_int_equal(g_got.width, 640);
+    assert_int_equal(g_got.pdq_quality, 90);
+    assert_int_equal(g_got.size, 19);
+    assert_true(g_got.has_md5 && g_got.has_sha1 && g_got.has_sha256 && g_got.has_pdq);
+    /* any of the four hash kinds finds it */
+    const char *hexes[] = {MD5A, SHA1A, SHA256A, PDQA};
+    for (int i = 0; i < 4; i++) {
+        OK(ad_store_media_find_hex(st, hexes[i], &f, E));
+        assert_int_equal(f, id1);
+    }
+    ad_err e;
+    assert_int_equal(ad_store_media_find_hex(st, MD5B, &f, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_media_find_hex(st, "xyz", &f, &e), AD_ERR_PARSE);
+    /* same MD5 but another SHA-256: another content (a collision), not merged */
+    ad_media c;
+    ad_media_init(&c);
+    OK(ad_media_set_hash_hex(&c, MD5A, 0, E));
+    OK(ad_media_set_hash_hex(&c, SHA256B, 0, E));
+    int64_t idc;
+    OK(ad_store_media_upsert(st, &c, &idc, &created, E));
+    assert_int_not_equal(idc, id1);
+    assert_int_equal(created, 1);
+    ad_media empty;
+    ad_media_init(&empty);
+    assert_int_equal(ad_store_media_upsert(st, &empty, &idc, NULL, &e), AD_ERR_ARG);
+}
+
+static int count_cb(void *ctx, const ad_media *m)
+{
+    (void)m;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void t_batch_list(void **state)
+{
+    ad_store *st = S(state);
+    enum { N = 700 };
+    ad_media *m = calloc(N, sizeof *m);
+    int64_t *ids = calloc(N, sizeof *ids), *back = calloc(N, sizeof *back);
+    uint8_t *digests = calloc(N + 1, 16);
+    for (int i = 0; i < N; i++) {
+        ad_media_init(&m[i]);
+        m[i].has_md5 = 1;
+        for (int k = 0; k < 16; k++)
+            m[i].md5[k] = (uint8_t)(i * 7 + k * 13 + (k == 0 ? i >> 8 : 0));
+        memcpy(digests + 16 * i, m[i].md5, 16);
+    }
+    memset(digests + 16 * N, 0xee, 16);
+    OK(ad_store_media_upsert_batch(st, m, N, ids, E));
+    /* again: same ids, nothing new */
+    OK(ad_store_media_upsert_batch(st, m, N, back, E));
+    assert_memory_equal(ids, back, N * sizeof *ids);
+    int64_t count;
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, N);
+    size_t found;
+    int64_t *look = calloc(N + 1, sizeof *look);
+    OK(ad_store_media_find_batch(st, AD_HASH_MD5, digests, N + 1, look, &found, E));
+    assert_int_equal(found, N);
+    assert_memory_equal(look, ids, N * sizeof *ids);
+    assert_int_equal(look[N], 0);
+    ad_list l = {.name = "baseline-test", .source = "unit test v1"};
+    int64_t lid, lid2;
+    OK(ad_store_list_ensure(st, &l, &lid, E));
+    OK(ad_store_list_ensure(st, &l, &lid2, E));
+    assert_int_equal(lid, lid2);
+    OK(ad_store_list_add(st, lid, ids, 300, E));
+    OK(ad_store_list_add(st, lid, ids, 300, E)); /* duplicates ignored */
+    int n = 0;
+    OK(ad_store_media_iter(st, lid, 0, count_cb, &n, E));
+    assert_int_equal(n, 300);
+    n = 0;
+    OK(ad_store_media_iter(st, 0, 0, count_cb, &n, E));
+    assert_int_equal(n, N);
+    free(m);
+    free(ids);
+    free(back);
+    free(digests);
+    free(look);
+}
+
+/* A batch merges exactly as the same records upserted one by one would. */
+static void t_batch_merge(void **state)
+{
+    ad_store *st = S(state);
+    int64_t old_md5 = add_md5(st, MD5B), f;
+    ad_media m[6];
+    for (int i = 0; i < 6; i++)
+        ad_media_init(&m[i]);
+    OK(ad_media_set_hash_hex(&m[0], MD5A, 0, E)); /* new */
+    OK(ad_media_set_hash_hex(&m[1], MD5A, 0, E)); /* the same again, inside the batch */
+    OK(ad_media_set_hash_hex(&m[1], SHA256A, 0, E));
+    OK(ad_media_set_hash_hex(&m[2], SHA256A, 0, E)); /* reaches m[1] by SHA-256 */
+    m[2].size = 77;
+    OK(ad_media_set_hash_hex(&m[3], MD5B, 0, E)); /* existing row, gains SHA-1 */
+    OK(ad_media_set_hash_hex(&m[3], SHA1A, 0, E));
+    m[3].flags = AD_MEDIA_BASELINE;
+    OK(ad_media_set_hash_hex(&m[4], PDQA, 1, E)); /* PDQ only: new */
+    OK(ad_media_set_hash_hex(&m[5], MD5B, 0, E)); /* reaches the MD5-only row, adds SHA-256 */
+    OK(ad_media_set_hash_hex(&m[5], SHA256B, 0, E));
+    int64_t ids[6];
+    OK(ad_store_media_upsert_batch(st, m, 6, ids, E));
+    assert_int_equal(ids[0], ids[1]);
+    assert_int_equal(ids[1], ids[2]);
+    assert_int_equal(ids[3], old_md5);
+    assert_int_not_equal(ids[4], ids[0]);
+    assert_int_equal(ids[5], old_md5);
+    int64_t count;
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 3);
+    OK(ad_store_media_find_hex(st, SHA1A, &f, E));
+    assert_int_equal(f, old_md5);
+    OK(ad_store_media_get(st, ids[2], on_media, NULL, E));
+    assert_int_equal(g_got.size, 77);
+    assert_true(g_got.has_md5 && g_got.has_sha256);
+    OK(ad_store_media_get(st, old_md5, on_media, NULL, E));
+    assert_int_equal(g_got.flags, AD_MEDIA_BASELINE);
+    /* again: nothing new, the same ids */
+    int64_t again[6];
+    OK(ad_store_media_upsert_batch(st, m, 6, again, E));
+    assert_memory_equal(ids, again, sizeof ids);
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 3);
+    /* the same MD5 with another SHA-256 than the row's is another content (a collision) */
+    ad_media two[2];
+    ad_media_init(&two[0]);
+    ad_media_init(&two[1]);
+    OK(ad_media_set_hash_hex(&two[0], MD5B, 0, E));
+    OK(ad_media_set_hash_hex(
+        &two[0], "b3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 0, E));
+    OK(ad_media_set_hash_hex(&two[1], SHA1A, 0, E));
+    OK(ad_store_media_upsert_batch(st, two, 2, again, E));
+    assert_int_not_equal(again[0], old_md5);
+    assert_int_equal(again[1], old_md5);
+    OK(ad_store_media_count(st, &count, E));
+    assert_int_equal(count, 4);
+}
+
+static ad_class classify(ad_store *st, int64_t id, ad_classification *c)
+{
+    OK(ad_store_classify(st, id, c, E));
+    return c->cls;
+}
+
+static void t_classify(void **state)
+{
+    ad_store *st = S(state);
+    int64_t owner = add_agency(st, "Owner Unit"), other = add_agency(st, "Other Unit");
+    ad_store_set_actor(st, "tester", owner);
+    int64_t m1 = add_md5(st, MD5A), m2 = add_md5(st, MD5B), s;
+    ad_classification c;
+    assert_int_equal(classify(st, 0, &c), AD_CLASS_NEW);
+    assert_int_equal(classify(st, 987654, &c), AD_CLASS_NEW);
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNSERIESED);
+    ad_series x = {.name = "Blue Room", .contact = "vid@owner.example"};
+    OK(ad_store_series_create(st, &x, &s, E));
+    OK(ad_store_series_link(st, s, m1, E));
+    OK(ad_store_series_link(st, s, m1, E)); /* idempotent */
+    int in_series = 0;
+    OK(ad_store_media_iter(st, 0, s, count_cb, &in_series, E));
+    assert_int_equal(in_series, 1);
+    /* a series without victims on record: a child not yet identified */
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    OK(ad_store_person_add(st, AD_VICTIM, "V-1", s, NULL, E));
+    OK(ad_store_person_add(st, AD_VICTIM, "V-2", s, NULL, E));
+    OK(ad_store_person_add(st, AD_OFFENDER, "O-1", s, NULL, E));
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_string_equal(c.series_name, "Blue Room");
+    assert_string_equal(c.owner_agency, "Owner Unit");
+    assert_string_equal(c.contact, "vid@owner.example");
+    assert_int_equal(c.victims_unidentified, 2);
+    OK(ad_store_person_identify(st, AD_VICTIM, "V-1", other, "FR", E));
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    ad_err e;
+    assert_int_equal(ad_store_person_identify(st, AD_VICTIM, "V-1", other, "FR", &e),
+                     AD_ERR_EXISTS);
+    assert_int_equal(ad_store_person_identify(st, AD_VICTIM, "V-9", other, "FR", &e),
+                     AD_ERR_NOT_FOUND);
+    /* the last unidentified victim identified: the media now reports known-identified */
+    OK(ad_store_person_identify(st, AD_VICTIM, "V-2", 0, "DE", E));
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_IDENTIFIED);
+    assert_int_equal(c.victims, 2);
+    assert_int_equal(c.victims_unidentified, 0);
+    /* a new unidentified victim turns it back */
+    OK(ad_store_person_add(st, AD_VICTIM, "V-3", s, NULL, E));
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_int_equal(ad_store_person_add(st, AD_VICTIM, "V-3", s, NULL, &e), AD_ERR_EXISTS);
+    assert_int_equal(ad_store_person_add(st, AD_VICTIM, "V-4", 4242, NULL, &e), AD_ERR_NOT_FOUND);
+    /* ignorable: a trusted non-pertinent category */
+    OK(ad_store_vote(st, m2, "vics-us", "0", "a", E));
+    OK(ad_store_vote(st, m2, "vics-us", "0", "b", E));
+    assert_int_equal(classify(st, m2, &c), AD_CLASS_KNOWN_UNSERIESED);
+    OK(ad_store_vote(st, m2, "vics-us", "0", "c", E));
+    assert_int_equal(classify(st, m2, &c), AD_CLASS_IGNORABLE);
+}
+
+static void t_votes(void **state)
+{
+    ad_store *st = S(state);
+    int64_t m = add_md5(st, MD5A);
+    char code[16];
+    ad_err e;
+    assert_int_equal(ad_store_vote(st, m, "vics-us", "7", NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_vote(st, m, "uk", "1", NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_vote(st, 4242, "uk", "A", NULL, &e), AD_ERR_NOT_FOUND);
+    OK(ad_store_vote(st, m, "uk", "B", "a", E));
+    OK(ad_store_vote(st, m, "uk", "B", "a", E)); /* the same voter twice counts once */
+    OK(ad_store_vote(st, m, "uk", "B", "b", E));
+    assert_int_equal(ad_store_trusted_category(st, m, "uk", code, sizeof code, &e),
+                     AD_ERR_NOT_FOUND);
+    /* another scheme's votes are never compared with these */
+    OK(ad_store_vote(st, m, "vics-us", "1", "x", E));
+    OK(ad_store_vote(st, m, "uk", "B", "c", E));
+    OK(ad_store_trusted_category(st, m, "uk", code, sizeof code, E));
+    assert_string_equal(code, "B");
+    /* never overwritten by later votes */
+    OK(ad_store_vote(st, m, "uk", "A", "d", E));
+    OK(ad_store_vote(st, m, "uk", "A", "e", E));
+    OK(ad_store_vote(st, m, "uk", "A", "f", E));
+    OK(ad_store_vote(st, m, "uk", "A", "g", E));
+    OK(ad_store_trusted_category(st, m, "uk", code, sizeof code, E));
+    assert_string_equal(code, "B");
+    /* a dissent blocks trust */
+    int64_t m2 = add_md5(st, MD5B);
+    OK(ad_store_vote(st, m2, "dhs", "1", "a", E));
+    OK(ad_store_vote(st, m2, "dhs", "2", "b", E));
+    OK(ad_store_vote(st, m2, "dhs", "1", "c", E));
+    OK(ad_store_vote(st, m2, "dhs", "1", "d", E));
+    assert_int_equal(ad_store_trusted_category(st, m2, "dhs", code, sizeof code, &e),
+                     AD_ERR_NOT_FOUND);
+    /* explicit mappings only */
+    OK(ad_store_category_map(st, "dhs", "5", "vics-us", code, sizeof code, E));
+    assert_string_equal(code, "0");
+    OK(ad_store_category_map(st, "uk", "A", "vics-us", code, sizeof code, E));
+    assert_string_equal(code, "1");
+    assert_int_equal(ad_store_category_map(st, "uk", "A", "dhs", code, sizeof code, &e),
+                     AD_ERR_NOT_FOUND);
+    assert_true(ad_category_ignorable("dhs", "5"));
+    assert_false(ad_category_ignorable("vics-us", "5"));
+}
+
+static void t_transactions(void **state)
+{
+    ad_store *st = S(state);
+    int64_t f;
+    ad_err e;
+    OK(ad_store_begin(st, E));
+    add_md5(st, MD5A);
+    OK(ad_store_rollback(st, E));
+    assert_int_equal(ad_store_media_find_hex(st, MD5A, &f, &e), AD_ERR_NOT_FOUND);
+    /* a failed call inside a transaction undoes only itself */
+    OK(ad_store_begin(st, E));
+    int64_t m = add_md5(st, MD5A);
+    assert_int_equal(ad_store_vote(st, 999999, "uk", "A", NULL, &e), AD_ERR_NOT_FOUND);
+    OK(ad_store_vote(st, m, "uk", "A", NULL, E));
+    OK(ad_store_commit(st, E));
+    OK(ad_store_media_find_hex(st, MD5A, &f, E));
+    assert_int_equal(f, m);
+    assert_int_equal(ad_store_commit(st, &e), AD_ERR_ARG);
+    /* a failed batch inside a transaction dooms it: the commit rolls everything back */
+    ad_media two[2];
+    ad_media_init(&two[0]);
+    ad_media_init(&two[1]);
+    OK(ad_media_set_hash_hex(&two[0], MD5B, 0, E));
+    OK(ad_store_begin(st, E));
+    add_md5(st, SHA1A);
+    assert_int_equal(ad_store_media_upsert_batch(st, two, 2, NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_commit(st, &e), AD_ERR_DB);
+    assert_int_equal(ad_store_media_find_hex(st, SHA1A, &f, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_media_find_hex(st, MD5B, &f, &e), AD_ERR_NOT_FOUND);
+    /* the same batch outside a transaction changes nothing either */
+    assert_int_equal(ad_store_media_upsert_batch(st, two, 2, NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_media_find_hex(st, MD5B, &f, &e), AD_ERR_NOT_FOUND);
+    OK(ad_store_audit_verify(st, NULL, NULL, NULL, E));
+}
+
+static int n_sightings;
+static int on_sighting(void *ctx, const ad_sighting *s)
+{
+    (void)ctx;
+    n_sightings++;
+    if (n_sightings == 2) {
+        assert_string_equal(s->parent_path, "/evidence/a.zip");
+        assert_string_equal(s->inner_path, "x/holiday.jpg");
+        assert_int_equal(s->mtime, 1700000000);
+    }
+    return 0;
+}
+
+static int n_pdq, n_frames;
+static int on_pdq(void *ctx, const ad_h256 *h, int64_t id, int64_t media_id, int is_frame)
+{
+    (void)ctx;
+    (void)h;
+    assert_true(id > 0 && media_id > 0);
+    if (is_frame)
+        n_frames++;
+    else
+        n_pdq++;
+    return 0;
+}
+
+static int n_notes;
+static int on_text(void *ctx, int64_t id, const char *author, int64_t created, const char *kind,
+                   const char *text)
+{
+    (void)ctx;
+    (void)id;
+    (void)created;
+    (void)kind;
+    assert_string_equal(author, "tester");
+    assert_non_null(text);
+    n_notes++;
+    return 0;
+}
+
+static int n_cases;
+static int on_case(void *ctx, const ad_case *c)
+{
+    (void)ctx;
+    assert_string_equal(c->agency_name, "Unit");
+    n_cases++;
+    return 0;
+}
+
+static void t_sightings_frames_notes(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Unit"), cid;
+    ad_store_set_actor(st, "tester", a);
+    ad_case c = {.number = "2026-001", .title = "test"};
+    OK(ad_store_case_open(st, &c, &cid, E));
+    ad_err e;
+    assert_int_equal(ad_store_case_open(st, &c, NULL, &e), AD_ERR_EXISTS);
+    n_cases = 0;
+    OK(ad_store_case_list(st, 0, on_case, NULL, E));
+    assert_int_equal(n_cases, 1);
+    ad_media m;
+    ad_media_init(&m);
+    OK(ad_media_set_hash_hex(&m, SHA256A, 0, E));
+    OK(ad_media_set_hash_hex(&m, PDQA, 1, E));
+    int64_t mid;
+    OK(ad_store_media_upsert(st, &m, &mid, NULL, E));
+    ad_sighting s[2] = {
+        {.media_id = mid, .case_id = cid, .exhibit = "EX-1", .path = "/a/b.jpg", .size = 19},
+        {.media_id = mid,
+         .case_id = cid,
+         .exhibit = "EX-2",
+         .path = "/evidence/a.zip",
+         .parent_path = "/evidence/a.zip",
+         .inner_path = "x/holiday.jpg",
+         .mtime = 1700000000,
+         .size = 19,
+         .job_id = "job-1"}};
+    int64_t sid;
+    OK(ad_store_sighting_add(st, &s[0], &sid, E));
+    OK(ad_store_sighting_add_batch(st, &s[1], 1, E));
+    n_sightings = 0;
+    OK(ad_store_sighting_list(st, mid, on_sighting, NULL, E));
+    assert_int_equal(n_sightings, 2); /* never collapsed */
+    ad_frame fr[3];
+    for (int i = 0; i < 3; i++) {
+        fr[i] = (ad_frame){.media_id = mid, .frame = i, .timestamp_ms = i * 1000, .quality = 80};
+        fr[i].pdq.b[0] = (uint8_t)i;
+    }
+    OK(ad_store_frame_add_batch(st, fr, 3, E));
+    OK(ad_store_frame_add_batch(st, fr, 3, E)); /* re-adding replaces */
+    n_pdq = n_frames = 0;
+    OK(ad_store_pdq_load(st, on_pdq, NULL, E));
+    assert_int_equal(n_pdq, 1);
+    assert_int_equal(n_frames, 3);
+    OK(ad_store_note_add(st, "media", mid, "seen on forum X", NULL, E));
+    OK(ad_store_clue_add(st, "media", mid, "camera", "ExampleCam 1", NULL, E));
+    assert_int_equal(ad_store_clue_add(st, "media", mid, "smell", "x", NULL, &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_note_add(st, "planet", 1, "x", NULL, &e), AD_ERR_ARG);
+    n_notes = 0;
+    OK(ad_store_note_list(st, "media", mid, on_text, NULL, E));
+    OK(ad_store_clue_list(st, "media", mid, on_text, NULL, E));
+    assert_int_equal(n_notes, 2);
+}
+
+/* Edits audit row `seq` behind the store's back, as an intruder with raw SQL would. */
+static void tamper(fixture *f, int64_t seq)
+{
+    char sql[256];
+    if (f->pg) {
+        char url[512];
+        snprintf(url, sizeof url, "%s/%s", getenv("AD_TEST_PG"), f->dbname);
+        PGconn *c = PQconnectdb(url);
+        assert_int_equal(PQstatus(c), CONNECTION_OK);
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE audit DISABLE TRIGGER audit_append_only;"
+                 " UPDATE audit SET detail = 'nothing happened' WHERE seq = %lld",
+                 (long long)seq);
+        PGresult *r = PQexec(c, sql);
+        assert_int_equal(PQresultStatus(r), PGRES_COMMAND_OK);
+        PQclear(r);
+        PQfinish(c);
+    } else {
+        sqlite3 *h;
+        assert_int_equal(sqlite3_open(f->url + 7, &h), SQLITE_OK);
+        /* the append-only trigger refuses first */
+        snprintf(sql, sizeof sql, "UPDATE audit SET detail = 'x' WHERE seq = %lld", (long long)seq);
+        assert_int_not_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        snprintf(sql, sizeof sql,
+                 "DROP TRIGGER audit_no_update;"
+                 " UPDATE audit SET detail = 'nothing happened' WHERE seq = %lld",
+                 (long long)seq);
+        assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(h);
+    }
+}
+
+static int64_t n_audit;
+static int on_audit(void *ctx, const ad_audit_row *r)
+{
+    (void)ctx;
+    assert_non_null(r->action);
+    n_audit++;
+    return 0;
+}
+
+static void t_audit(void **state)
+{
+    ad_store *st = S(state);
+    int64_t m = add_md5(st, MD5A), f, rows, broken;
+    add_md5(st, MD5B);
+    ad_err e;
+    ad_store_media_find_hex(st, MD5A, &f, NULL); /* a search is audited */
+    assert_int_equal(ad_store_media_find_hex(st, SHA256A, &f, &e), AD_ERR_NOT_FOUND);
+    OK(ad_store_vote(st, m, "uk", "C", NULL, E));
+    OK(ad_store_audit(st, "export.write", "file:x.json", "n=2", E));
+    uint8_t head[32];
+    OK(ad_store_audit_verify(st, &rows, &broken, head, E));
+    /* migrations (one row each), 2 upserts, 2 searches, vote, export */
+    assert_int_equal(rows, AD_STORE_SCHEMA_VERSION + 6);
+    n_audit = 0;
+    OK(ad_store_audit_list(st, 0, 0, on_audit, NULL, E));
+    assert_int_equal(n_audit, rows);
+    n_audit = 0;
+    OK(ad_store_audit_list(st, 5, 1, on_audit, NULL, E));
+    assert_int_equal(n_audit, 1);
+    tamper(*state, 4);
+    assert_int_equal(ad_store_audit_verify(st, &rows, &broken, head, &e), AD_ERR_CHECKSUM);
+    assert_int_equal(broken, 4);
+    assert_non_null(strstr(e.msg, "row 4"));
+}
+
+#define BOTH(fn)                                                                                   \
+    cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
+        cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        BOTH(t_open),       BOTH(t_agency_user),  BOTH(t_media_merge),
+        BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
+        BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
+        BOTH(t_audit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
