@@ -9,10 +9,10 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # 3000 random hashes, then 500 near-copies of the first 50 (last hex digit changed)
 head -c $((3000 * 32)) /dev/urandom | od -An -tx1 -v | tr -d ' \n' | fold -w64 >"$T/db.hex"
 echo >>"$T/db.hex"
-for i in $(seq 0 499); do
-    line=$(sed -n "$((i % 50 + 1))p" "$T/db.hex")
-    printf '%s%x\n' "${line:0:63}" $((i % 16))
-done >>"$T/db.hex"
+awk 'NR <= 50 { b[NR - 1] = $0 }
+     END { for (i = 0; i < 500; i++) printf "%s%x\n", substr(b[i % 50], 1, 63), i % 16 }' \
+    "$T/db.hex" >"$T/near.hex"
+cat "$T/near.hex" >>"$T/db.hex"
 [ "$(wc -l <"$T/db.hex")" = 3500 ] || fail "test data"
 # queries: db lines 0..9 as they are, then 5 random ones
 sed -n '1,10p' "$T/db.hex" >"$T/q.hex"

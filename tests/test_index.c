@@ -367,6 +367,12 @@ static void test_dynamic(void **state)
             check_query(ix, m, &q, 1, 31);
         }
     }
+    /* many small removals: the first scan the ids, then the id map serves them */
+    for (int i = 0; i < 12; i++) {
+        remove_some(ix, m, 1 + (size_t)(rnd() % 3));
+        assert_int_equal(ad_index_size(ix), model_live(m));
+    }
+    each_cpu(ix, m, 5, 31, 31);
     /* removing most of the index rebuilds mostly-dead segments */
     remove_some(ix, m, m->n);
     assert_int_equal(ad_index_size(ix), model_live(m));
@@ -394,11 +400,14 @@ static void test_knn(void **state)
     (void)state;
     FIXTURE(16, clustered, 30000, 100);
     model_add(m, ix, h, 30000);
+    remove_some(ix, m, 2000); /* removed entries are never among the nearest */
     ad_index_hit *truth = truth_buf(m);
     for (int i = 0; i < 12; i++) {
         ad_h256 q;
         pick_query(m, &q, 40);
         size_t k = i == 0 ? 30000 + 5 : (size_t)(1 + rnd() % 50);
+        if (i == 1)
+            k = 5000;
         size_t nt = brute(m, &q, 1, 256, truth);
         qsort(truth, nt, sizeof *truth, cmp_near);
         ad_index_hits got = {0};

@@ -127,14 +127,15 @@ static ad_code replace_tail(ad_index *ix, int first, int with_buf, const ad_h256
     return AD_OK;
 }
 
-/* Keeps segment sizes geometric (each at least twice the next), so a search visits O(log n)
- * segments and an entry is rebuilt O(log n) times over its life. */
+/* Keeps segment sizes geometric (each at least AD_IX_MERGE times the next), so a search visits
+ * few segments (each costs about as many probes as the largest) and an entry is rebuilt
+ * O(log n) times over its life. */
 static ad_code rebalance(ad_index *ix, ad_err *err)
 {
     while (ix->nseg >= 2) {
         size_t last = ad_ix_seg_live(ix->seg[ix->nseg - 1]);
         size_t prev = ad_ix_seg_live(ix->seg[ix->nseg - 2]);
-        if (last * 2 < prev && ix->nseg < AD_IX_MAXSEG - 1)
+        if (last * AD_IX_MERGE < prev && ix->nseg < AD_IX_MAXSEG - 1)
             break;
         ad_code rc = replace_tail(ix, ix->nseg - 2, 0, NULL, NULL, 0, err);
         if (rc != AD_OK)
@@ -150,6 +151,9 @@ ad_code ad_index_add(ad_index *ix, const ad_h256 *hashes, const uint64_t *ids, s
         return AD_OK;
     if (!hashes || !ids)
         return ad_err_set(err, AD_ERR_ARG, "ad_index_add: NULL hashes or ids");
+    if (n > UINT32_MAX - 1 - AD_IX_BUF)
+        return ad_err_set(err, AD_ERR_LIMIT, "%zu hashes in one call: at most %u", n,
+                          UINT32_MAX - 1 - AD_IX_BUF);
     ad_ix_seg *b = ix->buf;
     if (b->n + n <= b->cap) {
         memcpy(b->h + 4 * b->n, hashes, n * 32);
@@ -267,12 +271,16 @@ static size_t remove_mapped(ad_ix_seg *s, const uint64_t *ids, size_t n)
     return removed;
 }
 
-/* Few ids against a large segment: through the id map (built once); otherwise one scan. */
+/* Few ids against a large segment: through the id map, built once a few such removals have
+ * each paid a scan (building it costs about four scans); otherwise one scan. */
 static size_t remove_in(ad_ix_seg *s, const uint64_t *ids, size_t n, const uint64_t *set,
                         size_t mask, const uint8_t *used)
 {
-    if (s->idmap || (s->n >= 65536 && n < s->n / 64 && build_idmap(s)))
+    int small = s->n >= 65536 && n < s->n / 64;
+    if (s->idmap || (small && s->scans >= 8 && build_idmap(s)))
         return remove_mapped(s, ids, n);
+    if (small)
+        s->scans++;
     return remove_scan(s, set, mask, used);
 }
 

@@ -19,6 +19,7 @@
 #define AD_IX_MAXD 26    /* most directory bits */
 #define AD_IX_MAXSEG 64  /* most segments */
 #define AD_IX_BUF 4096   /* entries in the flat insert buffer before it becomes a segment */
+#define AD_IX_MERGE 8    /* a segment is merged into the previous one at 1/8 of its size */
 #define AD_IX_CHUNK 2048 /* candidates fetched (prefetched) before they are verified */
 
 typedef struct ad_ix_table {
@@ -37,8 +38,9 @@ typedef struct ad_ix_seg {
     int m;
     ad_ix_table t[AD_IX_MAXT];
     int mapped;      /* arrays point into a snapshot mapping (not freed one by one) */
-    uint64_t *idmap; /* built by the first small removal: (id fingerprint << 32 | entry),
-                        sorted, for finding ids in O(log n); always owned */
+    uint64_t *idmap; /* (id fingerprint << 32 | entry) sorted, for finding ids in O(log n),
+                        built after a few small removals; always owned */
+    unsigned scans;  /* small removals served by scanning the ids so far */
 } ad_ix_seg;
 
 /* A match inside the index: segment number, entry number, distance. */

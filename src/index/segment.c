@@ -183,6 +183,34 @@ static void choose_layout(ad_ix_seg *s, size_t n)
     layout(s, bestm, dmax);
 }
 
+/* Counting sort of entries 0..n-1 of hashes h by table tb's key: fills tb->dir (allocated here)
+ * and perm with the entry numbers in key order. Keys are extracted once (one pass over the
+ * hashes). 0 when out of memory. */
+static int key_sort(ad_ix_table *tb, const uint64_t *h, size_t n, uint32_t *perm)
+{
+    const size_t nkeys = (size_t)1 << tb->dbits;
+    uint32_t *key = ad_ix_alloc(n * 4 + 4);
+    tb->dir = ad_ix_alloc((nkeys + 1) * 4);
+    if (!key || !tb->dir) {
+        ad_ix_release(key);
+        return 0;
+    }
+    memset(tb->dir, 0, (nkeys + 1) * 4);
+    for (size_t i = 0; i < n; i++) {
+        key[i] = ad_ix_bits(h + 4 * i, tb->start, tb->dbits);
+        tb->dir[key[i] + 1]++;
+    }
+    for (size_t k = 0; k < nkeys; k++)
+        tb->dir[k + 1] += tb->dir[k];
+    /* scatter with dir[key] as the cursor, then shift the directory back */
+    for (size_t i = 0; i < n; i++)
+        perm[tb->dir[key[i]]++] = (uint32_t)i;
+    memmove(tb->dir + 1, tb->dir, nkeys * 4);
+    tb->dir[0] = 0;
+    ad_ix_release(key);
+    return 1;
+}
+
 struct build_ctx {
     ad_ix_seg *s;
     int failed;
@@ -194,23 +222,9 @@ static void build_table(void *vctx, size_t jj, int worker)
     struct build_ctx *ctx = vctx;
     ad_ix_seg *s = ctx->s;
     ad_ix_table *tb = &s->t[jj + 1];
-    const size_t nkeys = (size_t)1 << tb->dbits;
-    tb->dir = ad_ix_alloc((nkeys + 1) * 4);
     tb->pos = ad_ix_alloc(s->n * 4 + 4);
-    if (!tb->dir || !tb->pos) {
+    if (!tb->pos || !key_sort(tb, s->h, s->n, tb->pos))
         ctx->failed = 1;
-        return;
-    }
-    memset(tb->dir, 0, (nkeys + 1) * 4);
-    for (size_t i = 0; i < s->n; i++)
-        tb->dir[ad_ix_bits(s->h + 4 * i, tb->start, tb->dbits) + 1]++;
-    for (size_t k = 0; k < nkeys; k++)
-        tb->dir[k + 1] += tb->dir[k];
-    /* scatter with dir[key] as the cursor, then shift the directory back */
-    for (size_t i = 0; i < s->n; i++)
-        tb->pos[tb->dir[ad_ix_bits(s->h + 4 * i, tb->start, tb->dbits)]++] = (uint32_t)i;
-    memmove(tb->dir + 1, tb->dir, nkeys * 4);
-    tb->dir[0] = 0;
 }
 
 ad_code ad_ix_seg_build(ad_ix_seg **out, const uint64_t *h, const uint64_t *ids, size_t n,
@@ -225,25 +239,17 @@ ad_code ad_ix_seg_build(ad_ix_seg **out, const uint64_t *h, const uint64_t *ids,
     s->n = n;
     choose_layout(s, n);
     /* table 0: counting sort of the entries themselves */
-    ad_ix_table *t0 = &s->t[0];
-    const size_t nkeys = (size_t)1 << t0->dbits;
-    t0->dir = ad_ix_alloc((nkeys + 1) * 4);
-    if (!t0->dir) {
+    uint32_t *perm = ad_ix_alloc(n * 4 + 4);
+    if (!perm || !key_sort(&s->t[0], h, n, perm)) {
+        ad_ix_release(perm);
         ad_ix_seg_free(s);
         return ad_err_set(err, AD_ERR_NOMEM, "cannot allocate an index directory");
     }
-    memset(t0->dir, 0, (nkeys + 1) * 4);
-    for (size_t i = 0; i < n; i++)
-        t0->dir[ad_ix_bits(h + 4 * i, t0->start, t0->dbits) + 1]++;
-    for (size_t k = 0; k < nkeys; k++)
-        t0->dir[k + 1] += t0->dir[k];
-    for (size_t i = 0; i < n; i++) {
-        size_t d = t0->dir[ad_ix_bits(h + 4 * i, t0->start, t0->dbits)]++;
-        memcpy(s->h + 4 * d, h + 4 * i, 32);
-        s->ids[d] = ids[i];
+    for (size_t d = 0; d < n; d++) {
+        memcpy(s->h + 4 * d, h + 4 * (size_t)perm[d], 32);
+        s->ids[d] = ids[perm[d]];
     }
-    memmove(t0->dir + 1, t0->dir, nkeys * 4);
-    t0->dir[0] = 0;
+    ad_ix_release(perm);
     /* the other tables, in parallel */
     struct build_ctx ctx = {s, 0};
     ad_code rc = ad_parallel_for((size_t)s->m - 1, 0, build_table, &ctx, err);
