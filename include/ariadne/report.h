@@ -85,6 +85,10 @@ void ad_report_free(ad_report *r);
 ad_code ad_report_group_new(ad_report *r, int radius, int min_quality, int64_t window_s,
                             ad_err *err);
 
+/* The known series with an unidentified victim that the report's files belong to: the index of
+ * the first file of each, in order, in *first (malloc'd; *n of them). */
+ad_code ad_report_unidentified_series(const ad_report *r, size_t **first, size_t *n, ad_err *err);
+
 ad_code ad_report_write_json(const ad_report *r, FILE *out, ad_err *err);
 ad_code ad_report_write_csv(const ad_report *r, FILE *out, ad_err *err);
 ad_code ad_report_write_html(const ad_report *r, FILE *out, ad_err *err);

@@ -40,18 +40,15 @@ static void print_summary(const ad_report *r, const char *dir)
                what[c]);
     if (r->ngroups)
         printf("  new material grouped into %zu candidate series\n", r->ngroups);
-    for (size_t i = 0; i < r->n; i++) {
-        const ad_report_item *it = &r->items[i];
-        if (it->cls != AD_RC_KNOWN_UNIDENTIFIED)
-            continue;
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = r->items[j].cls == AD_RC_KNOWN_UNIDENTIFIED &&
-                   r->items[j].series_id == it->series_id;
-        if (!seen)
+    size_t *first, nfirst;
+    if (ad_report_unidentified_series(r, &first, &nfirst, NULL) == AD_OK) {
+        for (size_t f = 0; f < nfirst; f++) {
+            const ad_report_item *it = &r->items[first[f]];
             printf("  series '%s': owner %s, contact %s\n", it->series_name ? it->series_name : "?",
                    it->series_owner ? it->series_owner : "?",
                    it->series_contact ? it->series_contact : "?");
+        }
+        free(first);
     }
     if (dir)
         printf("Report: %s/report.html (also report.json, report.csv, case.vics.json)\n", dir);

@@ -5,6 +5,7 @@
 #include "ariadne/h256.h"
 #include "ariadne/index.h"
 #include "ariadne/report.h"
+#include "idset.h"
 
 static const char *const class_names[AD_RC__COUNT] = {
     "new", "known-unidentified", "known-unseriesed", "known-identified", "ignorable", "error",
@@ -287,4 +288,25 @@ out:
     free(folders), free(idx), free(u.parent), free(u.why), free(k), free(h), free(hq), free(size),
         free(gid);
     return rc;
+}
+
+ad_code ad_report_unidentified_series(const ad_report *r, size_t **first, size_t *n, ad_err *err)
+{
+    *n = 0;
+    *first = malloc((r->n ? r->n : 1) * sizeof **first);
+    if (!*first)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_idset seen = {0};
+    for (size_t i = 0; i < r->n; i++) {
+        const ad_report_item *it = &r->items[i];
+        if (it->cls != AD_RC_KNOWN_UNIDENTIFIED || ad_idset_has(&seen, it->series_id))
+            continue;
+        if (ad_idset_add(&seen, it->series_id)) {
+            ad_idset_free(&seen);
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        }
+        (*first)[(*n)++] = i;
+    }
+    ad_idset_free(&seen);
+    return AD_OK;
 }

@@ -3,6 +3,7 @@
  * clicked). Ordered as an investigator acts: the counts, the known series whose child is not yet
  * identified (contact the owner), the new material grouped into candidate series, location clues,
  * the rest, the errors, and the custody data of every file. */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -125,16 +126,12 @@ static void known_unidentified(FILE *o, const ad_report *r)
           "series owner and share the clues below.</p>",
           o);
     /* one table per series, in order of first appearance */
-    for (size_t i = 0; i < r->n; i++) {
+    size_t *first, nfirst;
+    if (ad_report_unidentified_series(r, &first, &nfirst, NULL))
+        return;
+    for (size_t f = 0; f < nfirst; f++) {
+        const size_t i = first[f];
         const ad_report_item *it = &r->items[i];
-        if (it->cls != AD_RC_KNOWN_UNIDENTIFIED)
-            continue;
-        int seen = 0;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = r->items[j].cls == AD_RC_KNOWN_UNIDENTIFIED &&
-                   r->items[j].series_id == it->series_id;
-        if (seen)
-            continue;
         fputs("<div class=\"series\"><h3>Series ", o);
         esc(o, it->series_name ? it->series_name : "(unnamed)");
         fputs("</h3><p><b>Owner:</b> ", o);
@@ -171,6 +168,7 @@ static void known_unidentified(FILE *o, const ad_report *r)
         }
         fputs("</table></div>", o);
     }
+    free(first);
 }
 
 static void new_material(FILE *o, const ad_report *r)
