@@ -7,6 +7,7 @@
  * writes it in one transaction: media, sightings, clues, frames and one job item per row. A
  * killed job loses at most its open batch, which the rerun does again: items are keyed by the
  * walker's stable row keys, and rows whose key is stored are skipped. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,8 +74,18 @@ struct run {
     ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
-    struct task t[BATCH_ROWS];
-    size_t n, bytes;
+    /* two batches: one is filled and hashed by the main thread while the writer thread matches
+     * and writes the other */
+    struct batch {
+        struct task t[BATCH_ROWS];
+        size_t n, bytes;
+    } bat[2], *fill, *write;
+    pthread_t writer;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int has_work, writer_started, quit;
+    ad_code wrc;
+    ad_err werr;
     ad_progress *progress;
 };
 
@@ -208,7 +219,7 @@ static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, 
 static void hash_task(void *ctx, size_t i, int worker)
 {
     struct run *r = ctx;
-    struct task *t = &r->t[i];
+    struct task *t = &r->fill->t[i];
     if (t->kind != AD_ROW_FILE)
         return;
     if (!r->hashers[worker]) {
@@ -391,12 +402,12 @@ out:
 
 static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
 {
-    uint8_t *d = malloc(r->n * 32 + 1);
-    size_t *which = malloc((r->n + 1) * sizeof *which);
-    int64_t *ids = malloc((r->n + 1) * sizeof *ids);
+    uint8_t *d = malloc(r->write->n * 32 + 1);
+    size_t *which = malloc((r->write->n + 1) * sizeof *which);
+    int64_t *ids = malloc((r->write->n + 1) * sizeof *ids);
     size_t m = 0;
-    for (size_t i = 0; d && which && ids && i < r->n; i++) {
-        struct task *t = &r->t[i];
+    for (size_t i = 0; d && which && ids && i < r->write->n; i++) {
+        struct task *t = &r->write->t[i];
         if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
             continue;
         const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
@@ -407,7 +418,7 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
     }
     if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
         for (size_t k = 0; k < m; k++) {
-            struct task *t = &r->t[which[k]];
+            struct task *t = &r->write->t[which[k]];
             if (kind == AD_HASH_SHA256)
                 t->exists_id = ids[k];
             if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
@@ -512,7 +523,7 @@ static ad_code add_frames(ad_store *st, int64_t mid, const ad_vpdq_video *v, ad_
  * sightings (one batch) and one job item per row. */
 static ad_code write_batch(struct run *r, ad_err *err)
 {
-    const size_t n = r->n ? r->n : 1;
+    const size_t n = r->write->n ? r->write->n : 1;
     ad_job_item *items = calloc(n, sizeof *items);
     ad_media *media = calloc(n, sizeof *media);
     ad_sighting *sg = calloc(n, sizeof *sg);
@@ -523,8 +534,8 @@ static ad_code write_batch(struct run *r, ad_err *err)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     }
     size_t nm = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        struct task *t = &r->t[i];
+    for (size_t i = 0; i < r->write->n; i++) {
+        struct task *t = &r->write->t[i];
         ad_job_item *it = &items[i];
         it->job_id = r->job;
         it->key = t->key;
@@ -554,7 +565,7 @@ static ad_code write_batch(struct run *r, ad_err *err)
     if (!rc && nm)
         rc = ad_store_media_upsert_batch(r->st, media, nm, mids, err);
     for (size_t k = 0; k < nm && !rc; k++) {
-        struct task *t = &r->t[of[k]];
+        struct task *t = &r->write->t[of[k]];
         items[of[k]].media_id = mids[k];
         /* new content: not there before the batch, and the first of its copies in the batch */
         if (!t->exists_id && !ad_idset_has(&r->job_new, mids[k])) {
@@ -585,7 +596,7 @@ static ad_code write_batch(struct run *r, ad_err *err)
     for (size_t k = 0; k < nm && !rc; k++)
         items[of[k]].sighting_id = sids[k];
     if (!rc)
-        rc = ad_store_job_items_add(r->st, items, r->n, err);
+        rc = ad_store_job_items_add(r->st, items, r->write->n, err);
     free(items), free(media), free(sg), free(mids), free(sids), free(of);
     if (rc) {
         ad_store_rollback(r->st, NULL);
@@ -621,7 +632,7 @@ static int64_t tsec(const ad_row_time *t)
 
 static void take_row(struct run *r, ad_source *src, const ad_row *row)
 {
-    struct task *t = &r->t[r->n++];
+    struct task *t = &r->fill->t[r->fill->n++];
     memset(t, 0, sizeof *t);
     t->kind = row->kind;
     t->row_err = row->err;
@@ -638,36 +649,33 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
     t->btime = tsec(&row->btime);
     if (row->kind == AD_ROW_FILE && !row->fs_path)
         t->data = ad_source_take(src, &t->len);
-    r->bytes += t->len;
+    r->fill->bytes += t->len;
 }
 
-static ad_code run_batch(struct run *r, ad_err *err)
+/* Writer side: match the written batch and record it, then free it. */
+static ad_code match_and_write(struct run *r, ad_err *err)
 {
-    if (!r->n)
-        return AD_OK;
-    ad_code rc = ad_parallel_for(r->n, r->threads, hash_task, r, err);
+    struct batch *w = r->write;
     ad_index_hits hits = {0};
-    if (!rc) {
-        match_digests(r, AD_HASH_SHA256, 32);
-        match_digests(r, AD_HASH_MD5, 16);
-        match_digests(r, AD_HASH_SHA1, 20);
-        for (size_t i = 0; i < r->n; i++) {
-            struct task *t = &r->t[i];
-            if (t->kind != AD_ROW_FILE || t->code || t->match_id)
-                continue;
-            if (t->has_video)
-                match_video(r, t, &hits);
-            else
-                match_pdq(r, t, &hits);
-        }
-        rc = write_batch(r, err);
+    match_digests(r, AD_HASH_SHA256, 32);
+    match_digests(r, AD_HASH_MD5, 16);
+    match_digests(r, AD_HASH_SHA1, 20);
+    for (size_t i = 0; i < w->n; i++) {
+        struct task *t = &w->t[i];
+        if (t->kind != AD_ROW_FILE || t->code || t->match_id)
+            continue;
+        if (t->has_video)
+            match_video(r, t, &hits);
+        else
+            match_pdq(r, t, &hits);
     }
+    ad_code rc = write_batch(r, err);
     ad_index_hits_free(&hits);
     uint64_t bytes = 0;
-    for (size_t i = 0; i < r->n; i++) {
-        bytes += r->t[i].fh.size;
-        r->stats->files += r->t[i].kind == AD_ROW_FILE;
-        free_task(&r->t[i]);
+    for (size_t i = 0; i < w->n; i++) {
+        bytes += w->t[i].fh.size;
+        r->stats->files += w->t[i].kind == AD_ROW_FILE;
+        free_task(&w->t[i]);
     }
     r->stats->bytes += bytes;
     if (r->progress) {
@@ -678,11 +686,77 @@ static ad_code run_batch(struct run *r, ad_err *err)
                  (unsigned long long)r->stats->counts[AD_RC_KNOWN_IDENTIFIED],
                  (unsigned long long)r->stats->counts[AD_RC_ERROR]);
         ad_progress_note(r->progress, note);
-        ad_progress_add(r->progress, r->n, bytes);
+        ad_progress_add(r->progress, w->n, bytes);
     }
-    r->n = 0;
-    r->bytes = 0;
+    w->n = 0;
+    w->bytes = 0;
     return rc;
+}
+
+static void *writer_main(void *arg)
+{
+    struct run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->has_work && !r->quit)
+            pthread_cond_wait(&r->cv, &r->mu);
+        if (!r->has_work && r->quit)
+            break;
+        pthread_mutex_unlock(&r->mu);
+        ad_err e;
+        ad_code rc = r->wrc ? AD_OK : match_and_write(r, &e);
+        if (r->wrc) { /* after a failure, batches are only freed */
+            for (size_t i = 0; i < r->write->n; i++)
+                free_task(&r->write->t[i]);
+            r->write->n = r->write->bytes = 0;
+        }
+        pthread_mutex_lock(&r->mu);
+        if (rc && !r->wrc) {
+            r->wrc = rc;
+            r->werr = e;
+        }
+        r->has_work = 0;
+        pthread_cond_broadcast(&r->cv);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Waits until the writer is idle; returns its first failure, if any. */
+static ad_code writer_wait(struct run *r, ad_err *err)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->has_work)
+        pthread_cond_wait(&r->cv, &r->mu);
+    ad_code rc = r->wrc;
+    if (rc && err)
+        *err = r->werr;
+    pthread_mutex_unlock(&r->mu);
+    return rc;
+}
+
+/* Main side: hash the filled batch, hand it to the writer, and swap. */
+static ad_code run_batch(struct run *r, ad_err *err)
+{
+    if (!r->fill->n)
+        return AD_OK;
+    ad_code rc = ad_parallel_for(r->fill->n, r->threads, hash_task, r, err);
+    ad_code wrc = writer_wait(r, rc ? NULL : err);
+    if (!rc)
+        rc = wrc;
+    if (rc) {
+        for (size_t i = 0; i < r->fill->n; i++)
+            free_task(&r->fill->t[i]);
+        r->fill->n = r->fill->bytes = 0;
+        return rc;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->write = r->fill;
+    r->fill = r->fill == &r->bat[0] ? &r->bat[1] : &r->bat[0];
+    r->has_work = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return AD_OK;
 }
 
 ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
@@ -702,6 +776,10 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     r->o = opts;
     r->stats = stats;
     r->threads = opts->threads > 0 ? opts->threads : ad_cpu_count();
+    r->fill = &r->bat[0];
+    r->write = &r->bat[1];
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
     r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
     ad_source *src = NULL;
     ad_code rc = r->hashers ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
@@ -711,6 +789,12 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
         rc = build_index(r, err);
     if (!rc)
         rc = ad_source_new(&src, roots, nroots, &opts->source, err);
+    if (!rc) {
+        if (pthread_create(&r->writer, NULL, writer_main, r) != 0)
+            rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the writer thread");
+        else
+            r->writer_started = 1;
+    }
     if (!rc && opts->progress)
         r->progress = ad_progress_new(opts->progress, "ingest", 0);
     const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
@@ -729,14 +813,28 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
             continue;
         }
         take_row(r, src, row);
-        if (r->n >= (size_t)batch || r->bytes >= BATCH_BYTES)
+        if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES)
             rc = run_batch(r, err);
     }
     if (!rc)
         rc = run_batch(r, err);
     else
-        for (size_t i = 0; i < r->n; i++)
-            free_task(&r->t[i]);
+        for (size_t i = 0; i < r->fill->n; i++)
+            free_task(&r->fill->t[i]);
+    if (r->writer_started) {
+        ad_err werr;
+        ad_code wrc = writer_wait(r, &werr);
+        if (!rc && wrc) {
+            rc = wrc;
+            if (err)
+                *err = werr;
+        }
+        pthread_mutex_lock(&r->mu);
+        r->quit = 1;
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->writer, NULL);
+    }
     if (!rc)
         rc = ad_store_job_finish(st, r->job, err);
     ad_progress_finish(r->progress);
@@ -749,6 +847,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     ad_idset_free(&r->job_new);
     ad_idmap_free(&r->frame_media);
     ad_idmap_free(&r->video_frames);
+    pthread_mutex_destroy(&r->mu);
+    pthread_cond_destroy(&r->cv);
     free(r);
     stats->seconds = ad_now() - t0;
     return rc;
