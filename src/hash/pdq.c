@@ -152,33 +152,6 @@ void ad_pdq_from_64x64(const float buf[64][64], int want_dihedral, ad_pdq_result
 
 /* ---- box filters ---- */
 
-/* Rows box with full output: the reference's box1DFloat with stride 1. */
-static void box_row(const float *in, float *out, int len, int win)
-{
-    const int half = (win + 2) / 2;
-    int li = 0, ri = 0, oi = 0, cnt = 0;
-    float sum = 0.0f;
-    for (int i = 0; i < half - 1; i++) {
-        sum += in[ri++];
-        cnt++;
-    }
-    for (int i = 0; i < win - half + 1; i++) {
-        sum += in[ri++];
-        cnt++;
-        out[oi++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < len - win; i++) {
-        sum += in[ri++];
-        sum -= in[li++];
-        out[oi++] = sum / (float)cnt;
-    }
-    for (int i = 0; i < half - 1; i++) {
-        sum -= in[li++];
-        cnt--;
-        out[oi++] = sum / (float)cnt;
-    }
-}
-
 /* Rows box that keeps only the outputs at the 64 (non-decreasing) sampled columns. */
 static void box_row_sampled(const float *in, int len, int win, const int cols[64], float out[64])
 {
@@ -213,45 +186,10 @@ static void box_row_sampled(const float *in, int len, int win, const int cols[64
 #undef EMIT
 }
 
-/* The same two filters on 4 rows at once: 4 independent running sums per step, so the
+/* The sampled filter on 4 rows at once: 4 independent running sums per step, so the
  * add-subtract dependency chain of one row no longer bounds the speed. Per row the operations
- * and their order are exactly those of box_row / box_row_sampled. */
+ * and their order are exactly those of box_row_sampled. */
 #define NB 4
-AD_HOT static void box_row4(const float *const in[NB], float *const out[NB], int len, int win)
-{
-    const int half = (win + 2) / 2;
-    int li = 0, ri = 0, oi = 0, cnt = 0;
-    float sum[NB] = {0};
-    for (int i = 0; i < half - 1; i++, ri++) {
-        for (int r = 0; r < NB; r++)
-            sum[r] += in[r][ri];
-        cnt++;
-    }
-    for (int i = 0; i < win - half + 1; i++, ri++, oi++) {
-        cnt++;
-        const float c = (float)cnt;
-        for (int r = 0; r < NB; r++) {
-            sum[r] += in[r][ri];
-            out[r][oi] = sum[r] / c;
-        }
-    }
-    const float c = (float)cnt;
-    for (int i = 0; i < len - win; i++, ri++, li++, oi++)
-        for (int r = 0; r < NB; r++) {
-            sum[r] += in[r][ri];
-            sum[r] -= in[r][li];
-            out[r][oi] = sum[r] / c;
-        }
-    for (int i = 0; i < half - 1; i++, li++, oi++) {
-        cnt--;
-        const float c2 = (float)cnt;
-        for (int r = 0; r < NB; r++) {
-            sum[r] -= in[r][li];
-            out[r][oi] = sum[r] / c2;
-        }
-    }
-}
-
 AD_HOT static void box_row_sampled4(const float *const in[NB], int len, int win, const int cols[64],
                              float out[NB][64])
 {
@@ -292,6 +230,52 @@ AD_HOT static void box_row_sampled4(const float *const in[NB], int len, int win,
         EMIT4();
     }
 #undef EMIT4
+}
+
+/* Stage A on 8 rows at once, the rows interleaved (il[j * NA + r] is row r, column j), so one
+ * vector holds the 8 running sums: the same operations per row as box_row, in vector lanes.
+ * Lanes of rows that are not there hold zeros and their outputs go to scratch rows. */
+#define NA 8
+typedef float v8f __attribute__((vector_size(NA * sizeof(float))));
+
+/* macros, not functions: a vector argument would change the ABI between the clones */
+#define store8(out, oi, q)                                                                        \
+    do {                                                                                          \
+        const v8f q_ = (q);                                                                       \
+        for (int r_ = 0; r_ < NA; r_++)                                                           \
+            (out)[r_][oi] = q_[r_];                                                               \
+    } while (0)
+#define splat8(c) ((v8f){(c), (c), (c), (c), (c), (c), (c), (c)})
+
+AD_HOT static void box_row8_il(const float *il, float *const out[NA], int len, int win)
+{
+    const v8f *in = (const v8f *)il;
+    const int half = (win + 2) / 2;
+    int li = 0, ri = 0, oi = 0, cnt = 0;
+    v8f sum = splat8(0.0f);
+    for (int i = 0; i < half - 1; i++) {
+        sum += in[ri++];
+        cnt++;
+    }
+    for (int i = 0; i < win - half + 1; i++) {
+        sum += in[ri++];
+        cnt++;
+        store8(out, oi, sum / splat8((float)cnt));
+        oi++;
+    }
+    const v8f c = splat8((float)cnt);
+    for (int i = 0; i < len - win; i++) {
+        sum += in[ri++];
+        sum -= in[li++];
+        store8(out, oi, sum / c);
+        oi++;
+    }
+    for (int i = 0; i < half - 1; i++) {
+        sum -= in[li++];
+        cnt--;
+        store8(out, oi, sum / splat8((float)cnt));
+        oi++;
+    }
 }
 
 /* Columns box, streamed one input row at a time over rows of n values. */
@@ -370,8 +354,8 @@ struct ad_pdq_hasher {
     int w, h, winx, winy;
     int rows_in, rows_d;
     int direct; /* exactly 64x64: no blur, as the reference */
-    float *luma;         /* NB input rows waiting for stage A */
-    float *a;            /* NB rows out of stage A */
+    float *luma;         /* NA input rows waiting for stage A, interleaved (see box_row8_il) */
+    float *a;            /* NA rows out of stage A */
     float *b;            /* NB rows out of stage B, waiting for stage C */
     int nluma, nb;       /* rows waiting in luma and in b */
     float c[NB][64], d[64];
@@ -400,8 +384,10 @@ ad_code ad_pdq_hasher_new(ad_pdq_hasher **out, int width, int height, ad_err *er
         h->rows[i] = (int)(((i + 0.5) * height) / 64);
         h->cols[i] = (int)(((i + 0.5) * width) / 64);
     }
-    h->luma = malloc((size_t)width * NB * sizeof(float));
-    h->a = malloc((size_t)width * NB * sizeof(float));
+    h->luma = aligned_alloc(sizeof(v8f), (size_t)width * NA * sizeof(float));
+    if (h->luma)
+        memset(h->luma, 0, (size_t)width * NA * sizeof(float));
+    h->a = malloc((size_t)width * NA * sizeof(float));
     h->b = malloc((size_t)width * NB * sizeof(float));
     int ok = h->luma && h->a && h->b;
     ok = ok && vbox_init(&h->vb, width, height, h->winy);
@@ -465,18 +451,10 @@ static float *next_b(ad_pdq_hasher *h)
 static void flush_luma(ad_pdq_hasher *h)
 {
     const size_t w = (size_t)h->w;
-    if (h->nluma == NB) {
-        const float *in[NB];
-        float *out[NB];
-        for (int r = 0; r < NB; r++) {
-            in[r] = h->luma + r * w;
-            out[r] = h->a + r * w;
-        }
-        box_row4(in, out, h->w, h->winx);
-    } else {
-        for (int r = 0; r < h->nluma; r++)
-            box_row(h->luma + r * w, h->a + r * w, h->w, h->winx);
-    }
+    float *out[NA];
+    for (int r = 0; r < NA; r++)
+        out[r] = h->a + r * w;
+    box_row8_il(h->luma, out, h->w, h->winx);
     for (int r = 0; r < h->nluma; r++) {
         float *b = next_b(h);
         if (vbox_push(&h->vb, h->a + r * w, b))
@@ -485,11 +463,12 @@ static void flush_luma(ad_pdq_hasher *h)
     h->nluma = 0;
 }
 
+/* The interleaved lane of the next input row. */
 static float *next_luma(ad_pdq_hasher *h)
 {
-    if (h->nluma == NB)
+    if (h->nluma == NA)
         flush_luma(h);
-    return h->luma + (size_t)h->nluma * (size_t)h->w;
+    return h->luma + h->nluma;
 }
 
 void ad_pdq_hasher_push(ad_pdq_hasher *h, const float *row)
@@ -502,17 +481,18 @@ void ad_pdq_hasher_push(ad_pdq_hasher *h, const float *row)
         return;
     }
     float *l = next_luma(h);
-    memcpy(l, row, (size_t)h->w * sizeof(float));
+    for (int j = 0; j < h->w; j++)
+        l[(size_t)j * NA] = row[j];
     h->nluma++;
 }
 
 /* The reference's luma, in its order; vector instructions give the same IEEE results (and
  * -ffp-contract=off keeps FMA out), so the AVX2 clone is bit-identical to the default one. */
-AD_HOT static void luma_rgb(const uint8_t *restrict row, float *restrict l, int w)
+AD_HOT static void luma_rgb(const uint8_t *restrict row, float *restrict l, int w, int stride)
 {
     for (int j = 0; j < w; j++) {
         const uint8_t *p = row + 3 * j;
-        l[j] = 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
+        l[(size_t)j * stride] = 0.299f * (float)p[0] + 0.587f * (float)p[1] + 0.114f * (float)p[2];
     }
 }
 
@@ -521,11 +501,12 @@ void ad_pdq_hasher_push_u8(ad_pdq_hasher *h, const uint8_t *row, int channels)
     if (h->rows_in >= h->h)
         return;
     float *l = h->direct ? h->buf[h->rows_in] : next_luma(h);
+    const int stride = h->direct ? 1 : NA;
     if (channels == 1) {
         for (int j = 0; j < h->w; j++)
-            l[j] = (float)row[j];
+            l[(size_t)j * stride] = (float)row[j];
     } else {
-        luma_rgb(row, l, h->w);
+        luma_rgb(row, l, h->w, stride);
     }
     h->rows_in++;
     if (!h->direct)
