@@ -61,6 +61,8 @@ JSON
   expect 0 A export --format hashlist --hash md5 --list quirks
   expect 0 A export --format hashlist --hash md5 --scheme vic-us --series "Blue Room"
   has "00112233445566778899aabbccddeeff,1"
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us --series "Blue Room"
+  has "00112233445566778899aabbccddeeff,1"
   expect 2 A export
   expect 2 A export --format nope
   # round trip through a second database: the same VICS comes out

@@ -63,6 +63,10 @@ ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err)
             *out = (ad_cat_scheme)i;
             return AD_OK;
         }
+    if (strcasecmp(name, "vics-us") == 0) { /* the store's (and `ariadne vote`'s) name */
+        *out = AD_CAT_VIC_US;
+        return AD_OK;
+    }
     return ad_err_set(err, AD_ERR_PARSE, "unknown category scheme '%s'", name);
 }
 
