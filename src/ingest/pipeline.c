@@ -74,16 +74,20 @@ struct run {
     ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
-    /* two batches: one is filled and hashed by the main thread while the writer thread matches
-     * and writes the other */
+    /* three batches move through three stages: the main thread walks into one, the hashing
+     * thread hashes another on all cores, the writer thread matches and records the third */
     struct batch {
         struct task t[BATCH_ROWS];
         size_t n, bytes;
-    } bat[2], *fill, *write;
-    pthread_t writer;
+    } bat[3], *fill, *hashing, *write;
+    struct batch *free_b[3];
+    int nfree;
+    struct batch *to_hash, *to_write; /* one-slot mailboxes */
+    int hash_done, write_done;        /* end of input for each stage */
+    pthread_t hasher, writer;
+    int threads_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int has_work, writer_started, quit;
     ad_code wrc;
     ad_err werr;
     ad_progress *progress;
@@ -219,7 +223,7 @@ static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, 
 static void hash_task(void *ctx, size_t i, int worker)
 {
     struct run *r = ctx;
-    struct task *t = &r->fill->t[i];
+    struct task *t = &r->hashing->t[i];
     if (t->kind != AD_ROW_FILE)
         return;
     if (!r->hashers[worker]) {
@@ -605,7 +609,7 @@ static ad_code write_batch(struct run *r, ad_err *err)
     return ad_store_commit(r->st, err);
 }
 
-/* ---- batches ---- */
+/* ---- batches and stages ---- */
 
 static void free_task(struct task *t)
 {
@@ -693,70 +697,87 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     return rc;
 }
 
+static void drop_batch(struct batch *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free_task(&b->t[i]);
+    b->n = b->bytes = 0;
+}
+
+/* Mailbox hand-offs between the stages, all under r->mu. */
+static struct batch *take(struct run *r, struct batch **slot, const int *done)
+{
+    pthread_mutex_lock(&r->mu);
+    while (!*slot && !*done)
+        pthread_cond_wait(&r->cv, &r->mu);
+    struct batch *b = *slot;
+    *slot = NULL;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return b; /* NULL: the stage before has finished */
+}
+
+static void put(struct run *r, struct batch **slot, struct batch *b)
+{
+    pthread_mutex_lock(&r->mu);
+    while (*slot)
+        pthread_cond_wait(&r->cv, &r->mu);
+    *slot = b;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void finish_stage(struct run *r, int *done)
+{
+    pthread_mutex_lock(&r->mu);
+    *done = 1;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void *hasher_main(void *arg)
+{
+    struct run *r = arg;
+    struct batch *b;
+    while ((b = take(r, &r->to_hash, &r->hash_done))) {
+        r->hashing = b;
+        ad_parallel_for(b->n, r->threads, hash_task, r, NULL);
+        put(r, &r->to_write, b);
+    }
+    finish_stage(r, &r->write_done);
+    return NULL;
+}
+
 static void *writer_main(void *arg)
 {
     struct run *r = arg;
-    pthread_mutex_lock(&r->mu);
-    for (;;) {
-        while (!r->has_work && !r->quit)
-            pthread_cond_wait(&r->cv, &r->mu);
-        if (!r->has_work && r->quit)
-            break;
-        pthread_mutex_unlock(&r->mu);
+    struct batch *b;
+    while ((b = take(r, &r->to_write, &r->write_done))) {
+        r->write = b;
         ad_err e;
         ad_code rc = r->wrc ? AD_OK : match_and_write(r, &e);
-        if (r->wrc) { /* after a failure, batches are only freed */
-            for (size_t i = 0; i < r->write->n; i++)
-                free_task(&r->write->t[i]);
-            r->write->n = r->write->bytes = 0;
-        }
+        drop_batch(b); /* after a failure, batches are only freed */
         pthread_mutex_lock(&r->mu);
         if (rc && !r->wrc) {
             r->wrc = rc;
             r->werr = e;
         }
-        r->has_work = 0;
+        r->free_b[r->nfree++] = b;
         pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
     }
-    pthread_mutex_unlock(&r->mu);
     return NULL;
 }
 
-/* Waits until the writer is idle; returns its first failure, if any. */
-static ad_code writer_wait(struct run *r, ad_err *err)
+/* A free batch for the walker (waits for the writer to give one back); NULL after a failure. */
+static struct batch *free_batch(struct run *r)
 {
     pthread_mutex_lock(&r->mu);
-    while (r->has_work)
+    while (!r->nfree && !r->wrc)
         pthread_cond_wait(&r->cv, &r->mu);
-    ad_code rc = r->wrc;
-    if (rc && err)
-        *err = r->werr;
+    struct batch *b = r->wrc ? NULL : r->free_b[--r->nfree];
     pthread_mutex_unlock(&r->mu);
-    return rc;
-}
-
-/* Main side: hash the filled batch, hand it to the writer, and swap. */
-static ad_code run_batch(struct run *r, ad_err *err)
-{
-    if (!r->fill->n)
-        return AD_OK;
-    ad_code rc = ad_parallel_for(r->fill->n, r->threads, hash_task, r, err);
-    ad_code wrc = writer_wait(r, rc ? NULL : err);
-    if (!rc)
-        rc = wrc;
-    if (rc) {
-        for (size_t i = 0; i < r->fill->n; i++)
-            free_task(&r->fill->t[i]);
-        r->fill->n = r->fill->bytes = 0;
-        return rc;
-    }
-    pthread_mutex_lock(&r->mu);
-    r->write = r->fill;
-    r->fill = r->fill == &r->bat[0] ? &r->bat[1] : &r->bat[0];
-    r->has_work = 1;
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    return AD_OK;
+    return b;
 }
 
 ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
@@ -776,8 +797,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     r->o = opts;
     r->stats = stats;
     r->threads = opts->threads > 0 ? opts->threads : ad_cpu_count();
-    r->fill = &r->bat[0];
-    r->write = &r->bat[1];
+    for (int i = 0; i < 3; i++)
+        r->free_b[r->nfree++] = &r->bat[i];
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
@@ -792,9 +813,16 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     if (!rc) {
         if (pthread_create(&r->writer, NULL, writer_main, r) != 0)
             rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the writer thread");
-        else
-            r->writer_started = 1;
+        else if (pthread_create(&r->hasher, NULL, hasher_main, r) != 0) {
+            finish_stage(r, &r->write_done);
+            pthread_join(r->writer, NULL);
+            rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the hashing thread");
+        } else {
+            r->threads_started = 1;
+        }
     }
+    if (!rc && !(r->fill = free_batch(r)))
+        rc = ad_err_set(err, AD_ERR_INTERNAL, "no batch for the walker");
     if (!rc && opts->progress)
         r->progress = ad_progress_new(opts->progress, "ingest", 0);
     const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
@@ -813,27 +841,28 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
             continue;
         }
         take_row(r, src, row);
-        if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES)
-            rc = run_batch(r, err);
-    }
-    if (!rc)
-        rc = run_batch(r, err);
-    else
-        for (size_t i = 0; i < r->fill->n; i++)
-            free_task(&r->fill->t[i]);
-    if (r->writer_started) {
-        ad_err werr;
-        ad_code wrc = writer_wait(r, &werr);
-        if (!rc && wrc) {
-            rc = wrc;
-            if (err)
-                *err = werr;
+        if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES) {
+            put(r, &r->to_hash, r->fill);
+            if (!(r->fill = free_batch(r)))
+                break; /* the writer failed: its error is taken below */
         }
-        pthread_mutex_lock(&r->mu);
-        r->quit = 1;
-        pthread_cond_broadcast(&r->cv);
-        pthread_mutex_unlock(&r->mu);
+    }
+    if (r->fill) {
+        if (!rc && r->fill->n)
+            put(r, &r->to_hash, r->fill);
+        else
+            drop_batch(r->fill);
+        r->fill = NULL;
+    }
+    if (r->threads_started) {
+        finish_stage(r, &r->hash_done);
+        pthread_join(r->hasher, NULL);
         pthread_join(r->writer, NULL);
+        if (!rc && r->wrc) {
+            rc = r->wrc;
+            if (err)
+                *err = r->werr;
+        }
     }
     if (!rc)
         rc = ad_store_job_finish(st, r->job, err);

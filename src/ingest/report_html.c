@@ -30,7 +30,9 @@ static void esc(FILE *o, const char *s)
     }
 }
 
-static void when(FILE *o, int64_t t)
+/* A time as text; capture times come from the camera's clock, whose zone is often unknown, so
+ * they are written without "UTC". */
+static void when_as(FILE *o, int64_t t, int utc)
 {
     if (t <= 0) {
         fputs("&ndash;", o);
@@ -41,23 +43,11 @@ static void when(FILE *o, int64_t t)
     struct tm tm;
     gmtime_r(&tt, &tm);
     strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(o, "%s UTC", buf);
+    fprintf(o, "%s%s", buf, utc ? " UTC" : "");
 }
 
-/* Capture times come from the camera's clock, whose zone is often unknown: no "UTC". */
-static void when_captured(FILE *o, int64_t t)
-{
-    if (t <= 0) {
-        fputs("&ndash;", o);
-        return;
-    }
-    char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    fputs(buf, o);
-}
+#define when(o, t) when_as((o), (t), 1)
+#define when_captured(o, t) when_as((o), (t), 0)
 
 static const char *const colors[AD_RC__COUNT] = {"#c62828", "#ef6c00", "#f9a825", "#2e7d32",
                                                  "#9e9e9e", "#424242", "#b0bec5"};
