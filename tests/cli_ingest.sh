@@ -138,12 +138,13 @@ ok "$A" series link "S-video" "$(sha "$VD/known/k.mp4")"
 ok "$A" victim add V3 --series "S-video"
 ok "$A" ingest "$VD/seized" --case V-1 --agency "Unit B" --report "$T/vrep"
 python3 - "$T/vrep/report.json" <<'PY' || fail "video classes"
-import json, sys
+import json, re, sys
 by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[1]))["files"]}
 for name in ("clip.mp4", "longer.mp4"):
     f = by[name]
     assert f["class"] == "known-unidentified" and f["match"]["by"] == "vpdq", f
     assert "matched here" in f["match"]["ranges"], f
+    assert re.search(r"in the known video: \d+\.\ds-\d+\.\ds", f["match"]["ranges"]), f
 assert by["unrelated.mp4"]["class"] == "new", by["unrelated.mp4"]
 PY
 

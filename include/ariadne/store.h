@@ -177,6 +177,11 @@ typedef struct ad_frame {
 } ad_frame;
 ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_err *err);
 
+/* Every video frame's id, video and timestamp (ms; -1 unknown), in id order: to name the time
+ * ranges of a known video that a seized one matched. */
+typedef int (*ad_frame_time_fn)(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms);
+ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_err *err);
+
 /* For the index: every PDQ hash of media (is_frame 0, id = media id) and of video frames
  * (is_frame 1, id = frame id, media_id its video). */
 typedef int (*ad_pdq_fn)(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame);

@@ -74,6 +74,7 @@ struct run {
     ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
+    ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
     /* three batches move through three stages: the main thread walks into one, the hashing
      * thread hashes another on all cores, the writer thread matches and records the third */
     struct batch {
@@ -126,6 +127,46 @@ static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id,
     return 0;
 }
 
+static int load_frame_time(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms)
+{
+    (void)media_id;
+    struct run *r = ctx;
+    return ts_ms >= 0 && ad_idmap_put(&r->frame_ts, frame_id, ts_ms + 1) != 0;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Time ranges ("2.0s-5.0s, ...") of the known video's matched frames: frames at most 1.5 s
+ * apart (one hash a second) join one range. */
+static size_t known_ranges(const struct run *r, const ad_idset *frames, char *out, size_t cap)
+{
+    int64_t *ts = malloc((frames->n + 1) * sizeof *ts);
+    size_t n = 0, len = 0;
+    if (!ts)
+        return 0;
+    for (size_t i = 0; i < frames->cap; i++)
+        if (frames->v[i]) {
+            int64_t t = ad_idmap_get(&r->frame_ts, frames->v[i]);
+            if (t > 0)
+                ts[n++] = t - 1;
+        }
+    qsort(ts, n, sizeof *ts, cmp_i64);
+    for (size_t i = 0; i < n && len + 32 < cap;) {
+        size_t j = i;
+        while (j + 1 < n && ts[j + 1] - ts[j] <= 1500)
+            j++;
+        len += (size_t)snprintf(out + len, cap - len, "%s%.1fs-%.1fs", len ? ", " : "",
+                                ts[i] / 1000.0, ts[j] / 1000.0);
+        i = j + 1;
+    }
+    free(ts);
+    return len;
+}
+
 static ad_code build_index(struct run *r, ad_err *err)
 {
     struct loader a = {.r = r};
@@ -137,6 +178,8 @@ static ad_code build_index(struct run *r, ad_err *err)
     r->stats->index_entries = a.n;
     free(a.h);
     free(a.ids);
+    if (!rc && r->video_frames.n)
+        rc = ad_store_frame_times(r->st, load_frame_time, r, err);
     return rc;
 }
 
@@ -387,12 +430,15 @@ static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
         }
     }
     if (ranges) {
-        char *full = malloc(len + 160);
+        char known[512] = "";
+        known_ranges(r, &c[best].known, known, sizeof known);
+        size_t cap2 = len + sizeof known + 200;
+        char *full = malloc(cap2);
         if (full) {
-            snprintf(full, len + 160,
+            snprintf(full, cap2,
                      "%.0f%% of this video's frames match, %.0f%% of the known video's; "
-                     "matched here: %s",
-                     best_q, best_k, len ? ranges : "-");
+                     "matched here: %s; in the known video: %s",
+                     best_q, best_k, len ? ranges : "-", known[0] ? known : "-");
             t->ranges = full;
         }
     }
@@ -876,6 +922,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     ad_idset_free(&r->job_new);
     ad_idmap_free(&r->frame_media);
     ad_idmap_free(&r->video_frames);
+    ad_idmap_free(&r->frame_ts);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r);

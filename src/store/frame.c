@@ -92,3 +92,34 @@ ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err)
     rc = ad_store_auditf(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
     return rc;
 }
+
+ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_err *err)
+{
+    int64_t after = 0;
+    for (;;) { /* in pages, so that fn may call the store */
+        struct {
+            int64_t id, media, ts;
+        } page[4096];
+        int n = 0, k;
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "SELECT id, media_id, ts_ms FROM media_frame WHERE id > ?"
+                                " ORDER BY id LIMIT 4096",
+                                err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_int(s, 1, after);
+        while ((k = ad_step(s, err)) > 0) {
+            page[n].id = after = ad_col_int(s, 0);
+            page[n].media = ad_col_int(s, 1);
+            page[n++].ts = ad_col_null(s, 2) ? -1 : ad_col_int(s, 2);
+        }
+        ad_db_done(s);
+        if (k < 0)
+            return (ad_code)-k;
+        for (int i = 0; i < n; i++)
+            if (fn(ctx, page[i].id, page[i].media, page[i].ts))
+                return AD_OK;
+        if (n < 4096)
+            return AD_OK;
+    }
+}
