@@ -216,3 +216,17 @@ int ad_cli_dispatch(const char *cmd, int argc, char **argv, const ad_subcmd *sub
     ad_cli_error(cmd, "unknown sub-command '%s' (see 'ariadne %s --help')", argv[1], cmd);
     return AD_EXIT_USAGE;
 }
+
+int ad_args_take_flag(int *argc, char **argv, const char *name)
+{
+    int found = 0, o = 0;
+    for (int i = 0; i < *argc; i++) {
+        if (!strcmp(argv[i], name))
+            found = 1;
+        else
+            argv[o++] = argv[i];
+    }
+    argv[o] = NULL;
+    *argc = o;
+    return found;
+}

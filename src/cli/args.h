@@ -26,6 +26,9 @@ typedef struct ad_args {
  * go on, or the exit code to return now (0 after --help, 2 on a usage error). */
 int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, char **argv,
                   const char *const *value_opts, int min_pos, int max_pos);
+/* Removes every `name` from argv (a boolean flag the common parser does not know); returns 1 if
+ * it was there. *argc is updated and argv stays NULL-terminated. */
+int ad_args_take_flag(int *argc, char **argv, const char *name);
 /* Value of an option, NULL if absent. */
 const char *ad_arg(const ad_args *a, const char *name);
 /* Usage error: message and usage on stderr; returns 2. */

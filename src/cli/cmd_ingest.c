@@ -8,19 +8,16 @@
 #include "ariadne/ingest.h"
 #include "cli.h"
 
-/* Pulls boolean flags out of argv (the common parser knows only --json and --help). */
-static int take_flag(int *argc, char **argv, const char *name)
+/* The report folder: --out/--report DIR, else ./report-<case> ('/' in the case made '_'). */
+static const char *report_dir(const char *given, const char *case_no, char *buf, size_t n)
 {
-    int found = 0, o = 0;
-    for (int i = 0; i < *argc; i++) {
-        if (!strcmp(argv[i], name))
-            found = 1;
-        else
-            argv[o++] = argv[i];
-    }
-    argv[o] = NULL;
-    *argc = o;
-    return found;
+    if (given)
+        return given;
+    snprintf(buf, n, "report-%s", case_no);
+    for (char *p = buf; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    return buf;
 }
 
 static void print_summary(const ad_report *r, const char *dir)
@@ -76,10 +73,10 @@ int ad_cmd_ingest(int argc, char **argv)
 {
     static const char *const opts[] = {"--case", "--agency", "--exhibit", "--job", "--radius",
                                        "--min-quality", "-j", "--report", "--batch", NULL};
-    int fast = take_flag(&argc, argv, "--fast");
-    int thumbs = take_flag(&argc, argv, "--thumbnails");
-    int no_report = take_flag(&argc, argv, "--no-report");
-    int no_video = take_flag(&argc, argv, "--no-video");
+    int fast = ad_args_take_flag(&argc, argv, "--fast");
+    int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
+    int no_report = ad_args_take_flag(&argc, argv, "--no-report");
+    int no_video = ad_args_take_flag(&argc, argv, "--no-video");
     ad_args a;
     ad_store *st;
     int rc = ad_cli_start(
@@ -130,14 +127,7 @@ int ad_cmd_ingest(int argc, char **argv)
                (unsigned long long)s.skipped, s.bytes / 1e6, s.seconds,
                (unsigned long long)s.errors);
     char dir[1024];
-    const char *d = ad_arg(&a, "--report");
-    if (!d) {
-        snprintf(dir, sizeof dir, "report-%s", io.case_number);
-        for (char *p = dir; *p; p++)
-            if (*p == '/')
-                *p = '_';
-        d = dir;
-    }
+    const char *d = report_dir(ad_arg(&a, "--report"), io.case_number, dir, sizeof dir);
     rc = no_report ? AD_EXIT_OK : make_report(&a, st, io.agency, io.case_number, d, thumbs, 0);
     return ad_cli_close(st, rc);
 }
@@ -145,7 +135,7 @@ int ad_cmd_ingest(int argc, char **argv)
 int ad_cmd_report(int argc, char **argv)
 {
     static const char *const opts[] = {"--case", "--agency", "--out", NULL};
-    int thumbs = take_flag(&argc, argv, "--thumbnails");
+    int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
     ad_args a;
     ad_store *st;
     int rc = ad_cli_start(&a, &st, "report",
@@ -160,13 +150,6 @@ int ad_cmd_report(int argc, char **argv)
     if (!c || !ag)
         return ad_cli_close(st, ad_args_usage_error(&a, "--case and --agency are required"));
     char dir[1024];
-    const char *d = ad_arg(&a, "--out");
-    if (!d) {
-        snprintf(dir, sizeof dir, "report-%s", c);
-        for (char *p = dir; *p; p++)
-            if (*p == '/')
-                *p = '_';
-        d = dir;
-    }
+    const char *d = report_dir(ad_arg(&a, "--out"), c, dir, sizeof dir);
     return ad_cli_close(st, make_report(&a, st, ag, c, d, thumbs, 0));
 }

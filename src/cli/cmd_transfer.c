@@ -27,22 +27,10 @@ static ad_code print_bad(void *ctx, const ad_xbad *b, ad_err *err)
 int ad_cmd_import(int argc, char **argv)
 {
     static const char *const opts[] = {"--format", "--list", "--source", NULL};
-    static const char *const flags[] = {"--skip-bad", "--pdq", NULL};
     ad_args a;
     ad_store *st;
-    /* flags are taken out before the common parser, which knows only --json and --help */
-    int skip_bad = 0, pdq = 0;
-    char **av = malloc(sizeof(char *) * (size_t)(argc + 1));
-    int ac = 0;
-    for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], flags[0]))
-            skip_bad = 1;
-        else if (!strcmp(argv[i], flags[1]))
-            pdq = 1;
-        else
-            av[ac++] = argv[i];
-    }
-    av[ac] = NULL;
+    int skip_bad = ad_args_take_flag(&argc, argv, "--skip-bad");
+    int pdq = ad_args_take_flag(&argc, argv, "--pdq");
     int rc = ad_cli_start(&a, &st, "import",
                           "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
                           "[--skip-bad] [--pdq] FILE|-\n"
@@ -52,18 +40,14 @@ int ad_cmd_import(int argc, char **argv)
                           "--skip-bad: report bad records and import the rest; --pdq: bare\n  64-hex "
                           "lines of a hash list are PDQ (default SHA-256; 'pdq:' prefixes always "
                           "are)",
-                          ac, av, opts, 1, 1, 0);
-    if (rc >= 0) {
-        free(av);
+                          argc, argv, opts, 1, 1, 0);
+    if (rc >= 0)
         return rc;
-    }
     const char *path = a.pos[0];
     ad_err err;
     ad_import_opts io = {.skip_bad = skip_bad, .pdq64 = pdq, .bad = print_bad, .bad_ctx = &a};
     if (ad_arg(&a, "--format") && ad_xformat_parse(ad_arg(&a, "--format"), &io.format, &err)) {
-        rc = ad_args_usage_error(&a, "%s", err.msg);
-        free(av);
-        return ad_cli_close(st, rc);
+        return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
     }
     char *pathcopy = strdup(path);
     const char *base = strcmp(path, "-") ? basename(pathcopy) : "stdin";
@@ -99,7 +83,6 @@ int ad_cmd_import(int argc, char **argv)
             fclose(f);
     }
     free(pathcopy);
-    free(av);
     return ad_cli_close(st, rc);
 }
 

@@ -2,6 +2,7 @@
  * of the case with its sighting, media, clues and the class its match has now (identifying a
  * victim changes what the next report says), then the grouping of the new material. */
 #include <errno.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -170,21 +171,13 @@ static char *thumbnail_of(const char *path)
         uint8_t *jpg;
         size_t jl;
         if (ad_media_is_image(t) && ad_thumbnail_jpeg(t, b, len, 128, NULL, &jpg, &jl, NULL) == AD_OK) {
-            static const char b64[] =
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-            size_t ol = 23 + 4 * ((jl + 2) / 3) + 1;
-            uri = malloc(ol);
+            static const char prefix[] = "data:image/jpeg;base64,";
+            size_t bl = sodium_base64_encoded_len(jl, sodium_base64_VARIANT_ORIGINAL);
+            uri = malloc(sizeof prefix - 1 + bl);
             if (uri) {
-                char *o = uri + sprintf(uri, "data:image/jpeg;base64,");
-                for (size_t i = 0; i < jl; i += 3) {
-                    uint32_t v = (uint32_t)jpg[i] << 16 | (i + 1 < jl ? jpg[i + 1] << 8 : 0) |
-                                 (i + 2 < jl ? jpg[i + 2] : 0);
-                    *o++ = b64[v >> 18 & 63];
-                    *o++ = b64[v >> 12 & 63];
-                    *o++ = i + 1 < jl ? b64[v >> 6 & 63] : '=';
-                    *o++ = i + 2 < jl ? b64[v & 63] : '=';
-                }
-                *o = '\0';
+                memcpy(uri, prefix, sizeof prefix - 1);
+                sodium_bin2base64(uri + sizeof prefix - 1, bl, jpg, jl,
+                                  sodium_base64_VARIANT_ORIGINAL);
             }
             free(jpg);
         }
