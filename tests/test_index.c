@@ -145,6 +145,34 @@ static void check_query(const ad_index *ix, const model *m, const ad_h256 *q, in
     free(truth);
 }
 
+/* Checks a batch of nq queries (of nvar variants each) against brute force. */
+static void check_batch(const ad_index *ix, const model *m, const ad_h256 *q, size_t nq, int nvar,
+                        int r, int threads)
+{
+    ad_index_hits *out = calloc(nq, sizeof *out);
+    assert_non_null(out);
+    ad_err err;
+    assert_int_equal(ad_index_search_batch(ix, q, nq, nvar == 8, r, threads, out, &err), AD_OK);
+    ad_index_hit *truth = truth_buf(m);
+    for (size_t i = 0; i < nq; i++) {
+        size_t nt = brute(m, q + i * (size_t)nvar, nvar, r, truth);
+        if (out[i].n > 1)
+            qsort(out[i].v, out[i].n, sizeof *out[i].v, cmp_hit_id);
+        if (out[i].n != nt)
+            fail_msg("batch query %zu, radius %d (%s, %d threads): %zu hits, brute force %zu", i, r,
+                     ad_index_cpu_name(ad_index_get_cpu(ix)), threads, out[i].n, nt);
+        for (size_t j = 0; j < nt; j++) {
+            assert_int_equal(out[i].v[j].id, truth[j].id);
+            assert_int_equal(out[i].v[j].dist, truth[j].dist);
+            if (nvar == 8)
+                assert_int_equal(out[i].v[j].variant, truth[j].variant);
+        }
+        ad_index_hits_free(&out[i]);
+    }
+    free(truth);
+    free(out);
+}
+
 /* A query near a random entry (flips 0..maxflip) or uniform. */
 static void pick_query(const model *m, ad_h256 *q, int maxflip)
 {
@@ -162,11 +190,17 @@ static void each_cpu(ad_index *ix, const model *m, int nq, int r, int maxflip)
     for (int c = AD_INDEX_CPU_SCALAR; c <= (int)ad_index_cpu_best(); c++) {
         assert_int_equal(ad_index_set_cpu(ix, (ad_index_cpu)c, NULL), AD_OK);
         uint64_t saved = rng_state;
+        ad_h256 *q = malloc((size_t)nq * sizeof *q);
+        assert_non_null(q);
         for (int i = 0; i < nq; i++) {
-            ad_h256 q;
-            pick_query(m, &q, maxflip);
-            check_query(ix, m, &q, 1, r);
+            pick_query(m, &q[i], maxflip);
+            check_query(ix, m, &q[i], 1, r);
         }
+        /* the batch search (its own kernel: blocks of queries table by table) agrees */
+        check_batch(ix, m, q, (size_t)nq, 1, r, 1);
+        if (c == (int)ad_index_cpu_best())
+            check_batch(ix, m, q, (size_t)nq, 1, r, 2);
+        free(q);
         rng_state = saved + 1;
     }
     ad_index_set_cpu(ix, AD_INDEX_CPU_AUTO, NULL);
@@ -219,11 +253,11 @@ static void fx_open(fixture *f, uint64_t seed, ad_h256 *(*gen)(size_t, size_t), 
 }
 
 /* Declares f and its parts ix, m, h in a test. */
-#define FIXTURE(seed, gen, total, csize)                                                       \
-    fixture f;                                                                                 \
-    fx_open(&f, seed, gen, total, csize);                                                      \
-    ad_index *ix = f.ix;                                                                       \
-    model *m = &f.m;                                                                           \
+#define FIXTURE(seed, gen, total, csize)                                                           \
+    fixture f;                                                                                     \
+    fx_open(&f, seed, gen, total, csize);                                                          \
+    ad_index *ix = f.ix;                                                                           \
+    model *m = &f.m;                                                                               \
     ad_h256 *h = f.h
 
 static void fx_close(fixture *f)
@@ -273,7 +307,7 @@ static void test_identical_and_degenerate(void **state)
             memset(h[i].b, 0, 32); /* all zeros */
         else if (kind == 4)
             memset(h[i].b, 0xff, 32); /* all ones */
-        else if (kind == 5) {       /* low entropy: few bits set */
+        else if (kind == 5) {         /* low entropy: few bits set */
             memset(h[i].b, 0, 32);
             flip(&h[i], (int)(rnd() % 12));
         } else if (kind == 6) { /* low entropy: one repeated byte */
@@ -292,6 +326,8 @@ static void test_identical_and_degenerate(void **state)
             check_query(ix, m, &ones, 1, r);
             for (int k = 0; k < 3; k++)
                 check_query(ix, m, qs[k], 1, r);
+            const ad_h256 batch[5] = {zero, ones, *qs[0], *qs[1], *qs[2]};
+            check_batch(ix, m, batch, 5, 1, r, 1);
         }
     }
     each_cpu(ix, m, 20, 31, 31);
@@ -440,30 +476,16 @@ static void test_dihedral_and_batch(void **state)
         for (int i = 0; i < NQ; i++)
             check_query(ix, m, &q[8 * i], 8, 31);
     }
-    /* batches give what single searches give, dihedral or not, on 1 and 2 threads */
-    ad_index_hits out[NQ * 8];
-    memset(out, 0, sizeof out);
-    for (int dihedral = 0; dihedral <= 1; dihedral++)
+    /* batches give what brute force gives, dihedral or not, on every path, 1 and 2 threads */
+    for (int c = AD_INDEX_CPU_SCALAR; c <= (int)ad_index_cpu_best(); c++) {
+        assert_int_equal(ad_index_set_cpu(ix, (ad_index_cpu)c, NULL), AD_OK);
         for (int threads = 1; threads <= 2; threads++) {
-            size_t nq = dihedral ? NQ : NQ * 8;
-            assert_int_equal(
-                ad_index_search_batch(ix, q, nq, dihedral, 31, threads, out, NULL), AD_OK);
-            for (size_t i = 0; i < nq; i++) {
-                ad_index_hit *truth = truth_buf(m);
-                size_t nt = brute(m, &q[dihedral ? 8 * i : i], dihedral ? 8 : 1, 31, truth);
-                if (out[i].n > 1)
-                    qsort(out[i].v, out[i].n, sizeof *out[i].v, cmp_hit_id);
-                assert_int_equal(out[i].n, nt);
-                for (size_t j = 0; j < nt; j++) {
-                    assert_int_equal(out[i].v[j].id, truth[j].id);
-                    assert_int_equal(out[i].v[j].dist, truth[j].dist);
-                    assert_int_equal(out[i].v[j].variant, truth[j].variant);
-                }
-                free(truth);
-            }
+            check_batch(ix, m, q, NQ, 8, 31, threads);
+            check_batch(ix, m, q, NQ * 8, 1, 31, threads);
+            check_batch(ix, m, q, NQ * 8, 1, 12, threads);
         }
-    for (int i = 0; i < NQ * 8; i++)
-        ad_index_hits_free(&out[i]);
+    }
+    ad_index_hits out[1] = {{0}};
     assert_int_equal(ad_index_search_batch(ix, q, 1, 0, 99, 1, out, NULL), AD_ERR_ARG);
     fx_close(&f);
 }
@@ -555,14 +577,10 @@ static void test_cpu_paths(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_cpu_paths),
-        cmocka_unit_test(test_uniform),
-        cmocka_unit_test(test_clustered),
-        cmocka_unit_test(test_identical_and_degenerate),
-        cmocka_unit_test(test_all_radii),
-        cmocka_unit_test(test_dynamic),
-        cmocka_unit_test(test_knn),
-        cmocka_unit_test(test_dihedral_and_batch),
+        cmocka_unit_test(test_cpu_paths), cmocka_unit_test(test_uniform),
+        cmocka_unit_test(test_clustered), cmocka_unit_test(test_identical_and_degenerate),
+        cmocka_unit_test(test_all_radii), cmocka_unit_test(test_dynamic),
+        cmocka_unit_test(test_knn),       cmocka_unit_test(test_dihedral_and_batch),
         cmocka_unit_test(test_snapshot),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

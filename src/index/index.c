@@ -6,8 +6,6 @@
 #include "ariadne/util.h"
 #include "ix_internal.h"
 
-#define BUF_SEG 255 /* segment number of the insert buffer in hits */
-
 ad_code ad_index_new(ad_index **out, ad_err *err)
 {
     ad_index *ix = calloc(1, sizeof *ix);
@@ -63,9 +61,8 @@ size_t ad_index_memory(const ad_index *ix)
 /* ---- building and merging segments ---- */
 
 /* Live entries of segs[0..nsegs) followed by extra (hashes as bytes) into one new segment. */
-static ad_code build_from(ad_ix_seg **out, ad_ix_seg *const *segs, int nsegs,
-                          const ad_h256 *extra, const uint64_t *extra_ids, size_t nextra,
-                          ad_err *err)
+static ad_code build_from(ad_ix_seg **out, ad_ix_seg *const *segs, int nsegs, const ad_h256 *extra,
+                          const uint64_t *extra_ids, size_t nextra, ad_err *err)
 {
     size_t n = nextra;
     for (int i = 0; i < nsegs; i++)
@@ -347,13 +344,11 @@ int ad_ix_search_into(const ad_index *ix, const uint64_t q[4], int r, uint8_t va
         const ad_ix_seg *s = ix->seg[i];
         if (s->ndead == s->n)
             continue;
-        double cost = ad_ix_plan(s, r, t);
-        if (cost * 16 > (double)s->n)
+        if (!ad_ix_use_lookup(s, r, t) ||
+            !ix->k->lookup(s, q, r, t, (uint8_t)i, variant, sc, ad_ix_scan_limit(s), out))
             ix->k->scan(s, q, r, (uint8_t)i, variant, out);
-        else
-            ix->k->mih(s, q, r, t, (uint8_t)i, variant, sc, out);
     }
-    ix->k->scan(ix->buf, q, r, BUF_SEG, variant, out);
+    ix->k->scan(ix->buf, q, r, AD_IX_BUFSEG, variant, out);
     return !sc->failed && !out->failed;
 }
 
@@ -367,11 +362,10 @@ void ad_ix_scratch_free(ad_ix_scratch *sc)
 
 static const ad_ix_seg *seg_of(const ad_index *ix, uint8_t segno)
 {
-    return segno == BUF_SEG ? ix->buf : ix->seg[segno];
+    return segno == AD_IX_BUFSEG ? ix->buf : ix->seg[segno];
 }
 
-static ad_code to_public(const ad_index *ix, const ad_ix_hitv *in, ad_index_hits *out,
-                         ad_err *err)
+static ad_code to_public(const ad_index *ix, const ad_ix_hitv *in, ad_index_hits *out, ad_err *err)
 {
     out->n = 0;
     if (!ad_ix_reserve((void **)&out->v, &out->cap, 0, in->n, sizeof *out->v))
@@ -401,17 +395,11 @@ static int cmp_entry(const void *a, const void *b)
     return (x->variant > y->variant) - (x->variant < y->variant);
 }
 
-/* One query (or the 8 variants of one) into `hits`; failures are out of memory. */
-static ad_code query_one(const ad_index *ix, const ad_h256 *q, int nvar, int r,
-                         ad_ix_scratch *sc, ad_ix_hitv *hits, ad_index_hits *out, ad_err *err)
+ad_code ad_ix_finish(const ad_index *ix, ad_ix_hitv *hits, int nvar, ad_index_hits *out,
+                     ad_err *err)
 {
-    hits->n = 0;
-    for (int v = 0; v < nvar; v++) {
-        uint64_t qw[4];
-        load_query(qw, &q[v]);
-        if (!ad_ix_search_into(ix, qw, r, (uint8_t)v, sc, hits))
-            return ad_err_set(err, AD_ERR_NOMEM, "out of memory during a search");
-    }
+    if (hits->failed)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory during a search");
     if (nvar > 1 && hits->n > 1) {
         /* best distance per entry, lowest variant among ties */
         qsort(hits->v, hits->n, sizeof *hits->v, cmp_entry);
@@ -425,18 +413,31 @@ static ad_code query_one(const ad_index *ix, const ad_h256 *q, int nvar, int r,
     return to_public(ix, hits, out, err);
 }
 
-static ad_code check_radius(int radius, ad_err *err)
+/* One query (or the 8 variants of one) into `hits`; failures are out of memory. */
+static ad_code query_one(const ad_index *ix, const ad_h256 *q, int nvar, int r, ad_ix_scratch *sc,
+                         ad_ix_hitv *hits, ad_index_hits *out, ad_err *err)
+{
+    hits->n = 0;
+    for (int v = 0; v < nvar; v++) {
+        uint64_t qw[4];
+        load_query(qw, &q[v]);
+        if (!ad_ix_search_into(ix, qw, r, (uint8_t)v, sc, hits))
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory during a search");
+    }
+    return ad_ix_finish(ix, hits, nvar, out, err);
+}
+
+ad_code ad_ix_check_radius(int radius, ad_err *err)
 {
     if (radius < 0 || radius > AD_INDEX_RADIUS_MAX)
-        return ad_err_set(err, AD_ERR_ARG, "radius %d outside 0..%d", radius,
-                          AD_INDEX_RADIUS_MAX);
+        return ad_err_set(err, AD_ERR_ARG, "radius %d outside 0..%d", radius, AD_INDEX_RADIUS_MAX);
     return AD_OK;
 }
 
 static ad_code search_n(const ad_index *ix, const ad_h256 *q, int nvar, int radius,
                         ad_index_hits *out, ad_err *err)
 {
-    ad_code rc = check_radius(radius, err);
+    ad_code rc = ad_ix_check_radius(radius, err);
     if (rc != AD_OK)
         return rc;
     if (!q || !out)
@@ -521,55 +522,5 @@ ad_code ad_index_knn(const ad_index *ix, const ad_h256 *q, size_t k, ad_index_hi
         if (out->n > k)
             out->n = k;
     }
-    return rc;
-}
-
-/* ---- batches ---- */
-
-struct batch {
-    const ad_index *ix;
-    const ad_h256 *q;
-    int nvar, radius;
-    ad_index_hits *out;
-    ad_ix_scratch *sc;
-    ad_ix_hitv *hits;
-    int failed;
-};
-
-static void batch_one(void *vctx, size_t i, int worker)
-{
-    struct batch *b = vctx;
-    if (query_one(b->ix, b->q + i * (size_t)b->nvar, b->nvar, b->radius, &b->sc[worker],
-                  &b->hits[worker], &b->out[i], NULL) != AD_OK)
-        b->failed = 1;
-}
-
-ad_code ad_index_search_batch(const ad_index *ix, const ad_h256 *q, size_t nq, int dihedral,
-                              int radius, int threads, ad_index_hits *out, ad_err *err)
-{
-    ad_code rc = check_radius(radius, err);
-    if (rc != AD_OK)
-        return rc;
-    if (nq == 0)
-        return AD_OK;
-    if (!q || !out)
-        return ad_err_set(err, AD_ERR_ARG, "NULL queries or result lists");
-    if (threads <= 0)
-        threads = ad_cpu_count();
-    struct batch b = {ix, q, dihedral ? 8 : 1, radius, out, NULL, NULL, 0};
-    b.sc = calloc((size_t)threads, sizeof *b.sc);
-    b.hits = calloc((size_t)threads, sizeof *b.hits);
-    if (!b.sc || !b.hits)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "cannot allocate %d search workers", threads);
-    else
-        rc = ad_parallel_for(nq, threads, batch_one, &b, err);
-    if (rc == AD_OK && b.failed)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory during a batch search");
-    for (int t = 0; b.sc && b.hits && t < threads; t++) {
-        ad_ix_scratch_free(&b.sc[t]);
-        free(b.hits[t].v);
-    }
-    free(b.sc);
-    free(b.hits);
     return rc;
 }
