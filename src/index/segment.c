@@ -32,7 +32,7 @@ int ad_ix_reserve(void **arr, size_t *cap, size_t n, size_t more, size_t size)
 {
     if (n + more <= *cap)
         return 1;
-    size_t nc = *cap ? *cap : 64;
+    size_t nc = *cap ? *cap : 8;
     while (nc < n + more)
         nc *= 2;
     void *p = realloc(*arr, nc * size);
