@@ -92,7 +92,7 @@ typedef struct ad_ix_block {
     ad_ix_hitv *hv;     /* per query */
     ad_ix_range *range; /* a group's non-empty buckets (`table` = the unit) */
     size_t caprange;
-    uint64_t *cand; /* AD_IX_CHUNK candidates (unit << 32 | entry) */
+    uint64_t *cand; /* the batch kernel's chunk of candidates (unit << 32 | entry) */
     size_t capcand;
     int failed;
 } ad_ix_block;
