@@ -5,7 +5,7 @@ A=${ARIADNE:?}
 V=${AD_TEST_DATA:?}/vectors/pdq
 T=${AD_TEST_TMP:-/tmp}/cli_hash
 rm -rf "$T" && mkdir -p "$T/in/sub dir"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$AD_TEST_DATA/lib.sh"
 
 # --help and usage errors
 "$A" hash --help | grep -q "usage: ariadne hash" || fail "--help"

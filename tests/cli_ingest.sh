@@ -13,7 +13,7 @@ rm -rf "$T" && mkdir -p "$T/known" "$T/seizure/sub dir"
 unset ARIADNE_DB ARIADNE_USER
 export ARIADNE_DB="sqlite:$T/db.sqlite"
 C=/usr/bin/convert
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$AD_TEST_DATA/lib.sh"
 ok() { "$@" >"$T/out" 2>"$T/err" || { cat "$T/out" "$T/err" >&2; fail "$*"; }; }
 sha() { "$A" hash --csv "$1" | tail -1 | cut -d, -f9; }
 

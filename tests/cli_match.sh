@@ -4,7 +4,7 @@
 set -euo pipefail
 T="$AD_TEST_TMP/cli_match"
 rm -rf "$T" && mkdir -p "$T"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$AD_TEST_DATA/lib.sh"
 
 # 3000 random hashes, then 500 near-copies of the first 50 (last hex digit changed)
 head -c $((3000 * 32)) /dev/urandom | od -An -tx1 -v | tr -d ' \n' | fold -w64 >"$T/db.hex"

@@ -7,16 +7,7 @@ tmp=$AD_TEST_TMP/cli_store
 rm -rf "$tmp" && mkdir -p "$tmp"
 unset ARIADNE_DB ARIADNE_USER
 
-fail() { echo "FAIL: $*" >&2; exit 1; }
-# expect CODE COMMAND...: runs it, output in $tmp/out and $tmp/err, checks the exit code.
-expect() {
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" = "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "exit $got (want $want): $*"; }
-}
-has() { grep -q -- "$1" "$tmp/out" || { cat "$tmp/out" >&2; fail "output lacks '$1'"; }; }
-says() { grep -q -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "stderr lacks '$1'"; }; }
+. "$AD_TEST_DATA/lib.sh"
 json_lines() { python3 -c 'import json,sys; [json.loads(l) for l in sys.stdin]' <"$tmp/out" ||
   fail "not JSON lines"; }
 

@@ -7,14 +7,7 @@ tmp=$AD_TEST_TMP/cli_transfer
 D=$AD_TEST_DATA/data/exchange
 rm -rf "$tmp" && mkdir -p "$tmp"
 unset ARIADNE_DB ARIADNE_USER
-fail() { echo "FAIL: $*" >&2; exit 1; }
-expect() {
-  local want=$1; shift
-  "$@" >"$tmp/out" 2>"$tmp/err"
-  local got=$?
-  [ "$got" = "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "exit $got (want $want): $*"; }
-}
-has() { grep -q -- "$1" "$tmp/out" || { cat "$tmp/out" >&2; fail "output lacks '$1'"; }; }
+. "$AD_TEST_DATA/lib.sh"
 A() { "$ARIADNE" "$@" --db "$DBURL"; }
 count() { A export --format hashlist --hash md5 2>/dev/null | wc -l; }
 

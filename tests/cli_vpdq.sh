@@ -5,7 +5,7 @@ set -eu
 T=$AD_TEST_TMP/cli_vpdq
 rm -rf "$T" && mkdir -p "$T"
 cd "$T"
-fail() { echo "FAIL: $*" >&2; exit 1; }
+. "$AD_TEST_DATA/lib.sh"
 ff() { ffmpeg -nostdin -v error -y "$@"; }
 enc="-c:v libx264 -preset veryfast -pix_fmt yuv420p"
 
