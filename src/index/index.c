@@ -336,7 +336,7 @@ int ad_ix_search_into(const ad_index *ix, const uint64_t q[4], int r, uint8_t va
 {
     int8_t t[AD_IX_MAXT];
     if (!sc->cand) {
-        sc->cand = malloc(AD_IX_CHUNK * sizeof *sc->cand);
+        sc->cand = malloc(2 * AD_IX_CHUNK * sizeof *sc->cand);
         if (!sc->cand)
             return 0;
     }

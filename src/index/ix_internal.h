@@ -21,7 +21,7 @@
 #define AD_IX_MAXSEG 64   /* most segments */
 #define AD_IX_BUF 4096    /* entries in the flat insert buffer before it becomes a segment */
 #define AD_IX_MERGE 8     /* a segment is merged into the previous one at 1/8 of its size */
-#define AD_IX_CHUNK 2048  /* candidates fetched (prefetched) before they are verified */
+#define AD_IX_CHUNK 256   /* a single search's chunk of candidates (two are in flight) */
 #define AD_IX_GROUP 65536 /* directory probes per group of units in a batch */
 
 typedef struct ad_ix_table {
@@ -70,7 +70,7 @@ typedef struct ad_ix_scratch {
     size_t nprobe, capprobe;
     ad_ix_range *range;
     size_t nrange, caprange;
-    uint64_t *cand; /* (table << 32) | entry, AD_IX_CHUNK of them */
+    uint64_t *cand; /* (table << 32) | entry, two chunks of AD_IX_CHUNK */
     int failed;     /* out of memory */
 } ad_ix_scratch;
 

@@ -160,6 +160,21 @@ static inline void KFN(verify)(const ad_ix_seg *s, const uint64_t q[4], int r, c
     ad_ix_hitv_push(out, e, d, segno, variant);
 }
 
+/* Verifies candidates cand[0..n) ((table << 32) | entry) of one query, eight at a time. */
+static void KFN(verify_chunk)(const ad_ix_seg *s, const uint64_t q[4], int r, const int8_t *t,
+                              uint8_t segno, uint8_t variant, const uint64_t *cand, size_t n,
+                              ad_ix_hitv *out)
+{
+    size_t c = 0;
+    for (; c + 8 <= n; c += 8)
+        for (unsigned m = KFN(near8)(s->h, q, cand + c, r); m; m &= m - 1) {
+            const uint64_t x = cand[c + (size_t)__builtin_ctz(m)];
+            KFN(verify)(s, q, r, t, (unsigned)(x >> 32), (uint32_t)x, segno, variant, out);
+        }
+    for (; c < n; c++)
+        KFN(verify)(s, q, r, t, (unsigned)(cand[c] >> 32), (uint32_t)cand[c], segno, variant, out);
+}
+
 static int KFN(lookup)(const ad_ix_seg *s, const uint64_t q[4], int r, const int8_t *t,
                        uint8_t segno, uint8_t variant, ad_ix_scratch *sc, size_t limit,
                        ad_ix_hitv *out)
@@ -214,37 +229,29 @@ static int KFN(lookup)(const ad_ix_seg *s, const uint64_t q[4], int r, const int
     }
     if (sum > limit)
         return 0; /* huge buckets of near-identical hashes: a scan is cheaper */
-    /* Stage 3: expand buckets into candidates in chunks, prefetch their hashes, verify. */
-    size_t ri = 0, off = 0;
-    while (ri < sc->nrange) {
-        size_t nc = 0;
-        while (ri < sc->nrange && nc < AD_IX_CHUNK) {
-            const ad_ix_range R = sc->range[ri];
-            size_t take = R.len - off;
-            if (take > AD_IX_CHUNK - nc)
-                take = AD_IX_CHUNK - nc;
-            const uint32_t *pos = s->t[R.table].pos;
-            for (size_t k = 0; k < take; k++) {
-                const uint32_t e = pos ? pos[R.a + off + k] : (uint32_t)(R.a + off + k);
-                __builtin_prefetch(&s->h[4 * (size_t)e]);
-                sc->cand[nc++] = ((uint64_t)R.table << 32) | e;
-            }
-            off += take;
-            if (off == R.len) {
-                ri++;
-                off = 0;
+    /* Stage 3: buckets into candidates, their hashes prefetched, in two alternating chunks: a
+     * full chunk is verified once the next one is listed, so its hashes arrive meanwhile. */
+    uint64_t *cur = sc->cand, *prev = sc->cand + AD_IX_CHUNK;
+    size_t nc = 0, nprev = 0;
+    for (size_t ri = 0; ri < sc->nrange; ri++) {
+        const ad_ix_range R = sc->range[ri];
+        const uint32_t *pos = s->t[R.table].pos;
+        for (uint32_t x = R.a; x < R.a + R.len; x++) {
+            const uint32_t e = pos ? pos[x] : x;
+            __builtin_prefetch(&s->h[4 * (size_t)e]);
+            cur[nc++] = ((uint64_t)R.table << 32) | e;
+            if (nc == AD_IX_CHUNK) {
+                KFN(verify_chunk)(s, q, r, t, segno, variant, prev, nprev, out);
+                uint64_t *tmp = prev;
+                prev = cur;
+                cur = tmp;
+                nprev = nc;
+                nc = 0;
             }
         }
-        size_t c = 0;
-        for (; c + 8 <= nc; c += 8)
-            for (unsigned m = KFN(near8)(s->h, q, sc->cand + c, r); m; m &= m - 1) {
-                const uint64_t x = sc->cand[c + (size_t)__builtin_ctz(m)];
-                KFN(verify)(s, q, r, t, (unsigned)(x >> 32), (uint32_t)x, segno, variant, out);
-            }
-        for (; c < nc; c++)
-            KFN(verify)
-        (s, q, r, t, (unsigned)(sc->cand[c] >> 32), (uint32_t)sc->cand[c], segno, variant, out);
     }
+    KFN(verify_chunk)(s, q, r, t, segno, variant, prev, nprev, out);
+    KFN(verify_chunk)(s, q, r, t, segno, variant, cur, nc, out);
     return 1;
 }
 
