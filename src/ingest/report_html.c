@@ -80,6 +80,33 @@ static void file_cell(FILE *o, const ad_report_item *it)
     fputs("</td>", o);
 }
 
+/* Table cells: escaped text (with an optional class), a file's camera, a capture time. */
+static void td(FILE *o, const char *cls, const char *text)
+{
+    if (cls)
+        fprintf(o, "<td class=\"%s\">", cls);
+    else
+        fputs("<td>", o);
+    esc(o, text);
+    fputs("</td>", o);
+}
+
+static void td_camera(FILE *o, const ad_report_item *x)
+{
+    fputs("<td>", o);
+    esc(o, x->camera_make);
+    fputc(' ', o);
+    esc(o, x->camera_model);
+    fputs("</td>", o);
+}
+
+static void td_captured(FILE *o, int64_t t)
+{
+    fputs("<td>", o);
+    when_captured(o, t);
+    fputs("</td>", o);
+}
+
 static void chart(FILE *o, const ad_report *r)
 {
     size_t max = 1;
@@ -145,16 +172,13 @@ static void known_unidentified(FILE *o, const ad_report *r)
                 fputs("</small>", o);
             }
             const int v = x->match_variant;
-            fprintf(o, "</td><td>%d</td><td>%s</td><td>", x->match_distance,
+            fprintf(o, "</td><td>%d</td><td>%s</td>", x->match_distance,
                     strcmp(x->match_kind, "pdq") && strcmp(x->match_kind, "frame") ? "&ndash;"
                     : v >= 0 && v < AD_PDQ_NVARIANTS ? ad_pdq_variant_names[v]
                                                      : "?");
-            esc(o, x->camera_make);
-            fputc(' ', o);
-            esc(o, x->camera_model);
-            fputs("</td><td>", o);
-            when_captured(o, x->captured);
-            fputs("</td></tr>", o);
+            td_camera(o, x);
+            td_captured(o, x->captured);
+            fputs("</tr>", o);
         }
         fputs("</table></div>", o);
     }
@@ -183,17 +207,11 @@ static void new_material(FILE *o, const ad_report *r)
             const ad_report_item *x = &r->items[gr->items[i]];
             fputs("<tr>", o);
             file_cell(o, x);
-            fputs("<td class=\"hash\">", o);
-            esc(o, x->pdq);
-            fputs("</td><td>", o);
-            esc(o, x->camera_make);
-            fputc(' ', o);
-            esc(o, x->camera_model);
-            fputs("</td><td>", o);
-            esc(o, x->camera_serial);
-            fputs("</td><td>", o);
-            when_captured(o, x->captured);
-            fputs("</td><td>", o);
+            td(o, "hash", x->pdq);
+            td_camera(o, x);
+            td(o, NULL, x->camera_serial);
+            td_captured(o, x->captured);
+            fputs("<td>", o);
             if (x->has_gps)
                 fprintf(o, "%.5f, %.5f", x->lat, x->lon);
             fputs("</td></tr>", o);
@@ -214,9 +232,8 @@ static void new_material(FILE *o, const ad_report *r)
             continue;
         fputs("<tr>", o);
         file_cell(o, x);
-        fputs("<td class=\"hash\">", o);
-        esc(o, x->pdq);
-        fprintf(o, "</td><td>%d</td><td>%dx%d</td></tr>", x->quality, x->width, x->height);
+        td(o, "hash", x->pdq);
+        fprintf(o, "<td>%d</td><td>%dx%d</td></tr>", x->quality, x->width, x->height);
     }
     fputs("</table>", o);
 }
@@ -251,14 +268,11 @@ static void gps(FILE *o, const ad_report *r)
             continue;
         fputs("<tr>", o);
         file_cell(o, x);
-        fprintf(o, "<td>%s</td><td>%.6f</td><td>%.6f</td><td>", ad_report_class_name(x->cls),
-                x->lat, x->lon);
-        when_captured(o, x->captured);
-        fputs("</td><td>", o);
-        esc(o, x->camera_make);
-        fputc(' ', o);
-        esc(o, x->camera_model);
-        fputs("</td></tr>", o);
+        fprintf(o, "<td>%s</td><td>%.6f</td><td>%.6f</td>", ad_report_class_name(x->cls), x->lat,
+                x->lon);
+        td_captured(o, x->captured);
+        td_camera(o, x);
+        fputs("</tr>", o);
     }
     fputs("</table>", o);
 }
@@ -274,13 +288,10 @@ static void class_table(FILE *o, const ad_report *r, ad_report_class c, const ch
                 continue;
             fputs("<tr>", o);
             file_cell(o, x);
-            fputs("<td>", o);
-            esc(o, x->match_kind);
-            fputs("</td><td>", o);
-            esc(o, x->series_name);
-            fputs("</td><td>", o);
-            esc(o, x->series_owner);
-            fputs("</td></tr>", o);
+            td(o, NULL, x->match_kind);
+            td(o, NULL, x->series_name);
+            td(o, NULL, x->series_owner);
+            fputs("</tr>", o);
         }
         fputs("</table>", o);
     }
@@ -299,13 +310,11 @@ static void errors(FILE *o, const ad_report *r)
         const ad_report_item *x = &r->items[i];
         if (x->cls != AD_RC_ERROR)
             continue;
-        fputs("<tr><td class=\"path\">", o);
-        esc(o, x->path);
-        fputs("</td><td>", o);
-        esc(o, x->error_code);
-        fputs("</td><td>", o);
-        esc(o, x->error_message);
-        fputs("</td></tr>", o);
+        fputs("<tr>", o);
+        td(o, "path", x->path);
+        td(o, NULL, x->error_code);
+        td(o, NULL, x->error_message);
+        fputs("</tr>", o);
     }
     fputs("</table>", o);
 }
@@ -319,19 +328,17 @@ static void custody(FILE *o, const ad_report *r)
             r->n);
     for (size_t i = 0; i < r->n; i++) {
         const ad_report_item *x = &r->items[i];
-        fputs("<tr><td class=\"path\">", o);
-        esc(o, x->path);
-        fputs("</td><td class=\"path\">", o);
-        esc(o, x->parent_path);
-        fprintf(o, "</td><td>%lld</td><td>", (long long)x->size);
+        fputs("<tr>", o);
+        td(o, "path", x->path);
+        td(o, "path", x->parent_path);
+        fprintf(o, "<td>%lld</td><td>", (long long)x->size);
         when(o, x->mtime);
         fputs("</td><td>", o);
         when(o, x->ingested);
-        fputs("</td><td class=\"hash\">", o);
-        esc(o, x->md5);
-        fputs("</td><td class=\"hash\">", o);
-        esc(o, x->sha256);
-        fprintf(o, "</td><td>%s</td></tr>", ad_report_class_name(x->cls));
+        fputs("</td>", o);
+        td(o, "hash", x->md5);
+        td(o, "hash", x->sha256);
+        fprintf(o, "<td>%s</td></tr>", ad_report_class_name(x->cls));
     }
     fputs("</table></details>", o);
 }
