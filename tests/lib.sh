@@ -12,3 +12,11 @@ expect() {
 }
 has() { grep -q -- "$1" "$tmp/out" || { cat "$tmp/out" >&2; fail "output lacks '$1'"; }; }
 says() { grep -q -- "$1" "$tmp/err" || { cat "$tmp/err" >&2; fail "stderr lacks '$1'"; }; }
+# schema NAME FILE [--lines]: FILE (a JSON document, or JSON Lines with --lines) is valid against
+# docs/schemas/NAME.schema.json
+schema() {
+  local s="$AD_TEST_DATA/../docs/schemas/$1.schema.json"
+  [ -f "$s" ] || fail "no schema $s"
+  if [ "${3:-}" = "--lines" ]; then "$AD_TEST_DATA/check-json" --lines "$s" "$2" || fail "$2 does not match $1"
+  else "$AD_TEST_DATA/check-json" "$s" "$2" || fail "$2 does not match $1"; fi
+}

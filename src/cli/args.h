@@ -68,4 +68,11 @@ typedef struct ad_subcmd {
 } ad_subcmd;
 int ad_cli_dispatch(const char *cmd, int argc, char **argv, const ad_subcmd *subs, size_t n);
 
+/* The report folder of a case: `given`, else ./report-<case> ('/' in the case made '_'). */
+const char *ad_cli_report_dir(const char *given, const char *case_no, char *buf, size_t n);
+/* Builds the case report from the store, writes it into dir (NULL: not written) and prints the
+ * summary (or the JSON report with --json). Returns the exit code. */
+int ad_cli_make_report(const ad_args *a, ad_store *st, const char *agency, const char *case_no,
+                       const char *dir, int thumbnails, int quiet);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ariadne/version.h"
 #include "cli.h"
 
 static const struct {
@@ -61,7 +62,7 @@ int main(int argc, char **argv)
         return AD_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("ariadne 0.1.0\n");
+        printf("ariadne %s\n", AD_VERSION);
         return AD_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
