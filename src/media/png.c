@@ -1,4 +1,4 @@
-/* png.c: PNG decoding with libpng from memory: palette, grey (1-16 bit), alpha (dropped),
+/* png.c: PNG decoding with libpng from memory: palette, grey (1-16 bit), alpha and tRNS (dropped),
  * 16-bit, interlaced. Rows stream unless the file is interlaced.
  *
  * 16-bit samples: the reference hashes what CImg makes of ImageMagick's 16-bit PNM, a cast of
@@ -105,7 +105,9 @@ ad_code ad_decode_png(const uint8_t *data, size_t len, const ad_decode_opts *opt
         png_set_palette_to_rgb(png);
     if (grey && depth < 8)
         png_set_expand_gray_1_2_4_to_8(png);
-    if (ctype & PNG_COLOR_MASK_ALPHA)
+    /* Alpha is dropped: an alpha channel, and the alpha that png_set_palette_to_rgb makes of
+     * a palette's tRNS chunk (a grey or RGB tRNS colour is not expanded, so adds nothing). */
+    if ((ctype & PNG_COLOR_MASK_ALPHA) || png_get_valid(png, pinfo, PNG_INFO_tRNS))
         png_set_strip_alpha(png);
     int passes = png_set_interlace_handling(png);
     png_read_update_info(png, pinfo);
