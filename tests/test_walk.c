@@ -519,6 +519,35 @@ static void test_broken_archives(void **state)
     tset_free(&t);
 }
 
+/* A compressed file whose content starts with 512 zero bytes looks like an empty tar to
+ * libarchive: it must still give its content as a member, never vanish. A real empty tar inside
+ * a gzip gives its bytes as a member too (nothing in a seizure is dropped without a row). */
+static void test_zero_block_gzip(void **state)
+{
+    (void)state;
+    const char *root = seizure("zeroblock");
+    size_t jl;
+    uint8_t *jpg = jpeg_bytes(&jl);
+    sh("cd '%s' && head -c 512 /dev/zero > z.bin && cat '%s' >> z.bin && gzip -c z.bin > "
+       "zeros.gz && head -c 100000 /dev/zero > e.bin && gzip -c e.bin > allzero.gz && "
+       "rm z.bin e.bin && tar czf emptytar.tgz --files-from /dev/null",
+       root, td_path(JPEG));
+    tset t = walk(root);
+    assert_true(find(&t, "zeros.gz", AD_ROW_FILE)->is_archive);
+    const trow *m = find(&t, "zeros.gz!/z.bin", AD_ROW_FILE);
+    assert_int_equal(m->len, 512 + jl);
+    assert_memory_equal(m->data + 512, jpg, jl);
+    assert_int_equal(find(&t, "allzero.gz!/e.bin", AD_ROW_FILE)->len, 100000);
+    assert_true(find(&t, "emptytar.tgz", AD_ROW_FILE)->is_archive);
+    int member = 0;
+    for (size_t i = 0; i < t.n; i++)
+        if (!strncmp(t.r[i].path, "emptytar.tgz!/", 14))
+            member = 1;
+    assert_true(member);
+    tset_free(&t);
+    free(jpg);
+}
+
 static long maxrss_kib(void)
 {
     struct rusage ru;
@@ -733,6 +762,7 @@ int main(void)
         cmocka_unit_test(test_nesting),
         cmocka_unit_test(test_traversal_names),
         cmocka_unit_test(test_broken_archives),
+        cmocka_unit_test(test_zero_block_gzip),
         cmocka_unit_test(test_bombs),
         cmocka_unit_test(test_nested_bomb),
         cmocka_unit_test(test_take_and_resume),

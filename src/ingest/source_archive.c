@@ -74,6 +74,28 @@ static int open_plain(src_frame *f, const char *fs_path)
     return archive_read_open_fd(f->ar, f->fd, 64 * 1024);
 }
 
+/* Opens the archive reader of frame f, from its file or its bytes. raw_only: the content is one
+ * raw member (after decompression), whatever it looks like. -1 out of memory. */
+static int ar_start(src_frame *f, int raw_only)
+{
+    f->ar = archive_read_new();
+    if (!f->ar)
+        return -1;
+    archive_read_support_filter_all(f->ar);
+    if (raw_only) {
+        archive_read_support_format_raw(f->ar);
+    } else {
+        archive_read_support_format_all(f->ar);
+        if (f->compressed)
+            archive_read_support_format_raw(f->ar);
+    }
+    int r = f->fs_path.len ? open_plain(f, f->fs_path.p)
+                           : archive_read_open_memory(f->ar, f->owned, f->packed);
+    if (r != ARCHIVE_OK && !f->stopped)
+        stop(f, ar_code(f->ar), "cannot open the archive: %s", ar_msg(f->ar));
+    return 0;
+}
+
 int src_archive_open(ad_source *s)
 {
     src_row *c = &s->cur;
@@ -104,18 +126,8 @@ int src_archive_open(ad_source *s)
              s->opts.max_depth);
         return 0;
     }
-    f->ar = archive_read_new();
-    if (!f->ar)
-        return -1;
-    archive_read_support_filter_all(f->ar);
-    archive_read_support_format_all(f->ar);
-    if (src_mime_is_compressed(mime))
-        archive_read_support_format_raw(f->ar);
-    int r =
-        plain ? open_plain(f, f->fs_path.p) : archive_read_open_memory(f->ar, f->owned, f->packed);
-    if (r != ARCHIVE_OK && !f->stopped)
-        stop(f, ar_code(f->ar), "cannot open the archive: %s", ar_msg(f->ar));
-    return 0;
+    f->compressed = src_mime_is_compressed(mime);
+    return ar_start(f, 0) < 0 ? -1 : 0;
 }
 
 /* Limits of one archive; sets its stop reason. */
@@ -331,6 +343,22 @@ int src_archive_next(ad_source *s, src_frame *f)
     }
     struct archive_entry *e;
     int r = archive_read_next_header(f->ar, &e);
+    if (r == ARCHIVE_EOF && f->entries == 0 && f->compressed && !f->raw_only &&
+        archive_format(f->ar) != ARCHIVE_FORMAT_RAW) {
+        /* A compressed file whose content a format took for an empty archive (a tar reader
+         * takes 512 zero bytes for the end of a tar): its content would vanish without a
+         * row. It is read again as one raw member. */
+        archive_read_free(f->ar);
+        f->ar = NULL;
+        if (f->fd >= 0)
+            close(f->fd);
+        f->fd = -1;
+        f->raw_only = 1;
+        f->format[0] = 0;
+        if (ar_start(f, 1) < 0)
+            return -1;
+        return f->stopped ? 0 : src_archive_next(s, f);
+    }
     if (r == ARCHIVE_EOF) {
         src_pop(s);
         return 0;

@@ -42,6 +42,8 @@ typedef struct src_frame {
     uint64_t packed;   /* the archive's own size */
     uint64_t expanded; /* bytes expanded from it (nested archives included) */
     uint64_t entries;  /* entries seen (folders included) */
+    int compressed;    /* a compressed single file (or a compressed archive) */
+    int raw_only;      /* reopened as one raw member: its archive format gave no entry */
     int stopped;       /* a limit or an error ended it: give its AD_ROW_ARCHIVE_END */
     ad_err stop;
     char format[64];
