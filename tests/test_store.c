@@ -752,6 +752,56 @@ static void t_audit_cut(void **state)
     assert_non_null(strstr(e.msg, "sequence gap"));
 }
 
+/* The head and the tables are guarded: the head cannot be deleted, moved back or pointed at
+ * a row that is not the last; rows go at the head only; TRUNCATE (PostgreSQL) is refused. The
+ * attacks of the review (SQLite: drop the triggers, delete the last rows, rewrite the head;
+ * PostgreSQL: TRUNCATE and reset the head) no longer pass verify. */
+static void t_audit_guard(void **state)
+{
+    ad_store *st = S(state);
+    fixture *fx = *state;
+    int64_t base, rows;
+    ad_err e;
+    for (int i = 0; i < 4; i++)
+        OK(ad_store_audit(st, "test.step", NULL, NULL, E));
+    OK(ad_store_audit_verify(st, &base, NULL, NULL, E));
+    assert_false(raw_sql(fx, "DELETE FROM audit_head"));
+    assert_false(raw_sql(fx, "UPDATE audit_head SET seq = 1"));
+    assert_false(raw_sql(fx, "UPDATE audit_head SET hash = NULL"));
+    assert_false(raw_sql(fx, "INSERT INTO audit (seq, time, who, action, prev, hash) SELECT "
+                             "seq + 5, 0, 'x', 'forged', hash, hash FROM audit_head"));
+    if (fx->pg) {
+        assert_false(raw_sql(fx, "TRUNCATE audit"));
+        assert_false(raw_sql(fx, "TRUNCATE audit_head"));
+        assert_false(raw_sql(fx, "TRUNCATE audit, audit_head"));
+    }
+    OK(ad_store_audit_verify(st, &rows, NULL, NULL, E));
+    assert_int_equal(rows, base);
+    /* the store still appends after the refusals */
+    OK(ad_store_audit(st, "test.step", NULL, NULL, E));
+    OK(ad_store_audit_verify(st, &rows, NULL, NULL, E));
+    assert_int_equal(rows, base + 1);
+    /* an intruder with the rights to lift the guards cuts the tail and rewinds the head so
+     * that the chain reads as intact: verify says the guards are gone */
+    char sql[512];
+    if (fx->pg)
+        snprintf(sql, sizeof sql,
+                 "ALTER TABLE audit DISABLE TRIGGER USER; ALTER TABLE audit_head DISABLE "
+                 "TRIGGER USER; DELETE FROM audit WHERE seq > %lld; UPDATE audit_head SET seq = "
+                 "%lld, hash = (SELECT hash FROM audit WHERE seq = %lld)",
+                 (long long)(base - 2), (long long)(base - 2), (long long)(base - 2));
+    else
+        snprintf(sql, sizeof sql,
+                 "DROP TRIGGER audit_no_update; DROP TRIGGER audit_no_delete; DROP TRIGGER "
+                 "audit_head_no_delete; DROP TRIGGER audit_head_forward; DROP TRIGGER "
+                 "audit_linear; DELETE FROM audit WHERE seq > %lld; UPDATE audit_head SET seq = "
+                 "%lld, hash = (SELECT hash FROM audit WHERE seq = %lld)",
+                 (long long)(base - 2), (long long)(base - 2), (long long)(base - 2));
+    assert_true(raw_sql(fx, sql));
+    assert_int_equal(ad_store_audit_verify(st, &rows, NULL, NULL, &e), AD_ERR_CHECKSUM);
+    assert_non_null(strstr(e.msg, "guard"));
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -762,7 +812,7 @@ int main(void)
         BOTH(t_open),       BOTH(t_agency_user),  BOTH(t_media_merge),
         BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
-        BOTH(t_audit),      BOTH(t_audit_cut),
+        BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -216,6 +216,43 @@ static int verify_row(void *p, const ad_audit_row *r)
     return 0;
 }
 
+/* The guards of the chain (schema migrations 1 and 3): a chain whose guards were dropped or
+ * disabled cannot be vouched for, even when it reads as intact. */
+static ad_code check_guards(ad_store *st, ad_err *err)
+{
+    static const char *const sqlite_guards[] = {"audit_no_update", "audit_no_delete",
+                                                "audit_head_no_delete", "audit_head_forward",
+                                                "audit_linear", NULL};
+    static const char *const pg_guards[] = {"audit_append_only",      "audit_no_truncate",
+                                            "audit_head_no_truncate", "audit_head_no_delete",
+                                            "audit_head_forward",     "audit_linear",
+                                            NULL};
+    const int pg = st->db->is_pg;
+    const char *const *g = pg ? pg_guards : sqlite_guards;
+    const char *sql = pg ? "SELECT count(*) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+                           " WHERE t.tgname = ? AND c.relname IN ('audit', 'audit_head')"
+                           " AND c.relnamespace = to_regnamespace(current_schema())::oid"
+                           " AND t.tgenabled <> 'D'"
+                         : "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?"
+                           " AND tbl_name IN ('audit', 'audit_head')";
+    for (; *g; g++) {
+        ad_stmt *s = ad_db_stmt(st->db, sql, err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_text(s, 1, *g);
+        int64_t n = 0;
+        ad_code rc = ad_db_int(s, &n, err);
+        if (rc != AD_OK)
+            return rc;
+        if (n != 1)
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "the audit chain's guard '%s' is %s: the chain may have been "
+                              "altered behind it",
+                              *g, pg ? "missing or disabled" : "missing");
+    }
+    return AD_OK;
+}
+
 ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint8_t head[32],
                               ad_err *err)
 {
@@ -245,6 +282,8 @@ ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint
         }
         ad_db_done(s);
     }
+    if (rc == AD_OK)
+        rc = check_guards(st, err);
     if (rows)
         *rows = v.rows;
     if (broken)

@@ -123,6 +123,45 @@ static const migration migrations[] = {
      " match_kind TEXT, match_distance BIGINT, match_variant BIGINT, match_ranges TEXT,"
      " PRIMARY KEY (job_id, key))@NOROWID@;",
      "SELECT 1;", "SELECT 1;"},
+    {3,
+     /* the audit head is guarded too: it moves only forward, one row at a time, to the hash of
+      * the last row; rows are appended at the head only; neither table can be emptied. What
+      * these guards stop, and what they do not, is in docs/store.md ("Audit chain"). */
+     "SELECT 1;",
+     /* SQLite */
+     "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+     " BEGIN SELECT RAISE(ABORT, 'the audit head cannot be deleted'); END;"
+     "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head"
+     " WHEN NOT (NEW.id = OLD.id AND ((NEW.seq = OLD.seq + 1 AND NEW.hash IS OLD.hash) OR"
+     " (NEW.seq = OLD.seq AND EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq"
+     " AND hash = NEW.hash))))"
+     " BEGIN SELECT RAISE(ABORT, 'the audit head moves only forward, to the last row'); END;"
+     "CREATE TRIGGER audit_linear BEFORE INSERT ON audit"
+     " WHEN NEW.seq IS NOT (SELECT seq FROM audit_head WHERE id = 1) OR NEW.prev IS NOT"
+     " COALESCE((SELECT hash FROM audit_head WHERE id = 1), zeroblob(32))"
+     " BEGIN SELECT RAISE(ABORT, 'audit rows are appended at the head only'); END;",
+     /* PostgreSQL: row triggers do not fire on TRUNCATE, statement triggers do */
+     "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit"
+     " FOR EACH STATEMENT EXECUTE FUNCTION ad_audit_append_only();"
+     "CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head"
+     " FOR EACH STATEMENT EXECUTE FUNCTION ad_audit_append_only();"
+     "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head"
+     " FOR EACH ROW EXECUTE FUNCTION ad_audit_append_only();"
+     "CREATE FUNCTION ad_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     " IF NEW.id = OLD.id AND ((NEW.seq = OLD.seq + 1 AND NEW.hash IS NOT DISTINCT FROM OLD.hash)"
+     " OR (NEW.seq = OLD.seq AND EXISTS (SELECT 1 FROM audit WHERE seq = NEW.seq"
+     " AND hash = NEW.hash))) THEN RETURN NEW; END IF;"
+     " RAISE EXCEPTION 'the audit head moves only forward, to the last row'; END $$;"
+     "CREATE TRIGGER audit_head_forward BEFORE UPDATE ON audit_head"
+     " FOR EACH ROW EXECUTE FUNCTION ad_audit_head_forward();"
+     "CREATE FUNCTION ad_audit_linear() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " DECLARE hs BIGINT; hh BYTEA; BEGIN"
+     " SELECT seq, hash INTO hs, hh FROM audit_head WHERE id = 1;"
+     " IF NEW.seq = hs AND NEW.prev = COALESCE(hh, decode(repeat('00', 32), 'hex'))"
+     " THEN RETURN NEW; END IF;"
+     " RAISE EXCEPTION 'audit rows are appended at the head only'; END $$;"
+     "CREATE TRIGGER audit_linear BEFORE INSERT ON audit"
+     " FOR EACH ROW EXECUTE FUNCTION ad_audit_linear();"},
 };
 
 /* Replaces the type markers for the back end. */
