@@ -1,6 +1,7 @@
 /* test_store.c: the store's records and rules, run with the same code against SQLite and, when
  * AD_TEST_PG names a server, PostgreSQL (each test in a fresh database). */
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -651,6 +652,80 @@ static void t_sightings_frames_notes(void **state)
     assert_int_equal(n_notes, 2);
 }
 
+/* Two writers upsert the same media at once, each in its own transaction on its own
+ * connection (as two `ariadne ingest` processes do): the second merges into the first's rows
+ * instead of failing on the unique SHA-256 key, and every record exists once. */
+typedef struct {
+    const char *url;
+    pthread_barrier_t *started;
+    int hold_ms;
+    ad_code rc;
+    char msg[512];
+    int64_t ids[64];
+} writer;
+
+static void *write_media(void *p)
+{
+    writer *w = p;
+    ad_store *st;
+    ad_err e;
+    ad_media m[64];
+    for (int i = 0; i < 64; i++) {
+        ad_media_init(&m[i]);
+        m[i].has_sha256 = 1;
+        memset(m[i].sha256, 0x5a, 32);
+        m[i].sha256[0] = (uint8_t)i;
+        m[i].size = 1000 + i;
+    }
+    w->rc = ad_store_open(&st, w->url, 0, &e);
+    if (w->rc == AD_OK) {
+        ad_store_set_actor(st, "writer", 0);
+        if (!w->hold_ms) /* the second writer starts inside the first one's transaction */
+            pthread_barrier_wait(w->started);
+        w->rc = ad_store_begin(st, &e);
+        if (w->rc == AD_OK)
+            w->rc = ad_store_media_upsert_batch(st, m, 32, w->ids, &e);
+        if (w->hold_ms)
+            pthread_barrier_wait(w->started);
+        if (w->rc == AD_OK)
+            w->rc = ad_store_media_upsert_batch(st, m + 32, 32, w->ids + 32, &e);
+        usleep((useconds_t)w->hold_ms * 1000);
+        if (w->rc == AD_OK)
+            w->rc = ad_store_commit(st, &e);
+        ad_store_close(st);
+    } else {
+        pthread_barrier_wait(w->started);
+    }
+    if (w->rc != AD_OK)
+        snprintf(w->msg, sizeof w->msg, "%s", e.msg);
+    return NULL;
+}
+
+static void t_concurrent_writers(void **state)
+{
+    fixture *fx = *state;
+    ad_store *st = S(state);
+    pthread_barrier_t b;
+    pthread_barrier_init(&b, NULL, 2);
+    writer w[2] = {{.url = fx->url, .started = &b, .hold_ms = 300},
+                   {.url = fx->url, .started = &b, .hold_ms = 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, write_media, &w[i]), 0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&b);
+    for (int i = 0; i < 2; i++)
+        if (w[i].rc != AD_OK)
+            fail_msg("writer %d: %s", i, w[i].msg);
+    for (int k = 0; k < 64; k++)
+        assert_int_equal(w[0].ids[k], w[1].ids[k]);
+    int64_t n = 0;
+    OK(ad_store_media_count(st, &n, E));
+    assert_int_equal(n, 64);
+    OK(ad_store_audit_verify(st, NULL, NULL, NULL, E));
+}
+
 /* Runs SQL behind the store's back, as an intruder with database access would; 0 if refused. */
 static int raw_sql(fixture *f, const char *sql)
 {
@@ -813,6 +888,7 @@ int main(void)
         BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
+        BOTH(t_concurrent_writers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

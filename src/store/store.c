@@ -49,6 +49,7 @@ ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err)
     }
     if (rc == AD_OK)
         rc = ad_schema_migrate(st, flags & AD_STORE_CREATE, err);
+    st->serialised = 1;
     if (rc != AD_OK) {
         ad_store_close(st);
         return rc;
@@ -101,7 +102,19 @@ static ad_code begin(ad_store *st, int plain, ad_err *err)
 {
     ad_code rc = AD_OK;
     if (st->depth == 0) {
+        /* Writers are serialised from the start of their transaction, so that a lookup and the
+         * insert it decides are never split by another writer's commit (two ingests of the same
+         * files merge instead of failing on a unique key). SQLite: BEGIN IMMEDIATE takes the
+         * write lock. PostgreSQL: the audit head's row lock, which every transaction takes
+         * anyway when it appends its audit row, is taken first; one lock, one order: no
+         * deadlock between writers. */
         rc = tx_exec(st, st->db->is_pg ? "BEGIN" : "BEGIN IMMEDIATE", -1, err);
+        if (rc == AD_OK && st->db->is_pg && st->serialised) {
+            rc = st->db->ops->exec(st->db, "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE",
+                                   err);
+            if (rc != AD_OK)
+                tx_exec(st, "ROLLBACK", -1, NULL);
+        }
         st->plain = 0;
         st->doomed = 0;
     } else if (plain && st->depth < 64) {

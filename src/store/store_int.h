@@ -13,6 +13,7 @@ struct ad_store {
     int depth;      /* transaction nesting: 1 = BEGIN, deeper = savepoints */
     uint64_t plain; /* nested levels opened without a savepoint (batches) */
     int doomed;     /* a batch failed inside the transaction: its commit must fail */
+    int serialised; /* the schema is in place: transactions take the writers' lock */
 };
 
 /* Wall-clock Unix seconds. */
