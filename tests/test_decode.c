@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "ariadne/media.h"
 #include "testutil.h"
@@ -217,10 +218,45 @@ static void test_png_every_kind(void **state)
     assert_int_equal(n, 2 * (2 * 5 + 2 * 2 + 2 * 4 + 2 + 2));
 }
 
+static long maxrss_mib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+/* Hostile files found by fuzzing (fuzz/regressions): each is refused with an error, within the
+ * limits. A HEIF whose primary image is an overlay declaring a huge canvas made libheif allocate
+ * 3.4 GB (its side limit was 1,000,000 pixels; now the square root of max_pixels). */
+static void test_hostile_found_by_fuzzing(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *d = td_read_file(td_path("data/hostile/heif-overlay-canvas.heic"), &len);
+    assert_non_null(d);
+    ad_decode_opts o = {0};
+    ad_limits_default(&o.limits);
+    ad_image_sink sink = {c_begin, c_row};
+    collect c = {0};
+    ad_image_info info;
+    ad_err e = {0};
+    long before = maxrss_mib();
+    ad_code rc = ad_image_decode(AD_MEDIA_HEIF, d, len, &o, &sink, &c, &info, &e);
+    long grew = maxrss_mib() - before;
+    if (rc == AD_OK)
+        fail_msg("the hostile HEIF decoded");
+    assert_true(e.msg[0] != 0);
+    if (grew > 1024)
+        fail_msg("decoding the hostile HEIF took %ld MiB", grew);
+    free(c.px);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_png_every_kind),
+        cmocka_unit_test(test_hostile_found_by_fuzzing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,8 @@
  * dropped). libheif applies the container's rotation and mirroring (irot/imir), as ImageMagick
  * and phones' viewers do; EXIF orientation is not applied. */
 #include <libheif/heif.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,7 +18,13 @@ ad_code ad_decode_heif(const uint8_t *data, size_t len, const ad_decode_opts *op
     ad_code rc = AD_OK;
     if (!hc)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    heif_context_set_maximum_image_size_limit(hc, 1000000);
+    /* libheif checks every image of the file (grid tiles, overlay canvases, thumbnails) against
+     * this side length before allocating: the square root of the pixel limit, so that no image
+     * it makes on the way (a hostile overlay declares any canvas) exceeds the limit in area. */
+    uint64_t side = (uint64_t)sqrt((double)opts->limits.max_pixels);
+    while (side > 1 && side * side > opts->limits.max_pixels)
+        side--;
+    heif_context_set_maximum_image_size_limit(hc, side < 1 ? 1 : side > INT_MAX ? INT_MAX : (int)side);
     struct heif_error he = heif_context_read_from_memory_without_copy(hc, data, len, NULL);
     if (he.code != heif_error_Ok) {
         rc = ad_err_set(err, he.code == heif_error_Invalid_input ? AD_ERR_CORRUPT : AD_ERR_UNSUPPORTED,
