@@ -18,7 +18,8 @@
 #include "ariadne/pdq.h"
 
 /* Hot loops get an AVX2 clone chosen at run time; results are identical on every path. */
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__)
+/* (not under the sanitizers: their runtimes start after the clones' ifunc resolvers run) */
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define AD_HOT __attribute__((target_clones("avx2", "default")))
 #else
 #define AD_HOT
