@@ -49,7 +49,7 @@ static int note_add(int argc, char **argv)
     if (c != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s, s:I}", clue ? "clue" : "note", (json_int_t)id, type,
+        ad_cli_json(json_pack("{s:I, s:I}", clue ? "clue" : "note", (json_int_t)id, type,
                               (json_int_t)oid));
     else
         printf("%s %lld added to %s %lld\n", clue ? "clue" : "note", (long long)id, type,
