@@ -66,7 +66,8 @@ int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
     return AD_EXIT_USAGE;
 }
 
-static int help_brief; /* set while a command's --help lists its sub-commands' usages */
+static int help_brief; /* while a command's --help lists its sub-commands' usages: 1 for the
+                          * first, 2 for the others */
 
 void ad_cli_common_help(FILE *out)
 {
@@ -85,11 +86,40 @@ void ad_cli_common_help(FILE *out)
 
 static int print_help(const ad_args *a)
 {
-    if (help_brief) {
-        printf("  ariadne %s\n", a->usage);
+    if (help_brief) { /* one of the usage lines of a command with sub-commands */
+        printf("%s ariadne %s\n", help_brief == 1 ? "usage:" : "   or:", a->usage);
         return AD_EXIT_OK;
     }
-    printf("usage: ariadne %s\n", a->usage);
+    /* the usage line (its continuation lines, "  [--opt X]...", joined to it), then the
+     * description that may follow it, one level less indented */
+    const char *p = a->usage, *nl = strchr(p, '\n');
+    printf("usage: ariadne %.*s", (int)(nl ? nl - p : (int)strlen(p)), p);
+    while (nl && nl[1 + strspn(nl + 1, " ")] == '[') {
+        p = nl + 1 + strspn(nl + 1, " ");
+        nl = strchr(p, '\n');
+        printf(" %.*s", (int)(nl ? nl - p : (int)strlen(p)), p);
+    }
+    printf("\n");
+    if (nl)
+        printf("\n");
+    while (nl) {
+        p = nl + 1;
+        p += strncmp(p, "  ", 2) ? 0 : 2;
+        nl = strchr(p, '\n');
+        printf("%.*s\n", (int)(nl ? nl - p : (int)strlen(p)), p);
+    }
+    /* the long forms of the short options this command takes, with their value's name */
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        for (size_t k = 0; a->value_opts && a->value_opts[k]; k++) {
+            if (strcmp(a->value_opts[k], aliases[i].s))
+                continue;
+            char find[8];
+            snprintf(find, sizeof find, "[%s ", aliases[i].s);
+            const char *v = strstr(a->usage, find);
+            v = v ? v + strlen(find) : "VALUE";
+            printf("\nLong form: %s %.*s for %s %.*s.\n", aliases[i].l, (int)strcspn(v, "]"), v,
+                   aliases[i].s, (int)strcspn(v, "]"), v);
+        }
     ad_cli_common_help(stdout);
     return AD_EXIT_OK;
 }
@@ -100,6 +130,7 @@ int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, cha
     memset(a, 0, sizeof *a);
     a->prog = prog;
     a->usage = usage;
+    a->value_opts = value_opts;
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -382,27 +413,29 @@ int ad_cli_dispatch(const char *cmd, int argc, char **argv, const ad_subcmd *sub
     if (argc < 2 || help) {
         FILE *out = help ? stdout : stderr;
         const char *what = ad_cli_command_help(cmd);
-        fprintf(out, "usage: ariadne %s <sub-command> [options] [args]\n\n", cmd);
+        if (help) {
+            /* each sub-command's usage line, as its own --help gives it */
+            fflush(stdout);
+            for (size_t i = 0; i < n; i++) {
+                char name[32], flag[] = "--help";
+                snprintf(name, sizeof name, "%s", subs[i].name);
+                char *av[] = {name, flag, NULL};
+                help_brief = i ? 2 : 1;
+                subs[i].fn(2, av);
+            }
+            help_brief = 0;
+        } else {
+            fprintf(out, "usage: ariadne %s <sub-command> [options] [args]\n", cmd);
+        }
         if (what)
-            fprintf(out, "%c%s.\n\n", toupper((unsigned char)what[0]), what + 1);
-        fprintf(out, "Sub-commands:\n");
+            fprintf(out, "\n%c%s.\n", toupper((unsigned char)what[0]), what + 1);
+        fprintf(out, "\nSub-commands:\n");
         for (size_t i = 0; i < n; i++)
             fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].help);
         if (!help) {
             fprintf(out, "\n'ariadne %s --help' describes each.\n", cmd);
             return AD_EXIT_USAGE;
         }
-        /* each sub-command's usage line, as its own --help gives it */
-        printf("\nUsage of each:\n");
-        fflush(stdout);
-        help_brief = 1;
-        for (size_t i = 0; i < n; i++) {
-            char name[32], flag[] = "--help";
-            snprintf(name, sizeof name, "%s", subs[i].name);
-            char *av[] = {name, flag, NULL};
-            subs[i].fn(2, av);
-        }
-        help_brief = 0;
         ad_cli_common_help(stdout);
         return AD_EXIT_OK;
     }

@@ -13,6 +13,7 @@
 typedef struct ad_args {
     const char *prog;  /* "series create", for messages */
     const char *usage; /* the usage text (after "usage: ariadne ") */
+    const char *const *value_opts; /* the options that take a value, as given to ad_args_parse */
     const char *keys[AD_ARGS_MAX], *vals[AD_ARGS_MAX];
     int nkv;
     const char *pos[AD_ARGS_MAX];

@@ -13,7 +13,7 @@
 
 static const char *usage_text =
     "usage: ariadne vpdq [options] FILE...\n"
-    "       ariadne vpdq match [options] A B\n"
+    "   or: ariadne vpdq match [options] A B\n"
     "\n"
     "Hashes videos with vPDQ (PDQ of sampled frames, compatible with Meta's vpdq-hash-video).\n"
     "With one FILE the output is its frame list, one line per hashed frame:\n"
