@@ -108,6 +108,18 @@ says "not a regular file"
 expect 1 "$A" agency list --db 'postgresql://u:s3cret@127.0.0.1:1/x'
 says "cannot connect to PostgreSQL"
 lacks s3cret
+if [ -n "${AD_TEST_PG:-}" ]; then
+  pgdb="ad_cli_conventions_$$"
+  psql "$AD_TEST_PG/postgres" -qc "CREATE DATABASE $pgdb" || fail "createdb"
+  trap 'psql "$AD_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1' EXIT
+  expect 1 "$A" agency list --db "$AD_TEST_PG/$pgdb"
+  says "database not initialised (run 'ariadne db init')"
+  expect 0 "$A" db init --db "$AD_TEST_PG/$pgdb" --json
+  json db-init
+  has '"backend":"postgresql"'
+  expect 1 "$A" agency list --db "$AD_TEST_PG/${pgdb}_none"
+  says "cannot connect to PostgreSQL"
+fi
 # permissions, as an ordinary user (root reads and writes anything)
 as_user=()
 if [ "$(id -u)" = 0 ]; then
