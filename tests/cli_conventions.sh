@@ -211,7 +211,7 @@ ffmpeg -v error -f lavfi -i "testsrc2=size=160x120:rate=5" -t 3 -pix_fmt yuv420p
 echo "not a video" >"$tmp/bad.mp4"
 expect 1 "$A" vpdq --json --jobs 1 "$tmp/v.mp4" "$tmp/bad.mp4"
 json vpdq --lines
-expect 0 "$A" vpdq match --json "$tmp/v.mp4" "$tmp/v.mp4"
+expect 0 "$A" --json vpdq match "$tmp/v.mp4" "$tmp/v.mp4"
 json vpdq-match
 has '"match":true'
 expect 0 "$A" vpdq --output="$tmp" "$tmp/v.mp4"

@@ -162,7 +162,7 @@ int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, cha
                 return print_help(a);
             a->json = 1;
         } else {
-            return ad_args_usage_error(a, "unknown option %.*s", (int)n, s);
+            return ad_args_usage_error(a, "unknown option %s", s);
         }
     }
     if (a->npos < min_pos)
