@@ -187,6 +187,8 @@ expect 0 "$A" vote $MD5 uk B --voter a --json "${D[@]}"
 json vote
 expect 0 "$A" note add media $MD5 "seen on board X" --json "${D[@]}"
 json note-add
+expect 1 "$A" note add case 2x "a case is named by its id" "${D[@]}"
+says "not '2x'"
 expect 0 "$A" note add series "Blue Room" "ducks" --clue object --json "${D[@]}"
 json note-add
 has '"clue":'
