@@ -1,10 +1,14 @@
 # Thin wrapper over CMake. `make` builds (Release) to build/ariadne; `make test` runs the
 # whole suite twice (Release, then AddressSanitizer + UndefinedBehaviorSanitizer), the
 # threaded tests under ThreadSanitizer, and every fuzz target for a bounded time;
-# `make demo` runs the main job on the bundled benign samples.
+# `make demo` runs the main job on the bundled benign samples; `make install` installs the
+# program, libariadne (static and shared), its headers, ariadne.pc, the man pages and the bash
+# completion under PREFIX (default /usr/local), staged under DESTDIR when given.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+PREFIX ?= /usr/local
 
-.PHONY: all deps build test test-release test-asan test-tsan fuzz demo bench clean format
+.PHONY: all deps build test test-release test-asan test-tsan fuzz demo bench clean format \
+        install uninstall
 
 all: build
 
@@ -43,8 +47,16 @@ demo: build
 bench: build
 	@./scripts/bench
 
+install: build
+	@DESTDIR="$(DESTDIR)" cmake --install build --prefix "$(PREFIX)"
+
+# removes what the last `make install` wrote (build/install_manifest.txt; same DESTDIR)
+uninstall:
+	@[ -f build/install_manifest.txt ] || { echo "nothing installed from build/" >&2; exit 1; }
+	@sed 's|^|$(DESTDIR)|' build/install_manifest.txt | xargs -d '\n' rm -fv
+
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-tsan build-fuzz

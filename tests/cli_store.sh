@@ -47,7 +47,7 @@ scenario() {
   # a series owned by Police A, created by alice (acting for her agency)
   expect 0 A series create "Blue Room" --contact "vid@police-a.example" --as alice
   expect 1 A series create "Blue Room"
-  expect 0 A series link "Blue Room" $MD5 $SHA256 pdq:$PDQ
+  expect 0 A series link "Blue Room" $MD5 $SHA256 pdq:$PDQ --create
   has "3 media linked"
   expect 1 A series link "Nowhere" $MD5
   expect 1 A series link "Blue Room" nothex
@@ -88,7 +88,7 @@ scenario() {
   json_lines
   has '"number":"2026-001"'
   # votes: three agreeing voters make the trusted category
-  expect 0 A series link "Blue Room" $SHA1
+  expect 0 A series link "Blue Room" $SHA1 --create
   expect 0 A vote $SHA1 uk B --voter a
   expect 0 A vote $SHA1 uk B --voter b
   expect 0 A vote $SHA1 uk B --voter c

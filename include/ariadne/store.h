@@ -33,13 +33,24 @@ enum {
 /* url: "sqlite:PATH", a bare PATH, or "postgresql://..." / "postgres://...". NULL means
  * $ARIADNE_DB, else AD_STORE_DEFAULT_URL. Without AD_STORE_CREATE the database must already be
  * initialised (AD_ERR_NOT_FOUND otherwise); pending migrations are applied on open, a database
- * newer than this program is AD_ERR_VERSION. */
+ * newer than this program is AD_ERR_VERSION. Errors say what is wrong: a malformed URL
+ * (AD_ERR_ARG, see ad_store_url_check), a missing folder or file (AD_ERR_NOT_FOUND), a file that
+ * cannot be read or written (AD_ERR_PERM), a file that is not an SQLite database
+ * (AD_ERR_CORRUPT), a PostgreSQL server that cannot be reached (AD_ERR_IO). */
 ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err);
 void ad_store_close(ad_store *st);
 /* "sqlite" or "postgresql". */
 const char *ad_store_backend(const ad_store *st);
 /* The URL the store would open for `url` (resolving NULL via $ARIADNE_DB and the default). */
 const char *ad_store_resolve_url(const char *url);
+/* Checks the form of a store URL (NULL resolved as above) without opening anything:
+ * AD_ERR_ARG for an unsupported scheme ("mysql://...", "sqlite3:..."), "sqlite:" without a
+ * path, or a PostgreSQL URL libpq cannot parse. ad_store_open checks this first. */
+ad_code ad_store_url_check(const char *url, ad_err *err);
+#define AD_STORE_URL_MAX 1024
+/* url with a PostgreSQL password (user:PASSWORD@ or password=PASSWORD) shown as "***", for
+ * messages and reports; written into buf (size bytes, AD_STORE_URL_MAX is enough). */
+const char *ad_store_url_redact(const char *url, char *buf, size_t size);
 /* Schema version found in the database. */
 ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err);
 

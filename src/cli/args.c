@@ -1,6 +1,11 @@
 /* args.c: argument parsing, store opening and output helpers shared by the record commands. */
 #include "args.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,14 +17,42 @@
 #include "ariadne/util.h"
 #include "cli.h"
 
-static int takes_value(const char *opt, const char *const *value_opts)
+/* Short options and their long forms: wherever a command takes one spelling it takes both
+ * (values are kept under the spelling the command asked for). */
+static const struct {
+    const char *s, *l;
+} aliases[] = {{"-j", "--jobs"}, {"-o", "--output"}};
+
+/* The other spelling of an option, NULL if it has none. */
+static const char *alias_of(const char *opt, size_t n)
 {
-    if (!strcmp(opt, "--db") || !strcmp(opt, "--as"))
-        return 1;
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++) {
+        if (strlen(aliases[i].s) == n && !strncmp(opt, aliases[i].s, n))
+            return aliases[i].l;
+        if (strlen(aliases[i].l) == n && !strncmp(opt, aliases[i].l, n))
+            return aliases[i].s;
+    }
+    return NULL;
+}
+
+static int same(const char *opt, size_t n, const char *name)
+{
+    return name && strlen(name) == n && !strncmp(opt, name, n);
+}
+
+/* The key under which the value of option opt (its first n bytes) is kept, NULL if the option
+ * takes no value here. */
+static const char *value_key(const char *opt, size_t n, const char *const *value_opts)
+{
+    static const char *const common[] = {"--db", "--as"};
+    const char *other = alias_of(opt, n);
+    for (int i = 0; i < 2; i++)
+        if (same(opt, n, common[i]))
+            return common[i];
     for (size_t i = 0; value_opts && value_opts[i]; i++)
-        if (!strcmp(opt, value_opts[i]))
-            return 1;
-    return 0;
+        if (same(opt, n, value_opts[i]) || (other && !strcmp(other, value_opts[i])))
+            return value_opts[i];
+    return NULL;
 }
 
 int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
@@ -33,12 +66,71 @@ int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
     return AD_EXIT_USAGE;
 }
 
+static int help_brief; /* while a command's --help lists its sub-commands' usages: 1 for the
+                          * first, 2 for the others */
+
+void ad_cli_common_help(FILE *out)
+{
+    fprintf(out,
+            "\nCommon options:\n"
+            "  --db URL      the store: sqlite:PATH, a file PATH or postgresql://...\n"
+            "                (default: $ARIADNE_DB, else %s)\n"
+            "  --as USER     who is acting, for the audit trail (a user name: its agency acts\n"
+            "                too; default: $ARIADNE_USER, else local:$USER)\n"
+            "  --json        machine output: JSON (JSON Lines for lists), see docs/cli.md\n"
+            "  -h, --help    this text\n"
+            "Options take their value as '--opt VALUE' or '--opt=VALUE'; common options may\n"
+            "also come before the command. Exit status: 0 done, 1 failed, 2 usage error.\n",
+            AD_STORE_DEFAULT_URL);
+}
+
+static int print_help(const ad_args *a)
+{
+    if (help_brief) { /* one of the usage lines of a command with sub-commands */
+        printf("%s ariadne %s\n", help_brief == 1 ? "usage:" : "   or:", a->usage);
+        return AD_EXIT_OK;
+    }
+    /* the usage line (its continuation lines, "  [--opt X]...", joined to it), then the
+     * description that may follow it, one level less indented */
+    const char *p = a->usage, *nl = strchr(p, '\n');
+    printf("usage: ariadne %.*s", (int)(nl ? nl - p : (int)strlen(p)), p);
+    while (nl && nl[1 + strspn(nl + 1, " ")] == '[') {
+        p = nl + 1 + strspn(nl + 1, " ");
+        nl = strchr(p, '\n');
+        printf(" %.*s", (int)(nl ? nl - p : (int)strlen(p)), p);
+    }
+    printf("\n");
+    if (nl)
+        printf("\n");
+    while (nl) {
+        p = nl + 1;
+        p += strncmp(p, "  ", 2) ? 0 : 2;
+        nl = strchr(p, '\n');
+        printf("%.*s\n", (int)(nl ? nl - p : (int)strlen(p)), p);
+    }
+    /* the long forms of the short options this command takes, with their value's name */
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        for (size_t k = 0; a->value_opts && a->value_opts[k]; k++) {
+            if (strcmp(a->value_opts[k], aliases[i].s))
+                continue;
+            char find[8];
+            snprintf(find, sizeof find, "[%s ", aliases[i].s);
+            const char *v = strstr(a->usage, find);
+            v = v ? v + strlen(find) : "VALUE";
+            printf("\nLong form: %s %.*s for %s %.*s.\n", aliases[i].l, (int)strcspn(v, "]"), v,
+                   aliases[i].s, (int)strcspn(v, "]"), v);
+        }
+    ad_cli_common_help(stdout);
+    return AD_EXIT_OK;
+}
+
 int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, char **argv,
                   const char *const *value_opts, int min_pos, int max_pos)
 {
     memset(a, 0, sizeof *a);
     a->prog = prog;
     a->usage = usage;
+    a->value_opts = value_opts;
     int only_pos = 0;
     for (int i = 1; i < argc; i++) {
         const char *s = argv[i];
@@ -46,23 +138,29 @@ int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, cha
             if (a->npos >= AD_ARGS_MAX)
                 return ad_args_usage_error(a, "too many arguments");
             a->pos[a->npos++] = s;
-        } else if (!strcmp(s, "--")) {
+            continue;
+        }
+        if (!strcmp(s, "--")) {
             only_pos = 1;
-        } else if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
-            printf("usage: ariadne %s\n\ncommon options: --db URL (sqlite:PATH, PATH or "
-                   "postgresql://...; default $ARIADNE_DB or %s), --as USER (who is acting; "
-                   "default $ARIADNE_USER), --json\n",
-                   usage, AD_STORE_DEFAULT_URL);
-            return AD_EXIT_OK;
-        } else if (!strcmp(s, "--json")) {
-            a->json = 1;
-        } else if (takes_value(s, value_opts)) {
-            if (i + 1 >= argc)
+            continue;
+        }
+        /* --opt=value is --opt value */
+        const char *eq = s[1] == '-' ? strchr(s, '=') : NULL;
+        size_t n = eq ? (size_t)(eq - s) : strlen(s);
+        const char *key = value_key(s, n, value_opts);
+        if (key) {
+            if (!eq && i + 1 >= argc)
                 return ad_args_usage_error(a, "%s needs a value", s);
             if (a->nkv >= AD_ARGS_MAX)
                 return ad_args_usage_error(a, "too many options");
-            a->keys[a->nkv] = s;
-            a->vals[a->nkv++] = argv[++i];
+            a->keys[a->nkv] = key;
+            a->vals[a->nkv++] = eq ? eq + 1 : argv[++i];
+        } else if (same(s, n, "--help") || same(s, n, "-h") || same(s, n, "--json")) {
+            if (eq)
+                return ad_args_usage_error(a, "%.*s takes no value", (int)n, s);
+            if (!same(s, n, "--json"))
+                return print_help(a);
+            a->json = 1;
         } else {
             return ad_args_usage_error(a, "unknown option %s", s);
         }
@@ -72,6 +170,86 @@ int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, cha
     if (a->npos > max_pos)
         return ad_args_usage_error(a, "too many arguments");
     return -1;
+}
+
+/* "-j/--jobs" for an option that has another spelling, else the option itself. */
+static const char *opt_label(const char *opt, char *buf, size_t n)
+{
+    const char *other = alias_of(opt, strlen(opt));
+    if (!other)
+        return opt;
+    snprintf(buf, n, "%s/%s", opt[1] == '-' ? other : opt, opt[1] == '-' ? opt : other);
+    return buf;
+}
+
+int ad_cli_parse_int(const char *text, long long lo, long long hi, long long *out)
+{
+    char *end;
+    if (!text || !(isdigit((unsigned char)text[0]) ||
+                   ((text[0] == '-' || text[0] == '+') && isdigit((unsigned char)text[1]))))
+        return -1;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno || *end || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int ad_cli_int(const char *cmd, const char *opt, const char *text, long long lo, long long hi,
+               long long *out)
+{
+    if (!text || ad_cli_parse_int(text, lo, hi, out) == 0)
+        return 0;
+    char label[64];
+    if (hi == LLONG_MAX)
+        ad_cli_error(cmd, "%s takes a whole number from %lld up, not '%s' (see --help)",
+                     opt_label(opt, label, sizeof label), lo, text);
+    else
+        ad_cli_error(cmd, "%s takes a whole number from %lld to %lld, not '%s' (see --help)",
+                     opt_label(opt, label, sizeof label), lo, hi, text);
+    return AD_EXIT_USAGE;
+}
+
+int ad_cli_real(const char *cmd, const char *opt, const char *text, double lo, double hi,
+                double *out)
+{
+    char *end;
+    if (!text)
+        return 0;
+    errno = 0;
+    double x = isspace((unsigned char)text[0]) ? NAN : strtod(text, &end);
+    if (!errno && !isnan(x) && end != text && !*end && x >= lo && x <= hi) {
+        *out = x;
+        return 0;
+    }
+    char label[64];
+    ad_cli_error(cmd, "%s takes a number from %g to %g, not '%s' (see --help)",
+                 opt_label(opt, label, sizeof label), lo, hi, text);
+    return AD_EXIT_USAGE;
+}
+
+int ad_cli_getopt_error(const char *cmd, int c, char **argv)
+{
+    const char *word = optind > 0 ? argv[optind - 1] : "?";
+    const char *eq = strchr(word, '=');
+    if (c == ':')
+        ad_cli_error(cmd, "%s needs a value (see --help)", word);
+    else if (word[0] == '-' && word[1] == '-' && eq && optopt)
+        ad_cli_error(cmd, "%.*s takes no value (see --help)", (int)(eq - word), word);
+    else if (optopt > 0 && optopt < 256 && word[1] != '-')
+        ad_cli_error(cmd, "unknown option -%c (see --help)", optopt);
+    else
+        ad_cli_error(cmd, "unknown option %s (see --help)", word);
+    return AD_EXIT_USAGE;
+}
+
+int ad_arg_int(const ad_args *a, const char *name, int lo, int hi, int *out)
+{
+    long long v = *out;
+    int rc = ad_cli_int(a->prog, name, ad_arg(a, name), lo, hi, &v);
+    *out = (int)v;
+    return rc;
 }
 
 const char *ad_arg(const ad_args *a, const char *name)
@@ -111,6 +289,12 @@ static int on_actor(void *ctx, const ad_user *u)
 int ad_cli_open(const ad_args *a, ad_store **st, int flags)
 {
     ad_err err;
+    *st = NULL;
+    /* a URL Ariadne cannot use is a usage error; a store it cannot open, a failure */
+    if (ad_store_url_check(ad_arg(a, "--db"), &err) != AD_OK) {
+        ad_cli_error(a->prog, "%s (see --help)", err.msg);
+        return AD_EXIT_USAGE;
+    }
     if (ad_store_open(st, ad_arg(a, "--db"), flags, &err) != AD_OK)
         return ad_cli_fail(a, &err);
     const char *who = ad_arg(a, "--as");
@@ -199,16 +383,61 @@ const char *ad_cli_time(int64_t t, char buf[32])
     return buf;
 }
 
+int ad_cli_global_option(int argc, char **argv, int i)
+{
+    const char *s = argv[i];
+    if (!strcmp(s, "--json") || !strncmp(s, "--db=", 5) || !strncmp(s, "--as=", 5))
+        return 1;
+    if (!strcmp(s, "--db") || !strcmp(s, "--as"))
+        return i + 1 < argc ? 2 : -1;
+    return 0;
+}
+
+void ad_cli_globals_after_sub(int argc, char **argv)
+{
+    int i = 1, k;
+    while (i < argc && (k = ad_cli_global_option(argc, argv, i)) > 0)
+        i += k;
+    if (i == 1 || i >= argc || argv[i][0] == '-')
+        return;
+    /* argv[1..i-1] are common options, argv[i] the sub-command: rotate it in front of them */
+    char *sub = argv[i];
+    memmove(argv + 2, argv + 1, (size_t)(i - 1) * sizeof *argv);
+    argv[1] = sub;
+}
+
 int ad_cli_dispatch(const char *cmd, int argc, char **argv, const ad_subcmd *subs, size_t n)
 {
+    ad_cli_globals_after_sub(argc, argv);
     int help = argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
     if (argc < 2 || help) {
         FILE *out = help ? stdout : stderr;
-        fprintf(out, "usage: ariadne %s <sub-command> [options]\n\nsub-commands:\n", cmd);
+        const char *what = ad_cli_command_help(cmd);
+        if (help) {
+            /* each sub-command's usage line, as its own --help gives it */
+            fflush(stdout);
+            for (size_t i = 0; i < n; i++) {
+                char name[32], flag[] = "--help";
+                snprintf(name, sizeof name, "%s", subs[i].name);
+                char *av[] = {name, flag, NULL};
+                help_brief = i ? 2 : 1;
+                subs[i].fn(2, av);
+            }
+            help_brief = 0;
+        } else {
+            fprintf(out, "usage: ariadne %s <sub-command> [options] [args]\n", cmd);
+        }
+        if (what)
+            fprintf(out, "\n%c%s.\n", toupper((unsigned char)what[0]), what + 1);
+        fprintf(out, "\nSub-commands:\n");
         for (size_t i = 0; i < n; i++)
             fprintf(out, "  %-10s %s\n", subs[i].name, subs[i].help);
-        fprintf(out, "\n'ariadne %s <sub-command> --help' describes each.\n", cmd);
-        return help ? AD_EXIT_OK : AD_EXIT_USAGE;
+        if (!help) {
+            fprintf(out, "\n'ariadne %s --help' describes each.\n", cmd);
+            return AD_EXIT_USAGE;
+        }
+        ad_cli_common_help(stdout);
+        return AD_EXIT_OK;
     }
     for (size_t i = 0; i < n; i++)
         if (!strcmp(argv[1], subs[i].name))

@@ -13,6 +13,7 @@
 typedef struct ad_args {
     const char *prog;  /* "series create", for messages */
     const char *usage; /* the usage text (after "usage: ariadne ") */
+    const char *const *value_opts; /* the options that take a value, as given to ad_args_parse */
     const char *keys[AD_ARGS_MAX], *vals[AD_ARGS_MAX];
     int nkv;
     const char *pos[AD_ARGS_MAX];
@@ -22,8 +23,10 @@ typedef struct ad_args {
 
 /* Parses argv (argv[0] is the sub-command's name). value_opts lists the options that take a
  * value besides the common --db and --as (NULL-terminated, e.g. {"--kind", NULL}); --json and
- * --help are flags. Positional arguments must number between min_pos and max_pos. Returns -1 to
- * go on, or the exit code to return now (0 after --help, 2 on a usage error). */
+ * --help (-h) are flags. A value comes as `--opt VALUE` or `--opt=VALUE`; -j and --jobs, -o and
+ * --output are one option (kept under the spelling value_opts lists). Positional arguments must
+ * number between min_pos and max_pos. Returns -1 to go on, or the exit code to return now (0 after
+ * --help, 2 on a usage error). */
 int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, char **argv,
                   const char *const *value_opts, int min_pos, int max_pos);
 /* Removes every `name` from argv (a boolean flag the common parser does not know); returns 1 if
@@ -31,13 +34,17 @@ int ad_args_parse(ad_args *a, const char *prog, const char *usage, int argc, cha
 int ad_args_take_flag(int *argc, char **argv, const char *name);
 /* Value of an option, NULL if absent. */
 const char *ad_arg(const ad_args *a, const char *name);
+/* Value of option `name` as a whole number in [lo, hi] into *out (left alone when the option is
+ * absent). Returns 0, or AD_EXIT_USAGE after a message naming the option (ad_cli_int). */
+int ad_arg_int(const ad_args *a, const char *name, int lo, int hi, int *out);
 /* Usage error: message and usage on stderr; returns 2. */
 int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /* Opens the store of --db (or $ARIADNE_DB / the default) and sets the actor from --as (a user
  * name: its agency is taken too) or $ARIADNE_USER, else "local:$USER". Prints the error and
- * returns 1 on failure, -1 on success. */
+ * returns 2 for a URL it cannot use (ad_store_url_check), 1 when the store does not open, -1 on
+ * success. */
 int ad_cli_open(const ad_args *a, ad_store **st, int flags);
 /* Prints err for the command and returns the exit code for it (1). */
 int ad_cli_fail(const ad_args *a, const ad_err *err);

@@ -30,5 +30,27 @@ int ad_cmd_audit(int argc, char **argv);
 
 /* Prints "ariadne <cmd>: <message>" on stderr. */
 void ad_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The one-line description of a command (main.c's table), NULL if there is no such command. */
+const char *ad_cli_command_help(const char *cmd);
+/* The words a common option at argv[i] takes: 1 (--json, --db=URL), 2 (--db URL, --as USER),
+ * 0 when argv[i] is not one, -1 when its value is missing. */
+int ad_cli_global_option(int argc, char **argv, int i);
+/* `CMD --db x --json SUB ...` becomes `CMD SUB --db x --json ...` (argv reordered in place). */
+void ad_cli_globals_after_sub(int argc, char **argv);
+/* The "Common options" paragraph of every --help. */
+void ad_cli_common_help(FILE *out);
+
+/* Option values as numbers, checked (args.c): the whole text must be a number in [lo, hi].
+ * ad_cli_parse_int returns 0 or -1, quietly. ad_cli_int and ad_cli_real leave *out alone and
+ * return 0 when text is NULL (option absent); on a bad value they print "ariadne CMD: OPT takes
+ * a whole number from LO to HI, not 'TEXT'" and return AD_EXIT_USAGE. */
+int ad_cli_parse_int(const char *text, long long lo, long long hi, long long *out);
+int ad_cli_int(const char *cmd, const char *opt, const char *text, long long lo, long long hi,
+               long long *out);
+/* After getopt_long (opterr = 0, optstring starting with ':') returned c = '?' or ':': prints
+ * which option is unknown, lacks its value or takes none; returns AD_EXIT_USAGE. */
+int ad_cli_getopt_error(const char *cmd, int c, char **argv);
+int ad_cli_real(const char *cmd, const char *opt, const char *text, double lo, double hi,
+                double *out);
 
 #endif

@@ -1,4 +1,5 @@
 /* cmd_audit.c: `ariadne audit verify|show`: the tamper-evident audit chain. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -58,10 +59,12 @@ static int audit_show(int argc, char **argv)
                           argc, argv, opts, 0, 0, 0);
     if (rc >= 0)
         return rc;
-    const char *after = ad_arg(&a, "--after"), *limit = ad_arg(&a, "--limit");
+    long long after = 0, limit = 0;
+    if (ad_cli_int(a.prog, "--after", ad_arg(&a, "--after"), 0, LLONG_MAX, &after) ||
+        ad_cli_int(a.prog, "--limit", ad_arg(&a, "--limit"), 0, LLONG_MAX, &limit))
+        return ad_cli_close(st, AD_EXIT_USAGE);
     ad_err err;
-    if (ad_store_audit_list(st, after ? atoll(after) : 0, limit ? atoll(limit) : 0, print_row,
-                            &a.json, &err) != AD_OK)
+    if (ad_store_audit_list(st, after, limit, print_row, &a.json, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     return ad_cli_close(st, AD_EXIT_OK);
 }

@@ -16,7 +16,9 @@ static int db_init(int argc, char **argv)
     ad_err err;
     if (ad_store_schema_version(st, &v, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    const char *url = ad_store_resolve_url(ad_arg(&a, "--db"));
+    char shown[AD_STORE_URL_MAX];
+    const char *url = ad_store_url_redact(ad_store_resolve_url(ad_arg(&a, "--db")), shown,
+                                          sizeof shown);
     if (a.json)
         ad_cli_json(json_pack("{s:s, s:s, s:i}", "db", url, "backend", ad_store_backend(st),
                               "schema_version", v));

@@ -1,6 +1,7 @@
 /* cmd_hash.c: `ariadne hash`: digests, type and PDQ of files and folders, in parallel, printed
  * in input order as a table, JSON Lines or CSV. */
 #include <getopt.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,16 +331,6 @@ static void work(void *ctx, size_t i, int worker)
     ad_progress_add(r->progress, 1, res == NULL ? 0 : 0);
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (!*s || *end)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int ad_cmd_hash(int argc, char **argv)
 {
     struct run r;
@@ -365,7 +356,8 @@ int ad_cmd_hash(int argc, char **argv)
     };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "j:0h", lopts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":j:0h", lopts, NULL)) != -1) {
         switch (c) {
         case O_JSON:
             r.fmt = FMT_JSON;
@@ -389,13 +381,13 @@ int ad_cmd_hash(int argc, char **argv)
                 return AD_EXIT_USAGE;
             }
             break;
-        case 'j':
-            jobs = atoi(optarg);
-            if (jobs < 1 || jobs > 1024) {
-                ad_cli_error("hash", "-j takes a number of threads from 1 to 1024");
+        case 'j': {
+            long long v = 0;
+            if (ad_cli_int("hash", "--jobs", optarg, 1, 1024, &v))
                 return AD_EXIT_USAGE;
-            }
+            jobs = (int)v;
             break;
+        }
         case '0':
             nul = 1;
             break;
@@ -405,11 +397,13 @@ int ad_cmd_hash(int argc, char **argv)
         case O_MAXPX:
         case O_MAXFILE:
         case O_MAXMEM: {
-            uint64_t v;
-            if (parse_u64(optarg, &v) || v == 0) {
-                ad_cli_error("hash", "a limit must be a positive number, not '%s'", optarg);
+            long long v = 0;
+            if (ad_cli_int("hash",
+                           c == O_MAXPX     ? "--max-pixels"
+                           : c == O_MAXFILE ? "--max-file-size"
+                                            : "--max-memory",
+                           optarg, 1, LLONG_MAX, &v))
                 return AD_EXIT_USAGE;
-            }
             if (c == O_MAXPX)
                 r.opts.limits.max_pixels = v;
             else if (c == O_MAXFILE)
@@ -422,8 +416,7 @@ int ad_cmd_hash(int argc, char **argv)
             fputs(usage_text, stdout);
             return AD_EXIT_OK;
         default:
-            fputs(usage_text, stderr);
-            return AD_EXIT_USAGE;
+            return ad_cli_getopt_error("hash", c, argv);
         }
     }
     if (optind >= argc) {

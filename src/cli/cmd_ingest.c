@@ -42,17 +42,11 @@ int ad_cmd_ingest(int argc, char **argv)
     io.progress = stderr;
     if (!io.case_number || !io.agency)
         return ad_cli_close(st, ad_args_usage_error(&a, "--case and --agency are required"));
-    if (ad_arg(&a, "--radius"))
-        io.radius = atoi(ad_arg(&a, "--radius"));
-    if (ad_arg(&a, "--min-quality"))
-        io.min_quality = atoi(ad_arg(&a, "--min-quality"));
-    if (ad_arg(&a, "-j"))
-        io.threads = atoi(ad_arg(&a, "-j"));
-    if (ad_arg(&a, "--batch")) /* rows per transaction (tests use small ones) */
-        io.batch = atoi(ad_arg(&a, "--batch"));
-    if (io.radius < 0 || io.radius > 64 || io.min_quality < 0 || io.min_quality > 100 ||
-        io.threads < 0)
-        return ad_cli_close(st, ad_args_usage_error(&a, "bad --radius, --min-quality or -j"));
+    /* --batch: rows per transaction (tests use small ones) */
+    if (ad_arg_int(&a, "--radius", 0, 64, &io.radius) ||
+        ad_arg_int(&a, "--min-quality", 0, 100, &io.min_quality) ||
+        ad_arg_int(&a, "-j", 0, 1024, &io.threads) || ad_arg_int(&a, "--batch", 1, 512, &io.batch))
+        return ad_cli_close(st, AD_EXIT_USAGE);
     ad_ingest_stats s;
     ad_err err;
     if (ad_ingest(st, a.pos, (size_t)a.npos, &io, &s, &err) != AD_OK) {

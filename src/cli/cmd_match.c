@@ -1,6 +1,7 @@
 /* cmd_match.c: `ariadne match`: exact radius matching of a query hash list against a database
  * hash list with the match index, in hashbench's candidate format (see docs/index.md). */
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "ariadne/h256.h"
 #include "ariadne/index.h"
+#include "ariadne/pdq.h"
 #include "ariadne/util.h"
 #include "cli.h"
 
@@ -15,26 +17,30 @@
 
 static void help(FILE *out)
 {
-    fprintf(out,
-            "usage: ariadne match [--radius R] [--dihedral] [--threads T] DB QUERIES\n\n"
-            "Finds, for every query hash, every database hash within Hamming distance R\n"
-            "(exact: nothing within the radius is missed). DB and QUERIES are text files of\n"
-            "one 64-hex-digit 256-bit hash (PDQ) per line; '-' reads standard input.\n\n"
-            "Output, one line per query in query order:\n"
-            "  <qid> <count> <dbid>:<dist> ...\n"
-            "qid and dbid are 0-based line numbers, pairs by ascending dbid. On stderr:\n"
-            "  hashbench: load_s=<s> build_s=<s> query_s=<s>\n\n"
-            "options:\n"
-            "  --radius R    match distance <= R, 0..64 (default 31, PDQ's usual threshold)\n"
-            "  --dihedral    each query line holds the 8 dihedral variants of one image as\n"
-            "                8 comma-separated hashes (original, rot90, rot180, rot270, flipx,\n"
-            "                flipy, flipp, flipm, as PDQ computes them; a single hash is also\n"
-            "                accepted); pairs become <dbid>:<dist>:<variant> with the best\n"
-            "                distance over the variants and the first variant (0..7) giving it\n"
-            "  --threads T   threads for the query phase (default: $HASHBENCH_THREADS, else\n"
-            "                all cores)\n"
-            "  --help        this text\n\n"
-            "AD_CPU=scalar|avx2|avx512 forces a distance kernel (default: the best the CPU has).\n");
+    fprintf(
+        out,
+        "usage: ariadne match [--radius R] [--dihedral] [-j T] [--json] DB QUERIES\n\n"
+        "Finds, for every query hash, every database hash within Hamming distance R\n"
+        "(exact: nothing within the radius is missed). DB and QUERIES are text files of\n"
+        "one 64-hex-digit 256-bit hash (PDQ) per line; '-' reads standard input.\n\n"
+        "Output, one line per query in query order:\n"
+        "  <qid> <count> <dbid>:<dist> ...\n"
+        "qid and dbid are 0-based line numbers, pairs by ascending dbid. On stderr:\n"
+        "  hashbench: load_s=<s> build_s=<s> query_s=<s>\n\n"
+        "Options:\n"
+        "  --radius R    match distance <= R, 0..64 (default 31, PDQ's usual threshold)\n"
+        "  --dihedral    each query line holds the 8 dihedral variants of one image as\n"
+        "                8 comma-separated hashes (original, rot90, rot180, rot270, flipx,\n"
+        "                flipy, flipp, flipm, as PDQ computes them; a single hash is also\n"
+        "                accepted); pairs become <dbid>:<dist>:<variant> with the best\n"
+        "                distance over the variants and the first variant (0..7) giving it\n"
+        "  -j, --jobs T  threads for the query phase (default: $HASHBENCH_THREADS, else\n"
+        "                all cores; --threads is another name)\n"
+        "  --json        JSON Lines instead, one object a query: {\"query\": qid,\n"
+        "                \"matches\": [{\"id\": dbid, \"distance\": d[, \"variant\": name]}]}\n"
+        "  -h, --help    this text\n\n"
+        "Exit status: 0 done, 1 a file could not be read or parsed, 2 usage error.\n"
+        "AD_CPU=scalar|avx2|avx512 forces a distance kernel (default: the best the CPU has).\n");
 }
 
 /* Whole file (or stdin) into memory, NUL-terminated; sized once for a regular file. */
@@ -159,10 +165,22 @@ static int cmp_id(const void *a, const void *b)
     return (x->id > y->id) - (x->id < y->id);
 }
 
-static void print_hits(FILE *out, size_t qid, ad_index_hits *h, int dihedral)
+static void print_hits(FILE *out, size_t qid, ad_index_hits *h, int dihedral, int json)
 {
     if (h->n > 1)
         qsort(h->v, h->n, sizeof *h->v, cmp_id);
+    if (json) {
+        fprintf(out, "{\"query\":%zu,\"matches\":[", qid);
+        for (size_t i = 0; i < h->n; i++) {
+            fprintf(out, "%s{\"id\":%llu,\"distance\":%u", i ? "," : "",
+                    (unsigned long long)h->v[i].id, h->v[i].dist);
+            if (dihedral)
+                fprintf(out, ",\"variant\":\"%s\"", ad_pdq_variant_names[h->v[i].variant]);
+            fputc('}', out);
+        }
+        fputs("]}\n", out);
+        return;
+    }
     fprintf(out, "%zu %zu", qid, h->n);
     for (size_t i = 0; i < h->n; i++) {
         if (dihedral)
@@ -174,57 +192,60 @@ static void print_hits(FILE *out, size_t qid, ad_index_hits *h, int dihedral)
     fputc('\n', out);
 }
 
-static int parse_int(const char *s, int lo, int hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi)
-        return 0;
-    *out = (int)v;
-    return 1;
-}
-
 int ad_cmd_match(int argc, char **argv)
 {
-    int radius = AD_INDEX_RADIUS_DEFAULT, dihedral = 0, threads = 0;
+    long long radius = AD_INDEX_RADIUS_DEFAULT, threads = 0;
+    int dihedral = 0, json = 0;
     const char *env = getenv("HASHBENCH_THREADS");
-    if (env && *env && !parse_int(env, 1, 4096, &threads)) {
+    if (env && *env && ad_cli_parse_int(env, 1, 4096, &threads)) {
         ad_cli_error("match", "HASHBENCH_THREADS=%s is not a thread count", env);
         return AD_EXIT_USAGE;
     }
-    const char *paths[2];
-    int npaths = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+    enum { O_RADIUS = 256, O_DIHEDRAL, O_JSON };
+    static const struct option lopts[] = {
+        {"radius", required_argument, 0, O_RADIUS},
+        {"dihedral", no_argument, 0, O_DIHEDRAL},
+        {"jobs", required_argument, 0, 'j'},
+        {"threads", required_argument, 0, 'j'},
+        {"json", no_argument, 0, O_JSON},
+        {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
+    };
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hj:", lopts, NULL)) != -1) {
+        int bad = 0;
+        switch (c) {
+        case 'h':
             help(stdout);
             return AD_EXIT_OK;
-        } else if (!strcmp(a, "--dihedral")) {
+        case O_DIHEDRAL:
             dihedral = 1;
-        } else if (!strcmp(a, "--radius") || !strcmp(a, "--threads")) {
-            int isr = !strcmp(a, "--radius");
-            if (i + 1 >= argc ||
-                !parse_int(argv[i + 1], isr ? 0 : 1, isr ? AD_INDEX_RADIUS_MAX : 4096,
-                           isr ? &radius : &threads)) {
-                ad_cli_error("match", "%s needs a number (%s)", a, isr ? "0..64" : "1..4096");
-                return AD_EXIT_USAGE;
-            }
-            i++;
-        } else if (a[0] == '-' && a[1]) {
-            ad_cli_error("match", "unknown option %s (see --help)", a);
-            return AD_EXIT_USAGE;
-        } else if (npaths < 2) {
-            paths[npaths++] = a;
-        } else {
-            ad_cli_error("match", "too many arguments (see --help)");
-            return AD_EXIT_USAGE;
+            break;
+        case O_JSON:
+            json = 1;
+            break;
+        case O_RADIUS:
+            bad = ad_cli_int("match", "--radius", optarg, 0, AD_INDEX_RADIUS_MAX, &radius);
+            break;
+        case 'j':
+            bad = ad_cli_int("match", "--jobs", optarg, 1, 4096, &threads);
+            break;
+        default:
+            return ad_cli_getopt_error("match", c, argv);
         }
+        if (bad)
+            return AD_EXIT_USAGE;
     }
-    if (npaths != 2) {
-        help(stderr);
+    if (argc - optind != 2) {
+        if (argc - optind > 2)
+            ad_cli_error("match", "too many arguments (see --help)");
+        else
+            help(stderr);
         return AD_EXIT_USAGE;
     }
+    const char *paths[2] = {argv[optind], argv[optind + 1]};
     if (!strcmp(paths[0], "-") && !strcmp(paths[1], "-")) {
         ad_cli_error("match", "DB and QUERIES cannot both be standard input");
         return AD_EXIT_USAGE;
@@ -281,15 +302,15 @@ int ad_cmd_match(int argc, char **argv)
     for (size_t q0 = 0; q0 < (size_t)nq; q0 += QCHUNK) {
         size_t cnt = (size_t)nq - q0 < QCHUNK ? (size_t)nq - q0 : QCHUNK;
         double ts = ad_now();
-        if (ad_index_search_batch(ix, qs + q0 * (size_t)per, cnt, dihedral, radius, threads,
-                                  hits, &err) != AD_OK) {
+        if (ad_index_search_batch(ix, qs + q0 * (size_t)per, cnt, dihedral, (int)radius,
+                                  (int)threads, hits, &err) != AD_OK) {
             ad_cli_error("match", "search failed: %s", err.msg);
             rc = AD_EXIT_FAIL;
             goto done;
         }
         tq += ad_now() - ts;
         for (size_t i = 0; i < cnt; i++)
-            print_hits(stdout, q0 + i, &hits[i], dihedral);
+            print_hits(stdout, q0 + i, &hits[i], dihedral, json);
     }
     if (fflush(stdout) != 0) {
         ad_cli_error("match", "cannot write the results: %s", strerror(errno));

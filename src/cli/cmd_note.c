@@ -1,5 +1,6 @@
 /* cmd_note.c: `ariadne note add TYPE REF TEXT`: a note on a media (by hash), series (name or
  * id), victim or offender (code) or case (id). */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,8 +17,8 @@ static ad_code resolve(ad_store *st, const char *type, const char *ref, int64_t 
     if (!strcmp(type, "victim") || !strcmp(type, "offender"))
         return ad_store_person_find(st, type[0] == 'v' ? AD_VICTIM : AD_OFFENDER, ref, id, err);
     long long v = 0;
-    if (sscanf(ref, "%lld", &v) != 1 || v <= 0)
-        return ad_err_set(err, AD_ERR_ARG, "a case is named by its id");
+    if (ad_cli_parse_int(ref, 1, INT64_MAX, &v))
+        return ad_err_set(err, AD_ERR_ARG, "a case is named by its id (a number), not '%s'", ref);
     *id = v;
     return AD_OK;
 }
@@ -49,7 +50,7 @@ static int note_add(int argc, char **argv)
     if (c != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s, s:I}", clue ? "clue" : "note", (json_int_t)id, type,
+        ad_cli_json(json_pack("{s:I, s:I}", clue ? "clue" : "note", (json_int_t)id, type,
                               (json_int_t)oid));
     else
         printf("%s %lld added to %s %lld\n", clue ? "clue" : "note", (long long)id, type,

@@ -128,15 +128,35 @@ static int series_show(int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
-/* Attaches each hash's media (recorded first if unknown) to the series, all or nothing. */
+/* The media of hash text h (MD5, SHA-1, SHA-256 hex, or pdq:HEX). With create, upserted (a
+ * bare 64-hex hash is then a SHA-256); without, it must be in the store. */
+static ad_code link_media(ad_store *st, const char *h, int create, int64_t *mid, ad_err *err)
+{
+    int pdq = !strncmp(h, "pdq:", 4);
+    ad_media m;
+    ad_media_init(&m);
+    ad_code c = ad_media_set_hash_hex(&m, pdq ? h + 4 : h, pdq, err);
+    if (c != AD_OK || create)
+        return c == AD_OK ? ad_store_media_upsert(st, &m, mid, NULL, err) : c;
+    /* as `media show` finds it: a bare 64-hex hash is a SHA-256, else a PDQ */
+    c = pdq ? ad_store_media_find(st, AD_HASH_PDQ, m.pdq.b, mid, err)
+            : ad_store_media_find_hex(st, h, mid, err);
+    if (c == AD_ERR_NOT_FOUND)
+        ad_err_set(err, c, "%s is not in the store (--create records it)", h);
+    return c;
+}
+
+/* Attaches each hash's media to the series, all or nothing; with --create a hash the store
+ * does not hold yet is recorded as a new media first. */
 static int series_link(int argc, char **argv)
 {
-    static const char *const opts[] = {NULL};
+    int create = ad_args_take_flag(&argc, argv, "--create");
     ad_args a;
     ad_store *st;
     int rc = ad_cli_start(&a, &st, "series link",
-                          "series link SERIES HASH... (MD5, SHA-1, SHA-256 or, as pdq:HEX, PDQ)",
-                          argc, argv, opts, 2, AD_ARGS_MAX, 0);
+                          "series link SERIES HASH... [--create] (MD5, SHA-1, SHA-256 or, as "
+                          "pdq:HEX, PDQ; --create records hashes the store does not hold)",
+                          argc, argv, NULL, 2, AD_ARGS_MAX, 0);
     if (rc >= 0)
         return rc;
     ad_err err;
@@ -146,13 +166,7 @@ static int series_link(int argc, char **argv)
         c = ad_store_begin(st, &err);
     int began = c == AD_OK, linked = 0;
     for (int i = 1; i < a.npos && c == AD_OK; i++) {
-        const char *h = a.pos[i];
-        int pdq = !strncmp(h, "pdq:", 4);
-        ad_media m;
-        ad_media_init(&m);
-        c = ad_media_set_hash_hex(&m, pdq ? h + 4 : h, pdq, &err);
-        if (c == AD_OK)
-            c = ad_store_media_upsert(st, &m, &mid, NULL, &err);
+        c = link_media(st, a.pos[i], create, &mid, &err);
         if (c == AD_OK)
             c = ad_store_series_link(st, sid, mid, &err);
         linked += c == AD_OK;

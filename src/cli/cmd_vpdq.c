@@ -13,7 +13,7 @@
 
 static const char *usage_text =
     "usage: ariadne vpdq [options] FILE...\n"
-    "       ariadne vpdq match [options] A B\n"
+    "   or: ariadne vpdq match [options] A B\n"
     "\n"
     "Hashes videos with vPDQ (PDQ of sampled frames, compatible with Meta's vpdq-hash-video).\n"
     "With one FILE the output is its frame list, one line per hashed frame:\n"
@@ -22,17 +22,19 @@ static const char *usage_text =
     "DIR/<file name>.txt instead. 'match' compares two videos or frame-list files: A is the\n"
     "query, B the compared video.\n"
     "\n"
-    "hashing options:\n"
+    "Hashing options:\n"
     "  --seconds-per-hash S  hash one frame every S seconds (default 1: frames 0, int(fps), ...)\n"
     "  --every-frame         hash every frame (the reference CLI's default, -r 0)\n"
     "  --resize N            hash frames scaled to NxN (the reference's -s N)\n"
     "  --time-limit S        give up on a file after S seconds (default 120, 0 = none)\n"
     "  --max-pixels N        refuse frames over N pixels (default 100000000)\n"
     "  --strict              fail a file at its first decode error (default: skip damage)\n"
-    "  -j N                  files hashed in parallel (default: all cores)\n"
-    "  -o DIR                write one frame list per file into DIR\n"
+    "  -j, --jobs N          files hashed in parallel (default: all cores)\n"
+    "  -o, --output DIR      write one frame list per file into DIR\n"
     "  --json                JSON Lines: one object per file (or the match result)\n"
-    "match options:\n"
+    "  -h, --help            this text\n"
+    "\n"
+    "Match options:\n"
     "  --distance D          frames match within Hamming distance D (default 31)\n"
     "  --quality Q           ignore frames of quality below Q (default 50)\n"
     "  --query-pct P         match needs P% of the query's frames matched (default 80)\n"
@@ -41,7 +43,7 @@ static const char *usage_text =
     "                        cpp: distance < D, every frame counted (match-hashes-brute)\n"
     "  --dihedral            also try the query's 8 rotations/flips (A must be a video)\n"
     "\n"
-    "exit status: 0 success, 1 a file failed, 2 usage error.\n";
+    "Exit status: 0 success, 1 a file failed, 2 usage error.\n";
 
 struct job {
     const char *path;
@@ -87,56 +89,65 @@ static const struct option long_opts[] = {
     {"compared-pct", required_argument, 0, OPT_CPCT},
     {"rule", required_argument, 0, OPT_RULE},
     {"dihedral", no_argument, 0, OPT_DIHEDRAL},
+    {"jobs", required_argument, 0, 'j'},
+    {"output", required_argument, 0, 'o'},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0},
 };
 
-static int num_arg(const char *s, double lo, double hi, double *out)
+/* "--name" of the option getopt returned as c. */
+static const char *opt_name(int c, char *buf, size_t n)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (errno || end == s || *end || !(x >= lo && x <= hi))
-        return -1;
-    *out = x;
-    return 0;
+    for (const struct option *o = long_opts; o->name; o++)
+        if (o->val == c) {
+            snprintf(buf, n, "--%s", o->name);
+            return buf;
+        }
+    return "?";
 }
 
-/* Parses options into cfg; returns -1 on a usage error, 1 after --help, 0 otherwise. */
+/* Parses options into cfg; returns AD_EXIT_USAGE on a usage error (message printed), AD_EXIT_OK
+ * after --help, -1 to go on. */
 static int parse_opts(int argc, char **argv, struct config *cfg)
 {
     int c;
-    double x = 0;
+    long long v = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "hj:o:", long_opts, NULL)) != -1) {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":hj:o:", long_opts, NULL)) != -1) {
+        char name[40];
+        const char *opt = opt_name(c, name, sizeof name);
         int bad = 0;
         switch (c) {
         case 'h':
             fputs(usage_text, stdout);
-            return 1;
+            return AD_EXIT_OK;
         case 'j':
-            bad = num_arg(optarg, 0, 1024, &x);
-            cfg->threads = (int)x;
+            v = cfg->threads;
+            bad = ad_cli_int("vpdq", "--jobs", optarg, 0, 1024, &v);
+            cfg->threads = (int)v;
             break;
         case 'o':
             cfg->outdir = optarg;
             break;
         case OPT_SPH:
-            bad = num_arg(optarg, 0, 1e6, &cfg->opts.seconds_per_hash);
+            bad = ad_cli_real("vpdq", opt, optarg, 0, 1e6, &cfg->opts.seconds_per_hash);
             break;
         case OPT_EVERY:
             cfg->opts.seconds_per_hash = 0;
             break;
         case OPT_RESIZE:
-            bad = num_arg(optarg, AD_PDQ_MIN_DIM, 8192, &x);
-            cfg->opts.resize = (int)x;
+            v = cfg->opts.resize;
+            bad = ad_cli_int("vpdq", opt, optarg, AD_PDQ_MIN_DIM, 8192, &v);
+            cfg->opts.resize = (int)v;
             break;
         case OPT_TIME:
-            bad = num_arg(optarg, 0, 1e7, &cfg->opts.limits.time_limit);
+            bad = ad_cli_real("vpdq", opt, optarg, 0, 1e7, &cfg->opts.limits.time_limit);
             break;
         case OPT_PIXELS:
-            bad = num_arg(optarg, 0, 1e12, &x);
-            cfg->opts.limits.max_pixels = (int64_t)x;
+            v = cfg->opts.limits.max_pixels;
+            bad = ad_cli_int("vpdq", opt, optarg, 0, 1000000000000LL, &v);
+            cfg->opts.limits.max_pixels = (int64_t)v;
             break;
         case OPT_STRICT:
             cfg->opts.limits.strict = 1;
@@ -145,39 +156,41 @@ static int parse_opts(int argc, char **argv, struct config *cfg)
             cfg->json = 1;
             break;
         case OPT_DIST:
-            bad = num_arg(optarg, 0, 256, &x);
-            cfg->mopts.distance = (int)x;
+            v = cfg->mopts.distance;
+            bad = ad_cli_int("vpdq", opt, optarg, 0, 256, &v);
+            cfg->mopts.distance = (int)v;
             break;
         case OPT_QUAL:
-            bad = num_arg(optarg, 0, 101, &x);
-            cfg->mopts.quality = (int)x;
+            v = cfg->mopts.quality;
+            bad = ad_cli_int("vpdq", opt, optarg, 0, 101, &v);
+            cfg->mopts.quality = (int)v;
             break;
         case OPT_QPCT:
-            bad = num_arg(optarg, 0, 100, &cfg->mopts.query_pct);
+            bad = ad_cli_real("vpdq", opt, optarg, 0, 100, &cfg->mopts.query_pct);
             break;
         case OPT_CPCT:
-            bad = num_arg(optarg, 0, 100, &cfg->mopts.compared_pct);
+            bad = ad_cli_real("vpdq", opt, optarg, 0, 100, &cfg->mopts.compared_pct);
             break;
         case OPT_RULE:
             if (!strcmp(optarg, "pytx"))
                 cfg->mopts.rule = AD_VPDQ_RULE_PYTX;
             else if (!strcmp(optarg, "cpp"))
                 cfg->mopts.rule = AD_VPDQ_RULE_CPP;
-            else
-                bad = 1;
+            else {
+                ad_cli_error("vpdq", "--rule takes pytx or cpp, not '%s'", optarg);
+                bad = AD_EXIT_USAGE;
+            }
             break;
         case OPT_DIHEDRAL:
             cfg->mopts.dihedral = 1;
             break;
         default:
-            return -1;
+            return ad_cli_getopt_error("vpdq", c, argv);
         }
-        if (bad) {
-            ad_cli_error("vpdq", "bad value for option: %s", optarg);
-            return -1;
-        }
+        if (bad)
+            return AD_EXIT_USAGE;
     }
-    return 0;
+    return -1;
 }
 
 static json_t *frames_json(const ad_vpdq_video *v)
@@ -424,14 +437,15 @@ int ad_cmd_vpdq(int argc, char **argv)
     struct config cfg = {0};
     ad_vpdq_opts_default(&cfg.opts);
     ad_vpdq_match_opts_default(&cfg.mopts);
+    ad_cli_globals_after_sub(argc, argv);
     int match = argc > 1 && !strcmp(argv[1], "match");
     if (match) {
         argc--;
         argv++;
     }
     int p = parse_opts(argc, argv, &cfg);
-    if (p != 0)
-        return p > 0 ? AD_EXIT_OK : AD_EXIT_USAGE;
+    if (p >= 0)
+        return p;
     int nargs = argc - optind;
     if (match ? nargs != 2 : nargs < 1) {
         ad_cli_error("vpdq",

@@ -1,6 +1,8 @@
-/* main.c: the `ariadne` program: dispatches to one sub-command per file (cmd_*.c). */
+/* main.c: the `ariadne` program: puts the common options given before the command after it,
+ * then dispatches to one command per file (cmd_*.c). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ariadne/version.h"
@@ -26,7 +28,8 @@ static const struct {
     {"vote", ad_cmd_vote, "a category vote on a media"},
     {"note", ad_cmd_note, "notes and clues on records"},
     {"import", ad_cmd_import, "import VICS JSON, ICSE CSV or hash lists into the database"},
-    {"export", ad_cmd_export, "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},
+    {"export", ad_cmd_export,
+     "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},
     {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
     {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
 };
@@ -41,34 +44,96 @@ void ad_cli_error(const char *cmd, const char *fmt, ...)
     fputc('\n', stderr);
 }
 
+const char *ad_cli_command_help(const char *cmd)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(cmd, commands[i].name))
+            return commands[i].help;
+    return NULL;
+}
+
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: ariadne <command> [options] [args]\n\n"
+    fprintf(out, "usage: ariadne [--db URL] [--as USER] [--json] <command> [options] [args]\n\n"
                  "Ariadne finds known and new material in seized media and shares hash lists.\n\n"
-                 "commands:\n");
+                 "Commands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(out, "\n'ariadne <command> --help' describes each command.\n");
+    if (out == stdout) {
+        ad_cli_common_help(out);
+        fprintf(out, "  --version     the version of Ariadne\n");
+    }
+}
+
+/* Moves the common options given before the command right after it, where every command
+ * reads them: `ariadne --db x.db series list` runs as `ariadne series --db x.db list` (commands
+ * with sub-commands move them once more, after the sub-command). Returns the new argument
+ * count, or -1 after a usage error. */
+static int normalise(int argc, char **argv, char **out)
+{
+    char *globals[16];
+    int ng = 0, i = 1;
+    for (int k; i < argc && (k = ad_cli_global_option(argc, argv, i)) != 0; i += k) {
+        if (k < 0 || ng + k > (int)(sizeof globals / sizeof globals[0])) {
+            if (k < 0)
+                fprintf(stderr, "ariadne: %s needs a value\n", argv[i]);
+            else
+                fprintf(stderr, "ariadne: too many common options\n");
+            return -1;
+        }
+        for (int j = 0; j < k; j++)
+            globals[ng++] = argv[i + j];
+    }
+    int n = 0;
+    if (i < argc)
+        out[n++] = argv[i++]; /* the command */
+    for (int j = 0; j < ng; j++)
+        out[n++] = globals[j];
+    while (i < argc)
+        out[n++] = argv[i++];
+    out[n] = NULL;
+    return n;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
+    char **av = calloc((size_t)argc + 1, sizeof *av);
+    if (!av) {
+        fprintf(stderr, "ariadne: out of memory\n");
+        return AD_EXIT_FAIL;
+    }
+    int n = normalise(argc, argv, av);
+    int rc = AD_EXIT_USAGE;
+    if (n < 0) {
         usage(stderr);
-        return AD_EXIT_USAGE;
-    }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    } else if (n == 0 || av[0][0] == '-') {
+        const char *s = n ? av[0] : "";
+        if (!strcmp(s, "--help") || !strcmp(s, "-h")) {
+            usage(stdout);
+            rc = AD_EXIT_OK;
+        } else if (!strcmp(s, "--version")) {
+            printf("ariadne %s\n", AD_VERSION);
+            rc = AD_EXIT_OK;
+        } else {
+            if (*s)
+                fprintf(stderr, "ariadne: unknown option '%s'\n", s);
+            usage(stderr);
+        }
+    } else if (!strcmp(av[0], "help")) {
         usage(stdout);
-        return AD_EXIT_OK;
+        rc = AD_EXIT_OK;
+    } else {
+        size_t i = 0;
+        while (i < sizeof commands / sizeof commands[0] && strcmp(av[0], commands[i].name))
+            i++;
+        if (i < sizeof commands / sizeof commands[0]) {
+            rc = commands[i].fn(n, av);
+        } else {
+            fprintf(stderr, "ariadne: unknown command '%s'\n", av[0]);
+            usage(stderr);
+        }
     }
-    if (!strcmp(argv[1], "--version")) {
-        printf("ariadne %s\n", AD_VERSION);
-        return AD_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].fn(argc - 1, argv + 1);
-    fprintf(stderr, "ariadne: unknown command '%s'\n", argv[1]);
-    usage(stderr);
-    return AD_EXIT_USAGE;
+    free(av);
+    return rc;
 }

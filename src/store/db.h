@@ -64,6 +64,8 @@ struct ad_db {
 
 ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err);
 ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err);
+/* AD_ERR_ARG when libpq cannot parse the URL (message without the URL's password). */
+ad_code ad_db_check_pg(const char *conninfo, ad_err *err);
 /* Finalizes cached statements; back ends call it from close. */
 void ad_db_cache_clear(ad_db *db);
 

@@ -308,18 +308,57 @@ static const ad_db_ops pg_ops = {
     pg_col_blob,  pg_reset,     pg_close,   pg_many,
 };
 
+/* libpq's message on one line ("\n\t" between its parts become "; "), without the quoted URI
+ * that parse errors end with (it would show a password). */
+static void one_line(const char *m, char *out, size_t n)
+{
+    size_t o = 0;
+    const char *uri = strstr(m, " in URI: \"");
+    for (const char *p = m; *p && (!uri || p < uri) && o + 3 < n; p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r') {
+            while (p[1] == '\n' || p[1] == '\t' || p[1] == '\r' || p[1] == ' ')
+                p++;
+            if (p[1] && (!uri || p + 1 < uri)) {
+                out[o++] = ';';
+                out[o++] = ' ';
+            }
+        } else {
+            out[o++] = *p;
+        }
+    }
+    while (o && (out[o - 1] == ' ' || out[o - 1] == ';'))
+        o--;
+    out[o] = 0;
+}
+
+ad_code ad_db_check_pg(const char *conninfo, ad_err *err)
+{
+    char *msg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &msg);
+    if (opts) {
+        PQconninfoFree(opts);
+        return AD_OK;
+    }
+    char line[400];
+    one_line(msg ? msg : "out of memory", line, sizeof line);
+    PQfreemem(msg);
+    return ad_err_set(err, AD_ERR_ARG, "malformed PostgreSQL URL: %s", line);
+}
+
 ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err)
 {
     pg_db *db = calloc(1, sizeof *db);
     if (!db)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    db->conn = PQconnectdb(conninfo);
+    /* a server that does not answer is given 10 s, unless the URL or $PGCONNECT_TIMEOUT says */
+    const char *timeout = getenv("PGCONNECT_TIMEOUT");
+    const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const vals[] = {timeout && *timeout ? timeout : "10", conninfo, NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
-        const char *m = db->conn ? PQerrorMessage(db->conn) : "out of memory";
-        size_t n = strlen(m);
-        while (n && m[n - 1] == '\n')
-            n--;
-        ad_code rc = ad_err_set(err, AD_ERR_IO, "postgresql: %.*s", (int)n, m);
+        char line[400];
+        one_line(db->conn ? PQerrorMessage(db->conn) : "out of memory", line, sizeof line);
+        ad_code rc = ad_err_set(err, AD_ERR_IO, "cannot connect to PostgreSQL: %s", line);
         PQfinish(db->conn);
         free(db);
         return rc;

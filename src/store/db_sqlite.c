@@ -1,7 +1,11 @@
 /* db_sqlite.c: the SQLite back end of the SQL driver: one file, WAL, foreign keys on. */
+#include <errno.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "db.h"
 
@@ -152,31 +156,100 @@ static const ad_db_ops sq_ops = {
     sq_col_blob,  sq_reset,     sq_close,   NULL, /* many: stepping in turn is already fast */
 };
 
+/* The folder part of path into buf ("." when it has none). */
+static const char *folder_of(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return ".";
+    size_t len = slash == path ? 1 : (size_t)(slash - path);
+    snprintf(buf, n, "%.*s", (int)len, path);
+    return buf;
+}
+
+/* Says, before SQLite tries, why path cannot be opened (or created): a missing folder or file,
+ * a folder, a device or FIFO (reading one could block forever), no permission to read or to
+ * write (every command writes the audit trail; SQLite keeps its -wal and -shm files beside the
+ * database). */
+static ad_code check_path(const char *path, int create, ad_err *err)
+{
+    char buf[4096];
+    const char *dir = folder_of(path, buf, sizeof buf);
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            return ad_err_set(err, errno == EACCES ? AD_ERR_PERM : AD_ERR_IO, "%s: %s", path,
+                              strerror(errno));
+        struct stat ds;
+        if (stat(dir, &ds) != 0)
+            return errno == ENOENT ? ad_err_set(err, AD_ERR_NOT_FOUND,
+                                                "%s: folder %s does not exist", path, dir)
+                                   : ad_err_set(err, AD_ERR_IO, "%s: folder %s: %s", path, dir,
+                                                strerror(errno));
+        if (!S_ISDIR(ds.st_mode))
+            return ad_err_set(err, AD_ERR_NOT_FOUND, "%s: %s is not a folder", path, dir);
+        if (!create)
+            return ad_err_set(err, AD_ERR_NOT_FOUND,
+                              "%s: no such database file (run 'ariadne db init' to create it)",
+                              path);
+        if (access(dir, W_OK | X_OK) != 0)
+            return ad_err_set(err, AD_ERR_PERM,
+                              "%s: cannot create it: no permission to write "
+                              "in folder %s",
+                              path, dir);
+        return AD_OK;
+    }
+    if (S_ISDIR(st.st_mode))
+        return ad_err_set(err, AD_ERR_ARG, "%s is a folder, not a database file", path);
+    if (!S_ISREG(st.st_mode))
+        return ad_err_set(err, AD_ERR_ARG, "%s is not a regular file (a device or FIFO)", path);
+    if (access(path, R_OK) != 0)
+        return ad_err_set(err, AD_ERR_PERM, "%s: cannot read the database file: %s", path,
+                          strerror(errno));
+    if (access(path, W_OK) != 0)
+        return ad_err_set(err, AD_ERR_PERM,
+                          "%s: cannot write the database file (%s): Ariadne records every "
+                          "command in its audit trail",
+                          path, strerror(errno));
+    if (access(dir, W_OK | X_OK) != 0)
+        return ad_err_set(err, AD_ERR_PERM,
+                          "%s: cannot write in folder %s, where SQLite keeps its journal", path,
+                          dir);
+    return AD_OK;
+}
+
 ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err)
 {
+    ad_code c = check_path(path, create, err);
+    if (c != AD_OK)
+        return c;
     sq_db *db = calloc(1, sizeof *db);
     if (!db)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
     if (rc != SQLITE_OK) {
-        ad_code c = db->h ? sq_error(db->h, rc, err) : ad_err_set(err, AD_ERR_NOMEM, "sqlite");
-        if (rc == SQLITE_CANTOPEN)
-            c = ad_err_set(err, AD_ERR_NOT_FOUND, "%s: no database here (run 'ariadne db init')",
-                           path);
+        c = db->h ? sq_error(db->h, rc, err) : ad_err_set(err, AD_ERR_NOMEM, "sqlite");
+        ad_err_prefix(err, "%s", path);
         sqlite3_close(db->h);
         free(db);
         return c;
     }
     db->base.ops = &sq_ops;
     sqlite3_busy_timeout(db->h, 10000);
-    ad_code c = sq_exec(&db->base,
-                        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
-                        "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
-                        "",
-                        err);
+    c = sq_exec(&db->base,
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "
+                "",
+                err);
     if (c != AD_OK) {
-        ad_err_prefix(err, "%s", path);
+        int ext = sqlite3_errcode(db->h);
+        if (ext == SQLITE_NOTADB)
+            c = ad_err_set(err, AD_ERR_CORRUPT, "%s is not an SQLite database file", path);
+        else if (ext == SQLITE_CORRUPT)
+            c = ad_err_set(err, AD_ERR_CORRUPT, "%s is a damaged SQLite database", path);
+        else
+            ad_err_prefix(err, "%s", path);
         sq_close(&db->base);
         return c;
     }

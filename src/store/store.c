@@ -1,5 +1,6 @@
 /* store.c: opening a store (URL to back end), transactions with nesting by savepoints, and
  * helpers shared by the record files. */
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,27 +29,87 @@ static int is_pg_url(const char *url)
     return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
 }
 
+/* Length of url's scheme ("mysql" in "mysql://..."), 0 if it has none: letters, digits, '+',
+ * '-', '.', starting with a letter, then ':'. A file path holding a ':' before any '/' is given
+ * as ./PATH or sqlite:PATH. */
+static size_t scheme_len(const char *url)
+{
+    size_t n = 0;
+    if (!isalpha((unsigned char)url[0]))
+        return 0;
+    while (isalnum((unsigned char)url[n]) || url[n] == '+' || url[n] == '-' || url[n] == '.')
+        n++;
+    return url[n] == ':' ? n : 0;
+}
+
+ad_code ad_store_url_check(const char *url, ad_err *err)
+{
+    url = ad_store_resolve_url(url);
+    if (is_pg_url(url))
+        return ad_db_check_pg(url, err);
+    size_t n = scheme_len(url);
+    if (n == 6 && !strncmp(url, "sqlite", 6))
+        return url[7] ? AD_OK
+                      : ad_err_set(err, AD_ERR_ARG,
+                                   "database URL 'sqlite:' names no file "
+                                   "(sqlite:PATH)");
+    if (n)
+        return ad_err_set(err, AD_ERR_ARG,
+                          "unsupported database URL scheme '%.*s:' (Ariadne opens sqlite:PATH, "
+                          "a file PATH or postgresql://...)",
+                          (int)n, url);
+    return *url ? AD_OK : ad_err_set(err, AD_ERR_ARG, "empty database URL");
+}
+
+const char *ad_store_url_redact(const char *url, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", url ? url : "");
+    if (!is_pg_url(buf))
+        return buf;
+    /* scheme://user:PASSWORD@host... */
+    char *auth = strstr(buf, "://") + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
+    char *colon = strchr(auth, ':');
+    if (at && (!slash || at < slash) && colon && colon < at) {
+        char tail[AD_STORE_URL_MAX];
+        snprintf(tail, sizeof tail, "%s", at);
+        snprintf(colon, size - (size_t)(colon - buf), ":***%s", tail);
+    }
+    /* ...?password=PASSWORD&... */
+    for (char *p = strstr(buf, "password="); p; p = strstr(p + 1, "password=")) {
+        if (p[-1] != '?' && p[-1] != '&')
+            continue;
+        char *v = p + 9, *end = v + strcspn(v, "&");
+        char tail[AD_STORE_URL_MAX];
+        snprintf(tail, sizeof tail, "%s", end);
+        snprintf(v, size - (size_t)(v - buf), "***%s", tail);
+    }
+    return buf;
+}
+
 ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err)
 {
     *out = NULL;
     url = ad_store_resolve_url(url);
+    ad_code rc = ad_store_url_check(url, err);
+    if (rc != AD_OK)
+        return rc;
     ad_store *st = calloc(1, sizeof *st);
     if (!st)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     snprintf(st->url, sizeof st->url, "%s", url);
     snprintf(st->who, sizeof st->who, "local");
-    ad_code rc;
-    if (is_pg_url(url)) {
+    if (is_pg_url(url))
         rc = ad_db_open_pg(&st->db, url, err);
-    } else {
-        const char *path = !strncmp(url, "sqlite:", 7) ? url + 7 : url;
-        if (!*path)
-            rc = ad_err_set(err, AD_ERR_ARG, "empty database path");
-        else
-            rc = ad_db_open_sqlite(&st->db, path, flags & AD_STORE_CREATE, err);
-    }
-    if (rc == AD_OK)
+    else
+        rc = ad_db_open_sqlite(&st->db, !strncmp(url, "sqlite:", 7) ? url + 7 : url,
+                               flags & AD_STORE_CREATE, err);
+    if (rc == AD_OK) {
         rc = ad_schema_migrate(st, flags & AD_STORE_CREATE, err);
+        if (rc != AD_OK) {
+            char shown[AD_STORE_URL_MAX];
+            ad_err_prefix(err, "%s", ad_store_url_redact(url, shown, sizeof shown));
+        }
+    }
     st->serialised = 1;
     if (rc != AD_OK) {
         ad_store_close(st);

@@ -7,7 +7,7 @@
 
 struct ad_store {
     ad_db *db;
-    char url[1024];
+    char url[AD_STORE_URL_MAX];
     char who[128];
     int64_t agency_id;
     int depth;      /* transaction nesting: 1 = BEGIN, deeper = savepoints */
