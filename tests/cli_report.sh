@@ -36,16 +36,17 @@ expect 0 "$A" db init --db "$DB"
 expect 0 "$A" agency add "Unit A" --db "$DB"
 expect 0 "$A" user add investigator1 --agency "Unit A" --role investigator --db "$DB"
 expect 0 "$A" user add analyst2 --agency "Unit A" --role analyst --db "$DB"
+# (job ids given: jobs started in the same second are listed in id order)
 expect 0 "$A" ingest "$T/seized dir" --case C-9 --agency "Unit A" --exhibit EX-1 --db "$DB" \
-  --as investigator1 --no-report
+  --as investigator1 --no-report --job J-1
 expect 0 "$A" ingest "$T/more" --case C-9 --agency "Unit A" --exhibit EX-2 --db "$DB" \
-  --as analyst2 --no-report
+  --as analyst2 --no-report --job J-2
 [ -e ariadne.db ] && fail "a store was made in the working folder"
 
 # --- the report, from the same folder, with --db as given
 expect 0 "$A" report --case C-9 --agency "Unit A" --db "$DB" --as analyst2 --out "$T/rep"
 has "store: sqlite:$T/work/other.db"
-has "job .* (done, run by investigator1, .*, exhibit EX-1): $T/seized dir"
+has "job J-1 (done, run by investigator1, .*, exhibit EX-1): $T/seized dir"
 has "run by analyst2"
 has "with Ariadne $("$A" --version | cut -d' ' -f2)"
 has "by analyst2 (operating-system user $(id -un))"
@@ -63,11 +64,12 @@ assert r["store"] == f"sqlite:{t}/work/other.db", r["store"]
 assert r["ariadne_version"] == version, r["ariadne_version"]
 assert r["made_by"] == {"actor": "analyst2", "os_user": user}, r["made_by"]
 jobs = r["jobs"]
+assert [j["id"] for j in jobs] == ["J-1", "J-2"], jobs
 assert [j["roots"] for j in jobs] == [[f"{t}/seized dir"], [f"{t}/more"]], jobs
 assert [j["who"] for j in jobs] == ["investigator1", "analyst2"], jobs
 assert [j["exhibit"] for j in jobs] == ["EX-1", "EX-2"], jobs
 assert all(j["status"] == "done" and j["started"] <= j["finished"] for j in jobs), jobs
-assert r["job"] == jobs[-1]["id"] and r["exhibit"] == "EX-1"
+assert r["job"] == "J-2" and r["exhibit"] == "EX-1"
 assert r["total"] == len(r["files"]) == sum(r["counts"].values()) == 4, r["counts"]
 by = {f["path"].rsplit("/", 1)[-1]: f for f in r["files"]}
 g = by["gps.jpg"]["clues"]
@@ -115,7 +117,7 @@ for href in re.findall(r'href="([^"]*)"', html):
 assert not re.search(r"\bsrc=", html), "no image content without --thumbnails"
 assert [u for u in re.findall(r"https?://[^\"' <]*", html) if u != "http://www.w3.org/2000/svg"] == []
 at(f"sqlite:{t}/work/other.db")
-at(f"{t}/seized dir</td><td>investigator1</td>")
+at(f"<td>J-1</td><td>EX-1</td><td class=\"path\">{t}/seized dir</td><td>investigator1</td>")
 at("<td>NIKON CORPORATION</td><td>NIKON D70</td>")
 at("=cmd|&#39; &quot;x.jpg")
 at(">2021-07-04T15:30:00+02:00</td>")
