@@ -133,6 +133,19 @@ x, y, w, h = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
 assert x < 2.2945 < x + w and y < -48.8584 < y + h, (x, y, w, h)
 PY
 
+# --- with --thumbnails: image content only as blurred greyscale thumbnails, still valid HTML5
+expect 0 "$A" report --case C-9 --agency "Unit A" --db "$DB" --out "$T/rep-t" --thumbnails
+/usr/bin/python3 - "$T/rep-t/report.html" <<'PY' || fail "report.html with thumbnails"
+import re, sys
+import html5lib
+html = open(sys.argv[1], encoding="utf-8").read()
+html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+imgs = re.findall(r"<img [^>]*>", html)
+assert imgs and all('class="thumb"' in i and 'src="data:image/jpeg;base64,' in i for i in imgs), imgs
+assert "img.thumb{width:64px;height:64px;object-fit:cover;filter:blur(8px) grayscale(1)" in html
+assert [u for u in re.findall(r"https?://[^\"' <]*", html) if u != "http://www.w3.org/2000/svg"] == []
+PY
+
 # --- the same from a PostgreSQL store named with a password: the report never shows it
 if [ -n "${AD_TEST_PG:-}" ]; then
   pgdb=ad_report_$$
