@@ -133,8 +133,10 @@ x, y, w, h = map(float, re.search(r'viewBox="([^"]+)"', svg).group(1).split())
 assert x < 2.2945 < x + w and y < -48.8584 < y + h, (x, y, w, h)
 PY
 
-# --- with --thumbnails: image content only as blurred greyscale thumbnails, still valid HTML5
-expect 0 "$A" report --case C-9 --agency "Unit A" --db "$DB" --out "$T/rep-t" --thumbnails
+# --- with --thumbnails: image content only as blurred greyscale thumbnails, still valid HTML5;
+# --json prints the report
+expect 0 "$A" report --case C-9 --agency "Unit A" --db "$DB" --out "$T/rep-t" --thumbnails --json
+schema report "$tmp/out" # --json prints the JSON report
 /usr/bin/python3 - "$T/rep-t/report.html" <<'PY' || fail "report.html with thumbnails"
 import re, sys
 import html5lib
