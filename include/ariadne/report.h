@@ -49,7 +49,11 @@ typedef struct ad_report_item {
     char *series_name, *series_owner, *series_contact;
     /* clues */
     char *camera_make, *camera_model, *camera_serial, *software;
-    int64_t captured; /* Unix seconds, 0 unknown */
+    int64_t captured; /* Unix seconds, 0 unknown; the camera clock read as UTC when the
+                         capture time has no zone (for grouping by time, not for display) */
+    char captured_text[40]; /* capture time as the camera gave it, ISO 8601 ("2021-07-04T15:30:00",
+                               "+02:00" added when EXIF has the offset); "" unknown */
+    int captured_zone;      /* captured_text carries its UTC offset */
     int has_gps;
     double lat, lon;
     /* failure */
@@ -65,8 +69,22 @@ typedef struct ad_report_group {
     char reasons[512]; /* why these belong together, for a person */
 } ad_report_group;
 
+/* An ingest job of the case: what was read, from where, by whom and when. */
+typedef struct ad_report_job {
+    char *id, *exhibit, *who, *status, *options;
+    char *roots; /* the roots as the job recorded them, one per line */
+    int64_t started, finished; /* Unix seconds, 0 unknown / not finished */
+} ad_report_job;
+
 typedef struct ad_report {
-    char case_number[128], agency[128], exhibit[128], job[64], generated[32], store[256];
+    char case_number[128], agency[128], exhibit[128], job[64];
+    char generated[32];  /* ISO 8601 UTC, "2026-12-04T16:48:28Z" */
+    char store[1024];    /* the store used (ad_store_describe: no password) */
+    char version[32];    /* Ariadne's version (AD_VERSION) */
+    char actor[128];     /* who made the report: the store's actor ... */
+    char os_user[64];    /* ... and the operating-system user running the program */
+    ad_report_job *jobs; /* oldest first */
+    size_t njobs;
     ad_report_item *items;
     size_t n, cap;
     ad_report_group *groups;
@@ -77,6 +95,11 @@ typedef struct ad_report {
 void ad_report_init(ad_report *r);
 /* Appends an item (strings copied); returns its index or (size_t)-1 on out of memory. */
 size_t ad_report_add(ad_report *r, const ad_report_item *it);
+/* Appends a job (strings copied). */
+ad_code ad_report_add_job(ad_report *r, const ad_report_job *j, ad_err *err);
+/* Walks a job's roots: start with *it = job->roots; each call gives the next root as *root and
+ * its length *n (not NUL-terminated) and returns 1, or returns 0 after the last. */
+int ad_report_job_root(const char **it, const char **root, size_t *n);
 void ad_report_free(ad_report *r);
 
 /* Groups the new material into candidate series: near-duplicates (PDQ within `radius`, any

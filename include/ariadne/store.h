@@ -10,6 +10,7 @@
 #ifndef ARIADNE_STORE_H
 #define ARIADNE_STORE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "ariadne/error.h"
@@ -48,14 +49,20 @@ const char *ad_store_resolve_url(const char *url);
  * path, or a PostgreSQL URL libpq cannot parse. ad_store_open checks this first. */
 ad_code ad_store_url_check(const char *url, ad_err *err);
 #define AD_STORE_URL_MAX 1024
-/* url with a PostgreSQL password (user:PASSWORD@ or password=PASSWORD) shown as "***", for
- * messages and reports; written into buf (size bytes, AD_STORE_URL_MAX is enough). */
+/* url without any password (the one in "scheme://user:password@host" and a "password=" query
+ * parameter; other text kept as it is), for messages and reports; written into buf (size bytes,
+ * AD_STORE_URL_MAX is enough; cut if longer) and returned. */
 const char *ad_store_url_redact(const char *url, char *buf, size_t size);
 /* Schema version found in the database. */
 ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err);
 
 /* Who the following changes and searches are recorded as in the audit chain (copied). */
 void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id);
+/* Who is acting ("local" unless set). */
+const char *ad_store_actor(const ad_store *st);
+/* The store as people and reports name it, in out (cap bytes, cut if longer): "sqlite:" and the
+ * database file's absolute path, or the PostgreSQL URL without its password. */
+void ad_store_describe(const ad_store *st, char *out, size_t cap);
 
 /* Transactions nest: the outermost begin/commit/rollback is the database's transaction, inner
  * ones are savepoints, so an inner rollback undoes only its own part and the outer transaction

@@ -19,6 +19,8 @@ ad_code ad_hex_decode(const char *s, size_t len, uint8_t *out, size_t n, ad_err 
 
 /* Monotonic seconds. */
 double ad_now(void);
+/* Unix seconds t as ISO 8601 UTC ("2026-12-04T16:48:28Z") in buf; "" when t <= 0. Returns buf. */
+char *ad_time_iso(int64_t t, char buf[32]);
 /* Number of online CPUs (at least 1). */
 int ad_cpu_count(void);
 

@@ -6,6 +6,7 @@
 
 #include "args.h"
 #include "ariadne/ingest.h"
+#include "ariadne/util.h"
 #include "cli.h"
 
 /* The report folder: --out/--report DIR, else ./report-<case> ('/' in the case made '_'). */
@@ -20,9 +21,31 @@ const char *ad_cli_report_dir(const char *given, const char *case_no, char *buf,
     return buf;
 }
 
+/* Where the report comes from: the store, every job of the case, who made it, the version. */
+static void print_provenance(const ad_report *r)
+{
+    printf("  store: %s\n", r->store);
+    for (size_t j = 0; j < r->njobs; j++) {
+        const ad_report_job *jb = &r->jobs[j];
+        char t0[32], t1[32];
+        printf("  job %s (%s, run by %s, %s to %s%s%s):", jb->id, jb->status ? jb->status : "?",
+               jb->who ? jb->who : "?", jb->started ? ad_time_iso(jb->started, t0) : "?",
+               jb->finished ? ad_time_iso(jb->finished, t1) : "-", jb->exhibit ? ", exhibit " : "",
+               jb->exhibit ? jb->exhibit : "");
+        const char *it = jb->roots, *root;
+        size_t n;
+        while (ad_report_job_root(&it, &root, &n))
+            printf(" %.*s", (int)n, root);
+        putchar('\n');
+    }
+    printf("  report made %s by %s (operating-system user %s) with Ariadne %s\n", r->generated,
+           r->actor, r->os_user[0] ? r->os_user : "unknown", r->version);
+}
+
 static void print_summary(const ad_report *r, const char *dir)
 {
     printf("\nCase %s (%s): %zu files\n", r->case_number, r->agency, r->n);
+    print_provenance(r);
     static const char *const what[AD_RC__COUNT] = {
         "not in the database: review first, a child may be at risk",
         "known series, victim NOT identified: contact the owner",

@@ -513,6 +513,15 @@ static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_er
         snprintf(v, sizeof v, "%s%s%s", x->make, x->make[0] && x->model[0] ? " " : "", x->model);
         rc = ad_store_clue_add(st, "media", media_id, "camera", v, NULL, err);
     }
+    /* make and model apart too, for the report's columns (a make may hold spaces) */
+    if (!rc && x->make[0]) {
+        snprintf(v, sizeof v, "make: %s", x->make);
+        rc = ad_store_clue_add(st, "media", media_id, "other", v, NULL, err);
+    }
+    if (!rc && x->model[0]) {
+        snprintf(v, sizeof v, "model: %s", x->model);
+        rc = ad_store_clue_add(st, "media", media_id, "other", v, NULL, err);
+    }
     if (!rc && x->serial[0])
         rc = ad_store_clue_add(st, "media", media_id, "serial", x->serial, NULL, err);
     if (!rc && x->has_capture)

@@ -1,10 +1,12 @@
 /* report.c: the report model of a case and the grouping of new material into candidate series. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ariadne/h256.h"
 #include "ariadne/index.h"
 #include "ariadne/report.h"
+#include "ariadne/version.h"
 #include "idset.h"
 
 static const char *const class_names[AD_RC__COUNT] = {
@@ -20,6 +22,7 @@ const char *ad_report_class_name(ad_report_class c)
 void ad_report_init(ad_report *r)
 {
     memset(r, 0, sizeof *r);
+    snprintf(r->version, sizeof r->version, "%s", AD_VERSION);
 }
 
 static char *dup(const char *s)
@@ -59,8 +62,49 @@ size_t ad_report_add(ad_report *r, const ad_report_item *it)
     return r->n++;
 }
 
+ad_code ad_report_add_job(ad_report *r, const ad_report_job *j, ad_err *err)
+{
+    ad_report_job *v = realloc(r->jobs, (r->njobs + 1) * sizeof *v);
+    if (!v)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    r->jobs = v;
+    ad_report_job *d = &v[r->njobs];
+    *d = *j;
+    d->id = dup(j->id);
+    d->exhibit = dup(j->exhibit);
+    d->who = dup(j->who);
+    d->status = dup(j->status);
+    d->options = dup(j->options);
+    d->roots = dup(j->roots);
+    if ((j->id && !d->id) || (j->exhibit && !d->exhibit) || (j->who && !d->who) ||
+        (j->status && !d->status) || (j->options && !d->options) || (j->roots && !d->roots)) {
+        free(d->id), free(d->exhibit), free(d->who), free(d->status), free(d->options),
+            free(d->roots);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    r->njobs++;
+    return AD_OK;
+}
+
+int ad_report_job_root(const char **it, const char **root, size_t *n)
+{
+    const char *p = *it;
+    if (!p || !*p)
+        return 0;
+    *root = p;
+    *n = strcspn(p, "\n");
+    *it = p + *n + (p[*n] != '\0');
+    return 1;
+}
+
 void ad_report_free(ad_report *r)
 {
+    for (size_t j = 0; j < r->njobs; j++) {
+        ad_report_job *d = &r->jobs[j];
+        free(d->id), free(d->exhibit), free(d->who), free(d->status), free(d->options),
+            free(d->roots);
+    }
+    free(r->jobs);
     for (size_t i = 0; i < r->n; i++) {
         ad_report_item *d = &r->items[i];
         free(d->path);

@@ -2,11 +2,13 @@
  * of the case with its sighting, media, clues and the class its match has now (identifying a
  * victim changes what the next report says), then the grouping of the new material. */
 #include <errno.h>
+#include <pwd.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ariadne/ingest.h"
 #include "ariadne/transfer.h"
@@ -107,27 +109,35 @@ static int media_into(void *ctx, const ad_media *m)
 }
 
 struct clues {
-    char camera[256], serial[128], software[160];
+    char camera[256], make[128], model[128], serial[128], software[160], time[40];
     int64_t captured;
-    int has_gps;
+    int zone, has_gps;
     double lat, lon;
 };
 
-static int64_t parse_iso(const char *s)
+/* A capture time clue ("2021-07-04T15:30:00", "+02:00" when the offset is known): Unix seconds
+ * (the clock read as UTC without an offset) and whether it has a zone; 0 when unreadable. */
+static int64_t parse_capture(const char *s, int *zone)
 {
     struct tm tm;
     memset(&tm, 0, sizeof tm);
-    if (sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec) != 6)
+    int n = 0;
+    *zone = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
         return 0;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     int64_t t = (int64_t)timegm(&tm);
-    const char *off = s + 19;
-    int oh, om;
+    int oh, om, m = 0;
     char sign;
-    if (sscanf(off, "%c%d:%d", &sign, &oh, &om) == 3 && (sign == '+' || sign == '-'))
+    if (sscanf(s + 19, "%c%2d:%2d%n", &sign, &oh, &om, &m) == 3 && m == 6 && !s[25] &&
+        (sign == '+' || sign == '-')) {
         t -= (sign == '+' ? 1 : -1) * (int64_t)(oh * 3600 + om * 60);
+        *zone = 1;
+    } else if (s[19]) {
+        return 0;
+    }
     return t;
 }
 
@@ -140,12 +150,17 @@ static int clue_into(void *ctx, int64_t id, const char *author, int64_t created,
         snprintf(c->camera, sizeof c->camera, "%s", text);
     else if (!strcmp(kind, "serial"))
         snprintf(c->serial, sizeof c->serial, "%s", text);
-    else if (!strcmp(kind, "time"))
-        c->captured = parse_iso(text);
+    else if (!strcmp(kind, "time") && (c->captured = parse_capture(text, &c->zone)) != 0)
+        snprintf(c->time, sizeof c->time, "%s", text);
     else if (!strcmp(kind, "gps"))
-        c->has_gps = sscanf(text, "%lf,%lf", &c->lat, &c->lon) == 2;
+        c->has_gps = sscanf(text, "%lf,%lf", &c->lat, &c->lon) == 2 && c->lat >= -90 &&
+                     c->lat <= 90 && c->lon >= -180 && c->lon <= 180;
     else if (!strcmp(kind, "other") && !strncmp(text, "software: ", 10))
         snprintf(c->software, sizeof c->software, "%s", text + 10);
+    else if (!strcmp(kind, "other") && !strncmp(text, "make: ", 6))
+        snprintf(c->make, sizeof c->make, "%s", text + 6);
+    else if (!strcmp(kind, "other") && !strncmp(text, "model: ", 7))
+        snprintf(c->model, sizeof c->model, "%s", text + 7);
     return 0;
 }
 
@@ -187,13 +202,34 @@ static char *thumbnail_of(const char *path)
     return uri;
 }
 
-static int first_job(void *ctx, const ad_job *j)
+struct jobs {
+    ad_report *r;
+    ad_err *err;
+    ad_code rc;
+};
+
+static int job_into(void *ctx, const ad_job *j)
 {
-    ad_report *r = ctx;
+    struct jobs *c = ctx;
+    ad_report *r = c->r;
     if (j->exhibit && !r->exhibit[0])
         snprintf(r->exhibit, sizeof r->exhibit, "%s", j->exhibit);
     snprintf(r->job, sizeof r->job, "%s", j->id); /* the latest */
-    return 0;
+    ad_report_job rj = {(char *)j->id,    (char *)j->exhibit, (char *)j->who,  (char *)j->status,
+                        (char *)j->options, (char *)j->roots, j->started, j->finished};
+    c->rc = ad_report_add_job(r, &rj, c->err);
+    return c->rc != AD_OK;
+}
+
+/* The operating-system user running this program (name, else the uid as a number). */
+static void os_user(char *out, size_t n)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res && res->pw_name)
+        snprintf(out, n, "%s", res->pw_name);
+    else
+        snprintf(out, n, "uid %lu", (unsigned long)geteuid());
 }
 
 ad_code ad_report_build(ad_store *st, const char *agency, const char *case_number,
@@ -211,12 +247,18 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
         return rc;
     snprintf(r->case_number, sizeof r->case_number, "%s", case_number);
     snprintf(r->agency, sizeof r->agency, "%s", agency);
-    snprintf(r->store, sizeof r->store, "%s", ad_store_resolve_url(NULL));
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(r->generated, sizeof r->generated, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    ad_store_job_list(st, case_id, first_job, r, NULL);
+    ad_store_describe(st, r->store, sizeof r->store);
+    snprintf(r->actor, sizeof r->actor, "%s", ad_store_actor(st));
+    os_user(r->os_user, sizeof r->os_user);
+    ad_time_iso((int64_t)time(NULL), r->generated);
+    struct jobs jc = {r, err, AD_OK};
+    rc = ad_store_job_list(st, case_id, job_into, &jc, err);
+    if (!rc)
+        rc = jc.rc;
+    if (rc) {
+        ad_report_free(r);
+        return rc;
+    }
     struct collect c = {0};
     rc = ad_store_case_items(st, case_id, collect_item, &c, err);
     if (!rc && c.oom)
@@ -271,13 +313,19 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
                         !strncmp(it.mime, "video/", 6);
             it.cls = media ? AD_RC_NEW : AD_RC_OTHER;
         }
-        if (cl.camera[0])
+        if (cl.make[0] || cl.model[0]) {
+            it.camera_make = cl.make[0] ? cl.make : NULL;
+            it.camera_model = cl.model[0] ? cl.model : NULL;
+        } else if (cl.camera[0]) { /* stores made before make and model were kept apart */
             it.camera_make = cl.camera;
+        }
         if (cl.serial[0])
             it.camera_serial = cl.serial;
         if (cl.software[0])
             it.software = cl.software;
         it.captured = cl.captured;
+        snprintf(it.captured_text, sizeof it.captured_text, "%s", cl.time);
+        it.captured_zone = cl.zone;
         it.has_gps = cl.has_gps;
         it.lat = cl.lat;
         it.lon = cl.lon;

@@ -3,6 +3,7 @@
 
 #include "ariadne/json.h"
 #include "ariadne/report.h"
+#include "ariadne/util.h"
 
 static void jstr(FILE *o, const char *key, const char *v, int comma)
 {
@@ -20,14 +21,56 @@ static void jint(FILE *o, const char *key, long long v)
     fprintf(o, ",\"%s\":%lld", key, v);
 }
 
+/* A time as an ISO 8601 string, null when unknown. */
+static void jtime(FILE *o, const char *key, int64_t t)
+{
+    char buf[32];
+    jstr(o, key, t > 0 ? ad_time_iso(t, buf) : NULL, 1);
+}
+
+/* The jobs of the case: id, exhibit, roots (one string each), who, status, options, times. */
+static void jjobs(FILE *o, const ad_report *r)
+{
+    fputs(",\"jobs\":[", o);
+    for (size_t j = 0; j < r->njobs; j++) {
+        const ad_report_job *jb = &r->jobs[j];
+        fputs(j ? ",{" : "{", o);
+        jstr(o, "id", jb->id, 0);
+        jstr(o, "exhibit", jb->exhibit, 1);
+        fputs(",\"roots\":[", o);
+        const char *it = jb->roots, *root;
+        size_t n;
+        for (int k = 0; ad_report_job_root(&it, &root, &n); k++) {
+            if (k)
+                fputc(',', o);
+            ad_json_string(o, root, n);
+        }
+        fputc(']', o);
+        jstr(o, "who", jb->who, 1);
+        jstr(o, "status", jb->status, 1);
+        jtime(o, "started", jb->started);
+        jtime(o, "finished", jb->finished);
+        jstr(o, "options", jb->options, 1);
+        fputc('}', o);
+    }
+    fputc(']', o);
+}
+
 ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
 {
     fputc('{', o);
     jstr(o, "case", r->case_number, 0);
     jstr(o, "agency", r->agency, 1);
     jstr(o, "exhibit", r->exhibit[0] ? r->exhibit : NULL, 1);
-    jstr(o, "job", r->job, 1);
+    jstr(o, "job", r->job[0] ? r->job : NULL, 1);
     jstr(o, "generated", r->generated, 1);
+    jstr(o, "ariadne_version", r->version, 1);
+    jstr(o, "store", r->store, 1);
+    fputs(",\"made_by\":{", o);
+    jstr(o, "actor", r->actor, 0);
+    jstr(o, "os_user", r->os_user[0] ? r->os_user : NULL, 1);
+    fputc('}', o);
+    jjobs(o, r);
     fputs(",\"counts\":{", o);
     for (int c = 0; c < AD_RC__COUNT; c++)
         fprintf(o, "%s\"%s\":%zu", c ? "," : "", ad_report_class_name((ad_report_class)c),
@@ -50,7 +93,7 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
     for (size_t i = 0; i < r->n; i++) {
         const ad_report_item *it = &r->items[i];
         fputs(i ? ",{" : "{", o);
-        jstr(o, "path", it->path, 0);
+        jstr(o, "path", it->path ? it->path : "", 0);
         jstr(o, "class", ad_report_class_name(it->cls), 1);
         if (it->parent_path) {
             jstr(o, "archive", it->parent_path, 1);
@@ -87,7 +130,7 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
             jstr(o, "contact", it->series_contact, 1);
             fputc('}', o);
         }
-        if (it->camera_make || it->camera_model || it->camera_serial || it->captured ||
+        if (it->camera_make || it->camera_model || it->camera_serial || it->captured_text[0] ||
             it->has_gps || it->software) {
             fputs(",\"clues\":{", o);
             int c = 0;
@@ -99,8 +142,8 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
                 jstr(o, "camera_serial", it->camera_serial, c++);
             if (it->software)
                 jstr(o, "software", it->software, c++);
-            if (it->captured)
-                fprintf(o, "%s\"captured\":%lld", c++ ? "," : "", (long long)it->captured);
+            if (it->captured_text[0])
+                jstr(o, "captured", it->captured_text, c++);
             if (it->has_gps)
                 fprintf(o, "%s\"lat\":%.7f,\"lon\":%.7f", c++ ? "," : "", it->lat, it->lon);
             fputc('}', o);
@@ -119,14 +162,19 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
     return AD_OK;
 }
 
+/* One CSV cell (RFC 4180 quoting). Text that a spreadsheet would take for a formula (it starts
+ * with = + - @, a tab or a carriage return) gets a leading single quote, as OWASP recommends
+ * against CSV injection: seized file names and EXIF text are hostile input. */
 static void cfield(FILE *o, const char *s, int comma)
 {
     if (comma)
         fputc(',', o);
     if (!s)
         return;
+    const char *lead = *s && strchr("=+-@\t\r", *s) ? "'" : "";
     if (strpbrk(s, ",\"\r\n")) {
         fputc('"', o);
+        fputs(lead, o);
         for (; *s; s++) {
             if (*s == '"')
                 fputc('"', o);
@@ -134,6 +182,7 @@ static void cfield(FILE *o, const char *s, int comma)
         }
         fputc('"', o);
     } else {
+        fputs(lead, o);
         fputs(s, o);
     }
 }
@@ -185,10 +234,7 @@ ad_code ad_report_write_csv(const ad_report *r, FILE *o, ad_err *err)
         cfield(o, it->camera_make, 1);
         cfield(o, it->camera_model, 1);
         cfield(o, it->camera_serial, 1);
-        if (it->captured)
-            fprintf(o, ",%lld", (long long)it->captured);
-        else
-            fputc(',', o);
+        cfield(o, it->captured_text, 1);
         if (it->has_gps)
             fprintf(o, ",%.7f,%.7f", it->lat, it->lon);
         else

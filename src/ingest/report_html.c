@@ -1,56 +1,17 @@
 /* report_html.c: the case report as one self-contained HTML page (inline CSS and SVG, no
  * network, no image content unless thumbnails were made, and those blurred and greyscale until
- * clicked). Ordered as an investigator acts: the counts, the known series whose child is not yet
- * identified (contact the owner), the new material grouped into candidate series, location clues,
- * the rest, the errors, and the custody data of every file. */
+ * clicked). Ordered as an investigator acts: where the report comes from (store, jobs, roots, who,
+ * version), the counts (each row links to its section), the new material grouped into candidate
+ * series (highest priority), the known series whose child is not yet identified (contact the
+ * owner), location clues over a world basemap, the rest, the errors, and the custody data of
+ * every file. All times are ISO 8601 with their zone. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ariadne/pdq.h"
-#include "ariadne/report.h"
+#include "report_html.h"
 
-static void esc(FILE *o, const char *s)
-{
-    if (!s)
-        return;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '&': fputs("&amp;", o); break;
-        case '<': fputs("&lt;", o); break;
-        case '>': fputs("&gt;", o); break;
-        case '"': fputs("&quot;", o); break;
-        case '\'': fputs("&#39;", o); break;
-        default:
-            if (*p < 0x20)
-                fputs("&#xfffd;", o);
-            else
-                fputc(*p, o);
-        }
-    }
-}
-
-/* A time as text; capture times come from the camera's clock, whose zone is often unknown, so
- * they are written without "UTC". */
-static void when_as(FILE *o, int64_t t, int utc)
-{
-    if (t <= 0) {
-        fputs("&ndash;", o);
-        return;
-    }
-    char buf[32];
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(o, "%s%s", buf, utc ? " UTC" : "");
-}
-
-#define when(o, t) when_as((o), (t), 1)
-#define when_captured(o, t) when_as((o), (t), 0)
-
-static const char *const colors[AD_RC__COUNT] = {"#c62828", "#ef6c00", "#f9a825", "#2e7d32",
-                                                 "#9e9e9e", "#424242", "#b0bec5"};
 static const char *const labels[AD_RC__COUNT] = {
     "New: not in the database (highest priority: a child may be at risk now)",
     "Known series, victim not identified: contact the series owner",
@@ -61,50 +22,14 @@ static const char *const labels[AD_RC__COUNT] = {
     "Not an image or video: digests only",
 };
 
-static void thumb(FILE *o, const ad_report_item *it)
-{
-    if (!it->thumbnail)
-        return;
-    fputs("<img class=\"thumb\" alt=\"thumbnail (blurred: click to show)\" "
-          "title=\"click to show or blur\" src=\"",
-          o);
-    esc(o, it->thumbnail);
-    fputs("\">", o);
-}
-
-static void file_cell(FILE *o, const ad_report_item *it)
-{
-    fputs("<td class=\"path\">", o);
-    thumb(o, it);
-    esc(o, it->path);
-    fputs("</td>", o);
-}
-
-/* Table cells: escaped text (with an optional class), a file's camera, a capture time. */
-static void td(FILE *o, const char *cls, const char *text)
-{
-    if (cls)
-        fprintf(o, "<td class=\"%s\">", cls);
-    else
-        fputs("<td>", o);
-    esc(o, text);
-    fputs("</td>", o);
-}
+#define esc ad_html_esc
+#define td ad_html_td
+#define file_cell ad_html_td_file
 
 static void td_camera(FILE *o, const ad_report_item *x)
 {
-    fputs("<td>", o);
-    esc(o, x->camera_make);
-    fputc(' ', o);
-    esc(o, x->camera_model);
-    fputs("</td>", o);
-}
-
-static void td_captured(FILE *o, int64_t t)
-{
-    fputs("<td>", o);
-    when_captured(o, t);
-    fputs("</td>", o);
+    td(o, NULL, x->camera_make);
+    td(o, NULL, x->camera_model);
 }
 
 static void chart(FILE *o, const ad_report *r)
@@ -125,7 +50,7 @@ static void chart(FILE *o, const ad_report *r)
                 "<rect x=\"180\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"></rect>"
                 "<text x=\"172\" y=\"%d\" text-anchor=\"end\">%s</text>"
                 "<text x=\"%d\" y=\"%d\">%zu</text>",
-                c * bar_h + 2, len, bar_h - 6, colors[c], c * bar_h + 18,
+                c * bar_h + 2, len, bar_h - 6, ad_html_class_color((ad_report_class)c), c * bar_h + 18,
                 ad_report_class_name((ad_report_class)c), 186 + len, c * bar_h + 18, r->counts[c]);
     }
     fputs("</svg>", o);
@@ -156,7 +81,7 @@ static void known_unidentified(FILE *o, const ad_report *r)
         fputs(" &middot; <b>Contact:</b> ", o);
         esc(o, it->series_contact ? it->series_contact : "unknown");
         fputs("</p><table><tr><th>file</th><th>matched by</th><th>distance</th><th>variant</th>"
-              "<th>camera</th><th>captured</th></tr>",
+              "<th>camera make</th><th>camera model</th><th>captured</th></tr>",
               o);
         for (size_t j = i; j < r->n; j++) {
             const ad_report_item *x = &r->items[j];
@@ -177,7 +102,7 @@ static void known_unidentified(FILE *o, const ad_report *r)
                     : v >= 0 && v < AD_PDQ_NVARIANTS ? ad_pdq_variant_names[v]
                                                      : "?");
             td_camera(o, x);
-            td_captured(o, x->captured);
+            ad_html_td_captured(o, x);
             fputs("</tr>", o);
         }
         fputs("</table></div>", o);
@@ -200,7 +125,8 @@ static void new_material(FILE *o, const ad_report *r)
         fprintf(o, "<div class=\"group\"><h3>Candidate series %d (%zu files)</h3><p><b>Why:</b> ",
                 gr->id, gr->n);
         esc(o, gr->reasons);
-        fputs("</p><table><tr><th>file</th><th>PDQ</th><th>camera</th><th>serial</th>"
+        fputs("</p><table><tr><th>file</th><th>PDQ</th><th>camera make</th><th>camera model</th>"
+              "<th>camera serial</th>"
               "<th>captured</th><th>GPS</th></tr>",
               o);
         for (size_t i = 0; i < gr->n; i++) {
@@ -210,7 +136,7 @@ static void new_material(FILE *o, const ad_report *r)
             td(o, "hash", x->pdq);
             td_camera(o, x);
             td(o, NULL, x->camera_serial);
-            td_captured(o, x->captured);
+            ad_html_td_captured(o, x);
             fputs("<td>", o);
             if (x->has_gps)
                 fprintf(o, "%.5f, %.5f", x->lat, x->lon);
@@ -224,7 +150,8 @@ static void new_material(FILE *o, const ad_report *r)
     if (!alone)
         return;
     fprintf(o, "<h3>New files in no group (%zu)</h3><table><tr><th>file</th><th>PDQ</th>"
-               "<th>quality</th><th>size</th></tr>",
+               "<th>quality</th><th>pixels</th><th>camera make</th><th>camera model</th>"
+               "<th>captured</th></tr>",
             alone);
     for (size_t i = 0; i < r->n; i++) {
         const ad_report_item *x = &r->items[i];
@@ -233,53 +160,26 @@ static void new_material(FILE *o, const ad_report *r)
         fputs("<tr>", o);
         file_cell(o, x);
         td(o, "hash", x->pdq);
-        fprintf(o, "<td>%d</td><td>%dx%d</td></tr>", x->quality, x->width, x->height);
-    }
-    fputs("</table>", o);
-}
-
-static void gps(FILE *o, const ad_report *r)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < r->n; i++)
-        n += r->items[i].has_gps;
-    fprintf(o, "<h2 id=\"gps\">Location clues (%zu files with GPS)</h2>", n);
-    if (!n) {
-        fputs("<p>No file carries GPS coordinates.</p>", o);
-        return;
-    }
-    /* a plain plot of the points (no map tiles: the report never calls out to the network) */
-    fputs("<svg class=\"map\" width=\"720\" height=\"360\" viewBox=\"-180 -90 360 180\">"
-          "<rect x=\"-180\" y=\"-90\" width=\"360\" height=\"180\" fill=\"#eef3f7\"></rect>"
-          "<line x1=\"-180\" y1=\"0\" x2=\"180\" y2=\"0\" stroke=\"#ccd\" stroke-width=\"0.3\"></line>"
-          "<line x1=\"0\" y1=\"-90\" x2=\"0\" y2=\"90\" stroke=\"#ccd\" stroke-width=\"0.3\"></line>",
-          o);
-    for (size_t i = 0; i < r->n; i++)
-        if (r->items[i].has_gps)
-            fprintf(o, "<circle cx=\"%.4f\" cy=\"%.4f\" r=\"1.5\" fill=\"%s\"><title>", r->items[i].lon,
-                    -r->items[i].lat, colors[r->items[i].cls]),
-                esc(o, r->items[i].path), fputs("</title></circle>", o);
-    fputs("</svg><table><tr><th>file</th><th>class</th><th>latitude</th><th>longitude</th>"
-          "<th>captured</th><th>camera</th></tr>",
-          o);
-    for (size_t i = 0; i < r->n; i++) {
-        const ad_report_item *x = &r->items[i];
-        if (!x->has_gps)
-            continue;
-        fputs("<tr>", o);
-        file_cell(o, x);
-        fprintf(o, "<td>%s</td><td>%.6f</td><td>%.6f</td>", ad_report_class_name(x->cls), x->lat,
-                x->lon);
-        td_captured(o, x->captured);
+        if (x->quality >= 0)
+            fprintf(o, "<td>%d</td>", x->quality);
+        else
+            fputs("<td>&ndash;</td>", o);
+        if (x->width > 0)
+            fprintf(o, "<td>%dx%d</td>", x->width, x->height);
+        else
+            fputs("<td>&ndash;</td>", o);
         td_camera(o, x);
+        ad_html_td_captured(o, x);
         fputs("</tr>", o);
     }
     fputs("</table>", o);
 }
 
-static void class_table(FILE *o, const ad_report *r, ad_report_class c, const char *id)
+/* A class as a collapsible table; the element's id is the class name (the summary links to it). */
+static void class_table(FILE *o, const ad_report *r, ad_report_class c)
 {
-    fprintf(o, "<details id=\"%s\"><summary>%s (%zu)</summary>", id, labels[c], r->counts[c]);
+    fprintf(o, "<details id=\"%s\"><summary>%s (%zu)</summary>", ad_report_class_name(c),
+            labels[c], r->counts[c]);
     if (r->counts[c]) {
         fputs("<table><tr><th>file</th><th>matched by</th><th>series</th><th>owner</th></tr>", o);
         for (size_t i = 0; i < r->n; i++) {
@@ -300,7 +200,7 @@ static void class_table(FILE *o, const ad_report *r, ad_report_class c, const ch
 
 static void errors(FILE *o, const ad_report *r)
 {
-    fprintf(o, "<h2 id=\"errors\">Errors (%zu files)</h2>", r->counts[AD_RC_ERROR]);
+    fprintf(o, "<h2 id=\"error\">Errors (%zu files)</h2>", r->counts[AD_RC_ERROR]);
     if (!r->counts[AD_RC_ERROR]) {
         fputs("<p>Every file was read.</p>", o);
         return;
@@ -331,16 +231,88 @@ static void custody(FILE *o, const ad_report *r)
         fputs("<tr>", o);
         td(o, "path", x->path);
         td(o, "path", x->parent_path);
-        fprintf(o, "<td>%lld</td><td>", (long long)x->size);
-        when(o, x->mtime);
-        fputs("</td><td>", o);
-        when(o, x->ingested);
-        fputs("</td>", o);
+        fprintf(o, "<td>%lld</td>", (long long)x->size);
+        ad_html_td_time(o, x->mtime);
+        ad_html_td_time(o, x->ingested);
         td(o, "hash", x->md5);
         td(o, "hash", x->sha256);
         fprintf(o, "<td>%s</td></tr>", ad_report_class_name(x->cls));
     }
     fputs("</table></details>", o);
+}
+
+static void meta_row(FILE *o, const char *name, const char *value)
+{
+    fprintf(o, "<tr><th>%s</th><td>", name);
+    esc(o, value && *value ? value : "-");
+    fputs("</td></tr>", o);
+}
+
+/* Where the report comes from: the case, the store, who made it with which Ariadne, and every
+ * job of the case (its roots, exhibit, who ran it, when, how it ended). */
+static void provenance(FILE *o, const ad_report *r)
+{
+    fputs("<table class=\"meta\">", o);
+    meta_row(o, "Agency", r->agency);
+    meta_row(o, "Exhibit", r->exhibit);
+    fprintf(o, "<tr><th>Files</th><td>%zu</td></tr>", r->n);
+    meta_row(o, "Generated", r->generated);
+    fputs("<tr><th>Made by</th><td>", o);
+    esc(o, r->actor[0] ? r->actor : "-");
+    fputs(" (operating-system user ", o);
+    esc(o, r->os_user[0] ? r->os_user : "unknown");
+    fputs(")</td></tr>", o);
+    meta_row(o, "Store", r->store);
+    meta_row(o, "Ariadne", r->version);
+    fputs("</table>", o);
+    fprintf(o, "<h2 id=\"jobs\">Ingest jobs (%zu)</h2>", r->njobs);
+    if (!r->njobs) {
+        fputs("<p>None recorded.</p>", o);
+        return;
+    }
+    fputs("<table><tr><th>job</th><th>exhibit</th><th>roots</th><th>run by</th><th>started</th>"
+          "<th>finished</th><th>status</th></tr>",
+          o);
+    for (size_t j = 0; j < r->njobs; j++) {
+        const ad_report_job *jb = &r->jobs[j];
+        fputs("<tr>", o);
+        td(o, NULL, jb->id);
+        td(o, NULL, jb->exhibit);
+        fputs("<td class=\"path\">", o);
+        const char *it = jb->roots, *root;
+        size_t n;
+        for (int k = 0; ad_report_job_root(&it, &root, &n); k++) {
+            char *one = strndup(root, n);
+            if (k)
+                fputs("<br>", o);
+            esc(o, one ? one : "?");
+            free(one);
+        }
+        fputs("</td>", o);
+        td(o, NULL, jb->who);
+        ad_html_td_time(o, jb->started);
+        ad_html_td_time(o, jb->finished);
+        td(o, NULL, jb->status);
+        fputs("</tr>", o);
+    }
+    fputs("</table>", o);
+}
+
+/* The summary: one row per class, each linking to its section. */
+static void summary(FILE *o, const ad_report *r)
+{
+    fputs("<h2 id=\"summary\">Summary</h2>", o);
+    chart(o, r);
+    fputs("<table><tr><th>class</th><th>files</th><th>what to do</th></tr>", o);
+    for (int c = 0; c < AD_RC__COUNT; c++) {
+        const char *name = ad_report_class_name((ad_report_class)c);
+        fprintf(o, "<tr><td><a href=\"#%s\"><span style=\"color:%s\">&#9632;</span> %s</a></td>"
+                   "<td>%zu</td><td>%s</td></tr>",
+                name, ad_html_class_color((ad_report_class)c), name, r->counts[c], labels[c]);
+    }
+    fputs("</table><p class=\"note\">Also: <a href=\"#gps\">location clues</a> &middot; "
+          "<a href=\"#jobs\">ingest jobs</a> &middot; <a href=\"#custody\">custody</a></p>",
+          o);
 }
 
 ad_code ad_report_write_html(const ad_report *r, FILE *o, ad_err *err)
@@ -356,29 +328,28 @@ ad_code ad_report_write_html(const ad_report *r, FILE *o, ad_err *err)
           "table{border-collapse:collapse;width:100%;margin:.5em 0}"
           "th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top}"
           "th{background:#f4f4f4}td.hash{font-family:monospace;font-size:11px;word-break:break-all}"
-          "td.path{word-break:break-all}.meta td{border:none;padding:1px 8px 1px 0}"
+          "td.path{word-break:break-all}td.time{white-space:nowrap}"
+          ".meta{width:auto}.meta th,.meta td{border:none;background:none;padding:1px 12px 1px 0}"
+          ".meta th{font-weight:normal;color:#555}"
           ".chart text{font-size:13px;dominant-baseline:middle}"
           ".series,.group{border-left:4px solid #ef6c00;padding-left:1em;margin:1em 0}"
           ".group{border-color:#c62828}summary{cursor:pointer;font-weight:600;margin:.6em 0}"
           "img.thumb{width:64px;height:64px;object-fit:cover;filter:blur(8px) grayscale(1);"
           "cursor:pointer;margin-right:6px;vertical-align:middle}"
           "img.thumb.shown{filter:none}.note{color:#555;font-size:.92em}"
+          "svg.map{width:100%;max-width:960px;height:auto;border:1px solid #ccd;background:#dbe7f1}"
+          ".map .land{fill:#e9eadf;stroke:#8a9aa6}.map .border{fill:none;stroke:#b9b2a0}"
+          ".map text{text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-opacity:.7}"
+          ".map .countries{fill:#666}.map .seas{fill:#5f83aa;font-style:italic}"
+          ".map .c2{display:none}.map.near .c2{display:inline}"
+          ".map .pt circle{stroke:#fff}.map .pt text{fill:#000;font-weight:700;text-anchor:start}"
           "@media print{details{display:block}}"
           "</style></head><body>",
           o);
     fputs("<h1>Triage report: case ", o);
     esc(o, r->case_number);
-    fputs("</h1><table class=\"meta\"><tr><td>Agency</td><td>", o);
-    esc(o, r->agency);
-    fputs("</td></tr><tr><td>Exhibit</td><td>", o);
-    esc(o, r->exhibit[0] ? r->exhibit : "-");
-    fputs("</td></tr><tr><td>Job</td><td>", o);
-    esc(o, r->job[0] ? r->job : "-");
-    fputs("</td></tr><tr><td>Generated</td><td>", o);
-    esc(o, r->generated);
-    fputs("</td></tr><tr><td>Database</td><td>", o);
-    esc(o, r->store);
-    fprintf(o, "</td></tr><tr><td>Files</td><td>%zu</td></tr></table>", r->n);
+    fputs("</h1>", o);
+    provenance(o, r);
     fputs("<p class=\"note\">This report shows no image content", o);
     int thumbs = 0;
     for (size_t i = 0; i < r->n && !thumbs; i++)
@@ -386,27 +357,28 @@ ad_code ad_report_write_html(const ad_report *r, FILE *o, ad_err *err)
     fputs(thumbs ? ": thumbnails are blurred and greyscale until you click one.</p>"
                  : " (thumbnails were not requested).</p>",
           o);
-    fputs("<h2 id=\"summary\">Summary</h2>", o);
-    chart(o, r);
-    fputs("<table><tr><th>class</th><th>files</th><th>what to do</th></tr>", o);
-    for (int c = 0; c < AD_RC__COUNT; c++)
-        fprintf(o, "<tr><td><span style=\"color:%s\">&#9632;</span> %s</td><td>%zu</td><td>%s</td></tr>",
-                colors[c], ad_report_class_name((ad_report_class)c), r->counts[c], labels[c]);
-    fputs("</table>", o);
-    known_unidentified(o, r);
+    summary(o, r);
+    /* in the order investigators act: new material first, then the known series whose child
+     * is not identified, then the rest */
     new_material(o, r);
-    gps(o, r);
-    fputs("<h2 id=\"others\">Known material</h2>", o);
-    class_table(o, r, AD_RC_KNOWN_UNSERIESED, "known-unseriesed");
-    class_table(o, r, AD_RC_KNOWN_IDENTIFIED, "known-identified");
-    class_table(o, r, AD_RC_IGNORABLE, "ignorable");
-    class_table(o, r, AD_RC_OTHER, "other");
+    known_unidentified(o, r);
+    ad_report_html_locations(o, r);
+    fputs("<h2 id=\"known\">Known material</h2>", o);
+    class_table(o, r, AD_RC_KNOWN_UNSERIESED);
+    class_table(o, r, AD_RC_KNOWN_IDENTIFIED);
+    class_table(o, r, AD_RC_IGNORABLE);
     errors(o, r);
+    fputs("<h2 id=\"others\">Other files</h2>", o);
+    class_table(o, r, AD_RC_OTHER);
     custody(o, r);
     fputs("<p class=\"note\">Made by Ariadne from the case database; running <code>ariadne report "
-          "--case</code> again gives the same report.</p>"
+          "--case</code> again gives the same report. Times are UTC unless a capture time "
+          "carries its own offset. Basemap: Natural Earth (public domain).</p>"
           "<script>document.querySelectorAll('img.thumb').forEach(function(i){"
-          "i.addEventListener('click',function(){i.classList.toggle('shown');});});</script>"
+          "i.addEventListener('click',function(){i.classList.toggle('shown');});});"
+          "function ad_open(){var e=document.getElementById(location.hash.slice(1));"
+          "if(e&&e.tagName==='DETAILS')e.open=true;}"
+          "window.addEventListener('hashchange',ad_open);ad_open();</script>"
           "</body></html>\n",
           o);
     if (ferror(o))

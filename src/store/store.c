@@ -61,29 +61,67 @@ ad_code ad_store_url_check(const char *url, ad_err *err)
     return *url ? AD_OK : ad_err_set(err, AD_ERR_ARG, "empty database URL");
 }
 
-const char *ad_store_url_redact(const char *url, char *buf, size_t size)
+/* Copies at most n bytes of s to the end of out (size cap), always terminated. */
+static void put(char *out, size_t cap, const char *s, size_t n)
 {
-    snprintf(buf, size, "%s", url ? url : "");
-    if (!is_pg_url(buf))
-        return buf;
-    /* scheme://user:PASSWORD@host... */
-    char *auth = strstr(buf, "://") + 3, *at = strchr(auth, '@'), *slash = strchr(auth, '/');
-    char *colon = strchr(auth, ':');
-    if (at && (!slash || at < slash) && colon && colon < at) {
-        char tail[AD_STORE_URL_MAX];
-        snprintf(tail, sizeof tail, "%s", at);
-        snprintf(colon, size - (size_t)(colon - buf), ":***%s", tail);
+    size_t len = strlen(out);
+    if (len + 1 >= cap)
+        return;
+    if (n > cap - 1 - len)
+        n = cap - 1 - len;
+    memcpy(out + len, s, n);
+    out[len + n] = '\0';
+}
+
+const char *ad_store_url_redact(const char *url, char *out, size_t cap)
+{
+    if (!cap)
+        return out;
+    out[0] = '\0';
+    if (!url)
+        return out;
+    const char *p = strstr(url, "://");
+    if (!p) {
+        put(out, cap, url, strlen(url));
+        return out;
     }
-    /* ...?password=PASSWORD&... */
-    for (char *p = strstr(buf, "password="); p; p = strstr(p + 1, "password=")) {
-        if (p[-1] != '?' && p[-1] != '&')
-            continue;
-        char *v = p + 9, *end = v + strcspn(v, "&");
-        char tail[AD_STORE_URL_MAX];
-        snprintf(tail, sizeof tail, "%s", end);
-        snprintf(v, size - (size_t)(v - buf), "***%s", tail);
+    p += 3;
+    put(out, cap, url, (size_t)(p - url));
+    /* authority: [user[:password]@]host...; it ends at the first '/', '?' or '#' */
+    size_t alen = strcspn(p, "/?#");
+    const char *at = NULL;
+    for (const char *q = p; q < p + alen; q++)
+        if (*q == '@')
+            at = q; /* the last '@': a password may hold one */
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        put(out, cap, p, (size_t)((colon ? colon : at) - p));
+        p = at; /* "@host..." follows */
+        alen = strcspn(p, "/?#");
     }
-    return buf;
+    put(out, cap, p, alen);
+    p += alen;
+    /* path, then the query without any password=... parameter */
+    size_t plen = strcspn(p, "?#");
+    put(out, cap, p, plen);
+    p += plen;
+    if (*p == '?') {
+        p++;
+        int first = 1;
+        while (*p && *p != '#') {
+            size_t n = strcspn(p, "&#");
+            if (!(n >= 9 && !strncmp(p, "password=", 9))) {
+                put(out, cap, first ? "?" : "&", 1);
+                put(out, cap, p, n);
+                first = 0;
+            }
+            p += n;
+            if (*p == '&')
+                p++;
+        }
+    }
+    put(out, cap, p, strlen(p));
+    return out;
 }
 
 ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err)
