@@ -58,6 +58,9 @@ ad_code ad_store_schema_version(ad_store *st, int *version, ad_err *err);
 
 /* Who the following changes and searches are recorded as in the audit chain (copied). */
 void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id);
+/* Who really runs the program when the actor is only claimed (the command line's --as): e.g.
+ * "os:jdoe". Audit rows then name both: "alice (os:jdoe)". NULL or "" clears it. */
+void ad_store_set_origin(ad_store *st, const char *origin);
 /* Who is acting ("local" unless set). */
 const char *ad_store_actor(const ad_store *st);
 /* The store as people and reports name it, in out (cap bytes, cut if longer): "sqlite:" and the

@@ -29,6 +29,14 @@ int ad_cpu_count(void);
 typedef void (*ad_parallel_fn)(void *ctx, size_t i, int worker);
 ad_code ad_parallel_for(size_t n, int threads, ad_parallel_fn fn, void *ctx, ad_err *err);
 
+/* Files and folders that hold custody data are private to the user running Ariadne: created
+ * 0600 (files) and 0700 (folders) whatever the umask; an existing one of ours is narrowed to
+ * that. ad_file_create_private truncates (like fopen "wb"); ad_file_touch_private only creates
+ * an empty file when none exists (SQLite then opens it, and gives its journal the same mode). */
+ad_code ad_file_create_private(const char *path, FILE **out, ad_err *err);
+ad_code ad_dir_create_private(const char *path, ad_err *err);
+ad_code ad_file_touch_private(const char *path, ad_err *err);
+
 /* Progress on a terminal: a single self-rewriting line on `out` when it is a tty, nothing
  * otherwise. Thread-safe; redraws at most ~10 times a second. total may be 0 (unknown). */
 typedef struct ad_progress ad_progress;

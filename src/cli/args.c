@@ -297,24 +297,29 @@ int ad_cli_open(const ad_args *a, ad_store **st, int flags)
     }
     if (ad_store_open(st, ad_arg(a, "--db"), flags, &err) != AD_OK)
         return ad_cli_fail(a, &err);
+    /* the operating-system user comes from the process's real uid, never from $USER */
+    char os[160];
+    struct passwd *pw = getpwuid(getuid());
+    if (pw && pw->pw_name[0])
+        snprintf(os, sizeof os, "os:%s", pw->pw_name);
+    else
+        snprintf(os, sizeof os, "os:uid%lu", (unsigned long)getuid());
     const char *who = ad_arg(a, "--as");
     if (!who)
         who = getenv("ARIADNE_USER");
-    char local[160];
     if (!who || !*who) {
-        const char *u = getenv("USER");
-        struct passwd *pw = (!u || !*u) ? getpwuid(getuid()) : NULL;
-        if (pw)
-            u = pw->pw_name;
-        snprintf(local, sizeof local, "local:%s", u && *u ? u : "unknown");
+        char local[170];
+        snprintf(local, sizeof local, "local:%s", os + 3);
         ad_store_set_actor(*st, local, 0);
         return -1;
     }
-    /* a known user acts for its agency */
+    /* a known user acts for its agency; the claim is only a claim on the command line (no key
+     * is asked), so the audit names who really ran the program beside it */
     actor_ctx c = {0, 0};
     if (ad_store_user_find(*st, who, &c.uid, NULL) == AD_OK)
         ad_store_user_list(*st, on_actor, &c, NULL);
     ad_store_set_actor(*st, who, c.agency);
+    ad_store_set_origin(*st, os);
     return -1;
 }
 

@@ -262,9 +262,9 @@ static int write_to_dir(const char *dir, const struct job *j)
     if (!out)
         return -1;
     snprintf(out, n, "%s/%s.txt", dir, base);
-    FILE *fp = fopen(out, "w");
+    FILE *fp = NULL;
     int rc = -1;
-    if (fp) {
+    if (ad_file_create_private(out, &fp, NULL) == AD_OK) {
         rc = ad_vpdq_write(fp, &j->v, NULL) == AD_OK ? 0 : -1;
         if (fclose(fp) != 0)
             rc = -1;
@@ -297,6 +297,12 @@ static int cmd_hash_files(struct config *cfg, int n, char **paths)
         jobs[i].path = paths[i];
     struct hash_ctx h = {jobs, &cfg->opts};
     ad_err err;
+    /* the folder of the frame lists is made (private) when missing */
+    if (cfg->outdir && ad_dir_create_private(cfg->outdir, &err) != AD_OK) {
+        ad_cli_error("vpdq", "%s", err.msg);
+        free(jobs);
+        return AD_EXIT_FAIL;
+    }
     if (ad_parallel_for((size_t)n, cfg->threads, hash_one, &h, &err) != AD_OK) {
         ad_cli_error("vpdq", "%s", err.msg);
         free(jobs);

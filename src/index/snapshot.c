@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ariadne/util.h"
 #include "ix_internal.h"
 
 #define MAGIC "ARIADIX\n"
@@ -165,11 +166,11 @@ ad_code ad_index_save(const ad_index *ix, const char *path, ad_err *err)
     if (!tmp)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     snprintf(tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
-    writer w = {fopen(tmp, "wb"), {{0}, 0, {0}, 0}, 0, 0};
-    if (!w.f) {
-        ad_code rc = ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+    writer w = {NULL, {{0}, 0, {0}, 0}, 0, 0};
+    ad_code crc = ad_file_create_private(tmp, &w.f, err);
+    if (crc != AD_OK) {
         free(tmp);
-        return rc;
+        return crc;
     }
     uint8_t hdr[HDR];
     header(hdr, 0, 0, 0);

@@ -353,10 +353,11 @@ static ad_code write_file(const ad_report *r, const char *dir, const char *name,
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
-    ad_code rc = fn(r, f, err);
+    FILE *f;
+    ad_code rc = ad_file_create_private(path, &f, err);
+    if (rc)
+        return rc;
+    rc = fn(r, f, err);
     if (fclose(f) != 0 && !rc)
         rc = ad_err_set(err, AD_ERR_IO, "cannot write %s", path);
     return rc;
@@ -364,9 +365,10 @@ static ad_code write_file(const ad_report *r, const char *dir, const char *name,
 
 ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err)
 {
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
-    ad_code rc = write_file(r, dir, "report.html", ad_report_write_html, err);
+    ad_code rc = ad_dir_create_private(dir, err);
+    if (rc)
+        return rc;
+    rc = write_file(r, dir, "report.html", ad_report_write_html, err);
     if (!rc)
         rc = write_file(r, dir, "report.json", ad_report_write_json, err);
     if (!rc)
@@ -376,9 +378,9 @@ ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, a
     /* the case's media as VICS 2.0 (hash-set form) */
     char path[4096];
     snprintf(path, sizeof path, "%s/case.vics.json", dir);
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return ad_err_set(err, AD_ERR_IO, "cannot create %s: %s", path, strerror(errno));
+    FILE *f;
+    if ((rc = ad_file_create_private(path, &f, err)) != AD_OK)
+        return rc;
     ad_vics_writer *w = NULL;
     ad_idset seen = {0};
     rc = ad_vics_writer_open(&w, f, AD_VICS_V2_0, AD_VICS_DEFAULT, AD_VICS_MEDIA, err);

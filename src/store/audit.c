@@ -74,7 +74,12 @@ static ad_code audit_append(ad_store *st, const char *action, const char *object
         memcpy(r.prev, h, 32);
     ad_db_done(s);
     r.time = ad_store_time();
-    r.who = st->who;
+    char who[sizeof st->who + sizeof st->origin + 4];
+    if (st->origin[0])
+        snprintf(who, sizeof who, "%s (%s)", st->who, st->origin);
+    else
+        snprintf(who, sizeof who, "%s", st->who);
+    r.who = who;
     r.agency_id = st->agency_id;
     r.action = action;
     r.object = object;

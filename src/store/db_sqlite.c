@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ariadne/util.h"
 #include "db.h"
 
 typedef struct {
@@ -226,6 +227,12 @@ ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err
     sq_db *db = calloc(1, sizeof *db);
     if (!db)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    /* a new database is created private (0600): SQLite's own default is 0644; its journal and
+     * WAL files take the database file's mode */
+    if (create && (c = ad_file_touch_private(path, err)) != AD_OK) {
+        free(db);
+        return c;
+    }
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
     if (rc != SQLITE_OK) {

@@ -169,6 +169,11 @@ void ad_store_close(ad_store *st)
     free(st);
 }
 
+void ad_store_set_origin(ad_store *st, const char *origin)
+{
+    snprintf(st->origin, sizeof st->origin, "%s", origin ? origin : "");
+}
+
 const char *ad_store_backend(const ad_store *st)
 {
     return st->db->ops->name;

@@ -9,6 +9,7 @@ struct ad_store {
     ad_db *db;
     char url[AD_STORE_URL_MAX];
     char who[128];
+    char origin[128]; /* who really runs the program ("os:jdoe") when `who` is only claimed */
     int64_t agency_id;
     int depth;      /* transaction nesting: 1 = BEGIN, deeper = savepoints */
     uint64_t plain; /* nested levels opened without a savepoint (batches) */
