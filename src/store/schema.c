@@ -123,6 +123,12 @@ static const migration migrations[] = {
      " match_kind TEXT, match_distance BIGINT, match_variant BIGINT, match_ranges TEXT,"
      " PRIMARY KEY (job_id, key))@NOROWID@;",
      "SELECT 1;", "SELECT 1;"},
+    {3,
+     /* lookups read the matches recorded for a media (ad_store_media_matches) */
+     "CREATE INDEX ingest_item_media ON ingest_item(media_id) WHERE match_media_id IS NOT NULL;"
+     "CREATE INDEX ingest_item_match ON ingest_item(match_media_id)"
+     " WHERE match_media_id IS NOT NULL;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
