@@ -408,7 +408,8 @@ ad_code ad_lookup(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query
         ad_lookup_result_free(out);
         return rc;
     }
-    qsort(out->v, out->n, sizeof *out->v, cmp_neighbour);
+    if (out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_neighbour);
 
     /* the decision */
     long best = -1;
