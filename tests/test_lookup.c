@@ -164,7 +164,28 @@ static void t_rule(void **state)
     assert_int_equal(r.cls, AD_CLASS_KNOWN_IDENTIFIED);
     assert_int_equal(r.how, AD_LOOKUP_EXACT);
     assert_int_equal(r.decided.series_id, s_done);
+    assert_int_equal(r.n_total, 3);
     ad_lookup_result_free(&r);
+    /* triage (nothing listed): the exact media decides alone, no neighbour is gathered */
+    ad_lookup_opts o;
+    ad_lookup_opts_default(&o);
+    o.max_neighbours = 0;
+    OK(ad_lookup(f->st, NULL, &q, &o, &r, E));
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_IDENTIFIED);
+    assert_int_equal(r.n_total, 0);
+    ad_lookup_result_free(&r);
+    /* by media id; an unknown id is an error */
+    ad_lookup_query qi;
+    ad_lookup_query_init(&qi);
+    qi.media_id = f->x;
+    look(f, NULL, &qi, 31, &r);
+    assert_int_equal(r.media_id, f->x);
+    assert_string_equal(r.media_by, "id");
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_IDENTIFIED);
+    ad_lookup_result_free(&r);
+    qi.media_id = 999;
+    ad_err e;
+    assert_int_equal(ad_lookup(f->st, NULL, &qi, NULL, &r, &e), AD_ERR_NOT_FOUND);
     /* a digest nobody has, no PDQ: new */
     q = by_sha(99);
     look(f, NULL, &q, 31, &r);

@@ -83,7 +83,8 @@ typedef struct ad_lookup_opts {
     int radius;      /* PDQ Hamming radius 0..64 (default 31, as triage) */
     int min_quality; /* a query PDQ of lower quality is not searched (default 50, as triage) */
     /* Neighbours listed in the result, nearest first (default 50). 0 lists none: only the
-     * neighbours the decision needs are classified (triage). n_total always counts them all. */
+     * neighbours the decision needs are classified, and none is searched when the exact media
+     * decides alone (triage). n_total counts all that were gathered. */
     size_t max_neighbours;
     int recorded; /* also the matches ingest recorded for the exact media (default 1) */
     int audit;    /* one media.lookup audit row (default 1) */

@@ -338,6 +338,101 @@ static void describe(const ad_lookup_query *q, char out[80])
         snprintf(out, 80, "pdq=%s", ad_h256_format(&q->pdq[0], hex));
 }
 
+/* The PDQ to search (the query's forms, else the exact media's own), the quality gate, then
+ * the neighbours: searched, and recorded for the exact media. */
+static ad_code gather(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query *q,
+                      const ad_lookup_opts *opts, int pdq_query, const struct media_pdq *mp,
+                      ad_lookup_result *out, ad_err *err)
+{
+    const ad_h256 *forms = NULL;
+    int nforms = 0;
+    if (q->npdq > 0 || pdq_query) {
+        forms = q->pdq;
+        nforms = q->npdq > 0 ? q->npdq : 1;
+        out->pdq_quality = q->pdq_quality;
+    } else if (mp->has) {
+        forms = &mp->pdq;
+        nforms = 1;
+        out->pdq_quality = mp->quality;
+    }
+    int pdq_ok = 0;
+    if (!nforms)
+        snprintf(out->pdq_skipped, sizeof out->pdq_skipped, "%s",
+                 out->media_id ? "the media has no PDQ" : "no PDQ to search");
+    else if (out->pdq_quality >= 0 && out->pdq_quality < opts->min_quality)
+        snprintf(out->pdq_skipped, sizeof out->pdq_skipped,
+                 "PDQ quality %d is under the minimum %d", out->pdq_quality, opts->min_quality);
+    else
+        pdq_ok = 1;
+    if (nforms)
+        out->pdq = forms[0];
+    struct gather g = {.o = opts, .exact = out->media_id};
+    ad_code rc = AD_OK;
+    if (pdq_ok) {
+        out->pdq_forms = nforms;
+        rc = search(st, lx, &g, forms, nforms, err);
+    }
+    if (!rc && opts->recorded && out->media_id) {
+        struct recorded r = {&g, pdq_ok};
+        rc = ad_store_media_matches(st, out->media_id, on_recorded, &r, err);
+    }
+    if (!rc && g.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory gathering PDQ neighbours");
+    ad_idmap_free(&g.pos);
+    out->v = g.v;
+    out->n = out->n_total = g.n;
+    if (!rc && out->n > 1)
+        qsort(out->v, out->n, sizeof *out->v, cmp_neighbour);
+    return rc;
+}
+
+/* The rule (see the top of this file), then the listed neighbours classified. */
+static ad_code decide(ad_store *st, const ad_lookup_opts *opts, ad_lookup_result *out, ad_err *err)
+{
+    long best = -1;
+    ad_code rc = AD_OK;
+    if (out->media_id && says_something(out->own.cls)) {
+        out->how = AD_LOOKUP_EXACT;
+    } else {
+        rc = decide_neighbour(st, out->v, out->n, &best, err);
+        if (!rc && best < 0 && !out->media_id && out->n) {
+            best = 0; /* known, in no series: the nearest */
+            rc = classify(st, &out->v[0], err);
+        }
+        out->how = best >= 0       ? AD_LOOKUP_NEIGHBOUR
+                   : out->media_id ? AD_LOOKUP_EXACT
+                                   : AD_LOOKUP_NONE;
+    }
+    if (out->how == AD_LOOKUP_EXACT) {
+        out->decided = out->own;
+    } else if (out->how == AD_LOOKUP_NEIGHBOUR) {
+        out->by = out->v[best];
+        out->by.ranges = NULL;
+        out->decided = out->v[best].cls;
+    }
+    out->cls = out->how == AD_LOOKUP_NONE ? AD_CLASS_NEW : out->decided.cls;
+    size_t keep = out->n < opts->max_neighbours ? out->n : opts->max_neighbours;
+    for (size_t i = 0; i < keep && !rc; i++)
+        rc = classify(st, &out->v[i], err);
+    for (size_t i = keep; i < out->n; i++)
+        free(out->v[i].ranges);
+    out->n = keep;
+    return rc;
+}
+
+static ad_code audit(ad_store *st, const ad_lookup_query *q, const ad_lookup_opts *opts,
+                     const ad_lookup_result *out, ad_err *err)
+{
+    char obj[32], what[80], detail[300];
+    snprintf(obj, sizeof obj, "media:%lld", (long long)out->media_id);
+    describe(q, what);
+    snprintf(detail, sizeof detail,
+             "%s found_by=%s radius=%d forms=%d neighbours=%zu class=%s decided_by=%lld", what,
+             out->media_by[0] ? out->media_by : "-", opts->radius, out->pdq_forms, out->n_total,
+             ad_class_name(out->cls), (long long)out->decided.media_id);
+    return ad_store_audit(st, "media.lookup", out->media_id ? obj : NULL, detail, err);
+}
+
 ad_code ad_lookup(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query *q,
                   const ad_lookup_opts *opts, ad_lookup_result *out, ad_err *err)
 {
@@ -359,98 +454,20 @@ ad_code ad_lookup(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query
         out->media_id = 0, out->media_by[0] = '\0';
     struct media_pdq mp = {0, {{0}}, -1};
     if (!rc && out->media_id) {
+        rc = ad_store_classify(st, out->media_id, &out->own, err);
+        if (!rc && !out->own.media_id && q->media_id > 0)
+            rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no media with id %lld", (long long)q->media_id);
+    }
+    /* triage: a file whose exact media says what it is needs no neighbours */
+    int decided_alone = out->media_id && says_something(out->own.cls) && !opts->max_neighbours;
+    if (!rc && out->media_id && !decided_alone)
         rc = ad_store_media_get(st, out->media_id, on_media, &mp, err);
-        if (rc == AD_ERR_NOT_FOUND && q->media_id > 0)
-            ad_err_set(err, rc, "no media with id %lld", (long long)q->media_id);
-        if (!rc)
-            rc = ad_store_classify(st, out->media_id, &out->own, err);
-    }
-    if (rc)
-        return rc;
-    /* the PDQ to search: the query's forms, else the exact media's own */
-    const ad_h256 *forms = NULL;
-    int nforms = 0;
-    if (q->npdq > 0 || pdq_query) {
-        forms = q->pdq;
-        nforms = q->npdq > 0 ? q->npdq : 1;
-        out->pdq_quality = q->pdq_quality;
-    } else if (mp.has) {
-        forms = &mp.pdq;
-        nforms = 1;
-        out->pdq_quality = mp.quality;
-    }
-    int pdq_ok = 0;
-    if (!nforms)
-        snprintf(out->pdq_skipped, sizeof out->pdq_skipped, "%s",
-                 out->media_id ? "the media has no PDQ" : "no PDQ to search");
-    else if (out->pdq_quality >= 0 && out->pdq_quality < opts->min_quality)
-        snprintf(out->pdq_skipped, sizeof out->pdq_skipped,
-                 "PDQ quality %d is under the minimum %d", out->pdq_quality, opts->min_quality);
-    else
-        pdq_ok = 1;
-    if (nforms)
-        out->pdq = forms[0];
-    struct gather g = {.o = opts, .exact = out->media_id};
-    if (pdq_ok) {
-        out->pdq_forms = nforms;
-        rc = search(st, lx, &g, forms, nforms, err);
-    }
-    if (!rc && opts->recorded && out->media_id) {
-        struct recorded r = {&g, pdq_ok};
-        rc = ad_store_media_matches(st, out->media_id, on_recorded, &r, err);
-    }
-    if (!rc && g.oom)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory gathering PDQ neighbours");
-    ad_idmap_free(&g.pos);
-    out->v = g.v;
-    out->n = out->n_total = g.n;
-    if (rc) {
-        ad_lookup_result_free(out);
-        return rc;
-    }
-    if (out->n > 1)
-        qsort(out->v, out->n, sizeof *out->v, cmp_neighbour);
-
-    /* the decision */
-    long best = -1;
-    if (out->media_id && says_something(out->own.cls)) {
-        out->how = AD_LOOKUP_EXACT;
-    } else {
-        rc = decide_neighbour(st, out->v, out->n, &best, err);
-        if (!rc && best < 0 && !out->media_id && out->n) {
-            best = 0; /* known, in no series: the nearest */
-            rc = classify(st, &out->v[0], err);
-        }
-        out->how = best >= 0       ? AD_LOOKUP_NEIGHBOUR
-                   : out->media_id ? AD_LOOKUP_EXACT
-                                   : AD_LOOKUP_NONE;
-    }
-    if (out->how == AD_LOOKUP_EXACT) {
-        out->decided = out->own;
-    } else if (out->how == AD_LOOKUP_NEIGHBOUR) {
-        out->by = out->v[best];
-        out->by.ranges = NULL;
-        out->decided = out->v[best].cls;
-    }
-    out->cls = out->how == AD_LOOKUP_NONE ? AD_CLASS_NEW : out->decided.cls;
-
-    /* the listed neighbours, classified */
-    size_t keep = out->n < opts->max_neighbours ? out->n : opts->max_neighbours;
-    for (size_t i = 0; i < keep && !rc; i++)
-        rc = classify(st, &out->v[i], err);
-    for (size_t i = keep; i < out->n; i++)
-        free(out->v[i].ranges);
-    out->n = keep;
-    if (!rc && opts->audit) {
-        char obj[32], what[80], detail[300];
-        snprintf(obj, sizeof obj, "media:%lld", (long long)out->media_id);
-        describe(q, what);
-        snprintf(detail, sizeof detail,
-                 "%s found_by=%s radius=%d forms=%d neighbours=%zu class=%s decided_by=%lld", what,
-                 out->media_by[0] ? out->media_by : "-", opts->radius, out->pdq_forms, out->n_total,
-                 ad_class_name(out->cls), (long long)out->decided.media_id);
-        rc = ad_store_audit(st, "media.lookup", out->media_id ? obj : NULL, detail, err);
-    }
+    if (!rc && !decided_alone)
+        rc = gather(st, lx, q, opts, pdq_query, &mp, out, err);
+    if (!rc)
+        rc = decide(st, opts, out, err);
+    if (!rc && opts->audit)
+        rc = audit(st, q, opts, out, err);
     if (rc)
         ad_lookup_result_free(out);
     return rc;
