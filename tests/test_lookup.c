@@ -278,6 +278,20 @@ static void t_dihedral(void **state)
     assert_int_equal(r.v[0].distance, 1);
     assert_int_equal(r.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
     ad_lookup_result_free(&r);
+    /* a PDQ equal to a stored one: found exactly, unless the caller says it looked already */
+    q.pdq[0] = f->p;
+    look(f, NULL, &q, 2, &r);
+    assert_int_equal(r.media_id, f->x);
+    assert_string_equal(r.media_by, "pdq");
+    assert_int_equal(r.n, 3); /* W, Z, Y */
+    ad_lookup_result_free(&r);
+    q.exact_known = 1;
+    look(f, NULL, &q, 2, &r);
+    assert_int_equal(r.media_id, 0);
+    assert_int_equal(r.n, 4); /* X is a neighbour at distance 0 */
+    assert_int_equal(r.v[0].media_id, f->x);
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    ad_lookup_result_free(&r);
 }
 
 /* Matches an ingest job recorded: X's own (forward) and a copy's of X (reverse: the inverse

@@ -65,9 +65,12 @@ typedef struct ad_lookup_query {
     ad_h256 pdq[8];
     int pdq_quality; /* 0..100; -1 unknown (then not gated) */
     /* The exact media when the caller knows it (0: found by the digests above). media_by names
-     * how the caller found it ("sha256", "md5", "sha1", "pdq", "id"; NULL = "id"). */
+     * how the caller found it ("sha256", "md5", "sha1", "pdq", "id"; NULL = "id"). With
+     * exact_known set, the caller has looked the file's digests up already (triage's batch
+     * lookups): media_id is the exact media, or 0 for none, and nothing is looked up again. */
     int64_t media_id;
     const char *media_by;
+    int exact_known;
 } ad_lookup_query;
 
 void ad_lookup_query_init(ad_lookup_query *q);

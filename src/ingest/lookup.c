@@ -298,8 +298,8 @@ static ad_code find_exact(ad_store *st, const ad_lookup_query *q, ad_lookup_resu
     int64_t id = 0;
     const char *by = NULL;
     *pdq_query = 0;
-    if (q->media_id > 0) {
-        id = q->media_id;
+    if (q->media_id > 0 || q->exact_known) {
+        id = q->media_id > 0 ? q->media_id : 0;
         by = q->media_by ? q->media_by : "id";
     } else {
         if (q->has_sha256 && !(rc = find(st, AD_HASH_SHA256, q->sha256, &id, err)) && id)
