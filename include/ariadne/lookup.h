@@ -121,7 +121,7 @@ typedef struct ad_lookup_neighbour {
 typedef enum ad_lookup_decider {
     AD_LOOKUP_NONE,      /* nothing known: new */
     AD_LOOKUP_EXACT,     /* the exact media's own class */
-    AD_LOOKUP_NEIGHBOUR, /* a neighbour's class (neighbour index `decided`) */
+    AD_LOOKUP_NEIGHBOUR, /* a neighbour's class (the neighbour is in `by`) */
 } ad_lookup_decider;
 
 typedef struct ad_lookup_result {
@@ -135,14 +135,14 @@ typedef struct ad_lookup_result {
     int pdq_quality;
     char pdq_skipped[96];
     /* neighbours, nearest first (distance, then a media's own PDQ before a video frame, then
-     * known-unidentified before known-identified, then id); at most max_neighbours listed */
+     * id), classified; at most max_neighbours listed, n_total found */
     ad_lookup_neighbour *v;
     size_t n, n_total;
     /* the decision */
     ad_class cls;
     ad_lookup_decider how;
     ad_classification decided; /* the deciding media's classification (series, owner, contact) */
-    ad_lookup_neighbour by;    /* the deciding neighbour (how == NEIGHBOUR; ranges not owned) */
+    ad_lookup_neighbour by;    /* the deciding neighbour (how == NEIGHBOUR; its ranges NULL) */
 } ad_lookup_result;
 
 void ad_lookup_result_free(ad_lookup_result *r);
