@@ -32,7 +32,7 @@ expect 0 "$A" --db "$tmp/nowhere/x.db" agency list --db "$db"
 has "Hub"
 expect 0 "$A" --as auditor-7 --db "$db" agency add "Unit C"
 expect 0 "$A" audit show --db "$db" --json
-has '"who":"auditor-7"'
+has "\"who\":\"auditor-7 (os:$(id -un))\""
 expect 2 "$A" agency list --db
 says "needs a value"
 expect 2 "$A" --db

@@ -23,6 +23,7 @@ cp "$V/lossless/q0291.png" "$T/in/"$'\xff'"bad.png"
 echo "hello" > "$T/in/text.jpg"
 "$A" hash --json "$T/in" > "$T/out.json" 2> "$T/err.txt"
 [ -s "$T/err.txt" ] && fail "stderr should be silent when not a terminal: $(cat "$T/err.txt")"
+schema hash "$T/out.json" --lines
 python3 - "$T/out.json" <<'PY'
 import json, sys
 recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
@@ -51,11 +52,13 @@ sed -n 2p "$T/stdin.csv" | grep -q 'q0122.png,.*,cfb2009ddd21c6dab0046a7745b5984
 printf '%s\0' "$T/in/new"$'\n'"line.jpg" | "$A" hash -0 --json - | grep -q '"type":"jpeg"' || fail "-0"
 
 # dihedral: 8 variants in the reference order
-"$A" hash --json --dihedral "$V/data/reg-test-input/dih/bridge-1-original.jpg" | python3 -c '
+"$A" hash --json --dihedral "$V/data/reg-test-input/dih/bridge-1-original.jpg" > "$T/dih.json"
+schema hash "$T/dih.json" --lines
+python3 -c '
 import json,sys
 r=json.loads(sys.stdin.read()); d=r["dihedral"]
 assert len(d)==8 and d[0]==r["pdq"]
-assert d[1]=="30a10efd71c83f429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af", d[1]'
+assert d[1]=="30a10efd71c83f429013d48d0ffffc52e34e0e17ada952a9d29685211ea9e5af", d[1]' < "$T/dih.json"
 
 # CLI convention
 "$A" hash --json --pdq-compat=cli "$V/data/bridge-mods/aaa-orig.jpg" | grep -q '"pdq":"d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"' || fail "cli compat"
@@ -67,6 +70,7 @@ set +e
 set -e
 [ $rc -eq 1 ] || fail "a failed file should exit 1 (got $rc)"
 grep -q '"error":"truncated"' "$T/out2.json" || fail "truncated error code"
+schema hash "$T/out2.json" --lines
 [ "$(wc -l < "$T/out2.json")" -eq 5 ] || fail "every file gets a record"
 
 # -j 1 and -j 2 print the same thing
@@ -74,12 +78,25 @@ grep -q '"error":"truncated"' "$T/out2.json" || fail "truncated error code"
 "$A" hash --csv -j 2 "$V/data/bridge-mods" > "$T/j2.csv"
 cmp -s "$T/j1.csv" "$T/j2.csv" || fail "-j 1 and -j 2 differ"
 
-# table output is readable and names the files
-"$A" hash "$V/lossless/wee.png" | grep -q "6227401f.* 100 png   34x42 " || fail "table"
+# the table: a header naming the columns (on a terminal or not: scripts use --json or --csv),
+# then one line per file, SHA-256 and PDQ in their columns, odd names escaped as ingest does
+"$A" hash "$V/lossless/wee.png" > "$T/table.txt"
+head -1 "$T/table.txt" | grep -q "^SHA-256  *PDQ  *QUAL  TYPE   DIMENSIONS   PATH$" || fail "table header"
+grep -q "^8f0e549cca5e58fcdc6d3cab277c4c106ac73ba4a8bb004ce4f9be840a436faf  6227401f601ff4ccafcc9fad4b0d95d371a2eb7265a3285234d228ca94deeb2d   100  png    34x42        .*/wee.png$" "$T/table.txt" || fail "table row"
+set +e
+"$A" hash "$T/in" > "$T/table.txt"
+set -e
+[ "$(wc -l < "$T/table.txt")" -eq 6 ] || fail "table: a header and one line per file"
+grep -q '/new\\x0aline.jpg$' "$T/table.txt" || fail "table: a newline in a name is escaped"
+grep -q '/\\xffbad.png$' "$T/table.txt" || fail "table: a byte that is not UTF-8 is escaped"
+grep -q '/text.jpg  (no PDQ: not an image (text/plain))$' "$T/table.txt" || fail "table: no PDQ"
+grep -q '^[0-9a-f]\{64\}  -  .*/cut.jpg  \[error truncated: ' "$T/table.txt" || fail "table: error"
 # a video: digests and vPDQ frame hashes in the reference's line format
-"$A" hash --json "$AD_TEST_DATA/vectors/vpdq/videos/test-padded-dimensions.mp4" | python3 -c '
+"$A" hash --json "$AD_TEST_DATA/vectors/vpdq/videos/test-padded-dimensions.mp4" > "$T/video.json"
+schema hash "$T/video.json" --lines
+python3 -c '
 import json,sys
 r=json.loads(sys.stdin.read())
 assert r["type"]=="video" and len(r["sha256"])==64, r
-assert len(r["vpdq"])==5 and r["vpdq"][0].startswith("0,"), r["vpdq"]'
+assert len(r["vpdq"])==5 and r["vpdq"][0].startswith("0,"), r["vpdq"]' < "$T/video.json"
 echo "cli_hash: ok"

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 3
+#define AD_STORE_SCHEMA_VERSION 4
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -434,6 +434,20 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
+/* A match recorded by an ingest job: the file's media matched another media. */
+typedef struct ad_media_match {
+    int64_t media_id, match_media_id;
+    const char *kind; /* sha256 | md5 | sha1 | pdq | frame | vpdq */
+    int distance, variant;
+    const char *ranges; /* videos: matched time ranges */
+    const char *job_id;
+} ad_media_match;
+typedef int (*ad_media_match_fn)(void *ctx, const ad_media_match *m);
+/* The matches recorded between media_id and other media, both ways (its files that matched
+ * another media, other files that matched it), by job and walk order. For lookups (ad_lookup);
+ * indexed (migration 4). */
+ad_code ad_store_media_matches(ad_store *st, int64_t media_id, ad_media_match_fn fn, void *ctx,
+                               ad_err *err);
 
 /* ---- audit --------------------------------------------------------------------------- */
 

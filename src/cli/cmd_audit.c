@@ -1,11 +1,14 @@
-/* cmd_audit.c: `ariadne audit verify|show`: the tamper-evident audit chain. */
+/* cmd_audit.c: `ariadne audit verify|show`: the tamper-evident audit chain; rows shown one a
+ * line in escaped columns, or as JSON Lines (docs/schemas/audit-show.schema.json). */
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "args.h"
 #include "ariadne/util.h"
 #include "cli.h"
+#include "textout.h"
 
 static int audit_verify(int argc, char **argv)
 {
@@ -34,19 +37,48 @@ static int audit_verify(int argc, char **argv)
     return ad_cli_close(st, c == AD_OK ? AD_EXIT_OK : AD_EXIT_FAIL);
 }
 
+/* Text columns: seq, time, who, action, object, then the detail; every value escaped, so one
+ * row is one line whatever it holds. */
+#define W_SEQ 6
+#define W_TIME 20
+#define W_WHO 18
+#define W_ACTION 20
+#define W_OBJECT 14
+
+static void print_header(void)
+{
+    printf("%*s  %-*s  %-*s  %-*s  %-*s  %s\n", W_SEQ, "SEQ", W_TIME, "TIME (UTC)", W_WHO, "WHO",
+           W_ACTION, "ACTION", W_OBJECT, "OBJECT", "DETAIL");
+}
+
 static int print_row(void *ctx, const ad_audit_row *r)
 {
     char t[32], hex[65];
     ad_cli_time(r->time, t);
-    ad_hex_encode(r->hash, 32, hex);
-    if (*(int *)ctx)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:I, s:s, s:s?, s:s?, s:s}", "seq",
-                              (json_int_t)r->seq, "time", t, "who", r->who, "agency",
-                              (json_int_t)r->agency_id, "action", r->action, "object", r->object,
-                              "detail", r->detail, "hash", hex));
-    else
-        printf("%lld\t%s\t%s\t%s\t%s\t%s\n", (long long)r->seq, t, r->who, r->action,
-               r->object ? r->object : "-", r->detail ? r->detail : "");
+    if (*(int *)ctx) {
+        json_t *o = json_object();
+        json_object_set_new(o, "seq", json_integer(r->seq));
+        json_object_set_new(o, "time", json_string(t));
+        ad_txt_json_set(o, "who", r->who, "who_hex");
+        json_object_set_new(o, "agency",
+                            r->agency_id > 0 ? json_integer(r->agency_id) : json_null());
+        ad_txt_json_set(o, "action", r->action, "action_hex");
+        ad_txt_json_set(o, "object", r->object, "object_hex");
+        ad_txt_json_set(o, "detail", r->detail, "detail_hex");
+        json_object_set_new(o, "prev", json_string(ad_hex_encode(r->prev, 32, hex)));
+        json_object_set_new(o, "hash", json_string(ad_hex_encode(r->hash, 32, hex)));
+        ad_cli_json(o);
+        return 0;
+    }
+    printf("%*lld  %-*s  ", W_SEQ, (long long)r->seq, W_TIME, t);
+    ad_txt_pad(stdout, r->who, W_WHO);
+    fputs("  ", stdout);
+    ad_txt_pad(stdout, r->action, W_ACTION);
+    fputs("  ", stdout);
+    ad_txt_pad(stdout, r->object, W_OBJECT);
+    fputs("  ", stdout);
+    ad_txt_put(stdout, r->detail ? r->detail : "");
+    putchar('\n');
     return 0;
 }
 
@@ -55,15 +87,19 @@ static int audit_show(int argc, char **argv)
     static const char *const opts[] = {"--after", "--limit", NULL};
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "audit show", "audit show [--after SEQ] [--limit N] [--json]",
-                          argc, argv, opts, 0, 0, 0);
+    int rc = ad_args_parse(&a, "audit show", "audit show [--after SEQ] [--limit N] [--json]", argc,
+                           argv, opts, 0, 0);
     if (rc >= 0)
         return rc;
     long long after = 0, limit = 0;
     if (ad_cli_int(a.prog, "--after", ad_arg(&a, "--after"), 0, LLONG_MAX, &after) ||
         ad_cli_int(a.prog, "--limit", ad_arg(&a, "--limit"), 0, LLONG_MAX, &limit))
-        return ad_cli_close(st, AD_EXIT_USAGE);
+        return AD_EXIT_USAGE;
+    if ((rc = ad_cli_open(&a, &st, 0)) >= 0)
+        return rc;
     ad_err err;
+    if (!a.json)
+        print_header();
     if (ad_store_audit_list(st, after, limit, print_row, &a.json, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     return ad_cli_close(st, AD_EXIT_OK);

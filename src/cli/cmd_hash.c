@@ -13,12 +13,13 @@
 #include "ariadne/util.h"
 #include "ariadne/vpdq.h"
 #include "cli.h"
+#include "textout.h"
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 
 struct item {
     char *path;
-    ad_code pre;      /* error found while walking (special file, unreadable folder) */
+    ad_code pre; /* error found while walking (special file, unreadable folder) */
     char *pre_msg;
 };
 
@@ -35,7 +36,7 @@ struct run {
     size_t n, cap;
     ad_hash_opts opts;
     enum fmt fmt;
-    int video; /* vPDQ for videos */
+    int video;           /* vPDQ for videos */
     ad_hasher **hashers; /* one per worker */
     struct result **results;
     size_t next_out;
@@ -50,6 +51,9 @@ static const char usage_text[] =
     "Digests (MD5, SHA-1, SHA-256), content type and PDQ of files; folders are walked\n"
     "recursively (links to folders are not followed). PATH '-' reads paths from stdin, one per\n"
     "line (or NUL-separated with -0).\n"
+    "\n"
+    "Output: a table for people, a header line first (SHA-256, PDQ, QUAL, TYPE, DIMENSIONS,\n"
+    "PATH; names escaped); --json or --csv for scripts.\n"
     "\n"
     "options:\n"
     "  --json             JSON Lines: path, size, type, mime, width, height, md5, sha1, sha256,\n"
@@ -100,10 +104,10 @@ static int on_walk(void *ctx, const char *path, const struct stat *st, ad_code c
     struct run *r = ctx;
     if (!code && st && !S_ISREG(st->st_mode)) {
         code = AD_ERR_UNSUPPORTED;
-        msg = S_ISFIFO(st->st_mode)                         ? "not a regular file (FIFO)"
+        msg = S_ISFIFO(st->st_mode)                            ? "not a regular file (FIFO)"
               : (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) ? "not a regular file (device)"
-              : S_ISSOCK(st->st_mode)                         ? "not a regular file (socket)"
-                                                              : "not a regular file";
+              : S_ISSOCK(st->st_mode)                          ? "not a regular file (socket)"
+                                                               : "not a regular file";
     }
     return add_item(r, path, code, msg) != 0;
 }
@@ -251,28 +255,43 @@ static void print_csv(const struct item *it, const struct result *res, int dihed
     fputc('\n', stdout);
 }
 
+/* The table: a header naming the columns, then one line per file; paths escaped (a newline or
+ * an odd byte in a name cannot break a row); notes and errors after the path. */
+static void print_table_header(void)
+{
+    printf("%-64s  %-64s  %4s  %-5s  %-11s  %s\n", "SHA-256", "PDQ", "QUAL", "TYPE", "DIMENSIONS",
+           "PATH");
+}
+
 static void print_table(const struct item *it, const struct result *res)
 {
     const ad_file_hash *fh = &res->fh;
-    char buf[65], dims[32] = "-";
-    if (res->code) {
-        printf("%-64s %3s %-5s %-11s %s  [%s: %s]\n", "ERROR", "-", "-", "-", it->path,
-               ad_code_name(res->code), res->err.msg);
-        return;
+    char sha[65] = "-", pdq[65] = "-", qual[8] = "-", dims[32] = "-";
+    if (fh->has_digests)
+        ad_hex_encode(fh->digests.sha256, 32, sha);
+    if (!res->code && fh->has_pdq) {
+        ad_h256_format(&fh->pdq.hash, pdq);
+        snprintf(qual, sizeof qual, "%d", fh->pdq.quality);
     }
     if (fh->image.width)
         snprintf(dims, sizeof dims, "%dx%d", fh->image.width, fh->image.height);
     else if (res->has_vid)
         snprintf(dims, sizeof dims, "%dx%d", res->vid.width, res->vid.height);
-    if (fh->has_pdq)
-        printf("%s %3d %-5s %-11s %s\n", ad_h256_format(&fh->pdq.hash, buf), fh->pdq.quality,
-               ad_media_type_name(fh->type), dims, it->path);
-    else if (res->has_vid)
-        printf("%-64s %3s %-5s %-11s %s  (%zu vPDQ frame hashes, %.1f s)\n", "vpdq", "-", "video",
-               dims, it->path, res->vid.n, res->vid.duration);
-    else
-        printf("%-64s %3s %-5s %-11s %s  (sha256 %s)\n", "-", "-", ad_media_type_name(fh->type),
-               dims, it->path, ad_hex_encode(fh->digests.sha256, 32, buf));
+    printf("%-64s  %-64s  %4s  %-5s  %-11s  ", sha, pdq, qual,
+           fh->has_digests ? ad_media_type_name(fh->type) : "-", dims);
+    ad_txt_put(stdout, it->path);
+    if (res->code) {
+        printf("  [error %s: ", ad_code_name(res->code));
+        ad_txt_put(stdout, res->err.msg);
+        putchar(']');
+    } else if (res->has_vid) {
+        printf("  (vPDQ: %zu frame hashes, %.1f s)", res->vid.n, res->vid.duration);
+    } else if (!fh->has_pdq) {
+        fputs("  (no PDQ: ", stdout);
+        ad_txt_put(stdout, fh->pdq_skip_msg);
+        putchar(')');
+    }
+    putchar('\n');
 }
 
 static void emit(struct run *r, size_t i)
@@ -440,6 +459,8 @@ int ad_cmd_hash(int argc, char **argv)
     pthread_mutex_init(&r.mu, NULL);
     if (r.fmt == FMT_CSV)
         print_csv_header(r.opts.dihedral);
+    else if (r.fmt == FMT_TABLE)
+        print_table_header();
     r.progress = ad_progress_new(stderr, "hashing", r.n);
     ad_err err;
     ad_code rc = ad_parallel_for(r.n, threads, work, &r, &err);

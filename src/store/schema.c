@@ -162,6 +162,12 @@ static const migration migrations[] = {
      " RAISE EXCEPTION 'audit rows are appended at the head only'; END $$;"
      "CREATE TRIGGER audit_linear BEFORE INSERT ON audit"
      " FOR EACH ROW EXECUTE FUNCTION ad_audit_linear();"},
+    {4,
+     /* lookups read the matches recorded for a media (ad_store_media_matches) */
+     "CREATE INDEX ingest_item_media ON ingest_item(media_id) WHERE match_media_id IS NOT NULL;"
+     "CREATE INDEX ingest_item_match ON ingest_item(match_media_id)"
+     " WHERE match_media_id IS NOT NULL;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

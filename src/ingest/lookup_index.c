@@ -1,0 +1,127 @@
+/* lookup_index.c: the PDQ match index of a store for lookups and triage: every media PDQ and
+ * video frame PDQ in one ad_index, with the video of each frame and each video's frame count. */
+#include <stdlib.h>
+
+#include "ariadne/lookup.h"
+#include "idset.h"
+
+struct ad_lookup_index {
+    ad_index *ix;
+    ad_idmap frame_media;  /* frame id -> its video's media id */
+    ad_idmap video_frames; /* video media id -> number of frame hashes */
+};
+
+ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err)
+{
+    *out = NULL;
+    ad_lookup_index *lx = calloc(1, sizeof *lx);
+    if (!lx)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = ad_index_new(&lx->ix, err);
+    if (rc) {
+        free(lx);
+        return rc;
+    }
+    *out = lx;
+    return AD_OK;
+}
+
+void ad_lookup_index_free(ad_lookup_index *lx)
+{
+    if (!lx)
+        return;
+    ad_index_free(lx->ix);
+    ad_idmap_free(&lx->frame_media);
+    ad_idmap_free(&lx->video_frames);
+    free(lx);
+}
+
+static int note_frame(ad_lookup_index *lx, int64_t id, int64_t media_id)
+{
+    return ad_idmap_put(&lx->frame_media, id, media_id) ||
+           ad_idmap_add(&lx->video_frames, media_id, 1);
+}
+
+ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id, int64_t media_id,
+                            int is_frame, ad_err *err)
+{
+    if (id <= 0 || (is_frame && media_id <= 0))
+        return ad_err_set(err, AD_ERR_ARG, "an index entry needs a media id");
+    if (is_frame && note_frame(lx, id, media_id))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    uint64_t e = is_frame ? AD_LOOKUP_FRAME_BIT | (uint64_t)id : (uint64_t)id;
+    return ad_index_add(lx->ix, pdq, &e, 1, err);
+}
+
+/* Loading: the PDQs are gathered in arrays and added in one call (one indexed segment). */
+struct loader {
+    ad_lookup_index *lx;
+    ad_h256 *h;
+    uint64_t *ids;
+    size_t n, cap;
+    int oom; /* a stop from the callback is no error for the store: noted here */
+};
+
+static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    struct loader *a = ctx;
+    if (is_frame && note_frame(a->lx, id, media_id))
+        return a->oom = 1;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 65536;
+        ad_h256 *h = realloc(a->h, cap * sizeof *h);
+        if (!h)
+            return a->oom = 1;
+        a->h = h;
+        uint64_t *ids = realloc(a->ids, cap * sizeof *ids);
+        if (!ids)
+            return a->oom = 1;
+        a->ids = ids;
+        a->cap = cap;
+    }
+    a->h[a->n] = *pdq;
+    a->ids[a->n++] = is_frame ? AD_LOOKUP_FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
+    return 0;
+}
+
+ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err)
+{
+    ad_code rc = ad_lookup_index_new(out, err);
+    if (rc)
+        return rc;
+    struct loader a = {.lx = *out};
+    rc = ad_store_pdq_load(st, load_one, &a, err);
+    if (!rc && a.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the PDQ index");
+    if (!rc && a.n)
+        rc = ad_index_add((*out)->ix, a.h, a.ids, a.n, err);
+    free(a.h);
+    free(a.ids);
+    if (rc) {
+        ad_lookup_index_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+const ad_index *ad_lookup_index_get(const ad_lookup_index *lx)
+{
+    return lx->ix;
+}
+
+int64_t ad_lookup_index_media(const ad_lookup_index *lx, uint64_t entry)
+{
+    return (entry & AD_LOOKUP_FRAME_BIT)
+               ? ad_idmap_get(&lx->frame_media, (int64_t)(entry & ~AD_LOOKUP_FRAME_BIT))
+               : (int64_t)entry;
+}
+
+int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id)
+{
+    return ad_idmap_get(&lx->video_frames, media_id);
+}
+
+size_t ad_lookup_index_size(const ad_lookup_index *lx)
+{
+    return ad_index_size(lx->ix);
+}
