@@ -54,6 +54,11 @@ JSON
   expect 0 A export --format hashlist --hash md5 --list quirks
   expect 0 A export --format hashlist --hash md5 --scheme vic-us --series "Blue Room"
   has "00112233445566778899aabbccddeeff,1"
+  # one name per scheme: "vic-us" is an alias on input, stored and shown as "vics-us"
+  expect 0 A vote 00112233445566778899aabbccddeeff vic-us 1 --voter alias-test
+  expect 0 A media show 00112233445566778899aabbccddeeff --json
+  has '"vics-us"'
+  grep -q '"vic-us"' "$tmp/out" && fail "the alias was stored"
   expect 0 A export --format hashlist --hash md5 --scheme vics-us --series "Blue Room"
   has "00112233445566778899aabbccddeeff,1"
   expect 2 A export

@@ -140,7 +140,15 @@ static void test_category(void **state)
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_UK, 3}));
     assert_int_equal(ad_category_parse("2", AD_CAT_DHS, &out, NULL), AD_OK);
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_DHS, 2}));
-    assert_int_equal(ad_category_parse("vic-us:7", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    assert_int_equal(ad_category_parse("vics-us:7", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    /* one name per scheme: "vics-us" (the store's), "vic-us" accepted as an alias on input */
+    assert_string_equal(ad_cat_scheme_name(AD_CAT_VIC_US), "vics-us");
+    assert_int_equal(ad_category_parse("vic-us:1", AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_true(ad_category_equal(out, (ad_category){AD_CAT_VIC_US, 1}));
+    assert_int_equal(ad_category_parse("VICS-US:2", AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_true(ad_category_equal(out, (ad_category){AD_CAT_VIC_US, 2}));
+    assert_int_equal(ad_category_parse("nope:1", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "vics-us, dhs, uk, baseline"));
     assert_int_equal(ad_category_parse("nope:1", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
     assert_int_equal(ad_category_parse("x", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
     char buf[16];
@@ -522,7 +530,7 @@ static void test_vics_malformed(void **state)
                  (const char *const[]){"field MD5", "hex string", NULL});
     expect_error(HDR "{\"Category\":9,"
                      "\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}]}",
-                 AD_ERR_PARSE, (const char *const[]){"field Category", "vic-us", NULL});
+                 AD_ERR_PARSE, (const char *const[]){"field Category", "vics-us", NULL});
     expect_error(HDR "{\"MediaID\":1,\"MD5\":\"\"}]}", AD_ERR_PARSE,
                  (const char *const[]){"record 1", "field MD5", "no hash", NULL});
     expect_error(HDR "{\"IsDistributed\":\"maybe\"}]}", AD_ERR_PARSE,

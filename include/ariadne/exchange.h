@@ -35,7 +35,8 @@ typedef struct ad_category {
     int code;
 } ad_category;
 
-/* Stable names: "none", "vic-us", "dhs", "uk", "baseline", "custom". */
+/* Stable names: "none", "vics-us", "dhs", "uk", "baseline", "custom" (the store's names too).
+ * Parsing is case-insensitive and also accepts the alias "vic-us" for "vics-us". */
 const char *ad_cat_scheme_name(ad_cat_scheme s);
 ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err);
 /* Whether code is a code of scheme s (any integer for CUSTOM). */
@@ -44,7 +45,7 @@ int ad_category_is_valid(ad_category c);
 const char *ad_category_label(ad_category c);
 /* Short code text as written in hash lists: "1" (numeric schemes) or "A"/"B"/"C" (UK). */
 const char *ad_category_code_text(ad_category c, char buf[16]);
-/* Parses "scheme:code" (e.g. "uk:A", "vic-us:1") or a bare code read in scheme `bare`
+/* Parses "scheme:code" (e.g. "uk:A", "vics-us:1") or a bare code read in scheme `bare`
  * (letters A/B/C are always UK). */
 ad_code ad_category_parse(const char *s, ad_cat_scheme bare, ad_category *out, ad_err *err);
 /* 1 when same scheme and code (both NONE counts as equal); 0 otherwise, also across schemes. */

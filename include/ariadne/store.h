@@ -280,7 +280,10 @@ ad_code ad_store_case_list(ad_store *st, int64_t agency_id, ad_case_fn fn, void 
 /* Schemes: "vics-us" (Project VIC US: 0 non-pertinent, 1 CAM, 2 exploitive/age difficult,
  * 3 CGI/animation, 4 comparison), "dhs" (old six-class: 0 uncategorised .. 5 non-pertinent),
  * "uk" (A, B, C), "baseline" (1 = meets the baseline criteria). Codes of different schemes are
- * never compared; ad_store_category_map translates through the explicit mapping table. */
+ * never compared; ad_store_category_map translates through the explicit mapping table. Every
+ * call here also accepts "vic-us", an alias of "vics-us"; what is stored is the canonical name. */
+/* The canonical name of a scheme ("vic-us" gives "vics-us"), NULL when unknown. */
+const char *ad_category_scheme(const char *scheme);
 int ad_category_valid(const char *scheme, const char *code);
 /* 1 if (scheme, code) means known non-pertinent. */
 int ad_category_ignorable(const char *scheme, const char *code);

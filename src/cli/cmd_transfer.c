@@ -94,7 +94,7 @@ int ad_cmd_export(int argc, char **argv)
     ad_store *st;
     int rc = ad_cli_start(&a, &st, "export",
                           "export --format vics|icse-csv|hashlist [--list NAME] [--series NAME] "
-                          "[--hash md5|sha1|sha256|pdq] [--scheme vic-us|dhs|uk|baseline]\n"
+                          "[--hash md5|sha1|sha256|pdq] [--scheme vics-us|dhs|uk|baseline]\n"
                           "       [--vics-version 1.3|2.0] [--profile default|us|uk] [-o FILE]\n"
                           "  Writes the media of the store (or of one list or series) to stdout or "
                           "FILE. Hash lists\n  get categories (as 'hash,code') when --scheme is "
