@@ -35,6 +35,21 @@ scenario() {
   expect 1 A import "$tmp/bad.txt" --list bad --skip-bad
   has "2 records imported"
   [ "$(count)" = "$((before + 1))" ] || fail "--skip-bad should land the good records"
+  # md5sum / sha1sum / sha256sum output is a hash list, found without --format; names with
+  # blanks, a newline and a backslash (written '\'-escaped by coreutils) are read and not kept
+  mkdir -p "$tmp/sums"
+  printf 'one' > "$tmp/sums/a b.txt"; printf 'two' > "$tmp/sums/new
+line"; printf 'three' > "$tmp/sums/back\\slash;MD5"
+  (cd "$tmp/sums" && md5sum -- * > ../md5.sums && sha1sum -b -- * > ../sha1.sums &&
+    sha256sum --tag -- * > ../sha256.sums) || fail "coreutils"
+  grep -q '^\\' "$tmp/md5.sums" || fail "md5sum wrote no escaped line"
+  for k in md5 sha1 sha256; do
+    expect 0 A import "$tmp/$k.sums" --list sums-$k --json
+    has '"records":3'
+    has '"format":"hashlist"'
+  done
+  expect 0 A media show "$(printf three | sha256sum | cut -c1-64)"
+  expect 0 A media show "$(printf two | md5sum | cut -c1-32)"
   # a series name in a record links the media to that series (created when new)
   cat > "$tmp/series.json" <<'JSON'
 {"@odata.context":"http://github.com/VICSDATAMODEL/ProjectVic/DataModels/2.0.xml/Default/$metadata#Media",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ariadne/util.h"
+#include "exchange/xinternal.h"
 #include "exchange_collect.h"
 
 /* ---- sample records ---- */
@@ -853,7 +854,7 @@ static void test_hashlist_errors(void **state)
     assert_non_null(strstr(e.msg, "PDQ needs 64"));
     col_free(&c);
     /* skip_bad, and an over-long line */
-    char big[6000];
+    char big[AD_X_HASHLIST_MAX_LINE + 2000];
     memset(big, 'a', sizeof big);
     memcpy(big + sizeof big - 40, "\nzz\n0123456789abcdef0123456789abcdef\n", 37);
     big[sizeof big - 3] = 0;
@@ -865,6 +866,58 @@ static void test_hashlist_errors(void **state)
     assert_int_equal(c.bad[1].line, 2);
     assert_int_equal(c.media[0].m.line, 3);
     col_free(&c);
+}
+
+/* md5sum, sha1sum and sha256sum output as written by GNU coreutils (text and binary mode,
+ * '\'-escaped names, --tag), names with blanks, ',', ';' and '*'; names are not kept. */
+static void test_hashlist_coreutils(void **state)
+{
+    (void)state;
+    const char *t =
+        "d41d8cd98f00b204e9800998ecf8427e  empty file.txt\n"
+        "0123456789ABCDEF0123456789abcdef *bin,ary;MD5 *x\n"
+        "\\00112233445566778899aabbccddeeff  new\\nline\\\\back\n"
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709  sha1 name\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -\n"
+        "MD5 (tag (1)) = name) = ffeeddccbbaa99887766554433221100\n"
+        "\\SHA256 (a\\nb) = 00000000000000000000000000000000000000000000000000000000000000ff\n"
+        "SHA1 (x) = 0000000000000000000000000000000000000001\n"
+        "00112233445566778899aabbccddeef0,1\n";
+    collector c = {0};
+    ad_err e;
+    ad_exchange_sink sink = col_sink();
+    sink.hash64 = AD_XHASH_PDQ; /* a --tag SHA256 line stays SHA-256; bare 64 hex follow --pdq */
+    assert_int_equal(ad_exchange_sniff(t, strlen(t)), AD_XFMT_HASHLIST);
+    if (read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e) != AD_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(c.n, 9);
+    const unsigned kinds[] = {AD_XHAS_MD5, AD_XHAS_MD5,    AD_XHAS_MD5,  AD_XHAS_SHA1, AD_XHAS_PDQ,
+                              AD_XHAS_MD5, AD_XHAS_SHA256, AD_XHAS_SHA1, AD_XHAS_MD5};
+    for (size_t i = 0; i < 9; i++)
+        assert_int_equal(c.media[i].m.has, kinds[i]);
+    assert_int_equal(c.media[0].m.md5[0], 0xd4);
+    assert_int_equal(c.media[1].m.md5[15], 0xef);
+    assert_int_equal(c.media[2].m.md5[1], 0x11);
+    assert_int_equal(c.media[5].m.md5[0], 0xff);
+    assert_int_equal(c.media[6].m.sha256[31], 0xff);
+    assert_int_equal(c.media[6].m.line, 7);
+    assert_true(ad_category_equal(c.media[8].m.category, (ad_category){AD_CAT_VIC_US, 1}));
+    for (size_t i = 0; i < 9; i++) /* no file name is kept anywhere */
+        assert_null(c.media[i].m.name);
+    col_free(&c);
+    /* digests that are not kept, and lengths that are no hash, say so */
+    t = "SHA512 (f) = 00\n";
+    assert_int_equal(read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "SHA512 digests are not kept"));
+    col_free(&c);
+    t = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+        "abcdef  f\n";
+    assert_int_equal(read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "96 characters"));
+    col_free(&c);
+    /* a name holding ';' and "MD5" does not make the file an ICSE CSV */
+    t = "d41d8cd98f00b204e9800998ecf8427e  MD5;SHA1.csv\n";
+    assert_int_equal(ad_exchange_sniff(t, strlen(t)), AD_XFMT_HASHLIST);
 }
 
 static void test_sniff(void **state)
@@ -915,6 +968,7 @@ int main(void)
         cmocka_unit_test(test_hashlist_roundtrip),
         cmocka_unit_test(test_hashlist_quirks),
         cmocka_unit_test(test_hashlist_errors),
+        cmocka_unit_test(test_hashlist_coreutils),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -195,8 +195,9 @@ ad_code ad_xformat_parse(const char *name, ad_xformat *out, ad_err *err);
 ad_code ad_exchange_read(FILE *f, ad_xformat format, const ad_exchange_sink *sink, void *ctx,
                          ad_err *err);
 /* Guesses the format from the first bytes of a file (BOM and blanks skipped): '{' is VICS; a
- * '#' comment is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE
- * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an
+ * '#' comment, a first line starting with a hash or a line of md5sum/sha1sum/sha256sum output
+ * is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE CSV;
+ * anything else a hash list. 0 when there is nothing but blanks. For an importer without an
  * explicit --format. */
 ad_xformat ad_exchange_sniff(const void *head, size_t n);
 
@@ -204,7 +205,9 @@ ad_xformat ad_exchange_sniff(const void *head, size_t n);
 ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 /* Streams an ICSE-style semicolon CSV (header required; columns matched by name). */
 ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
-/* Streams a plain hash list: one hash per line, optionally "hash,category". */
+/* Streams a plain hash list: one hash per line, optionally "hash,category"; also the output of
+ * md5sum, sha1sum and sha256sum ("HASH  NAME", "HASH *NAME", '\'-escaped and --tag lines),
+ * whose file names are ignored. */
 ad_code ad_hashlist_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 
 /* ---- writing ------------------------------------------------------------------------------ */

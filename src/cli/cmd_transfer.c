@@ -34,12 +34,13 @@ int ad_cmd_import(int argc, char **argv)
     int rc = ad_cli_start(&a, &st, "import",
                           "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
                           "[--skip-bad] [--pdq] FILE|-\n"
-                          "  Imports a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a plain hash "
-                          "list, in one\n  transaction. --list: the named list the records join "
-                          "(default: the file's name; hash lists\n  and CSV always join one); "
-                          "--skip-bad: report bad records and import the rest; --pdq: bare\n  64-hex "
-                          "lines of a hash list are PDQ (default SHA-256; 'pdq:' prefixes always "
-                          "are)",
+                          "  Imports, in one transaction, a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a\n"
+                          "  plain hash list (also md5sum/sha1sum/sha256sum output; file names are "
+                          "ignored).\n"
+                          "  --list: the named list the records join (default: the file's name; "
+                          "hash lists and CSV\n  always join one); --skip-bad: report bad records "
+                          "and import the rest; --pdq: bare\n  64-hex lines of a hash list are PDQ "
+                          "(default SHA-256; 'pdq:' prefixes always are)",
                           argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;

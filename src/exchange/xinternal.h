@@ -52,6 +52,13 @@ int ad_x_utf8_valid(const char *s);
 /* Trims blanks (space, tab) on both sides in place of (s, len). */
 void ad_x_trim(const char **s, size_t *len);
 
+/* ---- hash lists ---- */
+/* Longest hash-list line: md5sum output holds a path (PATH_MAX 4096, escapes may double it). */
+#define AD_X_HASHLIST_MAX_LINE 16384
+/* Whether a line (BOM and leading blanks skipped) looks like a hash-list line: a 32/40/64 hex
+ * hash alone or before ',' or a blank, or a line of md5sum/sha1sum/sha256sum output. */
+int ad_x_hashlist_line(const char *s, size_t len);
+
 /* ---- line reader (CSV, hash lists): BOM, CRLF, line counting, length limit ---- */
 typedef struct ad_xlines {
     FILE *f;
