@@ -9,7 +9,7 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 unset ARIADNE_DB ARIADNE_USER
 . "$AD_TEST_DATA/lib.sh"
 A() { "$ARIADNE" "$@" --db "$DBURL"; }
-count() { A export --format hashlist --hash md5 2>/dev/null | wc -l; }
+count() { A export --format hashlist --hash md5 --all 2>/dev/null | wc -l; }
 
 scenario() {
   DBURL=$1
@@ -59,30 +59,66 @@ JSON
   expect 0 A import "$tmp/series.json"
   expect 0 A media show 00112233445566778899aabbccddeeff
   has "Blue Room"
-  # export every format; VICS 2.0 and 1.3 parse as JSON
-  expect 0 A export --format vics -o "$tmp/all.json"
+  # exports hold what the user chose, never everything by default: seized files nobody has
+  # categorised never leave with a --scheme export
+  mkdir -p "$tmp/seized"
+  convert -size 48x48 gradient:red-blue "$tmp/seized/a.png" &&
+    convert -size 48x48 radial-gradient:white-black "$tmp/seized/b.png" || fail "convert"
+  expect 0 A ingest "$tmp/seized" --case C-1 --agency "Unit A" --no-report
+  ma=$(md5sum < "$tmp/seized/a.png" | cut -c1-32); mb=$(md5sum < "$tmp/seized/b.png" | cut -c1-32)
+  expect 0 A vote "$ma" vics-us 1
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us
+  has "$ma,1"
+  grep -q "$mb" "$tmp/out" && fail "an uncategorised seized file was exported"
+  has "00112233445566778899aabbccddeeff,1" # imported with a category
+  for f in vics icse-csv; do
+    expect 0 A export --format $f --scheme vics-us
+    has "$ma"
+    grep -q "$mb" "$tmp/out" && fail "an uncategorised seized file was exported ($f)"
+  done
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us --category 0
+  grep -q "$ma" "$tmp/out" && fail "--category 0 exported a CAM vote"
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us --trusted
+  grep -q "$ma" "$tmp/out" && fail "--trusted exported an untrusted category"
+  expect 2 A export --format hashlist --hash md5
+  says "choose what to export"
+  expect 2 A export --format vics --all --scheme vics-us
+  expect 2 A export --format hashlist --category 1
+  expect 2 A export --format hashlist --scheme vics-us --category 7
+  # --all is everything, and says what it could not write (records without an MD5 here)
+  expect 1 A export --format hashlist --hash md5 --all
+  says "could not be written"
+  has "$mb"
+  # every format; VICS 2.0 and 1.3 parse as JSON
+  expect 0 A export --format vics --all -o "$tmp/all.json" --json
+  schema export "$tmp/out"
+  has '"all":true'
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us --category 1 --json
+  schema export "$tmp/err"
+  grep -q '"codes":\["1"\]' "$tmp/err" || fail "the summary names the codes"
+  has "$ma,1"
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["value"]) >= 5' "$tmp/all.json" || fail "VICS 2.0 export"
-  expect 0 A export --format vics --vics-version 1.3 -o "$tmp/all13.json"
+  expect 0 A export --format vics --vics-version 1.3 --all -o "$tmp/all13.json"
   python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert "odata.metadata" in d' "$tmp/all13.json" || fail "VICS 1.3 export"
-  expect 0 A export --format icse-csv -o "$tmp/all.csv"
+  expect 0 A export --format icse-csv --list icse-demo -o "$tmp/all.csv"
   head -1 "$tmp/all.csv" | grep -q "^MD5;SHA1" || fail "ICSE header"
   expect 0 A export --format hashlist --hash md5 --list quirks
   expect 0 A export --format hashlist --hash md5 --scheme vic-us --series "Blue Room"
+  has "00112233445566778899aabbccddeeff,1"
+  expect 0 A export --format hashlist --hash md5 --scheme vics-us --series "Blue Room"
   has "00112233445566778899aabbccddeeff,1"
   # one name per scheme: "vic-us" is an alias on input, stored and shown as "vics-us"
   expect 0 A vote 00112233445566778899aabbccddeeff vic-us 1 --voter alias-test
   expect 0 A media show 00112233445566778899aabbccddeeff --json
   has '"vics-us"'
   grep -q '"vic-us"' "$tmp/out" && fail "the alias was stored"
-  expect 0 A export --format hashlist --hash md5 --scheme vics-us --series "Blue Room"
-  has "00112233445566778899aabbccddeeff,1"
   expect 2 A export
   expect 2 A export --format nope
   # round trip through a second database: the same VICS comes out
   DB2=$2
   expect 0 "$ARIADNE" db init --db "$DB2"
   expect 0 "$ARIADNE" import "$tmp/all.json" --db "$DB2"
-  expect 0 "$ARIADNE" export --format vics -o "$tmp/again.json" --db "$DB2"
+  expect 0 "$ARIADNE" export --format vics --all -o "$tmp/again.json" --db "$DB2"
   python3 - "$tmp/all.json" "$tmp/again.json" <<'PY' || fail "round trip through the store"
 import json, sys
 a, b = (json.load(open(p))["value"] for p in sys.argv[1:])

@@ -31,17 +31,18 @@ int ad_cmd_import(int argc, char **argv)
     ad_store *st;
     int skip_bad = ad_args_take_flag(&argc, argv, "--skip-bad");
     int pdq = ad_args_take_flag(&argc, argv, "--pdq");
-    int rc = ad_cli_start(&a, &st, "import",
-                          "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
-                          "[--skip-bad] [--pdq] FILE|-\n"
-                          "  Imports, in one transaction, a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a\n"
-                          "  plain hash list (also md5sum/sha1sum/sha256sum output; file names are "
-                          "ignored).\n"
-                          "  --list: the named list the records join (default: the file's name; "
-                          "hash lists and CSV\n  always join one); --skip-bad: report bad records "
-                          "and import the rest; --pdq: bare\n  64-hex lines of a hash list are PDQ "
-                          "(default SHA-256; 'pdq:' prefixes always are)",
-                          argc, argv, opts, 1, 1, 0);
+    int rc = ad_cli_start(
+        &a, &st, "import",
+        "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
+        "[--skip-bad] [--pdq] FILE|-\n"
+        "  Imports, in one transaction, a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a\n"
+        "  plain hash list (also md5sum/sha1sum/sha256sum output; file names are "
+        "ignored).\n"
+        "  --list: the named list the records join (default: the file's name; "
+        "hash lists and CSV\n  always join one); --skip-bad: report bad records "
+        "and import the rest; --pdq: bare\n  64-hex lines of a hash list are PDQ "
+        "(default SHA-256; 'pdq:' prefixes always are)",
+        argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
     const char *path = a.pos[0];
@@ -87,29 +88,131 @@ int ad_cmd_import(int argc, char **argv)
     return ad_cli_close(st, rc);
 }
 
+/* --category CODES: codes of `scheme` separated by ','. Returns -1 or the usage exit code. */
+static int parse_codes(const ad_args *a, const char *text, ad_cat_scheme scheme, int *codes,
+                       size_t max, size_t *n)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    *n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        ad_category c;
+        ad_err err;
+        if (*n == max)
+            return ad_args_usage_error(a, "--category: too many codes");
+        if (ad_category_parse(t, scheme, &c, &err) != AD_OK || c.scheme != scheme)
+            return ad_args_usage_error(a, "--category: '%s' is not a code of scheme %s", t,
+                                       ad_cat_scheme_name(scheme));
+        codes[(*n)++] = c.code;
+    }
+    return *n ? -1 : ad_args_usage_error(a, "--category: no code given");
+}
+
+/* The summary of an export: JSON (one line) when asked, on stdout when the data went to a file
+ * and on stderr when it went to stdout; a sentence on stderr otherwise. */
+static void export_summary(const ad_args *a, const ad_export_opts *eo, const char *o,
+                           const ad_export_stats *s)
+{
+    if (a->json) {
+        json_t *v = json_pack(
+            "{s:s?, s:s, s:{s:s?, s:s?, s:s?, s:o, s:b, s:b}, s:I, s:I, s:I, s:I, s:I, s:s?}",
+            "file", o, "format", ad_xformat_name(eo->format), "selection", "list", eo->list,
+            "series", eo->series, "scheme", eo->scheme ? ad_cat_scheme_name(eo->scheme) : NULL,
+            "codes", json_array(), "trusted", eo->trusted, "all", eo->all, "seen",
+            (json_int_t)s->seen, "written", (json_int_t)s->written, "skipped",
+            (json_int_t)s->skipped, "not_selected", (json_int_t)s->not_selected, "category_dropped",
+            (json_int_t)s->category_dropped, "skip_reason", s->skipped ? s->skip_reason : NULL);
+        json_t *codes = json_object_get(json_object_get(v, "selection"), "codes");
+        for (size_t i = 0; i < eo->n_codes; i++) {
+            char buf[16];
+            json_array_append_new(codes, json_string(ad_category_code_text(
+                                             (ad_category){eo->scheme, eo->codes[i]}, buf)));
+        }
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (t)
+            fprintf(o ? stdout : stderr, "%s\n", t);
+        free(t);
+        json_decref(v);
+        return;
+    }
+    fprintf(stderr, "ariadne export: %llu records written", (unsigned long long)s->written);
+    if (s->not_selected)
+        fprintf(stderr, ", %llu media not chosen (%s)", (unsigned long long)s->not_selected,
+                eo->scheme ? "no category of the scheme or code asked for" : "not in the series");
+    if (s->skipped)
+        fprintf(stderr, ", %llu refused by the writer (first: %s)", (unsigned long long)s->skipped,
+                s->skip_reason);
+    if (s->category_dropped)
+        fprintf(stderr, ", %llu written without their category (no mapping into the file's scheme)",
+                (unsigned long long)s->category_dropped);
+    fputc('\n', stderr);
+}
+
 int ad_cmd_export(int argc, char **argv)
 {
-    static const char *const opts[] = {"--format",  "--list", "--series", "--hash", "--vics-version",
-                                       "--profile", "-o",     "--scheme", NULL};
+    static const char *const opts[] = {"--format",       "--list",    "--series", "--hash",
+                                       "--vics-version", "--profile", "-o",       "--scheme",
+                                       "--category",     NULL};
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "export",
-                          "export --format vics|icse-csv|hashlist [--list NAME] [--series NAME] "
-                          "[--hash md5|sha1|sha256|pdq] [--scheme vics-us|dhs|uk|baseline]\n"
-                          "       [--vics-version 1.3|2.0] [--profile default|us|uk] [-o FILE]\n"
-                          "  Writes the media of the store (or of one list or series) to stdout or "
-                          "FILE. Hash lists\n  get categories (as 'hash,code') when --scheme is "
-                          "given.",
-                          argc, argv, opts, 0, 0, 0);
+    int all = ad_args_take_flag(&argc, argv, "--all");
+    int trusted = ad_args_take_flag(&argc, argv, "--trusted");
+    int rc = ad_cli_start(
+        &a, &st, "export",
+        "export --format vics|icse-csv|hashlist (--list NAME | --series NAME | --scheme SCHEME\n"
+        "       [--category CODES] [--trusted] | --all) [--hash md5|sha1|sha256|pdq]\n"
+        "       [--vics-version 1.3|2.0] [--profile default|us|uk] [-o FILE]\n"
+        "  Writes the media you choose to stdout or FILE; there is no default, since the database\n"
+        "  holds seized files nobody has reviewed. --list, --series: the media of a list or a\n"
+        "  series; --scheme vics-us|dhs|uk|baseline: the media with a category in that scheme "
+        "(the\n"
+        "  latest vote, or with --trusted only a trusted category, mapped into it), narrowed by\n"
+        "  --category (codes, e.g. 1,2 or A,B); given together, each narrows the others. Hash "
+        "lists\n"
+        "  of a --scheme carry its codes ('hash,code'). --all: everything, for a backup between\n"
+        "  your own instances (exit 1 if any media could not be written). --json: a summary\n"
+        "  (on stdout with -o FILE, else on stderr).",
+        argc, argv, opts, 0, 0, 0);
     if (rc >= 0)
         return rc;
     ad_err err;
-    ad_export_opts eo = {.list = ad_arg(&a, "--list"), .series = ad_arg(&a, "--series")};
+    int codes[64];
+    ad_export_opts eo = {.list = ad_arg(&a, "--list"),
+                         .series = ad_arg(&a, "--series"),
+                         .all = all,
+                         .trusted = trusted,
+                         .codes = codes};
     const char *fmt = ad_arg(&a, "--format");
     if (!fmt)
         return ad_cli_close(st, ad_args_usage_error(&a, "--format is required"));
     if (ad_xformat_parse(fmt, &eo.format, &err))
         return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
+    if (ad_arg(&a, "--scheme")) {
+        if (ad_cat_scheme_parse(ad_arg(&a, "--scheme"), &eo.scheme, &err) ||
+            eo.scheme == AD_CAT_NONE || eo.scheme == AD_CAT_CUSTOM)
+            return ad_cli_close(st, ad_args_usage_error(&a, "--scheme takes vics-us, dhs, uk or "
+                                                            "baseline"));
+        eo.with_category = 1;
+    }
+    if (ad_arg(&a, "--category")) {
+        if (!eo.scheme)
+            return ad_cli_close(st, ad_args_usage_error(&a, "--category needs --scheme"));
+        rc = parse_codes(&a, ad_arg(&a, "--category"), eo.scheme, codes, 64, &eo.n_codes);
+        if (rc >= 0)
+            return ad_cli_close(st, rc);
+    }
+    if (trusted && !eo.scheme)
+        return ad_cli_close(st, ad_args_usage_error(&a, "--trusted needs --scheme"));
+    if (all && (eo.list || eo.series || eo.scheme))
+        return ad_cli_close(st, ad_args_usage_error(&a, "--all exports everything: it cannot be "
+                                                        "combined with --list, --series or "
+                                                        "--scheme"));
+    if (!all && !eo.list && !eo.series && !eo.scheme)
+        return ad_cli_close(
+            st, ad_args_usage_error(&a, "choose what to export: --list NAME, --series NAME or "
+                                        "--scheme SCHEME [--category CODES] (categorised media); "
+                                        "--all exports everything (a backup between your own "
+                                        "instances)"));
     const char *h = ad_arg(&a, "--hash");
     if (h) {
         static const char *const kinds[] = {"md5", "sha1", "sha256", "pdq"};
@@ -120,11 +223,6 @@ int ad_cmd_export(int argc, char **argv)
         if (!eo.hash_set)
             return ad_cli_close(st, ad_args_usage_error(&a, "unknown --hash '%s'", h));
     }
-    if (ad_arg(&a, "--scheme")) {
-        if (ad_cat_scheme_parse(ad_arg(&a, "--scheme"), &eo.scheme, &err))
-            return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
-        eo.with_category = 1;
-    }
     const char *v = ad_arg(&a, "--vics-version");
     if (v) {
         if (!strcmp(v, "2.0") || !strcmp(v, "2"))
@@ -134,7 +232,8 @@ int ad_cmd_export(int argc, char **argv)
         else if (!strcmp(v, "1.2"))
             eo.version = AD_VICS_V1_2;
         else
-            return ad_cli_close(st, ad_args_usage_error(&a, "--vics-version takes 1.2, 1.3 or 2.0"));
+            return ad_cli_close(st,
+                                ad_args_usage_error(&a, "--vics-version takes 1.2, 1.3 or 2.0"));
     }
     const char *p = ad_arg(&a, "--profile");
     if (p) {
@@ -161,8 +260,15 @@ int ad_cmd_export(int argc, char **argv)
         ad_err_set(&err, AD_ERR_IO, "cannot write %s", o);
         rc = ad_cli_fail(&a, &err);
     }
-    if (rc == AD_EXIT_OK)
-        fprintf(stderr, "ariadne export: %llu records written, %llu without a hash of that kind\n",
-                (unsigned long long)s.written, (unsigned long long)s.skipped);
+    if (rc == AD_EXIT_OK) {
+        if (!o)
+            fflush(stdout);
+        export_summary(&a, &eo, o, &s);
+        if (all && s.skipped) {
+            ad_cli_error("export", "--all: %llu media could not be written (first: %s)",
+                         (unsigned long long)s.skipped, s.skip_reason);
+            rc = AD_EXIT_FAIL;
+        }
+    }
     return ad_cli_close(st, rc);
 }
