@@ -17,6 +17,23 @@ typedef struct sample_t {
     ad_xmeta meta[2];
 } sample_t;
 
+/* Ariadne's own series fields of the samples: two series, one without owner or victims, and
+ * strings that need escaping in JSON and quoting in CSV. */
+static const ad_xvictim sample_victims[] = {
+    {"V-0012", AD_XTRUE, {"NCA \"UK\"; unit", "GB", "police"}, "GB"},
+    {"V-0013", AD_XFALSE, {NULL, NULL, NULL}, NULL},
+    {"V-0014", AD_XUNKNOWN, {NULL, NULL, NULL}, NULL},
+};
+static const ad_xseries sample_series[] = {
+    {"Series 12 \xC3\xA9",
+     {"NCA \"UK\"; unit", "GB", "police"},
+     "vid@nca.example\nroom 4",
+     "active",
+     sample_victims,
+     3},
+    {"Other", {NULL, NULL, NULL}, NULL, NULL, NULL, 0},
+};
+
 static int scheme_codes(ad_cat_scheme s)
 {
     int n = 0;
@@ -86,6 +103,10 @@ static void sample(sample_t *x, int i, ad_cat_scheme s, ad_vics_version v)
     x->meta[1] = (ad_xmeta){"Model", NULL};
     m->meta = x->meta;
     m->n_meta = 1;
+    if (i % 3 != 2) {
+        m->xseries = sample_series;
+        m->n_xseries = i % 3 == 0 ? 2 : 1;
+    }
 }
 
 /* ---- categories ---- */
@@ -532,6 +553,20 @@ static void test_vics_malformed(void **state)
     expect_error(HDR "{\"Category\":9,"
                      "\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}]}",
                  AD_ERR_PARSE, (const char *const[]){"field Category", "vics-us", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":{}}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series", "array of series", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Name", "needs a Name", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{\"Name\":"
+                     "\"S\",\"Owner\":{\"Country\":\"GB\"},\"Victims\":[]}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Owner", "needs a Name", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{\"Name\":"
+                     "\"S\",\"Victims\":[{\"Code\":\"V\",\"Identified\":\"maybe\"}]}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Victims[0].Identified", NULL});
     expect_error(HDR "{\"MediaID\":1,\"MD5\":\"\"}]}", AD_ERR_PARSE,
                  (const char *const[]){"record 1", "field MD5", "no hash", NULL});
     expect_error(HDR "{\"IsDistributed\":\"maybe\"}]}", AD_ERR_PARSE,
@@ -636,6 +671,10 @@ static void test_icse_roundtrip(void **state)
         m[i].media_type = "Image";
         if (i < 2)
             m[i].category = (ad_category){AD_CAT_BASELINE, i};
+        if (i != 1) { /* Ariadne's own column: JSON, quoted in the CSV */
+            m[i].xseries = sample_series;
+            m[i].n_xseries = i ? 2 : 1;
+        }
         assert_int_equal(ad_icse_writer_add_media(w, &m[i], &e), AD_OK);
     }
     assert_int_equal(ad_icse_writer_close(w, &e), AD_OK);
@@ -643,8 +682,9 @@ static void test_icse_roundtrip(void **state)
     assert_memory_equal(
         buf,
         "MD5;SHA1;PhotoDNA;Image ID;Is distributed;Victim identified;Offender "
-        "identified;Series name;Number of submissions;File Available;Media Type;Baseline\n",
-        149);
+        "identified;Series name;Number of submissions;File Available;Media Type;Baseline;Ariadne "
+        "series\n",
+        164);
     collector c = {0};
     ad_exchange_sink sink = col_sink();
     assert_int_equal(read_text(ad_icse_read, buf, len, &sink, &c, &e), AD_OK);
@@ -719,6 +759,17 @@ static void test_icse_errors(void **state)
     snprintf(t, sizeof t, "%s;;;;;;;;;;;\n", hdr);
     assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
     assert_non_null(strstr(e.msg, "no hash"));
+    col_free(&c);
+    /* Ariadne's own column: bad JSON or a bad series is a bad record naming the cell's field */
+    snprintf(t, sizeof t, "MD5;Ariadne series\n0123456789abcdef0123456789abcdef;[{\"Name\":1}\n");
+    assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "column 2 (Ariadne series)"));
+    col_free(&c);
+    snprintf(t, sizeof t,
+             "MD5;Ariadne series\n0123456789abcdef0123456789abcdef;\"[{\"\"Name\"\":\"\"S\"\","
+             "\"\"Victims\"\":[{\"\"Identified\"\":true}]}]\"\n");
+    assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "[0].Victims[0].Code: a victim needs a Code"));
     col_free(&c);
     const char *nohdr = "a,b,c\n";
     assert_int_equal(read_text(ad_icse_read, nohdr, strlen(nohdr), &sink, &c, &e), AD_ERR_CORRUPT);

@@ -84,6 +84,30 @@ typedef struct ad_xmeta { /* one Exif / MediaMetadata property */
     const char *name, *value;
 } ad_xmeta;
 
+/* Ariadne's own series fields (VICS "@Ariadne.Series", ICSE column "Ariadne series"; other
+ * tools ignore them): what the exchange formats have no place for. docs/formats.md. */
+typedef struct ad_xagency {
+    const char *name;    /* NULL: none */
+    const char *country; /* ISO 3166 alpha-2 or NULL */
+    const char *kind;    /* police | hotline | platform | hub, or NULL */
+} ad_xagency;
+
+typedef struct ad_xvictim { /* a victim of a series, by pseudonymous code */
+    const char *code;
+    int8_t identified;        /* tri-state */
+    ad_xagency identified_by; /* when identified */
+    const char *country;      /* where identified, or NULL */
+} ad_xvictim;
+
+typedef struct ad_xseries {
+    const char *name;
+    ad_xagency owner;   /* the agency that owns the series */
+    const char *contact; /* whom to contact about it */
+    const char *status;  /* active | closed, or NULL */
+    const ad_xvictim *victims; /* every victim on record */
+    size_t n_victims;
+} ad_xseries;
+
 typedef struct ad_xmedia {
     uint64_t record;  /* readers: 1-based record number in the file */
     uint64_t line;    /* readers: line where the record starts */
@@ -106,6 +130,9 @@ typedef struct ad_xmedia {
     size_t n_files;
     const ad_xmeta *meta;
     size_t n_meta;
+    const ad_xseries *xseries; /* Ariadne's own: every series of the media, with owner, contact
+                                  and victims (series, above, is the first one's name) */
+    size_t n_xseries;
 } ad_xmedia;
 
 typedef struct ad_xcase { /* VICS case-level fields */

@@ -55,8 +55,7 @@ static ad_category mapped(ad_category c, ad_cat_scheme to)
  * another scheme that maps into `to`; then (unless trusted_only) its latest vote in `to`, else
  * the latest vote of another scheme that maps into `to`. NONE when it has none. Needs the
  * media's votes in ex->votes (no votes: no trusted category either). */
-static ad_category category_in(struct exp *ex, int64_t media_id, ad_cat_scheme to,
-                               int trusted_only)
+static ad_category category_in(struct exp *ex, int64_t media_id, ad_cat_scheme to, int trusted_only)
 {
     static const ad_cat_scheme schemes[] = {AD_CAT_VIC_US, AD_CAT_DHS, AD_CAT_UK, AD_CAT_BASELINE};
     ad_category c, none = {AD_CAT_NONE, 0};
@@ -165,8 +164,8 @@ static int one(void *ctx, const ad_media *m)
     x.category = ex->file_scheme == ex->opts->scheme && chosen.scheme != AD_CAT_NONE
                      ? chosen
                      : category_in(ex, m->id, ex->file_scheme, 0);
-    ex->stats->category_dropped += ex->file_scheme != AD_CAT_NONE && ex->n_votes &&
-                                   x.category.scheme == AD_CAT_NONE;
+    ex->stats->category_dropped +=
+        ex->file_scheme != AD_CAT_NONE && ex->n_votes && x.category.scheme == AD_CAT_NONE;
     if (ex->series[0])
         x.series = ex->series;
     ad_err e;
@@ -220,8 +219,14 @@ static void audit_export(ad_store *st, const ad_export_opts *o, const ad_export_
     size_t n = 0;
     for (size_t i = 0; i < o->n_codes && n + 16 < sizeof codes; i++)
         n += (size_t)snprintf(codes + n, sizeof codes - n, "%s%d", i ? "," : "", o->codes[i]);
-    snprintf(object, sizeof object, "%s%s", o->list ? "list:" : o->series ? "series:" : "",
-             o->list ? o->list : o->series ? o->series : o->all ? "all" : "scheme");
+    snprintf(object, sizeof object, "%s%s",
+             o->list     ? "list:"
+             : o->series ? "series:"
+                         : "",
+             o->list     ? o->list
+             : o->series ? o->series
+             : o->all    ? "all"
+                         : "scheme");
     snprintf(detail, sizeof detail,
              "format=%s list=%s series=%s scheme=%s%s%s%s all=%d written=%llu skipped=%llu "
              "not_selected=%llu",
@@ -247,8 +252,8 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
     switch (opts->format) {
     case AD_XFMT_VICS: {
         ad_vics_version v = opts->version ? opts->version : AD_VICS_V2_0;
-        ad_vics_profile p = opts->profile ? opts->profile
-                                          : (v == AD_VICS_V2_0 ? AD_VICS_DEFAULT : AD_VICS_PNONE);
+        ad_vics_profile p =
+            opts->profile ? opts->profile : (v == AD_VICS_V2_0 ? AD_VICS_DEFAULT : AD_VICS_PNONE);
         ex.file_scheme = ad_vics_profile_scheme(v, p);
         rc = ad_vics_writer_open(&ex.vw, out, v, p, AD_VICS_MEDIA, err);
         break;
@@ -260,8 +265,8 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
     case AD_XFMT_HASHLIST:
         ex.file_scheme = opts->with_category ? opts->scheme : AD_CAT_NONE;
         rc = ad_hashlist_writer_open(&ex.hw, out, opts->hash_set ? opts->hash : AD_XHASH_SHA256,
-                                     opts->with_category ? AD_HASHLIST_CATEGORY : 0,
-                                     ex.file_scheme, err);
+                                     opts->with_category ? AD_HASHLIST_CATEGORY : 0, ex.file_scheme,
+                                     err);
         break;
     default:
         return ad_err_set(err, AD_ERR_ARG, "no export format given");

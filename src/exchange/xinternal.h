@@ -89,4 +89,12 @@ void ad_jw_count(ad_jw *w, const char *key, int64_t val); /* skipped when negati
 void ad_jw_flag(ad_jw *w, const char *key, int8_t val);   /* skipped when unknown */
 void ad_jw_string_value(ad_jw *w, const char *val);
 
+/* ---- Ariadne's own series fields (xseries.c) ---- */
+/* Writes m's series (ad_xseries) as a JSON array. */
+void ad_x_write_xseries(ad_jw *w, const ad_xmedia *m);
+/* The same as text (malloc'd; NULL when out of memory or not valid UTF-8). */
+char *ad_x_xseries_text(const ad_xmedia *m);
+/* What is wrong with m's series for a writer (no name, no victim code, bad UTF-8), or NULL. */
+const char *ad_x_xseries_invalid(const ad_xmedia *m);
+
 #endif
