@@ -101,9 +101,9 @@ typedef struct ad_xvictim { /* a victim of a series, by pseudonymous code */
 
 typedef struct ad_xseries {
     const char *name;
-    ad_xagency owner;   /* the agency that owns the series */
-    const char *contact; /* whom to contact about it */
-    const char *status;  /* active | closed, or NULL */
+    ad_xagency owner;          /* the agency that owns the series */
+    const char *contact;       /* whom to contact about it */
+    const char *status;        /* active | closed, or NULL */
     const ad_xvictim *victims; /* every victim on record */
     size_t n_victims;
 } ad_xseries;

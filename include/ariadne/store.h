@@ -150,6 +150,10 @@ ad_code ad_store_media_upsert(ad_store *st, const ad_media *m, int64_t *id, int 
 /* The same for n records in one transaction and one audit row; ids (may be NULL) gets n ids. */
 ad_code ad_store_media_upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
                                     ad_err *err);
+/* The same, with *created the number of new records (what its audit row says as new=): a
+ * count of the store's rows before and after would also count other writers' rows. */
+ad_code ad_store_media_upsert_batch_count(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
+                                          size_t *created, ad_err *err);
 /* Looks a media up by hash text of any kind (32/40/64 hex; 64 tries SHA-256, then PDQ exact).
  * AD_ERR_NOT_FOUND when unknown. fn may be NULL (then only *id is set). */
 typedef int (*ad_media_fn)(void *ctx, const ad_media *m);
@@ -232,6 +236,10 @@ typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* Fills what a series does not know yet: its owner (when it has none) and its contact (when
+ * empty); never overwrites a known value (an import adopting a series, docs/formats.md). */
+ad_code ad_store_series_fill(ad_store *st, int64_t series_id, int64_t owner_agency_id,
+                             const char *contact, ad_err *err);
 /* Series a media belongs to. */
 ad_code ad_store_media_series(ad_store *st, int64_t media_id, ad_series_fn fn, void *ctx,
                               ad_err *err);
@@ -366,6 +374,10 @@ typedef struct ad_classification {
     char contact[256];
     int victims, victims_unidentified;
 } ad_classification;
+/* What one series of a media says of it, by the rule of ad_store_classify: known-unidentified
+ * when the series has an unidentified victim, or no victim on record and the media is not
+ * flagged victim-identified (media_flags); known-identified otherwise. No store access. */
+ad_class ad_series_class(const ad_series *s, unsigned media_flags);
 /* Classifies a media id (0 or unknown id = new). Rules in docs/store.md. One audit row. */
 ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out, ad_err *err);
 

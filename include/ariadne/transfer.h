@@ -24,10 +24,26 @@ typedef struct ad_import_opts {
     int pdq64;               /* hash lists: a bare 64-hex line is PDQ, not SHA-256 */
     ad_code (*bad)(void *ctx, const ad_xbad *b, ad_err *err);
     void *bad_ctx;
+    /* optional: a decision about the file's series a person should know of (a series kept
+       apart from a local one of the same name, a victim left alone); message names it */
+    ad_code (*note)(void *ctx, const char *message, ad_err *err);
+    void *note_ctx;
 } ad_import_opts;
 
 typedef struct ad_import_stats {
-    uint64_t records, bad, created, merged, votes, series_links, cases;
+    uint64_t records, bad;
+    uint64_t created, merged; /* media new to the store / merged into one it had */
+    uint64_t votes, series_links, cases;
+    /* what the records' series brought (Ariadne's own fields; docs/formats.md) */
+    uint64_t agencies_created;   /* owners and identifying agencies the store did not know */
+    uint64_t series_created;     /* new series */
+    uint64_t series_filled;      /* local series given the owner or contact they lacked */
+    uint64_t series_apart;       /* kept apart, as "NAME (OWNER)", from a local series of the
+                                    same name and another owner */
+    uint64_t series_unlinked;    /* series that could not be placed (see the notes) */
+    uint64_t victims_added;      /* victims new to the store */
+    uint64_t victims_identified; /* victims the store now knows to be identified */
+    uint64_t victims_left;       /* victims left as they are (in another local series) */
     ad_xinfo info;
 } ad_import_stats;
 

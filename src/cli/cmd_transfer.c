@@ -24,6 +24,55 @@ static ad_code print_bad(void *ctx, const ad_xbad *b, ad_err *err)
     return AD_OK;
 }
 
+static ad_code print_note(void *ctx, const char *message, ad_err *err)
+{
+    (void)err;
+    const ad_args *a = ctx;
+    if (a->json)
+        ad_cli_json(json_pack("{s:s}", "note", message));
+    else
+        fprintf(stderr, "ariadne import: note: %s\n", message);
+    return AD_OK;
+}
+
+/* The summary of an import: one JSON object (the last line with --json), or a sentence. */
+static void import_summary(const ad_args *a, const char *path, const char *list,
+                           const ad_import_stats *s)
+{
+    if (a->json) {
+        json_t *v = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "file", path,
+                              "format", ad_xformat_name(s->info.format), "list", list, "records",
+                              (json_int_t)s->records, "bad", (json_int_t)s->bad, "new",
+                              (json_int_t)s->created, "merged", (json_int_t)s->merged, "votes",
+                              (json_int_t)s->votes, "series_links", (json_int_t)s->series_links,
+                              "cases", (json_int_t)s->cases);
+        json_t *sr = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "agencies_created",
+            (json_int_t)s->agencies_created, "series_created", (json_int_t)s->series_created,
+            "series_filled", (json_int_t)s->series_filled, "series_apart",
+            (json_int_t)s->series_apart, "series_unlinked", (json_int_t)s->series_unlinked,
+            "victims_added", (json_int_t)s->victims_added, "victims_identified",
+            (json_int_t)s->victims_identified, "victims_left", (json_int_t)s->victims_left);
+        json_object_update(v, sr);
+        json_decref(sr);
+        ad_cli_json(v);
+        return;
+    }
+    printf("%s: %llu records imported (%llu new, %llu merged)%s%s, %llu bad skipped\n", path,
+           (unsigned long long)s->records, (unsigned long long)s->created,
+           (unsigned long long)s->merged, list ? " into list " : "", list ? list : "",
+           (unsigned long long)s->bad);
+    if (s->series_created || s->series_filled || s->series_apart || s->series_unlinked ||
+        s->agencies_created || s->victims_added || s->victims_identified || s->victims_left)
+        printf("%s: series: %llu new, %llu given their owner or contact, %llu kept apart, %llu "
+               "not linked; %llu agencies new; victims: %llu new, %llu now identified, %llu left "
+               "as they were\n",
+               path, (unsigned long long)s->series_created, (unsigned long long)s->series_filled,
+               (unsigned long long)s->series_apart, (unsigned long long)s->series_unlinked,
+               (unsigned long long)s->agencies_created, (unsigned long long)s->victims_added,
+               (unsigned long long)s->victims_identified, (unsigned long long)s->victims_left);
+}
+
 int ad_cmd_import(int argc, char **argv)
 {
     static const char *const opts[] = {"--format", "--list", "--source", NULL};
@@ -38,16 +87,25 @@ int ad_cmd_import(int argc, char **argv)
         "  Imports, in one transaction, a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a\n"
         "  plain hash list (also md5sum/sha1sum/sha256sum output; file names are "
         "ignored).\n"
-        "  --list: the named list the records join (default: the file's name; "
-        "hash lists and CSV\n  always join one); --skip-bad: report bad records "
-        "and import the rest; --pdq: bare\n  64-hex lines of a hash list are PDQ "
-        "(default SHA-256; 'pdq:' prefixes always are)",
+        "  --list: the named list the records join (default: the file's name), so that\n"
+        "  `export --list` can send it on; --skip-bad: report bad records and import the rest;\n"
+        "  --pdq: bare 64-hex lines of a hash list are PDQ (default SHA-256; 'pdq:' prefixes\n"
+        "  always are). Series come with their owner agency, contact and victims when the file\n"
+        "  has Ariadne's own fields: owners are created when unknown, a series of another\n"
+        "  owner with the same name is kept apart as 'NAME (OWNER)', and an identified victim\n"
+        "  is never made unidentified (docs/formats.md). --json: bad records and notes, then\n"
+        "  a summary, as JSON Lines.",
         argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
     const char *path = a.pos[0];
     ad_err err;
-    ad_import_opts io = {.skip_bad = skip_bad, .pdq64 = pdq, .bad = print_bad, .bad_ctx = &a};
+    ad_import_opts io = {.skip_bad = skip_bad,
+                         .pdq64 = pdq,
+                         .bad = print_bad,
+                         .bad_ctx = &a,
+                         .note = print_note,
+                         .note_ctx = &a};
     if (ad_arg(&a, "--format") && ad_xformat_parse(ad_arg(&a, "--format"), &io.format, &err)) {
         return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
     }
@@ -55,7 +113,7 @@ int ad_cmd_import(int argc, char **argv)
     const char *base = strcmp(path, "-") ? basename(pathcopy) : "stdin";
     io.source_name = base;
     io.list = ad_arg(&a, "--list");
-    if (!io.list && (io.format != AD_XFMT_VICS))
+    if (!io.list) /* every import is a list: `export --list` sends it on as it came */
         io.list = base;
     io.list_source = ad_arg(&a, "--source");
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -67,18 +125,7 @@ int ad_cmd_import(int argc, char **argv)
         if (ad_import(st, f, &io, &s, &err) != AD_OK) {
             rc = ad_cli_fail(&a, &err);
         } else {
-            if (a.json)
-                ad_cli_json(json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I}", "file",
-                                      path, "format", ad_xformat_name(s.info.format), "list",
-                                      io.list, "records", (json_int_t)s.records, "bad",
-                                      (json_int_t)s.bad, "new", (json_int_t)s.created, "merged",
-                                      (json_int_t)s.merged, "votes", (json_int_t)s.votes,
-                                      "series_links", (json_int_t)s.series_links));
-            else
-                printf("%s: %llu records imported (%llu new, %llu merged)%s%s, %llu bad skipped\n",
-                       path, (unsigned long long)s.records, (unsigned long long)s.created,
-                       (unsigned long long)s.merged, io.list ? " into list " : "",
-                       io.list ? io.list : "", (unsigned long long)s.bad);
+            import_summary(&a, path, io.list, &s);
             rc = s.bad ? AD_EXIT_FAIL : AD_EXIT_OK;
         }
         if (f != stdin)

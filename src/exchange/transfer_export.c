@@ -1,11 +1,12 @@
 /* transfer_export.c: the media the caller chose (a list's, a series', those categorised in a
  * scheme, or all when asked) into an exchange file. Each media carries its digests, PDQ,
- * PhotoDNA, size, type, flags, its series and its category in the file's scheme. Selection
+ * PhotoDNA, size, type, flags, its category in the file's scheme, and its series with owner,
+ * contact, victims and the victims' identification (transfer_series.c). Selection
  * rules and the category chosen: docs/formats.md, "Export selection". */
 #include <stdlib.h>
 #include <string.h>
 
-#include "ariadne/transfer.h"
+#include "transfer_series.h"
 
 struct exp {
     ad_store *st;
@@ -18,7 +19,7 @@ struct exp {
     int64_t series_id;         /* when walking a list: keep only media of this series */
     ad_category *votes;        /* the current media's votes, oldest first */
     size_t n_votes, cap_votes;
-    char series[256];
+    ad_tseries *ts; /* the media's series with owner, contact and victims */
     int in_series;
     ad_code rc;
     ad_err *err;
@@ -94,15 +95,6 @@ static int code_chosen(const ad_export_opts *o, ad_category c)
     return 0;
 }
 
-static int first_series(void *ctx, const ad_series *s)
-{
-    struct exp *ex = ctx;
-    if (!ex->series[0])
-        snprintf(ex->series, sizeof ex->series, "%s", s->name ? s->name : "");
-    ex->in_series |= s->id == ex->series_id;
-    return 0;
-}
-
 /* Whether the media is one the caller chose; *cat gets its category in the chosen scheme. */
 static int selected(struct exp *ex, const ad_media *m, ad_category *cat)
 {
@@ -127,11 +119,15 @@ static ad_code write_one(struct exp *ex, const ad_xmedia *x, ad_err *e)
 static int one(void *ctx, const ad_media *m)
 {
     struct exp *ex = ctx;
+    ad_xmedia x;
+    ad_xmedia_init(&x);
     ex->stats->seen++;
     ex->n_votes = 0;
-    ex->series[0] = '\0';
-    ex->in_series = 0;
-    ad_store_media_series(ex->st, m->id, first_series, ex, NULL);
+    ad_code rc = ad_tseries_of_media(ex->ts, m, ex->series_id, &x, &ex->in_series, ex->err);
+    if (rc != AD_OK) {
+        ex->rc = rc;
+        return 1;
+    }
     if (ad_store_vote_list(ex->st, m->id, collect_vote, ex, NULL) != AD_OK)
         ex->n_votes = 0;
     ad_category chosen = {AD_CAT_NONE, 0};
@@ -139,8 +135,6 @@ static int one(void *ctx, const ad_media *m)
         ex->stats->not_selected++;
         return 0;
     }
-    ad_xmedia x;
-    ad_xmedia_init(&x);
     x.media_id = m->id;
     if (m->has_md5)
         x.has |= AD_XHAS_MD5, memcpy(x.md5, m->md5, 16);
@@ -159,17 +153,14 @@ static int one(void *ctx, const ad_media *m)
     x.size = m->size;
     x.mime_type = m->mime;
     x.is_distributed = (m->flags & AD_MEDIA_DISTRIBUTED) ? AD_XTRUE : AD_XUNKNOWN;
-    x.victim_identified = (m->flags & AD_MEDIA_VICTIM_IDENTIFIED) ? AD_XTRUE : AD_XUNKNOWN;
     x.offender_identified = (m->flags & AD_MEDIA_OFFENDER_IDENTIFIED) ? AD_XTRUE : AD_XUNKNOWN;
     x.category = ex->file_scheme == ex->opts->scheme && chosen.scheme != AD_CAT_NONE
                      ? chosen
                      : category_in(ex, m->id, ex->file_scheme, 0);
     ex->stats->category_dropped +=
         ex->file_scheme != AD_CAT_NONE && ex->n_votes && x.category.scheme == AD_CAT_NONE;
-    if (ex->series[0])
-        x.series = ex->series;
     ad_err e;
-    ad_code rc = write_one(ex, &x, &e);
+    rc = write_one(ex, &x, &e);
     if (rc == AD_ERR_ARG) { /* refused (e.g. no hash of the list's kind): the file stays valid */
         if (!ex->stats->skipped++)
             snprintf(ex->stats->skip_reason, sizeof ex->stats->skip_reason, "%s", e.msg);
@@ -271,8 +262,17 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
     default:
         return ad_err_set(err, AD_ERR_ARG, "no export format given");
     }
-    if (rc)
+    if (!rc)
+        rc = ad_tseries_export_open(&ex.ts, st, err);
+    if (rc) {
+        if (ex.vw)
+            ad_vics_writer_close(ex.vw, NULL);
+        if (ex.iw)
+            ad_icse_writer_close(ex.iw, NULL);
+        if (ex.hw)
+            ad_hashlist_writer_close(ex.hw, NULL);
         return rc;
+    }
     /* a list is walked and filtered by series; a series walked; else every media */
     ex.series_id = list_id ? series_id : 0;
     rc = ad_store_media_iter(st, list_id, list_id ? 0 : series_id, one, &ex, err);
@@ -282,6 +282,7 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
                   : ex.iw ? ad_icse_writer_close(ex.iw, rc ? NULL : err)
                           : ad_hashlist_writer_close(ex.hw, rc ? NULL : err);
     free(ex.votes);
+    ad_tseries_close(ex.ts);
     if (!rc)
         rc = rc2;
     if (!rc)
