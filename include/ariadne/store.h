@@ -66,6 +66,8 @@ typedef struct ad_agency {
     int64_t created;
 } ad_agency;
 
+/* Whether kind is one of police, hotline, platform, hub. */
+int ad_agency_kind_valid(const char *kind);
 ad_code ad_store_agency_add(ad_store *st, const ad_agency *a, int64_t *id, ad_err *err);
 /* Finds an agency by numeric id text or by name. */
 ad_code ad_store_agency_find(ad_store *st, const char *id_or_name, int64_t *id, ad_err *err);

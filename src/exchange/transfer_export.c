@@ -19,7 +19,7 @@ struct exp {
     int64_t series_id;         /* when walking a list: keep only media of this series */
     ad_category *votes;        /* the current media's votes, oldest first */
     size_t n_votes, cap_votes;
-    ad_tseries *ts; /* the media's series with owner, contact and victims */
+    ad_tseries_out *ts; /* the media's series with owner, contact and victims */
     int in_series;
     ad_code rc;
     ad_err *err;
@@ -263,7 +263,7 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
         return ad_err_set(err, AD_ERR_ARG, "no export format given");
     }
     if (!rc)
-        rc = ad_tseries_export_open(&ex.ts, st, err);
+        rc = ad_tseries_out_open(&ex.ts, st, err);
     if (rc) {
         if (ex.vw)
             ad_vics_writer_close(ex.vw, NULL);
@@ -282,7 +282,7 @@ ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export
                   : ex.iw ? ad_icse_writer_close(ex.iw, rc ? NULL : err)
                           : ad_hashlist_writer_close(ex.hw, rc ? NULL : err);
     free(ex.votes);
-    ad_tseries_close(ex.ts);
+    ad_tseries_out_close(ex.ts);
     if (!rc)
         rc = rc2;
     if (!rc)

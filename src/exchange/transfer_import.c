@@ -23,7 +23,7 @@ struct imp {
     ad_store *st;
     const ad_import_opts *opts;
     ad_import_stats *stats;
-    ad_tseries *ts;
+    ad_tseries_in *ts;
     int64_t list_id;
     char voter[300];
     ad_media m[BATCH];
@@ -238,7 +238,7 @@ ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_
         rc = ad_store_list_ensure(st, &l, &im->list_id, err);
     }
     if (!rc)
-        rc = ad_tseries_import_open(&im->ts, st, stats, opts, err);
+        rc = ad_tseries_in_open(&im->ts, st, stats, opts, err);
     if (!rc) {
         ad_exchange_sink sink = {
             .begin = on_begin,
@@ -254,7 +254,7 @@ ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_
             rc = flush(im, err);
     }
     clear_batch(im);
-    ad_tseries_close(im->ts);
+    ad_tseries_in_close(im->ts);
     free(im);
     stats->merged = stats->records - stats->created;
     if (!rc)

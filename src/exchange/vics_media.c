@@ -197,17 +197,7 @@ static ad_code alt_hashes(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia *m, 
 static ad_code grow(void **p, size_t *cap, size_t need, size_t elem, ad_vics_conv *cv,
                     const char *field, ad_err *err)
 {
-    if (need <= *cap)
-        return AD_OK;
-    size_t n = *cap ? *cap : 8;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return fail(cv, field, err, AD_ERR_NOMEM, "no memory");
-    *p = q;
-    *cap = n;
-    return AD_OK;
+    return ad_x_grow(p, cap, need, elem) ? AD_OK : fail(cv, field, err, AD_ERR_NOMEM, "no memory");
 }
 
 /* Passes rc through; on error prefixes the field named with "Array[i]." (or "Object." when idx

@@ -89,6 +89,20 @@ void ad_jw_count(ad_jw *w, const char *key, int64_t val); /* skipped when negati
 void ad_jw_flag(ad_jw *w, const char *key, int8_t val);   /* skipped when unknown */
 void ad_jw_string_value(ad_jw *w, const char *val);
 
+/* ---- a string -> int64 map and growing arrays (xmap.c) ---- */
+typedef struct ad_xmap {
+    char **keys;
+    int64_t *vals;
+    size_t cap, n;
+} ad_xmap;
+/* 1 with *val when key is in the map, 0 otherwise. */
+int ad_xmap_get(const ad_xmap *m, const char *key, int64_t *val);
+/* Adds or replaces key (copied); 0 when out of memory. */
+int ad_xmap_put(ad_xmap *m, const char *key, int64_t val);
+void ad_xmap_free(ad_xmap *m);
+/* Makes room for need elements of elem bytes in *p (capacity *cap); 0 when out of memory. */
+int ad_x_grow(void **p, size_t *cap, size_t need, size_t elem);
+
 /* ---- Ariadne's own series fields (xseries.c) ---- */
 /* Writes m's series (ad_xseries) as a JSON array. */
 void ad_x_write_xseries(ad_jw *w, const ad_xmedia *m);
