@@ -79,8 +79,11 @@ scenario() {
   expect 1 A import "$tmp/bad.txt" --list bad
   grep -q "line 3" "$tmp/err" || fail "the error names the line"
   [ "$(count)" = "$before" ] || fail "a failed import changed the database"
-  expect 1 A import "$tmp/bad.txt" --list bad --skip-bad
-  has "2 records imported"
+  expect 1 A import "$tmp/bad.txt" --list bad --skip-bad --json
+  schema import "$tmp/out" --lines
+  has '"bad":"record"'
+  has '"records":2'
+  agree "$DBURL"
   [ "$(count)" = "$((before + 1))" ] || fail "--skip-bad should land the good records"
   # md5sum / sha1sum / sha256sum output is a hash list, found without --format; names with
   # blanks, a newline and a backslash (written '\'-escaped by coreutils) are read and not kept
