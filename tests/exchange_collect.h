@@ -88,6 +88,61 @@ static inline const char *pool_dup(char **p, const char *s)
     return d;
 }
 
+static inline size_t agency_len(const ad_xagency *a)
+{
+    return (a->name ? strlen(a->name) + 1 : 0) + (a->country ? strlen(a->country) + 1 : 0) +
+           (a->kind ? strlen(a->kind) + 1 : 0);
+}
+
+static inline void agency_copy(char **p, ad_xagency *d, const ad_xagency *a)
+{
+    d->name = pool_dup(p, a->name);
+    d->country = pool_dup(p, a->country);
+    d->kind = pool_dup(p, a->kind);
+}
+
+/* Deep copy of m's Ariadne series into memory owned by cm. */
+static inline void col_xseries(col_media *cm, const ad_xmedia *m)
+{
+    size_t nv = 0, need = 0;
+    for (size_t i = 0; i < m->n_xseries; i++) {
+        const ad_xseries *x = &m->xseries[i];
+        const char *s[] = {x->name, x->contact, x->status};
+        for (size_t k = 0; k < 3; k++)
+            need += s[k] ? strlen(s[k]) + 1 : 0;
+        need += agency_len(&x->owner);
+        for (size_t k = 0; k < x->n_victims; k++) {
+            const ad_xvictim *v = &x->victims[k];
+            need += (v->code ? strlen(v->code) + 1 : 0) +
+                    (v->country ? strlen(v->country) + 1 : 0) + agency_len(&v->identified_by);
+        }
+        nv += x->n_victims;
+    }
+    ad_xseries *xs = malloc(m->n_xseries * sizeof *xs + 1);
+    ad_xvictim *vs = malloc(nv * sizeof *vs + 1);
+    char *pool = malloc(need + 1), *p = pool;
+    cm->strs[cm->n_strs++] = (char *)xs;
+    cm->strs[cm->n_strs++] = (char *)vs;
+    cm->strs[cm->n_strs++] = pool;
+    nv = 0;
+    for (size_t i = 0; i < m->n_xseries; i++) {
+        const ad_xseries *x = &m->xseries[i];
+        xs[i] = *x;
+        xs[i].name = pool_dup(&p, x->name);
+        xs[i].contact = pool_dup(&p, x->contact);
+        xs[i].status = pool_dup(&p, x->status);
+        agency_copy(&p, &xs[i].owner, &x->owner);
+        xs[i].victims = &vs[nv];
+        for (size_t k = 0; k < x->n_victims; k++, nv++) {
+            vs[nv] = x->victims[k];
+            vs[nv].code = pool_dup(&p, x->victims[k].code);
+            vs[nv].country = pool_dup(&p, x->victims[k].country);
+            agency_copy(&p, &vs[nv].identified_by, &x->victims[k].identified_by);
+        }
+    }
+    cm->m.xseries = m->n_xseries ? xs : NULL;
+}
+
 static inline ad_code col_media_cb(void *ctx, const ad_xmedia *m, ad_err *err)
 {
     (void)err;
@@ -146,6 +201,7 @@ static inline ad_code col_media_cb(void *ctx, const ad_xmedia *m, ad_err *err)
 #undef POOL
     d->files = files;
     d->meta = meta;
+    col_xseries(cm, m);
     return AD_OK;
 }
 
@@ -255,6 +311,23 @@ static inline void assert_media_equal(const ad_xmedia *a, const ad_xmedia *b)
         assert_int_equal(x->unallocated, y->unallocated);
         assert_int_equal(x->physical_location, y->physical_location);
         assert_int_equal(x->parent_physical_location, y->parent_physical_location);
+    }
+    assert_int_equal(a->n_xseries, b->n_xseries);
+    for (size_t i = 0; i < a->n_xseries; i++) {
+        const ad_xseries *x = &a->xseries[i], *y = &b->xseries[i];
+        assert_true(str_eq(x->name, y->name) && str_eq(x->contact, y->contact) &&
+                    str_eq(x->status, y->status) && str_eq(x->owner.name, y->owner.name) &&
+                    str_eq(x->owner.country, y->owner.country) &&
+                    str_eq(x->owner.kind, y->owner.kind));
+        assert_int_equal(x->n_victims, y->n_victims);
+        for (size_t k = 0; k < x->n_victims; k++) {
+            const ad_xvictim *v = &x->victims[k], *w = &y->victims[k];
+            assert_true(str_eq(v->code, w->code) && str_eq(v->country, w->country) &&
+                        str_eq(v->identified_by.name, w->identified_by.name) &&
+                        str_eq(v->identified_by.country, w->identified_by.country) &&
+                        str_eq(v->identified_by.kind, w->identified_by.kind));
+            assert_int_equal(v->identified, w->identified);
+        }
     }
     assert_int_equal(a->n_meta, b->n_meta);
     for (size_t i = 0; i < a->n_meta; i++)

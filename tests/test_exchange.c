@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ariadne/util.h"
+#include "exchange/xinternal.h"
 #include "exchange_collect.h"
 
 /* ---- sample records ---- */
@@ -15,6 +16,23 @@ typedef struct sample_t {
     ad_xfile files[2];
     ad_xmeta meta[2];
 } sample_t;
+
+/* Ariadne's own series fields of the samples: two series, one without owner or victims, and
+ * strings that need escaping in JSON and quoting in CSV. */
+static const ad_xvictim sample_victims[] = {
+    {"V-0012", AD_XTRUE, {"NCA \"UK\"; unit", "GB", "police"}, "GB"},
+    {"V-0013", AD_XFALSE, {NULL, NULL, NULL}, NULL},
+    {"V-0014", AD_XUNKNOWN, {NULL, NULL, NULL}, NULL},
+};
+static const ad_xseries sample_series[] = {
+    {"Series 12 \xC3\xA9",
+     {"NCA \"UK\"; unit", "GB", "police"},
+     "vid@nca.example\nroom 4",
+     "active",
+     sample_victims,
+     3},
+    {"Other", {NULL, NULL, NULL}, NULL, NULL, NULL, 0},
+};
 
 static int scheme_codes(ad_cat_scheme s)
 {
@@ -85,6 +103,10 @@ static void sample(sample_t *x, int i, ad_cat_scheme s, ad_vics_version v)
     x->meta[1] = (ad_xmeta){"Model", NULL};
     m->meta = x->meta;
     m->n_meta = 1;
+    if (i % 3 != 2) {
+        m->xseries = sample_series;
+        m->n_xseries = i % 3 == 0 ? 2 : 1;
+    }
 }
 
 /* ---- categories ---- */
@@ -140,7 +162,15 @@ static void test_category(void **state)
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_UK, 3}));
     assert_int_equal(ad_category_parse("2", AD_CAT_DHS, &out, NULL), AD_OK);
     assert_true(ad_category_equal(out, (ad_category){AD_CAT_DHS, 2}));
-    assert_int_equal(ad_category_parse("vic-us:7", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    assert_int_equal(ad_category_parse("vics-us:7", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    /* one name per scheme: "vics-us" (the store's), "vic-us" accepted as an alias on input */
+    assert_string_equal(ad_cat_scheme_name(AD_CAT_VIC_US), "vics-us");
+    assert_int_equal(ad_category_parse("vic-us:1", AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_true(ad_category_equal(out, (ad_category){AD_CAT_VIC_US, 1}));
+    assert_int_equal(ad_category_parse("VICS-US:2", AD_CAT_DHS, &out, NULL), AD_OK);
+    assert_true(ad_category_equal(out, (ad_category){AD_CAT_VIC_US, 2}));
+    assert_int_equal(ad_category_parse("nope:1", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "vics-us, dhs, uk, baseline"));
     assert_int_equal(ad_category_parse("nope:1", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
     assert_int_equal(ad_category_parse("x", AD_CAT_DHS, &out, &e), AD_ERR_PARSE);
     char buf[16];
@@ -522,7 +552,21 @@ static void test_vics_malformed(void **state)
                  (const char *const[]){"field MD5", "hex string", NULL});
     expect_error(HDR "{\"Category\":9,"
                      "\"MD5\":\"000102030405060708090a0b0c0d0e0f\"}]}",
-                 AD_ERR_PARSE, (const char *const[]){"field Category", "vic-us", NULL});
+                 AD_ERR_PARSE, (const char *const[]){"field Category", "vics-us", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":{}}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series", "array of series", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Name", "needs a Name", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{\"Name\":"
+                     "\"S\",\"Owner\":{\"Country\":\"GB\"},\"Victims\":[]}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Owner", "needs a Name", NULL});
+    expect_error(HDR "{\"MD5\":\"000102030405060708090a0b0c0d0e0f\",\"@Ariadne.Series\":[{\"Name\":"
+                     "\"S\",\"Victims\":[{\"Code\":\"V\",\"Identified\":\"maybe\"}]}]}]}",
+                 AD_ERR_PARSE,
+                 (const char *const[]){"field @Ariadne.Series[0].Victims[0].Identified", NULL});
     expect_error(HDR "{\"MediaID\":1,\"MD5\":\"\"}]}", AD_ERR_PARSE,
                  (const char *const[]){"record 1", "field MD5", "no hash", NULL});
     expect_error(HDR "{\"IsDistributed\":\"maybe\"}]}", AD_ERR_PARSE,
@@ -627,6 +671,10 @@ static void test_icse_roundtrip(void **state)
         m[i].media_type = "Image";
         if (i < 2)
             m[i].category = (ad_category){AD_CAT_BASELINE, i};
+        if (i != 1) { /* Ariadne's own column: JSON, quoted in the CSV */
+            m[i].xseries = sample_series;
+            m[i].n_xseries = i ? 2 : 1;
+        }
         assert_int_equal(ad_icse_writer_add_media(w, &m[i], &e), AD_OK);
     }
     assert_int_equal(ad_icse_writer_close(w, &e), AD_OK);
@@ -634,8 +682,9 @@ static void test_icse_roundtrip(void **state)
     assert_memory_equal(
         buf,
         "MD5;SHA1;PhotoDNA;Image ID;Is distributed;Victim identified;Offender "
-        "identified;Series name;Number of submissions;File Available;Media Type;Baseline\n",
-        149);
+        "identified;Series name;Number of submissions;File Available;Media Type;Baseline;Ariadne "
+        "series\n",
+        164);
     collector c = {0};
     ad_exchange_sink sink = col_sink();
     assert_int_equal(read_text(ad_icse_read, buf, len, &sink, &c, &e), AD_OK);
@@ -710,6 +759,17 @@ static void test_icse_errors(void **state)
     snprintf(t, sizeof t, "%s;;;;;;;;;;;\n", hdr);
     assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
     assert_non_null(strstr(e.msg, "no hash"));
+    col_free(&c);
+    /* Ariadne's own column: bad JSON or a bad series is a bad record naming the cell's field */
+    snprintf(t, sizeof t, "MD5;Ariadne series\n0123456789abcdef0123456789abcdef;[{\"Name\":1}\n");
+    assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "column 2 (Ariadne series)"));
+    col_free(&c);
+    snprintf(t, sizeof t,
+             "MD5;Ariadne series\n0123456789abcdef0123456789abcdef;\"[{\"\"Name\"\":\"\"S\"\","
+             "\"\"Victims\"\":[{\"\"Identified\"\":true}]}]\"\n");
+    assert_int_equal(read_text(ad_icse_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "[0].Victims[0].Code: a victim needs a Code"));
     col_free(&c);
     const char *nohdr = "a,b,c\n";
     assert_int_equal(read_text(ad_icse_read, nohdr, strlen(nohdr), &sink, &c, &e), AD_ERR_CORRUPT);
@@ -845,7 +905,7 @@ static void test_hashlist_errors(void **state)
     assert_non_null(strstr(e.msg, "PDQ needs 64"));
     col_free(&c);
     /* skip_bad, and an over-long line */
-    char big[6000];
+    char big[AD_X_HASHLIST_MAX_LINE + 2000];
     memset(big, 'a', sizeof big);
     memcpy(big + sizeof big - 40, "\nzz\n0123456789abcdef0123456789abcdef\n", 37);
     big[sizeof big - 3] = 0;
@@ -857,6 +917,58 @@ static void test_hashlist_errors(void **state)
     assert_int_equal(c.bad[1].line, 2);
     assert_int_equal(c.media[0].m.line, 3);
     col_free(&c);
+}
+
+/* md5sum, sha1sum and sha256sum output as written by GNU coreutils (text and binary mode,
+ * '\'-escaped names, --tag), names with blanks, ',', ';' and '*'; names are not kept. */
+static void test_hashlist_coreutils(void **state)
+{
+    (void)state;
+    const char *t =
+        "d41d8cd98f00b204e9800998ecf8427e  empty file.txt\n"
+        "0123456789ABCDEF0123456789abcdef *bin,ary;MD5 *x\n"
+        "\\00112233445566778899aabbccddeeff  new\\nline\\\\back\n"
+        "da39a3ee5e6b4b0d3255bfef95601890afd80709  sha1 name\n"
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  -\n"
+        "MD5 (tag (1)) = name) = ffeeddccbbaa99887766554433221100\n"
+        "\\SHA256 (a\\nb) = 00000000000000000000000000000000000000000000000000000000000000ff\n"
+        "SHA1 (x) = 0000000000000000000000000000000000000001\n"
+        "00112233445566778899aabbccddeef0,1\n";
+    collector c = {0};
+    ad_err e;
+    ad_exchange_sink sink = col_sink();
+    sink.hash64 = AD_XHASH_PDQ; /* a --tag SHA256 line stays SHA-256; bare 64 hex follow --pdq */
+    assert_int_equal(ad_exchange_sniff(t, strlen(t)), AD_XFMT_HASHLIST);
+    if (read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e) != AD_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(c.n, 9);
+    const unsigned kinds[] = {AD_XHAS_MD5, AD_XHAS_MD5,    AD_XHAS_MD5,  AD_XHAS_SHA1, AD_XHAS_PDQ,
+                              AD_XHAS_MD5, AD_XHAS_SHA256, AD_XHAS_SHA1, AD_XHAS_MD5};
+    for (size_t i = 0; i < 9; i++)
+        assert_int_equal(c.media[i].m.has, kinds[i]);
+    assert_int_equal(c.media[0].m.md5[0], 0xd4);
+    assert_int_equal(c.media[1].m.md5[15], 0xef);
+    assert_int_equal(c.media[2].m.md5[1], 0x11);
+    assert_int_equal(c.media[5].m.md5[0], 0xff);
+    assert_int_equal(c.media[6].m.sha256[31], 0xff);
+    assert_int_equal(c.media[6].m.line, 7);
+    assert_true(ad_category_equal(c.media[8].m.category, (ad_category){AD_CAT_VIC_US, 1}));
+    for (size_t i = 0; i < 9; i++) /* no file name is kept anywhere */
+        assert_null(c.media[i].m.name);
+    col_free(&c);
+    /* digests that are not kept, and lengths that are no hash, say so */
+    t = "SHA512 (f) = 00\n";
+    assert_int_equal(read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "SHA512 digests are not kept"));
+    col_free(&c);
+    t = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+        "abcdef  f\n";
+    assert_int_equal(read_text(ad_hashlist_read, t, strlen(t), &sink, &c, &e), AD_ERR_PARSE);
+    assert_non_null(strstr(e.msg, "96 characters"));
+    col_free(&c);
+    /* a name holding ';' and "MD5" does not make the file an ICSE CSV */
+    t = "d41d8cd98f00b204e9800998ecf8427e  MD5;SHA1.csv\n";
+    assert_int_equal(ad_exchange_sniff(t, strlen(t)), AD_XFMT_HASHLIST);
 }
 
 static void test_sniff(void **state)
@@ -907,6 +1019,7 @@ int main(void)
         cmocka_unit_test(test_hashlist_roundtrip),
         cmocka_unit_test(test_hashlist_quirks),
         cmocka_unit_test(test_hashlist_errors),
+        cmocka_unit_test(test_hashlist_coreutils),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

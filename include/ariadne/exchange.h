@@ -35,7 +35,8 @@ typedef struct ad_category {
     int code;
 } ad_category;
 
-/* Stable names: "none", "vic-us", "dhs", "uk", "baseline", "custom". */
+/* Stable names: "none", "vics-us", "dhs", "uk", "baseline", "custom" (the store's names too).
+ * Parsing is case-insensitive and also accepts the alias "vic-us" for "vics-us". */
 const char *ad_cat_scheme_name(ad_cat_scheme s);
 ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err);
 /* Whether code is a code of scheme s (any integer for CUSTOM). */
@@ -44,7 +45,7 @@ int ad_category_is_valid(ad_category c);
 const char *ad_category_label(ad_category c);
 /* Short code text as written in hash lists: "1" (numeric schemes) or "A"/"B"/"C" (UK). */
 const char *ad_category_code_text(ad_category c, char buf[16]);
-/* Parses "scheme:code" (e.g. "uk:A", "vic-us:1") or a bare code read in scheme `bare`
+/* Parses "scheme:code" (e.g. "uk:A", "vics-us:1") or a bare code read in scheme `bare`
  * (letters A/B/C are always UK). */
 ad_code ad_category_parse(const char *s, ad_cat_scheme bare, ad_category *out, ad_err *err);
 /* 1 when same scheme and code (both NONE counts as equal); 0 otherwise, also across schemes. */
@@ -83,6 +84,30 @@ typedef struct ad_xmeta { /* one Exif / MediaMetadata property */
     const char *name, *value;
 } ad_xmeta;
 
+/* Ariadne's own series fields (VICS "@Ariadne.Series", ICSE column "Ariadne series"; other
+ * tools ignore them): what the exchange formats have no place for. docs/formats.md. */
+typedef struct ad_xagency {
+    const char *name;    /* NULL: none */
+    const char *country; /* ISO 3166 alpha-2 or NULL */
+    const char *kind;    /* police | hotline | platform | hub, or NULL */
+} ad_xagency;
+
+typedef struct ad_xvictim { /* a victim of a series, by pseudonymous code */
+    const char *code;
+    int8_t identified;        /* tri-state */
+    ad_xagency identified_by; /* when identified */
+    const char *country;      /* where identified, or NULL */
+} ad_xvictim;
+
+typedef struct ad_xseries {
+    const char *name;
+    ad_xagency owner;          /* the agency that owns the series */
+    const char *contact;       /* whom to contact about it */
+    const char *status;        /* active | closed, or NULL */
+    const ad_xvictim *victims; /* every victim on record */
+    size_t n_victims;
+} ad_xseries;
+
 typedef struct ad_xmedia {
     uint64_t record;  /* readers: 1-based record number in the file */
     uint64_t line;    /* readers: line where the record starts */
@@ -105,6 +130,9 @@ typedef struct ad_xmedia {
     size_t n_files;
     const ad_xmeta *meta;
     size_t n_meta;
+    const ad_xseries *xseries; /* Ariadne's own: every series of the media, with owner, contact
+                                  and victims (series, above, is the first one's name) */
+    size_t n_xseries;
 } ad_xmedia;
 
 typedef struct ad_xcase { /* VICS case-level fields */
@@ -194,8 +222,9 @@ ad_code ad_xformat_parse(const char *name, ad_xformat *out, ad_err *err);
 ad_code ad_exchange_read(FILE *f, ad_xformat format, const ad_exchange_sink *sink, void *ctx,
                          ad_err *err);
 /* Guesses the format from the first bytes of a file (BOM and blanks skipped): '{' is VICS; a
- * '#' comment is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE
- * CSV; anything else a hash list. 0 when there is nothing but blanks. For an importer without an
+ * '#' comment, a first line starting with a hash or a line of md5sum/sha1sum/sha256sum output
+ * is a hash list; a first line holding ';' and naming MD5, SHA1 or PhotoDNA is ICSE CSV;
+ * anything else a hash list. 0 when there is nothing but blanks. For an importer without an
  * explicit --format. */
 ad_xformat ad_exchange_sniff(const void *head, size_t n);
 
@@ -203,7 +232,9 @@ ad_xformat ad_exchange_sniff(const void *head, size_t n);
 ad_code ad_vics_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 /* Streams an ICSE-style semicolon CSV (header required; columns matched by name). */
 ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
-/* Streams a plain hash list: one hash per line, optionally "hash,category". */
+/* Streams a plain hash list: one hash per line, optionally "hash,category"; also the output of
+ * md5sum, sha1sum and sha256sum ("HASH  NAME", "HASH *NAME", '\'-escaped and --tag lines),
+ * whose file names are ignored. */
 ad_code ad_hashlist_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *err);
 
 /* ---- writing ------------------------------------------------------------------------------ */

@@ -87,6 +87,8 @@ typedef struct ad_agency {
     int64_t created;
 } ad_agency;
 
+/* Whether kind is one of police, hotline, platform, hub. */
+int ad_agency_kind_valid(const char *kind);
 ad_code ad_store_agency_add(ad_store *st, const ad_agency *a, int64_t *id, ad_err *err);
 /* Finds an agency by numeric id text or by name. */
 ad_code ad_store_agency_find(ad_store *st, const char *id_or_name, int64_t *id, ad_err *err);
@@ -171,6 +173,10 @@ ad_code ad_store_media_upsert(ad_store *st, const ad_media *m, int64_t *id, int 
 /* The same for n records in one transaction and one audit row; ids (may be NULL) gets n ids. */
 ad_code ad_store_media_upsert_batch(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
                                     ad_err *err);
+/* The same, with *created the number of new records (what its audit row says as new=): a
+ * count of the store's rows before and after would also count other writers' rows. */
+ad_code ad_store_media_upsert_batch_count(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
+                                          size_t *created, ad_err *err);
 /* Looks a media up by hash text of any kind (32/40/64 hex; 64 tries SHA-256, then PDQ exact).
  * AD_ERR_NOT_FOUND when unknown. fn may be NULL (then only *id is set). */
 typedef int (*ad_media_fn)(void *ctx, const ad_media *m);
@@ -253,6 +259,10 @@ typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* Fills what a series does not know yet: its owner (when it has none) and its contact (when
+ * empty); never overwrites a known value (an import adopting a series, docs/formats.md). */
+ad_code ad_store_series_fill(ad_store *st, int64_t series_id, int64_t owner_agency_id,
+                             const char *contact, ad_err *err);
 /* Series a media belongs to. */
 ad_code ad_store_media_series(ad_store *st, int64_t media_id, ad_series_fn fn, void *ctx,
                               ad_err *err);
@@ -301,7 +311,10 @@ ad_code ad_store_case_list(ad_store *st, int64_t agency_id, ad_case_fn fn, void 
 /* Schemes: "vics-us" (Project VIC US: 0 non-pertinent, 1 CAM, 2 exploitive/age difficult,
  * 3 CGI/animation, 4 comparison), "dhs" (old six-class: 0 uncategorised .. 5 non-pertinent),
  * "uk" (A, B, C), "baseline" (1 = meets the baseline criteria). Codes of different schemes are
- * never compared; ad_store_category_map translates through the explicit mapping table. */
+ * never compared; ad_store_category_map translates through the explicit mapping table. Every
+ * call here also accepts "vic-us", an alias of "vics-us"; what is stored is the canonical name. */
+/* The canonical name of a scheme ("vic-us" gives "vics-us"), NULL when unknown. */
+const char *ad_category_scheme(const char *scheme);
 int ad_category_valid(const char *scheme, const char *code);
 /* 1 if (scheme, code) means known non-pertinent. */
 int ad_category_ignorable(const char *scheme, const char *code);
@@ -384,6 +397,10 @@ typedef struct ad_classification {
     char contact[256];
     int victims, victims_unidentified;
 } ad_classification;
+/* What one series of a media says of it, by the rule of ad_store_classify: known-unidentified
+ * when the series has an unidentified victim, or no victim on record and the media is not
+ * flagged victim-identified (media_flags); known-identified otherwise. No store access. */
+ad_class ad_series_class(const ad_series *s, unsigned media_flags);
 /* Classifies a media id (0 or unknown id = new). Rules in docs/store.md. One audit row. */
 ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out, ad_err *err);
 

@@ -24,32 +24,66 @@ typedef struct ad_import_opts {
     int pdq64;               /* hash lists: a bare 64-hex line is PDQ, not SHA-256 */
     ad_code (*bad)(void *ctx, const ad_xbad *b, ad_err *err);
     void *bad_ctx;
+    /* optional: a decision about the file's series a person should know of (a series kept
+       apart from a local one of the same name, a victim left alone); message names it */
+    ad_code (*note)(void *ctx, const char *message, ad_err *err);
+    void *note_ctx;
 } ad_import_opts;
 
 typedef struct ad_import_stats {
-    uint64_t records, bad, created, merged, votes, series_links, cases;
+    uint64_t records, bad;
+    uint64_t created, merged; /* media new to the store / merged into one it had */
+    uint64_t votes, series_links, cases;
+    /* what the records' series brought (Ariadne's own fields; docs/formats.md) */
+    uint64_t agencies_created;   /* owners and identifying agencies the store did not know */
+    uint64_t series_created;     /* new series */
+    uint64_t series_filled;      /* local series given the owner or contact they lacked */
+    uint64_t series_apart;       /* kept apart, as "NAME (OWNER)", from a local series of the
+                                    same name and another owner */
+    uint64_t series_unlinked;    /* series that could not be placed (see the notes) */
+    uint64_t victims_added;      /* victims new to the store */
+    uint64_t victims_identified; /* victims the store now knows to be identified */
+    uint64_t victims_left;       /* victims left as they are (in another local series) */
     ad_xinfo info;
 } ad_import_stats;
 
 ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_stats *stats,
                   ad_err *err);
 
+/* What an export writes is what the caller chose (docs/formats.md, "Export selection"): the
+ * media of a list, of a series, or categorised in a scheme (each narrowing the others), or, only
+ * when asked, everything. Nothing chosen is AD_ERR_ARG: an export never defaults to the whole
+ * store (it holds seized files nobody has reviewed). */
 typedef struct ad_export_opts {
     ad_xformat format;
-    const char *list;   /* only media of this list (NULL: all) */
-    const char *series; /* only media of this series */
+    const char *list;     /* the media of this list */
+    const char *series;   /* the media of this series */
+    ad_cat_scheme scheme; /* the media with a category in this scheme (a vote, or with trusted
+                             only a trusted category, in it or mapped into it); hash lists with
+                             with_category write it as their codes. AD_CAT_NONE: no such filter */
+    const int *codes;     /* with scheme: only these codes of it (n_codes > 0) */
+    size_t n_codes;
+    int trusted; /* with scheme: only trusted categories (AD_TRUST_VOTES agreeing votes) */
+    int all;     /* everything in the store: a backup between one's own instances; refuses to
+                    combine with list, series or scheme */
     /* VICS */
     ad_vics_version version; /* default 2.0 */
     ad_vics_profile profile; /* default Default (2.0) */
     /* hash lists */
     ad_xhash_kind hash; /* default SHA-256 ... */
     int hash_set;       /* ... unless set */
-    int with_category;
-    ad_cat_scheme scheme; /* for hash-list categories (default VIC US) */
+    int with_category;  /* write "hash,code" in `scheme` */
 } ad_export_opts;
 
 typedef struct ad_export_stats {
-    uint64_t written, skipped;
+    uint64_t seen;         /* media walked (of the list or series, or all) */
+    uint64_t not_selected; /* of those, left out by the scheme, code or series filter */
+    uint64_t written;
+    uint64_t skipped;          /* selected but refused by the writer (e.g. no hash of the list's
+                                  kind, a string that is not UTF-8): never written, always counted */
+    uint64_t category_dropped; /* written without the category the media has, which has no
+                                  mapping into the file's scheme */
+    char skip_reason[256];     /* why the first skipped record was refused ("" if none) */
 } ad_export_stats;
 
 ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export_stats *stats,

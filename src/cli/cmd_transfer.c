@@ -24,6 +24,55 @@ static ad_code print_bad(void *ctx, const ad_xbad *b, ad_err *err)
     return AD_OK;
 }
 
+static ad_code print_note(void *ctx, const char *message, ad_err *err)
+{
+    (void)err;
+    const ad_args *a = ctx;
+    if (a->json)
+        ad_cli_json(json_pack("{s:s}", "note", message));
+    else
+        fprintf(stderr, "ariadne import: note: %s\n", message);
+    return AD_OK;
+}
+
+/* The summary of an import: one JSON object (the last line with --json), or a sentence. */
+static void import_summary(const ad_args *a, const char *path, const char *list,
+                           const ad_import_stats *s)
+{
+    if (a->json) {
+        json_t *v = json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "file", path,
+                              "format", ad_xformat_name(s->info.format), "list", list, "records",
+                              (json_int_t)s->records, "bad", (json_int_t)s->bad, "new",
+                              (json_int_t)s->created, "merged", (json_int_t)s->merged, "votes",
+                              (json_int_t)s->votes, "series_links", (json_int_t)s->series_links,
+                              "cases", (json_int_t)s->cases);
+        json_t *sr = json_pack(
+            "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "agencies_created",
+            (json_int_t)s->agencies_created, "series_created", (json_int_t)s->series_created,
+            "series_filled", (json_int_t)s->series_filled, "series_apart",
+            (json_int_t)s->series_apart, "series_unlinked", (json_int_t)s->series_unlinked,
+            "victims_added", (json_int_t)s->victims_added, "victims_identified",
+            (json_int_t)s->victims_identified, "victims_left", (json_int_t)s->victims_left);
+        json_object_update(v, sr);
+        json_decref(sr);
+        ad_cli_json(v);
+        return;
+    }
+    printf("%s: %llu records imported (%llu new, %llu merged)%s%s, %llu bad skipped\n", path,
+           (unsigned long long)s->records, (unsigned long long)s->created,
+           (unsigned long long)s->merged, list ? " into list " : "", list ? list : "",
+           (unsigned long long)s->bad);
+    if (s->series_created || s->series_filled || s->series_apart || s->series_unlinked ||
+        s->agencies_created || s->victims_added || s->victims_identified || s->victims_left)
+        printf("%s: series: %llu new, %llu given their owner or contact, %llu kept apart, %llu "
+               "not linked; %llu agencies new; victims: %llu new, %llu now identified, %llu left "
+               "as they were\n",
+               path, (unsigned long long)s->series_created, (unsigned long long)s->series_filled,
+               (unsigned long long)s->series_apart, (unsigned long long)s->series_unlinked,
+               (unsigned long long)s->agencies_created, (unsigned long long)s->victims_added,
+               (unsigned long long)s->victims_identified, (unsigned long long)s->victims_left);
+}
+
 int ad_cmd_import(int argc, char **argv)
 {
     static const char *const opts[] = {"--format", "--list", "--source", NULL};
@@ -31,21 +80,32 @@ int ad_cmd_import(int argc, char **argv)
     ad_store *st;
     int skip_bad = ad_args_take_flag(&argc, argv, "--skip-bad");
     int pdq = ad_args_take_flag(&argc, argv, "--pdq");
-    int rc = ad_cli_start(&a, &st, "import",
-                          "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
-                          "[--skip-bad] [--pdq] FILE|-\n"
-                          "  Imports a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a plain hash "
-                          "list, in one\n  transaction. --list: the named list the records join "
-                          "(default: the file's name; hash lists\n  and CSV always join one); "
-                          "--skip-bad: report bad records and import the rest; --pdq: bare\n  64-hex "
-                          "lines of a hash list are PDQ (default SHA-256; 'pdq:' prefixes always "
-                          "are)",
-                          argc, argv, opts, 1, 1, 0);
+    int rc = ad_cli_start(
+        &a, &st, "import",
+        "import [--format vics|icse-csv|hashlist] [--list NAME] [--source TEXT] "
+        "[--skip-bad] [--pdq] FILE|-\n"
+        "  Imports, in one transaction, a VICS JSON file (1.x or 2.0), an ICSE-style CSV or a\n"
+        "  plain hash list (also md5sum/sha1sum/sha256sum output; file names are "
+        "ignored).\n"
+        "  --list: the named list the records join (default: the file's name), so that\n"
+        "  `export --list` can send it on; --skip-bad: report bad records and import the rest;\n"
+        "  --pdq: bare 64-hex lines of a hash list are PDQ (default SHA-256; 'pdq:' prefixes\n"
+        "  always are). Series come with their owner agency, contact and victims when the file\n"
+        "  has Ariadne's own fields: owners are created when unknown, a series of another\n"
+        "  owner with the same name is kept apart as 'NAME (OWNER)', and an identified victim\n"
+        "  is never made unidentified (docs/formats.md). --json: bad records and notes, then\n"
+        "  a summary, as JSON Lines.",
+        argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
     const char *path = a.pos[0];
     ad_err err;
-    ad_import_opts io = {.skip_bad = skip_bad, .pdq64 = pdq, .bad = print_bad, .bad_ctx = &a};
+    ad_import_opts io = {.skip_bad = skip_bad,
+                         .pdq64 = pdq,
+                         .bad = print_bad,
+                         .bad_ctx = &a,
+                         .note = print_note,
+                         .note_ctx = &a};
     if (ad_arg(&a, "--format") && ad_xformat_parse(ad_arg(&a, "--format"), &io.format, &err)) {
         return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
     }
@@ -53,7 +113,7 @@ int ad_cmd_import(int argc, char **argv)
     const char *base = strcmp(path, "-") ? basename(pathcopy) : "stdin";
     io.source_name = base;
     io.list = ad_arg(&a, "--list");
-    if (!io.list && (io.format != AD_XFMT_VICS))
+    if (!io.list) /* every import is a list: `export --list` sends it on as it came */
         io.list = base;
     io.list_source = ad_arg(&a, "--source");
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
@@ -65,18 +125,7 @@ int ad_cmd_import(int argc, char **argv)
         if (ad_import(st, f, &io, &s, &err) != AD_OK) {
             rc = ad_cli_fail(&a, &err);
         } else {
-            if (a.json)
-                ad_cli_json(json_pack("{s:s, s:s, s:s?, s:I, s:I, s:I, s:I, s:I, s:I}", "file",
-                                      path, "format", ad_xformat_name(s.info.format), "list",
-                                      io.list, "records", (json_int_t)s.records, "bad",
-                                      (json_int_t)s.bad, "new", (json_int_t)s.created, "merged",
-                                      (json_int_t)s.merged, "votes", (json_int_t)s.votes,
-                                      "series_links", (json_int_t)s.series_links));
-            else
-                printf("%s: %llu records imported (%llu new, %llu merged)%s%s, %llu bad skipped\n",
-                       path, (unsigned long long)s.records, (unsigned long long)s.created,
-                       (unsigned long long)s.merged, io.list ? " into list " : "",
-                       io.list ? io.list : "", (unsigned long long)s.bad);
+            import_summary(&a, path, io.list, &s);
             rc = s.bad ? AD_EXIT_FAIL : AD_EXIT_OK;
         }
         if (f != stdin)
@@ -86,29 +135,131 @@ int ad_cmd_import(int argc, char **argv)
     return ad_cli_close(st, rc);
 }
 
+/* --category CODES: codes of `scheme` separated by ','. Returns -1 or the usage exit code. */
+static int parse_codes(const ad_args *a, const char *text, ad_cat_scheme scheme, int *codes,
+                       size_t max, size_t *n)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", text);
+    *n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        ad_category c;
+        ad_err err;
+        if (*n == max)
+            return ad_args_usage_error(a, "--category: too many codes");
+        if (ad_category_parse(t, scheme, &c, &err) != AD_OK || c.scheme != scheme)
+            return ad_args_usage_error(a, "--category: '%s' is not a code of scheme %s", t,
+                                       ad_cat_scheme_name(scheme));
+        codes[(*n)++] = c.code;
+    }
+    return *n ? -1 : ad_args_usage_error(a, "--category: no code given");
+}
+
+/* The summary of an export: JSON (one line) when asked, on stdout when the data went to a file
+ * and on stderr when it went to stdout; a sentence on stderr otherwise. */
+static void export_summary(const ad_args *a, const ad_export_opts *eo, const char *o,
+                           const ad_export_stats *s)
+{
+    if (a->json) {
+        json_t *v = json_pack(
+            "{s:s?, s:s, s:{s:s?, s:s?, s:s?, s:o, s:b, s:b}, s:I, s:I, s:I, s:I, s:I, s:s?}",
+            "file", o, "format", ad_xformat_name(eo->format), "selection", "list", eo->list,
+            "series", eo->series, "scheme", eo->scheme ? ad_cat_scheme_name(eo->scheme) : NULL,
+            "codes", json_array(), "trusted", eo->trusted, "all", eo->all, "seen",
+            (json_int_t)s->seen, "written", (json_int_t)s->written, "skipped",
+            (json_int_t)s->skipped, "not_selected", (json_int_t)s->not_selected, "category_dropped",
+            (json_int_t)s->category_dropped, "skip_reason", s->skipped ? s->skip_reason : NULL);
+        json_t *codes = json_object_get(json_object_get(v, "selection"), "codes");
+        for (size_t i = 0; i < eo->n_codes; i++) {
+            char buf[16];
+            json_array_append_new(codes, json_string(ad_category_code_text(
+                                             (ad_category){eo->scheme, eo->codes[i]}, buf)));
+        }
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+        if (t)
+            fprintf(o ? stdout : stderr, "%s\n", t);
+        free(t);
+        json_decref(v);
+        return;
+    }
+    fprintf(stderr, "ariadne export: %llu records written", (unsigned long long)s->written);
+    if (s->not_selected)
+        fprintf(stderr, ", %llu media not chosen (%s)", (unsigned long long)s->not_selected,
+                eo->scheme ? "no category of the scheme or code asked for" : "not in the series");
+    if (s->skipped)
+        fprintf(stderr, ", %llu refused by the writer (first: %s)", (unsigned long long)s->skipped,
+                s->skip_reason);
+    if (s->category_dropped)
+        fprintf(stderr, ", %llu written without their category (no mapping into the file's scheme)",
+                (unsigned long long)s->category_dropped);
+    fputc('\n', stderr);
+}
+
 int ad_cmd_export(int argc, char **argv)
 {
-    static const char *const opts[] = {"--format",  "--list", "--series", "--hash", "--vics-version",
-                                       "--profile", "-o",     "--scheme", NULL};
+    static const char *const opts[] = {"--format",       "--list",    "--series", "--hash",
+                                       "--vics-version", "--profile", "-o",       "--scheme",
+                                       "--category",     NULL};
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "export",
-                          "export --format vics|icse-csv|hashlist [--list NAME] [--series NAME] "
-                          "[--hash md5|sha1|sha256|pdq] [--scheme vic-us|dhs|uk|baseline]\n"
-                          "       [--vics-version 1.3|2.0] [--profile default|us|uk] [-o FILE]\n"
-                          "  Writes the media of the store (or of one list or series) to stdout or "
-                          "FILE. Hash lists\n  get categories (as 'hash,code') when --scheme is "
-                          "given.",
-                          argc, argv, opts, 0, 0, 0);
+    int all = ad_args_take_flag(&argc, argv, "--all");
+    int trusted = ad_args_take_flag(&argc, argv, "--trusted");
+    int rc = ad_cli_start(
+        &a, &st, "export",
+        "export --format vics|icse-csv|hashlist (--list NAME | --series NAME | --scheme SCHEME\n"
+        "       [--category CODES] [--trusted] | --all) [--hash md5|sha1|sha256|pdq]\n"
+        "       [--vics-version 1.3|2.0] [--profile default|us|uk] [-o FILE]\n"
+        "  Writes the media you choose to stdout or FILE; there is no default, since the database\n"
+        "  holds seized files nobody has reviewed. --list, --series: the media of a list or a\n"
+        "  series; --scheme vics-us|dhs|uk|baseline: the media with a category in that scheme "
+        "(the\n"
+        "  latest vote, or with --trusted only a trusted category, mapped into it), narrowed by\n"
+        "  --category (codes, e.g. 1,2 or A,B); given together, each narrows the others. Hash "
+        "lists\n"
+        "  of a --scheme carry its codes ('hash,code'). --all: everything, for a backup between\n"
+        "  your own instances (exit 1 if any media could not be written). --json: a summary\n"
+        "  (on stdout with -o FILE, else on stderr).",
+        argc, argv, opts, 0, 0, 0);
     if (rc >= 0)
         return rc;
     ad_err err;
-    ad_export_opts eo = {.list = ad_arg(&a, "--list"), .series = ad_arg(&a, "--series")};
+    int codes[64];
+    ad_export_opts eo = {.list = ad_arg(&a, "--list"),
+                         .series = ad_arg(&a, "--series"),
+                         .all = all,
+                         .trusted = trusted,
+                         .codes = codes};
     const char *fmt = ad_arg(&a, "--format");
     if (!fmt)
         return ad_cli_close(st, ad_args_usage_error(&a, "--format is required"));
     if (ad_xformat_parse(fmt, &eo.format, &err))
         return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
+    if (ad_arg(&a, "--scheme")) {
+        if (ad_cat_scheme_parse(ad_arg(&a, "--scheme"), &eo.scheme, &err) ||
+            eo.scheme == AD_CAT_NONE || eo.scheme == AD_CAT_CUSTOM)
+            return ad_cli_close(st, ad_args_usage_error(&a, "--scheme takes vics-us, dhs, uk or "
+                                                            "baseline"));
+        eo.with_category = 1;
+    }
+    if (ad_arg(&a, "--category")) {
+        if (!eo.scheme)
+            return ad_cli_close(st, ad_args_usage_error(&a, "--category needs --scheme"));
+        rc = parse_codes(&a, ad_arg(&a, "--category"), eo.scheme, codes, 64, &eo.n_codes);
+        if (rc >= 0)
+            return ad_cli_close(st, rc);
+    }
+    if (trusted && !eo.scheme)
+        return ad_cli_close(st, ad_args_usage_error(&a, "--trusted needs --scheme"));
+    if (all && (eo.list || eo.series || eo.scheme))
+        return ad_cli_close(st, ad_args_usage_error(&a, "--all exports everything: it cannot be "
+                                                        "combined with --list, --series or "
+                                                        "--scheme"));
+    if (!all && !eo.list && !eo.series && !eo.scheme)
+        return ad_cli_close(
+            st, ad_args_usage_error(&a, "choose what to export: --list NAME, --series NAME or "
+                                        "--scheme SCHEME [--category CODES] (categorised media); "
+                                        "--all exports everything (a backup between your own "
+                                        "instances)"));
     const char *h = ad_arg(&a, "--hash");
     if (h) {
         static const char *const kinds[] = {"md5", "sha1", "sha256", "pdq"};
@@ -119,11 +270,6 @@ int ad_cmd_export(int argc, char **argv)
         if (!eo.hash_set)
             return ad_cli_close(st, ad_args_usage_error(&a, "unknown --hash '%s'", h));
     }
-    if (ad_arg(&a, "--scheme")) {
-        if (ad_cat_scheme_parse(ad_arg(&a, "--scheme"), &eo.scheme, &err))
-            return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
-        eo.with_category = 1;
-    }
     const char *v = ad_arg(&a, "--vics-version");
     if (v) {
         if (!strcmp(v, "2.0") || !strcmp(v, "2"))
@@ -133,7 +279,8 @@ int ad_cmd_export(int argc, char **argv)
         else if (!strcmp(v, "1.2"))
             eo.version = AD_VICS_V1_2;
         else
-            return ad_cli_close(st, ad_args_usage_error(&a, "--vics-version takes 1.2, 1.3 or 2.0"));
+            return ad_cli_close(st,
+                                ad_args_usage_error(&a, "--vics-version takes 1.2, 1.3 or 2.0"));
     }
     const char *p = ad_arg(&a, "--profile");
     if (p) {
@@ -160,8 +307,15 @@ int ad_cmd_export(int argc, char **argv)
         ad_err_set(&err, AD_ERR_IO, "cannot write %s", o);
         rc = ad_cli_fail(&a, &err);
     }
-    if (rc == AD_EXIT_OK)
-        fprintf(stderr, "ariadne export: %llu records written, %llu without a hash of that kind\n",
-                (unsigned long long)s.written, (unsigned long long)s.skipped);
+    if (rc == AD_EXIT_OK) {
+        if (!o)
+            fflush(stdout);
+        export_summary(&a, &eo, o, &s);
+        if (all && s.skipped) {
+            ad_cli_error("export", "--all: %llu media could not be written (first: %s)",
+                         (unsigned long long)s.skipped, s.skip_reason);
+            rc = AD_EXIT_FAIL;
+        }
+    }
     return ad_cli_close(st, rc);
 }

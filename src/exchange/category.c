@@ -8,7 +8,7 @@
 
 #include "ariadne/exchange.h"
 
-static const char *const scheme_names[AD_CAT__COUNT] = {"none", "vic-us",   "dhs",
+static const char *const scheme_names[AD_CAT__COUNT] = {"none", "vics-us",  "dhs",
                                                         "uk",   "baseline", "custom"};
 
 static const char *const vic_us_labels[] = {
@@ -63,11 +63,12 @@ ad_code ad_cat_scheme_parse(const char *name, ad_cat_scheme *out, ad_err *err)
             *out = (ad_cat_scheme)i;
             return AD_OK;
         }
-    if (strcasecmp(name, "vics-us") == 0) { /* the store's (and `ariadne vote`'s) name */
+    if (strcasecmp(name, "vic-us") == 0) { /* an alias: older docs and files spelled it so */
         *out = AD_CAT_VIC_US;
         return AD_OK;
     }
-    return ad_err_set(err, AD_ERR_PARSE, "unknown category scheme '%s'", name);
+    return ad_err_set(err, AD_ERR_PARSE,
+                      "unknown category scheme '%s' (vics-us, dhs, uk, baseline, custom)", name);
 }
 
 int ad_category_is_valid(ad_category c)

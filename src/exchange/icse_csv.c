@@ -1,10 +1,12 @@
 /* icse_csv.c: the ICSE-style semicolon CSV (header as IPED reads it, docs/formats.md): reader
  * (columns matched by name in any order and case, unknown columns ignored, quoted fields, BOM,
- * CRLF, blank lines) and strict writer (the exact header, fixed order, lower-case hex). */
+ * CRLF, blank lines) and strict writer (the exact header, fixed order, lower-case hex), both
+ * with Ariadne's own column "Ariadne series" last (JSON, as VICS's "@Ariadne.Series"). */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "vics_media.h"
 #include "xinternal.h"
 
 enum {
@@ -20,6 +22,7 @@ enum {
     C_AVAIL,
     C_MTYPE,
     C_BASELINE,
+    C_XSERIES, /* Ariadne's own (other readers ignore unknown columns): JSON, see xseries.c */
     C__N
 };
 static const char *const col_names[C__N] = {"MD5",
@@ -33,7 +36,8 @@ static const char *const col_names[C__N] = {"MD5",
                                             "Number of submissions",
                                             "File Available",
                                             "Media Type",
-                                            "Baseline"};
+                                            "Baseline",
+                                            "Ariadne series"};
 
 #define MAX_COLS 64
 
@@ -83,7 +87,9 @@ static int split(char *s, size_t len, char **f, size_t *flen, int max)
 typedef struct icse_rd {
     ad_xread r;
     ad_xlines l;
-    int col[C__N]; /* index of each known column in the file, -1 absent */
+    ad_jdom dom;       /* the "Ariadne series" cell, parsed */
+    ad_vics_conv conv; /* and converted as in VICS */
+    int col[C__N];     /* index of each known column in the file, -1 absent */
     int ncols;
 } icse_rd;
 
@@ -183,6 +189,12 @@ static ad_code row(icse_rd *d, char *s, size_t len, uint64_t rec, ad_err *err)
             if (rc == AD_OK && flag != AD_XUNKNOWN)
                 m.category = (ad_category){AD_CAT_BASELINE, flag};
             break;
+        case C_XSERIES:
+            if (vl && (rc = ad_jdom_parse(&d->dom, (char *)v, vl, d->l.line, &e)) == AD_OK &&
+                (rc = ad_vics_xseries_from_dom(&d->conv, &d->dom, 0, "", &m, &e)) != AD_OK &&
+                d->conv.field[0])
+                ad_err_prefix(&e, "%s", d->conv.field);
+            break;
         }
         if (rc != AD_OK) {
             snprintf(field, sizeof field, "column %d (%s)", i + 1, col_names[k]);
@@ -249,6 +261,8 @@ ad_code ad_icse_read(FILE *f, const ad_exchange_sink *sink, void *ctx, ad_err *e
     d.r.st.lines = d.l.line;
     ad_xread_finish(&d.r);
     ad_xlines_close(&d.l);
+    ad_jdom_free(&d.dom);
+    ad_vics_conv_free(&d.conv);
     return rc;
 }
 
@@ -296,6 +310,12 @@ ad_code ad_icse_writer_add_media(ad_icse_writer *w, const ad_xmedia *m, ad_err *
 {
     if (!(m->has & (AD_XHAS_MD5 | AD_XHAS_SHA1)) && !m->photodna)
         return ad_err_set(err, AD_ERR_ARG, "ICSE writer: a row needs an MD5, SHA1 or PhotoDNA");
+    const char *bad = ad_x_xseries_invalid(m);
+    if (bad)
+        return ad_err_set(err, AD_ERR_ARG, "ICSE writer: Ariadne series: %s", bad);
+    char *xs = m->n_xseries ? ad_x_xseries_text(m) : NULL;
+    if (m->n_xseries && !xs)
+        return ad_err_set(err, AD_ERR_NOMEM, "ICSE writer: no memory");
     char md5[65], sha1[65], subs[24] = "";
     ad_category b = {AD_CAT_NONE, 0};
     if (m->category.scheme != AD_CAT_NONE)
@@ -313,13 +333,15 @@ ad_code ad_icse_writer_add_media(ad_icse_writer *w, const ad_xmedia *m, ad_err *
                            m->submissions >= 0 ? subs : NULL,
                            flag_text(m->file_available),
                            m->media_type,
-                           b.scheme == AD_CAT_BASELINE ? flag_text((int8_t)(b.code != 0)) : NULL};
+                           b.scheme == AD_CAT_BASELINE ? flag_text((int8_t)(b.code != 0)) : NULL,
+                           xs};
     for (int k = 0; k < C__N; k++) {
         if (k)
             putc(';', w->f);
         put_field(w->f, v[k]);
     }
     putc('\n', w->f);
+    free(xs);
     return AD_OK;
 }
 

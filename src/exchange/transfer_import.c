@@ -1,33 +1,35 @@
 /* transfer_import.c: an exchange file into the store, in batches, inside one transaction.
  * Each record becomes (or merges into) a media found by its strongest digest; it joins the named
- * list; its category becomes a vote by "import:<file>"; its series name links it to that series
- * (created when new); IsDistributed, VictimIdentified, OffenderIdentified, a baseline category
- * and a non-pertinent category become media flags. */
+ * list; its category becomes a vote by "import:<file>"; its series (Ariadne's own fields with
+ * owner, contact and victims, else the format's series name) link it to series resolved by
+ * transfer_series.c; IsDistributed, VictimIdentified, OffenderIdentified, a baseline category
+ * and a non-pertinent category become media flags (flags are only ever set). The import ends
+ * with one "import" audit row holding the counts the summary shows. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "ariadne/transfer.h"
+#include "transfer_series.h"
 
 #define BATCH 4096
 
 struct pending {
     char scheme[16], code[8];
     int has_vote;
-    char *series;
+    int64_t *series; /* the series ids the record links to */
+    size_t n_series;
 };
 
 struct imp {
     ad_store *st;
     const ad_import_opts *opts;
     ad_import_stats *stats;
+    ad_tseries_in *ts;
     int64_t list_id;
     char voter[300];
     ad_media m[BATCH];
     struct pending p[BATCH];
     int64_t ids[BATCH];
     size_t n;
-    char *series_cache;
-    int64_t series_cache_id;
 };
 
 static void clear_batch(struct imp *im)
@@ -40,26 +42,41 @@ static void clear_batch(struct imp *im)
     im->n = 0;
 }
 
-static ad_code series_id(struct imp *im, const char *name, int64_t *id, ad_err *err)
+/* The series a record links to: each of its Ariadne series, and the format's series name when
+ * none of those bears it. */
+static ad_code record_series(struct imp *im, const ad_xmedia *x, struct pending *p, ad_err *err)
 {
-    if (im->series_cache && !strcmp(im->series_cache, name)) {
-        *id = im->series_cache_id;
+    int plain = x->series && *x->series;
+    for (size_t i = 0; i < x->n_xseries && plain; i++)
+        plain = strcmp(x->series, x->xseries[i].name) != 0;
+    if (!x->n_xseries && !plain)
         return AD_OK;
+    p->series = malloc((x->n_xseries + 1) * sizeof *p->series);
+    if (!p->series)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = AD_OK;
+    for (size_t i = 0; i < x->n_xseries && rc == AD_OK; i++) {
+        int64_t id = 0;
+        rc = ad_tseries_resolve(im->ts, &x->xseries[i], &id, err);
+        if (rc == AD_OK && id)
+            p->series[p->n_series++] = id;
     }
-    ad_code rc = ad_store_series_find(im->st, name, 1, id, err);
-    if (rc)
-        return rc;
-    free(im->series_cache);
-    im->series_cache = strdup(name);
-    im->series_cache_id = *id;
-    return AD_OK;
+    if (rc == AD_OK && plain) {
+        int64_t id = 0;
+        rc = ad_tseries_by_name(im->ts, x->series, &id, err);
+        if (rc == AD_OK)
+            p->series[p->n_series++] = id;
+    }
+    return rc;
 }
 
 static ad_code flush(struct imp *im, ad_err *err)
 {
     if (!im->n)
         return AD_OK;
-    ad_code rc = ad_store_media_upsert_batch(im->st, im->m, im->n, im->ids, err);
+    size_t created = 0;
+    ad_code rc = ad_store_media_upsert_batch_count(im->st, im->m, im->n, im->ids, &created, err);
+    im->stats->created += created;
     if (!rc && im->list_id)
         rc = ad_store_list_add(im->st, im->list_id, im->ids, im->n, err);
     for (size_t i = 0; i < im->n && !rc; i++) {
@@ -67,11 +84,8 @@ static ad_code flush(struct imp *im, ad_err *err)
             rc = ad_store_vote(im->st, im->ids[i], im->p[i].scheme, im->p[i].code, im->voter, err);
             im->stats->votes += rc == AD_OK;
         }
-        if (!rc && im->p[i].series) {
-            int64_t sid;
-            rc = series_id(im, im->p[i].series, &sid, err);
-            if (!rc)
-                rc = ad_store_series_link(im->st, sid, im->ids[i], err);
+        for (size_t k = 0; !rc && k < im->p[i].n_series; k++) {
+            rc = ad_store_series_link(im->st, im->p[i].series[k], im->ids[i], err);
             if (rc == AD_ERR_EXISTS) {
                 ad_err_clear(err);
                 rc = AD_OK;
@@ -126,8 +140,13 @@ static ad_code on_media(void *ctx, const ad_xmedia *x, ad_err *err)
         if (!strcmp(p->scheme, "baseline"))
             m->flags |= AD_MEDIA_BASELINE;
     }
-    if (x->series && *x->series)
-        p->series = strdup(x->series);
+    ad_code rc = record_series(im, x, p, err);
+    if (rc != AD_OK) {
+        free((char *)m->mime);
+        free((uint8_t *)m->photodna);
+        free(p->series);
+        return rc;
+    }
     im->stats->records++;
     if (++im->n == BATCH)
         return flush(im, err);
@@ -159,6 +178,31 @@ static ad_code on_bad(void *ctx, const ad_xbad *b, ad_err *err)
     return AD_OK;
 }
 
+/* The import's own audit row, in its transaction: the counts its summary shows. */
+static ad_code audit_import(ad_store *st, const ad_import_opts *o, ad_xformat fmt,
+                            const ad_import_stats *s, ad_err *err)
+{
+    char object[300], detail[800];
+    snprintf(object, sizeof object, "%s%s", o->list ? "list:" : "file:",
+             o->list          ? o->list
+             : o->source_name ? o->source_name
+                              : "input");
+    snprintf(detail, sizeof detail,
+             "file=%s format=%s records=%llu new=%llu merged=%llu bad=%llu votes=%llu "
+             "series_links=%llu agencies_created=%llu series_created=%llu series_filled=%llu "
+             "series_apart=%llu series_unlinked=%llu victims_added=%llu victims_identified=%llu "
+             "victims_left=%llu",
+             o->source_name ? o->source_name : "input", ad_xformat_name(fmt),
+             (unsigned long long)s->records, (unsigned long long)s->created,
+             (unsigned long long)s->merged, (unsigned long long)s->bad,
+             (unsigned long long)s->votes, (unsigned long long)s->series_links,
+             (unsigned long long)s->agencies_created, (unsigned long long)s->series_created,
+             (unsigned long long)s->series_filled, (unsigned long long)s->series_apart,
+             (unsigned long long)s->series_unlinked, (unsigned long long)s->victims_added,
+             (unsigned long long)s->victims_identified, (unsigned long long)s->victims_left);
+    return ad_store_audit(st, "import", object, detail, err);
+}
+
 ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_stats *stats,
                   ad_err *err)
 {
@@ -181,19 +225,20 @@ ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_
         fmt = ad_exchange_sniff(head, n);
         if (fseek(in, 0, SEEK_SET) != 0) {
             free(im);
-            return ad_err_set(err, AD_ERR_ARG, "cannot guess the format of a stream: give --format");
+            return ad_err_set(err, AD_ERR_ARG,
+                              "cannot guess the format of a stream: give --format");
         }
         if (!fmt)
             fmt = AD_XFMT_HASHLIST;
     }
-    int64_t before = 0, after = 0;
-    ad_store_media_count(st, &before, NULL);
     ad_code rc = ad_store_begin(st, err);
     if (!rc && opts->list) {
-        ad_list l = {.name = opts->list, .source = opts->list_source ? opts->list_source
-                                                                     : opts->source_name};
+        ad_list l = {.name = opts->list,
+                     .source = opts->list_source ? opts->list_source : opts->source_name};
         rc = ad_store_list_ensure(st, &l, &im->list_id, err);
     }
+    if (!rc)
+        rc = ad_tseries_in_open(&im->ts, st, stats, opts, err);
     if (!rc) {
         ad_exchange_sink sink = {
             .begin = on_begin,
@@ -209,17 +254,14 @@ ad_code ad_import(ad_store *st, FILE *in, const ad_import_opts *opts, ad_import_
             rc = flush(im, err);
     }
     clear_batch(im);
-    free(im->series_cache);
+    ad_tseries_in_close(im->ts);
     free(im);
+    stats->merged = stats->records - stats->created;
+    if (!rc)
+        rc = audit_import(st, opts, fmt, stats, err);
     if (rc) {
         ad_store_rollback(st, NULL);
         return rc;
     }
-    rc = ad_store_commit(st, err);
-    if (!rc) {
-        ad_store_media_count(st, &after, NULL);
-        stats->created = (uint64_t)(after - before);
-        stats->merged = stats->records - stats->created;
-    }
-    return rc;
+    return ad_store_commit(st, err);
 }

@@ -1,6 +1,7 @@
 /* vics_media.c: one VICS Media object (parsed by json_dom.c) to an ad_xmedia, tolerant of what
  * real files do: booleans as strings or 0/1, numbers as strings, either hex case, Tags/Series as
  * string, list or object, PhotoDNA/SHA256/PDQ directly or in AlternativeHashes, unknown keys. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -12,9 +13,13 @@ void ad_vics_conv_free(ad_vics_conv *conv)
 {
     free(conv->files);
     free(conv->meta);
+    free(conv->series);
+    free(conv->victims);
     conv->files = NULL;
     conv->meta = NULL;
-    conv->files_cap = conv->meta_cap = 0;
+    conv->series = NULL;
+    conv->victims = NULL;
+    conv->files_cap = conv->meta_cap = conv->series_cap = conv->victims_cap = 0;
 }
 
 static ad_code fail(ad_vics_conv *cv, const char *field, ad_err *err, ad_code code,
@@ -192,26 +197,20 @@ static ad_code alt_hashes(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia *m, 
 static ad_code grow(void **p, size_t *cap, size_t need, size_t elem, ad_vics_conv *cv,
                     const char *field, ad_err *err)
 {
-    if (need <= *cap)
-        return AD_OK;
-    size_t n = *cap ? *cap : 8;
-    while (n < need)
-        n *= 2;
-    void *q = realloc(*p, n * elem);
-    if (!q)
-        return fail(cv, field, err, AD_ERR_NOMEM, "no memory");
-    *p = q;
-    *cap = n;
-    return AD_OK;
+    return ad_x_grow(p, cap, need, elem) ? AD_OK : fail(cv, field, err, AD_ERR_NOMEM, "no memory");
 }
 
-/* Passes rc through; on error prefixes the field named with "Array[i].". */
+/* Passes rc through; on error prefixes the field named with "Array[i]." (or "Object." when idx
+ * is SIZE_MAX). */
 static ad_code sub(ad_vics_conv *cv, ad_code rc, const char *arrname, size_t idx)
 {
     if (rc == AD_OK)
         return rc;
     char f[256];
-    snprintf(f, sizeof f, "%s[%zu].%s", arrname, idx, cv->field);
+    if (idx == SIZE_MAX)
+        snprintf(f, sizeof f, "%s.%s", arrname, cv->field);
+    else
+        snprintf(f, sizeof f, "%s[%zu].%s", arrname, idx, cv->field);
     size_t n = strlen(f) < sizeof cv->field - 1 ? strlen(f) : sizeof cv->field - 1;
     memcpy(cv->field, f, n);
     cv->field[n] = 0;
@@ -289,6 +288,83 @@ static ad_code media_meta(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia *m, 
     return AD_OK;
 }
 
+static ad_code xagency(ad_vics_conv *cv, ad_jdom *d, long obj, const char *key, ad_xagency *a,
+                       ad_err *err)
+{
+    long v = member(d, obj, key);
+    memset(a, 0, sizeof *a);
+    if (v < 0)
+        return AD_OK;
+    if (d->nodes[v].type != AD_J_OBJ)
+        return fail(cv, key, err, AD_ERR_PARSE, "expected an object");
+    TRY(sub(cv, get_str(cv, d, v, "Name", &a->name, err), key, SIZE_MAX));
+    TRY(sub(cv, get_str(cv, d, v, "Country", &a->country, err), key, SIZE_MAX));
+    TRY(sub(cv, get_str(cv, d, v, "Kind", &a->kind, err), key, SIZE_MAX));
+    if (!a->name || !*a->name)
+        return fail(cv, key, err, AD_ERR_PARSE, "an agency needs a Name");
+    return AD_OK;
+}
+
+/* The victims of series object s into cv->victims from index *used on. */
+static ad_code xvictims(ad_vics_conv *cv, ad_jdom *d, long s, size_t *used, ad_xseries *x,
+                        ad_err *err)
+{
+    long arr = member(d, s, "Victims");
+    if (arr < 0)
+        return AD_OK;
+    if (d->nodes[arr].type != AD_J_ARR)
+        return fail(cv, "Victims", err, AD_ERR_PARSE, "expected an array");
+    size_t n = d->nodes[arr].n;
+    TRY(grow((void **)&cv->victims, &cv->victims_cap, *used + n, sizeof(ad_xvictim), cv, "Victims",
+             err));
+    long e = ad_jdom_first(d, arr);
+    for (size_t i = 0; i < n; i++, e = ad_jdom_next(d, e)) {
+        ad_xvictim *v = &cv->victims[*used + i];
+        memset(v, 0, sizeof *v);
+        v->identified = AD_XUNKNOWN;
+        if (d->nodes[e].type != AD_J_OBJ)
+            return fail(cv, "Victims", err, AD_ERR_PARSE, "expected objects");
+        SUB(get_str(cv, d, e, "Code", &v->code, err), "Victims", i);
+        SUB(get_flag(cv, d, e, "Identified", &v->identified, err), "Victims", i);
+        SUB(xagency(cv, d, e, "IdentifiedBy", &v->identified_by, err), "Victims", i);
+        SUB(get_str(cv, d, e, "Country", &v->country, err), "Victims", i);
+        if (!v->code || !*v->code)
+            SUB(fail(cv, "Code", err, AD_ERR_PARSE, "a victim needs a Code"), "Victims", i);
+    }
+    x->n_victims = n;
+    *used += n;
+    return AD_OK;
+}
+
+ad_code ad_vics_xseries_from_dom(ad_vics_conv *cv, ad_jdom *d, long arr, const char *field,
+                                 ad_xmedia *m, ad_err *err)
+{
+    if (d->nodes[arr].type != AD_J_ARR)
+        return fail(cv, field, err, AD_ERR_PARSE, "expected an array of series");
+    size_t n = d->nodes[arr].n, used = 0;
+    TRY(grow((void **)&cv->series, &cv->series_cap, n, sizeof(ad_xseries), cv, field, err));
+    long e = ad_jdom_first(d, arr);
+    for (size_t i = 0; i < n; i++, e = ad_jdom_next(d, e)) {
+        ad_xseries *x = &cv->series[i];
+        memset(x, 0, sizeof *x);
+        if (d->nodes[e].type != AD_J_OBJ)
+            return fail(cv, field, err, AD_ERR_PARSE, "expected an array of series objects");
+        SUB(get_str(cv, d, e, "Name", &x->name, err), field, i);
+        SUB(xagency(cv, d, e, "Owner", &x->owner, err), field, i);
+        SUB(get_str(cv, d, e, "Contact", &x->contact, err), field, i);
+        SUB(get_str(cv, d, e, "Status", &x->status, err), field, i);
+        SUB(xvictims(cv, d, e, &used, x, err), field, i);
+        if (!x->name || !*x->name)
+            SUB(fail(cv, "Name", err, AD_ERR_PARSE, "a series needs a Name"), field, i);
+    }
+    /* victims were stored one series after another; point each series at its own */
+    for (size_t i = 0, k = 0; i < n; k += cv->series[i].n_victims, i++)
+        cv->series[i].victims = cv->series[i].n_victims ? &cv->victims[k] : NULL;
+    m->xseries = n ? cv->series : NULL;
+    m->n_xseries = n;
+    return AD_OK;
+}
+
 ad_code ad_vics_media_from_dom(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia *m, ad_err *err)
 {
     ad_xmedia_init(m);
@@ -322,6 +398,9 @@ ad_code ad_vics_media_from_dom(ad_vics_conv *cv, ad_jdom *d, long obj, ad_xmedia
         TRY(get_str(cv, d, obj, "FileName", &m->name, err));
     TRY(media_files(cv, d, obj, m, err));
     TRY(media_meta(cv, d, obj, m, err));
+    long xs = member(d, obj, "@Ariadne.Series");
+    if (xs >= 0)
+        TRY(ad_vics_xseries_from_dom(cv, d, xs, "@Ariadne.Series", m, err));
     if (!m->has && !m->photodna)
         return fail(cv, "MD5", err, AD_ERR_PARSE,
                     "no hash (MD5, SHA1, SHA256, PDQ or PhotoDNA) in the record");

@@ -1,6 +1,7 @@
 /* vics_write.c: the strict VICS writer. Valid JSON, the field names and casing of the VICS data
  * model (docs/formats.md), lower-case hex, one fixed field order, one Media record per line,
- * categories mapped into the profile's scheme or refused. */
+ * categories mapped into the profile's scheme or refused; Ariadne's own series fields last, as
+ * "@Ariadne.Series". */
 #include <stdlib.h>
 #include <string.h>
 
@@ -203,6 +204,9 @@ ad_code ad_vics_writer_add_media(ad_vics_writer *w, const ad_xmedia *m, ad_err *
     if (bad)
         return ad_err_set(err, AD_ERR_ARG, "VICS writer: MediaID %lld: %s is not valid UTF-8",
                           (long long)m->media_id, bad);
+    if ((bad = ad_x_xseries_invalid(m)) != NULL)
+        return ad_err_set(err, AD_ERR_ARG, "VICS writer: MediaID %lld: @Ariadne.Series: %s",
+                          (long long)m->media_id, bad);
     if (w->form == AD_VICS_CASES && !w->in_case)
         return ad_err_set(err, AD_ERR_ARG, "VICS writer: Media of a case-form file go in a case");
     if (!(m->has & (AD_XHAS_MD5 | AD_XHAS_SHA1 | AD_XHAS_SHA256 | AD_XHAS_PDQ)) && !m->photodna)
@@ -260,6 +264,10 @@ ad_code ad_vics_writer_add_media(ad_vics_writer *w, const ad_xmedia *m, ad_err *
     }
     write_files(j, m, md5s);
     write_meta(j, m, md5s, v1);
+    if (m->n_xseries) { /* Ariadne's own; an OData instance annotation other readers ignore */
+        ad_jw_key(j, "@Ariadne.Series");
+        ad_x_write_xseries(j, m);
+    }
     ad_jw_close(j, '}');
     w->case_media++;
     w->case_precat += m->is_precategorized == AD_XTRUE;

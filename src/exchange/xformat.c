@@ -1,9 +1,10 @@
 /* xformat.c: the exchange formats by name (the --format values), guessing a file's format from
- * its first bytes, and reading a file with the reader of a format. */
+ * its first bytes (hash lists and md5sum output, ICSE CSV, VICS JSON), and reading a file with
+ * the reader of a format. */
 #include <string.h>
 #include <strings.h>
 
-#include "ariadne/exchange.h"
+#include "xinternal.h"
 
 static int line_names(const char *s, size_t n, const char *word)
 {
@@ -33,6 +34,8 @@ ad_xformat ad_exchange_sniff(const void *head, size_t n)
         return AD_XFMT_HASHLIST;
     const char *nl = memchr(s, '\n', n);
     size_t len = nl ? (size_t)(nl - s) : n;
+    if (ad_x_hashlist_line(s, len)) /* before the CSV test: a file name may hold ';' and "MD5" */
+        return AD_XFMT_HASHLIST;
     if (memchr(s, ';', len) &&
         (line_names(s, len, "MD5") || line_names(s, len, "SHA1") || line_names(s, len, "PhotoDNA")))
         return AD_XFMT_ICSE_CSV;

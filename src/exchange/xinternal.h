@@ -52,6 +52,13 @@ int ad_x_utf8_valid(const char *s);
 /* Trims blanks (space, tab) on both sides in place of (s, len). */
 void ad_x_trim(const char **s, size_t *len);
 
+/* ---- hash lists ---- */
+/* Longest hash-list line: md5sum output holds a path (PATH_MAX 4096, escapes may double it). */
+#define AD_X_HASHLIST_MAX_LINE 16384
+/* Whether a line (BOM and leading blanks skipped) looks like a hash-list line: a 32/40/64 hex
+ * hash alone or before ',' or a blank, or a line of md5sum/sha1sum/sha256sum output. */
+int ad_x_hashlist_line(const char *s, size_t len);
+
 /* ---- line reader (CSV, hash lists): BOM, CRLF, line counting, length limit ---- */
 typedef struct ad_xlines {
     FILE *f;
@@ -81,5 +88,27 @@ void ad_jw_int(ad_jw *w, const char *key, int64_t val);
 void ad_jw_count(ad_jw *w, const char *key, int64_t val); /* skipped when negative */
 void ad_jw_flag(ad_jw *w, const char *key, int8_t val);   /* skipped when unknown */
 void ad_jw_string_value(ad_jw *w, const char *val);
+
+/* ---- a string -> int64 map and growing arrays (xmap.c) ---- */
+typedef struct ad_xmap {
+    char **keys;
+    int64_t *vals;
+    size_t cap, n;
+} ad_xmap;
+/* 1 with *val when key is in the map, 0 otherwise. */
+int ad_xmap_get(const ad_xmap *m, const char *key, int64_t *val);
+/* Adds or replaces key (copied); 0 when out of memory. */
+int ad_xmap_put(ad_xmap *m, const char *key, int64_t val);
+void ad_xmap_free(ad_xmap *m);
+/* Makes room for need elements of elem bytes in *p (capacity *cap); 0 when out of memory. */
+int ad_x_grow(void **p, size_t *cap, size_t need, size_t elem);
+
+/* ---- Ariadne's own series fields (xseries.c) ---- */
+/* Writes m's series (ad_xseries) as a JSON array. */
+void ad_x_write_xseries(ad_jw *w, const ad_xmedia *m);
+/* The same as text (malloc'd; NULL when out of memory or not valid UTF-8). */
+char *ad_x_xseries_text(const ad_xmedia *m);
+/* What is wrong with m's series for a writer (no name, no victim code, bad UTF-8), or NULL. */
+const char *ad_x_xseries_invalid(const ad_xmedia *m);
 
 #endif

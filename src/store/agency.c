@@ -27,7 +27,7 @@ ad_code ad_role_parse(const char *s, ad_role *out, ad_err *err)
                       s ? s : "");
 }
 
-static int kind_ok(const char *k)
+int ad_agency_kind_valid(const char *k)
 {
     static const char *const kinds[] = {"police", "hotline", "platform", "hub"};
     for (size_t i = 0; i < 4; i++)
@@ -41,7 +41,7 @@ ad_code ad_store_agency_add(ad_store *st, const ad_agency *a, int64_t *id, ad_er
     const char *kind = a->kind ? a->kind : "police";
     if (!a->name || !*a->name)
         return ad_err_set(err, AD_ERR_ARG, "agency name is empty");
-    if (!kind_ok(kind))
+    if (!ad_agency_kind_valid(kind))
         return ad_err_set(err, AD_ERR_ARG,
                           "unknown agency kind '%s' (police, hotline, "
                           "platform, hub)",

@@ -1,7 +1,10 @@
-/* category.c: category votes as (scheme, code) pairs, the trusted category derived from
- * agreeing votes (set once, never overwritten) and the explicit mapping between schemes. */
+/* category.c: the store's category schemes, one name each ("vic-us" is accepted as an alias of
+ * "vics-us" and stored as "vics-us"); category votes as (scheme, code) pairs, the trusted
+ * category derived from agreeing votes (set once, never overwritten) and the explicit mapping
+ * between schemes. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store_int.h"
 
@@ -15,8 +18,21 @@ static const struct {
     {"baseline", {"1", NULL}},
 };
 
+const char *ad_category_scheme(const char *scheme)
+{
+    if (!scheme)
+        return NULL;
+    if (!strcasecmp(scheme, "vic-us")) /* the alias older docs and files used */
+        return "vics-us";
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+        if (!strcasecmp(scheme, schemes[i].scheme))
+            return schemes[i].scheme;
+    return NULL;
+}
+
 int ad_category_valid(const char *scheme, const char *code)
 {
+    scheme = ad_category_scheme(scheme);
     if (!scheme || !code)
         return 0;
     for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
@@ -29,6 +45,7 @@ int ad_category_valid(const char *scheme, const char *code)
 
 int ad_category_ignorable(const char *scheme, const char *code)
 {
+    scheme = ad_category_scheme(scheme);
     return scheme && code &&
            ((!strcmp(scheme, "vics-us") && !strcmp(code, "0")) ||
             (!strcmp(scheme, "dhs") && !strcmp(code, "5")));
@@ -86,6 +103,7 @@ ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const 
                           "'%s' is not a code of scheme '%s' (vics-us 0-4, dhs 0-5, uk A-C, "
                           "baseline 1)",
                           code ? code : "", scheme ? scheme : "");
+    scheme = ad_category_scheme(scheme);
     ad_stmt *s;
     ad_code rc = ad_store_op(st,
                              "INSERT INTO vote (media_id, scheme, code, agency_id, voter,"
@@ -155,7 +173,7 @@ ad_code ad_store_trusted_category(ad_store *st, int64_t media_id, const char *sc
     if (!s)
         return AD_ECODE(err);
     ad_bind_int(s, 1, media_id);
-    ad_bind_text(s, 2, scheme ? scheme : "");
+    ad_bind_text(s, 2, ad_category_scheme(scheme) ? ad_category_scheme(scheme) : "");
     return one_text(s, code, size, "trusted category yet", err);
 }
 
@@ -165,6 +183,8 @@ ad_code ad_store_category_map(ad_store *st, const char *from_scheme, const char 
     if (!ad_category_valid(from_scheme, from_code))
         return ad_err_set(err, AD_ERR_ARG, "'%s' is not a code of scheme '%s'",
                           from_code ? from_code : "", from_scheme ? from_scheme : "");
+    from_scheme = ad_category_scheme(from_scheme);
+    to_scheme = ad_category_scheme(to_scheme);
     if (!strcmp(from_scheme, to_scheme ? to_scheme : "")) {
         snprintf(to_code, size, "%s", from_code);
         return AD_OK;

@@ -40,13 +40,18 @@ static void take_series(ad_classification *o, const ad_series *s)
     o->victims_unidentified = (int)s->victims_unidentified;
 }
 
+ad_class ad_series_class(const ad_series *s, unsigned media_flags)
+{
+    int unidentified = s->victims_unidentified > 0 ||
+                       (s->victims == 0 && !(media_flags & AD_MEDIA_VICTIM_IDENTIFIED));
+    return unidentified ? AD_CLASS_KNOWN_UNIDENTIFIED : AD_CLASS_KNOWN_IDENTIFIED;
+}
+
 /* Per series: unidentified wins over identified; the first such series decides. */
 static int on_series(void *p, const ad_series *s)
 {
     cls_ctx *c = p;
-    int unidentified = s->victims_unidentified > 0 ||
-                       (s->victims == 0 && !(c->flags & AD_MEDIA_VICTIM_IDENTIFIED));
-    if (unidentified) {
+    if (ad_series_class(s, c->flags) == AD_CLASS_KNOWN_UNIDENTIFIED) {
         c->out->cls = AD_CLASS_KNOWN_UNIDENTIFIED;
         take_series(c->out, s);
         return 1;

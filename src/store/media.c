@@ -454,6 +454,16 @@ ad_code ad_store_media_upsert_batch(ad_store *st, const ad_media *m, size_t n, i
     return upsert_batch(st, m, n, ids, &fresh, err);
 }
 
+ad_code ad_store_media_upsert_batch_count(ad_store *st, const ad_media *m, size_t n, int64_t *ids,
+                                          size_t *created, ad_err *err)
+{
+    size_t fresh = 0;
+    ad_code rc = upsert_batch(st, m, n, ids, &fresh, err);
+    if (created)
+        *created = rc == AD_OK ? fresh : 0;
+    return rc;
+}
+
 ad_code ad_store_media_upsert(ad_store *st, const ad_media *m, int64_t *id, int *created,
                               ad_err *err)
 {
@@ -588,11 +598,15 @@ typedef struct {
     uint8_t *photodna;
 } media_copy;
 
+/* Frees a page's copies and forgets them: a slot of the next page without PhotoDNA must not
+ * keep (and free again) the pointer of this one. */
 static void copy_free(media_copy *c, int n)
 {
     for (int i = 0; i < n; i++) {
         free(c[i].mime);
         free(c[i].photodna);
+        c[i].mime = NULL;
+        c[i].photodna = NULL;
     }
 }
 

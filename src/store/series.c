@@ -138,6 +138,28 @@ ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, 
     return ad_store_finish(st, rc, err);
 }
 
+ad_code ad_store_series_fill(ad_store *st, int64_t series_id, int64_t owner_agency_id,
+                             const char *contact, ad_err *err)
+{
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st,
+                             "UPDATE series SET owner_agency_id = COALESCE(owner_agency_id, ?),"
+                             " contact = CASE WHEN contact IS NULL OR contact = '' THEN ?"
+                             " ELSE contact END WHERE id = ? RETURNING id",
+                             &s, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_bind_id_opt(s, 1, owner_agency_id);
+    ad_bind_text_opt(s, 2, contact && *contact ? contact : NULL);
+    ad_bind_int(s, 3, series_id);
+    rc = ad_db_int(s, NULL, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "no series %lld", (long long)series_id);
+    rc = ad_store_auditf(st, rc, "series.fill", "series", series_id, err, "owner=%lld contact=%s",
+                         (long long)owner_agency_id, contact ? contact : "");
+    return ad_store_finish(st, rc, err);
+}
+
 /* ---- victims and offenders ---- */
 
 static const char *kind_name(ad_person_kind k)
