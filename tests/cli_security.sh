@@ -31,6 +31,11 @@ expect 0 "$A" report --case C1 --agency Unit --db "$DB" --out "$T/new-report"
 want_mode "$T/new-report" 700
 want_mode "$T/new-report/report.html" 600
 
+# exports to partners
+
+expect 0 "$A" export --format hashlist --hash md5 --all -o "$T/all.txt" --db "$DB"
+want_mode "$T/all.txt" 600
+
 # vPDQ hash files of seized videos
 ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5:duration=1 -pix_fmt yuv420p "$T/v.mp4" ||
   fail ffmpeg

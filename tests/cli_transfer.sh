@@ -51,8 +51,8 @@ show() {
   "$ARIADNE" media show "$2" --json --db "$1" > "$tmp/show" 2>&1 || { cat "$tmp/show"; fail "media show $2"; }
   python3 - "$tmp/show" "$3" "$4" "$5" <<'PY' || fail "media $2 in $1"
 import json, sys
-d = json.load(open(sys.argv[1]))
-c = d.get("contact") or {}
+d = json.load(open(sys.argv[1]))["classification"]
+c = d.get("series") or {}
 got = [d["class"], c.get("owner") or "", c.get("contact") or ""]
 assert got == sys.argv[2:], (got, sys.argv[2:])
 PY

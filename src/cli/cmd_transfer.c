@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "ariadne/transfer.h"
+#include "ariadne/util.h"
 #include "cli.h"
 
 static ad_code print_bad(void *ctx, const ad_xbad *b, ad_err *err)
@@ -296,11 +297,9 @@ int ad_cmd_export(int argc, char **argv)
             return ad_cli_close(st, ad_args_usage_error(&a, "profiles exist in VICS 2.0 only"));
     }
     const char *o = ad_arg(&a, "-o");
-    FILE *f = o ? fopen(o, "wb") : stdout;
-    if (!f) {
-        ad_err_set(&err, AD_ERR_IO, "cannot create %s", o);
+    FILE *f = stdout;
+    if (o && ad_file_create_private(o, &f, &err) != AD_OK) /* 0600: it holds custody data */
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    }
     ad_export_stats s;
     rc = ad_export(st, f, &eo, &s, &err) ? ad_cli_fail(&a, &err) : AD_EXIT_OK;
     if (o && fclose(f) != 0 && rc == AD_EXIT_OK) {
