@@ -132,6 +132,8 @@ ffmpeg -v error -f lavfi -i "mandelbrot=size=320x240:rate=10" -t 5 -pix_fmt yuv4
 ffmpeg -v error -i "$VD/other.mp4" -i "$VD/known/k.mp4" -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" \
   -map "[v]" -pix_fmt yuv420p "$VD/seized/longer.mp4" || fail ffmpeg
 cp "$VD/other.mp4" "$VD/seized/unrelated.mp4"
+ffmpeg -v error -i "$VD/known/k.mp4" -vf hflip -pix_fmt yuv420p "$VD/seized/mirrored.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/known/k.mp4" -vf transpose=1 -pix_fmt yuv420p "$VD/seized/rot90.mp4" || fail ffmpeg
 ok "$A" ingest "$VD/known" --case VREF --agency Hub --no-report
 ok "$A" series create "S-video" --owner "Unit A" --contact "v@unit-a.example"
 ok "$A" series link "S-video" "$(sha "$VD/known/k.mp4")"
@@ -146,6 +148,13 @@ for name in ("clip.mp4", "longer.mp4"):
     assert "matched here" in f["match"]["ranges"], f
     assert re.search(r"in the known video: \d+\.\ds-\d+\.\ds", f["match"]["ranges"]), f
 assert by["unrelated.mp4"]["class"] == "new", by["unrelated.mp4"]
+# mirrored and rotated copies match over the 8 dihedral forms, the form recorded
+# (variants: 0 orig, 1 rot90, 2 rot180, 3 rot270, 4 flipx, 5 flipy, 6 flipp, 7 flipm)
+for name, variants in (("mirrored.mp4", (4, 5)), ("rot90.mp4", (1, 3))):
+    f = by[name]
+    assert f["class"] == "known-unidentified" and f["match"]["by"] == "vpdq", f
+    assert f["match"]["variant"] in variants, f
+    assert "100% of this video's frames match" in f["match"]["ranges"], f
 PY
 
 # --- resume after kill -9 at random points equals an uninterrupted run

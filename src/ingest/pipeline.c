@@ -1,9 +1,8 @@
-/* pipeline.c: ad_ingest, triage of a seizure.
+/* pipeline.c: ad_ingest, triage of a seizure: the job, the three stages and the writing.
  *
  * The walker (main thread) fills a batch of rows, bounded in count and in member bytes, so
- * memory stays flat whatever the seizure's size; the batch is hashed on all cores (each worker
- * reads its own plain files); then the main thread matches the batch (digests in batch lookups,
- * then PDQ over the 8 variants in the index, video frames by share of matching frames) and
+ * memory stays flat whatever the seizure's size; a hashing thread hashes the batch on all cores
+ * (each worker reads its own plain files); a writer thread matches the batch (match.c) and
  * writes it in one transaction: media, sightings, clues, frames and one job item per row. A
  * killed job loses at most its open batch, which the rerun does again: items are keyed by the
  * walker's stable row keys, and rows whose key is stored are skipped. */
@@ -13,16 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ariadne/exif.h"
-#include "ariadne/index.h"
-#include "ariadne/ingest.h"
-#include "ariadne/util.h"
-#include "ariadne/vpdq.h"
-#include "idset.h"
+#include "pipeline_internal.h"
 
-#define BATCH_ROWS 512
+#define BATCH_ROWS AD_INGEST_BATCH_ROWS
 #define BATCH_BYTES (256u << 20)
-#define FRAME_BIT (1ull << 63)
 
 void ad_ingest_opts_default(ad_ingest_opts *o)
 {
@@ -36,152 +29,7 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     ad_source_opts_default(&o->source);
 }
 
-struct task {
-    ad_row_kind kind;
-    ad_err row_err;
-    char key[65];
-    uint64_t ordinal;
-    char *path, *fs_path, *parent, *inner;
-    int64_t size, mtime, ctime, atime, btime;
-    uint8_t *data;
-    size_t len;
-    /* results */
-    ad_code code;
-    ad_err err;
-    ad_file_hash fh;
-    ad_exif exif;
-    int has_exif;
-    ad_vpdq_video vid;
-    int has_video;
-    /* match */
-    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
-    int64_t match_id;
-    char match_kind[8];
-    int match_dist, match_var;
-    char *ranges;
-};
-
-struct run {
-    ad_store *st;
-    const ad_ingest_opts *o;
-    ad_ingest_stats *stats;
-    ad_index *ix;
-    ad_hasher **hashers;
-    int threads;
-    int64_t agency_id, case_id;
-    char job[64];
-    ad_idset done_keys;  /* 32-byte keys (first 8 bytes) already recorded by this job */
-    ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
-    ad_idmap frame_media;  /* frame id -> its video's media id */
-    ad_idmap video_frames; /* video media id -> number of frame hashes */
-    ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
-    /* three batches move through three stages: the main thread walks into one, the hashing
-     * thread hashes another on all cores, the writer thread matches and records the third */
-    struct batch {
-        struct task t[BATCH_ROWS];
-        size_t n, bytes;
-    } bat[3], *fill, *hashing, *write;
-    struct batch *free_b[3];
-    int nfree;
-    struct batch *to_hash, *to_write; /* one-slot mailboxes */
-    int hash_done, write_done;        /* end of input for each stage */
-    pthread_t hasher, writer;
-    int threads_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    ad_code wrc;
-    ad_err werr;
-    ad_progress *progress;
-};
-
 /* ---- setup ---- */
-
-struct loader {
-    ad_h256 *h;
-    uint64_t *ids;
-    size_t n, cap;
-    struct run *r;
-};
-
-static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
-{
-    struct loader *a = ctx;
-    if (is_frame && (ad_idmap_put(&a->r->frame_media, id, media_id) ||
-                     ad_idmap_add(&a->r->video_frames, media_id, 1)))
-        return 1;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 65536;
-        ad_h256 *h = realloc(a->h, cap * sizeof *h);
-        uint64_t *ids = h ? realloc(a->ids, cap * sizeof *ids) : NULL;
-        if (!h || !ids) {
-            if (h)
-                a->h = h;
-            return 1;
-        }
-        a->h = h;
-        a->ids = ids;
-        a->cap = cap;
-    }
-    a->h[a->n] = *pdq;
-    a->ids[a->n++] = is_frame ? FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
-    return 0;
-}
-
-static int load_frame_time(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms)
-{
-    (void)media_id;
-    struct run *r = ctx;
-    return ts_ms >= 0 && ad_idmap_put(&r->frame_ts, frame_id, ts_ms + 1) != 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Time ranges ("2.0s-5.0s, ...") of the known video's matched frames: frames at most 1.5 s
- * apart (one hash a second) join one range. */
-static size_t known_ranges(const struct run *r, const ad_idset *frames, char *out, size_t cap)
-{
-    int64_t *ts = malloc((frames->n + 1) * sizeof *ts);
-    size_t n = 0, len = 0;
-    if (!ts)
-        return 0;
-    for (size_t i = 0; i < frames->cap; i++)
-        if (frames->v[i]) {
-            int64_t t = ad_idmap_get(&r->frame_ts, frames->v[i]);
-            if (t > 0)
-                ts[n++] = t - 1;
-        }
-    qsort(ts, n, sizeof *ts, cmp_i64);
-    for (size_t i = 0; i < n && len + 32 < cap;) {
-        size_t j = i;
-        while (j + 1 < n && ts[j + 1] - ts[j] <= 1500)
-            j++;
-        len += (size_t)snprintf(out + len, cap - len, "%s%.1fs-%.1fs", len ? ", " : "",
-                                ts[i] / 1000.0, ts[j] / 1000.0);
-        i = j + 1;
-    }
-    free(ts);
-    return len;
-}
-
-static ad_code build_index(struct run *r, ad_err *err)
-{
-    struct loader a = {.r = r};
-    ad_code rc = ad_index_new(&r->ix, err);
-    if (!rc)
-        rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
-    if (!rc && a.n)
-        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
-    r->stats->index_entries = a.n;
-    free(a.h);
-    free(a.ids);
-    if (!rc && r->video_frames.n)
-        rc = ad_store_frame_times(r->st, load_frame_time, r, err);
-    return rc;
-}
 
 static int64_t key64(const char *hex)
 {
@@ -251,8 +99,12 @@ static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, 
     char opts[160];
     snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d", o->fast, o->radius,
              o->min_quality, o->video);
-    ad_job j = {.id = r->job, .case_id = r->case_id, .agency_id = r->agency_id,
-                .exhibit = o->exhibit, .roots = rs, .options = opts};
+    ad_job j = {.id = r->job,
+                .case_id = r->case_id,
+                .agency_id = r->agency_id,
+                .exhibit = o->exhibit,
+                .roots = rs,
+                .options = opts};
     rc = ad_store_job_open(r->st, &j, &r->stats->resumed, err);
     free(rs);
     snprintf(r->stats->job_id, sizeof r->stats->job_id, "%s", r->job);
@@ -295,6 +147,7 @@ static void hash_task(void *ctx, size_t i, int worker)
     if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
+        vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
         ad_err ve;
         ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
                                 : ad_vpdq_hash_memory(t->data, t->len, &vo, &t->vid, &ve);
@@ -307,180 +160,7 @@ static void hash_task(void *ctx, size_t i, int worker)
     }
 }
 
-/* ---- matching (main thread) ---- */
-
-/* The media an index entry belongs to (a frame's video). */
-static int64_t media_of(const struct run *r, uint64_t id)
-{
-    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
-                            : (int64_t)id;
-}
-
-static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
-{
-    if (!t->fh.has_pdq || t->fh.pdq.quality < r->o->min_quality || !t->fh.pdq.has_dihedral)
-        return;
-    if (ad_index_search_dihedral(r->ix, t->fh.pdq.dihedral, r->o->radius, hits, NULL) ||
-        !hits->n)
-        return;
-    size_t best = 0;
-    for (size_t k = 1; k < hits->n; k++)
-        if (hits->v[k].dist < hits->v[best].dist ||
-            (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
-             (hits->v[best].id & FRAME_BIT)))
-            best = k;
-    int64_t id = media_of(r, hits->v[best].id);
-    if (ad_idset_has(&r->job_new, id))
-        return;
-    t->match_id = id;
-    snprintf(t->match_kind, sizeof t->match_kind, "%s",
-             (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
-    t->match_dist = hits->v[best].dist;
-    t->match_var = hits->v[best].variant;
-}
-
-/* A video matches a known video when enough of its frames (quality >= min) have a frame of that
- * video within the radius (the query's share), or when enough of the known video's frames are
- * found in it (the known video's share: a known clip inside a longer seized video). The part of
- * the seized video that matched is given as time ranges, with both shares. */
-static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
-{
-    size_t counted = 0, cap = 16, ncand = 0;
-    struct cand {
-        int64_t media;
-        size_t frames;  /* query frames with a match in this video */
-        ad_idset known; /* this video's frames that matched */
-        int best;
-    } *c = calloc(cap, sizeof *c);
-    int64_t *frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *frame_media);
-    if (!c || !frame_media)
-        goto out;
-    for (size_t f = 0; f < t->vid.n; f++) {
-        const ad_vpdq_frame *fr = &t->vid.frames[f];
-        if (fr->quality < r->o->min_quality)
-            continue;
-        counted++;
-        if (ad_index_search(r->ix, &fr->hash, r->o->radius, hits, NULL))
-            continue;
-        for (size_t k = 0; k < hits->n; k++) {
-            if (!(hits->v[k].id & FRAME_BIT))
-                continue;
-            int64_t m = media_of(r, hits->v[k].id);
-            if (!m || ad_idset_has(&r->job_new, m))
-                continue;
-            size_t j = 0;
-            while (j < ncand && c[j].media != m)
-                j++;
-            if (j == ncand) {
-                if (ncand == cap) {
-                    struct cand *nc = realloc(c, 2 * cap * sizeof *c);
-                    if (!nc)
-                        goto out;
-                    c = nc;
-                    cap *= 2;
-                }
-                memset(&c[ncand], 0, sizeof c[ncand]);
-                c[ncand].media = m;
-                c[ncand++].best = 256;
-            }
-            ad_idset_add(&c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT));
-            if (frame_media[f] != m) { /* a query frame counts once per video */
-                c[j].frames++;
-                frame_media[f] = m;
-            }
-            if (hits->v[k].dist < c[j].best)
-                c[j].best = hits->v[k].dist;
-        }
-    }
-    size_t best = ncand;
-    double best_q = 0, best_k = 0;
-    for (size_t j = 0; j < ncand; j++) {
-        double q = counted ? 100.0 * (double)c[j].frames / (double)counted : 0;
-        int64_t total = ad_idmap_get(&r->video_frames, c[j].media);
-        double kp = total ? 100.0 * (double)c[j].known.n / (double)total : 0;
-        if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
-            (best == ncand || q + kp > best_q + best_k))
-            best = j, best_q = q, best_k = kp;
-    }
-    if (best == ncand)
-        goto out;
-    t->match_id = c[best].media;
-    snprintf(t->match_kind, sizeof t->match_kind, "vpdq");
-    t->match_dist = c[best].best;
-    size_t len = 0, rcap = 256;
-    char *ranges = malloc(rcap);
-    int open = 0;
-    double start = 0, last = 0;
-    for (size_t f = 0; f <= t->vid.n && ranges; f++) {
-        int m = f < t->vid.n && frame_media[f] == c[best].media;
-        if (m) {
-            if (!open)
-                start = t->vid.frames[f].timestamp, open = 1;
-            last = t->vid.frames[f].timestamp;
-        } else if (open && (f == t->vid.n || t->vid.frames[f].quality >= r->o->min_quality)) {
-            if (len + 48 > rcap) {
-                char *nr = realloc(ranges, rcap *= 2);
-                if (!nr)
-                    break;
-                ranges = nr;
-            }
-            len += (size_t)snprintf(ranges + len, rcap - len, "%s%.1fs-%.1fs", len ? ", " : "",
-                                    start, last);
-            open = 0;
-        }
-    }
-    if (ranges) {
-        char known[512] = "";
-        known_ranges(r, &c[best].known, known, sizeof known);
-        size_t cap2 = len + sizeof known + 200;
-        char *full = malloc(cap2);
-        if (full) {
-            snprintf(full, cap2,
-                     "%.0f%% of this video's frames match, %.0f%% of the known video's; "
-                     "matched here: %s; in the known video: %s",
-                     best_q, best_k, len ? ranges : "-", known[0] ? known : "-");
-            t->ranges = full;
-        }
-    }
-    free(ranges);
-out:
-    for (size_t j = 0; c && j < ncand; j++)
-        ad_idset_free(&c[j].known);
-    free(c);
-    free(frame_media);
-}
-
-static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
-{
-    uint8_t *d = malloc(r->write->n * 32 + 1);
-    size_t *which = malloc((r->write->n + 1) * sizeof *which);
-    int64_t *ids = malloc((r->write->n + 1) * sizeof *ids);
-    size_t m = 0;
-    for (size_t i = 0; d && which && ids && i < r->write->n; i++) {
-        struct task *t = &r->write->t[i];
-        if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
-            continue;
-        const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
-                             : kind == AD_HASH_MD5  ? t->fh.digests.md5
-                                                    : t->fh.digests.sha1;
-        memcpy(d + m * dlen, src, dlen);
-        which[m++] = i;
-    }
-    if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
-        for (size_t k = 0; k < m; k++) {
-            struct task *t = &r->write->t[which[k]];
-            if (kind == AD_HASH_SHA256)
-                t->exists_id = ids[k];
-            if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
-                continue;
-            t->match_id = ids[k];
-            snprintf(t->match_kind, sizeof t->match_kind, "%s",
-                     kind == AD_HASH_SHA256 ? "sha256" : kind == AD_HASH_MD5 ? "md5" : "sha1");
-        }
-    free(d);
-    free(which);
-    free(ids);
-}
+/* ---- classes and writing (writer thread, one transaction per batch) ---- */
 
 static ad_report_class class_of(struct run *r, const struct task *t)
 {
@@ -495,15 +175,18 @@ static ad_report_class class_of(struct run *r, const struct task *t)
     if (ad_store_classify(r->st, t->match_id, &c, NULL))
         return AD_RC_KNOWN_UNSERIESED;
     switch (c.cls) {
-    case AD_CLASS_KNOWN_UNIDENTIFIED: return AD_RC_KNOWN_UNIDENTIFIED;
-    case AD_CLASS_KNOWN_IDENTIFIED: return AD_RC_KNOWN_IDENTIFIED;
-    case AD_CLASS_IGNORABLE: return AD_RC_IGNORABLE;
-    case AD_CLASS_NEW: return AD_RC_NEW;
-    default: return AD_RC_KNOWN_UNSERIESED;
+    case AD_CLASS_KNOWN_UNIDENTIFIED:
+        return AD_RC_KNOWN_UNIDENTIFIED;
+    case AD_CLASS_KNOWN_IDENTIFIED:
+        return AD_RC_KNOWN_IDENTIFIED;
+    case AD_CLASS_IGNORABLE:
+        return AD_RC_IGNORABLE;
+    case AD_CLASS_NEW:
+        return AD_RC_NEW;
+    default:
+        return AD_RC_KNOWN_UNSERIESED;
     }
 }
-
-/* ---- writing (main thread, one transaction per batch) ---- */
 
 static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_err *err)
 {
@@ -706,21 +389,8 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
 static ad_code match_and_write(struct run *r, ad_err *err)
 {
     struct batch *w = r->write;
-    ad_index_hits hits = {0};
-    match_digests(r, AD_HASH_SHA256, 32);
-    match_digests(r, AD_HASH_MD5, 16);
-    match_digests(r, AD_HASH_SHA1, 20);
-    for (size_t i = 0; i < w->n; i++) {
-        struct task *t = &w->t[i];
-        if (t->kind != AD_ROW_FILE || t->code || t->match_id)
-            continue;
-        if (t->has_video)
-            match_video(r, t, &hits);
-        else
-            match_pdq(r, t, &hits);
-    }
+    ad_ingest_match_batch(r);
     ad_code rc = write_batch(r, err);
-    ad_index_hits_free(&hits);
     uint64_t bytes = 0;
     for (size_t i = 0; i < w->n; i++) {
         bytes += w->t[i].fh.size;
@@ -826,8 +496,8 @@ static struct batch *free_batch(struct run *r)
     return b;
 }
 
-ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
-                  const ad_ingest_opts *opts, ad_ingest_stats *stats, ad_err *err)
+ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
+                  ad_ingest_stats *stats, ad_err *err)
 {
     ad_ingest_stats local;
     if (!stats)
@@ -853,7 +523,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     if (!rc)
         rc = open_job(r, roots, nroots, err);
     if (!rc)
-        rc = build_index(r, err);
+        rc = ad_ingest_load_known(r, err);
     if (!rc)
         rc = ad_source_new(&src, roots, nroots, &opts->source, err);
     if (!rc) {
@@ -917,12 +587,13 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     for (int i = 0; r->hashers && i < r->threads; i++)
         ad_hasher_free(r->hashers[i]);
     free(r->hashers);
-    ad_index_free(r->ix);
+    ad_ingest_free_known(r);
+    for (size_t i = 0; r->hits && i < AD_INGEST_QUERIES; i++)
+        ad_index_hits_free(&r->hits[i]);
+    free(r->hits);
+    free(r->queries);
     ad_idset_free(&r->done_keys);
     ad_idset_free(&r->job_new);
-    ad_idmap_free(&r->frame_media);
-    ad_idmap_free(&r->video_frames);
-    ad_idmap_free(&r->frame_ts);
     pthread_mutex_destroy(&r->mu);
     pthread_cond_destroy(&r->cv);
     free(r);

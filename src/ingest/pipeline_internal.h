@@ -1,0 +1,96 @@
+/* pipeline_internal.h: the triage pipeline's state shared by its files (internal): a task per
+ * walker row, the batches moving through the three stages, and the run (pipeline.c drives it,
+ * known.c loads what the store knows, match.c matches a batch). */
+#ifndef AD_INGEST_PIPELINE_INTERNAL_H
+#define AD_INGEST_PIPELINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ariadne/exif.h"
+#include "ariadne/index.h"
+#include "ariadne/ingest.h"
+#include "ariadne/util.h"
+#include "ariadne/vpdq.h"
+#include "idset.h"
+
+#define AD_INGEST_BATCH_ROWS 512
+/* Index ids: a media id, or a frame id with this bit set. */
+#define AD_INGEST_FRAME_BIT (1ull << 63)
+/* Hashes per batch search (query variants): enough for the batch search's gain, few enough
+ * that the hits of one search stay small. */
+#define AD_INGEST_QUERIES 2048
+
+struct task {
+    ad_row_kind kind;
+    ad_err row_err;
+    char key[65];
+    uint64_t ordinal;
+    char *path, *fs_path, *parent, *inner;
+    int64_t size, mtime, ctime, atime, btime;
+    uint8_t *data;
+    size_t len;
+    /* results */
+    ad_code code;
+    ad_err err;
+    ad_file_hash fh;
+    ad_exif exif;
+    int has_exif;
+    ad_vpdq_video vid;
+    int has_video;
+    /* match */
+    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
+    int64_t match_id;
+    char match_kind[8];
+    int match_dist, match_var;
+    char *ranges;
+};
+
+struct batch {
+    struct task t[AD_INGEST_BATCH_ROWS];
+    size_t n, bytes;
+};
+
+struct run {
+    ad_store *st;
+    const ad_ingest_opts *o;
+    ad_ingest_stats *stats;
+    ad_index *ix;
+    ad_hasher **hashers;
+    int threads;
+    int64_t agency_id, case_id;
+    char job[64];
+    ad_idset done_keys;    /* 32-byte keys (first 8 bytes) already recorded by this job */
+    ad_idset job_new;      /* media ids this job created (a later copy is new, not known) */
+    ad_idmap frame_media;  /* frame id -> its video's media id */
+    ad_idmap video_frames; /* video media id -> number of frame hashes */
+    ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
+    ad_index_hits *hits;   /* batch search results (AD_INGEST_QUERIES), reused */
+    ad_h256 *queries;      /* AD_INGEST_QUERIES hashes */
+    /* three batches move through three stages: the main thread walks into one, the hashing
+     * thread hashes another on all cores, the writer thread matches and records the third */
+    struct batch bat[3], *fill, *hashing, *write;
+    struct batch *free_b[3];
+    int nfree;
+    struct batch *to_hash, *to_write; /* one-slot mailboxes */
+    int hash_done, write_done;        /* end of input for each stage */
+    pthread_t hasher, writer;
+    int threads_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ad_code wrc;
+    ad_err werr;
+    ad_progress *progress;
+};
+
+/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps. */
+ad_code ad_ingest_load_known(struct run *r, ad_err *err);
+void ad_ingest_free_known(struct run *r);
+
+/* match.c: matches the batch r->write: digests first, then PDQ and video frames over the 8
+ * dihedral variants, in batch searches. */
+void ad_ingest_match_batch(struct run *r);
+/* The media an index entry belongs to (a frame's video). */
+int64_t ad_ingest_media_of(const struct run *r, uint64_t id);
+
+#endif
