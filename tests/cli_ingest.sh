@@ -69,6 +69,8 @@ touch -d "2025-03-04 05:06:07 UTC" "$T/seizure/street.jpg"
   >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc -eq 0 ] || { cat "$T/out" "$T/err"; fail "ingest exit $rc"; }
+# exact copies of known media (copy.jpg, street.jpg and the two zip members) are not decoded
+grep -q "4 known copies not decoded" "$T/out" || { cat "$T/out"; fail "known copies decoded"; }
 [ -e "$T/escaped.jpg" ] || [ -e /etc/absolute.jpg ] && fail "an archive member touched the file system"
 for f in report.html report.json report.csv case.vics.json; do [ -s "$T/rep/$f" ] || fail "no $f"; done
 python3 - "$T/rep/report.json" "$T/rep/report.csv" "$T/rep/case.vics.json" <<'PY' || fail "report contents"
@@ -124,6 +126,34 @@ assert r["counts"]["known-unidentified"] == 0 and r["counts"]["known-identified"
 ' "$T/out" || fail "identifying the last victim of a series must change the report"
 ok "$A" audit verify
 
+# --- known files skip decoding, but a known media without PDQ (an imported hash) gets its PDQ and
+# clues from its copy; an MD5-only known media stays known for every copy
+K=$T/kx && mkdir -p "$K/a" "$K/b"
+cp "$S/seizure/20171107_221406.jpg" "$K/a/phone.jpg"                  # EXIF: samsung SM-G930V
+$C -seed 11 -size 200x150 plasma:fractal "$K/a/md5-1.jpg" && cp "$K/a/md5-1.jpg" "$K/a/md5-2.jpg"
+printf '%s\n' "$(sha "$K/a/phone.jpg")" > "$T/kx.txt"
+printf '%s\n' "$(md5sum "$K/a/md5-1.jpg" | cut -d' ' -f1)" >> "$T/kx.txt"
+ok "$A" import "$T/kx.txt" --list imported
+ok "$A" ingest "$K/a" --case KX-1 --agency "Unit B" --batch 1 --report "$T/kx1"
+grep -q "0 known copies not decoded" "$T/out" || { cat "$T/out"; fail "a media without PDQ must be decoded"; }
+cp "$K/a/phone.jpg" "$K/b/phone-copy.jpg"
+ok "$A" ingest "$K/b" --case KX-2 --agency "Unit B" --report "$T/kx2"
+grep -q "1 known copies not decoded" "$T/out" || { cat "$T/out"; fail "the completed media's copy must not be decoded"; }
+python3 - "$T/db.sqlite" "$(sha "$K/a/phone.jpg")" "$T/kx1/report.json" "$T/kx2/report.json" <<'PY' || fail "known media completed by its copy"
+import json, sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+mid, pdq = c.execute("SELECT id, pdq FROM media WHERE hex(sha256) = upper(?)", (sys.argv[2],)).fetchone()
+assert pdq is not None, "the imported media got no PDQ from its copy"
+clues = [v for (v,) in c.execute("SELECT value FROM clue WHERE object_type = 'media' AND object_id = ?", (mid,))]
+assert "samsung SM-G930V" in clues, clues
+by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[3]))["files"]}
+for n in ("phone.jpg", "md5-1.jpg", "md5-2.jpg"):
+    assert by[n]["class"] == "known-unseriesed", by[n]
+assert by["md5-1.jpg"]["match"]["by"] == "md5" and by["phone.jpg"]["match"]["by"] == "sha256"
+f = json.load(open(sys.argv[4]))["files"][0]
+assert f["class"] == "known-unseriesed" and f["match"]["by"] == "sha256", f
+PY
+
 # --- video: a trimmed, re-encoded clip of a known video and a longer video holding it match it
 VD=$T/video && mkdir -p "$VD/known" "$VD/seized"
 ffmpeg -v error -f lavfi -i "testsrc2=size=320x240:rate=10" -t 8 -pix_fmt yuv420p "$VD/known/k.mp4" || fail ffmpeg
@@ -132,6 +162,7 @@ ffmpeg -v error -f lavfi -i "mandelbrot=size=320x240:rate=10" -t 5 -pix_fmt yuv4
 ffmpeg -v error -i "$VD/other.mp4" -i "$VD/known/k.mp4" -filter_complex "[0:v][1:v]concat=n=2:v=1[v]" \
   -map "[v]" -pix_fmt yuv420p "$VD/seized/longer.mp4" || fail ffmpeg
 cp "$VD/other.mp4" "$VD/seized/unrelated.mp4"
+cp "$VD/known/k.mp4" "$VD/seized/copy.mp4"                                  # not decoded
 ffmpeg -v error -i "$VD/known/k.mp4" -vf hflip -pix_fmt yuv420p "$VD/seized/mirrored.mp4" || fail ffmpeg
 ffmpeg -v error -i "$VD/known/k.mp4" -vf transpose=1 -pix_fmt yuv420p "$VD/seized/rot90.mp4" || fail ffmpeg
 ok "$A" ingest "$VD/known" --case VREF --agency Hub --no-report
@@ -139,6 +170,7 @@ ok "$A" series create "S-video" --owner "Unit A" --contact "v@unit-a.example"
 ok "$A" series link "S-video" "$(sha "$VD/known/k.mp4")"
 ok "$A" victim add V3 --series "S-video"
 ok "$A" ingest "$VD/seized" --case V-1 --agency "Unit B" --report "$T/vrep"
+grep -q "1 known copies not decoded" "$T/out" || { cat "$T/out"; fail "a known video's copy was hashed"; }
 python3 - "$T/vrep/report.json" <<'PY' || fail "video classes"
 import json, re, sys
 by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[1]))["files"]}
@@ -148,6 +180,7 @@ for name in ("clip.mp4", "longer.mp4"):
     assert "matched here" in f["match"]["ranges"], f
     assert re.search(r"in the known video: \d+\.\ds-\d+\.\ds", f["match"]["ranges"]), f
 assert by["unrelated.mp4"]["class"] == "new", by["unrelated.mp4"]
+assert by["copy.mp4"]["class"] == "known-unidentified" and by["copy.mp4"]["match"]["by"] == "sha256"
 # mirrored and rotated copies match over the 8 dihedral forms, the form recorded
 # (variants: 0 orig, 1 rot90, 2 rot180, 3 rot270, 4 flipx, 5 flipy, 6 flipp, 7 flipm)
 for name, variants in (("mirrored.mp4", (4, 5)), ("rot90.mp4", (1, 3))):

@@ -43,6 +43,7 @@ typedef struct ad_ingest_stats {
     char job_id[64];
     int resumed;
     uint64_t rows, files, skipped, errors, bytes;
+    uint64_t not_decoded; /* exact copies of known media (with PDQ or frames): not decoded */
     uint64_t counts[AD_RC__COUNT];
     uint64_t index_entries;
     double seconds;

@@ -186,6 +186,11 @@ ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_er
  * (is_frame 1, id = frame id, media_id its video). */
 typedef int (*ad_pdq_fn)(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame);
 ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err);
+/* The digests (each NULL when unknown) of every media that has a PDQ hash or frame hashes, in
+ * id order: what ingest need not decode again when it meets an exact copy. */
+typedef int (*ad_digests_fn)(void *ctx, int64_t media_id, const uint8_t *sha256,
+                             const uint8_t *md5, const uint8_t *sha1);
+ad_code ad_store_complete_digests(ad_store *st, ad_digests_fn fn, void *ctx, ad_err *err);
 
 typedef struct ad_sighting {
     int64_t id;

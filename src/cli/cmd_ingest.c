@@ -10,8 +10,9 @@
 
 int ad_cmd_ingest(int argc, char **argv)
 {
-    static const char *const opts[] = {"--case", "--agency", "--exhibit", "--job", "--radius",
-                                       "--min-quality", "-j", "--report", "--batch", NULL};
+    static const char *const opts[] = {
+        "--case",        "--agency", "--exhibit", "--job",   "--radius",
+        "--min-quality", "-j",       "--report",  "--batch", NULL};
     int fast = ad_args_take_flag(&argc, argv, "--fast");
     int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
     int no_report = ad_args_take_flag(&argc, argv, "--no-report");
@@ -61,12 +62,14 @@ int ad_cmd_ingest(int argc, char **argv)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     }
     if (!a.json)
-        printf("job %s%s: %llu files (%llu already done), %.1f MB in %.1f s, %llu errors\n",
+        printf("job %s%s: %llu files (%llu already done, %llu known copies not decoded), %.1f MB "
+               "in %.1f s, %llu errors\n",
                s.job_id, s.resumed ? " (resumed)" : "", (unsigned long long)s.files,
-               (unsigned long long)s.skipped, s.bytes / 1e6, s.seconds,
-               (unsigned long long)s.errors);
+               (unsigned long long)s.skipped, (unsigned long long)s.not_decoded, s.bytes / 1e6,
+               s.seconds, (unsigned long long)s.errors);
     char dir[1024];
     const char *d = ad_cli_report_dir(ad_arg(&a, "--report"), io.case_number, dir, sizeof dir);
-    rc = no_report ? AD_EXIT_OK : ad_cli_make_report(&a, st, io.agency, io.case_number, d, thumbs, 0);
+    rc = no_report ? AD_EXIT_OK
+                   : ad_cli_make_report(&a, st, io.agency, io.case_number, d, thumbs, 0);
     return ad_cli_close(st, rc);
 }

@@ -47,7 +47,7 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
     if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
         for (size_t k = 0; k < m; k++) {
             struct task *t = &b->t[which[k]];
-            if (kind == AD_HASH_SHA256)
+            if (!t->exists_id)
                 t->exists_id = ids[k];
             if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
                 continue;
@@ -310,12 +310,16 @@ static void match_video(struct run *r, struct task *t)
     free(frame);
 }
 
-void ad_ingest_match_batch(struct run *r)
+void ad_ingest_match_digests(struct run *r)
 {
-    struct batch *b = r->write;
     match_digests(r, AD_HASH_SHA256, 32);
     match_digests(r, AD_HASH_MD5, 16);
     match_digests(r, AD_HASH_SHA1, 20);
+}
+
+void ad_ingest_match_near(struct run *r)
+{
+    struct batch *b = r->write;
     if (!r->hits && !(r->hits = calloc(AD_INGEST_QUERIES, sizeof *r->hits)))
         return;
     if (!r->queries && !(r->queries = malloc(AD_INGEST_QUERIES * sizeof *r->queries)))

@@ -115,31 +115,21 @@ static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, 
 
 /* ---- hashing (workers) ---- */
 
-static void hash_task(void *ctx, size_t i, int worker)
+static ad_code new_hasher(const struct run *r, ad_hasher **h, ad_err *err)
 {
-    struct run *r = ctx;
-    struct task *t = &r->hashing->t[i];
-    if (t->kind != AD_ROW_FILE)
-        return;
-    if (!r->hashers[worker]) {
-        ad_hash_opts ho;
-        ad_hash_opts_default(&ho);
-        ho.limits = r->o->limits;
-        ho.fast = r->o->fast;
-        ho.dihedral = 1;
-        t->code = ad_hasher_new(&r->hashers[worker], &ho, &t->err);
-        if (t->code)
-            return;
-    }
-    ad_hasher *h = r->hashers[worker];
-    const uint8_t *bytes = t->data;
-    size_t len = t->len;
-    if (t->fs_path) {
-        t->code = ad_hasher_file(h, t->fs_path, &t->fh, &t->err);
-        bytes = ad_hasher_data(h, &len);
-    } else {
-        t->code = ad_hasher_buffer(h, t->data, t->len, &t->fh, &t->err);
-    }
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.limits = r->o->limits;
+    ho.fast = r->o->fast;
+    ho.dihedral = 1;
+    return ad_hasher_new(h, &ho, err);
+}
+
+/* Decoding: an image's PDQ and EXIF clues (bytes: the image), a video's vPDQ. */
+static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const uint8_t *bytes,
+                        size_t len)
+{
+    t->code = ad_hasher_pdq(h, bytes, len, &t->fh, &t->err);
     if (t->code)
         return;
     if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
@@ -157,6 +147,60 @@ static void hash_task(void *ctx, size_t i, int worker)
             t->code = vc;
             t->err = ve;
         }
+    }
+}
+
+/* Digests and type in one read, then decoding, unless may_skip and the digests are those of a
+ * complete known media (an image or video whose copy is in the store with its PDQ or frames):
+ * then the file is only marked skipped, and the writer confirms it (confirm_skipped). */
+static void hash_one(const struct run *r, ad_hasher *h, struct task *t, int may_skip)
+{
+    const uint8_t *bytes = t->data;
+    size_t len = t->len;
+    if (t->fs_path) {
+        t->code = ad_hasher_file_digests(h, t->fs_path, &t->fh, &t->err);
+        bytes = ad_hasher_data(h, &len);
+    } else {
+        t->code = ad_hasher_buffer_digests(h, t->data, t->len, &t->fh, &t->err);
+    }
+    if (t->code)
+        return;
+    t->skipped = may_skip &&
+                 (ad_media_is_image(t->fh.type) || (t->fh.type == AD_MEDIA_VIDEO && r->o->video)) &&
+                 ad_ingest_digest_known(r, &t->fh.digests);
+    if (!t->skipped)
+        decode_task(r, h, t, bytes, len);
+}
+
+static void hash_task(void *ctx, size_t i, int worker)
+{
+    struct run *r = ctx;
+    struct task *t = &r->hashing->t[i];
+    if (t->kind != AD_ROW_FILE)
+        return;
+    if (!r->hashers[worker] && (t->code = new_hasher(r, &r->hashers[worker], &t->err)))
+        return;
+    hash_one(r, r->hashers[worker], t, 1);
+}
+
+/* A skipped file decoded after all, on the writer thread (rare: see confirm_skipped). */
+static void rehash(struct run *r, struct task *t)
+{
+    t->skipped = 0;
+    if (!r->rehasher && (t->code = new_hasher(r, &r->rehasher, &t->err)))
+        return;
+    hash_one(r, r->rehasher, t, 0);
+}
+
+/* A skipped file is confirmed by the store: its digest matched a complete media. Otherwise (a
+ * prefix that was not the whole digest, a media of this job) it is decoded now, before the PDQ
+ * and video matching. */
+static void confirm_skipped(struct run *r)
+{
+    for (size_t i = 0; i < r->write->n; i++) {
+        struct task *t = &r->write->t[i];
+        if (t->skipped && !(t->match_id && ad_idset_has(&r->complete, t->match_id)))
+            rehash(r, t);
     }
 }
 
@@ -252,6 +296,32 @@ static ad_code add_frames(ad_store *st, int64_t mid, const ad_vpdq_video *v, ad_
     return rc;
 }
 
+/* A known media that lacked its PDQ or frames (e.g. imported from a hash list) gets them from
+ * this copy (the PDQ came with the upsert's merge), with its clues. A skipped file lands here
+ * only when the record it merged into is not the complete one its digest matched (two records
+ * sharing digests): it is decoded now and merged again. */
+static ad_code complete_media(struct run *r, struct task *t, int64_t mid, ad_err *err)
+{
+    if (ad_idset_add(&r->completed, mid))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = AD_OK;
+    if (t->skipped) {
+        rehash(r, t);
+        if (t->code) /* its class stays the digest match's */
+            return AD_OK;
+        ad_media m;
+        media_of_task(t, &m);
+        int64_t id;
+        int created;
+        rc = ad_store_media_upsert(r->st, &m, &id, &created, err);
+    }
+    if (!rc && t->has_exif)
+        rc = add_clues(r->st, mid, &t->exif, err);
+    if (!rc && t->has_video)
+        rc = add_frames(r->st, mid, &t->vid, err);
+    return rc;
+}
+
 /* One transaction: the batch's media (one upsert batch), their clues and frames when new, the
  * sightings (one batch) and one job item per row. */
 static ad_code write_batch(struct run *r, ad_err *err)
@@ -307,7 +377,12 @@ static ad_code write_batch(struct run *r, ad_err *err)
                 rc = add_clues(r->st, mids[k], &t->exif, err);
             if (!rc && t->has_video)
                 rc = add_frames(r->st, mids[k], &t->vid, err);
+        } else if (!ad_idset_has(&r->complete, mids[k]) && !ad_idset_has(&r->completed, mids[k]) &&
+                   !ad_idset_has(&r->job_new, mids[k]) &&
+                   (t->skipped || t->fh.has_pdq || t->has_video)) {
+            rc = complete_media(r, t, mids[k], err);
         }
+        r->stats->not_decoded += t->skipped;
         sg[k] = (ad_sighting){
             .media_id = mids[k],
             .agency_id = r->agency_id,
@@ -389,7 +464,9 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
 static ad_code match_and_write(struct run *r, ad_err *err)
 {
     struct batch *w = r->write;
-    ad_ingest_match_batch(r);
+    ad_ingest_match_digests(r);
+    confirm_skipped(r);
+    ad_ingest_match_near(r);
     ad_code rc = write_batch(r, err);
     uint64_t bytes = 0;
     for (size_t i = 0; i < w->n; i++) {
@@ -586,6 +663,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     ad_source_free(src);
     for (int i = 0; r->hashers && i < r->threads; i++)
         ad_hasher_free(r->hashers[i]);
+    ad_hasher_free(r->rehasher);
     free(r->hashers);
     ad_ingest_free_known(r);
     for (size_t i = 0; r->hits && i < AD_INGEST_QUERIES; i++)

@@ -38,13 +38,20 @@ struct task {
     int has_exif;
     ad_vpdq_video vid;
     int has_video;
+    int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
     /* match */
-    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
+    int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
     int64_t match_id;
     char match_kind[8];
     int match_dist, match_var;
     char *ranges;
 };
+
+/* A sorted array of 64-bit digest prefixes (known.c). */
+typedef struct ad_prefixes {
+    uint64_t *v;
+    size_t n, cap;
+} ad_prefixes;
 
 struct batch {
     struct task t[AD_INGEST_BATCH_ROWS];
@@ -57,11 +64,15 @@ struct run {
     ad_ingest_stats *stats;
     ad_index *ix;
     ad_hasher **hashers;
+    ad_hasher *rehasher; /* the writer's, for a skipped file that is decoded after all */
     int threads;
     int64_t agency_id, case_id;
     char job[64];
     ad_idset done_keys;    /* 32-byte keys (first 8 bytes) already recorded by this job */
     ad_idset job_new;      /* media ids this job created (a later copy is new, not known) */
+    ad_idset complete;     /* media ids with a PDQ or frame hashes in the store */
+    ad_idset completed;    /* known media this job gave their missing PDQ or frames (and clues) */
+    ad_prefixes known;     /* digest prefixes of complete media: their copies are not decoded */
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
     ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
@@ -83,13 +94,18 @@ struct run {
     ad_progress *progress;
 };
 
-/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps. */
+/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps, the
+ * complete media (those with a PDQ or frames) and the prefixes of their digests. */
 ad_code ad_ingest_load_known(struct run *r, ad_err *err);
 void ad_ingest_free_known(struct run *r);
+/* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
+ * (to be confirmed by the store lookup) that need not be decoded. */
+int ad_ingest_digest_known(const struct run *r, const ad_digests *d);
 
-/* match.c: matches the batch r->write: digests first, then PDQ and video frames over the 8
- * dihedral variants, in batch searches. */
-void ad_ingest_match_batch(struct run *r);
+/* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
+ * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */
+void ad_ingest_match_digests(struct run *r);
+void ad_ingest_match_near(struct run *r);
 /* The media an index entry belongs to (a frame's video). */
 int64_t ad_ingest_media_of(const struct run *r, uint64_t id);
 
