@@ -413,11 +413,17 @@ typedef int (*ad_job_key_fn)(void *ctx, const char *key);
 /* Keys already recorded for a job (to resume it). */
 ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, void *ctx,
                           ad_err *err);
-/* Every item of every job of a case, with its sighting (NULL for failures), in job then walk
- * order: what a report is made of. */
+/* The items of a case's current jobs, with their sightings (NULL for failures), in job then
+ * walk order: what a report is made of. Jobs with the same roots (the same lines of `roots`, in
+ * any order) count once: the latest finished one, or the latest one when none has finished
+ * (a job on roots already ingested, `ingest --new-job`, replaces the earlier one in the report
+ * once it has finished; the earlier items stay in the store). */
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
+/* Every item of one job, in walk order (to resume it). */
+ad_code ad_store_job_items(ad_store *st, const char *job_id, ad_job_item_fn fn, void *ctx,
+                           ad_err *err);
 
 /* ---- audit --------------------------------------------------------------------------- */
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "pipeline_internal.h"
@@ -29,88 +30,45 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     ad_source_opts_default(&o->source);
 }
 
-/* ---- setup ---- */
+/* ---- progress: stats change under r->pmu; the callback gets a copy ---- */
 
-static int64_t key64(const char *hex)
+static void tell(struct run *r) /* r->pmu held */
 {
-    uint8_t b[8];
-    if (ad_hex_decode(hex, 16, b, 8, NULL))
-        return 0;
-    int64_t v;
-    memcpy(&v, b, 8);
-    return v;
+    if (!r->o->progress)
+        return;
+    ad_ingest_stats snap = *r->stats;
+    snap.seconds = ad_now() - r->t0;
+    r->o->progress(r->o->progress_ctx, &snap);
 }
 
-static int resume_item(void *ctx, const ad_job_item *it, const ad_sighting *s)
+static int count_file(void *ctx, const char *path, const struct stat *st, ad_code code,
+                      const char *msg)
 {
-    (void)s;
+    (void)path, (void)msg;
     struct run *r = ctx;
-    if (strcmp(it->job_id, r->job))
-        return 0;
-    ad_idset_add(&r->done_keys, key64(it->key));
-    if (it->media_id && !it->match_media_id)
-        ad_idset_add(&r->job_new, it->media_id);
-    return 0;
+    if (!code && st && S_ISREG(st->st_mode)) {
+        r->count_files++;
+        r->count_bytes += (uint64_t)st->st_size;
+    }
+    return __atomic_load_n(&r->count_stop, __ATOMIC_RELAXED);
 }
 
-static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err)
+/* The counting thread: files on disk under the roots and their bytes (archive members are not
+ * counted: that would mean reading the archives), for a total and an ETA. */
+static void *counter_main(void *arg)
 {
-    const ad_ingest_opts *o = r->o;
-    ad_code rc = ad_store_agency_find(r->st, o->agency, &r->agency_id, err);
-    if (rc)
-        return rc;
-    rc = ad_store_case_find(r->st, r->agency_id, o->case_number, &r->case_id, err);
-    if (rc == AD_ERR_NOT_FOUND) {
-        ad_err_clear(err);
-        ad_case c = {.agency_id = r->agency_id, .number = o->case_number};
-        rc = ad_store_case_open(r->st, &c, &r->case_id, err);
+    struct run *r = arg;
+    for (size_t i = 0; i < r->nroots && !__atomic_load_n(&r->count_stop, __ATOMIC_RELAXED); i++)
+        ad_walk(r->roots[i], count_file, r, NULL);
+    pthread_mutex_lock(&r->pmu);
+    if (!__atomic_load_n(&r->count_stop, __ATOMIC_RELAXED)) {
+        r->stats->total_files = r->count_files;
+        r->stats->total_bytes = r->count_bytes;
+        r->stats->counted = 1;
+        tell(r);
     }
-    if (rc)
-        return rc;
-    if (o->job_id) {
-        snprintf(r->job, sizeof r->job, "%s", o->job_id);
-    } else {
-        char t[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(t, sizeof t, "%Y%m%dT%H%M%SZ", &tm);
-        uint8_t rnd[3] = {0};
-        FILE *f = fopen("/dev/urandom", "rb");
-        if (f) {
-            if (fread(rnd, 1, 3, f) != 3)
-                rnd[0] = (uint8_t)getpid();
-            fclose(f);
-        }
-        snprintf(r->job, sizeof r->job, "%s-%02x%02x%02x", t, rnd[0], rnd[1], rnd[2]);
-    }
-    size_t rl = 1;
-    for (size_t i = 0; i < nroots; i++)
-        rl += strlen(roots[i]) + 1;
-    char *rs = malloc(rl);
-    if (!rs)
-        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    rs[0] = '\0';
-    for (size_t i = 0; i < nroots; i++) {
-        if (i)
-            strcat(rs, "\n");
-        strcat(rs, roots[i]);
-    }
-    char opts[160];
-    snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d", o->fast, o->radius,
-             o->min_quality, o->video);
-    ad_job j = {.id = r->job,
-                .case_id = r->case_id,
-                .agency_id = r->agency_id,
-                .exhibit = o->exhibit,
-                .roots = rs,
-                .options = opts};
-    rc = ad_store_job_open(r->st, &j, &r->stats->resumed, err);
-    free(rs);
-    snprintf(r->stats->job_id, sizeof r->stats->job_id, "%s", r->job);
-    if (!rc && r->stats->resumed)
-        rc = ad_store_case_items(r->st, r->case_id, resume_item, r, err);
-    return rc;
+    pthread_mutex_unlock(&r->pmu);
+    return NULL;
 }
 
 /* ---- hashing (workers) ---- */
@@ -181,6 +139,13 @@ static void hash_task(void *ctx, size_t i, int worker)
     if (!r->hashers[worker] && (t->code = new_hasher(r, &r->hashers[worker], &t->err)))
         return;
     hash_one(r, r->hashers[worker], t, 1);
+    pthread_mutex_lock(&r->pmu);
+    r->stats->hashed++;
+    r->stats->hashed_bytes += t->fh.size;
+    if (t->on_disk)
+        r->stats->disk_bytes += t->fh.size;
+    tell(r);
+    pthread_mutex_unlock(&r->pmu);
 }
 
 /* A skipped file decoded after all, on the writer thread (rare: see confirm_skipped). */
@@ -324,7 +289,7 @@ static ad_code complete_media(struct run *r, struct task *t, int64_t mid, ad_err
 
 /* One transaction: the batch's media (one upsert batch), their clues and frames when new, the
  * sightings (one batch) and one job item per row. */
-static ad_code write_batch(struct run *r, ad_err *err)
+static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
 {
     const size_t n = r->write->n ? r->write->n : 1;
     ad_job_item *items = calloc(n, sizeof *items);
@@ -345,12 +310,12 @@ static ad_code write_batch(struct run *r, ad_err *err)
         it->ordinal = (int64_t)t->ordinal;
         it->path = t->path;
         ad_report_class cls = class_of(r, t);
-        r->stats->counts[cls]++;
+        d->counts[cls]++;
         if (cls == AD_RC_ERROR) {
             const ad_err *e = t->kind != AD_ROW_FILE ? &t->row_err : &t->err;
             it->error_code = ad_code_name(e->code ? e->code : t->code);
             it->error_message = e->msg;
-            r->stats->errors++;
+            d->errors++;
         }
         if (!t->fh.has_digests)
             continue;
@@ -382,7 +347,7 @@ static ad_code write_batch(struct run *r, ad_err *err)
                    (t->skipped || t->fh.has_pdq || t->has_video)) {
             rc = complete_media(r, t, mids[k], err);
         }
-        r->stats->not_decoded += t->skipped;
+        d->not_decoded += t->skipped;
         sg[k] = (ad_sighting){
             .media_id = mids[k],
             .agency_id = r->agency_id,
@@ -448,6 +413,7 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
     t->ordinal = row->ordinal;
     t->path = sdup(row->path);
     t->fs_path = sdup(row->fs_path);
+    t->on_disk = row->fs_path != NULL;
     t->parent = row->depth > 0 ? sdup(row->chain[row->depth - 1]) : NULL;
     t->inner = sdup(row->inner_path);
     t->size = row->size_known ? (int64_t)row->size : -1;
@@ -467,27 +433,29 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     ad_ingest_match_digests(r);
     confirm_skipped(r);
     ad_ingest_match_near(r);
-    ad_code rc = write_batch(r, err);
-    uint64_t bytes = 0;
+    ad_ingest_stats d;
+    memset(&d, 0, sizeof d);
+    ad_code rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {
-        bytes += w->t[i].fh.size;
-        r->stats->files += w->t[i].kind == AD_ROW_FILE;
+        d.bytes += w->t[i].fh.size;
+        d.files += w->t[i].kind == AD_ROW_FILE;
         free_task(&w->t[i]);
-    }
-    r->stats->bytes += bytes;
-    if (r->progress) {
-        char note[160];
-        snprintf(note, sizeof note, "new %llu, unidentified %llu, identified %llu, errors %llu",
-                 (unsigned long long)r->stats->counts[AD_RC_NEW],
-                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_UNIDENTIFIED],
-                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_IDENTIFIED],
-                 (unsigned long long)r->stats->counts[AD_RC_ERROR]);
-        ad_progress_note(r->progress, note);
-        ad_progress_add(r->progress, w->n, bytes);
     }
     w->n = 0;
     w->bytes = 0;
-    return rc;
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&r->pmu);
+    ad_ingest_stats *s = r->stats;
+    for (int c = 0; c < AD_RC__COUNT; c++)
+        s->counts[c] += d.counts[c];
+    s->errors += d.errors;
+    s->not_decoded += d.not_decoded;
+    s->bytes += d.bytes;
+    s->files += d.files;
+    tell(r);
+    pthread_mutex_unlock(&r->pmu);
+    return AD_OK;
 }
 
 static void drop_batch(struct batch *b)
@@ -582,10 +550,10 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     memset(stats, 0, sizeof *stats);
     if (!opts->case_number || !opts->agency)
         return ad_err_set(err, AD_ERR_ARG, "ingest needs a case and an agency");
-    double t0 = ad_now();
     struct run *r = calloc(1, sizeof *r);
     if (!r)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    r->t0 = ad_now();
     r->st = st;
     r->o = opts;
     r->stats = stats;
@@ -593,16 +561,24 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     for (int i = 0; i < 3; i++)
         r->free_b[r->nfree++] = &r->bat[i];
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->pmu, NULL);
     pthread_cond_init(&r->cv, NULL);
     r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
     ad_source *src = NULL;
     ad_code rc = r->hashers ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = open_job(r, roots, nroots, err);
+        rc = ad_ingest_open_job(r, roots, nroots, err);
+    if (!rc) {
+        pthread_mutex_lock(&r->pmu);
+        tell(r); /* the job is open: its id first */
+        pthread_mutex_unlock(&r->pmu);
+        if (opts->count && pthread_create(&r->counter, NULL, counter_main, r) == 0)
+            r->counting = 1;
+    }
     if (!rc)
         rc = ad_ingest_load_known(r, err);
     if (!rc)
-        rc = ad_source_new(&src, roots, nroots, &opts->source, err);
+        rc = ad_source_new(&src, (const char *const *)r->roots, r->nroots, &opts->source, err);
     if (!rc) {
         if (pthread_create(&r->writer, NULL, writer_main, r) != 0)
             rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the writer thread");
@@ -616,23 +592,23 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     }
     if (!rc && !(r->fill = free_batch(r)))
         rc = ad_err_set(err, AD_ERR_INTERNAL, "no batch for the walker");
-    if (!rc && opts->progress)
-        r->progress = ad_progress_new(opts->progress, "ingest", 0);
     const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
     while (!rc) {
         const ad_row *row;
         rc = ad_source_next(src, &row, err);
         if (rc || !row)
             break;
-        stats->rows++;
-        uint8_t k8[8];
         int64_t k;
-        memcpy(k8, row->key, 8);
-        memcpy(&k, k8, 8);
-        if (ad_idset_has(&r->done_keys, k)) {
-            stats->skipped++;
+        memcpy(&k, row->key, 8);
+        int done = ad_idset_has(&r->done_keys, k);
+        pthread_mutex_lock(&r->pmu);
+        stats->rows++;
+        stats->skipped += done;
+        if (done && row->fs_path)
+            stats->disk_bytes += row->size;
+        pthread_mutex_unlock(&r->pmu);
+        if (done)
             continue;
-        }
         take_row(r, src, row);
         if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES) {
             put(r, &r->to_hash, r->fill);
@@ -657,9 +633,12 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
                 *err = r->werr;
         }
     }
+    if (r->counting) {
+        __atomic_store_n(&r->count_stop, 1, __ATOMIC_RELAXED);
+        pthread_join(r->counter, NULL);
+    }
     if (!rc)
         rc = ad_store_job_finish(st, r->job, err);
-    ad_progress_finish(r->progress);
     ad_source_free(src);
     for (int i = 0; r->hashers && i < r->threads; i++)
         ad_hasher_free(r->hashers[i]);
@@ -672,9 +651,11 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     free(r->queries);
     ad_idset_free(&r->done_keys);
     ad_idset_free(&r->job_new);
+    ad_ingest_close_job(r);
     pthread_mutex_destroy(&r->mu);
+    pthread_mutex_destroy(&r->pmu);
     pthread_cond_destroy(&r->cv);
+    stats->seconds = ad_now() - r->t0;
     free(r);
-    stats->seconds = ad_now() - t0;
     return rc;
 }

@@ -38,6 +38,7 @@ struct task {
     int has_exif;
     ad_vpdq_video vid;
     int has_video;
+    int on_disk; /* a file on disk (not an archive member) */
     int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
     /* match */
     int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
@@ -68,6 +69,9 @@ struct run {
     int threads;
     int64_t agency_id, case_id;
     char job[64];
+    char **roots; /* the raw roots walked (jobs.c) */
+    size_t nroots;
+    char *roots_text;      /* as the job stores them */
     ad_idset done_keys;    /* 32-byte keys (first 8 bytes) already recorded by this job */
     ad_idset job_new;      /* media ids this job created (a later copy is new, not known) */
     ad_idset complete;     /* media ids with a PDQ or frame hashes in the store */
@@ -91,8 +95,17 @@ struct run {
     pthread_cond_t cv;
     ad_code wrc;
     ad_err werr;
-    ad_progress *progress;
+    pthread_mutex_t pmu; /* the stats the progress callback sees */
+    pthread_t counter;   /* counts the roots' files (opts->count) */
+    int counting, count_stop;
+    uint64_t count_files, count_bytes;
+    double t0;
 };
+
+/* jobs.c: checks the roots, picks the job (resumed, refused or new) and its roots to walk,
+ * opens the case when new and the job, loads what a resumed job has recorded. */
+ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err);
+void ad_ingest_close_job(struct run *r);
 
 /* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps, the
  * complete media (those with a PDQ or frames) and the prefixes of their digests. */
