@@ -151,6 +151,12 @@ grep -q "\"refused\":true" "$T/out" || fail "the JSON error record says refused"
 [ $? -eq 0 ] || { cat "$T/out" "$T/err"; fail "--job resumes the finished job"; }
 grep -q "job $J1: resumed" "$T/out" || { cat "$T/out"; fail "--job resumes that job"; }
 [ "$(files_of "$T/rep-j/report.json")" = "$before" ] || fail "--job on a finished job must add nothing"
+"$A" ingest "$T/known" --case C-1 --agency "Unit B" --job "$J1" --no-report >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "other roots" "$T/err" || { cat "$T/err"; fail "--job of other roots: exit 2"; }
+"$A" ingest "$T/seizure" --case C-OTHER --agency "Unit B" --job "$J1" --no-report >"$T/out" 2>"$T/err"
+[ $? -eq 2 ] && grep -q "another case" "$T/err" || { cat "$T/err"; fail "--job of another case: exit 2"; }
+python3 -c 'import sqlite3,sys; assert not sqlite3.connect(sys.argv[1]).execute("SELECT 1 FROM cases WHERE number = ?", ("C-OTHER",)).fetchall()' \
+  "$T/db.sqlite" || fail "a refused --job must not open the case"
 "$A" ingest "$T/seizure" --case C-1 --agency "Unit B" --new-job --report "$T/rep-n" >"$T/out" 2>"$T/err"
 [ $? -eq 1 ] || { cat "$T/out" "$T/err"; fail "--new-job ingests again"; }
 J2=$(sed -n '1s/^job \([^:]*\): new, case C-1$/\1/p' "$T/out")

@@ -137,7 +137,7 @@ struct scan {
     char **real; /* the given roots' real paths, sorted */
     size_t n;
     const char *want; /* --job ID */
-    int oom;
+    int oom, elsewhere;
     /* the latest unfinished and finished jobs on the same roots, and --job ID's job */
     struct found {
         char id[64];
@@ -180,6 +180,14 @@ static int scan_job(void *ctx, const ad_job *j)
     if (same && keep(j->status && !strcmp(j->status, "done") ? &c->done : &c->running, j, 1))
         return c->oom = 1;
     return 0;
+}
+
+/* Whether the --job id is a job of another case (listing every job, when it is not this
+ * case's). */
+static int other_case(void *ctx, const ad_job *j)
+{
+    struct scan *c = ctx;
+    return c->elsewhere = !strcmp(j->id, c->want);
 }
 
 static void new_id(char out[64])
@@ -329,6 +337,11 @@ ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroot
                                       "job %s of case %s was started on other roots (%s): give "
                                       "the same roots to resume it",
                                       o->job_id, o->case_number, c.wanted.roots));
+        else if (!c.wanted.set &&
+                 (rc = ad_store_job_list(r->st, 0, other_case, &c, err)) == AD_OK &&
+                 c.elsewhere) /* before the case is opened: a refusal makes nothing */
+            rc = refuse(
+                r, ad_err_set(err, AD_ERR_EXISTS, "job %s belongs to another case", o->job_id));
         walk = c.wanted.set ? c.wanted.roots : same->set ? same->roots : NULL;
     } else if (o->new_job) {
         new_id(r->job);
