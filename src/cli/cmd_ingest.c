@@ -235,8 +235,8 @@ static int number(const ad_args *a, const char *name, int lo, int hi, int *out)
 
 static const char usage[] =
     "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
-    "              [-j N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
-    "              [--no-report] [--no-video] [--quiet] [--json]\n"
+    "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
+    "              [--no-report] [--no-video] [-q|--quiet] [--json]\n"
     "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
     "  its 8 variants, vPDQ for video, EXIF clues; exact copies of known media are not\n"
     "  decoded), matches it against the database and records media, sightings and the match\n"
