@@ -122,7 +122,7 @@ ad_code ad_ingest_load_known(struct run *r, ad_err *err)
         rc = ad_store_complete_digests(r->st, load_digest, &a, err);
     if (!rc && a.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the index");
-    if (!rc)
+    if (!rc && r->known.n)
         qsort(r->known.v, r->known.n, sizeof *r->known.v, cmp_u64);
     return rc;
 }
