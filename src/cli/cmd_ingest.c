@@ -1,7 +1,8 @@
 /* cmd_ingest.c: `ariadne ingest`: triage a seizure into a case, then write its report
  * (cmd_report.c). Prints the job id first (the first JSON Lines record with --json), a progress
  * line on a terminal (a ticker thread redraws it 4 times a second from the latest snapshot of
- * ingest's stats), and a summary; exit 0 all done, 1 some files failed, 2 usage. */
+ * ingest's stats; the last state stays), and a summary; exit 0 all done, 1 some files failed, 2
+ * usage. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ struct view {
     const ad_ingest_opts *io;
     int tty, quiet, started;
     pthread_mutex_t mu;
+    pthread_cond_t cv;
+    double start;
     ad_ingest_stats s; /* the latest snapshot */
     int have;
     pthread_t ticker;
@@ -137,36 +140,43 @@ static void on_progress(void *ctx, const ad_ingest_stats *s)
     pthread_mutex_unlock(&v->mu);
 }
 
+/* Redraws the line 4 times a second until stopped. */
 static void *ticker_main(void *arg)
 {
     struct view *v = arg;
-    double start = ad_now();
-    for (;;) {
-        struct timespec ts = {0, 250 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-        pthread_mutex_lock(&v->mu);
-        int stop = v->stop;
-        if (!stop && v->have) {
+    pthread_mutex_lock(&v->mu);
+    while (!v->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&v->cv, &v->mu, &ts);
+        if (!v->stop && v->have) {
             ad_ingest_stats s = v->s;
-            s.seconds = ad_now() - start;
+            s.seconds = ad_now() - v->start;
             draw(&s);
         }
-        pthread_mutex_unlock(&v->mu);
-        if (stop)
-            return NULL;
     }
+    pthread_mutex_unlock(&v->mu);
+    return NULL;
 }
 
+/* Stops the ticker; the last state stays on its line. */
 static void end_progress(struct view *v)
 {
     if (!v->ticking)
         return;
     pthread_mutex_lock(&v->mu);
     v->stop = 1;
+    pthread_cond_signal(&v->cv);
     pthread_mutex_unlock(&v->mu);
     pthread_join(v->ticker, NULL);
-    if (v->have)
-        fputs("\r\033[K", stderr);
+    if (v->have) {
+        v->s.seconds = ad_now() - v->start;
+        draw(&v->s);
+        fputc('\n', stderr);
+    }
     fflush(stderr);
 }
 
@@ -296,6 +306,8 @@ int ad_cmd_ingest(int argc, char **argv)
     struct view v = {.a = &a, .io = &io, .quiet = quiet};
     v.tty = !quiet && isatty(STDERR_FILENO);
     pthread_mutex_init(&v.mu, NULL);
+    pthread_cond_init(&v.cv, NULL);
+    v.start = ad_now();
     io.progress = on_progress;
     io.progress_ctx = &v;
     io.count = v.tty;
@@ -306,6 +318,7 @@ int ad_cmd_ingest(int argc, char **argv)
     ad_code ic = ad_ingest(st, (const char *const *)a.pos, (size_t)a.npos, &io, &s, &err);
     end_progress(&v);
     pthread_mutex_destroy(&v.mu);
+    pthread_cond_destroy(&v.cv);
     if (ic != AD_OK) {
         print_error(&a, &err, &s);
         return ad_cli_close(st, s.refused ? AD_EXIT_USAGE : AD_EXIT_FAIL);
