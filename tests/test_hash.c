@@ -171,6 +171,24 @@ static void test_digests(void **state)
     assert_int_equal(ad_hasher_buffer(h, data, len, &fb, NULL), AD_OK);
     assert_memory_equal(fb.digests.sha256, d.sha256, 32);
     assert_true(ad_h256_equal(&fb.pdq.hash, &fh.pdq.hash));
+    /* the two steps apart: digests and type without decoding, then the PDQ */
+    ad_file_hash fs;
+    size_t kept;
+    assert_int_equal(ad_hasher_file_digests(h, td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"),
+                                            &fs, NULL),
+                     AD_OK);
+    assert_memory_equal(fs.digests.sha256, d.sha256, 32);
+    assert_int_equal(fs.type, fh.type);
+    assert_false(fs.has_pdq);
+    assert_non_null(ad_hasher_data(h, &kept));
+    assert_int_equal(kept, len);
+    assert_int_equal(ad_hasher_pdq(h, ad_hasher_data(h, &kept), kept, &fs, NULL), AD_OK);
+    assert_true(fs.has_pdq && ad_h256_equal(&fs.pdq.hash, &fh.pdq.hash));
+    assert_int_equal(ad_hasher_buffer_digests(h, data, len, &fs, NULL), AD_OK);
+    assert_false(fs.has_pdq);
+    assert_memory_equal(fs.digests.md5, d.md5, 16);
+    assert_int_equal(ad_hasher_pdq(h, data, len, &fs, NULL), AD_OK);
+    assert_true(ad_h256_equal(&fs.pdq.hash, &fh.pdq.hash));
     free(data);
     ad_hasher_free(h);
 }

@@ -77,6 +77,16 @@ const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len);
 ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
                          ad_err *err);
 
+/* The two steps of the above, for a caller that decides between them (e.g. skips decoding a
+ * file whose digests are known): digests, size and type in one read (an image's bytes are kept
+ * for ad_hasher_data; the file limits apply as above), then ad_hasher_pdq decodes an image
+ * (out->type) from its bytes into out's PDQ; it does nothing for other types. */
+ad_code ad_hasher_file_digests(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err);
+ad_code ad_hasher_buffer_digests(ad_hasher *h, const uint8_t *data, size_t len,
+                                 ad_file_hash *out, ad_err *err);
+ad_code ad_hasher_pdq(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                      ad_err *err);
+
 #ifdef __cplusplus
 }
 #endif

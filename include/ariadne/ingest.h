@@ -20,36 +20,58 @@
 extern "C" {
 #endif
 
+typedef struct ad_ingest_stats ad_ingest_stats;
+/* Progress: called with a snapshot of the stats when the job is open (job_id, resumed, roots
+ * set), as files are hashed, after each written batch, and when the count of the roots is
+ * done; from ingest's threads, one call at a time. Keep it short (copy what you need). */
+typedef void (*ad_ingest_progress_fn)(void *ctx, const ad_ingest_stats *s);
+
 typedef struct ad_ingest_opts {
     const char *case_number; /* the case (opened when new) */
     const char *agency;      /* the agency (name or id) that holds the case */
     const char *exhibit;     /* evidence item id, optional */
-    const char *job_id;      /* resume this job; NULL: a new job */
-    int fast;                /* fast hashing mode */
-    int radius;              /* PDQ match radius (default 31) */
-    int min_quality;         /* PDQ hashes under this quality are not matched (default 50) */
-    int threads;             /* hashing threads (0: all cores) */
-    int video;               /* hash videos with vPDQ (default 1) */
-    double video_pct;        /* share of a video's frames that must match (default 80) */
-    int batch;       /* rows hashed and written together (default 512; at most 512) */
+    /* Which job (src/ingest/jobs.c): job_id resumes that job (of this case, on the same roots)
+     * or starts one with that id; new_job starts a new job; neither: an unfinished job of the
+     * case on the same roots is resumed, a finished one makes ingest refuse (AD_ERR_EXISTS,
+     * stats->job_id names it), else a new job. */
+    const char *job_id;
+    int new_job;
+    int fast;         /* fast hashing mode */
+    int radius;       /* PDQ match radius (default 31) */
+    int min_quality;  /* PDQ hashes under this quality are not matched (default 50) */
+    int threads;      /* hashing threads (0: all cores) */
+    int video;        /* hash videos with vPDQ (default 1) */
+    double video_pct; /* share of a video's frames that must match (default 80) */
+    int batch;        /* rows hashed and written together (default 512; at most 512) */
     ad_limits limits;
     ad_source_opts source;
-    FILE *progress; /* progress line when a terminal (NULL: none) */
+    int count; /* count the roots' files and bytes on disk in a background thread (a total) */
+    ad_ingest_progress_fn progress;
+    void *progress_ctx;
 } ad_ingest_opts;
 
 void ad_ingest_opts_default(ad_ingest_opts *o);
 
-typedef struct ad_ingest_stats {
+struct ad_ingest_stats {
     char job_id[64];
-    int resumed;
+    int resumed;       /* an existing job was resumed */
+    int auto_resumed;  /* ... found unfinished on the same roots (no --job given) */
+    int refused;       /* nothing was done: roots missing, same roots already ingested, a --job
+                          of another case or roots, unknown agency (the CLI's usage error) */
+    const char *roots; /* the roots walked, escaped, one a line (valid while ingest runs) */
     uint64_t rows, files, skipped, errors, bytes;
-    uint64_t counts[AD_RC__COUNT];
+    uint64_t not_decoded; /* exact copies of known media (with PDQ or frames): not decoded */
+    uint64_t counts[AD_RC__COUNT]; /* per class, of the rows written */
+    uint64_t hashed, hashed_bytes; /* files hashed so far (archive members too) and their bytes */
+    uint64_t disk_bytes;           /* bytes of files on disk hashed or already done */
+    int counted;                   /* the count of the roots is done: */
+    uint64_t total_files, total_bytes; /* files on disk under the roots and their bytes */
     uint64_t index_entries;
     double seconds;
-} ad_ingest_stats;
+};
 
-ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
-                  const ad_ingest_opts *opts, ad_ingest_stats *stats, ad_err *err);
+ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
+                  ad_ingest_stats *stats, ad_err *err);
 
 /* The report of a case from the database: every item of every job of the case, classified as
  * the database stands now, new material grouped. thumbnails: small blurred thumbnails of the

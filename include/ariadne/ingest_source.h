@@ -104,6 +104,9 @@ const char *ad_row_kind_name(ad_row_kind k);
  * always NUL-terminated when cap > 0); returns the length the full result needs (excluding the
  * NUL). */
 size_t ad_path_escape(const char *raw, size_t n, char *out, size_t cap);
+/* The reverse: "\\" and "\xHH" back to bytes. out needs strlen(text) + 1 bytes; returns the
+ * length of the raw bytes (which may hold NULs). */
+size_t ad_path_unescape(const char *text, char *out);
 
 #ifdef __cplusplus
 }

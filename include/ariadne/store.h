@@ -213,6 +213,11 @@ ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_er
  * (is_frame 1, id = frame id, media_id its video). */
 typedef int (*ad_pdq_fn)(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame);
 ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err);
+/* The digests (each NULL when unknown) of every media that has a PDQ hash or frame hashes, in
+ * id order: what ingest need not decode again when it meets an exact copy. */
+typedef int (*ad_digests_fn)(void *ctx, int64_t media_id, const uint8_t *sha256,
+                             const uint8_t *md5, const uint8_t *sha1);
+ad_code ad_store_complete_digests(ad_store *st, ad_digests_fn fn, void *ctx, ad_err *err);
 
 typedef struct ad_sighting {
     int64_t id;
@@ -446,8 +451,11 @@ typedef int (*ad_job_key_fn)(void *ctx, const char *key);
 /* Keys already recorded for a job (to resume it). */
 ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, void *ctx,
                           ad_err *err);
-/* Every item of every job of a case, with its sighting (NULL for failures), in job then walk
- * order: what a report is made of. */
+/* The items of a case's current jobs, with their sightings (NULL for failures), in job then
+ * walk order: what a report is made of. Jobs with the same roots (the same lines of `roots`, in
+ * any order) count once: the latest finished one, or the latest one when none has finished
+ * (a job on roots already ingested, `ingest --new-job`, replaces the earlier one in the report
+ * once it has finished; the earlier items stay in the store). */
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
@@ -465,6 +473,9 @@ typedef int (*ad_media_match_fn)(void *ctx, const ad_media_match *m);
  * indexed (migration 4). */
 ad_code ad_store_media_matches(ad_store *st, int64_t media_id, ad_media_match_fn fn, void *ctx,
                                ad_err *err);
+/* Every item of one job, in walk order (to resume it). */
+ad_code ad_store_job_items(ad_store *st, const char *job_id, ad_job_item_fn fn, void *ctx,
+                           ad_err *err);
 
 /* ---- audit --------------------------------------------------------------------------- */
 

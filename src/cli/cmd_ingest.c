@@ -1,34 +1,264 @@
 /* cmd_ingest.c: `ariadne ingest`: triage a seizure into a case, then write its report
- * (cmd_report.c). */
+ * (cmd_report.c). Prints the job id first (the first JSON Lines record with --json), a progress
+ * line on a terminal (a ticker thread redraws it 4 times a second from the latest snapshot of
+ * ingest's stats; the last state stays), and a summary; exit 0 all done, 1 some files failed, 2
+ * usage. */
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "ariadne/ingest.h"
+#include "ariadne/json.h"
+#include "ariadne/util.h"
 #include "cli.h"
+
+struct view {
+    const ad_args *a;
+    const ad_ingest_opts *io;
+    int tty, quiet, started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    double start;
+    ad_ingest_stats s; /* the latest snapshot */
+    int have;
+    pthread_t ticker;
+    int ticking, stop;
+};
+
+static void jstr(const char *s)
+{
+    if (s)
+        ad_json_string(stdout, s, strlen(s));
+    else
+        fputs("null", stdout);
+}
+
+/* The roots text (escaped, one a line) as a JSON array. */
+static void jroots(const char *text)
+{
+    putchar('[');
+    for (const char *p = text; p && *p;) {
+        const char *e = strchr(p, '\n');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (p != text)
+            putchar(',');
+        ad_json_string(stdout, p, n);
+        p += n + (e != NULL);
+    }
+    putchar(']');
+}
+
+/* The job, first: a line, or the first JSON record. */
+static void print_start(const struct view *v, const ad_ingest_stats *s)
+{
+    if (v->a->json) {
+        printf("{\"job\":");
+        jstr(s->job_id);
+        printf(",\"resumed\":%s,\"auto_resumed\":%s,\"case\":", s->resumed ? "true" : "false",
+               s->auto_resumed ? "true" : "false");
+        jstr(v->io->case_number);
+        printf(",\"agency\":");
+        jstr(v->io->agency);
+        printf(",\"exhibit\":");
+        jstr(v->io->exhibit);
+        printf(",\"roots\":");
+        jroots(s->roots);
+        printf("}\n");
+    } else {
+        printf("job %s: %s, case %s\n", s->job_id,
+               s->auto_resumed ? "resumed (an unfinished job of this case on the same roots)"
+               : s->resumed    ? "resumed"
+                               : "new",
+               v->io->case_number);
+    }
+    fflush(stdout);
+}
+
+static void human(double b, char *buf, size_t n)
+{
+    const char *u[] = {"B", "KB", "MB", "GB", "TB"};
+    int i = 0;
+    while (b >= 1000 && i < 4)
+        b /= 1000, i++;
+    snprintf(buf, n, i ? "%.1f %s" : "%.0f %s", b, u[i]);
+}
+
+/* One progress line: files and bytes hashed, rates, once the roots are counted the share of
+ * their bytes done and an ETA, then the counts per class. Cut to the terminal's width. */
+static void draw(const ad_ingest_stats *s)
+{
+    char line[512], b[32], rate[32];
+    double el = s->seconds > 0 ? s->seconds : 1e-9;
+    human((double)s->hashed_bytes, b, sizeof b);
+    human((double)s->hashed_bytes / el, rate, sizeof rate);
+    int n = snprintf(line, sizeof line, "ingest %llu files %s, %.1f files/s %s/s",
+                     (unsigned long long)s->hashed, b, (double)s->hashed / el, rate);
+    if (!s->counted) {
+        n += snprintf(line + n, sizeof line - (size_t)n, ", counting...");
+    } else {
+        char t[32];
+        human((double)s->total_bytes, t, sizeof t);
+        double done = s->total_bytes ? (double)s->disk_bytes / (double)s->total_bytes : 1;
+        double bps = (double)s->disk_bytes / el;
+        double left = bps > 0 ? ((double)s->total_bytes - (double)s->disk_bytes) / bps : 0;
+        done = done > 1 ? 1 : done;
+        left = left < 0 ? 0 : left;
+        n += snprintf(line + n, sizeof line - (size_t)n, ", %.0f%% of %llu files %s, ETA %dm%02ds",
+                      100 * done, (unsigned long long)s->total_files, t, (int)(left / 60),
+                      (int)left % 60);
+    }
+    static const char *const label[AD_RC__COUNT] = {
+        "new", "unidentified", "unseriesed", "identified", "ignorable", "errors", "other"};
+    for (int c = 0; c < AD_RC__COUNT && n < (int)sizeof line; c++)
+        n += snprintf(line + n, sizeof line - (size_t)n, "%s%s %llu", c ? ", " : " | ", label[c],
+                      (unsigned long long)s->counts[c]);
+    struct winsize ws; /* cut to the width, when the terminal says it */
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col && strlen(line) >= ws.ws_col)
+        line[ws.ws_col - 1] = '\0';
+    fprintf(stderr, "\r\033[K%s", line);
+    fflush(stderr);
+}
+
+static void on_progress(void *ctx, const ad_ingest_stats *s)
+{
+    struct view *v = ctx;
+    if (!v->started) { /* the first call: the job is open */
+        v->started = 1;
+        print_start(v, s);
+    }
+    pthread_mutex_lock(&v->mu);
+    v->s = *s;
+    v->s.roots = NULL;
+    v->have = 1;
+    pthread_mutex_unlock(&v->mu);
+}
+
+/* Redraws the line 4 times a second until stopped. */
+static void *ticker_main(void *arg)
+{
+    struct view *v = arg;
+    pthread_mutex_lock(&v->mu);
+    while (!v->stop) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 250 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+        pthread_cond_timedwait(&v->cv, &v->mu, &ts);
+        if (!v->stop && v->have) {
+            ad_ingest_stats s = v->s;
+            s.seconds = ad_now() - v->start;
+            draw(&s);
+        }
+    }
+    pthread_mutex_unlock(&v->mu);
+    return NULL;
+}
+
+/* Stops the ticker; the last state stays on its line. */
+static void end_progress(struct view *v)
+{
+    if (!v->ticking)
+        return;
+    pthread_mutex_lock(&v->mu);
+    v->stop = 1;
+    pthread_cond_signal(&v->cv);
+    pthread_mutex_unlock(&v->mu);
+    pthread_join(v->ticker, NULL);
+    if (v->have) {
+        v->s.seconds = ad_now() - v->start;
+        draw(&v->s);
+        fputc('\n', stderr);
+    }
+    fflush(stderr);
+}
+
+static void print_counts(const ad_ingest_stats *s)
+{
+    printf("\"counts\":{");
+    for (int c = 0; c < AD_RC__COUNT; c++)
+        printf("%s\"%s\":%llu", c ? "," : "", ad_report_class_name((ad_report_class)c),
+               (unsigned long long)s->counts[c]);
+    putchar('}');
+}
+
+static void print_summary(const ad_args *a, const ad_ingest_stats *s, const char *report,
+                          int exit_code)
+{
+    if (a->json) {
+        printf("{\"summary\":{\"job\":");
+        jstr(s->job_id);
+        printf(",\"rows\":%llu,\"files\":%llu,\"already_done\":%llu,\"not_decoded\":%llu,"
+               "\"errors\":%llu,\"bytes\":%llu,\"seconds\":%.3f,",
+               (unsigned long long)s->rows, (unsigned long long)s->files,
+               (unsigned long long)s->skipped, (unsigned long long)s->not_decoded,
+               (unsigned long long)s->errors, (unsigned long long)s->bytes, s->seconds);
+        print_counts(s);
+        printf(",\"report\":");
+        jstr(report);
+        printf(",\"exit\":%d}}\n", exit_code);
+        return;
+    }
+    printf("job %s%s: %llu files (%llu already done, %llu known copies not decoded), %.1f MB in "
+           "%.1f s, %llu errors\n",
+           s->job_id, s->resumed ? " (resumed)" : "", (unsigned long long)s->files,
+           (unsigned long long)s->skipped, (unsigned long long)s->not_decoded, s->bytes / 1e6,
+           s->seconds, (unsigned long long)s->errors);
+}
+
+static void print_error(const ad_args *a, const ad_err *err, const ad_ingest_stats *s)
+{
+    if (a->json) {
+        printf("{\"error\":{\"code\":\"%s\",\"message\":", ad_code_name(err->code));
+        jstr(err->msg);
+        printf(",\"job\":");
+        jstr(s->job_id[0] ? s->job_id : NULL);
+        printf(",\"refused\":%s}}\n", s->refused ? "true" : "false");
+    }
+    ad_cli_error(a->prog, "%s", err->msg);
+    if (!s->refused && s->job_id[0])
+        fprintf(stderr, "ariadne ingest: stopped; resume with --job %s\n", s->job_id);
+}
+
+static const char usage[] =
+    "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
+    "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
+    "              [--no-report] [--no-video] [-q|--quiet] [--json]\n"
+    "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
+    "  its 8 variants, vPDQ for video, EXIF clues; exact copies of known media are not\n"
+    "  decoded), matches it against the database and records media, sightings and the match\n"
+    "  behind each file's class. Prints the job id first. The same roots again in the same case:\n"
+    "  an unfinished job on them is resumed; a finished one makes ingest refuse (exit 2) unless\n"
+    "  --job ID (resume that job: only what it has not recorded) or --new-job (ingest them again\n"
+    "  as a new job, which then replaces the earlier one in the report).\n"
+    "  --quiet: no progress line and no summary. Progress shows on stderr when it is a terminal.\n"
+    "  The report goes to DIR (default ./report-<case>); --thumbnails adds blurred greyscale\n"
+    "  thumbnails. --json: JSON Lines on stdout (docs/schemas/ingest.schema.json): the job, then\n"
+    "  a summary (or an error).\n"
+    "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
+    "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
 
 int ad_cmd_ingest(int argc, char **argv)
 {
-    static const char *const opts[] = {"--case", "--agency", "--exhibit", "--job", "--radius",
-                                       "--min-quality", "-j", "--report", "--batch", NULL};
+    static const char *const opts[] = {"--case",   "--agency",      "--exhibit", "--job",
+                                       "--radius", "--min-quality", "-j",        "--jobs",
+                                       "--report", "--batch",       NULL};
     int fast = ad_args_take_flag(&argc, argv, "--fast");
     int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
     int no_report = ad_args_take_flag(&argc, argv, "--no-report");
     int no_video = ad_args_take_flag(&argc, argv, "--no-video");
+    int new_job = ad_args_take_flag(&argc, argv, "--new-job");
+    int quiet = ad_args_take_flag(&argc, argv, "--quiet");
+    quiet |= ad_args_take_flag(&argc, argv, "-q");
     ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(
-        &a, &st, "ingest",
-        "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID] [--fast] [-j N]\n"
-        "              [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails] "
-        "[--no-report] [--no-video]\n"
-        "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
-        "  its 8 variants, vPDQ for video, EXIF clues), matches it against the database and\n"
-        "  records media, sightings and the match behind each file's class. --job ID resumes a\n"
-        "  job that was stopped (ingest prints its id). The report goes to DIR (default\n"
-        "  ./report-<case>); --thumbnails adds blurred greyscale thumbnails.",
-        argc, argv, opts, 1, AD_ARGS_MAX, 0);
+    int rc = ad_args_parse(&a, "ingest", usage, argc, argv, opts, 1, AD_ARGS_MAX);
     if (rc >= 0)
         return rc;
     ad_ingest_opts io;
@@ -37,30 +267,62 @@ int ad_cmd_ingest(int argc, char **argv)
     io.agency = ad_arg(&a, "--agency");
     io.exhibit = ad_arg(&a, "--exhibit");
     io.job_id = ad_arg(&a, "--job");
+    io.new_job = new_job;
     io.fast = fast;
     io.video = !no_video;
-    io.progress = stderr;
     if (!io.case_number || !io.agency)
-        return ad_cli_close(st, ad_args_usage_error(&a, "--case and --agency are required"));
-    /* --batch: rows per transaction (tests use small ones) */
+        return ad_args_usage_error(&a, "--case and --agency are required");
+    if (io.job_id && new_job)
+        return ad_args_usage_error(&a, "--job and --new-job exclude each other");
     if (ad_arg_int(&a, "--radius", 0, 64, &io.radius) ||
         ad_arg_int(&a, "--min-quality", 0, 100, &io.min_quality) ||
-        ad_arg_int(&a, "-j", 0, 1024, &io.threads) || ad_arg_int(&a, "--batch", 1, 512, &io.batch))
-        return ad_cli_close(st, AD_EXIT_USAGE);
+        ad_arg_int(&a, "-j", 0, 1024, &io.threads) ||
+        ad_arg_int(&a, "--jobs", 0, 1024, &io.threads) ||
+        ad_arg_int(&a, "--batch", 1, 512, &io.batch)) /* rows per transaction (tests use small) */
+        return AD_EXIT_USAGE;
+    for (int i = 0; i < a.npos; i++) {
+        struct stat st;
+        if (stat(a.pos[i], &st) != 0 && (errno == ENOENT || errno == ENOTDIR))
+            return ad_args_usage_error(&a, "no such file or folder: %s", a.pos[i]);
+    }
+    ad_store *st;
+    if ((rc = ad_cli_open(&a, &st, 0)) >= 0)
+        return rc;
+    struct view v = {.a = &a, .io = &io, .quiet = quiet};
+    v.tty = !quiet && isatty(STDERR_FILENO);
+    pthread_mutex_init(&v.mu, NULL);
+    pthread_cond_init(&v.cv, NULL);
+    v.start = ad_now();
+    io.progress = on_progress;
+    io.progress_ctx = &v;
+    io.count = v.tty;
+    if (v.tty && pthread_create(&v.ticker, NULL, ticker_main, &v) == 0)
+        v.ticking = 1;
     ad_ingest_stats s;
     ad_err err;
-    if (ad_ingest(st, a.pos, (size_t)a.npos, &io, &s, &err) != AD_OK) {
-        if (s.job_id[0])
-            fprintf(stderr, "ariadne ingest: stopped; resume with --job %s\n", s.job_id);
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    ad_code ic = ad_ingest(st, (const char *const *)a.pos, (size_t)a.npos, &io, &s, &err);
+    end_progress(&v);
+    pthread_mutex_destroy(&v.mu);
+    pthread_cond_destroy(&v.cv);
+    if (ic != AD_OK) {
+        print_error(&a, &err, &s);
+        return ad_cli_close(st, s.refused ? AD_EXIT_USAGE : AD_EXIT_FAIL);
     }
-    if (!a.json)
-        printf("job %s%s: %llu files (%llu already done), %.1f MB in %.1f s, %llu errors\n",
-               s.job_id, s.resumed ? " (resumed)" : "", (unsigned long long)s.files,
-               (unsigned long long)s.skipped, s.bytes / 1e6, s.seconds,
-               (unsigned long long)s.errors);
     char dir[1024];
-    const char *d = ad_cli_report_dir(ad_arg(&a, "--report"), io.case_number, dir, sizeof dir);
-    rc = no_report ? AD_EXIT_OK : ad_cli_make_report(&a, st, io.agency, io.case_number, d, thumbs, 0);
+    const char *d =
+        no_report ? NULL
+                  : ad_cli_report_dir(ad_arg(&a, "--report"), io.case_number, dir, sizeof dir);
+    rc = s.errors ? AD_EXIT_FAIL : AD_EXIT_OK;
+    if (!a.json && !quiet)
+        print_summary(&a, &s, d, rc);
+    if (d) {
+        ad_args ra = a; /* the report's files are written; with --json its summary is not printed */
+        ra.json = 0;
+        int r2 = ad_cli_make_report(&ra, st, io.agency, io.case_number, d, thumbs, quiet || a.json);
+        if (r2 != AD_EXIT_OK)
+            rc = r2;
+    }
+    if (a.json)
+        print_summary(&a, &s, d, rc);
     return ad_cli_close(st, rc);
 }

@@ -1,5 +1,7 @@
 /* file.c: hashing one file: a single read pass feeds the digests and (for images) the decode
- * buffer; the type comes from the content; images are decoded straight into the PDQ sink. */
+ * buffer; the type comes from the content; images are decoded straight into the PDQ sink. The
+ * two steps can be taken apart (digests and type first, then PDQ), so that a caller who knows
+ * the digests already can skip the decoding. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -122,9 +124,10 @@ static void set_skip(ad_file_hash *out)
     }
 }
 
-ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
-                         ad_err *err)
+ad_code ad_hasher_buffer_digests(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                                 ad_err *err)
 {
+    (void)err;
     memset(out, 0, sizeof *out);
     h->kept = 0;
     out->size = len;
@@ -134,14 +137,26 @@ ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_
     out->has_digests = 1;
     out->type = ad_media_probe(h->magic, data, len < PROBE_BYTES ? len : PROBE_BYTES, out->mime,
                                sizeof out->mime);
-    if (!ad_media_is_image(out->type)) {
+    if (!ad_media_is_image(out->type))
         set_skip(out);
+    return AD_OK;
+}
+
+ad_code ad_hasher_pdq(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out, ad_err *err)
+{
+    if (!ad_media_is_image(out->type))
         return AD_OK;
-    }
     if (len > h->opts.limits.max_file_bytes)
         return ad_err_set(err, AD_ERR_LIMIT, "image file of %zu bytes is over the limit of %llu",
                           len, (unsigned long long)h->opts.limits.max_file_bytes);
     return hash_image(h, data, len, out, err);
+}
+
+ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                         ad_err *err)
+{
+    ad_code rc = ad_hasher_buffer_digests(h, data, len, out, err);
+    return rc ? rc : ad_hasher_pdq(h, data, len, out, err);
 }
 
 static ad_code read_some(int fd, uint8_t *dst, size_t want, size_t *got, ad_err *err)
@@ -161,7 +176,7 @@ static ad_code read_some(int fd, uint8_t *dst, size_t want, size_t *got, ad_err 
     return AD_OK;
 }
 
-ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
+ad_code ad_hasher_file_digests(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
     h->kept = 0;
@@ -250,10 +265,15 @@ ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err
     out->size = total;
     ad_digester_final(h->dig, &out->digests);
     out->has_digests = 1;
-    if (!keep) {
+    if (!keep)
         set_skip(out);
-        return AD_OK;
-    }
-    h->kept = len;
-    return hash_image(h, h->buf, len, out, err);
+    else
+        h->kept = len;
+    return AD_OK;
+}
+
+ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
+{
+    ad_code rc = ad_hasher_file_digests(h, path, out, err);
+    return rc || !h->kept ? rc : hash_image(h, h->buf, h->kept, out, err);
 }

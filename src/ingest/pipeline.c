@@ -1,9 +1,8 @@
-/* pipeline.c: ad_ingest, triage of a seizure.
+/* pipeline.c: ad_ingest, triage of a seizure: the job, the three stages and the writing.
  *
  * The walker (main thread) fills a batch of rows, bounded in count and in member bytes, so
- * memory stays flat whatever the seizure's size; the batch is hashed on all cores (each worker
- * reads its own plain files); then the main thread matches the batch (digests in batch lookups,
- * then PDQ over the 8 variants in the index, video frames by share of matching frames) and
+ * memory stays flat whatever the seizure's size; a hashing thread hashes the batch on all cores
+ * (each worker reads its own plain files); a writer thread matches the batch (match.c) and
  * writes it in one transaction: media, sightings, clues, frames and one job item per row. A
  * killed job loses at most its open batch, which the rerun does again: items are keyed by the
  * walker's stable row keys, and rows whose key is stored are skipped. */
@@ -11,18 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "ariadne/exif.h"
-#include "ariadne/index.h"
-#include "ariadne/ingest.h"
-#include "ariadne/util.h"
-#include "ariadne/vpdq.h"
-#include "idset.h"
+#include "pipeline_internal.h"
 
-#define BATCH_ROWS 512
+#define BATCH_ROWS AD_INGEST_BATCH_ROWS
 #define BATCH_BYTES (256u << 20)
-#define FRAME_BIT (1ull << 63)
 
 void ad_ingest_opts_default(ad_ingest_opts *o)
 {
@@ -36,258 +30,64 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     ad_source_opts_default(&o->source);
 }
 
-struct task {
-    ad_row_kind kind;
-    ad_err row_err;
-    char key[65];
-    uint64_t ordinal;
-    char *path, *fs_path, *parent, *inner;
-    int64_t size, mtime, ctime, atime, btime;
-    uint8_t *data;
-    size_t len;
-    /* results */
-    ad_code code;
-    ad_err err;
-    ad_file_hash fh;
-    ad_exif exif;
-    int has_exif;
-    ad_vpdq_video vid;
-    int has_video;
-    /* match */
-    int64_t exists_id; /* the media with this SHA-256 before the batch, 0 if none */
-    int64_t match_id;
-    char match_kind[8];
-    int match_dist, match_var;
-    char *ranges;
-};
+/* ---- progress: stats change under r->pmu; the callback gets a copy ---- */
 
-struct run {
-    ad_store *st;
-    const ad_ingest_opts *o;
-    ad_ingest_stats *stats;
-    ad_index *ix;
-    ad_hasher **hashers;
-    int threads;
-    int64_t agency_id, case_id;
-    char job[64];
-    ad_idset done_keys;  /* 32-byte keys (first 8 bytes) already recorded by this job */
-    ad_idset job_new;    /* media ids this job created (a later copy is new, not known) */
-    ad_idmap frame_media;  /* frame id -> its video's media id */
-    ad_idmap video_frames; /* video media id -> number of frame hashes */
-    ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
-    /* three batches move through three stages: the main thread walks into one, the hashing
-     * thread hashes another on all cores, the writer thread matches and records the third */
-    struct batch {
-        struct task t[BATCH_ROWS];
-        size_t n, bytes;
-    } bat[3], *fill, *hashing, *write;
-    struct batch *free_b[3];
-    int nfree;
-    struct batch *to_hash, *to_write; /* one-slot mailboxes */
-    int hash_done, write_done;        /* end of input for each stage */
-    pthread_t hasher, writer;
-    int threads_started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    ad_code wrc;
-    ad_err werr;
-    ad_progress *progress;
-};
-
-/* ---- setup ---- */
-
-struct loader {
-    ad_h256 *h;
-    uint64_t *ids;
-    size_t n, cap;
-    struct run *r;
-};
-
-static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+static void tell(struct run *r) /* r->pmu held */
 {
-    struct loader *a = ctx;
-    if (is_frame && (ad_idmap_put(&a->r->frame_media, id, media_id) ||
-                     ad_idmap_add(&a->r->video_frames, media_id, 1)))
-        return 1;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 65536;
-        ad_h256 *h = realloc(a->h, cap * sizeof *h);
-        uint64_t *ids = h ? realloc(a->ids, cap * sizeof *ids) : NULL;
-        if (!h || !ids) {
-            if (h)
-                a->h = h;
-            return 1;
-        }
-        a->h = h;
-        a->ids = ids;
-        a->cap = cap;
-    }
-    a->h[a->n] = *pdq;
-    a->ids[a->n++] = is_frame ? FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
-    return 0;
+    if (!r->o->progress)
+        return;
+    ad_ingest_stats snap = *r->stats;
+    snap.seconds = ad_now() - r->t0;
+    r->o->progress(r->o->progress_ctx, &snap);
 }
 
-static int load_frame_time(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms)
+static int count_file(void *ctx, const char *path, const struct stat *st, ad_code code,
+                      const char *msg)
 {
-    (void)media_id;
+    (void)path, (void)msg;
     struct run *r = ctx;
-    return ts_ms >= 0 && ad_idmap_put(&r->frame_ts, frame_id, ts_ms + 1) != 0;
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-    return (x > y) - (x < y);
-}
-
-/* Time ranges ("2.0s-5.0s, ...") of the known video's matched frames: frames at most 1.5 s
- * apart (one hash a second) join one range. */
-static size_t known_ranges(const struct run *r, const ad_idset *frames, char *out, size_t cap)
-{
-    int64_t *ts = malloc((frames->n + 1) * sizeof *ts);
-    size_t n = 0, len = 0;
-    if (!ts)
-        return 0;
-    for (size_t i = 0; i < frames->cap; i++)
-        if (frames->v[i]) {
-            int64_t t = ad_idmap_get(&r->frame_ts, frames->v[i]);
-            if (t > 0)
-                ts[n++] = t - 1;
-        }
-    qsort(ts, n, sizeof *ts, cmp_i64);
-    for (size_t i = 0; i < n && len + 32 < cap;) {
-        size_t j = i;
-        while (j + 1 < n && ts[j + 1] - ts[j] <= 1500)
-            j++;
-        len += (size_t)snprintf(out + len, cap - len, "%s%.1fs-%.1fs", len ? ", " : "",
-                                ts[i] / 1000.0, ts[j] / 1000.0);
-        i = j + 1;
+    if (!code && st && S_ISREG(st->st_mode)) {
+        r->count_files++;
+        r->count_bytes += (uint64_t)st->st_size;
     }
-    free(ts);
-    return len;
+    return __atomic_load_n(&r->count_stop, __ATOMIC_RELAXED);
 }
 
-static ad_code build_index(struct run *r, ad_err *err)
+/* The counting thread: files on disk under the roots and their bytes (archive members are not
+ * counted: that would mean reading the archives), for a total and an ETA. */
+static void *counter_main(void *arg)
 {
-    struct loader a = {.r = r};
-    ad_code rc = ad_index_new(&r->ix, err);
-    if (!rc)
-        rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
-    if (!rc && a.n)
-        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
-    r->stats->index_entries = a.n;
-    free(a.h);
-    free(a.ids);
-    if (!rc && r->video_frames.n)
-        rc = ad_store_frame_times(r->st, load_frame_time, r, err);
-    return rc;
-}
-
-static int64_t key64(const char *hex)
-{
-    uint8_t b[8];
-    if (ad_hex_decode(hex, 16, b, 8, NULL))
-        return 0;
-    int64_t v;
-    memcpy(&v, b, 8);
-    return v;
-}
-
-static int resume_item(void *ctx, const ad_job_item *it, const ad_sighting *s)
-{
-    (void)s;
-    struct run *r = ctx;
-    if (strcmp(it->job_id, r->job))
-        return 0;
-    ad_idset_add(&r->done_keys, key64(it->key));
-    if (it->media_id && !it->match_media_id)
-        ad_idset_add(&r->job_new, it->media_id);
-    return 0;
-}
-
-static ad_code open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err)
-{
-    const ad_ingest_opts *o = r->o;
-    ad_code rc = ad_store_agency_find(r->st, o->agency, &r->agency_id, err);
-    if (rc)
-        return rc;
-    rc = ad_store_case_find(r->st, r->agency_id, o->case_number, &r->case_id, err);
-    if (rc == AD_ERR_NOT_FOUND) {
-        ad_err_clear(err);
-        ad_case c = {.agency_id = r->agency_id, .number = o->case_number};
-        rc = ad_store_case_open(r->st, &c, &r->case_id, err);
+    struct run *r = arg;
+    for (size_t i = 0; i < r->nroots && !__atomic_load_n(&r->count_stop, __ATOMIC_RELAXED); i++)
+        ad_walk(r->roots[i], count_file, r, NULL);
+    pthread_mutex_lock(&r->pmu);
+    if (!__atomic_load_n(&r->count_stop, __ATOMIC_RELAXED)) {
+        r->stats->total_files = r->count_files;
+        r->stats->total_bytes = r->count_bytes;
+        r->stats->counted = 1;
+        tell(r);
     }
-    if (rc)
-        return rc;
-    if (o->job_id) {
-        snprintf(r->job, sizeof r->job, "%s", o->job_id);
-    } else {
-        char t[32];
-        time_t now = time(NULL);
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        strftime(t, sizeof t, "%Y%m%dT%H%M%SZ", &tm);
-        uint8_t rnd[3] = {0};
-        FILE *f = fopen("/dev/urandom", "rb");
-        if (f) {
-            if (fread(rnd, 1, 3, f) != 3)
-                rnd[0] = (uint8_t)getpid();
-            fclose(f);
-        }
-        snprintf(r->job, sizeof r->job, "%s-%02x%02x%02x", t, rnd[0], rnd[1], rnd[2]);
-    }
-    size_t rl = 1;
-    for (size_t i = 0; i < nroots; i++)
-        rl += strlen(roots[i]) + 1;
-    char *rs = malloc(rl);
-    if (!rs)
-        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    rs[0] = '\0';
-    for (size_t i = 0; i < nroots; i++) {
-        if (i)
-            strcat(rs, "\n");
-        strcat(rs, roots[i]);
-    }
-    char opts[160];
-    snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d", o->fast, o->radius,
-             o->min_quality, o->video);
-    ad_job j = {.id = r->job, .case_id = r->case_id, .agency_id = r->agency_id,
-                .exhibit = o->exhibit, .roots = rs, .options = opts};
-    rc = ad_store_job_open(r->st, &j, &r->stats->resumed, err);
-    free(rs);
-    snprintf(r->stats->job_id, sizeof r->stats->job_id, "%s", r->job);
-    if (!rc && r->stats->resumed)
-        rc = ad_store_case_items(r->st, r->case_id, resume_item, r, err);
-    return rc;
+    pthread_mutex_unlock(&r->pmu);
+    return NULL;
 }
 
 /* ---- hashing (workers) ---- */
 
-static void hash_task(void *ctx, size_t i, int worker)
+static ad_code new_hasher(const struct run *r, ad_hasher **h, ad_err *err)
 {
-    struct run *r = ctx;
-    struct task *t = &r->hashing->t[i];
-    if (t->kind != AD_ROW_FILE)
-        return;
-    if (!r->hashers[worker]) {
-        ad_hash_opts ho;
-        ad_hash_opts_default(&ho);
-        ho.limits = r->o->limits;
-        ho.fast = r->o->fast;
-        ho.dihedral = 1;
-        t->code = ad_hasher_new(&r->hashers[worker], &ho, &t->err);
-        if (t->code)
-            return;
-    }
-    ad_hasher *h = r->hashers[worker];
-    const uint8_t *bytes = t->data;
-    size_t len = t->len;
-    if (t->fs_path) {
-        t->code = ad_hasher_file(h, t->fs_path, &t->fh, &t->err);
-        bytes = ad_hasher_data(h, &len);
-    } else {
-        t->code = ad_hasher_buffer(h, t->data, t->len, &t->fh, &t->err);
-    }
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.limits = r->o->limits;
+    ho.fast = r->o->fast;
+    ho.dihedral = 1;
+    return ad_hasher_new(h, &ho, err);
+}
+
+/* Decoding: an image's PDQ and EXIF clues (bytes: the image), a video's vPDQ. */
+static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const uint8_t *bytes,
+                        size_t len)
+{
+    t->code = ad_hasher_pdq(h, bytes, len, &t->fh, &t->err);
     if (t->code)
         return;
     if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
@@ -295,6 +95,7 @@ static void hash_task(void *ctx, size_t i, int worker)
     if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
+        vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
         ad_err ve;
         ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
                                 : ad_vpdq_hash_memory(t->data, t->len, &vo, &t->vid, &ve);
@@ -307,180 +108,68 @@ static void hash_task(void *ctx, size_t i, int worker)
     }
 }
 
-/* ---- matching (main thread) ---- */
-
-/* The media an index entry belongs to (a frame's video). */
-static int64_t media_of(const struct run *r, uint64_t id)
+/* Digests and type in one read, then decoding, unless may_skip and the digests are those of a
+ * complete known media (an image or video whose copy is in the store with its PDQ or frames):
+ * then the file is only marked skipped, and the writer confirms it (confirm_skipped). */
+static void hash_one(const struct run *r, ad_hasher *h, struct task *t, int may_skip)
 {
-    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
-                            : (int64_t)id;
+    const uint8_t *bytes = t->data;
+    size_t len = t->len;
+    if (t->fs_path) {
+        t->code = ad_hasher_file_digests(h, t->fs_path, &t->fh, &t->err);
+        bytes = ad_hasher_data(h, &len);
+    } else {
+        t->code = ad_hasher_buffer_digests(h, t->data, t->len, &t->fh, &t->err);
+    }
+    if (t->code)
+        return;
+    t->skipped = may_skip &&
+                 (ad_media_is_image(t->fh.type) || (t->fh.type == AD_MEDIA_VIDEO && r->o->video)) &&
+                 ad_ingest_digest_known(r, &t->fh.digests);
+    if (!t->skipped)
+        decode_task(r, h, t, bytes, len);
 }
 
-static void match_pdq(struct run *r, struct task *t, ad_index_hits *hits)
+static void hash_task(void *ctx, size_t i, int worker)
 {
-    if (!t->fh.has_pdq || t->fh.pdq.quality < r->o->min_quality || !t->fh.pdq.has_dihedral)
+    struct run *r = ctx;
+    struct task *t = &r->hashing->t[i];
+    if (t->kind != AD_ROW_FILE)
         return;
-    if (ad_index_search_dihedral(r->ix, t->fh.pdq.dihedral, r->o->radius, hits, NULL) ||
-        !hits->n)
+    if (!r->hashers[worker] && (t->code = new_hasher(r, &r->hashers[worker], &t->err)))
         return;
-    size_t best = 0;
-    for (size_t k = 1; k < hits->n; k++)
-        if (hits->v[k].dist < hits->v[best].dist ||
-            (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
-             (hits->v[best].id & FRAME_BIT)))
-            best = k;
-    int64_t id = media_of(r, hits->v[best].id);
-    if (ad_idset_has(&r->job_new, id))
-        return;
-    t->match_id = id;
-    snprintf(t->match_kind, sizeof t->match_kind, "%s",
-             (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
-    t->match_dist = hits->v[best].dist;
-    t->match_var = hits->v[best].variant;
+    hash_one(r, r->hashers[worker], t, 1);
+    pthread_mutex_lock(&r->pmu);
+    r->stats->hashed++;
+    r->stats->hashed_bytes += t->fh.size;
+    if (t->on_disk)
+        r->stats->disk_bytes += t->fh.size;
+    tell(r);
+    pthread_mutex_unlock(&r->pmu);
 }
 
-/* A video matches a known video when enough of its frames (quality >= min) have a frame of that
- * video within the radius (the query's share), or when enough of the known video's frames are
- * found in it (the known video's share: a known clip inside a longer seized video). The part of
- * the seized video that matched is given as time ranges, with both shares. */
-static void match_video(struct run *r, struct task *t, ad_index_hits *hits)
+/* A skipped file decoded after all, on the writer thread (rare: see confirm_skipped). */
+static void rehash(struct run *r, struct task *t)
 {
-    size_t counted = 0, cap = 16, ncand = 0;
-    struct cand {
-        int64_t media;
-        size_t frames;  /* query frames with a match in this video */
-        ad_idset known; /* this video's frames that matched */
-        int best;
-    } *c = calloc(cap, sizeof *c);
-    int64_t *frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *frame_media);
-    if (!c || !frame_media)
-        goto out;
-    for (size_t f = 0; f < t->vid.n; f++) {
-        const ad_vpdq_frame *fr = &t->vid.frames[f];
-        if (fr->quality < r->o->min_quality)
-            continue;
-        counted++;
-        if (ad_index_search(r->ix, &fr->hash, r->o->radius, hits, NULL))
-            continue;
-        for (size_t k = 0; k < hits->n; k++) {
-            if (!(hits->v[k].id & FRAME_BIT))
-                continue;
-            int64_t m = media_of(r, hits->v[k].id);
-            if (!m || ad_idset_has(&r->job_new, m))
-                continue;
-            size_t j = 0;
-            while (j < ncand && c[j].media != m)
-                j++;
-            if (j == ncand) {
-                if (ncand == cap) {
-                    struct cand *nc = realloc(c, 2 * cap * sizeof *c);
-                    if (!nc)
-                        goto out;
-                    c = nc;
-                    cap *= 2;
-                }
-                memset(&c[ncand], 0, sizeof c[ncand]);
-                c[ncand].media = m;
-                c[ncand++].best = 256;
-            }
-            ad_idset_add(&c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT));
-            if (frame_media[f] != m) { /* a query frame counts once per video */
-                c[j].frames++;
-                frame_media[f] = m;
-            }
-            if (hits->v[k].dist < c[j].best)
-                c[j].best = hits->v[k].dist;
-        }
-    }
-    size_t best = ncand;
-    double best_q = 0, best_k = 0;
-    for (size_t j = 0; j < ncand; j++) {
-        double q = counted ? 100.0 * (double)c[j].frames / (double)counted : 0;
-        int64_t total = ad_idmap_get(&r->video_frames, c[j].media);
-        double kp = total ? 100.0 * (double)c[j].known.n / (double)total : 0;
-        if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
-            (best == ncand || q + kp > best_q + best_k))
-            best = j, best_q = q, best_k = kp;
-    }
-    if (best == ncand)
-        goto out;
-    t->match_id = c[best].media;
-    snprintf(t->match_kind, sizeof t->match_kind, "vpdq");
-    t->match_dist = c[best].best;
-    size_t len = 0, rcap = 256;
-    char *ranges = malloc(rcap);
-    int open = 0;
-    double start = 0, last = 0;
-    for (size_t f = 0; f <= t->vid.n && ranges; f++) {
-        int m = f < t->vid.n && frame_media[f] == c[best].media;
-        if (m) {
-            if (!open)
-                start = t->vid.frames[f].timestamp, open = 1;
-            last = t->vid.frames[f].timestamp;
-        } else if (open && (f == t->vid.n || t->vid.frames[f].quality >= r->o->min_quality)) {
-            if (len + 48 > rcap) {
-                char *nr = realloc(ranges, rcap *= 2);
-                if (!nr)
-                    break;
-                ranges = nr;
-            }
-            len += (size_t)snprintf(ranges + len, rcap - len, "%s%.1fs-%.1fs", len ? ", " : "",
-                                    start, last);
-            open = 0;
-        }
-    }
-    if (ranges) {
-        char known[512] = "";
-        known_ranges(r, &c[best].known, known, sizeof known);
-        size_t cap2 = len + sizeof known + 200;
-        char *full = malloc(cap2);
-        if (full) {
-            snprintf(full, cap2,
-                     "%.0f%% of this video's frames match, %.0f%% of the known video's; "
-                     "matched here: %s; in the known video: %s",
-                     best_q, best_k, len ? ranges : "-", known[0] ? known : "-");
-            t->ranges = full;
-        }
-    }
-    free(ranges);
-out:
-    for (size_t j = 0; c && j < ncand; j++)
-        ad_idset_free(&c[j].known);
-    free(c);
-    free(frame_media);
+    t->skipped = 0;
+    if (!r->rehasher && (t->code = new_hasher(r, &r->rehasher, &t->err)))
+        return;
+    hash_one(r, r->rehasher, t, 0);
 }
 
-static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
+/* A skipped file is confirmed by the store: its digest matched a complete media. Otherwise (a
+ * prefix that was not the whole digest, a media of this job) it is decoded now, before the PDQ
+ * and video matching. */
+static void confirm_skipped(struct run *r)
 {
-    uint8_t *d = malloc(r->write->n * 32 + 1);
-    size_t *which = malloc((r->write->n + 1) * sizeof *which);
-    int64_t *ids = malloc((r->write->n + 1) * sizeof *ids);
-    size_t m = 0;
-    for (size_t i = 0; d && which && ids && i < r->write->n; i++) {
+    for (size_t i = 0; i < r->write->n; i++) {
         struct task *t = &r->write->t[i];
-        if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
-            continue;
-        const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
-                             : kind == AD_HASH_MD5  ? t->fh.digests.md5
-                                                    : t->fh.digests.sha1;
-        memcpy(d + m * dlen, src, dlen);
-        which[m++] = i;
+        if (t->skipped && !(t->match_id && ad_idset_has(&r->complete, t->match_id)))
+            rehash(r, t);
     }
-    if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
-        for (size_t k = 0; k < m; k++) {
-            struct task *t = &r->write->t[which[k]];
-            if (kind == AD_HASH_SHA256)
-                t->exists_id = ids[k];
-            if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
-                continue;
-            t->match_id = ids[k];
-            snprintf(t->match_kind, sizeof t->match_kind, "%s",
-                     kind == AD_HASH_SHA256 ? "sha256" : kind == AD_HASH_MD5 ? "md5" : "sha1");
-        }
-    free(d);
-    free(which);
-    free(ids);
 }
+
+/* ---- classes and writing (writer thread, one transaction per batch) ---- */
 
 static ad_report_class class_of(struct run *r, const struct task *t)
 {
@@ -495,15 +184,18 @@ static ad_report_class class_of(struct run *r, const struct task *t)
     if (ad_store_classify(r->st, t->match_id, &c, NULL))
         return AD_RC_KNOWN_UNSERIESED;
     switch (c.cls) {
-    case AD_CLASS_KNOWN_UNIDENTIFIED: return AD_RC_KNOWN_UNIDENTIFIED;
-    case AD_CLASS_KNOWN_IDENTIFIED: return AD_RC_KNOWN_IDENTIFIED;
-    case AD_CLASS_IGNORABLE: return AD_RC_IGNORABLE;
-    case AD_CLASS_NEW: return AD_RC_NEW;
-    default: return AD_RC_KNOWN_UNSERIESED;
+    case AD_CLASS_KNOWN_UNIDENTIFIED:
+        return AD_RC_KNOWN_UNIDENTIFIED;
+    case AD_CLASS_KNOWN_IDENTIFIED:
+        return AD_RC_KNOWN_IDENTIFIED;
+    case AD_CLASS_IGNORABLE:
+        return AD_RC_IGNORABLE;
+    case AD_CLASS_NEW:
+        return AD_RC_NEW;
+    default:
+        return AD_RC_KNOWN_UNSERIESED;
     }
 }
-
-/* ---- writing (main thread, one transaction per batch) ---- */
 
 static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_err *err)
 {
@@ -578,9 +270,35 @@ static ad_code add_frames(ad_store *st, int64_t mid, const ad_vpdq_video *v, ad_
     return rc;
 }
 
+/* A known media that lacked its PDQ or frames (e.g. imported from a hash list) gets them from
+ * this copy (the PDQ came with the upsert's merge), with its clues. A skipped file lands here
+ * only when the record it merged into is not the complete one its digest matched (two records
+ * sharing digests): it is decoded now and merged again. */
+static ad_code complete_media(struct run *r, struct task *t, int64_t mid, ad_err *err)
+{
+    if (ad_idset_add(&r->completed, mid))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = AD_OK;
+    if (t->skipped) {
+        rehash(r, t);
+        if (t->code) /* its class stays the digest match's */
+            return AD_OK;
+        ad_media m;
+        media_of_task(t, &m);
+        int64_t id;
+        int created;
+        rc = ad_store_media_upsert(r->st, &m, &id, &created, err);
+    }
+    if (!rc && t->has_exif)
+        rc = add_clues(r->st, mid, &t->exif, err);
+    if (!rc && t->has_video)
+        rc = add_frames(r->st, mid, &t->vid, err);
+    return rc;
+}
+
 /* One transaction: the batch's media (one upsert batch), their clues and frames when new, the
  * sightings (one batch) and one job item per row. */
-static ad_code write_batch(struct run *r, ad_err *err)
+static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
 {
     const size_t n = r->write->n ? r->write->n : 1;
     ad_job_item *items = calloc(n, sizeof *items);
@@ -601,12 +319,12 @@ static ad_code write_batch(struct run *r, ad_err *err)
         it->ordinal = (int64_t)t->ordinal;
         it->path = t->path;
         ad_report_class cls = class_of(r, t);
-        r->stats->counts[cls]++;
+        d->counts[cls]++;
         if (cls == AD_RC_ERROR) {
             const ad_err *e = t->kind != AD_ROW_FILE ? &t->row_err : &t->err;
             it->error_code = ad_code_name(e->code ? e->code : t->code);
             it->error_message = e->msg;
-            r->stats->errors++;
+            d->errors++;
         }
         if (!t->fh.has_digests)
             continue;
@@ -633,7 +351,12 @@ static ad_code write_batch(struct run *r, ad_err *err)
                 rc = add_clues(r->st, mids[k], &t->exif, err);
             if (!rc && t->has_video)
                 rc = add_frames(r->st, mids[k], &t->vid, err);
+        } else if (!ad_idset_has(&r->complete, mids[k]) && !ad_idset_has(&r->completed, mids[k]) &&
+                   !ad_idset_has(&r->job_new, mids[k]) &&
+                   (t->skipped || t->fh.has_pdq || t->has_video)) {
+            rc = complete_media(r, t, mids[k], err);
         }
+        d->not_decoded += t->skipped;
         sg[k] = (ad_sighting){
             .media_id = mids[k],
             .agency_id = r->agency_id,
@@ -699,6 +422,7 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
     t->ordinal = row->ordinal;
     t->path = sdup(row->path);
     t->fs_path = sdup(row->fs_path);
+    t->on_disk = row->fs_path != NULL;
     t->parent = row->depth > 0 ? sdup(row->chain[row->depth - 1]) : NULL;
     t->inner = sdup(row->inner_path);
     t->size = row->size_known ? (int64_t)row->size : -1;
@@ -715,41 +439,32 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
 static ad_code match_and_write(struct run *r, ad_err *err)
 {
     struct batch *w = r->write;
-    ad_index_hits hits = {0};
-    match_digests(r, AD_HASH_SHA256, 32);
-    match_digests(r, AD_HASH_MD5, 16);
-    match_digests(r, AD_HASH_SHA1, 20);
+    ad_ingest_match_digests(r);
+    confirm_skipped(r);
+    ad_ingest_match_near(r);
+    ad_ingest_stats d;
+    memset(&d, 0, sizeof d);
+    ad_code rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {
-        struct task *t = &w->t[i];
-        if (t->kind != AD_ROW_FILE || t->code || t->match_id)
-            continue;
-        if (t->has_video)
-            match_video(r, t, &hits);
-        else
-            match_pdq(r, t, &hits);
-    }
-    ad_code rc = write_batch(r, err);
-    ad_index_hits_free(&hits);
-    uint64_t bytes = 0;
-    for (size_t i = 0; i < w->n; i++) {
-        bytes += w->t[i].fh.size;
-        r->stats->files += w->t[i].kind == AD_ROW_FILE;
+        d.bytes += w->t[i].fh.size;
+        d.files += w->t[i].kind == AD_ROW_FILE;
         free_task(&w->t[i]);
-    }
-    r->stats->bytes += bytes;
-    if (r->progress) {
-        char note[160];
-        snprintf(note, sizeof note, "new %llu, unidentified %llu, identified %llu, errors %llu",
-                 (unsigned long long)r->stats->counts[AD_RC_NEW],
-                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_UNIDENTIFIED],
-                 (unsigned long long)r->stats->counts[AD_RC_KNOWN_IDENTIFIED],
-                 (unsigned long long)r->stats->counts[AD_RC_ERROR]);
-        ad_progress_note(r->progress, note);
-        ad_progress_add(r->progress, w->n, bytes);
     }
     w->n = 0;
     w->bytes = 0;
-    return rc;
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&r->pmu);
+    ad_ingest_stats *s = r->stats;
+    for (int c = 0; c < AD_RC__COUNT; c++)
+        s->counts[c] += d.counts[c];
+    s->errors += d.errors;
+    s->not_decoded += d.not_decoded;
+    s->bytes += d.bytes;
+    s->files += d.files;
+    tell(r);
+    pthread_mutex_unlock(&r->pmu);
+    return AD_OK;
 }
 
 static void drop_batch(struct batch *b)
@@ -835,8 +550,8 @@ static struct batch *free_batch(struct run *r)
     return b;
 }
 
-ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
-                  const ad_ingest_opts *opts, ad_ingest_stats *stats, ad_err *err)
+ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
+                  ad_ingest_stats *stats, ad_err *err)
 {
     ad_ingest_stats local;
     if (!stats)
@@ -844,10 +559,10 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     memset(stats, 0, sizeof *stats);
     if (!opts->case_number || !opts->agency)
         return ad_err_set(err, AD_ERR_ARG, "ingest needs a case and an agency");
-    double t0 = ad_now();
     struct run *r = calloc(1, sizeof *r);
     if (!r)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    r->t0 = ad_now();
     r->st = st;
     r->o = opts;
     r->stats = stats;
@@ -855,16 +570,24 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     for (int i = 0; i < 3; i++)
         r->free_b[r->nfree++] = &r->bat[i];
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->pmu, NULL);
     pthread_cond_init(&r->cv, NULL);
     r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
     ad_source *src = NULL;
     ad_code rc = r->hashers ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rc)
-        rc = open_job(r, roots, nroots, err);
+        rc = ad_ingest_open_job(r, roots, nroots, err);
+    if (!rc) {
+        pthread_mutex_lock(&r->pmu);
+        tell(r); /* the job is open: its id first */
+        pthread_mutex_unlock(&r->pmu);
+        if (opts->count && pthread_create(&r->counter, NULL, counter_main, r) == 0)
+            r->counting = 1;
+    }
     if (!rc)
-        rc = build_index(r, err);
+        rc = ad_ingest_load_known(r, err);
     if (!rc)
-        rc = ad_source_new(&src, roots, nroots, &opts->source, err);
+        rc = ad_source_new(&src, (const char *const *)r->roots, r->nroots, &opts->source, err);
     if (!rc) {
         if (pthread_create(&r->writer, NULL, writer_main, r) != 0)
             rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the writer thread");
@@ -878,23 +601,23 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
     }
     if (!rc && !(r->fill = free_batch(r)))
         rc = ad_err_set(err, AD_ERR_INTERNAL, "no batch for the walker");
-    if (!rc && opts->progress)
-        r->progress = ad_progress_new(opts->progress, "ingest", 0);
     const int batch = opts->batch > 0 && opts->batch < BATCH_ROWS ? opts->batch : BATCH_ROWS;
     while (!rc) {
         const ad_row *row;
         rc = ad_source_next(src, &row, err);
         if (rc || !row)
             break;
-        stats->rows++;
-        uint8_t k8[8];
         int64_t k;
-        memcpy(k8, row->key, 8);
-        memcpy(&k, k8, 8);
-        if (ad_idset_has(&r->done_keys, k)) {
-            stats->skipped++;
+        memcpy(&k, row->key, 8);
+        int done = ad_idset_has(&r->done_keys, k);
+        pthread_mutex_lock(&r->pmu);
+        stats->rows++;
+        stats->skipped += done;
+        if (done && row->fs_path)
+            stats->disk_bytes += row->size;
+        pthread_mutex_unlock(&r->pmu);
+        if (done)
             continue;
-        }
         take_row(r, src, row);
         if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES) {
             put(r, &r->to_hash, r->fill);
@@ -919,22 +642,29 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots,
                 *err = r->werr;
         }
     }
+    if (r->counting) {
+        __atomic_store_n(&r->count_stop, 1, __ATOMIC_RELAXED);
+        pthread_join(r->counter, NULL);
+    }
     if (!rc)
         rc = ad_store_job_finish(st, r->job, err);
-    ad_progress_finish(r->progress);
     ad_source_free(src);
     for (int i = 0; r->hashers && i < r->threads; i++)
         ad_hasher_free(r->hashers[i]);
+    ad_hasher_free(r->rehasher);
     free(r->hashers);
-    ad_index_free(r->ix);
+    ad_ingest_free_known(r);
+    for (size_t i = 0; r->hits && i < AD_INGEST_QUERIES; i++)
+        ad_index_hits_free(&r->hits[i]);
+    free(r->hits);
+    free(r->queries);
     ad_idset_free(&r->done_keys);
     ad_idset_free(&r->job_new);
-    ad_idmap_free(&r->frame_media);
-    ad_idmap_free(&r->video_frames);
-    ad_idmap_free(&r->frame_ts);
+    ad_ingest_close_job(r);
     pthread_mutex_destroy(&r->mu);
+    pthread_mutex_destroy(&r->pmu);
     pthread_cond_destroy(&r->cv);
+    stats->seconds = ad_now() - r->t0;
     free(r);
-    stats->seconds = ad_now() - t0;
     return rc;
 }

@@ -149,6 +149,32 @@ size_t ad_path_escape(const char *raw, size_t n, char *out, size_t cap)
     return need;
 }
 
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
+}
+
+size_t ad_path_unescape(const char *text, char *out)
+{
+    size_t o = 0;
+    for (const char *p = text; *p; p++) {
+        if (p[0] == '\\' && p[1] == '\\') {
+            out[o++] = '\\';
+            p++;
+        } else if (p[0] == '\\' && p[1] == 'x' && hexval(p[2]) >= 0 && hexval(p[3]) >= 0) {
+            out[o++] = (char)(hexval(p[2]) * 16 + hexval(p[3]));
+            p += 3;
+        } else {
+            out[o++] = *p;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
 static void sha256_parts(const void *const *parts, const size_t *lens, int n, uint8_t key[32])
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();

@@ -1,4 +1,5 @@
-/* frame.c: video frame hashes (media_frame) and loading every PDQ hash for the index. */
+/* frame.c: video frame hashes (media_frame), loading every PDQ hash for the index, and the
+ * digests of the media that have a PDQ or frame hashes (what ingest need not decode again). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,4 +123,56 @@ ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_er
         if (n < 4096)
             return AD_OK;
     }
+}
+
+ad_code ad_store_complete_digests(ad_store *st, ad_digests_fn fn, void *ctx, ad_err *err)
+{
+    int64_t after = 0, count = 0;
+    struct {
+        int64_t id;
+        uint8_t d[3][32];
+        int has[3];
+    } *page = malloc(4096 * sizeof *page);
+    if (!page)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    static const size_t len[3] = {32, 16, 20};
+    for (;;) { /* in pages, so that fn may call the store */
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "SELECT id, sha256, md5, sha1 FROM media WHERE id > ? AND"
+                                " (pdq IS NOT NULL OR id IN (SELECT media_id FROM media_frame))"
+                                " ORDER BY id LIMIT 4096",
+                                err);
+        if (!s) {
+            free(page);
+            return AD_ECODE(err);
+        }
+        ad_bind_int(s, 1, after);
+        int n = 0, k;
+        while ((k = ad_step(s, err)) > 0) {
+            page[n].id = after = ad_col_int(s, 0);
+            for (int c = 0; c < 3; c++) {
+                size_t got;
+                const uint8_t *p = ad_col_blob(s, 1 + c, &got);
+                page[n].has[c] = p && got == len[c];
+                if (page[n].has[c])
+                    memcpy(page[n].d[c], p, len[c]);
+            }
+            n++;
+        }
+        ad_db_done(s);
+        int stop = k < 0;
+        for (int i = 0; i < n && !stop; i++)
+            stop = fn(ctx, page[i].id, page[i].has[0] ? page[i].d[0] : NULL,
+                      page[i].has[1] ? page[i].d[1] : NULL, page[i].has[2] ? page[i].d[2] : NULL);
+        count += n;
+        if (k < 0) {
+            free(page);
+            return (ad_code)-k;
+        }
+        if (stop || n == 0)
+            break;
+    }
+    free(page);
+    return ad_store_auditf(st, AD_OK, "index.digests", NULL, 0, err, "media=%lld",
+                           (long long)count);
 }

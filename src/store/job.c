@@ -1,6 +1,9 @@
 /* job.c: ingest jobs and their items: what a triage run did with every row of a seizure, so a
- * killed run can be resumed and a case report can be made again from the database. */
+ * killed run can be resumed and a case report can be made again from the database. A case's
+ * report takes, for each set of roots, one job: the latest finished one (or the latest when
+ * none has finished), so that ingesting the same roots again as a new job counts them once. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -21,13 +24,12 @@ ad_code ad_store_job_open(ad_store *st, const ad_job *j, int *resumed, ad_err *e
     rc = ad_db_int(s, &case_id, err);
     if (rc == AD_OK) {
         if (case_id != j->case_id)
-            return ad_store_finish(st,
-                                   ad_err_set(err, AD_ERR_EXISTS,
-                                              "job %s belongs to another case", j->id),
-                                   err);
+            return ad_store_finish(
+                st, ad_err_set(err, AD_ERR_EXISTS, "job %s belongs to another case", j->id), err);
         *resumed = 1;
-        s = ad_db_stmt(st->db, "UPDATE ingest_job SET status = 'running', finished = NULL"
-                               " WHERE id = ?",
+        s = ad_db_stmt(st->db,
+                       "UPDATE ingest_job SET status = 'running', finished = NULL"
+                       " WHERE id = ?",
                        err);
         if (!s)
             return ad_store_finish(st, AD_ECODE(err), err);
@@ -62,8 +64,7 @@ ad_code ad_store_job_open(ad_store *st, const ad_job *j, int *resumed, ad_err *e
 ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err)
 {
     ad_stmt *s;
-    ad_code rc = ad_store_op(st,
-                             "UPDATE ingest_job SET status = 'done', finished = ? WHERE id = ?",
+    ad_code rc = ad_store_op(st, "UPDATE ingest_job SET status = 'done', finished = ? WHERE id = ?",
                              &s, err);
     if (rc)
         return rc;
@@ -96,11 +97,12 @@ ad_code ad_store_job_list(ad_store *st, int64_t case_id, ad_job_fn fn, void *ctx
 {
     void *c[2] = {(void *)fn, ctx};
     return ad_store_rows(st,
-                         case_id ? "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
-                                   " status, started, finished FROM ingest_job WHERE case_id = ?"
-                                   " ORDER BY started, id"
-                                 : "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
-                                   " status, started, finished FROM ingest_job ORDER BY started, id",
+                         case_id
+                             ? "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
+                               " status, started, finished FROM ingest_job WHERE case_id = ?"
+                               " ORDER BY started, id"
+                             : "SELECT id, case_id, agency_id, exhibit, roots, options, who,"
+                               " status, started, finished FROM ingest_job ORDER BY started, id",
                          case_id, job_row, c, err);
 }
 
@@ -159,26 +161,44 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
     return r < 0 ? (ad_code)-r : AD_OK;
 }
 
-ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
-                            ad_err *err)
+/* Items of one job (job_id) or of the given jobs of a case (jobs: NULL-terminated ids). */
+static ad_code items(ad_store *st, int64_t case_id, const char *job_id, char *const *jobs,
+                     ad_job_item_fn fn, void *ctx, ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(
-        st->db,
-        "SELECT i.job_id, i.key, i.ordinal, i.path, i.sighting_id, i.media_id, i.error_code,"
-        " i.error_message, i.match_media_id, i.match_kind, i.match_distance, i.match_variant,"
-        " i.match_ranges, s.id, s.agency_id, s.case_id, s.exhibit, s.path, s.mtime, s.ctime,"
-        " s.atime, s.btime, s.parent_path, s.inner_path, s.size, s.ingested, s.user_id"
-        " FROM ingest_item i JOIN ingest_job j ON j.id = i.job_id"
-        " LEFT JOIN sighting s ON s.id = i.sighting_id"
-        " WHERE j.case_id = ? ORDER BY j.started, j.id, i.ordinal",
-        err);
+    ad_stmt *s =
+        ad_db_stmt(st->db,
+                   job_id ? "SELECT i.job_id, i.key, i.ordinal, i.path, i.sighting_id, i.media_id,"
+                            " i.error_code, i.error_message, i.match_media_id, i.match_kind,"
+                            " i.match_distance, i.match_variant, i.match_ranges, s.id, s.agency_id,"
+                            " s.case_id, s.exhibit, s.path, s.mtime, s.ctime, s.atime, s.btime,"
+                            " s.parent_path, s.inner_path, s.size, s.ingested, s.user_id"
+                            " FROM ingest_item i LEFT JOIN sighting s ON s.id = i.sighting_id"
+                            " WHERE i.job_id = ? ORDER BY i.ordinal"
+                          : "SELECT i.job_id, i.key, i.ordinal, i.path, i.sighting_id, i.media_id,"
+                            " i.error_code, i.error_message, i.match_media_id, i.match_kind,"
+                            " i.match_distance, i.match_variant, i.match_ranges, s.id, s.agency_id,"
+                            " s.case_id, s.exhibit, s.path, s.mtime, s.ctime, s.atime, s.btime,"
+                            " s.parent_path, s.inner_path, s.size, s.ingested, s.user_id"
+                            " FROM ingest_item i JOIN ingest_job j ON j.id = i.job_id"
+                            " LEFT JOIN sighting s ON s.id = i.sighting_id"
+                            " WHERE j.case_id = ? ORDER BY j.started, j.id, i.ordinal",
+                   err);
     if (!s)
         return AD_ECODE(err);
-    ad_bind_int(s, 1, case_id);
+    if (job_id)
+        ad_bind_text(s, 1, job_id);
+    else
+        ad_bind_int(s, 1, case_id);
     int r;
     while ((r = ad_step(s, err)) > 0) {
+        const char *job = ad_col_str(s, 0);
+        int take = job_id != NULL;
+        for (size_t k = 0; jobs && jobs[k] && !take; k++)
+            take = !strcmp(jobs[k], job);
+        if (!take)
+            continue;
         ad_job_item it = {
-            .job_id = ad_col_str(s, 0),
+            .job_id = job,
             .key = ad_col_str(s, 1),
             .ordinal = ad_col_int(s, 2),
             .path = ad_col_str(s, 3),
@@ -215,4 +235,112 @@ ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, vo
     }
     ad_db_done(s);
     return r < 0 ? (ad_code)-r : AD_OK;
+}
+
+ad_code ad_store_job_items(ad_store *st, const char *job_id, ad_job_item_fn fn, void *ctx,
+                           ad_err *err)
+{
+    return items(st, 0, job_id, NULL, fn, ctx, err);
+}
+
+/* The roots of a job as a key: its lines sorted, so that the same roots in another order are
+ * the same roots. */
+static char *roots_key(const char *roots)
+{
+    size_t n = 1, len = roots ? strlen(roots) : 0;
+    for (size_t i = 0; i < len; i++)
+        n += roots[i] == '\n';
+    char *copy = malloc(len + 1), **line = malloc(n * sizeof *line), *key = malloc(len + 1);
+    if (!copy || !line || !key) {
+        free(copy), free(line), free(key);
+        return NULL;
+    }
+    memcpy(copy, roots ? roots : "", len + 1);
+    size_t k = 0;
+    for (char *p = copy, *q; p; p = q) {
+        q = strchr(p, '\n');
+        if (q)
+            *q++ = '\0';
+        line[k++] = p;
+    }
+    for (size_t i = 1; i < k; i++) /* insertion sort: a job has a few roots */
+        for (size_t j = i; j > 0 && strcmp(line[j - 1], line[j]) > 0; j--) {
+            char *t = line[j];
+            line[j] = line[j - 1];
+            line[j - 1] = t;
+        }
+    key[0] = '\0';
+    for (size_t i = 0; i < k; i++) {
+        if (i)
+            strcat(key, "\n");
+        strcat(key, line[i]);
+    }
+    free(copy);
+    free(line);
+    return key;
+}
+
+struct current {
+    struct cur_job {
+        char *id, *key;
+        int done;
+    } * v;
+    size_t n, cap;
+    int oom;
+};
+
+static int add_job(void *ctx, const ad_job *j)
+{
+    struct current *c = ctx;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        struct cur_job *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return c->oom = 1;
+        c->v = v;
+        c->cap = cap;
+    }
+    struct cur_job *x = &c->v[c->n];
+    x->id = strdup(j->id);
+    x->key = roots_key(j->roots);
+    x->done = j->status && !strcmp(j->status, "done");
+    if (!x->id || !x->key) {
+        free(x->id), free(x->key);
+        return c->oom = 1;
+    }
+    c->n++;
+    return 0;
+}
+
+ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
+                            ad_err *err)
+{
+    struct current c = {0};
+    ad_code rc = ad_store_job_list(st, case_id, add_job, &c, err);
+    if (!rc && c.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    /* per set of roots, the latest finished job, or the latest job when none has finished
+     * (jobs come oldest first) */
+    char **jobs = rc ? NULL : calloc(c.n + 1, sizeof *jobs);
+    if (!rc && !jobs)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    size_t nj = 0;
+    for (size_t i = 0; !rc && i < c.n; i++) {
+        int later = 0, later_done = 0, any_done = c.v[i].done;
+        for (size_t k = 0; k < c.n; k++)
+            if (k != i && !strcmp(c.v[k].key, c.v[i].key)) {
+                any_done |= c.v[k].done;
+                later |= k > i;
+                later_done |= k > i && c.v[k].done;
+            }
+        if (c.v[i].done ? !later_done : !any_done && !later)
+            jobs[nj++] = c.v[i].id;
+    }
+    if (!rc)
+        rc = items(st, case_id, NULL, jobs, fn, ctx, err);
+    for (size_t i = 0; i < c.n; i++)
+        free(c.v[i].id), free(c.v[i].key);
+    free(c.v);
+    free(jobs);
+    return rc;
 }

@@ -1,0 +1,333 @@
+/* match.c: matching one batch of hashed files against what the store knows, in this order:
+ * SHA-256, MD5, SHA-1 (batch lookups in the store); then images by PDQ within the radius over
+ * the 8 dihedral variants; then videos by the share of their frames found in one known video,
+ * also over the 8 variants (a mirrored or rotated copy matches with its variant recorded).
+ * Index searches go in batches of AD_INGEST_QUERIES hashes. Runs on the writer thread. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline_internal.h"
+
+#define FRAME_BIT AD_INGEST_FRAME_BIT
+#define NV AD_PDQ_NVARIANTS
+
+int64_t ad_ingest_media_of(const struct run *r, uint64_t id)
+{
+    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
+                            : (int64_t)id;
+}
+
+/* Searches r->queries[0..n) (dihedral: n queries of 8 hashes) into r->hits[0..n). */
+static int search(struct run *r, size_t n, int dihedral)
+{
+    return n && ad_index_search_batch(r->ix, r->queries, n, dihedral, r->o->radius, 1, r->hits,
+                                      NULL) == AD_OK;
+}
+
+/* ---- digests ---- */
+
+static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
+{
+    struct batch *b = r->write;
+    uint8_t *d = malloc(b->n * 32 + 1);
+    size_t *which = malloc((b->n + 1) * sizeof *which);
+    int64_t *ids = malloc((b->n + 1) * sizeof *ids);
+    size_t m = 0;
+    for (size_t i = 0; d && which && ids && i < b->n; i++) {
+        struct task *t = &b->t[i];
+        if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
+            continue;
+        const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
+                             : kind == AD_HASH_MD5  ? t->fh.digests.md5
+                                                    : t->fh.digests.sha1;
+        memcpy(d + m * dlen, src, dlen);
+        which[m++] = i;
+    }
+    if (m && ad_store_media_find_batch(r->st, kind, d, m, ids, NULL, NULL) == AD_OK)
+        for (size_t k = 0; k < m; k++) {
+            struct task *t = &b->t[which[k]];
+            if (!t->exists_id)
+                t->exists_id = ids[k];
+            if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
+                continue;
+            t->match_id = ids[k];
+            snprintf(t->match_kind, sizeof t->match_kind, "%s",
+                     kind == AD_HASH_SHA256 ? "sha256"
+                     : kind == AD_HASH_MD5  ? "md5"
+                                            : "sha1");
+        }
+    free(d);
+    free(which);
+    free(ids);
+}
+
+/* ---- images ---- */
+
+/* The best hit of an image's dihedral search: smallest distance, a media before a frame. */
+static void take_pdq_hit(struct run *r, struct task *t, const ad_index_hits *hits)
+{
+    if (!hits->n)
+        return;
+    size_t best = 0;
+    for (size_t k = 1; k < hits->n; k++)
+        if (hits->v[k].dist < hits->v[best].dist ||
+            (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
+             (hits->v[best].id & FRAME_BIT)))
+            best = k;
+    int64_t id = ad_ingest_media_of(r, hits->v[best].id);
+    if (ad_idset_has(&r->job_new, id))
+        return;
+    t->match_id = id;
+    snprintf(t->match_kind, sizeof t->match_kind, "%s",
+             (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
+    t->match_dist = hits->v[best].dist;
+    t->match_var = hits->v[best].variant;
+}
+
+static int image_query(const struct run *r, const struct task *t)
+{
+    return t->kind == AD_ROW_FILE && !t->code && !t->match_id && !t->has_video && t->fh.has_pdq &&
+           t->fh.pdq.quality >= r->o->min_quality && t->fh.pdq.has_dihedral;
+}
+
+static void match_images(struct run *r)
+{
+    struct batch *b = r->write;
+    size_t who[AD_INGEST_QUERIES / NV], n = 0;
+    for (size_t i = 0; i <= b->n; i++) {
+        if (i < b->n && image_query(r, &b->t[i])) {
+            memcpy(&r->queries[n * NV], b->t[i].fh.pdq.dihedral, NV * sizeof *r->queries);
+            who[n++] = i;
+        }
+        if (n == AD_INGEST_QUERIES / NV || (i == b->n && n)) {
+            if (search(r, n, 1))
+                for (size_t k = 0; k < n; k++)
+                    take_pdq_hit(r, &b->t[who[k]], &r->hits[k]);
+            n = 0;
+        }
+    }
+}
+
+/* ---- videos ---- */
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Time ranges ("2.0s-5.0s, ...") of the known video's matched frames: frames at most 1.5 s
+ * apart (one hash a second) join one range. */
+static size_t known_ranges(const struct run *r, const ad_idset *frames, char *out, size_t cap)
+{
+    int64_t *ts = malloc((frames->n + 1) * sizeof *ts);
+    size_t n = 0, len = 0;
+    if (!ts)
+        return 0;
+    for (size_t i = 0; i < frames->cap; i++)
+        if (frames->v[i]) {
+            int64_t t = ad_idmap_get(&r->frame_ts, frames->v[i]);
+            if (t > 0)
+                ts[n++] = t - 1;
+        }
+    qsort(ts, n, sizeof *ts, cmp_i64);
+    for (size_t i = 0; i < n && len + 32 < cap;) {
+        size_t j = i;
+        while (j + 1 < n && ts[j + 1] - ts[j] <= 1500)
+            j++;
+        len += (size_t)snprintf(out + len, cap - len, "%s%.1fs-%.1fs", len ? ", " : "",
+                                ts[i] / 1000.0, ts[j] / 1000.0);
+        i = j + 1;
+    }
+    free(ts);
+    return len;
+}
+
+/* A known video some frames of one variant of the query matched. */
+struct cand {
+    int64_t media;
+    size_t frames;  /* query frames with a match in this video */
+    ad_idset known; /* this video's frames that matched */
+    int best;       /* smallest distance */
+};
+
+/* What one dihedral variant of the query matched. */
+struct variant {
+    struct cand *c;
+    size_t n, cap;
+    int64_t *frame_media; /* per query frame: the last video it matched (a frame counts once) */
+    int oom;
+};
+
+static void variant_free(struct variant *v)
+{
+    for (size_t j = 0; v->c && j < v->n; j++)
+        ad_idset_free(&v->c[j].known);
+    free(v->c);
+    free(v->frame_media);
+    memset(v, 0, sizeof *v);
+}
+
+/* Adds the hits of query frame f (one variant) to that variant's candidates. */
+static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
+                           const ad_index_hits *hits)
+{
+    for (size_t k = 0; k < hits->n && !v->oom; k++) {
+        if (!(hits->v[k].id & FRAME_BIT))
+            continue;
+        int64_t m = ad_ingest_media_of(r, hits->v[k].id);
+        if (!m || ad_idset_has(&r->job_new, m))
+            continue;
+        size_t j = 0;
+        while (j < v->n && v->c[j].media != m)
+            j++;
+        if (j == v->n) {
+            if (v->n == v->cap) {
+                size_t cap = v->cap ? 2 * v->cap : 16;
+                struct cand *nc = realloc(v->c, cap * sizeof *nc);
+                if (!nc) {
+                    v->oom = 1;
+                    return;
+                }
+                v->c = nc;
+                v->cap = cap;
+            }
+            memset(&v->c[v->n], 0, sizeof v->c[v->n]);
+            v->c[v->n].media = m;
+            v->c[v->n++].best = 256;
+        }
+        if (ad_idset_add(&v->c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT)))
+            v->oom = 1;
+        if (v->frame_media[f] != m) { /* a query frame counts once per video */
+            v->c[j].frames++;
+            v->frame_media[f] = m;
+        }
+        if (hits->v[k].dist < v->c[j].best)
+            v->c[j].best = hits->v[k].dist;
+    }
+}
+
+/* The seized video's matched time ranges (frames that matched `media` in this variant; frames
+ * under the quality gate do not break a range), both shares and the known video's ranges. */
+static char *describe(const struct run *r, const struct task *t, const struct variant *v,
+                      const struct cand *c, double q, double kp)
+{
+    size_t len = 0, rcap = 256;
+    char *ranges = malloc(rcap);
+    int open = 0;
+    double start = 0, last = 0;
+    for (size_t f = 0; f <= t->vid.n && ranges; f++) {
+        int m = f < t->vid.n && v->frame_media[f] == c->media;
+        if (m) {
+            if (!open)
+                start = t->vid.frames[f].timestamp, open = 1;
+            last = t->vid.frames[f].timestamp;
+        } else if (open && (f == t->vid.n || t->vid.frames[f].quality >= r->o->min_quality)) {
+            if (len + 48 > rcap) {
+                char *nr = realloc(ranges, rcap *= 2);
+                if (!nr)
+                    break;
+                ranges = nr;
+            }
+            len += (size_t)snprintf(ranges + len, rcap - len, "%s%.1fs-%.1fs", len ? ", " : "",
+                                    start, last);
+            open = 0;
+        }
+    }
+    char *full = NULL;
+    if (ranges) {
+        char known[512] = "";
+        known_ranges(r, &c->known, known, sizeof known);
+        size_t cap = len + sizeof known + 200;
+        full = malloc(cap);
+        if (full)
+            snprintf(full, cap,
+                     "%.0f%% of this video's frames match, %.0f%% of the known video's; "
+                     "matched here: %s; in the known video: %s",
+                     q, kp, len ? ranges : "-", known[0] ? known : "-");
+    }
+    free(ranges);
+    return full;
+}
+
+/* A video matches a known video when enough of its frames (quality >= min) have a frame of that
+ * video within the radius (the query's share), or when enough of the known video's frames are
+ * found in it (the known video's share: a known clip inside a longer seized video), at least
+ * video_pct either way. Each of the 8 variants of the query is tried (as `vpdq match
+ * --dihedral`); the best (media, variant) by the sum of both shares wins, the lower variant on
+ * a tie. The frames of all 8 variants are searched together, in batches. */
+static void match_video(struct run *r, struct task *t)
+{
+    struct variant v[NV];
+    memset(v, 0, sizeof v);
+    size_t counted = 0, *frame = malloc((AD_INGEST_QUERIES / NV) * sizeof *frame), nf = 0;
+    int oom = !frame;
+    for (int k = 0; k < NV && !oom; k++)
+        oom = !(v[k].frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *v[k].frame_media));
+    for (size_t f = 0; f <= t->vid.n && !oom; f++) {
+        if (f < t->vid.n && t->vid.frames[f].quality >= r->o->min_quality) {
+            counted++;
+            for (int k = 0; k < NV; k++)
+                r->queries[nf * NV + (size_t)k] = k == 0 || !t->vid.dihedral
+                                                      ? t->vid.frames[f].hash
+                                                      : t->vid.dihedral[f * NV + (size_t)k];
+            frame[nf++] = f;
+        }
+        if (nf == AD_INGEST_QUERIES / NV || (f == t->vid.n && nf)) {
+            if (search(r, nf * NV, 0))
+                for (size_t j = 0; j < nf * NV; j++)
+                    add_frame_hits(r, &v[j % NV], frame[j / NV], &r->hits[j]);
+            nf = 0;
+        }
+    }
+    int bk = -1;
+    size_t bj = 0;
+    double best_q = 0, best_k = 0;
+    for (int k = 0; k < NV && !oom; k++) {
+        if (v[k].oom)
+            continue;
+        for (size_t j = 0; j < v[k].n; j++) {
+            const struct cand *c = &v[k].c[j];
+            double q = counted ? 100.0 * (double)c->frames / (double)counted : 0;
+            int64_t total = ad_idmap_get(&r->video_frames, c->media);
+            double kp = total ? 100.0 * (double)c->known.n / (double)total : 0;
+            if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
+                (bk < 0 || q + kp > best_q + best_k))
+                bk = k, bj = j, best_q = q, best_k = kp;
+        }
+    }
+    if (bk >= 0) {
+        const struct cand *c = &v[bk].c[bj];
+        t->match_id = c->media;
+        snprintf(t->match_kind, sizeof t->match_kind, "vpdq");
+        t->match_dist = c->best;
+        t->match_var = bk;
+        t->ranges = describe(r, t, &v[bk], c, best_q, best_k);
+    }
+    for (int k = 0; k < NV; k++)
+        variant_free(&v[k]);
+    free(frame);
+}
+
+void ad_ingest_match_digests(struct run *r)
+{
+    match_digests(r, AD_HASH_SHA256, 32);
+    match_digests(r, AD_HASH_MD5, 16);
+    match_digests(r, AD_HASH_SHA1, 20);
+}
+
+void ad_ingest_match_near(struct run *r)
+{
+    struct batch *b = r->write;
+    if (!r->hits && !(r->hits = calloc(AD_INGEST_QUERIES, sizeof *r->hits)))
+        return;
+    if (!r->queries && !(r->queries = malloc(AD_INGEST_QUERIES * sizeof *r->queries)))
+        return;
+    match_images(r);
+    for (size_t i = 0; i < b->n; i++) {
+        struct task *t = &b->t[i];
+        if (t->kind == AD_ROW_FILE && !t->code && !t->match_id && t->has_video)
+            match_video(r, t);
+    }
+}

@@ -1,0 +1,125 @@
+/* pipeline_internal.h: the triage pipeline's state shared by its files (internal): a task per
+ * walker row, the batches moving through the three stages, and the run (pipeline.c drives it,
+ * known.c loads what the store knows, match.c matches a batch). */
+#ifndef AD_INGEST_PIPELINE_INTERNAL_H
+#define AD_INGEST_PIPELINE_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "ariadne/exif.h"
+#include "ariadne/index.h"
+#include "ariadne/ingest.h"
+#include "ariadne/util.h"
+#include "ariadne/vpdq.h"
+#include "idset.h"
+
+#define AD_INGEST_BATCH_ROWS 512
+/* Index ids: a media id, or a frame id with this bit set. */
+#define AD_INGEST_FRAME_BIT (1ull << 63)
+/* Hashes per batch search (query variants): enough for the batch search's gain, few enough
+ * that the hits of one search stay small. */
+#define AD_INGEST_QUERIES 2048
+
+struct task {
+    ad_row_kind kind;
+    ad_err row_err;
+    char key[65];
+    uint64_t ordinal;
+    char *path, *fs_path, *parent, *inner;
+    int64_t size, mtime, ctime, atime, btime;
+    uint8_t *data;
+    size_t len;
+    /* results */
+    ad_code code;
+    ad_err err;
+    ad_file_hash fh;
+    ad_exif exif;
+    int has_exif;
+    ad_vpdq_video vid;
+    int has_video;
+    int on_disk; /* a file on disk (not an archive member) */
+    int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
+    /* match */
+    int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
+    int64_t match_id;
+    char match_kind[8];
+    int match_dist, match_var;
+    char *ranges;
+};
+
+/* A sorted array of 64-bit digest prefixes (known.c). */
+typedef struct ad_prefixes {
+    uint64_t *v;
+    size_t n, cap;
+} ad_prefixes;
+
+struct batch {
+    struct task t[AD_INGEST_BATCH_ROWS];
+    size_t n, bytes;
+};
+
+struct run {
+    ad_store *st;
+    const ad_ingest_opts *o;
+    ad_ingest_stats *stats;
+    ad_index *ix;
+    ad_hasher **hashers;
+    ad_hasher *rehasher; /* the writer's, for a skipped file that is decoded after all */
+    int threads;
+    int64_t agency_id, case_id;
+    char job[64];
+    char **roots; /* the raw roots walked (jobs.c) */
+    size_t nroots;
+    char *roots_text;      /* as the job stores them */
+    ad_idset done_keys;    /* 32-byte keys (first 8 bytes) already recorded by this job */
+    ad_idset job_new;      /* media ids this job created (a later copy is new, not known) */
+    ad_idset complete;     /* media ids with a PDQ or frame hashes in the store */
+    ad_idset completed;    /* known media this job gave their missing PDQ or frames (and clues) */
+    ad_prefixes known;     /* digest prefixes of complete media: their copies are not decoded */
+    ad_idmap frame_media;  /* frame id -> its video's media id */
+    ad_idmap video_frames; /* video media id -> number of frame hashes */
+    ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
+    ad_index_hits *hits;   /* batch search results (AD_INGEST_QUERIES), reused */
+    ad_h256 *queries;      /* AD_INGEST_QUERIES hashes */
+    /* three batches move through three stages: the main thread walks into one, the hashing
+     * thread hashes another on all cores, the writer thread matches and records the third */
+    struct batch bat[3], *fill, *hashing, *write;
+    struct batch *free_b[3];
+    int nfree;
+    struct batch *to_hash, *to_write; /* one-slot mailboxes */
+    int hash_done, write_done;        /* end of input for each stage */
+    pthread_t hasher, writer;
+    int threads_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ad_code wrc;
+    ad_err werr;
+    pthread_mutex_t pmu; /* the stats the progress callback sees */
+    pthread_t counter;   /* counts the roots' files (opts->count) */
+    int counting, count_stop;
+    uint64_t count_files, count_bytes;
+    double t0;
+};
+
+/* jobs.c: checks the roots, picks the job (resumed, refused or new) and its roots to walk,
+ * opens the case when new and the job, loads what a resumed job has recorded. */
+ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err);
+void ad_ingest_close_job(struct run *r);
+
+/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps, the
+ * complete media (those with a PDQ or frames) and the prefixes of their digests. */
+ad_code ad_ingest_load_known(struct run *r, ad_err *err);
+void ad_ingest_free_known(struct run *r);
+/* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
+ * (to be confirmed by the store lookup) that need not be decoded. */
+int ad_ingest_digest_known(const struct run *r, const ad_digests *d);
+
+/* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
+ * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */
+void ad_ingest_match_digests(struct run *r);
+void ad_ingest_match_near(struct run *r);
+/* The media an index entry belongs to (a frame's video). */
+int64_t ad_ingest_media_of(const struct run *r, uint64_t id);
+
+#endif
