@@ -42,6 +42,11 @@ ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5:duration=1 -pix_fmt
 expect 0 "$A" vpdq --output "$T/vp" "$T/v.mp4"
 want_mode "$T/vp/v.mp4.txt" 600
 
+# CSV output neutralises formulas (file names are hostile input)
+cp "$T/seized/a.jpg" "$T/=1+2.jpg"
+( cd "$T" && "$A" hash --csv "=1+2.jpg" ) >"$tmp/out" || fail "hash --csv (relative)"
+grep -q "^'=1+2.jpg," "$tmp/out" || { cat "$tmp/out" >&2; fail "hash --csv wrote a formula cell"; }
+
 # a claimed actor is recorded with the OS user; $USER does not change who that is
 me=$(id -un)
 USER=mallory expect 0 "$A" --as alice agency add Other --db "$DB"

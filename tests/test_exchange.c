@@ -665,10 +665,11 @@ static void test_icse_roundtrip(void **state)
         m[i].is_distributed = (int8_t)(i % 3 - 1);
         m[i].victim_identified = AD_XTRUE;
         m[i].offender_identified = AD_XFALSE;
-        m[i].series = i == 1 ? "semi;colon \"quoted\"" : "Bluebird";
+        /* hostile text (formulas) is neutralised for spreadsheets, read back as it was */
+        m[i].series = i == 1 ? "semi;colon \"quoted\"" : i == 2 ? "=HYPERLINK(\"x\")" : "Bluebird";
         m[i].submissions = i == 3 ? -1 : 5 * i;
         m[i].file_available = i % 2 ? AD_XTRUE : AD_XUNKNOWN;
-        m[i].media_type = "Image";
+        m[i].media_type = i == 3 ? "-1+2" : "Image";
         if (i < 2)
             m[i].category = (ad_category){AD_CAT_BASELINE, i};
         if (i != 1) { /* Ariadne's own column: JSON, quoted in the CSV */
@@ -685,6 +686,8 @@ static void test_icse_roundtrip(void **state)
         "identified;Series name;Number of submissions;File Available;Media Type;Baseline;Ariadne "
         "series\n",
         164);
+    assert_non_null(strstr(buf, ";\"'=HYPERLINK(\"\"x\"\")\";"));
+    assert_non_null(strstr(buf, ";'-1+2;"));
     collector c = {0};
     ad_exchange_sink sink = col_sink();
     assert_int_equal(read_text(ad_icse_read, buf, len, &sink, &c, &e), AD_OK);

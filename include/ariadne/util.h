@@ -37,6 +37,12 @@ ad_code ad_file_create_private(const char *path, FILE **out, ad_err *err);
 ad_code ad_dir_create_private(const char *path, ad_err *err);
 ad_code ad_file_touch_private(const char *path, ad_err *err);
 
+/* One CSV cell: quoted (RFC 4180) when it holds sep, a quote or a line break; a cell that a
+ * spreadsheet would read as a formula (ad_csv_formula: it starts with = + - @, a tab or a
+ * carriage return) gets a leading single quote. NULL writes nothing (an empty cell). */
+void ad_csv_cell(FILE *f, const char *s, char sep);
+int ad_csv_formula(const char *s);
+
 /* Progress on a terminal: a single self-rewriting line on `out` when it is a tty, nothing
  * otherwise. Thread-safe; redraws at most ~10 times a second. total may be 0 (unknown). */
 typedef struct ad_progress ad_progress;

@@ -137,17 +137,7 @@ static void hex(const uint8_t *b, size_t n, char *out)
 
 static void csv_field(const char *s)
 {
-    if (strpbrk(s, ",\"\r\n")) {
-        putchar('"');
-        for (; *s; s++) {
-            if (*s == '"')
-                putchar('"');
-            putchar(*s);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
+    ad_csv_cell(stdout, s, ',');
 }
 
 static void print_json(const struct item *it, const struct result *res)

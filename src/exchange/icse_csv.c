@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ariadne/util.h"
 #include "vics_media.h"
 #include "xinternal.h"
 
@@ -75,6 +76,12 @@ static int split(char *s, size_t len, char **f, size_t *flen, int max)
         if (n < max) {
             f[n] = start;
             flen[n] = (size_t)(o - start);
+            /* a cell that writers neutralised against formulas ('=x) is read back as written
+             * (=x): ad_csv_cell added that quote */
+            if (flen[n] >= 2 && start[0] == '\'' && strchr("=+-@\t\r", start[1])) {
+                f[n]++;
+                flen[n]--;
+            }
         }
         n++;
         if (i >= len)
@@ -284,23 +291,6 @@ ad_code ad_icse_writer_open(ad_icse_writer **out, FILE *f, ad_err *err)
     return AD_OK;
 }
 
-static void put_field(FILE *f, const char *s)
-{
-    if (!s)
-        return;
-    if (!strpbrk(s, ";\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    putc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            putc('"', f);
-        putc(*s, f);
-    }
-    putc('"', f);
-}
-
 static const char *flag_text(int8_t v)
 {
     return v == AD_XUNKNOWN ? NULL : v ? "true" : "false";
@@ -338,7 +328,7 @@ ad_code ad_icse_writer_add_media(ad_icse_writer *w, const ad_xmedia *m, ad_err *
     for (int k = 0; k < C__N; k++) {
         if (k)
             putc(';', w->f);
-        put_field(w->f, v[k]);
+        ad_csv_cell(w->f, v[k], ';');
     }
     putc('\n', w->f);
     free(xs);

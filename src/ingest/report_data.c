@@ -162,29 +162,12 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
     return AD_OK;
 }
 
-/* One CSV cell (RFC 4180 quoting). Text that a spreadsheet would take for a formula (it starts
- * with = + - @, a tab or a carriage return) gets a leading single quote, as OWASP recommends
- * against CSV injection: seized file names and EXIF text are hostile input. */
+/* One CSV cell (ad_csv_cell: RFC 4180 quoting, formulas neutralised). */
 static void cfield(FILE *o, const char *s, int comma)
 {
     if (comma)
         fputc(',', o);
-    if (!s)
-        return;
-    const char *lead = *s && strchr("=+-@\t\r", *s) ? "'" : "";
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', o);
-        fputs(lead, o);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', o);
-            fputc(*s, o);
-        }
-        fputc('"', o);
-    } else {
-        fputs(lead, o);
-        fputs(s, o);
-    }
+    ad_csv_cell(o, s, ',');
 }
 
 ad_code ad_report_write_csv(const ad_report *r, FILE *o, ad_err *err)
