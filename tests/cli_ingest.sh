@@ -112,6 +112,11 @@ st = [r for r in rows if r["path"].endswith("/street.jpg")][0]
 assert st["mtime"] == "1741064767", st["mtime"]
 vics = json.load(open(sys.argv[3]))
 assert len(vics["value"]) >= 10
+# the case's VICS file carries what decided each class: series, owner, contact, identification
+rec = [m for m in vics["value"] if m.get("MD5", "").lower() == by["mirror.png"]["md5"]][0]
+xs = rec["@Ariadne.Series"]
+assert rec["VictimIdentified"] is False and rec["Series"] == "S-open", rec
+assert xs[0]["Contact"] == "b@unit-b.example" and xs[0]["Owner"]["Name"] == "Unit B", xs
 PY
 grep -q "known-unidentified" "$T/rep/report.html" || fail "HTML lacks the classes"
 grep -q "b@unit-b.example" "$T/rep/report.html" || fail "HTML lacks the owner contact"

@@ -89,6 +89,19 @@ typedef struct ad_export_stats {
 ad_code ad_export(ad_store *st, FILE *out, const ad_export_opts *opts, ad_export_stats *stats,
                   ad_err *err);
 
+/* The series of a media as Ariadne's own exchange fields, for any writer of exchange records
+ * (ad_export; the case report's case.vics.json). Open once per file written. */
+typedef struct ad_tseries_out ad_tseries_out;
+ad_code ad_tseries_out_open(ad_tseries_out **out, ad_store *st, ad_err *err);
+/* Every series of media m into x->xseries (with owner, contact and victims; x->series is the
+ * first one's name) and x->victim_identified by the classification's rule: true when each of
+ * its series has its victims identified, false when one has an unidentified victim or none on
+ * record, the media's flag when it is in no series. *in_series: whether series_id is one of
+ * them. What x points to stays valid until the next call. */
+ad_code ad_tseries_of_media(ad_tseries_out *t, const ad_media *m, int64_t series_id, ad_xmedia *x,
+                            int *in_series, ad_err *err);
+void ad_tseries_out_close(ad_tseries_out *t);
+
 /* (scheme, code) of the store's votes <-> the exchange's categories. 0 when there is no
  * equivalent (e.g. UK "not indecent", custom codes). */
 int ad_category_to_store(ad_category c, char scheme[16], char code[8]);

@@ -22,16 +22,6 @@ ad_code ad_tseries_resolve(ad_tseries_in *t, const ad_xseries *x, int64_t *id, a
 ad_code ad_tseries_by_name(ad_tseries_in *t, const char *name, int64_t *id, ad_err *err);
 void ad_tseries_in_close(ad_tseries_in *t);
 
-/* ---- export ---- */
-typedef struct ad_tseries_out ad_tseries_out;
-ad_code ad_tseries_out_open(ad_tseries_out **out, ad_store *st, ad_err *err);
-/* Every series of media m into x->xseries (with owner, contact and victims; x->series is the
- * first one's name) and x->victim_identified by the classification's rule: true when each of
- * its series has its victims identified, false when one has an unidentified victim or none on
- * record, the media's flag when it is in no series. *in_series: whether series_id is one of
- * them. What x points to stays valid until the next call. */
-ad_code ad_tseries_of_media(ad_tseries_out *t, const ad_media *m, int64_t series_id, ad_xmedia *x,
-                            int *in_series, ad_err *err);
-void ad_tseries_out_close(ad_tseries_out *t);
+/* ---- export: public in ariadne/transfer.h (ad_tseries_out_*) ---- */
 
 #endif

@@ -382,8 +382,11 @@ ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, a
     if ((rc = ad_file_create_private(path, &f, err)) != AD_OK)
         return rc;
     ad_vics_writer *w = NULL;
+    ad_tseries_out *ts = NULL;
     ad_idset seen = {0};
     rc = ad_vics_writer_open(&w, f, AD_VICS_V2_0, AD_VICS_DEFAULT, AD_VICS_MEDIA, err);
+    if (!rc)
+        rc = ad_tseries_out_open(&ts, st, err);
     for (size_t i = 0; i < r->n && !rc; i++) {
         const ad_report_item *it = &r->items[i];
         if (!it->sha256[0])
@@ -406,11 +409,22 @@ ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, a
         x.relative_path = it->path;
         if (it->cls == AD_RC_KNOWN_IDENTIFIED)
             x.victim_identified = AD_XTRUE;
+        if (it->series_id) {
+            /* the series, owner, contact and victims of the media that decided the class (the
+             * file's own, or the known media it matched), as the exports carry them */
+            ad_media dm;
+            ad_media_init(&dm);
+            dm.id = it->match_media_id ? it->match_media_id : it->media_id;
+            int in_series;
+            if ((rc = ad_tseries_of_media(ts, &dm, 0, &x, &in_series, err)) != AD_OK)
+                break;
+        }
         ad_err e;
         if (ad_vics_writer_add_media(w, &x, &e) != AD_OK && e.code != AD_ERR_ARG)
             rc = ad_err_set(err, e.code, "%s", e.msg);
     }
     ad_idset_free(&seen);
+    ad_tseries_out_close(ts);
     if (w) {
         ad_code rc2 = ad_vics_writer_close(w, rc ? NULL : err);
         if (!rc)
