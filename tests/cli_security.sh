@@ -58,4 +58,31 @@ grep -q "\"bob (os:$me)\"" "$tmp/out" || fail "ARIADNE_USER bob without the OS u
 grep -q "\"local:$me\"" "$tmp/out" || fail "no local:$me actor"
 if grep -q mallory "$tmp/out"; then fail "\$USER was taken for the OS user"; fi
 expect 0 "$A" audit verify --db "$DB"
+
+# an anchor outside the database: the report carries the audit head; an intruder who can lift
+# the guards cuts the tail, rewinds the head and puts the guards back, so that the chain reads
+# as intact; the anchor in the report still finds the cut
+expect 0 "$A" report --case C1 --agency Unit --db "$DB" --out "$T/anchored" --json
+anchor=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["audit_anchor"])' \
+  "$T/anchored/report.json")
+case "$anchor" in [0-9]*:*) ;; *) fail "report.json has no audit anchor: $anchor" ;; esac
+grep -q "$anchor" "$T/anchored/report.html" || fail "report.html lacks the audit anchor"
+schema report "$T/anchored/report.json"
+expect 0 "$A" audit verify --anchor "$anchor" --db "$DB" --json
+schema audit-verify "$tmp/out"
+expect 2 "$A" audit verify --anchor "12:zz" --db "$DB"
+seq=${anchor%%:*}
+keep=$((seq - 3))
+sqlite3 "$T/case.db" "SELECT sql || ';' FROM sqlite_master WHERE type = 'trigger' AND
+  tbl_name IN ('audit', 'audit_head')" >"$T/guards.sql"
+[ -s "$T/guards.sql" ] || fail "no guards found"
+sqlite3 "$T/case.db" "$(sqlite3 "$T/case.db" "SELECT 'DROP TRIGGER ' || name || ';' FROM
+  sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit', 'audit_head')")
+  DELETE FROM audit WHERE seq > $keep;
+  UPDATE audit_head SET seq = $keep, hash = (SELECT hash FROM audit WHERE seq = $keep);" ||
+  fail "the intrusion"
+sqlite3 "$T/case.db" <"$T/guards.sql" || fail "putting the guards back"
+expect 0 "$A" audit verify --db "$DB"
+expect 1 "$A" audit verify --anchor "$anchor" --db "$DB"
+says "is gone: the chain was cut back"
 echo "cli_security: ok"

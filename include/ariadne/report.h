@@ -83,6 +83,8 @@ typedef struct ad_report {
     char version[32];    /* Ariadne's version (AD_VERSION) */
     char actor[128];     /* who made the report: the store's actor ... */
     char os_user[64];    /* ... and the operating-system user running the program */
+    char audit_anchor[96]; /* the audit chain's head once the report was made, "SEQ:HASH": an
+                              anchor outside the database (`audit verify --anchor`) */
     ad_report_job *jobs; /* oldest first */
     size_t njobs;
     ad_report_item *items;

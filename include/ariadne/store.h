@@ -498,6 +498,15 @@ ad_code ad_store_audit_list(ad_store *st, int64_t after, int64_t limit, ad_audit
  * with *broken = seq of the first bad row and a message saying why otherwise. */
 ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint8_t head[32],
                               ad_err *err);
+/* The head of the chain as it stands: the last row's seq and hash (0 and zeros when empty),
+ * read without walking. Written outside the database (reports carry it as "SEQ:HASH"), it is
+ * an anchor: */
+ad_code ad_store_audit_head(ad_store *st, int64_t *seq, uint8_t hash[32], ad_err *err);
+/* AD_OK when row seq is still in the chain with that hash; AD_ERR_CHECKSUM saying how it is not
+ * (gone: the chain was cut back; another hash: rows up to it were rewritten). With an intact
+ * chain (ad_store_audit_verify) this proves nothing up to the anchor was changed since. */
+ad_code ad_store_audit_anchor(ad_store *st, int64_t seq, const uint8_t hash[32], ad_err *err);
+
 /* Appends an audit row for something done outside the store (e.g. an export written). */
 ad_code ad_store_audit(ad_store *st, const char *action, const char *object, const char *detail,
                        ad_err *err);

@@ -10,13 +10,45 @@
 #include "cli.h"
 #include "textout.h"
 
+/* "SEQ:HEX" (as `audit verify` and reports print it) into seq and hash; -1 if malformed. */
+static int parse_anchor(const char *text, int64_t *seq, uint8_t hash[32])
+{
+    const char *colon = strchr(text, ':');
+    long long v;
+    char num[24];
+    if (!colon || (size_t)(colon - text) >= sizeof num)
+        return -1;
+    memcpy(num, text, (size_t)(colon - text));
+    num[colon - text] = 0;
+    if (ad_cli_parse_int(num, 1, LLONG_MAX, &v) || strlen(colon + 1) != 64 ||
+        ad_hex_decode(colon + 1, 64, hash, 32, NULL) != AD_OK)
+        return -1;
+    *seq = v;
+    return 0;
+}
+
 static int audit_verify(int argc, char **argv)
 {
+    static const char *const opts[] = {"--anchor", NULL};
     ad_args a;
     ad_store *st;
-    int rc =
-        ad_cli_start(&a, &st, "audit verify", "audit verify [--json]", argc, argv, NULL, 0, 0, 0);
+    int rc = ad_args_parse(&a, "audit verify",
+                           "audit verify [--anchor SEQ:HASH] [--json]\n"
+                           "  Walks the whole chain and names the first broken row. It prints the "
+                           "head as an anchor,\n  SEQ:HASH: recorded outside the database (reports "
+                           "carry one), --anchor checks later\n  that this row is still in the "
+                           "chain with that hash (nothing up to it was cut or rewritten).",
+                           argc, argv, opts, 0, 0);
     if (rc >= 0)
+        return rc;
+    int64_t aseq = 0;
+    uint8_t ahash[32];
+    const char *anchor = ad_arg(&a, "--anchor");
+    if (anchor && parse_anchor(anchor, &aseq, ahash))
+        return ad_args_usage_error(&a, "--anchor takes SEQ:HASH (a row number, ':' and 64 hex), "
+                                       "not '%s'",
+                                   anchor);
+    if ((rc = ad_cli_open(&a, &st, 0)) >= 0)
         return rc;
     ad_err err;
     int64_t rows = 0, broken = 0;
@@ -25,13 +57,17 @@ static int audit_verify(int argc, char **argv)
     ad_code c = ad_store_audit_verify(st, &rows, &broken, head, &err);
     if (c != AD_OK && c != AD_ERR_CHECKSUM)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (c == AD_OK && anchor)
+        c = ad_store_audit_anchor(st, aseq, ahash, &err);
     ad_hex_encode(head, 32, hex);
     if (a.json)
-        ad_cli_json(json_pack("{s:b, s:I, s:I, s:s, s:s?}", "ok", c == AD_OK, "rows",
-                              (json_int_t)rows, "broken", (json_int_t)broken, "head", hex, "error",
-                              c == AD_OK ? NULL : err.msg));
+        ad_cli_json(json_pack("{s:b, s:I, s:I, s:s, s:s?, s:s?}", "ok", c == AD_OK, "rows",
+                              (json_int_t)rows, "broken", (json_int_t)broken, "head", hex,
+                              "anchor", anchor, "error", c == AD_OK ? NULL : err.msg));
     else if (c == AD_OK)
-        printf("audit chain intact: %lld rows, head %s\n", (long long)rows, hex);
+        printf("audit chain intact: %lld rows, head %s\n%sanchor: %lld:%s\n", (long long)rows, hex,
+               anchor ? "the anchored row is in the chain with its hash\n" : "", (long long)rows,
+               hex);
     if (c != AD_OK)
         ad_cli_error("audit verify", "%s", err.msg);
     return ad_cli_close(st, c == AD_OK ? AD_EXIT_OK : AD_EXIT_FAIL);

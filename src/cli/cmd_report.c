@@ -40,6 +40,9 @@ static void print_provenance(const ad_report *r)
     }
     printf("  report made %s by %s (operating-system user %s) with Ariadne %s\n", r->generated,
            r->actor, r->os_user[0] ? r->os_user : "unknown", r->version);
+    if (r->audit_anchor[0])
+        printf("  audit anchor %s (later: ariadne audit verify --anchor %s)\n", r->audit_anchor,
+               r->audit_anchor);
 }
 
 static void print_summary(const ad_report *r, const char *dir)

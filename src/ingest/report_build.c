@@ -343,6 +343,13 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
         rc = ad_report_group_new(r, opts->radius, opts->min_quality, opts->group_window_s, err);
     if (!rc)
         ad_store_audit(st, "report.build", case_number, agency, NULL);
+    int64_t hseq;
+    uint8_t hh[32];
+    if (!rc && ad_store_audit_head(st, &hseq, hh, NULL) == AD_OK && hseq > 0) {
+        char hex[65];
+        snprintf(r->audit_anchor, sizeof r->audit_anchor, "%lld:%s", (long long)hseq,
+                 ad_hex_encode(hh, 32, hex));
+    }
     if (rc)
         ad_report_free(r);
     return rc;

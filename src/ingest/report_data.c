@@ -66,6 +66,7 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
     jstr(o, "generated", r->generated, 1);
     jstr(o, "ariadne_version", r->version, 1);
     jstr(o, "store", r->store, 1);
+    jstr(o, "audit_anchor", r->audit_anchor[0] ? r->audit_anchor : NULL, 1);
     fputs(",\"made_by\":{", o);
     jstr(o, "actor", r->actor, 0);
     jstr(o, "os_user", r->os_user[0] ? r->os_user : NULL, 1);

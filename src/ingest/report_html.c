@@ -264,6 +264,7 @@ static void provenance(FILE *o, const ad_report *r)
     fputs(")</td></tr>", o);
     meta_row(o, "Store", r->store);
     meta_row(o, "Ariadne", r->version);
+    meta_row(o, "Audit anchor", r->audit_anchor[0] ? r->audit_anchor : "-");
     fputs("</table>", o);
     fprintf(o, "<h2 id=\"jobs\">Ingest jobs (%zu)</h2>", r->njobs);
     if (!r->njobs) {

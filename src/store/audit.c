@@ -297,3 +297,55 @@ ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint
         memcpy(head, v.prev, 32);
     return rc;
 }
+
+ad_code ad_store_audit_head(ad_store *st, int64_t *seq, uint8_t hash[32], ad_err *err)
+{
+    *seq = 0;
+    memset(hash, 0, 32);
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT seq, hash FROM audit_head WHERE id = 1", err);
+    if (!s)
+        return AD_ECODE(err);
+    int k = ad_step(s, err);
+    if (k > 0) {
+        size_t n = 0;
+        const uint8_t *h = ad_col_blob(s, 1, &n);
+        *seq = ad_col_int(s, 0);
+        if (h && n == 32)
+            memcpy(hash, h, 32);
+    }
+    ad_db_done(s);
+    if (k < 0)
+        return (ad_code)-k;
+    return k > 0 ? AD_OK : ad_err_set(err, AD_ERR_CORRUPT, "audit head missing");
+}
+
+ad_code ad_store_audit_anchor(ad_store *st, int64_t seq, const uint8_t hash[32], ad_err *err)
+{
+    if (seq <= 0)
+        return ad_err_set(err, AD_ERR_ARG, "an audit anchor names a row (seq >= 1)");
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT hash FROM audit WHERE seq = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, seq);
+    int k = ad_step(s, err);
+    int same = 0;
+    if (k > 0) {
+        size_t n = 0;
+        const uint8_t *h = ad_col_blob(s, 0, &n);
+        same = h && n == 32 && !memcmp(h, hash, 32);
+    }
+    ad_db_done(s);
+    if (k < 0)
+        return (ad_code)-k;
+    if (k == 0)
+        return ad_err_set(err, AD_ERR_CHECKSUM,
+                          "anchored audit row %lld is gone: the chain was cut back after the "
+                          "anchor was recorded",
+                          (long long)seq);
+    if (!same)
+        return ad_err_set(err, AD_ERR_CHECKSUM,
+                          "anchored audit row %lld has another hash: the chain was rewritten up "
+                          "to it after the anchor was recorded",
+                          (long long)seq);
+    return AD_OK;
+}
