@@ -113,7 +113,9 @@ ad_code ad_ingest_load_known(struct run *r, ad_err *err)
         rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
     if (!rc && a.n)
         rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
+    pthread_mutex_lock(&r->pmu); /* the counting thread may be telling the stats */
     r->stats->index_entries = a.n;
+    pthread_mutex_unlock(&r->pmu);
     free(a.h);
     free(a.ids);
     if (!rc && r->video_frames.n)
