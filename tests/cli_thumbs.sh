@@ -84,4 +84,27 @@ expect 0 "$A" ingest "$T/copy" --case C9 --agency Unit --db "$DB2" --report "$T/
 grep -q "<img" "$T/rep5/report.html" && fail "a thumbnail of a file that was not decoded"
 grep -q "no thumbnail: an exact copy of known media" "$T/rep5/report.html" || fail "no note why"
 expect 0 "$A" audit verify --db "$DB"
+
+# PostgreSQL: two ingests of the same picture at once (one thumbnail per media and agency, the
+# writers merge), and the report takes it from there
+if [ -n "${AD_TEST_PG:-}" ]; then
+  pgdb=ad_thumbs_$$
+  psql "$AD_TEST_PG/postgres" -qc "CREATE DATABASE $pgdb" || fail "createdb"
+  trap 'psql "$AD_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1' EXIT
+  PG=$AD_TEST_PG/$pgdb
+  expect 0 "$A" db init --db "$PG"
+  expect 0 "$A" agency add Unit --db "$PG"
+  mkdir -p "$T/pa" "$T/pb" && cp "$T/original.jpg" "$T/pa/a.jpg" && cp "$T/original.jpg" "$T/pb/b.jpg"
+  "$A" ingest "$T/pa" --case P1 --agency Unit --db "$PG" --thumbnails --no-report >"$T/pa.out" 2>&1 &
+  "$A" ingest "$T/pb" --case P2 --agency Unit --db "$PG" --thumbnails --no-report >"$T/pb.out" 2>&1 &
+  wait %1 || { cat "$T/pa.out"; fail "ingest P1"; }
+  wait %2 || { cat "$T/pb.out"; fail "ingest P2"; }
+  [ "$(psql "$PG" -Atc 'SELECT count(*) FROM media_thumb')" = 1 ] || fail "one thumbnail per media"
+  expect 0 "$A" report --case P2 --agency Unit --db "$PG" --out "$T/prep" --thumbnails
+  thumb_of "$T/prep/report.html" b.jpg "$T/tp.jpg"
+  cmp -s "$T/t0.jpg" "$T/tp.jpg" || fail "PostgreSQL: not the thumbnail of the bytes hashed"
+  expect 0 "$A" audit verify --db "$PG"
+else
+  echo "cli_thumbs: AD_TEST_PG unset, PostgreSQL part skipped"
+fi
 echo "cli_thumbs: ok"
