@@ -242,7 +242,7 @@ static const char usage[] =
     "  The report goes to DIR (default ./report-<case>). --thumbnails: keeps a small thumbnail\n"
     "  of every image and video decoded, made from the bytes hashed, in the database for this\n"
     "  agency, and shows them in the report (blurred and greyscale until clicked); exact copies\n"
-    "  of known media are not decoded and get none. --json: JSON Lines on stdout\n"
+    "  of known media are not decoded and make none. --json: JSON Lines on stdout\n"
     "  (docs/schemas/ingest.schema.json): the job, then a summary (or an error).\n"
     "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
     "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
