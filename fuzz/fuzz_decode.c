@@ -2,7 +2,7 @@
  * probing (which would turn most mutated inputs away before a decoder sees them). The first
  * byte chooses the decoder (JPEG, PNG, GIF, WebP, BMP, TIFF, HEIF); the rest is the file. Normal
  * and fast (scaled, luma-only) decoding both run; the sink checks every row arrives within the
- * size begin() announced.
+ * size begin() announced; then the thumbnail of the same bytes (src/media/thumb.c).
  * Build and run (see fuzz/README.md): fuzz/build.sh && ./build-fuzz/fuzz_decode corpus-dir */
 #include <stddef.h>
 #include <stdint.h>
@@ -54,6 +54,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ad_image_info info;
         ad_err err;
         ad_image_decode(t, data + 1, size - 1, &o, &sink, &s, &info, &err);
+    }
+    /* the thumbnail ingest makes of the same bytes, in one of the 9 EXIF orientations */
+    ad_thumb th;
+    ad_err err;
+    if (ad_thumb_image(t, data + 1, size - 1, (data[0] / 7) % 9, &o.limits, &th, &err) == AD_OK) {
+        if (th.width < 1 || th.height < 1 || th.width > AD_THUMB_MAX_SIDE ||
+            th.height > AD_THUMB_MAX_SIDE || !th.len)
+            __builtin_trap();
+        ad_thumb_free(&th);
     }
     return 0;
 }

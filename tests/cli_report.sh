@@ -38,7 +38,7 @@ expect 0 "$A" user add investigator1 --agency "Unit A" --role investigator --db 
 expect 0 "$A" user add analyst2 --agency "Unit A" --role analyst --db "$DB"
 # (job ids given: jobs started in the same second are listed in id order)
 expect 0 "$A" ingest "$T/seized dir" --case C-9 --agency "Unit A" --exhibit EX-1 --db "$DB" \
-  --as investigator1 --no-report --job J-1
+  --as investigator1 --no-report --job J-1 --thumbnails
 expect 0 "$A" ingest "$T/more" --case C-9 --agency "Unit A" --exhibit EX-2 --db "$DB" \
   --as analyst2 --no-report --job J-2
 [ -e ariadne.db ] && fail "a store was made in the working folder"

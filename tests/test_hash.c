@@ -506,29 +506,6 @@ static void test_fast_mode(void **state)
     ad_hasher_free(c.fast);
 }
 
-static void test_thumbnail(void **state)
-{
-    (void)state;
-    size_t len, tlen;
-    uint8_t *jpg = td_read_file(td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"), &len);
-    uint8_t *thumb;
-    assert_int_equal(ad_thumbnail_jpeg(AD_MEDIA_JPEG, jpg, len, 128, NULL, &thumb, &tlen, NULL),
-                     AD_OK);
-    assert_true(tlen > 500 && tlen < 20000);
-    ad_file_hash fh;
-    ad_hasher *h = hasher_with(0, AD_PDQ_COMPAT_LIBRARY, 0);
-    assert_int_equal(ad_hasher_buffer(h, thumb, tlen, &fh, NULL), AD_OK);
-    assert_int_equal(fh.type, AD_MEDIA_JPEG);
-    assert_int_equal(fh.image.width, 128);
-    assert_int_equal(fh.image.height, 80);
-    free(thumb);
-    ad_err e;
-    assert_int_equal(ad_thumbnail_jpeg(AD_MEDIA_JPEG, jpg, 500, 128, NULL, &thumb, &tlen, &e),
-                     AD_ERR_TRUNCATED);
-    ad_hasher_free(h);
-    free(jpg);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,7 +517,6 @@ int main(void)
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_fast_mode),
-        cmocka_unit_test(test_thumbnail),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -86,6 +86,11 @@ ad_code ad_hasher_buffer_digests(ad_hasher *h, const uint8_t *data, size_t len,
                                  ad_file_hash *out, ad_err *err);
 ad_code ad_hasher_pdq(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
                       ad_err *err);
+/* ad_hasher_pdq, with the decoded rows going to `also` as well (e.g. ad_thumb_sink: a thumbnail
+ * from the same decode). A failure of also's begin only leaves it out (never the PDQ); also gets
+ * no rows when the image is not decoded (too small for PDQ, not an image). */
+ad_code ad_hasher_pdq_also(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                           const ad_image_sink *also, void *also_ctx, ad_err *err);
 
 #ifdef __cplusplus
 }

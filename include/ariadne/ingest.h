@@ -43,6 +43,8 @@ typedef struct ad_ingest_opts {
     int video;        /* hash videos with vPDQ (default 1) */
     double video_pct; /* share of a video's frames that must match (default 80) */
     int batch;        /* rows hashed and written together (default 512; at most 512) */
+    int thumbnails;   /* keep a small thumbnail of every image and video decoded, made from the
+                         bytes hashed, in the store for this agency (docs/ingest.md) */
     ad_limits limits;
     ad_source_opts source;
     int count; /* count the roots' files and bytes on disk in a background thread (a total) */
@@ -74,8 +76,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
                   ad_ingest_stats *stats, ad_err *err);
 
 /* The report of a case from the database: every item of every job of the case, classified as
- * the database stands now, new material grouped. thumbnails: small blurred thumbnails of the
- * files still readable on disk. */
+ * the database stands now, new material grouped. thumbnails: the thumbnails the agency's ingests
+ * stored (ingest --thumbnails), never read from a path; items without one say why. */
 typedef struct ad_report_opts {
     int thumbnails;
     int radius, min_quality;

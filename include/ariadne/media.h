@@ -82,10 +82,54 @@ ad_code ad_image_decode(ad_media_type type, const uint8_t *data, size_t len,
                         const ad_decode_opts *opts, const ad_image_sink *sink, void *ctx,
                         ad_image_info *info, ad_err *err);
 
-/* A small JPEG thumbnail (longest side <= max_side) of an image, for reports that ask for
- * thumbnails. *out is malloc'd; the caller frees it. */
-ad_code ad_thumbnail_jpeg(ad_media_type type, const uint8_t *data, size_t len, int max_side,
-                          const ad_limits *limits, uint8_t **out, size_t *out_len, ad_err *err);
+/* Thumbnails: small colour JPEGs made at ingest from the very bytes that were hashed, kept in
+ * the store (docs/ingest.md "Thumbnails"). Viewers show them blurred and greyscale until asked. */
+#define AD_THUMB_MAX_SIDE 160 /* pixels on the longest side (never enlarged) */
+#define AD_THUMB_QUALITY 70   /* JPEG quality */
+
+typedef struct ad_thumb {
+    uint8_t *jpeg; /* malloc'd JPEG */
+    size_t len;
+    int width, height; /* of the thumbnail */
+} ad_thumb;
+
+/* The thumbnail of an image from its bytes, turned upright by its EXIF orientation (1..8; 0 when
+ * unknown: as stored). Decoded under limits (NULL: the defaults), scaled in the DCT domain when
+ * the format allows. Free out with ad_thumb_free. */
+ad_code ad_thumb_image(ad_media_type type, const uint8_t *data, size_t len, int orientation,
+                       const ad_limits *limits, ad_thumb *out, ad_err *err);
+/* A thumbnail from rows as they are decoded, for a caller that decodes anyway (ingest's PDQ
+ * decode): ad_thumb_sink with a zeroed ad_thumb_acc as its ctx, then ad_thumb_acc_finish (which
+ * frees the accumulator in every case; ad_thumb_acc_free when the decode failed). */
+typedef struct ad_thumb_acc {
+    int w, h, channels, tw, th, row; /* the rest is private */
+    int sx, sy;
+    uint64_t *sum;
+    uint32_t *colcount, *rowcount;
+    int *xend;
+} ad_thumb_acc;
+extern const ad_image_sink ad_thumb_sink;
+ad_code ad_thumb_acc_finish(ad_thumb_acc *acc, int orientation, ad_thumb *out, ad_err *err);
+void ad_thumb_acc_free(ad_thumb_acc *acc);
+/* The same from packed RGB24 rows (a decoded video frame; stride bytes between rows). */
+ad_code ad_thumb_rgb(const uint8_t *rgb, size_t stride, int width, int height, ad_thumb *out,
+                     ad_err *err);
+void ad_thumb_free(ad_thumb *t);
+
+/* Picks the frame of a video that its thumbnail is made of, as the decoded frames stream by
+ * (called as ad_vpdq_opts.on_frame with ctx an ad_thumb_picker, zeroed first): the first frame
+ * at or after half the duration; when the duration is unknown (0) or overstated, the last of the
+ * 1st, 2nd, 4th, 8th... frames seen (between a quarter and half of the way). rgb NULL starts
+ * over. Only the picked frames are made into thumbnails (a few per video). */
+typedef struct ad_thumb_picker {
+    ad_thumb thumb;   /* the picked frame's (jpeg NULL: none yet); free with ad_thumb_free */
+    double timestamp; /* of the picked frame, seconds */
+    int64_t seen;     /* frames seen */
+    int at_middle;    /* the frame at half the duration is picked: later ones are not looked at */
+    ad_code rc;       /* why the last thumbnail could not be made (AD_OK: no failure) */
+} ad_thumb_picker;
+void ad_thumb_pick_frame(void *picker, int64_t index, double timestamp, double duration,
+                         const uint8_t *rgb, size_t stride, int width, int height);
 
 #ifdef __cplusplus
 }

@@ -49,8 +49,8 @@ typedef struct ad_report_item {
     char *series_name, *series_owner, *series_contact;
     /* clues */
     char *camera_make, *camera_model, *camera_serial, *software;
-    int64_t captured; /* Unix seconds, 0 unknown; the camera clock read as UTC when the
-                         capture time has no zone (for grouping by time, not for display) */
+    int64_t captured;       /* Unix seconds, 0 unknown; the camera clock read as UTC when the
+                               capture time has no zone (for grouping by time, not for display) */
     char captured_text[40]; /* capture time as the camera gave it, ISO 8601 ("2021-07-04T15:30:00",
                                "+02:00" added when EXIF has the offset); "" unknown */
     int captured_zone;      /* captured_text carries its UTC offset */
@@ -58,8 +58,10 @@ typedef struct ad_report_item {
     double lat, lon;
     /* failure */
     char *error_code, *error_message;
-    int group; /* candidate series of new material, -1 none */
-    char *thumbnail; /* data: URI (JPEG), only with thumbnails */
+    int group;            /* candidate series of new material, -1 none */
+    char *thumbnail;      /* data: URI (JPEG), only with thumbnails: the one stored at ingest */
+    char *thumbnail_note; /* thumbnails asked for and none stored: why (NULL for errors and
+                             files that are not images or videos) */
 } ad_report_item;
 
 typedef struct ad_report_group {
@@ -72,7 +74,7 @@ typedef struct ad_report_group {
 /* An ingest job of the case: what was read, from where, by whom and when. */
 typedef struct ad_report_job {
     char *id, *exhibit, *who, *status, *options;
-    char *roots; /* the roots as the job recorded them, one per line */
+    char *roots;               /* the roots as the job recorded them, one per line */
     int64_t started, finished; /* Unix seconds, 0 unknown / not finished */
 } ad_report_job;
 
@@ -92,6 +94,7 @@ typedef struct ad_report {
     ad_report_group *groups;
     size_t ngroups;
     size_t counts[AD_RC__COUNT];
+    int thumbnails; /* thumbnails were asked for */
 } ad_report;
 
 void ad_report_init(ad_report *r);

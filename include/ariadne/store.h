@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 4
+#define AD_STORE_SCHEMA_VERSION 5
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -242,6 +242,32 @@ ad_code ad_store_sighting_add_batch_ids(ad_store *st, const ad_sighting *s, size
 typedef int (*ad_sighting_fn)(void *ctx, const ad_sighting *s);
 ad_code ad_store_sighting_list(ad_store *st, int64_t media_id, ad_sighting_fn fn, void *ctx,
                                ad_err *err);
+
+/* ---- thumbnails (agency evidence) ---------------------------------------------------- */
+
+/* A small JPEG of a media (ad_thumb_image / ad_thumb_rgb), made at ingest from the very bytes
+ * that were hashed, for one agency: the one whose ingest read the file. Pixels are that agency's
+ * evidence (docs/store.md "Thumbnails"): reads name the agency and get its rows only. */
+typedef struct ad_media_thumb {
+    int64_t media_id, agency_id;
+    const uint8_t *jpeg;
+    size_t len;
+    int width, height;
+    int64_t frame_ms;   /* videos: time of the frame shown, ms; -1 for images */
+    const char *job_id; /* the ingest job that made it, NULL none */
+    int64_t created;    /* 0 = now */
+} ad_media_thumb;
+/* Stores n thumbnails; a media that already has one of the same agency keeps it (the same bytes
+ * make the same thumbnail). One transaction, one audit row (thumb.add); *added (may be NULL)
+ * gets how many were new. */
+ad_code ad_store_thumb_add_batch(ad_store *st, const ad_media_thumb *t, size_t n, size_t *added,
+                                 ad_err *err);
+/* The thumbnails agency agency_id holds of n media: fn is called for each one found (in the
+ * order of media_ids; return non-zero to stop); media without one are skipped. One audit row
+ * (thumb.read: the agency, how many asked and found). agency_id must be > 0. */
+typedef int (*ad_media_thumb_fn)(void *ctx, const ad_media_thumb *t);
+ad_code ad_store_thumb_get_batch(ad_store *st, int64_t agency_id, const int64_t *media_ids,
+                                 size_t n, ad_media_thumb_fn fn, void *ctx, ad_err *err);
 
 /* ---- series, victims, offenders, cases ------------------------------------------------ */
 

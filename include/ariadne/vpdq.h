@@ -52,6 +52,13 @@ typedef struct ad_vpdq_opts {
     int resize;              /* 0 = stream size (default); N = NxN, aspect not kept (ref. -s N) */
     int want_dihedral;       /* also keep the 8 dihedral variants of every frame hash */
     ad_video_limits limits;  /* time, pixels, streams, decoder threads */
+    /* Optional: sees each hashed frame's RGB24 pixels (width x height, stride bytes a row) from
+     * the same decode, before its PDQ (ingest keeps a thumbnail of one frame); duration is the
+     * container's (0 unknown). Called with rgb NULL when decoding starts over (ad_video_next's
+     * restart): the frames seen so far are void. */
+    void (*on_frame)(void *ctx, int64_t index, double timestamp, double duration,
+                     const uint8_t *rgb, size_t stride, int width, int height);
+    void *on_frame_ctx;
 } ad_vpdq_opts;
 
 void ad_vpdq_opts_default(ad_vpdq_opts *o);

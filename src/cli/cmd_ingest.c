@@ -239,9 +239,11 @@ static const char usage[] =
     "  --job ID (resume that job: only what it has not recorded) or --new-job (ingest them again\n"
     "  as a new job, which then replaces the earlier one in the report).\n"
     "  --quiet: no progress line and no summary. Progress shows on stderr when it is a terminal.\n"
-    "  The report goes to DIR (default ./report-<case>); --thumbnails adds blurred greyscale\n"
-    "  thumbnails. --json: JSON Lines on stdout (docs/schemas/ingest.schema.json): the job, then\n"
-    "  a summary (or an error).\n"
+    "  The report goes to DIR (default ./report-<case>). --thumbnails: keeps a small thumbnail\n"
+    "  of every image and video decoded, made from the bytes hashed, in the database for this\n"
+    "  agency, and shows them in the report (blurred and greyscale until clicked); exact copies\n"
+    "  of known media are not decoded and make none. --json: JSON Lines on stdout\n"
+    "  (docs/schemas/ingest.schema.json): the job, then a summary (or an error).\n"
     "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
     "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
 
@@ -270,6 +272,7 @@ int ad_cmd_ingest(int argc, char **argv)
     io.new_job = new_job;
     io.fast = fast;
     io.video = !no_video;
+    io.thumbnails = thumbs;
     if (!io.case_number || !io.agency)
         return ad_args_usage_error(&a, "--case and --agency are required");
     if (io.job_id && new_job)

@@ -105,7 +105,10 @@ int ad_cmd_report(int argc, char **argv)
                           "report --case REF --agency NAME [--out DIR] [--thumbnails] [--json]\n"
                           "  The case report from the database: report.html, report.json, "
                           "report.csv and\n  case.vics.json in DIR (default ./report-<case>); "
-                          "--json prints the JSON report too.",
+                          "--json prints the JSON report too.\n"
+                          "  --thumbnails: the thumbnails the agency's ingests kept (ingest "
+                          "--thumbnails), blurred\n  and greyscale until clicked; never read "
+                          "from the files' paths.",
                           argc, argv, opts, 0, 0, 0);
     if (rc >= 0)
         return rc;

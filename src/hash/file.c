@@ -84,9 +84,36 @@ static ad_code reserve(ad_hasher *h, size_t need, ad_err *err)
     return AD_OK;
 }
 
-/* Decodes an image already in memory into PDQ. */
+/* The PDQ sink, and a caller's sink beside it (ad_hasher_pdq_also). */
+struct tee {
+    ad_pdq_sink *pdq;
+    const ad_image_sink *also;
+    void *also_ctx;
+    int also_on;
+};
+
+static ad_code tee_begin(void *ctx, int w, int h, int channels, ad_err *err)
+{
+    struct tee *t = ctx;
+    ad_code rc = ad_pdq_sink_fns.begin(t->pdq, w, h, channels, err);
+    if (!rc)
+        t->also_on = t->also->begin(t->also_ctx, w, h, channels, NULL) == AD_OK;
+    return rc;
+}
+
+static void tee_row(void *ctx, const uint8_t *px)
+{
+    struct tee *t = ctx;
+    ad_pdq_sink_fns.row(t->pdq, px);
+    if (t->also_on)
+        t->also->row(t->also_ctx, px);
+}
+
+static const ad_image_sink tee_fns = {tee_begin, tee_row};
+
+/* Decodes an image already in memory into PDQ (and into `also`, when not NULL). */
 static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
-                          ad_err *err)
+                          const ad_image_sink *also, void *also_ctx, ad_err *err)
 {
     ad_decode_opts dopts = {.limits = h->opts.limits};
     if (h->opts.fast) {
@@ -95,8 +122,11 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
     }
     ad_pdq_sink sink;
     ad_pdq_sink_init(&sink, h->opts.dihedral, h->opts.compat);
-    ad_code rc = ad_image_decode(out->type, data, len, &dopts, &ad_pdq_sink_fns, &sink,
-                                 &out->image, err);
+    struct tee tee = {&sink, also, also_ctx, 0};
+    ad_code rc =
+        also ? ad_image_decode(out->type, data, len, &dopts, &tee_fns, &tee, &out->image, err)
+             : ad_image_decode(out->type, data, len, &dopts, &ad_pdq_sink_fns, &sink, &out->image,
+                               err);
     if (rc == AD_ERR_UNSUPPORTED && sink.too_small) {
         out->pdq_skip = AD_ERR_UNSUPPORTED;
         snprintf(out->pdq_skip_msg, sizeof out->pdq_skip_msg, "%s", err ? err->msg : "too small");
@@ -142,14 +172,20 @@ ad_code ad_hasher_buffer_digests(ad_hasher *h, const uint8_t *data, size_t len, 
     return AD_OK;
 }
 
-ad_code ad_hasher_pdq(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out, ad_err *err)
+ad_code ad_hasher_pdq_also(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
+                           const ad_image_sink *also, void *also_ctx, ad_err *err)
 {
     if (!ad_media_is_image(out->type))
         return AD_OK;
     if (len > h->opts.limits.max_file_bytes)
         return ad_err_set(err, AD_ERR_LIMIT, "image file of %zu bytes is over the limit of %llu",
                           len, (unsigned long long)h->opts.limits.max_file_bytes);
-    return hash_image(h, data, len, out, err);
+    return hash_image(h, data, len, out, also, also_ctx, err);
+}
+
+ad_code ad_hasher_pdq(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out, ad_err *err)
+{
+    return ad_hasher_pdq_also(h, data, len, out, NULL, NULL, err);
 }
 
 ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
@@ -275,5 +311,5 @@ ad_code ad_hasher_file_digests(ad_hasher *h, const char *path, ad_file_hash *out
 ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err *err)
 {
     ad_code rc = ad_hasher_file_digests(h, path, out, err);
-    return rc || !h->kept ? rc : hash_image(h, h->buf, h->kept, out, err);
+    return rc || !h->kept ? rc : hash_image(h, h->buf, h->kept, out, NULL, NULL, err);
 }

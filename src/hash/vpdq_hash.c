@@ -70,6 +70,11 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
     ad_code rc = ad_video_rgb(v, out->hash_width, out->hash_height, &rgb, &stride, err);
     if (rc != AD_OK)
         return rc;
+    /* the reference divides in float */
+    const double ts = (double)((float)index / (float)out->frame_rate);
+    if (o->on_frame)
+        o->on_frame(o->on_frame_ctx, index, ts, out->duration, rgb, stride, out->hash_width,
+                    out->hash_height);
     ad_pdq_result r;
     rc = ad_pdq_from_u8(rgb, out->hash_width, out->hash_height, stride, 3, o->want_dihedral, &r,
                         err);
@@ -79,8 +84,7 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
         .frame_number = index,
         .quality = r.quality,
         .hash = r.hash,
-        /* the reference divides in float */
-        .timestamp = (double)((float)index / (float)out->frame_rate),
+        .timestamp = ts,
     };
     return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
 }
@@ -113,6 +117,8 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
         rc = ad_video_next(v, &index, &end, err);
         if (rc == AD_OK && end == 2) { /* the decoder starts over in full */
             out->n = 0;
+            if (opts->on_frame)
+                opts->on_frame(opts->on_frame_ctx, -1, 0, out->duration, NULL, 0, 0, 0);
             continue;
         }
         if (rc != AD_OK || end)

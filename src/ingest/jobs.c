@@ -378,8 +378,8 @@ ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroot
             return rc;
     }
     char opts[160];
-    snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d", o->fast, o->radius,
-             o->min_quality, o->video);
+    snprintf(opts, sizeof opts, "fast=%d radius=%d min_quality=%d video=%d thumbnails=%d", o->fast,
+             o->radius, o->min_quality, o->video, o->thumbnails != 0);
     ad_job j = {.id = r->job,
                 .case_id = r->case_id,
                 .agency_id = r->agency_id,

@@ -87,20 +87,27 @@ static ad_code new_hasher(const struct run *r, ad_hasher **h, ad_err *err)
 static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const uint8_t *bytes,
                         size_t len)
 {
-    t->code = ad_hasher_pdq(h, bytes, len, &t->fh, &t->err);
-    if (t->code)
+    ad_thumb_acc acc = {0}; /* with thumbnails: the image's, from the PDQ decode (thumbs.c) */
+    t->code = ad_hasher_pdq_also(h, bytes, len, &t->fh, ad_ingest_thumb_sink(r), &acc, &t->err);
+    if (t->code) {
+        ad_thumb_acc_free(&acc);
         return;
+    }
     if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
         t->has_exif = t->exif.fields > 0;
+    ad_ingest_thumb_image(r, t, bytes, len, &acc);
     if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
         vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
+        ad_thumb_picker pick = {0};
+        ad_ingest_thumb_video_opts(r, &vo, &pick);
         ad_err ve;
         ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
                                 : ad_vpdq_hash_memory(t->data, t->len, &vo, &t->vid, &ve);
         if (vc == AD_OK || t->vid.partial)
             t->has_video = t->vid.n > 0;
+        ad_ingest_thumb_video(t, &pick);
         if (vc && !t->has_video) {
             t->code = vc;
             t->err = ve;
@@ -375,6 +382,8 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
     }
     if (!rc && nm)
         rc = ad_store_sighting_add_batch_ids(r->st, sg, nm, sids, err);
+    if (!rc)
+        rc = ad_ingest_write_thumbs(r, mids, of, nm, err);
     for (size_t k = 0; k < nm && !rc; k++)
         items[of[k]].sighting_id = sids[k];
     if (!rc)
@@ -397,6 +406,7 @@ static void free_task(struct task *t)
     free(t->inner);
     free(t->data);
     free(t->ranges);
+    ad_thumb_free(&t->thumb);
     if (t->has_video || t->vid.frames)
         ad_vpdq_video_free(&t->vid);
     memset(t, 0, sizeof *t);

@@ -38,8 +38,10 @@ struct task {
     int has_exif;
     ad_vpdq_video vid;
     int has_video;
-    int on_disk; /* a file on disk (not an archive member) */
-    int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
+    int on_disk;      /* a file on disk (not an archive member) */
+    int skipped;      /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
+    ad_thumb thumb;   /* with thumbnails: made from the bytes hashed (thumbs.c) */
+    int64_t thumb_ms; /* a video's: the frame's time in ms; -1 for an image */
     /* match */
     int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
     int64_t match_id;
@@ -114,6 +116,19 @@ void ad_ingest_free_known(struct run *r);
 /* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
  * (to be confirmed by the store lookup) that need not be decoded. */
 int ad_ingest_digest_known(const struct run *r, const ad_digests *d);
+
+/* thumbs.c (opts->thumbnails; no-ops otherwise): an image's thumbnail from the rows of its PDQ
+ * decode (the sink to pass beside the PDQ's, NULL when none is wanted; then acc is finished),
+ * or else from its bytes; a video's from a frame of its vPDQ decode (the picker is set in the
+ * vPDQ options, then its frame taken); the batch's thumbnails written (mids[k]: media of task
+ * of[k]). */
+const ad_image_sink *ad_ingest_thumb_sink(const struct run *r);
+void ad_ingest_thumb_image(const struct run *r, struct task *t, const uint8_t *bytes, size_t len,
+                           ad_thumb_acc *acc);
+void ad_ingest_thumb_video_opts(const struct run *r, ad_vpdq_opts *vo, ad_thumb_picker *pick);
+void ad_ingest_thumb_video(struct task *t, ad_thumb_picker *pick);
+ad_code ad_ingest_write_thumbs(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
+                               ad_err *err);
 
 /* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
  * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */

@@ -56,6 +56,7 @@ size_t ad_report_add(ad_report *r, const ad_report_item *it)
     d->error_code = dup(it->error_code);
     d->error_message = dup(it->error_message);
     d->thumbnail = dup(it->thumbnail);
+    d->thumbnail_note = dup(it->thumbnail_note);
     d->group = -1;
     if ((unsigned)d->cls < AD_RC__COUNT)
         r->counts[d->cls]++;
@@ -121,6 +122,7 @@ void ad_report_free(ad_report *r)
         free(d->error_code);
         free(d->error_message);
         free(d->thumbnail);
+        free(d->thumbnail_note);
     }
     for (size_t g = 0; g < r->ngroups; g++)
         free(r->groups[g].items);

@@ -1,12 +1,10 @@
 /* report_build.c: the report of a case, made from the database alone: every item of every job
  * of the case with its sighting, media, clues and the class its match has now (identifying a
- * victim changes what the next report says), then the grouping of the new material. */
-#include <errno.h>
+ * victim changes what the next report says), then the grouping of the new material. Thumbnails
+ * too come from the database (report_thumbs.c): no seized file is opened at report time. */
 #include <pwd.h>
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +12,7 @@
 #include "ariadne/transfer.h"
 #include "ariadne/util.h"
 #include "idset.h"
+#include "report_thumbs.h"
 
 struct item_copy {
     ad_job_item it;
@@ -164,42 +163,18 @@ static int clue_into(void *ctx, int64_t id, const char *author, int64_t created,
     return 0;
 }
 
-static char *thumbnail_of(const char *path)
+/* The agency's stored thumbnails of the case's media (never a file read). */
+static ad_code load_thumbs(ad_store *st, int64_t agency_id, const struct collect *c,
+                           ad_report_thumbs *th, ad_err *err)
 {
-    size_t len;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    struct stat st;
-    if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode) || st.st_size > (64 << 20)) {
-        fclose(f);
-        return NULL;
-    }
-    len = (size_t)st.st_size;
-    uint8_t *b = malloc(len ? len : 1);
-    size_t got = b ? fread(b, 1, len, f) : 0;
-    fclose(f);
-    char *uri = NULL;
-    ad_magic *m = NULL;
-    if (got == len && ad_magic_open(&m, NULL) == AD_OK) {
-        ad_media_type t = ad_media_probe(m, b, len, NULL, 0);
-        uint8_t *jpg;
-        size_t jl;
-        if (ad_media_is_image(t) && ad_thumbnail_jpeg(t, b, len, 128, NULL, &jpg, &jl, NULL) == AD_OK) {
-            static const char prefix[] = "data:image/jpeg;base64,";
-            size_t bl = sodium_base64_encoded_len(jl, sodium_base64_VARIANT_ORIGINAL);
-            uri = malloc(sizeof prefix - 1 + bl);
-            if (uri) {
-                memcpy(uri, prefix, sizeof prefix - 1);
-                sodium_bin2base64(uri + sizeof prefix - 1, bl, jpg, jl,
-                                  sodium_base64_VARIANT_ORIGINAL);
-            }
-            free(jpg);
-        }
-        ad_magic_close(m);
-    }
-    free(b);
-    return uri;
+    int64_t *ids = malloc((c->n ? c->n : 1) * sizeof *ids);
+    if (!ids)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < c->n; i++)
+        ids[i] = c->v[i].it.error_code ? 0 : c->v[i].it.media_id;
+    ad_code rc = ad_report_thumbs_load(st, agency_id, ids, c->n, th, err);
+    free(ids);
+    return rc;
 }
 
 struct jobs {
@@ -263,6 +238,10 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
     rc = ad_store_case_items(st, case_id, collect_item, &c, err);
     if (!rc && c.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory reading the case");
+    ad_report_thumbs th = {0};
+    r->thumbnails = opts->thumbnails != 0;
+    if (!rc && opts->thumbnails)
+        rc = load_thumbs(st, agency_id, &c, &th, err);
     for (size_t i = 0; i < c.n && !rc; i++) {
         const struct item_copy *d = &c.v[i];
         ad_report_item it;
@@ -329,15 +308,16 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
         it.has_gps = cl.has_gps;
         it.lat = cl.lat;
         it.lon = cl.lon;
-        char *thumb = NULL;
-        if (opts->thumbnails && d->has_s && !d->s.parent_path && it.cls != AD_RC_ERROR &&
-            d->it.path && d->it.path[0] == '/')
-            thumb = thumbnail_of(d->it.path);
-        it.thumbnail = thumb;
+        if (opts->thumbnails && it.cls != AD_RC_ERROR) {
+            it.thumbnail = (char *)ad_report_thumbs_uri(&th, d->it.media_id);
+            if (!it.thumbnail)
+                it.thumbnail_note =
+                    (char *)ad_report_thumb_note(r, d->it.job_id, it.cls, d->it.match_kind);
+        }
         if (ad_report_add(r, &it) == (size_t)-1)
             rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-        free(thumb);
     }
+    ad_report_thumbs_free(&th);
     free_copies(&c);
     if (!rc)
         rc = ad_report_group_new(r, opts->radius, opts->min_quality, opts->group_window_s, err);

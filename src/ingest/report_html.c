@@ -355,8 +355,12 @@ ad_code ad_report_write_html(const ad_report *r, FILE *o, ad_err *err)
     int thumbs = 0;
     for (size_t i = 0; i < r->n && !thumbs; i++)
         thumbs = r->items[i].thumbnail != NULL;
-    fputs(thumbs ? ": thumbnails are blurred and greyscale until you click one.</p>"
-                 : " (thumbnails were not requested).</p>",
+    fputs(thumbs ? ": thumbnails are blurred and greyscale until you click one. They were made "
+                   "at ingest from the bytes that were hashed; a file without one says why.</p>"
+          : r->thumbnails ? ": thumbnails were asked for, but the database holds none for this "
+                            "case's files (they are made at ingest, with <code>ingest "
+                            "--thumbnails</code>).</p>"
+                          : " (thumbnails were not requested).</p>",
           o);
     summary(o, r);
     /* in the order investigators act: new material first, then the known series whose child

@@ -64,6 +64,11 @@ void ad_html_td_file(FILE *o, const ad_report_item *x)
         fputs("\">", o);
     }
     ad_html_esc(o, x->path);
+    if (x->thumbnail_note) {
+        fputs(" <small class=\"note nothumb\">", o);
+        ad_html_esc(o, x->thumbnail_note);
+        fputs("</small>", o);
+    }
     fputs("</td>", o);
 }
 

@@ -127,7 +127,16 @@ ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char
         vsnprintf(detail, sizeof detail, fmt, ap);
         va_end(ap);
     }
-    return audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err);
+    if (st->depth > 0)
+        return audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err);
+    /* a read outside any transaction (index.load, index.digests): a transaction of its own,
+     * which takes the writers' lock first; in autocommit, the head's two updates and the row
+     * were apart, and a concurrent writer's row could come between them */
+    rc = ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    return ad_store_finish(
+        st, audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err), err);
 }
 
 ad_code ad_store_audit(ad_store *st, const char *action, const char *object, const char *detail,

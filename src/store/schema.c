@@ -168,6 +168,14 @@ static const migration migrations[] = {
      "CREATE INDEX ingest_item_match ON ingest_item(match_media_id)"
      " WHERE match_media_id IS NOT NULL;",
      "SELECT 1;", "SELECT 1;"},
+    {5,
+     /* thumbnails made at ingest from the bytes that were hashed: agency evidence, one per
+      * media and agency (docs/store.md "Thumbnails") */
+     "CREATE TABLE media_thumb (media_id BIGINT NOT NULL REFERENCES media(id),"
+     " agency_id BIGINT NOT NULL REFERENCES agency(id), jpeg @BLOB@ NOT NULL,"
+     " width BIGINT NOT NULL, height BIGINT NOT NULL, frame_ms BIGINT, job_id TEXT,"
+     " created BIGINT NOT NULL, PRIMARY KEY (media_id, agency_id));",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

@@ -29,9 +29,9 @@ ad_code ad_store_begin_batch(ad_store *st, ad_err *err);
  * (keeping the message of rc in err). Returns the final code. */
 ad_code ad_store_finish(ad_store *st, ad_code rc, ad_err *err);
 
-/* When rc is AD_OK, appends an audit row inside the current transaction about object
- * "type:id" ("type" when id is 0, none when type is NULL); detail is printf-style (fmt may be
- * NULL). Returns rc or the audit's failure. */
+/* When rc is AD_OK, appends an audit row inside the current transaction (in a transaction of
+ * its own when none is open) about object "type:id" ("type" when id is 0, none when type is
+ * NULL); detail is printf-style (fmt may be NULL). Returns rc or the audit's failure. */
 ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
                         ad_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
