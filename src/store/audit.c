@@ -127,6 +127,16 @@ ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char
         vsnprintf(detail, sizeof detail, fmt, ap);
         va_end(ap);
     }
+    /* The head's update and the row's insert are one step: a row appended outside any
+     * transaction (after a read, such as index.load) gets one of its own, which takes the
+     * writers' lock first, else another writer could move the head in between (the guard
+     * triggers then refuse the row, or the chain would fork). */
+    if (st->depth == 0) {
+        if ((rc = ad_store_begin(st, err)) != AD_OK)
+            return rc;
+        rc = audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err);
+        return ad_store_finish(st, rc, err);
+    }
     return audit_append(st, action, type ? object : NULL, fmt ? detail : NULL, err);
 }
 
