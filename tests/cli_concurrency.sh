@@ -4,7 +4,8 @@
 # one in a zip) into one new case, an ingest of the same files into a second case, and two
 # imports of one hash list that names some of those files. Each must succeed, and the store
 # must equal the one the same commands make one after another: media merged (no SHA-256 twice),
-# every sighting, job item and list entry there, the audit chain linear and intact. On SQLite,
+# every sighting, job item and list entry there, the audit chain linear and intact, and
+# `audit verify` passing while they write. On SQLite,
 # on PostgreSQL when AD_TEST_PG names a server, and on SQLite with a writer whose transaction
 # outlasts the old 10 s lock wait (an import of a large list does): the next writer waits.
 set -u
@@ -39,6 +40,7 @@ cmd() {
     4 | 5) "$A" import "$T/list.txt" --list L --db "$1" ;;
   esac
 }
+any_alive() { local p; for p; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 init() { "$A" db init --db "$1" >/dev/null && "$A" agency add Hub --db "$1" >/dev/null || fail "init $1"; }
 
 # round URL_TOGETHER URL_IN_TURN: the five commands at once into the first store, one after
@@ -48,6 +50,12 @@ round() {
   init "$at"
   init "$seq"
   for i in 1 2 3 4 5; do cmd "$at" $i >"$T/out.$i" 2>"$T/err.$i" & pids+=($!); done
+  # the chain verifies while they write (read in one snapshot: no false "rows removed")
+  local checks=0
+  while [ $checks -lt 40 ] && any_alive "${pids[@]}"; do
+    expect 0 "$A" audit verify --db "$at"
+    checks=$((checks + 1))
+  done
   for i in 1 2 3 4 5; do
     wait "${pids[$((i - 1))]}"; rc=$?
     [ $rc -eq 0 ] || { cat "$T/out.$i" "$T/err.$i" >&2; fail "command $i at once into $at: exit $rc"; }

@@ -43,7 +43,10 @@ static ad_code pg_result_error(PGresult *res, PGconn *conn, ad_err *err)
         msg = PQerrorMessage(conn);
     char line[400];
     one_line(msg, line, sizeof line);
-    if (PQstatus(conn) == CONNECTION_BAD)
+    /* gone: the connection is down, or the server ends it (57P01 admin_shutdown on a stop or
+     * restart, 57P02 crash_shutdown, 57P03 cannot_connect_now) or lost it (class 08) */
+    if (PQstatus(conn) == CONNECTION_BAD ||
+        (state && (!strncmp(state, "57P0", 4) || !strncmp(state, "08", 2))))
         return ad_err_set(err, AD_ERR_IO,
                           "postgresql: the connection to the server was lost (%s); nothing of the "
                           "open transaction was written",
@@ -61,8 +64,6 @@ static ad_code pg_result_error(PGresult *res, PGconn *conn, ad_err *err)
                           "%d s (ARIADNE_LOCK_WAIT); nothing of this transaction was written, "
                           "run the command again",
                           line, ad_db_lock_wait());
-    else if (state && !strncmp(state, "57P", 3)) /* operator intervention: shutdown, restart */
-        code = AD_ERR_IO;
     return ad_err_set(err, code, "postgresql: %s", line);
 }
 
