@@ -109,7 +109,8 @@ static int audit_show(int argc, char **argv)
 }
 
 static const ad_subcmd subs[] = {
-    {"verify", audit_verify, "walk the audit chain and name the first broken row"},
+    {"verify", audit_verify,
+     "walk the audit chain and name the first broken row; check the SQLite file"},
     {"show", audit_show, "print audit rows"},
 };
 

@@ -29,7 +29,8 @@ static int db_init(int argc, char **argv)
 }
 
 static const ad_subcmd subs[] = {
-    {"init", db_init, "create the database or apply pending schema migrations"},
+    {"init", db_init,
+     "create the database or apply pending schema migrations; check the SQLite file"},
 };
 
 int ad_cmd_db(int argc, char **argv)
