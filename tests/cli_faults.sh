@@ -379,6 +379,9 @@ with open(sys.argv[1], "r+b") as f:
 PY
 each_command "sqlite:$T/bad.db"
 must_fail "a damaged database" "damaged" 1 6
+expect 1 "$A" audit verify --json --db "sqlite:$T/bad.db"
+schema audit-verify "$tmp/out"
+grep -q '"ok":false' "$tmp/out" || fail "audit verify --json of a damaged file"
 for i in 2 3 4 5; do
   [ "$(cat "$T/rc.$i")" = 0 ] || must_fail "a damaged database" "damaged" $i
 done
