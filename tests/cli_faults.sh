@@ -29,7 +29,10 @@ cleanup() {
   [ -n "$pgdir" ] && "$AD_TEST_DATA/../scripts/pg-test-server" stop "$pgdir"
 }
 trap cleanup EXIT
-for m in "$T"/mnt-*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done # a run killed before
+trap 'exit 130' INT TERM
+# what a run killed before may have left: its mounts, its server
+for m in "$T"/mnt-*; do mountpoint -q "$m" 2>/dev/null && umount "$m"; done
+[ -d "$T/pg/data" ] && "$AD_TEST_DATA/../scripts/pg-test-server" stop "$T/pg"
 rm -rf "$T" && mkdir -p "$T/seizure" "$T/src"
 unset ARIADNE_DB ARIADNE_USER ARIADNE_LOCK_WAIT
 tmp=$T
