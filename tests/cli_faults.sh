@@ -9,9 +9,9 @@
 #   - PostgreSQL (a private server of this test) stopped, then restarted, in the middle of an
 #     ingest: a clear error within bounded time, then the same command finishes the job;
 # and on SQLite:
-#   - the disk full under the database (ingest, import) or under a report or export: a clear
-#     error, the database consistent (audit verify, integrity_check), the command run again
-#     after freeing space finishes with the same store;
+#   - the disk full under the database (ingest, import) or under a report, an export or vPDQ
+#     hash files: a clear error, no file left truncated, the database consistent (audit verify,
+#     integrity_check), the command run again after freeing space finishes with the same store;
 #   - a read-only and a damaged database file: every command that opens the store says so
 #     (exit 1) and none crashes.
 # The mounts (a small tmpfs, as root) are skipped with a message where mounting is not possible.
@@ -317,13 +317,22 @@ if mnt "$T/mnt-db" 24m; then
   says "No space left on device"
   [ "$(ls -A "$T/mnt-out")" = "filler
 rep" ] || { ls -l "$T/mnt-out" >&2; fail "an export on a full disk left files"; }
+  ffmpeg -loglevel error -f lavfi -i testsrc=size=64x48:rate=5:duration=1 -pix_fmt yuv420p \
+    "$T/v.mp4" || fail ffmpeg
+  mkdir -p "$T/mnt-out/vp"
+  cat /dev/zero >"$T/mnt-out/filler2" 2>/dev/null # to the last block
+  run "$A" vpdq --output "$T/mnt-out/vp" "$T/v.mp4"; clean_fail $? "vpdq on a full disk"
+  says "No space left on device"
+  [ -z "$(ls -A "$T/mnt-out/vp")" ] || { ls -l "$T/mnt-out/vp" >&2; fail "vpdq on a full disk left a file"; }
   verify "$D"
-  rm "$T/mnt-out/filler"
+  rm "$T/mnt-out/filler" "$T/mnt-out/filler2"
+  expect 0 "$A" vpdq --output "$T/mnt-out/vp" "$T/v.mp4"
+  [ -s "$T/mnt-out/vp/v.mp4.txt" ] || fail "vpdq after freeing space"
   expect 0 "$A" report --case C-1 --agency Hub --db "$D" --out "$T/mnt-out/rep"
   python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/mnt-out/rep/report.json" || fail "report.json"
   expect 0 "$A" export --format vics --all -o "$T/mnt-out/x.json" --db "$D"
   python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$T/mnt-out/x.json" || fail "export"
-  echo "a full disk under a report and an export: ok"
+  echo "a full disk under a report, an export and vPDQ hash files: ok"
 else
   echo "cli_faults: cannot mount a tmpfs (not root?): the full-disk part is skipped"
 fi
