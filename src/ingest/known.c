@@ -134,7 +134,6 @@ ad_code ad_ingest_learn(struct run *r, int64_t media_id, ad_err *err)
     ad_code rc = ad_store_pdq_load_media(r->st, media_id, load_pdq, &a, err);
     if (!rc && a.n)
         rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
-    r->stats->index_entries += a.n;
     free(a.h);
     free(a.ids);
     if (!rc && a.oom)
