@@ -208,11 +208,18 @@ ad_code ad_store_frame_add_batch(ad_store *st, const ad_frame *f, size_t n, ad_e
  * ranges of a known video that a seized one matched. */
 typedef int (*ad_frame_time_fn)(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms);
 ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_err *err);
+/* The same for one video. */
+ad_code ad_store_frame_times_media(ad_store *st, int64_t media_id, ad_frame_time_fn fn, void *ctx,
+                                   ad_err *err);
 
 /* For the index: every PDQ hash of media (is_frame 0, id = media id) and of video frames
  * (is_frame 1, id = frame id, media_id its video). */
 typedef int (*ad_pdq_fn)(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame);
 ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err);
+/* The same for one media (no audit row: ingest reads back the hashes it has just given a known
+ * media, so that the rest of the job matches it as a resumed job would). */
+ad_code ad_store_pdq_load_media(ad_store *st, int64_t media_id, ad_pdq_fn fn, void *ctx,
+                                ad_err *err);
 /* The digests (each NULL when unknown) of every media that has a PDQ hash or frame hashes, in
  * id order: what ingest need not decode again when it meets an exact copy. */
 typedef int (*ad_digests_fn)(void *ctx, int64_t media_id, const uint8_t *sha256,
@@ -533,6 +540,11 @@ ad_code ad_store_audit_head(ad_store *st, int64_t *seq, uint8_t hash[32], ad_err
  * chain (ad_store_audit_verify) this proves nothing up to the anchor was changed since. */
 ad_code ad_store_audit_anchor(ad_store *st, int64_t seq, const uint8_t hash[32], ad_err *err);
 
+/* Checks the database file itself: SQLite's PRAGMA integrity_check (full: every page, every
+ * index against its table) or quick_check (pages and records, not index contents), which
+ * `audit verify` and `db init` run; AD_ERR_CORRUPT naming the first problem of a damaged file.
+ * PostgreSQL keeps its own files: AD_OK. */
+ad_code ad_store_check(ad_store *st, int full, ad_err *err);
 /* Appends an audit row for something done outside the store (e.g. an export written). */
 ad_code ad_store_audit(ad_store *st, const char *action, const char *object, const char *detail,
                        ad_err *err);

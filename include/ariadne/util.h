@@ -42,6 +42,24 @@ ad_code ad_file_touch_private(const char *path, ad_err *err);
  * carriage return) gets a leading single quote. NULL writes nothing (an empty cell). */
 void ad_csv_cell(FILE *f, const char *s, char sep);
 int ad_csv_formula(const char *s);
+/* A file written whole or not at all (exports, report files): ad_file_replace_open creates a
+ * private temporary file beside PATH (PATH.partial-XXXXXX, 0600) and gives it as r->f;
+ * ad_file_replace_commit flushes it to disk and renames it over PATH, so that PATH is never a
+ * truncated file that looks complete (a writer killed or out of space leaves PATH as it was, and
+ * at worst a *.partial-* file); on failure, or by ad_file_replace_abort, the temporary file is
+ * removed. A symbolic link is written through; a PATH that exists and is not a regular file (a
+ * FIFO, /dev/stdout) is written in place. A write error of r->f is reported with the errno of
+ * the failing write ("No space left on device"). */
+typedef struct ad_file_replace {
+    FILE *f;
+    char *path, *tmp;
+} ad_file_replace;
+ad_code ad_file_replace_open(ad_file_replace *r, const char *path, ad_err *err);
+ad_code ad_file_replace_commit(ad_file_replace *r, ad_err *err);
+void ad_file_replace_abort(ad_file_replace *r);
+/* The end of a writer that returned rc: commit when AD_OK, else abort (a write error of r->f
+ * named with its cause) and return rc. */
+ad_code ad_file_replace_end(ad_file_replace *r, ad_code rc, ad_err *err);
 
 /* Progress on a terminal: a single self-rewriting line on `out` when it is a tty, nothing
  * otherwise. Thread-safe; redraws at most ~10 times a second. total may be 0 (unknown). */

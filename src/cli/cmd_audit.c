@@ -54,8 +54,11 @@ static int audit_verify(int argc, char **argv)
     int64_t rows = 0, broken = 0;
     uint8_t head[32];
     char hex[65];
+    /* the chain, then the file under it (SQLite: integrity_check, every page and index) */
     ad_code c = ad_store_audit_verify(st, &rows, &broken, head, &err);
-    if (c != AD_OK && c != AD_ERR_CHECKSUM)
+    if (c == AD_OK)
+        c = ad_store_check(st, 1, &err);
+    if (c != AD_OK && c != AD_ERR_CHECKSUM && c != AD_ERR_CORRUPT)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (c == AD_OK && anchor)
         c = ad_store_audit_anchor(st, aseq, ahash, &err);
@@ -142,7 +145,8 @@ static int audit_show(int argc, char **argv)
 }
 
 static const ad_subcmd subs[] = {
-    {"verify", audit_verify, "walk the audit chain and name the first broken row"},
+    {"verify", audit_verify,
+     "walk the audit chain and name the first broken row; check the SQLite file"},
     {"show", audit_show, "print audit rows"},
 };
 

@@ -14,11 +14,12 @@ static int db_init(int argc, char **argv)
         return rc;
     int v = 0;
     ad_err err;
-    if (ad_store_schema_version(st, &v, &err) != AD_OK)
+    /* "ready" is not said of a damaged file: its pages are checked (quick_check) */
+    if (ad_store_schema_version(st, &v, &err) != AD_OK || ad_store_check(st, 0, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     char shown[AD_STORE_URL_MAX];
-    const char *url = ad_store_url_redact(ad_store_resolve_url(ad_arg(&a, "--db")), shown,
-                                          sizeof shown);
+    const char *url =
+        ad_store_url_redact(ad_store_resolve_url(ad_arg(&a, "--db")), shown, sizeof shown);
     if (a.json)
         ad_cli_json(json_pack("{s:s, s:s, s:i}", "db", url, "backend", ad_store_backend(st),
                               "schema_version", v));
@@ -28,7 +29,8 @@ static int db_init(int argc, char **argv)
 }
 
 static const ad_subcmd subs[] = {
-    {"init", db_init, "create the database or apply pending schema migrations"},
+    {"init", db_init,
+     "create the database or apply pending schema migrations; check the SQLite file"},
 };
 
 int ad_cmd_db(int argc, char **argv)

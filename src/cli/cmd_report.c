@@ -83,9 +83,12 @@ int ad_cli_make_report(const ad_args *a, ad_store *st, const char *agency, const
     ad_report_opts ro = {thumbnails, 31, 50, 3600};
     ad_report r;
     ad_err err;
-    if (ad_report_build(st, agency, case_no, &ro, &r, &err) ||
-        (dir && ad_report_write_dir(st, &r, dir, &err)))
+    if (ad_report_build(st, agency, case_no, &ro, &r, &err))
         return ad_cli_fail(a, &err);
+    if (dir && ad_report_write_dir(st, &r, dir, &err)) { /* a full disk, say: r was leaked */
+        ad_report_free(&r);
+        return ad_cli_fail(a, &err);
+    }
     if (a->json) {
         ad_report_write_json(&r, stdout, NULL);
     } else if (!quiet) {

@@ -296,16 +296,17 @@ int ad_cmd_export(int argc, char **argv)
         if (eo.version && eo.version != AD_VICS_V2_0)
             return ad_cli_close(st, ad_args_usage_error(&a, "profiles exist in VICS 2.0 only"));
     }
+    /* -o FILE: written to a private (0600: it holds custody data) temporary file renamed over
+     * FILE once complete, so that a killed or failed export never leaves a truncated FILE */
     const char *o = ad_arg(&a, "-o");
-    FILE *f = stdout;
-    if (o && ad_file_create_private(o, &f, &err) != AD_OK) /* 0600: it holds custody data */
+    ad_file_replace out = {.f = stdout};
+    if (o && ad_file_replace_open(&out, o, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     ad_export_stats s;
-    rc = ad_export(st, f, &eo, &s, &err) ? ad_cli_fail(&a, &err) : AD_EXIT_OK;
-    if (o && fclose(f) != 0 && rc == AD_EXIT_OK) {
-        ad_err_set(&err, AD_ERR_IO, "cannot write %s", o);
-        rc = ad_cli_fail(&a, &err);
-    }
+    ad_code c = ad_export(st, out.f, &eo, &s, &err);
+    if (o)
+        c = ad_file_replace_end(&out, c, &err);
+    rc = c ? ad_cli_fail(&a, &err) : AD_EXIT_OK;
     if (rc == AD_EXIT_OK) {
         if (!o)
             fflush(stdout);

@@ -262,17 +262,18 @@ static int write_to_dir(const char *dir, const struct job *j)
     if (!out)
         return -1;
     snprintf(out, n, "%s/%s.txt", dir, base);
-    FILE *fp = NULL;
-    int rc = -1;
-    if (ad_file_create_private(out, &fp, NULL) == AD_OK) {
-        rc = ad_vpdq_write(fp, &j->v, NULL) == AD_OK ? 0 : -1;
-        if (fclose(fp) != 0)
-            rc = -1;
-    }
-    if (rc != 0)
-        ad_cli_error("vpdq", "cannot write %s: %s", out, strerror(errno));
+    /* whole or not at all, like exports: a killed run leaves no truncated hash file */
+    ad_file_replace f;
+    ad_err err;
+    ad_code c = ad_file_replace_open(&f, out, &err);
+    if (c == AD_OK)
+        c = ad_file_replace_end(&f, ad_vpdq_write(f.f, &j->v, &err), &err);
+    if (c != AD_OK && strstr(err.msg, out))
+        ad_cli_error("vpdq", "%s", err.msg);
+    else if (c != AD_OK)
+        ad_cli_error("vpdq", "cannot write %s: %s", out, err.msg);
     free(out);
-    return rc;
+    return c == AD_OK ? 0 : -1;
 }
 
 struct hash_ctx {

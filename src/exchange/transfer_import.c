@@ -70,6 +70,34 @@ static ad_code record_series(struct imp *im, const ad_xmedia *x, struct pending 
     return rc;
 }
 
+/* Whether this file's voter's latest vote of the media in the scheme already says code: the
+ * file imported again (after a failure it did not have, or twice) adds no votes. */
+struct latest {
+    const char *scheme, *voter;
+    char code[16];
+};
+
+static int latest_vote(void *ctx, const ad_vote *v)
+{
+    struct latest *l = ctx;
+    if (v->scheme && v->voter && v->code && !strcmp(v->scheme, l->scheme) &&
+        !strcmp(v->voter, l->voter))
+        snprintf(l->code, sizeof l->code, "%s", v->code);
+    return 0;
+}
+
+static ad_code voted_before(struct imp *im, int64_t media_id, const struct pending *p, int *again,
+                            ad_err *err)
+{
+    struct latest l = {.scheme = ad_category_scheme(p->scheme), .voter = im->voter};
+    *again = 0;
+    if (!l.scheme)
+        return AD_OK;
+    ad_code rc = ad_store_vote_list(im->st, media_id, latest_vote, &l, err);
+    *again = rc == AD_OK && !strcmp(l.code, p->code);
+    return rc;
+}
+
 static ad_code flush(struct imp *im, ad_err *err)
 {
     if (!im->n)
@@ -81,8 +109,13 @@ static ad_code flush(struct imp *im, ad_err *err)
         rc = ad_store_list_add(im->st, im->list_id, im->ids, im->n, err);
     for (size_t i = 0; i < im->n && !rc; i++) {
         if (im->p[i].has_vote) {
-            rc = ad_store_vote(im->st, im->ids[i], im->p[i].scheme, im->p[i].code, im->voter, err);
-            im->stats->votes += rc == AD_OK;
+            int again = 0;
+            rc = voted_before(im, im->ids[i], &im->p[i], &again, err);
+            if (!rc && !again) {
+                rc = ad_store_vote(im->st, im->ids[i], im->p[i].scheme, im->p[i].code, im->voter,
+                                   err);
+                im->stats->votes += rc == AD_OK;
+            }
         }
         for (size_t k = 0; !rc && k < im->p[i].n_series; k++) {
             rc = ad_store_series_link(im->st, im->p[i].series[k], im->ids[i], err);

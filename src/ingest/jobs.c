@@ -374,7 +374,13 @@ ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroot
         return rc;
     if (!r->case_id) {
         ad_case cs = {.agency_id = r->agency_id, .number = o->case_number};
-        if ((rc = ad_store_case_open(r->st, &cs, &r->case_id, err)))
+        rc = ad_store_case_open(r->st, &cs, &r->case_id, err);
+        if (rc == AD_ERR_EXISTS) { /* opened meanwhile by another process: an ingest of another
+                                      exhibit of the case, at the same time */
+            ad_err_clear(err);
+            rc = ad_store_case_find(r->st, r->agency_id, o->case_number, &r->case_id, err);
+        }
+        if (rc)
             return rc;
     }
     char opts[160];

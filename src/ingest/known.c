@@ -2,7 +2,8 @@
  * frames with their frame ids) into the match index, which video each frame belongs to, how many
  * frames each known video has and the frames' timestamps (for the known video's time ranges);
  * the complete media (with a PDQ or frames) and a sorted array of 64-bit prefixes of their
- * strongest digest, which the hashing stage asks before decoding a file. */
+ * strongest digest, which the hashing stage asks before decoding a file. A known media the job
+ * completes (its PDQ or frames from a copy) is learnt the same way as soon as it is written. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,21 @@ ad_code ad_ingest_load_known(struct run *r, ad_err *err)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the index");
     if (!rc && r->known.n)
         qsort(r->known.v, r->known.n, sizeof *r->known.v, cmp_u64);
+    return rc;
+}
+
+ad_code ad_ingest_learn(struct run *r, int64_t media_id, ad_err *err)
+{
+    struct loader a = {.r = r};
+    ad_code rc = ad_store_pdq_load_media(r->st, media_id, load_pdq, &a, err);
+    if (!rc && a.n)
+        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
+    free(a.h);
+    free(a.ids);
+    if (!rc && a.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (!rc && ad_idmap_get(&r->video_frames, media_id))
+        rc = ad_store_frame_times_media(r->st, media_id, load_frame_time, r, err);
     return rc;
 }
 

@@ -64,20 +64,31 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
 
 /* ---- images ---- */
 
-/* The best hit of an image's dihedral search: smallest distance, a media before a frame. */
+/* Whether hit a is better than hit b: smaller distance, a media before a frame, then the lower
+ * id, so that the choice does not depend on the order of the index's entries (loaded at once
+ * by id when a job starts or resumes, or learnt one by one while it runs). */
+static int better_hit(const ad_index_hit *a, const ad_index_hit *b)
+{
+    if (a->dist != b->dist)
+        return a->dist < b->dist;
+    if ((a->id & FRAME_BIT) != (b->id & FRAME_BIT))
+        return !(a->id & FRAME_BIT);
+    return a->id < b->id;
+}
+
+/* The best hit of an image's dihedral search, among media this job did not create (a resumed
+ * job's index holds those it created before: they are passed over as a job run through never
+ * saw them). */
 static void take_pdq_hit(struct run *r, struct task *t, const ad_index_hits *hits)
 {
-    if (!hits->n)
-        return;
-    size_t best = 0;
-    for (size_t k = 1; k < hits->n; k++)
-        if (hits->v[k].dist < hits->v[best].dist ||
-            (hits->v[k].dist == hits->v[best].dist && !(hits->v[k].id & FRAME_BIT) &&
-             (hits->v[best].id & FRAME_BIT)))
+    size_t best = hits->n;
+    for (size_t k = 0; k < hits->n; k++)
+        if (!ad_idset_has(&r->job_new, ad_ingest_media_of(r, hits->v[k].id)) &&
+            (best == hits->n || better_hit(&hits->v[k], &hits->v[best])))
             best = k;
-    int64_t id = ad_ingest_media_of(r, hits->v[best].id);
-    if (ad_idset_has(&r->job_new, id))
+    if (best == hits->n)
         return;
+    int64_t id = ad_ingest_media_of(r, hits->v[best].id);
     t->match_id = id;
     snprintf(t->match_kind, sizeof t->match_kind, "%s",
              (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
@@ -292,8 +303,11 @@ static void match_video(struct run *r, struct task *t)
             double q = counted ? 100.0 * (double)c->frames / (double)counted : 0;
             int64_t total = ad_idmap_get(&r->video_frames, c->media);
             double kp = total ? 100.0 * (double)c->known.n / (double)total : 0;
+            /* a tie: the lower variant (k ascends), then the lower media id (not the order in
+             * which the index gave the candidates) */
             if ((q >= r->o->video_pct || kp >= r->o->video_pct) &&
-                (bk < 0 || q + kp > best_q + best_k))
+                (bk < 0 || q + kp > best_q + best_k ||
+                 (q + kp == best_q + best_k && k == bk && c->media < v[bk].c[bj].media)))
                 bk = k, bj = j, best_q = q, best_k = kp;
         }
     }

@@ -312,12 +312,13 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
     ad_media *media = calloc(n, sizeof *media);
     ad_sighting *sg = calloc(n, sizeof *sg);
     int64_t *mids = calloc(n, sizeof *mids), *sids = calloc(n, sizeof *sids);
-    size_t *of = calloc(n, sizeof *of); /* task index of media[k] */
-    if (!items || !media || !sg || !mids || !sids || !of) {
-        free(items), free(media), free(sg), free(mids), free(sids), free(of);
+    int64_t *learn = calloc(n, sizeof *learn); /* known media completed by this batch */
+    size_t *of = calloc(n, sizeof *of);        /* task index of media[k] */
+    if (!items || !media || !sg || !mids || !sids || !learn || !of) {
+        free(items), free(media), free(sg), free(mids), free(sids), free(learn), free(of);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     }
-    size_t nm = 0;
+    size_t nm = 0, nl = 0;
     for (size_t i = 0; i < r->write->n; i++) {
         struct task *t = &r->write->t[i];
         ad_job_item *it = &items[i];
@@ -362,6 +363,7 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
                    !ad_idset_has(&r->job_new, mids[k]) &&
                    (t->skipped || t->fh.has_pdq || t->has_video)) {
             rc = complete_media(r, t, mids[k], err);
+            learn[nl++] = mids[k];
         }
         d->not_decoded += t->skipped;
         sg[k] = (ad_sighting){
@@ -390,10 +392,15 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         rc = ad_store_job_items_add(r->st, items, r->write->n, err);
     free(items), free(media), free(sg), free(mids), free(sids), free(of);
     if (rc) {
+        free(learn);
         ad_store_rollback(r->st, NULL);
         return rc;
     }
-    return ad_store_commit(r->st, err);
+    rc = ad_store_commit(r->st, err);
+    for (size_t k = 0; k < nl && !rc; k++)
+        rc = ad_ingest_learn(r, learn[k], err);
+    free(learn);
+    return rc;
 }
 
 /* ---- batches and stages ---- */

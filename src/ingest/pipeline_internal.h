@@ -113,6 +113,11 @@ void ad_ingest_close_job(struct run *r);
  * complete media (those with a PDQ or frames) and the prefixes of their digests. */
 ad_code ad_ingest_load_known(struct run *r, ad_err *err);
 void ad_ingest_free_known(struct run *r);
+/* A known media the job has just completed (written with the PDQ or frames of a copy): into the
+ * index, the frame maps and the complete set, as ad_ingest_load_known would load it. The rest
+ * of the job then matches it, as a resumed job (which loads it at its start) does: a job killed
+ * and resumed records the same matches as one run through. */
+ad_code ad_ingest_learn(struct run *r, int64_t media_id, ad_err *err);
 /* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
  * (to be confirmed by the store lookup) that need not be decoded. */
 int ad_ingest_digest_known(const struct run *r, const ad_digests *d);

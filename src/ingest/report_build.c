@@ -340,14 +340,11 @@ static ad_code write_file(const ad_report *r, const char *dir, const char *name,
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f;
-    ad_code rc = ad_file_create_private(path, &f, err);
+    ad_file_replace f;
+    ad_code rc = ad_file_replace_open(&f, path, err);
     if (rc)
         return rc;
-    rc = fn(r, f, err);
-    if (fclose(f) != 0 && !rc)
-        rc = ad_err_set(err, AD_ERR_IO, "cannot write %s", path);
-    return rc;
+    return ad_file_replace_end(&f, fn(r, f.f, err), err);
 }
 
 ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err)
@@ -365,13 +362,13 @@ ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, a
     /* the case's media as VICS 2.0 (hash-set form) */
     char path[4096];
     snprintf(path, sizeof path, "%s/case.vics.json", dir);
-    FILE *f;
-    if ((rc = ad_file_create_private(path, &f, err)) != AD_OK)
+    ad_file_replace f;
+    if ((rc = ad_file_replace_open(&f, path, err)) != AD_OK)
         return rc;
     ad_vics_writer *w = NULL;
     ad_tseries_out *ts = NULL;
     ad_idset seen = {0};
-    rc = ad_vics_writer_open(&w, f, AD_VICS_V2_0, AD_VICS_DEFAULT, AD_VICS_MEDIA, err);
+    rc = ad_vics_writer_open(&w, f.f, AD_VICS_V2_0, AD_VICS_DEFAULT, AD_VICS_MEDIA, err);
     if (!rc)
         rc = ad_tseries_out_open(&ts, st, err);
     for (size_t i = 0; i < r->n && !rc; i++) {
@@ -417,9 +414,7 @@ ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, a
         if (!rc)
             rc = rc2;
     }
-    if (fclose(f) != 0 && !rc)
-        rc = ad_err_set(err, AD_ERR_IO, "cannot write %s", path);
-    if (!rc)
+    if ((rc = ad_file_replace_end(&f, rc, err)) == AD_OK)
         ad_store_audit(st, "report.write", r->case_number, dir, NULL);
     return rc;
 }

@@ -25,16 +25,23 @@ ad_code ad_store_case_open(ad_store *st, const ad_case *c, int64_t *id, ad_err *
         return ad_err_set(err, AD_ERR_ARG, "a case belongs to an agency");
     if (!c->number || !*c->number)
         return ad_err_set(err, AD_ERR_ARG, "case number is empty");
-    if (ad_store_case_find(st, agency, c->number, &existing, NULL) == AD_OK)
-        return ad_err_set(err, AD_ERR_EXISTS, "case '%s' exists (id %lld)", c->number,
-                          (long long)existing);
-    ad_stmt *s;
-    ad_code rc = ad_store_op(st,
-                             "INSERT INTO cases (agency_id, number, title, status, opened)"
-                             " VALUES (?, ?, ?, 'open', ?) RETURNING id",
-                             &s, err);
+    /* looked up inside the transaction, which writers take in turn: a case opened meanwhile
+     * by another process (two ingests of one new case at once) is AD_ERR_EXISTS, not a
+     * unique-key failure */
+    ad_code rc = ad_store_begin(st, err);
     if (rc != AD_OK)
         return rc;
+    if (ad_store_case_find(st, agency, c->number, &existing, NULL) == AD_OK)
+        return ad_store_finish(st,
+                               ad_err_set(err, AD_ERR_EXISTS, "case '%s' exists (id %lld)",
+                                          c->number, (long long)existing),
+                               err);
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO cases (agency_id, number, title, status, opened)"
+                            " VALUES (?, ?, ?, 'open', ?) RETURNING id",
+                            err);
+    if (!s)
+        return ad_store_finish(st, AD_ECODE(err), err);
     int64_t nid = 0;
     ad_bind_int(s, 1, agency);
     ad_bind_text(s, 2, c->number);

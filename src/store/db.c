@@ -1,7 +1,10 @@
 /* db.c: the statement cache and small helpers shared by both SQL back ends. */
 #include "db.h"
 
+#include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 static size_t slot_of(const char *key)
 {
@@ -125,4 +128,14 @@ ad_code ad_db_int(ad_stmt *s, int64_t *v, ad_err *err)
     }
     ad_db_done(s);
     return rc;
+}
+
+int ad_db_lock_wait(void)
+{
+    const char *v = getenv("ARIADNE_LOCK_WAIT");
+    if (!v || !*v || strspn(v, "0123456789") != strlen(v))
+        return AD_DB_LOCK_WAIT; /* digits only: no sign, no blanks */
+    errno = 0;
+    long s = strtol(v, NULL, 10);
+    return errno == 0 && s >= 1 && s <= 86400 ? (int)s : AD_DB_LOCK_WAIT;
 }

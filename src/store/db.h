@@ -66,6 +66,12 @@ ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err
 ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err);
 /* AD_ERR_ARG when libpq cannot parse the URL (message without the URL's password). */
 ad_code ad_db_check_pg(const char *conninfo, ad_err *err);
+/* How long a writer waits for another writer's transaction (SQLite's write lock, PostgreSQL's
+ * row and table locks) before it gives up with AD_ERR_TIMEOUT, in seconds: $ARIADNE_LOCK_WAIT
+ * (whole seconds, 1 to 86400), else AD_DB_LOCK_WAIT. An import holds the lock for its whole run
+ * (one transaction): minutes for a list of millions, so the default is generous. */
+#define AD_DB_LOCK_WAIT 600
+int ad_db_lock_wait(void);
 /* Finalizes cached statements; back ends call it from close. */
 void ad_db_cache_clear(ad_db *db);
 

@@ -31,9 +31,26 @@ typedef struct {
     size_t blob_cap[PG_MAX_COLS];
 } pg_stmt;
 
+static void one_line(const char *m, char *out, size_t n);
+
+/* A PostgreSQL error as a code and a message for a person; the faults an operator meets (the
+ * server gone or restarted, another writer holding a lock too long) say so and what to do. */
 static ad_code pg_result_error(PGresult *res, PGconn *conn, ad_err *err)
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *msg = res ? PQresultErrorMessage(res) : NULL;
+    if (!msg || !*msg)
+        msg = PQerrorMessage(conn);
+    char line[400];
+    one_line(msg, line, sizeof line);
+    /* gone: the connection is down, or the server ends it (57P01 admin_shutdown on a stop or
+     * restart, 57P02 crash_shutdown, 57P03 cannot_connect_now) or lost it (class 08) */
+    if (PQstatus(conn) == CONNECTION_BAD ||
+        (state && (!strncmp(state, "57P0", 4) || !strncmp(state, "08", 2))))
+        return ad_err_set(err, AD_ERR_IO,
+                          "postgresql: the connection to the server was lost (%s); nothing of the "
+                          "open transaction was written",
+                          line);
     ad_code code = AD_ERR_DB;
     if (state && !strcmp(state, "23505"))
         code = AD_ERR_EXISTS;
@@ -41,11 +58,13 @@ static ad_code pg_result_error(PGresult *res, PGconn *conn, ad_err *err)
         code = AD_ERR_NOT_FOUND;
     else if (state && (!strcmp(state, "23514") || !strcmp(state, "23502")))
         code = AD_ERR_ARG;
-    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(conn);
-    size_t n = strlen(msg);
-    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-        n--;
-    return ad_err_set(err, code, "postgresql: %.*s", (int)n, msg);
+    else if (state && !strcmp(state, "55P03")) /* lock_not_available: lock_timeout */
+        return ad_err_set(err, AD_ERR_TIMEOUT,
+                          "postgresql: %s: another writer has held the database for more than "
+                          "%d s (ARIADNE_LOCK_WAIT); nothing of this transaction was written, "
+                          "run the command again",
+                          line, ad_db_lock_wait());
+    return ad_err_set(err, code, "postgresql: %s", line);
 }
 
 static ad_code pg_exec(ad_db *db, const char *sql, ad_err *err)
@@ -350,10 +369,17 @@ ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err)
     pg_db *db = calloc(1, sizeof *db);
     if (!db)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    /* a server that does not answer is given 10 s, unless the URL or $PGCONNECT_TIMEOUT says */
+    /* A server that does not answer is given 10 s, unless the URL or $PGCONNECT_TIMEOUT says.
+     * Once connected, a server or network that goes silent is noticed by TCP keepalives (idle
+     * 30 s, then 3 probes 10 s apart) and by tcp_user_timeout for data left unacknowledged
+     * (60 s), so that a command stops with an error instead of waiting forever; the URL may
+     * set these too (its values win: they come after these defaults). */
     const char *timeout = getenv("PGCONNECT_TIMEOUT");
-    const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const vals[] = {timeout && *timeout ? timeout : "10", conninfo, NULL};
+    const char *const keys[] = {
+        "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+        "keepalives_count", "tcp_user_timeout", "dbname",          NULL};
+    const char *const vals[] = {
+        timeout && *timeout ? timeout : "10", "1", "30", "10", "3", "60000", conninfo, NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn || PQstatus(db->conn) != CONNECTION_OK) {
         char line[400];
@@ -366,7 +392,12 @@ ad_code ad_db_open_pg(ad_db **out, const char *conninfo, ad_err *err)
     PQsetNoticeProcessor(db->conn, pg_quiet, NULL);
     db->base.ops = &pg_ops;
     db->base.is_pg = 1;
-    ad_code rc = pg_exec(&db->base, "SET client_min_messages = warning", err);
+    /* a writer waits for another's transaction (the audit head's row lock) at most
+     * ad_db_lock_wait() seconds, as on SQLite */
+    char set[128];
+    snprintf(set, sizeof set, "SET client_min_messages = warning; SET lock_timeout = '%ds'",
+             ad_db_lock_wait());
+    ad_code rc = pg_exec(&db->base, set, err);
     if (rc != AD_OK) {
         pg_close(&db->base);
         return rc;

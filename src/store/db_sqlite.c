@@ -13,6 +13,7 @@
 typedef struct {
     ad_db base;
     sqlite3 *h;
+    int lock_wait; /* seconds a writer waits for another's write lock */
 } sq_db;
 
 /* A plain `INSERT ... RETURNING id` runs without its RETURNING clause (which costs SQLite half
@@ -34,9 +35,42 @@ static int plain_insert_returning_id(const char *sql)
            !strcmp(sql + n - r, returning_id);
 }
 
-static ad_code sq_error(sqlite3 *h, int rc, ad_err *err)
+/* An SQLite error as a code and a message for a person; the faults an operator meets (another
+ * writer holding the lock too long, a full disk, a damaged file) say so and what to do. */
+static ad_code sq_error(sq_db *db, int rc, ad_err *err)
 {
+    sqlite3 *h = db->h;
     int ext = sqlite3_extended_errcode(h);
+    const char *msg = sqlite3_errmsg(h);
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return ad_err_set(err, AD_ERR_TIMEOUT,
+                          "sqlite: %s: another program has held the database's write lock for "
+                          "more than %d s (ARIADNE_LOCK_WAIT); nothing of this transaction was "
+                          "written, run the command again",
+                          msg, db->lock_wait);
+    case SQLITE_FULL:
+        return ad_err_set(err, AD_ERR_IO,
+                          "sqlite: %s: no space left for the database or its journal; nothing "
+                          "of this transaction was written, free some space and run the command "
+                          "again",
+                          msg);
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return ad_err_set(err, AD_ERR_CORRUPT,
+                          "sqlite: %s: the database file is damaged ('ariadne audit verify' "
+                          "checks all of it); restore it from a backup",
+                          msg);
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+        return ad_err_set(err, AD_ERR_IO, "sqlite: %s (%s)", msg,
+                          strerror(sqlite3_system_errno(h)));
+    case SQLITE_READONLY:
+        return ad_err_set(err, AD_ERR_PERM, "sqlite: %s", msg);
+    case SQLITE_NOMEM:
+        return ad_err_set(err, AD_ERR_NOMEM, "sqlite: %s", msg);
+    }
     ad_code code = AD_ERR_DB;
     if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
         code = AD_ERR_EXISTS;
@@ -44,18 +78,13 @@ static ad_code sq_error(sqlite3 *h, int rc, ad_err *err)
         code = AD_ERR_NOT_FOUND;
     else if (ext == SQLITE_CONSTRAINT_CHECK || ext == SQLITE_CONSTRAINT_NOTNULL)
         code = AD_ERR_ARG;
-    else if (rc == SQLITE_CANTOPEN)
-        code = AD_ERR_IO;
-    else if (rc == SQLITE_NOMEM)
-        code = AD_ERR_NOMEM;
-    return ad_err_set(err, code, "sqlite: %s", sqlite3_errmsg(h));
+    return ad_err_set(err, code, "sqlite: %s", msg);
 }
 
 static ad_code sq_exec(ad_db *db, const char *sql, ad_err *err)
 {
-    sqlite3 *h = ((sq_db *)db)->h;
-    int rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
-    return rc == SQLITE_OK ? AD_OK : sq_error(h, rc, err);
+    int rc = sqlite3_exec(((sq_db *)db)->h, sql, NULL, NULL, NULL);
+    return rc == SQLITE_OK ? AD_OK : sq_error((sq_db *)db, rc, err);
 }
 
 static ad_code sq_prepare(ad_db *db, const char *sql, int cached, ad_stmt **out, ad_err *err)
@@ -69,7 +98,7 @@ static ad_code sq_prepare(ad_db *db, const char *sql, int cached, ad_stmt **out,
     int rc = sqlite3_prepare_v3(h, sql, len, cached ? SQLITE_PREPARE_PERSISTENT : 0, &s->st, NULL);
     if (rc != SQLITE_OK) {
         free(s);
-        return sq_error(h, rc, err);
+        return sq_error((sq_db *)db, rc, err);
     }
     s->base.db = db;
     *out = &s->base;
@@ -116,7 +145,7 @@ static int sq_step(ad_stmt *s, ad_err *err)
         return 1;
     if (rc == SQLITE_DONE)
         return 0;
-    return -(int)sq_error(((sq_db *)s->db)->h, rc, err);
+    return -(int)sq_error((sq_db *)s->db, rc, err);
 }
 
 static int sq_col_null(ad_stmt *s, int i)
@@ -236,14 +265,17 @@ ad_code ad_db_open_sqlite(ad_db **out, const char *path, int create, ad_err *err
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
     int rc = sqlite3_open_v2(path, &db->h, flags, NULL);
     if (rc != SQLITE_OK) {
-        c = db->h ? sq_error(db->h, rc, err) : ad_err_set(err, AD_ERR_NOMEM, "sqlite");
+        c = db->h ? sq_error(db, rc, err) : ad_err_set(err, AD_ERR_NOMEM, "sqlite");
         ad_err_prefix(err, "%s", path);
         sqlite3_close(db->h);
         free(db);
         return c;
     }
     db->base.ops = &sq_ops;
-    sqlite3_busy_timeout(db->h, 10000);
+    /* Writers take the write lock first (BEGIN IMMEDIATE) and wait for another's transaction;
+     * an import holds it for its whole run, so the wait is long (ad_db_lock_wait) */
+    db->lock_wait = ad_db_lock_wait();
+    sqlite3_busy_timeout(db->h, db->lock_wait * 1000);
     c = sq_exec(&db->base,
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                 "PRAGMA foreign_keys=ON; PRAGMA cache_size=-262144; "

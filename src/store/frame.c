@@ -40,9 +40,10 @@ typedef struct {
 
 #define PDQ_PAGE 8192
 
-/* Pages through one table; columns: id, media id, pdq. */
-static ad_code load_table(ad_store *st, const char *sql, int is_frame, pdq_item *page, ad_pdq_fn fn,
-                          void *ctx, int64_t *count, ad_err *err)
+/* Pages through one table; columns: id, media id, pdq; parameters: the last id seen, and the
+ * media (when the SQL has a second one). */
+static ad_code load_table(ad_store *st, const char *sql, int is_frame, int64_t media_id,
+                          pdq_item *page, ad_pdq_fn fn, void *ctx, int64_t *count, ad_err *err)
 {
     int64_t after = 0;
     for (;;) {
@@ -50,6 +51,8 @@ static ad_code load_table(ad_store *st, const char *sql, int is_frame, pdq_item 
         if (!s)
             return AD_ECODE(err);
         ad_bind_int(s, 1, after);
+        if (media_id)
+            ad_bind_int(s, 2, media_id);
         int n = 0, k;
         while ((k = ad_step(s, err)) > 0) {
             size_t len;
@@ -74,27 +77,46 @@ static ad_code load_table(ad_store *st, const char *sql, int is_frame, pdq_item 
     }
 }
 
-ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err)
+/* Every PDQ of the media and the frames, or (media_id > 0) of one media and its frames. */
+static ad_code pdq_load(ad_store *st, int64_t media_id, ad_pdq_fn fn, void *ctx, int64_t *count,
+                        ad_err *err)
 {
     pdq_item *page = malloc(PDQ_PAGE * sizeof *page);
     if (!page)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    int64_t count = 0;
     ad_code rc = load_table(st,
-                            "SELECT id, id, pdq FROM media WHERE pdq IS NOT NULL AND id > ?"
-                            " ORDER BY id LIMIT 8192",
-                            0, page, fn, ctx, &count, err);
+                            media_id ? "SELECT id, id, pdq FROM media WHERE pdq IS NOT NULL"
+                                       " AND id > ? AND id = ? ORDER BY id LIMIT 8192"
+                                     : "SELECT id, id, pdq FROM media WHERE pdq IS NOT NULL"
+                                       " AND id > ? ORDER BY id LIMIT 8192",
+                            0, media_id, page, fn, ctx, count, err);
     if (rc == AD_OK)
         rc = load_table(st,
-                        "SELECT id, media_id, pdq FROM media_frame WHERE id > ? ORDER BY id"
-                        " LIMIT 8192",
-                        1, page, fn, ctx, &count, err);
+                        media_id ? "SELECT id, media_id, pdq FROM media_frame WHERE id > ?"
+                                   " AND media_id = ? ORDER BY id LIMIT 8192"
+                                 : "SELECT id, media_id, pdq FROM media_frame WHERE id > ?"
+                                   " ORDER BY id LIMIT 8192",
+                        1, media_id, page, fn, ctx, count, err);
     free(page);
-    rc = ad_store_auditf(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
     return rc;
 }
 
-ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_err *err)
+ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err)
+{
+    int64_t count = 0;
+    ad_code rc = pdq_load(st, 0, fn, ctx, &count, err);
+    return ad_store_auditf(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
+}
+
+ad_code ad_store_pdq_load_media(ad_store *st, int64_t media_id, ad_pdq_fn fn, void *ctx,
+                                ad_err *err)
+{
+    int64_t count = 0;
+    return media_id > 0 ? pdq_load(st, media_id, fn, ctx, &count, err) : AD_OK;
+}
+
+static ad_code frame_times(ad_store *st, int64_t media_id, ad_frame_time_fn fn, void *ctx,
+                           ad_err *err)
 {
     int64_t after = 0;
     for (;;) { /* in pages, so that fn may call the store */
@@ -102,13 +124,18 @@ ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_er
             int64_t id, media, ts;
         } page[4096];
         int n = 0, k;
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "SELECT id, media_id, ts_ms FROM media_frame WHERE id > ?"
-                                " ORDER BY id LIMIT 4096",
-                                err);
+        ad_stmt *s =
+            ad_db_stmt(st->db,
+                       media_id ? "SELECT id, media_id, ts_ms FROM media_frame WHERE id > ?"
+                                  " AND media_id = ? ORDER BY id LIMIT 4096"
+                                : "SELECT id, media_id, ts_ms FROM media_frame WHERE id > ?"
+                                  " ORDER BY id LIMIT 4096",
+                       err);
         if (!s)
             return AD_ECODE(err);
         ad_bind_int(s, 1, after);
+        if (media_id)
+            ad_bind_int(s, 2, media_id);
         while ((k = ad_step(s, err)) > 0) {
             page[n].id = after = ad_col_int(s, 0);
             page[n].media = ad_col_int(s, 1);
@@ -123,6 +150,17 @@ ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_er
         if (n < 4096)
             return AD_OK;
     }
+}
+
+ad_code ad_store_frame_times(ad_store *st, ad_frame_time_fn fn, void *ctx, ad_err *err)
+{
+    return frame_times(st, 0, fn, ctx, err);
+}
+
+ad_code ad_store_frame_times_media(ad_store *st, int64_t media_id, ad_frame_time_fn fn, void *ctx,
+                                   ad_err *err)
+{
+    return frame_times(st, media_id, fn, ctx, err);
 }
 
 ad_code ad_store_complete_digests(ad_store *st, ad_digests_fn fn, void *ctx, ad_err *err)

@@ -20,15 +20,17 @@ ad_code ad_store_list_ensure(ad_store *st, const ad_list *l, int64_t *id, ad_err
 {
     if (!l->name || !*l->name)
         return ad_err_set(err, AD_ERR_ARG, "list name is empty");
-    if (ad_store_list_find(st, l->name, id, NULL) == AD_OK)
-        return AD_OK;
-    ad_stmt *s;
-    ad_code rc = ad_store_op(st,
-                             "INSERT INTO hash_list (name, description, source, agency_id,"
-                             " created) VALUES (?, ?, ?, ?, ?) RETURNING id",
-                             &s, err);
+    ad_code rc = ad_store_begin(st, err); /* the lookup too: writers take turns from here */
     if (rc != AD_OK)
         return rc;
+    if (ad_store_list_find(st, l->name, id, NULL) == AD_OK)
+        return ad_store_finish(st, AD_OK, err);
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO hash_list (name, description, source, agency_id,"
+                            " created) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                            err);
+    if (!s)
+        return ad_store_finish(st, AD_ECODE(err), err);
     int64_t nid = 0;
     ad_bind_text(s, 1, l->name);
     ad_bind_text_opt(s, 2, l->description);

@@ -15,12 +15,14 @@ ad_code ad_store_series_create(ad_store *st, const ad_series *x, int64_t *id, ad
     if (strcmp(status, "active") && strcmp(status, "closed"))
         return ad_err_set(err, AD_ERR_ARG, "series status is active or closed");
     int64_t existing;
-    if (ad_store_series_find(st, x->name, 0, &existing, NULL) == AD_OK)
-        return ad_err_set(err, AD_ERR_EXISTS, "series '%s' exists (id %lld)", x->name,
-                          (long long)existing);
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = ad_store_begin(st, err); /* the lookup too: writers take turns from here */
     if (rc != AD_OK)
         return rc;
+    if (ad_store_series_find(st, x->name, 0, &existing, NULL) == AD_OK)
+        return ad_store_finish(st,
+                               ad_err_set(err, AD_ERR_EXISTS, "series '%s' exists (id %lld)",
+                                          x->name, (long long)existing),
+                               err);
     int64_t owner = x->owner_agency_id ? x->owner_agency_id : st->agency_id, nid = 0;
     ad_stmt *s = ad_db_stmt(st->db,
                             "INSERT INTO series (name, owner_agency_id, contact, status,"

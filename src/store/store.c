@@ -157,6 +157,33 @@ ad_code ad_store_open(ad_store **out, const char *url, int flags, ad_err *err)
     return AD_OK;
 }
 
+ad_code ad_store_check(ad_store *st, int full, ad_err *err)
+{
+    if (st->db->is_pg)
+        return AD_OK;
+    /* (1): stop at the first problem; its text may begin with a "*** in database main ***"
+     * line, which is left out */
+    ad_stmt *s =
+        ad_db_stmt(st->db, full ? "PRAGMA integrity_check(1)" : "PRAGMA quick_check(1)", err);
+    if (!s)
+        return AD_ECODE(err);
+    int k = ad_step(s, err);
+    ad_code rc = k < 0 ? (ad_code)-k : AD_OK;
+    if (k > 0) {
+        const char *first = ad_col_text(s, 0);
+        if (!first || strcmp(first, "ok")) {
+            const char *p = first ? first : "no answer";
+            while (!strncmp(p, "***", 3) && strchr(p, '\n'))
+                p = strchr(p, '\n') + 1;
+            rc = ad_err_set(err, AD_ERR_CORRUPT,
+                            "the database file is damaged (%.*s); restore it from a backup",
+                            (int)strcspn(p, "\n"), p);
+        }
+    }
+    ad_db_done(s);
+    return rc;
+}
+
 void ad_store_close(ad_store *st)
 {
     if (!st)
@@ -214,8 +241,7 @@ static ad_code begin(ad_store *st, int plain, ad_err *err)
          * deadlock between writers. */
         rc = tx_exec(st, st->db->is_pg ? "BEGIN" : "BEGIN IMMEDIATE", -1, err);
         if (rc == AD_OK && st->db->is_pg && st->serialised) {
-            rc = st->db->ops->exec(st->db, "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE",
-                                   err);
+            rc = st->db->ops->exec(st->db, "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE", err);
             if (rc != AD_OK)
                 tx_exec(st, "ROLLBACK", -1, NULL);
         }
