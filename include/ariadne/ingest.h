@@ -1,10 +1,12 @@
 /* ingest.h: triage of a seizure, the main job. Walks the roots (folders, files, archives),
  * hashes every file on all cores (digests, PDQ with its 8 variants, vPDQ for video, EXIF
  * clues), matches it against everything known (digests exactly, then PDQ within a radius over
- * the 8 variants, ignoring low-quality hashes), and records media, sightings with full custody
- * data, clues and the match behind each file's class, in batches. A job has an id: a run killed
- * at any point is finished by running it again with the same id. Reports are made from what it
- * recorded (ad_report_build), so they can be made again at any time. */
+ * the 8 variants, ignoring low-quality hashes), decides each file's class by ad_lookup's rule
+ * (the rule of `media show` and the report), and records media, sightings with full custody
+ * data, clues and the media that decided each file's class, in batches. A job has an id: a run
+ * killed at any point is finished by running it again with the same id. Reports are made from
+ * what it recorded (ad_report_build, which looks each file up again), so they can be made again
+ * at any time. */
 #ifndef ARIADNE_INGEST_H
 #define ARIADNE_INGEST_H
 
@@ -73,9 +75,13 @@ struct ad_ingest_stats {
 ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
                   ad_ingest_stats *stats, ad_err *err);
 
+/* A store class (ad_store_classify, ad_lookup) as a report class. */
+ad_report_class ad_report_class_of(ad_class c);
+
 /* The report of a case from the database: every item of every job of the case, classified as
- * the database stands now, new material grouped. thumbnails: small blurred thumbnails of the
- * files still readable on disk. */
+ * the database stands now by ad_lookup (as `media show` classifies the file; a file that was new
+ * to its job stays new while the lookup says no more than known-unseriesed), new material
+ * grouped. thumbnails: small blurred thumbnails of the files still readable on disk. */
 typedef struct ad_report_opts {
     int thumbnails;
     int radius, min_quality;

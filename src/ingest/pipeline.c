@@ -164,38 +164,12 @@ static void confirm_skipped(struct run *r)
 {
     for (size_t i = 0; i < r->write->n; i++) {
         struct task *t = &r->write->t[i];
-        if (t->skipped && !(t->match_id && ad_idset_has(&r->complete, t->match_id)))
+        if (t->skipped && !(t->exact_id && ad_idset_has(&r->complete, t->exact_id)))
             rehash(r, t);
     }
 }
 
-/* ---- classes and writing (writer thread, one transaction per batch) ---- */
-
-static ad_report_class class_of(struct run *r, const struct task *t)
-{
-    if (t->kind != AD_ROW_FILE || t->code)
-        return AD_RC_ERROR;
-    if (!t->match_id)
-        return (t->fh.has_pdq || t->has_video || ad_media_is_image(t->fh.type) ||
-                t->fh.type == AD_MEDIA_VIDEO)
-                   ? AD_RC_NEW
-                   : AD_RC_OTHER;
-    ad_classification c;
-    if (ad_store_classify(r->st, t->match_id, &c, NULL))
-        return AD_RC_KNOWN_UNSERIESED;
-    switch (c.cls) {
-    case AD_CLASS_KNOWN_UNIDENTIFIED:
-        return AD_RC_KNOWN_UNIDENTIFIED;
-    case AD_CLASS_KNOWN_IDENTIFIED:
-        return AD_RC_KNOWN_IDENTIFIED;
-    case AD_CLASS_IGNORABLE:
-        return AD_RC_IGNORABLE;
-    case AD_CLASS_NEW:
-        return AD_RC_NEW;
-    default:
-        return AD_RC_KNOWN_UNSERIESED;
-    }
-}
+/* ---- writing (writer thread, one transaction per batch) ---- */
 
 static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_err *err)
 {
@@ -318,7 +292,7 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         it->key = t->key;
         it->ordinal = (int64_t)t->ordinal;
         it->path = t->path;
-        ad_report_class cls = class_of(r, t);
+        ad_report_class cls = t->cls; /* match.c's ad_ingest_decide */
         d->counts[cls]++;
         if (cls == AD_RC_ERROR) {
             const ad_err *e = t->kind != AD_ROW_FILE ? &t->row_err : &t->err;
@@ -444,7 +418,9 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     ad_ingest_match_near(r);
     ad_ingest_stats d;
     memset(&d, 0, sizeof d);
-    ad_code rc = write_batch(r, &d, err);
+    ad_code rc = ad_ingest_decide(r, err);
+    if (!rc)
+        rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {
         d.bytes += w->t[i].fh.size;
         d.files += w->t[i].kind == AD_ROW_FILE;

@@ -10,13 +10,12 @@
 #include "ariadne/exif.h"
 #include "ariadne/index.h"
 #include "ariadne/ingest.h"
+#include "ariadne/lookup.h"
 #include "ariadne/util.h"
 #include "ariadne/vpdq.h"
 #include "idset.h"
 
 #define AD_INGEST_BATCH_ROWS 512
-/* Index ids: a media id, or a frame id with this bit set. */
-#define AD_INGEST_FRAME_BIT (1ull << 63)
 /* Hashes per batch search (query variants): enough for the batch search's gain, few enough
  * that the hits of one search stay small. */
 #define AD_INGEST_QUERIES 2048
@@ -42,6 +41,11 @@ struct task {
     int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
     /* match */
     int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
+    int64_t exact_id;  /* the exact media (by a digest), not one this job created; 0 none */
+    char exact_kind[8];
+    int near; /* the batch PDQ search found a neighbour (not this job's) */
+    /* the class (match.c's ad_ingest_decide) and the match that decided it, recorded */
+    ad_report_class cls;
     int64_t match_id;
     char match_kind[8];
     int match_dist, match_var;
@@ -63,7 +67,7 @@ struct run {
     ad_store *st;
     const ad_ingest_opts *o;
     ad_ingest_stats *stats;
-    ad_index *ix;
+    ad_lookup_index *lx; /* the PDQ index of the store (known.c) */
     ad_hasher **hashers;
     ad_hasher *rehasher; /* the writer's, for a skipped file that is decoded after all */
     int threads;
@@ -77,8 +81,7 @@ struct run {
     ad_idset complete;     /* media ids with a PDQ or frame hashes in the store */
     ad_idset completed;    /* known media this job gave their missing PDQ or frames (and clues) */
     ad_prefixes known;     /* digest prefixes of complete media: their copies are not decoded */
-    ad_idmap frame_media;  /* frame id -> its video's media id */
-    ad_idmap video_frames; /* video media id -> number of frame hashes */
+    int known_oom;
     ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
     ad_index_hits *hits;   /* batch search results (AD_INGEST_QUERIES), reused */
     ad_h256 *queries;      /* AD_INGEST_QUERIES hashes */
@@ -107,19 +110,20 @@ struct run {
 ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err);
 void ad_ingest_close_job(struct run *r);
 
-/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps, the
- * complete media (those with a PDQ or frames) and the prefixes of their digests. */
+/* known.c: the PDQ index of the store (ad_lookup_index), the frames' timestamps, the complete
+ * media (those with a PDQ or frames) and the prefixes of their digests. */
 ad_code ad_ingest_load_known(struct run *r, ad_err *err);
 void ad_ingest_free_known(struct run *r);
 /* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
  * (to be confirmed by the store lookup) that need not be decoded. */
 int ad_ingest_digest_known(const struct run *r, const ad_digests *d);
 
-/* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
- * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */
+/* match.c: matches the batch r->write: digests first (ad_ingest_match_digests: the exact
+ * media), then PDQ and video frames over the 8 dihedral variants, in batch searches
+ * (ad_ingest_match_near), then decides each file's class by ad_lookup's rule and the match to
+ * record (ad_ingest_decide, one transaction). */
 void ad_ingest_match_digests(struct run *r);
 void ad_ingest_match_near(struct run *r);
-/* The media an index entry belongs to (a frame's video). */
-int64_t ad_ingest_media_of(const struct run *r, uint64_t id);
+ad_code ad_ingest_decide(struct run *r, ad_err *err);
 
 #endif
