@@ -45,6 +45,10 @@ typedef struct ad_ingest_opts {
     int video;        /* hash videos with vPDQ (default 1) */
     double video_pct; /* share of a video's frames that must match (default 80) */
     int batch;        /* rows hashed and written together (default 512; at most 512) */
+    /* The run's memory budget in bytes (docs/ingest.md, "Memory"); 0: from the machine
+     * (ad_ingest_memory_default). Files and members that would need more than it allows are
+     * error rows `limit`; the limits below apply too. */
+    uint64_t max_memory;
     ad_limits limits;
     ad_source_opts source;
     int count; /* count the roots' files and bytes on disk in a background thread (a total) */
@@ -69,11 +73,17 @@ struct ad_ingest_stats {
     int counted;                   /* the count of the roots is done: */
     uint64_t total_files, total_bytes; /* files on disk under the roots and their bytes */
     uint64_t index_entries;
+    uint64_t memory_budget; /* the run's memory budget, bytes */
     double seconds;
 };
 
 ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
                   ad_ingest_stats *stats, ad_err *err);
+
+/* The default memory budget of a run: 3/4 of what the machine has available (MemAvailable,
+ * and the memory limit of the process's cgroup and its parents when lower); 1 GiB when neither
+ * can be read. */
+uint64_t ad_ingest_memory_default(void);
 
 /* A store class (ad_store_classify, ad_lookup) as a report class. */
 ad_report_class ad_report_class_of(ad_class c);

@@ -78,7 +78,9 @@ ad_code ad_ingest_load_known(struct run *r, ad_err *err)
     ad_code rc = ad_lookup_index_load(r->st, &r->lx, err);
     if (rc)
         return rc;
+    pthread_mutex_lock(&r->pmu); /* the counting thread may be telling the stats */
     r->stats->index_entries = ad_lookup_index_size(r->lx);
+    pthread_mutex_unlock(&r->pmu);
     rc = ad_store_complete_digests(r->st, load_digest, r, err);
     if (!rc && r->known_oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the known media");

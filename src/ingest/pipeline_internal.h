@@ -16,6 +16,8 @@
 #include "idset.h"
 
 #define AD_INGEST_BATCH_ROWS 512
+/* Member bytes of one batch, at most (less under a small memory budget). */
+#define AD_INGEST_BATCH_BYTES (256ull << 20)
 /* Hashes per batch search (query variants): enough for the batch search's gain, few enough
  * that the hits of one search stay small. */
 #define AD_INGEST_QUERIES 2048
@@ -39,6 +41,8 @@ struct task {
     int has_video;
     int on_disk; /* a file on disk (not an archive member) */
     int skipped; /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
+    uint64_t reserved; /* member bytes counted against the budget's batches (budget.c) */
+    uint64_t room;     /* what decoding its video may use of the budget */
     /* match */
     int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
     int64_t exact_id;  /* the exact media (by a digest), not one this job created; 0 none */
@@ -61,6 +65,23 @@ typedef struct ad_prefixes {
 struct batch {
     struct task t[AD_INGEST_BATCH_ROWS];
     size_t n, bytes;
+};
+
+/* The run's memory budget (budget.c, docs/ingest.md "Memory"), in bytes. */
+struct budget {
+    uint64_t total;       /* the budget */
+    uint64_t fixed;       /* held before any file: the process after the index load, the
+                             store's cache, each hasher's own state */
+    uint64_t store_cache; /* the store's page cache, capped to this */
+    uint64_t walker;      /* the walker: archives it walks from memory and the member it reads */
+    uint64_t batches;     /* member bytes in the batches, together */
+    uint64_t batch_bytes; /* member bytes of one batch */
+    uint64_t share;       /* each hasher (the workers and the writer's): a file read and decoded */
+    uint64_t big;         /* one file at a time over its hasher's share gets this too */
+    uint64_t batch_used;  /* under the run's mu */
+    pthread_mutex_t big_mu;
+    pthread_cond_t big_cv;
+    int big_busy;
 };
 
 struct run {
@@ -98,6 +119,7 @@ struct run {
     pthread_cond_t cv;
     ad_code wrc;
     ad_err werr;
+    struct budget budget;
     pthread_mutex_t pmu; /* the stats the progress callback sees */
     pthread_t counter;   /* counts the roots' files (opts->count) */
     int counting, count_stop;
@@ -117,6 +139,25 @@ void ad_ingest_free_known(struct run *r);
 /* 1 when one of the file's digests has the prefix of a complete media's digest: an exact copy
  * (to be confirmed by the store lookup) that need not be decoded. */
 int ad_ingest_digest_known(const struct run *r, const ad_digests *d);
+
+/* budget.c: the plan, after the index is loaded (the budget from opts->max_memory or the
+ * machine; AD_ERR_LIMIT when a given budget cannot cover what the run holds before any file). */
+ad_code ad_ingest_budget_plan(struct run *r, ad_err *err);
+/* The limits of a hasher that may use `room` bytes: half to read an image whole (the hasher's
+ * buffer doubles: ad_ingest_read_need), half to decode it. */
+void ad_ingest_hash_limits(const struct run *r, uint64_t room, ad_limits *l);
+uint64_t ad_ingest_read_need(uint64_t file_bytes);
+/* The largest image file whose read needs at most `room`. */
+uint64_t ad_ingest_readable(uint64_t room);
+/* The largest video frame (pixels) whose decoding fits in `room`. */
+int64_t ad_ingest_video_pixels(uint64_t room);
+/* Counts n member bytes against the batches' share: 1 done; 0 no room (wait: waits for the
+ * writer to free batches, and gives 0 only when the writer failed). */
+int ad_ingest_batch_reserve(struct run *r, uint64_t n, int wait);
+void ad_ingest_batch_release(struct run *r, uint64_t n);
+/* The big pool: one hasher at a time. */
+void ad_ingest_big_take(struct run *r);
+void ad_ingest_big_give(struct run *r);
 
 /* match.c: matches the batch r->write: digests first (ad_ingest_match_digests: the exact
  * media), then PDQ and video frames over the 8 dihedral variants, in batch searches

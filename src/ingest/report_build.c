@@ -241,9 +241,11 @@ static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, const ad_r
             snprintf(it->match_kind, sizeof it->match_kind, "%s", res.by.kind);
             it->match_distance = res.by.distance;
             it->match_variant = res.by.variant;
-        } else { /* the file's own media: found by its digest */
+        } else if (says || !ji->match_media_id) { /* the file's own media says what it is */
             it->match_media_id = res.media_id;
             snprintf(it->match_kind, sizeof it->match_kind, "%s", res.media_by);
+        } else { /* known, in no series: the known media triage matched it to */
+            it->match_media_id = ji->match_media_id;
         }
         if (it->match_media_id == ji->match_media_id && ji->match_kind) {
             /* the media triage recorded for this file: its record says how (the dihedral form
