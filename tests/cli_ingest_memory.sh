@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cli_ingest_memory.sh: one memory budget for a whole ingest run (issue 11, "Memory"). A seizure
 # of large images (three that need 142 MB each to decode, one that needs 343 MB, a 150 MB file)
-# and a zip with large members (30 MB and 160 MB) is ingested on 2 hashing threads under
+# and a zip with large members (30 MB, 140 MB, and 70 MB inside a zip inside it: the walker
+# holds that zip's bytes while it reads the member) is ingested on 2 hashing threads under
 # --max-memory 768M and an address-space limit of 900 MiB that the run fits in only by its
 # budget (without it the images decode side by side while the batches hold the members, and
 # decoders run out of memory). What fits is hashed (a big file alone) and classified; what is
@@ -37,13 +38,29 @@ tif() { ffmpeg -v error -y -f lavfi -i "color=c=$1:s=$2" -frames:v 1 -compressio
   -pix_fmt rgb24 "$3" || fail "ffmpeg $3"; }
 tif 0x33aa77 4500x4500 "$T/seized/t1.tif"         # 4500 x 4500 x 7 bytes to decode (libtiff)
 for i in 2 3; do cp "$T/seized/t1.tif" "$T/seized/t$i.tif"; printf '%0*d' $i 0 >> "$T/seized/t$i.tif"; done
-tif 0x3377aa 7000x7000 "$T/seized/huge.tif"       # 343 MB to decode: over the budget
+# a TIFF whose header says 7000 x 7000 (343 MB to decode: over the budget; the check comes
+# before its pixels are read, so a small file with its size fields raised will do)
+tif 0x3377aa 64x64 "$T/seized/huge.tif"
+python3 - "$T/seized/huge.tif" <<'PY' || fail "huge.tif"
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+e = "<" if b[:2] == b"II" else ">"
+off, = struct.unpack_from(e + "I", b, 4)
+n, = struct.unpack_from(e + "H", b, off)
+for i in range(n):
+    o = off + 2 + 12 * i
+    tag, typ = struct.unpack_from(e + "HH", b, o)
+    if tag in (256, 257):  # ImageWidth, ImageLength
+        struct.pack_into(e + ("H" if typ == 3 else "I"), b, o + 8, 7000)
+open(sys.argv[1], "wb").write(b)
+PY
 cp "$T/known/street.jpg" "$T/seized/padded.jpg"      # a JPEG of 150 MB (zeros after its end):
 truncate -s 150M "$T/seized/padded.jpg"              # read whole, it would need 256 MiB
-head -c 30M /dev/urandom > "$T/z/m30.bin"
-head -c 160M /dev/urandom > "$T/z/m160.bin"
+for m in 30 140 70; do truncate -s ${m}M "$T/z/m$m.bin"; done  # stored: no expansion ratio
 cp "$T/known/bridge.jpg" "$T/z/bridge-in-zip.jpg"
-(cd "$T/z" && zip -q -0 "$T/seized/big.zip" m30.bin m160.bin bridge-in-zip.jpg) || fail zip
+# m70.bin alone would fit, but inside inner.zip the walker holds inner.zip's 70 MB as well
+(cd "$T/z" && zip -q -0 inner.zip m70.bin && rm m70.bin &&
+  zip -q -0 "$T/seized/big.zip" m30.bin m140.bin bridge-in-zip.jpg inner.zip) || fail zip
 rm -rf "$T/z"
 
 # --- a budget smaller than what the run holds before any file: a clear error, no file read
@@ -72,15 +89,17 @@ want = {
     "bridge-copy.jpg": "known-unseriesed", "street-small.jpg": "known-unseriesed",
     "t1.tif": "new", "t2.tif": "new", "t3.tif": "new",     # each alone, with the big pool
     "big.zip": "other", "big.zip!/m30.bin": "other", "big.zip!/bridge-in-zip.jpg": "known-unseriesed",
-    "huge.tif": "error", "big.zip!/m160.bin": "error", "padded.jpg": "error",
+    "big.zip!/inner.zip": "other",
+    "huge.tif": "error", "big.zip!/m140.bin": "error", "padded.jpg": "error",
+    "big.zip!/inner.zip!/m70.bin": "error",
 }
 got = {p: f["class"] for p, f in by.items()}
 assert got == want, got
-for p in ("huge.tif", "big.zip!/m160.bin", "padded.jpg"):
+for p in ("huge.tif", "big.zip!/m140.bin", "padded.jpg", "big.zip!/inner.zip!/m70.bin"):
     assert by[p]["error"] == "limit", by[p]
 for p in ("huge.tif", "padded.jpg"):
     assert "memory budget of 768 MiB" in by[p]["message"], by[p]
 assert by["street-small.jpg"]["match"]["by"] == "pdq", by["street-small.jpg"]
-assert summary["errors"] == 3 and summary["counts"]["new"] == 3, summary
+assert summary["errors"] == 4 and summary["counts"]["new"] == 3, summary
 PY
 echo "cli_ingest_memory: ok"
