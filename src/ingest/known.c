@@ -76,6 +76,8 @@ int ad_ingest_digest_known(const struct run *r, const ad_digests *d)
 ad_code ad_ingest_load_known(struct run *r, ad_err *err)
 {
     ad_code rc = ad_lookup_index_load(r->st, &r->lx, err);
+    if (!rc)
+        rc = ad_lookup_cache_new(&r->lcache, err);
     if (rc)
         return rc;
     pthread_mutex_lock(&r->pmu); /* the counting thread may be telling the stats */
@@ -95,6 +97,8 @@ void ad_ingest_free_known(struct run *r)
 {
     ad_lookup_index_free(r->lx);
     r->lx = NULL;
+    ad_lookup_cache_free(r->lcache);
+    r->lcache = NULL;
     ad_idmap_free(&r->frame_ts);
     ad_idset_free(&r->complete);
     ad_idset_free(&r->completed);

@@ -390,6 +390,7 @@ static ad_code look_up(struct run *r, struct task *t, ad_err *err)
     o.audit = 0;
     o.skip = in_job;
     o.skip_ctx = &r->job_new;
+    o.cache = r->lcache; /* a known media is classified once per job */
     ad_lookup_result res;
     ad_code rc = ad_lookup(r->st, r->lx, &q, &o, &res, err);
     if (rc)
@@ -419,7 +420,7 @@ static ad_code decide_one(struct run *r, struct task *t, ad_err *err)
             return AD_OK;
         }
         ad_classification c;
-        ad_code rc = ad_store_classify(r->st, t->match_id, &c, err);
+        ad_code rc = ad_lookup_classify(r->st, r->lcache, t->match_id, &c, err);
         t->cls = ad_report_class_of(c.cls == AD_CLASS_NEW ? AD_CLASS_KNOWN_UNSERIESED : c.cls);
         return rc;
     }

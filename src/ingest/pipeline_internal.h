@@ -88,7 +88,8 @@ struct run {
     ad_store *st;
     const ad_ingest_opts *o;
     ad_ingest_stats *stats;
-    ad_lookup_index *lx; /* the PDQ index of the store (known.c) */
+    ad_lookup_index *lx;     /* the PDQ index of the store (known.c) */
+    ad_lookup_cache *lcache; /* the classifications this job made (match.c's lookups) */
     ad_hasher **hashers;
     ad_hasher *rehasher; /* the writer's, for a skipped file that is decoded after all */
     int threads;

@@ -211,9 +211,9 @@ static char *thumbnail_of(const char *path)
  * says no more than known-unseriesed (its own record, or a record near it): the new material is
  * what this case found; once a series, an identification or a non-pertinent list says more of it
  * or of a neighbour, the report says that. */
-static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, const ad_report_opts *opts,
-                             const ad_job_item *ji, ad_report_item *it, ad_classification *cls,
-                             ad_err *err)
+static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, ad_lookup_cache *cache,
+                             const ad_report_opts *opts, const ad_job_item *ji, ad_report_item *it,
+                             ad_classification *cls, ad_err *err)
 {
     ad_lookup_query q;
     ad_lookup_query_init(&q);
@@ -225,6 +225,7 @@ static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, const ad_r
     o.min_quality = opts->min_quality;
     o.max_neighbours = 0;
     o.audit = 0;
+    o.cache = cache; /* near-duplicates in a case share their neighbours: each classified once */
     ad_lookup_result res;
     ad_code rc = ad_lookup(st, lx, &q, &o, &res, err);
     if (rc)
@@ -329,8 +330,11 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
     if (!rc && c.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory reading the case");
     ad_lookup_index *lx = NULL; /* the store's PDQs, searched once per item */
+    ad_lookup_cache *cache = NULL;
     if (!rc && c.n)
         rc = ad_lookup_index_load(st, &lx, err);
+    if (!rc && c.n)
+        rc = ad_lookup_cache_new(&cache, err);
     int in_tx = 0;
     for (size_t i = 0; i < c.n && !rc; i++) {
         /* the lookups' reads and audit rows, a few hundred items per transaction */
@@ -365,7 +369,7 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
             it.error_code = (char *)d->it.error_code;
             it.error_message = (char *)d->it.error_message;
         } else if (d->it.media_id) {
-            rc = classify_item(st, lx, opts, &d->it, &it, &cls, err);
+            rc = classify_item(st, lx, cache, opts, &d->it, &it, &cls, err);
         } else {
             it.cls = AD_RC_OTHER;
         }
@@ -402,6 +406,7 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
     if (in_tx)
         ad_store_rollback(st, NULL);
     ad_lookup_index_free(lx);
+    ad_lookup_cache_free(cache);
     free_copies(&c);
     if (!rc)
         rc = ad_report_group_new(r, opts->radius, opts->min_quality, opts->group_window_s, err);
