@@ -292,6 +292,61 @@ for name, variants in (("mirrored.mp4", (4, 5)), ("rot90.mp4", (1, 3))):
     assert "100% of this video's frames match" in f["match"]["ranges"], f
 PY
 
+# --- triage, the report and `media show` decide a file's class by one rule (ad_lookup): a picture
+# P in a series with an unidentified victim; its resized copy Q ingested into case B (new media,
+# matched to P by PDQ); the same Q bytes again into case C match Q's own unseriesed media by
+# SHA-256, yet Q is P's by its PDQ neighbour, as `media show` says
+O=$T/one && mkdir -p "$O/a" "$O/b" "$O/c"
+ODB="sqlite:$O/db.sqlite"
+$C -seed 41 -size 480x360 plasma:fractal "$O/a/p.jpg"
+$C "$O/a/p.jpg" -resize 300x -quality 75 "$O/b/q.jpg"
+cp "$O/b/q.jpg" "$O/c/q.jpg"
+ok "$A" db init --db "$ODB"
+ok "$A" agency add Hub --db "$ODB"
+ok "$A" ingest "$O/a" --case A --agency Hub --no-report --db "$ODB"
+ok "$A" series create S-one --owner Hub --contact "one@hub.example" --db "$ODB"
+ok "$A" series link S-one "$(sha "$O/a/p.jpg")" --db "$ODB"
+ok "$A" victim add V9 --series S-one --db "$ODB"
+ok "$A" ingest "$O/b" --case B --agency Hub --report "$O/rep-b" --json --db "$ODB"
+cp "$T/out" "$O/b.json"
+ok "$A" ingest "$O/c" --case C --agency Hub --report "$O/rep-c" --json --db "$ODB"
+cp "$T/out" "$O/c.json"
+ok "$A" media show "$(sha "$O/c/q.jpg")" --json --db "$ODB"
+cp "$T/out" "$O/show.json"
+python3 - "$O" <<'PY' || fail "triage, report and media show must agree"
+import json, sys
+d = sys.argv[1]
+show = json.load(open(d + "/show.json"))["classification"]
+assert show["class"] == "known-unidentified", show
+for case in ("b", "c"):
+    summary = [json.loads(l) for l in open("%s/%s.json" % (d, case))][-1]["summary"]
+    assert summary["counts"]["known-unidentified"] == 1 and summary["counts"]["known-unseriesed"] == 0, (case, summary)
+    f = json.load(open("%s/rep-%s/report.json" % (d, case)))["files"][0]
+    assert f["class"] == show["class"], (case, f)
+    assert f["series"]["contact"] == "one@hub.example", (case, f)
+    assert f["match"]["by"] == "pdq" and f["match"]["media_id"] == show["media_id"], (case, f, show)
+PY
+# the store changes after triage: P's new material is now in S-one, Q's own record in a series
+# whose victim is identified; the reports made again say what `media show` says of each file
+ok "$A" series create S-two --owner Hub --contact "two@hub.example" --db "$ODB"
+ok "$A" series link S-two "$(sha "$O/c/q.jpg")" --db "$ODB"
+ok "$A" victim add V10 --series S-two --db "$ODB"
+ok "$A" victim identify V10 --agency Hub --db "$ODB"
+for c in A C; do ok "$A" report --case $c --agency Hub --out "$O/again-$c" --db "$ODB"; done
+for f in a/p.jpg c/q.jpg; do
+  ok "$A" media show "$(sha "$O/$f")" --json --db "$ODB"; cp "$T/out" "$O/show-${f%%/*}.json"
+done
+python3 - "$O" <<'PY' || fail "reports made again must agree with media show"
+import json, sys
+d = sys.argv[1]
+for case, show in (("A", "a"), ("C", "c")):
+    want = json.load(open("%s/show-%s.json" % (d, show)))["classification"]
+    f = json.load(open("%s/again-%s/report.json" % (d, case)))["files"][0]
+    assert f["class"] == want["class"], (case, f, want)
+    assert f["series"]["name"] == want["series"]["name"], (case, f, want)
+assert want["class"] == "known-identified" and want["decided_by"] == "exact", want
+PY
+
 # --- resume after kill -9 at random points equals an uninterrupted run
 R=$T/resume && mkdir -p "$R/src"
 for i in $(seq 1 240); do cp "$T/seizure/new-a.jpg" "$R/src/f$i.jpg"; printf '%04d' "$i" >> "$R/src/f$i.jpg"; done

@@ -195,6 +195,72 @@ static void t_rule(void **state)
     ad_lookup_result_free(&r);
 }
 
+static int count_classify(void *ctx, const ad_audit_row *row)
+{
+    *(int *)ctx += !strcmp(row->action, "media.classify");
+    return 0;
+}
+
+static int classify_rows(fx *f)
+{
+    int n = 0;
+    OK(ad_store_audit_list(f->st, 0, 0, count_classify, &n, E));
+    return n;
+}
+
+/* A run's cache: the same decision, each media classified by the store once; a series linked
+ * afterwards is not seen by the media already classified, a new cache sees it. */
+static void t_cache(void **state)
+{
+    fx *f = *state;
+    ad_lookup_cache *c;
+    OK(ad_lookup_cache_new(&c, E));
+    ad_lookup_opts o;
+    ad_lookup_opts_default(&o);
+    o.cache = c;
+    ad_lookup_query q = by_sha(1);
+    ad_lookup_result r;
+    int before = classify_rows(f);
+    OK(ad_lookup(f->st, NULL, &q, &o, &r, E));
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_int_equal(r.by.media_id, f->y);
+    assert_string_equal(r.decided.contact, "c@example");
+    ad_lookup_result_free(&r);
+    int first = classify_rows(f) - before;
+    assert_true(first >= 4); /* X itself and its three neighbours */
+    OK(ad_lookup(f->st, NULL, &q, &o, &r, E));
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_int_equal(r.decided.series_id, f->s_open);
+    assert_string_equal(r.decided.contact, "c@example");
+    assert_int_equal(r.v[0].cls.cls, AD_CLASS_IGNORABLE);
+    assert_int_equal(r.v[1].cls.cls, AD_CLASS_KNOWN_UNSERIESED);
+    ad_lookup_result_free(&r);
+    assert_int_equal(classify_rows(f) - before, first);
+    ad_classification k;
+    OK(ad_lookup_classify(f->st, c, f->z, &k, E));
+    assert_int_equal(k.cls, AD_CLASS_KNOWN_UNSERIESED);
+    assert_int_equal(k.media_id, f->z);
+    OK(ad_lookup_classify(f->st, c, 12345, &k, E)); /* no such media: new, as the store says */
+    assert_int_equal(k.cls, AD_CLASS_NEW);
+    assert_int_equal(k.media_id, 0);
+    OK(ad_lookup_classify(f->st, c, 12345, &k, E));
+    assert_int_equal(k.media_id, 0);
+    /* X linked into an identified series now: this run's cache keeps what it saw */
+    int64_t s_done = series(f->st, "done", 1);
+    OK(ad_store_series_link(f->st, s_done, f->x, E));
+    OK(ad_lookup(f->st, NULL, &q, &o, &r, E));
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    ad_lookup_result_free(&r);
+    ad_lookup_cache_free(c);
+    OK(ad_lookup_cache_new(&c, E));
+    o.cache = c;
+    OK(ad_lookup(f->st, NULL, &q, &o, &r, E));
+    assert_int_equal(r.cls, AD_CLASS_KNOWN_IDENTIFIED);
+    assert_int_equal(r.how, AD_LOOKUP_EXACT);
+    ad_lookup_result_free(&r);
+    ad_lookup_cache_free(c);
+}
+
 /* Equally near series members: the one with an unidentified victim decides. */
 static void t_tie(void **state)
 {
@@ -451,6 +517,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_rule, setup, teardown),
         cmocka_unit_test_setup_teardown(t_tie, setup, teardown),
+        cmocka_unit_test_setup_teardown(t_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(t_skip_and_gate, setup, teardown),
         cmocka_unit_test_setup_teardown(t_dihedral, setup, teardown),
         cmocka_unit_test_setup_teardown(t_recorded, setup, teardown),

@@ -1,10 +1,12 @@
 /* ingest.h: triage of a seizure, the main job. Walks the roots (folders, files, archives),
  * hashes every file on all cores (digests, PDQ with its 8 variants, vPDQ for video, EXIF
  * clues), matches it against everything known (digests exactly, then PDQ within a radius over
- * the 8 variants, ignoring low-quality hashes), and records media, sightings with full custody
- * data, clues and the match behind each file's class, in batches. A job has an id: a run killed
- * at any point is finished by running it again with the same id. Reports are made from what it
- * recorded (ad_report_build), so they can be made again at any time. */
+ * the 8 variants, ignoring low-quality hashes), decides each file's class by ad_lookup's rule
+ * (the rule of `media show` and the report), and records media, sightings with full custody
+ * data, clues and the media that decided each file's class, in batches. A job has an id: a run
+ * killed at any point is finished by running it again with the same id. Reports are made from
+ * what it recorded (ad_report_build, which looks each file up again), so they can be made again
+ * at any time. */
 #ifndef ARIADNE_INGEST_H
 #define ARIADNE_INGEST_H
 
@@ -45,6 +47,10 @@ typedef struct ad_ingest_opts {
     int batch;        /* rows hashed and written together (default 512; at most 512) */
     int thumbnails;   /* keep a small thumbnail of every image and video decoded, made from the
                          bytes hashed, in the store for this agency (docs/ingest.md) */
+    /* The run's memory budget in bytes (docs/ingest.md, "Memory"); 0: from the machine
+     * (ad_ingest_memory_default). Files and members that would need more than it allows are
+     * error rows `limit`; the limits below apply too. */
+    uint64_t max_memory;
     ad_limits limits;
     ad_source_opts source;
     int count; /* count the roots' files and bytes on disk in a background thread (a total) */
@@ -69,15 +75,26 @@ struct ad_ingest_stats {
     int counted;                   /* the count of the roots is done: */
     uint64_t total_files, total_bytes; /* files on disk under the roots and their bytes */
     uint64_t index_entries;
+    uint64_t memory_budget; /* the run's memory budget, bytes */
     double seconds;
 };
 
 ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const ad_ingest_opts *opts,
                   ad_ingest_stats *stats, ad_err *err);
 
+/* The default memory budget of a run: 3/4 of what the machine has available (MemAvailable,
+ * and the memory limit of the process's cgroup and its parents when lower); 1 GiB when neither
+ * can be read. */
+uint64_t ad_ingest_memory_default(void);
+
+/* A store class (ad_store_classify, ad_lookup) as a report class. */
+ad_report_class ad_report_class_of(ad_class c);
+
 /* The report of a case from the database: every item of every job of the case, classified as
- * the database stands now, new material grouped. thumbnails: the thumbnails the agency's ingests
- * stored (ingest --thumbnails), never read from a path; items without one say why. */
+ * the database stands now by ad_lookup (as `media show` classifies the file; a file that was new
+ * to its job stays new while the lookup says no more than known-unseriesed), new material
+ * grouped. thumbnails: the thumbnails the agency's ingests stored (ingest --thumbnails), never
+ * read from a path; items without one say why. */
 typedef struct ad_report_opts {
     int thumbnails;
     int radius, min_quality;

@@ -29,6 +29,10 @@ typedef struct ad_source_opts {
     unsigned max_folder_depth;  /* folders inside folders (default 256) */
     int open_documents;         /* also open zip-based documents (docx, odt, epub, jar...),
                                    which may hold pictures (default 1) */
+    uint64_t max_held_bytes;    /* bytes in memory at once: the archives being walked from
+                                   memory (members that are archives) and the member being
+                                   read; a member gets at most what they leave of this
+                                   (a caller's memory budget; default 0: no such limit) */
 } ad_source_opts;
 
 void ad_source_opts_default(ad_source_opts *o);

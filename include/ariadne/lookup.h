@@ -80,6 +80,19 @@ void ad_lookup_query_init(ad_lookup_query *q);
  * wrong. */
 ad_code ad_lookup_query_parse(ad_lookup_query *q, const char *text, ad_err *err);
 
+/* ---- a run's classifications --------------------------------------------------------- */
+
+/* The classifications one run makes (a triage job, a report): each media is classified by the
+ * store, with its media.classify audit row, once, however many files find it as a neighbour. A
+ * change to the store during the run (a series linked meanwhile) is not seen by the media
+ * already classified. One thread at a time. */
+typedef struct ad_lookup_cache ad_lookup_cache;
+ad_code ad_lookup_cache_new(ad_lookup_cache **out, ad_err *err);
+void ad_lookup_cache_free(ad_lookup_cache *c);
+/* ad_store_classify through the cache (c NULL: the store alone). */
+ad_code ad_lookup_classify(ad_store *st, ad_lookup_cache *c, int64_t media_id,
+                           ad_classification *out, ad_err *err);
+
 /* ---- options ------------------------------------------------------------------------ */
 
 typedef struct ad_lookup_opts {
@@ -95,6 +108,7 @@ typedef struct ad_lookup_opts {
      * created, so that a later copy in the same seizure is new, not known). NULL: none. */
     int (*skip)(void *ctx, int64_t media_id);
     void *skip_ctx;
+    ad_lookup_cache *cache; /* a run's classifications (NULL: each asks the store) */
 } ad_lookup_opts;
 
 void ad_lookup_opts_default(ad_lookup_opts *o);

@@ -66,6 +66,10 @@ const char *ad_store_actor(const ad_store *st);
 /* The store as people and reports name it, in out (cap bytes, cut if longer): "sqlite:" and the
  * database file's absolute path, or the PostgreSQL URL without its password. */
 void ad_store_describe(const ad_store *st, char *out, size_t cap);
+/* Caps the memory the store's connection keeps as a page cache (SQLite: PRAGMA cache_size;
+ * default 256 MiB): a run under a memory budget counts it. PostgreSQL: nothing (its cache is
+ * the server's). */
+ad_code ad_store_set_cache(ad_store *st, uint64_t bytes, ad_err *err);
 
 /* Transactions nest: the outermost begin/commit/rollback is the database's transaction, inner
  * ones are savepoints, so an inner rollback undoes only its own part and the outer transaction

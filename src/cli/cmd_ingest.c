@@ -3,7 +3,9 @@
  * line on a terminal (a ticker thread redraws it 4 times a second from the latest snapshot of
  * ingest's stats; the last state stays), and a summary; exit 0 all done, 1 some files failed, 2
  * usage. */
+#include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,10 +198,11 @@ static void print_summary(const ad_args *a, const ad_ingest_stats *s, const char
         printf("{\"summary\":{\"job\":");
         jstr(s->job_id);
         printf(",\"rows\":%llu,\"files\":%llu,\"already_done\":%llu,\"not_decoded\":%llu,"
-               "\"errors\":%llu,\"bytes\":%llu,\"seconds\":%.3f,",
+               "\"errors\":%llu,\"bytes\":%llu,\"memory_budget\":%llu,\"seconds\":%.3f,",
                (unsigned long long)s->rows, (unsigned long long)s->files,
                (unsigned long long)s->skipped, (unsigned long long)s->not_decoded,
-               (unsigned long long)s->errors, (unsigned long long)s->bytes, s->seconds);
+               (unsigned long long)s->errors, (unsigned long long)s->bytes,
+               (unsigned long long)s->memory_budget, s->seconds);
         print_counts(s);
         printf(",\"report\":");
         jstr(report);
@@ -230,14 +233,19 @@ static void print_error(const ad_args *a, const ad_err *err, const ad_ingest_sta
 static const char usage[] =
     "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
     "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
-    "              [--no-report] [--no-video] [-q|--quiet] [--json]\n"
+    "              [--max-memory SIZE] [--no-report] [--no-video] [-q|--quiet] [--json]\n"
     "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
     "  its 8 variants, vPDQ for video, EXIF clues; exact copies of known media are not\n"
-    "  decoded), matches it against the database and records media, sightings and the match\n"
-    "  behind each file's class. Prints the job id first. The same roots again in the same case:\n"
-    "  an unfinished job on them is resumed; a finished one makes ingest refuse (exit 2) unless\n"
-    "  --job ID (resume that job: only what it has not recorded) or --new-job (ingest them again\n"
-    "  as a new job, which then replaces the earlier one in the report).\n"
+    "  decoded), matches it against the database, decides each file's class as 'media show'\n"
+    "  does and records media, sightings and the match that decided it. Prints the job id\n"
+    "  first. The same roots again in the same case: an unfinished job on them is resumed; a\n"
+    "  finished one makes ingest refuse (exit 2) unless --job ID (resume that job: only what it\n"
+    "  has not recorded) or --new-job (ingest them again as a new job, which then replaces the\n"
+    "  earlier one in the report).\n"
+    "  --max-memory SIZE: the memory the whole run may use (bytes, or with K, M, G, T: 2G,\n"
+    "  512M; at least 128M; default 3/4 of the memory available, from MemAvailable and the\n"
+    "  cgroup's limit). Files and archive members that need more than it allows are error rows\n"
+    "  'limit'; big ones are hashed one at a time.\n"
     "  --quiet: no progress line and no summary. Progress shows on stderr when it is a terminal.\n"
     "  The report goes to DIR (default ./report-<case>). --thumbnails: keeps a small thumbnail\n"
     "  of every image and video decoded, made from the bytes hashed, in the database for this\n"
@@ -247,11 +255,35 @@ static const char usage[] =
     "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
     "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
 
+/* A size: bytes, or a number with K, M, G or T (powers of 1024; "KiB", "MB"... too). */
+static int parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    if (!text || !(text[0] >= '0' && text[0] <= '9'))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (*end && !u)
+        return -1;
+    int shift = u ? 10 * (int)(u - units + 1) : 0;
+    if (shift) {
+        end++;
+        if (!strcmp(end, "iB") || !strcmp(end, "B"))
+            end += strlen(end);
+    }
+    if (errno || *end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
+    return 0;
+}
+
 int ad_cmd_ingest(int argc, char **argv)
 {
-    static const char *const opts[] = {"--case",   "--agency",      "--exhibit", "--job",
-                                       "--radius", "--min-quality", "-j",        "--jobs",
-                                       "--report", "--batch",       NULL};
+    static const char *const opts[] = {"--case",   "--agency",      "--exhibit",    "--job",
+                                       "--radius", "--min-quality", "-j",           "--jobs",
+                                       "--report", "--batch",       "--max-memory", NULL};
     int fast = ad_args_take_flag(&argc, argv, "--fast");
     int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
     int no_report = ad_args_take_flag(&argc, argv, "--no-report");
@@ -283,6 +315,12 @@ int ad_cmd_ingest(int argc, char **argv)
         ad_arg_int(&a, "--jobs", 0, 1024, &io.threads) ||
         ad_arg_int(&a, "--batch", 1, 512, &io.batch)) /* rows per transaction (tests use small) */
         return AD_EXIT_USAGE;
+    const char *mm = ad_arg(&a, "--max-memory");
+    if (mm && (parse_size(mm, &io.max_memory) || io.max_memory < (128ull << 20)))
+        return ad_args_usage_error(&a,
+                                   "--max-memory takes a size of at least 128M (bytes, or with "
+                                   "K, M, G, T: 2G, 512M), not '%s'",
+                                   mm);
     for (int i = 0; i < a.npos; i++) {
         struct stat st;
         if (stat(a.pos[i], &st) != 0 && (errno == ENOENT || errno == ENOTDIR))

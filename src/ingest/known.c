@@ -1,47 +1,13 @@
-/* known.c: what the store knows, loaded when a job starts: every PDQ hash (media, and video
- * frames with their frame ids) into the match index, which video each frame belongs to, how many
- * frames each known video has and the frames' timestamps (for the known video's time ranges);
- * the complete media (with a PDQ or frames) and a sorted array of 64-bit prefixes of their
- * strongest digest, which the hashing stage asks before decoding a file. A known media the job
- * completes (its PDQ or frames from a copy) is learnt the same way as soon as it is written. */
+/* known.c: what the store knows, loaded when a job starts: the PDQ index of lookups and triage
+ * (ad_lookup_index_load: every media and video frame PDQ, which video each frame belongs to, how
+ * many frames each video has), the frames' timestamps (for the known video's time ranges), the
+ * complete media (with a PDQ or frames) and a sorted array of 64-bit prefixes of their strongest
+ * digest, which the hashing stage asks before decoding a file. A known media the job completes
+ * (its PDQ or frames from a copy) is learnt the same way as soon as it is written. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline_internal.h"
-
-struct loader {
-    ad_h256 *h;
-    uint64_t *ids;
-    size_t n, cap;
-    struct run *r;
-    int oom;
-};
-
-static int load_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
-{
-    struct loader *a = ctx;
-    if (is_frame && (ad_idmap_put(&a->r->frame_media, id, media_id) ||
-                     ad_idmap_add(&a->r->video_frames, media_id, 1)))
-        return a->oom = 1;
-    if (ad_idset_add(&a->r->complete, media_id))
-        return a->oom = 1;
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 65536;
-        ad_h256 *h = realloc(a->h, cap * sizeof *h);
-        uint64_t *ids = h ? realloc(a->ids, cap * sizeof *ids) : NULL;
-        if (!h || !ids) {
-            if (h)
-                a->h = h;
-            return a->oom = 1;
-        }
-        a->h = h;
-        a->ids = ids;
-        a->cap = cap;
-    }
-    a->h[a->n] = *pdq;
-    a->ids[a->n++] = is_frame ? AD_INGEST_FRAME_BIT | (uint64_t)id : (uint64_t)media_id;
-    return 0;
-}
 
 static int load_frame_time(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms)
 {
@@ -57,13 +23,15 @@ static uint64_t prefix(const uint8_t *d)
     return v;
 }
 
-/* The strongest digest of a complete media (SHA-256, else SHA-1, else MD5): an exact copy has
- * it. Media this job created are left out (their copies are new, and are decoded). */
+/* A complete media, and the strongest digest it has (SHA-256, else SHA-1, else MD5): an exact
+ * copy has it. Media this job created are left out of the prefixes (their copies are new, and
+ * are decoded). */
 static int load_digest(void *ctx, int64_t media_id, const uint8_t *sha256, const uint8_t *md5,
                        const uint8_t *sha1)
 {
-    struct loader *a = ctx;
-    struct run *r = a->r;
+    struct run *r = ctx;
+    if (ad_idset_add(&r->complete, media_id))
+        return r->known_oom = 1;
     const uint8_t *d = sha256 ? sha256 : sha1 ? sha1 : md5;
     if (!d || ad_idset_has(&r->job_new, media_id))
         return 0;
@@ -72,7 +40,7 @@ static int load_digest(void *ctx, int64_t media_id, const uint8_t *sha256, const
         size_t cap = p->cap ? 2 * p->cap : 65536;
         uint64_t *v = realloc(p->v, cap * sizeof *v);
         if (!v)
-            return a->oom = 1;
+            return r->known_oom = 1;
         p->v = v;
         p->cap = cap;
     }
@@ -108,49 +76,54 @@ int ad_ingest_digest_known(const struct run *r, const ad_digests *d)
 
 ad_code ad_ingest_load_known(struct run *r, ad_err *err)
 {
-    struct loader a = {.r = r};
-    ad_code rc = ad_index_new(&r->ix, err);
+    ad_code rc = ad_lookup_index_load(r->st, &r->lx, err);
     if (!rc)
-        rc = ad_store_pdq_load(r->st, load_pdq, &a, err);
-    if (!rc && a.n)
-        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
-    pthread_mutex_lock(&r->pmu); /* the counting thread reads the stats under it */
-    r->stats->index_entries = a.n;
+        rc = ad_lookup_cache_new(&r->lcache, err);
+    if (rc)
+        return rc;
+    pthread_mutex_lock(&r->pmu); /* the counting thread may be telling the stats */
+    r->stats->index_entries = ad_lookup_index_size(r->lx);
     pthread_mutex_unlock(&r->pmu);
-    free(a.h);
-    free(a.ids);
-    if (!rc && r->video_frames.n)
-        rc = ad_store_frame_times(r->st, load_frame_time, r, err);
+    rc = ad_store_complete_digests(r->st, load_digest, r, err);
+    if (!rc && r->known_oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the known media");
     if (!rc && r->complete.n)
-        rc = ad_store_complete_digests(r->st, load_digest, &a, err);
-    if (!rc && a.oom)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the index");
+        rc = ad_store_frame_times(r->st, load_frame_time, r, err);
     if (!rc && r->known.n)
         qsort(r->known.v, r->known.n, sizeof *r->known.v, cmp_u64);
     return rc;
 }
 
+struct learner {
+    ad_lookup_index *lx;
+    int oom;
+};
+
+static int learn_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    struct learner *l = ctx;
+    if (ad_lookup_index_add(l->lx, pdq, id, media_id, is_frame, NULL) != AD_OK)
+        l->oom = 1;
+    return l->oom;
+}
+
 ad_code ad_ingest_learn(struct run *r, int64_t media_id, ad_err *err)
 {
-    struct loader a = {.r = r};
-    ad_code rc = ad_store_pdq_load_media(r->st, media_id, load_pdq, &a, err);
-    if (!rc && a.n)
-        rc = ad_index_add(r->ix, a.h, a.ids, a.n, err);
-    free(a.h);
-    free(a.ids);
-    if (!rc && a.oom)
+    struct learner l = {r->lx, 0};
+    ad_code rc = ad_store_pdq_load_media(r->st, media_id, learn_pdq, &l, err);
+    if (!rc && l.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    if (!rc && ad_idmap_get(&r->video_frames, media_id))
+    if (!rc && ad_lookup_index_video_frames(r->lx, media_id))
         rc = ad_store_frame_times_media(r->st, media_id, load_frame_time, r, err);
     return rc;
 }
 
 void ad_ingest_free_known(struct run *r)
 {
-    ad_index_free(r->ix);
-    r->ix = NULL;
-    ad_idmap_free(&r->frame_media);
-    ad_idmap_free(&r->video_frames);
+    ad_lookup_index_free(r->lx);
+    r->lx = NULL;
+    ad_lookup_cache_free(r->lcache);
+    r->lcache = NULL;
     ad_idmap_free(&r->frame_ts);
     ad_idset_free(&r->complete);
     ad_idset_free(&r->completed);

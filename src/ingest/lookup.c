@@ -211,11 +211,11 @@ static int cmp_neighbour(const void *a, const void *b)
     return (x->media_id > y->media_id) - (x->media_id < y->media_id);
 }
 
-static ad_code classify(ad_store *st, ad_lookup_neighbour *nb, ad_err *err)
+static ad_code classify(ad_store *st, const ad_lookup_opts *o, ad_lookup_neighbour *nb, ad_err *err)
 {
     if (nb->classified)
         return AD_OK;
-    ad_code rc = ad_store_classify(st, nb->media_id, &nb->cls, err);
+    ad_code rc = ad_lookup_classify(st, o->cache, nb->media_id, &nb->cls, err);
     nb->classified = rc == AD_OK;
     return rc;
 }
@@ -232,13 +232,13 @@ static int same_rank(const ad_lookup_neighbour *a, const ad_lookup_neighbour *b)
 }
 
 /* The deciding neighbour (index), or -1. */
-static ad_code decide_neighbour(ad_store *st, ad_lookup_neighbour *v, size_t n, long *best,
-                                ad_err *err)
+static ad_code decide_neighbour(ad_store *st, const ad_lookup_opts *o, ad_lookup_neighbour *v,
+                                size_t n, long *best, ad_err *err)
 {
     ad_code rc;
     *best = -1;
     for (size_t i = 0; i < n; i++) { /* the nearest in a series */
-        if ((rc = classify(st, &v[i], err)))
+        if ((rc = classify(st, o, &v[i], err)))
             return rc;
         if (!v[i].cls.series_id)
             continue;
@@ -247,7 +247,7 @@ static ad_code decide_neighbour(ad_store *st, ad_lookup_neighbour *v, size_t n, 
         for (size_t j = i + 1;
              j < n && same_rank(&v[i], &v[j]) && v[*best].cls.cls != AD_CLASS_KNOWN_UNIDENTIFIED;
              j++) {
-            if ((rc = classify(st, &v[j], err)))
+            if ((rc = classify(st, o, &v[j], err)))
                 return rc;
             if (v[j].cls.cls == AD_CLASS_KNOWN_UNIDENTIFIED)
                 *best = (long)j;
@@ -394,10 +394,10 @@ static ad_code decide(ad_store *st, const ad_lookup_opts *opts, ad_lookup_result
     if (out->media_id && says_something(out->own.cls)) {
         out->how = AD_LOOKUP_EXACT;
     } else {
-        rc = decide_neighbour(st, out->v, out->n, &best, err);
+        rc = decide_neighbour(st, opts, out->v, out->n, &best, err);
         if (!rc && best < 0 && !out->media_id && out->n) {
             best = 0; /* known, in no series: the nearest */
-            rc = classify(st, &out->v[0], err);
+            rc = classify(st, opts, &out->v[0], err);
         }
         out->how = best >= 0       ? AD_LOOKUP_NEIGHBOUR
                    : out->media_id ? AD_LOOKUP_EXACT
@@ -413,7 +413,7 @@ static ad_code decide(ad_store *st, const ad_lookup_opts *opts, ad_lookup_result
     out->cls = out->how == AD_LOOKUP_NONE ? AD_CLASS_NEW : out->decided.cls;
     size_t keep = out->n < opts->max_neighbours ? out->n : opts->max_neighbours;
     for (size_t i = 0; i < keep && !rc; i++)
-        rc = classify(st, &out->v[i], err);
+        rc = classify(st, opts, &out->v[i], err);
     for (size_t i = keep; i < out->n; i++)
         free(out->v[i].ranges);
     out->n = keep;
@@ -454,7 +454,7 @@ ad_code ad_lookup(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query
         out->media_id = 0, out->media_by[0] = '\0';
     struct media_pdq mp = {0, {{0}}, -1};
     if (!rc && out->media_id) {
-        rc = ad_store_classify(st, out->media_id, &out->own, err);
+        rc = ad_lookup_classify(st, opts->cache, out->media_id, &out->own, err);
         if (!rc && !out->own.media_id && q->media_id > 0)
             rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no media with id %lld", (long long)q->media_id);
     }

@@ -1,28 +1,33 @@
-/* match.c: matching one batch of hashed files against what the store knows, in this order:
- * SHA-256, MD5, SHA-1 (batch lookups in the store); then images by PDQ within the radius over
- * the 8 dihedral variants; then videos by the share of their frames found in one known video,
- * also over the 8 variants (a mirrored or rotated copy matches with its variant recorded).
- * Index searches go in batches of AD_INGEST_QUERIES hashes. Runs on the writer thread. */
+/* match.c: matching one batch of hashed files against what the store knows, then the class of
+ * each file, by the rule `media show` uses (ad_lookup, docs/store.md "Lookups and triage decide
+ * alike"). In this order: SHA-256, MD5, SHA-1 (batch lookups in the store) give the exact media;
+ * images without one are searched by PDQ within the radius over the 8 dihedral variants (one
+ * batch search: a file with no neighbour and no exact media is new without asking further);
+ * videos without one by the share of their frames found in one known video, also over the 8
+ * variants (a mirrored or rotated copy matches with its variant recorded). Then each file with
+ * an exact media or a PDQ neighbour is looked up (ad_lookup with the index, the file's 8 forms,
+ * the exact media found here, this job's media left out) and the media that decided its class is
+ * recorded as its match. Index searches go in batches of AD_INGEST_QUERIES hashes. Runs on the
+ * writer thread. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline_internal.h"
 
-#define FRAME_BIT AD_INGEST_FRAME_BIT
+#define FRAME_BIT AD_LOOKUP_FRAME_BIT
 #define NV AD_PDQ_NVARIANTS
 
-int64_t ad_ingest_media_of(const struct run *r, uint64_t id)
+static int64_t media_of(const struct run *r, uint64_t id)
 {
-    return (id & FRAME_BIT) ? ad_idmap_get(&r->frame_media, (int64_t)(id & ~FRAME_BIT))
-                            : (int64_t)id;
+    return ad_lookup_index_media(r->lx, id);
 }
 
 /* Searches r->queries[0..n) (dihedral: n queries of 8 hashes) into r->hits[0..n). */
 static int search(struct run *r, size_t n, int dihedral)
 {
-    return n && ad_index_search_batch(r->ix, r->queries, n, dihedral, r->o->radius, 1, r->hits,
-                                      NULL) == AD_OK;
+    return n && ad_index_search_batch(ad_lookup_index_get(r->lx), r->queries, n, dihedral,
+                                      r->o->radius, 1, r->hits, NULL) == AD_OK;
 }
 
 /* ---- digests ---- */
@@ -36,7 +41,7 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
     size_t m = 0;
     for (size_t i = 0; d && which && ids && i < b->n; i++) {
         struct task *t = &b->t[i];
-        if (t->kind != AD_ROW_FILE || t->code || !t->fh.has_digests || t->match_id)
+        if (t->kind != AD_ROW_FILE || !t->fh.has_digests || t->exact_id)
             continue;
         const uint8_t *src = kind == AD_HASH_SHA256 ? t->fh.digests.sha256
                              : kind == AD_HASH_MD5  ? t->fh.digests.md5
@@ -51,8 +56,8 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
                 t->exists_id = ids[k];
             if (!ids[k] || ad_idset_has(&r->job_new, ids[k]))
                 continue;
-            t->match_id = ids[k];
-            snprintf(t->match_kind, sizeof t->match_kind, "%s",
+            t->exact_id = ids[k];
+            snprintf(t->exact_kind, sizeof t->exact_kind, "%s",
                      kind == AD_HASH_SHA256 ? "sha256"
                      : kind == AD_HASH_MD5  ? "md5"
                                             : "sha1");
@@ -64,41 +69,18 @@ static void match_digests(struct run *r, ad_hash_kind kind, size_t dlen)
 
 /* ---- images ---- */
 
-/* Whether hit a is better than hit b: smaller distance, a media before a frame, then the lower
- * id, so that the choice does not depend on the order of the index's entries (loaded at once
- * by id when a job starts or resumes, or learnt one by one while it runs). */
-static int better_hit(const ad_index_hit *a, const ad_index_hit *b)
+/* A neighbour of an image in the batch search: a hit that is not this job's media. */
+static int has_neighbour(const struct run *r, const ad_index_hits *hits)
 {
-    if (a->dist != b->dist)
-        return a->dist < b->dist;
-    if ((a->id & FRAME_BIT) != (b->id & FRAME_BIT))
-        return !(a->id & FRAME_BIT);
-    return a->id < b->id;
-}
-
-/* The best hit of an image's dihedral search, among media this job did not create (a resumed
- * job's index holds those it created before: they are passed over as a job run through never
- * saw them). */
-static void take_pdq_hit(struct run *r, struct task *t, const ad_index_hits *hits)
-{
-    size_t best = hits->n;
     for (size_t k = 0; k < hits->n; k++)
-        if (!ad_idset_has(&r->job_new, ad_ingest_media_of(r, hits->v[k].id)) &&
-            (best == hits->n || better_hit(&hits->v[k], &hits->v[best])))
-            best = k;
-    if (best == hits->n)
-        return;
-    int64_t id = ad_ingest_media_of(r, hits->v[best].id);
-    t->match_id = id;
-    snprintf(t->match_kind, sizeof t->match_kind, "%s",
-             (hits->v[best].id & FRAME_BIT) ? "frame" : "pdq");
-    t->match_dist = hits->v[best].dist;
-    t->match_var = hits->v[best].variant;
+        if (!ad_idset_has(&r->job_new, media_of(r, hits->v[k].id)))
+            return 1;
+    return 0;
 }
 
 static int image_query(const struct run *r, const struct task *t)
 {
-    return t->kind == AD_ROW_FILE && !t->code && !t->match_id && !t->has_video && t->fh.has_pdq &&
+    return t->kind == AD_ROW_FILE && !t->code && !t->exact_id && !t->has_video && t->fh.has_pdq &&
            t->fh.pdq.quality >= r->o->min_quality && t->fh.pdq.has_dihedral;
 }
 
@@ -114,7 +96,7 @@ static void match_images(struct run *r)
         if (n == AD_INGEST_QUERIES / NV || (i == b->n && n)) {
             if (search(r, n, 1))
                 for (size_t k = 0; k < n; k++)
-                    take_pdq_hit(r, &b->t[who[k]], &r->hits[k]);
+                    b->t[who[k]].near = has_neighbour(r, &r->hits[k]);
             n = 0;
         }
     }
@@ -187,7 +169,7 @@ static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
     for (size_t k = 0; k < hits->n && !v->oom; k++) {
         if (!(hits->v[k].id & FRAME_BIT))
             continue;
-        int64_t m = ad_ingest_media_of(r, hits->v[k].id);
+        int64_t m = media_of(r, hits->v[k].id);
         if (!m || ad_idset_has(&r->job_new, m))
             continue;
         size_t j = 0;
@@ -301,7 +283,7 @@ static void match_video(struct run *r, struct task *t)
         for (size_t j = 0; j < v[k].n; j++) {
             const struct cand *c = &v[k].c[j];
             double q = counted ? 100.0 * (double)c->frames / (double)counted : 0;
-            int64_t total = ad_idmap_get(&r->video_frames, c->media);
+            int64_t total = ad_lookup_index_video_frames(r->lx, c->media);
             double kp = total ? 100.0 * (double)c->known.n / (double)total : 0;
             /* a tie: the lower variant (k ascends), then the lower media id (not the order in
              * which the index gave the candidates) */
@@ -341,7 +323,126 @@ void ad_ingest_match_near(struct run *r)
     match_images(r);
     for (size_t i = 0; i < b->n; i++) {
         struct task *t = &b->t[i];
-        if (t->kind == AD_ROW_FILE && !t->code && !t->match_id && t->has_video)
+        if (t->kind == AD_ROW_FILE && !t->code && !t->exact_id && t->has_video)
             match_video(r, t);
     }
+}
+
+/* ---- the class ---- */
+
+ad_report_class ad_report_class_of(ad_class c)
+{
+    switch (c) {
+    case AD_CLASS_KNOWN_UNIDENTIFIED:
+        return AD_RC_KNOWN_UNIDENTIFIED;
+    case AD_CLASS_KNOWN_IDENTIFIED:
+        return AD_RC_KNOWN_IDENTIFIED;
+    case AD_CLASS_KNOWN_UNSERIESED:
+        return AD_RC_KNOWN_UNSERIESED;
+    case AD_CLASS_IGNORABLE:
+        return AD_RC_IGNORABLE;
+    case AD_CLASS_NEW:
+        break;
+    }
+    return AD_RC_NEW;
+}
+
+/* Nothing known decides: new, or other for a file that is not an image or video. */
+static ad_report_class unmatched(const struct task *t)
+{
+    return t->fh.has_pdq || t->has_video || ad_media_is_image(t->fh.type) ||
+                   t->fh.type == AD_MEDIA_VIDEO
+               ? AD_RC_NEW
+               : AD_RC_OTHER;
+}
+
+static void record(struct task *t, int64_t id, const char *kind, int dist, int variant)
+{
+    t->match_id = id;
+    snprintf(t->match_kind, sizeof t->match_kind, "%s", kind);
+    t->match_dist = dist;
+    t->match_var = variant;
+}
+
+static int in_job(void *ctx, int64_t media_id)
+{
+    return ad_idset_has(ctx, media_id);
+}
+
+/* A file with an exact media or a PDQ neighbour, by ad_lookup: the exact media found by the
+ * digest lookups, the file's 8 PDQ forms (a known copy that was not decoded has none: then the
+ * exact media's PDQ and the matches recorded for it are searched), this job's media left out. */
+static ad_code look_up(struct run *r, struct task *t, ad_err *err)
+{
+    ad_lookup_query q;
+    ad_lookup_query_init(&q);
+    q.exact_known = 1;
+    q.media_id = t->exact_id;
+    q.media_by = t->exact_id ? t->exact_kind : NULL;
+    if (t->fh.has_pdq && t->fh.pdq.has_dihedral) {
+        q.npdq = NV;
+        memcpy(q.pdq, t->fh.pdq.dihedral, sizeof q.pdq);
+        q.pdq_quality = t->fh.pdq.quality;
+    }
+    ad_lookup_opts o;
+    ad_lookup_opts_default(&o);
+    o.radius = r->o->radius;
+    o.min_quality = r->o->min_quality;
+    o.max_neighbours = 0;
+    o.recorded = 1;
+    o.audit = 0;
+    o.skip = in_job;
+    o.skip_ctx = &r->job_new;
+    o.cache = r->lcache; /* a known media is classified once per job */
+    ad_lookup_result res;
+    ad_code rc = ad_lookup(r->st, r->lx, &q, &o, &res, err);
+    if (rc)
+        return rc;
+    if (res.how == AD_LOOKUP_NEIGHBOUR)
+        record(t, res.by.media_id, res.by.kind, res.by.distance, res.by.variant);
+    else if (res.how == AD_LOOKUP_EXACT)
+        record(t, t->exact_id, t->exact_kind, 0, 0);
+    t->cls = res.how == AD_LOOKUP_NONE ? unmatched(t) : ad_report_class_of(res.cls);
+    ad_lookup_result_free(&res);
+    return AD_OK;
+}
+
+static ad_code decide_one(struct run *r, struct task *t, ad_err *err)
+{
+    if (t->kind != AD_ROW_FILE || t->code) {
+        t->cls = AD_RC_ERROR;
+        if (t->exact_id) /* a damaged copy still matches by its digests (custody) */
+            record(t, t->exact_id, t->exact_kind, 0, 0);
+        return AD_OK;
+    }
+    if (t->has_video && !t->exact_id) {
+        /* a video's frames found one known video: the rule with that one neighbour is its own
+         * class (in a series, ignorable or identified, else known-unseriesed) */
+        if (!t->match_id) {
+            t->cls = AD_RC_NEW;
+            return AD_OK;
+        }
+        ad_classification c;
+        ad_code rc = ad_lookup_classify(r->st, r->lcache, t->match_id, &c, err);
+        t->cls = ad_report_class_of(c.cls == AD_CLASS_NEW ? AD_CLASS_KNOWN_UNSERIESED : c.cls);
+        return rc;
+    }
+    if (!t->exact_id && !t->near) {
+        t->cls = unmatched(t);
+        return AD_OK;
+    }
+    return look_up(r, t, err);
+}
+
+ad_code ad_ingest_decide(struct run *r, ad_err *err)
+{
+    struct batch *b = r->write;
+    ad_code rc = ad_store_begin(r->st, err); /* the lookups' reads and audit rows: one commit */
+    for (size_t i = 0; i < b->n && !rc; i++)
+        rc = decide_one(r, &b->t[i], err);
+    if (rc) {
+        ad_store_rollback(r->st, NULL);
+        return rc;
+    }
+    return ad_store_commit(r->st, err);
 }

@@ -16,7 +16,6 @@
 #include "pipeline_internal.h"
 
 #define BATCH_ROWS AD_INGEST_BATCH_ROWS
-#define BATCH_BYTES (256u << 20)
 
 void ad_ingest_opts_default(ad_ingest_opts *o)
 {
@@ -73,11 +72,12 @@ static void *counter_main(void *arg)
 
 /* ---- hashing (workers) ---- */
 
-static ad_code new_hasher(const struct run *r, ad_hasher **h, ad_err *err)
+/* A hasher whose file may use `room` bytes of the memory budget (its limits say so). */
+static ad_code new_hasher(const struct run *r, uint64_t room, ad_hasher **h, ad_err *err)
 {
     ad_hash_opts ho;
     ad_hash_opts_default(&ho);
-    ho.limits = r->o->limits;
+    ad_ingest_hash_limits(r, room, &ho.limits);
     ho.fast = r->o->fast;
     ho.dihedral = 1;
     return ad_hasher_new(h, &ho, err);
@@ -102,6 +102,7 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
         vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
         ad_thumb_picker pick = {0};
         ad_ingest_thumb_video_opts(r, &vo, &pick);
+        vo.limits.max_pixels = ad_ingest_video_pixels(t->room); /* the memory budget's */
         ad_err ve;
         ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
                                 : ad_vpdq_hash_memory(t->data, t->len, &vo, &t->vid, &ve);
@@ -137,15 +138,102 @@ static void hash_one(const struct run *r, ad_hasher *h, struct task *t, int may_
         decode_task(r, h, t, bytes, len);
 }
 
+/* ---- hashing under the memory budget (docs/ingest.md, "Memory") ---- */
+
+/* A file that needed more than its hasher's share (the limits the budget lowered gave it an
+ * AD_ERR_LIMIT) is hashed again with the big pool, one such file at a time: read whole when its
+ * read failed, or decoded again from the bytes in hand. Over even that, it stays an error row
+ * `limit`, which says so. *mine is the worker's hasher (freed for a re-read: its buffer is then
+ * the big pool's too). */
+static void hash_big(struct run *r, ad_hasher **mine, struct task *t, int may_skip)
+{
+    const struct budget *b = &r->budget;
+    const ad_limits *user = &r->o->limits;
+    const int reread = !t->fh.has_digests;
+    const uint64_t room = b->share + b->big, size = t->size > 0 ? (uint64_t)t->size : 0;
+    uint64_t read = reread ? ad_ingest_read_need(size) : 0;
+    if (reread && size > user->max_file_bytes) { /* the user's own limit, not the budget's */
+        ad_err_set(&t->err, AD_ERR_LIMIT,
+                   "image file of %llu bytes is over the limit of %llu bytes",
+                   (unsigned long long)size, (unsigned long long)user->max_file_bytes);
+        return;
+    }
+    if (reread && read >= room) {
+        ad_err_set(&t->err, AD_ERR_LIMIT,
+                   "image file of %llu bytes needs %llu MiB to be read whole",
+                   (unsigned long long)size, (unsigned long long)(read >> 20));
+        goto over;
+    }
+    ad_ingest_big_take(r);
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.limits = *user;
+    ho.fast = r->o->fast;
+    ho.dihedral = 1;
+    ad_hasher *h = NULL;
+    if (reread) {
+        /* its read (the worker's buffer given back first), then what is left to decode it */
+        ad_hasher_free(*mine);
+        *mine = NULL;
+        t->room = room - read;
+        if (ad_ingest_readable(read) < ho.limits.max_file_bytes)
+            ho.limits.max_file_bytes = ad_ingest_readable(read);
+    } else {
+        /* the bytes are in hand: the worker's buffer (within its share) or a member's */
+        t->room = b->big + b->share / 2;
+    }
+    if (t->room < ho.limits.max_memory)
+        ho.limits.max_memory = t->room;
+    const uint8_t *bytes = t->data;
+    size_t len = t->len;
+    if (!reread && t->fs_path)
+        bytes = ad_hasher_data(*mine, &len);
+    if (!(t->code = ad_hasher_new(&h, &ho, &t->err))) {
+        if (reread) {
+            hash_one(r, h, t, may_skip);
+        } else {
+            if (t->has_video || t->vid.frames)
+                ad_vpdq_video_free(&t->vid);
+            memset(&t->vid, 0, sizeof t->vid);
+            t->has_video = t->has_exif = t->fh.has_pdq = 0;
+            decode_task(r, h, t, bytes, len);
+        }
+    }
+    ad_hasher_free(h);
+    ad_ingest_big_give(r);
+    if (t->code != AD_ERR_LIMIT || (ho.limits.max_memory >= user->max_memory &&
+                                    ho.limits.max_file_bytes >= user->max_file_bytes))
+        return; /* not the budget's doing */
+over:;
+    char msg[sizeof t->err.msg];
+    snprintf(msg, sizeof msg,
+             "%s (one file may use %llu MiB of this run's memory budget of %llu MiB: "
+             "--max-memory)",
+             t->err.msg, (unsigned long long)((reread ? room : t->room) >> 20),
+             (unsigned long long)(b->total >> 20));
+    ad_err_set(&t->err, AD_ERR_LIMIT, "%s", msg);
+    t->code = AD_ERR_LIMIT;
+}
+
+/* Hashes t with the hasher in *slot (made when missing, with the share's limits), then, when
+ * it needed more than the share, with the big pool. */
+static void hash_admitted(struct run *r, ad_hasher **slot, struct task *t, int may_skip)
+{
+    t->room = r->budget.share / 2; /* a video's: the other half may hold an image's bytes */
+    if (!*slot && (t->code = new_hasher(r, r->budget.share, slot, &t->err)))
+        return;
+    hash_one(r, *slot, t, may_skip);
+    if (t->code == AD_ERR_LIMIT)
+        hash_big(r, slot, t, may_skip);
+}
+
 static void hash_task(void *ctx, size_t i, int worker)
 {
     struct run *r = ctx;
     struct task *t = &r->hashing->t[i];
     if (t->kind != AD_ROW_FILE)
         return;
-    if (!r->hashers[worker] && (t->code = new_hasher(r, &r->hashers[worker], &t->err)))
-        return;
-    hash_one(r, r->hashers[worker], t, 1);
+    hash_admitted(r, &r->hashers[worker], t, 1);
     pthread_mutex_lock(&r->pmu);
     r->stats->hashed++;
     r->stats->hashed_bytes += t->fh.size;
@@ -159,9 +247,7 @@ static void hash_task(void *ctx, size_t i, int worker)
 static void rehash(struct run *r, struct task *t)
 {
     t->skipped = 0;
-    if (!r->rehasher && (t->code = new_hasher(r, &r->rehasher, &t->err)))
-        return;
-    hash_one(r, r->rehasher, t, 0);
+    hash_admitted(r, &r->rehasher, t, 0);
 }
 
 /* A skipped file is confirmed by the store: its digest matched a complete media. Otherwise (a
@@ -171,38 +257,12 @@ static void confirm_skipped(struct run *r)
 {
     for (size_t i = 0; i < r->write->n; i++) {
         struct task *t = &r->write->t[i];
-        if (t->skipped && !(t->match_id && ad_idset_has(&r->complete, t->match_id)))
+        if (t->skipped && !(t->exact_id && ad_idset_has(&r->complete, t->exact_id)))
             rehash(r, t);
     }
 }
 
-/* ---- classes and writing (writer thread, one transaction per batch) ---- */
-
-static ad_report_class class_of(struct run *r, const struct task *t)
-{
-    if (t->kind != AD_ROW_FILE || t->code)
-        return AD_RC_ERROR;
-    if (!t->match_id)
-        return (t->fh.has_pdq || t->has_video || ad_media_is_image(t->fh.type) ||
-                t->fh.type == AD_MEDIA_VIDEO)
-                   ? AD_RC_NEW
-                   : AD_RC_OTHER;
-    ad_classification c;
-    if (ad_store_classify(r->st, t->match_id, &c, NULL))
-        return AD_RC_KNOWN_UNSERIESED;
-    switch (c.cls) {
-    case AD_CLASS_KNOWN_UNIDENTIFIED:
-        return AD_RC_KNOWN_UNIDENTIFIED;
-    case AD_CLASS_KNOWN_IDENTIFIED:
-        return AD_RC_KNOWN_IDENTIFIED;
-    case AD_CLASS_IGNORABLE:
-        return AD_RC_IGNORABLE;
-    case AD_CLASS_NEW:
-        return AD_RC_NEW;
-    default:
-        return AD_RC_KNOWN_UNSERIESED;
-    }
-}
+/* ---- writing (writer thread, one transaction per batch) ---- */
 
 static ad_code add_clues(ad_store *st, int64_t media_id, const ad_exif *x, ad_err *err)
 {
@@ -326,7 +386,7 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         it->key = t->key;
         it->ordinal = (int64_t)t->ordinal;
         it->path = t->path;
-        ad_report_class cls = class_of(r, t);
+        ad_report_class cls = t->cls; /* match.c's ad_ingest_decide */
         d->counts[cls]++;
         if (cls == AD_RC_ERROR) {
             const ad_err *e = t->kind != AD_ROW_FILE ? &t->row_err : &t->err;
@@ -405,8 +465,9 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
 
 /* ---- batches and stages ---- */
 
-static void free_task(struct task *t)
+static void free_task(struct run *r, struct task *t)
 {
+    uint64_t reserved = t->reserved;
     free(t->path);
     free(t->fs_path);
     free(t->parent);
@@ -417,6 +478,7 @@ static void free_task(struct task *t)
     if (t->has_video || t->vid.frames)
         ad_vpdq_video_free(&t->vid);
     memset(t, 0, sizeof *t);
+    ad_ingest_batch_release(r, reserved);
 }
 
 static char *sdup(const char *s)
@@ -429,7 +491,7 @@ static int64_t tsec(const ad_row_time *t)
     return t->set ? t->sec : 0;
 }
 
-static void take_row(struct run *r, ad_source *src, const ad_row *row)
+static void take_row(struct run *r, ad_source *src, const ad_row *row, uint64_t reserved)
 {
     struct task *t = &r->fill->t[r->fill->n++];
     memset(t, 0, sizeof *t);
@@ -449,6 +511,7 @@ static void take_row(struct run *r, ad_source *src, const ad_row *row)
     t->btime = tsec(&row->btime);
     if (row->kind == AD_ROW_FILE && !row->fs_path)
         t->data = ad_source_take(src, &t->len);
+    t->reserved = reserved;
     r->fill->bytes += t->len;
 }
 
@@ -461,11 +524,13 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     ad_ingest_match_near(r);
     ad_ingest_stats d;
     memset(&d, 0, sizeof d);
-    ad_code rc = write_batch(r, &d, err);
+    ad_code rc = ad_ingest_decide(r, err);
+    if (!rc)
+        rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {
         d.bytes += w->t[i].fh.size;
         d.files += w->t[i].kind == AD_ROW_FILE;
-        free_task(&w->t[i]);
+        free_task(r, &w->t[i]);
     }
     w->n = 0;
     w->bytes = 0;
@@ -484,10 +549,10 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     return AD_OK;
 }
 
-static void drop_batch(struct batch *b)
+static void drop_batch(struct run *r, struct batch *b)
 {
     for (size_t i = 0; i < b->n; i++)
-        free_task(&b->t[i]);
+        free_task(r, &b->t[i]);
     b->n = b->bytes = 0;
 }
 
@@ -543,7 +608,7 @@ static void *writer_main(void *arg)
         r->write = b;
         ad_err e;
         ad_code rc = r->wrc ? AD_OK : match_and_write(r, &e);
-        drop_batch(b); /* after a failure, batches are only freed */
+        drop_batch(r, b); /* after a failure, batches are only freed */
         pthread_mutex_lock(&r->mu);
         if (rc && !r->wrc) {
             r->wrc = rc;
@@ -589,6 +654,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     pthread_mutex_init(&r->mu, NULL);
     pthread_mutex_init(&r->pmu, NULL);
     pthread_cond_init(&r->cv, NULL);
+    pthread_mutex_init(&r->budget.big_mu, NULL);
+    pthread_cond_init(&r->budget.big_cv, NULL);
     r->hashers = calloc((size_t)r->threads, sizeof *r->hashers);
     ad_source *src = NULL;
     ad_code rc = r->hashers ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
@@ -604,7 +671,13 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     if (!rc)
         rc = ad_ingest_load_known(r, err);
     if (!rc)
-        rc = ad_source_new(&src, (const char *const *)r->roots, r->nroots, &opts->source, err);
+        rc = ad_ingest_budget_plan(r, err);
+    ad_source_opts so = opts->source; /* the walker's member bytes, under the budget */
+    if (so.max_member_bytes > r->budget.walker)
+        so.max_member_bytes = r->budget.walker;
+    so.max_held_bytes = r->budget.walker;
+    if (!rc)
+        rc = ad_source_new(&src, (const char *const *)r->roots, r->nroots, &so, err);
     if (!rc) {
         if (pthread_create(&r->writer, NULL, writer_main, r) != 0)
             rc = ad_err_set(err, AD_ERR_INTERNAL, "cannot start the writer thread");
@@ -635,8 +708,20 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
         pthread_mutex_unlock(&r->pmu);
         if (done)
             continue;
-        take_row(r, src, row);
-        if (r->fill->n >= (size_t)batch || r->fill->bytes >= BATCH_BYTES) {
+        /* a member's bytes count against the budget's batches: when they have no room, this
+         * batch goes to hashing first, then the walker waits for the writer to free some */
+        uint64_t need = row->kind == AD_ROW_FILE && !row->fs_path ? row->len : 0;
+        if (need && !ad_ingest_batch_reserve(r, need, 0)) {
+            if (r->fill->n) {
+                put(r, &r->to_hash, r->fill);
+                if (!(r->fill = free_batch(r)))
+                    break; /* the writer failed: its error is taken below */
+            }
+            if (!ad_ingest_batch_reserve(r, need, 1))
+                break;
+        }
+        take_row(r, src, row, need);
+        if (r->fill->n >= (size_t)batch || r->fill->bytes >= r->budget.batch_bytes) {
             put(r, &r->to_hash, r->fill);
             if (!(r->fill = free_batch(r)))
                 break; /* the writer failed: its error is taken below */
@@ -646,7 +731,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
         if (!rc && r->fill->n)
             put(r, &r->to_hash, r->fill);
         else
-            drop_batch(r->fill);
+            drop_batch(r, r->fill);
         r->fill = NULL;
     }
     if (r->threads_started) {
@@ -681,6 +766,8 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     pthread_mutex_destroy(&r->mu);
     pthread_mutex_destroy(&r->pmu);
     pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->budget.big_mu);
+    pthread_cond_destroy(&r->budget.big_cv);
     stats->seconds = ad_now() - r->t0;
     free(r);
     return rc;

@@ -10,13 +10,14 @@
 #include "ariadne/exif.h"
 #include "ariadne/index.h"
 #include "ariadne/ingest.h"
+#include "ariadne/lookup.h"
 #include "ariadne/util.h"
 #include "ariadne/vpdq.h"
 #include "idset.h"
 
 #define AD_INGEST_BATCH_ROWS 512
-/* Index ids: a media id, or a frame id with this bit set. */
-#define AD_INGEST_FRAME_BIT (1ull << 63)
+/* Member bytes of one batch, at most (less under a small memory budget). */
+#define AD_INGEST_BATCH_BYTES (256ull << 20)
 /* Hashes per batch search (query variants): enough for the batch search's gain, few enough
  * that the hits of one search stay small. */
 #define AD_INGEST_QUERIES 2048
@@ -42,8 +43,15 @@ struct task {
     int skipped;      /* an exact copy of a media with a PDQ or frames: not decoded (known.c) */
     ad_thumb thumb;   /* with thumbnails: made from the bytes hashed (thumbs.c) */
     int64_t thumb_ms; /* a video's: the frame's time in ms; -1 for an image */
+    uint64_t reserved; /* member bytes counted against the budget's batches (budget.c) */
+    uint64_t room;     /* what decoding its video may use of the budget */
     /* match */
     int64_t exists_id; /* a media with one of its digests before the batch, 0 if none */
+    int64_t exact_id;  /* the exact media (by a digest), not one this job created; 0 none */
+    char exact_kind[8];
+    int near; /* the batch PDQ search found a neighbour (not this job's) */
+    /* the class (match.c's ad_ingest_decide) and the match that decided it, recorded */
+    ad_report_class cls;
     int64_t match_id;
     char match_kind[8];
     int match_dist, match_var;
@@ -61,11 +69,29 @@ struct batch {
     size_t n, bytes;
 };
 
+/* The run's memory budget (budget.c, docs/ingest.md "Memory"), in bytes. */
+struct budget {
+    uint64_t total;       /* the budget */
+    uint64_t fixed;       /* held before any file: the process after the index load, the
+                             store's cache, each hasher's own state */
+    uint64_t store_cache; /* the store's page cache, capped to this */
+    uint64_t walker;      /* the walker: archives it walks from memory and the member it reads */
+    uint64_t batches;     /* member bytes in the batches, together */
+    uint64_t batch_bytes; /* member bytes of one batch */
+    uint64_t share;       /* each hasher (the workers and the writer's): a file read and decoded */
+    uint64_t big;         /* one file at a time over its hasher's share gets this too */
+    uint64_t batch_used;  /* under the run's mu */
+    pthread_mutex_t big_mu;
+    pthread_cond_t big_cv;
+    int big_busy;
+};
+
 struct run {
     ad_store *st;
     const ad_ingest_opts *o;
     ad_ingest_stats *stats;
-    ad_index *ix;
+    ad_lookup_index *lx;     /* the PDQ index of the store (known.c) */
+    ad_lookup_cache *lcache; /* the classifications this job made (match.c's lookups) */
     ad_hasher **hashers;
     ad_hasher *rehasher; /* the writer's, for a skipped file that is decoded after all */
     int threads;
@@ -79,8 +105,7 @@ struct run {
     ad_idset complete;     /* media ids with a PDQ or frame hashes in the store */
     ad_idset completed;    /* known media this job gave their missing PDQ or frames (and clues) */
     ad_prefixes known;     /* digest prefixes of complete media: their copies are not decoded */
-    ad_idmap frame_media;  /* frame id -> its video's media id */
-    ad_idmap video_frames; /* video media id -> number of frame hashes */
+    int known_oom;
     ad_idmap frame_ts;     /* frame id -> timestamp in ms + 1 (0: unknown) */
     ad_index_hits *hits;   /* batch search results (AD_INGEST_QUERIES), reused */
     ad_h256 *queries;      /* AD_INGEST_QUERIES hashes */
@@ -97,6 +122,7 @@ struct run {
     pthread_cond_t cv;
     ad_code wrc;
     ad_err werr;
+    struct budget budget;
     pthread_mutex_t pmu; /* the stats the progress callback sees */
     pthread_t counter;   /* counts the roots' files (opts->count) */
     int counting, count_stop;
@@ -109,8 +135,8 @@ struct run {
 ad_code ad_ingest_open_job(struct run *r, const char *const *roots, size_t nroots, ad_err *err);
 void ad_ingest_close_job(struct run *r);
 
-/* known.c: the index of every PDQ hash in the store (media and frames) with the frame maps, the
- * complete media (those with a PDQ or frames) and the prefixes of their digests. */
+/* known.c: the PDQ index of the store (ad_lookup_index), the frames' timestamps, the complete
+ * media (those with a PDQ or frames) and the prefixes of their digests. */
 ad_code ad_ingest_load_known(struct run *r, ad_err *err);
 void ad_ingest_free_known(struct run *r);
 /* A known media the job has just completed (written with the PDQ or frames of a copy): into the
@@ -137,9 +163,31 @@ ad_code ad_ingest_write_thumbs(struct run *r, const int64_t *mids, const size_t 
 
 /* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
  * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */
+/* budget.c: the plan, after the index is loaded (the budget from opts->max_memory or the
+ * machine; AD_ERR_LIMIT when a given budget cannot cover what the run holds before any file). */
+ad_code ad_ingest_budget_plan(struct run *r, ad_err *err);
+/* The limits of a hasher that may use `room` bytes: half to read an image whole (the hasher's
+ * buffer doubles: ad_ingest_read_need), half to decode it. */
+void ad_ingest_hash_limits(const struct run *r, uint64_t room, ad_limits *l);
+uint64_t ad_ingest_read_need(uint64_t file_bytes);
+/* The largest image file whose read needs at most `room`. */
+uint64_t ad_ingest_readable(uint64_t room);
+/* The largest video frame (pixels) whose decoding fits in `room`. */
+int64_t ad_ingest_video_pixels(uint64_t room);
+/* Counts n member bytes against the batches' share: 1 done; 0 no room (wait: waits for the
+ * writer to free batches, and gives 0 only when the writer failed). */
+int ad_ingest_batch_reserve(struct run *r, uint64_t n, int wait);
+void ad_ingest_batch_release(struct run *r, uint64_t n);
+/* The big pool: one hasher at a time. */
+void ad_ingest_big_take(struct run *r);
+void ad_ingest_big_give(struct run *r);
+
+/* match.c: matches the batch r->write: digests first (ad_ingest_match_digests: the exact
+ * media), then PDQ and video frames over the 8 dihedral variants, in batch searches
+ * (ad_ingest_match_near), then decides each file's class by ad_lookup's rule and the match to
+ * record (ad_ingest_decide, one transaction). */
 void ad_ingest_match_digests(struct run *r);
 void ad_ingest_match_near(struct run *r);
-/* The media an index entry belongs to (a frame's video). */
-int64_t ad_ingest_media_of(const struct run *r, uint64_t id);
+ad_code ad_ingest_decide(struct run *r, ad_err *err);
 
 #endif

@@ -1,7 +1,9 @@
 /* report_build.c: the report of a case, made from the database alone: every item of every job
- * of the case with its sighting, media, clues and the class its match has now (identifying a
- * victim changes what the next report says), then the grouping of the new material. Thumbnails
- * too come from the database (report_thumbs.c): no seized file is opened at report time. */
+ * of the case with its sighting, media, clues and its class as the store stands now, decided by
+ * ad_lookup as triage and `media show` decide it (identifying a victim changes what the next
+ * report says), then the grouping of the new material. Thumbnails too come from the database
+ * (report_thumbs.c): no seized file is opened at report time. */
+#include <errno.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include <unistd.h>
 
 #include "ariadne/ingest.h"
+#include "ariadne/lookup.h"
 #include "ariadne/transfer.h"
 #include "ariadne/util.h"
 #include "idset.h"
@@ -177,6 +180,70 @@ static ad_code load_thumbs(ad_store *st, int64_t agency_id, const struct collect
     return rc;
 }
 
+/* An item's class now: ad_lookup of the file's own media (its exact media), with its PDQ and
+ * the matches recorded for it (the one triage recorded for this file among them), as `media
+ * show` looks the file up; the media that decided goes into the item's match and series. A file
+ * that was new content when its job triaged it (no match recorded) stays new while the lookup
+ * says no more than known-unseriesed (its own record, or a record near it): the new material is
+ * what this case found; once a series, an identification or a non-pertinent list says more of it
+ * or of a neighbour, the report says that. */
+static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, ad_lookup_cache *cache,
+                             const ad_report_opts *opts, const ad_job_item *ji, ad_report_item *it,
+                             ad_classification *cls, ad_err *err)
+{
+    ad_lookup_query q;
+    ad_lookup_query_init(&q);
+    q.media_id = ji->media_id;
+    q.media_by = ji->match_kind && ji->match_media_id == ji->media_id ? ji->match_kind : "sha256";
+    ad_lookup_opts o;
+    ad_lookup_opts_default(&o);
+    o.radius = opts->radius;
+    o.min_quality = opts->min_quality;
+    o.max_neighbours = 0;
+    o.audit = 0;
+    o.cache = cache; /* near-duplicates in a case share their neighbours: each classified once */
+    ad_lookup_result res;
+    ad_code rc = ad_lookup(st, lx, &q, &o, &res, err);
+    if (rc)
+        return rc;
+    int says = res.cls != AD_CLASS_NEW && res.cls != AD_CLASS_KNOWN_UNSERIESED;
+    if (res.how == AD_LOOKUP_NONE || (!ji->match_media_id && !says)) {
+        int media =
+            it->pdq[0] || !strncmp(it->mime, "image/", 6) || !strncmp(it->mime, "video/", 6);
+        it->cls = media ? AD_RC_NEW : AD_RC_OTHER;
+    } else {
+        it->cls = ad_report_class_of(res.cls);
+        if (res.how == AD_LOOKUP_NEIGHBOUR) {
+            it->match_media_id = res.by.media_id;
+            snprintf(it->match_kind, sizeof it->match_kind, "%s", res.by.kind);
+            it->match_distance = res.by.distance;
+            it->match_variant = res.by.variant;
+        } else if (says || !ji->match_media_id) { /* the file's own media says what it is */
+            it->match_media_id = res.media_id;
+            snprintf(it->match_kind, sizeof it->match_kind, "%s", res.media_by);
+        } else { /* known, in no series: the known media triage matched it to */
+            it->match_media_id = ji->match_media_id;
+        }
+        if (it->match_media_id == ji->match_media_id && ji->match_kind) {
+            /* the media triage recorded for this file: its record says how (the dihedral form
+             * of a video, the time ranges) */
+            snprintf(it->match_kind, sizeof it->match_kind, "%s", ji->match_kind);
+            it->match_distance = ji->match_distance;
+            it->match_variant = ji->match_variant;
+            it->match_ranges = (char *)ji->match_ranges;
+        }
+        *cls = res.decided;
+        if (cls->series_id) {
+            it->series_id = cls->series_id;
+            it->series_name = cls->series_name;
+            it->series_owner = cls->owner_agency;
+            it->series_contact = cls->contact;
+        }
+    }
+    ad_lookup_result_free(&res);
+    return AD_OK;
+}
+
 struct jobs {
     ad_report *r;
     ad_err *err;
@@ -242,7 +309,19 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
     r->thumbnails = opts->thumbnails != 0;
     if (!rc && opts->thumbnails)
         rc = load_thumbs(st, agency_id, &c, &th, err);
+    ad_lookup_index *lx = NULL; /* the store's PDQs, searched once per item */
+    ad_lookup_cache *cache = NULL;
+    if (!rc && c.n)
+        rc = ad_lookup_index_load(st, &lx, err);
+    if (!rc && c.n)
+        rc = ad_lookup_cache_new(&cache, err);
+    int in_tx = 0;
     for (size_t i = 0; i < c.n && !rc; i++) {
+        /* the lookups' reads and audit rows, a few hundred items per transaction */
+        if (!in_tx && !(rc = ad_store_begin(st, err)))
+            in_tx = 1;
+        if (rc)
+            break;
         const struct item_copy *d = &c.v[i];
         ad_report_item it;
         memset(&it, 0, sizeof it);
@@ -269,28 +348,10 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
             it.cls = AD_RC_ERROR;
             it.error_code = (char *)d->it.error_code;
             it.error_message = (char *)d->it.error_message;
-        } else if (d->it.match_media_id &&
-                   ad_store_classify(st, d->it.match_media_id, &cls, NULL) == AD_OK) {
-            it.cls = cls.cls == AD_CLASS_KNOWN_UNIDENTIFIED ? AD_RC_KNOWN_UNIDENTIFIED
-                     : cls.cls == AD_CLASS_KNOWN_IDENTIFIED ? AD_RC_KNOWN_IDENTIFIED
-                     : cls.cls == AD_CLASS_IGNORABLE        ? AD_RC_IGNORABLE
-                                                            : AD_RC_KNOWN_UNSERIESED;
-            it.match_media_id = d->it.match_media_id;
-            snprintf(it.match_kind, sizeof it.match_kind, "%s",
-                     d->it.match_kind ? d->it.match_kind : "");
-            it.match_distance = d->it.match_distance;
-            it.match_variant = d->it.match_variant;
-            it.match_ranges = (char *)d->it.match_ranges;
-            if (cls.series_id) {
-                it.series_id = cls.series_id;
-                it.series_name = cls.series_name;
-                it.series_owner = cls.owner_agency;
-                it.series_contact = cls.contact;
-            }
+        } else if (d->it.media_id) {
+            rc = classify_item(st, lx, cache, opts, &d->it, &it, &cls, err);
         } else {
-            int media = it.pdq[0] || !strncmp(it.mime, "image/", 6) ||
-                        !strncmp(it.mime, "video/", 6);
-            it.cls = media ? AD_RC_NEW : AD_RC_OTHER;
+            it.cls = AD_RC_OTHER;
         }
         if (cl.make[0] || cl.model[0]) {
             it.camera_make = cl.make[0] ? cl.make : NULL;
@@ -316,7 +377,16 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
         }
         if (ad_report_add(r, &it) == (size_t)-1)
             rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        if (in_tx && (rc || i % 256 == 255 || i + 1 == c.n)) {
+            ad_code rc2 = rc ? ad_store_rollback(st, NULL) : ad_store_commit(st, err);
+            rc = rc ? rc : rc2;
+            in_tx = 0;
+        }
     }
+    if (in_tx)
+        ad_store_rollback(st, NULL);
+    ad_lookup_index_free(lx);
+    ad_lookup_cache_free(cache);
     ad_report_thumbs_free(&th);
     free_copies(&c);
     if (!rc)

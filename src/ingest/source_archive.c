@@ -167,12 +167,26 @@ static int count(ad_source *s, uint64_t n)
     return first < s->depth;
 }
 
+/* The most a member may hold: max_member_bytes, and what the archives held in memory leave of
+ * max_held_bytes. */
+static uint64_t member_limit(const ad_source *s)
+{
+    uint64_t limit = s->opts.max_member_bytes, held = 0;
+    if (!s->opts.max_held_bytes)
+        return limit;
+    for (size_t i = 0; i < s->depth; i++)
+        if (s->stack[i].kind == SRC_ARCHIVE && s->stack[i].owned)
+            held += s->stack[i].packed;
+    uint64_t room = held < s->opts.max_held_bytes ? s->opts.max_held_bytes - held : 0;
+    return room < limit ? room : limit;
+}
+
 /* Reads (keep) or drains (!keep) the current member, counting. 1 on success, 0 when the row
  * became an error, -1 out of memory. */
 static int read_member(ad_source *s, src_frame *f, int keep, uint64_t declared)
 {
     src_row *c = &s->cur;
-    uint64_t limit = s->opts.max_member_bytes;
+    uint64_t limit = member_limit(s);
     size_t len = 0;
     int over = !keep;
     for (;;) {
@@ -319,12 +333,12 @@ static int member_row(ad_source *s, src_frame *f, struct archive_entry *e, const
         return 1;
     }
     uint64_t declared = r->size_known ? r->size : 0;
-    if (r->size_known && declared > s->opts.max_member_bytes) {
+    if (r->size_known && declared > member_limit(s)) {
         /* drained through the counters unless skipping it is free */
         if (!cheap_skip(f->ar) && read_member(s, f, 0, declared) < 0)
             return -1;
         src_row_error(s, AD_ERR_LIMIT, "member of %llu bytes over the limit of %llu: not read",
-                      (ull)declared, (ull)s->opts.max_member_bytes);
+                      (ull)declared, (ull)member_limit(s));
         return 1;
     }
     int rc = read_member(s, f, 1, declared);

@@ -212,6 +212,16 @@ void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id)
     st->agency_id = agency_id;
 }
 
+ad_code ad_store_set_cache(ad_store *st, uint64_t bytes, ad_err *err)
+{
+    if (st->db->is_pg)
+        return AD_OK;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%llu",
+             (unsigned long long)(bytes / 1024 ? bytes / 1024 : 1));
+    return st->db->ops->exec(st->db, sql, err);
+}
+
 /* Savepoint names are ours (depth numbers), never user text. */
 static ad_code tx_exec(ad_store *st, const char *verb, int depth, ad_err *err)
 {
