@@ -90,21 +90,6 @@ uint64_t ad_ingest_memory_default(void);
 /* A store class (ad_store_classify, ad_lookup) as a report class. */
 ad_report_class ad_report_class_of(ad_class c);
 
-/* The report of a case from the database: every item of every job of the case, classified as
- * the database stands now by ad_lookup (as `media show` classifies the file; a file that was new
- * to its job stays new while the lookup says no more than known-unseriesed), new material
- * grouped. thumbnails: the thumbnails the agency's ingests stored (ingest --thumbnails), never
- * read from a path; items without one say why. */
-typedef struct ad_report_opts {
-    int thumbnails;
-    int radius, min_quality;
-    int64_t group_window_s; /* same folder, capture times within this (default 3600) */
-} ad_report_opts;
-
-ad_code ad_report_build(ad_store *st, const char *agency, const char *case_number,
-                        const ad_report_opts *opts, ad_report *out, ad_err *err);
-/* Writes report.html, report.json, report.csv and case.vics.json into dir (created). */
-ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err);
 
 #ifdef __cplusplus
 }

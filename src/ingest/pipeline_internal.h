@@ -13,7 +13,7 @@
 #include "ariadne/lookup.h"
 #include "ariadne/util.h"
 #include "ariadne/vpdq.h"
-#include "idset.h"
+#include "util/idset.h"
 
 #define AD_INGEST_BATCH_ROWS 512
 /* Member bytes of one batch, at most (less under a small memory budget). */

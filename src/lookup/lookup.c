@@ -12,7 +12,7 @@
 #include "ariadne/lookup.h"
 #include "ariadne/pdq.h"
 #include "ariadne/util.h"
-#include "idset.h"
+#include "util/idset.h"
 
 void ad_lookup_opts_default(ad_lookup_opts *o)
 {

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "idset.h"
+#include "util/idset.h"
 
 static size_t slot(int64_t x, size_t cap)
 {

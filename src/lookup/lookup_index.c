@@ -3,7 +3,7 @@
 #include <stdlib.h>
 
 #include "ariadne/lookup.h"
-#include "idset.h"
+#include "util/idset.h"
 
 struct ad_lookup_index {
     ad_index *ix;

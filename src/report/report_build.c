@@ -14,7 +14,7 @@
 #include "ariadne/lookup.h"
 #include "ariadne/transfer.h"
 #include "ariadne/util.h"
-#include "idset.h"
+#include "util/idset.h"
 #include "report_thumbs.h"
 
 struct item_copy {

@@ -7,7 +7,7 @@
 #include "ariadne/index.h"
 #include "ariadne/report.h"
 #include "ariadne/version.h"
-#include "idset.h"
+#include "util/idset.h"
 
 static const char *const class_names[AD_RC__COUNT] = {
     "new", "known-unidentified", "known-unseriesed", "known-identified", "ignorable", "error",

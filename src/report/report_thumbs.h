@@ -4,7 +4,7 @@
 
 #include "ariadne/report.h"
 #include "ariadne/store.h"
-#include "idset.h"
+#include "util/idset.h"
 
 typedef struct ad_report_thumbs {
     ad_idmap at; /* media id -> index + 1 into uri */

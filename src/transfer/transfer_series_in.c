@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "transfer_series.h"
-#include "xinternal.h"
+#include "exchange/xinternal.h"
 
 struct ad_tseries_in {
     ad_store *st;

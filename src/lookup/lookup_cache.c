@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ariadne/lookup.h"
-#include "idset.h"
+#include "util/idset.h"
 
 struct ad_lookup_cache {
     ad_idmap plain;       /* media id -> class + 1 (no series) */

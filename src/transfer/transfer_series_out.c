@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "transfer_series.h"
-#include "xinternal.h"
+#include "exchange/xinternal.h"
 
 typedef struct agency_rec { /* the store's agencies */
     int64_t id;
