@@ -186,8 +186,21 @@ static void t_agency_user(void **state)
     wrong[strlen(wrong) - 1] = wrong[strlen(wrong) - 1] == '0' ? '1' : '0';
     assert_int_equal(ad_store_user_auth(st, wrong, NULL, NULL, &e), AD_ERR_PERM);
     assert_int_equal(ad_store_user_auth(st, "nonsense", NULL, NULL, &e), AD_ERR_PERM);
+    /* the server's check: same answers, and no audit row, failed or not */
+    int64_t seq0, seq1;
+    uint8_t head[32];
+    OK(ad_store_audit_head(st, &seq0, head, E));
+    g_auth_user = 0;
+    OK(ad_store_user_key_check(st, key, on_auth, NULL, E));
+    assert_int_equal(g_auth_user, u);
+    assert_int_equal(ad_store_user_key_check(st, wrong, NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_user_key_check(st, "ak_nonsense", NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_user_key_check(st, NULL, NULL, NULL, &e), AD_ERR_PERM);
+    OK(ad_store_audit_head(st, &seq1, head, E));
+    assert_int_equal(seq1, seq0);
     OK(ad_store_user_revoke(st, u, E));
     assert_int_equal(ad_store_user_auth(st, key, NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_user_key_check(st, key, NULL, NULL, &e), AD_ERR_PERM);
     assert_int_equal(ad_store_user_revoke(st, u, &e), AD_ERR_NOT_FOUND);
     ad_role r;
     assert_int_equal(ad_role_parse("king", &r, &e), AD_ERR_ARG);

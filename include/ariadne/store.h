@@ -133,6 +133,13 @@ ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err);
  * AD_ERR_PERM otherwise. */
 ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
                            ad_err *err);
+/* The same check, read only: no transaction and no audit row (AD_OK with the user, AD_ERR_PERM
+ * when refused, "not an API key" before any database access when the text cannot be one). For
+ * the server, which checks a key on every request: its access log records each attempt, failed
+ * ones included, and the chain records what the request does, so that an anonymous caller cannot
+ * grow the chain and readers are not serialised on the audit head (docs/server.md). */
+ad_code ad_store_user_key_check(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
+                                ad_err *err);
 
 /* ---- media, frames, sightings --------------------------------------------------------- */
 

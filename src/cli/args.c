@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pwd.h>
@@ -193,6 +194,29 @@ int ad_cli_parse_int(const char *text, long long lo, long long hi, long long *ou
     if (errno || *end || v < lo || v > hi)
         return -1;
     *out = v;
+    return 0;
+}
+
+int ad_cli_parse_size(const char *text, uint64_t *out)
+{
+    char *end;
+    if (!text || !(text[0] >= '0' && text[0] <= '9'))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    static const char units[] = "KMGT";
+    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+    if (*end && !u)
+        return -1;
+    int shift = u ? 10 * (int)(u - units + 1) : 0;
+    if (shift) {
+        end++;
+        if (!strcmp(end, "iB") || !strcmp(end, "B"))
+            end += strlen(end);
+    }
+    if (errno || *end || v > (UINT64_MAX >> shift))
+        return -1;
+    *out = (uint64_t)v << shift;
     return 0;
 }
 

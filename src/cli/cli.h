@@ -2,6 +2,7 @@
 #ifndef ARIADNE_CLI_H
 #define ARIADNE_CLI_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Exit codes shared by every sub-command. */
@@ -27,6 +28,7 @@ int ad_cmd_media(int argc, char **argv);
 int ad_cmd_vote(int argc, char **argv);
 int ad_cmd_note(int argc, char **argv);
 int ad_cmd_audit(int argc, char **argv);
+int ad_cmd_serve(int argc, char **argv);
 
 /* Prints "ariadne <cmd>: <message>" on stderr. */
 void ad_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -45,6 +47,9 @@ void ad_cli_common_help(FILE *out);
  * return 0 when text is NULL (option absent); on a bad value they print "ariadne CMD: OPT takes
  * a whole number from LO to HI, not 'TEXT'" and return AD_EXIT_USAGE. */
 int ad_cli_parse_int(const char *text, long long lo, long long hi, long long *out);
+/* A size: bytes, or a whole number with K, M, G or T (powers of 1024; "KiB", "MB" read the same):
+ * 0, or -1 when text is not one. */
+int ad_cli_parse_size(const char *text, uint64_t *out);
 int ad_cli_int(const char *cmd, const char *opt, const char *text, long long lo, long long hi,
                long long *out);
 /* After getopt_long (opterr = 0, optstring starting with ':') returned c = '?' or ':': prints

@@ -255,30 +255,6 @@ static const char usage[] =
     "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
     "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
 
-/* A size: bytes, or a number with K, M, G or T (powers of 1024; "KiB", "MB"... too). */
-static int parse_size(const char *text, uint64_t *out)
-{
-    char *end;
-    if (!text || !(text[0] >= '0' && text[0] <= '9'))
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(text, &end, 10);
-    static const char units[] = "KMGT";
-    const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-    if (*end && !u)
-        return -1;
-    int shift = u ? 10 * (int)(u - units + 1) : 0;
-    if (shift) {
-        end++;
-        if (!strcmp(end, "iB") || !strcmp(end, "B"))
-            end += strlen(end);
-    }
-    if (errno || *end || v > (UINT64_MAX >> shift))
-        return -1;
-    *out = (uint64_t)v << shift;
-    return 0;
-}
-
 int ad_cmd_ingest(int argc, char **argv)
 {
     static const char *const opts[] = {"--case",   "--agency",      "--exhibit",    "--job",
@@ -316,7 +292,7 @@ int ad_cmd_ingest(int argc, char **argv)
         ad_arg_int(&a, "--batch", 1, 512, &io.batch)) /* rows per transaction (tests use small) */
         return AD_EXIT_USAGE;
     const char *mm = ad_arg(&a, "--max-memory");
-    if (mm && (parse_size(mm, &io.max_memory) || io.max_memory < (128ull << 20)))
+    if (mm && (ad_cli_parse_size(mm, &io.max_memory) || io.max_memory < (128ull << 20)))
         return ad_args_usage_error(&a,
                                    "--max-memory takes a size of at least 128M (bytes, or with "
                                    "K, M, G, T: 2G, 512M), not '%s'",

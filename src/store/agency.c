@@ -212,27 +212,34 @@ ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err)
     return ad_store_finish(st, rc, err);
 }
 
-ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx, ad_err *err)
+/* Whether api_key has the form of a key ("ak_" + key id + "_" + secret); else an error. */
+static ad_code key_form(const char *api_key, ad_err *err)
 {
-    char kid[2 * KEY_ID_BYTES + 1];
     size_t klen = api_key ? strlen(api_key) : 0;
     if (sodium_init() < 0)
         return ad_err_set(err, AD_ERR_INTERNAL, "libsodium failed to start");
     if (klen != 3 + 2 * KEY_ID_BYTES + 1 + 2 * KEY_SECRET_BYTES || strncmp(api_key, "ak_", 3) ||
         api_key[3 + 2 * KEY_ID_BYTES] != '_')
         return ad_err_set(err, AD_ERR_PERM, "not an API key");
+    return AD_OK;
+}
+
+/* The key check itself (api_key has the form of a key): *ok says whether the key is valid and
+ * not revoked (fn then called), *uid is the user of the key id (0 when none has it). Reads only;
+ * the secret is compared in constant time. */
+static ad_code key_check(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx, int *ok,
+                         int64_t *uid, char kid[2 * KEY_ID_BYTES + 1], ad_err *err)
+{
+    *ok = 0;
+    *uid = 0;
     memcpy(kid, api_key + 3, 2 * KEY_ID_BYTES);
     kid[2 * KEY_ID_BYTES] = 0;
     const char *secret = api_key + 3 + 2 * KEY_ID_BYTES + 1;
-    ad_code rc = ad_store_begin(st, err);
-    if (rc != AD_OK)
-        return rc;
     ad_stmt *s = ad_db_stmt(st->db, USER_COLS "WHERE u.key_id = ?", err);
     if (!s)
-        return ad_store_finish(st, AD_ECODE(err), err);
+        return AD_ECODE(err);
     ad_bind_text(s, 1, kid);
-    int ok = 0, k = ad_step(s, err);
-    int64_t uid = 0;
+    int k = ad_step(s, err);
     if (k > 0) {
         size_t ns, nh;
         const uint8_t *salt = ad_col_blob(s, 8, &ns);
@@ -240,22 +247,51 @@ ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, voi
         uint8_t h[32];
         if (salt && hash && ns == 16 && nh == 32) {
             key_digest(salt, secret, h);
-            ok = sodium_memcmp(h, hash, 32) == 0;
+            *ok = sodium_memcmp(h, hash, 32) == 0;
         }
         ad_user u;
         user_row(s, &u);
-        uid = u.id;
-        if (ok && u.revoked)
-            ok = 0;
-        if (ok && fn)
+        *uid = u.id;
+        if (*ok && u.revoked)
+            *ok = 0;
+        if (*ok && fn)
             fn(ctx, &u);
     }
     ad_db_done(s);
-    if (k < 0)
-        return ad_store_finish(st, (ad_code)-k, err);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx, ad_err *err)
+{
+    char kid[2 * KEY_ID_BYTES + 1];
+    int ok;
+    int64_t uid;
+    ad_code rc = key_form(api_key, err);
+    if (rc != AD_OK)
+        return rc;
+    rc = ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    rc = key_check(st, api_key, fn, ctx, &ok, &uid, kid, err);
+    if (rc != AD_OK)
+        return ad_store_finish(st, rc, err);
     rc = ad_store_auditf(st, AD_OK, ok ? "user.auth" : "user.auth_failed", uid ? "user" : NULL, uid,
                          err, "key=%s", kid);
     rc = ad_store_finish(st, rc, err);
+    if (rc == AD_OK && !ok)
+        rc = ad_err_set(err, AD_ERR_PERM, "API key refused");
+    return rc;
+}
+
+ad_code ad_store_user_key_check(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
+                                ad_err *err)
+{
+    char kid[2 * KEY_ID_BYTES + 1];
+    int ok;
+    int64_t uid;
+    ad_code rc = key_form(api_key, err);
+    if (rc == AD_OK)
+        rc = key_check(st, api_key, fn, ctx, &ok, &uid, kid, err);
     if (rc == AD_OK && !ok)
         rc = ad_err_set(err, AD_ERR_PERM, "API key refused");
     return rc;

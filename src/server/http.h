@@ -1,0 +1,188 @@
+/* http.h: the inside of the HTTP layer (src/server/): routes and their table, requests as
+ * handlers see them, the strict checker of JSON bodies, problems (RFC 9457), token buckets, the
+ * access log and the metrics. A route parses its request, calls one library function and
+ * serialises the answer; who may do what is decided below it (docs/server.md). */
+#ifndef AD_SERVER_HTTP_H
+#define AD_SERVER_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ariadne/server.h"
+#include "ariadne/store.h"
+
+/* ---- strict JSON checking (jcheck.c) ----------------------------------------------------- */
+
+typedef enum ad_jkind {
+    AD_J_OBJECT,
+    AD_J_ARRAY,
+    AD_J_STRING,
+    AD_J_HEX, /* a string of hex digits, min..max digits, an even number of them */
+    AD_J_INT,
+    AD_J_NUMBER,
+    AD_J_BOOL,
+} ad_jkind;
+
+typedef struct ad_jmember ad_jmember;
+/* What a JSON value must be. Strings: min..max bytes (max 0: AD_J_STRING_MAX) of valid UTF-8
+ * without NUL, one of `choices` when given; integers and numbers: min..max; arrays: min..max
+ * items (max 0: no bound but the body's size), each an `items`; objects: the `members` (ended by
+ * a member without a name), no others. */
+typedef struct ad_jschema {
+    ad_jkind kind;
+    long long min, max;
+    const ad_jmember *members;
+    const struct ad_jschema *items;
+    const char *const *choices;
+} ad_jschema;
+struct ad_jmember {
+    const char *name;
+    const ad_jschema *schema;
+    int required;
+};
+#define AD_J_STRING_MAX 4096
+#define AD_J_DEPTH_MAX 32 /* nesting a body may have (schemas are far shallower) */
+
+/* Parses a request body as one JSON document (UTF-8, duplicate members refused, nothing after
+ * it, nesting bounded). AD_ERR_PARSE with "malformed JSON at byte N: ..." otherwise. */
+ad_code ad_json_parse_body(const char *buf, size_t len, json_t **out, ad_err *err);
+/* Checks v against s: AD_OK, or AD_ERR_ARG with a message and, in field (cap bytes), the JSON
+ * Pointer of the value at fault ("/hashes/3/radius"; "" for the whole body). */
+ad_code ad_jcheck(const json_t *v, const ad_jschema *s, char *field, size_t cap, ad_err *err);
+
+/* ---- problems (problem.c) ------------------------------------------------------------------ */
+
+/* The HTTP status of a library error (docs/server.md: ARG 422, PARSE 400, PERM 403, ...). */
+int ad_http_status_of(ad_code code);
+/* The problem type's short name of a status ("bad-request", "unauthorized", ...). */
+const char *ad_http_problem_name(int status);
+/* An application/problem+json document: type, title, status, detail, and field when given. */
+json_t *ad_http_problem(int status, const char *detail, const char *field);
+
+/* ---- routes (route.c) ---------------------------------------------------------------------- */
+
+typedef struct ad_http_req ad_http_req;
+
+/* Who the request's key is (set when the route is not public). */
+typedef struct ad_http_caller {
+    int64_t user_id, agency_id;
+    ad_role role;
+    char user[128], agency[128];
+    char key_id[16];
+} ad_http_caller;
+
+/* What a handler answers: a JSON document (json, owned by the reply) or raw text (text, len,
+ * type: static data, or malloc'd and handed over when owned), with status (200 when left 0). A
+ * handler that fails returns the library's code with err; field may name the member or
+ * parameter at fault and status may force the HTTP status of the problem. */
+typedef struct ad_http_reply {
+    int status;
+    json_t *json;
+    const char *text;
+    size_t len;
+    int owned;
+    const char *type;
+    char field[128];
+} ad_http_reply;
+
+typedef ad_code (*ad_http_fn)(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
+
+enum {
+    AD_ROUTE_PUBLIC = 1 << 0, /* no key asked */
+    AD_ROUTE_LOCAL = 1 << 1,  /* loopback callers only, unless the server says any (metrics) */
+};
+
+/* One route of the table: the service routes plug in as entries of this kind. */
+typedef struct ad_http_route {
+    const char *method;  /* "GET", "POST", ... (a GET route answers HEAD too) */
+    const char *pattern; /* "/v1/media/{hash}": literal segments and {name} parameters */
+    ad_http_fn fn;
+    const char *action;  /* the action of the authorisation matrix ("me.read"); NULL if public */
+    const char *body;    /* the request body's schema name (components/schemas of the OpenAPI
+                          * file), NULL when the route takes no body */
+    const ad_jschema *schema; /* the body's checker (with body) */
+    const char *const *query; /* the query parameters the route takes (NULL-terminated), NULL:
+                               * none */
+    unsigned flags;
+} ad_http_route;
+
+#define AD_ROUTE_PARAMS 8
+typedef struct ad_route_param {
+    const char *name, *value; /* slices of the pattern and of the path */
+    size_t name_len, value_len;
+} ad_route_param;
+
+/* Whether path matches pattern; its parameters into p (*n of them, at most AD_ROUTE_PARAMS).
+ * A parameter matches one non-empty segment. */
+int ad_route_match(const char *pattern, const char *path, ad_route_param *p, int *n);
+/* The route of (method, path) in table: its index; -1 when no pattern matches the path (404);
+ * -2 when some do but not for this method (405), their methods in allow ("GET, HEAD, POST"). */
+int ad_route_find(const ad_http_route *table, size_t n, const char *method, const char *path,
+                  ad_route_param *p, int *np, char *allow, size_t cap);
+
+/* The server's own routes: /healthz, /metrics, /v1/openapi.json, /v1/me. */
+const ad_http_route *ad_http_core_routes(size_t *n);
+
+/* What handlers know of their request. */
+const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */
+const char *ad_http_query(const ad_http_req *rq, const char *name); /* NULL when absent */
+const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route's schema */
+const ad_http_caller *ad_http_who(const ad_http_req *rq);
+ad_server *ad_http_server(const ad_http_req *rq);
+/* The store connection of the calling thread (opened on first use; kept until the server stops),
+ * with the caller set as the actor of its audit rows. */
+ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err);
+
+/* ---- the server's own parts ---------------------------------------------------------------- */
+
+/* The key of an Authorization header: "Bearer <key>" (scheme in any case, one or more spaces),
+ * the key 1..200 printable ASCII characters. 0 and the key's slice, or -1. */
+int ad_http_bearer(const char *header, const char **key, size_t *len);
+
+/* Token buckets by key (an address, a key id): a bounded table; the least recently seen entry
+ * makes room for a new one. Thread-safe. */
+typedef struct ad_buckets ad_buckets;
+ad_buckets *ad_buckets_new(size_t cap, double burst, double per_second);
+void ad_buckets_free(ad_buckets *b);
+/* take: takes one token (1), or says none is left (0) with the seconds until one is in *wait.
+ * peek: the same without taking. now: ad_now(). */
+int ad_buckets_take(ad_buckets *b, const void *key, size_t len, double now, double *wait);
+int ad_buckets_peek(ad_buckets *b, const void *key, size_t len, double now, double *wait);
+
+/* The access log: one JSON object per line, written with one write(2) to a file opened for
+ * appending (created 0600), so that lines of several threads never mix. */
+typedef struct ad_alog ad_alog;
+typedef struct ad_alog_entry {
+    double time;         /* Unix seconds */
+    const char *client;  /* address */
+    const char *key_id, *user; /* NULL when none */
+    const char *method, *route; /* route: the pattern, NULL when none matched */
+    int status;
+    uint64_t bytes_in, bytes_out, us;
+    const char *problem; /* the problem's name for errors, NULL otherwise */
+} ad_alog_entry;
+ad_code ad_alog_open(ad_alog **out, const char *path, ad_err *err);
+void ad_alog_write(ad_alog *l, const ad_alog_entry *e);
+void ad_alog_close(ad_alog *l); /* syncs the file to disk */
+/* The line of e (with its newline) into buf; its length (cut at cap-1). */
+size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap);
+
+/* Metrics in Prometheus's text format. Counters are atomic: no lock on the request path. */
+typedef struct ad_metrics ad_metrics;
+ad_metrics *ad_metrics_new(const ad_http_route *routes, size_t n);
+void ad_metrics_free(ad_metrics *m);
+/* route: index in the table, -1 when none matched. */
+void ad_metrics_request(ad_metrics *m, int route, int status, uint64_t us);
+void ad_metrics_inflight(ad_metrics *m, int delta);
+enum { AD_AUTH_MISSING, AD_AUTH_MALFORMED, AD_AUTH_REFUSED, AD_AUTH_LIMITED, AD_AUTH__COUNT };
+void ad_metrics_auth_failure(ad_metrics *m, int reason);
+void ad_metrics_rate_limited(ad_metrics *m);
+void ad_metrics_write(ad_metrics *m, FILE *out, double uptime);
+
+/* The OpenAPI document (docs/openapi.json), compiled in (cmake/embed-text.cmake). */
+extern const char ad_openapi_json[];
+extern const size_t ad_openapi_json_len;
+
+#endif
