@@ -100,7 +100,7 @@ scenario() {
   says "ariadne db init"
   expect 0 A db init
   expect 0 A db init --json
-  has '"schema_version":5'
+  has '"schema_version":6'
   expect 0 A agency add "Police A" --country FR
   expect 0 A agency add "Hub" --kind hub
   expect 1 A agency add "Hub"
@@ -119,6 +119,41 @@ scenario() {
   json_lines
   has '"role":"investigator"'
   ! grep -q "${key#ak_*_}" "$tmp/out" || fail "user list shows the key"
+  # keys that expire: through a date (UTC), or for a number of days
+  expect 0 A user add pat --agency Hub --role platform --expires 2020-01-01 --json
+  schema user-add "$tmp/out"
+  has '"expires":"2020-01-02T00:00:00Z"'
+  expect 0 A user add quinn --agency Hub --role platform --expires 30
+  has "key expires 20"
+  for bad in 0 36501 2026-02-30 2026-1-1 tomorrow ""; do
+    expect 2 A user add x --agency Hub --role platform --expires "$bad"
+  done
+  expect 0 A user list
+  has "pat.*expired"
+  has "quinn.*active"
+  expect 0 A user list --json
+  schema user-list "$tmp/out" --lines
+  # lists granted to a platform agency (the local operator may; the server's admins of the
+  # list's agency only: tests/test_service.c)
+  printf '%s\n' $MD5 > "$tmp/list.txt"
+  expect 0 A import "$tmp/list.txt" --format hashlist --list baseline
+  expect 0 A list grant baseline Hub --json
+  schema list-grant "$tmp/out"
+  has '"granted":true'
+  expect 1 A list grant baseline Hub
+  says "already granted"
+  expect 0 A list show baseline
+  has "granted to: Hub (since 20"
+  expect 0 A list show baseline --json
+  schema list-show "$tmp/out"
+  has '"entries":1'
+  expect 0 A list revoke baseline Hub
+  has "no longer granted"
+  expect 1 A list revoke baseline Hub
+  expect 1 A list grant nolist Hub
+  says "no list 'nolist'"
+  expect 1 A list grant baseline Nowhere
+  expect 2 A list grant baseline
   # a series owned by Police A, created by alice (acting for her agency)
   expect 0 A series create "Blue Room" --contact "vid@police-a.example" --as alice
   expect 1 A series create "Blue Room"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ariadne/store.h"
@@ -16,54 +17,22 @@ typedef struct {
     int pg;
     char url[4200];
     char dbname[64];
+    td_db db;
     ad_store *st;
 } fixture;
-
-static int counter;
-
-/* Runs one SQL statement on the PostgreSQL server's maintenance database. */
-static int pg_admin(const char *sql)
-{
-    char url[512];
-    snprintf(url, sizeof url, "%s/postgres", getenv("AD_TEST_PG"));
-    PGconn *c = PQconnectdb(url);
-    int ok = PQstatus(c) == CONNECTION_OK;
-    if (ok) {
-        PGresult *r = PQexec(c, sql);
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        if (!ok)
-            fprintf(stderr, "pg_admin: %s", PQresultErrorMessage(r));
-        PQclear(r);
-    } else {
-        fprintf(stderr, "pg_admin: %s", PQerrorMessage(c));
-    }
-    PQfinish(c);
-    return ok;
-}
 
 static int setup(void **state, int pg)
 {
     fixture *f = calloc(1, sizeof *f);
-    f->pg = pg;
-    if (pg) {
-        const char *base = getenv("AD_TEST_PG");
-        if (!base || !*base) {
-            free(f);
-            *state = NULL;
-            return 0;
-        }
-        snprintf(f->dbname, sizeof f->dbname, "ad_test_store_%d_%d", (int)getpid(), ++counter);
-        char sql[128];
-        snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->dbname);
-        if (!pg_admin(sql))
-            return -1;
-        snprintf(f->url, sizeof f->url, "%s/%s", base, f->dbname);
-    } else {
-        static char dir[4096];
-        if (!dir[0])
-            snprintf(dir, sizeof dir, "%s", td_tmpdir("test_store"));
-        snprintf(f->url, sizeof f->url, "sqlite:%s/t%d.db", dir, ++counter);
+    int k = td_db_create(&f->db, pg, "test_store");
+    if (k) {
+        free(f);
+        *state = NULL;
+        return k > 0 ? 0 : -1;
     }
+    f->pg = pg;
+    snprintf(f->url, sizeof f->url, "%s", f->db.url);
+    snprintf(f->dbname, sizeof f->dbname, "%s", f->db.dbname);
     ad_err e;
     if (ad_store_open(&f->st, f->url, AD_STORE_CREATE, &e) != AD_OK) {
         fprintf(stderr, "open %s: %s\n", f->url, e.msg);
@@ -89,11 +58,7 @@ static int teardown(void **state)
     if (!f)
         return 0;
     ad_store_close(f->st);
-    if (f->pg) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", f->dbname);
-        pg_admin(sql);
-    }
+    td_db_drop(&f->db);
     free(f);
     return 0;
 }
@@ -742,23 +707,7 @@ static void t_concurrent_writers(void **state)
 /* Runs SQL behind the store's back, as an intruder with database access would; 0 if refused. */
 static int raw_sql(fixture *f, const char *sql)
 {
-    int ok;
-    if (f->pg) {
-        char url[4300];
-        snprintf(url, sizeof url, "%s/%s", getenv("AD_TEST_PG"), f->dbname);
-        PGconn *c = PQconnectdb(url);
-        assert_int_equal(PQstatus(c), CONNECTION_OK);
-        PGresult *r = PQexec(c, sql);
-        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-        PQclear(r);
-        PQfinish(c);
-    } else {
-        sqlite3 *h;
-        assert_int_equal(sqlite3_open(f->url + 7, &h), SQLITE_OK);
-        ok = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
-        sqlite3_close(h);
-    }
-    return ok;
+    return td_db_sql(&f->db, sql);
 }
 
 /* Lifts the append-only triggers (after checking they refuse an edit). */
@@ -890,6 +839,139 @@ static void t_audit_guard(void **state)
     assert_non_null(strstr(e.msg, "guard"));
 }
 
+
+static void t_user_expiry(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Police A"), u;
+    char key[AD_API_KEY_MAX];
+    ad_err e;
+    OK(ad_store_user_add(st, a, "carol", AD_ROLE_PLATFORM, &u, key, E));
+    ad_identity id;
+    OK(ad_store_identity_auth(st, key, &id, E));
+    assert_int_equal(id.user_id, u);
+    assert_int_equal(id.agency_id, a);
+    assert_int_equal(id.role, AD_ROLE_PLATFORM);
+    assert_string_equal(id.user, "carol");
+    assert_string_equal(id.agency, "Police A");
+    assert_int_equal(strlen(id.key_id), 8);
+    assert_false(id.local);
+    /* expired a second ago: refused, with the same message as a wrong key */
+    OK(ad_store_user_set_expires(st, u, (int64_t)time(NULL) - 1, E));
+    assert_int_equal(ad_store_identity_auth(st, key, &id, &e), AD_ERR_PERM);
+    assert_string_equal(e.msg, "API key refused");
+    /* in a day: accepted; never: accepted */
+    OK(ad_store_user_set_expires(st, u, (int64_t)time(NULL) + 86400, E));
+    OK(ad_store_identity_auth(st, key, &id, E));
+    OK(ad_store_user_set_expires(st, u, 0, E));
+    OK(ad_store_identity_auth(st, key, &id, E));
+    assert_int_equal(ad_store_user_set_expires(st, 999, 0, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_user_set_expires(st, u, -5, &e), AD_ERR_ARG);
+}
+
+static int count_grant(void *ctx, const ad_list_grant *g)
+{
+    (void)g;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static void t_list_grant(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Police A"), p = add_agency(st, "Platform P"), l;
+    ad_list li = {.name = "baseline"};
+    OK(ad_store_list_ensure(st, &li, &l, E));
+    ad_err e;
+    OK(ad_store_list_grant(st, l, p, E));
+    assert_int_equal(ad_store_list_grant(st, l, p, &e), AD_ERR_EXISTS);
+    assert_int_equal(ad_store_list_grant(st, l, 999, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_list_grant(st, 999, p, &e), AD_ERR_NOT_FOUND);
+    OK(ad_store_list_grant(st, l, a, E));
+    int n = 0;
+    OK(ad_store_list_grants(st, l, 0, count_grant, &n, E));
+    assert_int_equal(n, 2);
+    n = 0;
+    OK(ad_store_list_grants(st, 0, p, count_grant, &n, E));
+    assert_int_equal(n, 1);
+    OK(ad_store_list_revoke(st, l, p, E));
+    assert_int_equal(ad_store_list_revoke(st, l, p, &e), AD_ERR_NOT_FOUND);
+    n = 0;
+    OK(ad_store_list_grants(st, 0, 0, count_grant, &n, E));
+    assert_int_equal(n, 1);
+}
+
+struct sink {
+    int n;
+    char last[64], who[128];
+};
+
+static void on_read(void *ctx, const char *who, int64_t agency_id, const char *action,
+                    const char *object, const char *detail)
+{
+    (void)agency_id, (void)object, (void)detail;
+    struct sink *k = ctx;
+    k->n++;
+    snprintf(k->last, sizeof k->last, "%s", action);
+    snprintf(k->who, sizeof k->who, "%s", who);
+}
+
+static int ignore_series(void *ctx, const ad_series *x)
+{
+    (void)ctx, (void)x;
+    return 0;
+}
+
+static int64_t audit_rows(ad_store *st)
+{
+    int64_t seq = 0;
+    uint8_t h[32];
+    OK(ad_store_audit_head(st, &seq, h, E));
+    return seq;
+}
+
+static void t_read_sink(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Police A"), mid, sid;
+    ad_media m;
+    ad_media_init(&m);
+    OK(ad_media_set_hash_hex(&m, MD5A, 0, E));
+    OK(ad_store_media_upsert(st, &m, &mid, NULL, E));
+    ad_series x = {.name = "S"};
+    OK(ad_store_series_create(st, &x, &sid, E));
+    ad_identity id;
+    memset(&id, 0, sizeof id);
+    snprintf(id.user, sizeof id.user, "alice");
+    snprintf(id.key_id, sizeof id.key_id, "0badc0de");
+    id.agency_id = a;
+    ad_store_set_identity(st, &id);
+    struct sink k = {0};
+    ad_store_set_read_sink(st, on_read, &k);
+    int64_t before = audit_rows(st), found;
+    /* reads: to the sink, no row, no transaction */
+    OK(ad_store_media_find_hex(st, MD5A, &found, E));
+    assert_int_equal(found, mid);
+    assert_string_equal(k.last, "media.find");
+    assert_string_equal(k.who, "alice (key:0badc0de)");
+    ad_classification c;
+    OK(ad_store_classify(st, mid, &c, E));
+    assert_string_equal(k.last, "media.classify");
+    OK(ad_store_series_get(st, sid, ignore_series, NULL, E));
+    assert_string_equal(k.last, "series.show");
+    OK(ad_store_audit_read(st, "media.lookup", "media:1", "x", E));
+    assert_int_equal(k.n, 4);
+    assert_int_equal(audit_rows(st), before);
+    /* writes: rows as always, named after the identity */
+    OK(ad_store_series_link(st, sid, mid, E));
+    assert_int_equal(audit_rows(st), before + 1);
+    assert_int_equal(k.n, 4);
+    /* without the sink, reads are rows again */
+    ad_store_set_read_sink(st, NULL, NULL);
+    OK(ad_store_media_find_hex(st, MD5A, &found, E));
+    assert_int_equal(audit_rows(st), before + 2);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -901,7 +983,8 @@ int main(void)
         BOTH(t_batch_list), BOTH(t_batch_merge),  BOTH(t_classify),
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
-        BOTH(t_concurrent_writers),
+        BOTH(t_concurrent_writers), BOTH(t_user_expiry), BOTH(t_list_grant),
+        BOTH(t_read_sink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,10 @@
 /* testutil.c: helpers shared by the cmocka tests. */
 #include "testutil.h"
 
+#include <libpq-fe.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,4 +60,74 @@ int td_write_file(const char *path, const void *data, size_t len)
         return -1;
     size_t w = fwrite(data, 1, len, f);
     return (fclose(f) == 0 && w == len) ? 0 : -1;
+}
+
+/* Runs one SQL statement on the PostgreSQL server's database db ("postgres" for admin). */
+static int pg_exec(const char *db, const char *sql)
+{
+    char url[4400];
+    snprintf(url, sizeof url, "%s/%s", getenv("AD_TEST_PG"), db);
+    PGconn *c = PQconnectdb(url);
+    int ok = PQstatus(c) == CONNECTION_OK;
+    if (ok) {
+        PGresult *r = PQexec(c, sql);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        if (!ok && !strcmp(db, "postgres"))
+            fprintf(stderr, "pg: %s", PQresultErrorMessage(r));
+        PQclear(r);
+    } else {
+        fprintf(stderr, "pg: %s", PQerrorMessage(c));
+    }
+    PQfinish(c);
+    return ok;
+}
+
+int td_db_create(td_db *d, int pg, const char *name)
+{
+    static int counter;
+    memset(d, 0, sizeof *d);
+    d->pg = pg;
+    if (pg) {
+        const char *base = getenv("AD_TEST_PG");
+        if (!base || !*base)
+            return 1;
+        snprintf(d->dbname, sizeof d->dbname, "ad_%s_%d_%d", name, (int)getpid(), ++counter);
+        char sql[128];
+        snprintf(sql, sizeof sql, "CREATE DATABASE %s", d->dbname);
+        if (!pg_exec("postgres", sql))
+            return -1;
+        snprintf(d->url, sizeof d->url, "%s/%s", base, d->dbname);
+        return 0;
+    }
+    static char dir[4096];
+    if (!dir[0]) {
+        const char *t = td_tmpdir(name);
+        if (!t)
+            return -1;
+        snprintf(dir, sizeof dir, "%s", t);
+    }
+    snprintf(d->url, sizeof d->url, "sqlite:%s/t%d.db", dir, ++counter);
+    return 0;
+}
+
+void td_db_drop(td_db *d)
+{
+    if (!d->pg || !d->dbname[0])
+        return;
+    char sql[128];
+    snprintf(sql, sizeof sql, "DROP DATABASE %s WITH (FORCE)", d->dbname);
+    pg_exec("postgres", sql);
+}
+
+int td_db_sql(const td_db *d, const char *sql)
+{
+    if (d->pg)
+        return pg_exec(d->dbname, sql);
+    sqlite3 *h;
+    if (sqlite3_open(d->url + 7, &h) != SQLITE_OK)
+        return 0;
+    sqlite3_busy_timeout(h, 10000);
+    int ok = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
+    sqlite3_close(h);
+    return ok;
 }

@@ -17,4 +17,19 @@ uint8_t *td_read_file(const char *path, size_t *len);
 /* Writes a file; returns 0 on success. */
 int td_write_file(const char *path, const void *data, size_t len);
 
+/* A fresh database for one test: SQLite in the program's scratch folder, or (pg) a new
+ * database on the PostgreSQL server of $AD_TEST_PG. */
+typedef struct td_db {
+    int pg;
+    char url[4200];
+    char dbname[64];
+} td_db;
+/* 0: created (d->url to open with AD_STORE_CREATE); 1: skipped (pg without $AD_TEST_PG);
+ * -1: failed (message on stderr). name prefixes the database (letters, digits, '_'). */
+int td_db_create(td_db *d, int pg, const char *name);
+/* Drops a PostgreSQL database (SQLite files stay in the scratch folder). */
+void td_db_drop(td_db *d);
+/* Runs SQL on the database through its own connection, outside the store: 1 when it ran. */
+int td_db_sql(const td_db *d, const char *sql);
+
 #endif

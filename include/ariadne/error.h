@@ -35,6 +35,9 @@ typedef enum ad_code {
 typedef struct ad_err {
     ad_code code;
     char msg[512];
+    /* The input at fault when the caller can name it ("hashes[3].radius", "name"), else "":
+     * the server's problem documents carry it as `field`. ad_err_set clears it. */
+    char field[96];
 } ad_err;
 
 /* Stable lower-case identifier for a code ("corrupt", "limit", ...), for JSON and CSV. */
@@ -44,6 +47,9 @@ const char *ad_strerror(ad_code code);
 /* Fills err (if not NULL) with code and a printf-style message; returns code. */
 ad_code ad_err_set(ad_err *err, ad_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* ad_err_set, naming the input at fault (field, copied; NULL or "" for none). */
+ad_code ad_err_field(ad_err *err, ad_code code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /* Prefixes the message already in err with "prefix: ". */
 void ad_err_prefix(ad_err *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ad_err_clear(ad_err *err);

@@ -14,6 +14,9 @@ int ad_utf8_valid(const char *s, size_t len);
 /* Writes s as a quoted JSON string. Invalid UTF-8 bytes are written as U+FFFD; returns 0 when
  * the text was valid UTF-8, 1 when something was replaced. */
 int ad_json_string(FILE *out, const char *s, size_t len);
+/* A copy of s (malloc) with every byte that is not well-formed UTF-8 replaced by U+FFFD; *lossy
+ * (may be NULL) is set when something was replaced. NULL when out of memory. */
+char *ad_utf8_sanitize(const char *s, int *lossy);
 
 #ifdef __cplusplus
 }

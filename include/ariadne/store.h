@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 5
+#define AD_STORE_SCHEMA_VERSION 6
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -63,6 +63,22 @@ void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id);
 void ad_store_set_origin(ad_store *st, const char *origin);
 /* Who is acting ("local" unless set). */
 const char *ad_store_actor(const ad_store *st);
+/* The agency the actor acts for (0: none). */
+int64_t ad_store_actor_agency(const ad_store *st);
+
+/* Reads leave an audit row each (media.find, media.lookup, series.show, index.load, user.auth,
+ * ...), in a transaction of their own that takes the writers' lock. A server, which reads for
+ * many callers at once, sends them to a sink instead (ad_readlog: one audit row per user and
+ * action a second, docs/server.md): with a sink set, reads take no transaction and append no
+ * row, and fn gets what the row would have said (who as audit rows name it). Writes are
+ * audited as always. fn NULL: rows again. */
+typedef void (*ad_read_sink)(void *ctx, const char *who, int64_t agency_id, const char *action,
+                             const char *object, const char *detail);
+void ad_store_set_read_sink(ad_store *st, ad_read_sink fn, void *ctx);
+/* The audit event of a read done outside the store (a lookup, a platform match): to the sink
+ * when one is set, else one audit row (as ad_store_audit). */
+ad_code ad_store_audit_read(ad_store *st, const char *action, const char *object,
+                            const char *detail, ad_err *err);
 /* The store as people and reports name it, in out (cap bytes, cut if longer): "sqlite:" and the
  * database file's absolute path, or the PostgreSQL URL without its password. */
 void ad_store_describe(const ad_store *st, char *out, size_t cap);
@@ -119,6 +135,7 @@ typedef struct ad_user {
     const char *key_id; /* public part of the API key (lookup prefix) */
     int64_t created;
     int64_t revoked; /* 0 = active */
+    int64_t expires; /* the key is refused from this time on; 0 = never */
 } ad_user;
 
 #define AD_API_KEY_MAX 96
@@ -129,8 +146,12 @@ ad_code ad_store_user_find(ad_store *st, const char *id_or_name, int64_t *id, ad
 typedef int (*ad_user_fn)(void *ctx, const ad_user *u);
 ad_code ad_store_user_list(ad_store *st, ad_user_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err);
-/* Checks an API key: AD_OK with the user (fn called once) if valid and not revoked,
- * AD_ERR_PERM otherwise. */
+/* Sets when a user's key stops working (Unix seconds; 0 = never). One audit row. */
+ad_code ad_store_user_set_expires(ad_store *st, int64_t user_id, int64_t expires, ad_err *err);
+/* Checks an API key: AD_OK with the user (fn called once) if valid, not revoked and not
+ * expired, AD_ERR_PERM ("API key refused", whatever the reason) otherwise. The secret is
+ * compared in constant time. Audited as a read (user.auth, user.auth_failed): with a read sink
+ * the server keeps failures out of the chain (docs/server.md). */
 ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
                            ad_err *err);
 /* The same check, read only: no transaction and no audit row (AD_OK with the user, AD_ERR_PERM
@@ -140,6 +161,31 @@ ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, voi
  * grow the chain and readers are not serialised on the audit head (docs/server.md). */
 ad_code ad_store_user_key_check(ad_store *st, const char *api_key, ad_user_fn fn, void *ctx,
                                 ad_err *err);
+
+/* Who calls the library: a user authenticated by an API key (the server), or the local
+ * operator of the store (the CLI). The service layer (service.h) decides what an identity may
+ * do; the store records it in every audit row (ad_store_set_identity). */
+typedef struct ad_identity {
+    int64_t user_id; /* 0: none (a local operator that is no user of the store) */
+    char user[128];
+    int64_t agency_id; /* 0: none */
+    char agency[128];
+    ad_role role;
+    char key_id[16]; /* the API key's public part; "" for the CLI */
+    /* The operator of the store itself (the CLI on its own database, --as only a claim): every
+     * action, and every agency's evidence, since it holds the file. */
+    int local;
+} ad_identity;
+/* A local operator named who (audit rows), acting for agency_id (0: none). */
+void ad_identity_local(ad_identity *id, const char *who, int64_t agency_id);
+/* The identity of a user (from ad_store_user_auth, ad_store_user_list). */
+void ad_identity_of_user(ad_identity *id, const ad_user *u);
+/* ad_store_user_auth, giving the identity of the key's user. */
+ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *out, ad_err *err);
+/* The following changes and reads are the identity's: audit rows name the user and the key
+ * ("alice (key:ab12cd34)") and the agency. A local identity leaves the actor as set
+ * (ad_store_set_actor, ad_store_set_origin). */
+void ad_store_set_identity(ad_store *st, const ad_identity *id);
 
 /* ---- media, frames, sightings --------------------------------------------------------- */
 
@@ -404,6 +450,24 @@ ad_code ad_store_clue_add(ad_store *st, const char *object_type, int64_t object_
                           const char *kind, const char *value, int64_t *id, ad_err *err);
 ad_code ad_store_clue_list(ad_store *st, const char *object_type, int64_t object_id, ad_text_fn fn,
                            void *ctx, ad_err *err);
+/* A note (kind NULL) or clue, shared (is_private 0: shared knowledge) or private to the actor's
+ * agency (agency evidence, seen by that agency only). */
+ad_code ad_store_text_add(ad_store *st, const char *object_type, int64_t object_id,
+                          const char *kind, const char *text, int is_private, int64_t *id,
+                          ad_err *err);
+typedef struct ad_text {
+    int64_t id;
+    const char *author;
+    int64_t agency_id; /* 0: none */
+    int64_t created;
+    const char *kind; /* clues; NULL for notes */
+    const char *text;
+    int is_private;
+} ad_text;
+typedef int (*ad_text_rec_fn)(void *ctx, const ad_text *t);
+/* The notes (clues 0) or clues of an object, with their agency and privacy, by id. */
+ad_code ad_store_text_list(ad_store *st, int clues, const char *object_type, int64_t object_id,
+                           ad_text_rec_fn fn, void *ctx, ad_err *err);
 
 typedef struct ad_list {
     int64_t id;
@@ -424,6 +488,24 @@ ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_id
                           ad_err *err);
 /* Lists a media belongs to (entries not counted: 0). */
 ad_code ad_store_media_lists(ad_store *st, int64_t media_id, ad_list_fn fn, void *ctx, ad_err *err);
+/* One list by id (entries counted). */
+ad_code ad_store_list_get(ad_store *st, int64_t list_id, ad_list_fn fn, void *ctx, ad_err *err);
+
+/* Grants: which lists a platform agency matches against (`ariadne list grant LIST AGENCY`).
+ * Granting twice or revoking what was not granted is AD_ERR_EXISTS / AD_ERR_NOT_FOUND. One
+ * audit row each (list.grant, list.revoke). */
+ad_code ad_store_list_grant(ad_store *st, int64_t list_id, int64_t agency_id, ad_err *err);
+ad_code ad_store_list_revoke(ad_store *st, int64_t list_id, int64_t agency_id, ad_err *err);
+typedef struct ad_list_grant {
+    int64_t list_id, agency_id;
+    const char *list_name, *agency_name;
+    int64_t granted;
+    const char *granted_by;
+} ad_list_grant;
+typedef int (*ad_list_grant_fn)(void *ctx, const ad_list_grant *g);
+/* The grants of a list (list_id > 0), of an agency (agency_id > 0), or all; by list, agency. */
+ad_code ad_store_list_grants(ad_store *st, int64_t list_id, int64_t agency_id,
+                             ad_list_grant_fn fn, void *ctx, ad_err *err);
 
 /* ---- classification ----------------------------------------------------------------- */
 

@@ -291,6 +291,20 @@ int ad_cli_fail(const ad_args *a, const ad_err *err)
     return AD_EXIT_FAIL;
 }
 
+void ad_cli_call(ad_store *st, ad_identity *id, ad_call *c)
+{
+    ad_identity_local(id, ad_store_actor(st), ad_store_actor_agency(st));
+    memset(c, 0, sizeof *c);
+    c->st = st;
+    c->id = id;
+}
+
+int ad_cli_svc_fail(const ad_args *a, const ad_err *err)
+{
+    ad_cli_error(a->prog, "%s", err->msg);
+    return AD_EXIT_FAIL;
+}
+
 int ad_cli_close(ad_store *st, int rc)
 {
     ad_store_close(st);

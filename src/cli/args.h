@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "ariadne/service.h"
 #include "ariadne/store.h"
 
 #define AD_ARGS_MAX 32
@@ -46,6 +47,11 @@ int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
  * returns 2 for a URL it cannot use (ad_store_url_check), 1 when the store does not open, -1 on
  * success. */
 int ad_cli_open(const ad_args *a, ad_store **st, int flags);
+/* The CLI's caller for the service layer (ad_svc_*): the local operator of the store, named and
+ * acting for the agency as ad_cli_open set them; st as the call's connection. */
+void ad_cli_call(ad_store *st, ad_identity *id, ad_call *c);
+/* Prints a service error for the command and returns its exit code (1). */
+int ad_cli_svc_fail(const ad_args *a, const ad_err *err);
 /* Prints err for the command and returns the exit code for it (1). */
 int ad_cli_fail(const ad_args *a, const ad_err *err);
 /* Closes the store and passes rc through. */

@@ -27,6 +27,7 @@ static const struct {
     {"media", ad_cmd_media, "what is known about a media, by any hash"},
     {"vote", ad_cmd_vote, "a category vote on a media"},
     {"note", ad_cmd_note, "notes and clues on records"},
+    {"list", ad_cmd_list, "hash lists and the platform agencies they are granted to"},
     {"import", ad_cmd_import, "import VICS JSON, ICSE CSV or hash lists into the database"},
     {"export", ad_cmd_export,
      "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ariadne/json.h"
+#include "ariadne/service.h"
 #include "ariadne/util.h"
 
 /* Decodes one UTF-8 code point at s (n bytes left): its length, or 0 when the bytes are not
@@ -98,47 +100,10 @@ void ad_txt_pad(FILE *f, const char *s, int width)
 
 char *ad_txt_utf8(const char *str, int *lossy)
 {
-    const unsigned char *s = (const unsigned char *)str;
-    size_t n = strlen(str), o = 0;
-    char *out = malloc(3 * n + 1);
-    if (lossy)
-        *lossy = 0;
-    if (!out)
-        return NULL;
-    for (size_t i = 0; i < n;) {
-        uint32_t cp;
-        int len = utf8_next(s + i, n - i, &cp);
-        if (len && cp) {
-            memcpy(out + o, s + i, (size_t)len);
-            o += (size_t)len;
-            i += (size_t)len;
-        } else {
-            memcpy(out + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-            if (lossy)
-                *lossy = 1;
-        }
-    }
-    out[o] = 0;
-    return out;
+    return ad_utf8_sanitize(str, lossy);
 }
 
 void ad_txt_json_set(json_t *o, const char *key, const char *s, const char *hex_key)
 {
-    if (!s) {
-        json_object_set_new(o, key, json_null());
-        return;
-    }
-    int lossy = 0;
-    char *u = ad_txt_utf8(s, &lossy);
-    json_object_set_new(o, key, u ? json_string(u) : json_null());
-    free(u);
-    if (lossy && hex_key) {
-        size_t n = strlen(s);
-        char *h = malloc(2 * n + 1);
-        if (h)
-            json_object_set_new(o, hex_key, json_string(ad_hex_encode((const uint8_t *)s, n, h)));
-        free(h);
-    }
+    ad_json_set_text(o, key, s, hex_key);
 }

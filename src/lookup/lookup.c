@@ -430,7 +430,7 @@ static ad_code audit(ad_store *st, const ad_lookup_query *q, const ad_lookup_opt
              "%s found_by=%s radius=%d forms=%d neighbours=%zu class=%s decided_by=%lld", what,
              out->media_by[0] ? out->media_by : "-", opts->radius, out->pdq_forms, out->n_total,
              ad_class_name(out->cls), (long long)out->decided.media_id);
-    return ad_store_audit(st, "media.lookup", out->media_id ? obj : NULL, detail, err);
+    return ad_store_audit_read(st, "media.lookup", out->media_id ? obj : NULL, detail, err);
 }
 
 ad_code ad_lookup(ad_store *st, const ad_lookup_index *lx, const ad_lookup_query *q,

@@ -164,7 +164,7 @@ ad_code ad_store_user_find(ad_store *st, const char *id_or_name, int64_t *id, ad
 
 #define USER_COLS                                                                                  \
     "SELECT u.id, u.agency_id, a.name, u.name, u.role, u.key_id, u.created, u.revoked,"            \
-    " u.key_salt, u.key_hash FROM users u JOIN agency a ON a.id = u.agency_id "
+    " u.key_salt, u.key_hash, u.expires FROM users u JOIN agency a ON a.id = u.agency_id "
 
 static void user_row(ad_stmt *s, ad_user *u)
 {
@@ -176,6 +176,7 @@ static void user_row(ad_stmt *s, ad_user *u)
     u->key_id = ad_col_text(s, 5);
     u->created = ad_col_int(s, 6);
     u->revoked = ad_col_int(s, 7);
+    u->expires = ad_col_int(s, 10);
 }
 
 ad_code ad_store_user_list(ad_store *st, ad_user_fn fn, void *ctx, ad_err *err)
@@ -210,6 +211,37 @@ ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err)
         ad_err_set(err, rc, "no active user %lld", (long long)user_id);
     rc = ad_store_auditf(st, rc, "user.revoke", "user", user_id, err, NULL);
     return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_store_user_set_expires(ad_store *st, int64_t user_id, int64_t expires, ad_err *err)
+{
+    if (expires < 0)
+        return ad_err_set(err, AD_ERR_ARG, "an expiry is a time (or 0 for never)");
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st, "UPDATE users SET expires = ? WHERE id = ? RETURNING id", &s, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_bind_int(s, 1, expires);
+    ad_bind_int(s, 2, user_id);
+    rc = ad_db_int(s, NULL, err);
+    if (rc == AD_ERR_NOT_FOUND)
+        ad_err_set(err, rc, "no user %lld", (long long)user_id);
+    char when[32];
+    rc = ad_store_auditf(st, rc, "user.expires", "user", user_id, err, "expires=%s",
+                         expires ? ad_time_iso(expires, when) : "never");
+    return ad_store_finish(st, rc, err);
+}
+
+static int keep_identity(void *ctx, const ad_user *u)
+{
+    ad_identity_of_user(ctx, u);
+    return 0;
+}
+
+ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    return ad_store_user_auth(st, api_key, keep_identity, out, err);
 }
 
 /* Whether api_key has the form of a key ("ak_" + key id + "_" + secret); else an error. */
@@ -252,7 +284,7 @@ static ad_code key_check(ad_store *st, const char *api_key, ad_user_fn fn, void 
         ad_user u;
         user_row(s, &u);
         *uid = u.id;
-        if (*ok && u.revoked)
+        if (*ok && (u.revoked || (u.expires && ad_store_time() >= u.expires)))
             *ok = 0;
         if (*ok && fn)
             fn(ctx, &u);
@@ -269,15 +301,15 @@ ad_code ad_store_user_auth(ad_store *st, const char *api_key, ad_user_fn fn, voi
     ad_code rc = key_form(api_key, err);
     if (rc != AD_OK)
         return rc;
-    rc = ad_store_begin(st, err);
+    rc = ad_store_begin_read(st, err);
     if (rc != AD_OK)
         return rc;
     rc = key_check(st, api_key, fn, ctx, &ok, &uid, kid, err);
     if (rc != AD_OK)
-        return ad_store_finish(st, rc, err);
-    rc = ad_store_auditf(st, AD_OK, ok ? "user.auth" : "user.auth_failed", uid ? "user" : NULL, uid,
+        return ad_store_finish_read(st, rc, err);
+    rc = ad_store_auditr(st, AD_OK, ok ? "user.auth" : "user.auth_failed", uid ? "user" : NULL, uid,
                          err, "key=%s", kid);
-    rc = ad_store_finish(st, rc, err);
+    rc = ad_store_finish_read(st, rc, err);
     if (rc == AD_OK && !ok)
         rc = ad_err_set(err, AD_ERR_PERM, "API key refused");
     return rc;

@@ -75,10 +75,7 @@ static ad_code audit_append(ad_store *st, const char *action, const char *object
     ad_db_done(s);
     r.time = ad_store_time();
     char who[sizeof st->who + sizeof st->origin + 4];
-    if (st->origin[0])
-        snprintf(who, sizeof who, "%s (%s)", st->who, st->origin);
-    else
-        snprintf(who, sizeof who, "%s", st->who);
+    ad_store_who(st, who, sizeof who);
     r.who = who;
     r.agency_id = st->agency_id;
     r.action = action;
@@ -111,16 +108,69 @@ static ad_code audit_append(ad_store *st, const char *action, const char *object
     return ad_db_run(s, err);
 }
 
+void ad_store_who(const ad_store *st, char *out, size_t cap)
+{
+    if (st->origin[0])
+        snprintf(out, cap, "%s (%s)", st->who, st->origin);
+    else
+        snprintf(out, cap, "%s", st->who);
+}
+
+static void object_text(char *object, size_t cap, const char *type, int64_t id)
+{
+    if (type && id)
+        snprintf(object, cap, "%s:%lld", type, (long long)id);
+    else if (type)
+        snprintf(object, cap, "%s", type);
+}
+
+/* A read's event to the sink. */
+static void to_sink(ad_store *st, const char *action, const char *object, const char *detail)
+{
+    char who[sizeof st->who + sizeof st->origin + 4];
+    ad_store_who(st, who, sizeof who);
+    st->read_sink(st->read_sink_ctx, who, st->agency_id, action, object, detail);
+}
+
+ad_code ad_store_auditr(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
+                        ad_err *err, const char *fmt, ...)
+{
+    if (rc != AD_OK)
+        return rc;
+    char detail[1024] = "", object[96] = "";
+    object_text(object, sizeof object, type, id);
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(detail, sizeof detail, fmt, ap);
+        va_end(ap);
+    }
+    if (st->read_sink) {
+        to_sink(st, action, type ? object : NULL, fmt ? detail : NULL);
+        return AD_OK;
+    }
+    return ad_store_auditf(st, AD_OK, action, type, id, err, fmt ? "%s" : NULL, detail);
+}
+
+ad_code ad_store_audit_read(ad_store *st, const char *action, const char *object,
+                            const char *detail, ad_err *err)
+{
+    if (!action || !*action)
+        return ad_err_set(err, AD_ERR_ARG, "audit action is empty");
+    if (st->read_sink) {
+        to_sink(st, action, object, detail);
+        return AD_OK;
+    }
+    return ad_store_audit(st, action, object, detail, err);
+}
+
 ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
                         ad_err *err, const char *fmt, ...)
 {
     if (rc != AD_OK)
         return rc;
     char detail[1024], object[96];
-    if (type && id)
-        snprintf(object, sizeof object, "%s:%lld", type, (long long)id);
-    else if (type)
-        snprintf(object, sizeof object, "%s", type);
+    object_text(object, sizeof object, type, id);
     if (fmt) {
         va_list ap;
         va_start(ap, fmt);

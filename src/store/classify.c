@@ -104,12 +104,12 @@ ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out
 {
     memset(out, 0, sizeof *out);
     out->cls = AD_CLASS_NEW;
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = ad_store_begin_read(st, err);
     if (rc != AD_OK)
         return rc;
     if (media_id > 0)
         rc = classify(st, media_id, out, err);
-    rc = ad_store_auditf(st, rc, "media.classify", "media", media_id, err, "%s series=%lld",
+    rc = ad_store_auditr(st, rc, "media.classify", "media", media_id, err, "%s series=%lld",
                          ad_class_name(out->cls), (long long)out->series_id);
-    return ad_store_finish(st, rc, err);
+    return ad_store_finish_read(st, rc, err);
 }

@@ -105,7 +105,7 @@ ad_code ad_store_pdq_load(ad_store *st, ad_pdq_fn fn, void *ctx, ad_err *err)
 {
     int64_t count = 0;
     ad_code rc = pdq_load(st, 0, fn, ctx, &count, err);
-    return ad_store_auditf(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
+    return ad_store_auditr(st, rc, "index.load", NULL, 0, err, "pdq=%lld", (long long)count);
 }
 
 ad_code ad_store_pdq_load_media(ad_store *st, int64_t media_id, ad_pdq_fn fn, void *ctx,
@@ -211,6 +211,6 @@ ad_code ad_store_complete_digests(ad_store *st, ad_digests_fn fn, void *ctx, ad_
             break;
     }
     free(page);
-    return ad_store_auditf(st, AD_OK, "index.digests", NULL, 0, err, "media=%lld",
+    return ad_store_auditr(st, AD_OK, "index.digests", NULL, 0, err, "media=%lld",
                            (long long)count);
 }

@@ -103,3 +103,19 @@ ad_code ad_store_list_add(ad_store *st, int64_t list_id, const int64_t *media_id
         rc = ad_store_auditf(st, rc, "list.add", "list", list_id, err, "n=%zu", n);
     return ad_store_finish(st, rc, err);
 }
+
+ad_code ad_store_list_get(ad_store *st, int64_t list_id, ad_list_fn fn, void *ctx, ad_err *err)
+{
+    void *c[2] = {(void *)fn, ctx};
+    ad_stmt *s = ad_db_stmt(st->db, LIST_SELECT "WHERE l.id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, list_id);
+    int k = ad_step(s, err);
+    if (k > 0)
+        list_row(c, s);
+    ad_db_done(s);
+    if (k == 0)
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no list %lld", (long long)list_id);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}

@@ -497,16 +497,16 @@ ad_code ad_store_media_find(ad_store *st, ad_hash_kind kind, const uint8_t *dige
 {
     if ((unsigned)kind > AD_HASH_PDQ)
         return ad_err_set(err, AD_ERR_ARG, "bad hash kind");
-    ad_code rc = ad_store_begin(st, err);
+    ad_code rc = ad_store_begin_read(st, err);
     if (rc != AD_OK)
         return rc;
     int64_t found = 0;
     rc = find_raw(st, kind, digest, &found, err);
     char hex[65];
     ad_hex_encode(digest, digest_len[kind], hex);
-    rc = ad_store_auditf(st, rc, "media.find", found ? "media" : NULL, found, err, "%s=%s %s",
+    rc = ad_store_auditr(st, rc, "media.find", found ? "media" : NULL, found, err, "%s=%s %s",
                          kind_names[kind], hex, found ? "found" : "not found");
-    rc = ad_store_finish(st, rc, err);
+    rc = ad_store_finish_read(st, rc, err);
     if (rc == AD_OK && !found)
         rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no media with %s %s", kind_names[kind], hex);
     if (id)
@@ -556,7 +556,7 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
 {
     if ((unsigned)kind > AD_HASH_PDQ)
         return ad_err_set(err, AD_ERR_ARG, "bad hash kind");
-    ad_code rc = ad_store_begin_batch(st, err);
+    ad_code rc = st->read_sink ? AD_OK : ad_store_begin_batch(st, err);
     if (rc != AD_OK)
         return rc;
     memset(ids, 0, n * sizeof *ids);
@@ -565,11 +565,11 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
     size_t hits = 0;
     for (size_t i = 0; i < n; i++)
         hits += ids[i] != 0;
-    rc = ad_store_auditf(st, rc, "media.find_batch", NULL, 0, err, "kind=%s n=%zu found=%zu",
+    rc = ad_store_auditr(st, rc, "media.find_batch", NULL, 0, err, "kind=%s n=%zu found=%zu",
                          kind_names[kind], n, hits);
     if (found)
         *found = hits;
-    return ad_store_finish(st, rc, err);
+    return ad_store_finish_read(st, rc, err);
 }
 
 ad_code ad_store_media_get(ad_store *st, int64_t id, ad_media_fn fn, void *ctx, ad_err *err)
@@ -620,7 +620,7 @@ ad_code ad_store_media_iter(ad_store *st, int64_t list_id, int64_t series_id, ad
                       " series_media WHERE series_id = ?) AND id > ? ORDER BY id LIMIT 256"
                     : "SELECT " MEDIA_COLS " FROM media WHERE 0 = ? AND id > ? ORDER BY id"
                       " LIMIT 256";
-    ad_code rc = ad_store_audit(st, "media.iter", NULL,
+    ad_code rc = ad_store_audit_read(st, "media.iter", NULL,
                                 list_id     ? "list"
                                 : series_id ? "series"
                                             : "all",

@@ -176,6 +176,30 @@ static const migration migrations[] = {
      " width BIGINT NOT NULL, height BIGINT NOT NULL, frame_ms BIGINT, job_id TEXT,"
      " created BIGINT NOT NULL, PRIMARY KEY (media_id, agency_id));",
      "SELECT 1;", "SELECT 1;"},
+    {6,
+     /* the server's records (issue 12, docs/server.md): keys that expire; the lists a platform
+      * agency matches against; notes and clues private to their agency; a case's files read
+      * a page at a time (by job and walk order); platforms' feedback on matched list entries
+      * and the entries held back from platform matches until their owner confirms them */
+     "ALTER TABLE users ADD COLUMN expires BIGINT NOT NULL DEFAULT 0;"
+     "CREATE TABLE list_grant (list_id BIGINT NOT NULL REFERENCES hash_list(id),"
+     " agency_id BIGINT NOT NULL REFERENCES agency(id), granted BIGINT NOT NULL,"
+     " granted_by TEXT, PRIMARY KEY (list_id, agency_id))@NOROWID@;"
+     "CREATE INDEX list_grant_agency ON list_grant(agency_id);"
+     "ALTER TABLE note ADD COLUMN private BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE clue ADD COLUMN private BIGINT NOT NULL DEFAULT 0;"
+     "CREATE INDEX ingest_item_ordinal ON ingest_item(job_id, ordinal);"
+     "CREATE TABLE entry_feedback (id @ID@, list_id BIGINT NOT NULL REFERENCES hash_list(id),"
+     " media_id BIGINT NOT NULL REFERENCES media(id), agency_id BIGINT REFERENCES agency(id),"
+     " user_id BIGINT REFERENCES users(id), who TEXT NOT NULL,"
+     " verdict TEXT NOT NULL CHECK (verdict IN ('confirmed','false_positive')),"
+     " created BIGINT NOT NULL);"
+     "CREATE INDEX entry_feedback_entry ON entry_feedback(list_id, media_id);"
+     "CREATE TABLE entry_hold (list_id BIGINT NOT NULL REFERENCES hash_list(id),"
+     " media_id BIGINT NOT NULL REFERENCES media(id), held BIGINT NOT NULL, reason TEXT,"
+     " released BIGINT NOT NULL DEFAULT 0, released_by TEXT,"
+     " PRIMARY KEY (list_id, media_id))@NOROWID@;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

@@ -85,10 +85,12 @@ static int series_row(void *p, ad_stmt *s)
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err)
 {
     void *c[2] = {(void *)fn, ctx};
-    ad_stmt *s;
-    ad_code rc = ad_store_op(st, SERIES_SELECT "WHERE s.id = ?", &s, err);
+    ad_code rc = ad_store_begin_read(st, err);
     if (rc != AD_OK)
         return rc;
+    ad_stmt *s = ad_db_stmt(st->db, SERIES_SELECT "WHERE s.id = ?", err);
+    if (!s)
+        return ad_store_finish_read(st, AD_ECODE(err), err);
     ad_bind_int(s, 1, id);
     int k = ad_step(s, err);
     if (k > 0)
@@ -98,8 +100,8 @@ ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx
          : k == 0 ? ad_err_set(err, AD_ERR_NOT_FOUND, "no series %lld", (long long)id)
                   : AD_OK;
     /* who looked at a series (its victims and owner) is on record */
-    rc = ad_store_auditf(st, rc, "series.show", "series", id, err, NULL);
-    return ad_store_finish(st, rc, err);
+    rc = ad_store_auditr(st, rc, "series.show", "series", id, err, NULL);
+    return ad_store_finish_read(st, rc, err);
 }
 
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err)

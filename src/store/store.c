@@ -212,6 +212,57 @@ void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id)
     st->agency_id = agency_id;
 }
 
+int64_t ad_store_actor_agency(const ad_store *st)
+{
+    return st->agency_id;
+}
+
+void ad_store_set_read_sink(ad_store *st, ad_read_sink fn, void *ctx)
+{
+    st->read_sink = fn;
+    st->read_sink_ctx = fn ? ctx : NULL;
+}
+
+ad_code ad_store_begin_read(ad_store *st, ad_err *err)
+{
+    return st->read_sink ? AD_OK : ad_store_begin(st, err);
+}
+
+ad_code ad_store_finish_read(ad_store *st, ad_code rc, ad_err *err)
+{
+    return st->read_sink ? rc : ad_store_finish(st, rc, err);
+}
+
+void ad_identity_local(ad_identity *id, const char *who, int64_t agency_id)
+{
+    memset(id, 0, sizeof *id);
+    snprintf(id->user, sizeof id->user, "%s", who && *who ? who : "local");
+    id->agency_id = agency_id;
+    id->role = AD_ROLE_ADMIN;
+    id->local = 1;
+}
+
+void ad_identity_of_user(ad_identity *id, const ad_user *u)
+{
+    memset(id, 0, sizeof *id);
+    id->user_id = u->id;
+    snprintf(id->user, sizeof id->user, "%s", u->name ? u->name : "");
+    id->agency_id = u->agency_id;
+    snprintf(id->agency, sizeof id->agency, "%s", u->agency_name ? u->agency_name : "");
+    id->role = u->role;
+    snprintf(id->key_id, sizeof id->key_id, "%s", u->key_id ? u->key_id : "");
+}
+
+void ad_store_set_identity(ad_store *st, const ad_identity *id)
+{
+    if (!id || id->local)
+        return;
+    ad_store_set_actor(st, id->user, id->agency_id);
+    char origin[32];
+    snprintf(origin, sizeof origin, "key:%s", id->key_id);
+    ad_store_set_origin(st, id->key_id[0] ? origin : NULL);
+}
+
 ad_code ad_store_set_cache(ad_store *st, uint64_t bytes, ad_err *err)
 {
     if (st->db->is_pg)

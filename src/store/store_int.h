@@ -15,6 +15,8 @@ struct ad_store {
     uint64_t plain; /* nested levels opened without a savepoint (batches) */
     int doomed;     /* a batch failed inside the transaction: its commit must fail */
     int serialised; /* the schema is in place: transactions take the writers' lock */
+    ad_read_sink read_sink; /* reads go there instead of audit rows (ad_store_set_read_sink) */
+    void *read_sink_ctx;
 };
 
 /* Wall-clock Unix seconds. */
@@ -34,6 +36,16 @@ ad_code ad_store_finish(ad_store *st, ad_code rc, ad_err *err);
  * NULL); detail is printf-style (fmt may be NULL). Returns rc or the audit's failure. */
 ad_code ad_store_auditf(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
                         ad_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* A read that leaves an audit row: ad_store_begin_read opens its transaction (nothing when a
+ * read sink is set: the read then takes no lock), ad_store_auditr records it (the sink, or a
+ * row as ad_store_auditf), ad_store_finish_read ends it. */
+ad_code ad_store_begin_read(ad_store *st, ad_err *err);
+ad_code ad_store_finish_read(ad_store *st, ad_code rc, ad_err *err);
+ad_code ad_store_auditr(ad_store *st, ad_code rc, const char *action, const char *type, int64_t id,
+                        ad_err *err, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+/* The audit row's "who": the actor, and the origin in brackets when there is one. */
+void ad_store_who(const ad_store *st, char *out, size_t cap);
 
 /* Begins an operation (ad_store_begin) and takes the statement for sql; on failure nothing is
  * left open. End it with ad_store_finish. */

@@ -112,7 +112,7 @@ ad_code ad_store_thumb_get_batch(ad_store *st, int64_t agency_id, const int64_t 
         return ad_err_set(err, AD_ERR_ARG, "thumbnails are read for an agency");
     if (!n)
         return AD_OK;
-    ad_code rc = ad_store_begin_batch(st, err);
+    ad_code rc = st->read_sink ? AD_OK : ad_store_begin_batch(st, err);
     if (rc != AD_OK)
         return rc;
     get_ctx c = {media_ids, agency_id, fn, ctx, 0, 0};
@@ -120,7 +120,7 @@ ad_code ad_store_thumb_get_batch(ad_store *st, int64_t agency_id, const int64_t 
                     "SELECT media_id, jpeg, width, height, frame_ms, job_id, created"
                     " FROM media_thumb WHERE media_id = ? AND agency_id = ?",
                     n, bind_get, got_thumb, &c, err);
-    rc = ad_store_auditf(st, rc, "thumb.read", "agency", agency_id, err, "n=%zu found=%zu", n,
+    rc = ad_store_auditr(st, rc, "thumb.read", "agency", agency_id, err, "n=%zu found=%zu", n,
                          c.found);
-    return ad_store_finish(st, rc, err);
+    return ad_store_finish_read(st, rc, err);
 }

@@ -54,19 +54,35 @@ static void one_line(char *s)
             s[i] = ' ';
 }
 
+static void set_v(ad_err *err, ad_code code, const char *field, const char *fmt, va_list ap)
+{
+    err->code = code;
+    if (fmt)
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    else
+        snprintf(err->msg, sizeof err->msg, "%s", ad_strerror(code));
+    one_line(err->msg);
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+}
+
 ad_code ad_err_set(ad_err *err, ad_code code, const char *fmt, ...)
 {
     if (err) {
-        err->code = code;
-        if (fmt) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-            va_end(ap);
-        } else {
-            snprintf(err->msg, sizeof err->msg, "%s", ad_strerror(code));
-        }
-        one_line(err->msg);
+        va_list ap;
+        va_start(ap, fmt);
+        set_v(err, code, NULL, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+ad_code ad_err_field(ad_err *err, ad_code code, const char *field, const char *fmt, ...)
+{
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        set_v(err, code, field, fmt, ap);
+        va_end(ap);
     }
     return code;
 }
@@ -96,5 +112,6 @@ void ad_err_clear(ad_err *err)
     if (err) {
         err->code = AD_OK;
         err->msg[0] = '\0';
+        err->field[0] = '\0';
     }
 }

@@ -1,5 +1,7 @@
 /* json.c: JSON string output with escaping; invalid UTF-8 is replaced, and reported. */
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ariadne/json.h"
 
@@ -95,4 +97,31 @@ int ad_json_string(FILE *out, const char *s, size_t len)
     }
     fputc('"', out);
     return replaced;
+}
+
+char *ad_utf8_sanitize(const char *str, int *lossy)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str), o = 0;
+    char *out = malloc(3 * n + 1);
+    if (lossy)
+        *lossy = 0;
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq(s + i, n - i);
+        if (len) {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        } else {
+            memcpy(out + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+            if (lossy)
+                *lossy = 1;
+        }
+    }
+    out[o] = 0;
+    return out;
 }

@@ -1,0 +1,218 @@
+/* service.h: the actions of ../shared/docs/sharing.md for every program: the CLI, the server
+ * (`ariadne serve`), later the web interface and federation. One function per action: it checks
+ * who may do it once (ad_authz_check: roles against actions, and the scope of an agency's
+ * evidence), calls the store and the live index, and returns a JSON document (jansson) or an
+ * error: an ad_code and an ad_err whose message is for a person and whose `field` names the input
+ * at fault. A route of the server parses a request, builds an ad_call and calls one of these;
+ * the CLI calls the same with a local identity (ad_identity_local). Design: docs/server.md.
+ *
+ * Every function reads and writes through c->st, the calling thread's connection (ad_pool_get),
+ * and records its audit rows as the caller's identity. Writes are one transaction each, with
+ * their audit row; reads go to the store's read sink when one is set (ad_readlog), else one
+ * audit row each. Nothing here prints or exits. */
+#ifndef ARIADNE_SERVICE_H
+#define ARIADNE_SERVICE_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ariadne/error.h"
+#include "ariadne/hash.h"
+#include "ariadne/live.h"
+#include "ariadne/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- authorisation ------------------------------------------------------------------- */
+
+/* The actions of sharing.md's table (roles against actions). */
+typedef enum ad_action {
+    AD_ACT_MATCH,         /* match hashes against the lists granted to the agency: platform */
+    AD_ACT_HASH,          /* hash an upload in memory: admin, investigator, analyst, platform */
+    AD_ACT_FEEDBACK,      /* confirm a matched list entry or call it a false positive: platform */
+    AD_ACT_READ_SHARED,   /* media, series, victims, offenders, votes, shared notes: A, I, N */
+    AD_ACT_READ_EVIDENCE, /* an agency's cases, sightings, private notes: A, I, N of it */
+    AD_ACT_READ_PIXELS,   /* an agency's thumbnails: A, I of it (analysts: no pixels) */
+    AD_ACT_UPLOAD,        /* ingest, upload triage results into the agency's cases: I of it */
+    AD_ACT_SERIES_WRITE,  /* create and link series, add victims and offenders: I */
+    AD_ACT_VOTE,          /* category votes: I, N */
+    AD_ACT_NOTE,          /* notes and clues: I, N */
+    AD_ACT_IDENTIFY,      /* identify a victim or offender of a series the agency owns: I */
+    AD_ACT_TRANSFER,      /* VICS and hash-list import and export: A, I */
+    AD_ACT_ADMIN,         /* the agency's users, keys, lists, grants, list entries' holds: A */
+    AD_ACT_AUDIT,         /* read and verify the audit: auditor */
+    AD_ACT__COUNT
+} ad_action;
+
+/* "match", "hash", "feedback", "read_shared", "read_evidence", "read_pixels", "upload",
+ * "series_write", "vote", "note", "identify", "transfer", "admin", "audit". */
+const char *ad_action_name(ad_action a);
+ad_code ad_action_parse(const char *name, ad_action *out);
+/* The table alone: whether role may do a at all. */
+int ad_authz_allowed(ad_role role, ad_action a);
+/* Whether a is bound to an agency: its object must be the caller's agency's. */
+int ad_authz_agency_bound(ad_action a);
+/* AD_OK when id may do a on an object held by agency_id, AD_ERR_PERM with a message saying why
+ * not otherwise. agency_id: the agency holding the object (its evidence, its list, the owner of
+ * the series a victim belongs to); 0 = the caller's own (or nothing agency-bound); < 0 = no
+ * agency holds it (only the local operator may then do an agency-bound action). A local identity
+ * (the CLI on its own store) may do everything. */
+ad_code ad_authz_check(const ad_identity *id, ad_action a, int64_t agency_id, ad_err *err);
+
+/* ---- the call ------------------------------------------------------------------------ */
+
+typedef struct ad_call {
+    ad_store *st;            /* the calling thread's connection */
+    ad_live *live;           /* the live index (a server's); NULL: the store is searched */
+    const ad_identity *id;   /* who calls */
+    ad_hasher *hasher;       /* the calling thread's hasher for uploads; NULL: one per call */
+} ad_call;
+
+/* ---- media, series, people, votes, notes (investigators and analysts) ---------------- */
+
+typedef struct ad_svc_lookup_opts {
+    int radius;      /* PDQ neighbours within this distance, 0..64 (default 31) */
+    int min_quality; /* a query PDQ of lower quality is not searched (default 50) */
+} ad_svc_lookup_opts;
+void ad_svc_lookup_opts_default(ad_svc_lookup_opts *o);
+
+/* Everything known about the media of a hash of any kind (ad_lookup_query_parse's forms, and a
+ * media gid): the document of `ariadne media show --json` (docs/schemas/media-show.schema.json):
+ * the media, its classification as triage decides it, PDQ matches, series with owner and
+ * contact, votes, trusted categories, lists, notes, clues and sightings. Scope: sightings and
+ * private notes and clues of the caller's agency in full; other agencies' sightings only as
+ * counts per agency with the first and last time seen ("sightings_elsewhere"), their private
+ * notes and clues not at all. AD_ERR_NOT_FOUND when nothing is known (no media has the hash and
+ * no PDQ is near it); AD_ERR_PARSE (field "hash") for text that is no hash. */
+ad_code ad_svc_media_view(const ad_call *c, const char *hash, const ad_svc_lookup_opts *o,
+                          json_t **out, ad_err *err);
+
+/* A series by id, name or gid, with its victims and offenders (series-show.schema.json). */
+ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad_err *err);
+/* Every series: {"series": [ ... as series-list.schema.json's lines ... ]}. */
+ad_code ad_svc_series_list(const ad_call *c, json_t **out, ad_err *err);
+/* A new series owned by the caller's agency (owner_agency_id: another one, local only; 0 =
+ * the caller's): {"id", "name"}. */
+ad_code ad_svc_series_create(const ad_call *c, const char *name, int64_t owner_agency_id,
+                             const char *contact, json_t **out, ad_err *err);
+/* Attaches the media of n hashes (MD5, SHA-1, SHA-256, pdq:HEX) to a series, all or nothing,
+ * in one transaction: {"series", "linked"}. With create, a hash the store does not hold is
+ * recorded as a new media first; without, it is AD_ERR_NOT_FOUND naming it (field
+ * "hashes[i]"). */
+ad_code ad_svc_series_link(const ad_call *c, const char *series, const char *const *hashes,
+                           size_t n, int create, json_t **out, ad_err *err);
+/* A victim or offender (pseudonymous code) of a series: {"id", "kind", "code", "series"}. */
+ad_code ad_svc_person_add(const ad_call *c, ad_person_kind kind, const char *code,
+                          const char *series, json_t **out, ad_err *err);
+/* Records that a victim or offender is identified, by agency_id (0: the caller's; another
+ * agency: local only), with a country. Monotonic: identifying twice is AD_ERR_EXISTS. Only the
+ * agency owning the series may (a series without an owner: any investigator). {"kind", "code",
+ * "status"}. */
+ad_code ad_svc_person_identify(const ad_call *c, ad_person_kind kind, const char *code,
+                               int64_t agency_id, const char *country, json_t **out,
+                               ad_err *err);
+/* A category vote on the media of a hash, as voter (NULL: the caller): {"media", "scheme",
+ * "code", "trusted"} (vote.schema.json). */
+ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, const char *code,
+                    const char *voter, json_t **out, ad_err *err);
+/* A note (clue_kind NULL) or clue on a media (any hash), series, victim, offender or case;
+ * private: seen by the caller's agency only: {"id", "object_type", "object_id", "kind"}. */
+ad_code ad_svc_note_add(const ad_call *c, const char *object_type, const char *object,
+                        const char *text, const char *clue_kind, int is_private, json_t **out,
+                        ad_err *err);
+
+/* ---- cases (agency evidence) --------------------------------------------------------- */
+
+/* The cases of the caller's agency (local: of agency_id, 0 = all): {"cases": [...]}. */
+ad_code ad_svc_case_list(const ad_call *c, int64_t agency_id, json_t **out, ad_err *err);
+/* A page of a case's classified files, the data of its triage report (ad_store_case_items'
+ * current jobs, in job then walk order): {"case", "files": [{path, media, sha256, class, match,
+ * series, error}], "next": cursor or null}. cursor: NULL for the first page, else the "next" of
+ * the page before. limit 1..1000 (0: 100). A page costs the same anywhere in the case (keyset
+ * pagination on the job items). */
+ad_code ad_svc_case_files(const ad_call *c, int64_t case_id, const char *cursor, int limit,
+                          json_t **out, ad_err *err);
+
+/* ---- platforms ---------------------------------------------------------------------- */
+
+typedef struct ad_match_request {
+    ad_match_hash *v;
+    size_t n;
+} ad_match_request;
+
+/* Parses a match request body: {"hashes": [h, ...]} with each h one of
+ *   {"type": "md5"|"sha1"|"sha256", "value": HEX}
+ *   {"type": "pdq", "value": HEX or [8 HEX], "radius": 0..31}
+ *   {"type": "vpdq", "frames": ["frame,quality,HEX,timestamp" or {"pdq": HEX, "quality": Q}...],
+ *    "radius": 0..31, "min_pct": 1..100}
+ * Unknown members, wrong types, bad hex, too many hashes or frames are errors naming the field
+ * ("hashes[3].radius"): AD_ERR_PARSE / AD_ERR_ARG / AD_ERR_LIMIT. */
+ad_code ad_match_request_parse(const json_t *body, ad_match_request *out, ad_err *err);
+void ad_match_request_free(ad_match_request *r);
+
+/* Matches a platform's hashes against the lists granted to its agency, in the live index:
+ * {"results": [{"matches": [{"list", "entry", "distance", "variant"}]}, ...]} in request order;
+ * vPDQ matches also say "frames" (query frames matched) and "pct". Only entries of granted
+ * lists, never media records, series or anything else; entries held back (hold rule,
+ * docs/server.md) are left out. Each request counts towards each matched entry's rate, which
+ * may hold an entry back. Needs c->live. One read event. */
+ad_code ad_svc_match(const ad_call *c, const ad_match_request *r, json_t **out, ad_err *err);
+
+/* Hashes an uploaded image or video in memory (never written, never stored): {"size", "type",
+ * "mime", "md5", "sha1", "sha256", "pdq", "quality", "dihedral": [8], "vpdq": [frames]} and,
+ * with match, "matches" (platform: as ad_svc_match of these hashes) or "lookup" (investigators:
+ * class, series, owner, contact). */
+ad_code ad_svc_hash_buffer(const ad_call *c, const uint8_t *data, size_t len, int match,
+                           json_t **out, ad_err *err);
+
+/* Feedback on a matched list entry (its gid, as ad_svc_match gives it): verdict "confirmed" or
+ * "false_positive": {"entry", "verdict", "false_positives", "confirmations", "flagged"}. Only
+ * on entries of lists granted to the caller's agency. An entry is flagged when false positives
+ * outnumber confirmations and number at least AD_ENTRY_FLAG_MIN. */
+#define AD_ENTRY_FLAG_MIN 3
+ad_code ad_svc_feedback(const ad_call *c, const char *entry, const char *verdict, json_t **out,
+                        ad_err *err);
+/* The list's owner (an admin of its agency) confirms a held-back entry: it is matched again,
+ * and its rate so far becomes its baseline. {"entry", "held": false}. */
+ad_code ad_svc_entry_release(const ad_call *c, const char *entry, json_t **out, ad_err *err);
+/* The owner's view of a list: entries with feedback or held back: {"list", "entries": [{entry,
+ * media sha256, false_positives, confirmations, flagged, held, held_since, reason}]}. */
+ad_code ad_svc_list_review(const ad_call *c, const char *list, json_t **out, ad_err *err);
+
+/* ---- lists and grants (admins) ------------------------------------------------------- */
+
+/* Grants a list to an agency (a platform then matches against it), or revokes the grant;
+ * admins of the list's agency. {"list", "agency", "granted": bool}. */
+ad_code ad_svc_list_grant(const ad_call *c, const char *list, const char *agency, int grant,
+                          json_t **out, ad_err *err);
+/* A list and the agencies it is granted to: {"list", "description", "source", "agency",
+ * "entries", "grants": [{"agency", "granted", "granted_by"}]}. */
+ad_code ad_svc_list_show(const ad_call *c, const char *list, json_t **out, ad_err *err);
+
+/* ---- the audit (auditors) ------------------------------------------------------------ */
+
+/* A page of the audit chain: rows with seq > after, at most limit (1..10000, 0: 100):
+ * {"rows": [...audit-show lines...], "next": last seq or null}. */
+ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out,
+                          ad_err *err);
+/* Verifies the chain (and the SQLite file): audit-verify.schema.json's document; a broken
+ * chain is AD_OK with "ok": false (the document says where). */
+ad_code ad_svc_audit_verify(const ad_call *c, json_t **out, ad_err *err);
+
+/* ---- helpers the programs share ------------------------------------------------------ */
+
+/* Unix seconds t as ISO 8601 UTC, or JSON null for t <= 0. */
+json_t *ad_json_time(int64_t t);
+/* Hex of n bytes, or JSON null when !has. */
+json_t *ad_json_hex(const uint8_t *b, size_t n, int has);
+/* o[key] = s as a JSON string (bytes that are not UTF-8 become U+FFFD), null for NULL; with
+ * hex_key, the exact bytes in hex under that key when something was replaced. */
+void ad_json_set_text(json_t *o, const char *key, const char *s, const char *hex_key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

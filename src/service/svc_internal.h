@@ -1,0 +1,37 @@
+/* svc_internal.h: what the service files share (internal): the start of every action (the
+ * caller's identity on the connection, the authorisation check, a refusal recorded), and
+ * small JSON helpers. */
+#ifndef AD_SVC_INTERNAL_H
+#define AD_SVC_INTERNAL_H
+
+#include <jansson.h>
+
+#include "ariadne/service.h"
+
+/* Every action starts here: sets the caller's identity on c->st (audit rows name it), checks
+ * ad_authz_check(c->id, a, agency_id); a refusal is recorded as a read (authz.refused) and
+ * returned as AD_ERR_PERM. */
+ad_code ad_svc_start(const ad_call *c, ad_action a, int64_t agency_id, ad_err *err);
+/* ad_authz_check for a further object of the same call, recorded as ad_svc_start does. */
+ad_code ad_svc_check(const ad_call *c, ad_action a, int64_t agency_id, ad_err *err);
+/* Whether the caller sees agency_id's evidence in full (its own, or a local operator). */
+int ad_svc_own(const ad_call *c, int64_t agency_id);
+
+/* Ends an action: *out = doc when rc is AD_OK, else doc is released. Returns rc. */
+ad_code ad_svc_done(ad_code rc, json_t *doc, json_t **out);
+
+/* Finds a series by id, name or gid; AD_ERR_NOT_FOUND naming field. */
+ad_code ad_svc_find_series(const ad_call *c, const char *key, const char *field, int64_t *id,
+                           ad_err *err);
+/* Finds a media by hash text (MD5, SHA-1, SHA-256 hex, pdq:HEX, or a media gid); field names
+ * the input for errors. */
+ad_code ad_svc_find_media(const ad_call *c, const char *hash, const char *field, int64_t *id,
+                          ad_err *err);
+/* Finds a list by name, id or gid. */
+ad_code ad_svc_find_list(const ad_call *c, const char *key, const char *field, int64_t *id,
+                         ad_err *err);
+/* Finds an agency by id or name. */
+ad_code ad_svc_find_agency(const ad_call *c, const char *key, const char *field, int64_t *id,
+                           ad_err *err);
+
+#endif
