@@ -49,6 +49,9 @@ typedef struct ad_server_opts {
     ad_code (*health)(void *ctx, ad_err *err);
     void (*metrics)(void *ctx, FILE *out);
     void *hook_ctx;
+    /* The live index the routes match against (live.h; loaded and followed by the caller), or
+     * NULL: routes that need it answer 503. */
+    struct ad_live *live;
 } ad_server_opts;
 
 /* Opens the store (one connection per server thread, opened as threads need them), binds the

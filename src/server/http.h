@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "ariadne/server.h"
+#include "ariadne/service.h"
 #include "ariadne/store.h"
 
 /* ---- strict JSON checking (jcheck.c) ----------------------------------------------------- */
@@ -65,13 +66,8 @@ json_t *ad_http_problem(int status, const char *detail, const char *field);
 
 typedef struct ad_http_req ad_http_req;
 
-/* Who the request's key is (set when the route is not public). */
-typedef struct ad_http_caller {
-    int64_t user_id, agency_id;
-    ad_role role;
-    char user[128], agency[128];
-    char key_id[16];
-} ad_http_caller;
+/* Who the request's key is (set when the route is not public): the service layer's identity. */
+typedef ad_identity ad_http_caller;
 
 /* What a handler answers: a JSON document (json, owned by the reply) or raw text (text, len,
  * type: static data, or malloc'd and handed over when owned), with status (200 when left 0). A
@@ -124,6 +120,13 @@ int ad_route_find(const ad_http_route *table, size_t n, const char *method, cons
 
 /* The server's own routes: /healthz, /metrics, /v1/openapi.json, /v1/me. */
 const ad_http_route *ad_http_core_routes(size_t *n);
+/* The service layer's routes, by group (one file each): platforms (routes_platform.c: match,
+ * hash, feedback, list review), investigators and analysts (routes_knowledge.c: media, series,
+ * people, votes, notes, cases, uploads, transfer), admins and auditors (routes_admin.c: users,
+ * keys, lists, grants, the audit). Each returns its table and its size (0 and NULL: none yet). */
+const ad_http_route *ad_http_routes_platform(size_t *n);
+const ad_http_route *ad_http_routes_knowledge(size_t *n);
+const ad_http_route *ad_http_routes_admin(size_t *n);
 
 /* What handlers know of their request. */
 const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */
@@ -134,6 +137,9 @@ ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),
  * with the caller set as the actor of its audit rows. */
 ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err);
+/* The service call of the request (service.h): the thread's store (as ad_http_store), the
+ * caller's identity, the server's live index. c is valid until the handler returns. */
+ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err);
 
 /* ---- the server's own parts ---------------------------------------------------------------- */
 

@@ -42,6 +42,7 @@ struct ad_http_req {
     int status;
     const char *problem;
     int responded;
+    int too_big; /* the body went over the limit: the rest is read and dropped, then 413 */
     char *body;
     size_t body_len, body_cap;
     json_t *json;
@@ -154,11 +155,25 @@ ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err)
     ad_code rc = ad_tstore_get(rq->srv, st, err);
     if (rc != AD_OK)
         return rc;
-    if (rq->authenticated)
-        ad_store_set_actor(*st, rq->who.user, rq->who.agency_id);
-    else
+    if (rq->authenticated) {
+        ad_store_set_identity(*st, &rq->who);
+    } else {
         ad_store_set_actor(*st, "anonymous", 0);
-    ad_store_set_origin(*st, NULL);
+        ad_store_set_origin(*st, NULL);
+    }
+    return AD_OK;
+}
+
+ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err)
+{
+    memset(c, 0, sizeof *c);
+    if (!rq->authenticated)
+        return ad_err_set(err, AD_ERR_PERM, "this route needs an API key");
+    ad_code rc = ad_http_store(rq, &c->st, err);
+    if (rc != AD_OK)
+        return rc;
+    c->id = &rq->who;
+    c->live = rq->srv->o.live;
     return AD_OK;
 }
 
@@ -167,12 +182,7 @@ ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err)
 static int on_user(void *ctx, const ad_user *u)
 {
     ad_http_req *rq = ctx;
-    rq->who.user_id = u->id;
-    rq->who.agency_id = u->agency_id;
-    rq->who.role = u->role;
-    snprintf(rq->who.user, sizeof rq->who.user, "%s", u->name ? u->name : "");
-    snprintf(rq->who.agency, sizeof rq->who.agency, "%s", u->agency_name ? u->agency_name : "");
-    snprintf(rq->who.key_id, sizeof rq->who.key_id, "%s", u->key_id ? u->key_id : "");
+    ad_identity_of_user(&rq->who, u);
     return 0;
 }
 
@@ -352,11 +362,15 @@ static void begin(ad_http_req *rq, const char *url)
 static void take_body(ad_http_req *rq, const char *data, size_t n)
 {
     rq->bytes_in += n;
-    if (rq->responded)
+    if (rq->responded || rq->too_big)
         return;
     size_t max = rq->srv->o.max_body;
     if (rq->body_len + n > max) {
-        problem(rq, 413, NULL, NULL, NULL, "the request body is over %zu bytes", max);
+        /* libmicrohttpd answers only before the body or after it: drop the rest, then 413 */
+        rq->too_big = 1;
+        free(rq->body);
+        rq->body = NULL;
+        rq->body_len = rq->body_cap = 0;
         return;
     }
     if (rq->body_len + n > rq->body_cap) {
@@ -462,9 +476,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     if (*upload_size) {
         take_body(rq, upload, *upload_size);
         *upload_size = 0;
+        /* a body far over the limit is not read to its end: the connection is closed */
+        if (rq->too_big && rq->bytes_in > 4 * (uint64_t)srv->o.max_body + (1u << 20))
+            return MHD_NO;
         return MHD_YES;
     }
-    if (!rq->responded)
+    if (rq->responded)
+        return MHD_YES;
+    if (rq->too_big)
+        problem(rq, 413, NULL, NULL, NULL, "the request body is over %zu bytes",
+                srv->o.max_body);
+    else
         finish(rq);
     return MHD_YES;
 }
@@ -522,11 +544,25 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
  * the server's). */
 static ad_code build_routes(ad_server *srv, ad_err *err)
 {
-    size_t nc;
-    const ad_http_route *core = ad_http_core_routes(&nc);
-    srv->routes = calloc(nc + srv->o.n_routes, sizeof *srv->routes);
-    if (!srv->routes)
+    size_t ng[3];
+    const ad_http_route *group[3] = {ad_http_routes_platform(&ng[0]),
+                                     ad_http_routes_knowledge(&ng[1]),
+                                     ad_http_routes_admin(&ng[2])};
+    size_t nc0, nc = 0;
+    const ad_http_route *core0 = ad_http_core_routes(&nc0);
+    ad_http_route *core = calloc(nc0 + ng[0] + ng[1] + ng[2] + 1, sizeof *core);
+    if (!core)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < nc0; i++)
+        core[nc++] = core0[i];
+    for (int g = 0; g < 3; g++)
+        for (size_t i = 0; i < ng[g]; i++)
+            core[nc++] = group[g][i];
+    srv->routes = calloc(nc + srv->o.n_routes, sizeof *srv->routes);
+    if (!srv->routes) {
+        free(core);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
     for (size_t i = 0; i < nc; i++) {
         int replaced = 0;
         for (size_t k = 0; k < srv->o.n_routes; k++)
@@ -535,6 +571,7 @@ static ad_code build_routes(ad_server *srv, ad_err *err)
         if (!replaced)
             srv->routes[srv->n_routes++] = core[i];
     }
+    free(core);
     for (size_t k = 0; k < srv->o.n_routes; k++) {
         const ad_http_route *r = &srv->o.routes[k];
         if (!r->method || !r->pattern || !r->fn || (r->body && !r->schema))
@@ -786,14 +823,16 @@ void ad_server_stop(ad_server *srv, double grace)
     if (!srv)
         return;
     __atomic_store_n(&srv->stopping, 1, __ATOMIC_SEQ_CST);
+    /* the listening socket is ours again: closed at once, so that a new connection is refused
+     * (not left in the kernel's backlog) while the requests in flight finish */
     MHD_socket fd = MHD_quiesce_daemon(srv->d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     double end = ad_now() + grace;
     while (__atomic_load_n(&srv->inflight, __ATOMIC_SEQ_CST) > 0 && ad_now() < end) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
     MHD_stop_daemon(srv->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     server_free(srv);
 }

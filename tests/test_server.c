@@ -1,0 +1,637 @@
+/* test_server.c: the HTTP layer (src/server/) in process, over real HTTP on 127.0.0.1 with
+ * libcurl: the pieces (path patterns, the Bearer header, the strict JSON checker, token buckets,
+ * access log lines), then a server with test routes plugged into the route table (a body route,
+ * path parameters, a handler error, a slow route): every class of bad request answered with its
+ * problem (400 malformed JSON or duplicates, 413 too large, 415 wrong type, 422 unknown member,
+ * wrong type, missing member, bad hash, each with its field), and the graceful stop with a request
+ * in flight. Also: the routes the server answers are the routes docs/openapi.json lists. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ariadne/server.h"
+#include "ariadne/store.h"
+#include "server/http.h"
+#include "testutil.h"
+
+#define OK(x) assert_int_equal((x), AD_OK)
+
+/* ---- pieces ------------------------------------------------------------------------------- */
+
+static void t_route_match(void **state)
+{
+    (void)state;
+    ad_route_param p[AD_ROUTE_PARAMS];
+    int n = -1;
+    assert_true(ad_route_match("/v1/me", "/v1/me", p, &n));
+    assert_int_equal(n, 0);
+    assert_false(ad_route_match("/v1/me", "/v1/me/", p, &n));
+    assert_false(ad_route_match("/v1/me", "/v1/m", p, &n));
+    assert_true(ad_route_match("/v1/media/{hash}", "/v1/media/abc", p, &n));
+    assert_int_equal(n, 1);
+    assert_int_equal(p[0].name_len, 4);
+    assert_memory_equal(p[0].name, "hash", 4);
+    assert_int_equal(p[0].value_len, 3);
+    assert_memory_equal(p[0].value, "abc", 3);
+    assert_false(ad_route_match("/v1/media/{hash}", "/v1/media/", p, &n));
+    assert_false(ad_route_match("/v1/media/{hash}", "/v1/media/a/b", p, &n));
+    assert_true(ad_route_match("/a/{x}/b/{y}", "/a/1/b/2", p, &n));
+    assert_int_equal(n, 2);
+    assert_memory_equal(p[1].value, "2", 1);
+
+    static const ad_http_route table[] = {
+        {"GET", "/v1/x", NULL, NULL, NULL, NULL, NULL, 0},
+        {"POST", "/v1/x", NULL, NULL, NULL, NULL, NULL, 0},
+        {"DELETE", "/v1/x/{id}", NULL, NULL, NULL, NULL, NULL, 0},
+    };
+    char allow[64];
+    assert_int_equal(ad_route_find(table, 3, "HEAD", "/v1/x", p, &n, allow, sizeof allow), 0);
+    assert_int_equal(ad_route_find(table, 3, "POST", "/v1/x", p, &n, allow, sizeof allow), 1);
+    assert_int_equal(ad_route_find(table, 3, "PUT", "/v1/x", p, &n, allow, sizeof allow), -2);
+    assert_string_equal(allow, "GET, HEAD, POST");
+    assert_int_equal(ad_route_find(table, 3, "GET", "/v1/x/9", p, &n, allow, sizeof allow), -2);
+    assert_string_equal(allow, "DELETE");
+    assert_int_equal(ad_route_find(table, 3, "GET", "/v1/y", p, &n, allow, sizeof allow), -1);
+}
+
+static void t_bearer(void **state)
+{
+    (void)state;
+    const char *k;
+    size_t n;
+    assert_int_equal(ad_http_bearer("Bearer ak_1", &k, &n), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(k, "ak_1", 4);
+    assert_int_equal(ad_http_bearer("bearer   ak_1  ", &k, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(ad_http_bearer("Basic abc", &k, &n), -1);
+    assert_int_equal(ad_http_bearer("Bearer", &k, &n), -1);
+    assert_int_equal(ad_http_bearer("Bearer ", &k, &n), -1);
+    assert_int_equal(ad_http_bearer("Bearerak_1", &k, &n), -1);
+    assert_int_equal(ad_http_bearer("Bearer a b", &k, &n), -1);
+    assert_int_equal(ad_http_bearer("Bearer \xc3\xa9", &k, &n), -1);
+    assert_int_equal(ad_http_bearer(NULL, &k, &n), -1);
+    char long_key[300];
+    memset(long_key, 'a', sizeof long_key);
+    memcpy(long_key, "Bearer ", 7);
+    long_key[sizeof long_key - 1] = 0;
+    assert_int_equal(ad_http_bearer(long_key, &k, &n), -1);
+}
+
+/* the schema of the test body route */
+static const ad_jschema s_str = {AD_J_STRING, 1, 64, NULL, NULL, NULL};
+static const ad_jschema s_count = {AD_J_INT, 0, 10, NULL, NULL, NULL};
+static const ad_jschema s_hex = {AD_J_HEX, 32, 64, NULL, NULL, NULL};
+static const ad_jschema s_hashes = {AD_J_ARRAY, 0, 3, NULL, &s_hex, NULL};
+static const ad_jschema s_bool = {AD_J_BOOL, 0, 0, NULL, NULL, NULL};
+static const char *const kinds[] = {"md5", "pdq", NULL};
+static const ad_jschema s_kind = {AD_J_STRING, 0, 0, NULL, NULL, kinds};
+static const ad_jmember inner_m[] = {{"kind", &s_kind, 1}, {NULL, NULL, 0}};
+static const ad_jschema s_inner = {AD_J_OBJECT, 0, 0, inner_m, NULL, NULL};
+static const ad_jmember echo_m[] = {{"name", &s_str, 1},      {"count", &s_count, 0},
+                                    {"hashes", &s_hashes, 0}, {"flag", &s_bool, 0},
+                                    {"in/ner", &s_inner, 0},  {NULL, NULL, 0}};
+static const ad_jschema s_echo = {AD_J_OBJECT, 0, 0, echo_m, NULL, NULL};
+
+/* checks text against s_echo: the code, and the field */
+static void check_body(const char *text, ad_code want, const char *field)
+{
+    json_t *v;
+    ad_err err;
+    char f[128];
+    ad_code rc = ad_json_parse_body(text, strlen(text), &v, &err);
+    if (rc == AD_OK) {
+        rc = ad_jcheck(v, &s_echo, f, sizeof f, &err);
+        json_decref(v);
+    } else {
+        f[0] = 0;
+    }
+    if (rc != want)
+        fail_msg("%s: %s (code %d, want %d)", text, err.msg, rc, want);
+    if (field)
+        assert_string_equal(f, field);
+}
+
+static void t_jcheck(void **state)
+{
+    (void)state;
+    check_body("{\"name\":\"a\"}", AD_OK, "");
+    check_body("{\"name\":\"a\",\"count\":10,\"hashes\":[\"00112233445566778899aabbccddeeff\"],"
+               "\"flag\":true,\"in/ner\":{\"kind\":\"pdq\"}}",
+               AD_OK, "");
+    check_body("{\"name\":", AD_ERR_PARSE, NULL);
+    check_body("", AD_ERR_PARSE, NULL);
+    check_body("{\"name\":\"a\"} x", AD_ERR_PARSE, NULL);
+    check_body("{\"name\":\"a\",\"name\":\"b\"}", AD_ERR_PARSE, NULL);
+    check_body("{\"name\":\"\xff\"}", AD_ERR_PARSE, NULL);
+    check_body("{\"name\":\"a\\u0000b\"}", AD_ERR_PARSE, NULL);
+    check_body("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+               "]]]]]]]]]]]]]]]]]]]]]",
+               AD_ERR_PARSE, NULL);
+    check_body("[]", AD_ERR_ARG, "");
+    check_body("{}", AD_ERR_ARG, "/name");
+    check_body("{\"name\":1}", AD_ERR_ARG, "/name");
+    check_body("{\"name\":\"\"}", AD_ERR_ARG, "/name");
+    check_body("{\"name\":\"a\",\"x\":1}", AD_ERR_ARG, "/x");
+    check_body("{\"name\":\"a\",\"count\":11}", AD_ERR_ARG, "/count");
+    check_body("{\"name\":\"a\",\"count\":1.5}", AD_ERR_ARG, "/count");
+    check_body("{\"name\":\"a\",\"count\":\"1\"}", AD_ERR_ARG, "/count");
+    check_body("{\"name\":\"a\",\"hashes\":[\"zz\"]}", AD_ERR_ARG, "/hashes/0");
+    check_body("{\"name\":\"a\",\"hashes\":[\"00112233445566778899aabbccddeef\"]}", AD_ERR_ARG,
+               "/hashes/0");
+    check_body("{\"name\":\"a\",\"hashes\":[\"00\",\"11\",\"22\",\"33\"]}", AD_ERR_ARG, "/hashes");
+    check_body("{\"name\":\"a\",\"flag\":1}", AD_ERR_ARG, "/flag");
+    check_body("{\"name\":\"a\",\"in/ner\":{\"kind\":\"sha\"}}", AD_ERR_ARG, "/in~1ner/kind");
+    check_body("{\"name\":\"a\",\"in/ner\":{}}", AD_ERR_ARG, "/in~1ner/kind");
+}
+
+static void t_buckets(void **state)
+{
+    (void)state;
+    ad_buckets *b = ad_buckets_new(16, 3, 1);
+    assert_non_null(b);
+    double wait = 0;
+    for (int i = 0; i < 3; i++)
+        assert_true(ad_buckets_take(b, "a", 1, 100.0, &wait));
+    assert_false(ad_buckets_peek(b, "a", 1, 100.0, &wait));
+    assert_false(ad_buckets_take(b, "a", 1, 100.0, &wait));
+    assert_true(wait > 0 && wait <= 1);
+    assert_true(ad_buckets_take(b, "b", 1, 100.0, &wait)); /* another key has its own */
+    assert_true(ad_buckets_take(b, "a", 1, 101.0, &wait)); /* one second: one token */
+    assert_false(ad_buckets_take(b, "a", 1, 101.0, &wait));
+    /* many keys: the table stays bounded, the busiest recent keys keep their state */
+    for (int i = 0; i < 1000; i++)
+        ad_buckets_take(b, &i, sizeof i, 102.0, &wait);
+    ad_buckets_free(b);
+}
+
+static void t_alog_line(void **state)
+{
+    (void)state;
+    char user[300];
+    memset(user, 'u', sizeof user);
+    memcpy(user, "a\"b\\c\n\x01\xff", 9);
+    user[sizeof user - 1] = 0;
+    ad_alog_entry e = {1767225600.25, "::1", "0123abcd", user,  "GET", "/v1/me",
+                       200,           12,    345,        67890, NULL};
+    char line[2048];
+    size_t n = ad_alog_format(&e, line, sizeof line);
+    assert_int_equal(line[n - 1], '\n');
+    json_error_t je;
+    json_t *v = json_loadb(line, n, 0, &je);
+    if (!v)
+        fail_msg("%s: %s", line, je.text);
+    assert_string_equal(json_string_value(json_object_get(v, "time")),
+                        "2026-01-01T00:00:00.250000Z");
+    assert_int_equal(json_integer_value(json_object_get(v, "status")), 200);
+    assert_int_equal(json_integer_value(json_object_get(v, "us")), 67890);
+    assert_true(json_is_null(json_object_get(v, "problem")));
+    assert_int_equal(strncmp(json_string_value(json_object_get(v, "user")), "a\"b\\c\n\x01", 7),
+                     0);
+    json_decref(v);
+    /* a line that does not fit is cut but stays one JSON object */
+    char small[200];
+    n = ad_alog_format(&e, small, sizeof small);
+    assert_true(n < sizeof small);
+    assert_int_equal(small[n - 1], '\n');
+    assert_int_equal(small[n - 2], '}');
+}
+
+/* ---- a server with test routes ----------------------------------------------------------- */
+
+static ad_server *g_srv;
+static char g_base[128], g_key[AD_API_KEY_MAX], g_revoked[AD_API_KEY_MAX], g_log[512];
+static int g_slow_in, g_slow_go;
+
+static ad_code echo(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    (void)err;
+    rp->json = json_pack("{s:O, s:s}", "body", ad_http_body(rq), "user", ad_http_who(rq)->user);
+    rp->status = 201;
+    return AD_OK;
+}
+
+static ad_code parts(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    (void)err;
+    const char *page = ad_http_query(rq, "page");
+    rp->json = json_pack("{s:s, s:s, s:s?}", "id", ad_http_param(rq, "id"), "part",
+                         ad_http_param(rq, "part"), "page", page);
+    return AD_OK;
+}
+
+static ad_code failing(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    snprintf(rp->field, sizeof rp->field, "id");
+    return ad_err_set(err, AD_ERR_NOT_FOUND, "no item %s", ad_http_param(rq, "id"));
+}
+
+static ad_code slow(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    (void)rq;
+    (void)err;
+    __atomic_store_n(&g_slow_in, 1, __ATOMIC_SEQ_CST);
+    for (int i = 0; i < 2000 && !__atomic_load_n(&g_slow_go, __ATOMIC_SEQ_CST); i++)
+        usleep(5000);
+    rp->text = "done";
+    rp->len = 4;
+    return AD_OK;
+}
+
+static const char *const page_q[] = {"page", NULL};
+static const ad_http_route test_routes[] = {
+    {"POST", "/v1/test/echo", echo, "test.echo", "Echo", &s_echo, NULL, 0},
+    {"GET", "/v1/test/items/{id}/parts/{part}", parts, "test.read", NULL, NULL, page_q, 0},
+    {"GET", "/v1/test/fail/{id}", failing, "test.read", NULL, NULL, NULL, 0},
+    {"GET", "/v1/test/slow", slow, NULL, NULL, NULL, NULL, AD_ROUTE_PUBLIC},
+};
+
+typedef struct {
+    long status;
+    char body[65536];
+    size_t len;
+    char headers[8192];
+    size_t hlen;
+    CURLcode rc;
+} reply;
+
+static size_t on_body(char *p, size_t size, size_t n, void *ctx)
+{
+    reply *r = ctx;
+    size_t k = size * n;
+    if (r->len + k < sizeof r->body) {
+        memcpy(r->body + r->len, p, k);
+        r->len += k;
+        r->body[r->len] = 0;
+    }
+    return k;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ctx)
+{
+    reply *r = ctx;
+    size_t k = size * n;
+    if (r->hlen + k < sizeof r->headers) {
+        memcpy(r->headers + r->hlen, p, k);
+        r->hlen += k;
+        r->headers[r->hlen] = 0;
+    }
+    return k;
+}
+
+/* One request: method, path, key (NULL: none), body (NULL: none) with its content type. */
+static void call(reply *r, const char *method, const char *path, const char *key,
+                 const char *type, const char *body, long body_len)
+{
+    memset(r, 0, sizeof *r);
+    CURL *c = curl_easy_init();
+    assert_non_null(c);
+    char url[512], auth[256], ctype[256];
+    snprintf(url, sizeof url, "%s%s", g_base, path);
+    struct curl_slist *h = NULL;
+    if (key) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+        h = curl_slist_append(h, auth);
+    }
+    snprintf(ctype, sizeof ctype, "Content-Type: %s", type ? type : "");
+    h = curl_slist_append(h, ctype);
+    if (body_len < 0)
+        h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        if (body_len >= 0)
+            curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, body_len);
+    }
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    r->rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+}
+
+/* r is a problem of this status (and field, when given; "" for none). */
+static void is_problem(const reply *r, long status, const char *field)
+{
+    if (r->status != status)
+        fail_msg("status %ld (curl %d), want %ld: %s", r->status, (int)r->rc, status, r->body);
+    if (!strstr(r->headers, "Content-Type: application/problem+json"))
+        fail_msg("not problem+json: %s", r->headers);
+    json_error_t je;
+    json_t *v = json_loads(r->body, 0, &je);
+    assert_non_null(v);
+    assert_int_equal(json_integer_value(json_object_get(v, "status")), status);
+    assert_non_null(strstr(json_string_value(json_object_get(v, "type")), "tag:ariadne,2026:"));
+    assert_true(json_is_string(json_object_get(v, "title")));
+    assert_true(json_is_string(json_object_get(v, "detail")));
+    const char *f = json_string_value(json_object_get(v, "field"));
+    if (field && *field) {
+        if (!f || strcmp(f, field))
+            fail_msg("field %s, want %s: %s", f ? f : "(none)", field, r->body);
+    } else if (field) {
+        assert_null(f);
+    }
+    json_decref(v);
+}
+
+static int setup_server(void **state)
+{
+    (void)state;
+    const char *dir = td_tmpdir("test_server");
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:%s/s.db", dir);
+    snprintf(g_log, sizeof g_log, "%s/access.log", dir);
+    ad_store *st;
+    ad_err err;
+    if (ad_store_open(&st, url, AD_STORE_CREATE, &err) != AD_OK)
+        fail_msg("%s", err.msg);
+    ad_agency a = {0, "Unit", "NL", "police", 0};
+    int64_t aid, uid;
+    OK(ad_store_agency_add(st, &a, &aid, &err));
+    OK(ad_store_user_add(st, aid, "alice", AD_ROLE_INVESTIGATOR, &uid, g_key, &err));
+    OK(ad_store_user_add(st, aid, "mallory", AD_ROLE_ANALYST, &uid, g_revoked, &err));
+    OK(ad_store_user_revoke(st, uid, &err));
+    ad_store_close(st);
+    ad_server_opts o = {0};
+    o.db_url = url;
+    o.listen = "127.0.0.1:0";
+    o.threads = 2;
+    o.max_body = 1024;
+    o.access_log = g_log;
+    o.routes = test_routes;
+    o.n_routes = sizeof test_routes / sizeof test_routes[0];
+    if (ad_server_start(&g_srv, &o, &err) != AD_OK)
+        fail_msg("%s", err.msg);
+    snprintf(g_base, sizeof g_base, "http://%s", ad_server_address(g_srv));
+    return 0;
+}
+
+static int teardown_server(void **state)
+{
+    (void)state;
+    ad_server_stop(g_srv, 5);
+    g_srv = NULL;
+    return 0;
+}
+
+#define JSON "application/json"
+
+static void t_bodies(void **state)
+{
+    (void)state;
+    reply r;
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":\"x\",\"count\":2}", -2);
+    assert_int_equal(r.status, 201);
+    assert_non_null(strstr(r.body, "\"user\":\"alice\""));
+    assert_non_null(strstr(r.body, "\"count\":2"));
+    call(&r, "POST", "/v1/test/echo", g_key, "application/json; charset=UTF-8",
+         "{\"name\":\"x\"}", -2);
+    assert_int_equal(r.status, 201);
+    /* bodies that cannot be read: 400 */
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":", -2);
+    is_problem(&r, 400, "");
+    assert_non_null(strstr(r.body, "malformed JSON"));
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":\"a\",\"name\":\"b\"}", -2);
+    is_problem(&r, 400, "");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":\"\xc3\"}", -2);
+    is_problem(&r, 400, "");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "", 0);
+    is_problem(&r, 400, "");
+    /* read, but not valid: 422 with the member at fault */
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":\"a\",\"extra\":1}", -2);
+    is_problem(&r, 422, "/extra");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":7}", -2);
+    is_problem(&r, 422, "/name");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"count\":1}", -2);
+    is_problem(&r, 422, "/name");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":\"a\",\"hashes\":[\"xyz\"]}", -2);
+    is_problem(&r, 422, "/hashes/0");
+    /* too large: by its Content-Length, and chunked (no length given) */
+    char big[2048];
+    memset(big, ' ', sizeof big);
+    memcpy(big, "{\"name\":\"a\"}", 12);
+    big[sizeof big - 1] = 0;
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, big, -2);
+    is_problem(&r, 413, "");
+    call(&r, "POST", "/v1/test/echo", g_key, JSON, big, -1);
+    is_problem(&r, 413, "");
+    /* not JSON: 415 */
+    call(&r, "POST", "/v1/test/echo", g_key, "text/plain", "{\"name\":\"x\"}", -2);
+    is_problem(&r, 415, "");
+    call(&r, "POST", "/v1/test/echo", g_key, NULL, "{\"name\":\"x\"}", -2);
+    is_problem(&r, 415, "");
+    call(&r, "POST", "/v1/test/echo", g_key, "application/json; charset=latin1", "{}", -2);
+    is_problem(&r, 415, "");
+    /* the key is checked before the body is read */
+    call(&r, "POST", "/v1/test/echo", NULL, JSON, big, -2);
+    is_problem(&r, 401, "");
+    /* a route without a body refuses one */
+    call(&r, "GET", "/v1/me", g_key, JSON, "{}", -2);
+    is_problem(&r, 413, "");
+}
+
+static void t_routes(void **state)
+{
+    (void)state;
+    reply r;
+    call(&r, "GET", "/v1/test/items/7/parts/left?page=3", g_key, NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "{\"id\":\"7\",\"part\":\"left\",\"page\":\"3\"}");
+    call(&r, "GET", "/v1/test/items/7/parts/left?pages=3", g_key, NULL, NULL, 0);
+    is_problem(&r, 400, "pages");
+    call(&r, "GET", "/v1/test/items/7/parts", g_key, NULL, NULL, 0);
+    is_problem(&r, 404, "");
+    call(&r, "GET", "/v1/test/fail/9", g_key, NULL, NULL, 0);
+    is_problem(&r, 404, "id");
+    assert_non_null(strstr(r.body, "no item 9"));
+    call(&r, "DELETE", "/v1/test/echo", g_key, NULL, NULL, 0);
+    is_problem(&r, 405, "");
+    assert_non_null(strstr(r.headers, "Allow: POST"));
+    call(&r, "GET", "/v1/me", g_key, NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"role\":\"investigator\""));
+    call(&r, "HEAD", "/v1/me", g_key, NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    call(&r, "GET", "/v1/me", g_revoked, NULL, NULL, 0);
+    is_problem(&r, 401, "");
+    assert_non_null(strstr(r.headers, "WWW-Authenticate: Bearer"));
+    call(&r, "GET", "/v1/me", NULL, NULL, NULL, 0);
+    is_problem(&r, 401, "");
+    call(&r, "GET", "/v1/openapi.json", NULL, NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, ad_openapi_json_len);
+    call(&r, "GET", "/metrics", NULL, NULL, NULL, 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "ariadne_http_requests_total{method=\"GET\",route=\"/v1/me\","
+                                   "status=\"200\"}"));
+    assert_non_null(strstr(r.body, "ariadne_http_auth_failures_total{reason=\"refused\"} 1"));
+}
+
+typedef struct {
+    reply r;
+    const char *path;
+} bg_call;
+
+static void *call_bg(void *p)
+{
+    bg_call *b = p;
+    call(&b->r, "GET", b->path, NULL, NULL, NULL, 0);
+    return NULL;
+}
+
+static void *stop_bg(void *p)
+{
+    (void)p;
+    ad_server_stop(g_srv, 20);
+    return NULL;
+}
+
+/* the graceful stop: a request in flight is answered whole, no new connection is taken */
+static void t_graceful_stop(void **state)
+{
+    (void)state;
+    bg_call *b = calloc(1, sizeof *b);
+    b->path = "/v1/test/slow";
+    pthread_t ta, ts;
+    pthread_create(&ta, NULL, call_bg, b);
+    while (!__atomic_load_n(&g_slow_in, __ATOMIC_SEQ_CST))
+        usleep(2000);
+    pthread_create(&ts, NULL, stop_bg, NULL);
+    usleep(200 * 1000);
+    reply r;
+    call(&r, "GET", "/healthz", NULL, NULL, NULL, 0);
+    assert_int_equal(r.rc, CURLE_COULDNT_CONNECT);
+    __atomic_store_n(&g_slow_go, 1, __ATOMIC_SEQ_CST);
+    pthread_join(ta, NULL);
+    pthread_join(ts, NULL);
+    g_srv = NULL;
+    assert_int_equal(b->r.rc, CURLE_OK);
+    assert_int_equal(b->r.status, 200);
+    assert_string_equal(b->r.body, "done");
+    free(b);
+    /* the log was flushed: every line is a JSON object, the slow request's among them */
+    size_t n;
+    char *log = (char *)td_read_file(g_log, &n);
+    assert_non_null(log);
+    int lines = 0, slow_seen = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        json_error_t je;
+        json_t *v = json_loads(line, 0, &je);
+        if (!v)
+            fail_msg("access log line is not JSON: %s", line);
+        const char *route = json_string_value(json_object_get(v, "route"));
+        slow_seen |= route && !strcmp(route, "/v1/test/slow") &&
+                     json_integer_value(json_object_get(v, "status")) == 200;
+        json_decref(v);
+    }
+    free(log);
+    assert_true(lines > 20);
+    assert_true(slow_seen);
+}
+
+/* ---- the routes the server answers are the routes docs/openapi.json lists ----------------- */
+
+static void t_openapi_routes(void **state)
+{
+    (void)state;
+    json_error_t je;
+    json_t *doc = json_load_file(td_path("../docs/openapi.json"), 0, &je);
+    if (!doc)
+        fail_msg("docs/openapi.json: %s", je.text);
+    /* the embedded copy is the file */
+    size_t flen;
+    uint8_t *file = td_read_file(td_path("../docs/openapi.json"), &flen);
+    assert_int_equal(flen, ad_openapi_json_len);
+    assert_memory_equal(file, ad_openapi_json, flen);
+    free(file);
+    size_t n;
+    const ad_http_route *routes = ad_http_core_routes(&n);
+    json_t *paths = json_object_get(doc, "paths");
+    size_t listed = 0;
+    const char *path;
+    json_t *item;
+    json_object_foreach(paths, path, item) {
+        const char *method;
+        json_t *op;
+        json_object_foreach(item, method, op) {
+            if (!strcmp(method, "parameters") || !strcmp(method, "summary") ||
+                !strcmp(method, "description"))
+                continue;
+            listed++;
+            size_t i = 0;
+            while (i < n && (strcasecmp(routes[i].method, method) || strcmp(routes[i].pattern, path)))
+                i++;
+            if (i == n)
+                fail_msg("docs/openapi.json lists %s %s, which the server does not answer",
+                         method, path);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        char m[16];
+        size_t k = 0;
+        for (; routes[i].method[k] && k < sizeof m - 1; k++)
+            m[k] = (char)(routes[i].method[k] | 0x20);
+        m[k] = 0;
+        json_t *op = json_object_get(json_object_get(paths, routes[i].pattern), m);
+        if (!op)
+            fail_msg("the server answers %s %s, which docs/openapi.json does not list",
+                     routes[i].method, routes[i].pattern);
+        /* public routes say so; the others answer 401 */
+        json_t *sec = json_object_get(op, "security");
+        json_t *responses = json_object_get(op, "responses");
+        if (routes[i].flags & AD_ROUTE_PUBLIC) {
+            if (!json_is_array(sec) || json_array_size(sec))
+                fail_msg("%s %s needs no key: its security must be []", m, routes[i].pattern);
+        } else if (!json_object_get(responses, "401")) {
+            fail_msg("%s %s takes a key: it must list 401", m, routes[i].pattern);
+        }
+        if (!json_object_get(responses, "default"))
+            fail_msg("%s %s lists no default (problem) response", m, routes[i].pattern);
+        /* a body route names its schema */
+        json_t *rb = json_object_get(op, "requestBody");
+        if (routes[i].body) {
+            char ref[160];
+            snprintf(ref, sizeof ref, "#/components/schemas/%s", routes[i].body);
+            json_t *s = json_object_get(
+                json_object_get(json_object_get(json_object_get(rb, "content"), JSON),
+                                "schema"),
+                "$ref");
+            if (!s || strcmp(json_string_value(s), ref))
+                fail_msg("%s %s: its requestBody must be %s", m, routes[i].pattern, ref);
+        } else if (rb) {
+            fail_msg("%s %s takes no body but lists one", m, routes[i].pattern);
+        }
+    }
+    assert_int_equal(listed, n);
+    json_decref(doc);
+}
+
+int main(void)
+{
+    curl_global_init(CURL_GLOBAL_ALL);
+    const struct CMUnitTest pieces[] = {
+        cmocka_unit_test(t_route_match), cmocka_unit_test(t_bearer),
+        cmocka_unit_test(t_jcheck),      cmocka_unit_test(t_buckets),
+        cmocka_unit_test(t_alog_line),   cmocka_unit_test(t_openapi_routes),
+    };
+    const struct CMUnitTest served[] = {
+        cmocka_unit_test(t_bodies),
+        cmocka_unit_test(t_routes),
+        cmocka_unit_test(t_graceful_stop),
+    };
+    int rc = cmocka_run_group_tests(pieces, NULL, NULL);
+    rc |= cmocka_run_group_tests(served, setup_server, teardown_server);
+    curl_global_cleanup();
+    return rc;
+}
