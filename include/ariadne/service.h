@@ -192,12 +192,31 @@ ad_code ad_svc_list_grant(const ad_call *c, const char *list, const char *agency
  * "entries", "grants": [{"agency", "granted", "granted_by"}]}. */
 ad_code ad_svc_list_show(const ad_call *c, const char *list, json_t **out, ad_err *err);
 
+/* ---- users and keys (admins of their agency) ------------------------------------------ */
+
+/* The users of the caller's agency (local: every user): {"users": [user-list.schema.json's
+ * lines]}. */
+ad_code ad_svc_user_list(const ad_call *c, json_t **out, ad_err *err);
+/* A new user of agency (NULL: the caller's; another: local only) with role ("admin",
+ * "investigator", "analyst", "platform", "auditor") and a key that stops working at expires
+ * (Unix seconds, 0: never): user-add.schema.json's document, with the API key (given this once:
+ * the store keeps a salted hash). */
+ad_code ad_svc_user_add(const ad_call *c, const char *name, const char *agency, const char *role,
+                        int64_t expires, json_t **out, ad_err *err);
+/* Revokes the key of a user (id or name) of the caller's agency: {"id", "status": "revoked"}. */
+ad_code ad_svc_user_revoke(const ad_call *c, const char *user, json_t **out, ad_err *err);
+/* Sets when a user's key stops working (0: never): {"id", "expires"}. */
+ad_code ad_svc_user_expires(const ad_call *c, const char *user, int64_t expires, json_t **out,
+                            ad_err *err);
+
 /* ---- the audit (auditors) ------------------------------------------------------------ */
 
 /* A page of the audit chain: rows with seq > after, at most limit (1..10000, 0: 100):
  * {"rows": [...audit-show lines...], "next": last seq or null}. */
 ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out,
                           ad_err *err);
+/* One audit row as `audit show --json` prints it (audit-show.schema.json). */
+json_t *ad_svc_audit_row_json(const ad_audit_row *r);
 /* Verifies the chain (and the SQLite file): audit-verify.schema.json's document; a broken
  * chain is AD_OK with "ok": false (the document says where). */
 ad_code ad_svc_audit_verify(const ad_call *c, json_t **out, ad_err *err);

@@ -92,21 +92,10 @@ static void print_header(void)
 
 static int print_row(void *ctx, const ad_audit_row *r)
 {
-    char t[32], hex[65];
+    char t[32];
     ad_cli_time(r->time, t);
     if (*(int *)ctx) {
-        json_t *o = json_object();
-        json_object_set_new(o, "seq", json_integer(r->seq));
-        json_object_set_new(o, "time", json_string(t));
-        ad_txt_json_set(o, "who", r->who, "who_hex");
-        json_object_set_new(o, "agency",
-                            r->agency_id > 0 ? json_integer(r->agency_id) : json_null());
-        ad_txt_json_set(o, "action", r->action, "action_hex");
-        ad_txt_json_set(o, "object", r->object, "object_hex");
-        ad_txt_json_set(o, "detail", r->detail, "detail_hex");
-        json_object_set_new(o, "prev", json_string(ad_hex_encode(r->prev, 32, hex)));
-        json_object_set_new(o, "hash", json_string(ad_hex_encode(r->hash, 32, hex)));
-        ad_cli_json(o);
+        ad_cli_json(ad_svc_audit_row_json(r));
         return 0;
     }
     printf("%*lld  %-*s  ", W_SEQ, (long long)r->seq, W_TIME, t);

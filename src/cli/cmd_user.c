@@ -47,58 +47,36 @@ static int user_add(int argc, char **argv)
                                                     "--expires takes a date (YYYY-MM-DD) or a "
                                                     "number of days from 1 to 36500, not '%s'",
                                                     ex));
-    ad_err err;
-    ad_role role;
-    int64_t agency, id;
-    char key[AD_API_KEY_MAX];
     if (!ad_arg(&a, "--agency") || !ad_arg(&a, "--role"))
         return ad_cli_close(st, ad_args_usage_error(&a, "--agency and --role are required"));
+    ad_err err;
+    ad_role role;
     if (ad_role_parse(ad_arg(&a, "--role"), &role, &err) != AD_OK)
         return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
+    int64_t agency;
     if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--agency"), &agency)) >= 0)
         return ad_cli_close(st, rc);
-    /* the user and its expiry land together or not at all */
-    ad_code k = ad_store_begin(st, &err);
-    if (k == AD_OK)
-        k = ad_store_user_add(st, agency, a.pos[0], role, &id, key, &err);
-    if (k == AD_OK && expires)
-        k = ad_store_user_set_expires(st, id, expires, &err);
-    if (k == AD_OK)
-        k = ad_store_commit(st, &err);
-    else
-        ad_store_rollback(st, NULL);
-    if (k != AD_OK)
+    ad_identity who;
+    ad_call c;
+    ad_cli_call(st, &who, &c);
+    json_t *doc;
+    char aid[32];
+    snprintf(aid, sizeof aid, "%lld", (long long)agency);
+    if (ad_svc_user_add(&c, a.pos[0], aid, ad_role_name(role), expires, &doc, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    char t[32];
-    if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:s, s:s?}", "id", (json_int_t)id, "name",
-                              a.pos[0], "role", ad_role_name(role), "api_key", key, "expires",
-                              expires ? ad_cli_time(expires, t) : NULL));
-    else
-        printf("user %lld: %s (%s)%s%s\nAPI key (shown once, keep it safe): %s\n", (long long)id,
-               a.pos[0], ad_role_name(role), expires ? ", key expires " : "",
-               expires ? ad_cli_time(expires, t) : "", key);
+    json_object_del(doc, "agency"); /* user-add.schema.json's members */
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
+        char t[32];
+        printf("user %lld: %s (%s)%s%s\nAPI key (shown once, keep it safe): %s\n",
+               (long long)json_integer_value(json_object_get(doc, "id")), a.pos[0],
+               ad_role_name(role), expires ? ", key expires " : "",
+               expires ? ad_cli_time(expires, t) : "",
+               json_string_value(json_object_get(doc, "api_key")));
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
-}
-
-static int print_user(void *ctx, const ad_user *u)
-{
-    char t[32], r[32], x[32];
-    int expired = u->expires && u->expires <= (int64_t)time(NULL);
-    if (*(int *)ctx)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "id",
-                              (json_int_t)u->id, "name", u->name, "agency", u->agency_name, "role",
-                              ad_role_name(u->role), "key_id", u->key_id, "created",
-                              ad_cli_time(u->created, t), "revoked",
-                              u->revoked ? ad_cli_time(u->revoked, r) : NULL, "expires",
-                              u->expires ? ad_cli_time(u->expires, x) : NULL));
-    else
-        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)u->id, u->name, u->agency_name,
-               ad_role_name(u->role),
-               u->revoked ? "revoked"
-               : expired  ? "expired"
-                          : "active");
-    return 0;
 }
 
 static int user_list(int argc, char **argv)
@@ -109,8 +87,30 @@ static int user_list(int argc, char **argv)
     if (rc >= 0)
         return rc;
     ad_err err;
-    if (ad_store_user_list(st, print_user, &a.json, &err) != AD_OK)
+    ad_identity who;
+    ad_call c;
+    ad_cli_call(st, &who, &c);
+    json_t *doc, *u;
+    if (ad_svc_user_list(&c, &doc, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
+    size_t i;
+    json_array_foreach(json_object_get(doc, "users"), i, u) {
+        if (a.json) {
+            ad_cli_json(json_incref(u));
+            continue;
+        }
+        const char *ex = json_string_value(json_object_get(u, "expires"));
+        char now[32];
+        ad_cli_time((int64_t)time(NULL), now);
+        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)json_integer_value(json_object_get(u, "id")),
+               json_string_value(json_object_get(u, "name")),
+               json_string_value(json_object_get(u, "agency")),
+               json_string_value(json_object_get(u, "role")),
+               !json_is_null(json_object_get(u, "revoked")) ? "revoked"
+               : ex && strcmp(ex, now) <= 0                ? "expired"
+                                                           : "active");
+    }
+    json_decref(doc);
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
@@ -123,14 +123,18 @@ static int user_revoke(int argc, char **argv)
     if (rc >= 0)
         return rc;
     ad_err err;
-    int64_t id;
-    if (ad_store_user_find(st, a.pos[0], &id, &err) != AD_OK ||
-        ad_store_user_revoke(st, id, &err) != AD_OK)
+    ad_identity who;
+    ad_call c;
+    ad_cli_call(st, &who, &c);
+    json_t *doc;
+    if (ad_svc_user_revoke(&c, a.pos[0], &doc, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s}", "id", (json_int_t)id, "status", "revoked"));
-    else
-        printf("user %lld: key revoked\n", (long long)id);
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
+        printf("user %lld: key revoked\n", (long long)json_integer_value(json_object_get(doc, "id")));
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

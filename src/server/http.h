@@ -127,6 +127,9 @@ const ad_http_route *ad_http_core_routes(size_t *n);
 const ad_http_route *ad_http_routes_platform(size_t *n);
 const ad_http_route *ad_http_routes_knowledge(size_t *n);
 const ad_http_route *ad_http_routes_admin(size_t *n);
+/* Every route the server answers (its own, then the groups'), in a table to free; NULL when
+ * out of memory. The OpenAPI and authorisation-matrix tests walk it. */
+ad_http_route *ad_http_all_routes(size_t *n);
 
 /* What handlers know of their request. */
 const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */

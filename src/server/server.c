@@ -416,8 +416,8 @@ static void finish(ad_http_req *rq)
         if (rp.owned)
             free((void *)rp.text);
         int status = rp.status >= 400 ? rp.status : ad_http_status_of(rc);
-        problem(rq, status, rp.field[0] ? rp.field : NULL, NULL, NULL, "%s",
-                err.msg[0] ? err.msg : ad_strerror(rc));
+        const char *field = rp.field[0] ? rp.field : err.field[0] ? err.field : NULL;
+        problem(rq, status, field, NULL, NULL, "%s", err.msg[0] ? err.msg : ad_strerror(rc));
         return;
     }
     int status = rp.status ? rp.status : 200;
@@ -540,24 +540,30 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- start and stop ------------------------------------------------------------------------ */
 
+ad_http_route *ad_http_all_routes(size_t *n)
+{
+    size_t ng[4];
+    const ad_http_route *group[4] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
+                                     ad_http_routes_knowledge(&ng[2]),
+                                     ad_http_routes_admin(&ng[3])};
+    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + 1, sizeof *all);
+    *n = 0;
+    if (!all)
+        return NULL;
+    for (int g = 0; g < 4; g++)
+        for (size_t i = 0; i < ng[g]; i++)
+            all[(*n)++] = group[g][i];
+    return all;
+}
+
 /* The server's own routes, then the caller's (one with the same method and pattern replaces
  * the server's). */
 static ad_code build_routes(ad_server *srv, ad_err *err)
 {
-    size_t ng[3];
-    const ad_http_route *group[3] = {ad_http_routes_platform(&ng[0]),
-                                     ad_http_routes_knowledge(&ng[1]),
-                                     ad_http_routes_admin(&ng[2])};
-    size_t nc0, nc = 0;
-    const ad_http_route *core0 = ad_http_core_routes(&nc0);
-    ad_http_route *core = calloc(nc0 + ng[0] + ng[1] + ng[2] + 1, sizeof *core);
+    size_t nc;
+    ad_http_route *core = ad_http_all_routes(&nc);
     if (!core)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < nc0; i++)
-        core[nc++] = core0[i];
-    for (int g = 0; g < 3; g++)
-        for (size_t i = 0; i < ng[g]; i++)
-            core[nc++] = group[g][i];
     srv->routes = calloc(nc + srv->o.n_routes, sizeof *srv->routes);
     if (!srv->routes) {
         free(core);
