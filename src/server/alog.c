@@ -116,6 +116,41 @@ size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap)
     return n;
 }
 
+size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who,
+                           int64_t agency_id, const char *action, const char *object,
+                           const char *detail)
+{
+    char when[40];
+    time_t t = (time_t)time;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    size_t k = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(when + k, sizeof when - k, ".%06dZ", (int)((time - (double)t) * 1e6) % 1000000);
+    cap -= 2;
+    size_t n = put(buf, 0, cap, "{\"time\":\"%s\",\"read\":", when);
+    n = put_str(buf, n, cap, action);
+    n = put(buf, n, cap, ",\"who\":");
+    n = put_str(buf, n, cap, who);
+    n = put(buf, n, cap, ",\"agency\":%lld,\"object\":", (long long)agency_id);
+    n = put_str(buf, n, cap, object);
+    n = put(buf, n, cap, ",\"detail\":");
+    n = put_str(buf, n, cap, detail);
+    buf[n++] = '}';
+    buf[n++] = '\n';
+    buf[n] = 0;
+    return n;
+}
+
+void ad_alog_raw(ad_alog *l, const char *line, size_t n)
+{
+    if (!l)
+        return;
+    ssize_t w;
+    do
+        w = write(l->fd, line, n);
+    while (w < 0 && errno == EINTR);
+}
+
 void ad_alog_write(ad_alog *l, const ad_alog_entry *e)
 {
     if (!l)

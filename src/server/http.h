@@ -175,6 +175,30 @@ typedef struct ad_alog_entry {
 ad_code ad_alog_open(ad_alog **out, const char *path, ad_err *err);
 void ad_alog_write(ad_alog *l, const ad_alog_entry *e);
 void ad_alog_close(ad_alog *l); /* syncs the file to disk */
+/* The line of one audited read (readlog.c): {"time", "read": action, "who", "agency", "object",
+ * "detail"}, with its newline, into buf; its length (cut at cap-1). */
+size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who,
+                           int64_t agency_id, const char *action, const char *object,
+                           const char *detail);
+/* Writes a whole line (one write(2)). */
+void ad_alog_raw(ad_alog *l, const char *line, size_t n);
+
+/* Reads audited in batches (docs/server.md, "Reads in the audit"): the store's read sink of
+ * every server connection. Each read is a line of the access log; at most every interval
+ * seconds (and at the stop) each (who, agency, action) group of reads since the last flush
+ * becomes ONE audit row: "reads=N lines_sha256=HEX from=TIME to=TIME", the digest of its
+ * lines in the order written. The chain stays linear and readers never wait for the audit
+ * head. Thread-safe. */
+typedef struct ad_readlog ad_readlog;
+ad_code ad_readlog_start(ad_readlog **out, const char *db_url, ad_alog *alog, double interval,
+                         ad_err *err);
+/* The ad_read_sink (store.h) to give each connection, with the readlog as its context. */
+void ad_readlog_sink(void *ctx, const char *who, int64_t agency_id, const char *action,
+                     const char *object, const char *detail);
+/* Writes the groups gathered so far now (the flusher does it every interval). */
+ad_code ad_readlog_flush(ad_readlog *rl, ad_err *err);
+/* Flushes, stops the flusher, closes its connection. NULL allowed. */
+void ad_readlog_stop(ad_readlog *rl);
 /* The line of e (with its newline) into buf; its length (cut at cap-1). */
 size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap);
 

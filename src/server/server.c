@@ -707,6 +707,7 @@ static void server_free(ad_server *srv)
     if (!srv)
         return;
     ad_tstore_close_all(srv);
+    ad_readlog_stop(srv->readlog); /* the last reads' audit rows, before the log closes */
     ad_alog_close(srv->alog);
     ad_metrics_free(srv->metrics);
     ad_buckets_free(srv->auth_fail);
@@ -777,6 +778,8 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
     o->tls_cert = o->tls_key = NULL;
     if (rc == AD_OK && opts->access_log)
         rc = ad_alog_open(&srv->alog, opts->access_log, err);
+    if (rc == AD_OK)
+        rc = ad_readlog_start(&srv->readlog, srv->db_url, srv->alog, 1.0, err);
     int v6 = 0;
     if (rc == AD_OK) {
         o->listen = opts->listen;

@@ -21,6 +21,7 @@ struct ad_server {
     size_t n_routes;
     ad_metrics *metrics;
     ad_alog *alog;
+    ad_readlog *readlog;   /* reads' audit in batches: every connection's read sink */
     ad_buckets *auth_fail; /* failed authentications by client address */
     ad_buckets *rate;      /* requests by API key (opts.rate) */
     char *tls_cert, *tls_key;

@@ -30,6 +30,8 @@ ad_code ad_tstore_get(ad_server *srv, ad_store **st, ad_err *err)
         free(t);
         return rc;
     }
+    if (srv->readlog)
+        ad_store_set_read_sink(t->st, ad_readlog_sink, srv->readlog);
     pthread_mutex_lock(&srv->mu);
     t->next = srv->stores;
     srv->stores = t;

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# cli_serve.sh: `ariadne serve` as an operator runs it, on SQLite: health and metrics, keys
+# (missing, wrong, revoked, expired; failed attempts limited and kept out of the audit chain),
+# the admins' routes scoped to their agency, the auditors' routes, reads audited in batches
+# whose digests match the access log's lines, TLS, and a graceful stop on SIGTERM.
+set -u
+A=${ARIADNE:?}
+T=$AD_TEST_TMP/cli_serve
+rm -rf "$T" && mkdir -p "$T"
+unset ARIADNE_DB ARIADNE_USER
+tmp=$T
+. "$AD_TEST_DATA/lib.sh"
+. "$AD_TEST_DATA/serve_lib.sh"
+DB="sqlite:$T/s.db"
+key() { "$A" user add "$1" --agency "$2" --role "$3" --json --db "$DB" |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["api_key"])'; }
+expect 0 "$A" db init --db "$DB"
+expect 0 "$A" agency add Hub --db "$DB"
+expect 0 "$A" agency add Other --db "$DB"
+ADM=$(key adm Hub admin) && AUD=$(key aud Hub auditor) && INV=$(key inv Hub investigator) &&
+  ADM2=$(key adm2 Other admin) || fail "user add"
+
+serve_start s1 --db "$DB" --access-log "$T/access.log" --threads 2
+req GET /healthz -; want 200
+[ "$(jq_ "d['status']")" = ok ] || fail "healthz"
+req GET /metrics -; want 200
+grep -q '^ariadne_http_requests_total' "$T/body" || fail "metrics lack the request counter"
+
+# keys
+req GET /v1/me -; problem 401
+grep -qi '^www-authenticate: Bearer' "$T/headers" || fail "no challenge"
+req GET /v1/me "ak_00000000000000000000000000000000_$(printf '%064d' 0)"; problem 401
+req GET /v1/me "$INV"; want 200
+[ "$(jq_ "d['role']")" = investigator ] || fail "me: role"
+[ "$(jq_ "d['agency']['name']")" = Hub ] || fail "me: agency"
+
+# admins: users of their own agency only
+req GET /v1/admin/users "$ADM"; want 200
+[ "$(jq_ "sorted(u['name'] for u in d['users'])")" = "['adm', 'aud', 'inv']" ] ||
+  fail "an admin sees other agencies' users: $(cat "$T/body")"
+req POST /v1/admin/users "$ADM" '{"name":"plat","role":"platform"}'; want 201
+PLAT=$(jq_ "d['api_key']")
+req GET /v1/me "$PLAT"; want 200
+req POST /v1/admin/users "$ADM" '{"name":"plat","role":"platform"}'; problem 409 name
+req POST /v1/admin/users "$ADM" '{"name":"x","role":"king"}'; problem 422 /role
+req POST /v1/admin/users "$ADM" '{"name":"x","role":"admin","agency":"Other"}'; problem 403
+req POST /v1/admin/users "$ADM" '{"name":"x","role":"admin","extra":1}'; problem 422 /extra
+req POST /v1/admin/users "$ADM" '{"name":'; problem 400
+req POST /v1/admin/users/plat/revoke "$ADM2"; problem 403
+req POST /v1/admin/users/plat/revoke "$INV"; problem 403
+req POST /v1/admin/users/nobody/revoke "$ADM"; problem 404 user
+req POST /v1/admin/users/plat/revoke "$ADM"; want 200
+req GET /v1/me "$PLAT"; problem 401
+req POST /v1/admin/users "$ADM" '{"name":"temp","role":"analyst","expires":"2099-01-01"}'; want 201
+TEMP=$(jq_ "d['api_key']")
+[ "$(jq_ "d['expires']")" = 2099-01-01T23:59:59Z ] || fail "expires: $(cat "$T/body")"
+req GET /v1/me "$TEMP"; want 200
+req POST /v1/admin/users/temp/expires "$ADM" '{"expires":"yesterday"}'; problem 422 /expires
+req POST /v1/admin/users/temp/expires "$ADM" '{"expires":"2020-01-01"}'; want 200
+req GET /v1/me "$TEMP"; problem 401
+
+# auditors
+req GET /v1/audit "$INV"; problem 403
+req GET '/v1/audit?limit=0' "$AUD"; problem 422 limit
+req GET '/v1/audit?lines=3' "$AUD"; problem 400
+req GET '/v1/audit?limit=3' "$AUD"; want 200
+[ "$(jq_ "len(d['rows'])")" = 3 ] || fail "audit page size"
+next=$(jq_ "d['next']")
+req GET "/v1/audit?after=$next&limit=2" "$AUD"; want 200
+[ "$(jq_ "d['rows'][0]['seq']")" = $((next + 1)) ] || fail "audit pages do not follow"
+req GET /v1/audit/verify "$AUD"; want 200
+[ "$(jq_ "d['ok']")" = True ] || fail "audit verify: $(cat "$T/body")"
+
+# failed attempts: limited by address, and never rows of the audit chain
+"$A" audit verify --db "$DB" --json >"$T/v0" || fail "verify"
+rows0=$(python3 -c "import json; print(json.load(open('$T/v0'))['rows'])")
+limited=0
+for i in $(seq 1 15); do
+  req GET /v1/me "ak_0000000000000000000000000000000${i: -1}_$(printf '%064d' "$i")"
+  [ "$status" = 429 ] && limited=1
+done
+[ $limited = 1 ] || fail "15 wrong keys in a row were never refused with 429"
+grep -qi '^retry-after:' "$T/headers" || fail "429 without Retry-After"
+sleep 1.5 # the batched reads' rows of the requests above land
+"$A" audit verify --db "$DB" --json >"$T/v1" || fail "verify"
+"$A" audit show --json --db "$DB" --after "$rows0" >"$T/rows"
+grep -q 'auth' "$T/rows" && { cat "$T/rows" >&2; fail "failed attempts reached the audit chain"; }
+
+# reads in batches: one row per (who, action) a second, the digest of its access-log lines
+req GET '/v1/audit?limit=1' "$AUD"; want 200
+req GET '/v1/audit?limit=1' "$AUD"; want 200
+sleep 1.5
+"$A" audit show --json --db "$DB" >"$T/rows"
+python3 - "$T/rows" "$T/access.log" <<'PY' || fail "batched read rows do not match the access log"
+import hashlib, json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+batches = [r for r in rows if r["action"] == "audit.show" and "reads=" in (r["detail"] or "")]
+assert batches, "no batched audit.show row"
+lines = [l for l in open(sys.argv[2], encoding="utf-8", errors="surrogateescape")
+         if '"read":"audit.show"' in l]
+# every line is in exactly one batch: the batches' digests over their lines, in order
+total = sum(int(r["detail"].split("reads=")[1].split()[0]) for r in batches)
+assert total == len(lines), (total, len(lines))
+i = 0
+for r in batches:
+    n = int(r["detail"].split("reads=")[1].split()[0])
+    want = r["detail"].split("lines_sha256=")[1].split()[0]
+    got = hashlib.sha256("".join(lines[i:i + n]).encode("utf-8", "surrogateescape")).hexdigest()
+    assert got == want, (r, got)
+    i += n
+print("batches:", len(batches), "reads:", total)
+PY
+
+# a graceful stop on SIGTERM: exit 0, the log flushed
+kill -TERM "$serve_pid"
+wait "$serve_pid"; rc=$?
+[ $rc = 0 ] || { cat "$T/s1.err" >&2; fail "serve exited $rc on SIGTERM"; }
+grep -q stopped "$T/s1.err" || fail "no 'stopped'"
+expect 0 "$A" audit verify --db "$DB"
+
+# TLS (GnuTLS through libmicrohttpd), with a certificate made for 127.0.0.1
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/key.pem" -out "$T/cert.pem" -days 2 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1 || fail "openssl"
+serve_start s2 --db "$DB" --tls-cert "$T/cert.pem" --tls-key "$T/key.pem" --access-log "$T/a2.log"
+case $base in https://*) ;; *) fail "TLS server says $base" ;; esac
+CURL_EXTRA="--cacert $T/cert.pem" req GET /v1/me "$INV"; want 200
+plain=${base/https:/http:}
+curl -s -o /dev/null --max-time 5 "$plain/healthz" && fail "plain HTTP answered on the TLS port"
+expect 1 "$A" serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$T/nope.pem" --tls-key "$T/key.pem"
+expect 2 "$A" serve --db "$DB" --listen 127.0.0.1:0 --tls-cert "$T/cert.pem"
+echo "cli_serve: ok"
