@@ -128,9 +128,10 @@ static void t_jcheck(void **state)
     check_body("{\"name\":\"a\",\"name\":\"b\"}", AD_ERR_PARSE, NULL);
     check_body("{\"name\":\"\xff\"}", AD_ERR_PARSE, NULL);
     check_body("{\"name\":\"a\\u0000b\"}", AD_ERR_PARSE, NULL);
-    check_body("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
-               "]]]]]]]]]]]]]]]]]]]]]",
-               AD_ERR_PARSE, NULL);
+    check_body(
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"
+        "]]]]]]]]]]]]]]]]]]]]]",
+        AD_ERR_PARSE, NULL);
     check_body("[]", AD_ERR_ARG, "");
     check_body("{}", AD_ERR_ARG, "/name");
     check_body("{\"name\":1}", AD_ERR_ARG, "/name");
@@ -189,8 +190,7 @@ static void t_alog_line(void **state)
     assert_int_equal(json_integer_value(json_object_get(v, "status")), 200);
     assert_int_equal(json_integer_value(json_object_get(v, "us")), 67890);
     assert_true(json_is_null(json_object_get(v, "problem")));
-    assert_int_equal(strncmp(json_string_value(json_object_get(v, "user")), "a\"b\\c\n\x01", 7),
-                     0);
+    assert_int_equal(strncmp(json_string_value(json_object_get(v, "user")), "a\"b\\c\n\x01", 7), 0);
     json_decref(v);
     /* a line that does not fit is cut but stays one JSON object */
     char small[200];
@@ -283,8 +283,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *ctx)
 }
 
 /* One request: method, path, key (NULL: none), body (NULL: none) with its content type. */
-static void call(reply *r, const char *method, const char *path, const char *key,
-                 const char *type, const char *body, long body_len)
+static void call(reply *r, const char *method, const char *path, const char *key, const char *type,
+                 const char *body, long body_len)
 {
     memset(r, 0, sizeof *r);
     CURL *c = curl_easy_init();
@@ -395,8 +395,8 @@ static void t_bodies(void **state)
     assert_int_equal(r.status, 201);
     assert_non_null(strstr(r.body, "\"user\":\"alice\""));
     assert_non_null(strstr(r.body, "\"count\":2"));
-    call(&r, "POST", "/v1/test/echo", g_key, "application/json; charset=UTF-8",
-         "{\"name\":\"x\"}", -2);
+    call(&r, "POST", "/v1/test/echo", g_key, "application/json; charset=UTF-8", "{\"name\":\"x\"}",
+         -2);
     assert_int_equal(r.status, 201);
     /* bodies that cannot be read: 400 */
     call(&r, "POST", "/v1/test/echo", g_key, JSON, "{\"name\":", -2);
@@ -562,20 +562,23 @@ static void t_openapi_routes(void **state)
     size_t listed = 0;
     const char *path;
     json_t *item;
-    json_object_foreach(paths, path, item) {
+    json_object_foreach(paths, path, item)
+    {
         const char *method;
         json_t *op;
-        json_object_foreach(item, method, op) {
+        json_object_foreach(item, method, op)
+        {
             if (!strcmp(method, "parameters") || !strcmp(method, "summary") ||
                 !strcmp(method, "description"))
                 continue;
             listed++;
             size_t i = 0;
-            while (i < n && (strcasecmp(routes[i].method, method) || strcmp(routes[i].pattern, path)))
+            while (i < n &&
+                   (strcasecmp(routes[i].method, method) || strcmp(routes[i].pattern, path)))
                 i++;
             if (i == n)
-                fail_msg("docs/openapi.json lists %s %s, which the server does not answer",
-                         method, path);
+                fail_msg("docs/openapi.json lists %s %s, which the server does not answer", method,
+                         path);
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -605,8 +608,7 @@ static void t_openapi_routes(void **state)
             char ref[160];
             snprintf(ref, sizeof ref, "#/components/schemas/%s", routes[i].body);
             json_t *s = json_object_get(
-                json_object_get(json_object_get(json_object_get(rb, "content"), JSON),
-                                "schema"),
+                json_object_get(json_object_get(json_object_get(rb, "content"), JSON), "schema"),
                 "$ref");
             if (!s || strcmp(json_string_value(s), ref))
                 fail_msg("%s %s: its requestBody must be %s", m, routes[i].pattern, ref);
@@ -616,6 +618,156 @@ static void t_openapi_routes(void **state)
     }
     assert_int_equal(listed, n);
     json_decref(doc);
+    free(routes);
+}
+
+/* ---- the authorisation matrix, generated from the route table ----------------------------- */
+
+/* Every route the server answers, called with a key of every role: a role that sharing.md's
+ * table (ad_authz_allowed) refuses the route's action gets 403; a role it allows never gets
+ * 401, 403 or a 5xx but 503 (a route may need the live index, which this server lacks). The
+ * body sent is the smallest one the route's schema takes, made from the schema itself, so a
+ * new route is in the matrix the day it is in the table. */
+static char g_role_key[AD_ROLE__COUNT][AD_API_KEY_MAX];
+
+static json_t *sample(const ad_jschema *s)
+{
+    switch (s->kind) {
+    case AD_J_OBJECT: {
+        json_t *o = json_object();
+        for (const ad_jmember *m = s->members; m && m->name; m++)
+            if (m->required)
+                json_object_set_new(o, m->name, sample(m->schema));
+        return o;
+    }
+    case AD_J_ARRAY: {
+        json_t *a = json_array();
+        for (long long i = 0; i < (s->min > 0 ? s->min : 0); i++)
+            json_array_append_new(a, sample(s->items));
+        return a;
+    }
+    case AD_J_STRING: {
+        if (s->choices)
+            return json_string(s->choices[0]);
+        char b[256];
+        size_t n = s->min > 1 ? (size_t)s->min : 1;
+        n = n < sizeof b ? n : sizeof b - 1;
+        memset(b, 'x', n);
+        b[n] = 0;
+        return json_string(b);
+    }
+    case AD_J_HEX: {
+        char b[256];
+        size_t n = s->min > 2 ? (size_t)s->min : 2;
+        n = n < sizeof b ? n : sizeof b - 2;
+        n += n & 1;
+        memset(b, '0', n);
+        b[n] = 0;
+        return json_string(b);
+    }
+    case AD_J_INT:
+        return json_integer(s->min);
+    case AD_J_NUMBER:
+        return json_real((double)s->min);
+    case AD_J_BOOL:
+        return json_false();
+    }
+    return json_null();
+}
+
+/* The route's pattern with every {parameter} as "999999" (no record: a route that changes
+ * something changes nothing here, so the order of the calls does not matter). */
+static void fill_path(const char *pattern, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const char *p = pattern; *p && n + 2 < cap; p++) {
+        if (*p == '{') {
+            n += (size_t)snprintf(out + n, cap - n, "999999");
+            while (*p && *p != '}')
+                p++;
+            if (!*p)
+                break;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = 0;
+}
+
+static int setup_matrix(void **state)
+{
+    (void)state;
+    const char *dir = td_tmpdir("test_server_matrix");
+    char url[512];
+    snprintf(url, sizeof url, "sqlite:%s/m.db", dir);
+    ad_store *st;
+    ad_err err;
+    if (ad_store_open(&st, url, AD_STORE_CREATE, &err) != AD_OK)
+        fail_msg("%s", err.msg);
+    ad_agency a = {0, "Unit", "NL", "police", 0};
+    int64_t aid, uid;
+    OK(ad_store_agency_add(st, &a, &aid, &err));
+    for (int r = 0; r < AD_ROLE__COUNT; r++) {
+        char name[32];
+        snprintf(name, sizeof name, "user-%s", ad_role_name((ad_role)r));
+        OK(ad_store_user_add(st, aid, name, (ad_role)r, &uid, g_role_key[r], &err));
+    }
+    ad_store_close(st);
+    ad_server_opts o = {0};
+    o.db_url = url;
+    o.listen = "127.0.0.1:0";
+    o.threads = 2;
+    if (ad_server_start(&g_srv, &o, &err) != AD_OK)
+        fail_msg("%s", err.msg);
+    snprintf(g_base, sizeof g_base, "http://%s", ad_server_address(g_srv));
+    return 0;
+}
+
+static void t_authz_matrix(void **state)
+{
+    (void)state;
+    size_t n, checked = 0;
+    ad_http_route *routes = ad_http_all_routes(&n);
+    assert_non_null(routes);
+    reply *r = malloc(sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < n; i++) {
+        const ad_http_route *rt = &routes[i];
+        if (rt->flags & AD_ROUTE_PUBLIC) {
+            if (rt->action)
+                fail_msg("%s %s is public but names an action", rt->method, rt->pattern);
+            continue;
+        }
+        ad_action act;
+        int any_role = rt->action && !strcmp(rt->action, "me.read");
+        if (!any_role && (!rt->action || ad_action_parse(rt->action, &act) != AD_OK))
+            fail_msg("%s %s: its action '%s' is no action of the authorisation table", rt->method,
+                     rt->pattern, rt->action ? rt->action : "(none)");
+        char path[512];
+        fill_path(rt->pattern, path, sizeof path);
+        char *body = NULL;
+        if (rt->schema) {
+            json_t *b = sample(rt->schema);
+            body = json_dumps(b, JSON_COMPACT);
+            json_decref(b);
+        }
+        for (int role = 0; role < AD_ROLE__COUNT; role++) {
+            call(r, rt->method, path, g_role_key[role], body ? JSON : NULL, body, body ? -2 : 0);
+            int allowed = any_role || ad_authz_allowed((ad_role)role, act);
+            if (!allowed && r->status != 403)
+                fail_msg("%s %s as %s: status %ld, want 403 (%s)", rt->method, path,
+                         ad_role_name((ad_role)role), r->status, r->body);
+            if (allowed && (r->status == 401 || r->status == 403 ||
+                            (r->status >= 500 && r->status != 503) || r->status == 0))
+                fail_msg("%s %s as %s: status %ld, but the role may (%s)", rt->method, path,
+                         ad_role_name((ad_role)role), r->status, r->body);
+            checked++;
+        }
+        free(body);
+    }
+    print_message("authorisation matrix: %zu routes x %d roles = %zu calls\n", n,
+                  (int)AD_ROLE__COUNT, checked);
+    free(r);
     free(routes);
 }
 
@@ -634,6 +786,8 @@ int main(void)
     };
     int rc = cmocka_run_group_tests(pieces, NULL, NULL);
     rc |= cmocka_run_group_tests(served, setup_server, teardown_server);
+    const struct CMUnitTest matrix[] = {cmocka_unit_test(t_authz_matrix)};
+    rc |= cmocka_run_group_tests(matrix, setup_matrix, teardown_server);
     curl_global_cleanup();
     return rc;
 }

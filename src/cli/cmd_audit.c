@@ -45,8 +45,9 @@ static int audit_verify(int argc, char **argv)
     uint8_t ahash[32];
     const char *anchor = ad_arg(&a, "--anchor");
     if (anchor && parse_anchor(anchor, &aseq, ahash))
-        return ad_args_usage_error(&a, "--anchor takes SEQ:HASH (a row number, ':' and 64 hex), "
-                                       "not '%s'",
+        return ad_args_usage_error(&a,
+                                   "--anchor takes SEQ:HASH (a row number, ':' and 64 hex), "
+                                   "not '%s'",
                                    anchor);
     if ((rc = ad_cli_open(&a, &st, 0)) >= 0)
         return rc;
@@ -65,8 +66,8 @@ static int audit_verify(int argc, char **argv)
     ad_hex_encode(head, 32, hex);
     if (a.json)
         ad_cli_json(json_pack("{s:b, s:I, s:I, s:s, s:s?, s:s?}", "ok", c == AD_OK, "rows",
-                              (json_int_t)rows, "broken", (json_int_t)broken, "head", hex,
-                              "anchor", anchor, "error", c == AD_OK ? NULL : err.msg));
+                              (json_int_t)rows, "broken", (json_int_t)broken, "head", hex, "anchor",
+                              anchor, "error", c == AD_OK ? NULL : err.msg));
     else if (c == AD_OK)
         printf("audit chain intact: %lld rows, head %s\n%sanchor: %lld:%s\n", (long long)rows, hex,
                anchor ? "the anchored row is in the chain with its hash\n" : "", (long long)rows,

@@ -94,7 +94,8 @@ static int user_list(int argc, char **argv)
     if (ad_svc_user_list(&c, &doc, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     size_t i;
-    json_array_foreach(json_object_get(doc, "users"), i, u) {
+    json_array_foreach(json_object_get(doc, "users"), i, u)
+    {
         if (a.json) {
             ad_cli_json(json_incref(u));
             continue;
@@ -107,8 +108,8 @@ static int user_list(int argc, char **argv)
                json_string_value(json_object_get(u, "agency")),
                json_string_value(json_object_get(u, "role")),
                !json_is_null(json_object_get(u, "revoked")) ? "revoked"
-               : ex && strcmp(ex, now) <= 0                ? "expired"
-                                                           : "active");
+               : ex && strcmp(ex, now) <= 0                 ? "expired"
+                                                            : "active");
     }
     json_decref(doc);
     return ad_cli_close(st, AD_EXIT_OK);
@@ -132,7 +133,8 @@ static int user_revoke(int argc, char **argv)
     if (a.json) {
         ad_cli_json(doc);
     } else {
-        printf("user %lld: key revoked\n", (long long)json_integer_value(json_object_get(doc, "id")));
+        printf("user %lld: key revoked\n",
+               (long long)json_integer_value(json_object_get(doc, "id")));
         json_decref(doc);
     }
     return ad_cli_close(st, AD_EXIT_OK);

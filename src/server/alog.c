@@ -116,9 +116,8 @@ size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap)
     return n;
 }
 
-size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who,
-                           int64_t agency_id, const char *action, const char *object,
-                           const char *detail)
+size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who, int64_t agency_id,
+                           const char *action, const char *object, const char *detail)
 {
     char when[40];
     time_t t = (time_t)time;

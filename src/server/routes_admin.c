@@ -9,12 +9,12 @@
 #include "server/http.h"
 
 /* The service call of the request, or the problem. */
-#define CALL(c)                                                                                \
-    ad_call c;                                                                                 \
-    do {                                                                                       \
-        ad_code rc_ = ad_http_call(rq, &c, err);                                               \
-        if (rc_ != AD_OK)                                                                      \
-            return rc_;                                                                        \
+#define CALL(c)                                                                                    \
+    ad_call c;                                                                                     \
+    do {                                                                                           \
+        ad_code rc_ = ad_http_call(rq, &c, err);                                                   \
+        if (rc_ != AD_OK)                                                                          \
+            return rc_;                                                                            \
     } while (0)
 
 /* "YYYY-MM-DD" (the end of that day, UTC: a key works through it) or "YYYY-MM-DDTHH:MM:SSZ";
@@ -56,10 +56,10 @@ static ad_code user_add(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
         return ad_err_field(err, AD_ERR_ARG, "/expires",
                             "expires is a date (YYYY-MM-DD), a time (YYYY-MM-DDTHH:MM:SSZ) or "
                             "never");
-    ad_code rc = ad_svc_user_add(&c, json_string_value(json_object_get(b, "name")),
-                                 json_string_value(json_object_get(b, "agency")),
-                                 json_string_value(json_object_get(b, "role")), expires,
-                                 &rp->json, err);
+    ad_code rc =
+        ad_svc_user_add(&c, json_string_value(json_object_get(b, "name")),
+                        json_string_value(json_object_get(b, "agency")),
+                        json_string_value(json_object_get(b, "role")), expires, &rp->json, err);
     if (rc == AD_OK)
         rp->status = 201;
     return rc;
@@ -143,8 +143,8 @@ static ad_code audit_verify(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 }
 
 static const ad_jschema s_name = {AD_J_STRING, 1, 128, NULL, NULL, NULL};
-static const char *const roles[] = {"admin", "investigator", "analyst", "platform", "auditor",
-                                    NULL};
+static const char *const roles[] = {"admin",    "investigator", "analyst",
+                                    "platform", "auditor",      NULL};
 static const ad_jschema s_role = {AD_J_STRING, 0, 0, NULL, NULL, roles};
 static const ad_jschema s_when = {AD_J_STRING, 5, 20, NULL, NULL, NULL};
 static const ad_jmember user_new_m[] = {{"name", &s_name, 1},
@@ -163,13 +163,11 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/admin/users", users_list, "admin", NULL, NULL, NULL, 0},
     {"POST", "/v1/admin/users", user_add, "admin", "UserNew", &s_user_new, NULL, 0},
     {"POST", "/v1/admin/users/{user}/revoke", user_revoke, "admin", NULL, NULL, NULL, 0},
-    {"POST", "/v1/admin/users/{user}/expires", user_expires, "admin", "UserExpiry", &s_expiry,
-     NULL, 0},
+    {"POST", "/v1/admin/users/{user}/expires", user_expires, "admin", "UserExpiry", &s_expiry, NULL,
+     0},
     {"GET", "/v1/admin/lists/{list}", list_show, "admin", NULL, NULL, NULL, 0},
-    {"POST", "/v1/admin/lists/{list}/grants", list_grant, "admin", "ListGrant", &s_grant, NULL,
-     0},
-    {"DELETE", "/v1/admin/lists/{list}/grants/{agency}", list_revoke, "admin", NULL, NULL, NULL,
-     0},
+    {"POST", "/v1/admin/lists/{list}/grants", list_grant, "admin", "ListGrant", &s_grant, NULL, 0},
+    {"DELETE", "/v1/admin/lists/{list}/grants/{agency}", list_revoke, "admin", NULL, NULL, NULL, 0},
     {"GET", "/v1/audit", audit_page, "audit", NULL, NULL, audit_q, 0},
     {"GET", "/v1/audit/verify", audit_verify, "audit", NULL, NULL, NULL, 0},
 };

@@ -37,8 +37,7 @@ static int on_row(void *ctx, const ad_audit_row *r)
     return 0;
 }
 
-ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out,
-                          ad_err *err)
+ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out, ad_err *err)
 {
     ad_code rc = ad_svc_start(c, AD_ACT_AUDIT, 0, err);
     if (rc != AD_OK)
@@ -57,8 +56,8 @@ ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t
         int more = json_array_size(p.rows) > (size_t)limit;
         if (more)
             json_array_remove(p.rows, (size_t)limit);
-        int64_t next = more ? json_integer_value(json_object_get(
-                                  json_array_get(p.rows, (size_t)limit - 1), "seq"))
+        int64_t next = more ? json_integer_value(
+                                  json_object_get(json_array_get(p.rows, (size_t)limit - 1), "seq"))
                             : 0;
         doc = json_pack("{s:o, s:o}", "rows", p.rows, "next",
                         more ? json_integer(next) : json_null());

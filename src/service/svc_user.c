@@ -24,7 +24,7 @@ static json_t *user_json(const ad_user *u)
 struct users {
     const ad_call *c;
     json_t *list;
-    int64_t want; /* one user by id (0: every user the caller may see) */
+    int64_t want;      /* one user by id (0: every user the caller may see) */
     int64_t agency_id; /* of the user wanted */
     int found;
 };
