@@ -7,10 +7,11 @@ CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAD_SANITIZ
 cmake --build build-fuzz --target ariadne_lib -j "$(nproc)"
 # every library libariadne links (pkg-config names as in CMakeLists.txt)
 LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic \
-  libexif libarchive libavformat libavcodec libavutil libswscale sqlite3 libpq jansson libsodium)
+  libexif libarchive libavformat libavcodec libavutil libswscale sqlite3 libpq jansson libsodium \
+  libmicrohttpd gnutls)
 for f in fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
-  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude "$f" build-fuzz/libariadne.a \
+  clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc "$f" build-fuzz/libariadne.a \
     $LIBS -lgif -lm -lpthread -o "build-fuzz/$name"
 done
 echo "built: $(ls build-fuzz/fuzz_*)"

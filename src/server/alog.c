@@ -58,20 +58,27 @@ static size_t put(char *buf, size_t n, size_t cap, const char *fmt, ...)
 }
 
 /* s as a JSON string (quoted, escaped; bytes that are not printable ASCII as \u00XX, so that a
- * hostile header cannot break a line) at buf[n]; the new length, at most cap-2. */
-static size_t put_str(char *buf, size_t n, size_t cap, const char *s)
+ * hostile header cannot break a line) at buf[n], cut at a whole character so that it takes at
+ * most lim bytes (the line's other members keep their room: a line stays one JSON object
+ * whatever its strings hold); the new length. */
+static size_t put_str_lim(char *buf, size_t n, size_t cap, size_t lim, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
+    size_t end = n + lim < cap ? n + lim : cap;
     if (!s)
-        return put(buf, n, cap, "null");
-    if (n + 1 < cap)
-        buf[n++] = '"';
-    for (; *s && n + 8 < cap; s++) {
+        return n + 4 < end ? put(buf, n, cap, "null") : n;
+    if (n + 2 >= end)
+        return n;
+    buf[n++] = '"';
+    for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
+        size_t need = (c == '"' || c == '\\') ? 2 : (c < 0x20 || c >= 0x7f) ? 6 : 1;
+        if (n + need + 1 >= end)
+            break;
+        if (need == 2) {
             buf[n++] = '\\';
             buf[n++] = (char)c;
-        } else if (c < 0x20 || c >= 0x7f) {
+        } else if (need == 6) {
             memcpy(buf + n, "\\u00", 4);
             buf[n + 4] = hex[c >> 4];
             buf[n + 5] = hex[c & 15];
@@ -80,11 +87,19 @@ static size_t put_str(char *buf, size_t n, size_t cap, const char *s)
             buf[n++] = (char)c;
         }
     }
-    if (n + 1 < cap)
-        buf[n++] = '"';
-    buf[n < cap ? n : cap - 1] = 0;
+    buf[n++] = '"';
+    buf[n] = 0;
     return n;
 }
+
+/* The room each of a line's strings may take in cap bytes: the line's fixed members (numbers,
+ * names, the time) take under 300. */
+static size_t str_room(size_t cap, int strings)
+{
+    return cap > 300 + 16 * (size_t)strings ? (cap - 300) / (size_t)strings : 16;
+}
+
+#define put_str(buf, n, cap, s) put_str_lim(buf, n, cap, room, s)
 
 size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap)
 {
@@ -95,6 +110,7 @@ size_t ad_alog_format(const ad_alog_entry *e, char *buf, size_t cap)
     size_t k = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + k, sizeof when - k, ".%06dZ", (int)((e->time - (double)t) * 1e6) % 1000000);
     cap -= 2; /* room for "}\n" */
+    size_t room = str_room(cap, 6);
     size_t n = put(buf, 0, cap, "{\"time\":\"%s\",\"client\":", when);
     n = put_str(buf, n, cap, e->client);
     n = put(buf, n, cap, ",\"key_id\":");
@@ -126,6 +142,7 @@ size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who, 
     size_t k = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + k, sizeof when - k, ".%06dZ", (int)((time - (double)t) * 1e6) % 1000000);
     cap -= 2;
+    size_t room = str_room(cap, 5);
     size_t n = put(buf, 0, cap, "{\"time\":\"%s\",\"read\":", when);
     n = put_str(buf, n, cap, action);
     n = put(buf, n, cap, ",\"who\":");
