@@ -45,6 +45,7 @@ demo: build
 	@./scripts/demo
 
 bench: build
+	@./scripts/install-deps --bench
 	@./scripts/bench
 
 install: build
