@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ariadne/hash.h"
+#include "ariadne/hashset.h"
 #include "ariadne/util.h"
 #include "testutil.h"
 
@@ -106,7 +107,8 @@ static void test_vectors_dihedral(void **state)
 {
     (void)state;
     struct vctx lib = {hasher_with(1, AD_PDQ_COMPAT_LIBRARY, 0), 0, -1, 8, 1};
-    assert_true(for_each_line("vectors/pdq/expected/dihedral-fullres.csv", check_vector, &lib) >= 4);
+    assert_true(for_each_line("vectors/pdq/expected/dihedral-fullres.csv", check_vector, &lib) >=
+                4);
     ad_hasher_free(lib.h);
     struct vctx cli = {hasher_with(1, AD_PDQ_COMPAT_CLI, 0), 0, 8, 9, 1};
     assert_true(for_each_line("vectors/pdq/expected/dihedral-cli.csv", check_vector, &cli) >= 4);
@@ -117,14 +119,15 @@ static void test_vectors_dihedral(void **state)
 static void test_dihedral_files(void **state)
 {
     (void)state;
-    static const char *files[] = {"1-original", "2-rotate-90", "3-rotate-180", "4-rotate-270",
+    static const char *files[] = {"1-original", "2-rotate-90", "3-rotate-180",  "4-rotate-270",
                                   "5-flipx",    "6-flipy",     "7-flip-plus-1", "8-flip-minus-1"};
     ad_hasher *h = hasher_with(1, AD_PDQ_COMPAT_LIBRARY, 0);
     ad_file_hash orig, t;
     char rel[256];
-    assert_int_equal(ad_hasher_file(h, td_path("vectors/pdq/data/reg-test-input/dih/bridge-1-original.jpg"),
-                                    &orig, NULL),
-                     AD_OK);
+    assert_int_equal(
+        ad_hasher_file(h, td_path("vectors/pdq/data/reg-test-input/dih/bridge-1-original.jpg"),
+                       &orig, NULL),
+        AD_OK);
     for (int v = 0; v < 8; v++) {
         snprintf(rel, sizeof rel, "vectors/pdq/data/reg-test-input/dih/bridge-%s.jpg", files[v]);
         assert_int_equal(ad_hasher_file(h, td_path(rel), &t, NULL), AD_OK);
@@ -158,9 +161,8 @@ static void test_digests(void **state)
     ad_digest_buffer(data, len, &d, NULL);
     ad_hasher *h = hasher_with(0, AD_PDQ_COMPAT_LIBRARY, 0);
     ad_file_hash fh;
-    assert_int_equal(ad_hasher_file(h, td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"), &fh,
-                                    NULL),
-                     AD_OK);
+    assert_int_equal(
+        ad_hasher_file(h, td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"), &fh, NULL), AD_OK);
     assert_memory_equal(fh.digests.sha256, d.sha256, 32);
     assert_memory_equal(fh.digests.md5, d.md5, 16);
     assert_memory_equal(fh.digests.sha1, d.sha1, 20);
@@ -174,9 +176,9 @@ static void test_digests(void **state)
     /* the two steps apart: digests and type without decoding, then the PDQ */
     ad_file_hash fs;
     size_t kept;
-    assert_int_equal(ad_hasher_file_digests(h, td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"),
-                                            &fs, NULL),
-                     AD_OK);
+    assert_int_equal(
+        ad_hasher_file_digests(h, td_path("vectors/pdq/data/bridge-mods/aaa-orig.jpg"), &fs, NULL),
+        AD_OK);
     assert_memory_equal(fs.digests.sha256, d.sha256, 32);
     assert_int_equal(fs.type, fh.type);
     assert_false(fs.has_pdq);
@@ -430,9 +432,8 @@ static void test_hostile(void **state)
                         "-delay 10 -loop 0 '%s'",
                         tpath("anim.gif")),
                      0);
-    assert_int_equal(sh("/usr/bin/convert -size 64x48 gradient:blue-yellow '%s'",
-                        tpath("frame0.gif")),
-                     0);
+    assert_int_equal(
+        sh("/usr/bin/convert -size 64x48 gradient:blue-yellow '%s'", tpath("frame0.gif")), 0);
     ad_file_hash f0;
     assert_int_equal(hash_path(tpath("anim.gif"), &fh, NULL), AD_OK);
     assert_int_equal(hash_path(tpath("frame0.gif"), &f0, NULL), AD_OK);
@@ -499,24 +500,82 @@ static void test_fast_mode(void **state)
     struct fctx c = {hasher_with(0, AD_PDQ_COMPAT_LIBRARY, 0),
                      hasher_with(0, AD_PDQ_COMPAT_LIBRARY, 1), 0, 0, 0};
     for_each_line("vectors/pdq/expected/library-fullres.csv", check_fast, &c);
-    print_message("fast mode: %d vectors, mean distance %.2f, max %d\n", c.n, c.sum / c.n,
-                  c.worst);
+    print_message("fast mode: %d vectors, mean distance %.2f, max %d\n", c.n, c.sum / c.n, c.worst);
     assert_true(c.n > 40);
     ad_hasher_free(c.exact);
     ad_hasher_free(c.fast);
 }
 
+/* PDQ hash lists as text: one a line, or the 8 dihedral forms; errors name the line */
+static void test_h256_list(void **state)
+{
+    (void)state;
+    char text[512];
+    snprintf(text, sizeof text, "%064d\r\n%063d1\n", 0, 0);
+    ad_h256 *h;
+    size_t n;
+    ad_err err;
+    assert_int_equal(ad_h256_list_parse(text, strlen(text), 1, &h, &n, &err), AD_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(h[1].b[31], 1);
+    free(h);
+    /* one hash on a line of a dihedral list stands for all 8 */
+    assert_int_equal(ad_h256_list_parse(text, strlen(text), 8, &h, &n, &err), AD_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(h[8 + 7].b[31], 1);
+    free(h);
+    snprintf(text, sizeof text, "%064d\n%063dz\n", 0, 0);
+    assert_int_equal(ad_h256_list_parse(text, strlen(text), 1, &h, &n, &err), AD_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "line 2"));
+    snprintf(text, sizeof text, "%064d,%064d\n", 0, 0);
+    assert_int_equal(ad_h256_list_parse(text, strlen(text), 8, &h, &n, &err), AD_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "2 hashes"));
+}
+
+/* many files in parallel, handed back in input order, failures as results */
+struct seen {
+    size_t next, failed;
+};
+
+static void on_result(void *ctx, const ad_hashset_result *r)
+{
+    struct seen *s = ctx;
+    assert_int_equal(r->index, s->next);
+    s->next++;
+    s->failed += r->code != AD_OK;
+}
+
+static void test_hashset(void **state)
+{
+    (void)state;
+    ad_hashset_item items[40];
+    char paths[40][512];
+    for (int i = 0; i < 40; i++) {
+        snprintf(paths[i], sizeof paths[i], "%s",
+                 td_path(i % 2 ? "vectors/pdq/lossless/small.png" : "no-such-file"));
+        items[i] = (ad_hashset_item){paths[i], i == 5 ? AD_ERR_UNSUPPORTED : AD_OK,
+                                     i == 5 ? "not a regular file (FIFO)" : NULL};
+    }
+    ad_hashset_opts o;
+    ad_hashset_opts_default(&o);
+    o.threads = 3;
+    struct seen s = {0, 0};
+    size_t failed;
+    ad_err err;
+    assert_int_equal(ad_hashset_run(items, 40, &o, on_result, &s, &failed, &err), AD_OK);
+    assert_int_equal(s.next, 40);
+    assert_int_equal(failed, 21); /* the 20 missing files, and item 5 refused before hashing */
+    assert_int_equal(s.failed, 21);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vectors_library),
-        cmocka_unit_test(test_vectors_cli),
-        cmocka_unit_test(test_vectors_dihedral),
-        cmocka_unit_test(test_dihedral_files),
-        cmocka_unit_test(test_digests),
-        cmocka_unit_test(test_formats),
-        cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_fast_mode),
+        cmocka_unit_test(test_vectors_library),  cmocka_unit_test(test_vectors_cli),
+        cmocka_unit_test(test_vectors_dihedral), cmocka_unit_test(test_dihedral_files),
+        cmocka_unit_test(test_digests),          cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_hostile),          cmocka_unit_test(test_fast_mode),
+        cmocka_unit_test(test_h256_list),        cmocka_unit_test(test_hashset),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

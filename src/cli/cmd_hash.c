@@ -1,14 +1,14 @@
-/* cmd_hash.c: `ariadne hash`: digests, type and PDQ of files and folders, in parallel, printed
- * in input order as a table, JSON Lines or CSV. */
+/* cmd_hash.c: `ariadne hash`: digests, type and PDQ of files and folders, hashed in parallel by
+ * the library (ad_hashset_run) and printed in input order as a table, JSON Lines or CSV. */
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ariadne/hash.h"
+#include "ariadne/hashset.h"
 #include "ariadne/json.h"
 #include "ariadne/util.h"
 #include "ariadne/vpdq.h"
@@ -17,32 +17,14 @@
 
 enum fmt { FMT_TABLE, FMT_JSON, FMT_CSV };
 
-struct item {
-    char *path;
-    ad_code pre; /* error found while walking (special file, unreadable folder) */
-    char *pre_msg;
-};
-
-struct result {
-    ad_code code;
-    ad_err err;
-    ad_file_hash fh;
-    ad_vpdq_video vid; /* videos: vPDQ, one hash per second */
-    int has_vid;
-};
-
+/* the files to hash (paths and messages owned here); the hashing is the library's
+ * (ad_hashset_run), the printing in input order this file's */
 struct run {
-    struct item *items;
+    ad_hashset_item *items;
     size_t n, cap;
     ad_hash_opts opts;
     enum fmt fmt;
-    int video;           /* vPDQ for videos */
-    ad_hasher **hashers; /* one per worker */
-    struct result **results;
-    size_t next_out;
-    pthread_mutex_t mu;
-    ad_progress *progress;
-    size_t failed;
+    int video; /* vPDQ for videos */
 };
 
 static const char usage_text[] =
@@ -82,13 +64,13 @@ static int add_item(struct run *r, const char *path, ad_code pre, const char *ms
 {
     if (r->n == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 256;
-        struct item *it = realloc(r->items, cap * sizeof *it);
+        ad_hashset_item *it = realloc(r->items, cap * sizeof *it);
         if (!it)
             return -1;
         r->items = it;
         r->cap = cap;
     }
-    struct item *it = &r->items[r->n];
+    ad_hashset_item *it = &r->items[r->n];
     it->path = strdup(path);
     it->pre = pre;
     it->pre_msg = msg ? strdup(msg) : NULL;
@@ -140,7 +122,7 @@ static void csv_field(const char *s)
     ad_csv_cell(stdout, s, ',');
 }
 
-static void print_json(const struct item *it, const struct result *res)
+static void print_json(const ad_hashset_item *it, const ad_hashset_result *res)
 {
     const ad_file_hash *fh = &res->fh;
     char md5[33], sha1[41], sha256[65], pdq[65];
@@ -204,7 +186,7 @@ static void print_csv_header(int dihedral)
     fputs(",error,message\n", stdout);
 }
 
-static void print_csv(const struct item *it, const struct result *res, int dihedral)
+static void print_csv(const ad_hashset_item *it, const ad_hashset_result *res, int dihedral)
 {
     const ad_file_hash *fh = &res->fh;
     char buf[65];
@@ -253,7 +235,7 @@ static void print_table_header(void)
            "PATH");
 }
 
-static void print_table(const struct item *it, const struct result *res)
+static void print_table(const ad_hashset_item *it, const ad_hashset_result *res)
 {
     const ad_file_hash *fh = &res->fh;
     char sha[65] = "-", pdq[65] = "-", qual[8] = "-", dims[32] = "-";
@@ -284,60 +266,20 @@ static void print_table(const struct item *it, const struct result *res)
     putchar('\n');
 }
 
-static void emit(struct run *r, size_t i)
+/* Each result, in input order (ad_hashset_run calls one at a time). */
+static void emit(void *ctx, const ad_hashset_result *res)
 {
-    const struct item *it = &r->items[i];
-    const struct result *res = r->results[i];
-    if (res->code)
-        r->failed++;
+    const struct run *r = ctx;
     switch (r->fmt) {
     case FMT_JSON:
-        print_json(it, res);
+        print_json(res->item, res);
         break;
     case FMT_CSV:
-        print_csv(it, res, r->opts.dihedral);
+        print_csv(res->item, res, r->opts.dihedral);
         break;
     default:
-        print_table(it, res);
+        print_table(res->item, res);
     }
-}
-
-/* ---- work ---- */
-
-static void work(void *ctx, size_t i, int worker)
-{
-    struct run *r = ctx;
-    struct result *res = calloc(1, sizeof *res);
-    if (!res) {
-        fprintf(stderr, "ariadne hash: out of memory\n");
-        abort();
-    }
-    const struct item *it = &r->items[i];
-    if (it->pre) {
-        res->code = ad_err_set(&res->err, it->pre, "%s", it->pre_msg ? it->pre_msg : "");
-    } else {
-        if (!r->hashers[worker])
-            res->code = ad_hasher_new(&r->hashers[worker], &r->opts, &res->err);
-        if (!res->code)
-            res->code = ad_hasher_file(r->hashers[worker], it->path, &res->fh, &res->err);
-        if (!res->code && res->fh.type == AD_MEDIA_VIDEO && r->video) {
-            ad_vpdq_opts vo;
-            ad_vpdq_opts_default(&vo);
-            res->code = ad_vpdq_hash_file(it->path, &vo, &res->vid, &res->err);
-            res->has_vid = res->code == AD_OK;
-        }
-    }
-    pthread_mutex_lock(&r->mu);
-    r->results[i] = res;
-    while (r->next_out < r->n && r->results[r->next_out]) {
-        emit(r, r->next_out);
-        ad_vpdq_video_free(&r->results[r->next_out]->vid);
-        free(r->results[r->next_out]);
-        r->results[r->next_out] = (struct result *)1; /* printed */
-        r->next_out++;
-    }
-    pthread_mutex_unlock(&r->mu);
-    ad_progress_add(r->progress, 1, res == NULL ? 0 : 0);
 }
 
 int ad_cmd_hash(int argc, char **argv)
@@ -439,36 +381,29 @@ int ad_cmd_hash(int argc, char **argv)
         else
             ad_walk(argv[i], on_walk, &r, NULL);
     }
-    int threads = jobs ? jobs : ad_cpu_count();
-    r.hashers = calloc((size_t)threads, sizeof *r.hashers);
-    r.results = calloc(r.n ? r.n : 1, sizeof *r.results);
-    if (!r.hashers || !r.results) {
-        ad_cli_error("hash", "out of memory");
-        return AD_EXIT_FAIL;
-    }
-    pthread_mutex_init(&r.mu, NULL);
     if (r.fmt == FMT_CSV)
         print_csv_header(r.opts.dihedral);
     else if (r.fmt == FMT_TABLE)
         print_table_header();
-    r.progress = ad_progress_new(stderr, "hashing", r.n);
+    ad_hashset_opts ho;
+    ad_hashset_opts_default(&ho);
+    ho.hash = r.opts;
+    ho.video = r.video;
+    ho.threads = jobs;
+    ho.progress = ad_progress_new(stderr, "hashing", r.n);
     ad_err err;
-    ad_code rc = ad_parallel_for(r.n, threads, work, &r, &err);
-    ad_progress_finish(r.progress);
+    size_t failed = 0;
+    ad_code rc = ad_hashset_run(r.items, r.n, &ho, emit, &r, &failed, &err);
+    ad_progress_finish(ho.progress);
     fflush(stdout);
-    for (int t = 0; t < threads; t++)
-        ad_hasher_free(r.hashers[t]);
     for (size_t i = 0; i < r.n; i++) {
-        free(r.items[i].path);
-        free(r.items[i].pre_msg);
+        free((char *)r.items[i].path);
+        free((char *)r.items[i].pre_msg);
     }
     free(r.items);
-    free(r.hashers);
-    free(r.results);
-    pthread_mutex_destroy(&r.mu);
     if (rc) {
         ad_cli_error("hash", "%s", err.msg);
         return AD_EXIT_FAIL;
     }
-    return r.failed ? AD_EXIT_FAIL : AD_EXIT_OK;
+    return failed ? AD_EXIT_FAIL : AD_EXIT_OK;
 }

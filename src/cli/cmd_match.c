@@ -11,6 +11,7 @@
 #include "ariadne/index.h"
 #include "ariadne/pdq.h"
 #include "ariadne/util.h"
+#include "ariadne/hashset.h"
 #include "cli.h"
 
 #define QCHUNK 65536 /* queries searched (and their results held) at a time */
@@ -83,79 +84,16 @@ static char *slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* 64 hex digits by table lookup (the common case); 0 if anything is off, and the caller
- * asks ad_h256_parse for the message. */
-static int fast_hex(ad_h256 *out, const char *s, size_t len)
-{
-    static signed char val[256];
-    if (!val['1']) {
-        memset(val, -1, sizeof val);
-        for (int c = 0; c < 10; c++)
-            val['0' + c] = (signed char)c;
-        for (int c = 0; c < 6; c++)
-            val['a' + c] = val['A' + c] = (signed char)(10 + c);
-    }
-    if (len != 64)
-        return 0;
-    int bad = 0;
-    for (int i = 0; i < 32; i++) {
-        int hi = val[(unsigned char)s[2 * i]], lo = val[(unsigned char)s[2 * i + 1]];
-        bad |= hi | lo;
-        out->b[i] = (uint8_t)((hi << 4) | (lo & 15));
-    }
-    return bad >= 0;
-}
-
-/* Parses one hash per line (up to `per` comma-separated per line when per > 1; a line with a
- * single hash is repeated). Returns the number of lines, or -1 after printing an error. */
+/* Parses one hash per line (8 with --dihedral); the number of lines, or -1 after printing an
+ * error. */
 static long parse_list(const char *path, const char *text, size_t len, int per, ad_h256 **out)
 {
-    size_t lines = 0;
-    for (size_t i = 0; i < len; i++)
-        lines += text[i] == '\n';
-    if (len && text[len - 1] != '\n')
-        lines++;
-    ad_h256 *h = malloc((lines ? lines : 1) * (size_t)per * sizeof *h);
-    if (!h) {
-        ad_cli_error("match", "%s: out of memory for %zu hashes", path, lines);
+    size_t lines;
+    ad_err err;
+    if (ad_h256_list_parse(text, len, per, out, &lines, &err) != AD_OK) {
+        ad_cli_error("match", "%s: %s", path, err.msg);
         return -1;
     }
-    const char *p = text, *end = text + len;
-    for (size_t ln = 0; ln < lines; ln++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *e = nl ? nl : end;
-        if (e > p && e[-1] == '\r')
-            e--;
-        int k = 0;
-        const char *f = p;
-        for (;;) {
-            const char *comma = per > 1 ? memchr(f, ',', (size_t)(e - f)) : NULL;
-            const char *fe = comma ? comma : e;
-            ad_err err;
-            ad_h256 *dst = &h[ln * (size_t)per + (size_t)(k < per ? k : 0)];
-            if (k == per || (!fast_hex(dst, f, (size_t)(fe - f)) &&
-                             ad_h256_parse(dst, f, (size_t)(fe - f), &err) != AD_OK)) {
-                ad_cli_error("match", "%s: line %zu: %s", path, ln + 1,
-                             k == per ? "more than 8 hashes" : err.msg);
-                free(h);
-                return -1;
-            }
-            k++;
-            if (!comma)
-                break;
-            f = comma + 1;
-        }
-        if (per > 1 && k != 1 && k != per) {
-            ad_cli_error("match", "%s: line %zu: %d hashes; --dihedral wants 8 (or 1)", path,
-                         ln + 1, k);
-            free(h);
-            return -1;
-        }
-        for (; k < per; k++)
-            h[ln * (size_t)per + (size_t)k] = h[ln * (size_t)per];
-        p = nl ? nl + 1 : end;
-    }
-    *out = h;
     return (long)lines;
 }
 
