@@ -16,11 +16,13 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ariadne/error.h"
 #include "ariadne/hash.h"
 #include "ariadne/live.h"
 #include "ariadne/store.h"
+#include "ariadne/transfer.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -208,6 +210,27 @@ ad_code ad_svc_user_revoke(const ad_call *c, const char *user, json_t **out, ad_
 /* Sets when a user's key stops working (0: never): {"id", "expires"}. */
 ad_code ad_svc_user_expires(const ad_call *c, const char *user, int64_t expires, json_t **out,
                             ad_err *err);
+
+/* ---- exports (investigators, admins) ------------------------------------------------- */
+
+/* What to export, as text (the API's query parameters): format "vics", "icse-csv" or
+ * "hashlist"; a list, a series, or a scheme (with category codes "1,2", trusted); hash (hash
+ * lists: md5, sha1, sha256, pdq); all (everything: admins only). NULL: not given. */
+typedef struct ad_svc_export_query {
+    const char *format, *list, *series, *scheme, *category, *hash;
+    int trusted, all;
+} ad_svc_export_query;
+typedef struct ad_svc_export ad_svc_export;
+/* Checks the caller may export and the choice (the list or series exists; a selection is
+ * made): a prepared export, or an error naming the parameter at fault. */
+ad_code ad_svc_export_prepare(const ad_call *c, const ad_svc_export_query *q, ad_svc_export **out,
+                              ad_err *err);
+/* Writes the prepared export to out (on any connection of the same caller: the server runs it
+ * on a thread of its own while the answer streams). One audit row (the export's). */
+ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, ad_err *err);
+/* The media type of the export's body. */
+const char *ad_svc_export_type(const ad_svc_export *x);
+void ad_svc_export_free(ad_svc_export *x);
 
 /* ---- the audit (auditors) ------------------------------------------------------------ */
 

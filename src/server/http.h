@@ -73,8 +73,17 @@ typedef ad_identity ad_http_caller;
  * type: static data, or malloc'd and handed over when owned), with status (200 when left 0). A
  * handler that fails returns the library's code with err; field may name the member or
  * parameter at fault and status may force the HTTP status of the problem. */
+/* A streamed answer body: written by fn on a thread of its own, with its own store connection
+ * (the caller's identity set on it), to out, while the server sends what it writes; the
+ * status and headers are gone by then, so fn's failure cuts the body short (the client sees
+ * a body without its end). ctx is freed with free_ctx after. */
+typedef ad_code (*ad_http_stream_fn)(void *ctx, const ad_call *c, FILE *out, ad_err *err);
+
 typedef struct ad_http_reply {
     int status;
+    ad_http_stream_fn stream; /* set: the body is streamed (type says its type) */
+    void *stream_ctx;
+    void (*stream_free)(void *ctx);
     json_t *json;
     const char *text;
     size_t len;
@@ -127,6 +136,8 @@ const ad_http_route *ad_http_core_routes(size_t *n);
 const ad_http_route *ad_http_routes_platform(size_t *n);
 const ad_http_route *ad_http_routes_knowledge(size_t *n);
 const ad_http_route *ad_http_routes_admin(size_t *n);
+/* Exports (routes_transfer.c): GET /v1/export, streamed. */
+const ad_http_route *ad_http_routes_transfer(size_t *n);
 /* Every route the server answers (its own, then the groups'), in a table to free; NULL when
  * out of memory. The OpenAPI and authorisation-matrix tests walk it. */
 ad_http_route *ad_http_all_routes(size_t *n);

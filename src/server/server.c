@@ -10,7 +10,10 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sodium.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -416,6 +419,91 @@ static void take_body(ad_http_req *rq, const char *data, size_t n)
     rq->body_len += n;
 }
 
+/* ---- streamed answers ------------------------------------------------------------------ */
+
+typedef struct stream_job {
+    ad_server *srv;
+    ad_identity who;
+    ad_http_stream_fn fn;
+    void *ctx;
+    void (*free_ctx)(void *);
+    int fd; /* the pipe's write end */
+} stream_job;
+
+static void *stream_thread(void *p)
+{
+    stream_job *j = p;
+    /* a client that leaves closes the pipe: the write fails with EPIPE, never kills the process */
+    sigset_t pipe_sig;
+    sigemptyset(&pipe_sig);
+    sigaddset(&pipe_sig, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_sig, NULL);
+    ad_err err;
+    ad_store *st = NULL;
+    FILE *out = fdopen(j->fd, "w");
+    ad_code rc = out ? ad_store_open(&st, j->srv->db_url, 0, &err)
+                     : ad_err_set(&err, AD_ERR_IO, "fdopen: %s", strerror(errno));
+    if (rc == AD_OK) {
+        ad_store_set_identity(st, &j->who);
+        ad_call c = {st, j->srv->o.live, &j->who, NULL};
+        rc = j->fn(j->ctx, &c, out, &err);
+    }
+    if (rc != AD_OK)
+        fprintf(stderr, "ariadne serve: a streamed answer for %s was cut short: %s\n", j->who.user,
+                err.msg);
+    if (out)
+        fclose(out);
+    else
+        close(j->fd);
+    ad_store_close(st);
+    if (j->free_ctx)
+        j->free_ctx(j->ctx);
+    free(j);
+    return NULL;
+}
+
+/* Sends rp's stream: a pipe the stream's thread writes and libmicrohttpd reads. */
+static void respond_stream(ad_http_req *rq, int status, const char *type, ad_http_reply *rp)
+{
+    int fds[2] = {-1, -1};
+    stream_job *j = calloc(1, sizeof *j);
+    pthread_t th;
+    pthread_attr_t attr;
+    if (!j || pipe2(fds, O_CLOEXEC) != 0) {
+        free(j);
+        if (rp->stream_free)
+            rp->stream_free(rp->stream_ctx);
+        problem(rq, 503, NULL, NULL, NULL, "cannot stream the answer now: %s", strerror(errno));
+        return;
+    }
+    *j = (stream_job){rq->srv, rq->who, rp->stream, rp->stream_ctx, rp->stream_free, fds[1]};
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    if (pthread_create(&th, &attr, stream_thread, j) != 0) {
+        pthread_attr_destroy(&attr);
+        close(fds[0]);
+        close(fds[1]);
+        if (rp->stream_free)
+            rp->stream_free(rp->stream_ctx);
+        free(j);
+        problem(rq, 503, NULL, NULL, NULL, "cannot start the stream's thread");
+        return;
+    }
+    pthread_attr_destroy(&attr);
+    struct MHD_Response *r = MHD_create_response_from_pipe(fds[0]);
+    rq->responded = 1;
+    rq->status = status;
+    if (!r) {
+        close(fds[0]); /* the writer fails on EPIPE and ends */
+        return;
+    }
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_queue_response(rq->c, (unsigned)status, r);
+    MHD_destroy_response(r);
+}
+
 /* The body checked, the handler called, its answer sent. */
 static void finish(ad_http_req *rq)
 {
@@ -446,6 +534,10 @@ static void finish(ad_http_req *rq)
         return;
     }
     int status = rp.status ? rp.status : 200;
+    if (rp.stream) {
+        respond_stream(rq, status, rp.type ? rp.type : "application/octet-stream", &rp);
+        return;
+    }
     if (rp.json)
         respond_json(rq, status, rp.type ? rp.type : "application/json", rp.json, NULL, NULL, NULL,
                      NULL);
@@ -565,15 +657,15 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 ad_http_route *ad_http_all_routes(size_t *n)
 {
-    size_t ng[4];
-    const ad_http_route *group[4] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
-                                     ad_http_routes_knowledge(&ng[2]),
-                                     ad_http_routes_admin(&ng[3])};
-    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + 1, sizeof *all);
+    size_t ng[5];
+    const ad_http_route *group[5] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
+                                     ad_http_routes_knowledge(&ng[2]), ad_http_routes_admin(&ng[3]),
+                                     ad_http_routes_transfer(&ng[4])};
+    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + ng[4] + 1, sizeof *all);
     *n = 0;
     if (!all)
         return NULL;
-    for (int g = 0; g < 4; g++)
+    for (int g = 0; g < 5; g++)
         for (size_t i = 0; i < ng[g]; i++)
             all[(*n)++] = group[g][i];
     return all;
