@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ariadne/live.h"
+#include "ariadne/service.h"
 #include "ariadne/store.h"
 #include "ariadne/util.h"
 #include "testutil.h"
@@ -412,6 +413,92 @@ static void t_follow_thread(void **state)
     ad_live_free(lv);
 }
 
+
+static int on_review(void *ctx, const ad_entry_review *r)
+{
+    *(ad_entry_review *)ctx = *r;
+    ((ad_entry_review *)ctx)->reason = NULL;
+    return 0;
+}
+
+/* The service: a platform's request parsed and matched; the hold rule's hold recorded in the
+ * store (the review shows it, a fresh index leaves the entry out); other roles refused. */
+static void t_svc_match(void **state)
+{
+    fixture *f = F(state);
+    ad_live_opts o;
+    ad_live_opts_default(&o);
+    o.hold_min = 2;
+    o.hold_factor = 10;
+    ad_live *lv;
+    OK(ad_live_load(f->r, &o, &lv, E));
+    ad_media m;
+    make_media(&m, 1);
+    char md5[33], body[256];
+    ad_hex_encode(m.md5, 16, md5);
+    snprintf(body, sizeof body, "{\"hashes\": [{\"type\": \"md5\", \"value\": \"%s\"}]}", md5);
+    json_t *req = json_loads(body, 0, NULL);
+    ad_match_request r;
+    OK(ad_match_request_parse(req, &r, E));
+    assert_int_equal(r.n, 1);
+    ad_identity id;
+    memset(&id, 0, sizeof id);
+    id.user_id = 1;
+    snprintf(id.user, sizeof id.user, "plat");
+    id.agency_id = f->platform;
+    id.role = AD_ROLE_PLATFORM;
+    ad_call c = {f->r, lv, &id, NULL};
+    json_t *out = NULL;
+    for (int i = 0; i < 2; i++) {
+        OK(ad_svc_match(&c, &r, &out, E));
+        json_t *hit = json_array_get(json_object_get(json_array_get(
+                                         json_object_get(out, "results"), 0), "matches"), 0);
+        assert_non_null(hit);
+        assert_string_equal(json_string_value(json_object_get(hit, "list")), "known");
+        assert_int_equal(json_object_size(hit), 4); /* list, entry, distance, variant */
+        json_decref(out);
+    }
+    /* the 3rd match in the hour: held back, recorded */
+    OK(ad_svc_match(&c, &r, &out, E));
+    assert_int_equal(json_array_size(json_object_get(
+                         json_array_get(json_object_get(out, "results"), 0), "matches")),
+                     0);
+    json_decref(out);
+    ad_entry_review rv;
+    memset(&rv, 0, sizeof rv);
+    OK(ad_store_entry_review(f->w, f->list, on_review, &rv, E));
+    assert_int_equal(rv.media_id, f->m1);
+    assert_true(rv.held);
+    ad_live *lv2;
+    OK(ad_live_load(f->r, NULL, &lv2, E));
+    int held = 0;
+    assert_true(ad_live_entry(lv2, f->list, f->m1, &held));
+    assert_true(held);
+    ad_live_free(lv2);
+    /* an investigator may not match */
+    id.role = AD_ROLE_INVESTIGATOR;
+    ad_err e;
+    assert_int_equal(ad_svc_match(&c, &r, &out, &e), AD_ERR_PERM);
+    ad_match_request_free(&r);
+    json_decref(req);
+    /* bad requests name the member at fault */
+    static const char *const bad[] = {
+        "{\"hashes\": [{\"type\": \"md5\", \"value\": \"abc\"}]}",
+        "{\"hashes\": [{\"type\": \"pdq\", \"value\": \"00\", \"dihedral\": []}]}",
+        "{\"hashes\": [{\"type\": \"sha1\", \"value\": \"00\", \"radius\": 3}]}",
+        "{\"hashes\": [{\"type\": \"vpdq\", \"frames\": [{\"pdq\": \"00\"}]}]}",
+        "{\"hashes\": []}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        req = json_loads(bad[i], 0, NULL);
+        assert_non_null(req);
+        assert_int_equal(ad_match_request_parse(req, &r, &e), AD_ERR_ARG);
+        assert_true(!strncmp(e.field, "/hashes", 7));
+        json_decref(req);
+    }
+    ad_live_free(lv);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -420,7 +507,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         BOTH(t_load_match), BOTH(t_follow), BOTH(t_held), BOTH(t_hold_rule),
-        BOTH(t_follow_thread),
+        BOTH(t_follow_thread), BOTH(t_svc_match),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
