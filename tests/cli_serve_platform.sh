@@ -72,7 +72,7 @@ expect 0 "$A" import --format hashlist --list known "$T/known.txt" --db "$DB" --
 expect 0 "$A" import --format hashlist --list secret "$T/secret.txt" --db "$DB" --as adm
 expect 0 "$A" list grant known platformco --db "$DB"
 
-serve "$DB" s1 --max-body 2M
+serve "$DB" s1 --max-body 2M --hold-min 5
 S=$url
 
 # ---- matching -------------------------------------------------------------------------------
@@ -157,6 +157,29 @@ req "$PK" POST "$S/v1/feedback" "$T/fb.json"; problem 404 "feedback on an unknow
 req "$AK" GET "$S/v1/lists/known/review"; want 200 review
 [ "$(jq -r '.entries[0].entry' "$T/body")" = "$entry" ] || fail "review: $(cat "$T/body")"
 req "$AK" POST "$S/v1/lists/known/entries/$entry/release"; problem 404 "release of an entry not held"
+# the hold rule (--hold-min 5): the 6th match of an entry in the hour holds it back; the
+# owner sees it held, releases it, and it is matched again
+jq -n --arg v "$(h i5 md5)" '{hashes: [{type: "md5", value: $v}]}' >"$T/hold.json"
+for k in 1 2 3 4 5; do
+  req "$PK" POST "$S/v1/match" "$T/hold.json"; want 200 "match $k"
+  [ "$(matches)" = 1 ] || fail "match $k of i5: $(cat "$T/body")"
+done
+req "$PK" POST "$S/v1/match" "$T/hold.json"
+[ "$(matches)" = 0 ] || fail "the 6th match was answered: $(cat "$T/body")"
+req "$AK" GET "$S/v1/lists/known/review"; want 200 review
+held=$(jq -r '.entries[] | select(.held) | .entry' "$T/body")
+[ -n "$held" ] || fail "no entry held: $(cat "$T/body")"
+[ "$(jq -r "$(printf '.entries[] | select(.entry == "%s") | .reason' "$held")" "$T/body")" != null ] ||
+  fail "the hold has no reason"
+req "$AK" POST "$S/v1/lists/known/entries/$held/release"; want 200 release
+[ "$(jq -r .held "$T/body")" = false ] || fail "release: $(cat "$T/body")"
+# (the release reaches the live index through the follower: within a second)
+for k in $(seq 1 100); do
+  req "$PK" POST "$S/v1/match" "$T/hold.json"
+  [ "$(matches)" = 1 ] && break
+  [ "$k" = 100 ] && fail "released entry not matched: $(cat "$T/body")"
+  sleep 0.02
+done
 kill -TERM "$pid"; wait "$pid" || fail "serve did not stop with 0"
 
 # ---- PostgreSQL: two servers, a write by the CLI matched by both within a second ------------

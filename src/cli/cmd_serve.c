@@ -16,7 +16,8 @@
 static const char usage[] =
     "serve --listen ADDR:PORT [--db URL] [--tls-cert FILE --tls-key FILE]\n"
     "  [--threads N] [--max-body SIZE] [--max-connections N] [--timeout S] [--rate N]\n"
-    "  [--access-log FILE] [--metrics-from loopback|any] [--json]\n"
+    "  [--access-log FILE] [--metrics-from loopback|any]\n"
+    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--json]\n"
     "  Serves the store as the HTTP API (docs/server.md; the routes are described at\n"
     "  /v1/openapi.json) until SIGTERM or SIGINT, then stops gracefully: no new connections,\n"
     "  the requests in flight finished (for up to --timeout seconds), the access log flushed;\n"
@@ -42,6 +43,10 @@ static const char usage[] =
     "  --access-log FILE    JSON Lines access log, appended (created private); '-' for standard\n"
     "                       output (default)\n"
     "  --metrics-from loopback|any  who may read /metrics (default: loopback)\n"
+    "  --hold-min N         the hold rule (docs/server.md): a list entry matched more than N\n"
+    "  --hold-factor F      times in a window and more than F times its baseline is held back\n"
+    "  --hold-window S      from platform matches until its owner releases it (defaults: 100,\n"
+    "                       10, windows of 3600 s)\n"
     "  --json               the 'listening' line as JSON on standard output\n"
     "Exit status: 0 stopped by a signal, 1 the server could not start (store, address in use,\n"
     "TLS files), 2 usage.";
@@ -90,14 +95,14 @@ static void live_metrics(void *ctx, FILE *out)
 }
 
 /* Loads the live index from the store. */
-static ad_code live_load(const char *url, ad_live **lv, ad_err *err)
+static ad_code live_load(const char *url, const ad_live_opts *lo, ad_live **lv, ad_err *err)
 {
     ad_store *st;
     ad_code rc = ad_store_open(&st, url, 0, err);
     if (rc != AD_OK)
         return rc;
     ad_store_set_actor(st, "serve", 0);
-    rc = ad_live_load(st, NULL, lv, err);
+    rc = ad_live_load(st, lo, lv, err);
     ad_store_close(st);
     return rc;
 }
@@ -106,7 +111,8 @@ int ad_cmd_serve(int argc, char **argv)
 {
     static const char *const opts[] = {
         "--listen",  "--tls-cert", "--tls-key",    "--threads",      "--max-body",
-        "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from", NULL};
+        "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from",
+        "--hold-min", "--hold-factor", "--hold-window", NULL};
     ad_args a;
     int rc = ad_args_parse(&a, "serve", usage, argc, argv, opts, 0, 0);
     if (rc >= 0)
@@ -127,6 +133,12 @@ int ad_cmd_serve(int argc, char **argv)
         return ad_args_usage_error(&a, "--listen ADDR:PORT is required");
     if (!o.tls_cert != !o.tls_key)
         return ad_args_usage_error(&a, "--tls-cert and --tls-key go together");
+    ad_live_opts lo;
+    ad_live_opts_default(&lo);
+    if (ad_arg_int(&a, "--hold-min", 1, 100000000, &lo.hold_min) ||
+        ad_arg_int(&a, "--hold-factor", 1, 1000000, &lo.hold_factor) ||
+        ad_arg_int(&a, "--hold-window", 1, 30 * 86400, &lo.hold_window_s))
+        return AD_EXIT_USAGE;
     int threads = 0, maxconn = 0, timeout = 0, rate = 0;
     if (ad_arg_int(&a, "--threads", 1, 1024, &threads) ||
         ad_arg_int(&a, "--max-connections", 1, 1000000, &maxconn) ||
@@ -166,7 +178,7 @@ int ad_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     ad_live *lv = NULL;
-    ad_code c = live_load(o.db_url, &lv, &err);
+    ad_code c = live_load(o.db_url, &lo, &lv, &err);
     if (c == AD_OK)
         c = ad_live_follow_start(lv, o.db_url, 0, &err);
     if (c != AD_OK) {

@@ -21,9 +21,9 @@ ad_code ad_svc_feedback(const ad_call *c, const char *entry, const char *verdict
     int granted = c->id && c->id->local;
     if (rc == AD_OK)
         rc = ad_svc_entry_parse(entry, &list, &media, err);
-    if (rc == AD_OK && !granted)
-        rc = ad_store_list_grants(c->st, list, c->id ? c->id->agency_id : 0, on_grant, &granted,
-                                  err);
+    /* (an agency of 0 would list every agency's grants: a caller without one has none) */
+    if (rc == AD_OK && !granted && c->id && c->id->agency_id > 0)
+        rc = ad_store_list_grants(c->st, list, c->id->agency_id, on_grant, &granted, err);
     /* an entry of a list not granted is as unknown as one that does not exist */
     if (rc == AD_OK && !granted)
         rc = ad_err_field(err, AD_ERR_NOT_FOUND, "entry", "no entry %s in the lists granted to "

@@ -61,7 +61,9 @@ static ad_code match_upload(const ad_call *c, const ad_file_hash *fh, const ad_v
         q[n++].nframes = v->n;
     }
     json_t *res = NULL;
-    ad_code rc = ad_svc_match_hashes(c, q, n, &res, err);
+    ad_code rc = ad_svc_check(c, AD_ACT_MATCH, 0, err);
+    if (rc == AD_OK)
+        rc = ad_svc_match_hashes(c, q, n, &res, err);
     free(frames);
     free(quality);
     if (rc != AD_OK)
