@@ -2,6 +2,7 @@
  * made by another connection (the index log of schema 7); platform matching by every hash
  * type, grants, held-back entries and the hold rule; the follower thread. SQLite, and
  * PostgreSQL when AD_TEST_PG names a server (each test in a fresh database). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,6 +500,63 @@ static void t_svc_match(void **state)
     ad_live_free(lv);
 }
 
+struct reader {
+    ad_live *lv;
+    int64_t agency;
+    int bad;
+};
+
+static void *read_loop(void *p)
+{
+    struct reader *r = p;
+    ad_media m;
+    make_media(&m, 1);
+    ad_live_hits out = {0}, held = {0};
+    for (int i = 0; i < 1500; i++) {
+        ad_match_hash h = digest_q(i % 2 ? AD_MATCH_MD5 : AD_MATCH_SHA256, &m);
+        ad_err e;
+        if (ad_live_match(r->lv, r->agency, &h, &out, &held, &e) != AD_OK || out.n != 1)
+            r->bad++;
+        ad_live_stats s;
+        ad_live_stats_get(r->lv, &s);
+    }
+    ad_live_hits_free(&out);
+    ad_live_hits_free(&held);
+    return NULL;
+}
+
+/* Readers match while the follower applies another connection's writes (for ThreadSanitizer:
+ * the read lock, the rate counters, the statistics). */
+static void t_concurrent(void **state)
+{
+    fixture *f = F(state);
+    ad_live_opts o;
+    ad_live_opts_default(&o);
+    o.hold_min = 1000000000;
+    ad_live *lv;
+    OK(ad_live_load(f->r, &o, &lv, E));
+    OK(ad_live_follow_start(lv, f->db.url, 5, E));
+    struct reader r[2] = {{lv, f->platform, 0}, {lv, f->platform, 0}};
+    pthread_t t[2];
+    for (int i = 0; i < 2; i++)
+        pthread_create(&t[i], NULL, read_loop, &r[i]);
+    for (int k = 0; k < 20; k++) {
+        int64_t id = add_media(f->w, 100 + k);
+        OK(ad_store_list_add(f->w, f->list, &id, 1, E));
+    }
+    for (int i = 0; i < 2; i++)
+        pthread_join(t[i], NULL);
+    assert_int_equal(r[0].bad + r[1].bad, 0);
+    ad_live_stats s;
+    double end = ad_now() + 10;
+    do {
+        ad_live_stats_get(lv, &s);
+    } while (s.entries < 21 && ad_now() < end);
+    assert_int_equal(s.entries, 21);
+    ad_live_follow_stop(lv);
+    ad_live_free(lv);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -508,6 +566,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(t_load_match), BOTH(t_follow), BOTH(t_held), BOTH(t_hold_rule),
         BOTH(t_follow_thread), BOTH(t_svc_match),
+        BOTH(t_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
