@@ -608,7 +608,11 @@ static void t_openapi_routes(void **state)
             char ref[160];
             snprintf(ref, sizeof ref, "#/components/schemas/%s", routes[i].body);
             json_t *s = json_object_get(
-                json_object_get(json_object_get(json_object_get(rb, "content"), JSON), "schema"),
+                json_object_get(json_object_get(json_object_get(rb, "content"),
+                                                (routes[i].flags & AD_ROUTE_RAW_BODY)
+                                                    ? "application/octet-stream"
+                                                    : JSON),
+                                "schema"),
                 "$ref");
             if (!s || strcmp(json_string_value(s), ref))
                 fail_msg("%s %s: its requestBody must be %s", m, routes[i].pattern, ref);

@@ -39,6 +39,9 @@ typedef struct ad_live_opts {
     int hold_window_s; /* default 3600 */
     int hold_min;      /* default 100 */
     int hold_factor;   /* default 10 */
+    /* The clock of the hold rule, Unix seconds (NULL: the wall clock); tests pass their own. */
+    int64_t (*clock)(void *ctx);
+    void *clock_ctx;
 } ad_live_opts;
 void ad_live_opts_default(ad_live_opts *o);
 

@@ -35,6 +35,10 @@ typedef struct ad_lookup_index ad_lookup_index;
 /* Every PDQ of the store (media and video frames) in a match index, and which video each frame
  * belongs to. One audit row (index.load). */
 ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err);
+/* The same, calling tap (may be NULL) with each PDQ as it is read (a live index notes which
+ * media and frames it holds); tap returning non-zero fails the load as out of memory. */
+ad_code ad_lookup_index_load_tap(ad_store *st, ad_pdq_fn tap, void *ctx, ad_lookup_index **out,
+                                 ad_err *err);
 /* An empty index (then ad_lookup_index_add). */
 ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err);
 /* Adds one PDQ: a media's own (is_frame 0, id = media id) or a video frame's (is_frame 1,

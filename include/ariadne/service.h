@@ -147,11 +147,12 @@ typedef struct ad_match_request {
 
 /* Parses a match request body: {"hashes": [h, ...]} with each h one of
  *   {"type": "md5"|"sha1"|"sha256", "value": HEX}
- *   {"type": "pdq", "value": HEX or [8 HEX], "radius": 0..31}
- *   {"type": "vpdq", "frames": ["frame,quality,HEX,timestamp" or {"pdq": HEX, "quality": Q}...],
- *    "radius": 0..31, "min_pct": 1..100}
- * Unknown members, wrong types, bad hex, too many hashes or frames are errors naming the field
- * ("hashes[3].radius"): AD_ERR_PARSE / AD_ERR_ARG / AD_ERR_LIMIT. */
+ *   {"type": "pdq", "value": HEX, "radius": 0..31 (default 31)}
+ *   {"type": "pdq", "dihedral": [8 HEX: a file's 8 forms, the original first], "radius"}
+ *   {"type": "vpdq", "frames": [{"pdq": HEX, "quality": 0..100}, ...], "radius",
+ *    "min_pct": 1..100 (default 80)}
+ * Unknown members, wrong types, bad hex are AD_ERR_ARG, too many hashes or frames
+ * AD_ERR_LIMIT, each naming the member at fault as a JSON Pointer ("/hashes/3/radius"). */
 ad_code ad_match_request_parse(const json_t *body, ad_match_request *out, ad_err *err);
 void ad_match_request_free(ad_match_request *r);
 
@@ -170,7 +171,7 @@ ad_code ad_svc_match(const ad_call *c, const ad_match_request *r, json_t **out, 
 ad_code ad_svc_hash_buffer(const ad_call *c, const uint8_t *data, size_t len, int match,
                            json_t **out, ad_err *err);
 
-/* Feedback on a matched list entry (its gid, as ad_svc_match gives it): verdict "confirmed" or
+/* Feedback on a matched list entry ("LIST:MEDIA", as ad_svc_match gives it): verdict "confirmed" or
  * "false_positive": {"entry", "verdict", "false_positives", "confirmations", "flagged"}. Only
  * on entries of lists granted to the caller's agency. An entry is flagged when false positives
  * outnumber confirmations and number at least AD_ENTRY_FLAG_MIN. */
@@ -178,8 +179,10 @@ ad_code ad_svc_hash_buffer(const ad_call *c, const uint8_t *data, size_t len, in
 ad_code ad_svc_feedback(const ad_call *c, const char *entry, const char *verdict, json_t **out,
                         ad_err *err);
 /* The list's owner (an admin of its agency) confirms a held-back entry: it is matched again,
- * and its rate so far becomes its baseline. {"entry", "held": false}. */
-ad_code ad_svc_entry_release(const ad_call *c, const char *entry, json_t **out, ad_err *err);
+ * and its rate so far becomes its baseline. entry: "LIST:MEDIA" as matches name it, of the list
+ * named by list (name or id). {"entry", "held": false}; AD_ERR_NOT_FOUND when it is not held. */
+ad_code ad_svc_entry_release(const ad_call *c, const char *list, const char *entry, json_t **out,
+                             ad_err *err);
 /* The owner's view of a list: entries with feedback or held back: {"list", "entries": [{entry,
  * media sha256, false_positives, confirmations, flagged, held, held_since, reason}]}. */
 ad_code ad_svc_list_review(const ad_call *c, const char *list, json_t **out, ad_err *err);

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 6
+#define AD_STORE_SCHEMA_VERSION 7
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -506,6 +506,80 @@ typedef int (*ad_list_grant_fn)(void *ctx, const ad_list_grant *g);
 /* The grants of a list (list_id > 0), of an agency (agency_id > 0), or all; by list, agency. */
 ad_code ad_store_list_grants(ad_store *st, int64_t list_id, int64_t agency_id,
                              ad_list_grant_fn fn, void *ctx, ad_err *err);
+
+/* ---- platform list entries: feedback and holds (schema 6) ------------------------------ */
+
+/* Holds a list entry back from platform matches (the hold rule, docs/server.md); an entry
+ * already held stays as it is (AD_OK). A released entry is held again. One audit row
+ * (entry.hold). */
+ad_code ad_store_entry_hold(ad_store *st, int64_t list_id, int64_t media_id, const char *reason,
+                            ad_err *err);
+/* Releases a held entry (its owner confirms it): AD_ERR_NOT_FOUND when it is not held. One
+ * audit row (entry.release). */
+ad_code ad_store_entry_release(ad_store *st, int64_t list_id, int64_t media_id, ad_err *err);
+/* Whether (list, media) is an entry: AD_OK, else AD_ERR_NOT_FOUND. No audit row. */
+ad_code ad_store_entry_exists(ad_store *st, int64_t list_id, int64_t media_id, ad_err *err);
+/* Records a platform's verdict ("confirmed" or "false_positive") on an entry and gives the
+ * entry's totals so far (either pointer may be NULL). One audit row (entry.feedback). */
+ad_code ad_store_entry_feedback(ad_store *st, int64_t list_id, int64_t media_id,
+                                const char *verdict, int64_t *false_positives,
+                                int64_t *confirmations, ad_err *err);
+typedef struct ad_entry_review {
+    int64_t list_id, media_id;
+    int has_sha256;
+    uint8_t sha256[32];
+    int64_t false_positives, confirmations;
+    int held;           /* held back now */
+    int64_t held_since; /* when it was (last) held; 0 never */
+    int64_t released;   /* when it was last released; 0 never */
+    const char *reason; /* the hold's reason, NULL none */
+} ad_entry_review;
+typedef int (*ad_entry_review_fn)(void *ctx, const ad_entry_review *r);
+/* The entries of a list with feedback or a hold (now or before), by media id. Audited as a
+ * read (list.review). */
+ad_code ad_store_entry_review(ad_store *st, int64_t list_id, ad_entry_review_fn fn, void *ctx,
+                              ad_err *err);
+
+/* ---- the index log (schema 7): what a live index follows (src/live, live.h) ----------- */
+
+/* The last seq of the index log (0 when empty). No audit row. */
+ad_code ad_store_index_seq(ad_store *st, int64_t *seq, ad_err *err);
+typedef enum ad_ixkind {
+    AD_IX_MEDIA, /* a = media id: its digests and PDQ */
+    AD_IX_FRAME, /* a = frame id: media_id, pdq */
+    AD_IX_ENTRY, /* a = list, b = media */
+    AD_IX_GRANT, /* a = list, b = agency */
+    AD_IX_HOLD,  /* a = list, b = media: present = held back now */
+    AD_IX_LIST,  /* a = list id: name, agency_id */
+    AD_IX__UNKNOWN
+} ad_ixkind;
+/* One index log row with the state of what it names, read as the store stands. */
+typedef struct ad_ixchange {
+    int64_t seq;
+    ad_ixkind kind;
+    int64_t a, b;
+    int present; /* the record exists (the entry, the grant, the hold in force, ...) */
+    int has_sha256, has_md5, has_sha1, has_pdq;
+    uint8_t sha256[32], md5[16], sha1[20];
+    ad_h256 pdq;      /* media: its PDQ; frame: the frame's */
+    int64_t media_id; /* frame: its video */
+    const char *name; /* list */
+    int64_t agency_id; /* list: the owner, 0 none */
+} ad_ixchange;
+typedef int (*ad_ixchange_fn)(void *ctx, const ad_ixchange *c);
+/* The index log rows with seq > after, in seq order, at most limit. No audit row (a server's
+ * index following the store is no one's read). */
+ad_code ad_store_index_changes(ad_store *st, int64_t after, int64_t limit, ad_ixchange_fn fn,
+                               void *ctx, ad_err *err);
+/* For loading a live index (no audit row; ad_store_pdq_load records the load): the digests of
+ * every media (each NULL when unknown), in id order; the pairs of a kind (AD_IX_ENTRY: list
+ * entries, AD_IX_GRANT: grants, AD_IX_HOLD: entries held now); every list's name and owner.
+ * The callbacks must not call the store. */
+ad_code ad_store_digests_all(ad_store *st, ad_digests_fn fn, void *ctx, ad_err *err);
+typedef int (*ad_pair_fn)(void *ctx, int64_t a, int64_t b);
+ad_code ad_store_index_pairs(ad_store *st, ad_ixkind kind, ad_pair_fn fn, void *ctx, ad_err *err);
+typedef int (*ad_list_name_fn)(void *ctx, int64_t id, const char *name, int64_t agency_id);
+ad_code ad_store_list_names(ad_store *st, ad_list_name_fn fn, void *ctx, ad_err *err);
 
 /* ---- classification ----------------------------------------------------------------- */
 

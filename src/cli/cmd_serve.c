@@ -1,24 +1,31 @@
 /* cmd_serve.c: `ariadne serve`: the HTTP API over the store (the library's ad_server_start), until
  * SIGTERM or SIGINT, then a graceful stop: no new connections, the requests in flight finished,
- * the access log flushed, exit 0. */
+ * the access log flushed, exit 0. The live index (live.h) is loaded before the server starts and
+ * follows the store on a thread of its own until the server has stopped. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ariadne/live.h"
 #include "ariadne/server.h"
+#include "ariadne/util.h"
 #include "args.h"
 #include "cli.h"
 
 static const char usage[] =
     "serve --listen ADDR:PORT [--db URL] [--tls-cert FILE --tls-key FILE]\n"
     "  [--threads N] [--max-body SIZE] [--max-connections N] [--timeout S] [--rate N]\n"
-    "  [--access-log FILE] [--metrics-from loopback|any] [--json]\n"
+    "  [--access-log FILE] [--metrics-from loopback|any]\n"
+    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--json]\n"
     "  Serves the store as the HTTP API (docs/server.md; the routes are described at\n"
     "  /v1/openapi.json) until SIGTERM or SIGINT, then stops gracefully: no new connections,\n"
     "  the requests in flight finished (for up to --timeout seconds), the access log flushed;\n"
     "  exit 0. Requests authenticate with 'Authorization: Bearer KEY' (keys of 'ariadne user\n"
-    "  add'); /healthz, /metrics and /v1/openapi.json need none.\n"
+    "  add'); /healthz, /metrics and /v1/openapi.json need none. The live index (the PDQ\n"
+    "  index, digests, list entries, grants and holds) is loaded before the server listens\n"
+    "  and follows the store (polled every 200 ms; on PostgreSQL woken at once by the\n"
+    "  writers' notification), so a write by any process is matched within a second.\n"
     "\n"
     "Options:\n"
     "  --listen ADDR:PORT   address and port: 127.0.0.1:8443, [::1]:8443, :8443 (every\n"
@@ -36,15 +43,76 @@ static const char usage[] =
     "  --access-log FILE    JSON Lines access log, appended (created private); '-' for standard\n"
     "                       output (default)\n"
     "  --metrics-from loopback|any  who may read /metrics (default: loopback)\n"
+    "  --hold-min N         the hold rule (docs/server.md): a list entry matched more than N\n"
+    "  --hold-factor F      times in a window and more than F times its baseline is held back\n"
+    "  --hold-window S      from platform matches until its owner releases it (defaults: 100,\n"
+    "                       10, windows of 3600 s)\n"
     "  --json               the 'listening' line as JSON on standard output\n"
     "Exit status: 0 stopped by a signal, 1 the server could not start (store, address in use,\n"
     "TLS files), 2 usage.";
+
+/* /healthz: ready while the live index follows the store (a round within the last 10 s). */
+#define FOLLOW_STALE_S 10.0
+
+static ad_code live_health(void *ctx, ad_err *err)
+{
+    ad_live *lv = ctx;
+    if (!lv)
+        return ad_err_set(err, AD_ERR_IO, "the live index is not loaded yet");
+    ad_live_stats s;
+    ad_live_stats_get(lv, &s);
+    double lag = ad_now() - s.last_follow;
+    if (lag > FOLLOW_STALE_S)
+        return ad_err_set(err, AD_ERR_IO, "the live index has not followed the store for %.0f s%s%s",
+                          lag, s.follow_msg[0] ? ": " : "", s.follow_msg);
+    return AD_OK;
+}
+
+static void live_metrics(void *ctx, FILE *out)
+{
+    ad_live *lv = ctx;
+    if (!lv)
+        return;
+    ad_live_stats s;
+    ad_live_stats_get(lv, &s);
+    fprintf(out,
+            "# HELP ariadne_index_pdq PDQ hashes in the live index (media and video frames).\n"
+            "# TYPE ariadne_index_pdq gauge\nariadne_index_pdq %zu\n"
+            "# HELP ariadne_index_digests Digest keys in the live index.\n"
+            "# TYPE ariadne_index_digests gauge\nariadne_index_digests %zu\n"
+            "# HELP ariadne_index_entries List entries in the live index.\n"
+            "# TYPE ariadne_index_entries gauge\nariadne_index_entries %zu\n"
+            "# HELP ariadne_index_held List entries held back from platform matches.\n"
+            "# TYPE ariadne_index_held gauge\nariadne_index_held %zu\n"
+            "# HELP ariadne_index_seq The last index log row applied.\n"
+            "# TYPE ariadne_index_seq gauge\nariadne_index_seq %lld\n"
+            "# HELP ariadne_follower_lag_seconds Seconds since the last successful follow round.\n"
+            "# TYPE ariadne_follower_lag_seconds gauge\nariadne_follower_lag_seconds %.3f\n"
+            "# HELP ariadne_follower_rounds_total Follow rounds done.\n"
+            "# TYPE ariadne_follower_rounds_total counter\nariadne_follower_rounds_total %zu\n",
+            s.pdq, s.digests, s.entries, s.held, (long long)s.seq, ad_now() - s.last_follow,
+            s.follows);
+}
+
+/* Loads the live index from the store. */
+static ad_code live_load(const char *url, const ad_live_opts *lo, ad_live **lv, ad_err *err)
+{
+    ad_store *st;
+    ad_code rc = ad_store_open(&st, url, 0, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_store_set_actor(st, "serve", 0);
+    rc = ad_live_load(st, lo, lv, err);
+    ad_store_close(st);
+    return rc;
+}
 
 int ad_cmd_serve(int argc, char **argv)
 {
     static const char *const opts[] = {
         "--listen",  "--tls-cert", "--tls-key",    "--threads",      "--max-body",
-        "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from", NULL};
+        "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from",
+        "--hold-min", "--hold-factor", "--hold-window", NULL};
     ad_args a;
     int rc = ad_args_parse(&a, "serve", usage, argc, argv, opts, 0, 0);
     if (rc >= 0)
@@ -65,6 +133,12 @@ int ad_cmd_serve(int argc, char **argv)
         return ad_args_usage_error(&a, "--listen ADDR:PORT is required");
     if (!o.tls_cert != !o.tls_key)
         return ad_args_usage_error(&a, "--tls-cert and --tls-key go together");
+    ad_live_opts lo;
+    ad_live_opts_default(&lo);
+    if (ad_arg_int(&a, "--hold-min", 1, 100000000, &lo.hold_min) ||
+        ad_arg_int(&a, "--hold-factor", 1, 1000000, &lo.hold_factor) ||
+        ad_arg_int(&a, "--hold-window", 1, 30 * 86400, &lo.hold_window_s))
+        return AD_EXIT_USAGE;
     int threads = 0, maxconn = 0, timeout = 0, rate = 0;
     if (ad_arg_int(&a, "--threads", 1, 1024, &threads) ||
         ad_arg_int(&a, "--max-connections", 1, 1000000, &maxconn) ||
@@ -103,10 +177,24 @@ int ad_cmd_serve(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    ad_live *lv = NULL;
+    ad_code c = live_load(o.db_url, &lo, &lv, &err);
+    if (c == AD_OK)
+        c = ad_live_follow_start(lv, o.db_url, 0, &err);
+    if (c != AD_OK) {
+        ad_cli_error("serve", "live index: %s", err.msg);
+        ad_live_free(lv);
+        return AD_EXIT_FAIL;
+    }
+    o.live = lv;
+    o.health = live_health;
+    o.metrics = live_metrics;
+    o.hook_ctx = lv;
     ad_server *srv;
-    ad_code c = ad_server_start(&srv, &o, &err);
+    c = ad_server_start(&srv, &o, &err);
     if (c != AD_OK) {
         ad_cli_error("serve", "%s", err.msg);
+        ad_live_free(lv);
         return c == AD_ERR_ARG ? AD_EXIT_USAGE : AD_EXIT_FAIL;
     }
     const char *scheme = o.tls_cert ? "https" : "http";
@@ -120,6 +208,8 @@ int ad_cmd_serve(int argc, char **argv)
     fprintf(stderr, "ariadne serve: %s: stopping (requests in flight are finished)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     ad_server_stop(srv, timeout ? (double)timeout : (double)AD_SERVER_TIMEOUT);
+    ad_live_follow_stop(lv); /* after the server: no request searches it any more */
+    ad_live_free(lv);
     fprintf(stderr, "ariadne serve: stopped\n");
     return AD_EXIT_OK;
 }

@@ -56,6 +56,8 @@ ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id,
 /* Loading: the PDQs are gathered in arrays and added in one call (one indexed segment). */
 struct loader {
     ad_lookup_index *lx;
+    ad_pdq_fn tap;
+    void *tap_ctx;
     ad_h256 *h;
     uint64_t *ids;
     size_t n, cap;
@@ -65,6 +67,8 @@ struct loader {
 static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
 {
     struct loader *a = ctx;
+    if (a->tap && a->tap(a->tap_ctx, pdq, id, media_id, is_frame))
+        return a->oom = 1;
     if (is_frame && note_frame(a->lx, id, media_id))
         return a->oom = 1;
     if (a->n == a->cap) {
@@ -86,10 +90,16 @@ static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id,
 
 ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err)
 {
+    return ad_lookup_index_load_tap(st, NULL, NULL, out, err);
+}
+
+ad_code ad_lookup_index_load_tap(ad_store *st, ad_pdq_fn tap, void *ctx, ad_lookup_index **out,
+                                 ad_err *err)
+{
     ad_code rc = ad_lookup_index_new(out, err);
     if (rc)
         return rc;
-    struct loader a = {.lx = *out};
+    struct loader a = {.lx = *out, .tap = tap, .tap_ctx = ctx};
     rc = ad_store_pdq_load(st, load_one, &a, err);
     if (!rc && a.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the PDQ index");

@@ -97,6 +97,10 @@ typedef ad_code (*ad_http_fn)(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
 enum {
     AD_ROUTE_PUBLIC = 1 << 0, /* no key asked */
     AD_ROUTE_LOCAL = 1 << 1,  /* loopback callers only, unless the server says any (metrics) */
+    /* The body is bytes (an upload: application/octet-stream), taken up to the server's
+     * max_body and handed to the handler as they are (ad_http_raw_body): no JSON checks. The
+     * route's body names its schema in the OpenAPI file all the same. */
+    AD_ROUTE_RAW_BODY = 1 << 2,
 };
 
 /* One route of the table: the service routes plug in as entries of this kind. */
@@ -146,6 +150,8 @@ ad_http_route *ad_http_all_routes(size_t *n);
 const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */
 const char *ad_http_query(const ad_http_req *rq, const char *name); /* NULL when absent */
 const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route's schema */
+/* The bytes of a raw body (AD_ROUTE_RAW_BODY routes), NULL and 0 when there is none. */
+const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len);
 const ad_http_caller *ad_http_who(const ad_http_req *rq);
 ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),

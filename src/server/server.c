@@ -143,6 +143,12 @@ const json_t *ad_http_body(const ad_http_req *rq)
     return rq->json;
 }
 
+const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len)
+{
+    *len = rq->body ? rq->body_len : 0;
+    return (const uint8_t *)rq->body;
+}
+
 const ad_http_caller *ad_http_who(const ad_http_req *rq)
 {
     return rq->authenticated ? &rq->who : NULL;
@@ -375,7 +381,7 @@ static void begin(ad_http_req *rq, const char *url)
         return;
     }
     const char *type = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type");
-    if (!is_json_type(type)) {
+    if (!(r->flags & AD_ROUTE_RAW_BODY) && !is_json_type(type)) {
         problem(rq, 415, NULL, "Accept-Post", "application/json",
                 "the request body must be application/json (UTF-8), not %.100s",
                 type ? type : "without a Content-Type");
@@ -510,7 +516,7 @@ static void finish(ad_http_req *rq)
     const ad_http_route *r = &rq->srv->routes[rq->route];
     ad_err err;
     ad_err_clear(&err);
-    if (r->body) {
+    if (r->body && !(r->flags & AD_ROUTE_RAW_BODY)) {
         if (ad_json_parse_body(rq->body, rq->body_len, &rq->json, &err) != AD_OK) {
             problem(rq, 400, NULL, NULL, NULL, "%s", err.msg);
             return;

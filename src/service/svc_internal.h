@@ -34,4 +34,12 @@ ad_code ad_svc_find_list(const ad_call *c, const char *key, const char *field, i
 ad_code ad_svc_find_agency(const ad_call *c, const char *key, const char *field, int64_t *id,
                            ad_err *err);
 
+/* A list entry's id as platforms see it: "LIST:MEDIA" (local ids; global ids once instances
+ * have them), and back (AD_ERR_ARG, field "entry", for anything else). */
+void ad_svc_entry_id(int64_t list_id, int64_t media_id, char *out, size_t cap);
+ad_code ad_svc_entry_parse(const char *text, int64_t *list_id, int64_t *media_id, ad_err *err);
+/* ad_svc_match's work once authorised (the hash route matches an upload's hashes with it). */
+ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, json_t **out,
+                            ad_err *err);
+
 #endif

@@ -200,6 +200,83 @@ static const migration migrations[] = {
      " released BIGINT NOT NULL DEFAULT 0, released_by TEXT,"
      " PRIMARY KEY (list_id, media_id))@NOROWID@;",
      "SELECT 1;", "SELECT 1;"},
+    {7,
+     /* index_log: what a live index (src/live) follows. Triggers append a row in the writer's
+      * own transaction for every change a server's index needs: a new media or new digests
+      * or PDQ of one ('media', id), a new video frame ('frame', id), a list entry added or
+      * removed ('entry', list, media), a grant given or revoked ('grant', list, agency), a
+      * hold set or released ('hold', list, media), a list created or renamed ('list', id).
+      * A row names what changed; the follower reads its state as it stands (applying is
+      * idempotent). Writers are serialised from the start of their transaction, so seq order
+      * is commit order (docs/store.md, "The index log"). */
+     "CREATE TABLE index_log (seq @ID@, kind TEXT NOT NULL, a BIGINT NOT NULL,"
+     " b BIGINT NOT NULL DEFAULT 0);",
+     /* SQLite */
+     "CREATE TRIGGER ix_media_ins AFTER INSERT ON media"
+     " BEGIN INSERT INTO index_log (kind, a) VALUES ('media', NEW.id); END;"
+     "CREATE TRIGGER ix_media_upd AFTER UPDATE OF sha256, md5, sha1, pdq ON media"
+     " WHEN NEW.sha256 IS NOT OLD.sha256 OR NEW.md5 IS NOT OLD.md5 OR NEW.sha1 IS NOT OLD.sha1"
+     " OR NEW.pdq IS NOT OLD.pdq"
+     " BEGIN INSERT INTO index_log (kind, a) VALUES ('media', NEW.id); END;"
+     "CREATE TRIGGER ix_frame_ins AFTER INSERT ON media_frame"
+     " BEGIN INSERT INTO index_log (kind, a) VALUES ('frame', NEW.id); END;"
+     "CREATE TRIGGER ix_entry_ins AFTER INSERT ON list_entry"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('entry', NEW.list_id, NEW.media_id);"
+     " END;"
+     "CREATE TRIGGER ix_entry_del AFTER DELETE ON list_entry"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('entry', OLD.list_id, OLD.media_id);"
+     " END;"
+     "CREATE TRIGGER ix_grant_ins AFTER INSERT ON list_grant"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('grant', NEW.list_id, NEW.agency_id);"
+     " END;"
+     "CREATE TRIGGER ix_grant_del AFTER DELETE ON list_grant"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('grant', OLD.list_id, OLD.agency_id);"
+     " END;"
+     "CREATE TRIGGER ix_hold_ins AFTER INSERT ON entry_hold"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('hold', NEW.list_id, NEW.media_id);"
+     " END;"
+     "CREATE TRIGGER ix_hold_upd AFTER UPDATE ON entry_hold"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES ('hold', NEW.list_id, NEW.media_id);"
+     " END;"
+     "CREATE TRIGGER ix_list_ins AFTER INSERT ON hash_list"
+     " BEGIN INSERT INTO index_log (kind, a) VALUES ('list', NEW.id); END;"
+     "CREATE TRIGGER ix_list_upd AFTER UPDATE ON hash_list"
+     " BEGIN INSERT INTO index_log (kind, a) VALUES ('list', NEW.id); END;",
+     /* PostgreSQL: one function for every table; pg_notify wakes the followers at commit
+      * (notifications of one transaction with the same payload are sent once) */
+     "CREATE FUNCTION ad_index_log() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " DECLARE r RECORD; BEGIN"
+     " IF TG_OP = 'DELETE' THEN r := OLD; ELSE r := NEW; END IF;"
+     " IF TG_TABLE_NAME = 'media' THEN"
+     "  IF TG_OP = 'UPDATE' AND NEW.sha256 IS NOT DISTINCT FROM OLD.sha256"
+     "   AND NEW.md5 IS NOT DISTINCT FROM OLD.md5 AND NEW.sha1 IS NOT DISTINCT FROM OLD.sha1"
+     "   AND NEW.pdq IS NOT DISTINCT FROM OLD.pdq THEN RETURN NULL; END IF;"
+     "  INSERT INTO index_log (kind, a) VALUES ('media', r.id);"
+     " ELSIF TG_TABLE_NAME = 'media_frame' THEN"
+     "  INSERT INTO index_log (kind, a) VALUES ('frame', r.id);"
+     " ELSIF TG_TABLE_NAME = 'list_entry' THEN"
+     "  INSERT INTO index_log (kind, a, b) VALUES ('entry', r.list_id, r.media_id);"
+     " ELSIF TG_TABLE_NAME = 'list_grant' THEN"
+     "  INSERT INTO index_log (kind, a, b) VALUES ('grant', r.list_id, r.agency_id);"
+     " ELSIF TG_TABLE_NAME = 'entry_hold' THEN"
+     "  INSERT INTO index_log (kind, a, b) VALUES ('hold', r.list_id, r.media_id);"
+     " ELSIF TG_TABLE_NAME = 'hash_list' THEN"
+     "  INSERT INTO index_log (kind, a) VALUES ('list', r.id);"
+     " END IF;"
+     " PERFORM pg_notify('ariadne_index', '');"
+     " RETURN NULL; END $$;"
+     "CREATE TRIGGER ix_media AFTER INSERT OR UPDATE ON media"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
+     "CREATE TRIGGER ix_frame AFTER INSERT ON media_frame"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
+     "CREATE TRIGGER ix_entry AFTER INSERT OR DELETE ON list_entry"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
+     "CREATE TRIGGER ix_grant AFTER INSERT OR DELETE ON list_grant"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
+     "CREATE TRIGGER ix_hold AFTER INSERT OR UPDATE ON entry_hold"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
+     "CREATE TRIGGER ix_list AFTER INSERT OR UPDATE ON hash_list"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"},
 };
 
 /* Replaces the type markers for the back end. */

@@ -1,0 +1,282 @@
+/* svc_match.c: platforms match hashes against the lists granted to their agency (POST
+ * /v1/match): the request's parser (ad_match_request_parse) and ad_svc_match, which searches
+ * the live index and answers list entries only: list name, entry id, distance, the form that
+ * matched; never a media record, a series or anything else. Entries newly held back by the
+ * hold rule are recorded in the store (every server follows). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/h256.h"
+#include "ariadne/pdq.h"
+#include "ariadne/util.h"
+#include "svc_internal.h"
+
+void ad_match_request_free(ad_match_request *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].frames);
+        free(r->v[i].quality);
+    }
+    free(r->v);
+    memset(r, 0, sizeof *r);
+}
+
+static ad_code bad(ad_err *err, ad_code code, size_t i, const char *member, const char *msg)
+{
+    char field[64];
+    if (member)
+        snprintf(field, sizeof field, "/hashes/%zu/%s", i, member);
+    else
+        snprintf(field, sizeof field, "/hashes/%zu", i);
+    return ad_err_field(err, code, field, "hashes[%zu]: %s", i, msg);
+}
+
+static ad_code hex_member(const json_t *v, size_t i, const char *member, uint8_t *out, size_t n,
+                          ad_err *err)
+{
+    const char *s = json_string_value(v);
+    char msg[96];
+    if (!s || strlen(s) != 2 * n || ad_hex_decode(s, 2 * n, out, n, NULL) != AD_OK) {
+        snprintf(msg, sizeof msg, "%s must be %zu hex digits", member, 2 * n);
+        return bad(err, AD_ERR_ARG, i, member, msg);
+    }
+    return AD_OK;
+}
+
+/* An integer member in [lo, hi], or def when absent. */
+static ad_code int_member(const json_t *h, size_t i, const char *member, int lo, int hi, int def,
+                          int *out, ad_err *err)
+{
+    const json_t *v = json_object_get(h, member);
+    if (!v) {
+        *out = def;
+        return AD_OK;
+    }
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be an integer from %d to %d", member, lo, hi);
+    if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
+        return bad(err, AD_ERR_ARG, i, member, msg);
+    *out = (int)json_integer_value(v);
+    return AD_OK;
+}
+
+static ad_code parse_frames(const json_t *fr, size_t i, ad_match_hash *h, size_t *total,
+                            ad_err *err)
+{
+    size_t n = json_array_size(fr);
+    if (!json_is_array(fr) || n == 0)
+        return bad(err, AD_ERR_ARG, i, "frames", "frames must be a non-empty array");
+    if ((*total += n) > AD_MATCH_MAX_FRAMES)
+        return ad_err_field(err, AD_ERR_LIMIT, "/hashes",
+                            "more than %d vPDQ frames in one request", AD_MATCH_MAX_FRAMES);
+    h->frames = malloc(n * sizeof *h->frames);
+    h->quality = malloc(n * sizeof *h->quality);
+    if (!h->frames || !h->quality)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    h->nframes = n;
+    for (size_t k = 0; k < n; k++) {
+        const json_t *f = json_array_get(fr, k);
+        const json_t *q = json_object_get(f, "quality");
+        char member[48];
+        snprintf(member, sizeof member, "frames/%zu/pdq", k);
+        ad_code rc = hex_member(json_object_get(f, "pdq"), i, member, h->frames[k].b, 32, err);
+        if (rc != AD_OK)
+            return rc;
+        snprintf(member, sizeof member, "frames/%zu/quality", k);
+        if (!json_is_integer(q) || json_integer_value(q) < 0 || json_integer_value(q) > 100)
+            return bad(err, AD_ERR_ARG, i, member, "a frame's quality is an integer 0 to 100");
+        h->quality[k] = (int)json_integer_value(q);
+    }
+    return AD_OK;
+}
+
+/* The members each type takes. */
+static ad_code check_members(const json_t *h, size_t i, const char *const *allowed, ad_err *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)h, key, v)
+    {
+        int ok = 0;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = !strcmp(*a, key);
+        if (!ok) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "'%.60s' does not apply to this type of hash", key);
+            return bad(err, AD_ERR_ARG, i, key, msg);
+        }
+    }
+    return AD_OK;
+}
+
+static ad_code parse_one(const json_t *j, size_t i, ad_match_hash *h, size_t *frames,
+                         ad_err *err)
+{
+    static const char *const digest_m[] = {"type", "value", NULL};
+    static const char *const pdq_m[] = {"type", "value", "dihedral", "radius", NULL};
+    static const char *const vpdq_m[] = {"type", "frames", "radius", "min_pct", NULL};
+    if (!json_is_object(j))
+        return bad(err, AD_ERR_ARG, i, NULL, "a hash is an object");
+    const char *type = json_string_value(json_object_get(j, "type"));
+    ad_code rc;
+    if (!type)
+        return bad(err, AD_ERR_ARG, i, "type", "type is md5, sha1, sha256, pdq or vpdq");
+    if (!strcmp(type, "md5") || !strcmp(type, "sha1") || !strcmp(type, "sha256")) {
+        h->type = type[1] == 'd' ? AD_MATCH_MD5 : type[3] == '1' ? AD_MATCH_SHA1 : AD_MATCH_SHA256;
+        size_t n = h->type == AD_MATCH_MD5 ? 16 : h->type == AD_MATCH_SHA1 ? 20 : 32;
+        if ((rc = check_members(j, i, digest_m, err)) != AD_OK)
+            return rc;
+        return hex_member(json_object_get(j, "value"), i, "value", h->digest, n, err);
+    }
+    if (!strcmp(type, "pdq")) {
+        h->type = AD_MATCH_PDQ;
+        if ((rc = check_members(j, i, pdq_m, err)) != AD_OK ||
+            (rc = int_member(j, i, "radius", 0, AD_MATCH_RADIUS_MAX, AD_MATCH_RADIUS_MAX,
+                             &h->radius, err)) != AD_OK)
+            return rc;
+        const json_t *v = json_object_get(j, "value"), *d = json_object_get(j, "dihedral");
+        if (!v == !d)
+            return bad(err, AD_ERR_ARG, i, v ? "dihedral" : "value",
+                       "a PDQ hash has a value (one hash) or dihedral (its 8 forms), one of them");
+        if (v) {
+            h->npdq = 1;
+            return hex_member(v, i, "value", h->pdq[0].b, 32, err);
+        }
+        if (!json_is_array(d) || json_array_size(d) != 8)
+            return bad(err, AD_ERR_ARG, i, "dihedral",
+                       "dihedral is the 8 forms of a file's PDQ, the original first");
+        h->npdq = 8;
+        for (size_t k = 0; k < 8; k++) {
+            char member[24];
+            snprintf(member, sizeof member, "dihedral/%zu", k);
+            if ((rc = hex_member(json_array_get(d, k), i, member, h->pdq[k].b, 32, err)) != AD_OK)
+                return rc;
+        }
+        return AD_OK;
+    }
+    if (!strcmp(type, "vpdq")) {
+        h->type = AD_MATCH_VPDQ;
+        if ((rc = check_members(j, i, vpdq_m, err)) != AD_OK ||
+            (rc = int_member(j, i, "radius", 0, AD_MATCH_RADIUS_MAX, AD_MATCH_RADIUS_MAX,
+                             &h->radius, err)) != AD_OK ||
+            (rc = int_member(j, i, "min_pct", 1, 100, 80, &h->min_pct, err)) != AD_OK)
+            return rc;
+        return parse_frames(json_object_get(j, "frames"), i, h, frames, err);
+    }
+    return bad(err, AD_ERR_ARG, i, "type", "type is md5, sha1, sha256, pdq or vpdq");
+}
+
+ad_code ad_match_request_parse(const json_t *body, ad_match_request *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    const json_t *hs = json_object_get(body, "hashes");
+    if (!json_is_object(body) || !json_is_array(hs))
+        return ad_err_field(err, AD_ERR_ARG, "/hashes", "the body is {\"hashes\": [...]}");
+    size_t n = json_array_size(hs);
+    if (n == 0)
+        return ad_err_field(err, AD_ERR_ARG, "/hashes", "no hashes to match");
+    if (n > AD_MATCH_MAX_HASHES)
+        return ad_err_field(err, AD_ERR_LIMIT, "/hashes",
+                            "%zu hashes: at most %d in one request", n, AD_MATCH_MAX_HASHES);
+    if (!(out->v = calloc(n, sizeof *out->v)))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    out->n = n;
+    size_t frames = 0;
+    for (size_t i = 0; i < n; i++) {
+        ad_code rc = parse_one(json_array_get(hs, i), i, &out->v[i], &frames, err);
+        if (rc != AD_OK) {
+            ad_match_request_free(out);
+            return rc;
+        }
+    }
+    return AD_OK;
+}
+
+/* ---- matching --------------------------------------------------------------------------- */
+
+void ad_svc_entry_id(int64_t list_id, int64_t media_id, char *out, size_t cap)
+{
+    snprintf(out, cap, "%lld:%lld", (long long)list_id, (long long)media_id);
+}
+
+ad_code ad_svc_entry_parse(const char *text, int64_t *list_id, int64_t *media_id, ad_err *err)
+{
+    long long l = 0, m = 0;
+    int used = 0;
+    if (!text || sscanf(text, "%lld:%lld%n", &l, &m, &used) != 2 || text[used] || l <= 0 ||
+        m <= 0 || !strchr("0123456789", text[0]))
+        return ad_err_field(err, AD_ERR_ARG, "entry",
+                            "an entry is named LIST:MEDIA, as a match gives it");
+    *list_id = l;
+    *media_id = m;
+    return AD_OK;
+}
+
+static json_t *hit_json(ad_live *lv, const ad_match_hash *h, const ad_live_hit *x)
+{
+    char name[128] = "", entry[48];
+    ad_live_list(lv, x->list_id, name, sizeof name, NULL);
+    ad_svc_entry_id(x->list_id, x->media_id, entry, sizeof entry);
+    json_t *o = json_object();
+    json_object_set_new(o, "list", json_string(name));
+    json_object_set_new(o, "entry", json_string(entry));
+    json_object_set_new(o, "distance", json_integer(x->distance));
+    json_object_set_new(o, "variant", h->type == AD_MATCH_PDQ && x->variant >= 0 &&
+                                              x->variant < AD_PDQ_NVARIANTS
+                                          ? json_string(ad_pdq_variant_names[x->variant])
+                                          : json_null());
+    if (h->type == AD_MATCH_VPDQ) {
+        json_object_set_new(o, "frames", json_integer(x->frames));
+        json_object_set_new(o, "pct", json_integer(x->used ? x->frames * 100 / x->used : 0));
+    }
+    return o;
+}
+
+ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, json_t **out,
+                            ad_err *err)
+{
+    if (!c->live)
+        return ad_err_set(err, AD_ERR_IO, "the live index is not loaded yet: try again");
+    int64_t agency = c->id ? c->id->agency_id : 0;
+    ad_live_hits hits = {0}, held = {0};
+    json_t *results = json_array();
+    size_t matched = 0;
+    ad_code rc = results ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        rc = ad_live_match(c->live, agency, &v[i], &hits, &held, err);
+        json_t *m = json_array();
+        for (size_t k = 0; rc == AD_OK && k < hits.n; k++)
+            json_array_append_new(m, hit_json(c->live, &v[i], &hits.v[k]));
+        matched += hits.n;
+        json_array_append_new(results, json_pack("{s:o}", "matches", m));
+    }
+    /* entries the rule has just held back: recorded, so that every server leaves them out */
+    for (size_t k = 0; k < held.n && rc == AD_OK; k++) {
+        char reason[96];
+        snprintf(reason, sizeof reason, "rate: matched far over its baseline (agency %lld)",
+                 (long long)agency);
+        rc = ad_store_entry_hold(c->st, held.v[k].list_id, held.v[k].media_id, reason, err);
+    }
+    if (rc == AD_OK) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "hashes=%zu matches=%zu held=%zu", n, matched, held.n);
+        rc = ad_store_audit_read(c->st, "platform.match", NULL, detail, err);
+    }
+    ad_live_hits_free(&hits);
+    ad_live_hits_free(&held);
+    json_t *doc = rc == AD_OK ? json_pack("{s:o}", "results", results) : NULL;
+    if (!doc)
+        json_decref(results);
+    return ad_svc_done(rc, doc, out);
+}
+
+ad_code ad_svc_match(const ad_call *c, const ad_match_request *r, json_t **out, ad_err *err)
+{
+    ad_code rc = ad_svc_start(c, AD_ACT_MATCH, 0, err);
+    if (rc != AD_OK)
+        return rc;
+    return ad_svc_match_hashes(c, r->v, r->n, out, err);
+}
