@@ -972,6 +972,55 @@ static void t_read_sink(void **state)
     assert_int_equal(audit_rows(st), before + 2);
 }
 
+/* Global ids: the instance's UUID, a gid on every crossing record (old rows and new), found by
+ * gid, and an imported record keeping its origin's. */
+static void t_gids(void **state)
+{
+    ad_store *st = S(state);
+    char uuid[AD_UUID_LEN + 1], gid[AD_GID_MAX], want[AD_GID_MAX];
+    OK(ad_store_instance_uuid(st, uuid, E));
+    assert_int_equal(strlen(uuid), 36);
+    assert_int_equal(uuid[14], '4');
+    int64_t mid = add_md5(st, MD5A), sid, vid, found;
+    ad_series x = {.name = "S"};
+    OK(ad_store_series_create(st, &x, &sid, E));
+    OK(ad_store_person_add(st, AD_VICTIM, "V1", sid, &vid, E));
+    OK(ad_store_gid_get(st, "media", mid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:media:%lld", uuid, (long long)mid);
+    assert_string_equal(gid, want);
+    OK(ad_store_gid_find(st, "media", gid, &found, E));
+    assert_int_equal(found, mid);
+    OK(ad_store_gid_get(st, "victim", vid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:victim:%lld", uuid, (long long)vid);
+    assert_string_equal(gid, want);
+    ad_err e;
+    /* a victim is not an offender; a media gid names no series */
+    assert_int_equal(ad_store_gid_find(st, "offender", gid, &found, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_gid_find(st, "series", want, &found, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_gid_find(st, "case", want, &found, &e), AD_ERR_ARG);
+    /* a note, a vote, a list: gids too */
+    int64_t nid, lid;
+    OK(ad_store_note_add(st, "media", mid, "seen", &nid, E));
+    OK(ad_store_gid_get(st, "note", nid, gid, sizeof gid, E));
+    assert_non_null(strstr(gid, ":note:"));
+    ad_list li = {.name = "baseline"};
+    OK(ad_store_list_ensure(st, &li, &lid, E));
+    OK(ad_store_gid_get(st, "list", lid, gid, sizeof gid, E));
+    assert_non_null(strstr(gid, ":list:"));
+    OK(ad_store_vote(st, mid, "vics-us", "1", "v1", E));
+    /* imported: keeps its origin's gid; two records cannot share one */
+    int64_t s2;
+    ad_series y = {.name = "Imported"};
+    OK(ad_store_series_create(st, &y, &s2, E));
+    const char *origin = "0190b1a2-0000-7000-8000-000000000001:series:7";
+    OK(ad_store_gid_set(st, "series", s2, origin, E));
+    OK(ad_store_gid_find(st, "series", origin, &found, E));
+    assert_int_equal(found, s2);
+    assert_int_equal(ad_store_gid_set(st, "series", sid, origin, &e), AD_ERR_EXISTS);
+    assert_int_equal(ad_store_gid_set(st, "series", sid, "no gid", &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_gid_set(st, "series", 999, "a:series:1", &e), AD_ERR_NOT_FOUND);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -984,7 +1033,7 @@ int main(void)
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
         BOTH(t_concurrent_writers), BOTH(t_user_expiry), BOTH(t_list_grant),
-        BOTH(t_read_sink),
+        BOTH(t_read_sink),  BOTH(t_gids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

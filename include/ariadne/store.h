@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 6
+#define AD_STORE_SCHEMA_VERSION 8
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -186,6 +186,29 @@ ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *o
  * ("alice (key:ab12cd34)") and the agency. A local identity leaves the actor as set
  * (ad_store_set_actor, ad_store_set_origin). */
 void ad_store_set_identity(ad_store *st, const ad_identity *id);
+
+/* ---- global ids (docs/store.md "Global ids") ----------------------------------------- */
+
+/* Every record that crosses instances (media, series, victims, offenders, hash lists, votes,
+ * notes, clues) has a global id beside its local id: "<instance uuid>:<kind>:<local id>" when
+ * made here (the instance's UUID is made when the schema is created), its origin's when it was
+ * imported from another instance. kind: "media", "series", "victim", "offender", "list",
+ * "vote", "note", "clue". */
+#define AD_UUID_LEN 36
+#define AD_GID_MAX 128
+/* Whether text has the form of a gid (1..127 of [0-9A-Za-z:._-] with a ':'). */
+int ad_gid_valid(const char *gid);
+ad_code ad_store_instance_uuid(ad_store *st, char out[AD_UUID_LEN + 1], ad_err *err);
+/* The gid of a record (cap bytes, AD_GID_MAX is enough); AD_ERR_NOT_FOUND: no such record. */
+ad_code ad_store_gid_get(ad_store *st, const char *kind, int64_t id, char *gid, size_t cap,
+                         ad_err *err);
+/* The local id of the record of a kind with a gid; AD_ERR_NOT_FOUND when none. */
+ad_code ad_store_gid_find(ad_store *st, const char *kind, const char *gid, int64_t *id,
+                          ad_err *err);
+/* Gives a record its origin's gid (an import from another instance, in the transaction that
+ * made it): AD_ERR_EXISTS when another record of the table has it. Audited (gid.set). */
+ad_code ad_store_gid_set(ad_store *st, const char *kind, int64_t id, const char *gid,
+                         ad_err *err);
 
 /* ---- media, frames, sightings --------------------------------------------------------- */
 
