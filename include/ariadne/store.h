@@ -405,6 +405,10 @@ ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *
                                  int64_t agency_id, const char *country, ad_err *err);
 ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
                              ad_err *err);
+/* A person's id, series and the series' owner agency (0: none). */
+ad_code ad_store_person_owner(ad_store *st, ad_person_kind kind, const char *code,
+                              int64_t *person_id, int64_t *series_id, int64_t *owner_agency_id,
+                              ad_err *err);
 typedef int (*ad_person_fn)(void *ctx, const ad_person *p);
 ad_code ad_store_person_list(ad_store *st, ad_person_kind kind, int64_t series_id, ad_person_fn fn,
                              void *ctx, ad_err *err);
@@ -608,6 +612,18 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
+/* Where a page of a case's items ends: the last item given (its job, walk ordinal and key). */
+typedef struct ad_item_cursor {
+    const char *job_id;
+    int64_t ordinal;
+    const char *key;
+} ad_item_cursor;
+/* The items of ad_store_case_items after `after` (NULL: from the first), at most limit, in the
+ * same order (job, then walk order, then key): keyset pagination, a page costs the same
+ * anywhere in the case (index on job and ordinal). AD_ERR_NOT_FOUND when after's job is no
+ * current job of the case. */
+ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cursor *after,
+                                 size_t limit, ad_job_item_fn fn, void *ctx, ad_err *err);
 /* A match recorded by an ingest job: the file's media matched another media. */
 typedef struct ad_media_match {
     int64_t media_id, match_media_id;

@@ -34,4 +34,10 @@ ad_code ad_svc_find_list(const ad_call *c, const char *key, const char *field, i
 ad_code ad_svc_find_agency(const ad_call *c, const char *key, const char *field, int64_t *id,
                            ad_err *err);
 
+/* The agency holding a case; AD_ERR_NOT_FOUND naming field. */
+ad_code ad_svc_case_agency(const ad_call *c, int64_t case_id, const char *field,
+                           int64_t *agency_id, ad_err *err);
+/* A positive decimal id (1..2^63-1, digits only), else 0. */
+int64_t ad_svc_parse_id(const char *s);
+
 #endif
