@@ -89,12 +89,8 @@ static int on_item(void *p, const ad_job_item *it, const ad_sighting *s)
     ad_json_set_text(o, "path", s && s->path ? s->path : it->path, "path_hex");
     json_object_set_new(o, "job", json_string(it->job_id));
     json_object_set_new(o, "media_id", it->media_id ? json_integer(it->media_id) : json_null());
-    char g[AD_GID_MAX];
     json_object_set_new(o, "media",
-                        it->media_id && ad_store_gid_get(st, "media", it->media_id, g, sizeof g,
-                                                         NULL) == AD_OK
-                            ? json_string(g)
-                            : json_null());
+                        it->media_id ? ad_svc_gid(st, "media", it->media_id) : json_null());
     json_object_set_new(o, "sha256", json_null());
     if (it->media_id)
         ad_store_media_get(st, it->media_id, on_sha, o, NULL);

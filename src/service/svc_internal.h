@@ -34,6 +34,8 @@ ad_code ad_svc_find_list(const ad_call *c, const char *key, const char *field, i
 ad_code ad_svc_find_agency(const ad_call *c, const char *key, const char *field, int64_t *id,
                            ad_err *err);
 
+/* The gid of a record (store.h "global ids") as a JSON string, null when it has none. */
+json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
 /* The agency holding a case; AD_ERR_NOT_FOUND naming field. */
 ad_code ad_svc_case_agency(const ad_call *c, int64_t case_id, const char *field,
                            int64_t *agency_id, ad_err *err);

@@ -32,13 +32,6 @@ static json_t *arr(json_t *o, const char *key)
     return a;
 }
 
-static json_t *jgid(ad_store *st, const char *kind, int64_t id)
-{
-    char g[AD_GID_MAX];
-    return ad_store_gid_get(st, kind, id, g, sizeof g, NULL) == AD_OK && g[0] ? json_string(g)
-                                                                              : json_null();
-}
-
 /* ---- names of agencies and cases (custody is shown with names, not ids) ---- */
 
 struct names {
@@ -85,7 +78,6 @@ static int on_media(void *ctx, const ad_media *m)
     json_t *o = mc->o;
     char pdq[65];
     json_object_set_new(o, "id", json_integer(m->id));
-    json_object_set_new(o, "gid", jgid(mc->st, "media", m->id));
     json_object_set_new(o, "sha256", ad_json_hex(m->sha256, 32, m->has_sha256));
     json_object_set_new(o, "md5", ad_json_hex(m->md5, 16, m->has_md5));
     json_object_set_new(o, "sha1", ad_json_hex(m->sha1, 20, m->has_sha1));
@@ -105,6 +97,7 @@ static int on_media(void *ctx, const ad_media *m)
         }
     json_object_set_new(o, "created", ad_json_time(m->created));
     json_object_set_new(o, "updated", ad_json_time(m->updated));
+    json_object_set_new(o, "gid", ad_svc_gid(mc->st, "media", m->id));
     return 0;
 }
 
@@ -114,12 +107,12 @@ static json_t *series_brief(ad_store *st, const ad_classification *c)
         return json_null();
     json_t *s = json_object();
     json_object_set_new(s, "id", json_integer(c->series_id));
-    json_object_set_new(s, "gid", jgid(st, "series", c->series_id));
     ad_json_set_text(s, "name", c->series_name, NULL);
     ad_json_set_text(s, "owner", c->owner_agency[0] ? c->owner_agency : NULL, NULL);
     ad_json_set_text(s, "contact", c->contact[0] ? c->contact : NULL, NULL);
     json_object_set_new(s, "victims", json_integer(c->victims));
     json_object_set_new(s, "victims_unidentified", json_integer(c->victims_unidentified));
+    json_object_set_new(s, "gid", ad_svc_gid(st, "series", c->series_id));
     return s;
 }
 
@@ -195,13 +188,13 @@ static int on_series(void *p, const ad_series *s)
     struct ctx *c = p;
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(s->id));
-    json_object_set_new(o, "gid", jgid(c->c->st, "series", s->id));
     ad_json_set_text(o, "name", s->name, NULL);
     ad_json_set_text(o, "owner", s->owner_agency_name, NULL);
     ad_json_set_text(o, "contact", s->contact, NULL);
     ad_json_set_text(o, "status", s->status, NULL);
     json_object_set_new(o, "victims", json_integer(s->victims));
     json_object_set_new(o, "victims_unidentified", json_integer(s->victims_unidentified));
+    json_object_set_new(o, "gid", ad_svc_gid(c->c->st, "series", s->id));
     json_array_append_new(c->a, o);
     return 0;
 }

@@ -6,15 +6,6 @@
 
 #include "svc_internal.h"
 
-static void set_gid(json_t *o, const char *key, ad_store *st, const char *kind, int64_t id)
-{
-    char g[AD_GID_MAX];
-    json_object_set_new(o, key,
-                        ad_store_gid_get(st, kind, id, g, sizeof g, NULL) == AD_OK && g[0]
-                            ? json_string(g)
-                            : json_null());
-}
-
 ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, const char *code,
                     const char *voter, json_t **out, ad_err *err)
 {
@@ -39,7 +30,7 @@ ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, cons
         doc = json_pack("{s:I, s:s, s:s, s:s?}", "media", (json_int_t)mid, "scheme",
                         ad_category_scheme(scheme), "code", code, "trusted",
                         *trusted ? trusted : NULL);
-        set_gid(doc, "media_gid", c->st, "media", mid);
+        json_object_set_new(doc, "media_gid", ad_svc_gid(c->st, "media", mid));
     }
     return ad_svc_done(rc, doc, out);
 }
@@ -128,7 +119,7 @@ ad_code ad_svc_note_add(const ad_call *c, const char *object_type, const char *o
         doc = json_pack("{s:I, s:s, s:I, s:s?, s:b}", "id", (json_int_t)id, "object_type",
                         object_type, "object_id", (json_int_t)oid, "kind", clue_kind, "private",
                         is_private);
-        set_gid(doc, "gid", c->st, clue_kind ? "clue" : "note", id);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, clue_kind ? "clue" : "note", id));
     }
     return ad_svc_done(rc, doc, out);
 }

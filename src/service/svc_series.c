@@ -12,15 +12,6 @@ static const char *kind_name(ad_person_kind k)
     return k == AD_OFFENDER ? "offender" : "victim";
 }
 
-static void set_gid(json_t *o, ad_store *st, const char *kind, int64_t id)
-{
-    char g[AD_GID_MAX];
-    json_object_set_new(o, "gid",
-                        ad_store_gid_get(st, kind, id, g, sizeof g, NULL) == AD_OK && g[0]
-                            ? json_string(g)
-                            : json_null());
-}
-
 struct series_ctx {
     ad_store *st;
     json_t *out; /* an object (one series) or an array (the list) */
@@ -30,7 +21,6 @@ static json_t *series_json(ad_store *st, const ad_series *s)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(s->id));
-    set_gid(o, st, "series", s->id);
     ad_json_set_text(o, "name", s->name, NULL);
     ad_json_set_text(o, "owner", s->owner_agency_name, NULL);
     ad_json_set_text(o, "contact", s->contact, NULL);
@@ -38,6 +28,7 @@ static json_t *series_json(ad_store *st, const ad_series *s)
     json_object_set_new(o, "media", json_integer(s->media_count));
     json_object_set_new(o, "victims", json_integer(s->victims));
     json_object_set_new(o, "victims_unidentified", json_integer(s->victims_unidentified));
+    json_object_set_new(o, "gid", ad_svc_gid(st, "series", s->id));
     return o;
 }
 
@@ -56,11 +47,11 @@ static int on_person(void *p, const ad_person *x)
     struct series_ctx *c = p;
     json_t *o = json_object();
     json_object_set_new(o, "code", json_string(x->code));
-    set_gid(o, c->st, kind_name(x->kind), x->id);
     json_object_set_new(o, "status", json_string(x->identified ? "identified" : "unidentified"));
     json_object_set_new(o, "identified_at",
                         x->identified ? ad_json_time(x->identified_at) : json_null());
     ad_json_set_text(o, "country", x->country, NULL);
+    json_object_set_new(o, "gid", ad_svc_gid(c->st, kind_name(x->kind), x->id));
     json_array_append_new(
         json_object_get(c->out, x->kind == AD_VICTIM ? "victim_list" : "offender_list"), o);
     return 0;
@@ -118,7 +109,7 @@ ad_code ad_svc_series_create(const ad_call *c, const char *name, int64_t owner_a
     json_t *doc = NULL;
     if (rc == AD_OK) {
         doc = json_pack("{s:I, s:s}", "id", (json_int_t)id, "name", name);
-        set_gid(doc, c->st, "series", id);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, "series", id));
     }
     return ad_svc_done(rc, doc, out);
 }
@@ -171,7 +162,7 @@ ad_code ad_svc_series_link(const ad_call *c, const char *series, const char *con
     json_t *doc = NULL;
     if (rc == AD_OK) {
         doc = json_pack("{s:I, s:I}", "series", (json_int_t)sid, "linked", (json_int_t)linked);
-        set_gid(doc, c->st, "series", sid);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, "series", sid));
     }
     return ad_svc_done(rc, doc, out);
 }
@@ -192,7 +183,7 @@ ad_code ad_svc_person_add(const ad_call *c, ad_person_kind kind, const char *cod
     if (rc == AD_OK) {
         doc = json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "kind", kind_name(kind),
                         "code", code, "series", (json_int_t)sid);
-        set_gid(doc, c->st, kind_name(kind), id);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, kind_name(kind), id));
     }
     return ad_svc_done(rc, doc, out);
 }
@@ -223,7 +214,7 @@ ad_code ad_svc_person_identify(const ad_call *c, ad_person_kind kind, const char
     if (rc == AD_OK) {
         doc = json_pack("{s:s, s:s, s:s}", "kind", kind_name(kind), "code", code, "status",
                         "identified");
-        set_gid(doc, c->st, kind_name(kind), pid);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, kind_name(kind), pid));
     }
     return ad_svc_done(rc, doc, out);
 }
