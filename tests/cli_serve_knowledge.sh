@@ -180,17 +180,53 @@ call 200 "$INV_A" GET "/v1/cases/$CASE_A/files"
 [ "$(jq '.files | length' "$T/out")" = 5 ] && [ "$(jq -r .next "$T/out")" = null ] || fail "one page"
 [ "$(jq -r '.files[] | select(.sha256=="'"$SHA"'") | .class' "$T/out")" != null ] || fail "class"
 
+# --- uploads: triage results of an agency that triages locally, in batches
+upfile() { # path sha256 [md5]
+  printf '{"path":"%s","sha256":"%s","size":10,"mtime":1700000000%s}' "$1" "$2" \
+    "${3:+,\"md5\":\"$3\"}"
+}
+NEW1=$(printf 'upload-1' | sha256sum | cut -c1-64)
+NEW2=$(printf 'upload-2' | sha256sum | cut -c1-64)
+call 201 "$INV_B" POST /v1/uploads \
+  "{\"case\":\"B-2\",\"files\":[$(upfile /mnt/b/one.jpg "$NEW1"),$(upfile /mnt/b/known.jpg "$SHA")]}"
+JOB=$(jq -r .job "$T/out")
+[ "$(jq -r '[.media[].known] | join(",")' "$T/out")" = false,true ] || fail "upload: known"
+[ "$(jq -r .new_media "$T/out")" = 1 ] || fail "upload: new media"
+call 409 "$INV_B" POST /v1/uploads \
+  "{\"case\":\"B-2\",\"job\":\"$JOB\",\"files\":[$(upfile /mnt/b/one.jpg "$NEW1")]}"
+call 201 "$INV_B" POST /v1/uploads \
+  "{\"case\":\"B-2\",\"job\":\"$JOB\",\"done\":true,\"files\":[$(upfile /mnt/b/two.jpg "$NEW2")]}"
+CASE_B2=$(jq -r .case "$T/out")
+call 200 "$INV_B" GET "/v1/cases/$CASE_B2/files"
+[ "$(jq -r '[.files[].path] | join(",")' "$T/out")" = /mnt/b/one.jpg,/mnt/b/known.jpg,/mnt/b/two.jpg ] ||
+  fail "uploaded files in order"
+[ "$(jq -r '.files[1].class' "$T/out")" = known-identified ] || fail "uploaded known file's class"
+call 200 "$INV_A" GET "/v1/media/$SHA"
+[ "$(jq -r '.sightings_elsewhere[0].sightings' "$T/out")" = 2 ] || fail "B's upload counted for A"
+lacks /mnt/b/
+call 403 "$AN_A" POST /v1/uploads "{\"case\":\"A-9\",\"files\":[$(upfile /x "$NEW1")]}"
+call 403 "$ADM_A" POST /v1/uploads "{\"case\":\"A-9\",\"files\":[$(upfile /x "$NEW1")]}"
+call 422 "$INV_A" POST /v1/uploads '{"case":"A-9","files":[{"path":"/x","sha256":"abc"}]}'
+field /files/0/sha256
+call 422 "$INV_A" POST /v1/uploads "{\"case\":\"A-9\",\"files\":[{\"sha256\":\"$NEW1\"}]}"
+field /files/0/path
+call 422 "$INV_A" POST /v1/uploads '{"case":"A-9","files":[]}'
+field /files
+call 409 "$INV_A" POST /v1/uploads "{\"case\":\"A-9\",\"job\":\"$JOB\",\"files\":[$(upfile /x "$NEW1")]}"
+field /job
+
 # --- keys: none, bad, a platform's, an admin's, an auditor's
 ROUTES=("GET /v1/media/$SHA" "GET /v1/series" "POST /v1/series" "GET /v1/series/$GID"
   "POST /v1/series/$GID/media" "POST /v1/series/$GID/victims" "POST /v1/series/$GID/offenders"
   "POST /v1/victims/V-1/identify" "POST /v1/offenders/O-1/identify" "POST /v1/votes"
-  "POST /v1/notes" "GET /v1/cases" "GET /v1/cases/$CASE_A/files")
+  "POST /v1/notes" "GET /v1/cases" "GET /v1/cases/$CASE_A/files" "POST /v1/uploads")
 body_of() {
   case $1 in
     */series) echo '{"name":"P"}' ;; */media) echo "{\"hashes\":[\"$SHA\"]}" ;;
     */victims|*/offenders) echo '{"code":"P-1"}' ;; */identify) echo '{}' ;;
     */votes) echo "{\"hash\":\"$SHA\",\"scheme\":\"uk\",\"code\":\"A\"}" ;;
     */notes) echo "{\"object_type\":\"media\",\"object\":\"$SHA\",\"text\":\"p\"}" ;;
+    */uploads) echo "{\"case\":\"P\",\"files\":[$(upfile /p "$SHA")]}" ;;
   esac
 }
 for r in "${ROUTES[@]}"; do
@@ -222,4 +258,44 @@ trap - EXIT
 ok "$A" audit show --json --limit 500
 grep -q 'victim.identify' "$T/out" || fail "no identify in the audit"
 grep -q 'inv-a (key:' "$T/out" || fail "the audit does not name inv-a's key"
+
+# --- PostgreSQL: two uploads of the same media at once merge (one record each, every sighting)
+if [ -n "${AD_TEST_PG:-}" ]; then
+  pgdb=ad_serve_knowledge_$$
+  psql "$AD_TEST_PG/postgres" -qc "CREATE DATABASE $pgdb" || fail "createdb"
+  trap 'kill $PID 2>/dev/null; psql "$AD_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1' EXIT
+  export ARIADNE_DB="$AD_TEST_PG/$pgdb"
+  ok "$A" db init
+  ok "$A" agency add "Agency A"
+  ok "$A" agency add "Agency B"
+  INV_A=$(key inv-a "Agency A" investigator)
+  INV_B=$(key inv-b "Agency B" investigator)
+  rm -f "$T/serve.out"
+  "$A" serve --listen 127.0.0.1:0 --json --threads 4 --access-log "$T/access-pg.log" \
+    >"$T/serve.out" 2>"$T/serve.err" &
+  PID=$!
+  for _ in $(seq 100); do [ -s "$T/serve.out" ] && break; sleep 0.1; done
+  URL=$(jq -r .listening "$T/serve.out")
+  files=$(for i in $(seq 1 300); do
+    printf '%s' "$(upfile "/e/f$i.jpg" "$(printf 'same-%d' "$i" | sha256sum | cut -c1-64)")"
+    [ "$i" = 300 ] || printf ,
+  done)
+  for who in A B; do
+    k=INV_$who
+    for n in 1 2; do
+      curl -s -o "$T/up-$who-$n" -w '%{http_code}' -H "Authorization: Bearer ${!k}" \
+        -H 'Content-Type: application/json' \
+        --data-binary "{\"case\":\"C-$n\",\"files\":[$files]}" "$URL/v1/uploads" \
+        >"$T/code-$who-$n" &
+    done
+  done
+  wait $(jobs -p | grep -v "^$PID$") 2>/dev/null
+  for f in "$T"/code-*; do [ "$(cat "$f")" = 201 ] || { cat "$T"/up-*; fail "an upload: $(cat "$f")"; }; done
+  n=$(psql "$ARIADNE_DB" -Atc "SELECT COUNT(*), COUNT(DISTINCT sha256) FROM media")
+  [ "$n" = "300|300" ] || fail "media after four uploads at once: $n (want 300|300)"
+  n=$(psql "$ARIADNE_DB" -Atc "SELECT COUNT(*) FROM sighting")
+  [ "$n" = 1200 ] || fail "sightings after four uploads at once: $n (want 1200)"
+  kill $PID && wait $PID
+  ok "$A" audit verify
+fi
 echo "cli_serve_knowledge: ok"

@@ -612,6 +612,9 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
+/* The largest walk ordinal of a job's items, -1 when it has none (index on job and ordinal). */
+ad_code ad_store_job_last_ordinal(ad_store *st, const char *job_id, int64_t *ordinal,
+                                  ad_err *err);
 /* Where a page of a case's items ends: the last item given (its job, walk ordinal and key). */
 typedef struct ad_item_cursor {
     const char *job_id;

@@ -1,5 +1,5 @@
 /* routes_knowledge.c: the investigators' and analysts' routes: media by hash, series, victims
- * and offenders, votes, notes, cases and their files. Each route parses its request, calls one
+ * and offenders, votes, notes, cases and their files, uploads of triage results. Each route parses its request, calls one
  * ad_svc_* function (service.h), which decides who may do it, and serialises the answer. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,6 +238,23 @@ static ad_code case_files(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return answer(rp, rc, doc, 200, err, 0);
 }
 
+/* ---- uploads ---- */
+
+static ad_code upload(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    json_t *doc = NULL;
+    ad_upload u;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK && (rc = ad_upload_parse(ad_http_body(rq), &u, err)) == AD_OK) {
+        rc = ad_svc_upload(&c, &u, &doc, err);
+        ad_upload_free(&u);
+    }
+    if (rc != AD_OK && !strcmp(err->field, "files")) /* the whole list */
+        err->field[0] = 0, snprintf(rp->field, sizeof rp->field, "/files");
+    return answer(rp, rc, doc, 201, err, 1);
+}
+
 /* ---- bodies ---- */
 
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
@@ -273,6 +290,30 @@ static const ad_jmember note_m[] = {{"object_type", &s_type, 1}, {"object", &s_h
                                     {"private", &s_bool, 0},     {NULL, NULL, 0}};
 static const ad_jschema s_note = {AD_J_OBJECT, 0, 0, note_m, NULL, NULL};
 
+static const ad_jschema s_job = {AD_J_STRING, 1, 36, NULL, NULL, NULL};
+static const ad_jschema s_path = {AD_J_STRING, 1, AD_J_STRING_MAX, NULL, NULL, NULL};
+static const ad_jschema s_time = {AD_J_INT, 0, 253402300799LL, NULL, NULL, NULL};
+static const ad_jschema s_size = {AD_J_INT, 0, 1LL << 50, NULL, NULL, NULL};
+static const ad_jschema s_dim = {AD_J_INT, 1, 1 << 20, NULL, NULL, NULL};
+static const ad_jschema s_quality = {AD_J_INT, 0, 100, NULL, NULL, NULL};
+static const ad_jschema s_sha256 = {AD_J_HEX, 64, 64, NULL, NULL, NULL};
+static const ad_jschema s_md5 = {AD_J_HEX, 32, 32, NULL, NULL, NULL};
+static const ad_jschema s_sha1 = {AD_J_HEX, 40, 40, NULL, NULL, NULL};
+static const ad_jschema s_mime = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
+static const ad_jmember file_m[] = {
+    {"path", &s_path, 1},       {"parent", &s_path, 0},     {"inner_path", &s_path, 0},
+    {"size", &s_size, 0},       {"mtime", &s_time, 0},      {"ctime", &s_time, 0},
+    {"atime", &s_time, 0},      {"btime", &s_time, 0},      {"sha256", &s_sha256, 1},
+    {"md5", &s_md5, 0},         {"sha1", &s_sha1, 0},       {"pdq", &s_sha256, 0},
+    {"pdq_quality", &s_quality, 0}, {"mime", &s_mime, 0},   {"width", &s_dim, 0},
+    {"height", &s_dim, 0},      {"duration_ms", &s_size, 0}, {NULL, NULL, 0}};
+static const ad_jschema s_file = {AD_J_OBJECT, 0, 0, file_m, NULL, NULL};
+static const ad_jschema s_files = {AD_J_ARRAY, 1, 1000, NULL, &s_file, NULL};
+static const ad_jmember upload_m[] = {{"case", &s_name, 1},    {"job", &s_job, 0},
+                                      {"exhibit", &s_name, 0}, {"done", &s_bool, 0},
+                                      {"files", &s_files, 1},  {NULL, NULL, 0}};
+static const ad_jschema s_upload = {AD_J_OBJECT, 0, 0, upload_m, NULL, NULL};
+
 static const char *const q_media[] = {"radius", "min_quality", NULL};
 static const char *const q_files[] = {"cursor", "limit", NULL};
 
@@ -295,6 +336,7 @@ static const ad_http_route routes[] = {
     {"POST", "/v1/notes", note, "note", "NoteCreate", &s_note, NULL, 0},
     {"GET", "/v1/cases", cases, "read_evidence", NULL, NULL, NULL, 0},
     {"GET", "/v1/cases/{id}/files", case_files, "read_evidence", NULL, NULL, q_files, 0},
+    {"POST", "/v1/uploads", upload, "upload", "Upload", &s_upload, NULL, 0},
 };
 
 const ad_http_route *ad_http_routes_knowledge(size_t *n)

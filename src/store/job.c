@@ -418,3 +418,14 @@ ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cu
     current_free(&c, jobs);
     return rc;
 }
+
+ad_code ad_store_job_last_ordinal(ad_store *st, const char *job_id, int64_t *ordinal,
+                                  ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(
+        st->db, "SELECT COALESCE(MAX(ordinal), -1) FROM ingest_item WHERE job_id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, job_id);
+    return ad_db_int(s, ordinal, err);
+}
