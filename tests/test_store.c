@@ -972,6 +972,144 @@ static void t_read_sink(void **state)
     assert_int_equal(audit_rows(st), before + 2);
 }
 
+/* Global ids: the instance's UUID, a gid on every crossing record (old rows and new), found by
+ * gid, and an imported record keeping its origin's. */
+static void t_gids(void **state)
+{
+    ad_store *st = S(state);
+    char uuid[AD_UUID_LEN + 1], gid[AD_GID_MAX], want[AD_GID_MAX];
+    OK(ad_store_instance_uuid(st, uuid, E));
+    assert_int_equal(strlen(uuid), 36);
+    assert_int_equal(uuid[14], '4');
+    int64_t mid = add_md5(st, MD5A), sid, vid, found;
+    ad_series x = {.name = "S"};
+    OK(ad_store_series_create(st, &x, &sid, E));
+    OK(ad_store_person_add(st, AD_VICTIM, "V1", sid, &vid, E));
+    OK(ad_store_gid_get(st, "media", mid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:media:%lld", uuid, (long long)mid);
+    assert_string_equal(gid, want);
+    OK(ad_store_gid_find(st, "media", gid, &found, E));
+    assert_int_equal(found, mid);
+    OK(ad_store_gid_get(st, "victim", vid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:victim:%lld", uuid, (long long)vid);
+    assert_string_equal(gid, want);
+    ad_err e;
+    /* a victim is not an offender; a media gid names no series */
+    assert_int_equal(ad_store_gid_find(st, "offender", gid, &found, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_gid_find(st, "series", want, &found, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_gid_find(st, "case", want, &found, &e), AD_ERR_ARG);
+    /* a note, a vote, a list: gids too */
+    int64_t nid, lid;
+    OK(ad_store_note_add(st, "media", mid, "seen", &nid, E));
+    OK(ad_store_gid_get(st, "note", nid, gid, sizeof gid, E));
+    assert_non_null(strstr(gid, ":note:"));
+    ad_list li = {.name = "baseline"};
+    OK(ad_store_list_ensure(st, &li, &lid, E));
+    OK(ad_store_gid_get(st, "list", lid, gid, sizeof gid, E));
+    assert_non_null(strstr(gid, ":list:"));
+    OK(ad_store_vote(st, mid, "vics-us", "1", "v1", E));
+    /* imported: keeps its origin's gid; two records cannot share one */
+    int64_t s2;
+    ad_series y = {.name = "Imported"};
+    OK(ad_store_series_create(st, &y, &s2, E));
+    const char *origin = "0190b1a2-0000-7000-8000-000000000001:series:7";
+    OK(ad_store_gid_set(st, "series", s2, origin, E));
+    OK(ad_store_gid_find(st, "series", origin, &found, E));
+    assert_int_equal(found, s2);
+    assert_int_equal(ad_store_gid_set(st, "series", sid, origin, &e), AD_ERR_EXISTS);
+    assert_int_equal(ad_store_gid_set(st, "series", sid, "no gid", &e), AD_ERR_ARG);
+    assert_int_equal(ad_store_gid_set(st, "series", 999, "a:series:1", &e), AD_ERR_NOT_FOUND);
+}
+
+struct walk {
+    char seen[64][16];
+    int n;
+};
+
+static int on_walk_item(void *ctx, const ad_job_item *it, const ad_sighting *sg)
+{
+    (void)sg;
+    struct walk *w = ctx;
+    if (w->n < 64)
+        snprintf(w->seen[w->n++], sizeof w->seen[0], "%s", it->path);
+    return 0;
+}
+
+struct page_walk {
+    struct walk w;
+    char job[16], key[16]; /* the last item's */
+    int64_t ordinal;
+};
+
+static int on_page_item(void *ctx, const ad_job_item *it, const ad_sighting *sg)
+{
+    struct page_walk *p = ctx;
+    on_walk_item(&p->w, it, sg);
+    snprintf(p->job, sizeof p->job, "%s", it->job_id);
+    snprintf(p->key, sizeof p->key, "%s", it->key);
+    p->ordinal = it->ordinal;
+    return 0;
+}
+
+/* A case's items a page at a time (keyset: job, ordinal, key) give the same items in the same
+ * order as all at once, ties of ordinal included; a cursor of another job is refused. */
+static void t_case_pages(void **state)
+{
+    ad_store *st = S(state);
+    int64_t a = add_agency(st, "Police A"), cid;
+    ad_case k = {.agency_id = a, .number = "C-1"};
+    OK(ad_store_case_open(st, &k, &cid, E));
+    static const char *const jobs[] = {"job-1", "job-2"};
+    for (int j = 0; j < 2; j++) {
+        char roots[16];
+        snprintf(roots, sizeof roots, "/r%d", j);
+        ad_job job = {.id = jobs[j], .case_id = cid, .agency_id = a, .roots = roots};
+        int resumed;
+        OK(ad_store_job_open(st, &job, &resumed, E));
+        ad_job_item it[5];
+        char keys[5][8], paths[5][16];
+        for (int i = 0; i < 5; i++) {
+            snprintf(keys[i], sizeof keys[i], "k%d", 4 - i);
+            snprintf(paths[i], sizeof paths[i], "/r%d/f%d", j, i);
+            /* ordinals 0 0 1 1 2: ties are ordered by key */
+            it[i] = (ad_job_item){.job_id = jobs[j], .key = keys[i], .ordinal = i / 2,
+                                  .path = paths[i], .error_code = "io"};
+        }
+        OK(ad_store_job_items_add(st, it, 5, E));
+        OK(ad_store_job_finish(st, jobs[j], E));
+    }
+    struct page_walk pg;
+    memset(&pg, 0, sizeof pg);
+    struct walk all = {.n = 0};
+    OK(ad_store_case_items(st, cid, on_walk_item, &all, E));
+    assert_int_equal(all.n, 10);
+    int pages = 0;
+    char cjob[16], ckey[16]; /* the cursor: bound while the page is read */
+    ad_item_cursor after, *cur = NULL;
+    for (;;) {
+        int before = pg.w.n;
+        OK(ad_store_case_items_page(st, cid, cur, 3, on_page_item, &pg, E));
+        if (pg.w.n == before)
+            break;
+        pages++;
+        memcpy(cjob, pg.job, sizeof cjob);
+        memcpy(ckey, pg.key, sizeof ckey);
+        after = (ad_item_cursor){cjob, pg.ordinal, ckey};
+        cur = &after;
+        assert_true(pages < 10);
+    }
+    assert_int_equal(pages, 4);
+    assert_int_equal(pg.w.n, 10);
+    /* ties of ordinal by key: k3 before k4 */
+    assert_string_equal(pg.w.seen[0], "/r0/f1");
+    assert_string_equal(pg.w.seen[1], "/r0/f0");
+    assert_string_equal(pg.w.seen[5], "/r1/f1");
+    ad_item_cursor bad = {"job-9", 0, "k0"};
+    ad_err e;
+    assert_int_equal(ad_store_case_items_page(st, cid, &bad, 3, on_page_item, &pg, &e),
+                     AD_ERR_NOT_FOUND);
+}
+
 #define BOTH(fn)                                                                                   \
     cmocka_unit_test_setup_teardown(fn, setup_sqlite, teardown),                                   \
         cmocka_unit_test_setup_teardown(fn, setup_pg, teardown)
@@ -984,7 +1122,7 @@ int main(void)
         BOTH(t_votes),      BOTH(t_transactions), BOTH(t_sightings_frames_notes),
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
         BOTH(t_concurrent_writers), BOTH(t_user_expiry), BOTH(t_list_grant),
-        BOTH(t_read_sink),
+        BOTH(t_read_sink),  BOTH(t_gids),       BOTH(t_case_pages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

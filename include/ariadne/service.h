@@ -138,6 +138,41 @@ ad_code ad_svc_case_list(const ad_call *c, int64_t agency_id, json_t **out, ad_e
 ad_code ad_svc_case_files(const ad_call *c, int64_t case_id, const char *cursor, int limit,
                           json_t **out, ad_err *err);
 
+/* ---- uploads of triage results (investigators of the agency) ------------------------ */
+
+/* One file of an agency that triages locally: where it was found (custody) and its hashes. */
+typedef struct ad_upload_file {
+    const char *path, *parent, *inner_path;
+    int64_t mtime, ctime, atime, btime; /* Unix seconds, 0 unknown */
+    ad_media media;                     /* digests (sha256 required), PDQ, size, mime, ... */
+} ad_upload_file;
+
+/* A batch of an upload: files of one job of one case of the caller's agency. */
+typedef struct ad_upload {
+    const char *case_number; /* opened when the agency has no such case */
+    const char *job;         /* NULL: a new job (its id is in the answer) */
+    const char *exhibit;
+    int done;                /* the last batch: the job is finished */
+    ad_upload_file *files;
+    size_t n;
+} ad_upload;
+
+/* Parses an upload body: {"case", "job"?, "exhibit"?, "done"?, "files": [{"path", "parent"?,
+ * "inner_path"?, "size"?, "mtime"?, "ctime"?, "atime"?, "btime"?, "sha256", "md5"?, "sha1"?,
+ * "pdq"?, "pdq_quality"?, "mime"?, "width"?, "height"?, "duration_ms"?}]} (types already
+ * checked by the route's schema); hex that is no hash is AD_ERR_ARG naming the field
+ * ("files[3].md5"). The strings point into body. */
+ad_code ad_upload_parse(const json_t *body, ad_upload *out, ad_err *err);
+void ad_upload_free(ad_upload *u);
+
+/* Records a batch of triage results of the caller's agency in one transaction (all or
+ * nothing): each file's media (merged with what the store holds: two uploads of the same media
+ * at once merge, writers taking turns), a sighting with its custody data, and the job's items
+ * (the case's files, as an ingest records them; a media the store held before is its own exact
+ * match). {"case", "job", "files", "new_media", "media": [{"sha256", "media_id", "gid",
+ * "known"}]}. A file whose path the job has already (a batch sent twice) is AD_ERR_EXISTS. */
+ad_code ad_svc_upload(const ad_call *c, const ad_upload *u, json_t **out, ad_err *err);
+
 /* ---- platforms ---------------------------------------------------------------------- */
 
 typedef struct ad_match_request {

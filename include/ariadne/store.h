@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 7
+#define AD_STORE_SCHEMA_VERSION 8
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -186,6 +186,29 @@ ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *o
  * ("alice (key:ab12cd34)") and the agency. A local identity leaves the actor as set
  * (ad_store_set_actor, ad_store_set_origin). */
 void ad_store_set_identity(ad_store *st, const ad_identity *id);
+
+/* ---- global ids (docs/store.md "Global ids") ----------------------------------------- */
+
+/* Every record that crosses instances (media, series, victims, offenders, hash lists, votes,
+ * notes, clues) has a global id beside its local id: "<instance uuid>:<kind>:<local id>" when
+ * made here (the instance's UUID is made when the schema is created), its origin's when it was
+ * imported from another instance. kind: "media", "series", "victim", "offender", "list",
+ * "vote", "note", "clue". */
+#define AD_UUID_LEN 36
+#define AD_GID_MAX 128
+/* Whether text has the form of a gid (1..127 of [0-9A-Za-z:._-] with a ':'). */
+int ad_gid_valid(const char *gid);
+ad_code ad_store_instance_uuid(ad_store *st, char out[AD_UUID_LEN + 1], ad_err *err);
+/* The gid of a record (cap bytes, AD_GID_MAX is enough); AD_ERR_NOT_FOUND: no such record. */
+ad_code ad_store_gid_get(ad_store *st, const char *kind, int64_t id, char *gid, size_t cap,
+                         ad_err *err);
+/* The local id of the record of a kind with a gid; AD_ERR_NOT_FOUND when none. */
+ad_code ad_store_gid_find(ad_store *st, const char *kind, const char *gid, int64_t *id,
+                          ad_err *err);
+/* Gives a record its origin's gid (an import from another instance, in the transaction that
+ * made it): AD_ERR_EXISTS when another record of the table has it. Audited (gid.set). */
+ad_code ad_store_gid_set(ad_store *st, const char *kind, int64_t id, const char *gid,
+                         ad_err *err);
 
 /* ---- media, frames, sightings --------------------------------------------------------- */
 
@@ -382,6 +405,10 @@ ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *
                                  int64_t agency_id, const char *country, ad_err *err);
 ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
                              ad_err *err);
+/* A person's id, series and the series' owner agency (0: none). */
+ad_code ad_store_person_owner(ad_store *st, ad_person_kind kind, const char *code,
+                              int64_t *person_id, int64_t *series_id, int64_t *owner_agency_id,
+                              ad_err *err);
 typedef int (*ad_person_fn)(void *ctx, const ad_person *p);
 ad_code ad_store_person_list(ad_store *st, ad_person_kind kind, int64_t series_id, ad_person_fn fn,
                              void *ctx, ad_err *err);
@@ -659,6 +686,21 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
 typedef int (*ad_job_item_fn)(void *ctx, const ad_job_item *it, const ad_sighting *s);
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err);
+/* The largest walk ordinal of a job's items, -1 when it has none (index on job and ordinal). */
+ad_code ad_store_job_last_ordinal(ad_store *st, const char *job_id, int64_t *ordinal,
+                                  ad_err *err);
+/* Where a page of a case's items ends: the last item given (its job, walk ordinal and key). */
+typedef struct ad_item_cursor {
+    const char *job_id;
+    int64_t ordinal;
+    const char *key;
+} ad_item_cursor;
+/* The items of ad_store_case_items after `after` (NULL: from the first), at most limit, in the
+ * same order (job, then walk order, then key): keyset pagination, a page costs the same
+ * anywhere in the case (index on job and ordinal). AD_ERR_NOT_FOUND when after's job is no
+ * current job of the case. */
+ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cursor *after,
+                                 size_t limit, ad_job_item_fn fn, void *ctx, ad_err *err);
 /* A match recorded by an ingest job: the file's media matched another media. */
 typedef struct ad_media_match {
     int64_t media_id, match_media_id;

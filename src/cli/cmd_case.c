@@ -1,4 +1,5 @@
-/* cmd_case.c: `ariadne case open|list`: an agency's investigations. */
+/* cmd_case.c: `ariadne case open|list`: an agency's investigations (the list through the service
+ * layer, ad_svc_case_list, as the server's GET /v1/cases). */
 #include <stdio.h>
 
 #include "args.h"
@@ -27,19 +28,6 @@ static int case_open(int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
-static int print_case(void *ctx, const ad_case *c)
-{
-    char t[32];
-    if (*(int *)ctx)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:s?, s:s, s:s}", "id", (json_int_t)c->id, "agency",
-                              c->agency_name, "number", c->number, "title", c->title, "status",
-                              c->status, "opened", ad_cli_time(c->opened, t)));
-    else
-        printf("%lld\t%s\t%s\t%s\t%s\n", (long long)c->id, c->agency_name, c->number, c->status,
-               c->title ? c->title : "");
-    return 0;
-}
-
 static int case_list(int argc, char **argv)
 {
     static const char *const opts[] = {"--agency", NULL};
@@ -52,9 +40,28 @@ static int case_list(int argc, char **argv)
     int64_t agency;
     if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--agency"), &agency)) >= 0)
         return ad_cli_close(st, rc);
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc, *x;
     ad_err err;
-    if (ad_store_case_list(st, agency, print_case, &a.json, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (ad_svc_case_list(&c, agency, &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    size_t i;
+    json_array_foreach(json_object_get(doc, "cases"), i, x)
+    {
+        if (a.json) {
+            ad_cli_json(json_incref(x));
+        } else {
+            const char *title = json_string_value(json_object_get(x, "title"));
+            printf("%lld\t%s\t%s\t%s\t%s\n",
+                   (long long)json_integer_value(json_object_get(x, "id")),
+                   json_string_value(json_object_get(x, "agency")),
+                   json_string_value(json_object_get(x, "number")),
+                   json_string_value(json_object_get(x, "status")), title ? title : "");
+        }
+    }
+    json_decref(doc);
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

@@ -1,5 +1,6 @@
 /* cmd_person.c: `ariadne victim add|identify` and `ariadne offender add|identify`: the
- * pseudonymous people of a series and their identification. */
+ * pseudonymous people of a series and their identification, through the service layer
+ * (ad_svc_person_*), as for the server. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,16 +21,20 @@ static int person_add(ad_person_kind kind, int argc, char **argv)
         return rc;
     if (!ad_arg(&a, "--series"))
         return ad_cli_close(st, ad_args_usage_error(&a, "--series is required"));
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
     ad_err err;
-    int64_t sid, id;
-    if (ad_store_series_find(st, ad_arg(&a, "--series"), 0, &sid, &err) != AD_OK ||
-        ad_store_person_add(st, kind, a.pos[0], sid, &id, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:I}", "id", (json_int_t)id, "kind", k, "code",
-                              a.pos[0], "series", (json_int_t)sid));
-    else
-        printf("%s %s added to series %lld (unidentified)\n", k, a.pos[0], (long long)sid);
+    if (ad_svc_person_add(&c, kind, a.pos[0], ad_arg(&a, "--series"), &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
+        printf("%s %s added to series %lld (unidentified)\n", k, a.pos[0],
+               (long long)json_integer_value(json_object_get(doc, "series")));
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
@@ -45,18 +50,23 @@ static int person_identify(ad_person_kind kind, int argc, char **argv)
     int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
-    ad_err err;
     int64_t agency;
     if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--agency"), &agency)) >= 0)
         return ad_cli_close(st, rc);
-    if (ad_store_person_identify(st, kind, a.pos[0], agency, ad_arg(&a, "--country"), &err) !=
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
+    ad_err err;
+    if (ad_svc_person_identify(&c, kind, a.pos[0], agency, ad_arg(&a, "--country"), &doc, &err) !=
         AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(
-            json_pack("{s:s, s:s, s:s}", "kind", k, "code", a.pos[0], "status", "identified"));
-    else
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
         printf("%s %s identified\n", k, a.pos[0]);
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

@@ -1,4 +1,5 @@
-/* cmd_vote.c: `ariadne vote HASH SCHEME CODE`: a category vote on a media. */
+/* cmd_vote.c: `ariadne vote HASH SCHEME CODE`: a category vote on a media (ad_svc_vote, as the
+ * server's POST /v1/votes). */
 #include <stdio.h>
 
 #include "args.h"
@@ -18,19 +19,21 @@ int ad_cmd_vote(int argc, char **argv)
     if (!ad_category_valid(a.pos[1], a.pos[2]))
         return ad_cli_close(
             st, ad_args_usage_error(&a, "'%s' is not a code of scheme '%s'", a.pos[2], a.pos[1]));
-    int64_t id;
-    if ((rc = ad_cli_media(&a, st, a.pos[0], &id)) >= 0)
-        return ad_cli_close(st, rc);
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
     ad_err err;
-    char trusted[16] = "";
-    if (ad_store_vote(st, id, a.pos[1], a.pos[2], ad_arg(&a, "--voter"), &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
-    ad_store_trusted_category(st, id, a.pos[1], trusted, sizeof trusted, NULL);
-    if (a.json)
-        ad_cli_json(json_pack("{s:I, s:s, s:s, s:s?}", "media", (json_int_t)id, "scheme", a.pos[1],
-                              "code", a.pos[2], "trusted", *trusted ? trusted : NULL));
-    else
-        printf("media %lld: vote %s=%s recorded%s%s\n", (long long)id, a.pos[1], a.pos[2],
-               *trusted ? "; trusted category " : "", trusted);
+    if (ad_svc_vote(&c, a.pos[0], a.pos[1], a.pos[2], ad_arg(&a, "--voter"), &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    const char *trusted = json_string_value(json_object_get(doc, "trusted"));
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
+        printf("media %lld: vote %s=%s recorded%s%s\n",
+               (long long)json_integer_value(json_object_get(doc, "media")), a.pos[1], a.pos[2],
+               trusted ? "; trusted category " : "", trusted ? trusted : "");
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }

@@ -1,6 +1,7 @@
 /* svc_call.c: the start of every action (identity, authorisation, a refusal on record) and
  * the lookups of records by what a caller names them with. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ariadne/lookup.h"
@@ -36,7 +37,8 @@ ad_code ad_svc_find_series(const ad_call *c, const char *key, const char *field,
 {
     if (!key || !*key)
         return ad_err_field(err, AD_ERR_ARG, field, "no series named");
-    ad_code rc = ad_store_series_find(c->st, key, 0, id, err);
+    ad_code rc = strstr(key, ":series:") ? ad_store_gid_find(c->st, "series", key, id, err)
+                                         : ad_store_series_find(c->st, key, 0, id, err);
     if (rc != AD_OK && err)
         snprintf(err->field, sizeof err->field, "%s", field);
     return rc;
@@ -47,6 +49,12 @@ ad_code ad_svc_find_media(const ad_call *c, const char *h, const char *field, in
 {
     if (!h || !*h)
         return ad_err_field(err, AD_ERR_ARG, field, "no hash given");
+    if (strstr(h, ":media:")) {
+        ad_code rc = ad_store_gid_find(c->st, "media", h, id, err);
+        if (rc != AD_OK && err)
+            snprintf(err->field, sizeof err->field, "%s", field);
+        return rc;
+    }
     int pdq = !strncmp(h, "pdq:", 4);
     ad_media m;
     ad_media_init(&m);
@@ -79,4 +87,11 @@ ad_code ad_svc_find_agency(const ad_call *c, const char *key, const char *field,
     if (rc != AD_OK && err)
         snprintf(err->field, sizeof err->field, "%s", field);
     return rc;
+}
+
+int64_t ad_svc_parse_id(const char *s)
+{
+    if (!s || !*s || strlen(s) > 18 || strspn(s, "0123456789") != strlen(s))
+        return 0;
+    return strtoll(s, NULL, 10);
 }

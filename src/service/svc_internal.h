@@ -41,5 +41,12 @@ ad_code ad_svc_entry_parse(const char *text, int64_t *list_id, int64_t *media_id
 /* ad_svc_match's work once authorised (the hash route matches an upload's hashes with it). */
 ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, json_t **out,
                             ad_err *err);
+/* The gid of a record (store.h "global ids") as a JSON string, null when it has none. */
+json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
+/* The agency holding a case; AD_ERR_NOT_FOUND naming field. */
+ad_code ad_svc_case_agency(const ad_call *c, int64_t case_id, const char *field,
+                           int64_t *agency_id, ad_err *err);
+/* A positive decimal id (1..2^63-1, digits only), else 0. */
+int64_t ad_svc_parse_id(const char *s);
 
 #endif

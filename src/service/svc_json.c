@@ -53,3 +53,10 @@ ad_code ad_svc_done(ad_code rc, json_t *doc, json_t **out)
     }
     return rc;
 }
+
+json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id)
+{
+    char g[AD_GID_MAX];
+    return ad_store_gid_get(st, kind, id, g, sizeof g, NULL) == AD_OK && g[0] ? json_string(g)
+                                                                              : json_null();
+}

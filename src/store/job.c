@@ -161,6 +161,51 @@ ad_code ad_store_job_keys(ad_store *st, const char *job_id, ad_job_key_fn fn, vo
     return r < 0 ? (ad_code)-r : AD_OK;
 }
 
+#define ITEM_COLUMNS                                                                               \
+    "i.job_id, i.key, i.ordinal, i.path, i.sighting_id, i.media_id, i.error_code,"                 \
+    " i.error_message, i.match_media_id, i.match_kind, i.match_distance, i.match_variant,"         \
+    " i.match_ranges, s.id, s.agency_id, s.case_id, s.exhibit, s.path, s.mtime, s.ctime,"          \
+    " s.atime, s.btime, s.parent_path, s.inner_path, s.size, s.ingested, s.user_id"
+
+/* The item and sighting of the row at s (the columns of ITEM_COLUMNS) given to fn. */
+static int item_row(ad_stmt *s, const char *job, ad_job_item_fn fn, void *ctx)
+{
+    ad_job_item it = {
+        .job_id = job,
+        .key = ad_col_str(s, 1),
+        .ordinal = ad_col_int(s, 2),
+        .path = ad_col_str(s, 3),
+        .sighting_id = ad_col_int(s, 4),
+        .media_id = ad_col_int(s, 5),
+        .error_code = ad_col_str(s, 6),
+        .error_message = ad_col_str(s, 7),
+        .match_media_id = ad_col_int(s, 8),
+        .match_kind = ad_col_str(s, 9),
+        .match_distance = (int)ad_col_int(s, 10),
+        .match_variant = (int)ad_col_int(s, 11),
+        .match_ranges = ad_col_str(s, 12),
+    };
+    ad_sighting sg = {
+        .id = ad_col_int(s, 13),
+        .media_id = it.media_id,
+        .agency_id = ad_col_int(s, 14),
+        .case_id = ad_col_int(s, 15),
+        .exhibit = ad_col_str(s, 16),
+        .path = ad_col_str(s, 17),
+        .mtime = ad_col_int(s, 18),
+        .ctime = ad_col_int(s, 19),
+        .atime = ad_col_int(s, 20),
+        .btime = ad_col_int(s, 21),
+        .parent_path = ad_col_str(s, 22),
+        .inner_path = ad_col_str(s, 23),
+        .size = ad_col_null(s, 24) ? -1 : ad_col_int(s, 24),
+        .ingested = ad_col_int(s, 25),
+        .user_id = ad_col_int(s, 26),
+        .job_id = it.job_id,
+    };
+    return fn(ctx, &it, it.sighting_id ? &sg : NULL);
+}
+
 /* Items of one job (job_id) or of the given jobs of a case (jobs: NULL-terminated ids). */
 static ad_code items(ad_store *st, int64_t case_id, const char *job_id, char *const *jobs,
                      ad_job_item_fn fn, void *ctx, ad_err *err)
@@ -197,40 +242,7 @@ static ad_code items(ad_store *st, int64_t case_id, const char *job_id, char *co
             take = !strcmp(jobs[k], job);
         if (!take)
             continue;
-        ad_job_item it = {
-            .job_id = job,
-            .key = ad_col_str(s, 1),
-            .ordinal = ad_col_int(s, 2),
-            .path = ad_col_str(s, 3),
-            .sighting_id = ad_col_int(s, 4),
-            .media_id = ad_col_int(s, 5),
-            .error_code = ad_col_str(s, 6),
-            .error_message = ad_col_str(s, 7),
-            .match_media_id = ad_col_int(s, 8),
-            .match_kind = ad_col_str(s, 9),
-            .match_distance = (int)ad_col_int(s, 10),
-            .match_variant = (int)ad_col_int(s, 11),
-            .match_ranges = ad_col_str(s, 12),
-        };
-        ad_sighting sg = {
-            .id = ad_col_int(s, 13),
-            .media_id = it.media_id,
-            .agency_id = ad_col_int(s, 14),
-            .case_id = ad_col_int(s, 15),
-            .exhibit = ad_col_str(s, 16),
-            .path = ad_col_str(s, 17),
-            .mtime = ad_col_int(s, 18),
-            .ctime = ad_col_int(s, 19),
-            .atime = ad_col_int(s, 20),
-            .btime = ad_col_int(s, 21),
-            .parent_path = ad_col_str(s, 22),
-            .inner_path = ad_col_str(s, 23),
-            .size = ad_col_null(s, 24) ? -1 : ad_col_int(s, 24),
-            .ingested = ad_col_int(s, 25),
-            .user_id = ad_col_int(s, 26),
-            .job_id = it.job_id,
-        };
-        if (fn(ctx, &it, it.sighting_id ? &sg : NULL))
+        if (item_row(s, job, fn, ctx))
             break;
     }
     ad_db_done(s);
@@ -312,35 +324,108 @@ static int add_job(void *ctx, const ad_job *j)
     return 0;
 }
 
+/* The current jobs of a case (NULL-terminated ids, malloc'd, oldest first): per set of roots,
+ * the latest finished job, or the latest job when none has finished. */
+static ad_code current_jobs(ad_store *st, int64_t case_id, struct current *c, char ***out,
+                            ad_err *err)
+{
+    ad_code rc = ad_store_job_list(st, case_id, add_job, c, err);
+    if (!rc && c->oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    /* jobs come oldest first */
+    char **jobs = rc ? NULL : calloc(c->n + 1, sizeof *jobs);
+    if (!rc && !jobs)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    size_t nj = 0;
+    for (size_t i = 0; !rc && i < c->n; i++) {
+        int later = 0, later_done = 0, any_done = c->v[i].done;
+        for (size_t k = 0; k < c->n; k++)
+            if (k != i && !strcmp(c->v[k].key, c->v[i].key)) {
+                any_done |= c->v[k].done;
+                later |= k > i;
+                later_done |= k > i && c->v[k].done;
+            }
+        if (c->v[i].done ? !later_done : !any_done && !later)
+            jobs[nj++] = c->v[i].id;
+    }
+    *out = jobs;
+    return rc;
+}
+
+static void current_free(struct current *c, char **jobs)
+{
+    for (size_t i = 0; i < c->n; i++)
+        free(c->v[i].id), free(c->v[i].key);
+    free(c->v);
+    free(jobs);
+}
+
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
                             ad_err *err)
 {
     struct current c = {0};
-    ad_code rc = ad_store_job_list(st, case_id, add_job, &c, err);
-    if (!rc && c.oom)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    /* per set of roots, the latest finished job, or the latest job when none has finished
-     * (jobs come oldest first) */
-    char **jobs = rc ? NULL : calloc(c.n + 1, sizeof *jobs);
-    if (!rc && !jobs)
-        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    size_t nj = 0;
-    for (size_t i = 0; !rc && i < c.n; i++) {
-        int later = 0, later_done = 0, any_done = c.v[i].done;
-        for (size_t k = 0; k < c.n; k++)
-            if (k != i && !strcmp(c.v[k].key, c.v[i].key)) {
-                any_done |= c.v[k].done;
-                later |= k > i;
-                later_done |= k > i && c.v[k].done;
-            }
-        if (c.v[i].done ? !later_done : !any_done && !later)
-            jobs[nj++] = c.v[i].id;
-    }
+    char **jobs = NULL;
+    ad_code rc = current_jobs(st, case_id, &c, &jobs, err);
     if (!rc)
         rc = items(st, case_id, NULL, jobs, fn, ctx, err);
-    for (size_t i = 0; i < c.n; i++)
-        free(c.v[i].id), free(c.v[i].key);
-    free(c.v);
-    free(jobs);
+    current_free(&c, jobs);
     return rc;
+}
+
+ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cursor *after,
+                                 size_t limit, ad_job_item_fn fn, void *ctx, ad_err *err)
+{
+    struct current c = {0};
+    char **jobs = NULL;
+    ad_code rc = current_jobs(st, case_id, &c, &jobs, err);
+    size_t j = 0;
+    if (!rc && after) {
+        while (jobs[j] && strcmp(jobs[j], after->job_id))
+            j++;
+        if (!jobs[j])
+            rc = ad_err_set(err, AD_ERR_NOT_FOUND,
+                            "the cursor names no current job of case %lld", (long long)case_id);
+    }
+    size_t given = 0;
+    for (; !rc && jobs[j] && given < limit; j++) {
+        int first = after && !strcmp(jobs[j], after->job_id);
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "SELECT " ITEM_COLUMNS " FROM ingest_item i"
+                                " LEFT JOIN sighting s ON s.id = i.sighting_id"
+                                " WHERE i.job_id = ? AND (i.ordinal > ? OR (i.ordinal = ?"
+                                " AND i.key > ?)) ORDER BY i.ordinal, i.key LIMIT ?",
+                                err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        ad_bind_text(s, 1, jobs[j]);
+        ad_bind_int(s, 2, first ? after->ordinal : INT64_MIN);
+        ad_bind_int(s, 3, first ? after->ordinal : INT64_MIN);
+        ad_bind_text(s, 4, first ? after->key : "");
+        ad_bind_int(s, 5, (int64_t)(limit - given));
+        int r, stop = 0;
+        while (!stop && (r = ad_step(s, err)) > 0) {
+            given++;
+            stop = item_row(s, ad_col_str(s, 0), fn, ctx);
+        }
+        ad_db_done(s);
+        if (r < 0)
+            rc = (ad_code)-r;
+        if (stop)
+            break;
+    }
+    current_free(&c, jobs);
+    return rc;
+}
+
+ad_code ad_store_job_last_ordinal(ad_store *st, const char *job_id, int64_t *ordinal,
+                                  ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(
+        st->db, "SELECT COALESCE(MAX(ordinal), -1) FROM ingest_item WHERE job_id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, job_id);
+    return ad_db_int(s, ordinal, err);
 }

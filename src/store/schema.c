@@ -3,6 +3,8 @@
  * tables keyed by their primary key) markers that become the back end's forms,
  * plus a part for each back end (triggers differ). Applied in a transaction, recorded in
  * schema_migrations. */
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,29 @@ typedef struct {
     int version;
     const char *common, *sqlite, *pg;
 } migration;
+
+/* What a migration does in C, between its common and its back end's SQL, in its transaction. */
+static ad_code make_instance(ad_store *st, ad_err *err);
+static const struct {
+    int version;
+    ad_code (*fn)(ad_store *st, ad_err *err);
+} steps[] = {{8, make_instance}};
+
+/* The records that cross instances carry a global id (docs/store.md "Global ids"): a unique
+ * gid column, filled for a new row by a trigger as "<instance uuid>:<kind>:<id>" unless the
+ * row came with one (a record imported from another instance keeps its origin's). */
+#define GID_COLUMN(t) "ALTER TABLE " t " ADD COLUMN gid TEXT;" \
+    "CREATE UNIQUE INDEX " t "_gid ON " t "(gid);"
+#define GID_FILL(t, kind) "UPDATE " t " SET gid = (SELECT uuid FROM instance) || ':' || " kind \
+    " || ':' || id WHERE gid IS NULL;"
+#define GID_SQLITE(t, kind) GID_FILL(t, kind) \
+    "CREATE TRIGGER " t "_gid AFTER INSERT ON " t " WHEN NEW.gid IS NULL BEGIN" \
+    " UPDATE " t " SET gid = (SELECT uuid FROM instance) || ':' || " kind " || ':' || NEW.id" \
+    " WHERE id = NEW.id; END;"
+#define GID_PG(t, kind) GID_FILL(t, kind) \
+    "CREATE TRIGGER " t "_gid BEFORE INSERT ON " t " FOR EACH ROW EXECUTE FUNCTION ad_gid(" \
+    kind ");"
+
 
 static const migration migrations[] = {
     {1,
@@ -277,6 +302,26 @@ static const migration migrations[] = {
      " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"
      "CREATE TRIGGER ix_list AFTER INSERT OR UPDATE ON hash_list"
      " FOR EACH ROW EXECUTE FUNCTION ad_index_log();"},
+    {8,
+     /* global ids (issue 12): this database's UUID, and a gid on every record that crosses
+      * instances; existing rows get theirs here, new ones from the triggers */
+     "CREATE TABLE instance (id BIGINT PRIMARY KEY CHECK (id = 1), uuid TEXT NOT NULL,"
+     " created BIGINT NOT NULL);" GID_COLUMN("media") GID_COLUMN("series") GID_COLUMN("person")
+         GID_COLUMN("hash_list") GID_COLUMN("vote") GID_COLUMN("note") GID_COLUMN("clue"),
+     GID_SQLITE("media", "'media'") GID_SQLITE("series", "'series'")
+         GID_SQLITE("person", "kind") GID_SQLITE("hash_list", "'list'")
+             GID_SQLITE("vote", "'vote'") GID_SQLITE("note", "'note'")
+                 GID_SQLITE("clue", "'clue'"),
+     "CREATE FUNCTION ad_gid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     " IF NEW.gid IS NULL THEN NEW.gid := (SELECT uuid FROM instance) || ':' ||"
+     " CASE WHEN TG_ARGV[0] = 'person' THEN (to_jsonb(NEW) ->> 'kind') ELSE TG_ARGV[0] END"
+     " || ':' || NEW.id; END IF; RETURN NEW; END $$;"
+     GID_PG("media", "'media'") GID_PG("series", "'series'")
+         "UPDATE person SET gid = (SELECT uuid FROM instance) || ':' || kind || ':' || id"
+         " WHERE gid IS NULL;"
+         "CREATE TRIGGER person_gid BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION"
+         " ad_gid('person');" GID_PG("hash_list", "'list'") GID_PG("vote", "'vote'")
+             GID_PG("note", "'note'") GID_PG("clue", "'clue'")},
 };
 
 /* Replaces the type markers for the back end. */
@@ -310,6 +355,31 @@ static char *expand(const char *sql, int pg)
     return out;
 }
 
+/* This database's UUID (random, version 4, from libsodium), made once. */
+static ad_code make_instance(ad_store *st, ad_err *err)
+{
+    if (sodium_init() < 0)
+        return ad_err_set(err, AD_ERR_INTERNAL, "libsodium failed to start");
+    uint8_t b[16];
+    randombytes_buf(b, sizeof b);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80);
+    char uuid[37];
+    size_t o = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            uuid[o++] = '-';
+        o += (size_t)snprintf(uuid + o, sizeof uuid - o, "%02x", b[i]);
+    }
+    ad_stmt *s =
+        ad_db_stmt(st->db, "INSERT INTO instance (id, uuid, created) VALUES (1, ?, ?)", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, uuid);
+    ad_bind_int(s, 2, ad_store_time());
+    return ad_db_run(s, err);
+}
+
 static const char version_sql[] = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 
 /* Applies one migration unless another process did meanwhile: the check runs inside the
@@ -336,6 +406,9 @@ static ad_code apply(ad_store *st, const migration *m, ad_err *err)
     if (rc == AD_OK)
         rc = db->ops->exec(db, sql, err);
     free(sql);
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && rc == AD_OK; i++)
+        if (steps[i].version == m->version)
+            rc = steps[i].fn(st, err);
     if (rc == AD_OK)
         rc = db->ops->exec(db, db->is_pg ? m->pg : m->sqlite, err);
     if (rc == AD_OK) {

@@ -185,6 +185,30 @@ ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code
     return rc;
 }
 
+ad_code ad_store_person_owner(ad_store *st, ad_person_kind kind, const char *code,
+                              int64_t *person_id, int64_t *series_id, int64_t *owner_agency_id,
+                              ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT p.id, p.series_id, s.owner_agency_id FROM person p"
+                            " JOIN series s ON s.id = p.series_id WHERE p.kind = ? AND p.code = ?",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, kind_name(kind));
+    ad_bind_text(s, 2, code ? code : "");
+    int k = ad_step(s, err);
+    if (k > 0) {
+        *person_id = ad_col_int(s, 0);
+        *series_id = ad_col_int(s, 1);
+        *owner_agency_id = ad_col_null(s, 2) ? 0 : ad_col_int(s, 2);
+    }
+    ad_db_done(s);
+    if (k == 0)
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no %s '%s'", kind_name(kind), code ? code : "");
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
 ad_code ad_store_person_add(ad_store *st, ad_person_kind kind, const char *code, int64_t series_id,
                             int64_t *id, ad_err *err)
 {
