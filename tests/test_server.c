@@ -251,7 +251,7 @@ static const ad_http_route test_routes[] = {
 
 typedef struct {
     long status;
-    char body[65536];
+    char body[1 << 18];
     size_t len;
     char headers[8192];
     size_t hlen;
