@@ -59,6 +59,20 @@ req POST /v1/admin/users/temp/expires "$ADM" '{"expires":"yesterday"}'; problem 
 req POST /v1/admin/users/temp/expires "$ADM" '{"expires":"2020-01-01"}'; want 200
 req GET /v1/me "$TEMP"; problem 401
 
+# a key revoked by another process (the command line) stops working within the key cache's
+# second (docs/server.md)
+req POST /v1/admin/users "$ADM" '{"name":"short","role":"analyst"}'; want 201
+SHORT=$(jq_ "d['api_key']")
+req GET /v1/me "$SHORT"; want 200
+expect 0 "$A" user revoke short --db "$DB"
+gone=0
+for i in $(seq 1 30); do
+  req GET /v1/me "$SHORT"
+  [ "$status" = 401 ] && { gone=1; break; }
+  sleep 0.1
+done
+[ $gone = 1 ] || fail "a key revoked on the command line still works after 3 s"
+
 # auditors
 req GET /v1/audit "$INV"; problem 403
 req GET '/v1/audit?limit=0' "$AUD"; problem 422 limit

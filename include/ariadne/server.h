@@ -23,6 +23,7 @@ struct ad_http_route; /* src/server/http.h */
 #define AD_SERVER_TIMEOUT 30u            /* seconds a connection may stay idle */
 #define AD_SERVER_AUTH_BURST 10u         /* failed authentications an address may make at once */
 #define AD_SERVER_AUTH_REFILL 1.0        /* ... and then per second */
+#define AD_SERVER_KEY_TTL 1.0            /* seconds a checked key is trusted without the store */
 
 typedef struct ad_server_opts {
     const char *db_url;    /* the store (ad_store_open's url) */
@@ -36,6 +37,10 @@ typedef struct ad_server_opts {
     unsigned rate;         /* requests per second per API key (burst: one second's worth); 0: none */
     unsigned auth_burst;   /* 0: AD_SERVER_AUTH_BURST */
     double auth_refill;    /* 0: AD_SERVER_AUTH_REFILL */
+    /* Seconds a checked API key is trusted before the store is asked again (0:
+     * AD_SERVER_KEY_TTL; < 0: every request asks): a key revoked by another process stops
+     * working within it; one revoked through this server at once. */
+    double key_ttl;
     const char *access_log; /* JSON Lines file (appended, created private), "-" for standard
                              * output, NULL for none */
     int metrics_any;       /* /metrics answers any address (default: loopback only) */

@@ -157,6 +157,9 @@ ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),
  * with the caller set as the actor of its audit rows. */
 ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err);
+/* A route changed keys (revoked one, moved an expiry): this server asks the store again for
+ * every key (other servers within their key_ttl). */
+void ad_http_keys_changed(ad_http_req *rq);
 /* The service call of the request (service.h): the thread's store (as ad_http_store), the
  * caller's identity, the server's live index. c is valid until the handler returns. */
 ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err);
@@ -166,6 +169,19 @@ ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err);
 /* The key of an Authorization header: "Bearer <key>" (scheme in any case, one or more spaces),
  * the key 1..200 printable ASCII characters. 0 and the key's slice, or -1. */
 int ad_http_bearer(const char *header, const char **key, size_t *len);
+
+/* Keys checked recently (keycache.c): trusted for ttl seconds (0: never cached), bounded to cap
+ * entries. get: 1 and the identity when key was checked less than ttl ago and has not expired
+ * (wall: Unix seconds); put: after the store accepted it. Thread-safe. */
+typedef struct ad_keycache ad_keycache;
+ad_keycache *ad_keycache_new(size_t cap, double ttl);
+void ad_keycache_free(ad_keycache *k);
+int ad_keycache_get(ad_keycache *k, const char *key, size_t len, double now, int64_t wall,
+                    ad_identity *out);
+void ad_keycache_put(ad_keycache *k, const char *key, size_t len, double now,
+                     const ad_identity *who, int64_t expires);
+/* Forgets every key (a key was revoked or its expiry changed). */
+void ad_keycache_clear(ad_keycache *k);
 
 /* Token buckets by key (an address, a key id): a bounded table; the least recently seen entry
  * makes room for a new one. Thread-safe. */

@@ -68,7 +68,10 @@ static ad_code user_add(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 static ad_code user_revoke(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     CALL(c);
-    return ad_svc_user_revoke(&c, ad_http_param(rq, "user"), &rp->json, err);
+    ad_code rc = ad_svc_user_revoke(&c, ad_http_param(rq, "user"), &rp->json, err);
+    if (rc == AD_OK)
+        ad_http_keys_changed(rq);
+    return rc;
 }
 
 static ad_code user_expires(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
@@ -79,7 +82,10 @@ static ad_code user_expires(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
         return ad_err_field(err, AD_ERR_ARG, "/expires",
                             "expires is a date (YYYY-MM-DD), a time (YYYY-MM-DDTHH:MM:SSZ) or "
                             "never");
-    return ad_svc_user_expires(&c, ad_http_param(rq, "user"), expires, &rp->json, err);
+    ad_code rc = ad_svc_user_expires(&c, ad_http_param(rq, "user"), expires, &rp->json, err);
+    if (rc == AD_OK)
+        ad_http_keys_changed(rq);
+    return rc;
 }
 
 static ad_code list_show(ad_http_req *rq, ad_http_reply *rp, ad_err *err)

@@ -45,7 +45,8 @@ struct ad_http_req {
     int status;
     const char *problem;
     int responded;
-    int too_big; /* the body went over the limit: the rest is read and dropped, then 413 */
+    int too_big;         /* the body went over the limit: the rest is read and dropped, then 413 */
+    int64_t key_expires; /* of the caller's key (0: never) */
     char *body;
     size_t body_len, body_cap;
     json_t *json;
@@ -173,6 +174,11 @@ ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err)
     return AD_OK;
 }
 
+void ad_http_keys_changed(ad_http_req *rq)
+{
+    ad_keycache_clear(rq->srv->keys);
+}
+
 ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err)
 {
     memset(c, 0, sizeof *c);
@@ -192,6 +198,7 @@ static int on_user(void *ctx, const ad_user *u)
 {
     ad_http_req *rq = ctx;
     ad_identity_of_user(&rq->who, u);
+    rq->key_expires = u->expires;
     return 0;
 }
 
@@ -234,9 +241,14 @@ static int authenticate(ad_http_req *rq)
     text[len] = 0;
     ad_store *st;
     ad_err err;
-    ad_code rc = ad_tstore_get(srv, &st, &err);
-    if (rc == AD_OK)
-        rc = ad_store_user_key_check(st, text, on_user, rq, &err);
+    ad_code rc = AD_OK;
+    if (!ad_keycache_get(srv->keys, text, len, now, (int64_t)time(NULL), &rq->who)) {
+        rc = ad_tstore_get(srv, &st, &err);
+        if (rc == AD_OK)
+            rc = ad_store_user_key_check(st, text, on_user, rq, &err);
+        if (rc == AD_OK)
+            ad_keycache_put(srv->keys, text, len, now, &rq->who, rq->key_expires);
+    }
     sodium_memzero(text, sizeof text);
     if (rc == AD_ERR_PERM) {
         ad_buckets_take(srv->auth_fail, rq->addr, rq->addr_len, now, NULL);
@@ -833,6 +845,7 @@ static void server_free(ad_server *srv)
     ad_metrics_free(srv->metrics);
     ad_buckets_free(srv->auth_fail);
     ad_buckets_free(srv->rate);
+    ad_keycache_free(srv->keys);
     if (srv->tls_key)
         sodium_memzero(srv->tls_key, srv->tls_key_len);
     free(srv->tls_key);
@@ -885,6 +898,10 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (rc == AD_OK && o->rate && !(srv->rate = ad_buckets_new(4096, o->rate, o->rate)))
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (!o->key_ttl)
+        o->key_ttl = AD_SERVER_KEY_TTL;
+    if (rc == AD_OK && o->key_ttl > 0 && !(srv->keys = ad_keycache_new(4096, o->key_ttl)))
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     /* the store once now: a bad URL or a store that does not open fails the start, and pending
      * migrations are applied before any thread opens its own connection */
     ad_store *st = NULL;
@@ -928,6 +945,7 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
     srv->started = ad_now();
     srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
                               on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, srv->fd,
+                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
                               MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
                               o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
                               MHD_OPTION_NOTIFY_COMPLETED, on_done, srv, MHD_OPTION_ARRAY,

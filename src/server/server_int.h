@@ -24,6 +24,7 @@ struct ad_server {
     ad_readlog *readlog;   /* reads' audit in batches: every connection's read sink */
     ad_buckets *auth_fail; /* failed authentications by client address */
     ad_buckets *rate;      /* requests by API key (opts.rate) */
+    ad_keycache *keys;     /* keys checked in the last opts.key_ttl seconds */
     char *tls_cert, *tls_key;
     size_t tls_key_len;
     double started;        /* ad_now() at start */
