@@ -428,6 +428,7 @@ int main(int argc, char **argv)
         answer[k] = 0;
         pclose(p);
     }
+    long rss2 = rss_kb();
     ad_server_stop(srv, 5);
     for (char *c = answer; *c; c++)
         if (*c == '\'')
@@ -444,8 +445,9 @@ int main(int argc, char **argv)
     printf("bench_serve: %zu media (MD5, SHA-256, PDQ) in one granted list; %d server threads, "
            "wrk 1 thread %d connections, %.0f s each; the load generator shares the machine\n",
            n, threads, conns, secs);
-    printf("live index: loaded in %.1f s, %.0f MB (RSS growth)\n", load_s,
-           (double)(rss1 - rss0) / 1024);
+    printf("live index: loaded in %.1f s, %.0f MB (RSS growth); the server beside it under load: "
+           "%.0f MB more\n",
+           load_s, (double)(rss1 - rss0) / 1024, (double)(rss2 - rss1) / 1024);
     printf("%-44s %12s %12s %8s %9s\n", "", "ours/s", "baseline/s", "ratio", "p99 ms");
     printf("%-44s %12.0f %12.0f %8.2f %9.2f\n", "PDQ r31, 1 a request vs index direct",
            w_pdq.rps, d_pdq, w_pdq.rps / d_pdq, w_pdq.p99_ms);
