@@ -41,6 +41,9 @@ typedef struct ad_server_opts {
      * AD_SERVER_KEY_TTL; < 0: every request asks): a key revoked by another process stops
      * working within it; one revoked through this server at once. */
     double key_ttl;
+    /* Reads one audit row each, as on the command line, instead of in batches (only to measure
+     * what the batches save: bench/bench_serve). */
+    int audit_reads_inline;
     const char *access_log; /* JSON Lines file (appended, created private), "-" for standard
                              * output, NULL for none */
     int metrics_any;       /* /metrics answers any address (default: loopback only) */

@@ -916,7 +916,7 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
     o->tls_cert = o->tls_key = NULL;
     if (rc == AD_OK && opts->access_log)
         rc = ad_alog_open(&srv->alog, opts->access_log, err);
-    if (rc == AD_OK)
+    if (rc == AD_OK && !o->audit_reads_inline)
         rc = ad_readlog_start(&srv->readlog, srv->db_url, srv->alog, 1.0, err);
     int v6 = 0;
     if (rc == AD_OK) {
