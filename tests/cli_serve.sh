@@ -103,6 +103,26 @@ req GET '/v1/export?format=hashlist&all=true&hash=md5' "$ADM"; want 200
 [ "$(wc -l <"$T/body")" = 2 ] || fail "export all"
 req GET '/v1/export?format=hashlist&list=baseline' "$AUD"; problem 403
 
+# imports: a file as the body, one transaction, the list the caller's agency's
+printf '%s\n' 900150983cd24fb0d6963f7d28e17f72 >"$T/more.txt"
+CURL_EXTRA="-H Content-Type:application/octet-stream" req POST '/v1/import?list=more&format=hashlist' "$INV" "@$T/more.txt"
+want 201
+[ "$(jq_ "(d['records'], d['new'], d['list'])")" = "(1, 1, 'more')" ] || fail "import: $(cat "$T/body")"
+req GET /v1/admin/lists/more "$ADM"; want 200 # the importer's agency's list
+req GET /v1/admin/lists/more "$ADM2"; problem 403
+req GET '/v1/export?format=hashlist&hash=md5&list=more' "$INV"; want 200
+grep -q 900150983cd24fb0d6963f7d28e17f72 "$T/body" || fail "the imported list is not exported"
+printf 'not a hash\n' >"$T/bad.txt"
+CURL_EXTRA="-H Content-Type:application/octet-stream" req POST '/v1/import?list=bad' "$INV" "@$T/bad.txt"
+problem 400
+CURL_EXTRA="-H Content-Type:application/octet-stream" req POST '/v1/import?list=bad&skip_bad=true' "$INV" "@$T/bad.txt"
+want 201
+[ "$(jq_ "d['bad']")" = 1 ] || fail "skip_bad: $(cat "$T/body")"
+CURL_EXTRA="-H Content-Type:application/octet-stream" req POST '/v1/import' "$INV" "@$T/more.txt"
+problem 422 list
+CURL_EXTRA="-H Content-Type:application/octet-stream" req POST '/v1/import?list=x' "$AUD" "@$T/more.txt"
+problem 403
+
 # failed attempts: limited by address, and never rows of the audit chain
 "$A" audit verify --db "$DB" --json >"$T/v0" || fail "verify"
 rows0=$(python3 -c "import json; print(json.load(open('$T/v0'))['rows'])")

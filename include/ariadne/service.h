@@ -270,6 +270,20 @@ ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, a
 const char *ad_svc_export_type(const ad_svc_export *x);
 void ad_svc_export_free(ad_svc_export *x);
 
+/* What an import is: format (NULL: guessed from the first bytes), the list its records join
+ * (required: partners' exports choose by it; a new list is the caller's agency's), the list's
+ * provenance text, skip_bad (bad records reported, the rest imported), pdq (a bare 64-hex line
+ * of a hash list is PDQ). */
+typedef struct ad_svc_import_query {
+    const char *format, *list, *source;
+    int skip_bad, pdq;
+} ad_svc_import_query;
+/* Imports a VICS JSON file, an ICSE CSV or a hash list held in memory, in one transaction (all
+ * or nothing; with skip_bad the good records): the summary of `ariadne import --json` with the
+ * first 100 bad records and notes. */
+ad_code ad_svc_import(const ad_call *c, const ad_svc_import_query *q, const uint8_t *data,
+                      size_t len, json_t **out, ad_err *err);
+
 /* ---- the audit (auditors) ------------------------------------------------------------ */
 
 /* A page of the audit chain: rows with seq > after, at most limit (1..10000, 0: 100):

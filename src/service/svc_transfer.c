@@ -118,3 +118,84 @@ ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, a
         rc = ad_err_set(err, AD_ERR_IO, "the answer could not be written (the client left?)");
     return rc;
 }
+
+/* ---- imports ------------------------------------------------------------------------------ */
+
+struct bads {
+    json_t *bad, *notes;
+};
+
+static ad_code on_bad(void *ctx, const ad_xbad *b, ad_err *err)
+{
+    (void)err;
+    struct bads *x = ctx;
+    if (json_array_size(x->bad) < 100) {
+        json_t *o = json_object();
+        json_object_set_new(o, "record", json_integer((json_int_t)b->record));
+        json_object_set_new(o, "line", json_integer((json_int_t)b->line));
+        ad_json_set_text(o, "field", b->field, NULL);
+        ad_json_set_text(o, "error", b->message, NULL);
+        json_array_append_new(x->bad, o);
+    }
+    return AD_OK;
+}
+
+static ad_code on_note(void *ctx, const char *message, ad_err *err)
+{
+    (void)err;
+    struct bads *x = ctx;
+    if (json_array_size(x->notes) < 100)
+        json_array_append_new(x->notes, json_string(message));
+    return AD_OK;
+}
+
+ad_code ad_svc_import(const ad_call *c, const ad_svc_import_query *q, const uint8_t *data,
+                      size_t len, json_t **out, ad_err *err)
+{
+    *out = NULL;
+    ad_code rc = ad_svc_start(c, AD_ACT_TRANSFER, 0, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!data || !len)
+        return ad_err_set(err, AD_ERR_EMPTY, "nothing to import: send the file as the body");
+    if (!q->list || !*q->list)
+        return ad_err_field(err, AD_ERR_ARG, "list",
+                            "name the list the records join (list=NAME): partners' exports "
+                            "choose by it");
+    struct bads x = {json_array(), json_array()};
+    ad_import_opts io = {.skip_bad = q->skip_bad,
+                         .pdq64 = q->pdq,
+                         .bad = on_bad,
+                         .bad_ctx = &x,
+                         .note = on_note,
+                         .note_ctx = &x,
+                         .list = q->list,
+                         .list_source = q->source,
+                         .source_name = q->list};
+    if (q->format && ad_xformat_parse(q->format, &io.format, err) != AD_OK)
+        rc = ad_err_field(err, AD_ERR_ARG, "format", "format is vics, icse-csv or hashlist");
+    FILE *f = rc == AD_OK ? fmemopen((void *)data, len, "rb") : NULL;
+    if (rc == AD_OK && !f)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_import_stats s;
+    memset(&s, 0, sizeof s);
+    if (rc == AD_OK)
+        rc = ad_import(c->st, f, &io, &s, err);
+    if (f)
+        fclose(f);
+    json_t *doc = NULL;
+    if (rc == AD_OK)
+        doc =
+            json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "format",
+                      ad_xformat_name(s.info.format), "list", q->list, "records",
+                      (json_int_t)s.records, "bad", (json_int_t)s.bad, "new", (json_int_t)s.created,
+                      "merged", (json_int_t)s.merged, "votes", (json_int_t)s.votes, "series_links",
+                      (json_int_t)s.series_links, "series_created", (json_int_t)s.series_created,
+                      "victims_added", (json_int_t)s.victims_added, "victims_identified",
+                      (json_int_t)s.victims_identified, "bad_records", x.bad, "notes", x.notes);
+    else {
+        json_decref(x.bad);
+        json_decref(x.notes);
+    }
+    return ad_svc_done(rc, doc, out);
+}
