@@ -16,8 +16,8 @@
 
 typedef struct {
     td_db db;
-    ad_store *w;  /* the writer (another process, as it were) */
-    ad_store *r;  /* the live index's connection */
+    ad_store *w; /* the writer (another process, as it were) */
+    ad_store *r; /* the live index's connection */
     int64_t police, platform, other;
     int64_t list, m1;
 } fixture;
@@ -130,8 +130,13 @@ static ad_match_hash digest_q(ad_match_type t, const ad_media *m)
     ad_match_hash h;
     memset(&h, 0, sizeof h);
     h.type = t;
-    memcpy(h.digest, t == AD_MATCH_MD5 ? m->md5 : t == AD_MATCH_SHA1 ? m->sha1 : m->sha256,
-           t == AD_MATCH_MD5 ? 16 : t == AD_MATCH_SHA1 ? 20 : 32);
+    memcpy(h.digest,
+           t == AD_MATCH_MD5    ? m->md5
+           : t == AD_MATCH_SHA1 ? m->sha1
+                                : m->sha256,
+           t == AD_MATCH_MD5    ? 16
+           : t == AD_MATCH_SHA1 ? 20
+                                : 32);
     return h;
 }
 
@@ -197,6 +202,54 @@ static void t_load_match(void **state)
     ad_match_hash u = digest_q(AD_MATCH_SHA256, &n);
     assert_int_equal(match(lv, f->platform, &u, &out), 0);
     ad_live_hits_free(&out);
+    ad_live_free(lv);
+}
+
+/* A batch (ad_live_match_batch: PDQ queries through the index's batch search) answers what
+ * the same hashes answer one by one, in order: digests, PDQs within and out of the radius, the
+ * 8 forms, mixed radii, and runs too short to batch. */
+static void t_batch(void **state)
+{
+    fixture *f = F(state);
+    ad_live *lv;
+    OK(ad_live_load(f->r, NULL, &lv, E));
+    ad_media m;
+    make_media(&m, 1);
+    enum { N = 40 };
+    ad_match_hash v[N];
+    for (int i = 0; i < N; i++) {
+        memset(&v[i], 0, sizeof v[i]);
+        if (i % 5 == 4) {
+            v[i] = digest_q(i % 2 ? AD_MATCH_MD5 : AD_MATCH_SHA256, &m);
+            continue;
+        }
+        v[i].type = AD_MATCH_PDQ;
+        v[i].npdq = i % 7 == 3 ? 8 : 1;
+        for (int k = 0; k < v[i].npdq; k++)
+            for (int b = 0; b < 32; b++)
+                v[i].pdq[k].b[b] = (uint8_t)(0x55 ^ (k * 29 + b * 3 + i));
+        v[i].pdq[i % v[i].npdq] = m.pdq;
+        v[i].pdq[i % v[i].npdq].b[1] ^= (uint8_t)(i & 0x3f); /* 0 to 6 bits off */
+        v[i].radius = i < 30 ? 31 : 2;
+    }
+    ad_live_hits outs[N], one = {0}, held = {0};
+    memset(outs, 0, sizeof outs);
+    OK(ad_live_match_batch(lv, f->platform, v, N, outs, &held, E));
+    size_t found = 0;
+    for (int i = 0; i < N; i++) {
+        match(lv, f->platform, &v[i], &one);
+        assert_int_equal(outs[i].n, one.n);
+        for (size_t k = 0; k < one.n; k++) {
+            assert_int_equal(outs[i].v[k].media_id, one.v[k].media_id);
+            assert_int_equal(outs[i].v[k].distance, one.v[k].distance);
+            assert_int_equal(outs[i].v[k].variant, one.v[k].variant);
+        }
+        found += one.n;
+        ad_live_hits_free(&outs[i]);
+    }
+    assert_true(found > 20 && found < N); /* some within the radius, some not */
+    ad_live_hits_free(&one);
+    ad_live_hits_free(&held);
     ad_live_free(lv);
 }
 
@@ -414,7 +467,6 @@ static void t_follow_thread(void **state)
     ad_live_free(lv);
 }
 
-
 static int on_review(void *ctx, const ad_entry_review *r)
 {
     *(ad_entry_review *)ctx = *r;
@@ -452,8 +504,8 @@ static void t_svc_match(void **state)
     json_t *out = NULL;
     for (int i = 0; i < 2; i++) {
         OK(ad_svc_match(&c, &r, &out, E));
-        json_t *hit = json_array_get(json_object_get(json_array_get(
-                                         json_object_get(out, "results"), 0), "matches"), 0);
+        json_t *hit = json_array_get(
+            json_object_get(json_array_get(json_object_get(out, "results"), 0), "matches"), 0);
         assert_non_null(hit);
         assert_string_equal(json_string_value(json_object_get(hit, "list")), "known");
         assert_int_equal(json_object_size(hit), 4); /* list, entry, distance, variant */
@@ -564,9 +616,8 @@ static void t_concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(t_load_match), BOTH(t_follow), BOTH(t_held), BOTH(t_hold_rule),
-        BOTH(t_follow_thread), BOTH(t_svc_match),
-        BOTH(t_concurrent),
+        BOTH(t_load_match), BOTH(t_batch),         BOTH(t_follow),    BOTH(t_held),
+        BOTH(t_hold_rule),  BOTH(t_follow_thread), BOTH(t_svc_match), BOTH(t_concurrent),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

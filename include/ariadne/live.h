@@ -139,6 +139,12 @@ void ad_live_hits_free(ad_live_hits *h);
 ad_code ad_live_match(ad_live *lv, int64_t agency_id, const ad_match_hash *h, ad_live_hits *out,
                       ad_live_hits *newly_held, ad_err *err);
 
+/* ad_live_match for n hashes at once, outs[i] the hits of v[i] (each as ad_live_match gives
+ * them): PDQ queries of the same form count and radius go through the index's batch search
+ * together (its tables walked once for all), which a platform's batch of hashes gains from. */
+ad_code ad_live_match_batch(ad_live *lv, int64_t agency_id, const ad_match_hash *v, size_t n,
+                            ad_live_hits *outs, ad_live_hits *newly_held, ad_err *err);
+
 /* The name and owning agency of a list (name copied into buf, cut to cap); 0 when unknown. */
 int ad_live_list(ad_live *lv, int64_t list_id, char *name, size_t cap, int64_t *agency_id);
 /* Whether agency_id is granted list_id. */

@@ -87,25 +87,32 @@ static ad_code find_digest(ad_live *lv, const ad_match_hash *h, cands *c, ad_err
     return AD_OK;
 }
 
-static ad_code find_pdq(ad_live *lv, const ad_match_hash *h, cands *c, ad_err *err)
+/* pre: the hits of h's search when the batch has made it already (ad_live_match_batch), else
+ * NULL: searched here. */
+static ad_code find_pdq(ad_live *lv, const ad_match_hash *h, const ad_index_hits *pre, cands *c,
+                        ad_err *err)
 {
-    ad_index_hits hits = {0};
+    ad_index_hits own = {0};
     const ad_index *ix = ad_lookup_index_get(lv->lx);
-    ad_code rc = h->npdq == 8 ? ad_index_search_dihedral(ix, h->pdq, h->radius, &hits, err)
-                              : ad_index_search(ix, &h->pdq[0], h->radius, &hits, err);
-    for (size_t i = 0; i < hits.n && rc == AD_OK; i++) {
-        if (hits.v[i].id & AD_LOOKUP_FRAME_BIT)
+    ad_code rc = AD_OK;
+    if (!pre) {
+        rc = h->npdq == 8 ? ad_index_search_dihedral(ix, h->pdq, h->radius, &own, err)
+                          : ad_index_search(ix, &h->pdq[0], h->radius, &own, err);
+        pre = &own;
+    }
+    for (size_t i = 0; i < pre->n && rc == AD_OK; i++) {
+        if (pre->v[i].id & AD_LOOKUP_FRAME_BIT)
             continue; /* a still matches stills: video frames are vPDQ's */
         int fresh;
-        cand *x = cand_get(c, (int64_t)hits.v[i].id, &fresh);
+        cand *x = cand_get(c, (int64_t)pre->v[i].id, &fresh);
         if (!x) {
             rc = oom(err);
-        } else if (hits.v[i].dist < x->distance) {
-            x->distance = hits.v[i].dist;
-            x->variant = h->npdq == 8 ? hits.v[i].variant : 0;
+        } else if (pre->v[i].dist < x->distance) {
+            x->distance = pre->v[i].dist;
+            x->variant = h->npdq == 8 ? pre->v[i].variant : 0;
         }
     }
-    ad_index_hits_free(&hits);
+    ad_index_hits_free(&own);
     return rc;
 }
 
@@ -185,21 +192,27 @@ static int count_hit(ad_live *lv, ad_lentry *e, int64_t window)
     return e->count > lv->o.hold_min && (double)e->count > lv->o.hold_factor * e->baseline;
 }
 
-ad_code ad_live_match(ad_live *lv, int64_t agency_id, const ad_match_hash *h, ad_live_hits *out,
-                      ad_live_hits *newly_held, ad_err *err)
+static ad_code check_hash(const ad_match_hash *h, ad_err *err)
 {
-    out->n = 0;
     if (h->type == AD_MATCH_PDQ && h->npdq != 1 && h->npdq != 8)
         return ad_err_set(err, AD_ERR_ARG, "a PDQ query has 1 or 8 forms");
     if (h->radius < 0 || h->radius > AD_MATCH_RADIUS_MAX)
         return ad_err_field(err, AD_ERR_ARG, "radius", "the radius is 0 to %d",
                             AD_MATCH_RADIUS_MAX);
+    return AD_OK;
+}
+
+/* One hash's match, the read lock held (pre: its PDQ search already made, or NULL). */
+static ad_code match_locked(ad_live *lv, int64_t agency_id, const ad_match_hash *h,
+                            const ad_index_hits *pre, ad_live_hits *out, ad_live_hits *newly_held,
+                            ad_err *err)
+{
+    out->n = 0;
     cands c = {0};
     ad_code rc;
-    ad_live_read_lock(lv);
     switch (h->type) {
     case AD_MATCH_PDQ:
-        rc = find_pdq(lv, h, &c, err);
+        rc = find_pdq(lv, h, pre, &c, err);
         break;
     case AD_MATCH_VPDQ:
         rc = find_vpdq(lv, h, &c, err);
@@ -217,8 +230,8 @@ ad_code ad_live_match(ad_live *lv, int64_t agency_id, const ad_match_hash *h, ad
             int64_t *g = ad_ptab_find(&lv->grants, en->list, agency_id);
             if (!en->present || !g || !*g || __atomic_load_n(&en->held, __ATOMIC_SEQ_CST))
                 continue;
-            ad_live_hit x = {en->list,         c.v[i].media, c.v[i].distance,
-                             c.v[i].variant,   c.v[i].frames, c.v[i].used};
+            ad_live_hit x = {en->list,       c.v[i].media,  c.v[i].distance,
+                             c.v[i].variant, c.v[i].frames, c.v[i].used};
             if (hits_push(out, &x)) {
                 rc = oom(err);
                 break;
@@ -245,8 +258,78 @@ ad_code ad_live_match(ad_live *lv, int64_t agency_id, const ad_match_hash *h, ad
         pthread_mutex_unlock(&lv->rate_mu);
         out->n = keep;
     }
-    ad_live_read_unlock(lv);
     free(c.v);
     ad_idmap_free(&c.at);
+    return rc;
+}
+
+ad_code ad_live_match(ad_live *lv, int64_t agency_id, const ad_match_hash *h, ad_live_hits *out,
+                      ad_live_hits *newly_held, ad_err *err)
+{
+    out->n = 0;
+    ad_code rc = check_hash(h, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_live_read_lock(lv);
+    rc = match_locked(lv, agency_id, h, NULL, out, newly_held, err);
+    ad_live_read_unlock(lv);
+    return rc;
+}
+
+ad_code ad_live_match_batch(ad_live *lv, int64_t agency_id, const ad_match_hash *v, size_t n,
+                            ad_live_hits *outs, ad_live_hits *newly_held, ad_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        outs[i].n = 0;
+        ad_code rc = check_hash(&v[i], err);
+        if (rc != AD_OK)
+            return rc;
+    }
+    /* the PDQ queries of one form count and radius searched together (the index's batch
+     * search walks its tables once for all of them) */
+    ad_index_hits *pre = calloc(n ? n : 1, sizeof *pre);
+    size_t *which = malloc((n ? n : 1) * sizeof *which);
+    ad_h256 *q = malloc((n ? n : 1) * 8 * sizeof *q);
+    ad_index_hits *got = calloc(n ? n : 1, sizeof *got);
+    int *done = calloc(n ? n : 1, sizeof *done);
+    ad_code rc = pre && which && q && got && done ? AD_OK : oom(err);
+    ad_live_read_lock(lv);
+    const ad_index *ix = ad_lookup_index_get(lv->lx);
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        if (v[i].type != AD_MATCH_PDQ || done[i])
+            continue;
+        size_t nq = 0;
+        int forms = v[i].npdq, radius = v[i].radius;
+        for (size_t k = i; k < n; k++)
+            if (v[k].type == AD_MATCH_PDQ && !done[k] && v[k].npdq == forms &&
+                v[k].radius == radius) {
+                memcpy(&q[nq * (size_t)forms], v[k].pdq, (size_t)forms * sizeof *q);
+                which[nq++] = k;
+                done[k] = 1;
+            }
+        if (nq < 4) { /* too few to gain: each searched on its own below */
+            for (size_t k = 0; k < nq; k++)
+                done[which[k]] = 2;
+            continue;
+        }
+        rc = ad_index_search_batch(ix, q, nq, forms == 8, radius, 1, got, err);
+        for (size_t k = 0; k < nq; k++) {
+            pre[which[k]] = got[k];
+            memset(&got[k], 0, sizeof got[k]);
+        }
+    }
+    for (size_t i = 0; i < n && rc == AD_OK; i++)
+        rc = match_locked(lv, agency_id, &v[i], done[i] == 1 ? &pre[i] : NULL, &outs[i], newly_held,
+                          err);
+    ad_live_read_unlock(lv);
+    for (size_t i = 0; pre && i < n; i++)
+        ad_index_hits_free(&pre[i]);
+    for (size_t i = 0; got && i < n; i++)
+        ad_index_hits_free(&got[i]);
+    free(pre);
+    free(which);
+    free(q);
+    free(got);
+    free(done);
     return rc;
 }

@@ -70,8 +70,8 @@ static ad_code parse_frames(const json_t *fr, size_t i, ad_match_hash *h, size_t
     if (!json_is_array(fr) || n == 0)
         return bad(err, AD_ERR_ARG, i, "frames", "frames must be a non-empty array");
     if ((*total += n) > AD_MATCH_MAX_FRAMES)
-        return ad_err_field(err, AD_ERR_LIMIT, "/hashes",
-                            "more than %d vPDQ frames in one request", AD_MATCH_MAX_FRAMES);
+        return ad_err_field(err, AD_ERR_LIMIT, "/hashes", "more than %d vPDQ frames in one request",
+                            AD_MATCH_MAX_FRAMES);
     h->frames = malloc(n * sizeof *h->frames);
     h->quality = malloc(n * sizeof *h->quality);
     if (!h->frames || !h->quality)
@@ -112,8 +112,7 @@ static ad_code check_members(const json_t *h, size_t i, const char *const *allow
     return AD_OK;
 }
 
-static ad_code parse_one(const json_t *j, size_t i, ad_match_hash *h, size_t *frames,
-                         ad_err *err)
+static ad_code parse_one(const json_t *j, size_t i, ad_match_hash *h, size_t *frames, ad_err *err)
 {
     static const char *const digest_m[] = {"type", "value", NULL};
     static const char *const pdq_m[] = {"type", "value", "dihedral", "radius", NULL};
@@ -179,8 +178,8 @@ ad_code ad_match_request_parse(const json_t *body, ad_match_request *out, ad_err
     if (n == 0)
         return ad_err_field(err, AD_ERR_ARG, "/hashes", "no hashes to match");
     if (n > AD_MATCH_MAX_HASHES)
-        return ad_err_field(err, AD_ERR_LIMIT, "/hashes",
-                            "%zu hashes: at most %d in one request", n, AD_MATCH_MAX_HASHES);
+        return ad_err_field(err, AD_ERR_LIMIT, "/hashes", "%zu hashes: at most %d in one request",
+                            n, AD_MATCH_MAX_HASHES);
     if (!(out->v = calloc(n, sizeof *out->v)))
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     out->n = n;
@@ -224,10 +223,10 @@ static json_t *hit_json(ad_live *lv, const ad_match_hash *h, const ad_live_hit *
     json_object_set_new(o, "list", json_string(name));
     json_object_set_new(o, "entry", json_string(entry));
     json_object_set_new(o, "distance", json_integer(x->distance));
-    json_object_set_new(o, "variant", h->type == AD_MATCH_PDQ && x->variant >= 0 &&
-                                              x->variant < AD_PDQ_NVARIANTS
-                                          ? json_string(ad_pdq_variant_names[x->variant])
-                                          : json_null());
+    json_object_set_new(o, "variant",
+                        h->type == AD_MATCH_PDQ && x->variant >= 0 && x->variant < AD_PDQ_NVARIANTS
+                            ? json_string(ad_pdq_variant_names[x->variant])
+                            : json_null());
     if (h->type == AD_MATCH_VPDQ) {
         json_object_set_new(o, "frames", json_integer(x->frames));
         json_object_set_new(o, "pct", json_integer(x->used ? x->frames * 100 / x->used : 0));
@@ -241,16 +240,18 @@ ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, 
     if (!c->live)
         return ad_err_set(err, AD_ERR_IO, "the live index is not loaded yet: try again");
     int64_t agency = c->id ? c->id->agency_id : 0;
-    ad_live_hits hits = {0}, held = {0};
+    ad_live_hits held = {0};
+    ad_live_hits *hits = calloc(n ? n : 1, sizeof *hits);
     json_t *results = json_array();
     size_t matched = 0;
-    ad_code rc = results ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = results && hits ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (rc == AD_OK)
+        rc = ad_live_match_batch(c->live, agency, v, n, hits, &held, err);
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        rc = ad_live_match(c->live, agency, &v[i], &hits, &held, err);
         json_t *m = json_array();
-        for (size_t k = 0; rc == AD_OK && k < hits.n; k++)
-            json_array_append_new(m, hit_json(c->live, &v[i], &hits.v[k]));
-        matched += hits.n;
+        for (size_t k = 0; k < hits[i].n; k++)
+            json_array_append_new(m, hit_json(c->live, &v[i], &hits[i].v[k]));
+        matched += hits[i].n;
         json_array_append_new(results, json_pack("{s:o}", "matches", m));
     }
     /* entries the rule has just held back: recorded, so that every server leaves them out */
@@ -265,7 +266,9 @@ ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, 
         snprintf(detail, sizeof detail, "hashes=%zu matches=%zu held=%zu", n, matched, held.n);
         rc = ad_store_audit_read(c->st, "platform.match", NULL, detail, err);
     }
-    ad_live_hits_free(&hits);
+    for (size_t i = 0; hits && i < n; i++)
+        ad_live_hits_free(&hits[i]);
+    free(hits);
     ad_live_hits_free(&held);
     json_t *doc = rc == AD_OK ? json_pack("{s:o}", "results", results) : NULL;
     if (!doc)
