@@ -157,6 +157,13 @@ req "$PK" POST "$S/v1/match" "$T/vq.json"; want 200 "vpdq"
 [ "$(r 0 | jq -r '.[0].pct')" = 100 ] || fail "vpdq: $(cat "$T/body")"
 [ "$(r 0 | jq -r '.[0].frames')" -gt 0 ] || fail "vpdq frames: $(cat "$T/body")"
 req "$PK" POST "$S/v1/hash?match=maybe" "$T/i1.png" application/octet-stream; problem 400 "match=maybe"
+# an admin (investigators alike) gets the lookup instead of list entries; an auditor may not hash
+req "$AK" POST "$S/v1/hash?match=true" "$T/i1.png" application/octet-stream; want 200 "admin hash"
+[ "$(jq -r .lookup.class "$T/body")" = known-unseriesed ] || fail "admin lookup: $(cat "$T/body")"
+[ "$(jq -r 'has("matches")' "$T/body")" = false ] || fail "admin got list entries"
+expect 0 "$A" user add aud --agency hotline --role auditor --db "$DB" --json
+UK=$(jq -r .api_key "$T/out")
+req "$UK" POST "$S/v1/hash" "$T/i1.png" application/octet-stream; problem 403 "auditor hashes"
 
 # ---- feedback, review, the hold and its release ---------------------------------------------
 echo '{"entry": "'"$entry"'", "verdict": "false_positive"}' >"$T/fb.json"
