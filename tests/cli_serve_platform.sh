@@ -153,9 +153,15 @@ want 200 "video"
 [ "$(jq -r '.matches[0].list' "$T/body")" = known ] || fail "video upload: $(cat "$T/body")"
 jq '{hashes: [{type: "vpdq", frames: [.vpdq[] | {pdq, quality}], radius: 16}]}' "$T/body" \
   >"$T/vq.json"
-req "$PK" POST "$S/v1/match" "$T/vq.json"; want 200 "vpdq"
-[ "$(r 0 | jq -r '.[0].pct')" = 100 ] || fail "vpdq: $(cat "$T/body")"
-[ "$(r 0 | jq -r '.[0].frames')" -gt 0 ] || fail "vpdq frames: $(cat "$T/body")"
+"$A" vpdq "$vid" >"$T/video.vpdq" || fail "ariadne vpdq"
+jq --rawfile t "$T/video.vpdq" '.hashes += [{type: "vpdq", text: $t}]' "$T/vq.json" >"$T/vq2.json"
+req "$PK" POST "$S/v1/match" "$T/vq2.json"; want 200 "vpdq"
+for k in 0 1; do
+  [ "$(r $k | jq -r '.[0].pct')" = 100 ] || fail "vpdq $k: $(cat "$T/body")"
+  [ "$(r $k | jq -r '.[0].frames')" -gt 0 ] || fail "vpdq $k frames: $(cat "$T/body")"
+done
+echo '{"hashes": [{"type": "vpdq", "text": "not a vpdq line"}]}' >"$T/bad.json"
+req "$PK" POST "$S/v1/match" "$T/bad.json"; problem 422 "vpdq text"
 req "$PK" POST "$S/v1/hash?match=maybe" "$T/i1.png" application/octet-stream; problem 400 "match=maybe"
 # an admin (investigators alike) gets the lookup instead of list entries; an auditor may not hash
 req "$AK" POST "$S/v1/hash?match=true" "$T/i1.png" application/octet-stream; want 200 "admin hash"
