@@ -12,7 +12,7 @@
 const char *td_path(const char *rel);
 /* A fresh, empty scratch folder for this test program (AD_TEST_TMP/<name>). */
 const char *td_tmpdir(const char *name);
-/* Reads a whole file; returns malloc'd buffer or NULL. */
+/* Reads a whole file; returns malloc'd buffer (with a NUL after its len bytes) or NULL. */
 uint8_t *td_read_file(const char *path, size_t *len);
 /* Writes a file; returns 0 on success. */
 int td_write_file(const char *path, const void *data, size_t len);
