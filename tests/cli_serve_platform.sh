@@ -80,6 +80,8 @@ expect 0 "$A" import --format hashlist --list known "$T/video.txt" --db "$DB" --
 
 serve "$DB" s1 --max-body 2M --hold-min 8
 S=$url
+grep -q 'live index loaded in .* s: 6 PDQ, 7 digests, 6 list entries (0 held back)' "$T/s1.err" ||
+  fail "serve's load line: $(cat "$T/s1.err")"
 
 # ---- matching -------------------------------------------------------------------------------
 # a PDQ 4 bits away from i3's (the first hex digit's bits flipped)
