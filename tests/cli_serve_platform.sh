@@ -80,6 +80,8 @@ expect 0 "$A" import --format hashlist --list known "$T/video.txt" --db "$DB" --
 
 serve "$DB" s1 --max-body 2M --hold-min 8
 S=$url
+grep -q 'live index loaded in .* s: 6 PDQ, 7 digests, 6 list entries (0 held back)' "$T/s1.err" ||
+  fail "serve's load line: $(cat "$T/s1.err")"
 
 # ---- matching -------------------------------------------------------------------------------
 # a PDQ 4 bits away from i3's (the first hex digit's bits flipped)
@@ -153,10 +155,23 @@ want 200 "video"
 [ "$(jq -r '.matches[0].list' "$T/body")" = known ] || fail "video upload: $(cat "$T/body")"
 jq '{hashes: [{type: "vpdq", frames: [.vpdq[] | {pdq, quality}], radius: 16}]}' "$T/body" \
   >"$T/vq.json"
-req "$PK" POST "$S/v1/match" "$T/vq.json"; want 200 "vpdq"
-[ "$(r 0 | jq -r '.[0].pct')" = 100 ] || fail "vpdq: $(cat "$T/body")"
-[ "$(r 0 | jq -r '.[0].frames')" -gt 0 ] || fail "vpdq frames: $(cat "$T/body")"
+"$A" vpdq "$vid" >"$T/video.vpdq" || fail "ariadne vpdq"
+jq --rawfile t "$T/video.vpdq" '.hashes += [{type: "vpdq", text: $t}]' "$T/vq.json" >"$T/vq2.json"
+req "$PK" POST "$S/v1/match" "$T/vq2.json"; want 200 "vpdq"
+for k in 0 1; do
+  [ "$(r $k | jq -r '.[0].pct')" = 100 ] || fail "vpdq $k: $(cat "$T/body")"
+  [ "$(r $k | jq -r '.[0].frames')" -gt 0 ] || fail "vpdq $k frames: $(cat "$T/body")"
+done
+echo '{"hashes": [{"type": "vpdq", "text": "not a vpdq line"}]}' >"$T/bad.json"
+req "$PK" POST "$S/v1/match" "$T/bad.json"; problem 422 "vpdq text"
 req "$PK" POST "$S/v1/hash?match=maybe" "$T/i1.png" application/octet-stream; problem 400 "match=maybe"
+# an admin (investigators alike) gets the lookup instead of list entries; an auditor may not hash
+req "$AK" POST "$S/v1/hash?match=true" "$T/i1.png" application/octet-stream; want 200 "admin hash"
+[ "$(jq -r .lookup.class "$T/body")" = known-unseriesed ] || fail "admin lookup: $(cat "$T/body")"
+[ "$(jq -r 'has("matches")' "$T/body")" = false ] || fail "admin got list entries"
+expect 0 "$A" user add aud --agency hotline --role auditor --db "$DB" --json
+UK=$(jq -r .api_key "$T/out")
+req "$UK" POST "$S/v1/hash" "$T/i1.png" application/octet-stream; problem 403 "auditor hashes"
 
 # ---- feedback, review, the hold and its release ---------------------------------------------
 echo '{"entry": "'"$entry"'", "verdict": "false_positive"}' >"$T/fb.json"

@@ -359,9 +359,14 @@ static void t_held(void **state)
     int held = 0;
     assert_true(ad_live_entry(lv, f->list, f->m1, &held));
     assert_true(held);
+    ad_live_stats s;
+    ad_live_stats_get(lv, &s);
+    assert_int_equal(s.held, 1);
     OK(ad_store_entry_release(f->w, f->list, f->m1, E));
     OK(ad_live_follow(lv, f->r, NULL, E));
     assert_int_equal(match(lv, f->platform, &h, &out), 1);
+    ad_live_stats_get(lv, &s);
+    assert_int_equal(s.held, 0);
     ad_err e;
     assert_int_equal(ad_store_entry_release(f->w, f->list, f->m1, &e), AD_ERR_NOT_FOUND);
     OK(ad_store_entry_hold(f->w, f->list, f->m1, "again", E));
@@ -405,6 +410,9 @@ static void t_hold_rule(void **state)
     OK(ad_live_match(lv, f->platform, &h, &out, &held, E));
     assert_int_equal(out.n, 0);
     assert_int_equal(held.n, 1);
+    ad_live_stats s;
+    ad_live_stats_get(lv, &s);
+    assert_int_equal(s.held, 1);
     assert_int_equal(held.v[0].list_id, f->list);
     assert_int_equal(held.v[0].media_id, f->m1);
     held.n = 0;

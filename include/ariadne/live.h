@@ -65,7 +65,7 @@ typedef struct ad_live_stats {
     size_t pdq;           /* PDQ index entries (media and frames) */
     size_t digests;       /* digest keys */
     size_t entries;       /* list entries */
-    size_t held;          /* entries held back */
+    size_t held;          /* entries held back (a hold of an entry since removed included) */
     size_t follows;       /* follow rounds done */
     double last_follow;   /* monotonic time of the last successful round (ad_now) */
     ad_code follow_error; /* the last round's failure, AD_OK if none */

@@ -185,7 +185,8 @@ typedef struct ad_match_request {
  *   {"type": "pdq", "value": HEX, "radius": 0..31 (default 31)}
  *   {"type": "pdq", "dihedral": [8 HEX: a file's 8 forms, the original first], "radius"}
  *   {"type": "vpdq", "frames": [{"pdq": HEX, "quality": 0..100}, ...], "radius",
- *    "min_pct": 1..100 (default 80)}
+ *    "min_pct": 1..100 (default 80)}, or "text" instead of frames: a vPDQ file's lines
+ *    ("frame,quality,HEX,timestamp", as the reference and `ariadne vpdq` write them)
  * Unknown members, wrong types, bad hex are AD_ERR_ARG, too many hashes or frames
  * AD_ERR_LIMIT, each naming the member at fault as a JSON Pointer ("/hashes/3/radius"). */
 ad_code ad_match_request_parse(const json_t *body, ad_match_request *out, ad_err *err);

@@ -178,7 +178,16 @@ int ad_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     ad_live *lv = NULL;
+    double t0 = ad_now();
     ad_code c = live_load(o.db_url, &lo, &lv, &err);
+    if (c == AD_OK) {
+        ad_live_stats ls;
+        ad_live_stats_get(lv, &ls);
+        fprintf(stderr,
+                "ariadne serve: live index loaded in %.1f s: %zu PDQ, %zu digests, %zu list "
+                "entries (%zu held back)\n",
+                ad_now() - t0, ls.pdq, ls.digests, ls.entries, ls.held);
+    }
     if (c == AD_OK)
         c = ad_live_follow_start(lv, o.db_url, 0, &err);
     if (c != AD_OK) {

@@ -90,6 +90,12 @@ static void set_present(ad_live *lv, ad_lentry *e, int present)
 static void set_held(ad_live *lv, ad_lentry *e, int held)
 {
     int was = __atomic_exchange_n(&e->held, held, __ATOMIC_SEQ_CST);
+    if (!was != !held) {
+        if (held)
+            __atomic_add_fetch(&lv->nheld, 1, __ATOMIC_SEQ_CST);
+        else
+            __atomic_sub_fetch(&lv->nheld, 1, __ATOMIC_SEQ_CST);
+    }
     if (was && !held) {
         /* released by its owner: its rate so far becomes its baseline */
         pthread_mutex_lock(&lv->rate_mu);
@@ -336,8 +342,7 @@ void ad_live_stats_get(ad_live *lv, ad_live_stats *out)
     out->pdq = ad_lookup_index_size(lv->lx);
     out->digests = lv->ndig;
     out->entries = lv->present;
-    for (size_t i = 0; i < lv->nent; i++)
-        out->held += lv->ent[i].present && __atomic_load_n(&lv->ent[i].held, __ATOMIC_SEQ_CST);
+    out->held = __atomic_load_n(&lv->nheld, __ATOMIC_SEQ_CST);
     ad_live_read_unlock(lv);
     pthread_mutex_lock(&lv->st_mu);
     out->follows = lv->follows;

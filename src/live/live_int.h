@@ -57,7 +57,8 @@ struct ad_live {
     ad_dmap dig[3];             /* by ad_hash_kind MD5, SHA1, SHA256 */
     size_t ndig;
     ad_lentry *ent;
-    size_t nent, cap_ent, present, held;
+    size_t nent, cap_ent, present;
+    size_t nheld; /* entries held back (atomic: readers hold entries too) */
     ad_ptab ent_ix;        /* (list, media) -> index + 1 */
     ad_idmap media_first;  /* media -> first entry index + 1 */
     ad_ptab grants;        /* (list, agency) -> 1 granted, 0 revoked */

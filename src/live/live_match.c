@@ -248,9 +248,11 @@ static ad_code match_locked(ad_live *lv, int64_t agency_id, const ad_match_hash 
             int64_t *ix = ad_ptab_find(&lv->ent_ix, out->v[i].list_id, out->v[i].media_id);
             ad_lentry *en = &lv->ent[*ix - 1];
             if (count_hit(lv, en, window)) {
-                if (!__atomic_exchange_n(&en->held, 1, __ATOMIC_SEQ_CST) && newly_held &&
-                    hits_push(newly_held, &out->v[i]))
-                    rc = oom(err);
+                if (!__atomic_exchange_n(&en->held, 1, __ATOMIC_SEQ_CST)) {
+                    __atomic_add_fetch(&lv->nheld, 1, __ATOMIC_SEQ_CST);
+                    if (newly_held && hits_push(newly_held, &out->v[i]))
+                        rc = oom(err);
+                }
                 continue; /* held back from now on (by this call or another) */
             }
             out->v[keep++] = out->v[i];

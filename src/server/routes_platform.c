@@ -30,10 +30,12 @@ static const ad_jmember frame_members[] = {
 static const ad_jschema j_frame = {AD_J_OBJECT, 0, 0, frame_members, NULL, NULL};
 /* the frames of all hashes together are bounded by the parser (AD_MATCH_MAX_FRAMES: 413) */
 static const ad_jschema j_frames = {AD_J_ARRAY, 1, 0, NULL, &j_frame, NULL};
+/* a vPDQ file's text: its lines are bounded by the body's size */
+static const ad_jschema j_text = {AD_J_STRING, 1, 1ll << 30, NULL, NULL, NULL};
 static const ad_jmember hash_members[] = {
     {"type", &j_type, 1},       {"value", &j_hex, 0},    {"dihedral", &j_dihedral, 0},
-    {"radius", &j_radius, 0},   {"frames", &j_frames, 0}, {"min_pct", &j_pct, 0},
-    {NULL, NULL, 0}};
+    {"radius", &j_radius, 0},   {"frames", &j_frames, 0}, {"text", &j_text, 0},
+    {"min_pct", &j_pct, 0},     {NULL, NULL, 0}};
 static const ad_jschema j_hash = {AD_J_OBJECT, 0, 0, hash_members, NULL, NULL};
 /* more than AD_MATCH_MAX_HASHES is the parser's 413, not a shape error */
 static const ad_jschema j_hashes = {AD_J_ARRAY, 1, 0, NULL, &j_hash, NULL};

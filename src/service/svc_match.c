@@ -10,6 +10,7 @@
 #include "ariadne/h256.h"
 #include "ariadne/pdq.h"
 #include "ariadne/util.h"
+#include "ariadne/vpdq.h"
 #include "svc_internal.h"
 
 void ad_match_request_free(ad_match_request *r)
@@ -61,6 +62,39 @@ static ad_code int_member(const json_t *h, size_t i, const char *member, int lo,
         return bad(err, AD_ERR_ARG, i, member, msg);
     *out = (int)json_integer_value(v);
     return AD_OK;
+}
+
+/* A vPDQ file's text ("frame,quality,hex,timestamp" lines, as the reference and `ariadne vpdq`
+ * write them) as the query's frames. */
+static ad_code parse_text(const json_t *t, size_t i, ad_match_hash *h, size_t *total,
+                          ad_err *err)
+{
+    ad_vpdq_video v;
+    memset(&v, 0, sizeof v);
+    ad_err e;
+    if (ad_vpdq_parse(json_string_value(t), json_string_length(t), &v, &e) != AD_OK) {
+        ad_vpdq_video_free(&v);
+        char msg[200];
+        snprintf(msg, sizeof msg, "text is no vPDQ frame list: %s", e.msg);
+        return bad(err, AD_ERR_ARG, i, "text", msg);
+    }
+    ad_code rc = AD_OK;
+    if (v.n == 0)
+        rc = bad(err, AD_ERR_ARG, i, "text", "text has no frames");
+    else if ((*total += v.n) > AD_MATCH_MAX_FRAMES)
+        rc = ad_err_field(err, AD_ERR_LIMIT, "/hashes",
+                          "more than %d vPDQ frames in one request", AD_MATCH_MAX_FRAMES);
+    else if (!(h->frames = malloc(v.n * sizeof *h->frames)) ||
+             !(h->quality = malloc(v.n * sizeof *h->quality)))
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; rc == AD_OK && k < v.n; k++) {
+        h->frames[k] = v.frames[k].hash;
+        h->quality[k] = v.frames[k].quality;
+    }
+    if (rc == AD_OK)
+        h->nframes = v.n;
+    ad_vpdq_video_free(&v);
+    return rc;
 }
 
 static ad_code parse_frames(const json_t *fr, size_t i, ad_match_hash *h, size_t *total,
@@ -116,7 +150,7 @@ static ad_code parse_one(const json_t *j, size_t i, ad_match_hash *h, size_t *fr
 {
     static const char *const digest_m[] = {"type", "value", NULL};
     static const char *const pdq_m[] = {"type", "value", "dihedral", "radius", NULL};
-    static const char *const vpdq_m[] = {"type", "frames", "radius", "min_pct", NULL};
+    static const char *const vpdq_m[] = {"type", "frames", "text", "radius", "min_pct", NULL};
     if (!json_is_object(j))
         return bad(err, AD_ERR_ARG, i, NULL, "a hash is an object");
     const char *type = json_string_value(json_object_get(j, "type"));
@@ -163,7 +197,11 @@ static ad_code parse_one(const json_t *j, size_t i, ad_match_hash *h, size_t *fr
                              &h->radius, err)) != AD_OK ||
             (rc = int_member(j, i, "min_pct", 1, 100, 80, &h->min_pct, err)) != AD_OK)
             return rc;
-        return parse_frames(json_object_get(j, "frames"), i, h, frames, err);
+        const json_t *fr = json_object_get(j, "frames"), *tx = json_object_get(j, "text");
+        if (!fr == !tx)
+            return bad(err, AD_ERR_ARG, i, fr ? "text" : "frames",
+                       "a vPDQ hash has frames or text (a vPDQ file's lines), one of them");
+        return fr ? parse_frames(fr, i, h, frames, err) : parse_text(tx, i, h, frames, err);
     }
     return bad(err, AD_ERR_ARG, i, "type", "type is md5, sha1, sha256, pdq or vpdq");
 }
