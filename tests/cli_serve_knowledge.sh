@@ -258,6 +258,12 @@ trap - EXIT
 ok "$A" audit show --json --limit 500
 grep -q 'victim.identify' "$T/out" || fail "no identify in the audit"
 grep -q 'inv-a (key:' "$T/out" || fail "the audit does not name inv-a's key"
+# the operator of the store sees every sighting, and which notes are private
+ok "$A" media show "$SHA"
+grep -q 'secret of A  (private)' "$T/out" || fail "media show: private note"
+grep -q 'seizure-b/copy.jpg' "$T/out" && grep -q 'seizure a/IMG_0001.jpg' "$T/out" ||
+  fail "media show: every sighting"
+! grep -q 'Seen by other agencies' "$T/out" || fail "media show: counts for the operator"
 
 # --- PostgreSQL: two uploads of the same media at once merge (one record each, every sighting)
 if [ -n "${AD_TEST_PG:-}" ]; then

@@ -1021,6 +1021,56 @@ static void t_gids(void **state)
     assert_int_equal(ad_store_gid_set(st, "series", 999, "a:series:1", &e), AD_ERR_NOT_FOUND);
 }
 
+/* A database of schema 7 (made by undoing migration 8 in SQLite) gets its instance UUID and
+ * every old row its gid when it is opened. */
+static void t_gids_migrate(void **state)
+{
+    ad_store *st = S(state);
+    fixture *f = *state;
+    int64_t mid = add_md5(st, MD5A), sid;
+    ad_series x = {.name = "Old"};
+    OK(ad_store_series_create(st, &x, &sid, E));
+    ad_store_close(st);
+    f->st = NULL;
+    sqlite3 *db;
+    const char *path = strchr(f->url, ':') + 1;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    static const char *const tables[] = {"media", "series", "person", "hash_list",
+                                         "vote",  "note",   "clue"};
+    char sql[256];
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        snprintf(sql, sizeof sql,
+                 "DROP TRIGGER %s_gid; DROP INDEX %s_gid; ALTER TABLE %s DROP COLUMN gid;",
+                 tables[i], tables[i], tables[i]);
+        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+    }
+    assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE instance;"
+                                  "DELETE FROM schema_migrations WHERE version = 8;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    OK(ad_store_open(&f->st, f->url, 0, E));
+    st = f->st;
+    int v;
+    OK(ad_store_schema_version(st, &v, E));
+    assert_int_equal(v, 8);
+    char uuid[AD_UUID_LEN + 1], gid[AD_GID_MAX], want[AD_GID_MAX];
+    OK(ad_store_instance_uuid(st, uuid, E));
+    OK(ad_store_gid_get(st, "media", mid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:media:%lld", uuid, (long long)mid);
+    assert_string_equal(gid, want);
+    OK(ad_store_gid_get(st, "series", sid, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:series:%lld", uuid, (long long)sid);
+    assert_string_equal(gid, want);
+    /* and new rows after the migration */
+    int64_t m2 = add_md5(st, "00000000000000000000000000000001");
+    OK(ad_store_gid_get(st, "media", m2, gid, sizeof gid, E));
+    snprintf(want, sizeof want, "%s:media:%lld", uuid, (long long)m2);
+    assert_string_equal(gid, want);
+}
+
 struct walk {
     char seen[64][16];
     int n;
@@ -1123,6 +1173,7 @@ int main(void)
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
         BOTH(t_concurrent_writers), BOTH(t_user_expiry), BOTH(t_list_grant),
         BOTH(t_read_sink),  BOTH(t_gids),       BOTH(t_case_pages),
+        cmocka_unit_test_setup_teardown(t_gids_migrate, setup_sqlite, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,6 +250,17 @@ static void sighting_entry(json_t *s, size_t i)
         printf("     %-12s%lld bytes\n", "size", num(s, "size"));
 }
 
+/* Other agencies' sightings, as counts (a caller that does not see their evidence). */
+static void elsewhere_entry(json_t *s, size_t i)
+{
+    (void)i;
+    fputs("  agency ", stdout);
+    ad_txt_put(stdout, str(s, "agency"));
+    printf(": %lld sighting%s, first %s, last %s\n", num(s, "sightings"),
+           num(s, "sightings") == 1 ? "" : "s", has(s, "first") ? str(s, "first") : "-",
+           has(s, "last") ? str(s, "last") : "-");
+}
+
 static void vote_entry(json_t *v, size_t i)
 {
     (void)i;
@@ -278,7 +289,7 @@ static void text_entry(json_t *n, size_t i)
     fputs("  ", stdout);
     opt("", str(n, "kind"), ": ");
     ad_txt_put(stdout, has(n, "kind") ? str(n, "value") : str(n, "text"));
-    putchar('\n');
+    fputs(json_is_true(json_object_get(n, "private")) ? "  (private)\n" : "\n", stdout);
 }
 
 static void list_entry(json_t *l, size_t i)
@@ -296,6 +307,8 @@ void ad_cli_media_text(json_t *doc)
     entries(doc, "series", "Series", series_entry);
     matches(doc);
     entries(doc, "sightings", "Sightings", sighting_entry);
+    if (json_array_size(json_object_get(doc, "sightings_elsewhere")))
+        entries(doc, "sightings_elsewhere", "Seen by other agencies", elsewhere_entry);
     entries(doc, "votes", "Votes", vote_entry);
     trusted(doc);
     entries(doc, "notes", "Notes", text_entry);
