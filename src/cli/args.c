@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ariadne/service.h"
 #include "ariadne/util.h"
 #include "cli.h"
 
@@ -406,24 +407,12 @@ void ad_cli_json(json_t *v)
 
 json_t *ad_cli_json_hex(const uint8_t *b, size_t n, int has)
 {
-    if (!has)
-        return json_null();
-    char hex[2 * 64 + 1];
-    if (n > 64)
-        n = 64;
-    return json_string(ad_hex_encode(b, n, hex));
+    return ad_json_hex(b, n, has);
 }
 
 const char *ad_cli_time(int64_t t, char buf[32])
 {
-    buf[0] = 0;
-    if (t > 0) {
-        time_t tt = (time_t)t;
-        struct tm tm;
-        gmtime_r(&tt, &tm);
-        strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    }
-    return buf;
+    return ad_time_iso(t, buf);
 }
 
 int ad_cli_global_option(int argc, char **argv, int i)
