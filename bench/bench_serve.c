@@ -390,6 +390,11 @@ int main(int argc, char **argv)
         die("live index", err.msg);
     double load_s = ad_now() - t0;
     long rss1 = rss_kb();
+    ad_live_stats ls;
+    ad_live_stats_get(lv, &ls);
+    if (ls.entries != n || ls.pdq != n)
+        fprintf(stderr, "bench_serve: the live index holds %zu entries and %zu PDQs, not %zu\n",
+                ls.entries, ls.pdq, n);
     int64_t plat;
     if (ad_store_agency_find(st, "PlatformCo", &plat, &err) != AD_OK)
         die("agency", err.msg);
