@@ -23,6 +23,7 @@ struct ad_http_route; /* src/server/http.h */
 #define AD_SERVER_TIMEOUT 30u            /* seconds a connection may stay idle */
 #define AD_SERVER_AUTH_BURST 10u         /* failed authentications an address may make at once */
 #define AD_SERVER_AUTH_REFILL 1.0        /* ... and then per second */
+#define AD_SERVER_MAX_THREADS 256u        /* server threads at most */
 #define AD_SERVER_KEY_TTL 1.0            /* seconds a checked key is trusted without the store */
 
 typedef struct ad_server_opts {

@@ -140,7 +140,7 @@ int ad_cmd_serve(int argc, char **argv)
         ad_arg_int(&a, "--hold-window", 1, 30 * 86400, &lo.hold_window_s))
         return AD_EXIT_USAGE;
     int threads = 0, maxconn = 0, timeout = 0, rate = 0;
-    if (ad_arg_int(&a, "--threads", 1, 1024, &threads) ||
+    if (ad_arg_int(&a, "--threads", 1, 256, &threads) ||
         ad_arg_int(&a, "--max-connections", 1, 1000000, &maxconn) ||
         ad_arg_int(&a, "--timeout", 1, 86400, &timeout) ||
         ad_arg_int(&a, "--rate", 1, 10000000, &rate))

@@ -799,28 +799,39 @@ static ad_code bind_listen(ad_server *srv, int *v6, ad_err *err)
     int g = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai);
     if (g)
         return ad_err_set(err, AD_ERR_ARG, "listen address '%s': %s", l, gai_strerror(g));
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    int one = 1;
+    /* the first socket takes the port (a free one for 0); the others bind that very port */
+    struct sockaddr_storage ss;
+    socklen_t sl = (socklen_t)ai->ai_addrlen;
+    memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
     ad_code rc = AD_OK;
-    if (fd < 0) {
-        rc = ad_err_set(err, AD_ERR_IO, "socket: %s", strerror(errno));
-    } else {
+    for (unsigned i = 0; i < srv->nd && rc == AD_OK; i++) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int one = 1;
+        if (fd < 0) {
+            rc = ad_err_set(err, AD_ERR_IO, "socket: %s", strerror(errno));
+            break;
+        }
+        srv->fd[i] = fd;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (srv->nd > 1)
+            setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
         if (ai->ai_family == AF_INET6)
             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 511) != 0)
+        if (bind(fd, (struct sockaddr *)&ss, sl) != 0 || listen(fd, 511) != 0)
             rc = ad_err_set(err, AD_ERR_IO, "cannot listen on %s: %s", l, strerror(errno));
+        else if (i == 0)
+            getsockname(fd, (struct sockaddr *)&ss, &sl);
     }
     *v6 = ai->ai_family == AF_INET6;
     freeaddrinfo(ai);
     if (rc != AD_OK) {
-        if (fd >= 0)
-            close(fd);
+        for (unsigned i = 0; i < srv->nd; i++)
+            if (srv->fd[i] >= 0) {
+                close(srv->fd[i]);
+                srv->fd[i] = -1;
+            }
         return rc;
     }
-    struct sockaddr_storage ss;
-    socklen_t sl = sizeof ss;
-    getsockname(fd, (struct sockaddr *)&ss, &sl);
     char a[INET6_ADDRSTRLEN];
     if (ss.ss_family == AF_INET6) {
         struct sockaddr_in6 *s6 = (void *)&ss;
@@ -831,7 +842,6 @@ static ad_code bind_listen(ad_server *srv, int *v6, ad_err *err)
         inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a);
         snprintf(srv->address, sizeof srv->address, "%s:%u", a, ntohs(s4->sin_port));
     }
-    srv->fd = fd;
     return AD_OK;
 }
 
@@ -868,11 +878,15 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     pthread_mutex_init(&srv->mu, NULL);
     srv->o = *opts;
-    srv->fd = -1;
+    for (unsigned i = 0; i < AD_SERVER_MAX_THREADS; i++)
+        srv->fd[i] = -1;
     srv->id = __atomic_add_fetch(&next_id, 1, __ATOMIC_SEQ_CST);
     ad_server_opts *o = &srv->o;
     if (!o->threads)
         o->threads = (unsigned)ad_cpu_count();
+    if (o->threads > AD_SERVER_MAX_THREADS)
+        o->threads = AD_SERVER_MAX_THREADS;
+    srv->nd = o->threads;
     if (!o->max_body)
         o->max_body = AD_SERVER_MAX_BODY;
     if (!o->max_connections)
@@ -925,8 +939,9 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
         o->listen = NULL;
     }
     if (rc != AD_OK) {
-        if (srv->fd >= 0)
-            close(srv->fd);
+        for (unsigned i = 0; i < srv->nd; i++)
+            if (srv->fd[i] >= 0)
+                close(srv->fd[i]);
         server_free(srv);
         return rc;
     }
@@ -943,19 +958,24 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
     if (v6)
         flags |= MHD_USE_IPv6;
     srv->started = ad_now();
-    srv->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER,
-                              on_mhd_log, srv, MHD_OPTION_LISTEN_SOCKET, srv->fd,
-                              MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
-                              MHD_OPTION_THREAD_POOL_SIZE, o->threads, MHD_OPTION_CONNECTION_LIMIT,
-                              o->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
-                              MHD_OPTION_NOTIFY_COMPLETED, on_done, srv, MHD_OPTION_ARRAY,
-                              srv->tls_cert ? tls : tls + 3, MHD_OPTION_END);
-    if (!srv->d) {
-        rc = ad_err_set(err, AD_ERR_IO, "the HTTP server did not start%s%s",
-                        srv->mhd_error[0] ? ": " : "", srv->mhd_error);
-        close(srv->fd);
-        server_free(srv);
-        return rc;
+    unsigned per = o->max_connections / srv->nd ? o->max_connections / srv->nd : 1;
+    for (unsigned i = 0; i < srv->nd; i++) {
+        srv->d[i] = MHD_start_daemon(
+            flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
+            MHD_OPTION_LISTEN_SOCKET, srv->fd[i], MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+            MHD_OPTION_CONNECTION_LIMIT, per, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
+            MHD_OPTION_NOTIFY_COMPLETED, on_done, srv, MHD_OPTION_ARRAY,
+            srv->tls_cert ? tls : tls + 3, MHD_OPTION_END);
+        if (!srv->d[i]) {
+            rc = ad_err_set(err, AD_ERR_IO, "the HTTP server did not start%s%s",
+                            srv->mhd_error[0] ? ": " : "", srv->mhd_error);
+            for (unsigned k = 0; k < i; k++)
+                MHD_stop_daemon(srv->d[k]);
+            for (unsigned k = 0; k < srv->nd; k++)
+                close(srv->fd[k]);
+            server_free(srv);
+            return rc;
+        }
     }
     *out = srv;
     return AD_OK;
@@ -973,14 +993,17 @@ void ad_server_stop(ad_server *srv, double grace)
     __atomic_store_n(&srv->stopping, 1, __ATOMIC_SEQ_CST);
     /* the listening socket is ours again: closed at once, so that a new connection is refused
      * (not left in the kernel's backlog) while the requests in flight finish */
-    MHD_socket fd = MHD_quiesce_daemon(srv->d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
+    for (unsigned i = 0; i < srv->nd; i++) {
+        MHD_socket fd = MHD_quiesce_daemon(srv->d[i]);
+        if (fd != MHD_INVALID_SOCKET)
+            close(fd);
+    }
     double end = ad_now() + grace;
     while (__atomic_load_n(&srv->inflight, __ATOMIC_SEQ_CST) > 0 && ad_now() < end) {
         struct timespec ts = {0, 5 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    MHD_stop_daemon(srv->d);
+    for (unsigned i = 0; i < srv->nd; i++)
+        MHD_stop_daemon(srv->d[i]);
     server_free(srv);
 }

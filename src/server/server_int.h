@@ -15,8 +15,12 @@ struct ad_server {
     ad_server_opts o;
     uint64_t id;  /* this server among those of the process (thread caches are keyed by it) */
     char *db_url, address[80];
-    struct MHD_Daemon *d;
-    int fd; /* the listening socket */
+    /* one libmicrohttpd daemon (one epoll thread) per server thread, each on its own listening
+     * socket of the same address (SO_REUSEPORT: the kernel spreads new connections over them;
+     * one daemon with a thread pool let one thread accept a whole burst of connections) */
+    unsigned nd;
+    struct MHD_Daemon *d[AD_SERVER_MAX_THREADS];
+    int fd[AD_SERVER_MAX_THREADS]; /* the listening sockets (-1: none) */
     ad_http_route *routes;
     size_t n_routes;
     ad_metrics *metrics;
