@@ -405,11 +405,6 @@ void ad_cli_json(json_t *v)
     json_decref(v);
 }
 
-json_t *ad_cli_json_hex(const uint8_t *b, size_t n, int has)
-{
-    return ad_json_hex(b, n, has);
-}
-
 const char *ad_cli_time(int64_t t, char buf[32])
 {
     return ad_time_iso(t, buf);

@@ -68,8 +68,6 @@ int ad_cli_agency(const ad_args *a, ad_store *st, const char *name, int64_t *id)
 
 /* Prints a JSON value on one line and releases it. */
 void ad_cli_json(json_t *v);
-/* Hex of n bytes as a JSON string, or JSON null when !has. */
-json_t *ad_cli_json_hex(const uint8_t *b, size_t n, int has);
 /* Time as ISO-8601 UTC into buf (empty for 0). */
 const char *ad_cli_time(int64_t t, char buf[32]);
 

@@ -41,6 +41,8 @@ ad_code ad_svc_entry_parse(const char *text, int64_t *list_id, int64_t *media_id
 /* ad_svc_match's work once authorised (the hash route matches an upload's hashes with it). */
 ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, json_t **out,
                             ad_err *err);
+/* A series as the documents give it (series-show's; media-show's without the media count). */
+json_t *ad_svc_series_json(ad_store *st, const ad_series *s, int with_media);
 /* The gid of a record (store.h "global ids") as a JSON string, null when it has none. */
 json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
 /* The agency holding a case; AD_ERR_NOT_FOUND naming field. */

@@ -283,8 +283,10 @@ ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, 
     json_t *results = json_array();
     size_t matched = 0;
     ad_code rc = results && hits ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    /* one hash (the common request) needs no batch's bookkeeping */
     if (rc == AD_OK)
-        rc = ad_live_match_batch(c->live, agency, v, n, hits, &held, err);
+        rc = n == 1 ? ad_live_match(c->live, agency, v, hits, &held, err)
+                    : ad_live_match_batch(c->live, agency, v, n, hits, &held, err);
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
         json_t *m = json_array();
         for (size_t k = 0; k < hits[i].n; k++)

@@ -186,16 +186,7 @@ struct ctx {
 static int on_series(void *p, const ad_series *s)
 {
     struct ctx *c = p;
-    json_t *o = json_object();
-    json_object_set_new(o, "id", json_integer(s->id));
-    ad_json_set_text(o, "name", s->name, NULL);
-    ad_json_set_text(o, "owner", s->owner_agency_name, NULL);
-    ad_json_set_text(o, "contact", s->contact, NULL);
-    ad_json_set_text(o, "status", s->status, NULL);
-    json_object_set_new(o, "victims", json_integer(s->victims));
-    json_object_set_new(o, "victims_unidentified", json_integer(s->victims_unidentified));
-    json_object_set_new(o, "gid", ad_svc_gid(c->c->st, "series", s->id));
-    json_array_append_new(c->a, o);
+    json_array_append_new(c->a, ad_svc_series_json(c->c->st, s, 0));
     return 0;
 }
 

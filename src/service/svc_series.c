@@ -17,7 +17,7 @@ struct series_ctx {
     json_t *out; /* an object (one series) or an array (the list) */
 };
 
-static json_t *series_json(ad_store *st, const ad_series *s)
+json_t *ad_svc_series_json(ad_store *st, const ad_series *s, int with_media)
 {
     json_t *o = json_object();
     json_object_set_new(o, "id", json_integer(s->id));
@@ -25,7 +25,8 @@ static json_t *series_json(ad_store *st, const ad_series *s)
     ad_json_set_text(o, "owner", s->owner_agency_name, NULL);
     ad_json_set_text(o, "contact", s->contact, NULL);
     ad_json_set_text(o, "status", s->status, NULL);
-    json_object_set_new(o, "media", json_integer(s->media_count));
+    if (with_media)
+        json_object_set_new(o, "media", json_integer(s->media_count));
     json_object_set_new(o, "victims", json_integer(s->victims));
     json_object_set_new(o, "victims_unidentified", json_integer(s->victims_unidentified));
     json_object_set_new(o, "gid", ad_svc_gid(st, "series", s->id));
@@ -36,9 +37,9 @@ static int on_series(void *p, const ad_series *s)
 {
     struct series_ctx *c = p;
     if (json_is_array(c->out))
-        json_array_append_new(c->out, series_json(c->st, s));
+        json_array_append_new(c->out, ad_svc_series_json(c->st, s, 1));
     else
-        c->out = series_json(c->st, s);
+        c->out = ad_svc_series_json(c->st, s, 1);
     return 0;
 }
 
