@@ -8,7 +8,7 @@
  *   [0, 4096)        header: magic "ARIADLV\n", version, byte-order mark, file size, the
  *                    position (seq and the kind, a, b of the index log row at seq), the store's
  *                    instance UUID, the PDQ index's offset and length, record sizes, and a
- *                    BLAKE2b-256 (libsodium) of the header (this field zeroed), the PDQ index's
+ *                    64-bit XXH3 (libxxhash) of the header (this field zeroed), the PDQ index's
  *                    own 64-byte header and every byte after the PDQ index;
  *   [4096, 4096+L)   the PDQ index as ad_index_write writes it (its own checksum; mapped on load);
  *   then the counts, the frames' videos, and each hash table's slot arrays as they are in
@@ -19,12 +19,12 @@
  * not kept (a start from the store has none either). */
 #include <errno.h>
 #include <fcntl.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "ariadne/util.h"
 #include "live/live_int.h"
@@ -33,7 +33,7 @@
 #define VERSION 1u
 #define BOM 0x01020304u
 #define HDR 4096
-#define SUMLEN 32
+#define SUMLEN 8
 #define CHUNK (16u << 20)
 
 /* header field offsets */
@@ -68,7 +68,7 @@ typedef struct counts {
 
 typedef struct writer {
     FILE *f;
-    crypto_generichash_state h;
+    XXH3_state_t *h;
     int failed;
 } writer;
 
@@ -78,7 +78,7 @@ static void put(writer *w, const void *p, size_t len)
         return;
     if (fwrite(p, 1, len, w->f) != len)
         w->failed = 1;
-    crypto_generichash_update(&w->h, p, len);
+    XXH3_64bits_update(w->h, p, len);
 }
 
 static void put_u64(uint8_t *at, uint64_t v)
@@ -199,10 +199,13 @@ static void put_tables(writer *w, const ad_live *lv)
 static ad_code write_file(ad_live *lv, FILE *f, const ad_ixchange *last, const char *uuid,
                           ad_err *err)
 {
-    writer w = {f, {{0}}, 0};
+    writer w = {f, XXH3_createState(), 0};
     uint8_t *hdr = calloc(1, HDR);
-    if (!hdr)
+    if (!hdr || !w.h) {
+        free(hdr);
+        XXH3_freeState(w.h);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
     uint64_t ixlen = 0;
     uint8_t ixhdr[64]; /* the PDQ index's size and checksum: in this file's checksum */
     ad_code rc = AD_OK;
@@ -219,20 +222,21 @@ static ad_code write_file(ad_live *lv, FILE *f, const ad_ixchange *last, const c
         size += c.nent * sizeof(ad_lentry) + (c.ix_cap + c.gr_cap) * sizeof(struct ad_pslot) +
                 c.first_cap * 16 + c.nlists * sizeof(ad_llist);
         header(hdr, lv, last, uuid, ixlen, size);
-        crypto_generichash_init(&w.h, NULL, 0, SUMLEN);
-        crypto_generichash_update(&w.h, hdr, HDR);
-        crypto_generichash_update(&w.h, ixhdr, sizeof ixhdr);
+        XXH3_64bits_reset(w.h);
+        XXH3_64bits_update(w.h, hdr, HDR);
+        XXH3_64bits_update(w.h, ixhdr, sizeof ixhdr);
         put(&w, &c, sizeof c);
         if (put_frames(&w, lv))
             rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
         put_tables(&w, lv);
-        crypto_generichash_final(&w.h, hdr + H_SUM, SUMLEN);
+        put_u64(hdr + H_SUM, XXH3_64bits_digest(w.h));
         if (!w.failed && ftello(f) != (off_t)size)
             rc = ad_err_set(err, AD_ERR_INTERNAL, "the snapshot's size is not as counted");
         if (!w.failed && (fseeko(f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, HDR, f) != HDR))
             w.failed = 1;
     }
     free(hdr);
+    XXH3_freeState(w.h);
     if (rc == AD_OK && w.failed)
         rc = ad_err_set(err, AD_ERR_IO, "%s", strerror(errno));
     return rc;
@@ -268,7 +272,7 @@ ad_code ad_live_snapshot_save(ad_live *lv, ad_store *st, const char *path, ad_er
 typedef struct reader {
     int fd;
     uint64_t off, size;
-    crypto_generichash_state h;
+    XXH3_state_t *h;
     int failed;
 } reader;
 
@@ -283,7 +287,7 @@ static int get(reader *r, void *p, uint64_t len)
             r->failed = 1;
             break;
         }
-        crypto_generichash_update(&r->h, q, (size_t)got);
+        XXH3_64bits_update(r->h, q, (size_t)got);
         r->off += (uint64_t)got;
         q += got;
         len -= (uint64_t)got;
@@ -516,17 +520,20 @@ static ad_code read_file(ad_live *lv, int fd, uint64_t fsize, ad_store *st, cons
     uint64_t ixlen = rc == AD_OK ? get_u64(hdr + H_IXLEN) : 0;
     if (rc == AD_OK && (ixoff != HDR || ixlen > fsize - HDR))
         rc = bad(err, path, "PDQ index bounds");
-    reader r = {fd, HDR + ixlen, fsize, {{0}}, 0};
-    uint8_t sum[SUMLEN], want[SUMLEN], ixhdr[64];
+    reader r = {fd, HDR + ixlen, fsize, XXH3_createState(), 0};
+    uint8_t ixhdr[64];
+    uint64_t want = 0;
     counts c;
+    if (rc == AD_OK && !r.h)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (rc == AD_OK) {
-        memcpy(want, hdr + H_SUM, SUMLEN);
+        want = get_u64(hdr + H_SUM);
         memset(hdr + H_SUM, 0, SUMLEN);
-        crypto_generichash_init(&r.h, NULL, 0, SUMLEN);
-        crypto_generichash_update(&r.h, hdr, HDR);
+        XXH3_64bits_reset(r.h);
+        XXH3_64bits_update(r.h, hdr, HDR);
         if (pread(fd, ixhdr, 64, HDR) != 64)
             r.failed = 1;
-        crypto_generichash_update(&r.h, ixhdr, 64);
+        XXH3_64bits_update(r.h, ixhdr, 64);
         if (r.failed || get(&r, &c, sizeof c) || counted_size(&c, ixlen, fsize) != fsize)
             rc = ad_err_set(err, AD_ERR_CHECKSUM,
                             "live index snapshot %s: its counts do not match its size: damaged",
@@ -538,12 +545,10 @@ static ad_code read_file(ad_live *lv, int fd, uint64_t fsize, ad_store *st, cons
         rc = ad_index_map(fd, HDR, ixlen, path, &ix, err);
     if (rc == AD_OK)
         rc = read_tables(lv, &r, &c, path, ix, err);
-    if (rc == AD_OK) {
-        crypto_generichash_final(&r.h, sum, SUMLEN);
-        if (sodium_memcmp(sum, want, SUMLEN) != 0)
-            rc = ad_err_set(err, AD_ERR_CHECKSUM,
-                            "live index snapshot %s fails its checksum: damaged", path);
-    }
+    if (rc == AD_OK && XXH3_64bits_digest(r.h) != want)
+        rc = ad_err_set(err, AD_ERR_CHECKSUM, "live index snapshot %s fails its checksum: damaged",
+                        path);
+    XXH3_freeState(r.h);
     if (rc == AD_OK)
         rc = check_tables(lv, &c, path, err);
     return rc;
