@@ -6,10 +6,11 @@
  *
  * Layout (native byte order, checked by a byte-order mark and the sizes of the records):
  *   [0, 4096)        header: magic "ARIADLV\n", version, byte-order mark, file size, the
- *                    position (seq and the kind, a, b of the index log row at seq), the store's
- *                    instance UUID, the PDQ index's offset and length, record sizes, and a
- *                    64-bit XXH3 (libxxhash) of the header (this field zeroed), the PDQ index's
- *                    own 64-byte header and every byte after the PDQ index;
+ *                    position (seq and the kind, a, b of the index log row at seq; the audit
+ *                    chain's head, seq and hash, when written), the store's instance UUID,
+ *                    the PDQ index's offset and length, record sizes, and a 64-bit XXH3
+ *                    (libxxhash) of the header (this field zeroed), the PDQ index's own
+ *                    64-byte header and every byte after the PDQ index;
  *   [4096, 4096+L)   the PDQ index as ad_index_write writes it (its own checksum; mapped on load);
  *   then the counts, the frames' videos, and each hash table's slot arrays as they are in
  *   memory (the tables' hash functions are fixed, so the slots are valid as read: no rehash).
@@ -50,6 +51,8 @@ enum {
     H_SZENT = 72, /* sizeof(ad_lentry), ad_llist, ad_pslot, ad_dslot: 4 x u32 */
     H_UUID = 96,  /* AD_UUID_LEN + 1 */
     H_SUM = 160,
+    H_ASEQ = 176, /* the audit chain's head when written: seq, then its hash (32 bytes) */
+    H_AHASH = 184,
 };
 
 /* The counts block, after the PDQ index. */
@@ -91,7 +94,18 @@ static void put_u32(uint8_t *at, uint32_t v)
     memcpy(at, &v, 4);
 }
 
-static void header(uint8_t *hdr, const ad_live *lv, const ad_ixchange *last, const char *uuid,
+/* The snapshot's position in the store's history: the index log row at seq (its kind, a, b)
+ * and the audit chain's head (every write appends to the chain, whose rows are hashed one on
+ * the other: a store restored from an older copy and written again has another hash there). */
+struct row_at {
+    int64_t seq;
+    ad_ixchange c;
+    int found;
+    int64_t aseq;
+    uint8_t ahash[32];
+};
+
+static void header(uint8_t *hdr, const ad_live *lv, const struct row_at *pos, const char *uuid,
                    uint64_t ixlen, uint64_t size)
 {
     memset(hdr, 0, HDR);
@@ -100,9 +114,11 @@ static void header(uint8_t *hdr, const ad_live *lv, const ad_ixchange *last, con
     put_u32(hdr + H_BOM, BOM);
     put_u64(hdr + H_SIZE, size);
     put_u64(hdr + H_SEQ, (uint64_t)lv->seq);
-    put_u32(hdr + H_KIND, (uint32_t)last->kind);
-    put_u64(hdr + H_A, (uint64_t)last->a);
-    put_u64(hdr + H_B, (uint64_t)last->b);
+    put_u32(hdr + H_KIND, (uint32_t)pos->c.kind);
+    put_u64(hdr + H_A, (uint64_t)pos->c.a);
+    put_u64(hdr + H_B, (uint64_t)pos->c.b);
+    put_u64(hdr + H_ASEQ, (uint64_t)pos->aseq);
+    memcpy(hdr + H_AHASH, pos->ahash, 32);
     put_u64(hdr + H_IXOFF, HDR);
     put_u64(hdr + H_IXLEN, ixlen);
     put_u32(hdr + H_SZENT, sizeof(ad_lentry));
@@ -111,13 +127,6 @@ static void header(uint8_t *hdr, const ad_live *lv, const ad_ixchange *last, con
     put_u32(hdr + H_SZENT + 12, sizeof(struct ad_dslot));
     snprintf((char *)hdr + H_UUID, AD_UUID_LEN + 1, "%s", uuid);
 }
-
-/* The index log row at seq (its kind, a, b): what a snapshot's position is checked by. */
-struct row_at {
-    int64_t seq;
-    ad_ixchange c;
-    int found;
-};
 
 static int on_row(void *ctx, const ad_ixchange *c)
 {
@@ -196,7 +205,7 @@ static void put_tables(writer *w, const ad_live *lv)
     put(w, lv->lists, lv->nlists * sizeof(ad_llist));
 }
 
-static ad_code write_file(ad_live *lv, FILE *f, const ad_ixchange *last, const char *uuid,
+static ad_code write_file(ad_live *lv, FILE *f, const struct row_at *pos, const char *uuid,
                           ad_err *err)
 {
     writer w = {f, XXH3_createState(), 0};
@@ -221,7 +230,7 @@ static ad_code write_file(ad_live *lv, FILE *f, const ad_ixchange *last, const c
             size += c.dig_cap[k] * sizeof(struct ad_dslot);
         size += c.nent * sizeof(ad_lentry) + (c.ix_cap + c.gr_cap) * sizeof(struct ad_pslot) +
                 c.first_cap * 16 + c.nlists * sizeof(ad_llist);
-        header(hdr, lv, last, uuid, ixlen, size);
+        header(hdr, lv, pos, uuid, ixlen, size);
         XXH3_64bits_reset(w.h);
         XXH3_64bits_update(w.h, hdr, HDR);
         XXH3_64bits_update(w.h, ixhdr, sizeof ixhdr);
@@ -259,8 +268,10 @@ ad_code ad_live_snapshot_save(ad_live *lv, ad_store *st, const char *path, ad_er
         rc = ad_err_set(err, AD_ERR_NOT_FOUND,
                         "the index log has no row %lld (the position of the live index)",
                         (long long)lv->seq);
+    if (rc == AD_OK) /* read after the index was loaded: it covers every change it holds */
+        rc = ad_store_audit_head(st, &r.aseq, r.ahash, err);
     if (rc == AD_OK)
-        rc = write_file(lv, fr.f, &r.c, uuid, err);
+        rc = write_file(lv, fr.f, &r, uuid, err);
     ad_live_read_unlock(lv);
     if (rc != AD_OK)
         ad_err_prefix(err, "cannot write the live index snapshot %s", path);
@@ -502,6 +513,13 @@ static ad_code check_header(const uint8_t *hdr, uint64_t fsize, ad_store *st, co
                           "does not hold as it was (a store restored from an older copy, or a "
                           "log trimmed past it): stale",
                           path, (long long)seq);
+    int64_t aseq = (int64_t)get_u64(hdr + H_ASEQ);
+    ad_err ae;
+    if (aseq > 0 && ad_store_audit_anchor(st, aseq, hdr + H_AHASH, &ae) != AD_OK)
+        return ad_err_set(err, AD_ERR_VERSION,
+                          "live index snapshot %s is of another history of this store (%s): a "
+                          "store restored from an older copy? stale",
+                          path, ae.msg);
     return AD_OK;
 }
 
