@@ -68,7 +68,7 @@ expect 0 "$A" list grant known platformco --db "$DB"
 # 1: no snapshot yet: from the store, then written
 start "$DB"
 says "no snapshot $T/live.snap yet: loading from the store"
-says "live index loaded from the store"
+says "live index loaded in "
 says "snapshot $T/live.snap written"
 found md5 "$(h i1 md5)" 1
 found md5 "$(h i2 md5)" 0
@@ -78,7 +78,7 @@ stop
 echo "pdq:$(h i2 pdq)" >"$T/l2.txt"
 expect 0 "$A" import --format hashlist --list known "$T/l2.txt" --db "$DB" --as adm
 start "$DB"
-says "live index loaded from $T/live.snap"
+says "live index loaded from snapshot $T/live.snap"
 says "index log rows applied since the snapshot"
 found md5 "$(h i1 md5)" 1
 found sha256 "$(h i2 sha256)" 0 # listed by its PDQ alone
@@ -91,7 +91,7 @@ found sha256 "$(h i3 sha256)" 1
 kill -9 "$pid" && wait "$pid" 2>/dev/null
 pid=""
 start "$DB"
-says "live index loaded from $T/live.snap"
+says "live index loaded from snapshot $T/live.snap"
 found sha256 "$(h i3 sha256)" 1
 found md5 "$(h i1 md5)" 1
 stop
@@ -100,13 +100,13 @@ stop
 refuse() { # WHAT REASON
   start "$DB"
   says "snapshot not used: .*$2.*: loading from the store"
-  says "live index loaded from the store"
+  says "live index loaded in "
   found md5 "$(h i1 md5)" 1
   found sha256 "$(h i3 sha256)" 1
   found pdq "$(h i2 pdq)" 1
   stop
   start "$DB"
-  says "live index loaded from $T/live.snap"
+  says "live index loaded from snapshot $T/live.snap"
   stop
 }
 size=$(stat -c %s "$T/live.snap")

@@ -99,14 +99,16 @@ static void live_metrics(void *ctx, FILE *out)
             s.follows);
 }
 
-static void say_loaded(ad_live *lv, const char *from, double secs, size_t replayed)
+/* "live index loaded in S s: ..." (from the store), or "... loaded from snapshot FILE in ..." */
+static void say_loaded(ad_live *lv, const char *snap, double secs, size_t replayed)
 {
     ad_live_stats ls;
     ad_live_stats_get(lv, &ls);
     fprintf(stderr,
-            "ariadne serve: live index loaded from %s in %.1f s: %zu PDQ, %zu digests, %zu list "
+            "ariadne serve: live index loaded%s%s in %.1f s: %zu PDQ, %zu digests, %zu list "
             "entries (%zu held back)",
-            from, secs, ls.pdq, ls.digests, ls.entries, ls.held);
+            snap ? " from snapshot " : "", snap ? snap : "", secs, ls.pdq, ls.digests,
+            ls.entries, ls.held);
     if (replayed)
         fprintf(stderr, "; %zu index log rows applied since the snapshot", replayed);
     fputc('\n', stderr);
@@ -152,7 +154,7 @@ static ad_code live_load(const char *url, const ad_live_opts *lo, const char *sn
     }
     rc = ad_live_load(st, lo, lv, err);
     if (rc == AD_OK) {
-        say_loaded(*lv, "the store", ad_now() - t0, 0);
+        say_loaded(*lv, NULL, ad_now() - t0, 0);
         if (snap)
             snapshot_save(*lv, st, snap);
     }
