@@ -300,7 +300,7 @@ static void t_refused(void **state)
     size_t len;
     free(td_read_file(f->path, &len));
     /* damaged: a bit of the PDQ index, of the header's position, of the tables; cut short */
-    refused(f, "ix", 4096 + 64 + 5, 0x10, 0, AD_ERR_CHECKSUM, "checksum");
+    refused(f, "ix", 65536 + 64 + 5, 0x10, 0, AD_ERR_CHECKSUM, "checksum");
     refused(f, "pos", 40, 0x01, 0, AD_ERR_VERSION, "stale");
     refused(f, "tables", -100, 0x04, 0, AD_ERR_CHECKSUM, "checksum");
     refused(f, "cut", -1, 0, 100, AD_ERR_CHECKSUM, "cut short");

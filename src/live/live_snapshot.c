@@ -5,13 +5,14 @@
  * the index log after that position (applying is idempotent, as after a load from the store).
  *
  * Layout (native byte order, checked by a byte-order mark and the sizes of the records):
- *   [0, 4096)        header: magic "ARIADLV\n", version, byte-order mark, file size, the
- *                    position (seq and the kind, a, b of the index log row at seq; the audit
+ *   [0, 65536)       header (64 KiB, so that the PDQ index after it is page-aligned for any
+ *                    page size up to 64 KiB and can be mapped): magic "ARIADLV\n", version,
+ *                    byte-order mark, file size, the position (seq and the kind, a, b of the index log row at seq; the audit
  *                    chain's head, seq and hash, when written), the store's instance UUID,
  *                    the PDQ index's offset and length, record sizes, and a 64-bit XXH3
  *                    (libxxhash) of the header (this field zeroed), the PDQ index's own
  *                    64-byte header and every byte after the PDQ index;
- *   [4096, 4096+L)   the PDQ index as ad_index_write writes it (its own checksum; mapped on load);
+ *   [65536, +L)      the PDQ index as ad_index_write writes it (its own checksum; mapped on load);
  *   then the counts, the frames' videos, and each hash table's slot arrays as they are in
  *   memory (the tables' hash functions are fixed, so the slots are valid as read: no rehash).
  * Every count is checked against the file's size before anything is allocated, and every table
@@ -31,9 +32,9 @@
 #include "live/live_int.h"
 
 #define MAGIC "ARIADLV\n"
-#define VERSION 1u
+#define VERSION 2u /* 1: a header of 4096 bytes */
 #define BOM 0x01020304u
-#define HDR 4096
+#define HDR 65536
 #define SUMLEN 8
 #define CHUNK (16u << 20)
 
