@@ -7,8 +7,9 @@
  * Layout (native byte order, checked by a byte-order mark and the sizes of the records):
  *   [0, 65536)       header (64 KiB, so that the PDQ index after it is page-aligned for any
  *                    page size up to 64 KiB and can be mapped): magic "ARIADLV\n", version,
- *                    byte-order mark, file size, the position (seq and the kind, a, b of the index log row at seq; the audit
- *                    chain's head, seq and hash, when written), the store's instance UUID,
+ *                    byte-order mark, file size, the position (seq and the kind, a, b of
+ *                    the index log row at seq; the audit chain's head, seq and hash, when
+ *                    written), the store's instance UUID,
  *                    the PDQ index's offset and length, record sizes, and a 64-bit XXH3
  *                    (libxxhash) of the header (this field zeroed), the PDQ index's own
  *                    64-byte header and every byte after the PDQ index;
