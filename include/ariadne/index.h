@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ariadne/error.h"
 #include "ariadne/h256.h"
@@ -103,6 +104,15 @@ ad_code ad_index_search_batch(const ad_index *ix, const ad_h256 *q, size_t nq, i
  * well-formed checksum over inconsistent content): the caller then rebuilds from its records. */
 ad_code ad_index_save(const ad_index *ix, const char *path, ad_err *err);
 ad_code ad_index_load(ad_index **out, const char *path, ad_err *err);
+/* The same bytes inside a larger file: ad_index_write writes them at f's current position (a
+ * page-aligned offset if they are to be mapped; *len gets their length, head (may be NULL)
+ * their first 64 bytes, which hold their size and checksum; f is left after them);
+ * ad_index_map maps len bytes of fd at offset (page-aligned) and checks them as ad_index_load
+ * does (name is the file's name for messages). */
+ad_code ad_index_write(const ad_index *ix, FILE *f, uint64_t *len, uint8_t head[64],
+                       ad_err *err);
+ad_code ad_index_map(int fd, uint64_t offset, uint64_t len, const char *name, ad_index **out,
+                     ad_err *err);
 
 #ifdef __cplusplus
 }

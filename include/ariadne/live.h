@@ -51,6 +51,24 @@ void ad_live_opts_default(ad_live_opts *o);
 ad_code ad_live_load(ad_store *st, const ad_live_opts *opts, ad_live **out, ad_err *err);
 void ad_live_free(ad_live *lv);
 
+/* ---- the snapshot (a fast start; docs/server.md "The snapshot") ------------------------ */
+
+/* Writes everything lv holds to path (a temp file beside it, fsynced, then renamed over it;
+ * created private), tagged with st's instance UUID and lv's index log position (checked
+ * against st's log). Holds the read lock while it writes (the follower waits: at 10 million
+ * media some seconds), so a server writes it before it listens and after it has stopped. */
+ad_code ad_live_snapshot_save(ad_live *lv, ad_store *st, const char *path, ad_err *err);
+/* Loads a live index from a snapshot of st, then applies st's index log after the snapshot's
+ * position (*replayed, may be NULL, gets how many rows), with one read event (index.load). A
+ * snapshot that cannot be used is refused, nothing loaded, and the error says why:
+ * AD_ERR_NOT_FOUND no file; AD_ERR_VERSION not a snapshot, another version or build, another
+ * store (instance UUID), or stale (the log no longer holds its position as it was: a store
+ * restored from an older copy, or a log trimmed past it); AD_ERR_CHECKSUM cut short or damaged;
+ * AD_ERR_CORRUPT a whole file whose tables are inconsistent. The caller then loads from the
+ * store (ad_live_load). */
+ad_code ad_live_load_snapshot(ad_store *st, const ad_live_opts *opts, const char *path,
+                              size_t *replayed, ad_live **out, ad_err *err);
+
 /* Applies the store's index_log entries after the last one applied (reads them, then takes the
  * write lock for the batch). *applied (may be NULL) gets how many. One follower at a time. */
 ad_code ad_live_follow(ad_live *lv, ad_store *st, size_t *applied, ad_err *err);

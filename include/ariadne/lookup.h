@@ -41,6 +41,10 @@ ad_code ad_lookup_index_load_tap(ad_store *st, ad_pdq_fn tap, void *ctx, ad_look
                                  ad_err *err);
 /* An empty index (then ad_lookup_index_add). */
 ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err);
+/* An index around ix (taken over, freed with it, also on failure) whose frame entries are
+ * frame_ids[i] of video frame_media[i] (a snapshot's: src/live/live_snapshot.c). */
+ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int64_t *frame_media,
+                              size_t nframes, ad_lookup_index **out, ad_err *err);
 /* Adds one PDQ: a media's own (is_frame 0, id = media id) or a video frame's (is_frame 1,
  * id = frame id, media_id its video). Needs exclusive access (the caller's lock). */
 ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id, int64_t media_id,

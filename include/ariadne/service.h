@@ -258,6 +258,7 @@ ad_code ad_svc_user_expires(const ad_call *c, const char *user, int64_t expires,
 typedef struct ad_svc_export_query {
     const char *format, *list, *series, *scheme, *category, *hash;
     int trusted, all;
+    const char *vics_version, *profile; /* VICS: 1.2, 1.3 or 2.0; default, us or uk (2.0) */
 } ad_svc_export_query;
 typedef struct ad_svc_export ad_svc_export;
 /* Checks the caller may export and the choice (the list or series exists; a selection is
@@ -267,6 +268,12 @@ ad_code ad_svc_export_prepare(const ad_call *c, const ad_svc_export_query *q, ad
 /* Writes the prepared export to out (on any connection of the same caller: the server runs it
  * on a thread of its own while the answer streams). One audit row (the export's). */
 ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, ad_err *err);
+/* ad_svc_export_run without the final flush, with the export's statistics (`ariadne export`,
+ * which writes through a file replaced when whole). */
+ad_code ad_svc_export_write(const ad_call *c, const ad_svc_export *x, FILE *out,
+                            ad_export_stats *stats, ad_err *err);
+/* What the prepared export selects (for a summary). */
+const ad_export_opts *ad_svc_export_opts(const ad_svc_export *x);
 /* The media type of the export's body. */
 const char *ad_svc_export_type(const ad_svc_export *x);
 void ad_svc_export_free(ad_svc_export *x);
@@ -284,6 +291,11 @@ typedef struct ad_svc_import_query {
  * first 100 bad records and notes. */
 ad_code ad_svc_import(const ad_call *c, const ad_svc_import_query *q, const uint8_t *data,
                       size_t len, json_t **out, ad_err *err);
+/* The import from a stream, which ad_svc_import and `ariadne import` share: io holds the
+ * caller's callbacks for bad records and notes and the source's name (NULL: the list's); the
+ * rest is filled from q (an error names the parameter at fault). *stats: all of ad_import's. */
+ad_code ad_svc_import_file(const ad_call *c, const ad_svc_import_query *q, FILE *in,
+                           ad_import_opts *io, ad_import_stats *stats, ad_err *err);
 
 /* ---- the audit (auditors) ------------------------------------------------------------ */
 

@@ -145,6 +145,8 @@ ad_code ad_store_user_add(ad_store *st, int64_t agency_id, const char *name, ad_
 ad_code ad_store_user_find(ad_store *st, const char *id_or_name, int64_t *id, ad_err *err);
 typedef int (*ad_user_fn)(void *ctx, const ad_user *u);
 ad_code ad_store_user_list(ad_store *st, ad_user_fn fn, void *ctx, ad_err *err);
+/* One user by id (fn called once; AD_ERR_NOT_FOUND when there is none). Not audited. */
+ad_code ad_store_user_get(ad_store *st, int64_t user_id, ad_user_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err);
 /* Sets when a user's key stops working (Unix seconds; 0 = never). One audit row. */
 ad_code ad_store_user_set_expires(ad_store *st, int64_t user_id, int64_t expires, ad_err *err);

@@ -1,7 +1,8 @@
 /* cmd_serve.c: `ariadne serve`: the HTTP API over the store (the library's ad_server_start), until
  * SIGTERM or SIGINT, then a graceful stop: no new connections, the requests in flight finished,
- * the access log flushed, exit 0. The live index (live.h) is loaded before the server starts and
- * follows the store on a thread of its own until the server has stopped. */
+ * the access log flushed, exit 0. The live index (live.h) is loaded before the server starts (from
+ * a snapshot with --snapshot, written again at the stop) and follows the store on a thread of its
+ * own until the server has stopped. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,7 +18,7 @@ static const char usage[] =
     "serve --listen ADDR:PORT [--db URL] [--tls-cert FILE --tls-key FILE]\n"
     "  [--threads N] [--max-body SIZE] [--max-connections N] [--timeout S] [--rate N]\n"
     "  [--access-log FILE] [--metrics-from loopback|any]\n"
-    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--json]\n"
+    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--snapshot FILE] [--json]\n"
     "  Serves the store as the HTTP API (docs/server.md; the routes are described at\n"
     "  /v1/openapi.json) until SIGTERM or SIGINT, then stops gracefully: no new connections,\n"
     "  the requests in flight finished (for up to --timeout seconds), the access log flushed;\n"
@@ -47,6 +48,10 @@ static const char usage[] =
     "  --hold-factor F      times in a window and more than F times its baseline is held back\n"
     "  --hold-window S      from platform matches until its owner releases it (defaults: 100,\n"
     "                       10, windows of 3600 s)\n"
+    "  --snapshot FILE      start from this snapshot of the live index when it is valid for\n"
+    "                       this store (then the index log since it is applied), else load\n"
+    "                       from the store and write it; written again at a stop. A damaged,\n"
+    "                       foreign or stale snapshot is said and not used\n"
     "  --json               the 'listening' line as JSON on standard output\n"
     "Exit status: 0 stopped by a signal, 1 the server could not start (store, address in use,\n"
     "TLS files), 2 usage.";
@@ -94,17 +99,80 @@ static void live_metrics(void *ctx, FILE *out)
             s.follows);
 }
 
-/* Loads the live index from the store. */
-static ad_code live_load(const char *url, const ad_live_opts *lo, ad_live **lv, ad_err *err)
+/* "live index loaded in S s: ..." (from the store), or "... loaded from snapshot FILE in ..." */
+static void say_loaded(ad_live *lv, const char *snap, double secs, size_t replayed)
+{
+    ad_live_stats ls;
+    ad_live_stats_get(lv, &ls);
+    fprintf(stderr,
+            "ariadne serve: live index loaded%s%s in %.1f s: %zu PDQ, %zu digests, %zu list "
+            "entries (%zu held back)",
+            snap ? " from snapshot " : "", snap ? snap : "", secs, ls.pdq, ls.digests,
+            ls.entries, ls.held);
+    if (replayed)
+        fprintf(stderr, "; %zu index log rows applied since the snapshot", replayed);
+    fputc('\n', stderr);
+}
+
+/* Writes the snapshot (a failure is said, never fatal: the next start loads from the store). */
+static void snapshot_save(ad_live *lv, ad_store *st, const char *path)
+{
+    double t0 = ad_now();
+    ad_err err;
+    if (ad_live_snapshot_save(lv, st, path, &err) == AD_OK)
+        fprintf(stderr, "ariadne serve: snapshot %s written in %.1f s\n", path, ad_now() - t0);
+    else
+        fprintf(stderr, "ariadne serve: warning: %s\n", err.msg);
+}
+
+/* Loads the live index: from the snapshot when there is one valid for this store (then the
+ * index log since it), else from the store (then the snapshot is written). */
+static ad_code live_load(const char *url, const ad_live_opts *lo, const char *snap, ad_live **lv,
+                         ad_err *err)
 {
     ad_store *st;
     ad_code rc = ad_store_open(&st, url, 0, err);
     if (rc != AD_OK)
         return rc;
     ad_store_set_actor(st, "serve", 0);
+    double t0 = ad_now();
+    if (snap) {
+        size_t replayed = 0;
+        ad_err e;
+        rc = ad_live_load_snapshot(st, lo, snap, &replayed, lv, &e);
+        if (rc == AD_OK) {
+            say_loaded(*lv, snap, ad_now() - t0, replayed);
+            ad_store_close(st);
+            return AD_OK;
+        }
+        if (rc == AD_ERR_NOT_FOUND)
+            fprintf(stderr, "ariadne serve: no snapshot %s yet: loading from the store\n", snap);
+        else
+            fprintf(stderr, "ariadne serve: snapshot not used: %s: loading from the store\n",
+                    e.msg);
+        t0 = ad_now();
+    }
     rc = ad_live_load(st, lo, lv, err);
+    if (rc == AD_OK) {
+        say_loaded(*lv, NULL, ad_now() - t0, 0);
+        if (snap)
+            snapshot_save(*lv, st, snap);
+    }
     ad_store_close(st);
     return rc;
+}
+
+/* At a stop: the snapshot again, at the position reached. */
+static void live_save(const char *url, ad_live *lv, const char *snap)
+{
+    ad_store *st;
+    ad_err err;
+    if (ad_store_open(&st, url, 0, &err) != AD_OK) {
+        fprintf(stderr, "ariadne serve: warning: snapshot not written: %s\n", err.msg);
+        return;
+    }
+    snapshot_save(lv, st, snap);
+    ad_store_close(st);
 }
 
 int ad_cmd_serve(int argc, char **argv)
@@ -112,7 +180,7 @@ int ad_cmd_serve(int argc, char **argv)
     static const char *const opts[] = {
         "--listen",  "--tls-cert", "--tls-key",    "--threads",      "--max-body",
         "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from",
-        "--hold-min", "--hold-factor", "--hold-window", NULL};
+        "--hold-min", "--hold-factor", "--hold-window", "--snapshot", NULL};
     ad_args a;
     int rc = ad_args_parse(&a, "serve", usage, argc, argv, opts, 0, 0);
     if (rc >= 0)
@@ -178,16 +246,8 @@ int ad_cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
     ad_live *lv = NULL;
-    double t0 = ad_now();
-    ad_code c = live_load(o.db_url, &lo, &lv, &err);
-    if (c == AD_OK) {
-        ad_live_stats ls;
-        ad_live_stats_get(lv, &ls);
-        fprintf(stderr,
-                "ariadne serve: live index loaded in %.1f s: %zu PDQ, %zu digests, %zu list "
-                "entries (%zu held back)\n",
-                ad_now() - t0, ls.pdq, ls.digests, ls.entries, ls.held);
-    }
+    const char *snap = ad_arg(&a, "--snapshot");
+    ad_code c = live_load(o.db_url, &lo, snap, &lv, &err);
     if (c == AD_OK)
         c = ad_live_follow_start(lv, o.db_url, 0, &err);
     if (c != AD_OK) {
@@ -218,6 +278,8 @@ int ad_cmd_serve(int argc, char **argv)
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     ad_server_stop(srv, timeout ? (double)timeout : (double)AD_SERVER_TIMEOUT);
     ad_live_follow_stop(lv); /* after the server: no request searches it any more */
+    if (snap)
+        live_save(o.db_url, lv, snap);
     ad_live_free(lv);
     fprintf(stderr, "ariadne serve: stopped\n");
     return AD_EXIT_OK;

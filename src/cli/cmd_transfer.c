@@ -1,5 +1,6 @@
 /* cmd_transfer.c: `ariadne import` and `ariadne export`: exchange files (VICS JSON, ICSE CSV,
- * hash lists) into and out of the store. */
+ * hash lists) into and out of the store, through the service layer's ad_svc_import_file and
+ * ad_svc_export_prepare/write (the options checked there, as for the server's routes). */
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,24 @@
 #include "ariadne/transfer.h"
 #include "ariadne/util.h"
 #include "cli.h"
+
+/* A service's error: a bad option (a parameter named) is a usage error (exit 2), anything else
+ * a failure (exit 1). A message that starts with the parameter's name says it as the option
+ * ("format is ..." as "--format is ..."). */
+static int svc_fail(const ad_args *a, const ad_err *err)
+{
+    if (err->code != AD_ERR_ARG || !err->field[0])
+        return ad_cli_fail(a, err);
+    char opt[sizeof err->field];
+    snprintf(opt, sizeof opt, "%s", err->field);
+    for (char *p = opt; *p; p++)
+        if (*p == '_')
+            *p = '-';
+    size_t n = strlen(err->field);
+    if (!strncmp(err->msg, err->field, n) && err->msg[n] == ' ')
+        return ad_args_usage_error(a, "--%s%s", opt, err->msg + n);
+    return ad_args_usage_error(a, "%s", err->msg);
+}
 
 static ad_code print_bad(void *ctx, const ad_xbad *b, ad_err *err)
 {
@@ -101,32 +120,30 @@ int ad_cmd_import(int argc, char **argv)
         return rc;
     const char *path = a.pos[0];
     ad_err err;
-    ad_import_opts io = {.skip_bad = skip_bad,
-                         .pdq64 = pdq,
+    char *pathcopy = strdup(path);
+    const char *base = strcmp(path, "-") ? basename(pathcopy) : "stdin";
+    /* every import is a list (default: the file's name): `export --list` sends it on as it came */
+    ad_svc_import_query q = {ad_arg(&a, "--format"), ad_arg(&a, "--list") ? ad_arg(&a, "--list")
+                                                                          : base,
+                             ad_arg(&a, "--source"), skip_bad, pdq};
+    ad_import_opts io = {.source_name = base,
                          .bad = print_bad,
                          .bad_ctx = &a,
                          .note = print_note,
                          .note_ctx = &a};
-    if (ad_arg(&a, "--format") && ad_xformat_parse(ad_arg(&a, "--format"), &io.format, &err)) {
-        return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
-    }
-    char *pathcopy = strdup(path);
-    const char *base = strcmp(path, "-") ? basename(pathcopy) : "stdin";
-    io.source_name = base;
-    io.list = ad_arg(&a, "--list");
-    if (!io.list) /* every import is a list: `export --list` sends it on as it came */
-        io.list = base;
-    io.list_source = ad_arg(&a, "--source");
     FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
     if (!f) {
         ad_err_set(&err, AD_ERR_IO, "cannot open %s", path);
         rc = ad_cli_fail(&a, &err);
     } else {
+        ad_identity id;
+        ad_call c;
+        ad_cli_call(st, &id, &c);
         ad_import_stats s;
-        if (ad_import(st, f, &io, &s, &err) != AD_OK) {
-            rc = ad_cli_fail(&a, &err);
+        if (ad_svc_import_file(&c, &q, f, &io, &s, &err) != AD_OK) {
+            rc = svc_fail(&a, &err);
         } else {
-            import_summary(&a, path, io.list, &s);
+            import_summary(&a, path, q.list, &s);
             rc = s.bad ? AD_EXIT_FAIL : AD_EXIT_OK;
         }
         if (f != stdin)
@@ -134,26 +151,6 @@ int ad_cmd_import(int argc, char **argv)
     }
     free(pathcopy);
     return ad_cli_close(st, rc);
-}
-
-/* --category CODES: codes of `scheme` separated by ','. Returns -1 or the usage exit code. */
-static int parse_codes(const ad_args *a, const char *text, ad_cat_scheme scheme, int *codes,
-                       size_t max, size_t *n)
-{
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
-    *n = 0;
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        ad_category c;
-        ad_err err;
-        if (*n == max)
-            return ad_args_usage_error(a, "--category: too many codes");
-        if (ad_category_parse(t, scheme, &c, &err) != AD_OK || c.scheme != scheme)
-            return ad_args_usage_error(a, "--category: '%s' is not a code of scheme %s", t,
-                                       ad_cat_scheme_name(scheme));
-        codes[(*n)++] = c.code;
-    }
-    return *n ? -1 : ad_args_usage_error(a, "--category: no code given");
 }
 
 /* The summary of an export: JSON (one line) when asked, on stdout when the data went to a file
@@ -223,99 +220,44 @@ int ad_cmd_export(int argc, char **argv)
         argc, argv, opts, 0, 0, 0);
     if (rc >= 0)
         return rc;
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    ad_svc_export_query q = {ad_arg(&a, "--format"),
+                             ad_arg(&a, "--list"),
+                             ad_arg(&a, "--series"),
+                             ad_arg(&a, "--scheme"),
+                             ad_arg(&a, "--category"),
+                             ad_arg(&a, "--hash"),
+                             trusted,
+                             all,
+                             ad_arg(&a, "--vics-version"),
+                             ad_arg(&a, "--profile")};
+    ad_svc_export *x;
     ad_err err;
-    int codes[64];
-    ad_export_opts eo = {.list = ad_arg(&a, "--list"),
-                         .series = ad_arg(&a, "--series"),
-                         .all = all,
-                         .trusted = trusted,
-                         .codes = codes};
-    const char *fmt = ad_arg(&a, "--format");
-    if (!fmt)
-        return ad_cli_close(st, ad_args_usage_error(&a, "--format is required"));
-    if (ad_xformat_parse(fmt, &eo.format, &err))
-        return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
-    if (ad_arg(&a, "--scheme")) {
-        if (ad_cat_scheme_parse(ad_arg(&a, "--scheme"), &eo.scheme, &err) ||
-            eo.scheme == AD_CAT_NONE || eo.scheme == AD_CAT_CUSTOM)
-            return ad_cli_close(st, ad_args_usage_error(&a, "--scheme takes vics-us, dhs, uk or "
-                                                            "baseline"));
-        eo.with_category = 1;
-    }
-    if (ad_arg(&a, "--category")) {
-        if (!eo.scheme)
-            return ad_cli_close(st, ad_args_usage_error(&a, "--category needs --scheme"));
-        rc = parse_codes(&a, ad_arg(&a, "--category"), eo.scheme, codes, 64, &eo.n_codes);
-        if (rc >= 0)
-            return ad_cli_close(st, rc);
-    }
-    if (trusted && !eo.scheme)
-        return ad_cli_close(st, ad_args_usage_error(&a, "--trusted needs --scheme"));
-    if (all && (eo.list || eo.series || eo.scheme))
-        return ad_cli_close(st, ad_args_usage_error(&a, "--all exports everything: it cannot be "
-                                                        "combined with --list, --series or "
-                                                        "--scheme"));
-    if (!all && !eo.list && !eo.series && !eo.scheme)
-        return ad_cli_close(
-            st, ad_args_usage_error(&a, "choose what to export: --list NAME, --series NAME or "
-                                        "--scheme SCHEME [--category CODES] (categorised media); "
-                                        "--all exports everything (a backup between your own "
-                                        "instances)"));
-    const char *h = ad_arg(&a, "--hash");
-    if (h) {
-        static const char *const kinds[] = {"md5", "sha1", "sha256", "pdq"};
-        eo.hash_set = 0;
-        for (int k = 0; k < 4; k++)
-            if (!strcmp(h, kinds[k]))
-                eo.hash = (ad_xhash_kind)k, eo.hash_set = 1;
-        if (!eo.hash_set)
-            return ad_cli_close(st, ad_args_usage_error(&a, "unknown --hash '%s'", h));
-    }
-    const char *v = ad_arg(&a, "--vics-version");
-    if (v) {
-        if (!strcmp(v, "2.0") || !strcmp(v, "2"))
-            eo.version = AD_VICS_V2_0;
-        else if (!strcmp(v, "1.3"))
-            eo.version = AD_VICS_V1_3;
-        else if (!strcmp(v, "1.2"))
-            eo.version = AD_VICS_V1_2;
-        else
-            return ad_cli_close(st,
-                                ad_args_usage_error(&a, "--vics-version takes 1.2, 1.3 or 2.0"));
-    }
-    const char *p = ad_arg(&a, "--profile");
-    if (p) {
-        if (!strcasecmp(p, "default"))
-            eo.profile = AD_VICS_DEFAULT;
-        else if (!strcasecmp(p, "us"))
-            eo.profile = AD_VICS_US;
-        else if (!strcasecmp(p, "uk"))
-            eo.profile = AD_VICS_UK;
-        else
-            return ad_cli_close(st, ad_args_usage_error(&a, "--profile takes default, us or uk"));
-        if (eo.version && eo.version != AD_VICS_V2_0)
-            return ad_cli_close(st, ad_args_usage_error(&a, "profiles exist in VICS 2.0 only"));
-    }
+    if (ad_svc_export_prepare(&c, &q, &x, &err) != AD_OK)
+        return ad_cli_close(st, svc_fail(&a, &err));
     /* -o FILE: written to a private (0600: it holds custody data) temporary file renamed over
      * FILE once complete, so that a killed or failed export never leaves a truncated FILE */
     const char *o = ad_arg(&a, "-o");
     ad_file_replace out = {.f = stdout};
-    if (o && ad_file_replace_open(&out, o, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
     ad_export_stats s;
-    ad_code c = ad_export(st, out.f, &eo, &s, &err);
-    if (o)
-        c = ad_file_replace_end(&out, c, &err);
-    rc = c ? ad_cli_fail(&a, &err) : AD_EXIT_OK;
+    ad_code ec = o ? ad_file_replace_open(&out, o, &err) : AD_OK;
+    if (ec == AD_OK)
+        ec = ad_svc_export_write(&c, x, out.f, &s, &err);
+    if (o && out.path)
+        ec = ad_file_replace_end(&out, ec, &err);
+    rc = ec ? ad_cli_fail(&a, &err) : AD_EXIT_OK;
     if (rc == AD_EXIT_OK) {
         if (!o)
             fflush(stdout);
-        export_summary(&a, &eo, o, &s);
+        export_summary(&a, ad_svc_export_opts(x), o, &s);
         if (all && s.skipped) {
             ad_cli_error("export", "--all: %llu media could not be written (first: %s)",
                          (unsigned long long)s.skipped, s.skip_reason);
             rc = AD_EXIT_FAIL;
         }
     }
+    ad_svc_export_free(x);
     return ad_cli_close(st, rc);
 }

@@ -6,7 +6,10 @@
  * size, checksum of bytes [64, size), segment count), then per segment a 128-byte record (n,
  * removed count, tables: start, width, dbits) followed by its arrays, each padded to 64
  * bytes: hashes (32n), ids (8n), removed bitmap, and per table the directory and (tables 1..m-1)
- * the entry numbers. The last segment (m = 0) is the insert buffer, copied on load. */
+ * the entry numbers. The last segment (m = 0) is the insert buffer, copied on load.
+ *
+ * The same bytes may sit inside a larger file at a page-aligned offset (ad_index_write,
+ * ad_index_map): the live index's snapshot (src/live/live_snapshot.c) holds one. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -159,22 +162,13 @@ static void header(uint8_t hdr[HDR], uint64_t size, uint64_t check, uint32_t nse
     memcpy(hdr + 36, &hs, 4);
 }
 
-ad_code ad_index_save(const ad_index *ix, const char *path, ad_err *err)
+ad_code ad_index_write(const ad_index *ix, FILE *f, uint64_t *len, uint8_t head[64], ad_err *err)
 {
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (!tmp)
-        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    snprintf(tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
-    writer w = {NULL, {{0}, 0, {0}, 0}, 0, 0};
-    ad_code crc = ad_file_create_private(tmp, &w.f, err);
-    if (crc != AD_OK) {
-        free(tmp);
-        return crc;
-    }
+    writer w = {f, {{0}, 0, {0}, 0}, 0, 0};
+    off_t start = ftello(f);
     uint8_t hdr[HDR];
     header(hdr, 0, 0, 0);
-    if (fwrite(hdr, 1, HDR, w.f) != HDR)
+    if (start < 0 || fwrite(hdr, 1, HDR, f) != HDR)
         w.failed = 1;
     sum_init(&w.s);
     w.off = HDR;
@@ -182,20 +176,28 @@ ad_code ad_index_save(const ad_index *ix, const char *path, ad_err *err)
         put_seg(&w, ix->seg[i]);
     put_seg(&w, ix->buf);
     header(hdr, w.off, sum_final(&w.s), (uint32_t)ix->nseg + 1);
-    if (!w.failed && (fseek(w.f, 0, SEEK_SET) != 0 || fwrite(hdr, 1, HDR, w.f) != HDR))
+    if (!w.failed && (fseeko(f, start, SEEK_SET) != 0 || fwrite(hdr, 1, HDR, f) != HDR ||
+                      fseeko(f, start + (off_t)w.off, SEEK_SET) != 0))
         w.failed = 1;
-    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
-        w.failed = 1;
-    if (fclose(w.f) != 0)
-        w.failed = 1;
-    ad_code rc = AD_OK;
-    if (w.failed || rename(tmp, path) != 0) {
-        rc = ad_err_set(err, AD_ERR_IO, "cannot write index snapshot %s: %s", path,
-                        strerror(errno));
-        unlink(tmp);
-    }
-    free(tmp);
-    return rc;
+    if (w.failed)
+        return ad_err_set(err, AD_ERR_IO, "cannot write the index: %s", strerror(errno));
+    if (len)
+        *len = w.off;
+    if (head)
+        memcpy(head, hdr, HDR);
+    return AD_OK;
+}
+
+ad_code ad_index_save(const ad_index *ix, const char *path, ad_err *err)
+{
+    ad_file_replace r;
+    ad_code rc = ad_file_replace_open(&r, path, err);
+    if (rc != AD_OK)
+        return rc;
+    rc = ad_index_write(ix, r.f, NULL, NULL, err);
+    if (rc != AD_OK)
+        ad_err_prefix(err, "cannot write index snapshot %s", path);
+    return ad_file_replace_end(&r, rc, err);
 }
 
 /* ---- loading ---- */
@@ -349,6 +351,36 @@ static ad_code load_mapped(ad_index *ix, uint8_t *base, uint64_t size, const cha
     return AD_OK;
 }
 
+ad_code ad_index_map(int fd, uint64_t offset, uint64_t len, const char *name, ad_index **out,
+                     ad_err *err)
+{
+    *out = NULL;
+    if (len < HDR)
+        return ad_err_set(err, AD_ERR_VERSION, "%s is not an ariadne index snapshot", name);
+    if (offset % (uint64_t)sysconf(_SC_PAGESIZE) || len > SIZE_MAX)
+        return ad_err_set(err, AD_ERR_ARG, "index in %s: offset not page-aligned", name);
+    /* private writable mapping: removals flip bits in copy-on-write pages, never the file */
+    void *map = mmap(NULL, (size_t)len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, (off_t)offset);
+    if (map == MAP_FAILED)
+        return ad_err_set(err, AD_ERR_IO, "cannot map index snapshot %s: %s", name,
+                          strerror(errno));
+    ad_index *ix;
+    ad_code rc = ad_index_new(&ix, err);
+    if (rc != AD_OK) {
+        munmap(map, (size_t)len);
+        return rc;
+    }
+    ix->map = map;
+    ix->maplen = (size_t)len;
+    rc = load_mapped(ix, map, len, name, err);
+    if (rc != AD_OK) {
+        ad_index_free(ix);
+        return rc;
+    }
+    *out = ix;
+    return AD_OK;
+}
+
 ad_code ad_index_load(ad_index **out, const char *path, ad_err *err)
 {
     *out = NULL;
@@ -361,29 +393,7 @@ ad_code ad_index_load(ad_index **out, const char *path, ad_err *err)
         close(fd);
         return ad_err_set(err, AD_ERR_IO, "index snapshot %s is not a regular file", path);
     }
-    if ((uint64_t)st.st_size < HDR) {
-        close(fd);
-        return ad_err_set(err, AD_ERR_VERSION, "%s is not an ariadne index snapshot", path);
-    }
-    /* private writable mapping: removals flip bits in copy-on-write pages, never the file */
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+    ad_code rc = ad_index_map(fd, 0, (uint64_t)st.st_size, path, out, err);
     close(fd);
-    if (map == MAP_FAILED)
-        return ad_err_set(err, AD_ERR_IO, "cannot map index snapshot %s: %s", path,
-                          strerror(errno));
-    ad_index *ix;
-    ad_code rc = ad_index_new(&ix, err);
-    if (rc != AD_OK) {
-        munmap(map, (size_t)st.st_size);
-        return rc;
-    }
-    ix->map = map;
-    ix->maplen = (size_t)st.st_size;
-    rc = load_mapped(ix, map, (uint64_t)st.st_size, path, err);
-    if (rc != AD_OK) {
-        ad_index_free(ix);
-        return rc;
-    }
-    *out = ix;
-    return AD_OK;
+    return rc;
 }

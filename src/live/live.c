@@ -198,12 +198,11 @@ static int on_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, i
     return l->oom = ad_idset_add(is_frame ? &l->lv->frames : &l->lv->media_pdq, id) != 0;
 }
 
-ad_code ad_live_load(ad_store *st, const ad_live_opts *opts, ad_live **out, ad_err *err)
+ad_live *ad_live_new(const ad_live_opts *opts)
 {
-    *out = NULL;
     ad_live *lv = calloc(1, sizeof *lv);
     if (!lv)
-        return oom(err);
+        return NULL;
     if (opts)
         lv->o = *opts;
     else
@@ -222,6 +221,15 @@ ad_code ad_live_load(ad_store *st, const ad_live_opts *opts, ad_live **out, ad_e
     pthread_rwlockattr_destroy(&ra);
     pthread_mutex_init(&lv->rate_mu, NULL);
     pthread_mutex_init(&lv->st_mu, NULL);
+    return lv;
+}
+
+ad_code ad_live_load(ad_store *st, const ad_live_opts *opts, ad_live **out, ad_err *err)
+{
+    *out = NULL;
+    ad_live *lv = ad_live_new(opts);
+    if (!lv)
+        return oom(err);
     /* the position first: a change committed during the load is applied again by the first
      * follow round (applying is idempotent) */
     ad_code rc = ad_store_index_seq(st, &lv->seq, err);

@@ -1,6 +1,6 @@
 /* live_int.h: the inside of the live index (src/live/, live.h): its tables and lock, shared
- * by live.c (load, apply, readers, stats), live_follow.c (the follower) and live_match.c
- * (platform matching and the hold rule). */
+ * by live.c (load, apply, readers, stats), live_follow.c (the follower), live_match.c
+ * (platform matching and the hold rule) and live_snapshot.c (the snapshot file). */
 #ifndef AD_LIVE_INT_H
 #define AD_LIVE_INT_H
 
@@ -78,6 +78,8 @@ struct ad_live {
     int interval_ms;
 };
 
+/* An empty live index with its locks (no PDQ index yet); NULL out of memory. */
+ad_live *ad_live_new(const ad_live_opts *opts);
 /* Applies one change (the write lock held, or the index not yet shared). */
 ad_code ad_live_apply(ad_live *lv, const ad_ixchange *c, ad_err *err);
 /* The entry (list, media), created absent when missing; NULL out of memory. */

@@ -42,6 +42,28 @@ static int note_frame(ad_lookup_index *lx, int64_t id, int64_t media_id)
            ad_idmap_add(&lx->video_frames, media_id, 1);
 }
 
+ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int64_t *frame_media,
+                              size_t nframes, ad_lookup_index **out, ad_err *err)
+{
+    *out = NULL;
+    ad_lookup_index *lx = calloc(1, sizeof *lx);
+    if (!lx) {
+        ad_index_free(ix);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    lx->ix = ix;
+    for (size_t i = 0; i < nframes; i++)
+        if (frame_ids[i] <= 0 || frame_media[i] <= 0 ||
+            note_frame(lx, frame_ids[i], frame_media[i])) {
+            ad_lookup_index_free(lx);
+            return frame_ids[i] <= 0 || frame_media[i] <= 0
+                       ? ad_err_set(err, AD_ERR_CORRUPT, "a frame without an id or video")
+                       : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        }
+    *out = lx;
+    return AD_OK;
+}
+
 ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id, int64_t media_id,
                             int is_frame, ad_err *err)
 {

@@ -34,7 +34,8 @@ static ad_code export(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     ad_svc_export_query q = {ad_http_query(rq, "format"),   ad_http_query(rq, "list"),
                              ad_http_query(rq, "series"),   ad_http_query(rq, "scheme"),
                              ad_http_query(rq, "category"), ad_http_query(rq, "hash"),
-                             flag(rq, "trusted"),           flag(rq, "all")};
+                             flag(rq, "trusted"),           flag(rq, "all"),
+                             NULL,                          NULL}; /* VICS 2.0, its default */
     if (q.trusted < 0 || q.all < 0)
         return ad_err_field(err, AD_ERR_ARG, q.all < 0 ? "all" : "trusted", "%s is true or false",
                             q.all < 0 ? "all" : "trusted");

@@ -5,6 +5,7 @@
  * before anything is sent; the export itself then runs while the answer streams. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "svc_internal.h"
 
@@ -74,6 +75,30 @@ ad_code ad_svc_export_prepare(const ad_call *c, const ad_svc_export_query *q, ad
     }
     if (rc == AD_OK && q->trusted && !x->o.scheme)
         rc = ad_err_field(err, AD_ERR_ARG, "trusted", "trusted needs a scheme");
+    if (rc == AD_OK && q->vics_version) {
+        static const struct {
+            const char *name;
+            ad_vics_version v;
+        } vs[] = {{"2.0", AD_VICS_V2_0}, {"2", AD_VICS_V2_0}, {"1.3", AD_VICS_V1_3},
+                  {"1.2", AD_VICS_V1_2}};
+        for (size_t k = 0; k < sizeof vs / sizeof vs[0] && !x->o.version; k++)
+            if (!strcmp(q->vics_version, vs[k].name))
+                x->o.version = vs[k].v;
+        if (!x->o.version)
+            rc = ad_err_field(err, AD_ERR_ARG, "vics_version", "vics_version is 1.2, 1.3 or 2.0");
+    }
+    if (rc == AD_OK && q->profile) {
+        if (!strcasecmp(q->profile, "default"))
+            x->o.profile = AD_VICS_DEFAULT;
+        else if (!strcasecmp(q->profile, "us"))
+            x->o.profile = AD_VICS_US;
+        else if (!strcasecmp(q->profile, "uk"))
+            x->o.profile = AD_VICS_UK;
+        else
+            rc = ad_err_field(err, AD_ERR_ARG, "profile", "profile is default, us or uk");
+        if (rc == AD_OK && x->o.version && x->o.version != AD_VICS_V2_0)
+            rc = ad_err_field(err, AD_ERR_ARG, "profile", "profiles exist in VICS 2.0 only");
+    }
     if (rc == AD_OK && q->hash) {
         static const char *const kinds[] = {"md5", "sha1", "sha256", "pdq"};
         for (int k = 0; k < 4; k++)
@@ -108,12 +133,22 @@ ad_code ad_svc_export_prepare(const ad_call *c, const ad_svc_export_query *q, ad
     return AD_OK;
 }
 
-ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, ad_err *err)
+const ad_export_opts *ad_svc_export_opts(const ad_svc_export *x)
+{
+    return &x->o;
+}
+
+ad_code ad_svc_export_write(const ad_call *c, const ad_svc_export *x, FILE *out,
+                            ad_export_stats *stats, ad_err *err)
 {
     ad_code rc = ad_svc_start(c, AD_ACT_TRANSFER, 0, err);
+    return rc == AD_OK ? ad_export(c->st, out, &x->o, stats, err) : rc;
+}
+
+ad_code ad_svc_export_run(const ad_call *c, const ad_svc_export *x, FILE *out, ad_err *err)
+{
     ad_export_stats stats;
-    if (rc == AD_OK)
-        rc = ad_export(c->st, out, &x->o, &stats, err);
+    ad_code rc = ad_svc_export_write(c, x, out, &stats, err);
     if (rc == AD_OK && fflush(out) != 0)
         rc = ad_err_set(err, AD_ERR_IO, "the answer could not be written (the client left?)");
     return rc;
@@ -149,6 +184,29 @@ static ad_code on_note(void *ctx, const char *message, ad_err *err)
     return AD_OK;
 }
 
+ad_code ad_svc_import_file(const ad_call *c, const ad_svc_import_query *q, FILE *in,
+                           ad_import_opts *io, ad_import_stats *stats, ad_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    ad_code rc = ad_svc_start(c, AD_ACT_TRANSFER, 0, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!q->list || !*q->list)
+        return ad_err_field(err, AD_ERR_ARG, "list",
+                            "name the list the records join (list=NAME): partners' exports "
+                            "choose by it");
+    if (q->format && ad_xformat_parse(q->format, &io->format, err) != AD_OK)
+        return ad_err_field(err, AD_ERR_ARG, "format", "format is vics, icse-csv or hashlist, not "
+                            "'%s'", q->format);
+    io->list = q->list;
+    io->list_source = q->source;
+    io->skip_bad = q->skip_bad;
+    io->pdq64 = q->pdq;
+    if (!io->source_name)
+        io->source_name = q->list;
+    return ad_import(c->st, in, io, stats, err);
+}
+
 ad_code ad_svc_import(const ad_call *c, const ad_svc_import_query *q, const uint8_t *data,
                       size_t len, json_t **out, ad_err *err)
 {
@@ -158,29 +216,15 @@ ad_code ad_svc_import(const ad_call *c, const ad_svc_import_query *q, const uint
         return rc;
     if (!data || !len)
         return ad_err_set(err, AD_ERR_EMPTY, "nothing to import: send the file as the body");
-    if (!q->list || !*q->list)
-        return ad_err_field(err, AD_ERR_ARG, "list",
-                            "name the list the records join (list=NAME): partners' exports "
-                            "choose by it");
     struct bads x = {json_array(), json_array()};
-    ad_import_opts io = {.skip_bad = q->skip_bad,
-                         .pdq64 = q->pdq,
-                         .bad = on_bad,
-                         .bad_ctx = &x,
-                         .note = on_note,
-                         .note_ctx = &x,
-                         .list = q->list,
-                         .list_source = q->source,
-                         .source_name = q->list};
-    if (q->format && ad_xformat_parse(q->format, &io.format, err) != AD_OK)
-        rc = ad_err_field(err, AD_ERR_ARG, "format", "format is vics, icse-csv or hashlist");
-    FILE *f = rc == AD_OK ? fmemopen((void *)data, len, "rb") : NULL;
-    if (rc == AD_OK && !f)
+    ad_import_opts io = {.bad = on_bad, .bad_ctx = &x, .note = on_note, .note_ctx = &x};
+    FILE *f = fmemopen((void *)data, len, "rb");
+    if (!f)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     ad_import_stats s;
     memset(&s, 0, sizeof s);
     if (rc == AD_OK)
-        rc = ad_import(c->st, f, &io, &s, err);
+        rc = ad_svc_import_file(c, q, f, &io, &s, err);
     if (f)
         fclose(f);
     json_t *doc = NULL;

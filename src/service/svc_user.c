@@ -24,23 +24,11 @@ static json_t *user_json(const ad_user *u)
 struct users {
     const ad_call *c;
     json_t *list;
-    int64_t want;      /* one user by id (0: every user the caller may see) */
-    int64_t agency_id; /* of the user wanted */
-    int found;
 };
 
 static int on_user(void *ctx, const ad_user *u)
 {
     struct users *x = ctx;
-    if (x->want) {
-        if (u->id == x->want) {
-            x->found = 1;
-            x->agency_id = u->agency_id;
-            if (x->list)
-                json_array_append_new(x->list, user_json(u));
-        }
-        return 0;
-    }
     if (ad_svc_own(x->c, u->agency_id))
         json_array_append_new(x->list, user_json(u));
     return 0;
@@ -51,12 +39,18 @@ ad_code ad_svc_user_list(const ad_call *c, json_t **out, ad_err *err)
     ad_code rc = ad_svc_start(c, AD_ACT_ADMIN, 0, err);
     if (rc != AD_OK)
         return rc;
-    struct users x = {c, json_array(), 0, 0, 0};
+    struct users x = {c, json_array()};
     rc = ad_store_user_list(c->st, on_user, &x, err);
     json_t *doc = rc == AD_OK ? json_pack("{s:o}", "users", x.list) : NULL;
     if (!doc)
         json_decref(x.list);
     return ad_svc_done(rc, doc, out);
+}
+
+static int on_agency_of(void *ctx, const ad_user *u)
+{
+    *(int64_t *)ctx = u->agency_id;
+    return 0;
 }
 
 /* The user named by key (id or name), if the caller administers its agency. */
@@ -70,12 +64,12 @@ static ad_code find_user(const ad_call *c, const char *key, int64_t *id, ad_err 
             strcpy(err->field, "user");
         return rc;
     }
-    struct users x = {c, NULL, *id, 0, 0};
-    rc = ad_store_user_list(c->st, on_user, &x, err);
-    if (rc == AD_OK && !x.found)
+    int64_t agency_id = 0;
+    rc = ad_store_user_get(c->st, *id, on_agency_of, &agency_id, err);
+    if (rc == AD_ERR_NOT_FOUND)
         rc = ad_err_field(err, AD_ERR_NOT_FOUND, "user", "no user %s", key);
     if (rc == AD_OK)
-        rc = ad_svc_check(c, AD_ACT_ADMIN, x.agency_id ? x.agency_id : -1, err);
+        rc = ad_svc_check(c, AD_ACT_ADMIN, agency_id ? agency_id : -1, err);
     return rc;
 }
 

@@ -195,6 +195,24 @@ ad_code ad_store_user_list(ad_store *st, ad_user_fn fn, void *ctx, ad_err *err)
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
+ad_code ad_store_user_get(ad_store *st, int64_t user_id, ad_user_fn fn, void *ctx, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, USER_COLS "WHERE u.id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, user_id);
+    int k = ad_step(s, err);
+    if (k > 0) {
+        ad_user u;
+        user_row(s, &u);
+        fn(ctx, &u);
+    }
+    ad_db_done(s);
+    if (k == 0)
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no user %lld", (long long)user_id);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
 ad_code ad_store_user_revoke(ad_store *st, int64_t user_id, ad_err *err)
 {
     ad_stmt *s;
