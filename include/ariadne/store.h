@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 8
+#define AD_STORE_SCHEMA_VERSION 11
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -186,6 +186,35 @@ ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *o
  * ("alice (key:ab12cd34)") and the agency. A local identity leaves the actor as set
  * (ad_store_set_actor, ad_store_set_origin). */
 void ad_store_set_identity(ad_store *st, const ad_identity *id);
+
+/* ---- passwords and web sessions (schema 11, src/store/session.c, docs/web.md) ---------- */
+
+/* Sets a user's password (libsodium's Argon2id string, interactive limits): 8 to 1024 bytes.
+ * A platform user has no password (AD_ERR_ARG): platforms use API keys and have no pages.
+ * One audit row (user.passwd). */
+ad_code ad_store_user_set_password(ad_store *st, int64_t user_id, const char *password,
+                                   ad_err *err);
+#define AD_SESSION_TOKEN_MAX 72 /* "as_" + 64 hex digits + NUL, rounded */
+/* Signs a user in: the password checked against the stored hash (the user active, not expired,
+ * not a platform user), a new session made and its token written to token (only a digest of it
+ * is stored); who is the user's identity with the session's public id as key_id ("s-" + 12
+ * hex). AD_ERR_PERM "name or password refused" whatever the reason, without an audit row (the
+ * caller logs failures; an anonymous caller must not grow the chain); success is audited
+ * (session.open). */
+ad_code ad_store_session_open(ad_store *st, const char *name, const char *password,
+                              char token[AD_SESSION_TOKEN_MAX], ad_identity *who, ad_err *err);
+/* Checks a session token: AD_OK and the identity when the session is open, its user active and
+ * it was last seen less than idle seconds ago (idle <= 0: no limit); its last-seen time moves
+ * on (written at most every 10 s, no audit row). AD_ERR_PERM otherwise (an idle session is
+ * ended). */
+ad_code ad_store_session_check(ad_store *st, const char *token, int64_t idle, ad_identity *who,
+                               ad_err *err);
+/* Ends a session (sign-out): audited (session.close). AD_ERR_NOT_FOUND when none is open. */
+ad_code ad_store_session_close(ad_store *st, const char *token, ad_err *err);
+/* A user's preferences (a JSON object's text; "{}" when none): *out malloc'd. */
+ad_code ad_store_user_prefs_get(ad_store *st, int64_t user_id, char **out, ad_err *err);
+/* Replaces them (one audit row, user.prefs). */
+ad_code ad_store_user_prefs_set(ad_store *st, int64_t user_id, const char *json, ad_err *err);
 
 /* ---- global ids (docs/store.md "Global ids") ----------------------------------------- */
 
