@@ -205,7 +205,7 @@ ad_code ad_store_session_open(ad_store *st, const char *name, const char *passwo
                               char token[AD_SESSION_TOKEN_MAX], ad_identity *who, ad_err *err);
 /* Checks a session token: AD_OK and the identity when the session is open, its user active and
  * it was last seen less than idle seconds ago (idle <= 0: no limit); its last-seen time moves
- * on (written at most every 10 s, no audit row). AD_ERR_PERM otherwise (an idle session is
+ * on (written at most every 10 s, or every idle/2 s when shorter; no audit row). AD_ERR_PERM otherwise (an idle session is
  * ended). */
 ad_code ad_store_session_check(ad_store *st, const char *token, int64_t idle, ad_identity *who,
                                ad_err *err);

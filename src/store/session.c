@@ -233,7 +233,7 @@ ad_code ad_store_session_check(ad_store *st, const char *token, int64_t idle, ad
         ok = 0; /* idle too long: ended (no audit row: nobody acted) */
         rc = session_set(st, "ended", digest, now, NULL, &ignored);
         ad_store_finish(st, rc, &ignored);
-    } else if (ok && now - seen >= SEEN_EVERY) {
+    } else if (ok && now - seen >= (idle > 0 && idle / 2 < SEEN_EVERY ? idle / 2 : SEEN_EVERY)) {
         rc = session_set(st, "last_seen", digest, now, NULL, &ignored);
         ad_store_finish(st, rc, &ignored);
     }
