@@ -92,6 +92,11 @@ void ad_svc_lookup_opts_default(ad_svc_lookup_opts *o);
 ad_code ad_svc_media_view(const ad_call *c, const char *hash, const ad_svc_lookup_opts *o,
                           json_t **out, ad_err *err);
 
+/* The thumbnail (a small JPEG, malloc'd into *jpeg) the caller's agency holds of the media of
+ * hash (read_pixels, the caller's own agency's only; audited as a view, thumb.read);
+ * AD_ERR_NOT_FOUND when it holds none. */
+ad_code ad_svc_media_thumb(const ad_call *c, const char *hash, uint8_t **jpeg, size_t *len,
+                           ad_err *err);
 /* A series by id, name or gid, with its victims and offenders (series-show.schema.json). */
 ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad_err *err);
 /* Every series: {"series": [ ... as series-list.schema.json's lines ... ]}. */

@@ -3,7 +3,8 @@
  * /v1/session (who, the CSRF token, the idle timeout, the user's preferences), DELETE
  * /v1/session (sign out), PUT /v1/session/prefs (the user's own wellness preferences). Signing
  * in is authentication, as a key's check is (the HTTP layer and the store); what a session may
- * do is decided by the service layer as for a key of the same user. */
+ * do is decided by the service layer as for a key of the same user. Also the interface's
+ * pictures: GET /v1/media/{hash}/thumb (ad_svc_media_thumb: the caller's agency's only). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +129,23 @@ static ad_code prefs_put(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rp->json ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
 }
 
+static ad_code thumb(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    uint8_t *jpeg = NULL;
+    size_t len = 0;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_media_thumb(&c, ad_http_param(rq, "hash"), &jpeg, &len, err);
+    if (rc != AD_OK)
+        return rc;
+    rp->text = (const char *)jpeg;
+    rp->len = len;
+    rp->owned = 1;
+    rp->type = "image/jpeg";
+    return AD_OK;
+}
+
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
 static const ad_jschema s_password = {AD_J_STRING, 1, 1024, NULL, NULL, NULL};
 static const ad_jmember open_m[] = {
@@ -138,9 +156,12 @@ static const ad_jschema s_minutes = {AD_J_INT, 0, 600, NULL, NULL, NULL};
 static const ad_jschema s_size = {AD_J_INT, 48, 320, NULL, NULL, NULL};
 static const char *const reveals[] = {"click", "hold", NULL};
 static const ad_jschema s_reveal = {AD_J_STRING, 0, 0, NULL, NULL, reveals};
+static const char *const schemes[] = {"vics-us", "dhs", "uk", "baseline", NULL};
+static const ad_jschema s_scheme = {AD_J_STRING, 0, 0, NULL, NULL, schemes};
 static const ad_jmember prefs_m[] = {{"blur", &s_bool, 0},          {"greyscale", &s_bool, 0},
                                      {"reveal", &s_reveal, 0},      {"thumb_size", &s_size, 0},
-                                     {"break_minutes", &s_minutes, 0}, {NULL, NULL, 0}};
+                                     {"break_minutes", &s_minutes, 0}, {"scheme", &s_scheme, 0},
+                                     {NULL, NULL, 0}};
 static const ad_jschema s_prefs = {AD_J_OBJECT, 0, 0, prefs_m, NULL, NULL};
 
 static const ad_http_route routes[] = {
@@ -148,6 +169,7 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/session", session_get, "me.read", NULL, NULL, NULL, 0},
     {"DELETE", "/v1/session", session_close, "me.read", NULL, NULL, NULL, 0},
     {"PUT", "/v1/session/prefs", prefs_put, "me.read", "Prefs", &s_prefs, NULL, 0},
+    {"GET", "/v1/media/{hash}/thumb", thumb, "read_pixels", NULL, NULL, NULL, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)
