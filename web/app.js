@@ -193,16 +193,18 @@ function renderSignin(message) {
 
 async function renderDashboard() {
   if (role() === 'auditor') { location.hash = '#/audit'; return; }
-  const [cases, series] = await Promise.all([api('GET', '/v1/cases'), api('GET', '/v1/series')]);
-  const urgent = series.series.filter((s) => s.victims_unidentified > 0)
-    .sort((a, b) => b.victims_unidentified - a.victims_unidentified);
+  const [cases, series, urgent] = await Promise.all([api('GET', '/v1/cases'),
+    api('GET', '/v1/series'), api('GET', '/v1/attention?days=30')]);
   page('Dashboard',
     h('h2', {}, 'Series that need action first'),
-    h('p', { class: 'muted' }, 'Series with unidentified victims: a child may be in danger now.'),
-    table(['Series', 'Unidentified victims', 'Media', 'Owner', 'Contact'], urgent.map((s) =>
-      h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(s.name) }, s.name)),
-        h('td', {}, badge('unidentified'), ' ', s.victims_unidentified + ' of ' + s.victims),
-        h('td', {}, s.media), h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-')))),
+    h('p', { class: 'muted' }, 'Unidentified victims with new sightings (the last 30 days) first: ' +
+      'a child may be in danger now.'),
+    table(['Series', 'Unidentified victims', 'New sightings', 'Last seen', 'Owner', 'Contact'],
+      urgent.series.map((s) =>
+        h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(s.name) }, s.name)),
+          h('td', {}, badge('unidentified'), ' ', String(s.victims_unidentified)),
+          h('td', {}, s.sightings_recent ? badge('new') : '', ' ', String(s.sightings_recent)),
+          h('td', {}, when(s.last_seen)), h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-')))),
     h('h2', {}, 'My agency\'s cases'),
     table(['Case', 'Title', 'Status', 'Opened', 'Review'], cases.cases.map((c) =>
       h('tr', {}, h('td', {}, h('a', { href: '#/case/' + c.id }, c.number)),
@@ -464,7 +466,8 @@ function reviewKeys(e) {
 /* ---- series page -------------------------------------------------------------------- */
 
 async function renderSeries(name) {
-  const s = await api('GET', '/v1/series/' + enc(name));
+  const [s, reach] = await Promise.all([api('GET', '/v1/series/' + enc(name)),
+    api('GET', '/v1/series/' + enc(name) + '/reach')]);
   const mine = S.me && s.owner === S.me.agency.name;
   const canIdentify = role() === 'investigator' && (mine || !s.owner);
   const people = (list, kind) => table(['Code', 'Status', 'Identified', 'Country', 'Action'],
@@ -481,8 +484,17 @@ async function renderSeries(name) {
   page('Series: ' + s.name,
     facts([['Owner', s.owner || '-'], ['Contact', s.contact || '-'], ['Status', s.status],
       ['Media', String(s.media)], ['Global id', h('span', { class: 'hash' }, s.gid || '-')]]),
+    h('h2', {}, 'Seen by agencies'),
+    table(['Agency', 'Sightings', 'Media', 'First seen', 'Last seen'], reach.agencies.map((r) =>
+      h('tr', {}, h('td', {}, r.agency || '(no agency)'), h('td', {}, r.sightings), h('td', {}, r.media),
+        h('td', {}, when(r.first)), h('td', {}, when(r.last))))),
     h('h2', {}, 'Victims'), people(s.victim_list || [], 'victim'), addPerson('victim'),
     h('h2', {}, 'Offenders'), people(s.offender_list || [], 'offender'), addPerson('offender'),
+    h('h2', {}, 'Media'),
+    h('p', { class: 'muted' }, 'Pictures appear only where your agency holds the evidence.'),
+    h('ul', { class: 'media-grid' }, reach.media.map((m) => h('li', {},
+      m.sha256 ? thumb(m.sha256) : null,
+      h('a', { href: '#/media/' + enc(m.sha256 || m.gid), class: 'hash' }, (m.sha256 || m.gid).slice(0, 16) + '...')))),
     h('h2', {}, 'Notes'),
     role() === 'investigator' || role() === 'analyst' ? h('button', { type: 'button', onclick: async () => {
       const text = await ask('Note on ' + s.name, 'Note');
@@ -612,7 +624,23 @@ async function renderAdmin() {
     e.preventDefault();
     try {
       const l = await api('GET', '/v1/admin/lists/' + enc(listName.value));
-      listOut.replaceChildren(h('pre', {}, JSON.stringify(l, null, 2)));
+      const agency = h('input', { type: 'text', id: 'g-agency' });
+      const grant = h('button', { type: 'button', onclick: async () => {
+        try {
+          await api('POST', '/v1/admin/lists/' + enc(listName.value) + '/grants', { agency: agency.value });
+          say('Granted ' + listName.value + ' to ' + agency.value + '.');
+        } catch (x) { say(x.message); }
+      } }, 'Grant');
+      const revoke = h('button', { type: 'button', onclick: async () => {
+        if (!(await confirmStep('Revoke the grant?', agency.value + ' stops matching against ' +
+          listName.value + ' at once.', 'Revoke grant'))) return;
+        try {
+          await api('DELETE', '/v1/admin/lists/' + enc(listName.value) + '/grants/' + enc(agency.value));
+          say('Revoked.');
+        } catch (x) { say(x.message); }
+      } }, 'Revoke grant');
+      listOut.replaceChildren(h('pre', {}, JSON.stringify(l, null, 2)),
+        h('label', { for: 'g-agency' }, 'Platform agency'), agency, ' ', grant, ' ', revoke);
     } catch (x) { listOut.replaceChildren(h('p', { class: 'error-text' }, x.message)); }
   });
   page('Admin',

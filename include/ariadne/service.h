@@ -97,6 +97,14 @@ ad_code ad_svc_media_view(const ad_call *c, const char *hash, const ad_svc_looku
  * AD_ERR_NOT_FOUND when it holds none. */
 ad_code ad_svc_media_thumb(const ad_call *c, const char *hash, uint8_t **jpeg, size_t *len,
                            ad_err *err);
+/* A series' reach for the web interface: {series, agencies: [{agency_id, agency, sightings,
+ * media, first, last}] (counts only, latest first), media: [{sha256, gid}] (at most limit)}. */
+ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit, json_t **out,
+                            ad_err *err);
+/* The series that need action first: those with an unidentified victim, {since, days, series:
+ * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
+ * new sightings first. */
+ad_code ad_svc_series_attention(const ad_call *c, int64_t days, json_t **out, ad_err *err);
 /* A series by id, name or gid, with its victims and offenders (series-show.schema.json). */
 ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad_err *err);
 /* Every series: {"series": [ ... as series-list.schema.json's lines ... ]}. */

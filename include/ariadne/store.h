@@ -216,6 +216,32 @@ ad_code ad_store_user_prefs_get(ad_store *st, int64_t user_id, char **out, ad_er
 /* Replaces them (one audit row, user.prefs). */
 ad_code ad_store_user_prefs_set(ad_store *st, int64_t user_id, const char *json, ad_err *err);
 
+/* ---- a series' reach, for the web interface (src/store/series_reach.c, docs/web.md) ------ */
+
+/* Sightings of a series' media by one agency: counts and times only. */
+typedef struct ad_series_reach {
+    int64_t agency_id; /* 0: sightings of no agency */
+    const char *agency; /* NULL when none */
+    int64_t sightings, media, first, last; /* first, last: ingested times */
+} ad_series_reach;
+typedef int (*ad_series_reach_fn)(void *ctx, const ad_series_reach *r);
+/* One call per agency that saw the series' media, latest first. */
+ad_code ad_store_series_reach(ad_store *st, int64_t series_id, ad_series_reach_fn fn, void *ctx,
+                              ad_err *err);
+/* The series' media (at most limit, in the order linked): id and SHA-256 (NULL when none). */
+typedef int (*ad_series_media_fn)(void *ctx, int64_t media_id, const uint8_t *sha256);
+ad_code ad_store_series_media_ids(ad_store *st, int64_t series_id, int64_t limit,
+                                  ad_series_media_fn fn, void *ctx, ad_err *err);
+/* A series with an unidentified victim: how many, its sightings since a time, its last one. */
+typedef struct ad_series_attention {
+    int64_t series_id;
+    const char *name, *owner, *contact; /* owner, contact: NULL when none */
+    int64_t unidentified, recent, last; /* last: 0 when never seen */
+} ad_series_attention;
+typedef int (*ad_series_attention_fn)(void *ctx, const ad_series_attention *a);
+ad_code ad_store_series_attention(ad_store *st, int64_t since, ad_series_attention_fn fn,
+                                  void *ctx, ad_err *err);
+
 /* ---- global ids (docs/store.md "Global ids") ----------------------------------------- */
 
 /* Every record that crosses instances (media, series, victims, offenders, hash lists, votes,

@@ -4,7 +4,8 @@
  * /v1/session (sign out), PUT /v1/session/prefs (the user's own wellness preferences). Signing
  * in is authentication, as a key's check is (the HTTP layer and the store); what a session may
  * do is decided by the service layer as for a key of the same user. Also the interface's
- * pictures: GET /v1/media/{hash}/thumb (ad_svc_media_thumb: the caller's agency's only). */
+ * pictures: GET /v1/media/{hash}/thumb (ad_svc_media_thumb: the caller's agency's only), and
+ * its series views: GET /v1/series/{series}/reach and GET /v1/attention (svc_series_web.c). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +147,38 @@ static ad_code thumb(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return AD_OK;
 }
 
+static ad_code series_reach(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_series_reach(&c, ad_http_param(rq, "series"), 200, &doc, err);
+    rp->json = doc;
+    return rc;
+}
+
+static ad_code attention(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    const char *d = ad_http_query(rq, "days");
+    int64_t days = 30;
+    if (d)
+        days = *d && strlen(d) <= 4 && strspn(d, "0123456789") == strlen(d) ? atoll(d) : 0;
+    if (days < 1 || days > 3650) {
+        strcpy(rp->field, "days");
+        return ad_err_set(err, AD_ERR_ARG, "days is a whole number from 1 to 3650");
+    }
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_series_attention(&c, days, &doc, err);
+    rp->json = doc;
+    return rc;
+}
+
+static const char *const q_days[] = {"days", NULL};
+
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
 static const ad_jschema s_password = {AD_J_STRING, 1, 1024, NULL, NULL, NULL};
 static const ad_jmember open_m[] = {
@@ -170,6 +203,8 @@ static const ad_http_route routes[] = {
     {"DELETE", "/v1/session", session_close, "me.read", NULL, NULL, NULL, 0},
     {"PUT", "/v1/session/prefs", prefs_put, "me.read", "Prefs", &s_prefs, NULL, 0},
     {"GET", "/v1/media/{hash}/thumb", thumb, "read_pixels", NULL, NULL, NULL, 0},
+    {"GET", "/v1/series/{series}/reach", series_reach, "read_shared", NULL, NULL, NULL, 0},
+    {"GET", "/v1/attention", attention, "read_shared", NULL, NULL, q_days, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)

@@ -101,11 +101,17 @@ async function main() {
     await a.keyboard.type('V-W1');
     await a.keyboard.press('Enter');
     await a.waitForSelector('text=Identify V-W1...');
+    // unidentified and seen today: first on the dashboard
+    await nav(a, '#/', 'Dashboard');
+    await a.waitForSelector('main tr:has-text("Series W") .badge.new');
+    await nav(a, '#/series/Series%20W', 'Series: Series W');
     await a.click('text=Identify V-W1...');
     await a.waitForSelector('#confirm-yes');
     await shot(a, 'identify-confirm');
     await a.click('#confirm-yes');
     await a.waitForSelector('main .badge.identified');
+    const att = await a.evaluate(async () => (await (await fetch('/v1/attention')).json()).series.map((x) => x.name));
+    assert.ok(!att.includes('Series W'), 'an identified series needs no action: ' + att);
     await shot(a, 'series');
 
     step('A opens the media page and searches by file');
@@ -140,6 +146,9 @@ async function main() {
     await b.waitForSelector('main dd:has-text("vid@police-a.example")');
     await b.waitForSelector('main dd:has-text("Police A")');
     await b.waitForSelector('main .badge.identified');
+    await b.waitForSelector('main tr:has-text("Police A") >> nth=0');
+    assert.ok(await b.locator('main table >> nth=0').locator('td:has-text("Police A")').count() >= 1,
+      'B sees the series seen by Police A (counts only)');
     await nav(b, '#/media/' + second, 'Media');
     await b.waitForSelector('main .badge.known-identified');
     await b.waitForSelector('main td:has-text("vid@police-a.example")');
