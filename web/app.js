@@ -228,24 +228,21 @@ async function seriesMap() {
 
 async function renderCase(id, cursor) {
   const q = '/v1/cases/' + enc(id) + '/files?limit=50' + (cursor ? '&cursor=' + enc(cursor) : '');
-  const [doc, smap] = await Promise.all([api('GET', q), seriesMap()]);
+  const [doc, sum] = await Promise.all([api('GET', q), api('GET', '/v1/cases/' + enc(id) + '/summary')]);
   const files = doc.files.slice().sort((a, b) =>
     CLASS_ORDER.indexOf(a.error ? 'error' : a.class) - CLASS_ORDER.indexOf(b.error ? 'error' : b.class));
-  const counts = {};
-  for (const f of doc.files) { const c = f.error ? 'error' : f.class; counts[c] = (counts[c] || 0) + 1; }
-  const known = files.filter((f) => f.class === 'known-unidentified');
+  const counts = Object.assign({}, sum.classes, { error: sum.errors });
   page('Case ' + id,
     h('p', {}, h('a', { href: '#/review/' + enc(id) }, 'Review the new items of this case'),
       ' · ', h('a', { href: '#/' }, 'Dashboard')),
-    h('h2', {}, 'Classes on this page'),
-    h('p', {}, CLASS_ORDER.filter((c) => counts[c]).map((c) => [badge(c), ' ' + counts[c] + '  '])),
-    h('h2', {}, 'Known, victim unidentified: whom to contact'),
-    table(['File', 'Series', 'Owner', 'Contact'], known.map((f) => {
-      const s = smap.get(f.series) || {};
-      return h('tr', {}, h('td', { class: 'hash' }, h('a', { href: '#/media/' + f.sha256 }, f.path)),
-        h('td', {}, f.series ? h('a', { href: '#/series/' + enc(f.series) }, f.series) : '-'),
-        h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-'));
-    })),
+    h('h2', {}, 'Classes (' + sum.files + ' files)'),
+    h('ul', { class: 'classes' }, CLASS_ORDER.filter((c) => counts[c]).map((c) =>
+      h('li', {}, badge(c), ' ' + counts[c]))),
+    h('h2', {}, 'Known series in this case: whom to contact'),
+    table(['Series', 'Class', 'Files', 'Owner', 'Contact'], sum.series.map((x) =>
+      h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(x.name) }, x.name)),
+        h('td', {}, badge(x.class)), h('td', {}, x.files), h('td', {}, x.owner || '-'),
+        h('td', {}, x.contact || '-')))),
     h('h2', {}, 'Files (new first)'),
     table(['Picture', 'File', 'Class', 'Series', 'Match', 'Error'], files.map((f) =>
       h('tr', {}, h('td', {}, f.sha256 ? thumb(f.sha256) : ''),

@@ -101,6 +101,10 @@ ad_code ad_svc_media_thumb(const ad_call *c, const char *hash, uint8_t **jpeg, s
  * media, first, last}] (counts only, latest first), media: [{sha256, gid}] (at most limit)}. */
 ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit, json_t **out,
                             ad_err *err);
+/* A case at a glance (agency evidence): {case, files, classes: {new, known-unidentified, ...},
+ * errors, series: [{name, owner, contact, class, files}]} (known-unidentified first); a failed
+ * file counts in errors only, so classes and errors add up to files. */
+ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
 /* The series that need action first: those with an unidentified victim, {since, days, series:
  * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
  * new sightings first. */

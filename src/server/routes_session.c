@@ -5,7 +5,8 @@
  * in is authentication, as a key's check is (the HTTP layer and the store); what a session may
  * do is decided by the service layer as for a key of the same user. Also the interface's
  * pictures: GET /v1/media/{hash}/thumb (ad_svc_media_thumb: the caller's agency's only), and
- * its series views: GET /v1/series/{series}/reach and GET /v1/attention (svc_series_web.c). */
+ * its series views: GET /v1/series/{series}/reach and GET /v1/attention (svc_series_web.c),
+ * and a case at a glance: GET /v1/cases/{id}/summary (svc_case_summary.c). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,23 @@ static ad_code attention(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
+static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    const char *id = ad_http_param(rq, "id");
+    int64_t cid = *id && strlen(id) <= 18 && strspn(id, "0123456789") == strlen(id) ? atoll(id) : 0;
+    if (cid <= 0) {
+        strcpy(rp->field, "id");
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no case %.40s", id);
+    }
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_case_summary(&c, cid, &doc, err);
+    rp->json = doc;
+    return rc;
+}
+
 static const char *const q_days[] = {"days", NULL};
 
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
@@ -205,6 +223,7 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/media/{hash}/thumb", thumb, "read_pixels", NULL, NULL, NULL, 0},
     {"GET", "/v1/series/{series}/reach", series_reach, "read_shared", NULL, NULL, NULL, 0},
     {"GET", "/v1/attention", attention, "read_shared", NULL, NULL, q_days, 0},
+    {"GET", "/v1/cases/{id}/summary", case_summary, "read_evidence", NULL, NULL, NULL, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)

@@ -59,6 +59,9 @@ async function main() {
     await a.click('text=A-2026-1');
     await a.waitForSelector('main h1:has-text("Case")');
     await a.waitForSelector('text=Files (new first)');
+    // the whole case counted by class: the seizure's 14 files, 6 of them new
+    await a.waitForSelector('main h2:has-text("Classes (14 files)")');
+    await a.waitForSelector('main .classes li:has-text("new 6")');
     await shot(a, 'case');
     const caseId = (await a.evaluate(() => location.hash)).split('/')[2];
 
@@ -157,6 +160,9 @@ async function main() {
       'B sees no custody data of A');
     const thumbStatus = await b.evaluate(async (h) => (await fetch('/v1/media/' + h + '/thumb')).status, second);
     assert.strictEqual(thumbStatus, 404, 'B gets no thumbnail of A\'s evidence');
+    const caseStatus = await b.evaluate(async (id) => [(await fetch('/v1/cases/' + id + '/summary')).status,
+      (await fetch('/v1/cases/' + id + '/files')).status], caseId);
+    assert.deepStrictEqual(caseStatus, [403, 403], 'B reads nothing of A\'s case');
 
     // ---- a platform: no page, by key or by password
     step('a platform key opens no page; a platform user cannot sign in');
