@@ -492,11 +492,16 @@ async function renderSeries(name) {
     h('ul', { class: 'media-grid' }, reach.media.map((m) => h('li', {},
       m.sha256 ? thumb(m.sha256) : null,
       h('a', { href: '#/media/' + enc(m.sha256 || m.gid), class: 'hash' }, (m.sha256 || m.gid).slice(0, 16) + '...')))),
+    h('h2', {}, 'Clues'),
+    table(['Kind', 'Clue', 'By', 'When'], reach.clues.map((n) => h('tr', {}, h('td', {}, n.kind || '-'),
+      h('td', {}, n.text), h('td', {}, n.author || '-'), h('td', {}, when(n.time))))),
     h('h2', {}, 'Notes'),
+    table(['Note', 'By', 'When', 'Private'], reach.notes.map((n) => h('tr', {}, h('td', {}, n.text),
+      h('td', {}, n.author || '-'), h('td', {}, when(n.time)), h('td', {}, n.private ? 'yes' : 'no')))),
     role() === 'investigator' || role() === 'analyst' ? h('button', { type: 'button', onclick: async () => {
       const text = await ask('Note on ' + s.name, 'Note');
       if (!text) return;
-      try { await api('POST', '/v1/notes', { object_type: 'series', object: s.name, text }); say('Note added.'); } catch (e) { say(e.message); }
+      try { await api('POST', '/v1/notes', { object_type: 'series', object: s.name, text }); say('Note added.'); render(); } catch (e) { say(e.message); }
     } }, 'Add a note...') : null);
 }
 
@@ -546,8 +551,11 @@ async function renderMedia(hash) {
       h('td', {}, when(v.created))))),
     h('p', {}, 'Trusted: ', (d.trusted || []).length ? d.trusted.map((t) => t.scheme + ':' + t.code).join(', ') : 'none yet'),
     h('h2', {}, 'Notes'),
-    table(['Note', 'By', 'Private'], (d.notes || []).map((n) => h('tr', {}, h('td', {}, n.text),
-      h('td', {}, n.author || n.who || '-'), h('td', {}, n.private ? 'yes' : 'no')))),
+    table(['Note', 'By', 'When', 'Private'], (d.notes || []).map((n) => h('tr', {}, h('td', {}, n.text),
+      h('td', {}, n.author || '-'), h('td', {}, when(n.time)), h('td', {}, n.private ? 'yes' : 'no')))),
+    h('h2', {}, 'Clues'),
+    table(['Kind', 'Clue', 'By'], (d.clues || []).map((n) => h('tr', {}, h('td', {}, n.kind || '-'),
+      h('td', {}, n.value || '-'), h('td', {}, n.author || '-')))),
     h('h2', {}, 'Custody: my agency\'s sightings'),
     table(['Path', 'Case', 'Exhibit', 'Modified', 'Ingested'], (d.sightings || []).map((s) =>
       h('tr', {}, h('td', { class: 'hash' }, s.path), h('td', {}, s.case || '-'), h('td', {}, s.exhibit || '-'),

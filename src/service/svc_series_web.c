@@ -1,7 +1,8 @@
 /* svc_series_web.c: the series views of the web interface (docs/web.md), shared knowledge
  * (read_shared): a series' reach (sightings across agencies as counts per agency with first and
  * last seen, never where: sharing.md) and its media; and the series that need action first
- * (an unidentified victim, with new sightings first: a child may be in danger now). Audited as
+ * (an unidentified victim, with new sightings first: a child may be in danger now). The reach
+ * carries the series' notes and clues too (private ones to their agency only). Audited as
  * reads (series.reach, series.attention). */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,23 @@ static int on_media(void *p, int64_t id, const uint8_t *sha256)
     return 0;
 }
 
+typedef struct {
+    const ad_call *c;
+    json_t *out;
+} text_ctx;
+
+/* A note or clue of the series: shared ones to everyone, private ones to their agency only. */
+static int on_text(void *p, const ad_text *t)
+{
+    text_ctx *x = p;
+    if (t->is_private && !ad_svc_own(x->c, t->agency_id))
+        return 0;
+    json_array_append_new(x->out, json_pack("{s:s?, s:o, s:s?, s:s?, s:b}", "author", t->author,
+                                            "time", ad_json_time(t->created), "kind", t->kind,
+                                            "text", t->text, "private", t->is_private));
+    return 0;
+}
+
 ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit, json_t **out,
                             ad_err *err)
 {
@@ -47,17 +65,26 @@ ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit,
         rc = ad_store_series_reach(c->st, id, on_reach, agencies, err);
     if (rc == AD_OK)
         rc = ad_store_series_media_ids(c->st, id, limit, on_media, &m, err);
+    json_t *notes = json_array(), *clues = json_array();
+    text_ctx tn = {c, notes}, tc = {c, clues};
+    if (rc == AD_OK)
+        rc = ad_store_text_list(c->st, 0, "series", id, on_text, &tn, err);
+    if (rc == AD_OK)
+        rc = ad_store_text_list(c->st, 1, "series", id, on_text, &tc, err);
     if (rc == AD_OK) {
         char detail[32];
         snprintf(detail, sizeof detail, "series=%lld", (long long)id);
         rc = ad_store_audit_read(c->st, "series.reach", NULL, detail, err);
     }
-    json_t *doc = rc == AD_OK ? json_pack("{s:s, s:o, s:o}", "series", series, "agencies",
-                                          agencies, "media", media)
+    json_t *doc = rc == AD_OK ? json_pack("{s:s, s:o, s:o, s:o, s:o}", "series", series,
+                                          "agencies", agencies, "media", media, "notes", notes,
+                                          "clues", clues)
                               : NULL;
     if (!doc) {
         json_decref(agencies);
         json_decref(media);
+        json_decref(notes);
+        json_decref(clues);
     }
     if (rc == AD_OK && !doc)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");

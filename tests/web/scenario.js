@@ -113,6 +113,11 @@ async function main() {
     await shot(a, 'identify-confirm');
     await a.click('#confirm-yes');
     await a.waitForSelector('main .badge.identified');
+    await a.click('text=Add a note...');
+    await a.waitForSelector('dialog #ask-value');
+    await a.keyboard.type('same wallpaper as the reference set');
+    await a.keyboard.press('Enter');
+    await a.waitForSelector('main td:has-text("same wallpaper as the reference set")');
     const att = await a.evaluate(async () => (await (await fetch('/v1/attention')).json()).series.map((x) => x.name));
     assert.ok(!att.includes('Series W'), 'an identified series needs no action: ' + att);
     await shot(a, 'series');
@@ -149,6 +154,7 @@ async function main() {
     await b.waitForSelector('main dd:has-text("vid@police-a.example")');
     await b.waitForSelector('main dd:has-text("Police A")');
     await b.waitForSelector('main .badge.identified');
+    await b.waitForSelector('main td:has-text("same wallpaper as the reference set")'); // shared
     await b.waitForSelector('main tr:has-text("Police A") >> nth=0');
     assert.ok(await b.locator('main table >> nth=0').locator('td:has-text("Police A")').count() >= 1,
       'B sees the series seen by Police A (counts only)');
