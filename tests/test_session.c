@@ -1,7 +1,8 @@
 /* test_session.c: people's web sessions (docs/web.md) over real HTTP on 127.0.0.1 with libcurl:
  * the cookie's flags, a wrong password and a platform user refused, a change without the CSRF
  * header (or with a wrong one) refused while the same change with it passes, sign-out, the
- * idle timeout, failed sign-ins limited per address, and the page's Content-Security-Policy. */
+ * idle timeout, failed sign-ins limited per address, and the page's Content-Security-Policy. On
+ * SQLite, and on PostgreSQL too when $AD_TEST_PG names a server (scripts/run-tests). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -19,6 +20,7 @@
 
 static ad_server *g_srv;
 static char g_base[128];
+static td_db g_db;
 
 typedef struct {
     long status;
@@ -110,12 +112,12 @@ static void sign_in(const char *name, char cookie[128], char csrf[80])
     free(r);
 }
 
-static int setup(void **state)
+/* The store of the group: SQLite, or PostgreSQL ($AD_TEST_PG). */
+static int setup(int pg)
 {
-    (void)state;
-    const char *dir = td_tmpdir("test_session");
-    char url[512];
-    snprintf(url, sizeof url, "sqlite:%s/s.db", dir);
+    if (td_db_create(&g_db, pg, "session") != 0)
+        fail_msg("no database for the test");
+    const char *url = g_db.url;
     ad_store *st;
     ad_err err;
     if (ad_store_open(&st, url, AD_STORE_CREATE, &err) != AD_OK)
@@ -145,10 +147,23 @@ static int setup(void **state)
     return 0;
 }
 
+static int setup_sqlite(void **state)
+{
+    (void)state;
+    return setup(0);
+}
+
+static int setup_pg(void **state)
+{
+    (void)state;
+    return setup(1);
+}
+
 static int teardown(void **state)
 {
     (void)state;
     ad_server_stop(g_srv, 5);
+    td_db_drop(&g_db);
     return 0;
 }
 
@@ -278,7 +293,9 @@ int main(void)
         cmocka_unit_test(t_page), cmocka_unit_test(t_cookie),  cmocka_unit_test(t_csrf),
         cmocka_unit_test(t_idle), cmocka_unit_test(t_refused),
     };
-    int rc = cmocka_run_group_tests(t, setup, teardown);
+    int rc = cmocka_run_group_tests_name("sqlite", t, setup_sqlite, teardown);
+    if (getenv("AD_TEST_PG") && *getenv("AD_TEST_PG"))
+        rc |= cmocka_run_group_tests_name("postgresql", t, setup_pg, teardown);
     curl_global_cleanup();
     return rc;
 }
