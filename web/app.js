@@ -228,7 +228,8 @@ async function seriesMap() {
 
 async function renderCase(id, cursor) {
   const q = '/v1/cases/' + enc(id) + '/files?limit=50' + (cursor ? '&cursor=' + enc(cursor) : '');
-  const [doc, sum] = await Promise.all([api('GET', q), api('GET', '/v1/cases/' + enc(id) + '/summary')]);
+  const [doc, sum, groups] = await Promise.all([api('GET', q),
+    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups')]);
   const files = doc.files.slice().sort((a, b) =>
     CLASS_ORDER.indexOf(a.error ? 'error' : a.class) - CLASS_ORDER.indexOf(b.error ? 'error' : b.class));
   const counts = Object.assign({}, sum.classes, { error: sum.errors });
@@ -238,6 +239,12 @@ async function renderCase(id, cursor) {
     h('h2', {}, 'Classes (' + sum.files + ' files)'),
     h('ul', { class: 'classes' }, CLASS_ORDER.filter((c) => counts[c]).map((c) =>
       h('li', {}, badge(c), ' ' + counts[c]))),
+    h('h2', {}, 'Candidate series of new material'),
+    groups.groups.length ? h('ol', { class: 'groups' }, groups.groups.map((g) => h('li', {},
+      h('p', {}, h('strong', {}, g.items.length + ' files'), ': ' + g.reasons),
+      h('ul', {}, g.items.map((it) => h('li', { class: 'hash' }, it.sha256 ?
+        h('a', { href: '#/media/' + it.sha256 }, it.path) : it.path))))))
+      : h('p', { class: 'muted' }, 'No group: the ' + groups.new + ' new files share no near-duplicate, camera or folder and time.'),
     h('h2', {}, 'Known series in this case: whom to contact'),
     table(['Series', 'Class', 'Files', 'Owner', 'Contact'], sum.series.map((x) =>
       h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(x.name) }, x.name)),
@@ -250,7 +257,7 @@ async function renderCase(id, cursor) {
         h('td', {}, badge(f.error ? 'error' : f.class)),
         h('td', {}, f.series ? h('a', { href: '#/series/' + enc(f.series) }, f.series) : '-'),
         h('td', {}, f.match ? f.match.kind + ' (distance ' + f.match.distance + ')' : '-'),
-        h('td', {}, f.error || '')))),
+        h('td', {}, f.error ? (f.error.message || f.error.code) : '')))),
     h('div', { class: 'pager' },
       cursor ? h('a', { href: '#/case/' + enc(id) }, 'First page') : null,
       doc.next ? h('a', { href: '#/case/' + enc(id) + '/' + enc(doc.next), id: 'next-page' },
@@ -278,7 +285,11 @@ function keyOf(scheme, code, i) { return /^[0-9]$/.test(code) ? code : String(i 
 async function renderReview(caseId) {
   if (!S.review || S.review.caseId !== caseId) {
     page('Review queue', h('p', {}, 'Loading the new items of case ' + caseId + '...'));
-    S.review = { caseId, items: await loadQueue(caseId), at: 0, marked: new Set(), done: new Map() };
+    const [items, groups] = await Promise.all([loadQueue(caseId),
+      api('GET', '/v1/cases/' + enc(caseId) + '/groups')]);
+    const groupOf = new Map();
+    for (const g of groups.groups) for (const it of g.items) if (it.sha256) groupOf.set(it.sha256, g);
+    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf };
   }
   await showItem();
 }
@@ -306,6 +317,7 @@ async function showItem() {
     h('kbd', {}, 'n'), h('span', {}, 'start a new series with it'),
     h('kbd', {}, 't'), h('span', {}, 'add a note'),
     h('kbd', {}, 'x'), h('span', {}, 'mark for a bulk action'),
+    h('kbd', {}, 'g'), h('span', {}, 'mark its whole candidate group'),
     h('kbd', {}, 'r'), h('span', {}, 'reveal / hide the picture'),
     h('kbd', {}, 'j'), h('span', {}, 'next item'),
     h('kbd', {}, 'k'), h('span', {}, 'previous item'));
@@ -330,6 +342,8 @@ async function showItem() {
         facts([['File', f.path], ['SHA-256', h('span', { class: 'hash' }, f.sha256)],
           ['Media page', h('a', { href: '#/media/' + f.sha256 }, 'open')],
           ['Done here', R.done.get(f.sha256) || '-'],
+          ['Candidate group', R.groupOf.has(f.sha256) ? R.groupOf.get(f.sha256).items.length +
+            ' files: ' + R.groupOf.get(f.sha256).reasons : 'none'],
           ['Trusted category', trusted.length ? trusted.map((t) => t.scheme + ':' + t.code).join(', ') : '-']]),
         h('h2', {}, 'Votes'),
         table(['Voter', 'Agency', 'Category', 'When'], votes.map((v) => h('tr', {},
@@ -358,6 +372,12 @@ async function act(what, code) {
       say('Voted ' + scheme + ':' + c + ' on ' + hs.length + ' item(s).');
       R.marked.clear();
       return next(1);
+    }
+    if (what === 'group') {
+      const g = R.groupOf.get(f.sha256);
+      if (!g) { say('This item is in no candidate group.'); return; }
+      for (const it of g.items) if (it.sha256) R.marked.add(it.sha256);
+      return showItem();
     }
     if (what === 'mark') {
       if (R.marked.has(f.sha256)) R.marked.delete(f.sha256); else R.marked.add(f.sha256);
@@ -453,6 +473,7 @@ function reviewKeys(e) {
   else if (k === 'n') act('newseries');
   else if (k === 't') act('note');
   else if (k === 'x') act('mark');
+  else if (k === 'g') act('group');
   else if (k === 'j' || k === 'ArrowRight') next(1);
   else if (k === 'k' || k === 'ArrowLeft') next(-1);
   else if (k === 'r') { const t = document.querySelector('[data-thumb]'); if (t) t.click(); }

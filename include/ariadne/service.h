@@ -106,6 +106,9 @@ ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit,
  * errors, series: [{name, owner, contact, class, files}]} (known-unidentified first); a failed
  * file counts in errors only, so classes and errors add up to files. */
 ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
+/* The candidate series of a case's new material (the report's grouping, agency evidence):
+ * {case, new, groups: [{id, reasons, items: [{path, sha256, media_id}]}]}. */
+ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
 /* The series that need action first: those with an unidentified victim, {since, days, series:
  * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
  * new sightings first. */

@@ -6,7 +6,8 @@
  * do is decided by the service layer as for a key of the same user. Also the interface's
  * pictures: GET /v1/media/{hash}/thumb (ad_svc_media_thumb: the caller's agency's only), and
  * its series views: GET /v1/series/{series}/reach and GET /v1/attention (svc_series_web.c),
- * and a case at a glance: GET /v1/cases/{id}/summary (svc_case_summary.c). */
+ * and a case at a glance: GET /v1/cases/{id}/summary (svc_case_summary.c) and the candidate
+ * series of its new material, GET /v1/cases/{id}/groups (svc_case_groups.c). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +179,9 @@ static ad_code attention(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
-static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+/* A case route's answer: fn of the case {id} of the path. */
+static ad_code case_view(ad_http_req *rq, ad_http_reply *rp,
+                         ad_code (*fn)(const ad_call *, int64_t, json_t **, ad_err *), ad_err *err)
 {
     const char *id = ad_http_param(rq, "id");
     int64_t cid = *id && strlen(id) <= 18 && strspn(id, "0123456789") == strlen(id) ? atoll(id) : 0;
@@ -190,9 +193,19 @@ static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     json_t *doc = NULL;
     ad_code rc = ad_http_call(rq, &c, err);
     if (rc == AD_OK)
-        rc = ad_svc_case_summary(&c, cid, &doc, err);
+        rc = fn(&c, cid, &doc, err);
     rp->json = doc;
     return rc;
+}
+
+static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    return case_view(rq, rp, ad_svc_case_summary, err);
+}
+
+static ad_code case_groups(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    return case_view(rq, rp, ad_svc_case_groups, err);
 }
 
 static const char *const q_days[] = {"days", NULL};
@@ -224,6 +237,7 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/series/{series}/reach", series_reach, "read_shared", NULL, NULL, NULL, 0},
     {"GET", "/v1/attention", attention, "read_shared", NULL, NULL, q_days, 0},
     {"GET", "/v1/cases/{id}/summary", case_summary, "read_evidence", NULL, NULL, NULL, 0},
+    {"GET", "/v1/cases/{id}/groups", case_groups, "read_evidence", NULL, NULL, NULL, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)

@@ -33,7 +33,11 @@ q agency add "Police A" --country FR
 q agency add "Police B" --country GB
 q agency add "Platform Co" --kind platform
 q ingest "$root/samples/known" --case REF-1 --agency Hub --no-report --no-video
-"$A" ingest "$root/samples/seizure" --case A-2026-1 --agency "Police A" --exhibit "EX-1 laptop" \
+# the demo seizure, with a smaller copy of one new photo: a candidate series (near-duplicates)
+cp -r "$root/samples/seizure" "$T/seizure"
+convert "$T/seizure/20171107_221406.jpg" -resize 60% "$T/seizure/20171107_221406-small.jpg" ||
+  fail "convert"
+"$A" ingest "$T/seizure" --case A-2026-1 --agency "Police A" --exhibit "EX-1 laptop" \
   --thumbnails --no-report --quiet >/dev/null 2>"$T/ingest.err"
 [ $? -le 1 ] || { cat "$T/ingest.err" >&2; fail "ingest of the demo seizure"; }
 key anna "Police A" investigator >/dev/null

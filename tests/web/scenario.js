@@ -60,8 +60,10 @@ async function main() {
     await a.waitForSelector('main h1:has-text("Case")');
     await a.waitForSelector('text=Files (new first)');
     // the whole case counted by class: the seizure's 14 files, 6 of them new
-    await a.waitForSelector('main h2:has-text("Classes (14 files)")');
-    await a.waitForSelector('main .classes li:has-text("new 6")');
+    await a.waitForSelector('main h2:has-text("Classes (15 files)")');
+    await a.waitForSelector('main .classes li:has-text("new 7")');
+    // the photo, its smaller copy and another of the same camera: one candidate series, with its reasons
+    await a.waitForSelector('main .groups li:has-text("3 files: near-duplicate images")');
     await shot(a, 'case');
     const caseId = (await a.evaluate(() => location.hash)).split('/')[2];
 
@@ -84,8 +86,11 @@ async function main() {
     assert.ok(cls.includes('blur') && !cls.includes('revealed'), 'the next item is blurred: ' + cls);
     await a.keyboard.press('k');
     await a.waitForFunction((h) => document.querySelector('[data-thumb]').dataset.thumb === h, first);
-    await a.keyboard.press('1'); // vics-us 1 on the first item, then the next one
-    await a.waitForSelector('#status:has-text("Voted vics-us:1")');
+    await a.waitForSelector('main dd:has-text("3 files")'); // its candidate group
+    await a.keyboard.press('g'); // the whole group marked: the vote is for all three
+    await a.waitForSelector('#bulk:has-text("3 item(s) marked")');
+    await a.keyboard.press('1'); // vics-us 1 on the group, then the next item
+    await a.waitForSelector('#status:has-text("Voted vics-us:1 on 3 item(s)")');
     const second = await a.locator('[data-thumb]').getAttribute('data-thumb');
     assert.notStrictEqual(second, first, 'a vote moves to the next item');
     await a.keyboard.press('n');
