@@ -27,12 +27,8 @@ static int on_case(void *p, const ad_case *x)
 
 ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err)
 {
-    ad_code rc = ad_svc_start(c, AD_ACT_READ_EVIDENCE, 0, err);
-    int64_t agency = 0;
-    if (rc == AD_OK)
-        rc = ad_svc_case_agency(c, case_id, "id", &agency, err);
-    if (rc == AD_OK)
-        rc = ad_svc_check(c, AD_ACT_READ_EVIDENCE, agency > 0 ? agency : -1, err);
+    int64_t agency;
+    ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
     case_ctx k = {case_id, "", "", 0};
     if (rc == AD_OK)
         rc = ad_store_case_list(c->st, agency, on_case, &k, err);

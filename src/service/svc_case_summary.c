@@ -76,14 +76,21 @@ static int series_order(const void *pa, const void *pb)
     return fa < fb ? 1 : fa > fb ? -1 : 0;
 }
 
-ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err)
+ad_code ad_svc_case_read(const ad_call *c, int64_t case_id, int64_t *agency, ad_err *err)
 {
     ad_code rc = ad_svc_start(c, AD_ACT_READ_EVIDENCE, 0, err);
-    int64_t agency = 0;
+    *agency = 0;
     if (rc == AD_OK)
-        rc = ad_svc_case_agency(c, case_id, "id", &agency, err);
+        rc = ad_svc_case_agency(c, case_id, "id", agency, err);
     if (rc == AD_OK)
-        rc = ad_svc_check(c, AD_ACT_READ_EVIDENCE, agency > 0 ? agency : -1, err);
+        rc = ad_svc_check(c, AD_ACT_READ_EVIDENCE, *agency > 0 ? *agency : -1, err);
+    return rc;
+}
+
+ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err)
+{
+    int64_t agency;
+    ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
     sum m = {0};
     m.st = c->st;
     m.err = err;
