@@ -213,6 +213,30 @@ async function main() {
     await au.waitForSelector('main p:has-text("rows")');
     await shot(au, 'audit');
 
+    // ---- wellness preferences: per person, kept by the server; the break reminder
+    step('preferences are per person; the break reminder comes after the time set');
+    const w = await newPage(browser);
+    await w.clock.install();
+    await signIn(w, BASE_MAIN, 'anna');
+    await nav(w, '#/settings', 'Settings');
+    await w.uncheck('#p-blur');
+    await w.selectOption('#p-break', '15');
+    await w.click('main button:has-text("Save")');
+    await w.waitForSelector('#status:has-text("Saved.")');
+    await nav(w, '#/media/' + second, 'Media');
+    await w.waitForSelector('[data-thumb] img');
+    assert.ok(!(await w.locator('[data-thumb]').getAttribute('class')).includes('blur'),
+      'anna chose no blur');
+    await nav(ad, '#/media/' + second, 'Media'); // adam, same agency: his defaults are untouched
+    await ad.waitForSelector('[data-thumb] img');
+    assert.ok((await ad.locator('[data-thumb]').getAttribute('class')).includes('blur'),
+      'another person keeps the blurred default');
+    assert.ok(await w.locator('#break').isHidden(), 'no reminder yet');
+    await w.clock.fastForward('16:00');
+    await w.waitForSelector('#break:not([hidden]) #break-text:has-text("break")');
+    await w.click('#break-ok');
+    assert.ok(await w.locator('#break').isHidden());
+
     // ---- accessibility: axe-core on every page (its script injected: CSP bypassed here only)
     step('axe-core on every page');
     const x = await newPage(browser, { bypassCSP: true });
