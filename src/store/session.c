@@ -2,6 +2,7 @@
  * Argon2id string, sign-in sessions kept by a BLAKE2b digest of their token only (a stolen
  * database opens no session), their idle timeout, and each user's preferences (the web
  * interface's wellness settings). API keys stay for programs (agency.c). */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,22 @@ ad_code ad_store_user_set_password(ad_store *st, int64_t user_id, const char *pa
         rc = AD_ECODE(err);
     }
     return ad_store_finish(st, rc, err);
+}
+
+/* A password hash of nothing, checked when the user has none (unknown name, no password), so
+ * that a refusal takes as long whatever its reason: the answer's time does not tell which names
+ * exist. Made once. */
+static char dummy_hash[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+    uint8_t r[16];
+    randombytes_buf(r, sizeof r);
+    if (crypto_pwhash_str(dummy_hash, (const char *)r, sizeof r,
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        dummy_hash[0] = 0;
 }
 
 /* The stored digest of a token, and its public id ("s-" + 12 hex digits of the digest). */
@@ -129,8 +146,13 @@ ad_code ad_store_session_open(ad_store *st, const char *name, const char *passwo
         snprintf(stored, sizeof stored, "%s", ad_col_text(h, 0));
     ad_db_done(h);
     int ok = 0;
-    if (k > 0 && stored[0])
+    if (k > 0 && stored[0]) {
         ok = crypto_pwhash_str_verify(stored, password, pl) == 0;
+    } else if (k >= 0) {
+        pthread_once(&dummy_once, make_dummy);
+        if (dummy_hash[0] && crypto_pwhash_str_verify(dummy_hash, password, pl) == 0)
+            ok = 0; /* a random password: never matches; the time spent is the point */
+    }
     if (ok) {
         ad_bind_text(s, 1, name);
         k = ad_step(s, err);
