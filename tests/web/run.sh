@@ -20,6 +20,7 @@ if [ ! -x "$CHROMIUM" ]; then
   echo "web_ui: SKIPPED: no $CHROMIUM (Debian's chromium package; scripts/install-deps installs it)"
   exit 77
 fi
+command -v node >/dev/null || fail "no node (Node.js) to run Playwright"
 [ -d "$root/tests/web/node_modules/playwright-core" ] ||
   fail "no tests/web/node_modules: run scripts/install-deps (npm ci in tests/web)"
 rm -rf "$T" && mkdir -p "$T"
