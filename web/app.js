@@ -228,12 +228,14 @@ async function seriesMap() {
 
 async function renderCase(id, cursor) {
   const q = '/v1/cases/' + enc(id) + '/files?limit=50' + (cursor ? '&cursor=' + enc(cursor) : '');
-  const [doc, sum, groups] = await Promise.all([api('GET', q),
-    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups')]);
+  const [doc, sum, groups, cases] = await Promise.all([api('GET', q),
+    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups'),
+    api('GET', '/v1/cases')]);
+  const kase = cases.cases.find((x) => String(x.id) === String(id)) || { number: id };
   const files = doc.files.slice().sort((a, b) =>
     CLASS_ORDER.indexOf(a.error ? 'error' : a.class) - CLASS_ORDER.indexOf(b.error ? 'error' : b.class));
   const counts = Object.assign({}, sum.classes, { error: sum.errors });
-  page('Case ' + id,
+  page('Case ' + kase.number,
     h('p', {}, h('a', { href: '#/review/' + enc(id) }, 'Review the new items of this case'),
       ' · ', h('a', { href: '#/' }, 'Dashboard')),
     h('h2', {}, 'Classes (' + sum.files + ' files)'),
