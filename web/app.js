@@ -566,7 +566,7 @@ async function renderMedia(hash) {
     table(['Media', 'Kind', 'Distance', 'Variant', 'Time ranges', 'Class', 'Series'], (d.matches || []).map((x) =>
       h('tr', {}, h('td', { class: 'hash' }, x.sha256 ? h('a', { href: '#/media/' + x.sha256 }, x.sha256.slice(0, 16) + '...') : '-'),
         h('td', {}, x.kind), h('td', {}, x.distance), h('td', {}, x.variant || '-'),
-        h('td', {}, x.ranges ? JSON.stringify(x.ranges) : '-'), h('td', {}, badge(x.class)),
+        h('td', {}, x.ranges ? (typeof x.ranges === 'string' ? x.ranges : JSON.stringify(x.ranges)) : '-'), h('td', {}, badge(x.class)),
         h('td', {}, x.series ? (x.series.name || String(x.series)) : '-')))),
     h('h2', {}, 'Votes'),
     table(['Voter', 'Agency', 'Category', 'When'], (d.votes || []).map((v) => h('tr', {},
