@@ -8,7 +8,7 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 PREFIX ?= /usr/local
 
 .PHONY: all deps build test test-release test-asan test-tsan fuzz demo bench clean format \
-        install uninstall
+        install uninstall screenshots
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz: deps
 
 demo: build
 	@./scripts/demo
+
+# the web interface's screenshots in the README (docs/screenshots/), taken by its browser test
+screenshots: build
+	@AD_WEB_SHOTS=$(CURDIR)/docs/screenshots ARIADNE=$(CURDIR)/build/ariadne \
+	  AD_TEST_TMP=$(CURDIR)/build/tests/tmp bash tests/web/run.sh
 
 bench: build
 	@./scripts/install-deps --bench

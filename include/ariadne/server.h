@@ -25,6 +25,7 @@ struct ad_http_route; /* src/server/http.h */
 #define AD_SERVER_AUTH_REFILL 1.0        /* ... and then per second */
 #define AD_SERVER_MAX_THREADS 256u        /* server threads at most */
 #define AD_SERVER_KEY_TTL 1.0            /* seconds a checked key is trusted without the store */
+#define AD_SERVER_SESSION_IDLE 1800u     /* seconds a web session may stay unused */
 
 typedef struct ad_server_opts {
     const char *db_url;    /* the store (ad_store_open's url) */
@@ -42,6 +43,8 @@ typedef struct ad_server_opts {
      * AD_SERVER_KEY_TTL; < 0: every request asks): a key revoked by another process stops
      * working within it; one revoked through this server at once. */
     double key_ttl;
+    /* Seconds a web session may stay unused before it ends (0: AD_SERVER_SESSION_IDLE). */
+    unsigned session_idle;
     /* Reads one audit row each, as on the command line, instead of in batches (only to measure
      * what the batches save: bench/bench_serve). */
     int audit_reads_inline;

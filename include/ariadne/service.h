@@ -92,6 +92,27 @@ void ad_svc_lookup_opts_default(ad_svc_lookup_opts *o);
 ad_code ad_svc_media_view(const ad_call *c, const char *hash, const ad_svc_lookup_opts *o,
                           json_t **out, ad_err *err);
 
+/* The thumbnail (a small JPEG, malloc'd into *jpeg) the caller's agency holds of the media of
+ * hash (read_pixels, the caller's own agency's only; audited as a view, thumb.read);
+ * AD_ERR_NOT_FOUND when it holds none. */
+ad_code ad_svc_media_thumb(const ad_call *c, const char *hash, uint8_t **jpeg, size_t *len,
+                           ad_err *err);
+/* A series' reach for the web interface: {series, agencies: [{agency_id, agency, sightings,
+ * media, first, last}] (counts only, latest first), media: [{sha256, gid}] (at most limit),
+ * notes, clues: [{author, time, kind, text, private}] (private ones of the caller's agency)}. */
+ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit, json_t **out,
+                            ad_err *err);
+/* A case at a glance (agency evidence): {case, files, classes: {new, known-unidentified, ...},
+ * errors, series: [{name, owner, contact, class, files}]} (known-unidentified first); a failed
+ * file counts in errors only, so classes and errors add up to files. */
+ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
+/* The candidate series of a case's new material (the report's grouping, agency evidence):
+ * {case, new, groups: [{id, reasons, items: [{path, sha256, media_id}]}]}. */
+ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
+/* The series that need action first: those with an unidentified victim, {since, days, series:
+ * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
+ * new sightings first. */
+ad_code ad_svc_series_attention(const ad_call *c, int64_t days, json_t **out, ad_err *err);
 /* A series by id, name or gid, with its victims and offenders (series-show.schema.json). */
 ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad_err *err);
 /* Every series: {"series": [ ... as series-list.schema.json's lines ... ]}. */

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 8
+#define AD_STORE_SCHEMA_VERSION 11
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -188,6 +188,61 @@ ad_code ad_store_identity_auth(ad_store *st, const char *api_key, ad_identity *o
  * ("alice (key:ab12cd34)") and the agency. A local identity leaves the actor as set
  * (ad_store_set_actor, ad_store_set_origin). */
 void ad_store_set_identity(ad_store *st, const ad_identity *id);
+
+/* ---- passwords and web sessions (schema 11, src/store/session.c, docs/web.md) ---------- */
+
+/* Sets a user's password (libsodium's Argon2id string, interactive limits): 8 to 1024 bytes.
+ * A platform user has no password (AD_ERR_ARG): platforms use API keys and have no pages.
+ * One audit row (user.passwd). */
+ad_code ad_store_user_set_password(ad_store *st, int64_t user_id, const char *password,
+                                   ad_err *err);
+#define AD_SESSION_TOKEN_MAX 72 /* "as_" + 64 hex digits + NUL, rounded */
+/* Signs a user in: the password checked against the stored hash (the user active, not expired,
+ * not a platform user), a new session made and its token written to token (only a digest of it
+ * is stored); who is the user's identity with the session's public id as key_id ("s-" + 12
+ * hex). AD_ERR_PERM "name or password refused" whatever the reason, without an audit row (the
+ * caller logs failures; an anonymous caller must not grow the chain); success is audited
+ * (session.open). */
+ad_code ad_store_session_open(ad_store *st, const char *name, const char *password,
+                              char token[AD_SESSION_TOKEN_MAX], ad_identity *who, ad_err *err);
+/* Checks a session token: AD_OK and the identity when the session is open, its user active and
+ * it was last seen less than idle seconds ago (idle <= 0: no limit); its last-seen time moves
+ * on (written at most every 10 s, or every idle/2 s when shorter; no audit row). AD_ERR_PERM otherwise (an idle session is
+ * ended). */
+ad_code ad_store_session_check(ad_store *st, const char *token, int64_t idle, ad_identity *who,
+                               ad_err *err);
+/* Ends a session (sign-out): audited (session.close). AD_ERR_NOT_FOUND when none is open. */
+ad_code ad_store_session_close(ad_store *st, const char *token, ad_err *err);
+/* A user's preferences (a JSON object's text; "{}" when none): *out malloc'd. */
+ad_code ad_store_user_prefs_get(ad_store *st, int64_t user_id, char **out, ad_err *err);
+/* Replaces them (one audit row, user.prefs). */
+ad_code ad_store_user_prefs_set(ad_store *st, int64_t user_id, const char *json, ad_err *err);
+
+/* ---- a series' reach, for the web interface (src/store/series_reach.c, docs/web.md) ------ */
+
+/* Sightings of a series' media by one agency: counts and times only. */
+typedef struct ad_series_reach {
+    int64_t agency_id; /* 0: sightings of no agency */
+    const char *agency; /* NULL when none */
+    int64_t sightings, media, first, last; /* first, last: ingested times */
+} ad_series_reach;
+typedef int (*ad_series_reach_fn)(void *ctx, const ad_series_reach *r);
+/* One call per agency that saw the series' media, latest first. */
+ad_code ad_store_series_reach(ad_store *st, int64_t series_id, ad_series_reach_fn fn, void *ctx,
+                              ad_err *err);
+/* The series' media (at most limit, in the order linked): id and SHA-256 (NULL when none). */
+typedef int (*ad_series_media_fn)(void *ctx, int64_t media_id, const uint8_t *sha256);
+ad_code ad_store_series_media_ids(ad_store *st, int64_t series_id, int64_t limit,
+                                  ad_series_media_fn fn, void *ctx, ad_err *err);
+/* A series with an unidentified victim: how many, its sightings since a time, its last one. */
+typedef struct ad_series_attention {
+    int64_t series_id;
+    const char *name, *owner, *contact; /* owner, contact: NULL when none */
+    int64_t unidentified, recent, last; /* last: 0 when never seen */
+} ad_series_attention;
+typedef int (*ad_series_attention_fn)(void *ctx, const ad_series_attention *a);
+ad_code ad_store_series_attention(ad_store *st, int64_t since, ad_series_attention_fn fn,
+                                  void *ctx, ad_err *err);
 
 /* ---- global ids (docs/store.md "Global ids") ----------------------------------------- */
 

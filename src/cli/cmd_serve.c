@@ -18,12 +18,14 @@ static const char usage[] =
     "serve --listen ADDR:PORT [--db URL] [--tls-cert FILE --tls-key FILE]\n"
     "  [--threads N] [--max-body SIZE] [--max-connections N] [--timeout S] [--rate N]\n"
     "  [--access-log FILE] [--metrics-from loopback|any]\n"
-    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--snapshot FILE] [--json]\n"
+    "  [--hold-min N] [--hold-factor F] [--hold-window S] [--snapshot FILE]\n"
+    "  [--session-idle S] [--json]\n"
     "  Serves the store as the HTTP API (docs/server.md; the routes are described at\n"
     "  /v1/openapi.json) until SIGTERM or SIGINT, then stops gracefully: no new connections,\n"
     "  the requests in flight finished (for up to --timeout seconds), the access log flushed;\n"
     "  exit 0. Requests authenticate with 'Authorization: Bearer KEY' (keys of 'ariadne user\n"
-    "  add'); /healthz, /metrics and /v1/openapi.json need none. The live index (the PDQ\n"
+    "  add') or a web session (people sign in at / with 'ariadne user passwd''s password:\n"
+    "  docs/web.md); /healthz, /metrics and /v1/openapi.json need none. The live index (the PDQ\n"
     "  index, digests, list entries, grants and holds) is loaded before the server listens\n"
     "  and follows the store (polled every 200 ms; on PostgreSQL woken at once by the\n"
     "  writers' notification), so a write by any process is matched within a second.\n"
@@ -52,6 +54,8 @@ static const char usage[] =
     "                       this store (then the index log since it is applied), else load\n"
     "                       from the store and write it; written again at a stop. A damaged,\n"
     "                       foreign or stale snapshot is said and not used\n"
+    "  --session-idle S     seconds a web session may stay unused before it ends (default\n"
+    "                       1800)\n"
     "  --json               the 'listening' line as JSON on standard output\n"
     "Exit status: 0 stopped by a signal, 1 the server could not start (store, address in use,\n"
     "TLS files), 2 usage.";
@@ -180,7 +184,7 @@ int ad_cmd_serve(int argc, char **argv)
     static const char *const opts[] = {
         "--listen",  "--tls-cert", "--tls-key",    "--threads",      "--max-body",
         "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from",
-        "--hold-min", "--hold-factor", "--hold-window", "--snapshot", NULL};
+        "--hold-min", "--hold-factor", "--hold-window", "--snapshot", "--session-idle", NULL};
     ad_args a;
     int rc = ad_args_parse(&a, "serve", usage, argc, argv, opts, 0, 0);
     if (rc >= 0)
@@ -207,8 +211,9 @@ int ad_cmd_serve(int argc, char **argv)
         ad_arg_int(&a, "--hold-factor", 1, 1000000, &lo.hold_factor) ||
         ad_arg_int(&a, "--hold-window", 1, 30 * 86400, &lo.hold_window_s))
         return AD_EXIT_USAGE;
-    int threads = 0, maxconn = 0, timeout = 0, rate = 0;
+    int threads = 0, maxconn = 0, timeout = 0, rate = 0, idle = 0;
     if (ad_arg_int(&a, "--threads", 1, 256, &threads) ||
+        ad_arg_int(&a, "--session-idle", 1, 7 * 86400, &idle) ||
         ad_arg_int(&a, "--max-connections", 1, 1000000, &maxconn) ||
         ad_arg_int(&a, "--timeout", 1, 86400, &timeout) ||
         ad_arg_int(&a, "--rate", 1, 10000000, &rate))
@@ -217,6 +222,7 @@ int ad_cmd_serve(int argc, char **argv)
     o.max_connections = (unsigned)maxconn;
     o.timeout = (unsigned)timeout;
     o.rate = (unsigned)rate;
+    o.session_idle = (unsigned)idle;
     const char *mb = ad_arg(&a, "--max-body");
     if (mb) {
         uint64_t v;

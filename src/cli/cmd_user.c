@@ -1,8 +1,12 @@
-/* cmd_user.c: `ariadne user add|list|revoke`: people and systems with API keys. The key is
- * printed once, when the user is added; the store keeps only a salted hash. */
+/* cmd_user.c: `ariadne user add|list|revoke|passwd`: people and systems with API keys. The key
+ * is printed once, when the user is added; the store keeps only a salted hash. People also sign
+ * in to the web interface with a password (`passwd`; Argon2id, docs/web.md). */
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "cli.h"
@@ -140,10 +144,88 @@ static int user_revoke(int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
+/* Reads one line of at most cap-1 bytes from standard input into buf, without its newline;
+ * on a terminal with the prompt on standard error and without echo. -1 at end of input or for
+ * a longer line. */
+static int read_secret(const char *prompt, char *buf, size_t cap)
+{
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+    if (tty) {
+        fprintf(stderr, "%s", prompt);
+        fflush(stderr);
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        quiet.c_lflag |= ECHONL;
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+    }
+    char *got = fgets(buf, (int)cap, stdin);
+    if (tty)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+    if (!got)
+        return -1;
+    size_t n = strcspn(buf, "\n");
+    if (!buf[n] && n == cap - 1 && !feof(stdin))
+        return -1; /* longer than the buffer */
+    buf[n] = 0;
+    if (n && buf[n - 1] == '\r')
+        buf[n - 1] = 0;
+    return 0;
+}
+
+static int user_passwd(int argc, char **argv)
+{
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "user passwd",
+                          "user passwd USER [--json]\n"
+                          "\n"
+                          "Sets USER's password for the web interface (8 to 1024 bytes; Argon2id).\n"
+                          "Read from the terminal without echo (twice), or as one line from\n"
+                          "standard input when it is not a terminal. Ends the user's sessions.\n"
+                          "Platform users have no password: they use API keys.",
+                          argc, argv, NULL, 1, 1, 0);
+    if (rc >= 0)
+        return rc;
+    ad_err err;
+    int64_t uid;
+    if (ad_store_user_find(st, a.pos[0], &uid, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    char pw[1026], again[1026];
+    int bad = read_secret("New password: ", pw, sizeof pw);
+    if (!bad && isatty(STDIN_FILENO)) {
+        bad = read_secret("Again: ", again, sizeof again);
+        if (!bad && strcmp(pw, again)) {
+            sodium_memzero(pw, sizeof pw);
+            sodium_memzero(again, sizeof again);
+            return ad_cli_close(st, ad_args_usage_error(&a, "the two passwords differ"));
+        }
+        sodium_memzero(again, sizeof again);
+    }
+    if (bad) {
+        sodium_memzero(pw, sizeof pw);
+        return ad_cli_close(st, ad_args_usage_error(&a, "no password read (one line of at most"
+                                                        " 1024 bytes)"));
+    }
+    ad_code c = ad_store_user_set_password(st, uid, pw, &err);
+    sodium_memzero(pw, sizeof pw);
+    if (c == AD_ERR_ARG)
+        return ad_cli_close(st, ad_args_usage_error(&a, "%s", err.msg));
+    if (c != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (a.json)
+        ad_cli_json(json_pack("{s:I, s:s, s:b}", "id", (json_int_t)uid, "name", a.pos[0],
+                              "password_set", 1));
+    else
+        printf("user %lld: password set\n", (long long)uid);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
 static const ad_subcmd subs[] = {
     {"add", user_add, "add a user and print its API key once"},
     {"list", user_list, "list users"},
     {"revoke", user_revoke, "revoke a user's API key"},
+    {"passwd", user_passwd, "set a user's password for the web interface"},
 };
 
 int ad_cmd_user(int argc, char **argv)

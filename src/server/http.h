@@ -90,6 +90,8 @@ typedef struct ad_http_reply {
     int owned;
     const char *type;
     char field[128];
+    char cookie[256]; /* a Set-Cookie header's value when not empty (session.c) */
+    const char *csp;  /* a text answer's Content-Security-Policy (static.c), NULL: none */
 } ad_http_reply;
 
 typedef ad_code (*ad_http_fn)(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
@@ -142,6 +144,10 @@ const ad_http_route *ad_http_routes_knowledge(size_t *n);
 const ad_http_route *ad_http_routes_admin(size_t *n);
 /* Exports (routes_transfer.c): GET /v1/export, streamed. */
 const ad_http_route *ad_http_routes_transfer(size_t *n);
+/* People's sessions and preferences (routes_session.c) and the web interface's files
+ * (static.c): docs/web.md. */
+const ad_http_route *ad_http_routes_session(size_t *n);
+const ad_http_route *ad_http_routes_static(size_t *n);
 /* Every route the server answers (its own, then the groups'), in a table to free; NULL when
  * out of memory. The OpenAPI and authorisation-matrix tests walk it. */
 ad_http_route *ad_http_all_routes(size_t *n);
@@ -153,6 +159,10 @@ const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route'
 /* The bytes of a raw body (AD_ROUTE_RAW_BODY routes), NULL and 0 when there is none. */
 const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len);
 const ad_http_caller *ad_http_who(const ad_http_req *rq);
+/* A request header's value (NULL when absent), and the client's address (4 or 16 bytes). */
+const char *ad_http_header(const ad_http_req *rq, const char *name);
+const uint8_t *ad_http_client(const ad_http_req *rq, size_t *len);
+const char *ad_http_method(const ad_http_req *rq);
 ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),
  * with the caller set as the actor of its audit rows. */

@@ -24,6 +24,7 @@
 
 #include "ariadne/util.h"
 #include "server/server_int.h"
+#include "server/session.h"
 
 #define KEY_TEXT_MAX 200
 
@@ -150,6 +151,22 @@ const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len)
     return (const uint8_t *)rq->body;
 }
 
+const char *ad_http_header(const ad_http_req *rq, const char *name)
+{
+    return MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, name);
+}
+
+const char *ad_http_method(const ad_http_req *rq)
+{
+    return rq->method;
+}
+
+const uint8_t *ad_http_client(const ad_http_req *rq, size_t *len)
+{
+    *len = rq->addr_len;
+    return rq->addr;
+}
+
 const ad_http_caller *ad_http_who(const ad_http_req *rq)
 {
     return rq->authenticated ? &rq->who : NULL;
@@ -214,6 +231,19 @@ static int authenticate(ad_http_req *rq)
     const char *h = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Authorization");
     double now = ad_now(), wait = 0;
     char retry[32];
+    if (!h && ad_session_cookie(ad_http_header(rq, "Cookie"), NULL)) {
+        /* a person signed in to the web interface (session.c): the same identity as a key */
+        char detail[200];
+        int status = ad_session_authenticate(rq, &rq->who, detail, sizeof detail);
+        if (status) {
+            if (status == 401)
+                ad_metrics_auth_failure(srv->metrics, AD_AUTH_REFUSED);
+            problem(rq, status, NULL, NULL, NULL, "%s", detail);
+            return -1;
+        }
+        rq->authenticated = 1;
+        return 0;
+    }
     if (!h) {
         ad_metrics_auth_failure(srv->metrics, AD_AUTH_MISSING);
         problem(rq, 401, NULL, "WWW-Authenticate", bearer_challenge,
@@ -557,11 +587,13 @@ static void finish(ad_http_req *rq)
         return;
     }
     if (rp.json)
-        respond_json(rq, status, rp.type ? rp.type : "application/json", rp.json, NULL, NULL, NULL,
-                     NULL);
+        respond_json(rq, status, rp.type ? rp.type : "application/json", rp.json,
+                     rp.cookie[0] ? "Set-Cookie" : NULL, rp.cookie, NULL, NULL);
     else
         respond(rq, status, rp.type ? rp.type : "text/plain; charset=utf-8", rp.text ? rp.text : "",
-                rp.text ? rp.len : 0, rp.owned && rp.text ? BODY_FREE : BODY_STATIC, NULL);
+                rp.text ? rp.len : 0, rp.owned && rp.text ? BODY_FREE : BODY_STATIC,
+                rp.csp ? "Content-Security-Policy" : NULL, rp.csp, "Referrer-Policy",
+                "no-referrer", NULL);
 }
 
 /* ---- libmicrohttpd's callbacks ------------------------------------------------------------- */
@@ -675,15 +707,19 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 ad_http_route *ad_http_all_routes(size_t *n)
 {
-    size_t ng[5];
-    const ad_http_route *group[5] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
+    size_t ng[7];
+    const ad_http_route *group[7] = {ad_http_core_routes(&ng[0]),   ad_http_routes_platform(&ng[1]),
                                      ad_http_routes_knowledge(&ng[2]), ad_http_routes_admin(&ng[3]),
-                                     ad_http_routes_transfer(&ng[4])};
-    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + ng[4] + 1, sizeof *all);
+                                     ad_http_routes_transfer(&ng[4]), ad_http_routes_session(&ng[5]),
+                                     ad_http_routes_static(&ng[6])};
+    size_t total = 1;
+    for (int g = 0; g < 7; g++)
+        total += ng[g];
+    ad_http_route *all = calloc(total, sizeof *all);
     *n = 0;
     if (!all)
         return NULL;
-    for (int g = 0; g < 5; g++)
+    for (int g = 0; g < 7; g++)
         for (size_t i = 0; i < ng[g]; i++)
             all[(*n)++] = group[g][i];
     return all;

@@ -48,6 +48,9 @@ json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
 /* The agency holding a case; AD_ERR_NOT_FOUND naming field. */
 ad_code ad_svc_case_agency(const ad_call *c, int64_t case_id, const char *field,
                            int64_t *agency_id, ad_err *err);
+/* The start of a read of a case's evidence (svc_case_summary.c): the caller may read
+ * evidence, and that of the case's agency (*agency; 404 naming "id" for no such case). */
+ad_code ad_svc_case_read(const ad_call *c, int64_t case_id, int64_t *agency, ad_err *err);
 /* A positive decimal id (1..2^63-1, digits only), else 0. */
 int64_t ad_svc_parse_id(const char *s);
 

@@ -322,6 +322,21 @@ static const migration migrations[] = {
          "CREATE TRIGGER person_gid BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION"
          " ad_gid('person');" GID_PG("hash_list", "'list'") GID_PG("vote", "'vote'")
              GID_PG("note", "'note'") GID_PG("clue", "'clue'")},
+    /* 9: the border branch's (placeholder) */
+    {9, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 10: the local-features branch's (placeholder) */
+    {10, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {11,
+     /* the web interface (issue 14): a user's password (libsodium's Argon2id string), per-user
+      * wellness preferences (JSON), and sign-in sessions, kept by a BLAKE2b digest of
+      * their token only (docs/web.md) */
+     "ALTER TABLE users ADD COLUMN pw_hash TEXT;"
+     "ALTER TABLE users ADD COLUMN prefs TEXT;"
+     "CREATE TABLE web_session (token_hash @BLOB@ PRIMARY KEY,"
+     " user_id BIGINT NOT NULL REFERENCES users(id), created BIGINT NOT NULL,"
+     " last_seen BIGINT NOT NULL, ended BIGINT NOT NULL DEFAULT 0)@NOROWID@;"
+     "CREATE INDEX web_session_user ON web_session(user_id);",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

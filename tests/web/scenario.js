@@ -1,0 +1,271 @@
+// tests/web/scenario.js: the browser scenario of tests/web/run.sh (docs/web.md). Environment:
+// BASE_MAIN (a server), BASE_IDLE (the same store, --session-idle 2), PLATFORM_KEY, CHROMIUM,
+// SHOTS (screenshots folder), AXE (axe.min.js). Exits non-zero on the first failed check.
+'use strict';
+const { chromium } = require('playwright-core');
+const assert = require('assert');
+const path = require('path');
+
+const { BASE_MAIN, BASE_IDLE, PLATFORM_KEY, CHROMIUM, SHOTS, AXE } = process.env;
+const PW = 'web-test-password';
+const ROOT = path.resolve(__dirname, '../..');
+const VIEW = { width: 1280, height: 800 };
+
+let current = null; // the page a failure is reported from
+function step(msg) { console.log('web_ui: ' + msg); }
+
+async function newPage(browser, opts = {}) {
+  const ctx = await browser.newContext({ viewport: VIEW, ...opts });
+  const page = await ctx.newPage();
+  current = page;
+  page.cspErrors = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) page.cspErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => { throw new Error('page error: ' + e.message); });
+  return page;
+}
+
+async function signIn(page, base, name) {
+  await page.goto(base + '/');
+  await page.fill('#name', name);
+  await page.fill('#password', PW);
+  await page.press('#password', 'Enter');
+  await page.waitForSelector('#top:not([hidden])');
+}
+
+async function nav(page, hash, title) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+  await page.waitForFunction((t) => {
+    const h1 = document.querySelector('main h1');
+    return h1 && h1.textContent.includes(t);
+  }, title);
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+}
+
+async function main() {
+  const browser = await chromium.launch({ executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  try {
+    // ---- agency A: dashboard, case, review from the keyboard, a new series, identify
+    step('A signs in and sees its case');
+    const a = await newPage(browser);
+    await signIn(a, BASE_MAIN, 'anna');
+    await a.waitForSelector('text=A-2026-1');
+    await shot(a, 'dashboard');
+    await a.click('text=A-2026-1');
+    await a.waitForSelector('main h1:has-text("Case")');
+    await a.waitForSelector('text=Files (new first)');
+    // the whole case counted by class: the seizure's 14 files, 6 of them new
+    await a.waitForSelector('main h2:has-text("Classes (15 files)")');
+    await a.waitForSelector('main .classes li:has-text("new 7")');
+    // the photo, its smaller copy and another of the same camera: one candidate series, with its reasons
+    await a.waitForSelector('main .groups li:has-text("3 files: near-duplicate images")');
+    await shot(a, 'case');
+    const caseId = (await a.evaluate(() => location.hash)).split('/')[2];
+
+    step('A reviews from the keyboard; a revealed picture is blurred again on the next item');
+    await nav(a, '#/review/' + caseId, 'Review queue');
+    await a.waitForSelector('[data-thumb] img');
+    let t = a.locator('[data-thumb]');
+    assert.ok((await t.getAttribute('class')).includes('blur'), 'a thumbnail starts blurred');
+    await shot(a, 'review');
+    await a.keyboard.press('r');
+    assert.ok((await t.getAttribute('class')).includes('revealed'), 'r reveals the picture');
+    const first = await t.getAttribute('data-thumb');
+    await a.keyboard.press('j');
+    await a.waitForFunction((h) => {
+      const e = document.querySelector('[data-thumb]');
+      return e && e.dataset.thumb !== h;
+    }, first);
+    t = a.locator('[data-thumb]');
+    const cls = await t.getAttribute('class');
+    assert.ok(cls.includes('blur') && !cls.includes('revealed'), 'the next item is blurred: ' + cls);
+    await a.keyboard.press('k');
+    await a.waitForFunction((h) => document.querySelector('[data-thumb]').dataset.thumb === h, first);
+    await a.waitForSelector('main dd:has-text("3 files")'); // its candidate group
+    await a.keyboard.press('g'); // the whole group marked: the vote is for all three
+    await a.waitForSelector('#bulk:has-text("3 item(s) marked")');
+    await a.keyboard.press('1'); // vics-us 1 on the group, then the next item
+    await a.waitForSelector('#status:has-text("Voted vics-us:1 on 3 item(s)")');
+    const second = await a.locator('[data-thumb]').getAttribute('data-thumb');
+    assert.notStrictEqual(second, first, 'a vote moves to the next item');
+    await a.keyboard.press('n');
+    await a.waitForSelector('dialog #ask-value');
+    await a.keyboard.type('Series W');
+    await a.keyboard.press('Enter');
+    await a.waitForSelector('dialog #ask-value');
+    await a.keyboard.type('vid@police-a.example');
+    await a.keyboard.press('Enter');
+    await a.waitForSelector('#status:has-text("Series Series W created")');
+
+    step('A adds a victim to the series and identifies it after a confirmation');
+    await nav(a, '#/series/Series%20W', 'Series: Series W');
+    await a.click('text=Add a victim...');
+    await a.waitForSelector('dialog #ask-value');
+    await a.keyboard.type('V-W1');
+    await a.keyboard.press('Enter');
+    await a.waitForSelector('text=Identify V-W1...');
+    // unidentified and seen today: first on the dashboard
+    await nav(a, '#/', 'Dashboard');
+    await a.waitForSelector('main tr:has-text("Series W") .badge.new');
+    await nav(a, '#/series/Series%20W', 'Series: Series W');
+    await a.click('text=Identify V-W1...');
+    await a.waitForSelector('#confirm-yes');
+    await shot(a, 'identify-confirm');
+    await a.click('#confirm-yes');
+    await a.waitForSelector('main .badge.identified');
+    await a.click('text=Add a note...');
+    await a.waitForSelector('dialog #ask-value');
+    await a.keyboard.type('same wallpaper as the reference set');
+    await a.keyboard.press('Enter');
+    await a.waitForSelector('main td:has-text("same wallpaper as the reference set")');
+    const att = await a.evaluate(async () => (await (await fetch('/v1/attention')).json()).series.map((x) => x.name));
+    assert.ok(!att.includes('Series W'), 'an identified series needs no action: ' + att);
+    await shot(a, 'series');
+
+    step('A opens the media page and searches by file');
+    await nav(a, '#/media/' + second, 'Media');
+    await a.waitForSelector('text=Custody: my agency\'s sightings');
+    await a.waitForSelector('main td:has-text("EX-1 laptop")');
+    await shot(a, 'media');
+    await nav(a, '#/search', 'Search');
+    await a.setInputFiles('#file', path.join(ROOT, 'samples/seizure/IMG_0001.jpg'));
+    await a.waitForSelector('#search-out dt:has-text("SHA-256")');
+    await shot(a, 'search');
+    await nav(a, '#/settings', 'Settings');
+    await shot(a, 'settings');
+
+    step('a change without the CSRF header is refused; with it, it passes');
+    const csrf = await a.evaluate(async () => {
+      const no = await fetch('/v1/series', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name: 'Forged' }) });
+      const s = await (await fetch('/v1/session')).json();
+      const yes = await fetch('/v1/series', { method: 'POST', headers: { 'Content-Type': 'application/json',
+        'X-CSRF-Token': s.csrf }, body: JSON.stringify({ name: 'Series CSRF' }) });
+      return [no.status, yes.status];
+    });
+    assert.deepStrictEqual(csrf, [403, 201]);
+    assert.deepStrictEqual(a.cspErrors, [], 'no Content-Security-Policy violation');
+
+    // ---- agency B: the series known-identified, with A's contact; no pixels of A's material
+    step('B sees the series identified, with A\'s contact, and no picture of A\'s evidence');
+    const b = await newPage(browser);
+    await signIn(b, BASE_MAIN, 'ben');
+    await nav(b, '#/series/Series%20W', 'Series: Series W');
+    await b.waitForSelector('main dd:has-text("vid@police-a.example")');
+    await b.waitForSelector('main dd:has-text("Police A")');
+    await b.waitForSelector('main .badge.identified');
+    await b.waitForSelector('main td:has-text("same wallpaper as the reference set")'); // shared
+    await b.waitForSelector('main tr:has-text("Police A") >> nth=0');
+    assert.ok(await b.locator('main table >> nth=0').locator('td:has-text("Police A")').count() >= 1,
+      'B sees the series seen by Police A (counts only)');
+    await nav(b, '#/media/' + second, 'Media');
+    await b.waitForSelector('main .badge.known-identified');
+    await b.waitForSelector('main td:has-text("vid@police-a.example")');
+    await b.waitForSelector('text=no picture held by your agency');
+    assert.strictEqual(await b.locator('main td:has-text("EX-1 laptop")').count(), 0,
+      'B sees no custody data of A');
+    const thumbStatus = await b.evaluate(async (h) => (await fetch('/v1/media/' + h + '/thumb')).status, second);
+    assert.strictEqual(thumbStatus, 404, 'B gets no thumbnail of A\'s evidence');
+    const caseStatus = await b.evaluate(async (id) => [(await fetch('/v1/cases/' + id + '/summary')).status,
+      (await fetch('/v1/cases/' + id + '/files')).status], caseId);
+    assert.deepStrictEqual(caseStatus, [403, 403], 'B reads nothing of A\'s case');
+
+    // ---- a platform: no page, by key or by password
+    step('a platform key opens no page; a platform user cannot sign in');
+    const p = await newPage(browser, { extraHTTPHeaders: { Authorization: 'Bearer ' + PLATFORM_KEY } });
+    await p.goto(BASE_MAIN + '/');
+    await p.waitForSelector('h1:has-text("No pages for platform accounts")');
+    const pst = await p.evaluate(async () => [(await fetch('/v1/cases')).status,
+      (await fetch('/v1/series')).status]);
+    assert.deepStrictEqual(pst, [403, 403]);
+    const p2 = await newPage(browser);
+    await p2.goto(BASE_MAIN + '/');
+    await p2.fill('#name', 'robot');
+    await p2.fill('#password', PW);
+    await p2.press('#password', 'Enter');
+    await p2.waitForSelector('[role=alert]:has-text("refused")');
+
+    // ---- the idle timeout
+    step('an idle session ends');
+    const i = await newPage(browser);
+    await signIn(i, BASE_IDLE, 'anna');
+    await i.waitForTimeout(3500);
+    await i.reload();
+    await i.waitForSelector('#password');
+
+    // ---- admin and auditor pages
+    step('admin and auditor pages');
+    const ad = await newPage(browser);
+    await signIn(ad, BASE_MAIN, 'adam');
+    await nav(ad, '#/admin', 'Admin');
+    await ad.waitForSelector('main td:has-text("anna")');
+    await shot(ad, 'admin');
+    const au = await newPage(browser);
+    await signIn(au, BASE_MAIN, 'audrey');
+    await au.waitForSelector('main h1:has-text("Audit log")');
+    await au.waitForSelector('main td:has-text("victim.identify")');
+    await au.click('text=Verify the chain');
+    await au.waitForSelector('main p:has-text("rows")');
+    await shot(au, 'audit');
+
+    // ---- wellness preferences: per person, kept by the server; the break reminder
+    step('preferences are per person; the break reminder comes after the time set');
+    const w = await newPage(browser);
+    await w.clock.install();
+    await signIn(w, BASE_MAIN, 'anna');
+    await nav(w, '#/settings', 'Settings');
+    await w.uncheck('#p-blur');
+    await w.selectOption('#p-break', '15');
+    await w.click('main button:has-text("Save")');
+    await w.waitForSelector('#status:has-text("Saved.")');
+    await nav(w, '#/media/' + second, 'Media');
+    await w.waitForSelector('[data-thumb] img');
+    assert.ok(!(await w.locator('[data-thumb]').getAttribute('class')).includes('blur'),
+      'anna chose no blur');
+    await nav(ad, '#/media/' + second, 'Media'); // adam, same agency: his defaults are untouched
+    await ad.waitForSelector('[data-thumb] img');
+    assert.ok((await ad.locator('[data-thumb]').getAttribute('class')).includes('blur'),
+      'another person keeps the blurred default');
+    assert.ok(await w.locator('#break').isHidden(), 'no reminder yet');
+    await w.clock.fastForward('16:00');
+    await w.waitForSelector('#break:not([hidden]) #break-text:has-text("break")');
+    await w.click('#break-ok');
+    assert.ok(await w.locator('#break').isHidden());
+
+    // ---- accessibility: axe-core on every page (its script injected: CSP bypassed here only)
+    step('axe-core on every page');
+    const x = await newPage(browser, { bypassCSP: true });
+    await signIn(x, BASE_MAIN, 'anna');
+    const pages = [['#/', 'Dashboard'], ['#/case/' + caseId, 'Case'], ['#/review/' + caseId, 'Review'],
+      ['#/series/Series%20W', 'Series'], ['#/media/' + second, 'Media'], ['#/search', 'Search'],
+      ['#/settings', 'Settings']];
+    const bad = [];
+    for (const [hash, title] of pages) {
+      await nav(x, hash, title);
+      await x.waitForLoadState('networkidle');
+      if (!(await x.evaluate(() => !!window.axe))) await x.addScriptTag({ path: AXE });
+      const v = await x.evaluate(async () => (await window.axe.run(document)).violations
+        .map((r) => ({ id: r.id, impact: r.impact, nodes: r.nodes.length })));
+      for (const r of v) if (r.impact === 'serious' || r.impact === 'critical') bad.push(hash + ': ' + JSON.stringify(r));
+      if (v.length) step('  ' + hash + ': minor: ' + JSON.stringify(v.filter((r) => r.impact !== 'serious' && r.impact !== 'critical')));
+    }
+    assert.deepStrictEqual(bad, [], 'serious accessibility violations');
+    step('all checks passed');
+  } catch (e) {
+    if (current) {
+      const text = await current.evaluate(() => document.body.innerText).catch(() => '?');
+      console.error('web_ui: the page said:\n' + text.slice(0, 3000));
+      await current.screenshot({ path: path.join(SHOTS, 'failure.png') }).catch(() => {});
+    }
+    throw e;
+  } finally {
+    await browser.close();
+  }
+}
+
+main().catch((e) => { console.error('web_ui: FAILED: ' + (e && e.stack || e)); process.exit(1); });

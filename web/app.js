@@ -1,0 +1,781 @@
+/* app.js: the investigators' web interface (docs/web.md). One page; every datum comes from the
+ * JSON API of `ariadne serve` with the person's session (cookie + CSRF header on changes), so
+ * every action is an API call with the same roles, scope and audit as a key. No inline script
+ * or style (the page's Content-Security-Policy forbids them); text is always set as text. */
+'use strict';
+
+const DEFAULT_PREFS = { blur: true, greyscale: true, reveal: 'click', thumb_size: 128,
+  break_minutes: 30, scheme: 'vics-us' };
+const SCHEMES = {
+  'vics-us': [['0', 'Non-pertinent'], ['1', 'CAM'], ['2', 'Exploitive / age difficult'],
+    ['3', 'CGI / animation'], ['4', 'Comparison']],
+  dhs: [['0', '0'], ['1', '1'], ['2', '2'], ['3', '3'], ['4', '4'], ['5', '5']],
+  uk: [['A', 'A'], ['B', 'B'], ['C', 'C']],
+  baseline: [['1', 'Baseline']],
+};
+const CLASS_ORDER = ['new', 'known-unidentified', 'known-unseriesed', 'known-identified',
+  'ignorable', 'error'];
+const SIZES = [64, 96, 128, 160, 224, 320];
+
+const S = { me: null, csrf: null, prefs: {}, viewed: new Set(), started: Date.now(),
+  breakBase: Date.now(), review: null };
+
+/* ---- small helpers ------------------------------------------------------------------- */
+
+function h(tag, attrs, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const k of kids.flat(Infinity)) {
+    if (k === null || k === undefined || k === false) continue;
+    e.append(k instanceof Node ? k : document.createTextNode(String(k)));
+  }
+  return e;
+}
+const enc = encodeURIComponent;
+const $ = (id) => document.getElementById(id);
+function prefs() { return Object.assign({}, DEFAULT_PREFS, S.prefs); }
+function role() { return S.me ? S.me.role : ''; }
+function say(text) { $('status').textContent = text; }
+function badge(cls) { return h('span', { class: 'badge ' + (cls || '') }, cls || '-'); }
+function when(t) { return t ? String(t).replace('T', ' ').replace('Z', ' UTC') : '-'; }
+
+async function api(method, path, body, raw) {
+  const opt = { method, headers: {}, credentials: 'same-origin' };
+  if (method !== 'GET' && S.csrf) opt.headers['X-CSRF-Token'] = S.csrf;
+  if (body !== undefined) {
+    opt.body = raw ? body : JSON.stringify(body);
+    opt.headers['Content-Type'] = raw ? 'application/octet-stream' : 'application/json';
+  }
+  const r = await fetch(path, opt);
+  let doc = null;
+  try { doc = await r.json(); } catch (e) { doc = null; }
+  if (r.status === 401 && path !== '/v1/session') {
+    S.me = null;
+    S.csrf = null;
+    S.ended = 'Your session ended: please sign in again.';
+    location.hash = '#/signin';
+    throw Object.assign(new Error('Your session ended: please sign in again.'), { status: 401 });
+  }
+  if (!r.ok) {
+    throw Object.assign(new Error((doc && doc.detail) || r.statusText), { status: r.status });
+  }
+  return doc;
+}
+
+/* A page's frame: its title (focused for screen readers) and its content. */
+function page(title, ...kids) {
+  const main = $('main');
+  main.replaceChildren(h('h1', {}, title), ...kids.flat(Infinity).filter((k) => k !== null && k !== undefined));
+  document.title = title + ' · Ariadne';
+  main.focus();
+  return main;
+}
+
+function table(heads, rows, caption) {
+  return h('table', {},
+    caption ? h('caption', { class: 'muted' }, caption) : null,
+    h('thead', {}, h('tr', {}, heads.map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.length ? rows : h('tr', {}, h('td', { colspan: heads.length }, 'None.'))));
+}
+
+function facts(pairs) {
+  return h('dl', { class: 'facts' }, pairs.filter((p) => p).map(([k, v]) =>
+    [h('dt', {}, k), h('dd', {}, v === null || v === undefined || v === '' ? '-' : v)]));
+}
+
+/* ---- wellness: thumbnails, the session counter, the break reminder ------------------ */
+
+/* A thumbnail of a media the caller's agency holds: small, greyscale and blurred until the
+ * person reveals it (click, or hold); every new rendering starts blurred again. Other agencies'
+ * material and analysts get no pixels (the server refuses; so does this). */
+function thumb(hash) {
+  const p = prefs();
+  if (role() !== 'investigator' && role() !== 'admin') {
+    return h('span', { class: 'nopix' }, 'no pictures for your role');
+  }
+  const size = SIZES.reduce((a, b) => (Math.abs(b - p.thumb_size) < Math.abs(a - p.thumb_size) ? b : a));
+  const hidden = p.blur;
+  const img = h('img', { src: '/v1/media/' + enc(hash) + '/thumb', alt: hidden ?
+    'thumbnail, blurred' : 'thumbnail', width: size, height: size });
+  const hint = h('span', { class: 'hint' },
+    p.reveal === 'hold' ? 'hold to reveal' : 'click to reveal');
+  /* the button's name is its content: the picture's alt text and the hint */
+  const b = h('button', { type: 'button', class: ['thumb', 's' + size, p.greyscale ? 'grey' : '',
+    hidden ? 'blur' : ''].join(' '), 'aria-pressed': 'false', 'data-thumb': hash }, img,
+  hidden ? hint : null);
+  const show = (on) => {
+    b.classList.toggle('revealed', on);
+    b.setAttribute('aria-pressed', on ? 'true' : 'false');
+  };
+  if (p.reveal === 'hold') {
+    b.addEventListener('pointerdown', () => show(true));
+    for (const ev of ['pointerup', 'pointerleave', 'blur']) b.addEventListener(ev, () => show(false));
+    b.addEventListener('keydown', (e) => { if (e.key === ' ') { e.preventDefault(); show(true); } });
+    b.addEventListener('keyup', (e) => { if (e.key === ' ') show(false); });
+  } else {
+    b.addEventListener('click', () => show(!b.classList.contains('revealed')));
+  }
+  img.addEventListener('error', () => b.replaceWith(h('span', { class: 'nopix' },
+    'no picture held by your agency')));
+  return b;
+}
+
+function viewed(hash) {
+  S.viewed.add(hash);
+  counter();
+}
+
+function counter() {
+  const min = Math.floor((Date.now() - S.started) / 60000);
+  $('counter').textContent = 'Viewed ' + S.viewed.size + ' items · ' + min + ' min';
+  const every = prefs().break_minutes;
+  if (every > 0 && (Date.now() - S.breakBase) / 60000 >= every && $('break').hidden) {
+    $('break-text').textContent = 'You have looked at ' + S.viewed.size + ' items over ' + min +
+      ' minutes. A short break away from the screen helps.';
+    $('break').hidden = false;
+  }
+}
+
+/* ---- sign-in ------------------------------------------------------------------------ */
+
+async function loadSession() {
+  try {
+    const s = await api('GET', '/v1/session');
+    S.me = s;
+    S.csrf = s.csrf;
+    S.prefs = s.prefs || {};
+  } catch (e) {
+    S.me = null;
+  }
+}
+
+function renderSignin(message) {
+  $('top').hidden = true;
+  const name = h('input', { type: 'text', id: 'name', name: 'name', autocomplete: 'username',
+    required: true });
+  const pw = h('input', { type: 'password', id: 'password', name: 'password',
+    autocomplete: 'current-password', required: true });
+  const err = h('p', { class: 'error-text', role: 'alert' }, message || '');
+  const form = h('form', { class: 'card signin', 'aria-labelledby': 'signin-title' },
+    h('h1', { id: 'signin-title' }, 'Sign in to Ariadne'),
+    h('label', { for: 'name' }, 'User name'), name,
+    h('label', { for: 'password' }, 'Password'), pw,
+    h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Sign in')), err,
+    h('p', { class: 'muted' }, 'Programs use API keys; platform accounts have no pages.'));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const s = await api('POST', '/v1/session', { name: name.value, password: pw.value });
+      S.me = s;
+      S.csrf = s.csrf;
+      S.prefs = s.prefs || {};
+      S.started = S.breakBase = Date.now();
+      S.viewed = new Set();
+      S.ended = null;
+      location.hash = role() === 'auditor' ? '#/audit' : '#/';
+      render();
+    } catch (x) {
+      err.textContent = x.message;
+      pw.value = '';
+    }
+  });
+  $('main').replaceChildren(form);
+  document.title = 'Sign in · Ariadne';
+  name.focus();
+}
+
+/* ---- dashboard ---------------------------------------------------------------------- */
+
+async function renderDashboard() {
+  if (role() === 'auditor') { location.hash = '#/audit'; return; }
+  const [cases, series, urgent] = await Promise.all([api('GET', '/v1/cases'),
+    api('GET', '/v1/series'), api('GET', '/v1/attention?days=30')]);
+  page('Dashboard',
+    h('h2', {}, 'Series that need action first'),
+    h('p', { class: 'muted' }, 'Unidentified victims with new sightings (the last 30 days) first: ' +
+      'a child may be in danger now.'),
+    table(['Series', 'Unidentified victims', 'New sightings', 'Last seen', 'Owner', 'Contact'],
+      urgent.series.map((s) =>
+        h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(s.name) }, s.name)),
+          h('td', {}, badge('unidentified'), ' ', String(s.victims_unidentified)),
+          h('td', {}, s.sightings_recent ? badge('new') : '', ' ', String(s.sightings_recent)),
+          h('td', {}, when(s.last_seen)), h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-')))),
+    h('h2', {}, 'My agency\'s cases'),
+    table(['Case', 'Title', 'Status', 'Opened', 'Review'], cases.cases.map((c) =>
+      h('tr', {}, h('td', {}, h('a', { href: '#/case/' + c.id }, c.number)),
+        h('td', {}, c.title || '-'), h('td', {}, c.status), h('td', {}, when(c.opened)),
+        h('td', {}, role() === 'investigator' || role() === 'analyst' ?
+          h('a', { href: '#/review/' + c.id }, 'Review new items') : '')))),
+    h('h2', {}, 'All series'),
+    table(['Series', 'Owner', 'Contact', 'Victims', 'Media'], series.series.map((s) =>
+      h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(s.name) }, s.name)),
+        h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-'),
+        h('td', {}, s.victims_unidentified ? badge('unidentified') : s.victims ?
+          badge('identified') : '-', ' ', String(s.victims)), h('td', {}, s.media)))));
+}
+
+/* ---- case page ---------------------------------------------------------------------- */
+
+async function seriesMap() {
+  const all = await api('GET', '/v1/series');
+  return new Map(all.series.map((s) => [s.name, s]));
+}
+
+async function renderCase(id, cursor) {
+  const q = '/v1/cases/' + enc(id) + '/files?limit=50' + (cursor ? '&cursor=' + enc(cursor) : '');
+  const [doc, sum, groups, cases] = await Promise.all([api('GET', q),
+    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups'),
+    api('GET', '/v1/cases')]);
+  const kase = cases.cases.find((x) => String(x.id) === String(id)) || { number: id };
+  const files = doc.files.slice().sort((a, b) =>
+    CLASS_ORDER.indexOf(a.error ? 'error' : a.class) - CLASS_ORDER.indexOf(b.error ? 'error' : b.class));
+  const counts = Object.assign({}, sum.classes, { error: sum.errors });
+  page('Case ' + kase.number,
+    h('p', {}, h('a', { href: '#/review/' + enc(id) }, 'Review the new items of this case'),
+      ' · ', h('a', { href: '#/' }, 'Dashboard')),
+    h('h2', {}, 'Classes (' + sum.files + ' files)'),
+    h('ul', { class: 'classes' }, CLASS_ORDER.filter((c) => counts[c]).map((c) =>
+      h('li', {}, badge(c), ' ' + counts[c]))),
+    h('h2', {}, 'Candidate series of new material'),
+    groups.groups.length ? h('ol', { class: 'groups' }, groups.groups.map((g) => h('li', {},
+      h('p', {}, h('strong', {}, g.items.length + ' files'), ': ' + g.reasons),
+      h('ul', {}, g.items.map((it) => h('li', { class: 'hash' }, it.sha256 ?
+        h('a', { href: '#/media/' + it.sha256 }, it.path) : it.path))))))
+      : h('p', { class: 'muted' }, 'No group: the ' + groups.new + ' new files share no near-duplicate, camera or folder and time.'),
+    h('h2', {}, 'Known series in this case: whom to contact'),
+    table(['Series', 'Class', 'Files', 'Owner', 'Contact'], sum.series.map((x) =>
+      h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(x.name) }, x.name)),
+        h('td', {}, badge(x.class)), h('td', {}, x.files), h('td', {}, x.owner || '-'),
+        h('td', {}, x.contact || '-')))),
+    h('h2', {}, 'Files (new first)'),
+    table(['Picture', 'File', 'Class', 'Series', 'Match', 'Error'], files.map((f) =>
+      h('tr', {}, h('td', {}, f.sha256 ? thumb(f.sha256) : ''),
+        h('td', { class: 'hash' }, f.sha256 ? h('a', { href: '#/media/' + f.sha256 }, f.path) : f.path),
+        h('td', {}, badge(f.error ? 'error' : f.class)),
+        h('td', {}, f.series ? h('a', { href: '#/series/' + enc(f.series) }, f.series) : '-'),
+        h('td', {}, f.match ? f.match.kind + ' (distance ' + f.match.distance + ')' : '-'),
+        h('td', {}, f.error ? (f.error.message || f.error.code) : '')))),
+    h('div', { class: 'pager' },
+      cursor ? h('a', { href: '#/case/' + enc(id) }, 'First page') : null,
+      doc.next ? h('a', { href: '#/case/' + enc(id) + '/' + enc(doc.next), id: 'next-page' },
+        'Next page') : h('span', { class: 'muted' }, 'Last page')));
+}
+
+/* ---- review queue ------------------------------------------------------------------- */
+
+async function loadQueue(caseId) {
+  const items = [];
+  let cursor = null;
+  for (let pages = 0; pages < 50; pages++) {
+    const doc = await api('GET', '/v1/cases/' + enc(caseId) + '/files?limit=1000' +
+      (cursor ? '&cursor=' + enc(cursor) : ''));
+    for (const f of doc.files) if (f.class === 'new' && f.sha256 && !f.error) items.push(f);
+    if (!doc.next) break;
+    cursor = doc.next;
+  }
+  const seen = new Set();
+  return items.filter((f) => (seen.has(f.sha256) ? false : seen.add(f.sha256)));
+}
+
+function keyOf(scheme, code, i) { return /^[0-9]$/.test(code) ? code : String(i + 1); }
+
+async function renderReview(caseId) {
+  if (!S.review || S.review.caseId !== caseId) {
+    page('Review queue', h('p', {}, 'Loading the new items of case ' + caseId + '...'));
+    const [items, groups] = await Promise.all([loadQueue(caseId),
+      api('GET', '/v1/cases/' + enc(caseId) + '/groups')]);
+    const groupOf = new Map();
+    for (const g of groups.groups) for (const it of g.items) if (it.sha256) groupOf.set(it.sha256, g);
+    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf };
+  }
+  await showItem();
+}
+
+async function showItem() {
+  const R = S.review;
+  const p = prefs();
+  const codes = SCHEMES[p.scheme] || SCHEMES['vics-us'];
+  if (!R.items.length) {
+    page('Review queue', h('p', {}, 'No new items in this case.'),
+      h('p', {}, h('a', { href: '#/case/' + enc(R.caseId) }, 'Back to the case')));
+    return;
+  }
+  const f = R.items[R.at];
+  let media = null;
+  try { media = await api('GET', '/v1/media/' + f.sha256); } catch (e) { media = null; }
+  viewed(f.sha256);
+  const votes = media ? media.votes : [];
+  const trusted = media ? media.trusted : [];
+  const keys = h('div', { class: 'keys' },
+    codes.map(([code, label], i) => [h('kbd', {}, keyOf(p.scheme, code, i)),
+      h('span', {}, p.scheme + ' ' + code + ': ' + label)]),
+    h('kbd', {}, 'i'), h('span', {}, 'ignorable (vics-us 0)'),
+    h('kbd', {}, 's'), h('span', {}, 'assign to a series'),
+    h('kbd', {}, 'n'), h('span', {}, 'start a new series with it'),
+    h('kbd', {}, 't'), h('span', {}, 'add a note'),
+    h('kbd', {}, 'x'), h('span', {}, 'mark for a bulk action'),
+    h('kbd', {}, 'g'), h('span', {}, 'mark its whole candidate group'),
+    h('kbd', {}, 'r'), h('span', {}, 'reveal / hide the picture'),
+    h('kbd', {}, 'j'), h('span', {}, 'next item'),
+    h('kbd', {}, 'k'), h('span', {}, 'previous item'));
+  const buttons = h('div', { class: 'row' }, codes.map(([code, label], i) =>
+    h('button', { type: 'button', onclick: () => act('vote', code) },
+      keyOf(p.scheme, code, i) + ' · ' + label)),
+  h('button', { type: 'button', onclick: () => act('ignorable') }, 'i · Ignorable'),
+  h('button', { type: 'button', onclick: () => act('series') }, 's · Series'),
+  h('button', { type: 'button', onclick: () => act('newseries') }, 'n · New series'),
+  h('button', { type: 'button', onclick: () => act('note') }, 't · Note'),
+  h('button', { type: 'button', onclick: () => act('mark') }, R.marked.has(f.sha256) ?
+    'x · Unmark' : 'x · Mark'));
+  const bulk = R.marked.size ? h('div', { class: 'card', id: 'bulk' },
+    h('p', {}, R.marked.size + ' item(s) marked. The next category key or series applies to all of them.')) : null;
+  page('Review queue · case ' + R.caseId,
+    h('p', { class: 'muted' }, 'Item ' + (R.at + 1) + ' of ' + R.items.length +
+      ' new items. Each vote is yours and is kept beside the others\': nothing is overwritten.'),
+    bulk,
+    h('div', { class: 'review' },
+      h('div', {}, thumb(f.sha256), h('h2', {}, 'Keys'), keys),
+      h('div', {},
+        facts([['File', f.path], ['SHA-256', h('span', { class: 'hash' }, f.sha256)],
+          ['Media page', h('a', { href: '#/media/' + f.sha256 }, 'open')],
+          ['Done here', R.done.get(f.sha256) || '-'],
+          ['Candidate group', R.groupOf.has(f.sha256) ? R.groupOf.get(f.sha256).items.length +
+            ' files: ' + R.groupOf.get(f.sha256).reasons : 'none'],
+          ['Trusted category', trusted.length ? trusted.map((t) => t.scheme + ':' + t.code).join(', ') : '-']]),
+        h('h2', {}, 'Votes'),
+        table(['Voter', 'Agency', 'Category', 'When'], votes.map((v) => h('tr', {},
+          h('td', {}, v.voter || '-'), h('td', {}, v.agency || '-'),
+          h('td', {}, v.scheme + ':' + v.code), h('td', {}, when(v.created))))),
+        h('h2', {}, 'Actions'), buttons)));
+}
+
+/* The marked items, or the current one. */
+function targets() {
+  const R = S.review;
+  return R.marked.size ? [...R.marked] : [R.items[R.at].sha256];
+}
+
+async function act(what, code) {
+  const R = S.review;
+  if (!R || !R.items.length) return;
+  const f = R.items[R.at];
+  try {
+    if (what === 'vote' || what === 'ignorable') {
+      const scheme = what === 'ignorable' ? 'vics-us' : prefs().scheme;
+      const c = what === 'ignorable' ? '0' : code;
+      const hs = targets();
+      for (const hash of hs) await api('POST', '/v1/votes', { hash, scheme, code: c });
+      for (const hash of hs) R.done.set(hash, 'voted ' + scheme + ':' + c);
+      say('Voted ' + scheme + ':' + c + ' on ' + hs.length + ' item(s).');
+      R.marked.clear();
+      return next(1);
+    }
+    if (what === 'group') {
+      const g = R.groupOf.get(f.sha256);
+      if (!g) { say('This item is in no candidate group.'); return; }
+      for (const it of g.items) if (it.sha256) R.marked.add(it.sha256);
+      return showItem();
+    }
+    if (what === 'mark') {
+      if (R.marked.has(f.sha256)) R.marked.delete(f.sha256); else R.marked.add(f.sha256);
+      return showItem();
+    }
+    if (what === 'series') {
+      const smap = await seriesMap();
+      const name = await ask('Assign to a series', 'Series', [...smap.keys()]);
+      if (!name) return showItem();
+      const hs = targets();
+      await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
+      for (const hash of hs) R.done.set(hash, 'linked to ' + name);
+      say('Linked ' + hs.length + ' item(s) to ' + name + '.');
+      R.marked.clear();
+      return next(1);
+    }
+    if (what === 'newseries') {
+      const name = await ask('Start a new series', 'Name of the new series');
+      if (!name) return showItem();
+      const contact = await ask('Contact for "' + name + '"', 'Contact (e-mail, phone)');
+      await api('POST', '/v1/series', contact ? { name, contact } : { name });
+      const hs = targets();
+      await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
+      for (const hash of hs) R.done.set(hash, 'new series ' + name);
+      say('Series ' + name + ' created with ' + hs.length + ' item(s).');
+      R.marked.clear();
+      return next(1);
+    }
+    if (what === 'note') {
+      const text = await ask('Note on this item', 'Note');
+      if (!text) return showItem();
+      await api('POST', '/v1/notes', { object_type: 'media', object: f.sha256, text });
+      R.done.set(f.sha256, 'note added');
+      say('Note added.');
+      return showItem();
+    }
+  } catch (e) {
+    say(e.message);
+  }
+}
+
+function next(step) {
+  const R = S.review;
+  R.at = Math.max(0, Math.min(R.items.length - 1, R.at + step));
+  return showItem();
+}
+
+/* A small dialog asking for one value (a text, or one of choices); null when cancelled. */
+function ask(title, label, choices) {
+  return new Promise((resolve) => {
+    const input = choices ? h('select', { id: 'ask-value' }, choices.map((c) => h('option', { value: c }, c)))
+      : h('input', { type: 'text', id: 'ask-value' });
+    const d = h('dialog', { 'aria-labelledby': 'ask-title' },
+      h('form', { method: 'dialog' }, h('h2', { id: 'ask-title' }, title),
+        h('label', { for: 'ask-value' }, label), input,
+        h('p', { class: 'row' }, h('button', { type: 'submit', value: 'ok', class: 'primary' }, 'OK'),
+          h('button', { type: 'submit', value: 'cancel' }, 'Cancel'))));
+    d.addEventListener('close', () => {
+      const v = d.returnValue === 'ok' ? input.value.trim() : '';
+      d.remove();
+      resolve(v || null);
+    });
+    document.body.append(d);
+    d.showModal();
+    input.focus();
+  });
+}
+
+/* A confirmation step; true when confirmed. */
+function confirmStep(title, text, yes) {
+  return new Promise((resolve) => {
+    const d = h('dialog', { 'aria-labelledby': 'confirm-title', role: 'alertdialog' },
+      h('form', { method: 'dialog' }, h('h2', { id: 'confirm-title' }, title), h('p', {}, text),
+        h('p', { class: 'row' }, h('button', { type: 'submit', value: 'yes', class: 'danger', id: 'confirm-yes' }, yes),
+          h('button', { type: 'submit', value: 'no', id: 'confirm-no' }, 'Cancel'))));
+    d.addEventListener('close', () => { const ok = d.returnValue === 'yes'; d.remove(); resolve(ok); });
+    document.body.append(d);
+    d.showModal();
+    $('confirm-no').focus();
+  });
+}
+
+function reviewKeys(e) {
+  if (!S.review || !location.hash.startsWith('#/review/') || document.querySelector('dialog') ||
+      e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+  const p = prefs();
+  const codes = SCHEMES[p.scheme] || SCHEMES['vics-us'];
+  const hit = codes.find(([code], i) => keyOf(p.scheme, code, i) === e.key);
+  const k = e.key;
+  if (hit) act('vote', hit[0]);
+  else if (k === 'i') act('ignorable');
+  else if (k === 's') act('series');
+  else if (k === 'n') act('newseries');
+  else if (k === 't') act('note');
+  else if (k === 'x') act('mark');
+  else if (k === 'g') act('group');
+  else if (k === 'j' || k === 'ArrowRight') next(1);
+  else if (k === 'k' || k === 'ArrowLeft') next(-1);
+  else if (k === 'r') { const t = document.querySelector('[data-thumb]'); if (t) t.click(); }
+  else return;
+  e.preventDefault();
+}
+
+/* ---- series page -------------------------------------------------------------------- */
+
+async function renderSeries(name) {
+  const [s, reach] = await Promise.all([api('GET', '/v1/series/' + enc(name)),
+    api('GET', '/v1/series/' + enc(name) + '/reach')]);
+  const mine = S.me && s.owner === S.me.agency.name;
+  const canIdentify = role() === 'investigator' && (mine || !s.owner);
+  const people = (list, kind) => table(['Code', 'Status', 'Identified', 'Country', 'Action'],
+    list.map((v) => h('tr', {}, h('td', {}, v.code), h('td', {}, badge(v.status)),
+      h('td', {}, when(v.identified_at)), h('td', {}, v.country || '-'),
+      h('td', {}, v.status !== 'identified' && canIdentify ? h('button', { type: 'button',
+        onclick: () => identify(kind, v.code, name) }, 'Identify ' + v.code + '...') : ''))));
+  const addPerson = (kind) => role() === 'investigator' ? h('button', { type: 'button',
+    onclick: async () => {
+      const code = await ask('Add a ' + kind, 'Code (e.g. V-0012)');
+      if (!code) return;
+      try { await api('POST', '/v1/series/' + enc(name) + '/' + kind + 's', { code }); render(); } catch (e) { say(e.message); }
+    } }, 'Add a ' + kind + '...') : null;
+  page('Series: ' + s.name,
+    facts([['Owner', s.owner || '-'], ['Contact', s.contact || '-'], ['Status', s.status],
+      ['Media', String(s.media)], ['Global id', h('span', { class: 'hash' }, s.gid || '-')]]),
+    h('h2', {}, 'Seen by agencies'),
+    table(['Agency', 'Sightings', 'Media', 'First seen', 'Last seen'], reach.agencies.map((r) =>
+      h('tr', {}, h('td', {}, r.agency || '(no agency)'), h('td', {}, r.sightings), h('td', {}, r.media),
+        h('td', {}, when(r.first)), h('td', {}, when(r.last))))),
+    h('h2', {}, 'Victims'), people(s.victim_list || [], 'victim'), addPerson('victim'),
+    h('h2', {}, 'Offenders'), people(s.offender_list || [], 'offender'), addPerson('offender'),
+    h('h2', {}, 'Media'),
+    h('p', { class: 'muted' }, 'Pictures appear only where your agency holds the evidence.'),
+    h('ul', { class: 'media-grid' }, reach.media.map((m) => h('li', {},
+      m.sha256 ? thumb(m.sha256) : null,
+      h('a', { href: '#/media/' + enc(m.sha256 || m.gid), class: 'hash' }, (m.sha256 || m.gid).slice(0, 16) + '...')))),
+    h('h2', {}, 'Clues'),
+    table(['Kind', 'Clue', 'By', 'When'], reach.clues.map((n) => h('tr', {}, h('td', {}, n.kind || '-'),
+      h('td', {}, n.text), h('td', {}, n.author || '-'), h('td', {}, when(n.time))))),
+    h('h2', {}, 'Notes'),
+    table(['Note', 'By', 'When', 'Private'], reach.notes.map((n) => h('tr', {}, h('td', {}, n.text),
+      h('td', {}, n.author || '-'), h('td', {}, when(n.time)), h('td', {}, n.private ? 'yes' : 'no')))),
+    role() === 'investigator' || role() === 'analyst' ? h('button', { type: 'button', onclick: async () => {
+      const text = await ask('Note on ' + s.name, 'Note');
+      if (!text) return;
+      try { await api('POST', '/v1/notes', { object_type: 'series', object: s.name, text }); say('Note added.'); render(); } catch (e) { say(e.message); }
+    } }, 'Add a note...') : null);
+}
+
+async function identify(kind, code, series) {
+  const ok = await confirmStep('Identify ' + kind + ' ' + code + '?',
+    'This records that ' + code + ' of ' + series + ' is identified, for your agency. Every agency ' +
+    'sees it at once, and it cannot be undone.', 'Identify ' + code);
+  if (!ok) return;
+  try {
+    await api('POST', '/v1/' + kind + 's/' + enc(code) + '/identify', {});
+    say(code + ' identified.');
+    render();
+  } catch (e) { say(e.message); }
+}
+
+/* ---- media page --------------------------------------------------------------------- */
+
+async function renderMedia(hash) {
+  const d = await api('GET', '/v1/media/' + enc(hash));
+  const m = d.media || {};
+  const c = d.classification || {};
+  viewed(m.sha256 || hash);
+  const smap = new Map((d.series || []).map((s) => [s.name, s]));
+  page('Media',
+    h('div', { class: 'row' }, h('div', {}, m.sha256 ? thumb(m.sha256) : null),
+      h('div', { class: 'grow' }, facts([
+        ['Class', badge(c.class)], ['Decided by', c.decided_by || '-'],
+        ['SHA-256', h('span', { class: 'hash' }, m.sha256)], ['MD5', h('span', { class: 'hash' }, m.md5)],
+        ['SHA-1', h('span', { class: 'hash' }, m.sha1)], ['PDQ', h('span', { class: 'hash' }, m.pdq)],
+        ['PDQ quality', m.pdq_quality], ['Type', m.mime], ['Size', m.size],
+        ['Dimensions', m.width ? m.width + ' x ' + m.height : '-'],
+        ['Duration', m.duration_ms ? (m.duration_ms / 1000).toFixed(1) + ' s' : '-'],
+        ['Global id', h('span', { class: 'hash' }, m.gid)]]))),
+    h('h2', {}, 'Series'),
+    table(['Series', 'Owner', 'Contact', 'Victims unidentified'], [...smap.values()].map((s) =>
+      h('tr', {}, h('td', {}, h('a', { href: '#/series/' + enc(s.name) }, s.name)),
+        h('td', {}, s.owner || '-'), h('td', {}, s.contact || '-'), h('td', {}, s.victims_unidentified)))),
+    h('h2', {}, 'Matches'),
+    table(['Media', 'Kind', 'Distance', 'Variant', 'Time ranges', 'Class', 'Series'], (d.matches || []).map((x) =>
+      h('tr', {}, h('td', { class: 'hash' }, x.sha256 ? h('a', { href: '#/media/' + x.sha256 }, x.sha256.slice(0, 16) + '...') : '-'),
+        h('td', {}, x.kind), h('td', {}, x.distance), h('td', {}, x.variant || '-'),
+        h('td', {}, x.ranges ? (typeof x.ranges === 'string' ? x.ranges : JSON.stringify(x.ranges)) : '-'), h('td', {}, badge(x.class)),
+        h('td', {}, x.series ? (x.series.name || String(x.series)) : '-')))),
+    h('h2', {}, 'Votes'),
+    table(['Voter', 'Agency', 'Category', 'When'], (d.votes || []).map((v) => h('tr', {},
+      h('td', {}, v.voter || '-'), h('td', {}, v.agency || '-'), h('td', {}, v.scheme + ':' + v.code),
+      h('td', {}, when(v.created))))),
+    h('p', {}, 'Trusted: ', (d.trusted || []).length ? d.trusted.map((t) => t.scheme + ':' + t.code).join(', ') : 'none yet'),
+    h('h2', {}, 'Notes'),
+    table(['Note', 'By', 'When', 'Private'], (d.notes || []).map((n) => h('tr', {}, h('td', {}, n.text),
+      h('td', {}, n.author || '-'), h('td', {}, when(n.time)), h('td', {}, n.private ? 'yes' : 'no')))),
+    h('h2', {}, 'Clues'),
+    table(['Kind', 'Clue', 'By'], (d.clues || []).map((n) => h('tr', {}, h('td', {}, n.kind || '-'),
+      h('td', {}, n.value || '-'), h('td', {}, n.author || '-')))),
+    h('h2', {}, 'Custody: my agency\'s sightings'),
+    table(['Path', 'Case', 'Exhibit', 'Modified', 'Ingested'], (d.sightings || []).map((s) =>
+      h('tr', {}, h('td', { class: 'hash' }, s.path), h('td', {}, s.case || '-'), h('td', {}, s.exhibit || '-'),
+        h('td', {}, when(s.mtime)), h('td', {}, when(s.ingested))))),
+    h('h2', {}, 'Seen by other agencies'),
+    table(['Agency', 'Sightings', 'First', 'Last'], (d.sightings_elsewhere || []).map((s) =>
+      h('tr', {}, h('td', {}, s.agency), h('td', {}, s.sightings), h('td', {}, when(s.first)), h('td', {}, when(s.last))))));
+}
+
+/* ---- search ------------------------------------------------------------------------- */
+
+function renderSearch() {
+  const input = h('input', { type: 'text', id: 'q', placeholder: 'MD5, SHA-1, SHA-256, pdq:HEX or a gid' });
+  const out = h('div', { id: 'search-out', 'aria-live': 'polite' });
+  const file = h('input', { type: 'file', id: 'file' });
+  const drop = h('div', { class: 'drop', id: 'drop' }, 'Drop a file here, or ',
+    h('label', { for: 'file', class: 'inline' }, 'choose a file to hash:'), ' ', file,
+    h('p', { class: 'muted' }, 'The server hashes it in memory and keeps nothing.'));
+  const hashFile = async (f) => {
+    out.replaceChildren(h('p', {}, 'Hashing ' + f.name + '...'));
+    try {
+      const r = await api('POST', '/v1/hash?match=true', await f.arrayBuffer(), true);
+      const l = r.lookup || {};
+      out.replaceChildren(h('div', { class: 'card' }, facts([
+        ['File', f.name], ['SHA-256', h('span', { class: 'hash' }, r.sha256)],
+        ['MD5', h('span', { class: 'hash' }, r.md5)], ['PDQ', h('span', { class: 'hash' }, r.pdq || '-')],
+        ['Class', badge(l.class || (l.classification && l.classification.class) || 'unknown')],
+        ['Known here', h('a', { href: '#/media/' + r.sha256 }, 'open the media page')]])));
+    } catch (e) { out.replaceChildren(h('p', { class: 'error-text' }, e.message)); }
+  };
+  file.addEventListener('change', () => file.files[0] && hashFile(file.files[0]));
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    if (e.dataTransfer.files[0]) hashFile(e.dataTransfer.files[0]);
+  });
+  const form = h('form', { class: 'card' }, h('label', { for: 'q' }, 'Hash'), input, ' ',
+    h('button', { type: 'submit', class: 'primary' }, 'Look up'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (input.value.trim()) location.hash = '#/media/' + enc(input.value.trim());
+  });
+  page('Search', form, drop, out);
+}
+
+/* ---- admin and audit ---------------------------------------------------------------- */
+
+async function renderAdmin() {
+  const doc = await api('GET', '/v1/admin/users');
+  const name = h('input', { type: 'text', id: 'u-name' });
+  const roleSel = h('select', { id: 'u-role' }, ['investigator', 'analyst', 'admin', 'auditor', 'platform']
+    .map((r) => h('option', { value: r }, r)));
+  const shown = h('div', { 'aria-live': 'polite' });
+  const add = h('form', { class: 'card' }, h('h2', {}, 'Add a user'), h('label', { for: 'u-name' }, 'Name'), name,
+    h('label', { for: 'u-role' }, 'Role'), roleSel, h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Add')), shown);
+  add.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const r = await api('POST', '/v1/admin/users', { name: name.value, role: roleSel.value });
+      shown.replaceChildren(h('p', {}, 'API key (shown once): '), h('p', { class: 'hash' }, r.api_key),
+        h('p', { class: 'muted' }, 'A person sets a password with: ariadne user passwd ' + name.value));
+    } catch (x) { shown.replaceChildren(h('p', { class: 'error-text' }, x.message)); }
+  });
+  const listName = h('input', { type: 'text', id: 'l-name' });
+  const listOut = h('div', {});
+  const lists = h('form', { class: 'card' }, h('h2', {}, 'A list and its grants'),
+    h('label', { for: 'l-name' }, 'List'), listName, ' ', h('button', { type: 'submit' }, 'Show'), listOut);
+  lists.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const l = await api('GET', '/v1/admin/lists/' + enc(listName.value));
+      const agency = h('input', { type: 'text', id: 'g-agency' });
+      const grant = h('button', { type: 'button', onclick: async () => {
+        try {
+          await api('POST', '/v1/admin/lists/' + enc(listName.value) + '/grants', { agency: agency.value });
+          say('Granted ' + listName.value + ' to ' + agency.value + '.');
+        } catch (x) { say(x.message); }
+      } }, 'Grant');
+      const revoke = h('button', { type: 'button', onclick: async () => {
+        if (!(await confirmStep('Revoke the grant?', agency.value + ' stops matching against ' +
+          listName.value + ' at once.', 'Revoke grant'))) return;
+        try {
+          await api('DELETE', '/v1/admin/lists/' + enc(listName.value) + '/grants/' + enc(agency.value));
+          say('Revoked.');
+        } catch (x) { say(x.message); }
+      } }, 'Revoke grant');
+      listOut.replaceChildren(h('pre', {}, JSON.stringify(l, null, 2)),
+        h('label', { for: 'g-agency' }, 'Platform agency'), agency, ' ', grant, ' ', revoke);
+    } catch (x) { listOut.replaceChildren(h('p', { class: 'error-text' }, x.message)); }
+  });
+  page('Admin',
+    h('h2', {}, 'Users of my agency'),
+    table(['Name', 'Role', 'Key', 'Expires', 'Revoked', 'Action'], doc.users.map((u) => h('tr', {},
+      h('td', {}, u.name), h('td', {}, u.role), h('td', { class: 'hash' }, u.key_id), h('td', {}, when(u.expires)),
+      h('td', {}, when(u.revoked)), h('td', {}, u.revoked ? '' : h('button', { type: 'button', onclick: async () => {
+        if (await confirmStep('Revoke ' + u.name + '\'s key?', 'Programs using it stop at once.', 'Revoke')) {
+          try { await api('POST', '/v1/admin/users/' + enc(u.name) + '/revoke'); render(); } catch (x) { say(x.message); }
+        }
+      } }, 'Revoke key...'))))),
+    add, lists);
+}
+
+async function renderAudit(after) {
+  const a = Number(after || 0);
+  const doc = await api('GET', '/v1/audit?after=' + a + '&limit=100');
+  const rows = doc.rows || doc.audit || doc.entries || [];
+  const out = h('p', { 'aria-live': 'polite' });
+  const last = rows.length ? rows[rows.length - 1].seq : null;
+  page('Audit log',
+    h('p', {}, h('button', { type: 'button', onclick: async () => {
+      try { const v = await api('GET', '/v1/audit/verify'); out.textContent = JSON.stringify(v); } catch (e) { out.textContent = e.message; }
+    } }, 'Verify the chain'), ' ', out),
+    table(['Seq', 'Time', 'Who', 'Action', 'Object', 'Detail'], rows.map((r) => h('tr', {},
+      h('td', {}, r.seq), h('td', {}, when(r.time || r.at)), h('td', {}, r.who), h('td', {}, r.action),
+      h('td', {}, r.object || '-'), h('td', { class: 'hash' }, r.detail || '')))),
+    h('div', { class: 'pager' }, a ? h('a', { href: '#/audit' }, 'First page') : null,
+      rows.length === 100 && last !== null ? h('a', { href: '#/audit/' + last }, 'Next page') : null));
+}
+
+/* ---- settings ----------------------------------------------------------------------- */
+
+function renderSettings() {
+  const p = prefs();
+  const check = (id, label, on) => h('p', {}, h('input', { type: 'checkbox', id, checked: on }), ' ',
+    h('label', { for: id, class: 'inline' }, label));
+  const sel = (id, label, vals, cur) => [h('label', { for: id }, label),
+    h('select', { id }, vals.map((v) => h('option', { value: v, selected: String(v) === String(cur) }, String(v))))];
+  const form = h('form', { class: 'card' },
+    h('p', { class: 'muted' }, 'These are yours only; nobody else\'s change.'),
+    check('p-blur', 'Blur pictures until I reveal them', p.blur),
+    check('p-grey', 'Show pictures in greyscale', p.greyscale),
+    sel('p-reveal', 'Reveal by', ['click', 'hold'], p.reveal),
+    sel('p-size', 'Picture size (pixels)', SIZES, p.thumb_size),
+    sel('p-break', 'Break reminder after (minutes; 0: none)', [0, 15, 20, 30, 45, 60, 90], p.break_minutes),
+    sel('p-scheme', 'Category scheme of the review keys', Object.keys(SCHEMES), p.scheme),
+    h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Save')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const np = { blur: $('p-blur').checked, greyscale: $('p-grey').checked, reveal: $('p-reveal').value,
+      thumb_size: Number($('p-size').value), break_minutes: Number($('p-break').value), scheme: $('p-scheme').value };
+    try { S.prefs = await api('PUT', '/v1/session/prefs', np); say('Saved.'); } catch (x) { say(x.message); }
+  });
+  page('Settings', form);
+}
+
+/* ---- routing ------------------------------------------------------------------------ */
+
+async function render() {
+  const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  if (parts[0] !== 'review') S.review = null;
+  if (!S.me) await loadSession();
+  if (!S.me || parts[0] === 'signin') {
+    if (S.me && parts[0] === 'signin') { location.hash = '#/'; return; }
+    renderSignin(parts[0] === 'signin' && S.ended ? S.ended : '');
+    return;
+  }
+  if (role() === 'platform') {
+    $('top').hidden = true;
+    page('No pages for platform accounts', h('p', {}, 'Platform accounts match hashes with their ' +
+      'API key; they cannot open cases, series or media.'));
+    return;
+  }
+  $('top').hidden = false;
+  $('who').textContent = S.me.user.name + ' · ' + S.me.role + ' · ' + S.me.agency.name;
+  for (const li of document.querySelectorAll('#nav [data-role]')) li.hidden = li.dataset.role !== role();
+  counter();
+  try {
+    switch (parts[0]) {
+      case '': await renderDashboard(); break;
+      case 'case': await renderCase(parts[1], parts[2]); break;
+      case 'review': await renderReview(parts[1]); break;
+      case 'series': await renderSeries(parts[1]); break;
+      case 'media': await renderMedia(parts[1]); break;
+      case 'search': renderSearch(); break;
+      case 'admin': await renderAdmin(); break;
+      case 'audit': await renderAudit(parts[1]); break;
+      case 'settings': renderSettings(); break;
+      default: page('Not found', h('p', {}, 'No such page.'));
+    }
+  } catch (e) {
+    if (e.status !== 401) page('Cannot show this page', h('p', { class: 'error-text', role: 'alert' }, e.message));
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('signout').addEventListener('click', async () => {
+    try { await api('DELETE', '/v1/session'); } catch (e) { /* signed out either way */ }
+    S.me = null;
+    S.csrf = null;
+    location.hash = '#/signin';
+    render();
+  });
+  $('break-ok').addEventListener('click', () => { $('break').hidden = true; S.breakBase = Date.now(); });
+  document.addEventListener('keydown', reviewKeys);
+  window.addEventListener('hashchange', render);
+  setInterval(() => S.me && counter(), 30000);
+  render();
+});
