@@ -253,6 +253,55 @@ static void t_batch(void **state)
     ad_live_free(lv);
 }
 
+/* A PDQ that finds many media (more than a match keeps in its short list of candidates before
+ * it takes a map): each media answered once, at its best distance over the 8 forms. */
+static void t_many_found(void **state)
+{
+    fixture *f = F(state);
+    ad_media m;
+    make_media(&m, 1);
+    enum { N = 40 };
+    int64_t ids[N];
+    for (int i = 0; i < N; i++) { /* m's PDQ with bits of byte 2 and 3 changed: 1..12 off */
+        ad_media x;
+        make_media(&x, 300 + i); /* digests unlike m's */
+        x.pdq = m.pdq;
+        x.pdq.b[2] ^= (uint8_t)(i + 1);
+        x.pdq.b[3] ^= (uint8_t)(i % 3 == 0 ? 0x0f : 0);
+        OK(ad_store_media_upsert(f->w, &x, &ids[i], NULL, E));
+    }
+    OK(ad_store_list_add(f->w, f->list, ids, N, E));
+    ad_live *lv;
+    OK(ad_live_load(f->r, NULL, &lv, E));
+    ad_match_hash h;
+    memset(&h, 0, sizeof h);
+    h.type = AD_MATCH_PDQ;
+    h.npdq = 8;
+    h.radius = 31;
+    for (int v = 0; v < 8; v++)
+        for (int i = 0; i < 32; i++)
+            h.pdq[v].b[i] = (uint8_t)(0x55 ^ (v * 29 + i * 3));
+    h.pdq[0] = m.pdq;      /* every media within 12 bits of the original form */
+    h.pdq[5] = m.pdq;      /* and nearer (0 or 1 bit off byte 3) through the 6th for some */
+    h.pdq[5].b[3] ^= 0x0f;
+    ad_live_hits out = {0};
+    assert_int_equal(match(lv, f->platform, &h, &out), N + 1); /* m itself too */
+    for (int i = 0; i < N; i++) {
+        int seen = 0;
+        int d0 = __builtin_popcount((unsigned)(i + 1)) + (i % 3 == 0 ? 4 : 0);
+        int d5 = __builtin_popcount((unsigned)(i + 1)) + (i % 3 == 0 ? 0 : 4);
+        for (size_t k = 0; k < out.n; k++)
+            if (out.v[k].media_id == ids[i]) {
+                seen++;
+                assert_int_equal(out.v[k].distance, d0 < d5 ? d0 : d5);
+                assert_int_equal(out.v[k].variant, d5 < d0 ? 5 : 0);
+            }
+        assert_int_equal(seen, 1);
+    }
+    ad_live_hits_free(&out);
+    ad_live_free(lv);
+}
+
 /* Writes by another connection are found after a follow round, and only then. */
 static void t_follow(void **state)
 {
@@ -626,6 +675,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(t_load_match), BOTH(t_batch),         BOTH(t_follow),    BOTH(t_held),
         BOTH(t_hold_rule),  BOTH(t_follow_thread), BOTH(t_svc_match), BOTH(t_concurrent),
+        BOTH(t_many_found),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
