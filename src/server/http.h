@@ -193,8 +193,10 @@ void ad_buckets_free(ad_buckets *b);
 int ad_buckets_take(ad_buckets *b, const void *key, size_t len, double now, double *wait);
 int ad_buckets_peek(ad_buckets *b, const void *key, size_t len, double now, double *wait);
 
-/* The access log: one JSON object per line, written with one write(2) to a file opened for
- * appending (created 0600), so that lines of several threads never mix. */
+/* The access log: one JSON object per line, to a file opened for appending (created 0600), each
+ * line written whole, so that lines of several threads never mix: with one write(2) each, or
+ * buffered (ad_alog_buffer) and written out when the buffer is full, at ad_alog_flush and at
+ * the close. Thread-safe. */
 typedef struct ad_alog ad_alog;
 typedef struct ad_alog_entry {
     double time;         /* Unix seconds */
@@ -207,13 +209,18 @@ typedef struct ad_alog_entry {
 } ad_alog_entry;
 ad_code ad_alog_open(ad_alog **out, const char *path, ad_err *err);
 void ad_alog_write(ad_alog *l, const ad_alog_entry *e);
-void ad_alog_close(ad_alog *l); /* syncs the file to disk */
+/* Lines gather in a buffer of cap bytes from now on (the readlog's flusher flushes it every
+ * interval, before the audit rows that digest its lines). */
+ad_code ad_alog_buffer(ad_alog *l, size_t cap, ad_err *err);
+/* Writes what the buffer holds now. NULL allowed. */
+void ad_alog_flush(ad_alog *l);
+void ad_alog_close(ad_alog *l); /* flushes, syncs the file to disk */
 /* The line of one audited read (readlog.c): {"time", "read": action, "who", "agency", "object",
  * "detail"}, with its newline, into buf; its length (cut at cap-1). */
 size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who,
                            int64_t agency_id, const char *action, const char *object,
                            const char *detail);
-/* Writes a whole line (one write(2)). */
+/* Appends a whole line (one write(2) when unbuffered). */
 void ad_alog_raw(ad_alog *l, const char *line, size_t n);
 
 /* Reads audited in batches (docs/server.md, "Reads in the audit"): the store's read sink of

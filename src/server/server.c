@@ -932,6 +932,9 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
         rc = ad_alog_open(&srv->alog, opts->access_log, err);
     if (rc == AD_OK && !o->audit_reads_inline)
         rc = ad_readlog_start(&srv->readlog, srv->db_url, srv->alog, 1.0, err);
+    /* the readlog's flusher writes the log out every second, before its rows */
+    if (rc == AD_OK && srv->readlog)
+        rc = ad_alog_buffer(srv->alog, 64 * 1024, err);
     int v6 = 0;
     if (rc == AD_OK) {
         o->listen = opts->listen;
