@@ -302,6 +302,72 @@ static void t_many_found(void **state)
     ad_live_free(lv);
 }
 
+/* The answer as text (ad_svc_match_text, written without a JSON tree): valid JSON whatever a
+ * list's name holds, each hit under its own list's name, in request order. */
+static void t_svc_match_text(void **state)
+{
+    fixture *f = F(state);
+    static const char odd[] = "a \"quoted\" \\ list \xc3\xa9\x01/";
+    int64_t list2 = add_list(f->w, odd, f->police);
+    OK(ad_store_list_add(f->w, list2, &f->m1, 1, E));
+    OK(ad_store_list_grant(f->w, list2, f->platform, E));
+    ad_live *lv;
+    OK(ad_live_load(f->r, NULL, &lv, E));
+    ad_media m, u;
+    make_media(&m, 1);
+    make_media(&u, 99);
+    ad_match_hash v[3];
+    v[0] = digest_q(AD_MATCH_SHA256, &m);
+    v[1] = digest_q(AD_MATCH_MD5, &u); /* unknown */
+    memset(&v[2], 0, sizeof v[2]);
+    v[2].type = AD_MATCH_PDQ;
+    v[2].npdq = 1;
+    v[2].pdq[0] = m.pdq;
+    v[2].radius = 31;
+    ad_match_request r = {v, 3};
+    ad_identity id;
+    memset(&id, 0, sizeof id);
+    snprintf(id.user, sizeof id.user, "plat");
+    id.agency_id = f->platform;
+    id.role = AD_ROLE_PLATFORM;
+    ad_call c = {f->r, lv, &id, NULL};
+    for (int round = 0; round < 2; round++) { /* the second with the names kept from the first */
+        char *text;
+        size_t len;
+        OK(ad_svc_match_text(&c, &r, &text, &len, E));
+        json_error_t je;
+        json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (!doc)
+            fail_msg("%.*s: %s", (int)len, text, je.text);
+        json_t *res = json_object_get(doc, "results");
+        assert_int_equal(json_array_size(res), 3);
+        assert_int_equal(json_array_size(json_object_get(json_array_get(res, 1), "matches")), 0);
+        for (size_t i = 0; i < 3; i += 2) {
+            json_t *ms = json_object_get(json_array_get(res, i), "matches");
+            assert_int_equal(json_array_size(ms), 2);
+            for (size_t k = 0; k < 2; k++) {
+                json_t *hit = json_array_get(ms, k);
+                int64_t l = k == 0 ? (f->list < list2 ? f->list : list2)
+                                   : (f->list < list2 ? list2 : f->list);
+                char entry[48];
+                snprintf(entry, sizeof entry, "%lld:%lld", (long long)l, (long long)f->m1);
+                assert_string_equal(json_string_value(json_object_get(hit, "list")),
+                                    l == list2 ? odd : "known");
+                assert_string_equal(json_string_value(json_object_get(hit, "entry")), entry);
+                assert_int_equal(json_integer_value(json_object_get(hit, "distance")), 0);
+                if (i == 0)
+                    assert_true(json_is_null(json_object_get(hit, "variant")));
+                else
+                    assert_string_equal(json_string_value(json_object_get(hit, "variant")),
+                                        "orig");
+            }
+        }
+        json_decref(doc);
+        free(text);
+    }
+    ad_live_free(lv);
+}
+
 /* Writes by another connection are found after a follow round, and only then. */
 static void t_follow(void **state)
 {
@@ -675,7 +741,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         BOTH(t_load_match), BOTH(t_batch),         BOTH(t_follow),    BOTH(t_held),
         BOTH(t_hold_rule),  BOTH(t_follow_thread), BOTH(t_svc_match), BOTH(t_concurrent),
-        BOTH(t_many_found),
+        BOTH(t_many_found), BOTH(t_svc_match_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

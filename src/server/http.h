@@ -101,6 +101,10 @@ enum {
      * max_body and handed to the handler as they are (ad_http_raw_body): no JSON checks. The
      * route's body names its schema in the OpenAPI file all the same. */
     AD_ROUTE_RAW_BODY = 1 << 2,
+    /* The body (JSON: its Content-Type checked) is parsed and checked against the route's schema
+     * only when the handler asks (ad_http_check_body), after it has tried a quick reader of its
+     * own on the raw bytes (ad_http_raw_body) that declines anything unusual. */
+    AD_ROUTE_LAZY_BODY = 1 << 3,
 };
 
 /* One route of the table: the service routes plug in as entries of this kind. */
@@ -150,8 +154,13 @@ ad_http_route *ad_http_all_routes(size_t *n);
 const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */
 const char *ad_http_query(const ad_http_req *rq, const char *name); /* NULL when absent */
 const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route's schema */
-/* The bytes of a raw body (AD_ROUTE_RAW_BODY routes), NULL and 0 when there is none. */
+/* The bytes of a raw body (AD_ROUTE_RAW_BODY and AD_ROUTE_LAZY_BODY routes), NULL and 0 when
+ * there is none. */
 const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len);
+/* Parses the body and checks it against the route's schema, as the server does before the
+ * handler of any other route with a body: AD_OK (then ad_http_body has it), or the problem's
+ * status in rp->status (400 malformed, 422 against the schema, with rp->field). */
+ad_code ad_http_check_body(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
 const ad_http_caller *ad_http_who(const ad_http_req *rq);
 ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),
@@ -253,6 +262,13 @@ enum { AD_AUTH_MISSING, AD_AUTH_MALFORMED, AD_AUTH_REFUSED, AD_AUTH_LIMITED, AD_
 void ad_metrics_auth_failure(ad_metrics *m, int reason);
 void ad_metrics_rate_limited(ad_metrics *m);
 void ad_metrics_write(ad_metrics *m, FILE *out, double uptime);
+
+/* A quick reader of the common POST /v1/match bodies (match_quick.c): 1 and the request (to
+ * free) when body is {"hashes": [...]} of digests and PDQs (a value or the 8 dihedral forms)
+ * in a narrow form (ASCII, no escapes, each member once, nothing unknown); 0 when it is anything
+ * else, for the general way (ad_http_check_body, ad_match_request_parse) to read or refuse.
+ * What it accepts, the general way reads as the same request. */
+int ad_match_quick(const char *body, size_t len, ad_match_request *out);
 
 /* The OpenAPI document (docs/openapi.json), compiled in (cmake/embed-text.cmake). */
 extern const char ad_openapi_json[];

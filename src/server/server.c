@@ -522,25 +522,34 @@ static void respond_stream(ad_http_req *rq, int status, const char *type, ad_htt
     MHD_destroy_response(r);
 }
 
+ad_code ad_http_check_body(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    if (rq->json)
+        return AD_OK;
+    ad_code rc = ad_json_parse_body(rq->body, rq->body_len, &rq->json, err);
+    if (rc != AD_OK) {
+        rp->status = 400;
+        return rc;
+    }
+    rc = ad_jcheck(rq->json, rq->srv->routes[rq->route].schema, rp->field, sizeof rp->field, err);
+    if (rc != AD_OK)
+        rp->status = 422;
+    return rc;
+}
+
 /* The body checked, the handler called, its answer sent. */
 static void finish(ad_http_req *rq)
 {
     const ad_http_route *r = &rq->srv->routes[rq->route];
     ad_err err;
     ad_err_clear(&err);
-    if (r->body && !(r->flags & AD_ROUTE_RAW_BODY)) {
-        if (ad_json_parse_body(rq->body, rq->body_len, &rq->json, &err) != AD_OK) {
-            problem(rq, 400, NULL, NULL, NULL, "%s", err.msg);
-            return;
-        }
-        char field[128];
-        if (ad_jcheck(rq->json, r->schema, field, sizeof field, &err) != AD_OK) {
-            problem(rq, 422, field[0] ? field : NULL, NULL, NULL, "%s", err.msg);
-            return;
-        }
-    }
     ad_http_reply rp;
     memset(&rp, 0, sizeof rp);
+    if (r->body && !(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_LAZY_BODY)) &&
+        ad_http_check_body(rq, &rp, &err) != AD_OK) {
+        problem(rq, rp.status, rp.field[0] ? rp.field : NULL, NULL, NULL, "%s", err.msg);
+        return;
+    }
     ad_code rc = r->fn(rq, &rp, &err);
     if (rc != AD_OK) {
         json_decref(rp.json);
