@@ -585,7 +585,17 @@ static void client_of(ad_http_req *rq)
         const struct sockaddr_in *a = (const void *)sa;
         memcpy(rq->addr, &a->sin_addr, 4);
         rq->addr_len = 4;
-        inet_ntop(AF_INET, &a->sin_addr, rq->client, sizeof rq->client);
+        /* dotted quad by hand: inet_ntop's sprintf was 3% of a request */
+        char *o = rq->client;
+        for (int i = 0; i < 4; i++) {
+            unsigned v = rq->addr[i];
+            if (v >= 100)
+                *o++ = (char)('0' + v / 100);
+            if (v >= 10)
+                *o++ = (char)('0' + v / 10 % 10);
+            *o++ = (char)('0' + v % 10);
+            *o++ = i < 3 ? '.' : 0;
+        }
     } else if (sa && sa->sa_family == AF_INET6) {
         const struct sockaddr_in6 *a = (const void *)sa;
         memcpy(rq->addr, &a->sin6_addr, 16);
@@ -609,7 +619,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq->c = c;
         rq->route = -1;
         rq->t0 = ad_now();
-        snprintf(rq->method, sizeof rq->method, "%s", method);
+        size_t ml = strnlen(method, sizeof rq->method - 1);
+        memcpy(rq->method, method, ml);
+        rq->method[ml] = 0;
         client_of(rq);
         __atomic_fetch_add(&srv->inflight, 1, __ATOMIC_SEQ_CST);
         ad_metrics_inflight(srv->metrics, 1);

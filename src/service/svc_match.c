@@ -280,18 +280,27 @@ static void put(text *t, const char *s, size_t n)
 
 #define PUT(t, lit) put(t, lit, sizeof(lit) - 1)
 
+/* v in decimal at out (at most 20 bytes); its length. */
+static size_t dec(char *out, unsigned long long v)
+{
+    char d[20];
+    size_t k = sizeof d;
+    do
+        d[--k] = (char)('0' + v % 10);
+    while ((v /= 10));
+    memcpy(out, d + k, sizeof d - k);
+    return sizeof d - k;
+}
+
 /* A whole number in decimal. */
 static void put_int(text *t, long long v)
 {
     char d[24];
-    size_t k = sizeof d;
-    unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    do
-        d[--k] = (char)('0' + u % 10);
-    while ((u /= 10));
+    size_t k = 0;
     if (v < 0)
-        d[--k] = '-';
-    put(t, d + k, sizeof d - k);
+        d[k++] = '-';
+    k += dec(d + k, v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v);
+    put(t, d, k);
 }
 
 /* A list's name as a JSON string (ad_json_string), kept per thread for the next answers: a
@@ -398,8 +407,15 @@ static ad_code match_text(const ad_call *c, const ad_match_hash *v, size_t n, ch
         rc = ad_store_entry_hold(c->st, held.v[k].list_id, held.v[k].media_id, reason, err);
     }
     if (rc == AD_OK) {
-        char detail[96];
-        snprintf(detail, sizeof detail, "hashes=%zu matches=%zu held=%zu", n, matched, held.n);
+        char detail[96]; /* "hashes=N matches=N held=N" (no printf on the hot path) */
+        size_t k = 0;
+        memcpy(detail, "hashes=", 7);
+        k = 7 + dec(detail + 7, n);
+        memcpy(detail + k, " matches=", 9);
+        k += 9 + dec(detail + k + 9, matched);
+        memcpy(detail + k, " held=", 6);
+        k += 6 + dec(detail + k + 6, held.n);
+        detail[k] = 0;
         rc = ad_store_audit_read(c->st, "platform.match", NULL, detail, err);
     }
     for (size_t i = 0; hits && i < n; i++)
