@@ -986,7 +986,7 @@ ad_code ad_server_start(ad_server **out, const ad_server_opts *opts, ad_err *err
     for (unsigned i = 0; i < srv->nd; i++) {
         srv->d[i] = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, srv,
-            MHD_OPTION_LISTEN_SOCKET, srv->fd[i], MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)16384,
+            MHD_OPTION_LISTEN_SOCKET, srv->fd[i], MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)8192,
             MHD_OPTION_CONNECTION_LIMIT, per, MHD_OPTION_CONNECTION_TIMEOUT, o->timeout,
             MHD_OPTION_NOTIFY_COMPLETED, on_done, srv, MHD_OPTION_ARRAY,
             srv->tls_cert ? tls : tls + 3, MHD_OPTION_END);
