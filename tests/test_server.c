@@ -149,6 +149,85 @@ static void t_jcheck(void **state)
     check_body("{\"name\":\"a\",\"in/ner\":{}}", AD_ERR_ARG, "/in~1ner/kind");
 }
 
+/* The buffered access log: lines of several threads, some larger than the buffer, each whole
+ * in the file after a flush and the close; nothing before a flush (but what overflowed). */
+typedef struct {
+    ad_alog *l;
+    int id;
+} alog_writer;
+
+static void *alog_lines(void *p)
+{
+    alog_writer *w = p;
+    for (int i = 0; i < 500; i++) {
+        char line[700];
+        int pad = i % 50 == 7 ? 600 : i % 13;
+        int n = snprintf(line, sizeof line, "{\"w\":%d,\"i\":%d,\"pad\":\"%.*s\"}\n", w->id, i, pad,
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................");
+        ad_alog_raw(w->l, line, (size_t)n);
+    }
+    return NULL;
+}
+
+static void t_alog_buffered(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/buffered.log", td_tmpdir("test_server_alog"));
+    unlink(path);
+    ad_alog *l;
+    ad_err err;
+    OK(ad_alog_open(&l, path, &err));
+    OK(ad_alog_buffer(l, 512, &err)); /* smaller than some lines */
+    ad_alog_raw(l, "{\"first\":1}\n", 12);
+    size_t n;
+    uint8_t *b = td_read_file(path, &n);
+    assert_int_equal(n, 0); /* still in the buffer */
+    free(b);
+    ad_alog_flush(l);
+    b = td_read_file(path, &n);
+    assert_int_equal(n, 12);
+    free(b);
+    pthread_t t[4];
+    alog_writer w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (alog_writer){l, i};
+        pthread_create(&t[i], NULL, alog_lines, &w[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    ad_alog_close(l);
+    char *text = (char *)td_read_file(path, &n);
+    assert_non_null(text);
+    int seen[4][500];
+    memset(seen, 0, sizeof seen);
+    int lines = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        json_error_t je;
+        json_t *v = json_loads(line, 0, &je);
+        if (!v)
+            fail_msg("a broken line: %s", line);
+        json_t *wi = json_object_get(v, "w");
+        if (wi)
+            seen[json_integer_value(wi)][json_integer_value(json_object_get(v, "i"))]++;
+        json_decref(v);
+    }
+    free(text);
+    assert_int_equal(lines, 1 + 4 * 500);
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 500; k++)
+            assert_int_equal(seen[i][k], 1);
+}
+
 /* The quick reader of match bodies: 1 when it takes body, then the general way (jansson and
  * ad_match_request_parse) reads the very same request; *q keeps it for the caller (to free). */
 static int quick(const char *body, ad_match_request *q)
@@ -886,6 +965,7 @@ int main(void)
     const struct CMUnitTest pieces[] = {
         cmocka_unit_test(t_route_match), cmocka_unit_test(t_bearer),
         cmocka_unit_test(t_jcheck),      cmocka_unit_test(t_match_quick),
+        cmocka_unit_test(t_alog_buffered),
         cmocka_unit_test(t_buckets),
         cmocka_unit_test(t_alog_line),   cmocka_unit_test(t_openapi_routes),
     };
