@@ -351,11 +351,11 @@ static void begin(ad_http_req *rq, const char *url)
         return;
     }
     const ad_http_route *r = &srv->routes[rq->route];
-    /* the parameters' values, copied */
+    /* the parameters' values, copied (none: nothing to allocate) */
     size_t need = 1;
     for (int i = 0; i < rq->nparams; i++)
         need += rq->params[i].value_len + 1;
-    if (!(rq->param_text = malloc(need))) {
+    if (rq->nparams && !(rq->param_text = malloc(need))) {
         problem(rq, 500, NULL, NULL, NULL, "out of memory");
         return;
     }
