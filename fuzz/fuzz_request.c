@@ -41,7 +41,7 @@ static void quick_agrees(const char *s, size_t n, const json_t *v)
     for (size_t i = 0; i < q.n; i++) {
         const ad_match_hash *a = &q.v[i], *b = &g.v[i];
         MUST(a->type == b->type && a->npdq == b->npdq && a->radius == b->radius &&
-               a->min_pct == b->min_pct && !a->nframes && !b->nframes);
+             a->min_pct == b->min_pct && !a->nframes && !b->nframes);
         MUST(!memcmp(a->digest, b->digest, sizeof a->digest));
         MUST(!memcmp(a->pdq, b->pdq, (size_t)a->npdq * sizeof a->pdq[0]));
     }

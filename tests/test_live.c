@@ -281,8 +281,8 @@ static void t_many_found(void **state)
     for (int v = 0; v < 8; v++)
         for (int i = 0; i < 32; i++)
             h.pdq[v].b[i] = (uint8_t)(0x55 ^ (v * 29 + i * 3));
-    h.pdq[0] = m.pdq;      /* every media within 12 bits of the original form */
-    h.pdq[5] = m.pdq;      /* and nearer (0 or 1 bit off byte 3) through the 6th for some */
+    h.pdq[0] = m.pdq; /* every media within 12 bits of the original form */
+    h.pdq[5] = m.pdq; /* and nearer (0 or 1 bit off byte 3) through the 6th for some */
     h.pdq[5].b[3] ^= 0x0f;
     ad_live_hits out = {0};
     assert_int_equal(match(lv, f->platform, &h, &out), N + 1); /* m itself too */
@@ -358,8 +358,7 @@ static void t_svc_match_text(void **state)
                 if (i == 0)
                     assert_true(json_is_null(json_object_get(hit, "variant")));
                 else
-                    assert_string_equal(json_string_value(json_object_get(hit, "variant")),
-                                        "orig");
+                    assert_string_equal(json_string_value(json_object_get(hit, "variant")), "orig");
             }
         }
         json_decref(doc);
@@ -739,8 +738,8 @@ static void t_concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(t_load_match), BOTH(t_batch),         BOTH(t_follow),    BOTH(t_held),
-        BOTH(t_hold_rule),  BOTH(t_follow_thread), BOTH(t_svc_match), BOTH(t_concurrent),
+        BOTH(t_load_match), BOTH(t_batch),          BOTH(t_follow),    BOTH(t_held),
+        BOTH(t_hold_rule),  BOTH(t_follow_thread),  BOTH(t_svc_match), BOTH(t_concurrent),
         BOTH(t_many_found), BOTH(t_svc_match_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

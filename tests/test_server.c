@@ -254,9 +254,10 @@ static void t_match_quick(void **state)
     static const char z64[] = "0000000000000000000000000000000000000000000000000000000000000000";
     char b[2048];
     /* taken: digests of each kind, PDQs with and without radius, the 8 forms, white space */
-    assert_true(quick("{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"},"
-                      "{\"value\":\"00112233445566778899AABBCCDDEEFF00112233\",\"type\":\"sha1\"}]}",
-                      &q));
+    assert_true(
+        quick("{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"},"
+              "{\"value\":\"00112233445566778899AABBCCDDEEFF00112233\",\"type\":\"sha1\"}]}",
+              &q));
     assert_int_equal(q.n, 2);
     assert_int_equal(q.v[0].type, AD_MATCH_MD5);
     assert_int_equal(q.v[0].digest[15], 0xff);
@@ -283,7 +284,11 @@ static void t_match_quick(void **state)
     ad_match_request_free(&q);
     /* left to the general way: anything unusual, wrong or unknown */
     static const char *const odd[] = {
-        "", "{}", "{\"hashes\":[]}", "{\"hashes\":[{}]}", "[{\"type\":\"md5\"}]",
+        "",
+        "{}",
+        "{\"hashes\":[]}",
+        "{\"hashes\":[{}]}",
+        "[{\"type\":\"md5\"}]",
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"}]} x",
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"}],\"n\":1}",
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\",\"type\":"
@@ -293,8 +298,10 @@ static void t_match_quick(void **state)
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeef\"}]}",
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeegg\"}]}",
         "{\"hashes\":[{\"type\":\"sha1\",\"value\":\"00112233445566778899aabbccddeeff\"}]}",
-        "{\"hashes\":[{\"type\":\"m\\u0064\\u0035\",\"value\":\"00112233445566778899aabbccddeeff\"}]}",
-        "{\"hashes\":[{\"type\":\"md5\"}]}", "{\"hashes\":[{\"type\":\"vpdq\",\"frames\":[]}]}",
+        "{\"hashes\":[{\"type\":\"m\\u0064\\u0035\",\"value\":\"00112233445566778899aabbccddeeff\"}"
+        "]}",
+        "{\"hashes\":[{\"type\":\"md5\"}]}",
+        "{\"hashes\":[{\"type\":\"vpdq\",\"frames\":[]}]}",
         "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\",}]}",
         NULL};
     for (const char *const *o = odd; *o; o++)
@@ -307,7 +314,8 @@ static void t_match_quick(void **state)
         if (quick(b, &q))
             fail_msg("the quick reader took %s", b);
     }
-    snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"pdq\",\"value\":\"%s\",\"dihedral\":[]}]}", z64);
+    snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"pdq\",\"value\":\"%s\",\"dihedral\":[]}]}",
+             z64);
     assert_false(quick(b, &q));
     /* as many hashes as a request takes, and one more (the general way's 413) */
     size_t cap = (AD_MATCH_MAX_HASHES + 1) * 64 + 32;
@@ -963,11 +971,10 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest pieces[] = {
-        cmocka_unit_test(t_route_match), cmocka_unit_test(t_bearer),
-        cmocka_unit_test(t_jcheck),      cmocka_unit_test(t_match_quick),
-        cmocka_unit_test(t_alog_buffered),
-        cmocka_unit_test(t_buckets),
-        cmocka_unit_test(t_alog_line),   cmocka_unit_test(t_openapi_routes),
+        cmocka_unit_test(t_route_match),   cmocka_unit_test(t_bearer),
+        cmocka_unit_test(t_jcheck),        cmocka_unit_test(t_match_quick),
+        cmocka_unit_test(t_alog_buffered), cmocka_unit_test(t_buckets),
+        cmocka_unit_test(t_alog_line),     cmocka_unit_test(t_openapi_routes),
     };
     const struct CMUnitTest served[] = {
         cmocka_unit_test(t_bodies),

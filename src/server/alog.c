@@ -21,7 +21,7 @@
 
 struct ad_alog {
     int fd;
-    int own; /* opened here (closed at the end) */
+    int own;            /* opened here (closed at the end) */
     pthread_mutex_t mu; /* guards the buffer; a write-out is made under it (in order) */
     char *buf;          /* NULL: unbuffered */
     size_t len, cap;
