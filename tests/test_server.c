@@ -228,6 +228,49 @@ static void t_alog_buffered(void **state)
             assert_int_equal(seen[i][k], 1);
 }
 
+/* Metrics counted by several threads (each in its own shard) read as their sums. */
+static ad_metrics *g_metrics;
+
+static void *count_requests(void *p)
+{
+    (void)p;
+    for (int i = 0; i < 1000; i++) {
+        ad_metrics_inflight(g_metrics, 1);
+        ad_metrics_request(g_metrics, 0, i % 10 ? 200 : 404, 150);
+        ad_metrics_inflight(g_metrics, -1);
+    }
+    ad_metrics_inflight(g_metrics, 1); /* one left in flight by each thread */
+    return NULL;
+}
+
+static void t_metrics_threads(void **state)
+{
+    (void)state;
+    static const ad_http_route one[] = {{"GET", "/v1/x", NULL, NULL, NULL, NULL, NULL, 0}};
+    g_metrics = ad_metrics_new(one, 1);
+    pthread_t t[12]; /* more threads than shards */
+    for (int i = 0; i < 12; i++)
+        pthread_create(&t[i], NULL, count_requests, NULL);
+    for (int i = 0; i < 12; i++)
+        pthread_join(t[i], NULL);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&text, &len);
+    ad_metrics_write(g_metrics, o, 1.0);
+    fclose(o);
+    assert_non_null(strstr(text, "ariadne_http_requests_total{method=\"GET\",route=\"/v1/x\","
+                                 "status=\"200\"} 10800\n"));
+    assert_non_null(strstr(text, "ariadne_http_requests_total{method=\"GET\",route=\"/v1/x\","
+                                 "status=\"404\"} 1200\n"));
+    assert_non_null(strstr(text, "ariadne_http_request_duration_seconds_count{method=\"GET\","
+                                 "route=\"/v1/x\"} 12000\n"));
+    assert_non_null(strstr(text, "ariadne_http_request_duration_seconds_sum{method=\"GET\","
+                                 "route=\"/v1/x\"} 1.800000\n"));
+    assert_non_null(strstr(text, "ariadne_http_requests_in_flight 12\n"));
+    free(text);
+    ad_metrics_free(g_metrics);
+}
+
 /* The quick reader of match bodies: 1 when it takes body, then the general way (jansson and
  * ad_match_request_parse) reads the very same request; *q keeps it for the caller (to free). */
 static int quick(const char *body, ad_match_request *q)
@@ -971,10 +1014,11 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest pieces[] = {
-        cmocka_unit_test(t_route_match),   cmocka_unit_test(t_bearer),
-        cmocka_unit_test(t_jcheck),        cmocka_unit_test(t_match_quick),
-        cmocka_unit_test(t_alog_buffered), cmocka_unit_test(t_buckets),
-        cmocka_unit_test(t_alog_line),     cmocka_unit_test(t_openapi_routes),
+        cmocka_unit_test(t_route_match),    cmocka_unit_test(t_bearer),
+        cmocka_unit_test(t_jcheck),         cmocka_unit_test(t_match_quick),
+        cmocka_unit_test(t_alog_buffered),  cmocka_unit_test(t_metrics_threads),
+        cmocka_unit_test(t_buckets),        cmocka_unit_test(t_alog_line),
+        cmocka_unit_test(t_openapi_routes),
     };
     const struct CMUnitTest served[] = {
         cmocka_unit_test(t_bodies),
