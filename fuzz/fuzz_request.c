@@ -1,6 +1,8 @@
 /* fuzz_request.c: libFuzzer target: the server's request parsing, as a hostile client sends it
  * (issue 12): the first byte picks the part, the rest is the input.
- *   0  a JSON body (ad_json_parse_body), then checked against every route's body schema
+ *   0  a JSON body (ad_json_parse_body), then checked against every route's body schema; and
+ *      the quick reader of match bodies (ad_match_quick): what it accepts, the general way
+ *      (parse, the route's schema, ad_match_request_parse) must read as the same request
  *   1  an Authorization header (ad_http_bearer)
  *   2  "METHOD PATH": the route table's lookup (ad_route_find), parameters read back
  *   3  an access-log line of hostile strings (ad_alog_format), which must stay one JSON line
@@ -16,12 +18,44 @@
 
 static ad_http_route *routes;
 static size_t n_routes;
+static const ad_jschema *match_schema;
+
+/* abort() even where NDEBUG removes assert (the replay tests' builds) */
+#define MUST(c)                                                                                    \
+    do {                                                                                           \
+        if (!(c))                                                                                  \
+            abort();                                                                               \
+    } while (0)
+
+/* The quick reader's request is the general way's. */
+static void quick_agrees(const char *s, size_t n, const json_t *v)
+{
+    ad_match_request q, g;
+    if (!ad_match_quick(s, n, &q))
+        return;
+    char field[128];
+    ad_err err;
+    MUST(v && ad_jcheck(v, match_schema, field, sizeof field, &err) == AD_OK);
+    MUST(ad_match_request_parse(v, &g, &err) == AD_OK);
+    MUST(q.n == g.n);
+    for (size_t i = 0; i < q.n; i++) {
+        const ad_match_hash *a = &q.v[i], *b = &g.v[i];
+        MUST(a->type == b->type && a->npdq == b->npdq && a->radius == b->radius &&
+             a->min_pct == b->min_pct && !a->nframes && !b->nframes);
+        MUST(!memcmp(a->digest, b->digest, sizeof a->digest));
+        MUST(!memcmp(a->pdq, b->pdq, (size_t)a->npdq * sizeof a->pdq[0]));
+    }
+    ad_match_request_free(&q);
+    ad_match_request_free(&g);
+}
 
 static void body(const char *s, size_t n)
 {
     json_t *v = NULL;
     ad_err err;
-    if (ad_json_parse_body(s, n, &v, &err) != AD_OK)
+    ad_json_parse_body(s, n, &v, &err);
+    quick_agrees(s, n, v);
+    if (!v)
         return;
     char field[128];
     for (size_t i = 0; i < n_routes; i++)
@@ -73,8 +107,13 @@ static void logline(const char *s, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (!routes)
+    if (!routes) {
         routes = ad_http_all_routes(&n_routes);
+        for (size_t i = 0; i < n_routes; i++)
+            if (!strcmp(routes[i].pattern, "/v1/match"))
+                match_schema = routes[i].schema;
+        assert(match_schema);
+    }
     if (size < 1 || size > 65536)
         return 0;
     char *s = malloc(size);

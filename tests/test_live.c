@@ -253,6 +253,120 @@ static void t_batch(void **state)
     ad_live_free(lv);
 }
 
+/* A PDQ that finds many media (more than a match keeps in its short list of candidates before
+ * it takes a map): each media answered once, at its best distance over the 8 forms. */
+static void t_many_found(void **state)
+{
+    fixture *f = F(state);
+    ad_media m;
+    make_media(&m, 1);
+    enum { N = 40 };
+    int64_t ids[N];
+    for (int i = 0; i < N; i++) { /* m's PDQ with bits of byte 2 and 3 changed: 1..12 off */
+        ad_media x;
+        make_media(&x, 300 + i); /* digests unlike m's */
+        x.pdq = m.pdq;
+        x.pdq.b[2] ^= (uint8_t)(i + 1);
+        x.pdq.b[3] ^= (uint8_t)(i % 3 == 0 ? 0x0f : 0);
+        OK(ad_store_media_upsert(f->w, &x, &ids[i], NULL, E));
+    }
+    OK(ad_store_list_add(f->w, f->list, ids, N, E));
+    ad_live *lv;
+    OK(ad_live_load(f->r, NULL, &lv, E));
+    ad_match_hash h;
+    memset(&h, 0, sizeof h);
+    h.type = AD_MATCH_PDQ;
+    h.npdq = 8;
+    h.radius = 31;
+    for (int v = 0; v < 8; v++)
+        for (int i = 0; i < 32; i++)
+            h.pdq[v].b[i] = (uint8_t)(0x55 ^ (v * 29 + i * 3));
+    h.pdq[0] = m.pdq; /* every media within 12 bits of the original form */
+    h.pdq[5] = m.pdq; /* and nearer (0 or 1 bit off byte 3) through the 6th for some */
+    h.pdq[5].b[3] ^= 0x0f;
+    ad_live_hits out = {0};
+    assert_int_equal(match(lv, f->platform, &h, &out), N + 1); /* m itself too */
+    for (int i = 0; i < N; i++) {
+        int seen = 0;
+        int d0 = __builtin_popcount((unsigned)(i + 1)) + (i % 3 == 0 ? 4 : 0);
+        int d5 = __builtin_popcount((unsigned)(i + 1)) + (i % 3 == 0 ? 0 : 4);
+        for (size_t k = 0; k < out.n; k++)
+            if (out.v[k].media_id == ids[i]) {
+                seen++;
+                assert_int_equal(out.v[k].distance, d0 < d5 ? d0 : d5);
+                assert_int_equal(out.v[k].variant, d5 < d0 ? 5 : 0);
+            }
+        assert_int_equal(seen, 1);
+    }
+    ad_live_hits_free(&out);
+    ad_live_free(lv);
+}
+
+/* The answer as text (ad_svc_match_text, written without a JSON tree): valid JSON whatever a
+ * list's name holds, each hit under its own list's name, in request order. */
+static void t_svc_match_text(void **state)
+{
+    fixture *f = F(state);
+    static const char odd[] = "a \"quoted\" \\ list \xc3\xa9\x01/";
+    int64_t list2 = add_list(f->w, odd, f->police);
+    OK(ad_store_list_add(f->w, list2, &f->m1, 1, E));
+    OK(ad_store_list_grant(f->w, list2, f->platform, E));
+    ad_live *lv;
+    OK(ad_live_load(f->r, NULL, &lv, E));
+    ad_media m, u;
+    make_media(&m, 1);
+    make_media(&u, 99);
+    ad_match_hash v[3];
+    v[0] = digest_q(AD_MATCH_SHA256, &m);
+    v[1] = digest_q(AD_MATCH_MD5, &u); /* unknown */
+    memset(&v[2], 0, sizeof v[2]);
+    v[2].type = AD_MATCH_PDQ;
+    v[2].npdq = 1;
+    v[2].pdq[0] = m.pdq;
+    v[2].radius = 31;
+    ad_match_request r = {v, 3};
+    ad_identity id;
+    memset(&id, 0, sizeof id);
+    snprintf(id.user, sizeof id.user, "plat");
+    id.agency_id = f->platform;
+    id.role = AD_ROLE_PLATFORM;
+    ad_call c = {f->r, lv, &id, NULL};
+    for (int round = 0; round < 2; round++) { /* the second with the names kept from the first */
+        char *text;
+        size_t len;
+        OK(ad_svc_match_text(&c, &r, &text, &len, E));
+        json_error_t je;
+        json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+        if (!doc)
+            fail_msg("%.*s: %s", (int)len, text, je.text);
+        json_t *res = json_object_get(doc, "results");
+        assert_int_equal(json_array_size(res), 3);
+        assert_int_equal(json_array_size(json_object_get(json_array_get(res, 1), "matches")), 0);
+        for (size_t i = 0; i < 3; i += 2) {
+            json_t *ms = json_object_get(json_array_get(res, i), "matches");
+            assert_int_equal(json_array_size(ms), 2);
+            for (size_t k = 0; k < 2; k++) {
+                json_t *hit = json_array_get(ms, k);
+                int64_t l = k == 0 ? (f->list < list2 ? f->list : list2)
+                                   : (f->list < list2 ? list2 : f->list);
+                char entry[48];
+                snprintf(entry, sizeof entry, "%lld:%lld", (long long)l, (long long)f->m1);
+                assert_string_equal(json_string_value(json_object_get(hit, "list")),
+                                    l == list2 ? odd : "known");
+                assert_string_equal(json_string_value(json_object_get(hit, "entry")), entry);
+                assert_int_equal(json_integer_value(json_object_get(hit, "distance")), 0);
+                if (i == 0)
+                    assert_true(json_is_null(json_object_get(hit, "variant")));
+                else
+                    assert_string_equal(json_string_value(json_object_get(hit, "variant")), "orig");
+            }
+        }
+        json_decref(doc);
+        free(text);
+    }
+    ad_live_free(lv);
+}
+
 /* Writes by another connection are found after a follow round, and only then. */
 static void t_follow(void **state)
 {
@@ -624,8 +738,9 @@ static void t_concurrent(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        BOTH(t_load_match), BOTH(t_batch),         BOTH(t_follow),    BOTH(t_held),
-        BOTH(t_hold_rule),  BOTH(t_follow_thread), BOTH(t_svc_match), BOTH(t_concurrent),
+        BOTH(t_load_match), BOTH(t_batch),          BOTH(t_follow),    BOTH(t_held),
+        BOTH(t_hold_rule),  BOTH(t_follow_thread),  BOTH(t_svc_match), BOTH(t_concurrent),
+        BOTH(t_many_found), BOTH(t_svc_match_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

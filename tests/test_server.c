@@ -149,6 +149,233 @@ static void t_jcheck(void **state)
     check_body("{\"name\":\"a\",\"in/ner\":{}}", AD_ERR_ARG, "/in~1ner/kind");
 }
 
+/* The buffered access log: lines of several threads, some larger than the buffer, each whole
+ * in the file after a flush and the close; nothing before a flush (but what overflowed). */
+typedef struct {
+    ad_alog *l;
+    int id;
+} alog_writer;
+
+static void *alog_lines(void *p)
+{
+    alog_writer *w = p;
+    for (int i = 0; i < 500; i++) {
+        char line[700];
+        int pad = i % 50 == 7 ? 600 : i % 13;
+        int n = snprintf(line, sizeof line, "{\"w\":%d,\"i\":%d,\"pad\":\"%.*s\"}\n", w->id, i, pad,
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................"
+                         "................................................................");
+        ad_alog_raw(w->l, line, (size_t)n);
+    }
+    return NULL;
+}
+
+static void t_alog_buffered(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/buffered.log", td_tmpdir("test_server_alog"));
+    unlink(path);
+    ad_alog *l;
+    ad_err err;
+    OK(ad_alog_open(&l, path, &err));
+    OK(ad_alog_buffer(l, 512, &err)); /* smaller than some lines */
+    ad_alog_raw(l, "{\"first\":1}\n", 12);
+    size_t n;
+    uint8_t *b = td_read_file(path, &n);
+    assert_int_equal(n, 0); /* still in the buffer */
+    free(b);
+    ad_alog_flush(l);
+    b = td_read_file(path, &n);
+    assert_int_equal(n, 12);
+    free(b);
+    pthread_t t[4];
+    alog_writer w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (alog_writer){l, i};
+        pthread_create(&t[i], NULL, alog_lines, &w[i]);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    ad_alog_close(l);
+    char *text = (char *)td_read_file(path, &n);
+    assert_non_null(text);
+    int seen[4][500];
+    memset(seen, 0, sizeof seen);
+    int lines = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++) {
+        json_error_t je;
+        json_t *v = json_loads(line, 0, &je);
+        if (!v)
+            fail_msg("a broken line: %s", line);
+        json_t *wi = json_object_get(v, "w");
+        if (wi)
+            seen[json_integer_value(wi)][json_integer_value(json_object_get(v, "i"))]++;
+        json_decref(v);
+    }
+    free(text);
+    assert_int_equal(lines, 1 + 4 * 500);
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < 500; k++)
+            assert_int_equal(seen[i][k], 1);
+}
+
+/* Metrics counted by several threads (each in its own shard) read as their sums. */
+static ad_metrics *g_metrics;
+
+static void *count_requests(void *p)
+{
+    (void)p;
+    for (int i = 0; i < 1000; i++) {
+        ad_metrics_inflight(g_metrics, 1);
+        ad_metrics_request(g_metrics, 0, i % 10 ? 200 : 404, 150);
+        ad_metrics_inflight(g_metrics, -1);
+    }
+    ad_metrics_inflight(g_metrics, 1); /* one left in flight by each thread */
+    return NULL;
+}
+
+static void t_metrics_threads(void **state)
+{
+    (void)state;
+    static const ad_http_route one[] = {{"GET", "/v1/x", NULL, NULL, NULL, NULL, NULL, 0}};
+    g_metrics = ad_metrics_new(one, 1);
+    pthread_t t[12]; /* more threads than shards */
+    for (int i = 0; i < 12; i++)
+        pthread_create(&t[i], NULL, count_requests, NULL);
+    for (int i = 0; i < 12; i++)
+        pthread_join(t[i], NULL);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *o = open_memstream(&text, &len);
+    ad_metrics_write(g_metrics, o, 1.0);
+    fclose(o);
+    assert_non_null(strstr(text, "ariadne_http_requests_total{method=\"GET\",route=\"/v1/x\","
+                                 "status=\"200\"} 10800\n"));
+    assert_non_null(strstr(text, "ariadne_http_requests_total{method=\"GET\",route=\"/v1/x\","
+                                 "status=\"404\"} 1200\n"));
+    assert_non_null(strstr(text, "ariadne_http_request_duration_seconds_count{method=\"GET\","
+                                 "route=\"/v1/x\"} 12000\n"));
+    assert_non_null(strstr(text, "ariadne_http_request_duration_seconds_sum{method=\"GET\","
+                                 "route=\"/v1/x\"} 1.800000\n"));
+    assert_non_null(strstr(text, "ariadne_http_requests_in_flight 12\n"));
+    free(text);
+    ad_metrics_free(g_metrics);
+}
+
+/* The quick reader of match bodies: 1 when it takes body, then the general way (jansson and
+ * ad_match_request_parse) reads the very same request; *q keeps it for the caller (to free). */
+static int quick(const char *body, ad_match_request *q)
+{
+    if (!ad_match_quick(body, strlen(body), q))
+        return 0;
+    json_error_t je;
+    json_t *v = json_loads(body, 0, &je);
+    ad_match_request g;
+    ad_err err;
+    assert_non_null(v);
+    OK(ad_match_request_parse(v, &g, &err));
+    assert_int_equal(q->n, g.n);
+    assert_memory_equal(q->v, g.v, g.n * sizeof *g.v); /* every field, zeros alike */
+    ad_match_request_free(&g);
+    json_decref(v);
+    return 1;
+}
+
+static void t_match_quick(void **state)
+{
+    (void)state;
+    ad_match_request q;
+    static const char z64[] = "0000000000000000000000000000000000000000000000000000000000000000";
+    char b[2048];
+    /* taken: digests of each kind, PDQs with and without radius, the 8 forms, white space */
+    assert_true(
+        quick("{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"},"
+              "{\"value\":\"00112233445566778899AABBCCDDEEFF00112233\",\"type\":\"sha1\"}]}",
+              &q));
+    assert_int_equal(q.n, 2);
+    assert_int_equal(q.v[0].type, AD_MATCH_MD5);
+    assert_int_equal(q.v[0].digest[15], 0xff);
+    assert_int_equal(q.v[1].type, AD_MATCH_SHA1);
+    assert_int_equal(q.v[1].digest[19], 0x33);
+    ad_match_request_free(&q);
+    snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"pdq\",\"value\":\"%.63s1\"}]}", z64);
+    assert_true(quick(b, &q));
+    assert_int_equal(q.v[0].npdq, 1);
+    assert_int_equal(q.v[0].radius, AD_MATCH_RADIUS_MAX);
+    assert_int_equal(q.v[0].pdq[0].b[31], 1);
+    ad_match_request_free(&q);
+    snprintf(b, sizeof b,
+             " {\r\n\t\"hashes\" : [ { \"radius\" : 0 , \"type\" : \"pdq\" , \"dihedral\" : "
+             "[\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%s\",\"%.62s07\"] } ] } \n",
+             z64, z64, z64, z64, z64, z64, z64, z64);
+    assert_true(quick(b, &q));
+    assert_int_equal(q.v[0].npdq, 8);
+    assert_int_equal(q.v[0].radius, 0);
+    assert_int_equal(q.v[0].pdq[7].b[31], 7);
+    ad_match_request_free(&q);
+    snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"sha256\",\"value\":\"%s\"}]}", z64);
+    assert_true(quick(b, &q));
+    ad_match_request_free(&q);
+    /* left to the general way: anything unusual, wrong or unknown */
+    static const char *const odd[] = {
+        "",
+        "{}",
+        "{\"hashes\":[]}",
+        "{\"hashes\":[{}]}",
+        "[{\"type\":\"md5\"}]",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"}]} x",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\"}],\"n\":1}",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\",\"type\":"
+        "\"md5\"}]}",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\","
+        "\"radius\":3}]}",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeef\"}]}",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeegg\"}]}",
+        "{\"hashes\":[{\"type\":\"sha1\",\"value\":\"00112233445566778899aabbccddeeff\"}]}",
+        "{\"hashes\":[{\"type\":\"m\\u0064\\u0035\",\"value\":\"00112233445566778899aabbccddeeff\"}"
+        "]}",
+        "{\"hashes\":[{\"type\":\"md5\"}]}",
+        "{\"hashes\":[{\"type\":\"vpdq\",\"frames\":[]}]}",
+        "{\"hashes\":[{\"type\":\"md5\",\"value\":\"00112233445566778899aabbccddeeff\",}]}",
+        NULL};
+    for (const char *const *o = odd; *o; o++)
+        if (quick(*o, &q))
+            fail_msg("the quick reader took %s", *o);
+    static const char *const radius[] = {"07", "32", "-1", "1.0", "1e1", "3100", "\"3\"", NULL};
+    for (const char *const *r = radius; *r; r++) {
+        snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"pdq\",\"value\":\"%s\",\"radius\":%s}]}",
+                 z64, *r);
+        if (quick(b, &q))
+            fail_msg("the quick reader took %s", b);
+    }
+    snprintf(b, sizeof b, "{\"hashes\":[{\"type\":\"pdq\",\"value\":\"%s\",\"dihedral\":[]}]}",
+             z64);
+    assert_false(quick(b, &q));
+    /* as many hashes as a request takes, and one more (the general way's 413) */
+    size_t cap = (AD_MATCH_MAX_HASHES + 1) * 64 + 32;
+    char *big = malloc(cap);
+    size_t n = (size_t)snprintf(big, cap, "{\"hashes\":[");
+    for (int i = 0; i < AD_MATCH_MAX_HASHES; i++)
+        n += (size_t)snprintf(big + n, cap - n, "%s{\"type\":\"md5\",\"value\":\"%.32s\"}",
+                              i ? "," : "", z64);
+    snprintf(big + n, cap - n, "]}");
+    assert_true(quick(big, &q));
+    assert_int_equal(q.n, AD_MATCH_MAX_HASHES);
+    ad_match_request_free(&q);
+    snprintf(big + n, cap - n, ",{\"type\":\"md5\",\"value\":\"%.32s\"}]}", z64);
+    assert_false(quick(big, &q));
+    free(big);
+}
+
 static void t_buckets(void **state)
 {
     (void)state;
@@ -787,9 +1014,11 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_ALL);
     const struct CMUnitTest pieces[] = {
-        cmocka_unit_test(t_route_match), cmocka_unit_test(t_bearer),
-        cmocka_unit_test(t_jcheck),      cmocka_unit_test(t_buckets),
-        cmocka_unit_test(t_alog_line),   cmocka_unit_test(t_openapi_routes),
+        cmocka_unit_test(t_route_match),    cmocka_unit_test(t_bearer),
+        cmocka_unit_test(t_jcheck),         cmocka_unit_test(t_match_quick),
+        cmocka_unit_test(t_alog_buffered),  cmocka_unit_test(t_metrics_threads),
+        cmocka_unit_test(t_buckets),        cmocka_unit_test(t_alog_line),
+        cmocka_unit_test(t_openapi_routes),
     };
     const struct CMUnitTest served[] = {
         cmocka_unit_test(t_bodies),

@@ -220,6 +220,10 @@ void ad_match_request_free(ad_match_request *r);
  * docs/server.md) are left out. Each request counts towards each matched entry's rate, which
  * may hold an entry back. Needs c->live. One read event. */
 ad_code ad_svc_match(const ad_call *c, const ad_match_request *r, json_t **out, ad_err *err);
+/* The same answer as JSON text (*out, *len bytes, to free), written straight from the matches
+ * without a tree: the server's hot path. */
+ad_code ad_svc_match_text(const ad_call *c, const ad_match_request *r, char **out, size_t *len,
+                          ad_err *err);
 
 /* Hashes an uploaded image or video in memory (never written, never stored): {"size", "type",
  * "mime", "md5", "sha1", "sha256", "pdq", "quality", "dihedral": [8], "vpdq": [frames]} and,

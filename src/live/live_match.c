@@ -37,15 +37,25 @@ typedef struct cand {
 typedef struct cands {
     cand *v;
     size_t n, cap;
-    ad_idmap at; /* media -> index + 1 */
+    ad_idmap at; /* media -> index + 1, once there are more than CANDS_LINEAR */
 } cands;
+
+/* A match finds a few media: looked up in v itself (the map's first table is 16 KiB, cleared
+ * for every request); a map only past this many. */
+#define CANDS_LINEAR 16
 
 static cand *cand_get(cands *c, int64_t media, int *fresh)
 {
-    int64_t i = ad_idmap_get(&c->at, media);
     *fresh = 0;
-    if (i)
-        return &c->v[i - 1];
+    if (c->n <= CANDS_LINEAR) {
+        for (size_t i = 0; i < c->n; i++)
+            if (c->v[i].media == media)
+                return &c->v[i];
+    } else {
+        int64_t i = ad_idmap_get(&c->at, media);
+        if (i)
+            return &c->v[i - 1];
+    }
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
         cand *v = realloc(c->v, cap * sizeof *v);
@@ -54,7 +64,11 @@ static cand *cand_get(cands *c, int64_t media, int *fresh)
         c->v = v;
         c->cap = cap;
     }
-    if (ad_idmap_put(&c->at, media, (int64_t)c->n + 1))
+    if (c->n == CANDS_LINEAR) /* the map from now on: the ones so far into it */
+        for (size_t i = 0; i < c->n; i++)
+            if (ad_idmap_put(&c->at, c->v[i].media, (int64_t)i + 1))
+                return NULL;
+    if (c->n >= CANDS_LINEAR && ad_idmap_put(&c->at, media, (int64_t)c->n + 1))
         return NULL;
     *fresh = 1;
     cand *x = &c->v[c->n++];

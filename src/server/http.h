@@ -103,6 +103,10 @@ enum {
      * max_body and handed to the handler as they are (ad_http_raw_body): no JSON checks. The
      * route's body names its schema in the OpenAPI file all the same. */
     AD_ROUTE_RAW_BODY = 1 << 2,
+    /* The body (JSON: its Content-Type checked) is parsed and checked against the route's schema
+     * only when the handler asks (ad_http_check_body), after it has tried a quick reader of its
+     * own on the raw bytes (ad_http_raw_body) that declines anything unusual. */
+    AD_ROUTE_LAZY_BODY = 1 << 3,
 };
 
 /* One route of the table: the service routes plug in as entries of this kind. */
@@ -156,8 +160,13 @@ ad_http_route *ad_http_all_routes(size_t *n);
 const char *ad_http_param(const ad_http_req *rq, const char *name); /* a {name} of the path */
 const char *ad_http_query(const ad_http_req *rq, const char *name); /* NULL when absent */
 const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route's schema */
-/* The bytes of a raw body (AD_ROUTE_RAW_BODY routes), NULL and 0 when there is none. */
+/* The bytes of a raw body (AD_ROUTE_RAW_BODY and AD_ROUTE_LAZY_BODY routes), NULL and 0 when
+ * there is none. */
 const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len);
+/* Parses the body and checks it against the route's schema, as the server does before the
+ * handler of any other route with a body: AD_OK (then ad_http_body has it), or the problem's
+ * status in rp->status (400 malformed, 422 against the schema, with rp->field). */
+ad_code ad_http_check_body(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
 const ad_http_caller *ad_http_who(const ad_http_req *rq);
 /* A request header's value (NULL when absent), and the client's address (4 or 16 bytes). */
 const char *ad_http_header(const ad_http_req *rq, const char *name);
@@ -203,8 +212,10 @@ void ad_buckets_free(ad_buckets *b);
 int ad_buckets_take(ad_buckets *b, const void *key, size_t len, double now, double *wait);
 int ad_buckets_peek(ad_buckets *b, const void *key, size_t len, double now, double *wait);
 
-/* The access log: one JSON object per line, written with one write(2) to a file opened for
- * appending (created 0600), so that lines of several threads never mix. */
+/* The access log: one JSON object per line, to a file opened for appending (created 0600), each
+ * line written whole, so that lines of several threads never mix: with one write(2) each, or
+ * buffered (ad_alog_buffer) and written out when the buffer is full, at ad_alog_flush and at
+ * the close. Thread-safe. */
 typedef struct ad_alog ad_alog;
 typedef struct ad_alog_entry {
     double time;         /* Unix seconds */
@@ -217,13 +228,18 @@ typedef struct ad_alog_entry {
 } ad_alog_entry;
 ad_code ad_alog_open(ad_alog **out, const char *path, ad_err *err);
 void ad_alog_write(ad_alog *l, const ad_alog_entry *e);
-void ad_alog_close(ad_alog *l); /* syncs the file to disk */
+/* Lines gather in a buffer of cap bytes from now on (the readlog's flusher flushes it every
+ * interval, before the audit rows that digest its lines). */
+ad_code ad_alog_buffer(ad_alog *l, size_t cap, ad_err *err);
+/* Writes what the buffer holds now. NULL allowed. */
+void ad_alog_flush(ad_alog *l);
+void ad_alog_close(ad_alog *l); /* flushes, syncs the file to disk */
 /* The line of one audited read (readlog.c): {"time", "read": action, "who", "agency", "object",
  * "detail"}, with its newline, into buf; its length (cut at cap-1). */
 size_t ad_alog_read_format(char *buf, size_t cap, double time, const char *who,
                            int64_t agency_id, const char *action, const char *object,
                            const char *detail);
-/* Writes a whole line (one write(2)). */
+/* Appends a whole line (one write(2) when unbuffered). */
 void ad_alog_raw(ad_alog *l, const char *line, size_t n);
 
 /* Reads audited in batches (docs/server.md, "Reads in the audit"): the store's read sink of
@@ -256,6 +272,13 @@ enum { AD_AUTH_MISSING, AD_AUTH_MALFORMED, AD_AUTH_REFUSED, AD_AUTH_LIMITED, AD_
 void ad_metrics_auth_failure(ad_metrics *m, int reason);
 void ad_metrics_rate_limited(ad_metrics *m);
 void ad_metrics_write(ad_metrics *m, FILE *out, double uptime);
+
+/* A quick reader of the common POST /v1/match bodies (match_quick.c): 1 and the request (to
+ * free) when body is {"hashes": [...]} of digests and PDQs (a value or the 8 dihedral forms)
+ * in a narrow form (ASCII, no escapes, each member once, nothing unknown); 0 when it is anything
+ * else, for the general way (ad_http_check_body, ad_match_request_parse) to read or refuse.
+ * What it accepts, the general way reads as the same request. */
+int ad_match_quick(const char *body, size_t len, ad_match_request *out);
 
 /* The OpenAPI document (docs/openapi.json), compiled in (cmake/embed-text.cmake). */
 extern const char ad_openapi_json[];

@@ -4,14 +4,16 @@
  * interval seconds each (who, agency, action) group of reads becomes one audit row naming the
  * count and the SHA-256 of its lines: the chain stays linear, its rows prove which access-log
  * lines existed (an edited or deleted line no longer matches), and readers take no database
- * lock for their audit. */
+ * lock for their audit. The access log is buffered (alog.c): a flush writes the log's buffer
+ * out before it commits the rows whose digests cover its lines. Digests by OpenSSL (SHA-NI:
+ * five times libsodium's portable SHA-256 on a line). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
 
-#include <sodium.h>
+#include <openssl/evp.h>
 
 #include "ariadne/util.h"
 #include "server/http.h"
@@ -21,7 +23,7 @@ typedef struct group {
     int64_t agency_id;
     uint64_t count;
     double first, last;
-    crypto_hash_sha256_state h;
+    EVP_MD_CTX *h; /* SHA-256 of the group's lines so far */
 } group;
 
 typedef struct batch {
@@ -56,6 +58,7 @@ static void batch_free(batch *b)
     for (size_t i = 0; i < b->n; i++) {
         free(b->v[i].who);
         free(b->v[i].action);
+        EVP_MD_CTX_free(b->v[i].h);
     }
     free(b->v);
     memset(b, 0, sizeof *b);
@@ -79,13 +82,14 @@ static group *group_of(batch *b, const char *who, int64_t agency_id, const char 
     memset(g, 0, sizeof *g);
     g->who = strdup(who);
     g->action = strdup(action);
-    if (!g->who || !g->action) {
+    g->h = EVP_MD_CTX_new();
+    if (!g->who || !g->action || !g->h || !EVP_DigestInit_ex(g->h, EVP_sha256(), NULL)) {
         free(g->who);
         free(g->action);
+        EVP_MD_CTX_free(g->h);
         return NULL;
     }
     g->agency_id = agency_id;
-    crypto_hash_sha256_init(&g->h);
     b->n++;
     return g;
 }
@@ -106,9 +110,9 @@ void ad_readlog_sink(void *ctx, const char *who, int64_t agency_id, const char *
             g->first = now;
         g->count++;
         g->last = now;
-        crypto_hash_sha256_update(&g->h, (const unsigned char *)line, n);
+        EVP_DigestUpdate(g->h, line, n);
     }
-    /* written under the lock: the file's order of a group's lines is its digest's order */
+    /* appended under the lock: the file's order of a group's lines is its digest's order */
     ad_alog_raw(rl->alog, line, n);
     pthread_mutex_unlock(&rl->mu);
 }
@@ -123,8 +127,13 @@ static ad_code write_batch(ad_readlog *rl, batch *b, ad_err *err)
         group *g = &b->v[i];
         uint8_t d[32];
         char hex[65], t0[32], t1[32], detail[256];
-        crypto_hash_sha256_state h = g->h; /* a copy: a failed write can be tried again */
-        crypto_hash_sha256_final(&h, d);
+        EVP_MD_CTX *h = EVP_MD_CTX_new(); /* a copy: a failed write can be tried again */
+        int ok = h && EVP_MD_CTX_copy_ex(h, g->h) && EVP_DigestFinal_ex(h, d, NULL);
+        EVP_MD_CTX_free(h);
+        if (!ok) {
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory for a digest");
+            break;
+        }
         snprintf(detail, sizeof detail, "reads=%llu lines_sha256=%s from=%s to=%s",
                  (unsigned long long)g->count, ad_hex_encode(d, 32, hex),
                  ad_time_iso((int64_t)g->first, t0), ad_time_iso((int64_t)g->last, t1));
@@ -148,6 +157,11 @@ ad_code ad_readlog_flush(ad_readlog *rl, ad_err *err)
         rl->pending = rl->cur;
         memset(&rl->cur, 0, sizeof rl->cur);
         pthread_mutex_unlock(&rl->mu);
+    }
+    /* the lines the rows digest are in the file before the rows are committed (and the log's
+     * other lines reach it within an interval, whatever the store does) */
+    ad_alog_flush(rl->alog);
+    if (rc == AD_OK) {
         rc = write_batch(rl, &rl->pending, err);
         if (rc == AD_OK)
             batch_free(&rl->pending);
@@ -183,8 +197,6 @@ ad_code ad_readlog_start(ad_readlog **out, const char *db_url, ad_alog *alog, do
                          ad_err *err)
 {
     *out = NULL;
-    if (sodium_init() < 0)
-        return ad_err_set(err, AD_ERR_INTERNAL, "libsodium failed to start");
     ad_readlog *rl = calloc(1, sizeof *rl);
     if (!rl)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");

@@ -46,13 +46,26 @@ static ad_code match(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     ad_call c;
     ad_match_request r;
-    ad_code rc = ad_http_call(rq, &c, err);
+    size_t len;
+    const char *body = (const char *)ad_http_raw_body(rq, &len);
+    ad_code rc = AD_OK;
+    if (!ad_match_quick(body, len, &r)) { /* anything unusual: parsed, checked, or refused */
+        rc = ad_http_check_body(rq, rp, err);
+        if (rc == AD_OK)
+            rc = ad_match_request_parse(ad_http_body(rq), &r, err);
+        if (rc != AD_OK)
+            return failed(rc, rp, err);
+    }
+    rc = ad_http_call(rq, &c, err);
+    char *text = NULL;
     if (rc == AD_OK)
-        rc = ad_match_request_parse(ad_http_body(rq), &r, err);
-    if (rc != AD_OK)
-        return failed(rc, rp, err);
-    rc = ad_svc_match(&c, &r, &rp->json, err);
+        rc = ad_svc_match_text(&c, &r, &text, &rp->len, err);
     ad_match_request_free(&r);
+    if (rc == AD_OK) { /* written straight, no JSON tree */
+        rp->text = text;
+        rp->owned = 1;
+        rp->type = "application/json";
+    }
     return failed(rc, rp, err);
 }
 
@@ -128,7 +141,7 @@ static ad_code release(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 }
 
 static const ad_http_route routes[] = {
-    {"POST", "/v1/match", match, "match", "MatchRequest", &match_schema, NULL, 0},
+    {"POST", "/v1/match", match, "match", "MatchRequest", &match_schema, NULL, AD_ROUTE_LAZY_BODY},
     {"POST", "/v1/hash", hash, "hash", "Upload", NULL, hash_query, AD_ROUTE_RAW_BODY},
     {"POST", "/v1/feedback", feedback, "feedback", "Feedback", &feedback_schema, NULL, 0},
     {"GET", "/v1/lists/{list}/review", review, "admin", NULL, NULL, NULL, 0},

@@ -196,9 +196,18 @@ void ad_store_close(ad_store *st)
     free(st);
 }
 
+/* s into dst (cap bytes), cut to fit, NUL-ended (snprintf's "%s" without printf: the server
+ * sets the actor for every request). */
+static void copy_cut(char *dst, size_t cap, const char *s)
+{
+    size_t n = strnlen(s, cap - 1);
+    memcpy(dst, s, n);
+    dst[n] = 0;
+}
+
 void ad_store_set_origin(ad_store *st, const char *origin)
 {
-    snprintf(st->origin, sizeof st->origin, "%s", origin ? origin : "");
+    copy_cut(st->origin, sizeof st->origin, origin ? origin : "");
 }
 
 const char *ad_store_backend(const ad_store *st)
@@ -208,7 +217,7 @@ const char *ad_store_backend(const ad_store *st)
 
 void ad_store_set_actor(ad_store *st, const char *who, int64_t agency_id)
 {
-    snprintf(st->who, sizeof st->who, "%s", who && *who ? who : "local");
+    copy_cut(st->who, sizeof st->who, who && *who ? who : "local");
     st->agency_id = agency_id;
 }
 
@@ -258,8 +267,8 @@ void ad_store_set_identity(ad_store *st, const ad_identity *id)
     if (!id || id->local)
         return;
     ad_store_set_actor(st, id->user, id->agency_id);
-    char origin[32];
-    snprintf(origin, sizeof origin, "key:%s", id->key_id);
+    char origin[32] = "key:";
+    copy_cut(origin + 4, sizeof origin - 4, id->key_id);
     ad_store_set_origin(st, id->key_id[0] ? origin : NULL);
 }
 
