@@ -1,0 +1,528 @@
+/* bundle.c: bundles, the change sets carried by hand or over HTTP (docs/federation.md): a
+ * manifest line (sender, its key, the ids and lengths of the sets), the sets byte for byte, a
+ * signature of the manifest by the sender. Import verifies the whole bundle (every hash and
+ * signature, every key and the sender's scope, every origin's run) before it writes anything,
+ * then applies it in one transaction. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/util.h"
+#include "fed_int.h"
+
+/* ---- export -------------------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t n, cap;
+} obuf;
+
+static int put(obuf *b, const void *s, size_t n)
+{
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 65536;
+        while (cap < b->n + n)
+            cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p)
+            return -1;
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    return 0;
+}
+
+typedef struct {
+    int64_t peer_id;
+    char scope[16];
+    char origin[AD_UUID_LEN + 1];
+} peer_row;
+
+static ad_code peer_get(ad_store *st, const char *name, peer_row *p, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT id, scope, origin FROM fed_peer WHERE name = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, name);
+    int k = ad_step(s, err);
+    if (k > 0) {
+        p->peer_id = ad_col_int(s, 0);
+        ad_col_copy(s, 1, p->scope, sizeof p->scope);
+        ad_col_copy(s, 2, p->origin, sizeof p->origin);
+    }
+    ad_db_done(s);
+    if (k < 0)
+        return (ad_code)-k;
+    return k ? AD_OK : ad_err_set(err, AD_ERR_NOT_FOUND, "no peer '%s' ('ariadne peer list')", name);
+}
+
+static ad_code sent_set(ad_store *st, int64_t peer, const char *origin, int64_t last, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO fed_sent (peer_id, origin, last_seq) VALUES (?, ?, ?)"
+                            " ON CONFLICT (peer_id, origin) DO UPDATE SET last_seq ="
+                            " excluded.last_seq WHERE excluded.last_seq > fed_sent.last_seq",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, peer);
+    ad_bind_text(s, 2, origin);
+    ad_bind_int(s, 3, last);
+    return ad_db_run(s, err);
+}
+
+ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                             uint8_t **out, size_t *len, ad_fed_stats *stats, ad_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    *out = NULL;
+    *len = 0;
+    int64_t cut = 0;
+    ad_code rc = ad_fed_cut(st, key, &cut, err);
+    if (rc != AD_OK)
+        return rc;
+    peer_row p = {0};
+    char own[AD_UUID_LEN + 1], pk[AD_FED_PUBKEY_HEX + 1];
+    obuf sets = {0};
+    json_t *list = json_array();
+    rc = ad_store_begin(st, err);
+    if (rc == AD_OK)
+        rc = peer_get(st, peer, &p, err);
+    if (rc == AD_OK)
+        rc = ad_fed_own(st, own, NULL, err);
+    /* this origin's sets; others' only to a peer this instance is the hub of (national) */
+    ad_stmt *s = NULL;
+    if (rc == AD_OK) {
+        s = ad_db_stmt(st->db,
+                       "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.bytes FROM change_set c"
+                       " LEFT JOIN fed_sent f ON f.peer_id = ? AND f.origin = c.origin"
+                       " WHERE (c.origin = ? OR ? = 'national') AND c.origin <> ?"
+                       " AND (? = 1 OR c.last_seq > COALESCE(f.last_seq, 0))"
+                       " ORDER BY c.origin, c.first_seq",
+                       err);
+        if (!s)
+            rc = AD_ECODE(err);
+    }
+    if (rc == AD_OK) {
+        ad_bind_int(s, 1, p.peer_id);
+        ad_bind_text(s, 2, own);
+        ad_bind_text(s, 3, p.scope);
+        ad_bind_text(s, 4, p.origin);
+        ad_bind_int(s, 5, all ? 1 : 0);
+        int k;
+        while ((k = ad_step(s, err)) > 0) {
+            size_t n = 0;
+            const uint8_t *b = ad_col_blob(s, 4, &n);
+            if (put(&sets, b, n) ||
+                json_array_append_new(list, json_pack("{s:s, s:I}", "id", ad_col_text(s, 0),
+                                                      "len", (json_int_t)n))) {
+                k = -AD_ERR_NOMEM;
+                ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            stats->sets++;
+            stats->changes += ad_col_int(s, 3) - ad_col_int(s, 2) + 1;
+        }
+        ad_db_done(s);
+        if (k < 0)
+            rc = (ad_code)-k;
+    }
+    /* what was sent, per origin (the manifest order is by origin, then first) */
+    if (rc == AD_OK) {
+        s = ad_db_stmt(st->db,
+                       "SELECT origin, MAX(last_seq) FROM change_set WHERE (origin = ? OR"
+                       " ? = 'national') AND origin <> ? GROUP BY origin",
+                       err);
+        rc = s ? AD_OK : AD_ECODE(err);
+        typedef struct {
+            char origin[AD_UUID_LEN + 1];
+            int64_t last;
+        } ol;
+        ol *v = NULL;
+        size_t nv = 0;
+        if (rc == AD_OK) {
+            ad_bind_text(s, 1, own);
+            ad_bind_text(s, 2, p.scope);
+            ad_bind_text(s, 3, p.origin);
+            int k;
+            while ((k = ad_step(s, err)) > 0) {
+                ol *nvp = realloc(v, (nv + 1) * sizeof *v);
+                if (!nvp) {
+                    k = -ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+                    break;
+                }
+                v = nvp;
+                ad_col_copy(s, 0, v[nv].origin, sizeof v[nv].origin);
+                v[nv++].last = ad_col_int(s, 1);
+            }
+            ad_db_done(s);
+            if (k < 0)
+                rc = (ad_code)-k;
+        }
+        for (size_t i = 0; i < nv && rc == AD_OK; i++)
+            rc = sent_set(st, p.peer_id, v[i].origin, v[i].last, err);
+        free(v);
+    }
+    obuf b = {0};
+    if (rc == AD_OK) {
+        json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:o}", "format", AD_FED_BUNDLE_FORMAT,
+                              "from", own, "from_key", ad_hex_encode(key->pk, 32, pk), "created",
+                              (json_int_t)ad_store_time(), "sets", json_incref(list));
+        char *line = m ? ad_fed_canon(m) : NULL;
+        json_decref(m);
+        uint8_t sig[64];
+        char sh[129], sl[160];
+        if (line) {
+            size_t ln = strlen(line);
+            line[ln] = 0;
+            obuf tmp = {0};
+            if (put(&tmp, line, ln) || put(&tmp, "\n", 1)) {
+                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            } else {
+                ad_fed_sign(key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)tmp.p, tmp.n, sig);
+                snprintf(sl, sizeof sl, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
+                if (put(&b, tmp.p, tmp.n) || put(&b, sets.p, sets.n) ||
+                    put(&b, sl, strlen(sl)))
+                    rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            }
+            free(tmp.p);
+        } else {
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        }
+        free(line);
+    }
+    free(sets.p);
+    json_decref(list);
+    rc = ad_store_auditf(st, rc, "bundle.export", "peer", p.peer_id, err,
+                         "sets=%lld changes=%lld all=%d", (long long)stats->sets,
+                         (long long)stats->changes, all);
+    rc = ad_store_finish(st, rc, err);
+    if (rc != AD_OK) {
+        free(b.p);
+        return rc;
+    }
+    *out = (uint8_t *)b.p;
+    *len = b.n;
+    stats->bytes = (int64_t)b.n;
+    return AD_OK;
+}
+
+/* ---- import -------------------------------------------------------------------------- */
+
+/* A peer known by key: its id, scope and bound origin. */
+static ad_code peer_by_key(ad_store *st, const char *pk, peer_row *p, int *found, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT id, scope, origin FROM fed_peer WHERE pubkey = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, pk);
+    int k = ad_step(s, err);
+    memset(p, 0, sizeof *p);
+    if (k > 0) {
+        p->peer_id = ad_col_int(s, 0);
+        ad_col_copy(s, 1, p->scope, sizeof p->scope);
+        ad_col_copy(s, 2, p->origin, sizeof p->origin);
+    }
+    ad_db_done(s);
+    *found = k > 0;
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+/* The last sequence of origin this store holds (0: none). */
+static ad_code have_last(ad_store *st, const char *origin, int64_t *last, char prev[65],
+                         ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT last_seq, id FROM change_set WHERE origin = ?"
+                            " ORDER BY last_seq DESC LIMIT 1",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, origin);
+    int k = ad_step(s, err);
+    *last = 0;
+    prev[0] = 0;
+    if (k > 0) {
+        *last = ad_col_int(s, 0);
+        ad_col_copy(s, 1, prev, 65);
+    }
+    ad_db_done(s);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+typedef struct {
+    ad_fed_set set;
+    int own;     /* this instance's own change set come back: nothing to do */
+    int64_t from; /* apply changes from this seq on (earlier ones are here already) */
+} item;
+
+/* Checks every set against the trust and what the store holds; nothing is written. */
+static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
+                          const peer_row *sender, const char *sender_key, item *it, size_t n,
+                          ad_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        ad_fed_set *s = &it[i].set;
+        if (!strcmp(s->origin_key, own_key) || !strcmp(s->origin, own)) {
+            if (strcmp(s->origin_key, own_key) || strcmp(s->origin, own))
+                return ad_err_set(err, AD_ERR_PERM,
+                                  "change set %s claims this instance's origin or key with the "
+                                  "other's not matching (forged)",
+                                  s->id);
+            it[i].own = 1;
+            continue;
+        }
+        peer_row author;
+        int found;
+        ad_code rc = peer_by_key(st, s->origin_key, &author, &found, err);
+        if (rc != AD_OK)
+            return rc;
+        if (!found)
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s is signed by key %s, which no 'peer add' named",
+                              s->id, s->origin_key);
+        if (author.origin[0] && strcmp(author.origin, s->origin))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s claims origin %s, but its key belongs to origin %s",
+                              s->id, s->origin, author.origin);
+        if (strcmp(s->origin_key, sender_key) && strcmp(sender->scope, "hub"))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s of origin %s was relayed by a peer of scope %s: "
+                              "only a hub may relay other origins' change sets",
+                              s->id, s->origin, sender->scope);
+        /* another key's origin: refused */
+        ad_stmt *q = ad_db_stmt(st->db,
+                                "SELECT COUNT(*) FROM fed_peer WHERE origin = ? AND pubkey <> ?",
+                                err);
+        int64_t other = 0;
+        if (!q)
+            return AD_ECODE(err);
+        ad_bind_text(q, 1, s->origin);
+        ad_bind_text(q, 2, s->origin_key);
+        if ((rc = ad_db_int(q, &other, err)) != AD_OK)
+            return rc;
+        if (other)
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s claims origin %s, which another peer's key holds",
+                              s->id, s->origin);
+        /* contiguity with what is here and what came before in the bundle */
+        int64_t last = 0;
+        char prev[65];
+        if ((rc = have_last(st, s->origin, &last, prev, err)) != AD_OK)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(it[j].set.origin, s->origin) && it[j].set.last > last) {
+                last = it[j].set.last;
+                snprintf(prev, sizeof prev, "%s", it[j].set.id);
+            }
+        if (s->first > last + 1)
+            return ad_err_set(err, AD_ERR_NOT_FOUND,
+                              "change set %s of origin %s starts at %lld, but this instance has "
+                              "its changes up to %lld only (a gap: export from the cursor again)",
+                              s->id, s->origin, (long long)s->first, (long long)last);
+        if (s->first == last + 1 && prev[0] && strcmp(prev, s->prev))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s of origin %s does not follow the origin's previous "
+                              "set %s (its prev is %s)",
+                              s->id, s->origin, prev, s->prev[0] ? s->prev : "null");
+        it[i].from = last + 1;
+    }
+    return AD_OK;
+}
+
+typedef struct {
+    ad_store *st;
+    const char *origin;
+    int64_t from;
+    ad_fed_stats *stats;
+} apply_ctx;
+
+static ad_code apply_one(void *ctx, json_t *ch, ad_err *err)
+{
+    apply_ctx *c = ctx;
+    if (json_integer_value(json_object_get(ch, "seq")) < c->from) {
+        c->stats->skipped++;
+        return AD_OK;
+    }
+    c->stats->applied++;
+    return ad_fed_apply_change(c->st, c->origin, ch, err);
+}
+
+static ad_code store_set(ad_store *st, const item *it, const peer_row *author, ad_err *err)
+{
+    const ad_fed_set *s = &it->set;
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
+                            " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, s->id);
+    ad_bind_text(q, 2, s->origin);
+    ad_bind_int(q, 3, s->first);
+    ad_bind_int(q, 4, s->last);
+    ad_bind_blob(q, 5, s->bytes, s->len);
+    ad_bind_int(q, 6, ad_store_time());
+    ad_code rc = ad_db_run(q, err);
+    if (rc == AD_OK && !author->origin[0]) {
+        q = ad_db_stmt(st->db, "UPDATE fed_peer SET origin = ? WHERE pubkey = ?", err);
+        if (!q)
+            return AD_ECODE(err);
+        ad_bind_text(q, 1, s->origin);
+        ad_bind_text(q, 2, s->origin_key);
+        rc = ad_db_run(q, err);
+    }
+    if (rc == AD_OK) {
+        q = ad_db_stmt(st->db,
+                       "INSERT INTO witness (origin, seq, hash, received) VALUES (?, ?, ?, ?)"
+                       " ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq,"
+                       " hash = excluded.hash, received = excluded.received"
+                       " WHERE excluded.seq > witness.seq",
+                       err);
+        if (!q)
+            return AD_ECODE(err);
+        ad_bind_text(q, 1, s->origin);
+        ad_bind_int(q, 2, s->head_seq);
+        ad_bind_text(q, 3, s->head_hash);
+        ad_bind_int(q, 4, ad_store_time());
+        rc = ad_db_run(q, err);
+    }
+    return rc;
+}
+
+static ad_code set_applying(ad_store *st, int on, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "UPDATE instance SET fed_applying = ? WHERE id = 1", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, on);
+    return ad_db_run(s, err);
+}
+
+/* Reads and verifies the manifest, its signature and every set: nothing touches the store but
+ * the trust look-ups. */
+static ad_code read_bundle(const uint8_t *buf, size_t len, json_t **manifest, item **items,
+                           size_t *n, char sender_key[65], ad_err *err)
+{
+    const uint8_t *e = memchr(buf, '\n', len);
+    if (!e)
+        return ad_err_set(err, AD_ERR_CHECKSUM, "not a bundle: no manifest line (truncated?)");
+    size_t ml = (size_t)(e - buf) + 1;
+    json_error_t je;
+    json_t *m = json_loadb((const char *)buf, ml - 1, JSON_REJECT_DUPLICATES, &je);
+    const char *fmt = json_string_value(json_object_get(m, "format"));
+    const char *key = json_string_value(json_object_get(m, "from_key"));
+    json_t *sets = json_object_get(m, "sets");
+    if (!m || !fmt || strcmp(fmt, AD_FED_BUNDLE_FORMAT) || !key || strlen(key) != 64 ||
+        !json_is_array(sets)) {
+        json_decref(m);
+        return ad_err_set(err, AD_ERR_VERSION, "not a bundle of format %s", AD_FED_BUNDLE_FORMAT);
+    }
+    *manifest = m;
+    snprintf(sender_key, 65, "%s", key);
+    /* the sets, by the manifest's lengths, then the signature line, then nothing */
+    size_t at = ml, count = json_array_size(sets);
+    *items = calloc(count ? count : 1, sizeof **items);
+    if (!*items)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    *n = count;
+    for (size_t i = 0; i < count; i++) {
+        json_t *ent = json_array_get(sets, i);
+        const char *id = json_string_value(json_object_get(ent, "id"));
+        json_int_t l = json_integer_value(json_object_get(ent, "len"));
+        if (!id || l <= 0 || (size_t)l > len - at)
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "the bundle ends inside change set %zu of %zu (truncated)", i + 1,
+                              count);
+        ad_code rc = ad_fed_set_read(buf + at, (size_t)l, &(*items)[i].set, err);
+        if (rc != AD_OK)
+            return rc;
+        if (strcmp((*items)[i].set.id, id))
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "change set %zu is not the one the manifest names (%s)", i + 1, id);
+        at += (size_t)l;
+    }
+    uint8_t sig[64], pk[32];
+    char sighex[129] = {0};
+    const uint8_t *se = at < len ? memchr(buf + at, '\n', len - at) : NULL;
+    json_t *sl = se ? json_loadb((const char *)buf + at, (size_t)(se - buf) - at, 0, &je) : NULL;
+    const char *sv = json_string_value(json_object_get(sl, "sig"));
+    int ok = sv && strlen(sv) == 128 && se + 1 == buf + len;
+    if (ok)
+        memcpy(sighex, sv, 128);
+    json_decref(sl);
+    if (!ok || ad_hex_decode(sighex, 128, sig, 64, NULL) != AD_OK ||
+        ad_hex_decode(key, 64, pk, 32, NULL) != AD_OK)
+        return ad_err_set(err, AD_ERR_CHECKSUM,
+                          "the bundle's signature line is missing or malformed (truncated?)");
+    if (!ad_fed_verify(pk, AD_FED_BUNDLE_CONTEXT, buf, ml, sig))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "the bundle's signature does not match its manifest and key");
+    return AD_OK;
+}
+
+ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
+                             ad_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->bytes = (int64_t)len;
+    if (sodium_init() < 0)
+        return ad_err_set(err, AD_ERR_INTERNAL, "libsodium failed to start");
+    json_t *manifest = NULL;
+    item *it = NULL;
+    size_t n = 0;
+    char sender_key[65], own[AD_UUID_LEN + 1], own_key[AD_FED_PUBKEY_HEX + 1];
+    peer_row sender;
+    int found = 0;
+    ad_code rc = read_bundle(buf, len, &manifest, &it, &n, sender_key, err);
+    if (rc == AD_OK)
+        rc = ad_store_begin(st, err);
+    else
+        goto out;
+    if (rc != AD_OK)
+        goto out;
+    rc = ad_fed_own(st, own, own_key, err);
+    if (rc == AD_OK)
+        rc = peer_by_key(st, sender_key, &sender, &found, err);
+    if (rc == AD_OK && !found)
+        rc = ad_err_set(err, AD_ERR_PERM, "the bundle comes from key %s, which no 'peer add' named",
+                        sender_key);
+    if (rc == AD_OK)
+        rc = check_sets(st, own, own_key, &sender, sender_key, it, n, err);
+    /* everything verified: apply, the change log's triggers off */
+    if (rc == AD_OK)
+        rc = set_applying(st, 1, err);
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        stats->sets++;
+        stats->changes += it[i].set.last - it[i].set.first + 1;
+        if (it[i].own || it[i].set.last < it[i].from) {
+            stats->skipped += it[i].set.last - it[i].set.first + 1;
+            continue;
+        }
+        apply_ctx c = {st, it[i].set.origin, it[i].from, stats};
+        rc = ad_fed_set_each(&it[i].set, apply_one, &c, err);
+        peer_row author;
+        if (rc == AD_OK)
+            rc = peer_by_key(st, it[i].set.origin_key, &author, &found, err);
+        if (rc == AD_OK)
+            rc = store_set(st, &it[i], &author, err);
+    }
+    if (rc == AD_OK)
+        rc = set_applying(st, 0, err);
+    rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
+                         "sets=%lld changes=%lld applied=%lld skipped=%lld",
+                         (long long)stats->sets, (long long)stats->changes,
+                         (long long)stats->applied, (long long)stats->skipped);
+    rc = ad_store_finish(st, rc, err);
+out:
+    free(it);
+    json_decref(manifest);
+    if (rc != AD_OK) {
+        stats->applied = 0;
+        ad_err_prefix(err, "bundle rejected, nothing written");
+    }
+    return rc;
+}
