@@ -60,7 +60,7 @@ ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err 
             ad_bind_text_opt(s, 5, p->origin);
             ad_bind_int(s, 6, ad_store_time());
             rc = ad_db_int(s, id, err);
-            if (rc == AD_ERR_DB && (strstr(err->msg, "UNIQUE") || strstr(err->msg, "unique")))
+            if (rc != AD_OK && (strstr(err->msg, "UNIQUE") || strstr(err->msg, "unique")))
                 rc = ad_err_set(err, AD_ERR_EXISTS, "a peer with that name or key exists");
         }
     }
