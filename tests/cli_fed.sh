@@ -30,9 +30,11 @@ X() { local n=$1; shift; "$A" "$@" --db "${DB[$n]}"; }
 declare -A PUB
 for n in hub n1 n2 n3; do
   expect 0 X $n db init
-  expect 0 "$A" instance init --name $n --db "${DB[$n]}" --fed-key "$(key $n)"
+  expect 0 "$A" instance init --name $n --db "${DB[$n]}" --fed-key "$(key $n)" --json
+  schema instance-init "$tmp/out"
   [ "$(stat -c %a "$(key $n)")" = 600 ] || fail "key file mode"
   expect 0 X $n instance show --json
+  schema instance-show "$tmp/out"
   PUB[$n]=$(jq -r .pubkey "$tmp/out")
 done
 # the hub trusts each nation; each nation trusts the hub (as hub) and the others' keys
@@ -43,7 +45,11 @@ for n in n1 n2 n3; do
     [ $m = $n ] || expect 0 X $n peer add $m - --key "${PUB[$m]}"
   done
 done
+expect 1 "$A" instance init --db "${DB[n1]}" --fed-key "$tmp/other.key"
+says "has a key already"
+[ ! -e "$tmp/other.key" ] || fail "a second key file was left"
 expect 0 X n1 peer list --json
+schema peer-list "$tmp/out" --lines
 [ "$(wc -l < "$tmp/out")" = 3 ] || fail "n1 has 3 peers"
 expect 2 X n1 peer add bad - --key 1234
 expect 1 X n1 peer add hub2 - --key "${PUB[hub]}"
@@ -144,6 +150,7 @@ has "NCA-UK"
 # replay: nothing new; tamper: rejected whole, nothing written
 big=$(ls -S "$tmp"/b*-hub-n3 | head -1)
 expect 0 X n3 bundle import "$big" --json
+schema bundle-import "$tmp/out"
 [ "$(jq .applied "$tmp/out")" = 0 ] || fail "a replay applied something"
 first=$(ls -S "$tmp"/b*-n1-hub | head -1)
 sed 's/vid@nca.example/vid@nca.exampl3/' "$first" > "$tmp/tampered"
@@ -156,5 +163,10 @@ head -c 1000 "$(ls -S "$tmp"/b*-hub-n1 | head -1)" > "$tmp/truncated"
 [ "$(wc -c < "$tmp/truncated")" = 1000 ] || fail "nothing to truncate"
 expect 1 X n1 bundle import "$tmp/truncated"
 says "nothing written"
+expect 0 run n1 bundle export --peer hub -o "$tmp/again" --all --json
+schema bundle-export "$tmp/out"
+expect 0 X n1 peer add extra - --key "$(printf '%064d' 7)" --json
+schema peer-add "$tmp/out"
+expect 0 X n1 peer remove extra
 expect 0 X hub audit verify
 echo "cli_fed: ok"
