@@ -101,6 +101,8 @@ round 1
 # n2 learnt of n1's victim through the hub, and has identified it; n1 learns it back
 expect 0 X n2 victim identify UK-V1 --agency BKA-DE --country DE
 round 2
+sqlite3 "${DB[n1]#sqlite:}" ".backup '$tmp/n1-before-round3.db'"
+expect 0 X n1 vote "$BLUR" vics-us 2
 round 3
 
 # the same shared knowledge everywhere
@@ -129,7 +131,7 @@ for n in n1 n2 n3; do
 done
 grep -q '^person .* 1 ' "$tmp/state-n1" || fail "the identification did not reach n1"
 [ "$(grep -c '^series ' "$tmp/state-n1")" = 3 ] || fail "three series everywhere"
-[ "$(grep -c '^vote ' "$tmp/state-n1")" = 2 ] || fail "votes accumulate"
+[ "$(grep -c '^vote ' "$tmp/state-n1")" = 3 ] || fail "votes accumulate"
 
 # nothing private left its instance: no case, path, user or case note in any bundle
 for f in "$tmp"/b*; do
@@ -168,5 +170,16 @@ schema bundle-export "$tmp/out"
 expect 0 X n1 peer add extra - --key "$(printf '%064d' 7)" --json
 schema peer-add "$tmp/out"
 expect 0 X n1 peer remove extra
+# witnessed audit heads: the hub signed n1's head into its bundles; a copy of n1's store from
+# before the last round, put back (its chain intact on its own), no longer holds that row
+expect 0 X n1 audit verify --witness hub --json
+schema audit-verify "$tmp/out"
+[ "$(jq -r .witness "$tmp/out")" != null ] || fail "no witness checked"
 expect 0 X hub audit verify
+cp "$tmp/n1-before-round3.db" "$tmp/n1-old.db"
+expect 0 "$A" audit verify --db "sqlite:$tmp/n1-old.db"
+latest=$(ls "$tmp"/b*-hub-n1 | sort -V | tail -1)
+expect 1 "$A" audit verify --db "sqlite:$tmp/n1-old.db" --witness hub --witness-file "$latest"
+says "witnessed row"
+expect 0 X n1 audit verify --witness hub --witness-file "$latest"
 echo "cli_fed: ok"

@@ -1054,7 +1054,7 @@ static void t_gids_migrate(void **state)
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     }
     assert_int_equal(sqlite3_exec(db,
-                                  "DROP TABLE fed_sent; DROP TABLE fed_peer; DROP TABLE witness;"
+                                  "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
                                   "DROP TABLE instance;"

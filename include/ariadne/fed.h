@@ -87,6 +87,15 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
 ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
                              ad_err *err);
 
+/* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
+ * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit
+ * chain against the head that peer witnessed: the one in `bundle` (a bundle file's bytes that
+ * the peer sent, NULL: the latest one kept from its bundles), verified with the peer's key;
+ * the chain must still hold that row with that hash (ad_store_audit_anchor). AD_ERR_NOT_FOUND
+ * when the peer has witnessed nothing yet; AD_ERR_CHECKSUM when the chain lost or changed it. */
+ad_code ad_fed_witness_check(ad_store *st, const char *peer, const uint8_t *bundle, size_t len,
+                             int64_t *seq, char hash[65], ad_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -74,6 +74,21 @@ static ad_code sent_set(ad_store *st, int64_t peer, const char *origin, int64_t 
     return ad_db_run(s, err);
 }
 
+/* The audit head this instance holds of origin (from its change sets), as {origin, seq, hash}. */
+static ad_code witness_of(ad_store *st, const char *origin, json_t **out, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT seq, hash FROM witness WHERE origin = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, origin);
+    int k = ad_step(s, err);
+    *out = k > 0 ? json_pack("{s:s, s:I, s:s}", "origin", origin, "seq",
+                             (json_int_t)ad_col_int(s, 0), "hash", ad_col_text(s, 1))
+                 : NULL;
+    ad_db_done(s);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
 ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *peer, int all,
                              uint8_t **out, size_t *len, ad_fed_stats *stats, ad_err *err)
 {
@@ -167,10 +182,23 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
         free(v);
     }
     obuf b = {0};
+    json_t *wit = NULL;
+    if (rc == AD_OK && p.origin[0])
+        rc = witness_of(st, p.origin, &wit, err);
+    int64_t head_seq = 0;
+    char head_hash[65];
+    if (rc == AD_OK)
+        rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
     if (rc == AD_OK) {
-        json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:o}", "format", AD_FED_BUNDLE_FORMAT,
-                              "from", own, "from_key", ad_hex_encode(key->pk, 32, pk), "created",
-                              (json_int_t)ad_store_time(), "sets", json_incref(list));
+        json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:o, s:{s:I, s:s}}", "format",
+                              AD_FED_BUNDLE_FORMAT, "from", own, "from_key",
+                              ad_hex_encode(key->pk, 32, pk), "created",
+                              (json_int_t)ad_store_time(), "sets", json_incref(list), "head",
+                              "seq", (json_int_t)head_seq, "hash", head_hash);
+        if (m && wit)
+            json_object_set_new(m, "witness", wit);
+        else
+            json_decref(wit);
         char *line = m ? ad_fed_canon(m) : NULL;
         json_decref(m);
         uint8_t sig[64];
@@ -228,28 +256,6 @@ static ad_code peer_by_key(ad_store *st, const char *pk, peer_row *p, int *found
     }
     ad_db_done(s);
     *found = k > 0;
-    return k < 0 ? (ad_code)-k : AD_OK;
-}
-
-/* The last sequence of origin this store holds (0: none). */
-static ad_code have_last(ad_store *st, const char *origin, int64_t *last, char prev[65],
-                         ad_err *err)
-{
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT last_seq, id FROM change_set WHERE origin = ?"
-                            " ORDER BY last_seq DESC LIMIT 1",
-                            err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_text(s, 1, origin);
-    int k = ad_step(s, err);
-    *last = 0;
-    prev[0] = 0;
-    if (k > 0) {
-        *last = ad_col_int(s, 0);
-        ad_col_copy(s, 1, prev, 65);
-    }
-    ad_db_done(s);
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
@@ -311,7 +317,7 @@ static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
         /* contiguity with what is here and what came before in the bundle */
         int64_t last = 0;
         char prev[65];
-        if ((rc = have_last(st, s->origin, &last, prev, err)) != AD_OK)
+        if ((rc = ad_fed_last_set(st, s->origin, &last, prev, err)) != AD_OK)
             return rc;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(it[j].set.origin, s->origin) && it[j].set.last > last) {
@@ -351,6 +357,36 @@ static ad_code apply_one(void *ctx, json_t *ch, ad_err *err)
     return ad_fed_apply_change(c->st, c->origin, ch, err);
 }
 
+/* Keeps origin's audit head as its witness (a later one only). */
+static ad_code witness_put(ad_store *st, const char *origin, int64_t seq, const char *hash,
+                           ad_err *err)
+{
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO witness (origin, seq, hash, received) VALUES (?, ?, ?, ?)"
+                            " ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq,"
+                            " hash = excluded.hash, received = excluded.received"
+                            " WHERE excluded.seq > witness.seq",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, origin);
+    ad_bind_int(q, 2, seq);
+    ad_bind_text(q, 3, hash);
+    ad_bind_int(q, 4, ad_store_time());
+    return ad_db_run(q, err);
+}
+
+/* Binds a peer's key to its origin UUID (the first signed claim of it). */
+static ad_code bind_origin(ad_store *st, const char *key, const char *origin, ad_err *err)
+{
+    ad_stmt *q = ad_db_stmt(st->db, "UPDATE fed_peer SET origin = ? WHERE pubkey = ?", err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, origin);
+    ad_bind_text(q, 2, key);
+    return ad_db_run(q, err);
+}
+
 static ad_code store_set(ad_store *st, const item *it, const peer_row *author, ad_err *err)
 {
     const ad_fed_set *s = &it->set;
@@ -367,29 +403,10 @@ static ad_code store_set(ad_store *st, const item *it, const peer_row *author, a
     ad_bind_blob(q, 5, s->bytes, s->len);
     ad_bind_int(q, 6, ad_store_time());
     ad_code rc = ad_db_run(q, err);
-    if (rc == AD_OK && !author->origin[0]) {
-        q = ad_db_stmt(st->db, "UPDATE fed_peer SET origin = ? WHERE pubkey = ?", err);
-        if (!q)
-            return AD_ECODE(err);
-        ad_bind_text(q, 1, s->origin);
-        ad_bind_text(q, 2, s->origin_key);
-        rc = ad_db_run(q, err);
-    }
-    if (rc == AD_OK) {
-        q = ad_db_stmt(st->db,
-                       "INSERT INTO witness (origin, seq, hash, received) VALUES (?, ?, ?, ?)"
-                       " ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq,"
-                       " hash = excluded.hash, received = excluded.received"
-                       " WHERE excluded.seq > witness.seq",
-                       err);
-        if (!q)
-            return AD_ECODE(err);
-        ad_bind_text(q, 1, s->origin);
-        ad_bind_int(q, 2, s->head_seq);
-        ad_bind_text(q, 3, s->head_hash);
-        ad_bind_int(q, 4, ad_store_time());
-        rc = ad_db_run(q, err);
-    }
+    if (rc == AD_OK && !author->origin[0])
+        rc = bind_origin(st, s->origin_key, s->origin, err);
+    if (rc == AD_OK)
+        rc = witness_put(st, s->origin, s->head_seq, s->head_hash, err);
     return rc;
 }
 
@@ -405,12 +422,13 @@ static ad_code set_applying(ad_store *st, int on, ad_err *err)
 /* Reads and verifies the manifest, its signature and every set: nothing touches the store but
  * the trust look-ups. */
 static ad_code read_bundle(const uint8_t *buf, size_t len, json_t **manifest, item **items,
-                           size_t *n, char sender_key[65], ad_err *err)
+                           size_t *n, char sender_key[65], size_t *manifest_len, ad_err *err)
 {
     const uint8_t *e = memchr(buf, '\n', len);
     if (!e)
         return ad_err_set(err, AD_ERR_CHECKSUM, "not a bundle: no manifest line (truncated?)");
     size_t ml = (size_t)(e - buf) + 1;
+    *manifest_len = ml;
     json_error_t je;
     json_t *m = json_loadb((const char *)buf, ml - 1, JSON_REJECT_DUPLICATES, &je);
     const char *fmt = json_string_value(json_object_get(m, "format"));
@@ -464,6 +482,67 @@ static ad_code read_bundle(const uint8_t *buf, size_t len, json_t **manifest, it
     return AD_OK;
 }
 
+/* The manifest's witness of this instance's head, kept with the signed manifest (the manifest
+ * line and the signature line) as the proof: a later head only. */
+static ad_code keep_witnessed(ad_store *st, const char *own, int64_t peer, const json_t *m,
+                              const uint8_t *buf, size_t ml, size_t len, ad_err *err)
+{
+    json_t *w = json_object_get(m, "witness");
+    const char *origin = json_string_value(json_object_get(w, "origin"));
+    const char *hash = json_string_value(json_object_get(w, "hash"));
+    json_t *seq = json_object_get(w, "seq");
+    if (!origin || strcmp(origin, own) || !hash || strlen(hash) != 64 || !json_is_integer(seq))
+        return AD_OK;
+    size_t sig_at = len - 1;
+    while (sig_at > 0 && buf[sig_at - 1] != '\n')
+        sig_at--;
+    uint8_t *proof = malloc(ml + (len - sig_at));
+    if (!proof)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    memcpy(proof, buf, ml);
+    memcpy(proof + ml, buf + sig_at, len - sig_at);
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO fed_witnessed (peer_id, seq, hash, manifest, received)"
+                            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET"
+                            " seq = excluded.seq, hash = excluded.hash,"
+                            " manifest = excluded.manifest, received = excluded.received"
+                            " WHERE excluded.seq >= fed_witnessed.seq",
+                            err);
+    ad_code rc = AD_OK;
+    if (!s) {
+        rc = AD_ECODE(err);
+    } else {
+        ad_bind_int(s, 1, peer);
+        ad_bind_int(s, 2, json_integer_value(seq));
+        ad_bind_text(s, 3, hash);
+        ad_bind_blob(s, 4, proof, ml + (len - sig_at));
+        ad_bind_int(s, 5, ad_store_time());
+        rc = ad_db_run(s, err);
+    }
+    free(proof);
+    return rc;
+}
+
+/* The sender's own audit head, signed in its manifest: kept as its witness (a later one only);
+ * the sender's origin is bound to its key here when no change set bound it yet. */
+static ad_code keep_sender_head(ad_store *st, const peer_row *sender, const char *key,
+                                const json_t *m, ad_err *err)
+{
+    const char *from = json_string_value(json_object_get(m, "from"));
+    json_t *h = json_object_get(m, "head");
+    const char *hash = json_string_value(json_object_get(h, "hash"));
+    json_t *seq = json_object_get(h, "seq");
+    if (!from || strlen(from) != AD_UUID_LEN || !hash || strlen(hash) != 64 ||
+        !json_is_integer(seq))
+        return AD_OK;
+    if (sender->origin[0] && strcmp(sender->origin, from))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "the bundle claims to come from origin %s, but its key belongs to %s",
+                          from, sender->origin);
+    ad_code rc = sender->origin[0] ? AD_OK : bind_origin(st, key, from, err);
+    return rc == AD_OK ? witness_put(st, from, json_integer_value(seq), hash, err) : rc;
+}
+
 ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
                              ad_err *err)
 {
@@ -477,7 +556,8 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     char sender_key[65], own[AD_UUID_LEN + 1], own_key[AD_FED_PUBKEY_HEX + 1];
     peer_row sender;
     int found = 0;
-    ad_code rc = read_bundle(buf, len, &manifest, &it, &n, sender_key, err);
+    size_t ml = 0;
+    ad_code rc = read_bundle(buf, len, &manifest, &it, &n, sender_key, &ml, err);
     if (rc == AD_OK)
         rc = ad_store_begin(st, err);
     else
@@ -512,6 +592,10 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     }
     if (rc == AD_OK)
         rc = set_applying(st, 0, err);
+    if (rc == AD_OK)
+        rc = keep_witnessed(st, own, sender.peer_id, manifest, buf, ml, len, err);
+    if (rc == AD_OK)
+        rc = keep_sender_head(st, &sender, sender_key, manifest, err);
     rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
                          "sets=%lld changes=%lld applied=%lld skipped=%lld",
                          (long long)stats->sets, (long long)stats->changes,

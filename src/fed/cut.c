@@ -117,7 +117,7 @@ static ad_code page(ad_store *st, int64_t after, row *rows, size_t *n, ad_err *e
 }
 
 /* The origin's last sequence and last change set id (empty when none). */
-static ad_code last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
+ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
                         ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
@@ -138,7 +138,7 @@ static ad_code last_set(ad_store *st, const char *origin, int64_t *last, char pr
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
-static ad_code audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err)
+ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db, "SELECT seq, hash FROM audit_head WHERE id = 1", err);
     if (!s)
@@ -177,9 +177,9 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     if (rc == AD_OK && strcmp(pub, ad_hex_encode(key->pk, 32, have)))
         rc = ad_err_set(err, AD_ERR_PERM, "the key given is not this instance's");
     if (rc == AD_OK)
-        rc = last_set(st, origin, &last, prev, err);
+        rc = ad_fed_last_set(st, origin, &last, prev, err);
     if (rc == AD_OK)
-        rc = audit_head(st, &head_seq, head_hash, err);
+        rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
     for (size_t n = PAGE; rc == AD_OK && n == PAGE;) {
         rc = page(st, max_id, rows, &n, err);
         for (size_t i = 0; rc == AD_OK && i < n; i++) {

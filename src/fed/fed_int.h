@@ -59,6 +59,12 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
 /* Applies one change of `origin` (apply.c), inside the caller's transaction. */
 ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
 
+/* The last sequence of origin's change sets held here and the id of the set ending there (0 and
+ * "" when none). */
+ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
+                        ad_err *err);
+/* This store's audit head (seq 0 and zeros when empty). */
+ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err);
 /* Reads "SELECT uuid ..." etc.: small helpers (key.c). */
 ad_code ad_fed_own(ad_store *st, char uuid[AD_UUID_LEN + 1], char pubkey[AD_FED_PUBKEY_HEX + 1],
                    ad_err *err);

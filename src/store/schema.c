@@ -362,6 +362,9 @@ static const migration migrations[] = {
      " origin TEXT NOT NULL, last_seq BIGINT NOT NULL, PRIMARY KEY (peer_id, origin));"
      "CREATE TABLE witness (origin TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL,"
      " received BIGINT NOT NULL);"
+     "CREATE TABLE fed_witnessed (peer_id BIGINT PRIMARY KEY REFERENCES fed_peer(id)"
+     " ON DELETE CASCADE, seq BIGINT NOT NULL, hash TEXT NOT NULL, manifest @BLOB@ NOT NULL,"
+     " received BIGINT NOT NULL);"
      /* what existed before federation is shared like what comes after */
      "INSERT INTO change_log (kind, a, b, time) SELECT 'media', id, 0, created FROM media;"
      "INSERT INTO change_log (kind, a, b, time) SELECT 'series', id, 0, created FROM series;"
