@@ -4,6 +4,7 @@
  * added, never removed or overwritten; identification monotonic. Runs inside the bundle's
  * transaction, with the change log's triggers off (the change travels as its origin's set). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ariadne/util.h"
@@ -389,4 +390,125 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
     if (!strcmp(kind, "clue"))
         return apply_text(st, origin, ch, 1, err);
     return bad(err, origin, ch, "unknown kind");
+}
+
+/* ---- batches: media and links, the bulk of a large set, in store batches ---------------- */
+
+#define BATCH 8192
+
+void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin)
+{
+    memset(b, 0, sizeof *b);
+    b->st = st;
+    b->origin = origin;
+}
+
+void ad_fed_batch_free(ad_fed_batch *b)
+{
+    free(b->m);
+    free(b->mime);
+    free(b->lm);
+    free(b->lgid);
+    free(b->ids);
+    free(b->sids);
+    memset(b, 0, sizeof *b);
+}
+
+static ad_code flush_media(ad_fed_batch *b, ad_err *err)
+{
+    if (!b->nm)
+        return AD_OK;
+    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, NULL, err);
+    b->nm = 0;
+    return rc;
+}
+
+typedef struct {
+    const int64_t *sids, *ids;
+} link_rows;
+
+static void bind_link(void *ctx, ad_stmt *s, size_t i)
+{
+    const link_rows *l = ctx;
+    ad_bind_int(s, 1, l->sids[i]);
+    ad_bind_int(s, 2, l->ids[i]);
+    ad_bind_int(s, 3, ad_store_time());
+}
+
+static ad_code flush_links(ad_fed_batch *b, ad_err *err)
+{
+    if (!b->nl)
+        return AD_OK;
+    ad_code rc = flush_media(b, err);
+    if (rc == AD_OK)
+        rc = ad_store_media_upsert_batch(b->st, b->lm, b->nl, b->ids, err);
+    for (size_t i = 0; i < b->nl && rc == AD_OK; i++) {
+        if (i == 0 || strcmp(b->lgid[i], b->lgid[i - 1]))
+            rc = series_by_gid(b->st, b->lgid[i], &b->sids[i], err);
+        else
+            b->sids[i] = b->sids[i - 1];
+    }
+    link_rows l = {b->sids, b->ids};
+    if (rc == AD_OK)
+        rc = ad_db_many(b->st->db,
+                        "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        b->nl, bind_link, NULL, &l, err);
+    b->nl = 0;
+    return rc;
+}
+
+ad_code ad_fed_batch_flush(ad_fed_batch *b, ad_err *err)
+{
+    ad_code rc = flush_media(b, err);
+    return rc == AD_OK ? flush_links(b, err) : rc;
+}
+
+static ad_code grow(ad_fed_batch *b, ad_err *err)
+{
+    if (b->m)
+        return AD_OK;
+    b->m = calloc(BATCH, sizeof *b->m);
+    b->mime = calloc(BATCH, sizeof *b->mime);
+    b->lm = calloc(BATCH, sizeof *b->lm);
+    b->lgid = calloc(BATCH, sizeof *b->lgid);
+    b->ids = calloc(BATCH, sizeof *b->ids);
+    b->sids = calloc(BATCH, sizeof *b->sids);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    return AD_OK;
+}
+
+ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
+{
+    const char *kind = str(ch, "kind");
+    ad_code rc = grow(b, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!strcmp(kind, "media")) {
+        if (b->nl && (rc = flush_links(b, err)) != AD_OK)
+            return rc;
+        ad_media *m = &b->m[b->nm];
+        if ((rc = media_from(ch, m, err)) != AD_OK)
+            return bad(err, b->origin, ch, err->msg);
+        if (m->mime) {
+            snprintf(b->mime[b->nm], sizeof b->mime[b->nm], "%s", m->mime);
+            m->mime = b->mime[b->nm];
+        }
+        return ++b->nm == BATCH ? flush_media(b, err) : AD_OK;
+    }
+    if (!strcmp(kind, "link")) {
+        const char *gid = str(ch, "series");
+        json_t *ref = json_object_get(ch, "media");
+        if (!gid || !ad_gid_valid(gid) || !json_is_object(ref))
+            return bad(err, b->origin, ch, "a link needs series and media");
+        if ((rc = media_from(ref, &b->lm[b->nl], err)) != AD_OK)
+            return bad(err, b->origin, ch, err->msg);
+        b->lm[b->nl].mime = NULL;
+        snprintf(b->lgid[b->nl], sizeof b->lgid[b->nl], "%s", gid);
+        return ++b->nl == BATCH ? flush_links(b, err) : AD_OK;
+    }
+    if ((rc = ad_fed_batch_flush(b, err)) != AD_OK)
+        return rc;
+    return ad_fed_apply_change(b->st, b->origin, ch, err);
 }

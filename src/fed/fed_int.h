@@ -65,6 +65,21 @@ ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char pr
                         ad_err *err);
 /* This store's audit head (seq 0 and zeros when empty). */
 ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err);
+/* Applies a run of changes of one origin, media and links in store batches (apply.c): add
+ * each change in seq order, flush at the end (and before anything else reads the store). */
+typedef struct ad_fed_batch {
+    ad_store *st;
+    const char *origin;
+    ad_media *m, *lm; /* pending media changes; the media of pending links */
+    char (*mime)[64];
+    char (*lgid)[AD_GID_MAX];
+    int64_t *ids, *sids;
+    size_t nm, nl;
+} ad_fed_batch;
+void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin);
+ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err);
+ad_code ad_fed_batch_flush(ad_fed_batch *b, ad_err *err);
+void ad_fed_batch_free(ad_fed_batch *b);
 /* Reads "SELECT uuid ..." etc.: small helpers (key.c). */
 ad_code ad_fed_own(ad_store *st, char uuid[AD_UUID_LEN + 1], char pubkey[AD_FED_PUBKEY_HEX + 1],
                    ad_err *err);
