@@ -411,6 +411,7 @@ void ad_fed_batch_free(ad_fed_batch *b)
     free(b->lgid);
     free(b->ids);
     free(b->sids);
+    free(b->dig);
     memset(b, 0, sizeof *b);
 }
 
@@ -435,13 +436,45 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
     ad_bind_int(s, 3, ad_store_time());
 }
 
+/* The media of the pending links: looked up by SHA-256 (usually in the set just before them),
+ * the rest upserted (they may carry only MD5 or SHA-1, or be new here). */
+static ad_code link_media(ad_fed_batch *b, ad_err *err)
+{
+    size_t n = 0, missing = 0;
+    for (size_t i = 0; i < b->nl; i++)
+        if (b->lm[i].has_sha256)
+            memcpy(b->dig + 32 * n++, b->lm[i].sha256, 32);
+    size_t found = 0;
+    ad_code rc = n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found,
+                                               err)
+                   : AD_OK;
+    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK; i++)
+        b->ids[i] = b->lm[i].has_sha256 ? b->sids[k++] : 0;
+    for (size_t i = 0; i < b->nl && rc == AD_OK; i++)
+        if (!b->ids[i]) {
+            b->lm[missing] = b->lm[i];
+            b->sids[missing++] = (int64_t)i; /* where its id goes */
+        }
+    if (rc != AD_OK || !missing)
+        return rc;
+    /* the rest, upserted; their ids back in place (lm is scratch from here on) */
+    int64_t *tmp = malloc(missing * sizeof *tmp);
+    if (!tmp)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    rc = ad_store_media_upsert_batch(b->st, b->lm, missing, tmp, err);
+    for (size_t j = 0; j < missing && rc == AD_OK; j++)
+        b->ids[b->sids[j]] = tmp[j];
+    free(tmp);
+    return rc;
+}
+
 static ad_code flush_links(ad_fed_batch *b, ad_err *err)
 {
     if (!b->nl)
         return AD_OK;
     ad_code rc = flush_media(b, err);
     if (rc == AD_OK)
-        rc = ad_store_media_upsert_batch(b->st, b->lm, b->nl, b->ids, err);
+        rc = link_media(b, err);
     for (size_t i = 0; i < b->nl && rc == AD_OK; i++) {
         if (i == 0 || strcmp(b->lgid[i], b->lgid[i - 1]))
             rc = series_by_gid(b->st, b->lgid[i], &b->sids[i], err);
@@ -474,7 +507,8 @@ static ad_code grow(ad_fed_batch *b, ad_err *err)
     b->lgid = calloc(BATCH, sizeof *b->lgid);
     b->ids = calloc(BATCH, sizeof *b->ids);
     b->sids = calloc(BATCH, sizeof *b->sids);
-    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids)
+    b->dig = calloc(BATCH, 32);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return AD_OK;
 }

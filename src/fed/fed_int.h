@@ -74,6 +74,7 @@ typedef struct ad_fed_batch {
     char (*mime)[64];
     char (*lgid)[AD_GID_MAX];
     int64_t *ids, *sids;
+    uint8_t *dig; /* SHA-256 digests of a lookup */
     size_t nm, nl;
 } ad_fed_batch;
 void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin);
