@@ -20,6 +20,8 @@ typedef struct {
 
 static int put(obuf *b, const void *s, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (b->n + n > b->cap) {
         size_t cap = b->cap ? b->cap : 65536;
         while (cap < b->n + n)
