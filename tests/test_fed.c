@@ -366,6 +366,14 @@ static void test_merge(void **state)
     char q[200];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM person WHERE identified_origin = '%s'", b.uuid);
     assert_int_equal(count(&a, q), 1);
+    /* only the identifying instance retracts, and its retraction travels */
+    assert_int_equal(ad_store_person_retract(a.st, AD_VICTIM, "V-1", E), AD_ERR_PERM);
+    OK(ad_store_person_retract(b.st, AD_VICTIM, "V-1", E));
+    assert_int_equal(ad_store_person_retract(b.st, AD_VICTIM, "V-1", E), AD_ERR_NOT_FOUND);
+    b2 = export(&b, "a", 0, &lb);
+    OK(import(&a, b2, lb, NULL));
+    free(b2);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 0);
     /* a series belongs to its origin: a change of a's series by b is refused */
     char gid[AD_GID_MAX];
     OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));

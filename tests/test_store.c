@@ -1057,6 +1057,7 @@ static void t_gids_migrate(void **state)
                                   "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
+                                  "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"
                                   "DELETE FROM schema_migrations WHERE version >= 8;",
                                   NULL, NULL, NULL),

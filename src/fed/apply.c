@@ -256,6 +256,21 @@ static ad_code apply_person(ad_store *st, const char *origin, const json_t *ch, 
         ad_bind_text(s, 5, gid);
         rc = ad_db_int(s, &id, err);
     }
+    if (rc == AD_OK && json_is_integer(json_object_get(ch, "retracted_at"))) {
+        /* a retraction undoes only the identification its author made */
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "UPDATE person SET identified = 0, identified_by = NULL,"
+                                " identified_at = NULL, country = NULL, identified_origin = NULL,"
+                                " retracted_at = ? WHERE id = ? AND identified = 1"
+                                " AND identified_origin = ?",
+                                err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_int(s, 1, num(ch, "retracted_at", 0));
+        ad_bind_int(s, 2, id);
+        ad_bind_text(s, 3, origin);
+        return ad_db_run(s, err);
+    }
     if (rc != AD_OK || !json_is_true(json_object_get(ch, "identified")))
         return rc; /* identification is monotonic: an unidentified state never undoes one */
     const char *by_origin = str(ch, "identified_origin");

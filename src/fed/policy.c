@@ -166,7 +166,7 @@ static json_t *series_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *
 
 static const char person_sql[] =
     "SELECT p.gid, p.kind, p.code, s.gid, p.identified, p.identified_at, p.country,"
-    " a.name, a.country, a.kind, p.identified_origin, p.created"
+    " a.name, a.country, a.kind, p.identified_origin, p.created, p.retracted_at"
     " FROM person p JOIN series s ON s.id = p.series_id"
     " LEFT JOIN agency a ON a.id = p.identified_by WHERE p.id = ?";
 static json_t *person_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *err)
@@ -186,6 +186,8 @@ static json_t *person_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *
         json_object_set_new(o, "identified_by", agency(s, 7));
         json_object_set_new(o, "identified_origin",
                             json_string(ad_col_null(s, 10) ? origin : ad_col_text(s, 10)));
+    } else if (!ad_col_null(s, 12)) {
+        put_int(o, "retracted_at", s, 12); /* this origin retracted its identification */
     }
     return o;
 }

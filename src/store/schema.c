@@ -349,6 +349,7 @@ static const migration migrations[] = {
      "ALTER TABLE instance ADD COLUMN pubkey TEXT;"
      "ALTER TABLE instance ADD COLUMN fed_applying BIGINT NOT NULL DEFAULT 0;"
      "ALTER TABLE person ADD COLUMN identified_origin TEXT;"
+     "ALTER TABLE person ADD COLUMN retracted_at BIGINT;"
      "CREATE TABLE fed_peer (id @ID@, name TEXT NOT NULL UNIQUE, url TEXT,"
      " pubkey TEXT NOT NULL UNIQUE, scope TEXT NOT NULL CHECK (scope IN ('national','hub')),"
      " origin TEXT, added BIGINT NOT NULL);"
