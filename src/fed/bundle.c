@@ -43,22 +43,36 @@ typedef struct {
     char origin[AD_UUID_LEN + 1];
 } peer_row;
 
-static ad_code peer_get(ad_store *st, const char *name, peer_row *p, ad_err *err)
+/* A peer by name (by_key 0) or public key: its id, scope and bound origin; *found 0 if none. */
+static ad_code peer_find(ad_store *st, const char *what, int by_key, peer_row *p, int *found,
+                         ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT id, scope, origin FROM fed_peer WHERE name = ?", err);
+    ad_stmt *s = ad_db_stmt(st->db,
+                            by_key ? "SELECT id, scope, origin FROM fed_peer WHERE pubkey = ?"
+                                   : "SELECT id, scope, origin FROM fed_peer WHERE name = ?",
+                            err);
     if (!s)
         return AD_ECODE(err);
-    ad_bind_text(s, 1, name);
+    ad_bind_text(s, 1, what);
     int k = ad_step(s, err);
+    memset(p, 0, sizeof *p);
     if (k > 0) {
         p->peer_id = ad_col_int(s, 0);
         ad_col_copy(s, 1, p->scope, sizeof p->scope);
         ad_col_copy(s, 2, p->origin, sizeof p->origin);
     }
     ad_db_done(s);
-    if (k < 0)
-        return (ad_code)-k;
-    return k ? AD_OK : ad_err_set(err, AD_ERR_NOT_FOUND, "no peer '%s' ('ariadne peer list')", name);
+    *found = k > 0;
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+static ad_code peer_get(ad_store *st, const char *name, peer_row *p, ad_err *err)
+{
+    int found;
+    ad_code rc = peer_find(st, name, 0, p, &found, err);
+    if (rc == AD_OK && !found)
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no peer '%s' ('ariadne peer list')", name);
+    return rc;
 }
 
 static ad_code sent_set(ad_store *st, int64_t peer, const char *origin, int64_t last, ad_err *err)
@@ -242,23 +256,9 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
 
 /* ---- import -------------------------------------------------------------------------- */
 
-/* A peer known by key: its id, scope and bound origin. */
 static ad_code peer_by_key(ad_store *st, const char *pk, peer_row *p, int *found, ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT id, scope, origin FROM fed_peer WHERE pubkey = ?", err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_text(s, 1, pk);
-    int k = ad_step(s, err);
-    memset(p, 0, sizeof *p);
-    if (k > 0) {
-        p->peer_id = ad_col_int(s, 0);
-        ad_col_copy(s, 1, p->scope, sizeof p->scope);
-        ad_col_copy(s, 2, p->origin, sizeof p->origin);
-    }
-    ad_db_done(s);
-    *found = k > 0;
-    return k < 0 ? (ad_code)-k : AD_OK;
+    return peer_find(st, pk, 1, p, found, err);
 }
 
 typedef struct {
