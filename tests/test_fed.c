@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "ariadne/fed.h"
+#include "ariadne/util.h"
 #include "ariadne/store.h"
 #include "fed/fed_int.h"
 #include "testutil.h"
@@ -387,12 +388,62 @@ static void test_merge(void **state)
     inst_close(&b);
 }
 
+/* A bundle signed by a trusted peer whose second change is one its author may not make: the
+ * first change (a new media) is rolled back with it: all or nothing at apply time too. */
+static void test_apply_all_or_nothing(void **state)
+{
+    (void)state;
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    trust(&a, "b", &b, "national");
+    int64_t sa = series(&a, "Ocean", SHA1);
+    char gid[AD_GID_MAX], line1[200], line2[300];
+    OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));
+    snprintf(line1, sizeof line1, "{\"kind\":\"media\",\"seq\":1,\"sha256\":\"%s\"}", SHA2);
+    snprintf(line2, sizeof line2,
+             "{\"gid\":\"%s\",\"kind\":\"series\",\"name\":\"Mine\",\"seq\":2}", gid);
+    const char *lines[] = {line1, line2};
+    uint8_t *set;
+    size_t sn;
+    char id[65], zero[65];
+    memset(zero, '0', 64);
+    zero[64] = 0;
+    OK(ad_fed_set_encode(&b.key, b.uuid, 1, lines, 2, NULL, 0, zero, &set, &sn, id, E));
+    /* the bundle around it, signed by b */
+    char manifest[600];
+    snprintf(manifest, sizeof manifest,
+             "{\"created\":1,\"format\":\"ariadne-bundle/1\",\"from\":\"%s\",\"from_key\":"
+             "\"%s\",\"sets\":[{\"id\":\"%s\",\"len\":%zu}]}\n",
+             b.uuid, b.pub, id, sn);
+    uint8_t sig[64];
+    char sh[129];
+    ad_fed_sign(&b.key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)manifest, strlen(manifest), sig);
+    ad_hex_encode(sig, 64, sh);
+    size_t len = strlen(manifest) + sn + 140;
+    uint8_t *bun = malloc(len);
+    size_t o = strlen(manifest);
+    memcpy(bun, manifest, o);
+    memcpy(bun + o, set, sn);
+    o += sn;
+    o += (size_t)snprintf((char *)bun + o, len - o, "{\"sig\":\"%s\"}\n", sh);
+    int64_t before = footprint(&a);
+    assert_int_equal(import(&a, bun, o, NULL), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "another origin owns"));
+    assert_int_equal(footprint(&a), before);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM media"), 1);
+    free(bun);
+    free(set);
+    inst_close(&a);
+    inst_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_sqlite), cmocka_unit_test(test_roundtrip_pg),
         cmocka_unit_test(test_rejections),       cmocka_unit_test(test_hub_relay),
-        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_merge),            cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
