@@ -182,4 +182,29 @@ latest=$(ls "$tmp"/b*-hub-n1 | sort -V | tail -1)
 expect 1 "$A" audit verify --db "sqlite:$tmp/n1-old.db" --witness hub --witness-file "$latest"
 says "witnessed row"
 expect 0 X n1 audit verify --witness hub --witness-file "$latest"
+# over HTTP: the hub serves (its key from $ARIADNE_FED_KEY), n1 and n2 sync with it
+T=$tmp
+. "$AD_TEST_DATA/serve_lib.sh"
+export ARIADNE_FED_KEY="$(key hub)"
+serve_start hub --db "${DB[hub]}"
+export ARIADNE_FED_KEY=""
+for n in n1 n2; do
+  expect 0 X $n peer remove hub
+  expect 0 X $n peer add hub "$base" --key "${PUB[hub]}" --scope hub
+done
+expect 0 X n1 series create Tunnel --owner NCA-UK --contact tunnel@nca.example
+expect 0 X n1 series link Tunnel "$HIGH"
+expect 0 run n1 sync hub --json
+schema sync "$tmp/out"
+[ "$(jq .sent.changes "$tmp/out")" -ge 2 ] || fail "n1 sent nothing"
+expect 0 run n2 sync hub
+expect 0 X n2 series list
+has "Tunnel"
+# what the routes refuse: a pull not signed by a peer, a tampered bundle
+req GET "/v1/fed/changes?peer=${PUB[n3]}&t=$(date +%s)&sig=$(printf '%0128d' 0)" -
+want 403
+status=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
+  --data-binary @"$tmp/tampered" "$base/v1/fed/changes")
+want 403
+expect 0 X hub audit verify
 echo "cli_fed: ok"

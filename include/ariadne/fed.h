@@ -87,6 +87,14 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
 ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
                              ad_err *err);
 
+/* Over HTTP (GET /v1/fed/changes): the requesting peer signs (its key) the serving
+ * instance's public key and the time t (Unix seconds); ad_fed_pull checks the signature by a
+ * peer's key and that t is within 5 minutes, then exports that peer's bundle with the serving
+ * instance's key (ad_fed_key_path of the store: $ARIADNE_FED_KEY or beside an SQLite file). */
+void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, char sig[129]);
+ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
+                    uint8_t **out, size_t *len, ad_err *err);
+
 /* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
  * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit
  * chain against the head that peer witnessed: the one in `bundle` (a bundle file's bytes that

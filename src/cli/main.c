@@ -37,6 +37,7 @@ static const struct {
     {"instance", ad_cmd_instance, "this instance's federation identity (UUID, Ed25519 key)"},
     {"peer", ad_cmd_peer, "the peer instances this one trusts, by public key"},
     {"bundle", ad_cmd_bundle, "signed change sets as a file, for and from a peer (offline)"},
+    {"sync", ad_cmd_sync, "exchange change sets with a peer over HTTP"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)

@@ -142,6 +142,8 @@ const ad_http_route *ad_http_routes_knowledge(size_t *n);
 const ad_http_route *ad_http_routes_admin(size_t *n);
 /* Exports (routes_transfer.c): GET /v1/export, streamed. */
 const ad_http_route *ad_http_routes_transfer(size_t *n);
+/* Federation (routes_fed.c): GET and POST /v1/fed/changes, for peers (no API key). */
+const ad_http_route *ad_http_routes_fed(size_t *n);
 /* Every route the server answers (its own, then the groups'), in a table to free; NULL when
  * out of memory. The OpenAPI and authorisation-matrix tests walk it. */
 ad_http_route *ad_http_all_routes(size_t *n);

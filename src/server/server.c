@@ -675,15 +675,15 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 ad_http_route *ad_http_all_routes(size_t *n)
 {
-    size_t ng[5];
-    const ad_http_route *group[5] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
+    size_t ng[6];
+    const ad_http_route *group[6] = {ad_http_core_routes(&ng[0]), ad_http_routes_platform(&ng[1]),
                                      ad_http_routes_knowledge(&ng[2]), ad_http_routes_admin(&ng[3]),
-                                     ad_http_routes_transfer(&ng[4])};
-    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + ng[4] + 1, sizeof *all);
+                                     ad_http_routes_transfer(&ng[4]), ad_http_routes_fed(&ng[5])};
+    ad_http_route *all = calloc(ng[0] + ng[1] + ng[2] + ng[3] + ng[4] + ng[5] + 1, sizeof *all);
     *n = 0;
     if (!all)
         return NULL;
-    for (int g = 0; g < 5; g++)
+    for (int g = 0; g < 6; g++)
         for (size_t i = 0; i < ng[g]; i++)
             all[(*n)++] = group[g][i];
     return all;
