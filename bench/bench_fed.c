@@ -122,8 +122,10 @@ int main(int argc, char **argv)
             die("media", &e);
         ad_stmt *q = NULL;
         for (size_t i = 0; i < k; i++) {
-            q = ad_db_stmt(a->db, "INSERT INTO series_media (series_id, media_id, added)"
-                                  " VALUES (?, ?, 0)", &e);
+            q = ad_db_stmt(a->db,
+                           "INSERT INTO series_media (series_id, media_id, added)"
+                           " VALUES (?, ?, 0)",
+                           &e);
             if (!q)
                 die("link", &e);
             ad_bind_int(q, 1, sid);
@@ -156,13 +158,15 @@ int main(int argc, char **argv)
     uint8_t *z = malloc(zlen);
     if (compress2(z, &zlen, bundle, len, 6) != Z_OK)
         die("gzip", NULL);
-    printf("bench_fed: %zu media hashes in one series, A sqlite -> B %s\n", n, pg ? "postgresql" : "sqlite");
+    printf("bench_fed: %zu media hashes in one series, A sqlite -> B %s\n", n,
+           pg ? "postgresql" : "sqlite");
     printf("  setup (not timed)      %8.2f s\n", t_setup);
     printf("  export (cut, sign)     %8.2f s  %lld changes\n", t_export, (long long)st.changes);
     printf("  import (verify, apply) %8.2f s  %lld applied, B holds %lld media\n", t_import,
            (long long)si.applied, (long long)have);
     printf("  A to B                 %8.2f s\n", t_export + t_import);
-    printf("  bundle                 %8zu bytes, %.1f bytes per hash; gzip -6: %lu bytes, %.1f per hash\n",
+    printf("  bundle                 %8zu bytes, %.1f bytes per hash; gzip -6: %lu bytes, %.1f per "
+           "hash\n",
            len, (double)len / (double)n, (unsigned long)zlen, (double)zlen / (double)n);
     free(z);
     free(bundle);

@@ -441,9 +441,12 @@ static void test_apply_all_or_nothing(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_roundtrip_sqlite), cmocka_unit_test(test_roundtrip_pg),
-        cmocka_unit_test(test_rejections),       cmocka_unit_test(test_hub_relay),
-        cmocka_unit_test(test_merge),            cmocka_unit_test(test_apply_all_or_nothing),
+        cmocka_unit_test(test_roundtrip_sqlite),
+        cmocka_unit_test(test_roundtrip_pg),
+        cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_hub_relay),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,11 +64,11 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err)
 
 /* What a bundle carried or an export wrote. */
 typedef struct ad_fed_stats {
-    int64_t sets;      /* change sets in the bundle */
-    int64_t changes;   /* changes in them */
-    int64_t applied;   /* changes applied (new) */
-    int64_t skipped;   /* changes already applied earlier (replay, overlap, own origin) */
-    int64_t bytes;     /* bundle size */
+    int64_t sets;    /* change sets in the bundle */
+    int64_t changes; /* changes in them */
+    int64_t applied; /* changes applied (new) */
+    int64_t skipped; /* changes already applied earlier (replay, overlap, own origin) */
+    int64_t bytes;   /* bundle size */
 } ad_fed_stats;
 
 /* Writes a bundle for the peer `peer` (cuts pending changes first): this origin's change sets

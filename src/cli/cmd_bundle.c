@@ -51,8 +51,7 @@ static int bundle_export(int argc, char **argv)
     }
     free(buf);
     if (c != AD_OK) {
-        ad_cli_error(a.prog, "%s (what it held counts as sent: export again with --all)",
-                     err.msg);
+        ad_cli_error(a.prog, "%s (what it held counts as sent: export again with --all)", err.msg);
         return ad_cli_close(st, AD_EXIT_FAIL);
     }
     if (a.json)

@@ -24,8 +24,7 @@ static int instance_init(int argc, char **argv)
     ad_err err;
     ad_fed_instance in;
     if (ad_fed_key_path(ad_arg(&a, "--db"), ad_arg(&a, "--fed-key"), path, sizeof path, &err) ||
-        ad_fed_keygen(st, path, ad_arg(&a, "--name"), &err) ||
-        ad_fed_instance_get(st, &in, &err))
+        ad_fed_keygen(st, path, ad_arg(&a, "--name"), &err) || ad_fed_instance_get(st, &in, &err))
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (a.json)
         ad_cli_json(json_pack("{s:s, s:s, s:s, s:s}", "uuid", in.uuid, "name", in.name, "pubkey",
@@ -39,8 +38,8 @@ static int instance_show(int argc, char **argv)
 {
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "instance show", "instance show [--json]", argc, argv, NULL, 0,
-                          0, 0);
+    int rc =
+        ad_cli_start(&a, &st, "instance show", "instance show [--json]", argc, argv, NULL, 0, 0, 0);
     if (rc >= 0)
         return rc;
     ad_err err;
@@ -49,10 +48,10 @@ static int instance_show(int argc, char **argv)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (a.json) {
         ad_cli_json(json_pack("{s:s, s:s?, s:s?, s:I, s:I, s:I, s:I}", "uuid", in.uuid, "name",
-                              *in.name ? in.name : NULL, "pubkey",
-                              *in.pubkey ? in.pubkey : NULL, "last_seq", (json_int_t)in.last_seq,
-                              "pending", (json_int_t)in.pending, "change_sets",
-                              (json_int_t)in.change_sets, "peers", (json_int_t)in.peers));
+                              *in.name ? in.name : NULL, "pubkey", *in.pubkey ? in.pubkey : NULL,
+                              "last_seq", (json_int_t)in.last_seq, "pending",
+                              (json_int_t)in.pending, "change_sets", (json_int_t)in.change_sets,
+                              "peers", (json_int_t)in.peers));
     } else {
         printf("instance     %s\nname         %s\npublic key   %s\n", in.uuid,
                *in.name ? in.name : "-",

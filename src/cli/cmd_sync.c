@@ -171,11 +171,11 @@ int ad_cmd_sync(int argc, char **argv)
     if (ad_fed_peer_list(st, find_peer, &pf, &err) != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (!pf.found)
-        return ad_cli_close(st, ad_args_usage_error(&a, "no peer '%s' ('ariadne peer list')",
-                                                     a.pos[0]));
+        return ad_cli_close(
+            st, ad_args_usage_error(&a, "no peer '%s' ('ariadne peer list')", a.pos[0]));
     if (!pf.url[0])
-        return ad_cli_close(st, ad_args_usage_error(&a, "peer '%s' has no URL: use bundles",
-                                                     a.pos[0]));
+        return ad_cli_close(st,
+                            ad_args_usage_error(&a, "peer '%s' has no URL: use bundles", a.pos[0]));
     char path[AD_STORE_URL_MAX + 16];
     ad_fed_key key;
     if (ad_fed_key_path(ad_arg(&a, "--db"), ad_arg(&a, "--fed-key"), path, sizeof path, &err) ||

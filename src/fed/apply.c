@@ -112,8 +112,8 @@ static ad_code series_by_gid(ad_store *st, const char *gid, int64_t *id, ad_err 
     ad_code rc = ad_db_int(s, id, err);
     if (rc != AD_ERR_NOT_FOUND)
         return rc;
-    s = ad_db_stmt(st->db,
-                   "INSERT INTO series (name, created, gid) VALUES (?, ?, ?) RETURNING id", err);
+    s = ad_db_stmt(st->db, "INSERT INTO series (name, created, gid) VALUES (?, ?, ?) RETURNING id",
+                   err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_text(s, 1, gid);
@@ -329,8 +329,7 @@ static ad_code apply_vote(ad_store *st, const char *origin, const json_t *ch, ad
     return ad_db_run(s, err);
 }
 
-static ad_code apply_text(ad_store *st, const char *origin, const json_t *ch, int clue,
-                          ad_err *err)
+static ad_code apply_text(ad_store *st, const char *origin, const json_t *ch, int clue, ad_err *err)
 {
     const char *gid = str(ch, "gid"), *text = str(ch, "text"), *author = str(ch, "author");
     json_t *on = json_object_get(ch, "on");
@@ -339,9 +338,9 @@ static ad_code apply_text(ad_store *st, const char *origin, const json_t *ch, in
     if (!ad_gid_valid(gid) || !text || !author || !type || (clue && !ck))
         return bad(err, origin, ch, "a note needs gid, on, author and text");
     int64_t id, obj = 0, ag;
-    ad_code rc = find_gid(st, clue ? "SELECT id FROM clue WHERE gid = ?"
-                                   : "SELECT id FROM note WHERE gid = ?",
-                          gid, &id, err);
+    ad_code rc = find_gid(
+        st, clue ? "SELECT id FROM clue WHERE gid = ?" : "SELECT id FROM note WHERE gid = ?", gid,
+        &id, err);
     if (rc != AD_OK || id)
         return rc;
     json_t *ref = json_object_get(on, "ref");
@@ -460,9 +459,9 @@ static ad_code link_media(ad_fed_batch *b, ad_err *err)
         if (b->lm[i].has_sha256)
             memcpy(b->dig + 32 * n++, b->lm[i].sha256, 32);
     size_t found = 0;
-    ad_code rc = n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found,
-                                               err)
-                   : AD_OK;
+    ad_code rc =
+        n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found, err)
+          : AD_OK;
     for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK; i++)
         b->ids[i] = b->lm[i].has_sha256 ? b->sids[k++] : 0;
     for (size_t i = 0; i < b->nl && rc == AD_OK; i++)

@@ -23,12 +23,7 @@ int ad_fed_kind_known(const char *kind)
     return 0;
 }
 
-typedef struct {
-    char *p;
-    size_t n, cap;
-} buf;
-
-static int put(buf *b, const void *s, size_t n)
+int ad_fed_put(ad_fed_buf *b, const void *s, size_t n)
 {
     if (n == 0)
         return 0;
@@ -48,25 +43,25 @@ static int put(buf *b, const void *s, size_t n)
 }
 
 ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t first,
-                          const char *const *lines, size_t n, const char *prev,
-                          int64_t head_seq, const char *head_hash, uint8_t **out, size_t *len,
-                          char id[65], ad_err *err)
+                          const char *const *lines, size_t n, const char *prev, int64_t head_seq,
+                          const char *head_hash, uint8_t **out, size_t *len, char id[65],
+                          ad_err *err)
 {
     char pk[AD_FED_PUBKEY_HEX + 1];
     ad_hex_encode(key->pk, 32, pk);
-    json_t *h = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:{s:I, s:s}, s:I}", "format",
-                          AD_FED_SET_FORMAT, "origin", origin, "origin_key", pk, "first",
-                          (json_int_t)first, "last", (json_int_t)(first + (int64_t)n - 1), "prev",
-                          prev && *prev ? json_string(prev) : json_null(), "audit_head", "seq",
-                          (json_int_t)head_seq, "hash", head_hash, "created",
-                          (json_int_t)ad_store_time());
+    json_t *h =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:o, s:{s:I, s:s}, s:I}", "format", AD_FED_SET_FORMAT,
+                  "origin", origin, "origin_key", pk, "first", (json_int_t)first, "last",
+                  (json_int_t)(first + (int64_t)n - 1), "prev",
+                  prev && *prev ? json_string(prev) : json_null(), "audit_head", "seq",
+                  (json_int_t)head_seq, "hash", head_hash, "created", (json_int_t)ad_store_time());
     char *hl = h ? ad_fed_canon(h) : NULL;
     json_decref(h);
-    buf b = {0};
-    int bad = !hl || put(&b, hl, strlen(hl)) || put(&b, "\n", 1);
+    ad_fed_buf b = {0};
+    int bad = !hl || ad_fed_put(&b, hl, strlen(hl)) || ad_fed_put(&b, "\n", 1);
     free(hl);
     for (size_t i = 0; i < n && !bad; i++)
-        bad = put(&b, lines[i], strlen(lines[i])) || put(&b, "\n", 1);
+        bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
     if (bad) {
         free(b.p);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
@@ -77,7 +72,7 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
     ad_fed_sign(key, AD_FED_SET_CONTEXT, hash, sizeof hash, sig);
     char line[160], sh[129];
     snprintf(line, sizeof line, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
-    if (put(&b, line, strlen(line))) {
+    if (ad_fed_put(&b, line, strlen(line))) {
         free(b.p);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
     }
@@ -96,8 +91,8 @@ static const uint8_t *line_end(const uint8_t *bytes, size_t at, size_t len)
 static json_t *canon_line(const uint8_t *p, size_t n, const char *what, ad_err *err)
 {
     json_error_t je;
-    json_t *v = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK,
-                           &je);
+    json_t *v =
+        json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES | JSON_DISABLE_EOF_CHECK, &je);
     if (!v || !json_is_object(v)) {
         json_decref(v);
         ad_err_set(err, AD_ERR_PARSE, "%s is not a JSON object", what);
@@ -132,8 +127,7 @@ static ad_code read_header(ad_fed_set *set, json_t *h, ad_err *err)
     json_t *first = json_object_get(h, "first"), *last = json_object_get(h, "last");
     json_t *prev = json_object_get(h, "prev"), *head = json_object_get(h, "audit_head");
     if (!fmt || strcmp(fmt, AD_FED_SET_FORMAT))
-        return ad_err_set(err, AD_ERR_VERSION, "not a change set of format %s",
-                          AD_FED_SET_FORMAT);
+        return ad_err_set(err, AD_ERR_VERSION, "not a change set of format %s", AD_FED_SET_FORMAT);
     if (!origin || strlen(origin) != AD_UUID_LEN ||
         strspn(origin, "0123456789abcdef-") != AD_UUID_LEN)
         return ad_err_set(err, AD_ERR_PARSE, "the change set's origin is not a UUID");
@@ -174,8 +168,7 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
         return rc;
     /* the signature line is the last line; everything before it is hashed */
     if (len < 2 || bytes[len - 1] != '\n')
-        return ad_err_set(err, AD_ERR_CHECKSUM,
-                          "change set %lld..%lld of origin %s is truncated",
+        return ad_err_set(err, AD_ERR_CHECKSUM, "change set %lld..%lld of origin %s is truncated",
                           (long long)set->first, (long long)set->last, set->origin);
     size_t sig_at = len - 1;
     while (sig_at > 0 && bytes[sig_at - 1] != '\n')
@@ -222,8 +215,8 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
             return ad_err_set(err, AD_ERR_PARSE, "change set %s: line %lld is out of sequence",
                               set->id, (long long)(seq - set->first + 2));
         if (!kind_ok)
-            return ad_err_set(err, AD_ERR_PARSE, "change set %s: %s is of no known kind",
-                              set->id, what);
+            return ad_err_set(err, AD_ERR_PARSE, "change set %s: %s is of no known kind", set->id,
+                              what);
         seq++;
         at = (size_t)(le - bytes) + 1;
     }
@@ -239,8 +232,8 @@ ad_code ad_fed_set_each(const ad_fed_set *set, ad_fed_change_fn fn, void *ctx, a
     size_t at = set->body_at;
     while (at < set->body_end) {
         const uint8_t *le = line_end(set->bytes, at, set->body_end);
-        json_t *c = json_loadb((const char *)set->bytes + at, (size_t)(le - set->bytes) - at, 0,
-                               NULL);
+        json_t *c =
+            json_loadb((const char *)set->bytes + at, (size_t)(le - set->bytes) - at, 0, NULL);
         if (!c)
             return ad_err_set(err, AD_ERR_NOMEM, "out of memory reading a change");
         ad_code rc = fn(ctx, c, err);

@@ -39,7 +39,8 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
         for (size_t i = 0; i < s->cap; i++)
             if (s->t[i].kind) {
                 size_t j = mix((uint64_t)s->t[i].kind * 31 + (uint64_t)s->t[i].a * 1000003 +
-                               (uint64_t)s->t[i].b) & (cap - 1);
+                               (uint64_t)s->t[i].b) &
+                           (cap - 1);
                 while (t[j].kind)
                     j = (j + 1) & (cap - 1);
                 t[j] = s->t[i];
@@ -117,8 +118,7 @@ static ad_code page(ad_store *st, int64_t after, row *rows, size_t *n, ad_err *e
 }
 
 /* The origin's last sequence and last change set id (empty when none). */
-ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
-                        ad_err *err)
+ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65], ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
                             "SELECT last_seq, id FROM change_set WHERE origin = ?"
@@ -205,8 +205,8 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     free(rows);
     free(seen_rows.t);
     if (rc == AD_OK && max_id > 0) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "UPDATE change_log SET seq = 0 WHERE seq IS NULL AND id <= ?", err);
+        ad_stmt *s =
+            ad_db_stmt(st->db, "UPDATE change_log SET seq = 0 WHERE seq IS NULL AND id <= ?", err);
         if (!s) {
             rc = AD_ECODE(err);
         } else {

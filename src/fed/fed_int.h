@@ -14,6 +14,13 @@
 #define AD_FED_SET_CONTEXT "ariadne-changes-v1"
 #define AD_FED_BUNDLE_CONTEXT "ariadne-bundle-v1"
 
+/* A growing byte buffer (changeset.c): ad_fed_put appends, 0 or -1 when out of memory. */
+typedef struct ad_fed_buf {
+    char *p;
+    size_t n, cap;
+} ad_fed_buf;
+int ad_fed_put(ad_fed_buf *b, const void *s, size_t n);
+
 /* Canonical JSON of a value: keys sorted, no spaces (malloc'd; NULL when out of memory). */
 char *ad_fed_canon(const json_t *v);
 /* Signs/verifies ctx || msg with Ed25519 (detached, 64 bytes). */
@@ -46,9 +53,9 @@ ad_code ad_fed_set_each(const ad_fed_set *set, ad_fed_change_fn fn, void *ctx, a
 /* Encodes a change set of origin with the changes (canonical lines, in seq order from first):
  * header + lines + signature (malloc'd *out, *len), its id into id. */
 ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t first,
-                          const char *const *lines, size_t n, const char *prev,
-                          int64_t head_seq, const char *head_hash, uint8_t **out, size_t *len,
-                          char id[65], ad_err *err);
+                          const char *const *lines, size_t n, const char *prev, int64_t head_seq,
+                          const char *head_hash, uint8_t **out, size_t *len, char id[65],
+                          ad_err *err);
 /* The kinds a change may be (the policy's table). */
 int ad_fed_kind_known(const char *kind);
 
@@ -63,6 +70,15 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
  * "" when none). */
 ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
                         ad_err *err);
+/* A peer's row, as the bundle code needs it. */
+typedef struct ad_fed_peer_row {
+    int64_t peer_id;
+    char scope[16];
+    char origin[AD_UUID_LEN + 1];
+} ad_fed_peer_row;
+/* A peer by name (by_key 0) or public key; *found 0 if none (peer.c). */
+ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer_row *p, int *found,
+                         ad_err *err);
 /* This store's audit head (seq 0 and zeros when empty). */
 ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err);
 /* Applies a run of changes of one origin, media and links in store batches (apply.c): add

@@ -202,9 +202,8 @@ ad_code ad_fed_instance_get(ad_store *st, ad_fed_instance *out, ad_err *err)
     ad_db_done(s);
     if (k <= 0)
         return k < 0 ? (ad_code)-k : ad_err_set(err, AD_ERR_NOT_FOUND, "no instance row");
-    ad_stmt *q = ad_db_stmt(st->db,
-                            "SELECT COALESCE(MAX(last_seq), 0) FROM change_set WHERE origin = ?",
-                            err);
+    ad_stmt *q = ad_db_stmt(
+        st->db, "SELECT COALESCE(MAX(last_seq), 0) FROM change_set WHERE origin = ?", err);
     if (!q)
         return AD_ECODE(err);
     ad_bind_text(q, 1, out->uuid);

@@ -32,8 +32,7 @@ ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err 
                             "a peer's key is its Ed25519 public key, 64 hex digits "
                             "('ariadne instance show' on the peer prints it)");
     if (strcmp(scope, "national") && strcmp(scope, "hub"))
-        return ad_err_field(err, AD_ERR_ARG, "scope", "scope is national or hub, not '%s'",
-                            scope);
+        return ad_err_field(err, AD_ERR_ARG, "scope", "scope is national or hub, not '%s'", scope);
     if (p->url && strncmp(p->url, "http://", 7) && strncmp(p->url, "https://", 8) &&
         strcmp(p->url, "-"))
         return ad_err_field(err, AD_ERR_ARG, "url",
@@ -98,12 +97,34 @@ ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err
         return AD_ECODE(err);
     int k;
     while ((k = ad_step(s, err)) > 0) {
-        ad_fed_peer p = {ad_col_int(s, 0),   ad_col_text(s, 1), ad_col_text(s, 2),
-                         ad_col_text(s, 3),  ad_col_text(s, 4), ad_col_text(s, 5),
-                         ad_col_int(s, 6)};
+        ad_fed_peer p = {ad_col_int(s, 0),  ad_col_text(s, 1), ad_col_text(s, 2), ad_col_text(s, 3),
+                         ad_col_text(s, 4), ad_col_text(s, 5), ad_col_int(s, 6)};
         if (fn(ctx, &p))
             break;
     }
     ad_db_done(s);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+/* A peer by name (by_key 0) or public key: its id, scope and bound origin; *found 0 if none. */
+ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer_row *p, int *found,
+                         ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            by_key ? "SELECT id, scope, origin FROM fed_peer WHERE pubkey = ?"
+                                   : "SELECT id, scope, origin FROM fed_peer WHERE name = ?",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, what);
+    int k = ad_step(s, err);
+    memset(p, 0, sizeof *p);
+    if (k > 0) {
+        p->peer_id = ad_col_int(s, 0);
+        ad_col_copy(s, 1, p->scope, sizeof p->scope);
+        ad_col_copy(s, 2, p->origin, sizeof p->origin);
+    }
+    ad_db_done(s);
+    *found = k > 0;
     return k < 0 ? (ad_code)-k : AD_OK;
 }

@@ -1,8 +1,7 @@
-/* bundle.c: bundles, the change sets carried by hand or over HTTP (docs/federation.md): a
- * manifest line (sender, its key, the ids and lengths of the sets), the sets byte for byte, a
- * signature of the manifest by the sender. Import verifies the whole bundle (every hash and
- * signature, every key and the sender's scope, every origin's run) before it writes anything,
- * then applies it in one transaction. */
+/* bundle_in.c: reading a peer's bundle (docs/federation.md "Bundles"): the whole bundle
+ * verified (every hash and signature, every key and the sender's scope, every origin's run)
+ * before anything is written, then applied in one transaction with the merge rules; the
+ * witnessed audit heads kept. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,265 +10,21 @@
 #include "ariadne/util.h"
 #include "fed_int.h"
 
-/* ---- export -------------------------------------------------------------------------- */
-
-typedef struct {
-    char *p;
-    size_t n, cap;
-} obuf;
-
-static int put(obuf *b, const void *s, size_t n)
+static ad_code peer_by_key(ad_store *st, const char *pk, ad_fed_peer_row *p, int *found,
+                           ad_err *err)
 {
-    if (n == 0)
-        return 0;
-    if (b->n + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 65536;
-        while (cap < b->n + n)
-            cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p)
-            return -1;
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    return 0;
-}
-
-typedef struct {
-    int64_t peer_id;
-    char scope[16];
-    char origin[AD_UUID_LEN + 1];
-} peer_row;
-
-/* A peer by name (by_key 0) or public key: its id, scope and bound origin; *found 0 if none. */
-static ad_code peer_find(ad_store *st, const char *what, int by_key, peer_row *p, int *found,
-                         ad_err *err)
-{
-    ad_stmt *s = ad_db_stmt(st->db,
-                            by_key ? "SELECT id, scope, origin FROM fed_peer WHERE pubkey = ?"
-                                   : "SELECT id, scope, origin FROM fed_peer WHERE name = ?",
-                            err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_text(s, 1, what);
-    int k = ad_step(s, err);
-    memset(p, 0, sizeof *p);
-    if (k > 0) {
-        p->peer_id = ad_col_int(s, 0);
-        ad_col_copy(s, 1, p->scope, sizeof p->scope);
-        ad_col_copy(s, 2, p->origin, sizeof p->origin);
-    }
-    ad_db_done(s);
-    *found = k > 0;
-    return k < 0 ? (ad_code)-k : AD_OK;
-}
-
-static ad_code peer_get(ad_store *st, const char *name, peer_row *p, ad_err *err)
-{
-    int found;
-    ad_code rc = peer_find(st, name, 0, p, &found, err);
-    if (rc == AD_OK && !found)
-        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no peer '%s' ('ariadne peer list')", name);
-    return rc;
-}
-
-static ad_code sent_set(ad_store *st, int64_t peer, const char *origin, int64_t last, ad_err *err)
-{
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "INSERT INTO fed_sent (peer_id, origin, last_seq) VALUES (?, ?, ?)"
-                            " ON CONFLICT (peer_id, origin) DO UPDATE SET last_seq ="
-                            " excluded.last_seq WHERE excluded.last_seq > fed_sent.last_seq",
-                            err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_int(s, 1, peer);
-    ad_bind_text(s, 2, origin);
-    ad_bind_int(s, 3, last);
-    return ad_db_run(s, err);
-}
-
-/* The audit head this instance holds of origin (from its change sets), as {origin, seq, hash}. */
-static ad_code witness_of(ad_store *st, const char *origin, json_t **out, ad_err *err)
-{
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT seq, hash FROM witness WHERE origin = ?", err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_text(s, 1, origin);
-    int k = ad_step(s, err);
-    *out = k > 0 ? json_pack("{s:s, s:I, s:s}", "origin", origin, "seq",
-                             (json_int_t)ad_col_int(s, 0), "hash", ad_col_text(s, 1))
-                 : NULL;
-    ad_db_done(s);
-    return k < 0 ? (ad_code)-k : AD_OK;
-}
-
-ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *peer, int all,
-                             uint8_t **out, size_t *len, ad_fed_stats *stats, ad_err *err)
-{
-    memset(stats, 0, sizeof *stats);
-    *out = NULL;
-    *len = 0;
-    int64_t cut = 0;
-    ad_code rc = ad_fed_cut(st, key, &cut, err);
-    if (rc != AD_OK)
-        return rc;
-    peer_row p = {0};
-    char own[AD_UUID_LEN + 1], pk[AD_FED_PUBKEY_HEX + 1];
-    obuf sets = {0};
-    json_t *list = json_array();
-    rc = ad_store_begin(st, err);
-    if (rc == AD_OK)
-        rc = peer_get(st, peer, &p, err);
-    if (rc == AD_OK)
-        rc = ad_fed_own(st, own, NULL, err);
-    /* this origin's sets; others' only to a peer this instance is the hub of (national) */
-    ad_stmt *s = NULL;
-    if (rc == AD_OK) {
-        s = ad_db_stmt(st->db,
-                       "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.bytes FROM change_set c"
-                       " LEFT JOIN fed_sent f ON f.peer_id = ? AND f.origin = c.origin"
-                       " WHERE (c.origin = ? OR ? = 'national') AND c.origin <> ?"
-                       " AND (? = 1 OR c.last_seq > COALESCE(f.last_seq, 0))"
-                       " ORDER BY c.origin, c.first_seq",
-                       err);
-        if (!s)
-            rc = AD_ECODE(err);
-    }
-    if (rc == AD_OK) {
-        ad_bind_int(s, 1, p.peer_id);
-        ad_bind_text(s, 2, own);
-        ad_bind_text(s, 3, p.scope);
-        ad_bind_text(s, 4, p.origin);
-        ad_bind_int(s, 5, all ? 1 : 0);
-        int k;
-        while ((k = ad_step(s, err)) > 0) {
-            size_t n = 0;
-            const uint8_t *b = ad_col_blob(s, 4, &n);
-            if (put(&sets, b, n) ||
-                json_array_append_new(list, json_pack("{s:s, s:I}", "id", ad_col_text(s, 0),
-                                                      "len", (json_int_t)n))) {
-                k = -AD_ERR_NOMEM;
-                ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-                break;
-            }
-            stats->sets++;
-            stats->changes += ad_col_int(s, 3) - ad_col_int(s, 2) + 1;
-        }
-        ad_db_done(s);
-        if (k < 0)
-            rc = (ad_code)-k;
-    }
-    /* what was sent, per origin (the manifest order is by origin, then first) */
-    if (rc == AD_OK) {
-        s = ad_db_stmt(st->db,
-                       "SELECT origin, MAX(last_seq) FROM change_set WHERE (origin = ? OR"
-                       " ? = 'national') AND origin <> ? GROUP BY origin",
-                       err);
-        rc = s ? AD_OK : AD_ECODE(err);
-        typedef struct {
-            char origin[AD_UUID_LEN + 1];
-            int64_t last;
-        } ol;
-        ol *v = NULL;
-        size_t nv = 0;
-        if (rc == AD_OK) {
-            ad_bind_text(s, 1, own);
-            ad_bind_text(s, 2, p.scope);
-            ad_bind_text(s, 3, p.origin);
-            int k;
-            while ((k = ad_step(s, err)) > 0) {
-                ol *nvp = realloc(v, (nv + 1) * sizeof *v);
-                if (!nvp) {
-                    k = -ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-                    break;
-                }
-                v = nvp;
-                ad_col_copy(s, 0, v[nv].origin, sizeof v[nv].origin);
-                v[nv++].last = ad_col_int(s, 1);
-            }
-            ad_db_done(s);
-            if (k < 0)
-                rc = (ad_code)-k;
-        }
-        for (size_t i = 0; i < nv && rc == AD_OK; i++)
-            rc = sent_set(st, p.peer_id, v[i].origin, v[i].last, err);
-        free(v);
-    }
-    obuf b = {0};
-    json_t *wit = NULL;
-    if (rc == AD_OK && p.origin[0])
-        rc = witness_of(st, p.origin, &wit, err);
-    int64_t head_seq = 0;
-    char head_hash[65];
-    if (rc == AD_OK)
-        rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
-    if (rc == AD_OK) {
-        json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:o, s:{s:I, s:s}}", "format",
-                              AD_FED_BUNDLE_FORMAT, "from", own, "from_key",
-                              ad_hex_encode(key->pk, 32, pk), "created",
-                              (json_int_t)ad_store_time(), "sets", json_incref(list), "head",
-                              "seq", (json_int_t)head_seq, "hash", head_hash);
-        if (m && wit)
-            json_object_set_new(m, "witness", wit);
-        else
-            json_decref(wit);
-        char *line = m ? ad_fed_canon(m) : NULL;
-        json_decref(m);
-        uint8_t sig[64];
-        char sh[129], sl[160];
-        if (line) {
-            size_t ln = strlen(line);
-            line[ln] = 0;
-            obuf tmp = {0};
-            if (put(&tmp, line, ln) || put(&tmp, "\n", 1)) {
-                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-            } else {
-                ad_fed_sign(key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)tmp.p, tmp.n, sig);
-                snprintf(sl, sizeof sl, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
-                if (put(&b, tmp.p, tmp.n) || put(&b, sets.p, sets.n) ||
-                    put(&b, sl, strlen(sl)))
-                    rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-            }
-            free(tmp.p);
-        } else {
-            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-        }
-        free(line);
-    }
-    free(sets.p);
-    json_decref(list);
-    rc = ad_store_auditf(st, rc, "bundle.export", "peer", p.peer_id, err,
-                         "sets=%lld changes=%lld all=%d", (long long)stats->sets,
-                         (long long)stats->changes, all);
-    rc = ad_store_finish(st, rc, err);
-    if (rc != AD_OK) {
-        free(b.p);
-        return rc;
-    }
-    *out = (uint8_t *)b.p;
-    *len = b.n;
-    stats->bytes = (int64_t)b.n;
-    return AD_OK;
-}
-
-/* ---- import -------------------------------------------------------------------------- */
-
-static ad_code peer_by_key(ad_store *st, const char *pk, peer_row *p, int *found, ad_err *err)
-{
-    return peer_find(st, pk, 1, p, found, err);
+    return ad_fed_peer_find(st, pk, 1, p, found, err);
 }
 
 typedef struct {
     ad_fed_set set;
-    int own;     /* this instance's own change set come back: nothing to do */
+    int own;      /* this instance's own change set come back: nothing to do */
     int64_t from; /* apply changes from this seq on (earlier ones are here already) */
 } item;
 
 /* Checks every set against the trust and what the store holds; nothing is written. */
 static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
-                          const peer_row *sender, const char *sender_key, item *it, size_t n,
+                          const ad_fed_peer_row *sender, const char *sender_key, item *it, size_t n,
                           ad_err *err)
 {
     for (size_t i = 0; i < n; i++) {
@@ -283,15 +38,15 @@ static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
             it[i].own = 1;
             continue;
         }
-        peer_row author;
+        ad_fed_peer_row author;
         int found;
         ad_code rc = peer_by_key(st, s->origin_key, &author, &found, err);
         if (rc != AD_OK)
             return rc;
         if (!found)
             return ad_err_set(err, AD_ERR_PERM,
-                              "change set %s is signed by key %s, which no 'peer add' named",
-                              s->id, s->origin_key);
+                              "change set %s is signed by key %s, which no 'peer add' named", s->id,
+                              s->origin_key);
         if (author.origin[0] && strcmp(author.origin, s->origin))
             return ad_err_set(err, AD_ERR_PERM,
                               "change set %s claims origin %s, but its key belongs to origin %s",
@@ -302,9 +57,8 @@ static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
                               "only a hub may relay other origins' change sets",
                               s->id, s->origin, sender->scope);
         /* another key's origin: refused */
-        ad_stmt *q = ad_db_stmt(st->db,
-                                "SELECT COUNT(*) FROM fed_peer WHERE origin = ? AND pubkey <> ?",
-                                err);
+        ad_stmt *q = ad_db_stmt(
+            st->db, "SELECT COUNT(*) FROM fed_peer WHERE origin = ? AND pubkey <> ?", err);
         int64_t other = 0;
         if (!q)
             return AD_ECODE(err);
@@ -388,7 +142,7 @@ static ad_code bind_origin(ad_store *st, const char *key, const char *origin, ad
     return ad_db_run(q, err);
 }
 
-static ad_code store_set(ad_store *st, const item *it, const peer_row *author, ad_err *err)
+static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *author, ad_err *err)
 {
     const ad_fed_set *s = &it->set;
     ad_stmt *q = ad_db_stmt(st->db,
@@ -526,7 +280,7 @@ static ad_code keep_witnessed(ad_store *st, const char *own, int64_t peer, const
 
 /* The sender's own audit head, signed in its manifest: kept as its witness (a later one only);
  * the sender's origin is bound to its key here when no change set bound it yet. */
-static ad_code keep_sender_head(ad_store *st, const peer_row *sender, const char *key,
+static ad_code keep_sender_head(ad_store *st, const ad_fed_peer_row *sender, const char *key,
                                 const json_t *m, ad_err *err)
 {
     const char *from = json_string_value(json_object_get(m, "from"));
@@ -555,7 +309,7 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     item *it = NULL;
     size_t n = 0;
     char sender_key[65], own[AD_UUID_LEN + 1], own_key[AD_FED_PUBKEY_HEX + 1];
-    peer_row sender = {0};
+    ad_fed_peer_row sender = {0};
     int found = 0;
     size_t ml = 0;
     ad_code rc = read_bundle(buf, len, &manifest, &it, &n, sender_key, &ml, err);
@@ -595,7 +349,7 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
         if (rc == AD_OK)
             rc = ad_fed_batch_flush(&c.batch, err);
         ad_fed_batch_free(&c.batch);
-        peer_row author;
+        ad_fed_peer_row author;
         if (rc == AD_OK)
             rc = peer_by_key(st, it[i].set.origin_key, &author, &found, err);
         if (rc == AD_OK)
@@ -608,9 +362,9 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     if (rc == AD_OK)
         rc = keep_sender_head(st, &sender, sender_key, manifest, err);
     rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
-                         "sets=%lld changes=%lld applied=%lld skipped=%lld",
-                         (long long)stats->sets, (long long)stats->changes,
-                         (long long)stats->applied, (long long)stats->skipped);
+                         "sets=%lld changes=%lld applied=%lld skipped=%lld", (long long)stats->sets,
+                         (long long)stats->changes, (long long)stats->applied,
+                         (long long)stats->skipped);
     rc = ad_store_finish(st, rc, err);
 out:
     if (sqlite)
