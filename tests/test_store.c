@@ -1045,7 +1045,19 @@ static void t_gids_migrate(void **state)
         if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
             fail_msg("%s: %s", sql, sqlite3_errmsg(db));
     }
+    /* and what came after 8: migration 12 (federation) */
+    static const char *const fed_triggers[] = {
+        "media_ins", "media_upd", "series_ins", "series_upd", "link_ins",
+        "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins"};
+    for (size_t i = 0; i < sizeof fed_triggers / sizeof fed_triggers[0]; i++) {
+        snprintf(sql, sizeof sql, "DROP TRIGGER fed_%s;", fed_triggers[i]);
+        assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
     assert_int_equal(sqlite3_exec(db,
+                                  "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
+                                  "DROP TABLE change_set; DROP TABLE change_log;"
+                                  "ALTER TABLE person DROP COLUMN identified_origin;"
+                                  "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"
                                   /* and what the later migrations made (11: sessions) */
                                   "DROP TABLE web_session;"

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 11
+#define AD_STORE_SCHEMA_VERSION 12
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -460,6 +460,10 @@ ad_code ad_store_person_add(ad_store *st, ad_person_kind kind, const char *code,
  * AD_ERR_EXISTS. */
 ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *code,
                                  int64_t agency_id, const char *country, ad_err *err);
+/* Retracts an identification made here (docs/federation.md "Merge rules"): only by the
+ * identifying agency (when the actor has one), never one received from another instance
+ * (AD_ERR_PERM); AD_ERR_NOT_FOUND when not identified. Audited; travels to peers. */
+ad_code ad_store_person_retract(ad_store *st, ad_person_kind kind, const char *code, ad_err *err);
 ad_code ad_store_person_find(ad_store *st, ad_person_kind kind, const char *code, int64_t *id,
                              ad_err *err);
 /* A person's id, series and the series' owner agency (0: none). */

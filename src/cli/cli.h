@@ -30,6 +30,10 @@ int ad_cmd_note(int argc, char **argv);
 int ad_cmd_audit(int argc, char **argv);
 int ad_cmd_serve(int argc, char **argv);
 int ad_cmd_list(int argc, char **argv);
+int ad_cmd_instance(int argc, char **argv);
+int ad_cmd_peer(int argc, char **argv);
+int ad_cmd_bundle(int argc, char **argv);
+int ad_cmd_sync(int argc, char **argv);
 
 /* Prints "ariadne <cmd>: <message>" on stderr. */
 void ad_cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

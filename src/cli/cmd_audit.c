@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "args.h"
+#include "ariadne/fed.h"
 #include "ariadne/util.h"
 #include "cli.h"
 #include "textout.h"
@@ -27,17 +28,49 @@ static int parse_anchor(const char *text, int64_t *seq, uint8_t hash[32])
     return 0;
 }
 
+/* --witness PEER [--witness-file BUNDLE]: the head PEER witnessed (ad_fed_witness_check). */
+static ad_code witness_check(const ad_args *a, ad_store *st, char *out, size_t cap, ad_err *err)
+{
+    const char *file = ad_arg(a, "--witness-file");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (file) {
+        FILE *f = fopen(file, "rb");
+        long n = -1;
+        if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (buf = malloc((size_t)n + 1)) && fread(buf, 1, (size_t)n, f) == (size_t)n)
+            len = (size_t)n;
+        if (f)
+            fclose(f);
+        if (!len) {
+            free(buf);
+            return ad_err_set(err, AD_ERR_IO, "cannot read %s", file);
+        }
+    }
+    int64_t seq = 0;
+    char hash[65];
+    ad_code c = ad_fed_witness_check(st, ad_arg(a, "--witness"), buf, len, &seq, hash, err);
+    free(buf);
+    if (c == AD_OK)
+        snprintf(out, cap, "%lld:%s", (long long)seq, hash);
+    return c;
+}
+
 static int audit_verify(int argc, char **argv)
 {
-    static const char *const opts[] = {"--anchor", NULL};
+    static const char *const opts[] = {"--anchor", "--witness", "--witness-file", NULL};
     ad_args a;
     ad_store *st;
     int rc = ad_args_parse(&a, "audit verify",
-                           "audit verify [--anchor SEQ:HASH] [--json]\n"
+                           "audit verify [--anchor SEQ:HASH] [--witness PEER [--witness-file "
+                           "BUNDLE]] [--json]\n"
                            "  Walks the whole chain and names the first broken row. It prints the "
                            "head as an anchor,\n  SEQ:HASH: recorded outside the database (reports "
                            "carry one), --anchor checks later\n  that this row is still in the "
-                           "chain with that hash (nothing up to it was cut or rewritten).",
+                           "chain with that hash (nothing up to it was cut or rewritten).\n  --witness "
+                           "PEER checks the head PEER signed into its latest bundle to us (or "
+                           "into\n  BUNDLE, a bundle file PEER sent: docs/federation.md) the "
+                           "same way.",
                            argc, argv, opts, 0, 0);
     if (rc >= 0)
         return rc;
@@ -63,15 +96,20 @@ static int audit_verify(int argc, char **argv)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (c == AD_OK && anchor)
         c = ad_store_audit_anchor(st, aseq, ahash, &err);
+    char witness[96] = "";
+    if (c == AD_OK && ad_arg(&a, "--witness"))
+        c = witness_check(&a, st, witness, sizeof witness, &err);
     ad_hex_encode(head, 32, hex);
     if (a.json)
-        ad_cli_json(json_pack("{s:b, s:I, s:I, s:s, s:s?, s:s?}", "ok", c == AD_OK, "rows",
-                              (json_int_t)rows, "broken", (json_int_t)broken, "head", hex, "anchor",
-                              anchor, "error", c == AD_OK ? NULL : err.msg));
+        ad_cli_json(json_pack("{s:b, s:I, s:I, s:s, s:s?, s:s?, s:s?}", "ok", c == AD_OK,
+                              "rows", (json_int_t)rows, "broken", (json_int_t)broken, "head", hex,
+                              "anchor", anchor, "witness", *witness ? witness : NULL, "error",
+                              c == AD_OK ? NULL : err.msg));
     else if (c == AD_OK)
-        printf("audit chain intact: %lld rows, head %s\n%sanchor: %lld:%s\n", (long long)rows, hex,
-               anchor ? "the anchored row is in the chain with its hash\n" : "", (long long)rows,
-               hex);
+        printf("audit chain intact: %lld rows, head %s\n%s%s%s%sanchor: %lld:%s\n",
+               (long long)rows, hex, anchor ? "the anchored row is in the chain with its hash\n" : "",
+               *witness ? "the row witnessed by the peer is in the chain with its hash: " : "",
+               witness, *witness ? "\n" : "", (long long)rows, hex);
     if (c != AD_OK)
         ad_cli_error("audit verify", "%s", err.msg);
     return ad_cli_close(st, c == AD_OK ? AD_EXIT_OK : AD_EXIT_FAIL);

@@ -70,6 +70,37 @@ static int person_identify(ad_person_kind kind, int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
+/* Retracts an identification made here (ad_store_person_retract; it travels to peers). */
+static int person_retract(ad_person_kind kind, int argc, char **argv)
+{
+    char prog[32], usage[64];
+    const char *k = kind == AD_VICTIM ? "victim" : "offender";
+    snprintf(prog, sizeof prog, "%s retract", k);
+    snprintf(usage, sizeof usage, "%s retract CODE", k);
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, NULL, 1, 1, 0);
+    if (rc >= 0)
+        return rc;
+    ad_err err;
+    if (ad_store_person_retract(st, kind, a.pos[0], &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (a.json)
+        ad_cli_json(json_pack("{s:s, s:b}", "code", a.pos[0], "identified", 0));
+    else
+        printf("%s %s: identification retracted\n", k, a.pos[0]);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+static int victim_retract(int argc, char **argv)
+{
+    return person_retract(AD_VICTIM, argc, argv);
+}
+static int offender_retract(int argc, char **argv)
+{
+    return person_retract(AD_OFFENDER, argc, argv);
+}
+
 static int victim_add(int argc, char **argv)
 {
     return person_add(AD_VICTIM, argc, argv);
@@ -90,18 +121,20 @@ static int offender_identify(int argc, char **argv)
 static const ad_subcmd victim_subs[] = {
     {"add", victim_add, "add a victim (pseudonymous code) to a series"},
     {"identify", victim_identify, "record that a victim has been identified"},
+    {"retract", victim_retract, "retract an identification this instance made"},
 };
 static const ad_subcmd offender_subs[] = {
     {"add", offender_add, "add an offender (pseudonymous code) to a series"},
     {"identify", offender_identify, "record that an offender has been identified"},
+    {"retract", offender_retract, "retract an identification this instance made"},
 };
 
 int ad_cmd_victim(int argc, char **argv)
 {
-    return ad_cli_dispatch("victim", argc, argv, victim_subs, 2);
+    return ad_cli_dispatch("victim", argc, argv, victim_subs, 3);
 }
 
 int ad_cmd_offender(int argc, char **argv)
 {
-    return ad_cli_dispatch("offender", argc, argv, offender_subs, 2);
+    return ad_cli_dispatch("offender", argc, argv, offender_subs, 3);
 }

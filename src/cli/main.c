@@ -34,6 +34,10 @@ static const struct {
     {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
     {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
     {"serve", ad_cmd_serve, "the HTTP API over the store (keys, TLS, access log, metrics)"},
+    {"instance", ad_cmd_instance, "this instance's federation identity (UUID, Ed25519 key)"},
+    {"peer", ad_cmd_peer, "the peer instances this one trusts, by public key"},
+    {"bundle", ad_cmd_bundle, "signed change sets as a file, for and from a peer (offline)"},
+    {"sync", ad_cmd_sync, "exchange change sets with a peer over HTTP"},
 };
 
 void ad_cli_error(const char *cmd, const char *fmt, ...)

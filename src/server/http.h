@@ -152,6 +152,8 @@ const ad_http_route *ad_http_routes_transfer(size_t *n);
  * (static.c): docs/web.md. */
 const ad_http_route *ad_http_routes_session(size_t *n);
 const ad_http_route *ad_http_routes_static(size_t *n);
+/* Federation (routes_fed.c): GET and POST /v1/fed/changes, for peers (no API key). */
+const ad_http_route *ad_http_routes_fed(size_t *n);
 /* Every route the server answers (its own, then the groups'), in a table to free; NULL when
  * out of memory. The OpenAPI and authorisation-matrix tests walk it. */
 ad_http_route *ad_http_all_routes(size_t *n);

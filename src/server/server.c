@@ -735,19 +735,19 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 ad_http_route *ad_http_all_routes(size_t *n)
 {
-    size_t ng[7];
-    const ad_http_route *group[7] = {ad_http_core_routes(&ng[0]),   ad_http_routes_platform(&ng[1]),
+    size_t ng[8];
+    const ad_http_route *group[8] = {ad_http_core_routes(&ng[0]),   ad_http_routes_platform(&ng[1]),
                                      ad_http_routes_knowledge(&ng[2]), ad_http_routes_admin(&ng[3]),
                                      ad_http_routes_transfer(&ng[4]), ad_http_routes_session(&ng[5]),
-                                     ad_http_routes_static(&ng[6])};
+                                     ad_http_routes_static(&ng[6]), ad_http_routes_fed(&ng[7])};
     size_t total = 1;
-    for (int g = 0; g < 7; g++)
+    for (int g = 0; g < 8; g++)
         total += ng[g];
     ad_http_route *all = calloc(total, sizeof *all);
     *n = 0;
     if (!all)
         return NULL;
-    for (int g = 0; g < 7; g++)
+    for (int g = 0; g < 8; g++)
         for (size_t i = 0; i < ng[g]; i++)
             all[(*n)++] = group[g][i];
     return all;

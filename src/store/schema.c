@@ -37,6 +37,16 @@ static const struct {
     "CREATE TRIGGER " t "_gid BEFORE INSERT ON " t " FOR EACH ROW EXECUTE FUNCTION ad_gid(" \
     kind ");"
 
+/* Federation's change log (schema 12): a row per change of a shareable record, unless a peer's
+ * change set is being applied (those travel as their origin's change sets). */
+#define FED_WHEN " WHEN (SELECT fed_applying FROM instance WHERE id = 1) = 0"
+#define FED_SQ(name, event, extra, values) \
+    "CREATE TRIGGER fed_" name " AFTER " event FED_WHEN extra \
+    " BEGIN INSERT INTO change_log (kind, a, b, time) VALUES (" values \
+    ", CAST(strftime('%s','now') AS INTEGER)); END;"
+#define FED_PG(table, event, kind) \
+    "CREATE TRIGGER fed_" table " AFTER " event " ON " table \
+    " FOR EACH ROW EXECUTE FUNCTION ad_change_log('" kind "');"
 
 static const migration migrations[] = {
     {1,
@@ -337,6 +347,79 @@ static const migration migrations[] = {
      " last_seen BIGINT NOT NULL, ended BIGINT NOT NULL DEFAULT 0)@NOROWID@;"
      "CREATE INDEX web_session_user ON web_session(user_id);",
      "SELECT 1;", "SELECT 1;"},
+    {12,
+     /* federation (issue 15, docs/federation.md): the instance's name and Ed25519 public key
+      * (the secret key is in a file, never here); peers trusted by key; change_log, what
+      * changed in a shareable record (written by triggers, suppressed while a peer's change
+      * set is applied: instance.fed_applying); change sets, own and received, kept byte for
+      * byte; what was sent to each peer; the audit heads received (witness); the origin of
+      * an identification (monotonic: only it may retract). */
+     "ALTER TABLE instance ADD COLUMN name TEXT;"
+     "ALTER TABLE instance ADD COLUMN pubkey TEXT;"
+     "ALTER TABLE instance ADD COLUMN fed_applying BIGINT NOT NULL DEFAULT 0;"
+     "ALTER TABLE person ADD COLUMN identified_origin TEXT;"
+     "ALTER TABLE person ADD COLUMN retracted_at BIGINT;"
+     "CREATE TABLE fed_peer (id @ID@, name TEXT NOT NULL UNIQUE, url TEXT,"
+     " pubkey TEXT NOT NULL UNIQUE, scope TEXT NOT NULL CHECK (scope IN ('national','hub')),"
+     " origin TEXT, added BIGINT NOT NULL);"
+     "CREATE TABLE change_log (id @ID@, kind TEXT NOT NULL, a BIGINT NOT NULL,"
+     " b BIGINT NOT NULL DEFAULT 0, time BIGINT NOT NULL, seq BIGINT);"
+     "CREATE INDEX change_log_pending ON change_log(id) WHERE seq IS NULL;"
+     "CREATE TABLE change_set (id TEXT PRIMARY KEY, origin TEXT NOT NULL,"
+     " first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL, bytes @BLOB@ NOT NULL,"
+     " received BIGINT NOT NULL, UNIQUE (origin, first_seq));"
+     "CREATE TABLE fed_sent (peer_id BIGINT NOT NULL REFERENCES fed_peer(id) ON DELETE CASCADE,"
+     " origin TEXT NOT NULL, last_seq BIGINT NOT NULL, PRIMARY KEY (peer_id, origin));"
+     "CREATE TABLE witness (origin TEXT PRIMARY KEY, seq BIGINT NOT NULL, hash TEXT NOT NULL,"
+     " received BIGINT NOT NULL);"
+     "CREATE TABLE fed_witnessed (peer_id BIGINT PRIMARY KEY REFERENCES fed_peer(id)"
+     " ON DELETE CASCADE, seq BIGINT NOT NULL, hash TEXT NOT NULL, manifest @BLOB@ NOT NULL,"
+     " received BIGINT NOT NULL);"
+     /* what existed before federation is shared like what comes after */
+     "INSERT INTO change_log (kind, a, b, time) SELECT 'media', id, 0, created FROM media;"
+     "INSERT INTO change_log (kind, a, b, time) SELECT 'series', id, 0, created FROM series;"
+     "INSERT INTO change_log (kind, a, b, time)"
+     " SELECT 'link', series_id, media_id, added FROM series_media;"
+     "INSERT INTO change_log (kind, a, b, time) SELECT 'person', id, 0, created FROM person;"
+     "INSERT INTO change_log (kind, a, b, time) SELECT 'vote', id, 0, created FROM vote;"
+     "INSERT INTO change_log (kind, a, b, time)"
+     " SELECT 'note', id, 0, created FROM note WHERE private = 0;"
+     "INSERT INTO change_log (kind, a, b, time)"
+     " SELECT 'clue', id, 0, created FROM clue WHERE private = 0;",
+     /* SQLite: one trigger per table and event */
+     FED_SQ("media_ins", "INSERT ON media", "", "'media', NEW.id, 0")
+     FED_SQ("media_upd", "UPDATE OF sha256, md5, sha1, pdq, size, mime ON media", "",
+            "'media', NEW.id, 0")
+     FED_SQ("series_ins", "INSERT ON series", "", "'series', NEW.id, 0")
+     FED_SQ("series_upd", "UPDATE ON series", "", "'series', NEW.id, 0")
+     FED_SQ("link_ins", "INSERT ON series_media", "", "'link', NEW.series_id, NEW.media_id")
+     FED_SQ("person_ins", "INSERT ON person", "", "'person', NEW.id, 0")
+     FED_SQ("person_upd", "UPDATE ON person", "", "'person', NEW.id, 0")
+     FED_SQ("vote_ins", "INSERT ON vote", "", "'vote', NEW.id, 0")
+     FED_SQ("note_ins", "INSERT ON note", " AND NEW.private = 0", "'note', NEW.id, 0")
+     FED_SQ("clue_ins", "INSERT ON clue", " AND NEW.private = 0", "'clue', NEW.id, 0"),
+     /* PostgreSQL: one function for every table */
+     "CREATE FUNCTION ad_change_log() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " BEGIN"
+     " IF (SELECT fed_applying FROM instance WHERE id = 1) <> 0 THEN RETURN NULL; END IF;"
+     " IF TG_TABLE_NAME = 'series_media' THEN"
+     "  INSERT INTO change_log (kind, a, b, time) VALUES ('link', NEW.series_id, NEW.media_id,"
+     "  CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));"
+     " ELSE"
+     "  IF TG_TABLE_NAME IN ('note', 'clue') THEN"
+     "   IF (to_jsonb(NEW) ->> 'private') <> '0' THEN RETURN NULL; END IF;"
+     "  END IF;"
+     "  INSERT INTO change_log (kind, a, time) VALUES (TG_ARGV[0], NEW.id,"
+     "  CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));"
+     " END IF;"
+     " RETURN NULL; END $$;"
+     FED_PG("media", "INSERT OR UPDATE OF sha256, md5, sha1, pdq, size, mime", "media")
+     FED_PG("series", "INSERT OR UPDATE", "series")
+     FED_PG("series_media", "INSERT", "link")
+     FED_PG("person", "INSERT OR UPDATE", "person")
+     FED_PG("vote", "INSERT", "vote")
+     FED_PG("note", "INSERT", "note")
+     FED_PG("clue", "INSERT", "clue")},
 };
 
 /* Replaces the type markers for the back end. */

@@ -271,6 +271,57 @@ ad_code ad_store_person_identify(ad_store *st, ad_person_kind kind, const char *
     return ad_store_finish(st, rc, err);
 }
 
+ad_code ad_store_person_retract(ad_store *st, ad_person_kind kind, const char *code, ad_err *err)
+{
+    int64_t pid;
+    ad_code rc = ad_store_person_find(st, kind, code ? code : "", &pid, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s;
+    rc = ad_store_op(st,
+                     "SELECT identified, COALESCE(identified_by, 0), identified_origin FROM person"
+                     " WHERE id = ?",
+                     &s, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_bind_int(s, 1, pid);
+    int k = ad_step(s, err);
+    int identified = k > 0 && ad_col_int(s, 0);
+    int64_t by = k > 0 ? ad_col_int(s, 1) : 0;
+    char origin[64] = "";
+    if (k > 0)
+        ad_col_copy(s, 2, origin, sizeof origin);
+    ad_db_done(s);
+    if (k < 0)
+        rc = (ad_code)-k;
+    else if (!identified)
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "%s '%s' is not identified", kind_name(kind), code);
+    else if (*origin)
+        rc = ad_err_set(err, AD_ERR_PERM,
+                        "%s '%s' was identified by instance %s: only it may retract that",
+                        kind_name(kind), code, origin);
+    else if (st->agency_id && by && st->agency_id != by)
+        rc = ad_err_set(err, AD_ERR_PERM,
+                        "%s '%s' was identified by another agency: only it may retract that",
+                        kind_name(kind), code);
+    if (rc == AD_OK) {
+        s = ad_db_stmt(st->db,
+                       "UPDATE person SET identified = 0, identified_by = NULL,"
+                       " identified_at = NULL, country = NULL, retracted_at = ? WHERE id = ?",
+                       err);
+        if (!s) {
+            rc = AD_ECODE(err);
+        } else {
+            ad_bind_int(s, 1, ad_store_time());
+            ad_bind_int(s, 2, pid);
+            rc = ad_db_run(s, err);
+        }
+    }
+    rc = ad_store_auditf(st, rc, kind == AD_VICTIM ? "victim.retract" : "offender.retract",
+                         kind_name(kind), pid, err, "agency=%lld", (long long)by);
+    return ad_store_finish(st, rc, err);
+}
+
 static int person_row(void *p, ad_stmt *s)
 {
     void **c = p;

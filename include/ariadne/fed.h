@@ -1,0 +1,110 @@
+/* fed.h: federation (issue 15, docs/federation.md): this instance's Ed25519 identity, the peers
+ * it trusts, its change log cut into signed, content-addressed change sets, and bundles of
+ * change sets verified whole and applied all or nothing with the merge rules. */
+#ifndef ARIADNE_FED_H
+#define ARIADNE_FED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ariadne/error.h"
+#include "ariadne/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AD_FED_PUBKEY_HEX 64 /* an Ed25519 public key as hex */
+
+/* A secret key in memory (libsodium's 64-byte form: seed and public key). */
+typedef struct ad_fed_key {
+    uint8_t sk[64];
+    uint8_t pk[32];
+} ad_fed_key;
+
+/* Where the secret key of the store at url lives: `given` when not NULL, else
+ * $ARIADNE_FED_KEY, else "<sqlite file>.fed.key" beside an SQLite store (AD_ERR_ARG for a
+ * PostgreSQL store without one of the first two). */
+ad_code ad_fed_key_path(const char *url, const char *given, char *out, size_t cap, ad_err *err);
+/* Makes this instance's key pair: the secret key into a new file at path (mode 0600; an
+ * existing file is AD_ERR_EXISTS), the public key and name (NULL: keep) into the instance row.
+ * An instance that has a public key already is AD_ERR_EXISTS. Audited (instance.key). */
+ad_code ad_fed_keygen(ad_store *st, const char *path, const char *name, ad_err *err);
+/* Reads the secret key file and checks it belongs to this store's public key. */
+ad_code ad_fed_key_load(ad_store *st, const char *path, ad_fed_key *key, ad_err *err);
+void ad_fed_key_wipe(ad_fed_key *key);
+
+typedef struct ad_fed_instance {
+    char uuid[AD_UUID_LEN + 1];
+    char name[128];
+    char pubkey[AD_FED_PUBKEY_HEX + 1]; /* empty: no key yet */
+    int64_t last_seq;                   /* the last sequence cut into a change set */
+    int64_t pending;                    /* changes logged, not yet cut */
+    int64_t change_sets, peers;
+} ad_fed_instance;
+ad_code ad_fed_instance_get(ad_store *st, ad_fed_instance *out, ad_err *err);
+
+typedef struct ad_fed_peer {
+    int64_t id;
+    const char *name, *url;
+    const char *pubkey; /* 64 hex */
+    const char *scope;  /* "national" (authors its own change sets) | "hub" (also relays) */
+    const char *origin; /* its instance UUID once seen, else NULL */
+    int64_t added;
+} ad_fed_peer;
+/* Trusts a peer (name unique, key unique and not this instance's own). Audited. */
+ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err *err);
+ad_code ad_fed_peer_remove(ad_store *st, const char *name, ad_err *err);
+typedef int (*ad_fed_peer_fn)(void *ctx, const ad_fed_peer *p); /* non-zero stops */
+ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err);
+
+/* Cuts the changes logged since the last cut into one signed change set of this origin
+ * (*n = its changes; 0: nothing to share, no set made). Audited (fed.cut). */
+ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err);
+
+/* What a bundle carried or an export wrote. */
+typedef struct ad_fed_stats {
+    int64_t sets;    /* change sets in the bundle */
+    int64_t changes; /* changes in them */
+    int64_t applied; /* changes applied (new) */
+    int64_t skipped; /* changes already applied earlier (replay, overlap, own origin) */
+    int64_t bytes;   /* bundle size */
+} ad_fed_stats;
+
+/* Writes a bundle for the peer `peer` (cuts pending changes first): this origin's change sets
+ * and, for a peer of scope "national" (this instance is its hub), the other origins' ones,
+ * each from after what was sent to that peer before (all = 1: everything), as one malloc'd
+ * buffer (*out, *len), signed by this instance. Records what was sent. */
+ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                             uint8_t **out, size_t *len, ad_fed_stats *stats, ad_err *err);
+/* Verifies a whole bundle (every signature and hash, every origin's key and the sender's
+ * scope, every run's contiguity and every line's form) before writing anything, then applies
+ * it in one transaction with the merge rules. A bundle that fails any check is rejected whole
+ * (AD_ERR_PERM for trust: unknown key, bad signature, out of scope, a change its author may
+ * not make; AD_ERR_CHECKSUM for a damaged or truncated body; AD_ERR_PARSE for a malformed
+ * line; AD_ERR_NOT_FOUND for a gap in an origin's run): nothing is written. Replays change
+ * nothing. */
+ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
+                             ad_err *err);
+
+/* Over HTTP (GET /v1/fed/changes): the requesting peer signs (its key) the serving
+ * instance's public key and the time t (Unix seconds); ad_fed_pull checks the signature by a
+ * peer's key and that t is within 5 minutes, then exports that peer's bundle with the serving
+ * instance's key (ad_fed_key_path of the store: $ARIADNE_FED_KEY or beside an SQLite file). */
+void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, char sig[129]);
+ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
+                    uint8_t **out, size_t *len, ad_err *err);
+
+/* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
+ * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit
+ * chain against the head that peer witnessed: the one in `bundle` (a bundle file's bytes that
+ * the peer sent, NULL: the latest one kept from its bundles), verified with the peer's key;
+ * the chain must still hold that row with that hash (ad_store_audit_anchor). AD_ERR_NOT_FOUND
+ * when the peer has witnessed nothing yet; AD_ERR_CHECKSUM when the chain lost or changed it. */
+ad_code ad_fed_witness_check(ad_store *st, const char *peer, const uint8_t *bundle, size_t len,
+                             int64_t *seq, char hash[65], ad_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,130 @@
+/* cmd_bundle.c: `ariadne bundle export|import`: signed change sets as a file, for a peer that
+ * is not reachable (air-gapped): export what the peer has not been sent yet, import a peer's
+ * bundle after verifying all of it (docs/federation.md). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "args.h"
+#include "ariadne/fed.h"
+#include "ariadne/util.h"
+#include "cli.h"
+
+static int bundle_export(int argc, char **argv)
+{
+    static const char *const opts[] = {"--peer", "--output", "--fed-key", NULL};
+    int all = ad_args_take_flag(&argc, argv, "--all");
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "bundle export",
+                          "bundle export --peer NAME -o FILE [--all] [--fed-key FILE] [--json]\n"
+                          "  Writes this instance's change sets the peer has not been sent yet "
+                          "(and, to a national\n  peer of this hub, the other origins' ones), "
+                          "signed, into FILE. --all: everything held.",
+                          argc, argv, opts, 0, 0, 0);
+    if (rc >= 0)
+        return rc;
+    const char *peer = ad_arg(&a, "--peer"), *out = ad_arg(&a, "--output");
+    if (!peer || !out)
+        return ad_cli_close(st, ad_args_usage_error(&a, "--peer and -o are required"));
+    char path[AD_STORE_URL_MAX + 16];
+    ad_err err;
+    ad_fed_key key;
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    ad_fed_stats s;
+    if (ad_fed_key_path(ad_arg(&a, "--db"), ad_arg(&a, "--fed-key"), path, sizeof path, &err) ||
+        ad_fed_key_load(st, path, &key, &err))
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    ad_code c = ad_fed_bundle_export(st, &key, peer, all, &buf, &len, &s, &err);
+    ad_fed_key_wipe(&key);
+    if (c != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    ad_file_replace r;
+    c = ad_file_replace_open(&r, out, &err);
+    if (c == AD_OK) {
+        if (fwrite(buf, 1, len, r.f) != len)
+            c = AD_ERR_IO;
+        c = ad_file_replace_end(&r, c, &err);
+    }
+    free(buf);
+    if (c != AD_OK) {
+        ad_cli_error(a.prog, "%s (what it held counts as sent: export again with --all)", err.msg);
+        return ad_cli_close(st, AD_EXIT_FAIL);
+    }
+    if (a.json)
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
+                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes));
+    else
+        printf("%s: %lld change sets, %lld changes, %lld bytes\n", out, (long long)s.sets,
+               (long long)s.changes, (long long)s.bytes);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+/* The whole file into memory (a bundle is verified whole before anything is written). */
+static int read_file(const char *path, uint8_t **buf, size_t *len, ad_err *err)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    if (!f || fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        ad_err_set(err, AD_ERR_IO, "cannot read %s: %s", path,
+                   f ? "not a regular file" : strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    *len = (size_t)sb.st_size;
+    *buf = malloc(*len ? *len : 1);
+    int ok = *buf && fread(*buf, 1, *len, f) == *len;
+    fclose(f);
+    if (!ok) {
+        free(*buf);
+        ad_err_set(err, AD_ERR_IO, "cannot read %s", path);
+        return -1;
+    }
+    return 0;
+}
+
+static int bundle_import(int argc, char **argv)
+{
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "bundle import",
+                          "bundle import FILE [--json]\n"
+                          "  Verifies the whole bundle (signatures, hashes, keys of trusted "
+                          "peers, the sender's scope,\n  each origin's run) and applies it in one "
+                          "transaction; anything wrong rejects all of it.",
+                          argc, argv, NULL, 1, 1, 0);
+    if (rc >= 0)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    ad_err err;
+    ad_fed_stats s;
+    if (read_file(a.pos[0], &buf, &len, &err))
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    ad_code c = ad_fed_bundle_import(st, buf, len, &s, &err);
+    free(buf);
+    if (c != AD_OK)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    if (a.json)
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", a.pos[0], "sets",
+                              (json_int_t)s.sets, "changes", (json_int_t)s.changes, "applied",
+                              (json_int_t)s.applied, "skipped", (json_int_t)s.skipped));
+    else
+        printf("%s: %lld change sets, %lld changes applied, %lld already here\n", a.pos[0],
+               (long long)s.sets, (long long)s.applied, (long long)s.skipped);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+static const ad_subcmd subs[] = {
+    {"export", bundle_export, "write the change sets a peer has not been sent, signed"},
+    {"import", bundle_import, "verify a peer's bundle whole, then apply it"},
+};
+
+int ad_cmd_bundle(int argc, char **argv)
+{
+    return ad_cli_dispatch("bundle", argc, argv, subs, sizeof subs / sizeof subs[0]);
+}

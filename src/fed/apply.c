@@ -1,0 +1,562 @@
+/* apply.c: one change of another origin into this store, with the merge rules
+ * (docs/federation.md "Merge rules"): media merged by digest, hashes only added; a series
+ * changed by its owner origin only, two series of different origins both kept; links and votes
+ * added, never removed or overwritten; identification monotonic. Runs inside the bundle's
+ * transaction, with the change log's triggers off (the change travels as its origin's set). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/util.h"
+#include "fed_int.h"
+
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static int64_t num(const json_t *o, const char *k, int64_t dflt)
+{
+    json_t *v = json_object_get(o, k);
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : dflt;
+}
+
+static ad_code bad(ad_err *err, const char *origin, const json_t *ch, const char *what)
+{
+    return ad_err_set(err, AD_ERR_PARSE, "change %lld of origin %s: %s",
+                      (long long)num(ch, "seq", 0), origin, what);
+}
+
+/* The origin part of a gid ("<uuid>:<kind>:<id>"): 1 if it is `origin`. */
+static int gid_of_origin(const char *gid, const char *origin)
+{
+    return gid && !strncmp(gid, origin, AD_UUID_LEN) && gid[AD_UUID_LEN] == ':';
+}
+
+/* An agency {name, country, kind} found by name, created when missing; 0 for null. */
+static ad_code agency(ad_store *st, const json_t *a, int64_t *id, ad_err *err)
+{
+    *id = 0;
+    if (!json_is_object(a))
+        return AD_OK;
+    const char *name = str(a, "name"), *kind = str(a, "kind");
+    if (!name || !*name)
+        return ad_err_set(err, AD_ERR_PARSE, "an agency without a name");
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM agency WHERE name = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, name);
+    ad_code rc = ad_db_int(s, id, err);
+    if (rc != AD_ERR_NOT_FOUND)
+        return rc;
+    s = ad_db_stmt(st->db,
+                   "INSERT INTO agency (name, country, kind, created) VALUES (?, ?, ?, ?)"
+                   " RETURNING id",
+                   err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, name);
+    ad_bind_text_opt(s, 2, str(a, "country"));
+    ad_bind_text(s, 3, kind && ad_agency_kind_valid(kind) ? kind : "police");
+    ad_bind_int(s, 4, ad_store_time());
+    return ad_db_int(s, id, err);
+}
+
+/* Fills m from a media object's digests and facts; AD_ERR_PARSE when a digest is malformed. */
+static ad_code media_from(const json_t *o, ad_media *m, ad_err *err)
+{
+    memset(m, 0, sizeof *m);
+    m->pdq_quality = -1;
+    m->size = -1;
+    static const char *const keys[] = {"sha256", "md5", "sha1", "pdq"};
+    int any = 0;
+    for (int i = 0; i < 4; i++) {
+        const char *h = str(o, keys[i]);
+        if (!h)
+            continue;
+        size_t want = i == 1 ? 32 : i == 2 ? 40 : 64;
+        if (strlen(h) != want || ad_media_set_hash_hex(m, h, i == 3, NULL) != AD_OK)
+            return ad_err_set(err, AD_ERR_PARSE, "a media's %s is malformed", keys[i]);
+        any = 1;
+    }
+    if (!any)
+        return ad_err_set(err, AD_ERR_PARSE, "a media without any digest");
+    int64_t q = num(o, "pdq_quality", -1), w = num(o, "width", 0), h = num(o, "height", 0);
+    m->pdq_quality = q >= 0 && q <= 100 ? (int)q : -1;
+    m->size = num(o, "size", -1);
+    m->mime = str(o, "mime");
+    m->width = w > 0 && w < (1 << 30) ? (int)w : 0;
+    m->height = h > 0 && h < (1 << 30) ? (int)h : 0;
+    m->duration_ms = num(o, "duration_ms", 0);
+    return AD_OK;
+}
+
+static ad_code media(ad_store *st, const json_t *o, int64_t *id, ad_err *err)
+{
+    ad_media m;
+    ad_code rc = media_from(o, &m, err);
+    int created;
+    return rc == AD_OK ? ad_store_media_upsert(st, &m, id, &created, err) : rc;
+}
+
+/* A series by gid; a placeholder (named by its gid, no owner) when its origin's own change has
+ * not come yet: that change fills it. */
+static ad_code series_by_gid(ad_store *st, const char *gid, int64_t *id, ad_err *err)
+{
+    if (!ad_gid_valid(gid))
+        return ad_err_set(err, AD_ERR_PARSE, "a series gid is malformed");
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM series WHERE gid = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, gid);
+    ad_code rc = ad_db_int(s, id, err);
+    if (rc != AD_ERR_NOT_FOUND)
+        return rc;
+    s = ad_db_stmt(st->db, "INSERT INTO series (name, created, gid) VALUES (?, ?, ?) RETURNING id",
+                   err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, gid);
+    ad_bind_int(s, 2, ad_store_time());
+    ad_bind_text(s, 3, gid);
+    return ad_db_int(s, id, err);
+}
+
+/* A name that no other series has: the name, else the name and the origin's first 8 digits. */
+static ad_code free_name(ad_store *st, const char *name, const char *origin, int64_t self,
+                         char *out, size_t cap, ad_err *err)
+{
+    for (int round = 0; round < 2; round++) {
+        if (round == 0)
+            snprintf(out, cap, "%s", name);
+        else
+            snprintf(out, cap, "%s [%.8s]", name, origin);
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM series WHERE name = ?", err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_text(s, 1, out);
+        int64_t other;
+        ad_code rc = ad_db_int(s, &other, err);
+        if (rc == AD_ERR_NOT_FOUND || (rc == AD_OK && other == self))
+            return AD_OK;
+        if (rc != AD_OK)
+            return rc;
+    }
+    return ad_err_set(err, AD_ERR_EXISTS, "series name '%s' is taken", out);
+}
+
+static ad_code apply_series(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *gid = str(ch, "gid"), *name = str(ch, "name"), *status = str(ch, "status");
+    if (!gid || !name || !*name)
+        return bad(err, origin, ch, "a series needs gid and name");
+    if (!gid_of_origin(gid, origin))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "change %lld of origin %s changes series %s, which another origin owns",
+                          (long long)num(ch, "seq", 0), origin, gid);
+    if (status && strcmp(status, "active") && strcmp(status, "closed"))
+        return bad(err, origin, ch, "a series' status is active or closed");
+    int64_t id, owner;
+    char nm[512];
+    ad_code rc = series_by_gid(st, gid, &id, err);
+    if (rc == AD_OK)
+        rc = agency(st, json_object_get(ch, "owner"), &owner, err);
+    if (rc == AD_OK)
+        rc = free_name(st, name, origin, id, nm, sizeof nm, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "UPDATE series SET name = ?, owner_agency_id = ?, contact = ?,"
+                            " status = ? WHERE id = ?",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, nm);
+    ad_bind_id_opt(s, 2, owner);
+    ad_bind_text_opt(s, 3, str(ch, "contact"));
+    ad_bind_text(s, 4, status ? status : "active");
+    ad_bind_int(s, 5, id);
+    return ad_db_run(s, err);
+}
+
+static ad_code apply_link(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *gid = str(ch, "series");
+    if (!gid || !json_is_object(json_object_get(ch, "media")))
+        return bad(err, origin, ch, "a link needs series and media");
+    int64_t sid, mid;
+    ad_code rc = series_by_gid(st, gid, &sid, err);
+    if (rc == AD_OK)
+        rc = media(st, json_object_get(ch, "media"), &mid, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+                            " ON CONFLICT DO NOTHING",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, sid);
+    ad_bind_int(s, 2, mid);
+    ad_bind_int(s, 3, ad_store_time());
+    return ad_db_run(s, err);
+}
+
+/* A record's id by gid in table (person, vote, note, clue): 0 when none. */
+static ad_code find_gid(ad_store *st, const char *sql, const char *gid, int64_t *id, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, sql, err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, gid);
+    ad_code rc = ad_db_int(s, id, err);
+    if (rc == AD_ERR_NOT_FOUND) {
+        *id = 0;
+        return AD_OK;
+    }
+    return rc;
+}
+
+static ad_code apply_person(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *gid = str(ch, "gid"), *type = str(ch, "type"), *code = str(ch, "code");
+    const char *series = str(ch, "series");
+    if (!ad_gid_valid(gid) || !type || (strcmp(type, "victim") && strcmp(type, "offender")) ||
+        !code || !*code || !series)
+        return bad(err, origin, ch, "a person needs gid, type, code and series");
+    int64_t id, sid;
+    ad_code rc = find_gid(st, "SELECT id FROM person WHERE gid = ?", gid, &id, err);
+    if (rc == AD_OK)
+        rc = series_by_gid(st, series, &sid, err);
+    if (rc == AD_OK && !id) {
+        /* codes are unique per kind: another origin's person of the same code is kept apart */
+        char cd[300];
+        int64_t other = 0;
+        snprintf(cd, sizeof cd, "%s", code);
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM person WHERE kind = ? AND code = ?", err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_text(s, 1, type);
+        ad_bind_text(s, 2, cd);
+        rc = ad_db_int(s, &other, err);
+        if (rc == AD_OK)
+            snprintf(cd, sizeof cd, "%s [%.8s]", code, origin);
+        else if (rc != AD_ERR_NOT_FOUND)
+            return rc;
+        s = ad_db_stmt(st->db,
+                       "INSERT INTO person (kind, code, series_id, created, gid)"
+                       " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                       err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_text(s, 1, type);
+        ad_bind_text(s, 2, cd);
+        ad_bind_int(s, 3, sid);
+        ad_bind_int(s, 4, num(ch, "created", ad_store_time()));
+        ad_bind_text(s, 5, gid);
+        rc = ad_db_int(s, &id, err);
+    }
+    if (rc == AD_OK && json_is_integer(json_object_get(ch, "retracted_at"))) {
+        /* a retraction undoes only the identification its author made */
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "UPDATE person SET identified = 0, identified_by = NULL,"
+                                " identified_at = NULL, country = NULL, identified_origin = NULL,"
+                                " retracted_at = ? WHERE id = ? AND identified = 1"
+                                " AND identified_origin = ?",
+                                err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_int(s, 1, num(ch, "retracted_at", 0));
+        ad_bind_int(s, 2, id);
+        ad_bind_text(s, 3, origin);
+        return ad_db_run(s, err);
+    }
+    if (rc != AD_OK || !json_is_true(json_object_get(ch, "identified")))
+        return rc; /* identification is monotonic: an unidentified state never undoes one */
+    const char *by_origin = str(ch, "identified_origin");
+    int64_t by;
+    rc = agency(st, json_object_get(ch, "identified_by"), &by, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "UPDATE person SET identified = 1, identified_by = ?,"
+                            " identified_at = ?, country = ?, identified_origin = ?"
+                            " WHERE id = ? AND identified = 0",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_id_opt(s, 1, by);
+    ad_bind_int(s, 2, num(ch, "identified_at", ad_store_time()));
+    ad_bind_text_opt(s, 3, str(ch, "country"));
+    ad_bind_text(s, 4, by_origin && strlen(by_origin) == AD_UUID_LEN ? by_origin : origin);
+    ad_bind_int(s, 5, id);
+    return ad_db_run(s, err);
+}
+
+static ad_code apply_vote(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *gid = str(ch, "gid"), *scheme = str(ch, "scheme"), *code = str(ch, "code");
+    const char *voter = str(ch, "voter");
+    if (!ad_gid_valid(gid) || !scheme || !code || !voter ||
+        !json_is_object(json_object_get(ch, "media")))
+        return bad(err, origin, ch, "a vote needs gid, media, scheme, code and voter");
+    if (!ad_category_valid(scheme, code))
+        return bad(err, origin, ch, "a vote's scheme and code are not a category");
+    int64_t id, mid, ag;
+    ad_code rc = find_gid(st, "SELECT id FROM vote WHERE gid = ?", gid, &id, err);
+    if (rc != AD_OK || id)
+        return rc; /* votes are added once, never overwritten */
+    rc = media(st, json_object_get(ch, "media"), &mid, err);
+    if (rc == AD_OK)
+        rc = agency(st, json_object_get(ch, "agency"), &ag, err);
+    if (rc != AD_OK)
+        return rc;
+    /* the store's own vote (it keeps the trusted category), for the voting agency */
+    int64_t keep = st->agency_id;
+    st->agency_id = ag;
+    rc = ad_store_vote(st, mid, scheme, code, voter, err);
+    st->agency_id = keep;
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "UPDATE vote SET gid = ?, created = ? WHERE id ="
+                            " (SELECT MAX(id) FROM vote)",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, gid);
+    ad_bind_int(s, 2, num(ch, "created", ad_store_time()));
+    return ad_db_run(s, err);
+}
+
+static ad_code apply_text(ad_store *st, const char *origin, const json_t *ch, int clue, ad_err *err)
+{
+    const char *gid = str(ch, "gid"), *text = str(ch, "text"), *author = str(ch, "author");
+    json_t *on = json_object_get(ch, "on");
+    const char *type = str(on, "type");
+    const char *ck = str(ch, "clue_kind");
+    if (!ad_gid_valid(gid) || !text || !author || !type || (clue && !ck))
+        return bad(err, origin, ch, "a note needs gid, on, author and text");
+    int64_t id, obj = 0, ag;
+    ad_code rc = find_gid(
+        st, clue ? "SELECT id FROM clue WHERE gid = ?" : "SELECT id FROM note WHERE gid = ?", gid,
+        &id, err);
+    if (rc != AD_OK || id)
+        return rc;
+    json_t *ref = json_object_get(on, "ref");
+    if (!strcmp(type, "media"))
+        rc = media(st, ref, &obj, err);
+    else if (!strcmp(type, "series"))
+        rc = series_by_gid(st, json_string_value(ref), &obj, err);
+    else if (!strcmp(type, "victim") || !strcmp(type, "offender"))
+        rc = find_gid(st, "SELECT id FROM person WHERE gid = ?",
+                      json_string_value(ref) ? json_string_value(ref) : "", &obj, err);
+    else
+        return bad(err, origin, ch, "a shared note is on a media, series, victim or offender");
+    if (rc == AD_OK && !obj)
+        return bad(err, origin, ch, "a note on a person this instance does not know");
+    if (rc == AD_OK)
+        rc = agency(st, json_object_get(ch, "agency"), &ag, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            clue ? "INSERT INTO clue (object_type, object_id, kind, value,"
+                                   " agency_id, author, created, private, gid)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"
+                                 : "INSERT INTO note (object_type, object_id, body, agency_id,"
+                                   " author, created, private, gid)"
+                                   " VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, type);
+    ad_bind_int(s, 2, obj);
+    if (clue) {
+        ad_bind_text(s, 3, ck);
+        ad_bind_text(s, 4, text);
+    } else {
+        ad_bind_text(s, 3, text);
+    }
+    ad_bind_id_opt(s, clue ? 5 : 4, ag);
+    ad_bind_text(s, clue ? 6 : 5, author);
+    ad_bind_int(s, clue ? 7 : 6, num(ch, "created", ad_store_time()));
+    ad_bind_text(s, clue ? 8 : 7, gid);
+    return ad_db_run(s, err);
+}
+
+ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *kind = str(ch, "kind");
+    if (!strcmp(kind, "media")) {
+        int64_t id;
+        return media(st, ch, &id, err);
+    }
+    if (!strcmp(kind, "series"))
+        return apply_series(st, origin, ch, err);
+    if (!strcmp(kind, "link"))
+        return apply_link(st, origin, ch, err);
+    if (!strcmp(kind, "person"))
+        return apply_person(st, origin, ch, err);
+    if (!strcmp(kind, "vote"))
+        return apply_vote(st, origin, ch, err);
+    if (!strcmp(kind, "note"))
+        return apply_text(st, origin, ch, 0, err);
+    if (!strcmp(kind, "clue"))
+        return apply_text(st, origin, ch, 1, err);
+    return bad(err, origin, ch, "unknown kind");
+}
+
+/* ---- batches: media and links, the bulk of a large set, in store batches ---------------- */
+
+#define BATCH 8192
+
+void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin)
+{
+    memset(b, 0, sizeof *b);
+    b->st = st;
+    b->origin = origin;
+}
+
+void ad_fed_batch_free(ad_fed_batch *b)
+{
+    free(b->m);
+    free(b->mime);
+    free(b->lm);
+    free(b->lgid);
+    free(b->ids);
+    free(b->sids);
+    free(b->dig);
+    memset(b, 0, sizeof *b);
+}
+
+static ad_code flush_media(ad_fed_batch *b, ad_err *err)
+{
+    if (!b->nm)
+        return AD_OK;
+    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, NULL, err);
+    b->nm = 0;
+    return rc;
+}
+
+typedef struct {
+    const int64_t *sids, *ids;
+} link_rows;
+
+static void bind_link(void *ctx, ad_stmt *s, size_t i)
+{
+    const link_rows *l = ctx;
+    ad_bind_int(s, 1, l->sids[i]);
+    ad_bind_int(s, 2, l->ids[i]);
+    ad_bind_int(s, 3, ad_store_time());
+}
+
+/* The media of the pending links: looked up by SHA-256 (usually in the set just before them),
+ * the rest upserted (they may carry only MD5 or SHA-1, or be new here). */
+static ad_code link_media(ad_fed_batch *b, ad_err *err)
+{
+    size_t n = 0, missing = 0;
+    for (size_t i = 0; i < b->nl; i++)
+        if (b->lm[i].has_sha256)
+            memcpy(b->dig + 32 * n++, b->lm[i].sha256, 32);
+    size_t found = 0;
+    ad_code rc =
+        n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found, err)
+          : AD_OK;
+    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK; i++)
+        b->ids[i] = b->lm[i].has_sha256 ? b->sids[k++] : 0;
+    for (size_t i = 0; i < b->nl && rc == AD_OK; i++)
+        if (!b->ids[i]) {
+            b->lm[missing] = b->lm[i];
+            b->sids[missing++] = (int64_t)i; /* where its id goes */
+        }
+    if (rc != AD_OK || !missing)
+        return rc;
+    /* the rest, upserted; their ids back in place (lm is scratch from here on) */
+    int64_t *tmp = malloc(missing * sizeof *tmp);
+    if (!tmp)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    rc = ad_store_media_upsert_batch(b->st, b->lm, missing, tmp, err);
+    for (size_t j = 0; j < missing && rc == AD_OK; j++)
+        b->ids[b->sids[j]] = tmp[j];
+    free(tmp);
+    return rc;
+}
+
+static ad_code flush_links(ad_fed_batch *b, ad_err *err)
+{
+    if (!b->nl)
+        return AD_OK;
+    ad_code rc = flush_media(b, err);
+    if (rc == AD_OK)
+        rc = link_media(b, err);
+    for (size_t i = 0; i < b->nl && rc == AD_OK; i++) {
+        if (i == 0 || strcmp(b->lgid[i], b->lgid[i - 1]))
+            rc = series_by_gid(b->st, b->lgid[i], &b->sids[i], err);
+        else
+            b->sids[i] = b->sids[i - 1];
+    }
+    link_rows l = {b->sids, b->ids};
+    if (rc == AD_OK)
+        rc = ad_db_many(b->st->db,
+                        "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+                        " ON CONFLICT DO NOTHING",
+                        b->nl, bind_link, NULL, &l, err);
+    b->nl = 0;
+    return rc;
+}
+
+ad_code ad_fed_batch_flush(ad_fed_batch *b, ad_err *err)
+{
+    ad_code rc = flush_media(b, err);
+    return rc == AD_OK ? flush_links(b, err) : rc;
+}
+
+static ad_code grow(ad_fed_batch *b, ad_err *err)
+{
+    if (b->m)
+        return AD_OK;
+    b->m = calloc(BATCH, sizeof *b->m);
+    b->mime = calloc(BATCH, sizeof *b->mime);
+    b->lm = calloc(BATCH, sizeof *b->lm);
+    b->lgid = calloc(BATCH, sizeof *b->lgid);
+    b->ids = calloc(BATCH, sizeof *b->ids);
+    b->sids = calloc(BATCH, sizeof *b->sids);
+    b->dig = calloc(BATCH, 32);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    return AD_OK;
+}
+
+ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
+{
+    const char *kind = str(ch, "kind");
+    ad_code rc = grow(b, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!strcmp(kind, "media")) {
+        if (b->nl && (rc = flush_links(b, err)) != AD_OK)
+            return rc;
+        ad_media *m = &b->m[b->nm];
+        if ((rc = media_from(ch, m, err)) != AD_OK)
+            return bad(err, b->origin, ch, err->msg);
+        if (m->mime) {
+            snprintf(b->mime[b->nm], sizeof b->mime[b->nm], "%s", m->mime);
+            m->mime = b->mime[b->nm];
+        }
+        return ++b->nm == BATCH ? flush_media(b, err) : AD_OK;
+    }
+    if (!strcmp(kind, "link")) {
+        const char *gid = str(ch, "series");
+        json_t *ref = json_object_get(ch, "media");
+        if (!gid || !ad_gid_valid(gid) || !json_is_object(ref))
+            return bad(err, b->origin, ch, "a link needs series and media");
+        if ((rc = media_from(ref, &b->lm[b->nl], err)) != AD_OK)
+            return bad(err, b->origin, ch, err->msg);
+        b->lm[b->nl].mime = NULL;
+        snprintf(b->lgid[b->nl], sizeof b->lgid[b->nl], "%s", gid);
+        return ++b->nl == BATCH ? flush_links(b, err) : AD_OK;
+    }
+    if ((rc = ad_fed_batch_flush(b, err)) != AD_OK)
+        return rc;
+    return ad_fed_apply_change(b->st, b->origin, ch, err);
+}

@@ -1,0 +1,379 @@
+/* bundle_in.c: reading a peer's bundle (docs/federation.md "Bundles"): the whole bundle
+ * verified (every hash and signature, every key and the sender's scope, every origin's run)
+ * before anything is written, then applied in one transaction with the merge rules; the
+ * witnessed audit heads kept. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/util.h"
+#include "fed_int.h"
+
+static ad_code peer_by_key(ad_store *st, const char *pk, ad_fed_peer_row *p, int *found,
+                           ad_err *err)
+{
+    return ad_fed_peer_find(st, pk, 1, p, found, err);
+}
+
+typedef struct {
+    ad_fed_set set;
+    int own;      /* this instance's own change set come back: nothing to do */
+    int64_t from; /* apply changes from this seq on (earlier ones are here already) */
+} item;
+
+/* Checks every set against the trust and what the store holds; nothing is written. */
+static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
+                          const ad_fed_peer_row *sender, const char *sender_key, item *it, size_t n,
+                          ad_err *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        ad_fed_set *s = &it[i].set;
+        if (!strcmp(s->origin_key, own_key) || !strcmp(s->origin, own)) {
+            if (strcmp(s->origin_key, own_key) || strcmp(s->origin, own))
+                return ad_err_set(err, AD_ERR_PERM,
+                                  "change set %s claims this instance's origin or key with the "
+                                  "other's not matching (forged)",
+                                  s->id);
+            it[i].own = 1;
+            continue;
+        }
+        ad_fed_peer_row author;
+        int found;
+        ad_code rc = peer_by_key(st, s->origin_key, &author, &found, err);
+        if (rc != AD_OK)
+            return rc;
+        if (!found)
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s is signed by key %s, which no 'peer add' named", s->id,
+                              s->origin_key);
+        if (author.origin[0] && strcmp(author.origin, s->origin))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s claims origin %s, but its key belongs to origin %s",
+                              s->id, s->origin, author.origin);
+        if (strcmp(s->origin_key, sender_key) && strcmp(sender->scope, "hub"))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s of origin %s was relayed by a peer of scope %s: "
+                              "only a hub may relay other origins' change sets",
+                              s->id, s->origin, sender->scope);
+        /* another key's origin: refused */
+        ad_stmt *q = ad_db_stmt(
+            st->db, "SELECT COUNT(*) FROM fed_peer WHERE origin = ? AND pubkey <> ?", err);
+        int64_t other = 0;
+        if (!q)
+            return AD_ECODE(err);
+        ad_bind_text(q, 1, s->origin);
+        ad_bind_text(q, 2, s->origin_key);
+        if ((rc = ad_db_int(q, &other, err)) != AD_OK)
+            return rc;
+        if (other)
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s claims origin %s, which another peer's key holds",
+                              s->id, s->origin);
+        /* contiguity with what is here and what came before in the bundle */
+        int64_t last = 0;
+        char prev[65];
+        if ((rc = ad_fed_last_set(st, s->origin, &last, prev, err)) != AD_OK)
+            return rc;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(it[j].set.origin, s->origin) && it[j].set.last > last) {
+                last = it[j].set.last;
+                snprintf(prev, sizeof prev, "%s", it[j].set.id);
+            }
+        if (s->first > last + 1)
+            return ad_err_set(err, AD_ERR_NOT_FOUND,
+                              "change set %s of origin %s starts at %lld, but this instance has "
+                              "its changes up to %lld only (a gap: export from the cursor again)",
+                              s->id, s->origin, (long long)s->first, (long long)last);
+        if (s->first == last + 1 && prev[0] && strcmp(prev, s->prev))
+            return ad_err_set(err, AD_ERR_PERM,
+                              "change set %s of origin %s does not follow the origin's previous "
+                              "set %s (its prev is %s)",
+                              s->id, s->origin, prev, s->prev[0] ? s->prev : "null");
+        it[i].from = last + 1;
+    }
+    return AD_OK;
+}
+
+typedef struct {
+    ad_fed_batch batch;
+    int64_t from;
+    ad_fed_stats *stats;
+} apply_ctx;
+
+static ad_code apply_one(void *ctx, json_t *ch, ad_err *err)
+{
+    apply_ctx *c = ctx;
+    if (json_integer_value(json_object_get(ch, "seq")) < c->from) {
+        c->stats->skipped++;
+        return AD_OK;
+    }
+    c->stats->applied++;
+    return ad_fed_batch_add(&c->batch, ch, err);
+}
+
+/* Keeps origin's audit head as its witness (a later one only). */
+static ad_code witness_put(ad_store *st, const char *origin, int64_t seq, const char *hash,
+                           ad_err *err)
+{
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO witness (origin, seq, hash, received) VALUES (?, ?, ?, ?)"
+                            " ON CONFLICT (origin) DO UPDATE SET seq = excluded.seq,"
+                            " hash = excluded.hash, received = excluded.received"
+                            " WHERE excluded.seq > witness.seq",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, origin);
+    ad_bind_int(q, 2, seq);
+    ad_bind_text(q, 3, hash);
+    ad_bind_int(q, 4, ad_store_time());
+    return ad_db_run(q, err);
+}
+
+/* Binds a peer's key to its origin UUID (the first signed claim of it). */
+static ad_code bind_origin(ad_store *st, const char *key, const char *origin, ad_err *err)
+{
+    ad_stmt *q = ad_db_stmt(st->db, "UPDATE fed_peer SET origin = ? WHERE pubkey = ?", err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, origin);
+    ad_bind_text(q, 2, key);
+    return ad_db_run(q, err);
+}
+
+static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *author, ad_err *err)
+{
+    const ad_fed_set *s = &it->set;
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
+                            " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, s->id);
+    ad_bind_text(q, 2, s->origin);
+    ad_bind_int(q, 3, s->first);
+    ad_bind_int(q, 4, s->last);
+    ad_bind_blob(q, 5, s->bytes, s->len);
+    ad_bind_int(q, 6, ad_store_time());
+    ad_code rc = ad_db_run(q, err);
+    if (rc == AD_OK && !author->origin[0])
+        rc = bind_origin(st, s->origin_key, s->origin, err);
+    if (rc == AD_OK)
+        rc = witness_put(st, s->origin, s->head_seq, s->head_hash, err);
+    return rc;
+}
+
+static ad_code set_applying(ad_store *st, int on, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "UPDATE instance SET fed_applying = ? WHERE id = 1", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, on);
+    return ad_db_run(s, err);
+}
+
+/* Reads and verifies the manifest, its signature and every set: nothing touches the store but
+ * the trust look-ups. */
+static ad_code read_bundle(const uint8_t *buf, size_t len, json_t **manifest, item **items,
+                           size_t *n, char sender_key[65], size_t *manifest_len, ad_err *err)
+{
+    const uint8_t *e = memchr(buf, '\n', len);
+    if (!e)
+        return ad_err_set(err, AD_ERR_CHECKSUM, "not a bundle: no manifest line (truncated?)");
+    size_t ml = (size_t)(e - buf) + 1;
+    *manifest_len = ml;
+    json_error_t je;
+    json_t *m = json_loadb((const char *)buf, ml - 1, JSON_REJECT_DUPLICATES, &je);
+    const char *fmt = json_string_value(json_object_get(m, "format"));
+    const char *key = json_string_value(json_object_get(m, "from_key"));
+    json_t *sets = json_object_get(m, "sets");
+    if (!m || !fmt || strcmp(fmt, AD_FED_BUNDLE_FORMAT) || !key || strlen(key) != 64 ||
+        !json_is_array(sets)) {
+        json_decref(m);
+        return ad_err_set(err, AD_ERR_VERSION, "not a bundle of format %s", AD_FED_BUNDLE_FORMAT);
+    }
+    *manifest = m;
+    snprintf(sender_key, 65, "%s", key);
+    /* the sets, by the manifest's lengths, then the signature line, then nothing */
+    size_t at = ml, count = json_array_size(sets);
+    *items = calloc(count ? count : 1, sizeof **items);
+    if (!*items)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    *n = count;
+    for (size_t i = 0; i < count; i++) {
+        json_t *ent = json_array_get(sets, i);
+        const char *id = json_string_value(json_object_get(ent, "id"));
+        json_int_t l = json_integer_value(json_object_get(ent, "len"));
+        if (!id || l <= 0 || (size_t)l > len - at)
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "the bundle ends inside change set %zu of %zu (truncated)", i + 1,
+                              count);
+        ad_code rc = ad_fed_set_read(buf + at, (size_t)l, &(*items)[i].set, err);
+        if (rc != AD_OK)
+            return rc;
+        if (strcmp((*items)[i].set.id, id))
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "change set %zu is not the one the manifest names (%s)", i + 1, id);
+        at += (size_t)l;
+    }
+    uint8_t sig[64], pk[32];
+    char sighex[129] = {0};
+    const uint8_t *se = at < len ? memchr(buf + at, '\n', len - at) : NULL;
+    json_t *sl = se ? json_loadb((const char *)buf + at, (size_t)(se - buf) - at, 0, &je) : NULL;
+    const char *sv = json_string_value(json_object_get(sl, "sig"));
+    int ok = sv && strlen(sv) == 128 && se + 1 == buf + len;
+    if (ok)
+        memcpy(sighex, sv, 128);
+    json_decref(sl);
+    if (!ok || ad_hex_decode(sighex, 128, sig, 64, NULL) != AD_OK ||
+        ad_hex_decode(key, 64, pk, 32, NULL) != AD_OK)
+        return ad_err_set(err, AD_ERR_CHECKSUM,
+                          "the bundle's signature line is missing or malformed (truncated?)");
+    if (!ad_fed_verify(pk, AD_FED_BUNDLE_CONTEXT, buf, ml, sig))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "the bundle's signature does not match its manifest and key");
+    return AD_OK;
+}
+
+/* The manifest's witness of this instance's head, kept with the signed manifest (the manifest
+ * line and the signature line) as the proof: a later head only. */
+static ad_code keep_witnessed(ad_store *st, const char *own, int64_t peer, const json_t *m,
+                              const uint8_t *buf, size_t ml, size_t len, ad_err *err)
+{
+    json_t *w = json_object_get(m, "witness");
+    const char *origin = json_string_value(json_object_get(w, "origin"));
+    const char *hash = json_string_value(json_object_get(w, "hash"));
+    json_t *seq = json_object_get(w, "seq");
+    if (!origin || strcmp(origin, own) || !hash || strlen(hash) != 64 || !json_is_integer(seq))
+        return AD_OK;
+    size_t sig_at = len - 1;
+    while (sig_at > 0 && buf[sig_at - 1] != '\n')
+        sig_at--;
+    uint8_t *proof = malloc(ml + (len - sig_at));
+    if (!proof)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    memcpy(proof, buf, ml);
+    memcpy(proof + ml, buf + sig_at, len - sig_at);
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO fed_witnessed (peer_id, seq, hash, manifest, received)"
+                            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (peer_id) DO UPDATE SET"
+                            " seq = excluded.seq, hash = excluded.hash,"
+                            " manifest = excluded.manifest, received = excluded.received"
+                            " WHERE excluded.seq >= fed_witnessed.seq",
+                            err);
+    ad_code rc = AD_OK;
+    if (!s) {
+        rc = AD_ECODE(err);
+    } else {
+        ad_bind_int(s, 1, peer);
+        ad_bind_int(s, 2, json_integer_value(seq));
+        ad_bind_text(s, 3, hash);
+        ad_bind_blob(s, 4, proof, ml + (len - sig_at));
+        ad_bind_int(s, 5, ad_store_time());
+        rc = ad_db_run(s, err);
+    }
+    free(proof);
+    return rc;
+}
+
+/* The sender's own audit head, signed in its manifest: kept as its witness (a later one only);
+ * the sender's origin is bound to its key here when no change set bound it yet. */
+static ad_code keep_sender_head(ad_store *st, const ad_fed_peer_row *sender, const char *key,
+                                const json_t *m, ad_err *err)
+{
+    const char *from = json_string_value(json_object_get(m, "from"));
+    json_t *h = json_object_get(m, "head");
+    const char *hash = json_string_value(json_object_get(h, "hash"));
+    json_t *seq = json_object_get(h, "seq");
+    if (!from || strlen(from) != AD_UUID_LEN || !hash || strlen(hash) != 64 ||
+        !json_is_integer(seq))
+        return AD_OK;
+    if (sender->origin[0] && strcmp(sender->origin, from))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "the bundle claims to come from origin %s, but its key belongs to %s",
+                          from, sender->origin);
+    ad_code rc = sender->origin[0] ? AD_OK : bind_origin(st, key, from, err);
+    return rc == AD_OK ? witness_put(st, from, json_integer_value(seq), hash, err) : rc;
+}
+
+ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
+                             ad_err *err)
+{
+    memset(stats, 0, sizeof *stats);
+    stats->bytes = (int64_t)len;
+    if (sodium_init() < 0)
+        return ad_err_set(err, AD_ERR_INTERNAL, "libsodium failed to start");
+    json_t *manifest = NULL;
+    item *it = NULL;
+    size_t n = 0;
+    char sender_key[65], own[AD_UUID_LEN + 1], own_key[AD_FED_PUBKEY_HEX + 1];
+    ad_fed_peer_row sender = {0};
+    int found = 0;
+    size_t ml = 0;
+    ad_code rc = read_bundle(buf, len, &manifest, &it, &n, sender_key, &ml, err);
+    /* SQLite writes a statement journal for every statement that fires triggers inside a
+     * transaction; in a temporary file (the default) that was half of a large import's time.
+     * Each statement here touches a few rows, so their journals are small in memory. */
+    int sqlite = !st->db->is_pg && st->depth == 0;
+    if (rc == AD_OK && sqlite)
+        rc = st->db->ops->exec(st->db, "PRAGMA temp_store = MEMORY", err);
+    if (rc == AD_OK)
+        rc = ad_store_begin(st, err);
+    else
+        goto out;
+    if (rc != AD_OK)
+        goto out;
+    rc = ad_fed_own(st, own, own_key, err);
+    if (rc == AD_OK)
+        rc = peer_by_key(st, sender_key, &sender, &found, err);
+    if (rc == AD_OK && !found)
+        rc = ad_err_set(err, AD_ERR_PERM, "the bundle comes from key %s, which no 'peer add' named",
+                        sender_key);
+    if (rc == AD_OK)
+        rc = check_sets(st, own, own_key, &sender, sender_key, it, n, err);
+    /* everything verified: apply, the change log's triggers off */
+    if (rc == AD_OK)
+        rc = set_applying(st, 1, err);
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        stats->sets++;
+        stats->changes += it[i].set.last - it[i].set.first + 1;
+        if (it[i].own || it[i].set.last < it[i].from) {
+            stats->skipped += it[i].set.last - it[i].set.first + 1;
+            continue;
+        }
+        apply_ctx c = {.from = it[i].from, .stats = stats};
+        ad_fed_batch_init(&c.batch, st, it[i].set.origin);
+        rc = ad_fed_set_each(&it[i].set, apply_one, &c, err);
+        if (rc == AD_OK)
+            rc = ad_fed_batch_flush(&c.batch, err);
+        ad_fed_batch_free(&c.batch);
+        ad_fed_peer_row author;
+        if (rc == AD_OK)
+            rc = peer_by_key(st, it[i].set.origin_key, &author, &found, err);
+        if (rc == AD_OK)
+            rc = store_set(st, &it[i], &author, err);
+    }
+    if (rc == AD_OK)
+        rc = set_applying(st, 0, err);
+    if (rc == AD_OK)
+        rc = keep_witnessed(st, own, sender.peer_id, manifest, buf, ml, len, err);
+    if (rc == AD_OK)
+        rc = keep_sender_head(st, &sender, sender_key, manifest, err);
+    rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
+                         "sets=%lld changes=%lld applied=%lld skipped=%lld", (long long)stats->sets,
+                         (long long)stats->changes, (long long)stats->applied,
+                         (long long)stats->skipped);
+    rc = ad_store_finish(st, rc, err);
+out:
+    if (sqlite)
+        st->db->ops->exec(st->db, "PRAGMA temp_store = DEFAULT", NULL);
+    free(it);
+    json_decref(manifest);
+    if (rc != AD_OK) {
+        stats->applied = 0;
+        ad_err_prefix(err, "bundle rejected, nothing written");
+    }
+    return rc;
+}

@@ -1,0 +1,104 @@
+/* fed_int.h: what the federation files share (internal): the store's internals, the change
+ * set and bundle forms, and the policy's body builder and applier. */
+#ifndef AD_FED_INT_H
+#define AD_FED_INT_H
+
+#include <jansson.h>
+
+#include "ariadne/fed.h"
+#include "store/store_int.h"
+
+#define AD_FED_SET_FORMAT "ariadne-changes/1"
+#define AD_FED_BUNDLE_FORMAT "ariadne-bundle/1"
+/* domain separation of the two things an instance signs */
+#define AD_FED_SET_CONTEXT "ariadne-changes-v1"
+#define AD_FED_BUNDLE_CONTEXT "ariadne-bundle-v1"
+
+/* A growing byte buffer (changeset.c): ad_fed_put appends, 0 or -1 when out of memory. */
+typedef struct ad_fed_buf {
+    char *p;
+    size_t n, cap;
+} ad_fed_buf;
+int ad_fed_put(ad_fed_buf *b, const void *s, size_t n);
+
+/* Canonical JSON of a value: keys sorted, no spaces (malloc'd; NULL when out of memory). */
+char *ad_fed_canon(const json_t *v);
+/* Signs/verifies ctx || msg with Ed25519 (detached, 64 bytes). */
+void ad_fed_sign(const ad_fed_key *key, const char *ctx, const uint8_t *msg, size_t n,
+                 uint8_t sig[64]);
+int ad_fed_verify(const uint8_t pk[32], const char *ctx, const uint8_t *msg, size_t n,
+                  const uint8_t sig[64]);
+
+/* A verified change set (points into the bytes it was read from). */
+typedef struct ad_fed_set {
+    const uint8_t *bytes;
+    size_t len;
+    char id[65];
+    char origin[AD_UUID_LEN + 1];
+    char origin_key[AD_FED_PUBKEY_HEX + 1];
+    char prev[65]; /* empty: the origin's first */
+    int64_t first, last;
+    int64_t head_seq; /* the origin's audit head */
+    char head_hash[65];
+    size_t body_at, body_end; /* the change lines */
+} ad_fed_set;
+/* Reads one change set from bytes[0..len): its header, its hash (the id), the signature by the
+ * key its header names (whether that key is trusted is the caller's question), and every
+ * change line (canonical JSON, a known kind, seq from first to last in turn). */
+ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_err *err);
+/* Parses the change lines of a verified set in turn: fn(ctx, change) for each (a non-OK code
+ * stops). */
+typedef ad_code (*ad_fed_change_fn)(void *ctx, json_t *change, ad_err *err);
+ad_code ad_fed_set_each(const ad_fed_set *set, ad_fed_change_fn fn, void *ctx, ad_err *err);
+/* Encodes a change set of origin with the changes (canonical lines, in seq order from first):
+ * header + lines + signature (malloc'd *out, *len), its id into id. */
+ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t first,
+                          const char *const *lines, size_t n, const char *prev, int64_t head_seq,
+                          const char *head_hash, uint8_t **out, size_t *len, char id[65],
+                          ad_err *err);
+/* The kinds a change may be (the policy's table). */
+int ad_fed_kind_known(const char *kind);
+
+/* The policy (policy.c): the shared body of change log row (kind, a, b) as the record stands,
+ * NULL with *skip set when the policy does not share it (a private note, a record gone). */
+ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t a, int64_t b,
+                    json_t **body, ad_err *err);
+/* Applies one change of `origin` (apply.c), inside the caller's transaction. */
+ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
+
+/* The last sequence of origin's change sets held here and the id of the set ending there (0 and
+ * "" when none). */
+ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
+                        ad_err *err);
+/* A peer's row, as the bundle code needs it. */
+typedef struct ad_fed_peer_row {
+    int64_t peer_id;
+    char scope[16];
+    char origin[AD_UUID_LEN + 1];
+} ad_fed_peer_row;
+/* A peer by name (by_key 0) or public key; *found 0 if none (peer.c). */
+ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer_row *p, int *found,
+                         ad_err *err);
+/* This store's audit head (seq 0 and zeros when empty). */
+ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err);
+/* Applies a run of changes of one origin, media and links in store batches (apply.c): add
+ * each change in seq order, flush at the end (and before anything else reads the store). */
+typedef struct ad_fed_batch {
+    ad_store *st;
+    const char *origin;
+    ad_media *m, *lm; /* pending media changes; the media of pending links */
+    char (*mime)[64];
+    char (*lgid)[AD_GID_MAX];
+    int64_t *ids, *sids;
+    uint8_t *dig; /* SHA-256 digests of a lookup */
+    size_t nm, nl;
+} ad_fed_batch;
+void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin);
+ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err);
+ad_code ad_fed_batch_flush(ad_fed_batch *b, ad_err *err);
+void ad_fed_batch_free(ad_fed_batch *b);
+/* Reads "SELECT uuid ..." etc.: small helpers (key.c). */
+ad_code ad_fed_own(ad_store *st, char uuid[AD_UUID_LEN + 1], char pubkey[AD_FED_PUBKEY_HEX + 1],
+                   ad_err *err);
+
+#endif

@@ -1,0 +1,65 @@
+/* routes_fed.c: federation over HTTP (docs/federation.md "Transport"): GET /v1/fed/changes gives
+ * a peer its bundle (the request signed by the peer's key: ad_fed_pull), POST /v1/fed/changes
+ * takes a peer's bundle (verified whole and applied: ad_fed_bundle_import). Neither takes an
+ * API key: a peer is known by its Ed25519 key, and that key opens nothing else. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/fed.h"
+#include "server/http.h"
+
+static ad_code changes_get(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    const char *t = ad_http_query(rq, "t"), *all = ad_http_query(rq, "all");
+    char *end = NULL;
+    long long tv = t ? strtoll(t, &end, 10) : 0;
+    if (!t || !*t || *end)
+        return ad_err_field(err, AD_ERR_ARG, "t", "t is the request's time in Unix seconds");
+    ad_store *st;
+    ad_code rc = ad_http_store(rq, &st, err);
+    if (rc != AD_OK)
+        return rc;
+    uint8_t *buf;
+    size_t len;
+    rc = ad_fed_pull(st, ad_http_query(rq, "peer"), tv, ad_http_query(rq, "sig"),
+                     all && !strcmp(all, "true"), &buf, &len, err);
+    if (rc != AD_OK)
+        return rc;
+    rp->text = (const char *)buf;
+    rp->len = len;
+    rp->owned = 1;
+    rp->type = "application/octet-stream";
+    return AD_OK;
+}
+
+static ad_code changes_post(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    size_t len;
+    const uint8_t *data = ad_http_raw_body(rq, &len);
+    ad_store *st;
+    ad_code rc = ad_http_store(rq, &st, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_fed_stats s;
+    rc = ad_fed_bundle_import(st, data, len, &s, err);
+    if (rc != AD_OK)
+        return rc;
+    rp->json = json_pack("{s:I, s:I, s:I, s:I}", "sets", (json_int_t)s.sets, "changes",
+                         (json_int_t)s.changes, "applied", (json_int_t)s.applied, "skipped",
+                         (json_int_t)s.skipped);
+    return AD_OK;
+}
+
+static const char *const get_q[] = {"peer", "t", "sig", "all", NULL};
+
+static const ad_http_route routes[] = {
+    {"GET", "/v1/fed/changes", changes_get, NULL, NULL, NULL, get_q, AD_ROUTE_PUBLIC},
+    {"POST", "/v1/fed/changes", changes_post, NULL, "Bundle", NULL, NULL,
+     AD_ROUTE_PUBLIC | AD_ROUTE_RAW_BODY},
+};
+
+const ad_http_route *ad_http_routes_fed(size_t *n)
+{
+    *n = sizeof routes / sizeof routes[0];
+    return routes;
+}

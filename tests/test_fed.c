@@ -1,0 +1,452 @@
+/* test_fed.c: federation (docs/federation.md): change sets signed and verified, bundles applied
+ * whole and idempotent, rejected whole with nothing written (tampered, truncated, replayed,
+ * foreign key, relayed by a non-hub, gap), the merge rules (identification monotonic, votes
+ * accumulate, one owner per series, two series of one media both kept), a hub relaying byte for
+ * byte, and nothing private leaving its instance. SQLite, with one instance on PostgreSQL when
+ * AD_TEST_PG is set. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/fed.h"
+#include "ariadne/util.h"
+#include "ariadne/store.h"
+#include "fed/fed_int.h"
+#include "testutil.h"
+
+#define OK(x)                                                                                      \
+    do {                                                                                           \
+        ad_code rc_ = (x);                                                                         \
+        if (rc_ != AD_OK)                                                                          \
+            fail_msg("%s: %s", #x, err.msg);                                                       \
+    } while (0)
+#define E (&err)
+static ad_err err;
+
+typedef struct {
+    td_db db;
+    ad_store *st;
+    ad_fed_key key;
+    char pub[AD_FED_PUBKEY_HEX + 1];
+    char uuid[AD_UUID_LEN + 1];
+} inst;
+
+static int n_inst;
+
+static void inst_open(inst *in, int pg)
+{
+    char name[32], path[600];
+    snprintf(name, sizeof name, "fed%d", n_inst++);
+    memset(in, 0, sizeof *in);
+    assert_int_equal(td_db_create(&in->db, pg, name), 0);
+    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, E));
+    snprintf(path, sizeof path, "%s/%s.key", td_tmpdir("fedkeys"), name);
+    OK(ad_fed_keygen(in->st, path, name, E));
+    OK(ad_fed_key_load(in->st, path, &in->key, E));
+    ad_fed_instance fi;
+    OK(ad_fed_instance_get(in->st, &fi, E));
+    memcpy(in->pub, fi.pubkey, sizeof in->pub);
+    memcpy(in->uuid, fi.uuid, sizeof in->uuid);
+    ad_store_set_actor(in->st, "alice", 0);
+}
+
+static void inst_close(inst *in)
+{
+    ad_store_close(in->st);
+    td_db_drop(&in->db);
+}
+
+static void trust(inst *a, const char *name, const inst *b, const char *scope)
+{
+    ad_fed_peer p = {.name = name, .pubkey = b->pub, .scope = scope};
+    int64_t id;
+    OK(ad_fed_peer_add(a->st, &p, &id, E));
+}
+
+static int64_t count(inst *in, const char *sql)
+{
+    td_db *d = &in->db;
+    (void)d;
+    int64_t n = -1;
+    ad_stmt *s = ad_db_stmt(in->st->db, sql, E);
+    assert_non_null(s);
+    OK(ad_db_int(s, &n, E));
+    return n;
+}
+
+static int64_t media(inst *in, const char *sha)
+{
+    ad_media m = {.pdq_quality = -1, .size = -1};
+    OK(ad_media_set_hash_hex(&m, sha, 0, E));
+    int64_t id;
+    int created;
+    OK(ad_store_media_upsert(in->st, &m, &id, &created, E));
+    return id;
+}
+
+static int64_t series(inst *in, const char *name, const char *sha)
+{
+    int64_t sid, ag;
+    ad_agency a = {.name = name, .country = "FR", .kind = "police"};
+    if (ad_store_agency_find(in->st, name, &ag, NULL) != AD_OK)
+        OK(ad_store_agency_add(in->st, &a, &ag, E));
+    ad_series s = {.name = name, .owner_agency_id = ag, .contact = "desk@example.org"};
+    OK(ad_store_series_create(in->st, &s, &sid, E));
+    OK(ad_store_series_link(in->st, sid, media(in, sha), E));
+    return sid;
+}
+
+static int64_t agency_of(inst *in, const char *name)
+{
+    int64_t id;
+    OK(ad_store_agency_find(in->st, name, &id, E));
+    return id;
+}
+
+static uint8_t *export(inst *in, const char *peer, int all, size_t *len)
+{
+    uint8_t *b;
+    ad_fed_stats s;
+    OK(ad_fed_bundle_export(in->st, &in->key, peer, all, &b, len, &s, E));
+    return b;
+}
+
+static ad_code import(inst *in, const uint8_t *b, size_t len, ad_fed_stats *s)
+{
+    ad_fed_stats tmp;
+    return ad_fed_bundle_import(in->st, b, len, s ? s : &tmp, E);
+}
+
+/* The rows a rejected bundle must not have changed. */
+static int64_t footprint(inst *in)
+{
+    return count(in, "SELECT (SELECT COUNT(*) FROM media) + (SELECT COUNT(*) FROM series) * 10"
+                     " + (SELECT COUNT(*) FROM change_set) * 100 + (SELECT COUNT(*) FROM vote)"
+                     " * 1000 + (SELECT COUNT(*) FROM person) * 10000"
+                     " + (SELECT COUNT(*) FROM fed_peer WHERE origin IS NOT NULL) * 100000");
+}
+
+#define SHA1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define SHA2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define SHA3 "3333333333333333333333333333333333333333333333333333333333333333"
+
+/* Shared knowledge travels, private data does not; applying again changes nothing. */
+static void run_roundtrip(int pg)
+{
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, pg);
+    if (pg && !b.st)
+        return;
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    int64_t sid = series(&a, "Ocean", SHA1), pid;
+    OK(ad_store_person_add(a.st, AD_VICTIM, "V-1", sid, &pid, E));
+    OK(ad_store_person_identify(a.st, AD_VICTIM, "V-1", agency_of(&a, "Ocean"), "FR", E));
+    OK(ad_store_vote(a.st, media(&a, SHA1), "vics-us", "1", NULL, E));
+    ad_store_set_actor(a.st, "alice", agency_of(&a, "Ocean"));
+    int64_t nid;
+    OK(ad_store_text_add(a.st, "media", media(&a, SHA1), NULL, "shared words", 0, &nid, E));
+    OK(ad_store_text_add(a.st, "media", media(&a, SHA1), NULL, "private words", 1, &nid, E));
+    ad_case c = {.agency_id = 0, .number = "CASE-SECRET-9", .title = "t"};
+    int64_t cid;
+    ad_agency ag = {.name = "Unit", .kind = "police"};
+    OK(ad_store_agency_add(a.st, &ag, &c.agency_id, E));
+    OK(ad_store_case_open(a.st, &c, &cid, E));
+    OK(ad_store_text_add(a.st, "case", cid, NULL, "case words", 0, &nid, E));
+
+    size_t len;
+    uint8_t *bun = export(&a, "b", 0, &len);
+    /* nothing private in the bytes */
+    char *text = strndup((const char *)bun, len);
+    assert_null(strstr(text, "private words"));
+    assert_null(strstr(text, "case words"));
+    assert_null(strstr(text, "CASE-SECRET-9"));
+    assert_null(strstr(text, "alice"));
+    assert_non_null(strstr(text, "shared words"));
+    free(text);
+
+    ad_fed_stats s;
+    OK(import(&b, bun, len, &s));
+    assert_int_equal(s.skipped, 0);
+    assert_true(s.applied >= 5);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"
+                               " AND contact = 'desk@example.org'"),
+                     1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM vote"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM cases"), 0);
+    /* a received change is not logged again as the receiver's own */
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_log"), 0);
+    /* replay: a no-op */
+    int64_t before = footprint(&b);
+    OK(import(&b, bun, len, &s));
+    assert_int_equal(s.applied, 0);
+    assert_int_equal(footprint(&b), before);
+    /* the peer's origin is bound to its key; the witness holds its audit head */
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM witness"), 1);
+    free(bun);
+    inst_close(&a);
+    inst_close(&b);
+}
+
+static void test_roundtrip_sqlite(void **state)
+{
+    (void)state;
+    run_roundtrip(0);
+}
+
+static void test_roundtrip_pg(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    run_roundtrip(1);
+}
+
+/* Every damaged or untrusted bundle is refused whole, and nothing is written. */
+static void test_rejections(void **state)
+{
+    (void)state;
+    inst a, b, x;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    inst_open(&x, 0);
+    trust(&a, "b", &b, "national");
+    trust(&x, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    series(&a, "Ocean", SHA1);
+    size_t len;
+    uint8_t *bun = export(&a, "b", 0, &len);
+    int64_t before = footprint(&b);
+
+    /* a byte changed in a change line: the signature no longer matches */
+    uint8_t *t = malloc(len);
+    memcpy(t, bun, len);
+    char *p = strstr((char *)t, "Ocean");
+    assert_non_null(p);
+    p[0] = 'o';
+    assert_int_equal(import(&b, t, len, NULL), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "nothing written"));
+    assert_int_equal(footprint(&b), before);
+    /* the manifest changed: its signature fails */
+    memcpy(t, bun, len);
+    p = strstr((char *)t, "\"created\":");
+    p[11] = p[11] == '1' ? '2' : '1';
+    assert_int_equal(import(&b, t, len, NULL), AD_ERR_PERM);
+    assert_int_equal(footprint(&b), before);
+    /* truncated anywhere */
+    for (size_t cut = 1; cut < len; cut += len / 23 + 1) {
+        ad_code rc = import(&b, bun, cut, NULL);
+        assert_true(rc == AD_ERR_CHECKSUM || rc == AD_ERR_VERSION || rc == AD_ERR_PERM ||
+                    rc == AD_ERR_PARSE);
+        assert_int_equal(footprint(&b), before);
+    }
+    /* extra bytes after the signature */
+    uint8_t *longer = malloc(len + 3);
+    memcpy(longer, bun, len);
+    memcpy(longer + len, "{}\n", 3);
+    assert_int_equal(import(&b, longer, len + 3, NULL), AD_ERR_CHECKSUM);
+    free(longer);
+    /* a key no 'peer add' named */
+    series(&x, "Forest", SHA2);
+    size_t xlen;
+    uint8_t *xb = export(&x, "b", 0, &xlen);
+    assert_int_equal(import(&b, xb, xlen, NULL), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "no 'peer add' named"));
+    assert_int_equal(footprint(&b), before);
+    free(xb);
+    /* a gap: the second change set without the first */
+    series(&a, "River", SHA3);
+    size_t l2;
+    uint8_t *second = export(&a, "b", 0, &l2);
+    assert_int_equal(import(&b, second, l2, NULL), AD_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "gap"));
+    assert_int_equal(footprint(&b), before);
+    /* in order, both apply */
+    OK(import(&b, bun, len, NULL));
+    OK(import(&b, second, l2, NULL));
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series"), 2);
+    free(second);
+    free(t);
+    free(bun);
+    inst_close(&a);
+    inst_close(&b);
+    inst_close(&x);
+}
+
+/* A hub relays a national instance's change sets byte for byte; the receiver verifies their
+ * author; a non-hub may not relay. */
+static void test_hub_relay(void **state)
+{
+    (void)state;
+    inst a, h, b;
+    inst_open(&a, 0);
+    inst_open(&h, 0);
+    inst_open(&b, 0);
+    trust(&a, "hub", &h, "hub");
+    trust(&b, "hub", &h, "hub");
+    trust(&h, "a", &a, "national");
+    trust(&h, "b", &b, "national");
+    trust(&b, "a", &a, "national"); /* b knows a's key: it verifies a's sets */
+    series(&a, "Ocean", SHA1);
+    size_t len;
+    uint8_t *ab = export(&a, "hub", 0, &len);
+    OK(import(&h, ab, len, NULL));
+    uint8_t *hb = export(&h, "b", 0, &len);
+    /* the relayed set is a's, byte for byte */
+    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 1);
+    OK(import(&b, hb, len, NULL));
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"), 1);
+    char q[200];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM change_set WHERE origin = '%s'", a.uuid);
+    assert_int_equal(count(&b, q), 1);
+    /* the hub sends nothing back to a that a made */
+    free(ab);
+    ab = export(&h, "a", 0, &len);
+    ad_fed_stats s;
+    OK(import(&a, ab, len, &s));
+    assert_int_equal(s.sets, 0);
+    free(ab);
+    free(hb);
+
+    /* b sees the hub as a national peer only: a relayed set is out of scope */
+    inst c;
+    inst_open(&c, 0);
+    trust(&c, "hub", &h, "national");
+    trust(&c, "a", &a, "national");
+    trust(&h, "c", &c, "national");
+    hb = export(&h, "c", 0, &len);
+    int64_t before = footprint(&c);
+    assert_int_equal(import(&c, hb, len, NULL), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "only a hub may relay"));
+    assert_int_equal(footprint(&c), before);
+    free(hb);
+    inst_close(&a);
+    inst_close(&h);
+    inst_close(&b);
+    inst_close(&c);
+}
+
+/* Merge rules. */
+static void test_merge(void **state)
+{
+    (void)state;
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    /* both make a series for the same media, and of the same name: both kept */
+    int64_t sa = series(&a, "Ocean", SHA1), pid;
+    series(&b, "Ocean", SHA1);
+    OK(ad_store_person_add(a.st, AD_VICTIM, "V-1", sa, &pid, E));
+    OK(ad_store_vote(a.st, media(&a, SHA1), "vics-us", "1", NULL, E));
+    OK(ad_store_vote(b.st, media(&b, SHA1), "vics-us", "2", NULL, E));
+    size_t la, lb;
+    uint8_t *ab = export(&a, "b", 0, &la), *ba = export(&b, "a", 0, &lb);
+    OK(import(&b, ab, la, NULL));
+    OK(import(&a, ba, lb, NULL));
+    free(ab);
+    free(ba);
+    for (int i = 0; i < 2; i++) {
+        inst *in = i ? &b : &a;
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_media"), 2);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series WHERE name LIKE 'Ocean%'"), 2);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote"), 2); /* votes accumulate */
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM media"), 1);
+    }
+    /* b identifies the victim; a's later state (unidentified) never undoes it */
+    OK(ad_store_person_identify(b.st, AD_VICTIM, "V-1", agency_of(&b, "Ocean"), "DE", E));
+    uint8_t *b2 = export(&b, "a", 0, &lb);
+    OK(import(&a, b2, lb, NULL));
+    free(b2);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
+    char q[200];
+    snprintf(q, sizeof q, "SELECT COUNT(*) FROM person WHERE identified_origin = '%s'", b.uuid);
+    assert_int_equal(count(&a, q), 1);
+    /* only the identifying instance retracts, and its retraction travels */
+    assert_int_equal(ad_store_person_retract(a.st, AD_VICTIM, "V-1", E), AD_ERR_PERM);
+    OK(ad_store_person_retract(b.st, AD_VICTIM, "V-1", E));
+    assert_int_equal(ad_store_person_retract(b.st, AD_VICTIM, "V-1", E), AD_ERR_NOT_FOUND);
+    b2 = export(&b, "a", 0, &lb);
+    OK(import(&a, b2, lb, NULL));
+    free(b2);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 0);
+    /* a series belongs to its origin: a change of a's series by b is refused */
+    char gid[AD_GID_MAX];
+    OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));
+    json_t *ch = json_pack("{s:s, s:s, s:s, s:I}", "kind", "series", "gid", gid, "name", "Mine",
+                           "seq", (json_int_t)1);
+    OK(ad_store_begin(a.st, E));
+    assert_int_equal(ad_fed_apply_change(a.st, b.uuid, ch, E), AD_ERR_PERM);
+    OK(ad_store_rollback(a.st, E));
+    json_decref(ch);
+    inst_close(&a);
+    inst_close(&b);
+}
+
+/* A bundle signed by a trusted peer whose second change is one its author may not make: the
+ * first change (a new media) is rolled back with it: all or nothing at apply time too. */
+static void test_apply_all_or_nothing(void **state)
+{
+    (void)state;
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    trust(&a, "b", &b, "national");
+    int64_t sa = series(&a, "Ocean", SHA1);
+    char gid[AD_GID_MAX], line1[200], line2[300];
+    OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));
+    snprintf(line1, sizeof line1, "{\"kind\":\"media\",\"seq\":1,\"sha256\":\"%s\"}", SHA2);
+    snprintf(line2, sizeof line2,
+             "{\"gid\":\"%s\",\"kind\":\"series\",\"name\":\"Mine\",\"seq\":2}", gid);
+    const char *lines[] = {line1, line2};
+    uint8_t *set;
+    size_t sn;
+    char id[65], zero[65];
+    memset(zero, '0', 64);
+    zero[64] = 0;
+    OK(ad_fed_set_encode(&b.key, b.uuid, 1, lines, 2, NULL, 0, zero, &set, &sn, id, E));
+    /* the bundle around it, signed by b */
+    char manifest[600];
+    snprintf(manifest, sizeof manifest,
+             "{\"created\":1,\"format\":\"ariadne-bundle/1\",\"from\":\"%s\",\"from_key\":"
+             "\"%s\",\"sets\":[{\"id\":\"%s\",\"len\":%zu}]}\n",
+             b.uuid, b.pub, id, sn);
+    uint8_t sig[64];
+    char sh[129];
+    ad_fed_sign(&b.key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)manifest, strlen(manifest), sig);
+    ad_hex_encode(sig, 64, sh);
+    size_t len = strlen(manifest) + sn + 140;
+    uint8_t *bun = malloc(len);
+    size_t o = strlen(manifest);
+    memcpy(bun, manifest, o);
+    memcpy(bun + o, set, sn);
+    o += sn;
+    o += (size_t)snprintf((char *)bun + o, len - o, "{\"sig\":\"%s\"}\n", sh);
+    int64_t before = footprint(&a);
+    assert_int_equal(import(&a, bun, o, NULL), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "another origin owns"));
+    assert_int_equal(footprint(&a), before);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM media"), 1);
+    free(bun);
+    free(set);
+    inst_close(&a);
+    inst_close(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_roundtrip_sqlite),
+        cmocka_unit_test(test_roundtrip_pg),
+        cmocka_unit_test(test_rejections),
+        cmocka_unit_test(test_hub_relay),
+        cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_apply_all_or_nothing),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
