@@ -1,0 +1,434 @@
+/* bench_robust.c: how many versions of known pictures and videos each signal finds, on the
+ * corpus scripts/make-robust-corpus makes (docs/robust-corpus.md), side by side in one run:
+ * PDQ alone as triage matches today, then each added signal (cumulative columns: a column finds
+ * what the ones before it found, plus its own). The originals of photos/known are made known; every
+ * file of photos/known/TRANSFORM is a query that must find its own original (same name); every
+ * file of photos/unrelated/... must find nothing. A finding of another picture is a false finding.
+ * Videos likewise (videos/known/original known; videos/known/TRANSFORM queries; videos/unrelated
+ * must find nothing), with the rule triage uses (ingest/match.c: at least 80% of the query's
+ * frames, or of the known video's, within the radius, over the 8 dihedral forms).
+ *
+ * A signal is a row of `signals[]`: learn() sees each known original once, find() returns the
+ * index of the known original a query matches, or -1. Add a signal there (the local-features
+ * signal goes after the PDQ ones).
+ *
+ * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only] */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ariadne/hash.h"
+#include "ariadne/vpdq.h"
+
+#define NV AD_PDQ_NVARIANTS
+#define MAXSIG 8
+
+/* ---- items ---- */
+
+struct item {
+    char *path, *name; /* name: the file name without extension (the ground truth) */
+    int ok;            /* hashed */
+    ad_file_hash fh;
+    ad_vpdq_video vid;
+    int is_video;
+};
+
+struct bench {
+    const char *root;
+    int radius, quality;
+    ad_hasher *hasher;
+    struct item *known;
+    size_t nknown;
+    double hash_s; /* CPU seconds spent hashing queries */
+};
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        perror("bench_robust");
+        exit(1);
+    }
+    return d;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted entries of a folder (files or folders), NULL-terminated; NULL if it does not exist. */
+static char **list_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t n = 0, cap = 64;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+            continue;
+        if (n + 1 == cap) {
+            char **nv = realloc(v, (cap *= 2) * sizeof *nv);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (!v)
+        return NULL;
+    qsort(v, n, sizeof *v, cmp_str);
+    v[n] = NULL;
+    return v;
+}
+
+static void free_list(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void item_init(struct item *it, const char *dir, const char *file)
+{
+    memset(it, 0, sizeof *it);
+    size_t len = strlen(dir) + strlen(file) + 2;
+    it->path = malloc(len);
+    if (!it->path)
+        exit(1);
+    snprintf(it->path, len, "%s/%s", dir, file);
+    it->name = xstrdup(file);
+    char *dot = strrchr(it->name, '.');
+    if (dot)
+        *dot = 0;
+}
+
+static void item_free(struct item *it)
+{
+    free(it->path);
+    free(it->name);
+    ad_vpdq_video_free(&it->vid);
+}
+
+static void hash_item(struct bench *b, struct item *it, int video)
+{
+    ad_err err;
+    it->is_video = video;
+    if (video) {
+        ad_vpdq_opts vo;
+        ad_vpdq_opts_default(&vo);
+        vo.want_dihedral = 1;
+        it->ok = ad_vpdq_hash_file(it->path, &vo, &it->vid, &err) == AD_OK && it->vid.n;
+    } else {
+        it->ok = ad_hasher_file(b->hasher, it->path, &it->fh, &err) == AD_OK && it->fh.has_pdq;
+    }
+    if (!it->ok)
+        fprintf(stderr, "bench_robust: %s: not hashed (%s)\n", it->path,
+                video ? err.msg : it->fh.pdq_skip_msg[0] ? it->fh.pdq_skip_msg : err.msg);
+}
+
+/* ---- signals ---- */
+
+/* The nearest known original (smallest distance) within the radius between any of the query's
+ * hashes qa[0..nq) and any of each known's hashes (got by known_hashes); -1 for none. */
+typedef size_t (*hashes_fn)(const struct item *it, const ad_h256 **out, ad_h256 *buf);
+
+static int nearest(const struct bench *b, const struct item *q, hashes_fn query_hashes,
+                   hashes_fn known_hashes)
+{
+    ad_h256 qbuf[64], kbuf[64];
+    const ad_h256 *qa, *ka;
+    size_t nq = query_hashes(q, &qa, qbuf);
+    int best = b->radius + 1, who = -1;
+    for (size_t k = 0; k < b->nknown; k++) {
+        if (!b->known[k].ok)
+            continue;
+        size_t nk = known_hashes(&b->known[k], &ka, kbuf);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < nk; j++) {
+                int d = ad_h256_distance(&qa[i], &ka[j]);
+                if (d < best)
+                    best = d, who = (int)k;
+            }
+    }
+    return who;
+}
+
+/* PDQ as triage matches today: the query's 8 dihedral forms (quality >= the gate) against the
+ * known media's PDQ. */
+static size_t q_plain(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = it->fh.pdq.dihedral;
+    return it->fh.pdq.has_dihedral ? NV : 1;
+}
+
+static size_t k_plain(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = &it->fh.pdq.hash;
+    return 1;
+}
+
+static int find_pdq(const struct bench *b, const struct item *q)
+{
+    if (q->fh.pdq.quality < b->quality)
+        return -1;
+    return nearest(b, q, q_plain, k_plain);
+}
+
+struct signal {
+    const char *name;
+    const char *what;
+    int (*find)(const struct bench *b, const struct item *q); /* photos */
+};
+
+static const struct signal signals[] = {
+    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq},
+};
+#define NSIG (sizeof signals / sizeof signals[0])
+
+/* ---- videos: the triage rule ---- */
+
+static int video_find(const struct bench *b, const struct item *q, const struct item *known,
+                      size_t nknown)
+{
+    ad_vpdq_match_opts mo;
+    ad_vpdq_match_opts_default(&mo);
+    mo.distance = b->radius;
+    mo.quality = b->quality;
+    mo.query_pct = 0;
+    mo.dihedral = 1;
+    double best = 0;
+    int who = -1;
+    for (size_t k = 0; k < nknown; k++) {
+        ad_vpdq_match_result r;
+        ad_err err;
+        if (!known[k].ok || ad_vpdq_match(&q->vid, &known[k].vid, &mo, &r, &err) != AD_OK)
+            continue;
+        if ((r.query_pct >= 80 || r.compared_pct >= 80) && r.query_pct + r.compared_pct > best)
+            best = r.query_pct + r.compared_pct, who = (int)k;
+        ad_vpdq_match_result_free(&r);
+    }
+    return who;
+}
+
+/* ---- the run ---- */
+
+struct row {
+    char set[16], transform[32];
+    size_t n, found[MAXSIG], wrong[MAXSIG];
+};
+
+static struct row *rows;
+static size_t nrows, caprows;
+
+static struct row *new_row(const char *set, const char *t)
+{
+    if (nrows == caprows) {
+        caprows = caprows ? 2 * caprows : 64;
+        rows = realloc(rows, caprows * sizeof *rows);
+        if (!rows)
+            exit(1);
+    }
+    struct row *r = &rows[nrows++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->set, sizeof r->set, "%s", set);
+    snprintf(r->transform, sizeof r->transform, "%s", t);
+    return r;
+}
+
+/* Queries every file of DIR/SET/T for each T: cumulative signal columns. */
+static void run_set(struct bench *b, const char *kind, const char *set, int video,
+                    struct item *known, size_t nknown)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s/%s", b->root, kind, set);
+    char **ts = list_dir(dir);
+    for (size_t ti = 0; ts && ts[ti]; ti++) {
+        int unrelated = strcmp(set, "unrelated") == 0;
+        if (!unrelated && strcmp(ts[ti], "original") == 0)
+            continue;
+        char tdir[4200];
+        snprintf(tdir, sizeof tdir, "%s/%s", dir, ts[ti]);
+        char **files = list_dir(tdir);
+        if (!files)
+            continue;
+        char label[32];
+        snprintf(label, sizeof label, "%s%s", video ? "video-" : "", set);
+        struct row *r = new_row(label, ts[ti]);
+        for (size_t fi = 0; files[fi]; fi++) {
+            struct item q;
+            item_init(&q, tdir, files[fi]);
+            double t0 = cpu_now();
+            hash_item(b, &q, video);
+            b->hash_s += cpu_now() - t0;
+            r->n++;
+            int hit = -1;
+            size_t nsig = video ? 1 : NSIG;
+            for (size_t s = 0; s < nsig; s++) {
+                if (hit < 0 && q.ok)
+                    hit = video ? video_find(b, &q, known, nknown) : signals[s].find(b, &q);
+                if (hit < 0)
+                    continue;
+                if (!unrelated && strcmp(known[hit].name, q.name) == 0)
+                    r->found[s]++;
+                else
+                    r->wrong[s]++;
+            }
+            item_free(&q);
+        }
+        free_list(files);
+    }
+    free_list(ts);
+}
+
+static struct item *load_known(struct bench *b, const char *kind, int video, size_t *n)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s/known/original", b->root, kind);
+    char **files = list_dir(dir);
+    size_t c = 0;
+    while (files && files[c])
+        c++;
+    struct item *v = calloc(c + 1, sizeof *v);
+    for (size_t i = 0; v && i < c; i++) {
+        item_init(&v[i], dir, files[i]);
+        hash_item(b, &v[i], video);
+    }
+    free_list(files);
+    *n = c;
+    return v;
+}
+
+static void print_table(int json, size_t nsig_photo)
+{
+    if (json) {
+        printf("{\"signals\":[");
+        for (size_t s = 0; s < nsig_photo; s++)
+            printf("%s\"%s\"", s ? "," : "", signals[s].name);
+        printf("],\"rows\":[");
+        for (size_t i = 0; i < nrows; i++) {
+            const struct row *r = &rows[i];
+            size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 1;
+            printf("%s\n{\"set\":\"%s\",\"transform\":\"%s\",\"n\":%zu,\"found\":[", i ? "," : "",
+                   r->set, r->transform, r->n);
+            for (size_t s = 0; s < ns; s++)
+                printf("%s%zu", s ? "," : "", r->found[s]);
+            printf("],\"false\":[");
+            for (size_t s = 0; s < ns; s++)
+                printf("%s%zu", s ? "," : "", r->wrong[s]);
+            printf("]}");
+        }
+        printf("\n]}\n");
+        return;
+    }
+    printf("| set | version | files |");
+    for (size_t s = 0; s < nsig_photo; s++)
+        printf(" %s found | %s false |", s ? signals[s].name : "PDQ", s ? "" : "PDQ");
+    printf("\n|---|---|---:|");
+    for (size_t s = 0; s < nsig_photo; s++)
+        printf("---:|---:|");
+    printf("\n");
+    for (size_t i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        int unrelated = strstr(r->set, "unrelated") != NULL;
+        size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 1;
+        printf("| %s | %s | %zu |", r->set, r->transform, r->n);
+        for (size_t s = 0; s < nsig_photo; s++) {
+            if (s >= ns) {
+                printf(" | |");
+                continue;
+            }
+            if (unrelated)
+                printf(" - |");
+            else
+                printf(" %.1f%% |", r->n ? 100.0 * (double)r->found[s] / (double)r->n : 0.0);
+            printf(" %zu |", r->wrong[s]);
+        }
+        printf("\n");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b = {.radius = 31, .quality = 50};
+    int json = 0, photos = 1, videos = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: bench_robust CORPUS [--json] [--radius N] [--quality N] "
+                   "[--photos-only|--videos-only]\n"
+                   "CORPUS: made by scripts/make-robust-corpus (docs/robust-corpus.md)\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--radius") && i + 1 < argc)
+            b.radius = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
+            b.quality = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--photos-only"))
+            videos = 0;
+        else if (!strcmp(argv[i], "--videos-only"))
+            photos = 0;
+        else if (argv[i][0] != '-' && !b.root)
+            b.root = argv[i];
+        else {
+            fprintf(stderr, "bench_robust: bad argument %s (--help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!b.root) {
+        fprintf(stderr, "usage: bench_robust CORPUS [--json] (--help)\n");
+        return 2;
+    }
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.dihedral = 1;
+    ad_err err;
+    if (ad_hasher_new(&b.hasher, &ho, &err) != AD_OK) {
+        fprintf(stderr, "bench_robust: %s\n", err.msg);
+        return 1;
+    }
+    if (photos) {
+        b.known = load_known(&b, "photos", 0, &b.nknown);
+        if (!b.nknown) {
+            fprintf(stderr, "bench_robust: no %s/photos/known/original\n", b.root);
+            return 2;
+        }
+        run_set(&b, "photos", "known", 0, b.known, b.nknown);
+        run_set(&b, "photos", "unrelated", 0, b.known, b.nknown);
+    }
+    if (videos) {
+        size_t nv = 0;
+        struct item *kv = load_known(&b, "videos", 1, &nv);
+        if (nv) {
+            run_set(&b, "videos", "known", 1, kv, nv);
+            run_set(&b, "videos", "unrelated", 1, kv, nv);
+        }
+        for (size_t i = 0; i < nv; i++)
+            item_free(&kv[i]);
+        free(kv);
+    }
+    print_table(json, NSIG);
+    if (!json)
+        printf("\nknown photos: %zu; radius %d, quality gate %d; query hashing %.1f s CPU\n",
+               b.nknown, b.radius, b.quality, b.hash_s);
+    for (size_t i = 0; i < b.nknown; i++)
+        item_free(&b.known[i]);
+    free(b.known);
+    free(rows);
+    ad_hasher_free(b.hasher);
+    return 0;
+}
