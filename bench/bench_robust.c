@@ -189,14 +189,88 @@ static int find_pdq(const struct bench *b, const struct item *q)
     return nearest(b, q, q_plain, k_plain);
 }
 
+/* Beside the plain PDQ: the trimmed PDQ (a border found) and the area PDQ (ariadne/border.h),
+ * on both sides: the query's 8 forms of each, the known media's own. */
+static size_t gather(const struct item *it, const ad_h256 **out, ad_h256 *buf, int with_area,
+                     int query)
+{
+    size_t n = 0;
+    const ad_pdq_more *m = &it->fh.more;
+    for (int k = 0; k < (query ? NV : 1); k++)
+        buf[n++] = it->fh.pdq.dihedral[k];
+    if (it->fh.has_more && m->has_trim && m->trim.quality >= 50)
+        for (int k = 0; k < (query ? NV : 1); k++)
+            buf[n++] = m->trim.dihedral[k];
+    if (with_area && it->fh.has_more && m->has_area && m->area.quality >= 50)
+        for (int k = 0; k < (query ? NV : 1); k++)
+            buf[n++] = m->area.dihedral[k];
+    *out = buf;
+    return n;
+}
+
+static size_t q_trim(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 0, 1);
+}
+static size_t k_trim(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 0, 0);
+}
+static size_t q_area(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 1, 1);
+}
+static size_t k_area(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 1, 0);
+}
+
+static int gate(const struct bench *b, const struct item *q)
+{
+    return q->fh.pdq.quality >= b->quality ||
+           (q->fh.has_more && q->fh.more.has_trim && q->fh.more.trim.quality >= b->quality);
+}
+
+static int find_trim(const struct bench *b, const struct item *q)
+{
+    return gate(b, q) ? nearest(b, q, q_trim, k_trim) : -1;
+}
+
+static int find_area(const struct bench *b, const struct item *q)
+{
+    return gate(b, q) ? nearest(b, q, q_area, k_area) : -1;
+}
+
+/* The area PDQ of the query alone against the known plain PDQs: what a partner's list (plain
+ * PDQs only) gets from it. Not cumulative: its own column. */
+static size_t q_area_only(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = it->fh.more.area.dihedral;
+    return it->fh.has_more && it->fh.more.has_area ? NV : 0;
+}
+
+static int find_area_vs_plain(const struct bench *b, const struct item *q)
+{
+    if (q->fh.pdq.quality < b->quality)
+        return -1;
+    int k = nearest(b, q, q_plain, k_plain);
+    return k >= 0 ? k : nearest(b, q, q_area_only, k_plain);
+}
+
 struct signal {
     const char *name;
     const char *what;
     int (*find)(const struct bench *b, const struct item *q); /* photos */
+    int alone; /* its own column: not added to the columns before it */
 };
 
 static const struct signal signals[] = {
-    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq},
+    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq, 0},
+    {"+trim", "and the trimmed PDQ, both sides (a border found)", find_trim, 0},
+    {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0},
+    {"pdq|area-q", "alone: the query's plain and area PDQs against known plain PDQs only (a "
+     "partner's list)", find_area_vs_plain, 1},
 };
 #define NSIG (sizeof signals / sizeof signals[0])
 
@@ -268,7 +342,10 @@ static void run_set(struct bench *b, const char *kind, const char *set, int vide
             continue;
         char label[32];
         snprintf(label, sizeof label, "%s%s", video ? "video-" : "", set);
-        struct row *r = new_row(label, ts[ti]);
+        /* unrelated pictures: one row for all their versions */
+        struct row *r = unrelated && nrows && !strcmp(rows[nrows - 1].set, label)
+                            ? &rows[nrows - 1]
+                            : new_row(label, unrelated ? "all versions" : ts[ti]);
         for (size_t fi = 0; files[fi]; fi++) {
             struct item q;
             item_init(&q, tdir, files[fi]);
@@ -276,11 +353,14 @@ static void run_set(struct bench *b, const char *kind, const char *set, int vide
             hash_item(b, &q, video);
             b->hash_s += cpu_now() - t0;
             r->n++;
-            int hit = -1;
+            int chain = -1; /* what the cumulative columns found so far */
             size_t nsig = video ? 1 : NSIG;
             for (size_t s = 0; s < nsig; s++) {
+                int hit = video || !signals[s].alone ? chain : -1;
                 if (hit < 0 && q.ok)
                     hit = video ? video_find(b, &q, known, nknown) : signals[s].find(b, &q);
+                if (video || !signals[s].alone)
+                    chain = hit;
                 if (hit < 0)
                     continue;
                 if (!unrelated && strcmp(known[hit].name, q.name) == 0)
@@ -396,6 +476,7 @@ int main(int argc, char **argv)
     ad_hash_opts ho;
     ad_hash_opts_default(&ho);
     ho.dihedral = 1;
+    ho.more = 1;
     ad_err err;
     if (ad_hasher_new(&b.hasher, &ho, &err) != AD_OK) {
         fprintf(stderr, "bench_robust: %s\n", err.msg);
