@@ -12,7 +12,8 @@
  * index of the known original a query matches, or -1. Add a signal there (the local-features
  * signal goes after the PDQ ones).
  *
- * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only] */
+ * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only]
+ *        [--misses] (lists what the last column missed, on stderr) */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,7 @@ struct bench {
     struct item *known;
     size_t nknown;
     double hash_s; /* CPU seconds spent hashing queries */
+    int misses;    /* --misses: list what the last column missed (stderr) */
 };
 
 static double cpu_now(void)
@@ -324,6 +326,35 @@ static struct row *new_row(const char *set, const char *t)
     return r;
 }
 
+/* The distance from a query to its own original over all the PDQ kinds (for --misses). */
+static int own_distance(const struct bench *b, const struct item *q)
+{
+    ad_h256 qbuf[64], kbuf[64];
+    const ad_h256 *qa, *ka;
+    int best = 256;
+    size_t nq = q_area(q, &qa, qbuf);
+    for (size_t k = 0; k < b->nknown; k++) {
+        if (strcmp(b->known[k].name, q->name))
+            continue;
+        size_t nk = k_area(&b->known[k], &ka, kbuf);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < nk; j++) {
+                int d = ad_h256_distance(&qa[i], &ka[j]);
+                if (d < best)
+                    best = d;
+            }
+    }
+    return best;
+}
+
+/* The number of columns up to the last cumulative one (what --misses lists). */
+static size_t nsig_chain(size_t nsig)
+{
+    while (nsig > 1 && signals[nsig - 1].alone)
+        nsig--;
+    return nsig;
+}
+
 /* Queries every file of DIR/SET/T for each T: cumulative signal columns. */
 static void run_set(struct bench *b, const char *kind, const char *set, int video,
                     struct item *known, size_t nknown)
@@ -361,8 +392,12 @@ static void run_set(struct bench *b, const char *kind, const char *set, int vide
                     hit = video ? video_find(b, &q, known, nknown) : signals[s].find(b, &q);
                 if (video || !signals[s].alone)
                     chain = hit;
-                if (hit < 0)
+                if (hit < 0) {
+                    if (b->misses && !unrelated && s + 1 == nsig_chain(nsig))
+                        fprintf(stderr, "missed: %s (quality %d, nearest %d)\n", q.path,
+                                q.fh.pdq.quality, video ? -1 : own_distance(b, &q));
                     continue;
+                }
                 if (!unrelated && strcmp(known[hit].name, q.name) == 0)
                     r->found[s]++;
                 else
@@ -449,7 +484,7 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: bench_robust CORPUS [--json] [--radius N] [--quality N] "
-                   "[--photos-only|--videos-only]\n"
+                   "[--photos-only|--videos-only] [--misses]\n"
                    "CORPUS: made by scripts/make-robust-corpus (docs/robust-corpus.md)\n");
             return 0;
         } else if (!strcmp(argv[i], "--json"))
@@ -458,6 +493,8 @@ int main(int argc, char **argv)
             b.radius = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
             b.quality = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--misses"))
+            b.misses = 1;
         else if (!strcmp(argv[i], "--photos-only"))
             videos = 0;
         else if (!strcmp(argv[i], "--videos-only"))
