@@ -38,8 +38,12 @@ typedef struct ad_rect {
  * median: JPEG noise passes), at least 2 lines and 1.5% of the side deep, and ends at a clear
  * edge (a quarter of the first content line far from the border's level: a plain sky or a dark
  * photo fading into the picture is not a border). The content must keep 35% of each side and
- * 16 pixels, else nothing is trimmed (a flat or nearly flat image). */
-int ad_border_find(const float *luma, int width, int height, size_t stride, ad_rect *content);
+ * 16 pixels, else nothing is trimmed (a flat or nearly flat image). With AD_BORDER_NO_EDGE the
+ * clear edge is not required (a video's frames: the crop is the union over many frames, so a
+ * frame whose picture fades into its bars only widens nothing). */
+#define AD_BORDER_NO_EDGE 1u
+int ad_border_find(const float *luma, int width, int height, size_t stride, unsigned flags,
+                   ad_rect *content);
 
 /* The exact area mean of a streamed image (rows of luma pushed top to bottom) at out_w x
  * out_h (each at most the source's). */

@@ -55,7 +55,7 @@ static int share(const struct side *s, int i, float c, float d, int near)
 }
 
 /* The depth of the border on one side, 0 if none. */
-static int depth(const struct side *s, float *tmp)
+static int depth(const struct side *s, float *tmp, unsigned flags)
 {
     for (int j = 0; j < s->m; j++)
         tmp[j] = px(s, 0, j);
@@ -69,12 +69,14 @@ static int depth(const struct side *s, float *tmp)
         return 0;
     /* a clear edge: the first content line, or the one after it (JPEG ringing and the area
      * mean can blur the first), is far from the border's level on a quarter of its pixels */
-    if (share(s, k, c, FAR, 0) < FAR_SHARE && share(s, k + 1, c, FAR, 0) < FAR_SHARE)
+    if (!(flags & AD_BORDER_NO_EDGE) && share(s, k, c, FAR, 0) < FAR_SHARE &&
+        share(s, k + 1, c, FAR, 0) < FAR_SHARE)
         return 0;
     return k;
 }
 
-int ad_border_find(const float *luma, int width, int height, size_t stride, ad_rect *content)
+int ad_border_find(const float *luma, int width, int height, size_t stride, unsigned flags,
+                   ad_rect *content)
 {
     *content = (ad_rect){0, 0, width, height};
     if (width < MIN_CONTENT || height < MIN_CONTENT)
@@ -86,7 +88,7 @@ int ad_border_find(const float *luma, int width, int height, size_t stride, ad_r
     for (int k = 0; k < 4; k++) {
         struct side s = {luma, stride, width, height, k, k < 2 ? height : width,
                          k < 2 ? width : height};
-        d[k] = depth(&s, tmp);
+        d[k] = depth(&s, tmp, flags);
     }
     free(tmp);
     ad_rect r = {d[2], d[0], width - d[2] - d[3], height - d[0] - d[1]};

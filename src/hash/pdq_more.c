@@ -68,7 +68,7 @@ ad_code ad_pdq_more_finish(ad_pdq_more_acc *a, ad_pdq_more *out, ad_err *err)
     }
     const float *r = ad_area_result(a->reduced);
     ad_rect c;
-    if (!ad_border_find(r, a->rw, a->rh, (size_t)a->rw, &c))
+    if (!ad_border_find(r, a->rw, a->rh, (size_t)a->rw, 0, &c))
         return AD_OK;
     ad_code rc = ad_pdq_from_luma(r + (size_t)c.y * a->rw + c.x, c.w, c.h, (size_t)a->rw, 1,
                                   &out->trim, err);

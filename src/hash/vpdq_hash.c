@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ariadne/vpdq.h"
+#include "vpdq_trim.h"
 
 void ad_vpdq_opts_default(ad_vpdq_opts *o)
 {
@@ -19,6 +20,8 @@ void ad_vpdq_video_free(ad_vpdq_video *v)
         return;
     free(v->frames);
     free(v->dihedral);
+    free(v->trim);
+    free(v->trim_quality);
     memset(v, 0, sizeof *v);
 }
 
@@ -63,7 +66,7 @@ static int frame_mod_of(double seconds_per_hash, double frame_rate)
 }
 
 static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_vpdq_video *out,
-                          ad_err *err)
+                          ad_vtrim *trim, ad_err *err)
 {
     const uint8_t *rgb;
     size_t stride;
@@ -86,7 +89,10 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
         .hash = r.hash,
         .timestamp = ts,
     };
-    return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
+    rc = ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
+    if (!rc && trim)
+        rc = ad_vtrim_frame(trim, out->n - 1, rgb, stride, r.quality, err);
+    return rc;
 }
 
 ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err)
@@ -110,22 +116,35 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
         return ad_err_set(err, AD_ERR_UNSUPPORTED, "frame size %dx%d is too small for PDQ",
                           out->hash_width, out->hash_height);
     ad_video_set_sampling(v, out->frame_mod);
-    ad_code rc = AD_OK;
+    ad_vtrim *trim = NULL;
+    ad_code rc = opts->trim ? ad_vtrim_new(&trim, out->hash_width, out->hash_height, err) : AD_OK;
+    if (rc)
+        return rc;
     for (;;) {
         int64_t index;
         int end;
         rc = ad_video_next(v, &index, &end, err);
         if (rc == AD_OK && end == 2) { /* the decoder starts over in full */
             out->n = 0;
+            if (trim)
+                ad_vtrim_reset(trim);
             if (opts->on_frame)
                 opts->on_frame(opts->on_frame_ctx, -1, 0, out->duration, NULL, 0, 0, 0);
             continue;
         }
         if (rc != AD_OK || end)
             break;
-        if (index % out->frame_mod == 0 && (rc = hash_frame(v, index, opts, out, err)) != AD_OK)
+        if (index % out->frame_mod == 0 &&
+            (rc = hash_frame(v, index, opts, out, trim, err)) != AD_OK)
             break;
     }
+    if (trim && (rc == AD_OK || out->n)) {
+        ad_err te;
+        ad_code tc = ad_vtrim_finish(trim, out, &te);
+        if (tc && rc == AD_OK)
+            rc = ad_err_set(err, tc, "%s", te.msg);
+    }
+    ad_vtrim_free(trim);
     out->frame_count = ad_video_frames(v);
     out->damaged = ad_video_damaged(v);
     out->fast_path = ad_video_fast_path(v);
