@@ -85,4 +85,32 @@ pdq = [v for k, v in rows[0].items() if k.lower() == "pdq"][0]
 c = sqlite3.connect(sys.argv[1])
 assert c.execute("SELECT COUNT(*) FROM media WHERE lower(hex(pdq)) = ?", (pdq.lower(),)).fetchone()[0] == 1
 PY
+# --- video: a known clip with bars added (one crop over all frames), and played 1.25x faster
+VD=$T/video && mkdir -p "$VD/known" "$VD/seized"
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x180:rate=10" -t 8 -pix_fmt yuv420p "$VD/known/k.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/known/k.mp4" -vf "pad=320:240:0:30:black" -pix_fmt yuv420p "$VD/seized/bars.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/known/k.mp4" -vf "pad=400:180:40:0:black" -pix_fmt yuv420p "$VD/seized/pillar.mp4" || fail ffmpeg
+ffmpeg -v error -i "$VD/known/k.mp4" -vf "setpts=PTS/1.25" -pix_fmt yuv420p "$VD/seized/fast.mp4" || fail ffmpeg
+ffmpeg -v error -f lavfi -i "mandelbrot=size=320x180:rate=10" -t 6 -vf "pad=320:240:0:30:black" \
+  -pix_fmt yuv420p "$VD/seized/other-bars.mp4" || fail ffmpeg
+ok "$A" ingest "$VD/known" --case VREF --agency Hub --no-report
+ok "$A" ingest "$VD/seized" --case V-1 --agency Hub --report "$T/vrep"
+python3 - "$T/vrep/report.json" <<'PY' || fail "video classes"
+import json, sys
+by = {f["path"].rsplit("/", 1)[-1]: f for f in json.load(open(sys.argv[1]))["files"]}
+for n in ("bars.mp4", "pillar.mp4", "fast.mp4"):
+    f = by[n]
+    assert f["class"] == "known-unseriesed" and f["match"]["by"] == "vpdq", (n, f)
+assert by["other-bars.mp4"]["class"] == "new", by["other-bars.mp4"]
+PY
+# the bordered videos' frames keep their trimmed PDQs, with the crop found
+python3 - "$T/db.sqlite" <<'PY' || fail "video trimmed frames"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = c.execute("SELECT m.width, m.height, h.cx, h.cy, h.cw, h.ch, COUNT(*) FROM media_hash h"
+                 " JOIN media m ON m.id = h.media_id WHERE h.frame >= 0 GROUP BY m.id").fetchall()
+crops = {(w, h): (x, y, cw, ch) for w, h, x, y, cw, ch, n in rows}
+assert crops.get((320, 240)) == (0, 30, 320, 180), crops
+assert crops.get((400, 180)) == (40, 0, 320, 180), crops
+PY
 echo "cli_robust: ok"

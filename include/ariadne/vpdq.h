@@ -53,6 +53,13 @@ typedef struct ad_vpdq_video {
     ad_rect content;
     ad_h256 *trim;
     int *trim_quality;
+    /* With ad_vpdq_opts.dense_per_hash > 1: the frames hashed between the vPDQ frames, for
+     * matching only (a copy played faster or slower puts the known video's sampled moments
+     * between this one's): ndense frames, each with its 8 dihedral forms (i*8). Not part of
+     * the vPDQ hash: never stored or exchanged. */
+    ad_vpdq_frame *dense;
+    ad_h256 *dense_forms;
+    size_t ndense, capdense;
 } ad_vpdq_video;
 
 typedef struct ad_vpdq_opts {
@@ -60,6 +67,7 @@ typedef struct ad_vpdq_opts {
     int resize;              /* 0 = stream size (default); N = NxN, aspect not kept (ref. -s N) */
     int want_dihedral;       /* also keep the 8 dihedral variants of every frame hash */
     int trim;                /* also the trimmed PDQs of a video with a border (has_trim) */
+    int dense_per_hash;      /* > 1: also hash about this many frames per vPDQ frame (dense) */
     ad_video_limits limits;  /* time, pixels, streams, decoder threads */
     /* Optional: sees each hashed frame's RGB24 pixels (width x height, stride bytes a row) from
      * the same decode, before its PDQ (ingest keeps a thumbnail of one frame); duration is the

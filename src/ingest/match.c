@@ -4,7 +4,8 @@
  * images without one are searched by PDQ within the radius over the 8 dihedral variants (one
  * batch search: a file with no neighbour and no exact media is new without asking further);
  * videos without one by the share of their frames found in one known video, also over the 8
- * variants (a mirrored or rotated copy matches with its variant recorded). An image's trimmed
+ * variants (a mirrored or rotated copy matches with its variant recorded) and with the trimmed
+ * PDQ of each frame of a video with bars (a frame counts once). An image's trimmed
  * PDQ (a border was found) and area PDQ (exact turns) are searched beside its plain one, each
  * over its 8 forms, and the index holds the known media's own (ariadne/media_hash.h). Then each
  * file with
@@ -182,8 +183,9 @@ static void variant_free(struct variant *v)
     memset(v, 0, sizeof *v);
 }
 
-/* Adds the hits of query frame f (one variant) to that variant's candidates. */
-static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
+/* Adds the hits of query frame f (one variant) to that variant's candidates; a dense frame
+ * (f >= nframes: between the vPDQ frames) finds known frames, and is no query frame itself. */
+static void add_frame_hits(const struct run *r, struct variant *v, size_t f, size_t nframes,
                            const ad_index_hits *hits)
 {
     for (size_t k = 0; k < hits->n && !v->oom; k++) {
@@ -212,7 +214,7 @@ static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
         }
         if (ad_idset_add(&v->c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT)))
             v->oom = 1;
-        if (v->frame_media[f] != m) { /* a query frame counts once per video */
+        if (f < nframes && v->frame_media[f] != m) { /* a query frame counts once per video */
             v->c[j].frames++;
             v->frame_media[f] = m;
         }
@@ -276,10 +278,19 @@ static void match_video(struct run *r, struct task *t)
     memset(v, 0, sizeof v);
     size_t counted = 0, *frame = malloc((AD_INGEST_QUERIES / NV) * sizeof *frame), nf = 0;
     int oom = !frame;
+    const size_t nf_all = t->vid.n + t->vid.ndense;
     for (int k = 0; k < NV && !oom; k++)
-        oom = !(v[k].frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *v[k].frame_media));
-    for (size_t f = 0; f <= t->vid.n && !oom; f++) {
-        if (f < t->vid.n && t->vid.frames[f].quality >= r->o->min_quality) {
+        oom = !(v[k].frame_media = calloc(nf_all ? nf_all : 1, sizeof *v[k].frame_media));
+    for (size_t f = 0; f <= nf_all && !oom; f++) {
+        if (f >= t->vid.n && f < nf_all) {
+            /* a dense frame (between the vPDQ frames): finds the known video's frames when
+             * this copy plays faster or slower */
+            const size_t d = f - t->vid.n;
+            if (t->vid.dense[d].quality >= r->o->min_quality) {
+                memcpy(&r->queries[nf * NV], &t->vid.dense_forms[d * NV], NV * sizeof *r->queries);
+                frame[nf++] = f;
+            }
+        } else if (f < t->vid.n && t->vid.frames[f].quality >= r->o->min_quality) {
             counted++;
             for (int k = 0; k < NV; k++)
                 r->queries[nf * NV + (size_t)k] = k == 0 || !t->vid.dihedral
@@ -287,10 +298,15 @@ static void match_video(struct run *r, struct task *t)
                                                       : t->vid.dihedral[f * NV + (size_t)k];
             frame[nf++] = f;
         }
-        if (nf == AD_INGEST_QUERIES / NV || (f == t->vid.n && nf)) {
+        /* a video with bars: the frame's trimmed PDQ too, counted as the same frame */
+        if (f < t->vid.n && t->vid.has_trim && t->vid.trim_quality[f] >= r->o->min_quality) {
+            memcpy(&r->queries[nf * NV], &t->vid.trim[f * NV], NV * sizeof *r->queries);
+            frame[nf++] = f;
+        }
+        if (nf + 2 > AD_INGEST_QUERIES / NV || (f == nf_all && nf)) {
             if (search(r, nf * NV, 0))
                 for (size_t j = 0; j < nf * NV; j++)
-                    add_frame_hits(r, &v[j % NV], frame[j / NV], &r->hits[j]);
+                    add_frame_hits(r, &v[j % NV], frame[j / NV], t->vid.n, &r->hits[j]);
             nf = 0;
         }
     }

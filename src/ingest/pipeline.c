@@ -101,6 +101,8 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
         vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
+        vo.trim = 1;          /* a video with bars: its frames' trimmed PDQs (more.c) */
+        vo.dense_per_hash = 4; /* frames between, to match a copy played at another speed */
         ad_thumb_picker pick = {0};
         ad_ingest_thumb_video_opts(r, &vo, &pick);
         vo.limits.max_pixels = ad_ingest_video_pixels(t->room); /* the memory budget's */
