@@ -7,8 +7,7 @@
  * Videos likewise (videos/known/original known; videos/known/TRANSFORM queries; videos/unrelated
  * must find nothing), with the rule triage uses (ingest/match.c: at least 80% of the query's
  * frames, or of the known video's, within the radius, over the 8 dihedral forms); the second
- * video column adds the trimmed frame PDQs (the best of plain and trimmed on each side, where
- * triage takes either form frame by frame: close, not identical).
+ * video column adds the trimmed frame PDQs, the third the dense frames (video_shares).
  *
  * A signal is a row of `signals[]`: learn() sees each known original once, find() returns the
  * index of the known original a query matches, or -1. Add a signal there (the local-features
@@ -135,6 +134,7 @@ static void hash_item(struct bench *b, struct item *it, int video)
         ad_vpdq_opts_default(&vo);
         vo.want_dihedral = 1;
         vo.trim = 1;
+        vo.dense_per_hash = 4; /* as ingest */
         it->ok = ad_vpdq_hash_file(it->path, &vo, &it->vid, &err) == AD_OK && it->vid.n;
     } else {
         it->ok = ad_hasher_file(b->hasher, it->path, &it->fh, &err) == AD_OK && it->fh.has_pdq;
@@ -281,61 +281,71 @@ static const struct signal signals[] = {
 
 /* ---- videos: the triage rule ---- */
 
-/* A video's frames with their trimmed PDQs in place of the plain ones (a view: nothing owned);
- * the video itself when it has none. */
-static ad_vpdq_video trimmed_view(const ad_vpdq_video *v, ad_vpdq_frame *buf)
+/* The triage rule (ingest/match.c), brute force: per dihedral form k of the query, the share of
+ * the query's frames (quality >= the gate) with a frame of the known video within the radius,
+ * and the share of the known video's frames found by a query frame; level 1 adds the trimmed
+ * PDQs of frames of videos with bars (either form of a frame counts), level 2 the dense frames
+ * between the query's vPDQ frames (they find known frames; they are no query frames). The best
+ * form by the sum of both shares; a match needs 80% either way. */
+static int frame_near(const ad_h256 *q, const ad_vpdq_video *k, size_t j, int with_trim, int radius)
 {
-    ad_vpdq_video t = *v;
-    if (!v->has_trim)
-        return t;
-    for (size_t i = 0; i < v->n; i++) {
-        buf[i] = v->frames[i];
-        buf[i].hash = v->trim[i * NV];
-        buf[i].quality = v->trim_quality[i];
-    }
-    t.frames = buf;
-    t.dihedral = v->trim;
-    return t;
+    if (ad_h256_distance(q, &k->frames[j].hash) <= radius)
+        return 1;
+    return with_trim && k->has_trim && ad_h256_distance(q, &k->trim[j * NV]) <= radius;
 }
 
-/* Shares of the best of: plain against plain, trimmed query frames against plain, plain
- * against the known video's trimmed frames, trimmed against trimmed (with_trim). */
-static void video_shares(const ad_vpdq_video *q, const ad_vpdq_video *k, const ad_vpdq_match_opts *mo,
-                         int with_trim, double *qp, double *kp)
+static void video_shares(const ad_vpdq_video *q, const ad_vpdq_video *k, int level, int radius,
+                         int quality, double *qp, double *kp)
 {
-    ad_vpdq_frame *qb = malloc((q->n + 1) * sizeof *qb), *kb = malloc((k->n + 1) * sizeof *kb);
-    ad_vpdq_video qs[2] = {*q, trimmed_view(q, qb)}, ks[2] = {*k, trimmed_view(k, kb)};
+    uint8_t *found = calloc(k->n + 1, 1);
     *qp = *kp = 0;
-    for (int i = 0; i < (with_trim ? 2 : 1); i++)
-        for (int j = 0; j < (with_trim ? 2 : 1); j++) {
-            ad_vpdq_match_result r;
-            ad_err err;
-            if (ad_vpdq_match(&qs[i], &ks[j], mo, &r, &err) != AD_OK)
-                continue;
-            if (r.query_pct + r.compared_pct > *qp + *kp)
-                *qp = r.query_pct, *kp = r.compared_pct;
-            ad_vpdq_match_result_free(&r);
+    for (int var = 0; var < NV && found; var++) {
+        memset(found, 0, k->n + 1);
+        size_t counted = 0, matched = 0;
+        for (size_t f = 0; f < q->n + (level >= 2 ? q->ndense : 0); f++) {
+            const int dense = f >= q->n;
+            const ad_h256 *forms[2];
+            int nforms = 0;
+            if (dense) {
+                if (q->dense[f - q->n].quality >= quality)
+                    forms[nforms++] = &q->dense_forms[(f - q->n) * NV + (size_t)var];
+            } else {
+                if (q->frames[f].quality >= quality) {
+                    counted++;
+                    forms[nforms++] = var && q->dihedral ? &q->dihedral[f * NV + (size_t)var]
+                                                        : &q->frames[f].hash;
+                }
+                if (level >= 1 && q->has_trim && q->trim_quality[f] >= quality)
+                    forms[nforms++] = &q->trim[f * NV + (size_t)var];
+            }
+            int any = 0;
+            for (int i = 0; i < nforms; i++)
+                for (size_t j = 0; j < k->n; j++)
+                    if (frame_near(forms[i], k, j, level >= 1, radius))
+                        found[j] = 1, any = 1;
+            matched += any && !dense && q->frames[f].quality >= quality;
         }
-    free(qb);
-    free(kb);
+        size_t kf = 0;
+        for (size_t j = 0; j < k->n; j++)
+            kf += found[j];
+        double a = counted ? 100.0 * (double)matched / (double)counted : 0;
+        double b = k->n ? 100.0 * (double)kf / (double)k->n : 0;
+        if (a + b > *qp + *kp)
+            *qp = a, *kp = b;
+    }
+    free(found);
 }
 
 static int video_find(const struct bench *b, const struct item *q, const struct item *known,
-                      size_t nknown, int with_trim)
+                      size_t nknown, int level)
 {
-    ad_vpdq_match_opts mo;
-    ad_vpdq_match_opts_default(&mo);
-    mo.distance = b->radius;
-    mo.quality = b->quality;
-    mo.query_pct = 0;
-    mo.dihedral = 1;
     double best = 0;
     int who = -1;
     for (size_t k = 0; k < nknown; k++) {
         double qp, kp;
         if (!known[k].ok)
             continue;
-        video_shares(&q->vid, &known[k].vid, &mo, with_trim, &qp, &kp);
+        video_shares(&q->vid, &known[k].vid, level, b->radius, b->quality, &qp, &kp);
         if ((qp >= 80 || kp >= 80) && qp + kp > best)
             best = qp + kp, who = (int)k;
     }
@@ -426,11 +436,11 @@ static void run_set(struct bench *b, const char *kind, const char *set, int vide
             b->hash_s += cpu_now() - t0;
             r->n++;
             int chain = -1; /* what the cumulative columns found so far */
-            size_t nsig = video ? 2 : NSIG;
+            size_t nsig = video ? 3 : NSIG;
             for (size_t s = 0; s < nsig; s++) {
                 int hit = video || !signals[s].alone ? chain : -1;
                 if (hit < 0 && q.ok)
-                    hit = video ? video_find(b, &q, known, nknown, s == 1)
+                    hit = video ? video_find(b, &q, known, nknown, (int)s)
                                 : signals[s].find(b, &q);
                 if (video || !signals[s].alone)
                     chain = hit;
@@ -479,7 +489,7 @@ static void print_table(int json, size_t nsig_photo)
         printf("],\"rows\":[");
         for (size_t i = 0; i < nrows; i++) {
             const struct row *r = &rows[i];
-            size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 2;
+            size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 3;
             printf("%s\n{\"set\":\"%s\",\"transform\":\"%s\",\"n\":%zu,\"found\":[", i ? "," : "",
                    r->set, r->transform, r->n);
             for (size_t s = 0; s < ns; s++)
@@ -502,7 +512,10 @@ static void print_table(int json, size_t nsig_photo)
     for (size_t i = 0; i < nrows; i++) {
         const struct row *r = &rows[i];
         int unrelated = strstr(r->set, "unrelated") != NULL;
-        size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 2;
+        if (!strncmp(r->set, "video-", 6) && (i == 0 || strncmp(rows[i - 1].set, "video-", 6)))
+            printf("| videos | (columns: vPDQ as triage today; +trimmed frames; +dense frames) "
+                   "| | | | | | | | | |\n");
+        size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 3;
         printf("| %s | %s | %zu |", r->set, r->transform, r->n);
         for (size_t s = 0; s < nsig_photo; s++) {
             if (s >= ns) {
