@@ -50,8 +50,8 @@ int ad_border_find(const float *luma, int width, int height, size_t stride, unsi
 typedef struct ad_area ad_area;
 ad_code ad_area_new(ad_area **out, int width, int height, int out_w, int out_h, ad_err *err);
 void ad_area_push(ad_area *a, const float *luma_row);
-/* The result, out_w x out_h floats (row-major), valid until ad_area_free. */
-const float *ad_area_result(const ad_area *a);
+/* The result, out_w x out_h floats (row-major), valid until ad_area_free; after the last row. */
+const float *ad_area_result(ad_area *a);
 void ad_area_free(ad_area *a);
 
 /* What is computed beside the plain PDQ, from the same decoded rows. */

@@ -9,7 +9,6 @@
 struct ad_pdq_more_acc {
     int w, h, rw, rh;
     ad_area *reduced;
-    ad_area *a64; /* NULL when a side is under 64 */
     float *row;
 };
 
@@ -23,8 +22,6 @@ ad_code ad_pdq_more_new(ad_pdq_more_acc **out, int width, int height, ad_err *er
     a->h = height;
     ad_border_reduced_size(width, height, AD_BORDER_SIDE, &a->rw, &a->rh);
     ad_code rc = ad_area_new(&a->reduced, width, height, a->rw, a->rh, err);
-    if (!rc && width >= 64 && height >= 64)
-        rc = ad_area_new(&a->a64, width, height, 64, 64, err);
     if (!rc && !(a->row = malloc((size_t)width * sizeof *a->row)))
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (rc) {
@@ -38,21 +35,24 @@ ad_code ad_pdq_more_new(ad_pdq_more_acc **out, int width, int height, ad_err *er
 void ad_pdq_more_push(ad_pdq_more_acc *a, const float *luma)
 {
     ad_area_push(a->reduced, luma);
-    if (a->a64)
-        ad_area_push(a->a64, luma);
+}
+
+__attribute__((target_clones("avx2", "default"))) static void
+luma(const uint8_t *restrict row, float *restrict l, int w, int channels)
+{
+    if (channels == 1) {
+        for (int x = 0; x < w; x++)
+            l[x] = (float)row[x];
+    } else {
+        for (int x = 0; x < w; x++)
+            l[x] = 0.299f * (float)row[3 * x] + 0.587f * (float)row[3 * x + 1] +
+                   0.114f * (float)row[3 * x + 2];
+    }
 }
 
 void ad_pdq_more_push_u8(ad_pdq_more_acc *a, const uint8_t *row, int channels)
 {
-    if (channels == 1) {
-        for (int x = 0; x < a->w; x++)
-            a->row[x] = row[x];
-    } else {
-        for (int x = 0; x < a->w; x++) {
-            const uint8_t *p = row + 3 * x;
-            a->row[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
-        }
-    }
+    luma(row, a->row, a->w, channels);
     ad_pdq_more_push(a, a->row);
 }
 
@@ -60,13 +60,22 @@ ad_code ad_pdq_more_finish(ad_pdq_more_acc *a, ad_pdq_more *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
     out->content = (ad_rect){0, 0, a->w, a->h};
-    if (a->a64) {
+    const float *r = ad_area_result(a->reduced);
+    if (a->rw >= 64 && a->rh >= 64) {
+        /* the area mean of the reduced luma: itself an exact area mean, so the 64x64 cells stay
+         * symmetric (within a 512th of the picture of the source's own area mean) */
+        ad_area *a64;
+        ad_code rc = ad_area_new(&a64, a->rw, a->rh, 64, 64, err);
+        if (rc)
+            return rc;
+        for (int y = 0; y < a->rh; y++)
+            ad_area_push(a64, r + (size_t)y * a->rw);
         float buf[64][64];
-        memcpy(buf, ad_area_result(a->a64), sizeof buf);
+        memcpy(buf, ad_area_result(a64), sizeof buf);
+        ad_area_free(a64);
         ad_pdq_from_64x64((const float(*)[64])buf, 1, &out->area);
         out->has_area = 1;
     }
-    const float *r = ad_area_result(a->reduced);
     ad_rect c;
     if (!ad_border_find(r, a->rw, a->rh, (size_t)a->rw, 0, &c))
         return AD_OK;
@@ -87,7 +96,6 @@ void ad_pdq_more_free(ad_pdq_more_acc *a)
     if (!a)
         return;
     ad_area_free(a->reduced);
-    ad_area_free(a->a64);
     free(a->row);
     free(a);
 }
