@@ -75,6 +75,18 @@ static void test_letterbox_pillarbox_frame(void **state)
     picture(p + 40, 240, h, w);
     noise(p, w, h);
     expect(p, w, h, 1, (ad_rect){40, 0, 240, 240});
+    /* black bars, the picture dark at its bottom edge (no clear edge there): centred padding,
+     * the bottom bar taken as deep as the top one */
+    fill(p, w, h, w, 0);
+    picture(p + 30 * w, w, 180, w);
+    for (int y = 180; y < 210; y++)
+        for (int x = 0; x < w; x++)
+            p[y * w + x] = 3.0f + (float)((x / 7) % 2) * 2.0f + (float)(y - 180) * 0.0f;
+    for (int y = 150; y < 180; y++)
+        for (int x = 0; x < w; x++)
+            p[y * w + x] = p[y * w + x] * (float)(180 - y) / 30.0f + 4.0f;
+    noise(p, w, h);
+    expect(p, w, h, 1, (ad_rect){0, 30, 320, 180});
     /* a white frame on every side */
     fill(p, w, h, w, 255);
     picture(p + 20 * w + 20, 280, 200, w);

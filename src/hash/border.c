@@ -1,6 +1,7 @@
 /* border.c: finding uniform borders (letterbox, pillarbox, frames, padding) on a luma image,
  * tolerant of JPEG noise and not fooled by a plain sky or a dark photo (ad_border_find's rule is
  * in ariadne/border.h and docs/hash.md). */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,9 +55,16 @@ static int share(const struct side *s, int i, float c, float d, int near)
     return (int)(100L * k / s->m);
 }
 
-/* The depth of the border on one side, 0 if none. */
-static int depth(const struct side *s, float *tmp, unsigned flags)
+/* One side: its uniform lines from the edge (raw), their level, and whether they end at a
+ * clear edge. */
+struct found {
+    int raw, clear;
+    float level;
+};
+
+static struct found depth(const struct side *s, float *tmp, unsigned flags)
 {
+    struct found f = {0, 0, 0};
     for (int j = 0; j < s->m; j++)
         tmp[j] = px(s, 0, j);
     qsort(tmp, (size_t)s->m, sizeof *tmp, cmp_f);
@@ -64,15 +72,29 @@ static int depth(const struct side *s, float *tmp, unsigned flags)
     int k = 0;
     while (k < s->n && share(s, k, c, NEAR, 1) >= NEAR_SHARE)
         k++;
+    f.level = c;
     int min = s->n * 15 / 1000;
     if (k < 2 || k < min || k >= s->n - 1)
-        return 0;
+        return f;
+    f.raw = k;
     /* a clear edge: the first content line, or the one after it (JPEG ringing and the area
      * mean can blur the first), is far from the border's level on a quarter of its pixels */
-    if (!(flags & AD_BORDER_NO_EDGE) && share(s, k, c, FAR, 0) < FAR_SHARE &&
-        share(s, k + 1, c, FAR, 0) < FAR_SHARE)
-        return 0;
-    return k;
+    f.clear = (flags & AD_BORDER_NO_EDGE) || share(s, k, c, FAR, 0) >= FAR_SHARE ||
+              share(s, k + 1, c, FAR, 0) >= FAR_SHARE;
+    return f;
+}
+
+/* Padding is usually centred: a side without a clear edge (the picture's own edge is near the
+ * border's colour there) whose uniform lines reach as deep as the clear border opposite, in the
+ * same colour, is taken to be as deep as that one. */
+static int depth_of(const struct found *me, const struct found *opp)
+{
+    if (me->raw && me->clear)
+        return me->raw;
+    if (opp->raw && opp->clear && me->raw >= opp->raw - 1 &&
+        fabsf(me->level - opp->level) <= NEAR)
+        return me->raw < opp->raw ? me->raw : opp->raw;
+    return 0;
 }
 
 int ad_border_find(const float *luma, int width, int height, size_t stride, unsigned flags,
@@ -84,13 +106,16 @@ int ad_border_find(const float *luma, int width, int height, size_t stride, unsi
     float *tmp = malloc((size_t)(width > height ? width : height) * sizeof *tmp);
     if (!tmp)
         return 0;
-    int d[4];
+    struct found f[4];
     for (int k = 0; k < 4; k++) {
         struct side s = {luma, stride, width, height, k, k < 2 ? height : width,
                          k < 2 ? width : height};
-        d[k] = depth(&s, tmp, flags);
+        f[k] = depth(&s, tmp, flags);
     }
     free(tmp);
+    int d[4];
+    for (int k = 0; k < 4; k++)
+        d[k] = depth_of(&f[k], &f[k ^ 1]); /* opposite: top-bottom, left-right */
     ad_rect r = {d[2], d[0], width - d[2] - d[3], height - d[0] - d[1]};
     if (!(d[0] | d[1] | d[2] | d[3]) || r.w < MIN_CONTENT || r.h < MIN_CONTENT ||
         r.w * 100 < width * MIN_KEEP || r.h * 100 < height * MIN_KEEP)
