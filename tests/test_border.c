@@ -128,6 +128,17 @@ static void test_not_fooled(void **state)
     free(p);
 }
 
+/* The hashes beside the plain PDQ of a w x h luma picture. */
+static void more_of(const float *p, int w, int h, ad_pdq_more *out)
+{
+    ad_pdq_more_acc *a;
+    assert_int_equal(ad_pdq_more_new(&a, w, h, NULL), AD_OK);
+    for (int y = 0; y < h; y++)
+        ad_pdq_more_push(a, p + (size_t)y * w);
+    assert_int_equal(ad_pdq_more_finish(a, out, NULL), AD_OK);
+    ad_pdq_more_free(a);
+}
+
 /* The area PDQ of a picture turned by pixels equals the matching dihedral form of the
  * original's area PDQ (the cells are symmetric); the plain PDQ's forms need not. */
 static void test_area_turns(void **state)
@@ -139,12 +150,7 @@ static void test_area_turns(void **state)
     for (int i = 0; i < w * h; i++)
         p[i] += (float)(rnd() % 60); /* texture, so that the hash is not all low frequencies */
     ad_pdq_more orig, turned;
-    ad_pdq_more_acc *a;
-    assert_int_equal(ad_pdq_more_new(&a, w, h, NULL), AD_OK);
-    for (int y = 0; y < h; y++)
-        ad_pdq_more_push(a, p + y * w);
-    assert_int_equal(ad_pdq_more_finish(a, &orig, NULL), AD_OK);
-    ad_pdq_more_free(a);
+    more_of(p, w, h, &orig);
     assert_true(orig.has_area && !orig.has_trim);
     for (int v = 1; v < AD_PDQ_NVARIANTS; v++) {
         const int swap = v == AD_PDQ_ROT90 || v == AD_PDQ_ROT270 || v == AD_PDQ_FLIPP ||
@@ -164,11 +170,7 @@ static void test_area_turns(void **state)
                 }
                 t[i * tw + j] = p[sy * w + sx];
             }
-        assert_int_equal(ad_pdq_more_new(&a, tw, th, NULL), AD_OK);
-        for (int y = 0; y < th; y++)
-            ad_pdq_more_push(a, t + y * tw);
-        assert_int_equal(ad_pdq_more_finish(a, &turned, NULL), AD_OK);
-        ad_pdq_more_free(a);
+        more_of(t, tw, th, &turned);
         int d = ad_h256_distance(&turned.area.hash, &orig.area.dihedral[v]);
         if (d > 4)
             fail_msg("%s: the turned picture's area PDQ is %d bits from the form",
@@ -189,12 +191,7 @@ static void test_trimmed_pdq(void **state)
     ad_pdq_result alone;
     assert_int_equal(ad_pdq_from_luma(p + 40 * w, w, ch, (size_t)w, 0, &alone, NULL), AD_OK);
     ad_pdq_more m;
-    ad_pdq_more_acc *a;
-    assert_int_equal(ad_pdq_more_new(&a, w, h, NULL), AD_OK);
-    for (int y = 0; y < h; y++)
-        ad_pdq_more_push(a, p + y * w);
-    assert_int_equal(ad_pdq_more_finish(a, &m, NULL), AD_OK);
-    ad_pdq_more_free(a);
+    more_of(p, w, h, &m);
     assert_true(m.has_trim);
     assert_int_equal(m.content.y, 40);
     assert_int_equal(m.content.h, ch);
