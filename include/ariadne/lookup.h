@@ -57,7 +57,7 @@ const ad_index *ad_lookup_index_get(const ad_lookup_index *lx);
 int64_t ad_lookup_index_media(const ad_lookup_index *lx, uint64_t entry);
 /* Number of frame hashes of a video in the index. */
 int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id);
-/* Entries (media PDQs and frame PDQs). */
+/* Entries (media PDQs and frame PDQs; the trimmed and area PDQs beside them not counted). */
 size_t ad_lookup_index_size(const ad_lookup_index *lx);
 
 /* ---- the query --------------------------------------------------------------------- */

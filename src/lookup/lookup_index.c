@@ -10,6 +10,7 @@ struct ad_lookup_index {
     ad_index *ix;
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
+    size_t nmore;          /* entries that are trimmed or area PDQs (media_hash) */
 };
 
 ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err)
@@ -60,7 +61,9 @@ ad_code ad_lookup_index_add_more(ad_lookup_index *lx, const ad_h256 *pdq, int64_
     if (id <= 0)
         return ad_err_set(err, AD_ERR_ARG, "an index entry needs a media id");
     uint64_t e = is_frame ? AD_LOOKUP_FRAME_BIT | (uint64_t)id : (uint64_t)id;
-    return ad_index_add(lx->ix, pdq, &e, 1, err);
+    ad_code rc = ad_index_add(lx->ix, pdq, &e, 1, err);
+    lx->nmore += rc == AD_OK;
+    return rc;
 }
 
 /* Loading: the PDQs are gathered in arrays and added in one call (one indexed segment). */
@@ -106,7 +109,9 @@ static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id,
 /* A trimmed or area PDQ: one more entry of a media or frame (not another frame). */
 static int load_more(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
 {
-    return push(ctx, pdq, id, media_id, is_frame);
+    struct loader *a = ctx;
+    a->lx->nmore++;
+    return push(a, pdq, id, media_id, is_frame);
 }
 
 ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err)
@@ -156,5 +161,5 @@ int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id
 
 size_t ad_lookup_index_size(const ad_lookup_index *lx)
 {
-    return ad_index_size(lx->ix);
+    return ad_index_size(lx->ix) - lx->nmore;
 }
