@@ -13,7 +13,7 @@
 
 #define AD_VTRIM_SIDE 512
 #define DECIDE_FRAMES 8 /* frames with content that decide the crop */
-#define MAX_WAIT 48     /* frames held at most before deciding anyway */
+#define MAX_WAIT 16     /* frames held at most before deciding anyway (16 x 590 KB at 1080p) */
 #define MIN_QUALITY 50
 
 struct ad_vtrim {
