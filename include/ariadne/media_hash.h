@@ -18,18 +18,18 @@
 extern "C" {
 #endif
 
-typedef enum ad_xhash_kind {
-    AD_XHASH_TRIM = 1, /* "trim": the PDQ of the content inside a border */
-    AD_XHASH_AREA = 2, /* "area": the PDQ of the 64x64 exact area mean */
-} ad_xhash_kind;
+typedef enum ad_mhash_kind {
+    AD_MHASH_TRIM = 1, /* "trim": the PDQ of the content inside a border */
+    AD_MHASH_AREA = 2, /* "area": the PDQ of the 64x64 exact area mean */
+} ad_mhash_kind;
 
 /* "trim" / "area" (NULL for another value). */
-const char *ad_xhash_kind_name(ad_xhash_kind k);
+const char *ad_mhash_kind_name(ad_mhash_kind k);
 
 typedef struct ad_media_hash {
     int64_t media_id;
     int64_t frame; /* the video frame's number (media_frame.frame); -1: the media's own */
-    ad_xhash_kind kind;
+    ad_mhash_kind kind;
     ad_h256 pdq;
     int quality;
     ad_rect content; /* trim: the content inside the border (pixels); else zero */

@@ -14,10 +14,10 @@ static size_t of_task(const struct task *t, int64_t mid, ad_media_hash *out)
         return 0;
     const ad_pdq_more *m = &t->fh.more;
     if (m->has_trim)
-        out[n++] = (ad_media_hash){mid, -1, AD_XHASH_TRIM, m->trim.hash, m->trim.quality,
+        out[n++] = (ad_media_hash){mid, -1, AD_MHASH_TRIM, m->trim.hash, m->trim.quality,
                                    m->content};
     if (m->has_area)
-        out[n++] = (ad_media_hash){mid, -1, AD_XHASH_AREA, m->area.hash, m->area.quality,
+        out[n++] = (ad_media_hash){mid, -1, AD_MHASH_AREA, m->area.hash, m->area.quality,
                                    (ad_rect){0, 0, 0, 0}};
     return n;
 }
@@ -29,7 +29,7 @@ static size_t of_frames(const struct task *t, int64_t mid, ad_media_hash *out)
     if (!t->has_video || !v->has_trim)
         return 0;
     for (size_t f = 0; f < v->n; f++)
-        out[f] = (ad_media_hash){mid, v->frames[f].frame_number, AD_XHASH_TRIM, v->trim[f * 8],
+        out[f] = (ad_media_hash){mid, v->frames[f].frame_number, AD_MHASH_TRIM, v->trim[f * 8],
                                  v->trim_quality[f], v->content};
     return v->n;
 }

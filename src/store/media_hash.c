@@ -6,9 +6,9 @@
 #include "ariadne/media_hash.h"
 #include "store_int.h"
 
-const char *ad_xhash_kind_name(ad_xhash_kind k)
+const char *ad_mhash_kind_name(ad_mhash_kind k)
 {
-    return k == AD_XHASH_TRIM ? "trim" : k == AD_XHASH_AREA ? "area" : NULL;
+    return k == AD_MHASH_TRIM ? "trim" : k == AD_MHASH_AREA ? "area" : NULL;
 }
 
 static void bind_hash(void *p, ad_stmt *s, size_t i)
@@ -16,10 +16,10 @@ static void bind_hash(void *p, ad_stmt *s, size_t i)
     const ad_media_hash *h = (const ad_media_hash *)p + i;
     ad_bind_int(s, 1, h->media_id);
     ad_bind_int(s, 2, h->frame);
-    ad_bind_text(s, 3, ad_xhash_kind_name(h->kind));
+    ad_bind_text(s, 3, ad_mhash_kind_name(h->kind));
     ad_bind_blob(s, 4, h->pdq.b, 32);
     ad_bind_int(s, 5, h->quality);
-    if (h->kind == AD_XHASH_TRIM) {
+    if (h->kind == AD_MHASH_TRIM) {
         ad_bind_int(s, 6, h->content.x);
         ad_bind_int(s, 7, h->content.y);
         ad_bind_int(s, 8, h->content.w);
@@ -33,7 +33,7 @@ static void bind_hash(void *p, ad_stmt *s, size_t i)
 ad_code ad_store_media_hash_add(ad_store *st, const ad_media_hash *h, size_t n, ad_err *err)
 {
     for (size_t i = 0; i < n; i++)
-        if (h[i].media_id <= 0 || !ad_xhash_kind_name(h[i].kind) || h[i].frame < -1)
+        if (h[i].media_id <= 0 || !ad_mhash_kind_name(h[i].kind) || h[i].frame < -1)
             return ad_err_set(err, AD_ERR_ARG, "an extra hash needs its media and a kind");
     if (!n)
         return AD_OK;
