@@ -9,9 +9,11 @@
  * frames, or of the known video's, within the radius, over the 8 dihedral forms); the second
  * video column adds the trimmed frame PDQs, the third the dense frames (video_shares).
  *
- * A signal is a row of `signals[]`: learn() sees each known original once, find() returns the
- * index of the known original a query matches, or -1. Add a signal there (the local-features
- * signal goes after the PDQ ones).
+ * A signal is a row of `signals[]`: learn() (optional) runs once after the known originals are
+ * hashed (b->known[0..nknown): path, name, ad_file_hash) to build its own index; find() returns
+ * the index in b->known of the original a query matches, or -1. Add a signal there (the
+ * local-features signal goes after the PDQ ones); `alone` = a column of its own, not added to
+ * the ones before it.
  *
  * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only]
  *        [--misses] (lists what the last column missed, on stderr) */
@@ -268,14 +270,16 @@ struct signal {
     const char *what;
     int (*find)(const struct bench *b, const struct item *q); /* photos */
     int alone; /* its own column: not added to the columns before it */
+    int (*learn)(struct bench *b); /* NULL, or once before the queries; non-zero: fails */
 };
 
 static const struct signal signals[] = {
-    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq, 0},
-    {"+trim", "and the trimmed PDQ, both sides (a border found)", find_trim, 0},
-    {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0},
+    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq,
+     0, NULL},
+    {"+trim", "and the trimmed PDQ, both sides (a border found)", find_trim, 0, NULL},
+    {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0, NULL},
     {"pdq|area-q", "alone: the query's plain and area PDQs against known plain PDQs only (a "
-     "partner's list)", find_area_vs_plain, 1},
+     "partner's list)", find_area_vs_plain, 1, NULL},
 };
 #define NSIG (sizeof signals / sizeof signals[0])
 
@@ -580,6 +584,11 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_robust: no %s/photos/known/original\n", b.root);
             return 2;
         }
+        for (size_t s = 0; s < NSIG; s++)
+            if (signals[s].learn && signals[s].learn(&b)) {
+                fprintf(stderr, "bench_robust: signal %s failed to learn\n", signals[s].name);
+                return 1;
+            }
         run_set(&b, "photos", "known", 0, b.known, b.nknown);
         run_set(&b, "photos", "unrelated", 0, b.known, b.nknown);
     }

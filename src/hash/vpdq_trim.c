@@ -201,8 +201,10 @@ ad_code ad_vtrim_finish(ad_vtrim *t, ad_vpdq_video *out, ad_err *err)
         return rc;
     out->has_trim = 1;
     /* in stream pixels */
-    int x0 = (int)((long)t->box.x * t->w / t->rw), x1 = (int)((long)(t->box.x + t->box.w) * t->w / t->rw);
-    int y0 = (int)((long)t->box.y * t->h / t->rh), y1 = (int)((long)(t->box.y + t->box.h) * t->h / t->rh);
+    int x0 = (int)((long)t->box.x * t->w / t->rw);
+    int x1 = (int)((long)(t->box.x + t->box.w) * t->w / t->rw);
+    int y0 = (int)((long)t->box.y * t->h / t->rh);
+    int y1 = (int)((long)(t->box.y + t->box.h) * t->h / t->rh);
     out->content = (ad_rect){x0, y0, x1 - x0, y1 - y0};
     out->trim = t->forms;
     out->trim_quality = t->quality;
