@@ -7,8 +7,7 @@
 #include <string.h>
 
 #include "ariadne/border.h"
-
-#define AD_HOT __attribute__((target_clones("avx2", "default")))
+#include "hot.h"
 
 struct ad_area {
     int w, h, ow, oh, y;

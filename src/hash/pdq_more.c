@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ariadne/border.h"
+#include "hot.h"
 
 struct ad_pdq_more_acc {
     int w, h, rw, rh;
@@ -37,8 +38,7 @@ void ad_pdq_more_push(ad_pdq_more_acc *a, const float *luma)
     ad_area_push(a->reduced, luma);
 }
 
-__attribute__((target_clones("avx2", "default"))) static void
-luma(const uint8_t *restrict row, float *restrict l, int w, int channels)
+AD_HOT static void luma(const uint8_t *restrict row, float *restrict l, int w, int channels)
 {
     if (channels == 1) {
         for (int x = 0; x < w; x++)
