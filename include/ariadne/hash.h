@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ariadne/border.h"
 #include "ariadne/error.h"
 #include "ariadne/media.h"
 #include "ariadne/pdq.h"
@@ -41,6 +42,7 @@ typedef struct ad_hash_opts {
     int fast;             /* fast mode: scaled JPEG decoding, luma only (not bit-exact) */
     int fast_min_side;    /* fast mode: smallest side to decode at (default 384) */
     ad_pdq_compat compat; /* default library */
+    int more; /* also the trimmed and area PDQs (ariadne/border.h; ingest sets it) */
 } ad_hash_opts;
 
 void ad_hash_opts_default(ad_hash_opts *o);
@@ -54,6 +56,8 @@ typedef struct ad_file_hash {
     ad_image_info image; /* for images: size as stored, colour model, bit depth */
     int has_pdq;
     ad_pdq_result pdq;
+    int has_more;     /* with opts.more, beside has_pdq: */
+    ad_pdq_more more; /* the trimmed (when a border was found) and area PDQs */
     /* When an image or other file has no PDQ for a reason that is not a failure of the file
      * (not an image, smaller than 5x5): the reason. */
     ad_code pdq_skip;

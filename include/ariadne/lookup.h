@@ -32,8 +32,9 @@ extern "C" {
 
 typedef struct ad_lookup_index ad_lookup_index;
 
-/* Every PDQ of the store (media and video frames) in a match index, and which video each frame
- * belongs to. One audit row (index.load). */
+/* Every PDQ of the store (media and video frames, and the trimmed and area PDQs kept beside
+ * them) in a match index, and which video each frame belongs to. One audit row (index.load).
+ * A tap (below) sees the plain PDQs only: the others have the same entry ids. */
 ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err);
 /* The same, calling tap (may be NULL) with each PDQ as it is read (a live index notes which
  * media and frames it holds); tap returning non-zero fails the load as out of memory. */
@@ -49,6 +50,10 @@ ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int6
  * id = frame id, media_id its video). Needs exclusive access (the caller's lock). */
 ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id, int64_t media_id,
                             int is_frame, ad_err *err);
+/* Adds one more PDQ of a media or frame already added (a trimmed or area PDQ,
+ * ariadne/media_hash.h): the same entry id, not counted as another frame. */
+ad_code ad_lookup_index_add_more(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id,
+                                 int is_frame, ad_err *err);
 void ad_lookup_index_free(ad_lookup_index *lx);
 /* The match index itself (searches may run on many threads at once). */
 const ad_index *ad_lookup_index_get(const ad_lookup_index *lx);
@@ -56,7 +61,7 @@ const ad_index *ad_lookup_index_get(const ad_lookup_index *lx);
 int64_t ad_lookup_index_media(const ad_lookup_index *lx, uint64_t entry);
 /* Number of frame hashes of a video in the index. */
 int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id);
-/* Entries (media PDQs and frame PDQs). */
+/* Entries (media PDQs and frame PDQs; the trimmed and area PDQs beside them not counted). */
 size_t ad_lookup_index_size(const ad_lookup_index *lx);
 
 /* ---- the query --------------------------------------------------------------------- */
@@ -72,6 +77,12 @@ typedef struct ad_lookup_query {
     int npdq;
     ad_h256 pdq[8];
     int pdq_quality; /* 0..100; -1 unknown (then not gated) */
+    /* Beside those forms, a file's other PDQs (ariadne/border.h): its trimmed PDQ (a border was
+     * found) and its area PDQ, 8 dihedral forms each, searched like pdq[] when their quality
+     * passes the gate. ad_lookup_query_file fills them. */
+    int nmore;
+    ad_h256 more[2][8];
+    int more_quality[2];
     /* The exact media when the caller knows it (0: found by the digests above). media_by names
      * how the caller found it ("sha256", "md5", "sha1", "pdq", "id"; NULL = "id"). With
      * exact_known set, the caller has looked the file's digests up already (triage's batch
@@ -87,6 +98,10 @@ void ad_lookup_query_init(ad_lookup_query *q);
  * `ariadne hash --dihedral` prints them) or "id:N" (a media id). AD_ERR_PARSE says what is
  * wrong. */
 ad_code ad_lookup_query_parse(ad_lookup_query *q, const char *text, ad_err *err);
+/* The PDQ part of a query from a hashed file: its 8 forms (or 1 without dihedral variants), its
+ * quality, and its trimmed and area PDQs when computed (ad_hash_opts.more). */
+struct ad_file_hash;
+void ad_lookup_query_file(ad_lookup_query *q, const struct ad_file_hash *fh);
 
 /* ---- a run's classifications --------------------------------------------------------- */
 

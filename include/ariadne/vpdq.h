@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ariadne/border.h"
 #include "ariadne/error.h"
 #include "ariadne/h256.h"
 #include "ariadne/pdq.h"
@@ -45,12 +46,28 @@ typedef struct ad_vpdq_video {
     int partial;         /* 1: hashing stopped early on an error; frames holds what came before */
     int fast_path;       /* 1: unwanted non-reference frames were skipped (same result) */
     char codec[32];
+    /* With ad_vpdq_opts.trim, when a border (letterbox, pillarbox) was found over the first
+     * hashed frames: the content inside it (stream pixels, one crop for the whole video), and
+     * per frame the PDQ of that content, 8 dihedral forms (frame i's at i*8) and its quality. */
+    int has_trim;
+    ad_rect content;
+    ad_h256 *trim;
+    int *trim_quality;
+    /* With ad_vpdq_opts.dense_per_hash > 1: the frames hashed between the vPDQ frames, for
+     * matching only (a copy played faster or slower puts the known video's sampled moments
+     * between this one's): ndense frames, each with its 8 dihedral forms (i*8). Not part of
+     * the vPDQ hash: never stored or exchanged. */
+    ad_vpdq_frame *dense;
+    ad_h256 *dense_forms;
+    size_t ndense, capdense;
 } ad_vpdq_video;
 
 typedef struct ad_vpdq_opts {
     double seconds_per_hash; /* default 1.0; 0 = every frame */
     int resize;              /* 0 = stream size (default); N = NxN, aspect not kept (ref. -s N) */
     int want_dihedral;       /* also keep the 8 dihedral variants of every frame hash */
+    int trim;                /* also the trimmed PDQs of a video with a border (has_trim) */
+    int dense_per_hash;      /* > 1: also hash about this many frames per vPDQ frame (dense) */
     ad_video_limits limits;  /* time, pixels, streams, decoder threads */
     /* Optional: sees each hashed frame's RGB24 pixels (width x height, stride bytes a row) from
      * the same decode, before its PDQ (ingest keeps a thumbnail of one frame); duration is the

@@ -122,6 +122,7 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
     }
     ad_pdq_sink sink;
     ad_pdq_sink_init(&sink, h->opts.dihedral, h->opts.compat);
+    sink.want_more = h->opts.more;
     struct tee tee = {&sink, also, also_ctx, 0};
     ad_code rc =
         also ? ad_image_decode(out->type, data, len, &dopts, &tee_fns, &tee, &out->image, err)
@@ -135,6 +136,8 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
     } else if (!rc) {
         rc = ad_pdq_sink_finish(&sink, &out->pdq, err);
         out->has_pdq = rc == AD_OK;
+        if (!rc && sink.more)
+            out->has_more = ad_pdq_sink_more(&sink, &out->more, NULL) == AD_OK;
     }
     ad_pdq_sink_free(&sink);
     return rc;

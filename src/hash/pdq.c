@@ -16,14 +16,7 @@
 #include <string.h>
 
 #include "ariadne/pdq.h"
-
-/* Hot loops get an AVX2 clone chosen at run time; results are identical on every path. */
-/* (not under the sanitizers: their runtimes start after the clones' ifunc resolvers run) */
-#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define AD_HOT __attribute__((target_clones("avx2", "default")))
-#else
-#define AD_HOT
-#endif
+#include "hot.h" /* hot loops get an AVX2 clone chosen at run time */
 
 const char *const ad_pdq_variant_names[AD_PDQ_NVARIANTS] = {
     "orig", "rot90", "rot180", "rot270", "flipx", "flipy", "flipp", "flipm"};

@@ -38,6 +38,8 @@ static ad_code sink_begin(void *ctx, int w, int h, int channels, ad_err *err)
                           w, h, AD_PDQ_MIN_DIM, AD_PDQ_MIN_DIM);
     }
     ad_code rc = ad_pdq_hasher_new(&s->main, s->out_w, s->out_h, err);
+    if (!rc && s->want_more)
+        rc = ad_pdq_more_new(&s->more, w, h, err);
     if (!rc && channels == 3) {
         rc = ad_pdq_hasher_new(&s->grey, s->out_w, s->out_h, err);
         s->greyrow = malloc((size_t)s->out_w);
@@ -72,6 +74,8 @@ static void sink_row(void *ctx, const uint8_t *row)
     ad_pdq_sink *s = ctx;
     if (!s->main)
         return;
+    if (s->more)
+        ad_pdq_more_push_u8(s->more, row, s->channels);
     /* greyness is judged on the source rows, as ImageMagick judges the whole image */
     if (s->grey && !row_is_grey(row, s->in_w)) {
         ad_pdq_hasher_free(s->grey);
@@ -111,8 +115,16 @@ ad_code ad_pdq_sink_finish(ad_pdq_sink *s, ad_pdq_result *out, ad_err *err)
     return ad_pdq_hasher_finish(s->grey ? s->grey : s->main, s->want_dihedral, out, err);
 }
 
+ad_code ad_pdq_sink_more(ad_pdq_sink *s, ad_pdq_more *out, ad_err *err)
+{
+    if (!s->more)
+        return ad_err_set(err, AD_ERR_INTERNAL, "PDQ sink has no extra hashes");
+    return ad_pdq_more_finish(s->more, out, err);
+}
+
 void ad_pdq_sink_free(ad_pdq_sink *s)
 {
+    ad_pdq_more_free(s->more);
     ad_pdq_hasher_free(s->main);
     ad_pdq_hasher_free(s->grey);
     free(s->xmap);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ariadne/vpdq.h"
+#include "vpdq_trim.h"
 
 void ad_vpdq_opts_default(ad_vpdq_opts *o)
 {
@@ -19,6 +20,10 @@ void ad_vpdq_video_free(ad_vpdq_video *v)
         return;
     free(v->frames);
     free(v->dihedral);
+    free(v->trim);
+    free(v->trim_quality);
+    free(v->dense);
+    free(v->dense_forms);
     memset(v, 0, sizeof *v);
 }
 
@@ -62,8 +67,30 @@ static int frame_mod_of(double seconds_per_hash, double frame_rate)
     return mod == 0 ? 1 : mod;
 }
 
-static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_vpdq_video *out,
+/* A frame between the vPDQ frames: its PDQ's 8 forms into out->dense. */
+static ad_code push_dense(ad_vpdq_video *out, const ad_vpdq_frame *f, const ad_h256 *forms,
                           ad_err *err)
+{
+    if (out->ndense == out->capdense) {
+        size_t cap = out->capdense ? 2 * out->capdense : 64;
+        ad_vpdq_frame *d = realloc(out->dense, cap * sizeof *d);
+        if (!d)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory (frame list)");
+        out->dense = d;
+        ad_h256 *h = realloc(out->dense_forms, cap * AD_PDQ_NVARIANTS * sizeof *h);
+        if (!h)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory (frame list)");
+        out->dense_forms = h;
+        out->capdense = cap;
+    }
+    memcpy(out->dense_forms + out->ndense * AD_PDQ_NVARIANTS, forms,
+           AD_PDQ_NVARIANTS * sizeof *forms);
+    out->dense[out->ndense++] = *f;
+    return AD_OK;
+}
+
+static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_vpdq_video *out,
+                          ad_vtrim *trim, ad_err *err)
 {
     const uint8_t *rgb;
     size_t stride;
@@ -72,6 +99,13 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
         return rc;
     /* the reference divides in float */
     const double ts = (double)((float)index / (float)out->frame_rate);
+    if (index % out->frame_mod != 0) { /* a dense frame: for matching only */
+        ad_pdq_result r;
+        rc = ad_pdq_from_u8(rgb, out->hash_width, out->hash_height, stride, 3, 1, &r, err);
+        ad_vpdq_frame f = {.frame_number = index, .quality = r.quality, .hash = r.hash,
+                           .timestamp = ts};
+        return rc ? rc : push_dense(out, &f, r.dihedral, err);
+    }
     if (o->on_frame)
         o->on_frame(o->on_frame_ctx, index, ts, out->duration, rgb, stride, out->hash_width,
                     out->hash_height);
@@ -86,7 +120,10 @@ static ad_code hash_frame(ad_video *v, int64_t index, const ad_vpdq_opts *o, ad_
         .hash = r.hash,
         .timestamp = ts,
     };
-    return ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
+    rc = ad_vpdq_video_push(out, &f, o->want_dihedral ? r.dihedral : NULL, err);
+    if (!rc && trim)
+        rc = ad_vtrim_frame(trim, out->n - 1, rgb, stride, r.quality, err);
+    return rc;
 }
 
 ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video *out, ad_err *err)
@@ -109,23 +146,46 @@ ad_code ad_vpdq_hash_video(ad_video *v, const ad_vpdq_opts *opts, ad_vpdq_video 
     if (out->hash_width < AD_PDQ_MIN_DIM || out->hash_height < AD_PDQ_MIN_DIM)
         return ad_err_set(err, AD_ERR_UNSUPPORTED, "frame size %dx%d is too small for PDQ",
                           out->hash_width, out->hash_height);
-    ad_video_set_sampling(v, out->frame_mod);
-    ad_code rc = AD_OK;
+    /* dense frames: every dmod-th frame too (the decoder samples by their common divisor) */
+    int dmod = opts->dense_per_hash > 1 ? out->frame_mod / opts->dense_per_hash : 0;
+    if (dmod < 1 && opts->dense_per_hash > 1 && out->frame_mod > 1)
+        dmod = 1;
+    int smod = out->frame_mod;
+    for (int a = smod, b = dmod; b > 0;) { /* gcd */
+        int c = a % b;
+        a = b, b = c, smod = a;
+    }
+    ad_video_set_sampling(v, smod);
+    ad_vtrim *trim = NULL;
+    ad_code rc = opts->trim ? ad_vtrim_new(&trim, out->hash_width, out->hash_height, err) : AD_OK;
+    if (rc)
+        return rc;
     for (;;) {
         int64_t index;
         int end;
         rc = ad_video_next(v, &index, &end, err);
         if (rc == AD_OK && end == 2) { /* the decoder starts over in full */
             out->n = 0;
+            out->ndense = 0;
+            if (trim)
+                ad_vtrim_reset(trim);
             if (opts->on_frame)
                 opts->on_frame(opts->on_frame_ctx, -1, 0, out->duration, NULL, 0, 0, 0);
             continue;
         }
         if (rc != AD_OK || end)
             break;
-        if (index % out->frame_mod == 0 && (rc = hash_frame(v, index, opts, out, err)) != AD_OK)
+        if ((index % out->frame_mod == 0 || (dmod > 0 && index % dmod == 0)) &&
+            (rc = hash_frame(v, index, opts, out, trim, err)) != AD_OK)
             break;
     }
+    if (trim && (rc == AD_OK || out->n)) {
+        ad_err te;
+        ad_code tc = ad_vtrim_finish(trim, out, &te);
+        if (tc && rc == AD_OK)
+            rc = ad_err_set(err, tc, "%s", te.msg);
+    }
+    ad_vtrim_free(trim);
     out->frame_count = ad_video_frames(v);
     out->damaged = ad_video_damaged(v);
     out->fast_path = ad_video_fast_path(v);

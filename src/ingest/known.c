@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ariadne/media_hash.h"
 #include "pipeline_internal.h"
 
 static int load_frame_time(void *ctx, int64_t frame_id, int64_t media_id, int64_t ts_ms)
@@ -107,10 +108,22 @@ static int learn_pdq(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id
     return l->oom;
 }
 
+/* The trimmed and area PDQs of a media learnt: more entries of its media or frames. */
+static int learn_more(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    (void)media_id;
+    struct learner *l = ctx;
+    if (ad_lookup_index_add_more(l->lx, pdq, id, is_frame, NULL) != AD_OK)
+        l->oom = 1;
+    return l->oom;
+}
+
 ad_code ad_ingest_learn(struct run *r, int64_t media_id, ad_err *err)
 {
     struct learner l = {r->lx, 0};
     ad_code rc = ad_store_pdq_load_media(r->st, media_id, learn_pdq, &l, err);
+    if (!rc && !l.oom)
+        rc = ad_store_media_hash_load(r->st, media_id, learn_more, &l, err);
     if (!rc && l.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rc && ad_lookup_index_video_frames(r->lx, media_id))

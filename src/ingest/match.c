@@ -4,7 +4,11 @@
  * images without one are searched by PDQ within the radius over the 8 dihedral variants (one
  * batch search: a file with no neighbour and no exact media is new without asking further);
  * videos without one by the share of their frames found in one known video, also over the 8
- * variants (a mirrored or rotated copy matches with its variant recorded). Then each file with
+ * variants (a mirrored or rotated copy matches with its variant recorded) and with the trimmed
+ * PDQ of each frame of a video with bars (a frame counts once). An image's trimmed
+ * PDQ (a border was found) and area PDQ (exact turns) are searched beside its plain one, each
+ * over its 8 forms, and the index holds the known media's own (ariadne/media_hash.h). Then each
+ * file with
  * an exact media or a PDQ neighbour is looked up (ad_lookup with the index, the file's 8 forms,
  * the exact media found here, this job's media left out) and the media that decided its class is
  * recorded as its match. Index searches go in batches of AD_INGEST_QUERIES hashes. Runs on the
@@ -78,10 +82,24 @@ static int has_neighbour(const struct run *r, const ad_index_hits *hits)
     return 0;
 }
 
-static int image_query(const struct run *r, const struct task *t)
+static int image_query(const struct task *t)
 {
     return t->kind == AD_ROW_FILE && !t->code && !t->exact_id && !t->has_video && t->fh.has_pdq &&
-           t->fh.pdq.quality >= r->o->min_quality && t->fh.pdq.has_dihedral;
+           t->fh.pdq.has_dihedral;
+}
+
+/* The 8-form sets of an image that pass the quality gate: its plain PDQ, its trimmed PDQ (a
+ * border was found) and its area PDQ (the same sets ad_lookup_query_file gives a lookup). */
+static size_t image_forms(const struct run *r, const struct task *t, const ad_h256 *set[3])
+{
+    size_t n = 0;
+    if (t->fh.pdq.quality >= r->o->min_quality)
+        set[n++] = t->fh.pdq.dihedral;
+    if (t->fh.has_more && t->fh.more.has_trim && t->fh.more.trim.quality >= r->o->min_quality)
+        set[n++] = t->fh.more.trim.dihedral;
+    if (t->fh.has_more && t->fh.more.has_area && t->fh.more.area.quality >= r->o->min_quality)
+        set[n++] = t->fh.more.area.dihedral;
+    return n;
 }
 
 static void match_images(struct run *r)
@@ -89,14 +107,17 @@ static void match_images(struct run *r)
     struct batch *b = r->write;
     size_t who[AD_INGEST_QUERIES / NV], n = 0;
     for (size_t i = 0; i <= b->n; i++) {
-        if (i < b->n && image_query(r, &b->t[i])) {
-            memcpy(&r->queries[n * NV], b->t[i].fh.pdq.dihedral, NV * sizeof *r->queries);
+        const ad_h256 *set[3];
+        size_t ns = i < b->n && image_query(&b->t[i]) ? image_forms(r, &b->t[i], set) : 0;
+        for (size_t s = 0; s < ns; s++) {
+            memcpy(&r->queries[n * NV], set[s], NV * sizeof *r->queries);
             who[n++] = i;
         }
-        if (n == AD_INGEST_QUERIES / NV || (i == b->n && n)) {
+        /* room for the next image's sets, or the end */
+        if (n + 3 > AD_INGEST_QUERIES / NV || (i == b->n && n)) {
             if (search(r, n, 1))
                 for (size_t k = 0; k < n; k++)
-                    b->t[who[k]].near = has_neighbour(r, &r->hits[k]);
+                    b->t[who[k]].near |= has_neighbour(r, &r->hits[k]);
             n = 0;
         }
     }
@@ -162,8 +183,9 @@ static void variant_free(struct variant *v)
     memset(v, 0, sizeof *v);
 }
 
-/* Adds the hits of query frame f (one variant) to that variant's candidates. */
-static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
+/* Adds the hits of query frame f (one variant) to that variant's candidates; a dense frame
+ * (f >= nframes: between the vPDQ frames) finds known frames, and is no query frame itself. */
+static void add_frame_hits(const struct run *r, struct variant *v, size_t f, size_t nframes,
                            const ad_index_hits *hits)
 {
     for (size_t k = 0; k < hits->n && !v->oom; k++) {
@@ -192,7 +214,7 @@ static void add_frame_hits(const struct run *r, struct variant *v, size_t f,
         }
         if (ad_idset_add(&v->c[j].known, (int64_t)(hits->v[k].id & ~FRAME_BIT)))
             v->oom = 1;
-        if (v->frame_media[f] != m) { /* a query frame counts once per video */
+        if (f < nframes && v->frame_media[f] != m) { /* a query frame counts once per video */
             v->c[j].frames++;
             v->frame_media[f] = m;
         }
@@ -256,10 +278,19 @@ static void match_video(struct run *r, struct task *t)
     memset(v, 0, sizeof v);
     size_t counted = 0, *frame = malloc((AD_INGEST_QUERIES / NV) * sizeof *frame), nf = 0;
     int oom = !frame;
+    const size_t nf_all = t->vid.n + t->vid.ndense;
     for (int k = 0; k < NV && !oom; k++)
-        oom = !(v[k].frame_media = calloc(t->vid.n ? t->vid.n : 1, sizeof *v[k].frame_media));
-    for (size_t f = 0; f <= t->vid.n && !oom; f++) {
-        if (f < t->vid.n && t->vid.frames[f].quality >= r->o->min_quality) {
+        oom = !(v[k].frame_media = calloc(nf_all ? nf_all : 1, sizeof *v[k].frame_media));
+    for (size_t f = 0; f <= nf_all && !oom; f++) {
+        if (f >= t->vid.n && f < nf_all) {
+            /* a dense frame (between the vPDQ frames): finds the known video's frames when
+             * this copy plays faster or slower */
+            const size_t d = f - t->vid.n;
+            if (t->vid.dense[d].quality >= r->o->min_quality) {
+                memcpy(&r->queries[nf * NV], &t->vid.dense_forms[d * NV], NV * sizeof *r->queries);
+                frame[nf++] = f;
+            }
+        } else if (f < t->vid.n && t->vid.frames[f].quality >= r->o->min_quality) {
             counted++;
             for (int k = 0; k < NV; k++)
                 r->queries[nf * NV + (size_t)k] = k == 0 || !t->vid.dihedral
@@ -267,10 +298,15 @@ static void match_video(struct run *r, struct task *t)
                                                       : t->vid.dihedral[f * NV + (size_t)k];
             frame[nf++] = f;
         }
-        if (nf == AD_INGEST_QUERIES / NV || (f == t->vid.n && nf)) {
+        /* a video with bars: the frame's trimmed PDQ too, counted as the same frame */
+        if (f < t->vid.n && t->vid.has_trim && t->vid.trim_quality[f] >= r->o->min_quality) {
+            memcpy(&r->queries[nf * NV], &t->vid.trim[f * NV], NV * sizeof *r->queries);
+            frame[nf++] = f;
+        }
+        if (nf + 2 > AD_INGEST_QUERIES / NV || (f == nf_all && nf)) {
             if (search(r, nf * NV, 0))
                 for (size_t j = 0; j < nf * NV; j++)
-                    add_frame_hits(r, &v[j % NV], frame[j / NV], &r->hits[j]);
+                    add_frame_hits(r, &v[j % NV], frame[j / NV], t->vid.n, &r->hits[j]);
             nf = 0;
         }
     }
@@ -379,11 +415,8 @@ static ad_code look_up(struct run *r, struct task *t, ad_err *err)
     q.exact_known = 1;
     q.media_id = t->exact_id;
     q.media_by = t->exact_id ? t->exact_kind : NULL;
-    if (t->fh.has_pdq && t->fh.pdq.has_dihedral) {
-        q.npdq = NV;
-        memcpy(q.pdq, t->fh.pdq.dihedral, sizeof q.pdq);
-        q.pdq_quality = t->fh.pdq.quality;
-    }
+    if (t->fh.has_pdq && t->fh.pdq.has_dihedral)
+        ad_lookup_query_file(&q, &t->fh); /* its 8 forms, and its trimmed and area PDQs */
     ad_lookup_opts o;
     ad_lookup_opts_default(&o);
     o.radius = r->o->radius;

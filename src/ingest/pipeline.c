@@ -80,6 +80,7 @@ static ad_code new_hasher(const struct run *r, uint64_t room, ad_hasher **h, ad_
     ad_ingest_hash_limits(r, room, &ho.limits);
     ho.fast = r->o->fast;
     ho.dihedral = 1;
+    ho.more = 1; /* the trimmed and area PDQs beside the plain one (more.c) */
     return ad_hasher_new(h, &ho, err);
 }
 
@@ -100,6 +101,8 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
         vo.want_dihedral = 1; /* the 8 variants of each frame, from its DCT: cheap */
+        vo.trim = 1;          /* a video with bars: its frames' trimmed PDQs (more.c) */
+        vo.dense_per_hash = 4; /* frames between, to match a copy played at another speed */
         ad_thumb_picker pick = {0};
         ad_ingest_thumb_video_opts(r, &vo, &pick);
         vo.limits.max_pixels = ad_ingest_video_pixels(t->room); /* the memory budget's */
@@ -170,6 +173,7 @@ static void hash_big(struct run *r, ad_hasher **mine, struct task *t, int may_sk
     ho.limits = *user;
     ho.fast = r->o->fast;
     ho.dihedral = 1;
+    ho.more = 1; /* the trimmed and area PDQs beside the plain one (more.c) */
     ad_hasher *h = NULL;
     if (reread) {
         /* its read (the worker's buffer given back first), then what is left to decode it */
@@ -446,6 +450,8 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         rc = ad_store_sighting_add_batch_ids(r->st, sg, nm, sids, err);
     if (!rc)
         rc = ad_ingest_write_thumbs(r, mids, of, nm, err);
+    if (!rc)
+        rc = ad_ingest_write_more(r, mids, of, nm, err);
     for (size_t k = 0; k < nm && !rc; k++)
         items[of[k]].sighting_id = sids[k];
     if (!rc)

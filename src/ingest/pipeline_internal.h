@@ -161,6 +161,11 @@ void ad_ingest_thumb_video(struct task *t, ad_thumb_picker *pick);
 ad_code ad_ingest_write_thumbs(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
                                ad_err *err);
 
+/* more.c: the trimmed and area PDQs (and video frames' trimmed PDQs) of the batch's decoded
+ * files, kept beside the plain PDQ (ariadne/media_hash.h; mids[k]: media of task of[k]). */
+ad_code ad_ingest_write_more(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
+                             ad_err *err);
+
 /* match.c: matches the batch r->write: digests first (ad_ingest_match_digests), then PDQ and
  * video frames over the 8 dihedral variants, in batch searches (ad_ingest_match_near). */
 /* budget.c: the plan, after the index is loaded (the budget from opts->max_memory or the

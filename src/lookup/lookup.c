@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ariadne/lookup.h"
+#include "ariadne/media_hash.h"
 #include "ariadne/pdq.h"
 #include "ariadne/util.h"
 #include "util/idset.h"
@@ -156,7 +157,8 @@ static ad_code search(ad_store *st, const ad_lookup_index *lx, struct gather *g,
     if (!lx) {
         g->forms = forms;
         g->nforms = nforms;
-        return ad_store_pdq_load(st, scan_one, g, err);
+        ad_code rc = ad_store_pdq_load(st, scan_one, g, err);
+        return rc ? rc : ad_store_media_hash_load(st, 0, scan_one, g, err);
     }
     ad_index_hits hits = {0};
     ad_code rc =
@@ -372,6 +374,10 @@ static ad_code gather(ad_store *st, const ad_lookup_index *lx, const ad_lookup_q
         out->pdq_forms = nforms;
         rc = search(st, lx, &g, forms, nforms, err);
     }
+    /* the file's trimmed and area PDQs, each under the same gate */
+    for (int k = 0; k < q->nmore && k < 2 && !rc && forms == q->pdq && nforms == 8; k++)
+        if (q->more_quality[k] >= opts->min_quality)
+            rc = search(st, lx, &g, q->more[k], 8, err);
     if (!rc && opts->recorded && out->media_id) {
         struct recorded r = {&g, pdq_ok};
         rc = ad_store_media_matches(st, out->media_id, on_recorded, &r, err);

@@ -3,12 +3,14 @@
 #include <stdlib.h>
 
 #include "ariadne/lookup.h"
+#include "ariadne/media_hash.h"
 #include "util/idset.h"
 
 struct ad_lookup_index {
     ad_index *ix;
     ad_idmap frame_media;  /* frame id -> its video's media id */
     ad_idmap video_frames; /* video media id -> number of frame hashes */
+    size_t nmore;          /* entries that are trimmed or area PDQs (media_hash) */
 };
 
 ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err)
@@ -75,6 +77,17 @@ ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id,
     return ad_index_add(lx->ix, pdq, &e, 1, err);
 }
 
+ad_code ad_lookup_index_add_more(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id,
+                                 int is_frame, ad_err *err)
+{
+    if (id <= 0)
+        return ad_err_set(err, AD_ERR_ARG, "an index entry needs a media id");
+    uint64_t e = is_frame ? AD_LOOKUP_FRAME_BIT | (uint64_t)id : (uint64_t)id;
+    ad_code rc = ad_index_add(lx->ix, pdq, &e, 1, err);
+    lx->nmore += rc == AD_OK;
+    return rc;
+}
+
 /* Loading: the PDQs are gathered in arrays and added in one call (one indexed segment). */
 struct loader {
     ad_lookup_index *lx;
@@ -86,13 +99,8 @@ struct loader {
     int oom; /* a stop from the callback is no error for the store: noted here */
 };
 
-static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+static int push(struct loader *a, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
 {
-    struct loader *a = ctx;
-    if (a->tap && a->tap(a->tap_ctx, pdq, id, media_id, is_frame))
-        return a->oom = 1;
-    if (is_frame && note_frame(a->lx, id, media_id))
-        return a->oom = 1;
     if (a->n == a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 65536;
         ad_h256 *h = realloc(a->h, cap * sizeof *h);
@@ -110,6 +118,24 @@ static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id,
     return 0;
 }
 
+static int load_one(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    struct loader *a = ctx;
+    if (a->tap && a->tap(a->tap_ctx, pdq, id, media_id, is_frame))
+        return a->oom = 1;
+    if (is_frame && note_frame(a->lx, id, media_id))
+        return a->oom = 1;
+    return push(a, pdq, id, media_id, is_frame);
+}
+
+/* A trimmed or area PDQ: one more entry of a media or frame (not another frame). */
+static int load_more(void *ctx, const ad_h256 *pdq, int64_t id, int64_t media_id, int is_frame)
+{
+    struct loader *a = ctx;
+    a->lx->nmore++;
+    return push(a, pdq, id, media_id, is_frame);
+}
+
 ad_code ad_lookup_index_load(ad_store *st, ad_lookup_index **out, ad_err *err)
 {
     return ad_lookup_index_load_tap(st, NULL, NULL, out, err);
@@ -123,6 +149,8 @@ ad_code ad_lookup_index_load_tap(ad_store *st, ad_pdq_fn tap, void *ctx, ad_look
         return rc;
     struct loader a = {.lx = *out, .tap = tap, .tap_ctx = ctx};
     rc = ad_store_pdq_load(st, load_one, &a, err);
+    if (!rc && !a.oom)
+        rc = ad_store_media_hash_load(st, 0, load_more, &a, err);
     if (!rc && a.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory loading the PDQ index");
     if (!rc && a.n)
@@ -155,5 +183,5 @@ int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id
 
 size_t ad_lookup_index_size(const ad_lookup_index *lx)
 {
-    return ad_index_size(lx->ix);
+    return ad_index_size(lx->ix) - lx->nmore;
 }

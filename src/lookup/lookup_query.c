@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ariadne/hash.h"
 #include "ariadne/lookup.h"
 #include "ariadne/util.h"
 
@@ -10,6 +11,29 @@ void ad_lookup_query_init(ad_lookup_query *q)
 {
     memset(q, 0, sizeof *q);
     q->pdq_quality = -1;
+}
+
+void ad_lookup_query_file(ad_lookup_query *q, const ad_file_hash *fh)
+{
+    q->npdq = 0;
+    q->nmore = 0;
+    if (!fh->has_pdq)
+        return;
+    q->npdq = fh->pdq.has_dihedral ? 8 : 1;
+    memcpy(q->pdq, fh->pdq.has_dihedral ? fh->pdq.dihedral : &fh->pdq.hash,
+           (size_t)q->npdq * sizeof *q->pdq);
+    q->pdq_quality = fh->pdq.quality;
+    if (!fh->has_more || !fh->pdq.has_dihedral)
+        return;
+    const ad_pdq_more *m = &fh->more;
+    if (m->has_trim) {
+        memcpy(q->more[q->nmore], m->trim.dihedral, sizeof q->more[0]);
+        q->more_quality[q->nmore++] = m->trim.quality;
+    }
+    if (m->has_area) {
+        memcpy(q->more[q->nmore], m->area.dihedral, sizeof q->more[0]);
+        q->more_quality[q->nmore++] = m->area.quality;
+    }
 }
 
 /* The text in messages only when it is short printable ASCII (it may be anything). */

@@ -109,14 +109,7 @@ static ad_code lookup_upload(const ad_call *c, const ad_file_hash *fh, json_t *d
     memcpy(q.sha256, fh->digests.sha256, 32);
     memcpy(q.md5, fh->digests.md5, 16);
     memcpy(q.sha1, fh->digests.sha1, 20);
-    if (fh->has_pdq) {
-        q.npdq = fh->pdq.has_dihedral ? 8 : 1;
-        if (fh->pdq.has_dihedral)
-            memcpy(q.pdq, fh->pdq.dihedral, sizeof q.pdq);
-        else
-            q.pdq[0] = fh->pdq.hash;
-        q.pdq_quality = fh->pdq.quality;
-    }
+    ad_lookup_query_file(&q, fh); /* its PDQ forms, trimmed and area PDQs (issue 13) */
     ad_lookup_opts o;
     ad_lookup_opts_default(&o);
     o.max_neighbours = 0;
@@ -155,6 +148,7 @@ ad_code ad_svc_hash_buffer(const ad_call *c, const uint8_t *data, size_t len, in
         ad_hash_opts ho;
         ad_hash_opts_default(&ho);
         ho.dihedral = 1;
+        ho.more = 1;
         if ((rc = ad_hasher_new(&h, &ho, err)) != AD_OK)
             return rc;
     }

@@ -332,8 +332,14 @@ static const migration migrations[] = {
          "CREATE TRIGGER person_gid BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION"
          " ad_gid('person');" GID_PG("hash_list", "'list'") GID_PG("vote", "'vote'")
              GID_PG("note", "'note'") GID_PG("clue", "'clue'")},
-    /* 9: the border branch's (placeholder) */
-    {9, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {9,
+     /* hashes beside the plain PDQ (issue 13, docs/store.md "Extra hashes"): the trimmed PDQ
+      * of a picture or frame with a border, a picture's area PDQ; frame -1 = the media's own */
+     "CREATE TABLE media_hash (media_id BIGINT NOT NULL REFERENCES media(id),"
+     " frame BIGINT NOT NULL, kind TEXT NOT NULL CHECK (kind IN ('trim', 'area')),"
+     " pdq @BLOB@ NOT NULL, quality BIGINT, cx BIGINT, cy BIGINT, cw BIGINT, ch BIGINT,"
+     " PRIMARY KEY (media_id, frame, kind))@NOROWID@;",
+     "SELECT 1;", "SELECT 1;"},
     /* 10: the local-features branch's (placeholder) */
     {10, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
     {11,

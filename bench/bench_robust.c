@@ -1,0 +1,616 @@
+/* bench_robust.c: how many versions of known pictures and videos each signal finds, on the
+ * corpus scripts/make-robust-corpus makes (docs/robust-corpus.md), side by side in one run:
+ * PDQ alone as triage matches today, then each added signal (cumulative columns: a column finds
+ * what the ones before it found, plus its own). The originals of photos/known are made known; every
+ * file of photos/known/TRANSFORM is a query that must find its own original (same name); every
+ * file of photos/unrelated/... must find nothing. A finding of another picture is a false finding.
+ * Videos likewise (videos/known/original known; videos/known/TRANSFORM queries; videos/unrelated
+ * must find nothing), with the rule triage uses (ingest/match.c: at least 80% of the query's
+ * frames, or of the known video's, within the radius, over the 8 dihedral forms); the second
+ * video column adds the trimmed frame PDQs, the third the dense frames (video_shares).
+ *
+ * A signal is a row of `signals[]`: learn() (optional) runs once after the known originals are
+ * hashed (b->known[0..nknown): path, name, ad_file_hash) to build its own index; find() returns
+ * the index in b->known of the original a query matches, or -1. Add a signal there (the
+ * local-features signal goes after the PDQ ones); `alone` = a column of its own, not added to
+ * the ones before it.
+ *
+ * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only]
+ *        [--misses] (lists what the last column missed, on stderr) */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ariadne/hash.h"
+#include "ariadne/vpdq.h"
+
+#define NV AD_PDQ_NVARIANTS
+#define MAXSIG 8
+
+/* ---- items ---- */
+
+struct item {
+    char *path, *name; /* name: the file name without extension (the ground truth) */
+    int ok;            /* hashed */
+    ad_file_hash fh;
+    ad_vpdq_video vid;
+    int is_video;
+};
+
+struct bench {
+    const char *root;
+    int radius, quality;
+    ad_hasher *hasher;
+    struct item *known;
+    size_t nknown;
+    double hash_s; /* CPU seconds spent hashing queries */
+    int misses;    /* --misses: list what the last column missed (stderr) */
+};
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static char *xstrdup(const char *s)
+{
+    char *d = strdup(s);
+    if (!d) {
+        perror("bench_robust");
+        exit(1);
+    }
+    return d;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted entries of a folder (files or folders), NULL-terminated; NULL if it does not exist. */
+static char **list_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return NULL;
+    size_t n = 0, cap = 64;
+    char **v = malloc(cap * sizeof *v);
+    struct dirent *e;
+    while (v && (e = readdir(d))) {
+        if (e->d_name[0] == '.' || strstr(e->d_name, ".tmp."))
+            continue;
+        if (n + 1 == cap) {
+            char **nv = realloc(v, (cap *= 2) * sizeof *nv);
+            if (!nv)
+                break;
+            v = nv;
+        }
+        v[n++] = xstrdup(e->d_name);
+    }
+    closedir(d);
+    if (!v)
+        return NULL;
+    qsort(v, n, sizeof *v, cmp_str);
+    v[n] = NULL;
+    return v;
+}
+
+static void free_list(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void item_init(struct item *it, const char *dir, const char *file)
+{
+    memset(it, 0, sizeof *it);
+    size_t len = strlen(dir) + strlen(file) + 2;
+    it->path = malloc(len);
+    if (!it->path)
+        exit(1);
+    snprintf(it->path, len, "%s/%s", dir, file);
+    it->name = xstrdup(file);
+    char *dot = strrchr(it->name, '.');
+    if (dot)
+        *dot = 0;
+}
+
+static void item_free(struct item *it)
+{
+    free(it->path);
+    free(it->name);
+    ad_vpdq_video_free(&it->vid);
+}
+
+static void hash_item(struct bench *b, struct item *it, int video)
+{
+    ad_err err;
+    it->is_video = video;
+    if (video) {
+        ad_vpdq_opts vo;
+        ad_vpdq_opts_default(&vo);
+        vo.want_dihedral = 1;
+        vo.trim = 1;
+        vo.dense_per_hash = 4; /* as ingest */
+        it->ok = ad_vpdq_hash_file(it->path, &vo, &it->vid, &err) == AD_OK && it->vid.n;
+    } else {
+        it->ok = ad_hasher_file(b->hasher, it->path, &it->fh, &err) == AD_OK && it->fh.has_pdq;
+    }
+    if (!it->ok)
+        fprintf(stderr, "bench_robust: %s: not hashed (%s)\n", it->path,
+                video ? err.msg : it->fh.pdq_skip_msg[0] ? it->fh.pdq_skip_msg : err.msg);
+}
+
+/* ---- signals ---- */
+
+/* The nearest known original (smallest distance) within the radius between any of the query's
+ * hashes qa[0..nq) and any of each known's hashes (got by known_hashes); -1 for none. */
+typedef size_t (*hashes_fn)(const struct item *it, const ad_h256 **out, ad_h256 *buf);
+
+static int nearest(const struct bench *b, const struct item *q, hashes_fn query_hashes,
+                   hashes_fn known_hashes)
+{
+    ad_h256 qbuf[64], kbuf[64];
+    const ad_h256 *qa, *ka;
+    size_t nq = query_hashes(q, &qa, qbuf);
+    int best = b->radius + 1, who = -1;
+    for (size_t k = 0; k < b->nknown; k++) {
+        if (!b->known[k].ok)
+            continue;
+        size_t nk = known_hashes(&b->known[k], &ka, kbuf);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < nk; j++) {
+                int d = ad_h256_distance(&qa[i], &ka[j]);
+                if (d < best)
+                    best = d, who = (int)k;
+            }
+    }
+    return who;
+}
+
+/* PDQ as triage matches today: the query's 8 dihedral forms (quality >= the gate) against the
+ * known media's PDQ. */
+static size_t q_plain(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = it->fh.pdq.dihedral;
+    return it->fh.pdq.has_dihedral ? NV : 1;
+}
+
+static size_t k_plain(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = &it->fh.pdq.hash;
+    return 1;
+}
+
+static int find_pdq(const struct bench *b, const struct item *q)
+{
+    if (q->fh.pdq.quality < b->quality)
+        return -1;
+    return nearest(b, q, q_plain, k_plain);
+}
+
+/* Beside the plain PDQ: the trimmed PDQ (a border found) and the area PDQ (ariadne/border.h),
+ * on both sides: the query's 8 forms of each, the known media's own. */
+static size_t gather(const struct item *it, const ad_h256 **out, ad_h256 *buf, int with_area,
+                     int query)
+{
+    size_t n = 0;
+    const ad_pdq_more *m = &it->fh.more;
+    for (int k = 0; k < (query ? NV : 1); k++)
+        buf[n++] = it->fh.pdq.dihedral[k];
+    if (it->fh.has_more && m->has_trim && m->trim.quality >= 50)
+        for (int k = 0; k < (query ? NV : 1); k++)
+            buf[n++] = m->trim.dihedral[k];
+    if (with_area && it->fh.has_more && m->has_area && m->area.quality >= 50)
+        for (int k = 0; k < (query ? NV : 1); k++)
+            buf[n++] = m->area.dihedral[k];
+    *out = buf;
+    return n;
+}
+
+static size_t q_trim(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 0, 1);
+}
+static size_t k_trim(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 0, 0);
+}
+static size_t q_area(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 1, 1);
+}
+static size_t k_area(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    return gather(it, out, buf, 1, 0);
+}
+
+static int gate(const struct bench *b, const struct item *q)
+{
+    return q->fh.pdq.quality >= b->quality ||
+           (q->fh.has_more && q->fh.more.has_trim && q->fh.more.trim.quality >= b->quality);
+}
+
+static int find_trim(const struct bench *b, const struct item *q)
+{
+    return gate(b, q) ? nearest(b, q, q_trim, k_trim) : -1;
+}
+
+static int find_area(const struct bench *b, const struct item *q)
+{
+    return gate(b, q) ? nearest(b, q, q_area, k_area) : -1;
+}
+
+/* The area PDQ of the query alone against the known plain PDQs: what a partner's list (plain
+ * PDQs only) gets from it. Not cumulative: its own column. */
+static size_t q_area_only(const struct item *it, const ad_h256 **out, ad_h256 *buf)
+{
+    (void)buf;
+    *out = it->fh.more.area.dihedral;
+    return it->fh.has_more && it->fh.more.has_area ? NV : 0;
+}
+
+static int find_area_vs_plain(const struct bench *b, const struct item *q)
+{
+    if (q->fh.pdq.quality < b->quality)
+        return -1;
+    int k = nearest(b, q, q_plain, k_plain);
+    return k >= 0 ? k : nearest(b, q, q_area_only, k_plain);
+}
+
+struct signal {
+    const char *name;
+    const char *what;
+    int (*find)(const struct bench *b, const struct item *q); /* photos */
+    int alone; /* its own column: not added to the columns before it */
+    int (*learn)(struct bench *b); /* NULL, or once before the queries; non-zero: fails */
+};
+
+static const struct signal signals[] = {
+    {"pdq", "PDQ as triage today: 8 dihedral forms of the query, radius, quality gate", find_pdq,
+     0, NULL},
+    {"+trim", "and the trimmed PDQ, both sides (a border found)", find_trim, 0, NULL},
+    {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0, NULL},
+    {"pdq|area-q", "alone: the query's plain and area PDQs against known plain PDQs only (a "
+     "partner's list)", find_area_vs_plain, 1, NULL},
+};
+#define NSIG (sizeof signals / sizeof signals[0])
+
+/* ---- videos: the triage rule ---- */
+
+/* The triage rule (ingest/match.c), brute force: per dihedral form k of the query, the share of
+ * the query's frames (quality >= the gate) with a frame of the known video within the radius,
+ * and the share of the known video's frames found by a query frame; level 1 adds the trimmed
+ * PDQs of frames of videos with bars (either form of a frame counts), level 2 the dense frames
+ * between the query's vPDQ frames (they find known frames; they are no query frames). The best
+ * form by the sum of both shares; a match needs 80% either way. */
+static int frame_near(const ad_h256 *q, const ad_vpdq_video *k, size_t j, int with_trim, int radius)
+{
+    if (ad_h256_distance(q, &k->frames[j].hash) <= radius)
+        return 1;
+    return with_trim && k->has_trim && ad_h256_distance(q, &k->trim[j * NV]) <= radius;
+}
+
+static void video_shares(const ad_vpdq_video *q, const ad_vpdq_video *k, int level, int radius,
+                         int quality, double *qp, double *kp)
+{
+    uint8_t *found = calloc(k->n + 1, 1);
+    *qp = *kp = 0;
+    for (int var = 0; var < NV && found; var++) {
+        memset(found, 0, k->n + 1);
+        size_t counted = 0, matched = 0;
+        for (size_t f = 0; f < q->n + (level >= 2 ? q->ndense : 0); f++) {
+            const int dense = f >= q->n;
+            const ad_h256 *forms[2];
+            int nforms = 0;
+            if (dense) {
+                if (q->dense[f - q->n].quality >= quality)
+                    forms[nforms++] = &q->dense_forms[(f - q->n) * NV + (size_t)var];
+            } else {
+                if (q->frames[f].quality >= quality) {
+                    counted++;
+                    forms[nforms++] = var && q->dihedral ? &q->dihedral[f * NV + (size_t)var]
+                                                        : &q->frames[f].hash;
+                }
+                if (level >= 1 && q->has_trim && q->trim_quality[f] >= quality)
+                    forms[nforms++] = &q->trim[f * NV + (size_t)var];
+            }
+            int any = 0;
+            for (int i = 0; i < nforms; i++)
+                for (size_t j = 0; j < k->n; j++)
+                    if (frame_near(forms[i], k, j, level >= 1, radius))
+                        found[j] = 1, any = 1;
+            matched += any && !dense && q->frames[f].quality >= quality;
+        }
+        size_t kf = 0;
+        for (size_t j = 0; j < k->n; j++)
+            kf += found[j];
+        double a = counted ? 100.0 * (double)matched / (double)counted : 0;
+        double b = k->n ? 100.0 * (double)kf / (double)k->n : 0;
+        if (a + b > *qp + *kp)
+            *qp = a, *kp = b;
+    }
+    free(found);
+}
+
+static int video_find(const struct bench *b, const struct item *q, const struct item *known,
+                      size_t nknown, int level)
+{
+    double best = 0;
+    int who = -1;
+    for (size_t k = 0; k < nknown; k++) {
+        double qp, kp;
+        if (!known[k].ok)
+            continue;
+        video_shares(&q->vid, &known[k].vid, level, b->radius, b->quality, &qp, &kp);
+        if ((qp >= 80 || kp >= 80) && qp + kp > best)
+            best = qp + kp, who = (int)k;
+    }
+    return who;
+}
+
+/* ---- the run ---- */
+
+struct row {
+    char set[16], transform[32];
+    size_t n, found[MAXSIG], wrong[MAXSIG];
+};
+
+static struct row *rows;
+static size_t nrows, caprows;
+
+static struct row *new_row(const char *set, const char *t)
+{
+    if (nrows == caprows) {
+        caprows = caprows ? 2 * caprows : 64;
+        rows = realloc(rows, caprows * sizeof *rows);
+        if (!rows)
+            exit(1);
+    }
+    struct row *r = &rows[nrows++];
+    memset(r, 0, sizeof *r);
+    snprintf(r->set, sizeof r->set, "%s", set);
+    snprintf(r->transform, sizeof r->transform, "%s", t);
+    return r;
+}
+
+/* The distance from a query to its own original over all the PDQ kinds (for --misses). */
+static int own_distance(const struct bench *b, const struct item *q)
+{
+    ad_h256 qbuf[64], kbuf[64];
+    const ad_h256 *qa, *ka;
+    int best = 256;
+    size_t nq = q_area(q, &qa, qbuf);
+    for (size_t k = 0; k < b->nknown; k++) {
+        if (strcmp(b->known[k].name, q->name))
+            continue;
+        size_t nk = k_area(&b->known[k], &ka, kbuf);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < nk; j++) {
+                int d = ad_h256_distance(&qa[i], &ka[j]);
+                if (d < best)
+                    best = d;
+            }
+    }
+    return best;
+}
+
+/* The number of columns up to the last cumulative one (what --misses lists). */
+static size_t nsig_chain(size_t nsig)
+{
+    while (nsig > 1 && signals[nsig - 1].alone)
+        nsig--;
+    return nsig;
+}
+
+/* Queries every file of DIR/SET/T for each T: cumulative signal columns. */
+static void run_set(struct bench *b, const char *kind, const char *set, int video,
+                    struct item *known, size_t nknown)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s/%s", b->root, kind, set);
+    char **ts = list_dir(dir);
+    for (size_t ti = 0; ts && ts[ti]; ti++) {
+        int unrelated = strcmp(set, "unrelated") == 0;
+        if (!unrelated && strcmp(ts[ti], "original") == 0)
+            continue;
+        char tdir[4200];
+        snprintf(tdir, sizeof tdir, "%s/%s", dir, ts[ti]);
+        char **files = list_dir(tdir);
+        if (!files)
+            continue;
+        char label[32];
+        snprintf(label, sizeof label, "%s%s", video ? "video-" : "", set);
+        /* unrelated pictures: one row for all their versions */
+        struct row *r = unrelated && nrows && !strcmp(rows[nrows - 1].set, label)
+                            ? &rows[nrows - 1]
+                            : new_row(label, unrelated ? "all versions" : ts[ti]);
+        for (size_t fi = 0; files[fi]; fi++) {
+            struct item q;
+            item_init(&q, tdir, files[fi]);
+            double t0 = cpu_now();
+            hash_item(b, &q, video);
+            b->hash_s += cpu_now() - t0;
+            r->n++;
+            int chain = -1; /* what the cumulative columns found so far */
+            size_t nsig = video ? 3 : NSIG;
+            for (size_t s = 0; s < nsig; s++) {
+                int hit = video || !signals[s].alone ? chain : -1;
+                if (hit < 0 && q.ok)
+                    hit = video ? video_find(b, &q, known, nknown, (int)s)
+                                : signals[s].find(b, &q);
+                if (video || !signals[s].alone)
+                    chain = hit;
+                if (hit < 0) {
+                    if (b->misses && !unrelated && s + 1 == nsig_chain(nsig))
+                        fprintf(stderr, "missed: %s (quality %d, nearest %d)\n", q.path,
+                                q.fh.pdq.quality, video ? -1 : own_distance(b, &q));
+                    continue;
+                }
+                if (!unrelated && strcmp(known[hit].name, q.name) == 0)
+                    r->found[s]++;
+                else
+                    r->wrong[s]++;
+            }
+            item_free(&q);
+        }
+        free_list(files);
+    }
+    free_list(ts);
+}
+
+static struct item *load_known(struct bench *b, const char *kind, int video, size_t *n)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s/known/original", b->root, kind);
+    char **files = list_dir(dir);
+    size_t c = 0;
+    while (files && files[c])
+        c++;
+    struct item *v = calloc(c + 1, sizeof *v);
+    for (size_t i = 0; v && i < c; i++) {
+        item_init(&v[i], dir, files[i]);
+        hash_item(b, &v[i], video);
+    }
+    free_list(files);
+    *n = c;
+    return v;
+}
+
+static void print_table(int json, size_t nsig_photo)
+{
+    if (json) {
+        printf("{\"signals\":[");
+        for (size_t s = 0; s < nsig_photo; s++)
+            printf("%s\"%s\"", s ? "," : "", signals[s].name);
+        printf("],\"rows\":[");
+        for (size_t i = 0; i < nrows; i++) {
+            const struct row *r = &rows[i];
+            size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 3;
+            printf("%s\n{\"set\":\"%s\",\"transform\":\"%s\",\"n\":%zu,\"found\":[", i ? "," : "",
+                   r->set, r->transform, r->n);
+            for (size_t s = 0; s < ns; s++)
+                printf("%s%zu", s ? "," : "", r->found[s]);
+            printf("],\"false\":[");
+            for (size_t s = 0; s < ns; s++)
+                printf("%s%zu", s ? "," : "", r->wrong[s]);
+            printf("]}");
+        }
+        printf("\n]}\n");
+        return;
+    }
+    printf("| set | version | files |");
+    for (size_t s = 0; s < nsig_photo; s++)
+        printf(" %s found | %s false |", s ? signals[s].name : "PDQ", s ? "" : "PDQ");
+    printf("\n|---|---|---:|");
+    for (size_t s = 0; s < nsig_photo; s++)
+        printf("---:|---:|");
+    printf("\n");
+    for (size_t i = 0; i < nrows; i++) {
+        const struct row *r = &rows[i];
+        int unrelated = strstr(r->set, "unrelated") != NULL;
+        if (!strncmp(r->set, "video-", 6) && (i == 0 || strncmp(rows[i - 1].set, "video-", 6)))
+            printf("| videos | (columns: vPDQ as triage today; +trimmed frames; +dense frames) "
+                   "| | | | | | | | | |\n");
+        size_t ns = strncmp(r->set, "video-", 6) ? nsig_photo : 3;
+        printf("| %s | %s | %zu |", r->set, r->transform, r->n);
+        for (size_t s = 0; s < nsig_photo; s++) {
+            if (s >= ns) {
+                printf(" | |");
+                continue;
+            }
+            if (unrelated)
+                printf(" - |");
+            else
+                printf(" %.1f%% |", r->n ? 100.0 * (double)r->found[s] / (double)r->n : 0.0);
+            printf(" %zu |", r->wrong[s]);
+        }
+        printf("\n");
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct bench b = {.radius = 31, .quality = 50};
+    int json = 0, photos = 1, videos = 1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: bench_robust CORPUS [--json] [--radius N] [--quality N] "
+                   "[--photos-only|--videos-only] [--misses]\n"
+                   "CORPUS: made by scripts/make-robust-corpus (docs/robust-corpus.md)\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--json"))
+            json = 1;
+        else if (!strcmp(argv[i], "--radius") && i + 1 < argc)
+            b.radius = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
+            b.quality = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--misses"))
+            b.misses = 1;
+        else if (!strcmp(argv[i], "--photos-only"))
+            videos = 0;
+        else if (!strcmp(argv[i], "--videos-only"))
+            photos = 0;
+        else if (argv[i][0] != '-' && !b.root)
+            b.root = argv[i];
+        else {
+            fprintf(stderr, "bench_robust: bad argument %s (--help)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!b.root) {
+        fprintf(stderr, "usage: bench_robust CORPUS [--json] (--help)\n");
+        return 2;
+    }
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.dihedral = 1;
+    ho.more = 1;
+    ad_err err;
+    if (ad_hasher_new(&b.hasher, &ho, &err) != AD_OK) {
+        fprintf(stderr, "bench_robust: %s\n", err.msg);
+        return 1;
+    }
+    if (photos) {
+        b.known = load_known(&b, "photos", 0, &b.nknown);
+        if (!b.nknown) {
+            fprintf(stderr, "bench_robust: no %s/photos/known/original\n", b.root);
+            return 2;
+        }
+        for (size_t s = 0; s < NSIG; s++)
+            if (signals[s].learn && signals[s].learn(&b)) {
+                fprintf(stderr, "bench_robust: signal %s failed to learn\n", signals[s].name);
+                return 1;
+            }
+        run_set(&b, "photos", "known", 0, b.known, b.nknown);
+        run_set(&b, "photos", "unrelated", 0, b.known, b.nknown);
+    }
+    if (videos) {
+        size_t nv = 0;
+        struct item *kv = load_known(&b, "videos", 1, &nv);
+        if (nv) {
+            run_set(&b, "videos", "known", 1, kv, nv);
+            run_set(&b, "videos", "unrelated", 1, kv, nv);
+        }
+        for (size_t i = 0; i < nv; i++)
+            item_free(&kv[i]);
+        free(kv);
+    }
+    print_table(json, NSIG);
+    if (!json)
+        printf("\nknown photos: %zu; radius %d, quality gate %d; query hashing %.1f s CPU\n",
+               b.nknown, b.radius, b.quality, b.hash_s);
+    for (size_t i = 0; i < b.nknown; i++)
+        item_free(&b.known[i]);
+    free(b.known);
+    free(rows);
+    ad_hasher_free(b.hasher);
+    return 0;
+}
