@@ -322,6 +322,14 @@ static const migration migrations[] = {
          "CREATE TRIGGER person_gid BEFORE INSERT ON person FOR EACH ROW EXECUTE FUNCTION"
          " ad_gid('person');" GID_PG("hash_list", "'list'") GID_PG("vote", "'vote'")
              GID_PG("note", "'note'") GID_PG("clue", "'clue'")},
+    /* 9: the border branch's (placeholder) */
+    {9, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {10,
+     /* local features (issue 13, docs/features.md): one compact row per image media */
+     "CREATE TABLE media_feature (media_id BIGINT PRIMARY KEY REFERENCES media(id),"
+     " version BIGINT NOT NULL, points BIGINT NOT NULL, data @BLOB@ NOT NULL,"
+     " created BIGINT NOT NULL);",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
