@@ -113,3 +113,30 @@ ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size
         *damaged = c.bad;
     return rc;
 }
+
+ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,
+                            int64_t known_media_id, const char *kind, const char *how,
+                            int inliers, int matches, const char *region_known,
+                            const char *region_query, ad_err *err)
+{
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st,
+                             "INSERT INTO feature_match (job_id, media_id, known_media_id, kind,"
+                             " how, inliers, matches, region_known, region_query, created)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &s, err);
+    if (rc)
+        return rc;
+    ad_bind_text(s, 1, job_id);
+    ad_bind_int(s, 2, media_id);
+    ad_bind_int(s, 3, known_media_id);
+    ad_bind_text(s, 4, kind);
+    ad_bind_text(s, 5, how);
+    ad_bind_int(s, 6, inliers);
+    ad_bind_int(s, 7, matches);
+    ad_bind_text(s, 8, region_known);
+    ad_bind_text(s, 9, region_query);
+    ad_bind_int(s, 10, ad_store_time());
+    rc = ad_db_run(s, err);
+    return ad_store_finish(st, rc, err);
+}

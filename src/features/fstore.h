@@ -20,6 +20,13 @@ int ad_feat_store_has(ad_store *st, int64_t media_id);
 ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size_t *damaged,
                            ad_err *err);
 
+/* What ingest found by features (feature_match): job, the file's media, the known media, kind
+ * ("copy" or "scene"), how, consistent and tentative matches, regions "x0,y0,x1,y1". */
+ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,
+                            int64_t known_media_id, const char *kind, const char *how,
+                            int inliers, int matches, const char *region_known,
+                            const char *region_query, ad_err *err);
+
 /* The media of ix (exclude_id left out) that share content with q, as checked against their
  * stored features: the index's best `candidates` (at least 32) are checked; copies first, then
  * the same scene, by consistent matches; at most max into out, *found of them. */

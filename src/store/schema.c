@@ -328,7 +328,17 @@ static const migration migrations[] = {
      /* local features (issue 13, docs/features.md): one compact row per image media */
      "CREATE TABLE media_feature (media_id BIGINT PRIMARY KEY REFERENCES media(id),"
      " version BIGINT NOT NULL, points BIGINT NOT NULL, data @BLOB@ NOT NULL,"
-     " created BIGINT NOT NULL);",
+     " created BIGINT NOT NULL);"
+     /* what ingest found by them: a copy (the file was classed by it) or the same scene (a
+      * possible link, for a person to confirm) */
+     "CREATE TABLE feature_match (id @ID@, job_id TEXT NOT NULL,"
+     " media_id BIGINT NOT NULL REFERENCES media(id),"
+     " known_media_id BIGINT NOT NULL REFERENCES media(id),"
+     " kind TEXT NOT NULL CHECK (kind IN ('copy','scene')), how TEXT NOT NULL,"
+     " inliers BIGINT NOT NULL, matches BIGINT NOT NULL, region_known TEXT NOT NULL,"
+     " region_query TEXT NOT NULL, created BIGINT NOT NULL);"
+     "CREATE INDEX feature_match_job ON feature_match(job_id, media_id);"
+     "CREATE INDEX feature_match_media ON feature_match(media_id);",
      "SELECT 1;", "SELECT 1;"},
 };
 
