@@ -214,6 +214,11 @@ int ad_cmd_similar(int argc, char **argv)
             return ad_cli_close(st, AD_EXIT_FAIL);
         }
     } else { /* a media of the store */
+        size_t hl = strspn(a.pos[0], "0123456789abcdefABCDEF");
+        if (a.pos[0][hl] && !strchr(a.pos[0], ':')) {
+            ad_cli_error("similar", "%s: no such file (and not a hash)", a.pos[0]);
+            return ad_cli_close(st, AD_EXIT_FAIL);
+        }
         if ((rc = ad_cli_media(&a, st, a.pos[0], &self)) >= 0)
             return ad_cli_close(st, rc);
         if (ad_feat_store_get(st, self, &q, &err)) {

@@ -18,6 +18,7 @@ struct ad_feat_index {
     uint32_t *docs;  /* postings, start[w] .. start[w + 1] */
     size_t ndocs;
     float *idf;
+    uint8_t *qidf; /* idf in sixteenths, 1..255 (0: a stop word): scores add in 16 bits */
     int sealed;
 };
 
@@ -27,8 +28,9 @@ ad_code ad_feat_index_new(ad_feat_index **out, ad_err *err)
     if (ix) {
         ix->start = calloc(AD_FEAT_WORDS + 1, sizeof *ix->start);
         ix->idf = calloc(AD_FEAT_WORDS, sizeof *ix->idf);
+        ix->qidf = calloc(AD_FEAT_WORDS, 1);
     }
-    if (!ix || !ix->start || !ix->idf) {
+    if (!ix || !ix->start || !ix->idf || !ix->qidf) {
         ad_feat_index_free(ix);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     }
@@ -47,6 +49,7 @@ void ad_feat_index_free(ad_feat_index *ix)
     free(ix->start);
     free(ix->docs);
     free(ix->idf);
+    free(ix->qidf);
     free(ix);
 }
 
@@ -151,6 +154,8 @@ ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err)
         ix->idf[w] = df && (ix->n < 1000 || df <= STOP_FRACTION * (double)ix->n)
                          ? (float)log((double)ix->n / df + 1.0)
                          : 0;
+        double q = ix->idf[w] * 16 + 0.5;
+        ix->qidf[w] = ix->idf[w] > 0 ? (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q) : 0;
     }
     ix->sealed = 1;
     return AD_OK;
@@ -173,35 +178,38 @@ size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_fe
     if (!ix->sealed || !ix->n || !max || !q->n)
         return 0;
     uint32_t *w = malloc(q->n * sizeof *w);
-    float *score = calloc(ix->n, sizeof *score);
+    /* 16-bit scores: half the memory of floats to touch at random (a query adds at most
+     * AD_FEAT_DETECT x 255, under 2^17: saturated at 65535) */
+    uint16_t *score = calloc(ix->n, sizeof *score);
     uint32_t *touched = NULL;
     size_t nt = 0, found = 0;
     if (!w || !score)
         goto done;
     size_t nw = distinct(q, w);
-    /* the touched documents, in a list as long as the postings visited (at most) */
     size_t visit = 0;
     for (size_t i = 0; i < nw; i++)
-        if (ix->idf[w[i]] > 0)
+        if (ix->qidf[w[i]])
             visit += ix->start[w[i] + 1] - ix->start[w[i]];
     touched = malloc((visit ? visit : 1) * sizeof *touched);
     if (!touched)
         goto done;
     for (size_t i = 0; i < nw; i++) {
-        float f = ix->idf[w[i]];
-        if (f <= 0)
+        unsigned f = ix->qidf[w[i]];
+        if (!f)
             continue;
-        for (uint32_t k = ix->start[w[i]]; k < ix->start[w[i] + 1]; k++) {
-            uint32_t d = ix->docs[k];
-            if (score[d] == 0)
-                touched[nt++] = d;
-            score[d] += f;
+        const uint32_t *d = ix->docs + ix->start[w[i]], *end = ix->docs + ix->start[w[i] + 1];
+        for (; d < end; d++) {
+            uint16_t v = score[*d];
+            if (!v)
+                touched[nt++] = *d;
+            unsigned t = v + f;
+            score[*d] = (uint16_t)(t > 65535 ? 65535 : t);
         }
     }
     /* the best `max`: a small sorted array (max is a few dozen) */
     for (size_t t = 0; t < nt; t++) {
         uint32_t d = touched[t];
-        float s = score[d] / sqrtf((float)(ix->nw[d] > 20 ? ix->nw[d] : 20));
+        float s = score[d] / 16.0f / sqrtf((float)(ix->nw[d] > 20 ? ix->nw[d] : 20));
         if (found == max && s <= hits[max - 1].score)
             continue;
         size_t at = found < max ? found++ : max - 1;

@@ -3,6 +3,7 @@
 #define AD_FEATURES_FSTORE_H
 
 #include "ariadne/features.h"
+#include "ariadne/report.h"
 #include "ariadne/store.h"
 
 typedef struct ad_feat_row {
@@ -26,6 +27,11 @@ ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,
                             int64_t known_media_id, const char *kind, const char *how,
                             int inliers, int matches, const char *region_known,
                             const char *region_query, ad_err *err);
+
+/* The possible links (feature matches of kind 'scene') a job recorded for a media, strongest
+ * first (malloc'd *out, *n of them), for the report. */
+ad_code ad_feat_report_links(ad_store *st, const char *job_id, int64_t media_id,
+                             ad_report_link **out, size_t *n, ad_err *err);
 
 /* The media of ix (exclude_id left out) that share content with q, as checked against their
  * stored features: the index's best `candidates` (at least 32) are checked; copies first, then
