@@ -101,7 +101,8 @@ ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size
                            ad_err *err)
 {
     load_ctx c = {ix, 0, 0, AD_OK, err};
-    ad_code rc = ad_store_rows(st, "SELECT media_id, data FROM media_feature ORDER BY media_id", 0,
+    ad_code rc = ad_store_rows(st, "SELECT f.media_id, f.data FROM media_feature f"
+                               " JOIN media m ON m.id = f.media_id ORDER BY f.media_id", 0,
                                load_row, &c, err);
     if (rc == AD_OK)
         rc = c.rc;
