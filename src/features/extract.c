@@ -37,8 +37,8 @@ static void g_row(void *ctx, const uint8_t *px)
         memcpy(o, px, (size_t)g->w);
         return;
     }
-    for (int x = 0; x < g->w; x++, px += 3) /* Rec. 601 luma, integer */
-        o[x] = (uint8_t)((299 * px[0] + 587 * px[1] + 114 * px[2] + 500) / 1000);
+    for (int x = 0; x < g->w; x++, px += 3) /* Rec. 601 luma in 1/256ths */
+        o[x] = (uint8_t)((77 * px[0] + 150 * px[1] + 29 * px[2] + 128) >> 8);
 }
 
 static const ad_image_sink grey_sink = {g_begin, g_row};

@@ -4,6 +4,7 @@
  * when that is not a copy, RANSAC for a homography (4 points, DLT). A copy: enough matches
  * consistent with a similarity and most of the query's frame inside the known picture. The same
  * scene: enough matches consistent with a non-degenerate homography spread over both pictures.
+ * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence).
  * Deterministic (a fixed seed). */
 #include <math.h>
 
@@ -23,6 +24,7 @@
 
 typedef struct {
     float qx, qy, kx, ky, dang;
+    uint32_t word; /* the known point's */
 } pair;
 
 static uint64_t rnd(uint64_t *s)
@@ -108,7 +110,7 @@ static size_t tentative(const ad_features *q, const ad_features *k, pair *out)
             continue;
         const ad_feat_point *a = &q->p[j], *b = &k->p[qk[j]];
         float da = b->angle - a->angle;
-        out[n++] = (pair){a->x, a->y, b->x, b->y, da};
+        out[n++] = (pair){a->x, a->y, b->x, b->y, da, b->word};
     }
 done:
     free(kw);
@@ -304,6 +306,31 @@ static int ransac_hom(const pair *m, size_t n, uint8_t *mask)
     return bestc ? hom_inliers(m, n, best, mask) : 0;
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The inliers counted by distinct visual words: a repeated pattern (a checkerboard, a grid, a
+ * page of one font) gives many consistent matches of few words, which are no evidence. */
+static int distinct_inliers(const pair *m, size_t n, const uint8_t *mask)
+{
+    uint32_t *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask[i])
+            w[k++] = m[i].word;
+    qsort(w, k, sizeof *w, cmp_u32);
+    int d = 0;
+    for (size_t i = 0; i < k; i++)
+        d += !i || w[i] != w[i - 1];
+    free(w);
+    return d;
+}
+
 /* inliers' bounding boxes, as fractions; returns the smaller of the two areas' fractions */
 static double boxes(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
                     const ad_features *k, ad_feat_match *out)
@@ -361,6 +388,8 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         goto done;
     sim s = {1, 0, 0, 0};
     int si = ransac_sim(m, n, mask, &s);
+    if (si)
+        si = distinct_inliers(m, n, mask);
     double spread = si ? boxes(m, n, mask, query, known, out) : 0;
     out->inliers = si;
     out->scale = hypot(s.a, s.b);
@@ -372,6 +401,8 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         goto done;
     }
     int hi = ransac_hom(m, n, mask);
+    if (hi)
+        hi = distinct_inliers(m, n, mask);
     if (hi >= SCENE_MIN && hi > si) {
         double sp = boxes(m, n, mask, query, known, out);
         out->inliers = hi;
