@@ -223,6 +223,7 @@ static void test_store(void **state)
     assert_true(ad_feat_store_has(st, id));
     assert_int_equal(ad_feat_store_get(st, id, &back, NULL), AD_OK);
     assert_int_equal(back.n, f.n);
+    ad_features_free(&back);
     assert_int_equal(ad_feat_store_get(st, id + 1, &back, NULL) == AD_ERR_NOT_FOUND, 1);
     ad_feat_index *ix;
     size_t loaded = 0, damaged = 0;

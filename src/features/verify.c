@@ -21,6 +21,7 @@
 #define COPY_RATIO 0.25   /* of the tentative matches consistent (a stereo pair has fewer) */
 #define SCENE_MIN 10      /* consistent matches for the same scene */
 #define SPREAD_MIN 0.04   /* inliers' box, fraction of each picture's area */
+#define REPEATED 0.3      /* of a picture's points whose word recurs in it: a repeated pattern */
 
 typedef struct {
     float qx, qy, kx, ky, dang;
@@ -369,6 +370,25 @@ static double cover(const sim *s, const ad_features *q, const ad_features *k)
     return in / 256.0;
 }
 
+/* The share of f's points whose visual word occurs more than once in f: high for a repeated
+ * pattern (a checkerboard, a tiled wallpaper), low for a photo. */
+static double repeated(const ad_features *f)
+{
+    if (f->n < 2)
+        return 0;
+    uint32_t *w = malloc(f->n * sizeof *w);
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < f->n; i++)
+        w[i] = f->p[i].word;
+    qsort(w, f->n, sizeof *w, cmp_u32);
+    size_t rep = 0;
+    for (size_t i = 0; i < f->n; i++)
+        rep += (i > 0 && w[i] == w[i - 1]) || (i + 1 < f->n && w[i] == w[i + 1]);
+    free(w);
+    return (double)rep / f->n;
+}
+
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out)
 {
     memset(out, 0, sizeof *out);
@@ -411,6 +431,9 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     } else if (si >= SCENE_MIN && spread >= SPREAD_MIN) {
         out->kind = AD_FEAT_SCENE; /* a similarity that is not a copy: a part of the scene */
     }
+    /* two repeated patterns match each other anywhere: no evidence of shared content */
+    if (out->kind != AD_FEAT_NONE && repeated(query) > REPEATED && repeated(known) > REPEATED)
+        out->kind = AD_FEAT_NONE;
 done:
     free(m);
     free(mask);
