@@ -166,6 +166,14 @@ static void test_unrelated(void **state)
     assert_int_equal(f.n, 0);
     ad_features_free(&f);
     assert_int_not_equal(check(st1, W, H, W, st2, W, H, W, &m), AD_FEAT_COPY);
+    /* two checkerboards of one period, other greys: the same pattern everywhere, no evidence
+     * of a copy (a finding between two repeated patterns is dropped) */
+    uint8_t *st3 = malloc(W * H);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            st3[y * W + x] = (uint8_t)(((x / 16) + (y / 16)) % 2 ? 190 : 60);
+    assert_int_equal(check(st1, W, H, W, st3, W, H, W, &m), AD_FEAT_NONE);
+    free(st3);
     assert_int_equal(check(a, W, H, W, st1, W, H, W, &m), AD_FEAT_NONE);
     free(a), free(b), free(flat), free(st1), free(st2);
 }

@@ -431,10 +431,10 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     } else if (si >= SCENE_MIN && spread >= SPREAD_MIN) {
         out->kind = AD_FEAT_SCENE; /* a similarity that is not a copy: a part of the scene */
     }
+done:
     /* two repeated patterns match each other anywhere: no evidence of shared content */
     if (out->kind != AD_FEAT_NONE && repeated(query) > REPEATED && repeated(known) > REPEATED)
         out->kind = AD_FEAT_NONE;
-done:
     free(m);
     free(mask);
 }
