@@ -1064,6 +1064,8 @@ static void t_gids_migrate(void **state)
                                   "ALTER TABLE users DROP COLUMN pw_hash;"
                                   "ALTER TABLE users DROP COLUMN prefs;"
                                   "DROP TABLE media_hash;"
+                                  /* and what later migrations made (10: local features) */
+                                  "DROP TABLE feature_match; DROP TABLE media_feature;"
                                   "DELETE FROM schema_migrations WHERE version >= 8;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

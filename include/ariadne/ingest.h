@@ -45,6 +45,9 @@ typedef struct ad_ingest_opts {
     int video;        /* hash videos with vPDQ (default 1) */
     double video_pct; /* share of a video's frames that must match (default 80) */
     int batch;        /* rows hashed and written together (default 512; at most 512) */
+    int features;     /* local features (docs/features.md, default 1): computed for new images,
+                         stored, and searched for new images PDQ did not find (copies are classed
+                         by them, the same scene is a possible link) */
     int thumbnails;   /* keep a small thumbnail of every image and video decoded, made from the
                          bytes hashed, in the store for this agency (docs/ingest.md) */
     /* The run's memory budget in bytes (docs/ingest.md, "Memory"); 0: from the machine

@@ -30,6 +30,17 @@ typedef enum ad_report_class {
 
 const char *ad_report_class_name(ad_report_class c); /* "new", "known-unidentified", ... */
 
+/* A possible link (issue 13, docs/features.md): the file shares a scene with a known picture,
+ * found by local features; a weaker finding than a match, for a person to confirm. */
+typedef struct ad_report_link {
+    int64_t media_id; /* the known picture */
+    char sha256[65];
+    int inliers, matches;        /* consistent and tentative matches */
+    char region_known[48], region_query[48]; /* "x0,y0,x1,y1", fractions of each picture */
+    int64_t series_id;           /* the known picture's series, 0 none */
+    char series_name[128];
+} ad_report_link;
+
 typedef struct ad_report_item {
     int64_t sighting_id, media_id;
     char *path;        /* path in the seizure (archive members: archive!/member) */
@@ -63,6 +74,8 @@ typedef struct ad_report_item {
     char *thumbnail;      /* data: URI (JPEG), only with thumbnails: the one stored at ingest */
     char *thumbnail_note; /* thumbnails asked for and none stored: why (NULL for errors and
                              files that are not images or videos) */
+    ad_report_link *links; /* possible links (the same scene), strongest first */
+    size_t nlinks;
 } ad_report_item;
 
 typedef struct ad_report_group {

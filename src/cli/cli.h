@@ -16,6 +16,7 @@ int ad_cmd_import(int argc, char **argv);
 int ad_cmd_export(int argc, char **argv);
 int ad_cmd_match(int argc, char **argv);
 int ad_cmd_vpdq(int argc, char **argv);
+int ad_cmd_similar(int argc, char **argv);
 
 int ad_cmd_db(int argc, char **argv);
 int ad_cmd_agency(int argc, char **argv);

@@ -233,7 +233,8 @@ static void print_error(const ad_args *a, const ad_err *err, const ad_ingest_sta
 static const char usage[] =
     "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
     "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
-    "              [--max-memory SIZE] [--no-report] [--no-video] [-q|--quiet] [--json]\n"
+    "              [--max-memory SIZE] [--no-report] [--no-video] [--no-features] [-q|--quiet]\n"
+    "              [--json]\n"
     "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
     "  its 8 variants, vPDQ for video, EXIF clues; exact copies of known media are not\n"
     "  decoded), matches it against the database, decides each file's class as 'media show'\n"
@@ -246,6 +247,10 @@ static const char usage[] =
     "  512M; at least 128M; default 3/4 of the memory available, from MemAvailable and the\n"
     "  cgroup's limit). Files and archive members that need more than it allows are error rows\n"
     "  'limit'; big ones are hashed one at a time.\n"
+    "  Local features (docs/features.md) of every image decoded are stored, and an image that\n"
+    "  digests and PDQ did not find is searched by them: a crop, tilt, re-share or bordered copy\n"
+    "  of a known picture takes its class (match kind 'feature'); a picture of the same scene is\n"
+    "  reported as a possible link. --no-features: neither.\n"
     "  --quiet: no progress line and no summary. Progress shows on stderr when it is a terminal.\n"
     "  The report goes to DIR (default ./report-<case>). --thumbnails: keeps a small thumbnail\n"
     "  of every image and video decoded, made from the bytes hashed, in the database for this\n"
@@ -264,6 +269,7 @@ int ad_cmd_ingest(int argc, char **argv)
     int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
     int no_report = ad_args_take_flag(&argc, argv, "--no-report");
     int no_video = ad_args_take_flag(&argc, argv, "--no-video");
+    int no_features = ad_args_take_flag(&argc, argv, "--no-features");
     int new_job = ad_args_take_flag(&argc, argv, "--new-job");
     int quiet = ad_args_take_flag(&argc, argv, "--quiet");
     quiet |= ad_args_take_flag(&argc, argv, "-q");
@@ -280,6 +286,7 @@ int ad_cmd_ingest(int argc, char **argv)
     io.new_job = new_job;
     io.fast = fast;
     io.video = !no_video;
+    io.features = !no_features;
     io.thumbnails = thumbs;
     if (!io.case_number || !io.agency)
         return ad_args_usage_error(&a, "--case and --agency are required");

@@ -32,6 +32,7 @@ static const struct {
     {"export", ad_cmd_export,
      "export the database (or a list, a series) as VICS, ICSE CSV or hashes"},
     {"audit", ad_cmd_audit, "verify and show the tamper-evident audit trail"},
+    {"similar", ad_cmd_similar, "known media sharing content with a picture (crops, tilts, scenes)"},
     {"vpdq", ad_cmd_vpdq, "vPDQ frame hashes of videos; 'vpdq match A B' compares two"},
     {"serve", ad_cmd_serve, "the HTTP API over the store (keys, TLS, access log, metrics)"},
     {"instance", ad_cmd_instance, "this instance's federation identity (UUID, Ed25519 key)"},

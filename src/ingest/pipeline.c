@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "features/triage.h"
 #include "pipeline_internal.h"
 
 #define BATCH_ROWS AD_INGEST_BATCH_ROWS
@@ -23,6 +24,7 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     o->radius = 31;
     o->min_quality = 50;
     o->video = 1;
+    o->features = 1;
     o->video_pct = 80.0;
     o->batch = BATCH_ROWS;
     ad_limits_default(&o->limits);
@@ -97,6 +99,7 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
     if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
         t->has_exif = t->exif.fields > 0;
     ad_ingest_thumb_image(r, t, bytes, len, &acc);
+    ad_feat_ingest_extract(r, t, bytes, len);
     if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
@@ -452,6 +455,8 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         rc = ad_ingest_write_thumbs(r, mids, of, nm, err);
     if (!rc)
         rc = ad_ingest_write_more(r, mids, of, nm, err);
+    if (!rc)
+        rc = ad_feat_ingest_write(r, mids, of, nm, err);
     for (size_t k = 0; k < nm && !rc; k++)
         items[of[k]].sighting_id = sids[k];
     if (!rc)
@@ -481,6 +486,7 @@ static void free_task(struct run *r, struct task *t)
     free(t->data);
     free(t->ranges);
     ad_thumb_free(&t->thumb);
+    ad_feat_ingest_free_task(t);
     if (t->has_video || t->vid.frames)
         ad_vpdq_video_free(&t->vid);
     memset(t, 0, sizeof *t);
@@ -531,6 +537,8 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     ad_ingest_stats d;
     memset(&d, 0, sizeof d);
     ad_code rc = ad_ingest_decide(r, err);
+    if (!rc)
+        rc = ad_feat_ingest_triage(r, err);
     if (!rc)
         rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {
@@ -762,6 +770,7 @@ ad_code ad_ingest(ad_store *st, const char *const *roots, size_t nroots, const a
     ad_hasher_free(r->rehasher);
     free(r->hashers);
     ad_ingest_free_known(r);
+    ad_feat_ingest_end(r);
     for (size_t i = 0; r->hits && i < AD_INGEST_QUERIES; i++)
         ad_index_hits_free(&r->hits[i]);
     free(r->hits);

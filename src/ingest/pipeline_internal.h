@@ -56,6 +56,7 @@ struct task {
     char match_kind[8];
     int match_dist, match_var;
     char *ranges;
+    struct ad_feat_task *feat; /* local features and what they found (src/features/triage.c) */
 };
 
 /* A sorted array of 64-bit digest prefixes (known.c). */
@@ -128,6 +129,7 @@ struct run {
     int counting, count_stop;
     uint64_t count_files, count_bytes;
     double t0;
+    struct ad_feat_run *feat; /* the features index of the store (src/features/triage.c) */
 };
 
 /* jobs.c: checks the roots, picks the job (resumed, refused or new) and its roots to walk,

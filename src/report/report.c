@@ -57,6 +57,12 @@ size_t ad_report_add(ad_report *r, const ad_report_item *it)
     d->error_message = dup(it->error_message);
     d->thumbnail = dup(it->thumbnail);
     d->thumbnail_note = dup(it->thumbnail_note);
+    d->links = NULL;
+    d->nlinks = 0;
+    if (it->nlinks && (d->links = malloc(it->nlinks * sizeof *d->links))) {
+        memcpy(d->links, it->links, it->nlinks * sizeof *d->links);
+        d->nlinks = it->nlinks;
+    }
     d->group = -1;
     if ((unsigned)d->cls < AD_RC__COUNT)
         r->counts[d->cls]++;
@@ -123,6 +129,7 @@ void ad_report_free(ad_report *r)
         free(d->error_message);
         free(d->thumbnail);
         free(d->thumbnail_note);
+        free(d->links);
     }
     for (size_t g = 0; g < r->ngroups; g++)
         free(r->groups[g].items);

@@ -14,6 +14,7 @@
 #include "ariadne/lookup.h"
 #include "ariadne/transfer.h"
 #include "ariadne/util.h"
+#include "features/fstore.h"
 #include "util/idset.h"
 #include "report_thumbs.h"
 
@@ -375,8 +376,12 @@ ad_code ad_report_build(ad_store *st, const char *agency, const char *case_numbe
                 it.thumbnail_note =
                     (char *)ad_report_thumb_note(r, d->it.job_id, it.cls, d->it.match_kind);
         }
+        if (!rc && d->it.media_id && d->it.job_id)
+            rc = ad_feat_report_links(st, d->it.job_id, d->it.media_id, &it.links, &it.nlinks,
+                                      err);
         if (ad_report_add(r, &it) == (size_t)-1)
             rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        free(it.links);
         if (in_tx && (rc || i % 256 == 255 || i + 1 == c.n)) {
             ad_code rc2 = rc ? ad_store_rollback(st, NULL) : ad_store_commit(st, err);
             rc = rc ? rc : rc2;

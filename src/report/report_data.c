@@ -124,6 +124,25 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
                 jstr(o, "ranges", it->match_ranges, 1);
             fputc('}', o);
         }
+        if (it->nlinks) {
+            fputs(",\"possible_links\":[", o);
+            for (size_t k = 0; k < it->nlinks; k++) {
+                const ad_report_link *l = &it->links[k];
+                fprintf(o, "%s{\"media_id\":%lld,\"kind\":\"scene\"", k ? "," : "",
+                        (long long)l->media_id);
+                jstr(o, "sha256", l->sha256, 1);
+                fprintf(o, ",\"inliers\":%d,\"matches\":%d,\"region_known\":[%s],"
+                           "\"region_query\":[%s]",
+                        l->inliers, l->matches, l->region_known, l->region_query);
+                if (l->series_id) {
+                    fprintf(o, ",\"series\":{\"id\":%lld", (long long)l->series_id);
+                    jstr(o, "name", l->series_name, 1);
+                    fputc('}', o);
+                }
+                fputc('}', o);
+            }
+            fputc(']', o);
+        }
         if (it->series_id) {
             fprintf(o, ",\"series\":{\"id\":%lld", (long long)it->series_id);
             jstr(o, "name", it->series_name, 1);
@@ -176,7 +195,7 @@ ad_code ad_report_write_csv(const ad_report *r, FILE *o, ad_err *err)
     fputs("path,class,archive,path_in_archive,size,mtime,md5,sha1,sha256,mime,width,height,pdq,"
           "quality,match_by,match_media_id,match_distance,match_variant,series_id,series,"
           "series_owner,series_contact,group,camera_make,camera_model,camera_serial,captured,"
-          "lat,lon,error,message\n",
+          "lat,lon,error,message,possible_links\n",
           o);
     for (size_t i = 0; i < r->n; i++) {
         const ad_report_item *it = &r->items[i];
@@ -225,6 +244,13 @@ ad_code ad_report_write_csv(const ad_report *r, FILE *o, ad_err *err)
             fputs(",,", o);
         cfield(o, it->error_code, 1);
         cfield(o, it->error_message, 1);
+        /* possible links: "media:ID:inliers" joined by ';' */
+        char links[512] = "";
+        size_t lo = 0;
+        for (size_t k = 0; k < it->nlinks && lo < sizeof links; k++)
+            lo += (size_t)snprintf(links + lo, sizeof links - lo, "%smedia:%lld:%d", k ? ";" : "",
+                                   (long long)it->links[k].media_id, it->links[k].inliers);
+        cfield(o, links, 1);
         fputc('\n', o);
     }
     if (ferror(o))

@@ -366,6 +366,7 @@ ad_code ad_report_write_html(const ad_report *r, FILE *o, ad_err *err)
     /* in the order investigators act: new material first, then the known series whose child
      * is not identified, then the rest */
     new_material(o, r);
+    ad_report_html_links(o, r);
     known_unidentified(o, r);
     ad_report_html_locations(o, r);
     fputs("<h2 id=\"known\">Known material</h2>", o);

@@ -25,5 +25,7 @@ const char *ad_html_class_color(ad_report_class c);
 
 /* The location section: the GPS positions over the world basemap, numbered, then the table. */
 void ad_report_html_locations(FILE *o, const ad_report *r);
+/* The possible links (report_links.c): files sharing a scene with a known picture. */
+void ad_report_html_links(FILE *o, const ad_report *r);
 
 #endif

@@ -340,8 +340,22 @@ static const migration migrations[] = {
      " pdq @BLOB@ NOT NULL, quality BIGINT, cx BIGINT, cy BIGINT, cw BIGINT, ch BIGINT,"
      " PRIMARY KEY (media_id, frame, kind))@NOROWID@;",
      "SELECT 1;", "SELECT 1;"},
-    /* 10: the local-features branch's (placeholder) */
-    {10, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {10,
+     /* local features (issue 13, docs/features.md): one compact row per image media */
+     "CREATE TABLE media_feature (media_id BIGINT PRIMARY KEY REFERENCES media(id),"
+     " version BIGINT NOT NULL, points BIGINT NOT NULL, data @BLOB@ NOT NULL,"
+     " created BIGINT NOT NULL);"
+     /* what ingest found by them: a copy (the file was classed by it) or the same scene (a
+      * possible link, for a person to confirm) */
+     "CREATE TABLE feature_match (id @ID@, job_id TEXT NOT NULL,"
+     " media_id BIGINT NOT NULL REFERENCES media(id),"
+     " known_media_id BIGINT NOT NULL REFERENCES media(id),"
+     " kind TEXT NOT NULL CHECK (kind IN ('copy','scene')), how TEXT NOT NULL,"
+     " inliers BIGINT NOT NULL, matches BIGINT NOT NULL, region_known TEXT NOT NULL,"
+     " region_query TEXT NOT NULL, created BIGINT NOT NULL);"
+     "CREATE INDEX feature_match_job ON feature_match(job_id, media_id);"
+     "CREATE INDEX feature_match_media ON feature_match(media_id);",
+     "SELECT 1;", "SELECT 1;"},
     {11,
      /* the web interface (issue 14): a user's password (libsodium's Argon2id string), per-user
       * wellness preferences (JSON), and sign-in sessions, kept by a BLAKE2b digest of

@@ -1,0 +1,607 @@
+/* bench_features: the second signal (local features, docs/features.md), in one run:
+ *  1. the candidate search at scale: N media (default 1,000,000) of 200 generated visual words
+ *     each (skewed as real words are), queries of 500 words sharing 120 with one media: the
+ *     inverted file beside brute force over the same words, and beside PDQ alone (the project's
+ *     index, radius 31, on N random hashes), ms per query on one core;
+ *  2. with --corpus DIR: recall per transform (DIR/orig/NAME.* known; DIR/<transform>/NAME.*
+ *     queries), the same-scene pairs (DIR/scene/NAME-a.* known, NAME-b.* queries), beside PDQ
+ *     alone (distance <= 31 over the 8 dihedral forms); times are CPU time of the thread; false findings of --unrelated pictures
+ *     (files under the folders given, photos cut into non-overlapping 384-pixel tiles, and
+ *     generated textures: noise, stripes, checkers, flat and gradients): half of them indexed
+ *     with the known pictures, the other half queried (any finding is false).
+ *   bench_features [--scale N] [--queries Q] [--corpus DIR] [--unrelated DIR]... [--synthetic N]
+ * BENCH_DEBUG=1 in the environment names every miss and every false finding on stderr. */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ariadne/features.h"
+#include "ariadne/hash.h"
+#include "ariadne/index.h"
+#include "ariadne/util.h"
+#include "features/feat_int.h"
+
+/* CPU seconds of this thread: "on one core", whatever else the machine runs */
+static double cpu_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static uint64_t rs = 0x853c49e6748fea9bull;
+static uint64_t rnd(void)
+{
+    rs ^= rs << 13;
+    rs ^= rs >> 7;
+    rs ^= rs << 17;
+    return rs;
+}
+static double urand(void)
+{
+    return (rnd() >> 11) * (1.0 / 9007199254740992.0);
+}
+static uint32_t skewed_word(void) /* more mass on some words, as trained vocabularies have */
+{
+    return (uint32_t)(AD_FEAT_WORDS * pow(urand(), 1.4)) % AD_FEAT_WORDS;
+}
+
+/* ---- 1. scale ---- */
+
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void scale_bench(size_t n, size_t nq)
+{
+    const size_t per = AD_FEAT_STORED;
+    printf("== candidate search: %zu media x %zu words, %zu queries of %d words, one core\n", n,
+           per, nq, AD_FEAT_DETECT);
+    uint16_t *words = malloc(n * per * sizeof *words);
+    ad_feat_index *ix;
+    if (!words || ad_feat_index_new(&ix, NULL)) {
+        printf("out of memory\n");
+        return;
+    }
+    ad_feat_point pts[AD_FEAT_DETECT];
+    memset(pts, 0, sizeof pts);
+    ad_features f = {512, 512, per, pts};
+    double t0 = cpu_now();
+    for (size_t m = 0; m < n; m++) {
+        for (size_t k = 0; k < per; k++)
+            pts[k].word = words[m * per + k] = (uint16_t)skewed_word();
+        qsort(words + m * per, per, sizeof *words, cmp_u16);
+        ad_feat_index_add(ix, (int64_t)m + 1, &f, NULL);
+    }
+    ad_feat_index_seal(ix, NULL);
+    double build = cpu_now() - t0;
+    printf("index: built in %.1f CPU s, %.0f MB (%.0f bytes per media)\n", build,
+           ad_feat_index_bytes(ix) / 1e6, (double)ad_feat_index_bytes(ix) / n);
+    /* queries: 120 words of a media, 380 others */
+    ad_feat_point *qp = calloc(nq * AD_FEAT_DETECT, sizeof *qp);
+    int64_t *target = malloc(nq * sizeof *target);
+    for (size_t q = 0; q < nq; q++) {
+        size_t m = rnd() % n;
+        target[q] = (int64_t)m + 1;
+        for (size_t k = 0; k < AD_FEAT_DETECT; k++)
+            qp[q * AD_FEAT_DETECT + k].word =
+                k < 120 ? words[m * per + (rnd() % per)] : skewed_word();
+    }
+    ad_feat_hit hits[64];
+    size_t top1 = 0, top32 = 0;
+    t0 = cpu_now();
+    for (size_t q = 0; q < nq; q++) {
+        ad_features qf = {512, 512, AD_FEAT_DETECT, qp + q * AD_FEAT_DETECT};
+        size_t h = ad_feat_index_search(ix, &qf, hits, 32);
+        for (size_t i = 0; i < h; i++)
+            if (hits[i].media_id == target[q]) {
+                top1 += i == 0;
+                top32++;
+            }
+    }
+    double inv = (cpu_now() - t0) / nq * 1e3;
+    printf("inverted file:  %8.2f ms per query (target in the 32 candidates: %zu/%zu, first: "
+           "%zu)\n",
+           inv, top32, nq, top1);
+    /* brute force: shared words with every media (sorted lists merged) */
+    size_t nb = nq < 5 ? nq : 5;
+    t0 = cpu_now();
+    for (size_t q = 0; q < nb; q++) {
+        uint16_t qw[AD_FEAT_DETECT];
+        for (size_t k = 0; k < AD_FEAT_DETECT; k++)
+            qw[k] = (uint16_t)qp[q * AD_FEAT_DETECT + k].word;
+        qsort(qw, AD_FEAT_DETECT, sizeof *qw, cmp_u16);
+        size_t best = 0, bestm = 0;
+        for (size_t m = 0; m < n; m++) {
+            const uint16_t *w = words + m * per;
+            size_t i = 0, j = 0, c = 0;
+            while (i < per && j < AD_FEAT_DETECT) {
+                if (w[i] < qw[j])
+                    i++;
+                else if (w[i] > qw[j])
+                    j++;
+                else
+                    c++, i++, j++;
+            }
+            if (c > best)
+                best = c, bestm = m;
+        }
+        (void)bestm;
+    }
+    double brute = (cpu_now() - t0) / nb * 1e3;
+    printf("brute force:    %8.2f ms per query (%.0fx the inverted file)\n", brute, brute / inv);
+    ad_feat_index_free(ix);
+    free(words);
+    free(qp);
+    free(target);
+    /* PDQ alone: the project's exact index, radius 31 */
+    ad_index *px;
+    if (ad_index_new(&px, NULL))
+        return;
+    const size_t chunk = 1 << 16;
+    ad_h256 *hs = malloc(chunk * sizeof *hs);
+    uint64_t *ids = malloc(chunk * sizeof *ids);
+    for (size_t m = 0; m < n; m += chunk) {
+        size_t c = n - m < chunk ? n - m : chunk;
+        for (size_t i = 0; i < c; i++) {
+            for (int w = 0; w < 4; w++) {
+                uint64_t v = rnd();
+                memcpy(hs[i].b + 8 * w, &v, 8);
+            }
+            ids[i] = m + i + 1;
+        }
+        ad_index_add(px, hs, ids, c, NULL);
+    }
+    ad_index_compact(px, NULL);
+    ad_index_hits out = {0};
+    t0 = cpu_now();
+    for (size_t q = 0; q < nq; q++) {
+        ad_h256 h;
+        for (int w = 0; w < 4; w++) {
+            uint64_t v = rnd();
+            memcpy(h.b + 8 * w, &v, 8);
+        }
+        ad_index_search(px, &h, 31, &out, NULL);
+    }
+    printf("PDQ alone:      %8.2f ms per query (exact index, radius 31, %zu hashes)\n",
+           (cpu_now() - t0) / nq * 1e3, n);
+    ad_index_hits_free(&out);
+    ad_index_free(px);
+    free(hs);
+    free(ids);
+}
+
+/* ---- 2. corpus ---- */
+
+typedef struct {
+    char name[256];
+    ad_features f; /* as stored */
+    ad_h256 pdq[8];
+    int has_pdq;
+} known;
+
+static ad_magic *magic;
+static ad_hasher *hasher;
+
+static uint8_t *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    uint8_t *b = n > 0 ? malloc((size_t)n) : NULL;
+    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
+        free(b);
+        b = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return b;
+}
+
+/* features (all points: a query's) and PDQ of an image file; 0 ok */
+static int file_feat(const char *path, ad_features *f, ad_h256 pdq[8], int *has_pdq)
+{
+    size_t len;
+    uint8_t *b = slurp(path, &len);
+    if (!b)
+        return -1;
+    char mime[64];
+    ad_media_type t = ad_media_probe(magic, b, len, mime, sizeof mime);
+    int rc = ad_features_image(t, b, len, NULL, AD_FEAT_DETECT, f, NULL) ? -1 : 0;
+    if (pdq) {
+        ad_file_hash fh;
+        *has_pdq = ad_hasher_buffer(hasher, b, len, &fh, NULL) == AD_OK && fh.has_pdq;
+        if (*has_pdq)
+            memcpy(pdq, fh.pdq.dihedral, sizeof fh.pdq.dihedral);
+    }
+    free(b);
+    return rc;
+}
+
+static void as_stored(ad_features *f)
+{
+    ad_features_keep(f, AD_FEAT_STORED);
+    uint8_t blob[AD_FEAT_BLOB_MAX];
+    size_t len = ad_features_encode(f, blob, sizeof blob);
+    ad_features_free(f);
+    ad_features_decode(blob, len, f, NULL);
+}
+
+static known *K;
+static size_t nk, capk;
+static ad_feat_index *IX;
+
+static size_t add_known(const char *name, ad_features *f)
+{
+    if (nk == capk) {
+        capk = capk ? capk * 2 : 256;
+        K = realloc(K, capk * sizeof *K);
+    }
+    memset(&K[nk], 0, sizeof K[nk]);
+    snprintf(K[nk].name, sizeof K[nk].name, "%s", name);
+    K[nk].f = *f;
+    ad_feat_index_add(IX, (int64_t)nk + 1, f, NULL);
+    return nk++;
+}
+
+/* the best finding for a query: index candidates checked; -1 none */
+static long find_but(const ad_features *q, ad_feat_match *best, const char *skip)
+{
+    ad_feat_hit hits[32];
+    size_t h = ad_feat_index_search(IX, q, hits, 32);
+    long id = -1;
+    memset(best, 0, sizeof *best);
+    for (size_t i = 0; i < h; i++) {
+        ad_feat_match m;
+        if (skip && !strcmp(K[hits[i].media_id - 1].name, skip))
+            continue;
+        ad_features_verify(q, &K[hits[i].media_id - 1].f, &m);
+        if (m.kind != AD_FEAT_NONE &&
+            (id < 0 || (m.kind == AD_FEAT_COPY && best->kind != AD_FEAT_COPY) ||
+             (m.kind == best->kind && m.inliers > best->inliers))) {
+            *best = m;
+            id = (long)hits[i].media_id - 1;
+        }
+    }
+    return id;
+}
+
+static long find(const ad_features *q, ad_feat_match *best)
+{
+    return find_but(q, best, NULL);
+}
+
+/* a finding of the right picture: its own name, or a picture cut from the same photo (the
+ * scene sides NAME-a: a crop of NAME is a copy of them too) */
+static int same_source(long id, const char *want)
+{
+    if (id < 0)
+        return 0;
+    const char *n = K[id].name;
+    size_t l = strlen(want);
+    return !strncmp(n, want, l) && (!n[l] || !strcmp(n + l, "-a"));
+}
+
+static int list_dir(const char *dir, char ***out)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    int n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            *out = realloc(*out, cap * sizeof **out);
+        }
+        (*out)[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    for (int i = 1; i < n; i++) /* sorted: runs are reproducible */
+        for (int j = i; j > 0 && strcmp((*out)[j - 1], (*out)[j]) > 0; j--) {
+            char *t = (*out)[j];
+            (*out)[j] = (*out)[j - 1];
+            (*out)[j - 1] = t;
+        }
+    return n;
+}
+
+static void stem(const char *file, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s", file);
+    char *dot = strrchr(out, '.');
+    if (dot)
+        *dot = 0;
+}
+
+static long known_by_name(const char *name)
+{
+    for (size_t i = 0; i < nk; i++)
+        if (!strcmp(K[i].name, name))
+            return (long)i;
+    return -1;
+}
+
+/* synthetic unrelated pictures: the hard cases of local features */
+static void synth(int kind, int seed, uint8_t *g, int w, int h)
+{
+    rs = 0x9e3779b97f4a7c15ull ^ (uint64_t)seed * 0x2545f4914f6cdd1dull;
+    int p = 4 + (int)(rnd() % 40), a = (int)(rnd() % 200), b = (int)(rnd() % 200);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v;
+            switch (kind) {
+            case 0: v = (int)(rnd() & 255); break;                             /* noise */
+            case 1: v = ((x / p) & 1) ? a : b; break;                          /* stripes */
+            case 2: v = (((x / p) + (y / p)) & 1) ? a : b; break;              /* checkers */
+            case 3: v = a; break;                                              /* flat */
+            default: v = (x * 255 / w + y * a / h) & 255; break;               /* gradient */
+            }
+            g[(size_t)y * w + x] = (uint8_t)v;
+        }
+}
+
+static void corpus_bench(const char *dir, const char **unrel, int nunrel, int nsynth)
+{
+    char path[4096], name[256];
+    char **orig = NULL;
+    snprintf(path, sizeof path, "%s/orig", dir);
+    int no = list_dir(path, &orig);
+    ad_feat_index_new(&IX, NULL);
+    for (int i = 0; i < no; i++) {
+        ad_features f;
+        snprintf(path, sizeof path, "%s/orig/%s", dir, orig[i]);
+        ad_h256 pdq[8];
+        int hp = 0;
+        if (file_feat(path, &f, pdq, &hp))
+            continue;
+        as_stored(&f);
+        stem(orig[i], name, sizeof name);
+        size_t k = add_known(name, &f);
+        memcpy(K[k].pdq, pdq, sizeof pdq);
+        K[k].has_pdq = hp;
+    }
+    size_t norig = nk;
+    /* same-scene pairs: the a sides known */
+    char **sc = NULL;
+    snprintf(path, sizeof path, "%s/scene", dir);
+    int ns = list_dir(path, &sc);
+    for (int i = 0; i < ns; i++) {
+        stem(sc[i], name, sizeof name);
+        size_t l = strlen(name);
+        if (l < 2 || strcmp(name + l - 2, "-a"))
+            continue;
+        snprintf(path, sizeof path, "%s/scene/%s", dir, sc[i]);
+        ad_features f;
+        if (file_feat(path, &f, NULL, NULL))
+            continue;
+        as_stored(&f);
+        add_known(name, &f);
+    }
+    /* unrelated: tiles of photos and synthetic pictures; even ones known, odd ones queried */
+    ad_features *uq = NULL;
+    size_t nuq = 0, capuq = 0, nunk = 0;
+    int serial = 0;
+    char (*uqname)[64] = NULL;
+#define UNRELATED(F, SRC)                                                                    \
+    do {                                                                                     \
+        if (serial++ & 1) {                                                                  \
+            if (nuq == capuq) {                                                              \
+                capuq = capuq ? capuq * 2 : 1024;                                            \
+                uq = realloc(uq, capuq * sizeof *uq);                                        \
+                uqname = realloc(uqname, capuq * sizeof *uqname);                            \
+            }                                                                                \
+            snprintf(uqname[nuq], sizeof uqname[nuq], "%s", (SRC));                          \
+            uq[nuq++] = (F);                                                                 \
+        } else {                                                                             \
+            as_stored(&(F));                                                                 \
+            add_known((SRC), &(F));                                                          \
+            nunk++;                                                                          \
+        }                                                                                    \
+    } while (0)
+    size_t nphoto = 0, ntext = 0;
+    for (int u = 0; u < nunrel; u++) {
+        char **files = NULL;
+        int nf = list_dir(unrel[u], &files);
+        for (int i = 0; i < nf; i++) {
+            snprintf(path, sizeof path, "%s/%s", unrel[u], files[i]);
+            size_t len;
+            uint8_t *b = slurp(path, &len);
+            if (!b)
+                continue;
+            char mime[64];
+            ad_media_type t = ad_media_probe(magic, b, len, mime, sizeof mime);
+            uint8_t *g;
+            int w, h;
+            if (!ad_media_is_image(t) || ad_feat_decode_grey(t, b, len, NULL, 0, &g, &w, &h, NULL)) {
+                free(b);
+                continue;
+            }
+            free(b);
+            if (w <= 768 && h <= 768) { /* a small picture (a text screenshot): whole */
+                ad_features f;
+                if (!ad_features_grey(g, w, h, (size_t)w, AD_FEAT_DETECT, &f, NULL)) {
+                    UNRELATED(f, files[i]);
+                    ntext++;
+                }
+            } else { /* a photo: non-overlapping 384-pixel tiles */
+                for (int y = 0; y + 384 <= h; y += 384)
+                    for (int x = 0; x + 384 <= w; x += 384) {
+                        ad_features f;
+                        if (!ad_features_grey(g + (size_t)y * w + x, 384, 384, (size_t)w,
+                                              AD_FEAT_DETECT, &f, NULL)) {
+                            UNRELATED(f, files[i]);
+                            nphoto++;
+                        }
+                    }
+            }
+            free(g);
+        }
+        for (int i = 0; i < nf; i++)
+            free(files[i]);
+        free(files);
+    }
+    uint8_t *g = malloc(512 * 384);
+    for (int i = 0; i < nsynth; i++) {
+        synth(i % 5, i, g, 512, 384);
+        ad_features f;
+        static const char *const kinds[] = {"noise", "stripes", "checkers", "flat", "gradient"};
+        if (!ad_features_grey(g, 512, 384, 512, AD_FEAT_DETECT, &f, NULL))
+            UNRELATED(f, kinds[i % 5]);
+    }
+    free(g);
+    ad_feat_index_seal(IX, NULL);
+    printf("\n== corpus %s: %zu known pictures, %zu same-scene pairs, %zu unrelated indexed, "
+           "%zu unrelated queries (photo tiles %zu, small pictures %zu, synthetic %d)\n",
+           dir, norig, nk - norig - nunk, nunk, nuq, nphoto, ntext, nsynth);
+    /* transforms */
+    char **tr = NULL;
+    int nt = list_dir(dir, &tr);
+    printf("%-10s %8s %8s %10s   (found: a copy of the right picture; PDQ: distance <= 31)\n",
+           "transform", "queries", "features", "PDQ alone");
+    for (int ti = 0; ti < nt; ti++) {
+        if (!strcmp(tr[ti], "orig") || !strcmp(tr[ti], "scene"))
+            continue;
+        char **files = NULL;
+        snprintf(path, sizeof path, "%s/%s", dir, tr[ti]);
+        struct stat st;
+        if (stat(path, &st) || !S_ISDIR(st.st_mode))
+            continue;
+        int nf = list_dir(path, &files);
+        int q = 0, hit = 0, pdq = 0;
+        for (int i = 0; i < nf; i++) {
+            stem(files[i], name, sizeof name);
+            long want = known_by_name(name);
+            if (want < 0)
+                continue;
+            snprintf(path, sizeof path, "%s/%s/%s", dir, tr[ti], files[i]);
+            ad_features f;
+            ad_h256 ph[8];
+            int hp = 0;
+            if (file_feat(path, &f, ph, &hp))
+                continue;
+            q++;
+            ad_feat_match m;
+            long id = find(&f, &m);
+            int ok = same_source(id, K[want].name) && m.kind == AD_FEAT_COPY;
+            hit += ok;
+            if (getenv("BENCH_DEBUG") && !ok)
+                fprintf(stderr, "miss %s/%s: found %s (%s, %d of %d, cover %.2f)\n", tr[ti],
+                        files[i], id >= 0 ? K[id].name : "-", ad_feat_kind_name(m.kind),
+                        m.inliers, m.matches, m.coverage);
+            if (hp && K[want].has_pdq) {
+                int best = 256;
+                for (int v = 0; v < 8; v++) {
+                    int d = ad_h256_distance(&ph[v], &K[want].pdq[0]);
+                    best = d < best ? d : best;
+                }
+                pdq += best <= 31;
+            }
+            ad_features_free(&f);
+        }
+        printf("%-10s %8d %7.1f%% %9.1f%%\n", tr[ti], q, q ? 100.0 * hit / q : 0,
+               q ? 100.0 * pdq / q : 0);
+        for (int i = 0; i < nf; i++)
+            free(files[i]);
+        free(files);
+    }
+    /* same scene */
+    int sq = 0, slink = 0;
+    for (int i = 0; i < ns; i++) {
+        stem(sc[i], name, sizeof name);
+        size_t l = strlen(name);
+        if (l < 2 || strcmp(name + l - 2, "-b"))
+            continue;
+        name[l - 1] = 'a';
+        long want = known_by_name(name);
+        char orig_name[256];
+        snprintf(orig_name, sizeof orig_name, "%.*s", (int)(l - 2), name);
+        snprintf(path, sizeof path, "%s/scene/%s", dir, sc[i]);
+        ad_features f;
+        if (want < 0 || file_feat(path, &f, NULL, NULL))
+            continue;
+        sq++;
+        ad_feat_match m;
+        /* the original photo left out: the b side is a crop of it (a copy), not a scene */
+        long id = find_but(&f, &m, orig_name);
+        slink += id == want;
+        if (getenv("BENCH_DEBUG") && id != want)
+            fprintf(stderr, "scene miss %s: found %s (%s, %d)\n", sc[i], id >= 0 ? K[id].name : "-",
+                    ad_feat_kind_name(m.kind), m.inliers);
+        ad_features_free(&f);
+    }
+    printf("%-10s %8d %7.1f%%   (linked: a finding, copy or scene, of the right picture)\n",
+           "scene", sq, sq ? 100.0 * slink / sq : 0);
+    /* false findings */
+    size_t fcopy = 0, fscene = 0;
+    int maxin = 0;
+    for (size_t i = 0; i < nuq; i++) {
+        ad_feat_match m;
+        long id = find(&uq[i], &m);
+        fcopy += id >= 0 && m.kind == AD_FEAT_COPY;
+        fscene += id >= 0 && m.kind == AD_FEAT_SCENE;
+        if (getenv("BENCH_DEBUG") && id >= 0)
+            fprintf(stderr, "false %s: %s ~ %s (%d of %d)\n", ad_feat_kind_name(m.kind), uqname[i],
+                    K[id].name, m.inliers, m.matches);
+        ad_feat_hit hits[32];
+        size_t h = ad_feat_index_search(IX, &uq[i], hits, 32);
+        for (size_t j = 0; j < h; j++) {
+            ad_feat_match mm;
+            ad_features_verify(&uq[i], &K[hits[j].media_id - 1].f, &mm);
+            maxin = mm.inliers > maxin ? mm.inliers : maxin;
+        }
+        ad_features_free(&uq[i]);
+    }
+    printf("unrelated  %8zu queries against %zu indexed: false copies %zu, false scene links %zu "
+           "(most consistent matches seen: %d)\n",
+           nuq, nk, fcopy, fscene, maxin);
+    free(uq);
+    free(uqname);
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = 1000000, nq = 200;
+    const char *corpus = NULL, *unrel[16];
+    int nunrel = 0, nsynth = 1000;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--scale") && i + 1 < argc)
+            n = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--queries") && i + 1 < argc)
+            nq = strtoull(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--corpus") && i + 1 < argc)
+            corpus = argv[++i];
+        else if (!strcmp(argv[i], "--unrelated") && i + 1 < argc && nunrel < 16)
+            unrel[nunrel++] = argv[++i];
+        else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
+            nsynth = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: bench_features [--scale N] [--queries Q] [--corpus DIR] "
+                            "[--unrelated DIR]... [--synthetic N]\n");
+            return 2;
+        }
+    }
+    if (n)
+        scale_bench(n, nq ? nq : 1);
+    if (corpus) {
+        ad_hash_opts ho;
+        ad_hash_opts_default(&ho);
+        ho.dihedral = 1;
+        if (ad_magic_open(&magic, NULL) || ad_hasher_new(&hasher, &ho, NULL))
+            return 1;
+        corpus_bench(corpus, unrel, nunrel, nsynth);
+        ad_hasher_free(hasher);
+        ad_magic_close(magic);
+    }
+    return 0;
+}

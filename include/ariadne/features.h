@@ -1,0 +1,117 @@
+/* features.h: the second signal (issue 13, docs/features.md): local features (ORB keypoints on a
+ * greyscale reduction to 512 pixels on the long side, each quantised to a visual word of a
+ * shipped vocabulary with 32 bits of its descriptor kept), stored compactly per media, an
+ * inverted-file index over the words returning candidates, and a geometric check (RANSAC
+ * similarity for copies, homography for the same scene) that decides. */
+#ifndef ARIADNE_FEATURES_H
+#define ARIADNE_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ariadne/error.h"
+#include "ariadne/media.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AD_FEAT_SIDE 512       /* the reduction's long side, pixels */
+#define AD_FEAT_DETECT 500     /* keypoints detected (a query uses them all) */
+#define AD_FEAT_STORED 200     /* keypoints kept in the store per media */
+#define AD_FEAT_VERSION 1      /* of the stored form (docs/store.md "media_feature") */
+#define AD_FEAT_BLOB_MAX (8 + 10 * AD_FEAT_STORED) /* bytes of a stored form, at most */
+
+#define AD_FEAT_ALT 2
+#define AD_FEAT_NOWORD UINT32_MAX
+
+typedef struct ad_feat_point {
+    float x, y;     /* in the reduction's pixels */
+    float angle;    /* degrees, [0, 360) */
+    int octave;     /* pyramid level (scale 1.2^octave) */
+    float response; /* detector strength (not stored) */
+    uint32_t word;  /* visual word, < AD_FEAT_WORDS */
+    uint32_t sig;   /* 32 bits of the descriptor (Hamming embedding) */
+    /* the next nearest words (AD_FEAT_NOWORD: none): a query's descriptor is looked up under
+     * these too (multiple assignment); never stored */
+    uint32_t alt[AD_FEAT_ALT];
+} ad_feat_point;
+
+typedef struct ad_features {
+    int width, height; /* the reduction's size */
+    size_t n;
+    ad_feat_point *p; /* malloc'd */
+} ad_features;
+
+/* Features of greyscale pixels (stride bytes between rows): reduced to AD_FEAT_SIDE, at most
+ * max_points keypoints (AD_FEAT_DETECT for a query). An image without texture gets none
+ * (n = 0, AD_OK). */
+ad_code ad_features_grey(const uint8_t *grey, int width, int height, size_t stride,
+                         int max_points, ad_features *out, ad_err *err);
+/* Decodes an image file's bytes (type as probed; limits NULL: the defaults) and computes its
+ * features. */
+ad_code ad_features_image(ad_media_type type, const uint8_t *data, size_t len,
+                          const ad_limits *limits, int max_points, ad_features *out, ad_err *err);
+/* Keeps the AD_FEAT_STORED strongest points, in each octave in proportion (as ORB allots them). */
+void ad_features_keep(ad_features *f, size_t max_points);
+void ad_features_free(ad_features *f);
+
+/* The stored form (version AD_FEAT_VERSION, at most AD_FEAT_BLOB_MAX bytes: docs/store.md):
+ * encode keeps at most AD_FEAT_STORED points; decode checks everything (hostile input). */
+size_t ad_features_encode(const ad_features *f, uint8_t *buf, size_t cap);
+ad_code ad_features_decode(const uint8_t *buf, size_t len, ad_features *out, ad_err *err);
+
+/* The geometric check of a query against a known picture. */
+typedef enum ad_feat_kind {
+    AD_FEAT_NONE = 0,  /* no content shared */
+    AD_FEAT_COPY = 1,  /* most of the query maps into the known picture by a near-similarity:
+                          crop, tilt, re-share, border */
+    AD_FEAT_SCENE = 2, /* a part of the same scene (a homography), not a copy: a possible link */
+} ad_feat_kind;
+
+typedef struct ad_feat_match {
+    ad_feat_kind kind;
+    int matches;        /* tentative matches (same word, near signature) */
+    int inliers;        /* consistent with the transform found */
+    double coverage;    /* fraction of the query's frame that falls inside the known's */
+    double scale, rotation; /* of the similarity (query -> known), rotation in degrees */
+    /* the matched region: bounding box of the inliers, as fractions [0,1] of each picture's
+     * width and height: x0, y0, x1, y1 */
+    double box_known[4], box_query[4];
+    int query_size[2], known_size[2]; /* the reductions' width and height */
+} ad_feat_match;
+
+const char *ad_feat_kind_name(ad_feat_kind k);
+/* Decides whether query and known share content (deterministic: a fixed RANSAC seed). */
+void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out);
+
+/* The inverted file over visual words: media ids (> 0) with their words; candidates ranked by
+ * shared words weighted by rarity (tf-idf). Not thread-safe for add; search is read-only once
+ * ad_feat_index_seal has run. */
+typedef struct ad_feat_index ad_feat_index;
+typedef struct ad_feat_hit {
+    int64_t media_id;
+    float score;
+} ad_feat_hit;
+ad_code ad_feat_index_new(ad_feat_index **out, ad_err *err);
+void ad_feat_index_free(ad_feat_index *ix);
+ad_code ad_feat_index_add(ad_feat_index *ix, int64_t media_id, const ad_features *f, ad_err *err);
+/* Builds the postings (after all adds; adding afterwards seals again on the next search). */
+ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err);
+size_t ad_feat_index_size(const ad_feat_index *ix); /* media */
+size_t ad_feat_index_bytes(const ad_feat_index *ix);
+/* The best candidates for a query, best first: fills hits[0..max), returns how many. */
+size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_feat_hit *hits,
+                            size_t max);
+
+/* The vocabulary (src/features/vocab.c, data/features/ORIGIN.md). */
+#define AD_FEAT_WORDS 65536
+uint32_t ad_feat_word(const uint8_t desc[32]);
+/* The nearest word and the next AD_FEAT_ALT nearest (the best leaf under each of the two
+ * nearest level-1 centres, and the second best leaf under the nearest). */
+uint32_t ad_feat_words(const uint8_t desc[32], uint32_t alt[AD_FEAT_ALT]);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,227 @@
+/* findex.c: the inverted file over visual words (docs/features.md "The index"): for each word
+ * the media that have it (postings in one array, by word), each word weighted by its rarity
+ * (idf = log(N / df)); a query scores the media sharing its words, the commonest words (in more
+ * than STOP_FRACTION of 1,000 media or more) left out, and returns the best. Built with adds, then sealed. */
+#include <math.h>
+
+#include "feat_int.h"
+
+#define STOP_FRACTION 0.05 /* words in more than this share of the media carry no information */
+
+struct ad_feat_index {
+    int64_t *ids; /* media ids by document number */
+    uint32_t *nw; /* distinct words per document */
+    size_t n, cap;
+    uint64_t *pend; /* (word << 32 | doc) added since the last seal */
+    size_t npend, cappend;
+    uint32_t *start; /* AD_FEAT_WORDS + 1 */
+    uint32_t *docs;  /* postings, start[w] .. start[w + 1] */
+    size_t ndocs;
+    float *idf;
+    uint8_t *qidf; /* idf in sixteenths, 1..255 (0: a stop word): scores add in 16 bits */
+    int sealed;
+};
+
+ad_code ad_feat_index_new(ad_feat_index **out, ad_err *err)
+{
+    ad_feat_index *ix = calloc(1, sizeof *ix);
+    if (ix) {
+        ix->start = calloc(AD_FEAT_WORDS + 1, sizeof *ix->start);
+        ix->idf = calloc(AD_FEAT_WORDS, sizeof *ix->idf);
+        ix->qidf = calloc(AD_FEAT_WORDS, 1);
+    }
+    if (!ix || !ix->start || !ix->idf || !ix->qidf) {
+        ad_feat_index_free(ix);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    ix->sealed = 1;
+    *out = ix;
+    return AD_OK;
+}
+
+void ad_feat_index_free(ad_feat_index *ix)
+{
+    if (!ix)
+        return;
+    free(ix->ids);
+    free(ix->nw);
+    free(ix->pend);
+    free(ix->start);
+    free(ix->docs);
+    free(ix->idf);
+    free(ix->qidf);
+    free(ix);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* the distinct words of f, sorted, into w (room for f->n); returns how many */
+static size_t distinct(const ad_features *f, uint32_t *w)
+{
+    for (size_t i = 0; i < f->n; i++)
+        w[i] = f->p[i].word % AD_FEAT_WORDS;
+    qsort(w, f->n, sizeof *w, cmp_u32);
+    size_t o = 0;
+    for (size_t i = 0; i < f->n; i++)
+        if (!o || w[o - 1] != w[i])
+            w[o++] = w[i];
+    return o;
+}
+
+ad_code ad_feat_index_add(ad_feat_index *ix, int64_t media_id, const ad_features *f, ad_err *err)
+{
+    if (ix->n >= UINT32_MAX - 1)
+        return ad_err_set(err, AD_ERR_LIMIT, "the features index is full");
+    uint32_t w[AD_FEAT_DETECT * 2];
+    ad_features g = *f;
+    if (g.n > sizeof w / sizeof w[0])
+        g.n = sizeof w / sizeof w[0];
+    size_t nw = distinct(&g, w);
+    if (ix->n == ix->cap) {
+        size_t cap = ix->cap ? ix->cap * 2 : 1024;
+        int64_t *ids = realloc(ix->ids, cap * sizeof *ids);
+        if (ids)
+            ix->ids = ids;
+        uint32_t *n = realloc(ix->nw, cap * sizeof *n);
+        if (n)
+            ix->nw = n;
+        if (!ids || !n)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        ix->cap = cap;
+    }
+    if (ix->npend + nw > ix->cappend) {
+        size_t cap = ix->cappend ? ix->cappend : 4096;
+        while (cap < ix->npend + nw)
+            cap *= 2;
+        uint64_t *p = realloc(ix->pend, cap * sizeof *p);
+        if (!p)
+            return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        ix->pend = p;
+        ix->cappend = cap;
+    }
+    uint32_t doc = (uint32_t)ix->n;
+    ix->ids[doc] = media_id;
+    ix->nw[doc] = (uint32_t)nw;
+    ix->n++;
+    for (size_t i = 0; i < nw; i++)
+        ix->pend[ix->npend++] = (uint64_t)w[i] << 32 | doc;
+    ix->sealed = 0;
+    return AD_OK;
+}
+
+ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err)
+{
+    if (ix->sealed)
+        return AD_OK;
+    size_t total = ix->ndocs + ix->npend;
+    if (total > UINT32_MAX)
+        return ad_err_set(err, AD_ERR_LIMIT, "the features index is full");
+    uint32_t *docs = malloc((total ? total : 1) * sizeof *docs);
+    uint32_t *start = calloc(AD_FEAT_WORDS + 1, sizeof *start);
+    if (!docs || !start) {
+        free(docs);
+        free(start);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory for the features index");
+    }
+    /* counts: the sealed postings and the pending ones */
+    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++)
+        start[w + 1] = ix->start[w + 1] - ix->start[w];
+    for (size_t i = 0; i < ix->npend; i++)
+        start[(ix->pend[i] >> 32) + 1]++;
+    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++)
+        start[w + 1] += start[w];
+    /* old postings keep their order (documents ascending), the new ones follow */
+    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++) {
+        uint32_t n = ix->start[w + 1] - ix->start[w];
+        if (n)
+            memcpy(docs + start[w], ix->docs + ix->start[w], n * sizeof *docs);
+        ix->start[w] = start[w] + n; /* reused as the fill cursor */
+    }
+    for (size_t i = 0; i < ix->npend; i++)
+        docs[ix->start[ix->pend[i] >> 32]++] = (uint32_t)ix->pend[i];
+    free(ix->docs);
+    free(ix->start);
+    ix->docs = docs;
+    ix->start = start;
+    ix->ndocs = total;
+    ix->npend = 0;
+    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++) {
+        uint32_t df = start[w + 1] - start[w];
+        ix->idf[w] = df && (ix->n < 1000 || df <= STOP_FRACTION * (double)ix->n)
+                         ? (float)log((double)ix->n / df + 1.0)
+                         : 0;
+        double q = ix->idf[w] * 16 + 0.5;
+        ix->qidf[w] = ix->idf[w] > 0 ? (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q) : 0;
+    }
+    ix->sealed = 1;
+    return AD_OK;
+}
+
+size_t ad_feat_index_size(const ad_feat_index *ix)
+{
+    return ix->n;
+}
+
+size_t ad_feat_index_bytes(const ad_feat_index *ix)
+{
+    return ix->n * (sizeof *ix->ids + sizeof *ix->nw) + ix->ndocs * sizeof *ix->docs +
+           (AD_FEAT_WORDS + 1) * sizeof *ix->start + AD_FEAT_WORDS * sizeof *ix->idf;
+}
+
+size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_feat_hit *hits,
+                            size_t max)
+{
+    if (!ix->sealed || !ix->n || !max || !q->n)
+        return 0;
+    uint32_t *w = malloc(q->n * sizeof *w);
+    /* 16-bit scores: half the memory of floats to touch at random (a query adds at most
+     * AD_FEAT_DETECT x 255, under 2^17: saturated at 65535) */
+    uint16_t *score = calloc(ix->n, sizeof *score);
+    uint32_t *touched = NULL;
+    size_t nt = 0, found = 0;
+    if (!w || !score)
+        goto done;
+    size_t nw = distinct(q, w);
+    size_t visit = 0;
+    for (size_t i = 0; i < nw; i++)
+        if (ix->qidf[w[i]])
+            visit += ix->start[w[i] + 1] - ix->start[w[i]];
+    touched = malloc((visit ? visit : 1) * sizeof *touched);
+    if (!touched)
+        goto done;
+    for (size_t i = 0; i < nw; i++) {
+        unsigned f = ix->qidf[w[i]];
+        if (!f)
+            continue;
+        const uint32_t *d = ix->docs + ix->start[w[i]], *end = ix->docs + ix->start[w[i] + 1];
+        for (; d < end; d++) {
+            uint16_t v = score[*d];
+            if (!v)
+                touched[nt++] = *d;
+            unsigned t = v + f;
+            score[*d] = (uint16_t)(t > 65535 ? 65535 : t);
+        }
+    }
+    /* the best `max`: a small sorted array (max is a few dozen) */
+    for (size_t t = 0; t < nt; t++) {
+        uint32_t d = touched[t];
+        float s = score[d] / 16.0f / sqrtf((float)(ix->nw[d] > 20 ? ix->nw[d] : 20));
+        if (found == max && s <= hits[max - 1].score)
+            continue;
+        size_t at = found < max ? found++ : max - 1;
+        while (at > 0 && hits[at - 1].score < s) {
+            hits[at] = hits[at - 1];
+            at--;
+        }
+        hits[at] = (ad_feat_hit){ix->ids[d], s};
+    }
+done:
+    free(w);
+    free(score);
+    free(touched);
+    return found;
+}

@@ -1,0 +1,143 @@
+/* fstore.c: local features in the store (media_feature, schema 10, docs/store.md): written in
+ * batches (a media keeps the first features written for it: the same bytes give the same
+ * ones), read one media at a time for the check, and all of them into an index. */
+#include "features/fstore.h"
+#include "store/store_int.h"
+
+typedef struct {
+    const ad_feat_row *r;
+    int64_t now;
+} put_ctx;
+
+static void bind_row(void *p, ad_stmt *s, size_t i)
+{
+    put_ctx *c = p;
+    ad_bind_int(s, 1, c->r[i].media_id);
+    ad_bind_int(s, 2, AD_FEAT_VERSION);
+    ad_bind_int(s, 3, (int64_t)(c->r[i].len >= 8 ? (c->r[i].len - 8) / 10 : 0));
+    ad_bind_blob(s, 4, c->r[i].data, c->r[i].len);
+    ad_bind_int(s, 5, c->now);
+}
+
+ad_code ad_feat_store_put(ad_store *st, const ad_feat_row *rows, size_t n, ad_err *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].media_id <= 0 || rows[i].len < 8 || rows[i].len > AD_FEAT_BLOB_MAX)
+            return ad_err_set(err, AD_ERR_ARG, "features need their media and 8 to %d bytes",
+                              AD_FEAT_BLOB_MAX);
+    if (!n)
+        return AD_OK;
+    ad_code rc = n > 1 ? ad_store_begin_batch(st, err) : ad_store_begin(st, err);
+    if (rc != AD_OK)
+        return rc;
+    put_ctx c = {rows, ad_store_time()};
+    rc = ad_db_many(st->db,
+                    "INSERT INTO media_feature (media_id, version, points, data, created)"
+                    " VALUES (?, ?, ?, ?, ?) ON CONFLICT (media_id) DO NOTHING",
+                    n, bind_row, NULL, &c, err);
+    return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_feat_store_get(ad_store *st, int64_t media_id, ad_features *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT data FROM media_feature WHERE media_id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, media_id);
+    int r = ad_step(s, err);
+    ad_code rc;
+    if (r < 0) {
+        rc = (ad_code)-r;
+    } else if (r == 0) {
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "media %lld has no features",
+                        (long long)media_id);
+    } else {
+        size_t len = 0;
+        const uint8_t *b = ad_col_blob(s, 0, &len);
+        rc = ad_features_decode(b, len, out, err);
+    }
+    ad_db_done(s);
+    return rc;
+}
+
+int ad_feat_store_has(ad_store *st, int64_t media_id)
+{
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT 1 FROM media_feature WHERE media_id = ?", NULL);
+    if (!s)
+        return 0;
+    ad_bind_int(s, 1, media_id);
+    int r = ad_step(s, NULL);
+    ad_db_done(s);
+    return r > 0;
+}
+
+typedef struct {
+    ad_feat_index *ix;
+    size_t n, bad;
+    ad_code rc;
+    ad_err *err;
+} load_ctx;
+
+static int load_row(void *p, ad_stmt *s)
+{
+    load_ctx *c = p;
+    size_t len = 0;
+    const uint8_t *b = ad_col_blob(s, 1, &len);
+    ad_features f;
+    if (ad_features_decode(b, len, &f, NULL)) { /* a damaged row is left out, and counted */
+        c->bad++;
+        return 0;
+    }
+    c->rc = ad_feat_index_add(c->ix, ad_col_int(s, 0), &f, c->err);
+    ad_features_free(&f);
+    if (c->rc)
+        return 1;
+    c->n++;
+    return 0;
+}
+
+ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size_t *damaged,
+                           ad_err *err)
+{
+    load_ctx c = {ix, 0, 0, AD_OK, err};
+    ad_code rc = ad_store_rows(st, "SELECT f.media_id, f.data FROM media_feature f"
+                               " JOIN media m ON m.id = f.media_id ORDER BY f.media_id", 0,
+                               load_row, &c, err);
+    if (rc == AD_OK)
+        rc = c.rc;
+    if (rc == AD_OK)
+        rc = ad_feat_index_seal(ix, err);
+    if (loaded)
+        *loaded = c.n;
+    if (damaged)
+        *damaged = c.bad;
+    return rc;
+}
+
+ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,
+                            int64_t known_media_id, const char *kind, const char *how,
+                            int inliers, int matches, const char *region_known,
+                            const char *region_query, ad_err *err)
+{
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st,
+                             "INSERT INTO feature_match (job_id, media_id, known_media_id, kind,"
+                             " how, inliers, matches, region_known, region_query, created)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             &s, err);
+    if (rc)
+        return rc;
+    ad_bind_text(s, 1, job_id);
+    ad_bind_int(s, 2, media_id);
+    ad_bind_int(s, 3, known_media_id);
+    ad_bind_text(s, 4, kind);
+    ad_bind_text(s, 5, how);
+    ad_bind_int(s, 6, inliers);
+    ad_bind_int(s, 7, matches);
+    ad_bind_text(s, 8, region_known);
+    ad_bind_text(s, 9, region_query);
+    ad_bind_int(s, 10, ad_store_time());
+    rc = ad_db_run(s, err);
+    return ad_store_finish(st, rc, err);
+}

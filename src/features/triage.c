@@ -1,0 +1,176 @@
+/* triage.c: the second signal in triage (docs/features.md "In triage"): features of the images
+ * ingest decodes; after digests and PDQ found nothing, a part-copy of a known picture (crop,
+ * tilt, re-share, border: most of the file maps into the known picture by a near-similarity)
+ * is classed as that picture is, with the match and its evidence recorded; a picture that only
+ * shares a scene is recorded as a possible link, never classed known. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "features/fstore.h"
+#include "features/triage.h"
+#include "ingest/pipeline_internal.h"
+
+#define LINKS 4 /* possible links kept per file */
+
+struct ad_feat_task {
+    ad_features f;
+    ad_feat_found found[LINKS];
+    size_t nfound;
+};
+
+struct ad_feat_run {
+    ad_feat_index *ix;
+    int loaded;
+};
+
+void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *bytes,
+                            size_t len)
+{
+    ad_feat_ingest_free_task(t);
+    if (!r->o->features || !bytes || !ad_media_is_image(t->fh.type) || !t->fh.has_pdq)
+        return;
+    struct ad_feat_task *ft = calloc(1, sizeof *ft);
+    if (!ft)
+        return;
+    if (ad_features_image(t->fh.type, bytes, len, &r->o->limits, AD_FEAT_DETECT, &ft->f, NULL) ||
+        !ft->f.n) {
+        ad_features_free(&ft->f);
+        free(ft);
+        return;
+    }
+    t->feat = ft;
+}
+
+void ad_feat_ingest_free_task(struct task *t)
+{
+    if (!t->feat)
+        return;
+    ad_features_free(&t->feat->f);
+    free(t->feat);
+    t->feat = NULL;
+}
+
+void ad_feat_ingest_end(struct run *r)
+{
+    if (!r->feat)
+        return;
+    ad_feat_index_free(r->feat->ix);
+    free(r->feat);
+    r->feat = NULL;
+}
+
+static ad_code load(struct run *r, ad_err *err)
+{
+    if (r->feat)
+        return AD_OK;
+    struct ad_feat_run *fr = calloc(1, sizeof *fr);
+    if (!fr)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = ad_feat_index_new(&fr->ix, err);
+    if (rc == AD_OK)
+        rc = ad_feat_store_load(r->st, fr->ix, NULL, NULL, err);
+    if (rc) {
+        ad_feat_index_free(fr->ix);
+        free(fr);
+        return rc;
+    }
+    r->feat = fr;
+    return AD_OK;
+}
+
+ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
+{
+    if (!r->o->features)
+        return AD_OK;
+    struct batch *b = r->write;
+    ad_code rc = AD_OK;
+    for (size_t i = 0; i < b->n && rc == AD_OK; i++) {
+        struct task *t = &b->t[i];
+        if (!t->feat || t->cls != AD_RC_NEW || t->match_id)
+            continue;
+        if ((rc = load(r, err)))
+            break;
+        if (!ad_feat_index_size(r->feat->ix))
+            return AD_OK;
+        ad_feat_found found[LINKS];
+        size_t n = 0;
+        rc = ad_feat_similar(r->st, r->feat->ix, &t->feat->f, 0, 0, found, LINKS, &n, err);
+        size_t keep = 0;
+        for (size_t k = 0; k < n && rc == AD_OK; k++) {
+            if (ad_idset_has(&r->job_new, found[k].media_id))
+                continue; /* this job's own media are not known */
+            if (found[k].m.kind == AD_FEAT_COPY && !t->match_id) {
+                ad_classification c;
+                rc = ad_lookup_classify(r->st, r->lcache, found[k].media_id, &c, err);
+                if (rc)
+                    break;
+                t->cls = ad_report_class_of(c.cls == AD_CLASS_NEW ? AD_CLASS_KNOWN_UNSERIESED
+                                                                  : c.cls);
+                t->match_id = found[k].media_id;
+                snprintf(t->match_kind, sizeof t->match_kind, "feature");
+                t->match_dist = 0;
+                t->match_var = 0;
+            } else if (found[k].m.kind == AD_FEAT_COPY) {
+                continue; /* a second copy: the first decided */
+            }
+            t->feat->found[keep++] = found[k];
+        }
+        t->feat->nfound = keep;
+    }
+    return rc;
+}
+
+static void region_text(const double b[4], char *out, size_t cap)
+{
+    snprintf(out, cap, "%.4f,%.4f,%.4f,%.4f", b[0], b[1], b[2], b[3]);
+}
+
+ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
+                             ad_err *err)
+{
+    if (!r->o->features || !nm)
+        return AD_OK;
+    ad_feat_row *rows = calloc(nm, sizeof *rows);
+    uint8_t *blobs = malloc(nm * AD_FEAT_BLOB_MAX);
+    if (!rows || !blobs) {
+        free(rows);
+        free(blobs);
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    size_t n = 0;
+    ad_code rc = AD_OK;
+    for (size_t k = 0; k < nm && rc == AD_OK; k++) {
+        struct task *t = &r->write->t[of[k]];
+        if (!t->feat || t->code)
+            continue;
+        for (size_t j = 0; j < t->feat->nfound && rc == AD_OK; j++) {
+            const ad_feat_found *f = &t->feat->found[j];
+            char how[64], rk[64], rq[64];
+            ad_feat_how(&f->m, how, sizeof how);
+            region_text(f->m.box_known, rk, sizeof rk);
+            region_text(f->m.box_query, rq, sizeof rq);
+            rc = ad_feat_store_match(r->st, r->job, mids[k], f->media_id,
+                                     ad_feat_kind_name(f->m.kind), how, f->m.inliers,
+                                     f->m.matches, rk, rq, err);
+        }
+        ad_features keep = t->feat->f;
+        keep.p = malloc(keep.n * sizeof *keep.p);
+        if (!keep.p) {
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            break;
+        }
+        memcpy(keep.p, t->feat->f.p, keep.n * sizeof *keep.p);
+        ad_features_keep(&keep, AD_FEAT_STORED);
+        uint8_t *blob = blobs + n * AD_FEAT_BLOB_MAX;
+        size_t len = ad_features_encode(&keep, blob, AD_FEAT_BLOB_MAX);
+        ad_features_free(&keep);
+        if (len)
+            rows[n++] = (ad_feat_row){mids[k], blob, len};
+    }
+    if (rc == AD_OK)
+        rc = ad_feat_store_put(r->st, rows, n, err);
+    free(rows);
+    free(blobs);
+    return rc;
+}

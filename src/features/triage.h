@@ -1,0 +1,29 @@
+/* triage.h: local features in the triage pipeline (triage.c; docs/features.md "In triage"). */
+#ifndef AD_FEATURES_TRIAGE_H
+#define AD_FEATURES_TRIAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ariadne/error.h"
+
+struct run;
+struct task;
+
+/* Hashing stage (any thread): an image's features from the bytes hashed, when the run wants
+ * them (opts->features) and the file was decoded. A failure leaves the file without features
+ * and its class unaffected. */
+void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *bytes,
+                            size_t len);
+/* Writer, after the class is decided: each file still `new` with features is searched in the
+ * store's features index (loaded at the first call): a copy of a known picture takes that
+ * media's class, with the match (kind "feature") recorded; the same scene is kept as a possible
+ * link. Then, with the batch's media (mids[k] of task of[k]), inside write_batch's transaction:
+ * new media's features and the feature matches written (ad_feat_ingest_write). */
+ad_code ad_feat_ingest_triage(struct run *r, ad_err *err);
+ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
+                             ad_err *err);
+void ad_feat_ingest_free_task(struct task *t);
+void ad_feat_ingest_end(struct run *r);
+
+#endif

@@ -1,0 +1,440 @@
+/* verify.c: the geometric check that decides (docs/features.md "The check"): tentative matches
+ * (same visual word, signatures within AD_FEAT_SIG_DIST bits, unambiguous and one-to-one), then
+ * RANSAC for a similarity (2 points; keypoint orientations must agree with its rotation), and
+ * when that is not a copy, RANSAC for a homography (4 points, DLT). A copy: enough matches
+ * consistent with a similarity and most of the query's frame inside the known picture. The same
+ * scene: enough matches consistent with a non-degenerate homography spread over both pictures.
+ * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence).
+ * Deterministic (a fixed seed). */
+#include <math.h>
+
+#include "feat_int.h"
+
+#define SIG_DIST 10       /* of 32 bits */
+#define SIM_ITER 600
+#define HOM_ITER 1500
+#define SIM_TOL 3.0       /* pixels of the known reduction */
+#define HOM_TOL 4.0
+#define ANGLE_TOL 25.0    /* degrees between a pair's orientation difference and the rotation */
+#define COPY_MIN 10       /* consistent matches for a copy */
+#define COPY_COVER 0.6    /* of the query's frame inside the known */
+#define COPY_RATIO 0.25   /* of the tentative matches consistent (a stereo pair has fewer) */
+#define SCENE_MIN 10      /* consistent matches for the same scene */
+#define SPREAD_MIN 0.04   /* inliers' box, fraction of each picture's area */
+#define REPEATED 0.3      /* of a picture's points whose word recurs in it: a repeated pattern */
+
+typedef struct {
+    float qx, qy, kx, ky, dang;
+    uint32_t word; /* the known point's */
+} pair;
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+const char *ad_feat_kind_name(ad_feat_kind k)
+{
+    return k == AD_FEAT_COPY ? "copy" : k == AD_FEAT_SCENE ? "scene" : "none";
+}
+
+typedef struct {
+    uint32_t word;
+    uint32_t i;
+} wi;
+
+static int by_word(const void *a, const void *b)
+{
+    const wi *x = a, *y = b;
+    return x->word != y->word ? (x->word < y->word ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/* tentative matches: for each query point, the known point of its word with the nearest
+ * signature, when that one is clearly nearer than the next; then one query point per known */
+static size_t tentative(const ad_features *q, const ad_features *k, pair *out)
+{
+    wi *kw = malloc(sizeof *kw * (k->n ? k->n : 1));
+    int32_t *best_q = malloc(sizeof *best_q * (k->n ? k->n : 1));
+    int *best_d = malloc(sizeof *best_d * (k->n ? k->n : 1));
+    int32_t *qk = malloc(sizeof *qk * (q->n ? q->n : 1));
+    int *qd = malloc(sizeof *qd * (q->n ? q->n : 1));
+    size_t n = 0;
+    if (!kw || !best_q || !best_d || !qk || !qd)
+        goto done;
+    for (size_t i = 0; i < k->n; i++) {
+        kw[i] = (wi){k->p[i].word, (uint32_t)i};
+        best_q[i] = -1;
+        best_d[i] = 99;
+    }
+    qsort(kw, k->n, sizeof *kw, by_word);
+    for (size_t j = 0; j < q->n; j++) {
+        qk[j] = -1;
+        const ad_feat_point *p = &q->p[j];
+        int d1 = 99, d2 = 99, b = -1;
+        for (int a = -1; a < AD_FEAT_ALT; a++) {
+            uint32_t word = a < 0 ? p->word : p->alt[a];
+            if (word == AD_FEAT_NOWORD)
+                continue;
+            size_t lo = 0, hi = k->n;
+            while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                if (kw[mid].word < word)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (size_t m = lo; m < k->n && kw[m].word == word; m++) {
+                int d = __builtin_popcount(k->p[kw[m].i].sig ^ p->sig);
+                if (d < d1) {
+                    d2 = d1;
+                    d1 = d;
+                    b = (int)kw[m].i;
+                } else if (d < d2) {
+                    d2 = d;
+                }
+            }
+        }
+        if (b < 0 || d1 > SIG_DIST || d2 <= d1 + 1)
+            continue;
+        qk[j] = b;
+        qd[j] = d1;
+        if (d1 < best_d[b]) {
+            best_d[b] = d1;
+            best_q[b] = (int32_t)j;
+        }
+    }
+    for (size_t j = 0; j < q->n; j++) {
+        if (qk[j] < 0 || best_q[qk[j]] != (int32_t)j)
+            continue;
+        const ad_feat_point *a = &q->p[j], *b = &k->p[qk[j]];
+        float da = b->angle - a->angle;
+        out[n++] = (pair){a->x, a->y, b->x, b->y, da, b->word};
+    }
+done:
+    free(kw);
+    free(best_q);
+    free(best_d);
+    free(qk);
+    free(qd);
+    return n;
+}
+
+static double angdiff(double a, double b) /* |a - b| on the circle, degrees */
+{
+    double d = fmod(fabs(a - b), 360.0);
+    return d > 180 ? 360 - d : d;
+}
+
+/* similarity k = A q + t with A = [a -b; b a] */
+typedef struct {
+    double a, b, tx, ty;
+} sim;
+
+static int sim_inliers(const pair *m, size_t n, const sim *s, double tol, uint8_t *mask)
+{
+    int c = 0;
+    double rot = atan2(s->b, s->a) * 180 / M_PI;
+    for (size_t i = 0; i < n; i++) {
+        double x = s->a * m[i].qx - s->b * m[i].qy + s->tx - m[i].kx;
+        double y = s->b * m[i].qx + s->a * m[i].qy + s->ty - m[i].ky;
+        int in = x * x + y * y <= tol * tol && angdiff(m[i].dang, rot) <= ANGLE_TOL;
+        if (mask)
+            mask[i] = (uint8_t)in;
+        c += in;
+    }
+    return c;
+}
+
+/* least squares similarity over the masked pairs */
+static int sim_fit(const pair *m, size_t n, const uint8_t *mask, sim *s)
+{
+    double cx = 0, cy = 0, dx = 0, dy = 0, c = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask[i]) {
+            cx += m[i].qx, cy += m[i].qy, dx += m[i].kx, dy += m[i].ky, c++;
+        }
+    if (c < 2)
+        return 0;
+    cx /= c, cy /= c, dx /= c, dy /= c;
+    double sa = 0, sb = 0, sq = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask[i]) {
+            double qx = m[i].qx - cx, qy = m[i].qy - cy, kx = m[i].kx - dx, ky = m[i].ky - dy;
+            sa += qx * kx + qy * ky;
+            sb += qx * ky - qy * kx;
+            sq += qx * qx + qy * qy;
+        }
+    if (sq <= 0)
+        return 0;
+    s->a = sa / sq;
+    s->b = sb / sq;
+    s->tx = dx - (s->a * cx - s->b * cy);
+    s->ty = dy - (s->b * cx + s->a * cy);
+    return 1;
+}
+
+static int ransac_sim(const pair *m, size_t n, uint8_t *mask, sim *best)
+{
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    int bestc = 0;
+    for (int it = 0; it < SIM_ITER && n >= 2; it++) {
+        size_t i = rnd(&seed) % n, j = rnd(&seed) % n;
+        if (i == j)
+            continue;
+        double qx = m[j].qx - m[i].qx, qy = m[j].qy - m[i].qy;
+        double kx = m[j].kx - m[i].kx, ky = m[j].ky - m[i].ky;
+        double d = qx * qx + qy * qy;
+        if (d < 25) /* points too close to fix a rotation and scale */
+            continue;
+        sim s = {(qx * kx + qy * ky) / d, (qx * ky - qy * kx) / d, 0, 0};
+        double sc = hypot(s.a, s.b);
+        if (sc < 0.1 || sc > 10)
+            continue;
+        double rot = atan2(s.b, s.a) * 180 / M_PI;
+        if (angdiff(m[i].dang, rot) > ANGLE_TOL || angdiff(m[j].dang, rot) > ANGLE_TOL)
+            continue;
+        s.tx = m[i].kx - (s.a * m[i].qx - s.b * m[i].qy);
+        s.ty = m[i].ky - (s.b * m[i].qx + s.a * m[i].qy);
+        int c = sim_inliers(m, n, &s, SIM_TOL, NULL);
+        if (c > bestc) {
+            bestc = c;
+            *best = s;
+        }
+    }
+    if (bestc < 2)
+        return 0;
+    /* refine twice by least squares over the inliers */
+    for (int r = 0; r < 2; r++) {
+        sim_inliers(m, n, best, SIM_TOL, mask);
+        sim t;
+        if (!sim_fit(m, n, mask, &t))
+            break;
+        if (sim_inliers(m, n, &t, SIM_TOL, NULL) >= bestc) {
+            *best = t;
+            bestc = sim_inliers(m, n, best, SIM_TOL, NULL);
+        }
+    }
+    return sim_inliers(m, n, best, SIM_TOL, mask);
+}
+
+/* homography from 4 pairs (DLT with h33 = 1, Gaussian elimination) */
+static int hom4(const pair *m, const size_t *ix, double h[9])
+{
+    double A[8][9];
+    for (int r = 0; r < 4; r++) {
+        const pair *p = &m[ix[r]];
+        double x = p->qx, y = p->qy, u = p->kx, v = p->ky;
+        double r0[9] = {x, y, 1, 0, 0, 0, -u * x, -u * y, u};
+        double r1[9] = {0, 0, 0, x, y, 1, -v * x, -v * y, v};
+        memcpy(A[2 * r], r0, sizeof r0);
+        memcpy(A[2 * r + 1], r1, sizeof r1);
+    }
+    for (int c = 0; c < 8; c++) {
+        int piv = c;
+        for (int r = c + 1; r < 8; r++)
+            if (fabs(A[r][c]) > fabs(A[piv][c]))
+                piv = r;
+        if (fabs(A[piv][c]) < 1e-9)
+            return 0;
+        if (piv != c)
+            for (int k = 0; k < 9; k++) {
+                double t = A[c][k];
+                A[c][k] = A[piv][k];
+                A[piv][k] = t;
+            }
+        for (int r = 0; r < 8; r++) {
+            if (r == c)
+                continue;
+            double f = A[r][c] / A[c][c];
+            for (int k = c; k < 9; k++)
+                A[r][k] -= f * A[c][k];
+        }
+    }
+    for (int c = 0; c < 8; c++)
+        h[c] = A[c][8] / A[c][c];
+    h[8] = 1;
+    return 1;
+}
+
+static int hom_sane(const double h[9])
+{
+    double det = h[0] * h[4] - h[1] * h[3];
+    return det > 0.05 && det < 20 && fabs(h[6]) < 0.004 && fabs(h[7]) < 0.004;
+}
+
+static int hom_inliers(const pair *m, size_t n, const double h[9], uint8_t *mask)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = h[6] * m[i].qx + h[7] * m[i].qy + h[8];
+        int in = 0;
+        if (w > 1e-6) {
+            double x = (h[0] * m[i].qx + h[1] * m[i].qy + h[2]) / w - m[i].kx;
+            double y = (h[3] * m[i].qx + h[4] * m[i].qy + h[5]) / w - m[i].ky;
+            in = x * x + y * y <= HOM_TOL * HOM_TOL;
+        }
+        if (mask)
+            mask[i] = (uint8_t)in;
+        c += in;
+    }
+    return c;
+}
+
+static int ransac_hom(const pair *m, size_t n, uint8_t *mask)
+{
+    uint64_t seed = 0x2545f4914f6cdd1dull;
+    int bestc = 0;
+    double best[9];
+    for (int it = 0; it < HOM_ITER && n >= 4; it++) {
+        size_t ix[4];
+        for (int r = 0; r < 4; r++)
+            ix[r] = rnd(&seed) % n;
+        if (ix[0] == ix[1] || ix[0] == ix[2] || ix[0] == ix[3] || ix[1] == ix[2] ||
+            ix[1] == ix[3] || ix[2] == ix[3])
+            continue;
+        double h[9];
+        if (!hom4(m, ix, h) || !hom_sane(h))
+            continue;
+        int c = hom_inliers(m, n, h, NULL);
+        if (c > bestc) {
+            bestc = c;
+            memcpy(best, h, sizeof best);
+        }
+    }
+    return bestc ? hom_inliers(m, n, best, mask) : 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The inliers counted by distinct visual words: a repeated pattern (a checkerboard, a grid, a
+ * page of one font) gives many consistent matches of few words, which are no evidence. */
+static int distinct_inliers(const pair *m, size_t n, const uint8_t *mask)
+{
+    uint32_t *w = malloc((n ? n : 1) * sizeof *w);
+    if (!w)
+        return 0;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (mask[i])
+            w[k++] = m[i].word;
+    qsort(w, k, sizeof *w, cmp_u32);
+    int d = 0;
+    for (size_t i = 0; i < k; i++)
+        d += !i || w[i] != w[i - 1];
+    free(w);
+    return d;
+}
+
+/* inliers' bounding boxes, as fractions; returns the smaller of the two areas' fractions */
+static double boxes(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
+                    const ad_features *k, ad_feat_match *out)
+{
+    double bq[4] = {1e9, 1e9, -1e9, -1e9}, bk[4] = {1e9, 1e9, -1e9, -1e9};
+    for (size_t i = 0; i < n; i++) {
+        if (!mask[i])
+            continue;
+        bq[0] = fmin(bq[0], m[i].qx), bq[1] = fmin(bq[1], m[i].qy);
+        bq[2] = fmax(bq[2], m[i].qx), bq[3] = fmax(bq[3], m[i].qy);
+        bk[0] = fmin(bk[0], m[i].kx), bk[1] = fmin(bk[1], m[i].ky);
+        bk[2] = fmax(bk[2], m[i].kx), bk[3] = fmax(bk[3], m[i].ky);
+    }
+    if (bq[2] < bq[0])
+        return 0;
+    for (int c = 0; c < 4; c++) {
+        out->box_query[c] = fmin(1, fmax(0, bq[c] / (c & 1 ? q->height : q->width)));
+        out->box_known[c] = fmin(1, fmax(0, bk[c] / (c & 1 ? k->height : k->width)));
+    }
+    double aq = (out->box_query[2] - out->box_query[0]) * (out->box_query[3] - out->box_query[1]);
+    double ak = (out->box_known[2] - out->box_known[0]) * (out->box_known[3] - out->box_known[1]);
+    return fmin(aq, ak);
+}
+
+/* the fraction of the query's frame that the similarity puts inside the known's */
+static double cover(const sim *s, const ad_features *q, const ad_features *k)
+{
+    int in = 0;
+    const double tw = k->width * 0.02, th = k->height * 0.02;
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) {
+            double qx = (x + 0.5) * q->width / 16, qy = (y + 0.5) * q->height / 16;
+            double kx = s->a * qx - s->b * qy + s->tx, ky = s->b * qx + s->a * qy + s->ty;
+            in += kx >= -tw && ky >= -th && kx <= k->width + tw && ky <= k->height + th;
+        }
+    return in / 256.0;
+}
+
+/* The share of f's points whose visual word occurs more than once in f: high for a repeated
+ * pattern (a checkerboard, a tiled wallpaper), low for a photo. */
+static double repeated(const ad_features *f)
+{
+    if (f->n < 2)
+        return 0;
+    uint32_t *w = malloc(f->n * sizeof *w);
+    if (!w)
+        return 0;
+    for (size_t i = 0; i < f->n; i++)
+        w[i] = f->p[i].word;
+    qsort(w, f->n, sizeof *w, cmp_u32);
+    size_t rep = 0;
+    for (size_t i = 0; i < f->n; i++)
+        rep += (i > 0 && w[i] == w[i - 1]) || (i + 1 < f->n && w[i] == w[i + 1]);
+    free(w);
+    return (double)rep / f->n;
+}
+
+void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out)
+{
+    memset(out, 0, sizeof *out);
+    out->query_size[0] = query->width;
+    out->query_size[1] = query->height;
+    out->known_size[0] = known->width;
+    out->known_size[1] = known->height;
+    if (!query->n || !known->n)
+        return;
+    pair *m = malloc(sizeof *m * query->n);
+    uint8_t *mask = malloc(query->n);
+    if (!m || !mask)
+        goto done;
+    size_t n = tentative(query, known, m);
+    out->matches = (int)n;
+    if (n < 4)
+        goto done;
+    sim s = {1, 0, 0, 0};
+    int si = ransac_sim(m, n, mask, &s);
+    if (si)
+        si = distinct_inliers(m, n, mask);
+    double spread = si ? boxes(m, n, mask, query, known, out) : 0;
+    out->inliers = si;
+    out->scale = hypot(s.a, s.b);
+    out->rotation = atan2(s.b, s.a) * 180 / M_PI;
+    out->coverage = si ? cover(&s, query, known) : 0;
+    if (si >= COPY_MIN && si >= COPY_RATIO * (double)n && out->coverage >= COPY_COVER &&
+        spread >= SPREAD_MIN) {
+        out->kind = AD_FEAT_COPY;
+        goto done;
+    }
+    int hi = ransac_hom(m, n, mask);
+    if (hi)
+        hi = distinct_inliers(m, n, mask);
+    if (hi >= SCENE_MIN && hi > si) {
+        double sp = boxes(m, n, mask, query, known, out);
+        out->inliers = hi;
+        if (sp >= SPREAD_MIN)
+            out->kind = AD_FEAT_SCENE;
+    } else if (si >= SCENE_MIN && spread >= SPREAD_MIN) {
+        out->kind = AD_FEAT_SCENE; /* a similarity that is not a copy: a part of the scene */
+    }
+done:
+    /* two repeated patterns match each other anywhere: no evidence of shared content */
+    if (out->kind != AD_FEAT_NONE && repeated(query) > REPEATED && repeated(known) > REPEATED)
+        out->kind = AD_FEAT_NONE;
+    free(m);
+    free(mask);
+}

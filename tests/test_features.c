@@ -1,0 +1,256 @@
+/* test_features.c: local features (docs/features.md): the stored form (round trip, hostile
+ * bytes), the geometric check on generated pictures (crops, a tilt, a border are copies; an
+ * unrelated texture, flat and striped pictures are not), the inverted file, the store's
+ * media_feature rows. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/features.h"
+#include "ariadne/store.h"
+#include "features/fstore.h"
+#include "testutil.h"
+
+#define W 640
+#define H 480
+
+/* a textured picture: random rectangles and discs of random greys over noise (many corners) */
+static uint8_t *picture(uint64_t seed)
+{
+    uint8_t *g = malloc(W * H);
+    uint64_t s = seed * 0x9e3779b97f4a7c15ull + 1;
+#define R() (s ^= s << 13, s ^= s >> 7, s ^= s << 17, s)
+    for (int i = 0; i < W * H; i++)
+        g[i] = (uint8_t)(100 + R() % 24);
+    for (int k = 0; k < 160; k++) {
+        int x0 = (int)(R() % W), y0 = (int)(R() % H), w = 8 + (int)(R() % 70),
+            h = 8 + (int)(R() % 70), v = (int)(R() % 256), disc = (int)(R() % 2);
+        for (int y = y0; y < y0 + h && y < H; y++)
+            for (int x = x0; x < x0 + w && x < W; x++) {
+                double dx = (x - x0 - w / 2.0) / (w / 2.0), dy = (y - y0 - h / 2.0) / (h / 2.0);
+                if (!disc || dx * dx + dy * dy <= 1)
+                    g[y * W + x] = (uint8_t)v;
+            }
+    }
+#undef R
+    return g;
+}
+
+/* the picture turned by deg degrees about its centre, in the same canvas (black corners) */
+static uint8_t *tilted(const uint8_t *g, double deg)
+{
+    uint8_t *o = calloc(W * H, 1);
+    double c = cos(deg * M_PI / 180), s = sin(deg * M_PI / 180);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            double dx = x - W / 2.0, dy = y - H / 2.0;
+            double sx = c * dx + s * dy + W / 2.0, sy = -s * dx + c * dy + H / 2.0;
+            int ix = (int)floor(sx), iy = (int)floor(sy);
+            if (ix < 0 || iy < 0 || ix + 1 >= W || iy + 1 >= H)
+                continue;
+            double fx = sx - ix, fy = sy - iy;
+            double v = (1 - fx) * (1 - fy) * g[iy * W + ix] + fx * (1 - fy) * g[iy * W + ix + 1] +
+                       (1 - fx) * fy * g[(iy + 1) * W + ix] + fx * fy * g[(iy + 1) * W + ix + 1];
+            o[y * W + x] = (uint8_t)(v + 0.5);
+        }
+    return o;
+}
+
+static void stored(ad_features *f) /* as the store keeps it */
+{
+    ad_features_keep(f, AD_FEAT_STORED);
+    uint8_t blob[AD_FEAT_BLOB_MAX];
+    size_t len = ad_features_encode(f, blob, sizeof blob);
+    assert_true(len > 8 && len <= AD_FEAT_BLOB_MAX);
+    ad_features_free(f);
+    assert_int_equal(ad_features_decode(blob, len, f, NULL), AD_OK);
+}
+
+static void test_round_trip(void **state)
+{
+    (void)state;
+    uint8_t *g = picture(1);
+    ad_features f, d;
+    assert_int_equal(ad_features_grey(g, W, H, W, AD_FEAT_DETECT, &f, NULL), AD_OK);
+    assert_true(f.n > AD_FEAT_STORED);
+    assert_int_equal(f.width, 512);
+    ad_features_keep(&f, AD_FEAT_STORED);
+    assert_int_equal(f.n, AD_FEAT_STORED);
+    uint8_t blob[AD_FEAT_BLOB_MAX];
+    size_t len = ad_features_encode(&f, blob, sizeof blob);
+    assert_int_equal(len, 8 + 10 * AD_FEAT_STORED);
+    assert_true(len <= 2048); /* the budget per image */
+    assert_int_equal(ad_features_decode(blob, len, &d, NULL), AD_OK);
+    assert_int_equal(d.n, f.n);
+    for (size_t i = 0; i < f.n; i++) {
+        assert_int_equal(d.p[i].word, f.p[i].word);
+        assert_int_equal(d.p[i].sig, f.p[i].sig);
+        assert_true(fabs(d.p[i].x - f.p[i].x) <= 0.0625 && fabs(d.p[i].y - f.p[i].y) <= 0.0625);
+        assert_true(fabs(d.p[i].angle - f.p[i].angle) <= 11.25);
+    }
+    /* hostile bytes: every cut, a wrong version, a count past the end */
+    for (size_t cut = 0; cut < len; cut += 7) {
+        ad_features x;
+        assert_int_not_equal(ad_features_decode(blob, cut, &x, NULL), AD_OK);
+        assert_null(x.p);
+    }
+    ad_features x;
+    blob[0] = 99;
+    assert_int_equal(ad_features_decode(blob, len, &x, NULL), AD_ERR_VERSION);
+    blob[0] = AD_FEAT_VERSION;
+    blob[6] = 255;
+    assert_int_equal(ad_features_decode(blob, len, &x, NULL), AD_ERR_CORRUPT);
+    ad_features_free(&f);
+    ad_features_free(&d);
+    free(g);
+}
+
+static ad_feat_kind check(const uint8_t *known, int kw, int kh, size_t kstride, const uint8_t *q,
+                          int qw, int qh, size_t qstride, ad_feat_match *m)
+{
+    ad_features k, f;
+    assert_int_equal(ad_features_grey(known, kw, kh, kstride, AD_FEAT_DETECT, &k, NULL), AD_OK);
+    assert_int_equal(ad_features_grey(q, qw, qh, qstride, AD_FEAT_DETECT, &f, NULL), AD_OK);
+    stored(&k);
+    ad_features_verify(&f, &k, m);
+    ad_features_free(&k);
+    ad_features_free(&f);
+    return m->kind;
+}
+
+static void test_copies(void **state)
+{
+    (void)state;
+    uint8_t *g = picture(2);
+    ad_feat_match m;
+    /* 2%, 5%, 10% cropped from every side */
+    const int pct[] = {2, 5, 10};
+    for (int i = 0; i < 3; i++) {
+        int dx = W * pct[i] / 100, dy = H * pct[i] / 100;
+        assert_int_equal(check(g, W, H, W, g + dy * W + dx, W - 2 * dx, H - 2 * dy, W, &m),
+                         AD_FEAT_COPY);
+        assert_true(m.inliers >= 10);
+        /* the matched region in the known picture lies inside the crop's frame */
+        assert_true(m.box_known[0] >= pct[i] / 100.0 - 0.02 && m.box_known[2] <= 1.02 - pct[i] / 100.0);
+    }
+    /* a 3-degree tilt */
+    uint8_t *t = tilted(g, 3);
+    assert_int_equal(check(g, W, H, W, t, W, H, W, &m), AD_FEAT_COPY);
+    assert_true(fabs(fabs(m.rotation) - 3) < 1);
+    free(t);
+    /* black bars of 10% of the height above and below */
+    uint8_t *b = calloc((size_t)W * (H + H / 5), 1);
+    memcpy(b + (size_t)(H / 10) * W, g, (size_t)W * H);
+    assert_int_equal(check(g, W, H, W, b, W, H + H / 5, W, &m), AD_FEAT_COPY);
+    free(b);
+    free(g);
+}
+
+static void test_unrelated(void **state)
+{
+    (void)state;
+    uint8_t *a = picture(3), *b = picture(4);
+    ad_feat_match m;
+    assert_int_equal(check(a, W, H, W, b, W, H, W, &m), AD_FEAT_NONE);
+    /* flat, and stripes (a repeated pattern: the hard case for local features) */
+    uint8_t *flat = malloc(W * H), *st1 = malloc(W * H), *st2 = malloc(W * H);
+    memset(flat, 128, W * H);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            st1[y * W + x] = (uint8_t)(((x / 16) + (y / 16)) % 2 ? 220 : 30);
+            st2[y * W + x] = (uint8_t)(((x / 20) + (y / 12)) % 2 ? 200 : 50);
+        }
+    ad_features f;
+    assert_int_equal(ad_features_grey(flat, W, H, W, AD_FEAT_DETECT, &f, NULL), AD_OK);
+    assert_int_equal(f.n, 0);
+    ad_features_free(&f);
+    assert_int_not_equal(check(st1, W, H, W, st2, W, H, W, &m), AD_FEAT_COPY);
+    /* two checkerboards of one period, other greys: the same pattern everywhere, no evidence
+     * of a copy (a finding between two repeated patterns is dropped) */
+    uint8_t *st3 = malloc(W * H);
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            st3[y * W + x] = (uint8_t)(((x / 16) + (y / 16)) % 2 ? 190 : 60);
+    assert_int_equal(check(st1, W, H, W, st3, W, H, W, &m), AD_FEAT_NONE);
+    free(st3);
+    assert_int_equal(check(a, W, H, W, st1, W, H, W, &m), AD_FEAT_NONE);
+    free(a), free(b), free(flat), free(st1), free(st2);
+}
+
+static void test_index(void **state)
+{
+    (void)state;
+    ad_feat_index *ix;
+    assert_int_equal(ad_feat_index_new(&ix, NULL), AD_OK);
+    ad_features f[4];
+    for (int i = 0; i < 4; i++) {
+        uint8_t *g = picture(10 + (uint64_t)i);
+        assert_int_equal(ad_features_grey(g, W, H, W, AD_FEAT_DETECT, &f[i], NULL), AD_OK);
+        free(g);
+        ad_features s = f[i];
+        s.p = malloc(s.n * sizeof *s.p);
+        memcpy(s.p, f[i].p, s.n * sizeof *s.p);
+        stored(&s);
+        assert_int_equal(ad_feat_index_add(ix, 100 + i, &s, NULL), AD_OK);
+        ad_features_free(&s);
+    }
+    assert_int_equal(ad_feat_index_seal(ix, NULL), AD_OK);
+    assert_int_equal(ad_feat_index_size(ix), 4);
+    for (int i = 0; i < 4; i++) {
+        ad_feat_hit h[4];
+        assert_true(ad_feat_index_search(ix, &f[i], h, 4) >= 1);
+        assert_int_equal(h[0].media_id, 100 + i);
+        ad_features_free(&f[i]);
+    }
+    ad_feat_index_free(ix);
+}
+
+/* media_feature rows: written once per media, read back, loaded into an index */
+static void test_store(void **state)
+{
+    (void)state;
+    td_db d;
+    assert_int_equal(td_db_create(&d, 0, "features"), 0);
+    ad_store *st;
+    assert_int_equal(ad_store_open(&st, d.url, AD_STORE_CREATE, NULL), AD_OK);
+    ad_media m;
+    ad_media_init(&m);
+    m.has_sha256 = 1;
+    memset(m.sha256, 7, 32);
+    int64_t id;
+    assert_int_equal(ad_store_media_upsert(st, &m, &id, NULL, NULL), AD_OK);
+    uint8_t *g = picture(5);
+    ad_features f, back;
+    assert_int_equal(ad_features_grey(g, W, H, W, AD_FEAT_DETECT, &f, NULL), AD_OK);
+    ad_features_keep(&f, AD_FEAT_STORED);
+    uint8_t blob[AD_FEAT_BLOB_MAX];
+    ad_feat_row row = {id, blob, ad_features_encode(&f, blob, sizeof blob)};
+    assert_int_equal(ad_feat_store_put(st, &row, 1, NULL), AD_OK);
+    assert_int_equal(ad_feat_store_put(st, &row, 1, NULL), AD_OK); /* kept, not doubled */
+    assert_true(ad_feat_store_has(st, id));
+    assert_int_equal(ad_feat_store_get(st, id, &back, NULL), AD_OK);
+    assert_int_equal(back.n, f.n);
+    ad_features_free(&back);
+    assert_int_equal(ad_feat_store_get(st, id + 1, &back, NULL) == AD_ERR_NOT_FOUND, 1);
+    ad_feat_index *ix;
+    size_t loaded = 0, damaged = 0;
+    assert_int_equal(ad_feat_index_new(&ix, NULL), AD_OK);
+    assert_int_equal(ad_feat_store_load(st, ix, &loaded, &damaged, NULL), AD_OK);
+    assert_int_equal(loaded, 1);
+    assert_int_equal(damaged, 0);
+    ad_feat_index_free(ix);
+    ad_features_free(&f);
+    free(g);
+    ad_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
+        cmocka_unit_test(test_unrelated), cmocka_unit_test(test_index),
+        cmocka_unit_test(test_store),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
