@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ariadne/vpdq.h"
+#include "media/video_internal.h"
 #include "testutil.h"
 
 #define VEC "vectors/vpdq/"
@@ -250,6 +251,75 @@ static void test_memory_and_io(void **state)
     free(data);
 }
 
+/* Converts the current frame to w x h twice, the buffer filled with different bytes before each,
+ * and checks every pixel of the two conversions is the same. Returns the pixels (rows of w x 3
+ * bytes, malloc). */
+static uint8_t *convert_twice(ad_video *v, int w, int h)
+{
+    const uint8_t *rgb;
+    size_t stride;
+    assert_int_equal(ad_video_rgb(v, w, h, &rgb, &stride, NULL), AD_OK); /* allocates */
+    size_t row = (size_t)w * 3;
+    uint8_t *first = malloc(row * (size_t)h);
+    assert_non_null(first);
+    memset(v->rgb, 0x00, v->rgb_cap);
+    assert_int_equal(ad_video_rgb(v, w, h, &rgb, &stride, NULL), AD_OK);
+    for (int y = 0; y < h; y++)
+        memcpy(first + (size_t)y * row, rgb + (size_t)y * stride, row);
+    memset(v->rgb, 0xff, v->rgb_cap);
+    assert_int_equal(ad_video_rgb(v, w, h, &rgb, &stride, NULL), AD_OK);
+    for (int y = 0; y < h; y++)
+        for (size_t x = 0; x < row; x++)
+            if (first[(size_t)y * row + x] != rgb[(size_t)y * stride + x])
+                fail_msg("%dx%d: row %d, column %zu is not written", w, h, y, x / 3);
+    return first;
+}
+
+/* Widths that are not a multiple of 8: swscale's vector YUV to RGB code converts 8 pixels at a
+ * time and leaves the last width % 8 columns alone when the row stride has no room for the
+ * rounded-up width; every pixel must come from the frame, never from the buffer's old bytes. At
+ * the coded size the pixels are those of ffmpeg's own conversion (its frames have the room). */
+static void test_odd_width_rgb(void **state)
+{
+    (void)state;
+    enum { W = 852, H = 480, N = 3 };
+    const char *dir = td_tmpdir("vpdq_odd");
+    char path[1200], raw[1200], cmd[4000];
+    snprintf(path, sizeof path, "%s/odd.mp4", dir);
+    snprintf(raw, sizeof raw, "%s/odd.rgb", dir);
+    snprintf(cmd, sizeof cmd,
+             "ffmpeg -v error -f lavfi -i testsrc2=size=%dx%d:rate=10 -frames:v %d -pix_fmt yuv420p "
+             "-y '%s' && ffmpeg -v error -i '%s' -sws_flags area -pix_fmt rgb24 -f rawvideo -y '%s'",
+             W, H, N, path, path, raw);
+    assert_int_equal(system(cmd), 0);
+    size_t raw_len;
+    uint8_t *ref = td_read_file(raw, &raw_len);
+    assert_non_null(ref);
+    size_t frame_len = (size_t)W * H * 3;
+    assert_int_equal(raw_len, frame_len * N);
+    ad_video *v;
+    assert_int_equal(ad_video_open_file(&v, path, NULL, NULL), AD_OK);
+    int frames = 0;
+    for (;;) {
+        int64_t index;
+        int end;
+        assert_int_equal(ad_video_next(v, &index, &end, NULL), AD_OK);
+        if (end)
+            break;
+        assert_true(frames < N);
+        uint8_t *px = convert_twice(v, W, H); /* the coded size, as vPDQ hashes by default */
+        if (SAME_FFMPEG && memcmp(px, ref + frame_len * (size_t)frames, frame_len) != 0)
+            fail_msg("frame %d differs from ffmpeg's RGB24", frames);
+        free(px);
+        free(convert_twice(v, 100, 100)); /* resized to an odd-width square (-s 100) */
+        free(convert_twice(v, 427, 240));
+        frames++;
+    }
+    assert_int_equal(frames, N);
+    ad_video_close(v);
+    free(ref);
+}
+
 /* The reference's pair table: every row whose two sample-hash files are here. */
 static void test_match_table(void **state)
 {
@@ -359,6 +429,7 @@ int main(void)
         cmocka_unit_test(test_text_roundtrip), cmocka_unit_test(test_text_errors),
         cmocka_unit_test(test_memory_and_io),  cmocka_unit_test(test_match_table),
         cmocka_unit_test(test_match_ranges),   cmocka_unit_test(test_frames_near),
+        cmocka_unit_test(test_odd_width_rgb),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

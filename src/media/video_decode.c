@@ -168,8 +168,14 @@ ad_code ad_video_rgb(ad_video *v, int out_w, int out_h, const uint8_t **rgb, siz
                           "cannot convert frames of pixel format '%s' and size %dx%d",
                           av_get_pix_fmt_name(f->format) ? av_get_pix_fmt_name(f->format) : "?",
                           f->width, f->height);
-    /* rows aligned to 64 bytes for swscale's vector code; the pixels are the same */
-    size_t line = ((size_t)out_w * 3 + 63) & ~(size_t)63;
+    /* Each row has room for the width rounded up to 64 pixels (so 64-byte aligned too).
+     * swscale's vector YUV to RGB code (x86 yuv2rgb, used unscaled as vPDQ hashes) converts 8
+     * pixels at a time, and when a row's stride cannot hold the rounded-up width it converts one
+     * step less and leaves the last width % 8 columns unwritten: the old bytes of the buffer.
+     * With the room every column is written, by the same code and with the same values (the
+     * extra pixels land in the padding). The reference (an av_frame_get_buffer of alignment 1)
+     * has no room: its last columns are whatever the memory held (docs/video.md). */
+    size_t line = (((size_t)out_w + 63) & ~(size_t)63) * 3;
     size_t need = line * (size_t)out_h + 64;
     if (need > v->rgb_cap) {
         av_free(v->rgb);
