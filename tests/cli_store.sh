@@ -189,6 +189,14 @@ scenario() {
   expect 0 A media show $PDQ --json
   has '"class":"known-identified"'
   expect 0 A offender identify O-1 --agency "Police A"
+  # a retraction goes through the service: another agency's user may not, the identifying one may
+  expect 1 A offender retract O-1 --as quinn
+  says "only it may retract"
+  expect 0 A offender retract O-1 --json
+  has '"identified":false'
+  expect 1 A offender retract O-1
+  says "not identified"
+  expect 0 A offender identify O-1 --agency "Police A"
   expect 0 A series show "Blue Room" --json
   json_lines
   has '"victims_unidentified":0'

@@ -137,6 +137,11 @@ ad_code ad_svc_person_add(const ad_call *c, ad_person_kind kind, const char *cod
 ad_code ad_svc_person_identify(const ad_call *c, ad_person_kind kind, const char *code,
                                int64_t agency_id, const char *country, json_t **out,
                                ad_err *err);
+/* Retracts an identification this instance recorded (ad_store_person_retract: only the
+ * identifying agency, never one a peer's change set brought; it travels to peers), as the
+ * identify action is authorised. {"kind", "code", "identified": false}. */
+ad_code ad_svc_person_retract(const ad_call *c, ad_person_kind kind, const char *code,
+                              json_t **out, ad_err *err);
 /* A category vote on the media of a hash, as voter (NULL: the caller): {"media", "scheme",
  * "code", "trusted"} (vote.schema.json). */
 ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, const char *code,

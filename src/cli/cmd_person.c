@@ -70,7 +70,7 @@ static int person_identify(ad_person_kind kind, int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
-/* Retracts an identification made here (ad_store_person_retract; it travels to peers). */
+/* Retracts an identification made here (ad_svc_person_retract; it travels to peers). */
 static int person_retract(ad_person_kind kind, int argc, char **argv)
 {
     char prog[32], usage[64];
@@ -82,13 +82,19 @@ static int person_retract(ad_person_kind kind, int argc, char **argv)
     int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, NULL, 1, 1, 0);
     if (rc >= 0)
         return rc;
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
     ad_err err;
-    if (ad_store_person_retract(st, kind, a.pos[0], &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(json_pack("{s:s, s:b}", "code", a.pos[0], "identified", 0));
-    else
+    if (ad_svc_person_retract(&c, kind, a.pos[0], &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
         printf("%s %s: identification retracted\n", k, a.pos[0]);
+        json_decref(doc);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

@@ -219,3 +219,17 @@ ad_code ad_svc_person_identify(const ad_call *c, ad_person_kind kind, const char
     }
     return ad_svc_done(rc, doc, out);
 }
+
+ad_code ad_svc_person_retract(const ad_call *c, ad_person_kind kind, const char *code,
+                              json_t **out, ad_err *err)
+{
+    ad_code rc = ad_svc_start(c, AD_ACT_IDENTIFY, 0, err);
+    if (rc == AD_OK && (!code || !*code))
+        rc = ad_err_field(err, AD_ERR_ARG, "code", "%s code is empty", kind_name(kind));
+    if (rc == AD_OK)
+        rc = ad_store_person_retract(c->st, kind, code, err);
+    json_t *doc = NULL;
+    if (rc == AD_OK)
+        doc = json_pack("{s:s, s:s, s:b}", "kind", kind_name(kind), "code", code, "identified", 0);
+    return ad_svc_done(rc, doc, out);
+}
