@@ -728,7 +728,15 @@ function renderSettings() {
 
 /* ---- routing ------------------------------------------------------------------------ */
 
-async function render() {
+/* One render at a time, each of the hash current when it starts: a page still waiting for a
+ * slow answer must not overwrite, when it arrives, the page a later hash change asked for. */
+let rendering = Promise.resolve();
+function render() {
+  rendering = rendering.then(renderNow, renderNow);
+  return rendering;
+}
+
+async function renderNow() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   if (parts[0] !== 'review') S.review = null;
   if (!S.me) await loadSession();
