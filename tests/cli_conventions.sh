@@ -185,6 +185,17 @@ expect 0 "$A" case list --json "${D[@]}"
 json case-list --lines
 expect 0 "$A" vote $MD5 uk B --voter a --json "${D[@]}"
 json vote
+# undo: the vote withdrawn by its voter only, once; the withdrawal is a row of its own
+VGID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["gid"])' "$tmp/vote.json")
+expect 1 "$A" vote withdraw "$VGID" --voter b "${D[@]}"
+says "only its voter"
+expect 0 "$A" vote withdraw "$VGID" --voter a --json "${D[@]}"
+json vote
+has '"withdraws":'
+expect 1 "$A" vote withdraw "$VGID" --voter a "${D[@]}"
+says "withdrawn already"
+expect 0 "$A" media show $MD5 --json "${D[@]}"
+has '"withdrawn":"'
 expect 0 "$A" note add media $MD5 "seen on board X" --json "${D[@]}"
 json note-add
 expect 1 "$A" note add case 2x "a case is named by its id" "${D[@]}"

@@ -388,6 +388,37 @@ static void test_merge(void **state)
     inst_close(&b);
 }
 
+/* A vote's withdrawal (undo) travels like the vote: the peer's trusted category agrees. */
+static void test_vote_withdraw(void **state)
+{
+    (void)state;
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    int64_t m = media(&a, SHA1), vid;
+    char gid[AD_GID_MAX];
+    OK(ad_store_vote(a.st, m, "vics-us", "1", "p", E));
+    OK(ad_store_vote(a.st, m, "vics-us", "1", "q", E));
+    OK(ad_store_vote_id(a.st, m, "vics-us", "2", "r", &vid, E)); /* a dissent, then undone */
+    OK(ad_store_gid_get(a.st, "vote", vid, gid, sizeof gid, E));
+    OK(ad_store_vote_withdraw(a.st, gid, "r", NULL, NULL, E));
+    OK(ad_store_vote(a.st, m, "vics-us", "1", "s", E));
+    size_t la;
+    uint8_t *ab = export(&a, "b", 0, &la);
+    OK(import(&b, ab, la, NULL));
+    free(ab);
+    for (int i = 0; i < 2; i++) {
+        inst *in = i ? &b : &a;
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote"), 5);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote WHERE withdraws IS NOT NULL"), 1);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM trusted_category WHERE code = '1'"), 1);
+    }
+    inst_close(&a);
+    inst_close(&b);
+}
+
 /* A bundle signed by a trusted peer whose second change is one its author may not make: the
  * first change (a new media) is rolled back with it: all or nothing at apply time too. */
 static void test_apply_all_or_nothing(void **state)
@@ -446,6 +477,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_hub_relay),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_vote_withdraw),
         cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -445,6 +445,21 @@ static void t_classify(void **state)
     assert_int_equal(classify(st, m2, &c), AD_CLASS_IGNORABLE);
 }
 
+static int gid_of_code2(void *ctx, const ad_vote *v)
+{
+    if (strcmp(v->code, "2"))
+        return 0;
+    snprintf(ctx, AD_GID_MAX, "%s", v->gid);
+    return 1;
+}
+
+static int count_vote(void *ctx, const ad_vote *v)
+{
+    (void)v;
+    ++*(int64_t *)ctx;
+    return 0;
+}
+
 static void t_votes(void **state)
 {
     ad_store *st = S(state);
@@ -479,6 +494,35 @@ static void t_votes(void **state)
     OK(ad_store_vote(st, m2, "dhs", "1", "d", E));
     assert_int_equal(ad_store_trusted_category(st, m2, "dhs", code, sizeof code, &e),
                      AD_ERR_NOT_FOUND);
+    /* the dissent withdrawn by its voter (undo): a row is added, the vote stays, the three
+     * agreeing votes now make the trusted category */
+    int64_t vid, wid, wm, n = 0;
+    char gid[AD_GID_MAX];
+    OK(ad_store_vote_id(st, m2, "dhs", "3", "b", &vid, E)); /* b's second dissent */
+    OK(ad_store_gid_get(st, "vote", vid, gid, sizeof gid, E));
+    assert_int_equal(ad_store_vote_withdraw(st, gid, "c", NULL, NULL, &e), AD_ERR_PERM);
+    assert_int_equal(ad_store_vote_withdraw(st, "x:vote:999", "b", NULL, NULL, &e),
+                     AD_ERR_NOT_FOUND);
+    OK(ad_store_vote_withdraw(st, gid, "b", &wid, &wm, E));
+    assert_int_equal(wm, m2);
+    assert_int_equal(ad_store_vote_withdraw(st, gid, "b", NULL, NULL, &e), AD_ERR_EXISTS);
+    char wgid[AD_GID_MAX];
+    OK(ad_store_gid_get(st, "vote", wid, wgid, sizeof wgid, E));
+    assert_int_equal(ad_store_vote_withdraw(st, wgid, "b", NULL, NULL, &e), AD_ERR_ARG);
+    /* b's first dissent (dhs 2) still stands */
+    assert_int_equal(ad_store_trusted_category(st, m2, "dhs", code, sizeof code, &e),
+                     AD_ERR_NOT_FOUND);
+    gid[0] = 0;
+    OK(ad_store_vote_list(st, m2, gid_of_code2, gid, E));
+    OK(ad_store_vote_withdraw(st, gid, "b", NULL, NULL, E));
+    OK(ad_store_trusted_category(st, m2, "dhs", code, sizeof code, E));
+    assert_string_equal(code, "1");
+    /* lists: the standing votes only; the history keeps every row */
+    OK(ad_store_vote_list(st, m2, count_vote, &n, E));
+    assert_int_equal(n, 3);
+    n = 0;
+    OK(ad_store_vote_history(st, m2, count_vote, &n, E));
+    assert_int_equal(n, 7);
     /* explicit mappings only */
     OK(ad_store_category_map(st, "dhs", "5", "vics-us", code, sizeof code, E));
     assert_string_equal(code, "0");
@@ -1060,6 +1104,8 @@ static void t_gids_migrate(void **state)
                                   "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"
                                   /* and what the later migrations made (11: sessions) */
+                                  "DROP INDEX vote_withdraws;" /* 13: withdrawals */
+                                  "ALTER TABLE vote DROP COLUMN withdraws;"
                                   "DROP TABLE web_session;"
                                   "ALTER TABLE users DROP COLUMN pw_hash;"
                                   "ALTER TABLE users DROP COLUMN prefs;"

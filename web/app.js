@@ -291,7 +291,7 @@ async function renderReview(caseId) {
       api('GET', '/v1/cases/' + enc(caseId) + '/groups')]);
     const groupOf = new Map();
     for (const g of groups.groups) for (const it of g.items) if (it.sha256) groupOf.set(it.sha256, g);
-    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf };
+    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf, undo: [] };
   }
   await showItem();
 }
@@ -322,7 +322,14 @@ async function showItem() {
     h('kbd', {}, 'g'), h('span', {}, 'mark its whole candidate group'),
     h('kbd', {}, 'r'), h('span', {}, 'reveal / hide the picture'),
     h('kbd', {}, 'j'), h('span', {}, 'next item'),
-    h('kbd', {}, 'k'), h('span', {}, 'previous item'));
+    h('kbd', {}, 'k'), h('span', {}, 'previous item'),
+    h('kbd', {}, 'u'), h('span', {}, 'undo the last vote (also Ctrl+Z)'));
+  const last = R.undo[R.undo.length - 1];
+  const undoBox = h('div', { class: 'card', id: 'undo' }, last ?
+    [h('p', {}, 'Last action: ' + last.label + '. '),
+      h('button', { type: 'button', onclick: () => undo() }, 'u · Undo it')] :
+    h('p', { class: 'muted' }, 'Nothing to undo in this session. An undone vote stays on ' +
+      'record, marked withdrawn, and no longer counts.'));
   const buttons = h('div', { class: 'row' }, codes.map(([code, label], i) =>
     h('button', { type: 'button', onclick: () => act('vote', code) },
       keyOf(p.scheme, code, i) + ' · ' + label)),
@@ -337,7 +344,7 @@ async function showItem() {
   page('Review queue · case ' + R.caseId,
     h('p', { class: 'muted' }, 'Item ' + (R.at + 1) + ' of ' + R.items.length +
       ' new items. Each vote is yours and is kept beside the others\': nothing is overwritten.'),
-    bulk,
+    bulk, undoBox,
     h('div', { class: 'review' },
       h('div', {}, thumb(f.sha256), h('h2', {}, 'Keys'), keys),
       h('div', {},
@@ -348,10 +355,38 @@ async function showItem() {
             ' files: ' + R.groupOf.get(f.sha256).reasons : 'none'],
           ['Trusted category', trusted.length ? trusted.map((t) => t.scheme + ':' + t.code).join(', ') : '-']]),
         h('h2', {}, 'Votes'),
-        table(['Voter', 'Agency', 'Category', 'When'], votes.map((v) => h('tr', {},
-          h('td', {}, v.voter || '-'), h('td', {}, v.agency || '-'),
-          h('td', {}, v.scheme + ':' + v.code), h('td', {}, when(v.created))))),
+        voteTable(votes),
         h('h2', {}, 'Actions'), buttons)));
+}
+
+/* The votes of a media, each row as recorded: a withdrawn vote and its withdrawal stay. */
+function voteTable(votes) {
+  return table(['Voter', 'Agency', 'Category', 'When', 'Status'], votes.map((v) => h('tr', {},
+    h('td', {}, v.voter || '-'), h('td', {}, v.agency || '-'),
+    h('td', {}, v.scheme + ':' + v.code), h('td', {}, when(v.time || v.created)),
+    h('td', {}, v.withdraws ? 'withdrawal of an earlier vote' : v.withdrawn ?
+      'withdrawn ' + when(v.withdrawn) : 'counts'))));
+}
+
+/* Undoes the last undoable action of this session's queue (votes, ignorable): each vote is
+ * withdrawn (a withdrawal is recorded; the vote stays on record) and its item shown again. */
+async function undo() {
+  const R = S.review;
+  const last = R && R.undo.pop();
+  if (!last) { say('Nothing to undo.'); return; }
+  try {
+    for (const v of last.votes) {
+      await api('POST', '/v1/votes/' + enc(v.gid) + '/withdraw');
+      R.done.set(v.hash, 'vote withdrawn');
+    }
+    const at = R.items.findIndex((f) => f.sha256 === last.at);
+    if (at >= 0) R.at = at;
+    say('Undone: ' + last.label + ' (' + last.votes.length + ' vote(s) withdrawn).');
+  } catch (e) {
+    R.undo.push(last);
+    say('Could not undo: ' + e.message);
+  }
+  return showItem();
 }
 
 /* The marked items, or the current one. */
@@ -369,8 +404,19 @@ async function act(what, code) {
       const scheme = what === 'ignorable' ? 'vics-us' : prefs().scheme;
       const c = what === 'ignorable' ? '0' : code;
       const hs = targets();
-      for (const hash of hs) await api('POST', '/v1/votes', { hash, scheme, code: c });
-      for (const hash of hs) R.done.set(hash, 'voted ' + scheme + ':' + c);
+      const cast = [];
+      try {
+        for (const hash of hs) {
+          const r = await api('POST', '/v1/votes', { hash, scheme, code: c });
+          cast.push({ hash, gid: r.gid });
+          R.done.set(hash, 'voted ' + scheme + ':' + c);
+        }
+      } finally {
+        if (cast.length) {
+          R.undo.push({ at: f.sha256, label: (what === 'ignorable' ? 'ignorable (' : 'voted ') + scheme + ':' + c +
+            (what === 'ignorable' ? ')' : '') + ' on ' + cast.length + ' item(s)', votes: cast });
+        }
+      }
       say('Voted ' + scheme + ':' + c + ' on ' + hs.length + ' item(s).');
       R.marked.clear();
       return next(1);
@@ -464,7 +510,13 @@ function confirmStep(title, text, yes) {
 
 function reviewKeys(e) {
   if (!S.review || !location.hash.startsWith('#/review/') || document.querySelector('dialog') ||
-      e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+      e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'z' && !e.shiftKey) {
+    e.preventDefault();
+    undo();
+    return;
+  }
+  if (e.ctrlKey || e.metaKey) return;
   const p = prefs();
   const codes = SCHEMES[p.scheme] || SCHEMES['vics-us'];
   const hit = codes.find(([code], i) => keyOf(p.scheme, code, i) === e.key);
@@ -478,6 +530,7 @@ function reviewKeys(e) {
   else if (k === 'g') act('group');
   else if (k === 'j' || k === 'ArrowRight') next(1);
   else if (k === 'k' || k === 'ArrowLeft') next(-1);
+  else if (k === 'u') undo();
   else if (k === 'r') { const t = document.querySelector('[data-thumb]'); if (t) t.click(); }
   else return;
   e.preventDefault();

@@ -146,6 +146,11 @@ ad_code ad_svc_person_retract(const ad_call *c, ad_person_kind kind, const char 
  * "code", "trusted"} (vote.schema.json). */
 ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, const char *code,
                     const char *voter, json_t **out, ad_err *err);
+/* Withdraws a vote (its gid) of the caller (voter: only the store's operator names another):
+ * ad_store_vote_withdraw. {"media", "media_gid", "scheme", "code", "trusted", "gid" (the
+ * withdrawal's), "withdraws"}. The answer of ad_svc_vote also has the vote's "gid". */
+ad_code ad_svc_vote_withdraw(const ad_call *c, const char *vote_gid, const char *voter,
+                             json_t **out, ad_err *err);
 /* A note (clue_kind NULL) or clue on a media (any hash), series, victim, offender or case;
  * private: seen by the caller's agency only: {"id", "object_type", "object_id", "kind"}. */
 ad_code ad_svc_note_add(const ad_call *c, const char *object_type, const char *object,

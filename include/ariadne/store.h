@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 12
+#define AD_STORE_SCHEMA_VERSION 13
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -511,13 +511,33 @@ typedef struct ad_vote {
     int64_t agency_id;
     const char *voter; /* user name, or source such as "import:ncmec.json" */
     int64_t created;
+    const char *gid;       /* the vote's global id */
+    const char *withdraws; /* a withdrawal: the gid of the vote it withdraws; NULL for a vote */
+    int64_t withdrawn;     /* a vote: when it was withdrawn (0: it stands) */
 } ad_vote;
 /* Records a vote; the trusted category of (media, scheme) is set once AD_TRUST_VOTES distinct
- * voters agree with none dissenting, and is never overwritten afterwards. voter NULL = actor. */
+ * voters agree with none dissenting (withdrawn votes and withdrawals do not count), and is
+ * never overwritten afterwards. voter NULL = actor. */
 ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const char *code,
                       const char *voter, ad_err *err);
+/* As ad_store_vote; *vote_id (when not NULL) is the new vote's row id. */
+ad_code ad_store_vote_id(ad_store *st, int64_t media_id, const char *scheme, const char *code,
+                         const char *voter, int64_t *vote_id, ad_err *err);
+/* Withdraws the vote of global id vote_gid: appends a withdrawal row (same media, scheme and
+ * code, by voter, NULL = actor), audited `vote.withdraw`; the vote itself stays as it was.
+ * Only the vote's own voter withdraws it (AD_ERR_PERM); a vote withdrawn already, or a
+ * withdrawal, cannot be (AD_ERR_EXISTS, AD_ERR_ARG); AD_ERR_NOT_FOUND for an unknown gid.
+ * The trusted category is derived again (a withdrawn dissent may let the rest agree); one set
+ * already stays (never overwritten). *row_id, *media_id (when not NULL): the withdrawal's row
+ * id and its media. */
+ad_code ad_store_vote_withdraw(ad_store *st, const char *vote_gid, const char *voter,
+                               int64_t *row_id, int64_t *media_id, ad_err *err);
 typedef int (*ad_vote_fn)(void *ctx, const ad_vote *v);
+/* The votes that stand on a media (not withdrawals, not withdrawn), oldest first. */
 ad_code ad_store_vote_list(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx, ad_err *err);
+/* Every vote row of a media, withdrawals and withdrawn votes too, oldest first. */
+ad_code ad_store_vote_history(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx,
+                              ad_err *err);
 /* Trusted code of (media, scheme) into code (size bytes); AD_ERR_NOT_FOUND if none yet. */
 ad_code ad_store_trusted_category(ad_store *st, int64_t media_id, const char *scheme, char *code,
                                   size_t size, ad_err *err);

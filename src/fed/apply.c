@@ -296,8 +296,9 @@ static ad_code apply_person(ad_store *st, const char *origin, const json_t *ch, 
 static ad_code apply_vote(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
 {
     const char *gid = str(ch, "gid"), *scheme = str(ch, "scheme"), *code = str(ch, "code");
-    const char *voter = str(ch, "voter");
+    const char *voter = str(ch, "voter"), *withdraws = str(ch, "withdraws");
     if (!ad_gid_valid(gid) || !scheme || !code || !voter ||
+        (json_object_get(ch, "withdraws") && !ad_gid_valid(withdraws)) ||
         !json_is_object(json_object_get(ch, "media")))
         return bad(err, origin, ch, "a vote needs gid, media, scheme, code and voter");
     if (!ad_category_valid(scheme, code))
@@ -314,7 +315,9 @@ static ad_code apply_vote(ad_store *st, const char *origin, const json_t *ch, ad
     /* the store's own vote (it keeps the trusted category), for the voting agency */
     int64_t keep = st->agency_id;
     st->agency_id = ag;
-    rc = ad_store_vote(st, mid, scheme, code, voter, err);
+    /* a withdrawal: of a vote by the same voter, which stays as it was */
+    rc = withdraws ? ad_store_vote_withdraw(st, withdraws, voter, NULL, NULL, err)
+                   : ad_store_vote(st, mid, scheme, code, voter, err);
     st->agency_id = keep;
     if (rc != AD_OK)
         return rc;

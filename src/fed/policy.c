@@ -193,8 +193,8 @@ static json_t *person_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *
 }
 
 static const char vote_sql[] =
-    "SELECT v.gid, v.media_id, v.scheme, v.code, v.voter, v.created, a.name, a.country, a.kind"
-    " FROM vote v LEFT JOIN agency a ON a.id = v.agency_id WHERE v.id = ?";
+    "SELECT v.gid, v.media_id, v.scheme, v.code, v.voter, v.created, a.name, a.country, a.kind,"
+    " v.withdraws FROM vote v LEFT JOIN agency a ON a.id = v.agency_id WHERE v.id = ?";
 static json_t *vote_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *err)
 {
     json_t *o = json_object(), *ref = NULL;
@@ -209,6 +209,8 @@ static json_t *vote_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *er
     json_object_set_new(o, "voter", pseudonym(origin, ad_col_text(s, 4)));
     put_int(o, "created", s, 5);
     json_object_set_new(o, "agency", agency(s, 6));
+    if (!ad_col_null(s, 9))
+        put_text(o, "withdraws", s, 9); /* a withdrawal of that vote (undo), shared like it */
     return o;
 }
 

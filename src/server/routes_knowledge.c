@@ -191,6 +191,16 @@ static ad_code vote(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return answer(rp, rc, doc, 201, err, 1);
 }
 
+static ad_code vote_withdraw(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_vote_withdraw(&c, ad_http_param(rq, "vote"), NULL, &doc, err);
+    return answer(rp, rc, doc, 201, err, 0);
+}
+
 static ad_code note(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     ad_call c;
@@ -333,6 +343,7 @@ static const ad_http_route routes[] = {
     {"POST", "/v1/offenders/{code}/identify", offender_identify, "identify", "Identify",
      &s_identify, NULL, 0},
     {"POST", "/v1/votes", vote, "vote", "VoteCreate", &s_vote, NULL, 0},
+    {"POST", "/v1/votes/{vote}/withdraw", vote_withdraw, "vote", NULL, NULL, NULL, 0},
     {"POST", "/v1/notes", note, "note", "NoteCreate", &s_note, NULL, 0},
     {"GET", "/v1/cases", cases, "read_evidence", NULL, NULL, NULL, 0},
     {"GET", "/v1/cases/{id}/files", case_files, "read_evidence", NULL, NULL, q_files, 0},

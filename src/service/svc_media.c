@@ -265,6 +265,9 @@ static int on_vote(void *p, const ad_vote *v)
     json_object_set_new(o, "agency",
                         v->agency_id > 0 ? name_of(c->nm->agencies, v->agency_id) : json_null());
     json_object_set_new(o, "time", ad_json_time(v->created));
+    json_object_set_new(o, "gid", v->gid ? json_string(v->gid) : json_null());
+    json_object_set_new(o, "withdraws", v->withdraws ? json_string(v->withdraws) : json_null());
+    json_object_set_new(o, "withdrawn", v->withdrawn ? ad_json_time(v->withdrawn) : json_null());
     json_array_append_new(c->a, o);
     return 0;
 }
@@ -328,7 +331,7 @@ static ad_code add_records(json_t *doc, const ad_call *call, int64_t id, ad_err 
         k = ad_store_media_series(st, id, on_series, &c, err);
     c.a = arr(doc, "votes");
     if (k == AD_OK)
-        k = ad_store_vote_list(st, id, on_vote, &c, err);
+        k = ad_store_vote_history(st, id, on_vote, &c, err);
     static const char *const schemes[] = {"vics-us", "dhs", "uk", "baseline"};
     json_t *trusted = arr(doc, "trusted");
     for (size_t i = 0; i < 4 && k == AD_OK; i++) {

@@ -6,6 +6,18 @@
 
 #include "svc_internal.h"
 
+/* The answer of a vote or a withdrawal: the media, the category, the trusted one if set. */
+static json_t *vote_doc(const ad_call *c, int64_t mid, const char *scheme, const char *code)
+{
+    char trusted[16] = "";
+    ad_store_trusted_category(c->st, mid, scheme, trusted, sizeof trusted, NULL);
+    json_t *doc = json_pack("{s:I, s:s, s:s, s:s?}", "media", (json_int_t)mid, "scheme",
+                            ad_category_scheme(scheme), "code", code, "trusted",
+                            *trusted ? trusted : NULL);
+    json_object_set_new(doc, "media_gid", ad_svc_gid(c->st, "media", mid));
+    return doc;
+}
+
 ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, const char *code,
                     const char *voter, json_t **out, ad_err *err)
 {
@@ -21,16 +33,56 @@ ad_code ad_svc_vote(const ad_call *c, const char *hash, const char *scheme, cons
                           code ? code : "", scheme);
     if (rc == AD_OK)
         rc = ad_svc_find_media(c, hash, "hash", &mid, err);
+    int64_t vid = 0;
     if (rc == AD_OK)
-        rc = ad_store_vote(c->st, mid, scheme, code, voter, err);
-    char trusted[16] = "";
+        rc = ad_store_vote_id(c->st, mid, scheme, code, voter, &vid, err);
     json_t *doc = NULL;
     if (rc == AD_OK) {
-        ad_store_trusted_category(c->st, mid, scheme, trusted, sizeof trusted, NULL);
-        doc = json_pack("{s:I, s:s, s:s, s:s?}", "media", (json_int_t)mid, "scheme",
-                        ad_category_scheme(scheme), "code", code, "trusted",
-                        *trusted ? trusted : NULL);
-        json_object_set_new(doc, "media_gid", ad_svc_gid(c->st, "media", mid));
+        doc = vote_doc(c, mid, scheme, code);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, "vote", vid));
+    }
+    return ad_svc_done(rc, doc, out);
+}
+
+/* The scheme and code of one vote row, found by id in a media's history. */
+struct one_vote {
+    int64_t id;
+    char scheme[16], code[16];
+};
+
+static int on_one_vote(void *p, const ad_vote *v)
+{
+    struct one_vote *o = p;
+    if (v->id != o->id)
+        return 0;
+    snprintf(o->scheme, sizeof o->scheme, "%s", v->scheme);
+    snprintf(o->code, sizeof o->code, "%s", v->code);
+    return 1;
+}
+
+ad_code ad_svc_vote_withdraw(const ad_call *c, const char *vote_gid, const char *voter,
+                             json_t **out, ad_err *err)
+{
+    ad_code rc = ad_svc_start(c, AD_ACT_VOTE, 0, err);
+    if (rc == AD_OK && voter && c->id && !c->id->local)
+        rc = ad_err_field(err, AD_ERR_PERM, "voter", "a vote is withdrawn by its own voter");
+    if (rc == AD_OK && !ad_gid_valid(vote_gid ? vote_gid : ""))
+        rc = ad_err_field(err, AD_ERR_ARG, "vote", "'%s' is not a vote's global id",
+                          vote_gid ? vote_gid : "");
+    struct one_vote v = {0, "", ""};
+    int64_t mid = 0;
+    if (rc == AD_OK) {
+        rc = ad_store_vote_withdraw(c->st, vote_gid, voter, &v.id, &mid, err);
+        if (rc != AD_OK && err)
+            snprintf(err->field, sizeof err->field, "vote");
+    }
+    if (rc == AD_OK)
+        rc = ad_store_vote_history(c->st, mid, on_one_vote, &v, err);
+    json_t *doc = NULL;
+    if (rc == AD_OK) {
+        doc = vote_doc(c, mid, v.scheme, v.code);
+        json_object_set_new(doc, "gid", ad_svc_gid(c->st, "vote", v.id));
+        json_object_set_new(doc, "withdraws", json_string(vote_gid));
     }
     return ad_svc_done(rc, doc, out);
 }

@@ -51,14 +51,18 @@ int ad_category_ignorable(const char *scheme, const char *code)
             (!strcmp(scheme, "dhs") && !strcmp(code, "5")));
 }
 
+/* A vote row `v` that stands: not a withdrawal, and not withdrawn. */
+#define STANDING                                                                              \
+    " AND v.withdraws IS NULL AND NOT EXISTS (SELECT 1 FROM vote w WHERE w.withdraws = v.gid)"
+
 /* Sets the trusted category of (media, scheme) when the votes agree enough; *now_trusted = 1
  * when this call set it. */
 static ad_code derive_trust(ad_store *st, int64_t media_id, const char *scheme, int *now_trusted,
                             ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT code, COUNT(DISTINCT voter) FROM vote WHERE media_id = ?"
-                            " AND scheme = ? GROUP BY code",
+                            "SELECT code, COUNT(DISTINCT voter) FROM vote v WHERE media_id = ?"
+                            " AND scheme = ?" STANDING " GROUP BY code",
                             err);
     if (!s)
         return AD_ECODE(err);
@@ -98,6 +102,12 @@ static ad_code derive_trust(ad_store *st, int64_t media_id, const char *scheme, 
 ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const char *code,
                       const char *voter, ad_err *err)
 {
+    return ad_store_vote_id(st, media_id, scheme, code, voter, NULL, err);
+}
+
+ad_code ad_store_vote_id(ad_store *st, int64_t media_id, const char *scheme, const char *code,
+                         const char *voter, int64_t *vote_id, ad_err *err)
+{
     if (!ad_category_valid(scheme, code))
         return ad_err_set(err, AD_ERR_ARG,
                           "'%s' is not a code of scheme '%s' (vics-us 0-4, dhs 0-5, uk A-C, "
@@ -107,7 +117,7 @@ ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const 
     ad_stmt *s;
     ad_code rc = ad_store_op(st,
                              "INSERT INTO vote (media_id, scheme, code, agency_id, voter,"
-                             " created) VALUES (?, ?, ?, ?, ?, ?)",
+                             " created) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
                              &s, err);
     if (rc != AD_OK)
         return rc;
@@ -117,9 +127,12 @@ ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const 
     ad_bind_id_opt(s, 4, st->agency_id);
     ad_bind_text(s, 5, voter && *voter ? voter : st->who);
     ad_bind_int(s, 6, ad_store_time());
-    rc = ad_db_run(s, err);
+    int64_t id = 0;
+    rc = ad_db_int(s, &id, err);
     if (rc == AD_ERR_NOT_FOUND)
         ad_err_set(err, rc, "no media %lld", (long long)media_id);
+    if (vote_id)
+        *vote_id = id;
     int trusted = 0;
     if (rc == AD_OK)
         rc = derive_trust(st, media_id, scheme, &trusted, err);
@@ -131,24 +144,109 @@ ad_code ad_store_vote(ad_store *st, int64_t media_id, const char *scheme, const 
     return ad_store_finish(st, rc, err);
 }
 
-ad_code ad_store_vote_list(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx, ad_err *err)
+ad_code ad_store_vote_withdraw(ad_store *st, const char *vote_gid, const char *voter,
+                               int64_t *row_id, int64_t *media_id, ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT id, media_id, scheme, code, agency_id, voter, created"
-                            " FROM vote WHERE media_id = ? ORDER BY id",
-                            err);
+    const char *who = voter && *voter ? voter : st->who;
+    ad_stmt *s;
+    ad_code rc = ad_store_op(st,
+                             "SELECT v.media_id, v.scheme, v.code, v.voter, v.withdraws,"
+                             " (SELECT w.id FROM vote w WHERE w.withdraws = v.gid LIMIT 1)"
+                             " FROM vote v WHERE v.gid = ?",
+                             &s, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_bind_text(s, 1, vote_gid ? vote_gid : "");
+    int64_t media_id_of = 0, already = 0;
+    char scheme[16] = "", code[16] = "", owner[256] = "";
+    int is_withdrawal = 0;
+    int k = ad_step(s, err);
+    if (k > 0) {
+        media_id_of = ad_col_int(s, 0);
+        ad_col_copy(s, 1, scheme, sizeof scheme);
+        ad_col_copy(s, 2, code, sizeof code);
+        ad_col_copy(s, 3, owner, sizeof owner);
+        is_withdrawal = !ad_col_null(s, 4);
+        already = ad_col_null(s, 5) ? 0 : ad_col_int(s, 5);
+    }
+    ad_db_done(s);
+    if (k < 0)
+        rc = (ad_code)-k;
+    else if (k == 0)
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "no vote %s", vote_gid ? vote_gid : "");
+    else if (is_withdrawal)
+        rc = ad_err_set(err, AD_ERR_ARG, "%s is a withdrawal, not a vote", vote_gid);
+    else if (strcmp(owner, who ? who : ""))
+        rc = ad_err_set(err, AD_ERR_PERM, "vote %s is %s's: only its voter withdraws it",
+                        vote_gid, owner);
+    else if (already)
+        rc = ad_err_set(err, AD_ERR_EXISTS, "vote %s is withdrawn already", vote_gid);
+    int64_t id = 0;
+    if (rc == AD_OK) {
+        s = ad_db_stmt(st->db,
+                       "INSERT INTO vote (media_id, scheme, code, agency_id, voter, created,"
+                       " withdraws) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                       err);
+        rc = s ? AD_OK : AD_ECODE(err);
+    }
+    if (rc == AD_OK) {
+        ad_bind_int(s, 1, media_id_of);
+        ad_bind_text(s, 2, scheme);
+        ad_bind_text(s, 3, code);
+        ad_bind_id_opt(s, 4, st->agency_id);
+        ad_bind_text(s, 5, who);
+        ad_bind_int(s, 6, ad_store_time());
+        ad_bind_text(s, 7, vote_gid);
+        rc = ad_db_int(s, &id, err);
+    }
+    int trusted = 0;
+    if (rc == AD_OK)
+        rc = derive_trust(st, media_id_of, scheme, &trusted, err);
+    rc = ad_store_auditf(st, rc, "vote.withdraw", "media", media_id_of, err,
+                         "vote=%s %s=%s voter=%s", vote_gid, scheme, code, who);
+    if (trusted)
+        rc = ad_store_auditf(st, rc, "category.trusted", "media", media_id_of, err, "%s=%s", scheme,
+                             code);
+    if (row_id)
+        *row_id = rc == AD_OK ? id : 0;
+    if (media_id)
+        *media_id = media_id_of;
+    return ad_store_finish(st, rc, err);
+}
+
+static ad_code vote_rows(ad_store *st, const char *sql, int64_t media_id, ad_vote_fn fn,
+                         void *ctx, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db, sql, err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_int(s, 1, media_id);
     int k;
     while ((k = ad_step(s, err)) > 0) {
-        ad_vote v = {ad_col_int(s, 0), ad_col_int(s, 1),  ad_col_text(s, 2), ad_col_text(s, 3),
-                     ad_col_int(s, 4), ad_col_text(s, 5), ad_col_int(s, 6)};
+        ad_vote v = {ad_col_int(s, 0),  ad_col_int(s, 1),  ad_col_text(s, 2), ad_col_text(s, 3),
+                     ad_col_int(s, 4),  ad_col_text(s, 5), ad_col_int(s, 6),  ad_col_text(s, 7),
+                     ad_col_text(s, 8), ad_col_null(s, 9) ? 0 : ad_col_int(s, 9)};
         if (fn(ctx, &v))
             break;
     }
     ad_db_done(s);
     return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+#define VOTE_COLUMNS                                                                          \
+    "SELECT id, media_id, scheme, code, agency_id, voter, created, gid, withdraws,"          \
+    " (SELECT MIN(w.created) FROM vote w WHERE w.withdraws = v.gid) FROM vote v"             \
+    " WHERE media_id = ?"
+
+ad_code ad_store_vote_list(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx, ad_err *err)
+{
+    return vote_rows(st, VOTE_COLUMNS STANDING " ORDER BY id", media_id, fn, ctx, err);
+}
+
+ad_code ad_store_vote_history(ad_store *st, int64_t media_id, ad_vote_fn fn, void *ctx,
+                              ad_err *err)
+{
+    return vote_rows(st, VOTE_COLUMNS " ORDER BY id", media_id, fn, ctx, err);
 }
 
 /* Steps a bound statement once and copies its first (text) column to out. */

@@ -440,6 +440,14 @@ static const migration migrations[] = {
      FED_PG("vote", "INSERT", "vote")
      FED_PG("note", "INSERT", "note")
      FED_PG("clue", "INSERT", "clue")},
+    {13,
+     /* 13: the web1 branch's. Undo in the review queue (issue 14, docs/store.md "Votes"): a
+      * vote is withdrawn by a new row of the same person naming the gid of the vote it
+      * withdraws; nothing is deleted or rewritten. A withdrawal is a vote row, so the change
+      * log's vote trigger shares it like the vote (docs/federation.md). */
+     "ALTER TABLE vote ADD COLUMN withdraws TEXT;"
+     "CREATE INDEX vote_withdraws ON vote(withdraws);",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

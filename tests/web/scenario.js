@@ -91,6 +91,19 @@ async function main() {
     await a.waitForSelector('#bulk:has-text("3 item(s) marked")');
     await a.keyboard.press('1'); // vics-us 1 on the group, then the next item
     await a.waitForSelector('#status:has-text("Voted vics-us:1 on 3 item(s)")');
+    await a.waitForSelector('#undo:has-text("Last action: voted vics-us:1 on 3 item(s)")');
+    // undo (Ctrl+Z, or u): the three votes withdrawn, kept on record as such, the item shown again
+    await a.keyboard.press('Control+z');
+    await a.waitForSelector('#status:has-text("Undone: voted vics-us:1 on 3 item(s) (3 vote(s) withdrawn)")');
+    await a.waitForFunction((h) => document.querySelector('[data-thumb]').dataset.thumb === h, first);
+    await a.waitForSelector('main td:has-text("withdrawn")');
+    await a.waitForSelector('main td:has-text("withdrawal of an earlier vote")');
+    await a.waitForSelector('#undo:has-text("Nothing to undo")');
+    await a.keyboard.press('g');
+    await a.waitForSelector('#bulk:has-text("3 item(s) marked")');
+    await a.keyboard.press('1');
+    await a.waitForSelector('#status:has-text("Voted vics-us:1 on 3 item(s)")');
+    await a.waitForFunction((h) => document.querySelector('[data-thumb]').dataset.thumb !== h, first);
     const second = await a.locator('[data-thumb]').getAttribute('data-thumb');
     assert.notStrictEqual(second, first, 'a vote moves to the next item');
     await a.keyboard.press('n');
