@@ -82,6 +82,25 @@ req GET '/v1/audit?limit=3' "$AUD"; want 200
 next=$(jq_ "d['next']")
 req GET "/v1/audit?after=$next&limit=2" "$AUD"; want 200
 [ "$(jq_ "d['rows'][0]['seq']")" = $((next + 1)) ] || fail "audit pages do not follow"
+# newest first: paged backwards with before; newer leads back; the same rows either way
+req GET '/v1/audit?order=desc&limit=3' "$AUD"; want 200
+top=$(jq_ "d['rows'][0]['seq']")
+[ "$(jq_ "[r['seq'] for r in d['rows']] == [$top, $top - 1, $top - 2] and d['newer'] is None")" = True ] ||
+  fail "audit newest first: $(cat "$T/body")"
+older=$(jq_ "d['next']")
+[ "$older" = $((top - 2)) ] || fail "audit desc next: $older"
+req GET "/v1/audit?order=desc&before=$older&limit=3" "$AUD"; want 200
+[ "$(jq_ "d['rows'][0]['seq']")" = $((top - 3)) ] || fail "audit desc pages do not follow"
+# newer: the page of the rows older+0..2 (the row after them, or 0 when none: reads add rows)
+[ "$(jq_ "d['newer'] == 0 or d['newer'] == $older + 3")" = True ] ||
+  fail "the page after the newest leads back to it: $(cat "$T/body")"
+req GET "/v1/audit?order=desc&before=2&limit=3" "$AUD"; want 200
+[ "$(jq_ "[r['seq'] for r in d['rows']] == [1] and d['next'] is None")" = True ] ||
+  fail "audit desc end: $(cat "$T/body")"
+[ "$(jq_ "d['newer']")" = 5 ] || fail "audit desc newer: $(cat "$T/body")"
+req GET '/v1/audit?order=desc&after=3' "$AUD"; problem 422 after
+req GET '/v1/audit?before=3' "$AUD"; problem 422 before
+req GET '/v1/audit?order=up' "$AUD"; problem 422 order
 req GET /v1/audit/verify "$AUD"; want 200
 [ "$(jq_ "d['ok']")" = True ] || fail "audit verify: $(cat "$T/body")"
 

@@ -736,21 +736,29 @@ async function renderAdmin() {
     add, lists);
 }
 
-async function renderAudit(after) {
-  const a = Number(after || 0);
-  const doc = await api('GET', '/v1/audit?after=' + a + '&limit=100');
-  const rows = doc.rows || doc.audit || doc.entries || [];
+/* The audit newest first, 100 rows a page: `#/audit` the newest, `#/audit/{before}` older
+ * ones; Next goes back in time, Previous forward (GET /v1/audit?order=desc&before=). */
+async function renderAudit(before) {
+  const b = Number(before || 0);
+  const doc = await api('GET', '/v1/audit?order=desc&limit=100' + (b ? '&before=' + b : ''));
+  const rows = doc.rows || [];
   const out = h('p', { 'aria-live': 'polite' });
-  const last = rows.length ? rows[rows.length - 1].seq : null;
   page('Audit log',
     h('p', {}, h('button', { type: 'button', onclick: async () => {
       try { const v = await api('GET', '/v1/audit/verify'); out.textContent = JSON.stringify(v); } catch (e) { out.textContent = e.message; }
     } }, 'Verify the chain'), ' ', out),
+    h('p', { class: 'muted' }, 'Newest first' + (rows.length ? ': rows ' + rows[0].seq + ' to ' +
+      rows[rows.length - 1].seq : '') + '.'),
     table(['Seq', 'Time', 'Who', 'Action', 'Object', 'Detail'], rows.map((r) => h('tr', {},
       h('td', {}, r.seq), h('td', {}, when(r.time || r.at)), h('td', {}, r.who), h('td', {}, r.action),
       h('td', {}, r.object || '-'), h('td', { class: 'hash' }, r.detail || '')))),
-    h('div', { class: 'pager' }, a ? h('a', { href: '#/audit' }, 'First page') : null,
-      rows.length === 100 && last !== null ? h('a', { href: '#/audit/' + last }, 'Next page') : null));
+    h('nav', { class: 'pager', 'aria-label': 'Audit pages' },
+      doc.newer !== null && doc.newer !== undefined ? [h('a', { href: '#/audit' }, 'Newest'), ' ',
+        h('a', { href: doc.newer ? '#/audit/' + doc.newer : '#/audit', id: 'prev-page' },
+          'Previous page (newer)')] : null,
+      ' ',
+      doc.next ? h('a', { href: '#/audit/' + doc.next, id: 'next-page' }, 'Next page (older)') :
+        h('span', { class: 'muted' }, 'Oldest row reached')));
 }
 
 /* ---- settings ----------------------------------------------------------------------- */

@@ -338,6 +338,11 @@ ad_code ad_svc_import_file(const ad_call *c, const ad_svc_import_query *q, FILE 
  * {"rows": [...audit-show lines...], "next": last seq or null}. */
 ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out,
                           ad_err *err);
+/* A page newest first: rows with seq < before (0: from the newest), at most limit:
+ * {"rows": [...], "next": the `before` of the older page or null, "newer": the `before` of the
+ * newer page (0: the newest page) or null when this page is the newest}. */
+ad_code ad_svc_audit_page_desc(const ad_call *c, int64_t before, int64_t limit, json_t **out,
+                               ad_err *err);
 /* One audit row as `audit show --json` prints it (audit-show.schema.json). */
 json_t *ad_svc_audit_row_json(const ad_audit_row *r);
 /* Verifies the chain (and the SQLite file): audit-verify.schema.json's document; a broken

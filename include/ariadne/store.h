@@ -817,6 +817,9 @@ typedef int (*ad_audit_fn)(void *ctx, const ad_audit_row *r);
 /* Rows with seq > after, in order, at most limit (0 = all). */
 ad_code ad_store_audit_list(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
                             ad_err *err);
+/* Rows with seq < before (0: from the newest), newest first, at most limit (0 = all). */
+ad_code ad_store_audit_list_desc(ad_store *st, int64_t before, int64_t limit, ad_audit_fn fn,
+                                 void *ctx, ad_err *err);
 /* Walks the whole chain. AD_OK with *rows and head (may be NULL) if intact; AD_ERR_CHECKSUM
  * with *broken = seq of the first bad row and a message saying why otherwise. */
 ad_code ad_store_audit_verify(ad_store *st, int64_t *rows, int64_t *broken, uint8_t head[32],

@@ -131,15 +131,28 @@ static ad_code query_int(ad_http_req *rq, const char *name, long long max, long 
 static ad_code audit_page(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     CALL(c);
-    long long after, limit;
-    ad_code rc = query_int(rq, "after", INT64_MAX, 0, &after, err);
+    long long after, before, limit;
+    const char *order = ad_http_query(rq, "order");
+    int desc = order && !strcmp(order, "desc");
+    ad_code rc = AD_OK;
+    if (order && !desc && strcmp(order, "asc"))
+        rc = ad_err_field(err, AD_ERR_ARG, "order", "order is asc (oldest first) or desc");
+    if (rc == AD_OK)
+        rc = query_int(rq, "after", INT64_MAX, 0, &after, err);
+    if (rc == AD_OK)
+        rc = query_int(rq, "before", INT64_MAX, 0, &before, err);
     if (rc == AD_OK)
         rc = query_int(rq, "limit", 10000, 100, &limit, err);
     if (rc == AD_OK && limit == 0)
         rc = ad_err_field(err, AD_ERR_ARG, "limit", "limit is from 1 to 10000 rows");
+    if (rc == AD_OK && desc && ad_http_query(rq, "after"))
+        rc = ad_err_field(err, AD_ERR_ARG, "after", "order=desc pages with before, not after");
+    if (rc == AD_OK && !desc && ad_http_query(rq, "before"))
+        rc = ad_err_field(err, AD_ERR_ARG, "before", "before is for order=desc");
     if (rc != AD_OK)
         return rc;
-    return ad_svc_audit_page(&c, after, limit, &rp->json, err);
+    return desc ? ad_svc_audit_page_desc(&c, before, limit, &rp->json, err)
+                : ad_svc_audit_page(&c, after, limit, &rp->json, err);
 }
 
 static ad_code audit_verify(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
@@ -163,7 +176,7 @@ static const ad_jmember expiry_m[] = {{"expires", &s_when, 1}, {NULL, NULL, 0}};
 static const ad_jschema s_expiry = {AD_J_OBJECT, 0, 0, expiry_m, NULL, NULL};
 static const ad_jmember grant_m[] = {{"agency", &s_name, 1}, {NULL, NULL, 0}};
 static const ad_jschema s_grant = {AD_J_OBJECT, 0, 0, grant_m, NULL, NULL};
-static const char *const audit_q[] = {"after", "limit", NULL};
+static const char *const audit_q[] = {"after", "before", "order", "limit", NULL};
 
 static const ad_http_route routes[] = {
     {"GET", "/v1/admin/users", users_list, "admin", NULL, NULL, NULL, 0},

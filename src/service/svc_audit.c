@@ -37,20 +37,24 @@ static int on_row(void *ctx, const ad_audit_row *r)
     return 0;
 }
 
-ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out, ad_err *err)
+/* A page either way: after (ascending) or before (desc, newest first; 0: from the newest). */
+static ad_code audit_page(const ad_call *c, int desc, int64_t from, int64_t limit, json_t **out,
+                          ad_err *err)
 {
     ad_code rc = ad_svc_start(c, AD_ACT_AUDIT, 0, err);
     if (rc != AD_OK)
         return rc;
-    if (after < 0)
-        return ad_err_field(err, AD_ERR_ARG, "after", "after is a row number (0 or more)");
+    if (from < 0)
+        return ad_err_field(err, AD_ERR_ARG, desc ? "before" : "after",
+                            "%s is a row number (0 or more)", desc ? "before" : "after");
     if (limit < 0 || limit > 10000)
         return ad_err_field(err, AD_ERR_ARG, "limit", "limit is from 1 to 10000 rows");
     if (!limit)
         limit = 100;
     struct page p = {json_array(), 0};
     /* one more row than asked says whether there is a next page */
-    rc = ad_store_audit_list(c->st, after, limit + 1, on_row, &p, err);
+    rc = desc ? ad_store_audit_list_desc(c->st, from, limit + 1, on_row, &p, err)
+              : ad_store_audit_list(c->st, from, limit + 1, on_row, &p, err);
     json_t *doc = NULL;
     if (rc == AD_OK) {
         int more = json_array_size(p.rows) > (size_t)limit;
@@ -62,13 +66,42 @@ ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t
         doc = json_pack("{s:o, s:o}", "rows", p.rows, "next",
                         more ? json_integer(next) : json_null());
         p.rows = NULL;
+    }
+    if (rc == AD_OK && desc) {
+        /* the newer page: the limit rows from `before` on; its cursor is the row after them,
+         * or 0 (the newest page) when there are no more */
+        json_t *newer = json_null();
+        if (from > 0) {
+            struct page q = {json_array(), 0};
+            rc = ad_store_audit_list(c->st, from - 1, limit + 1, on_row, &q, err);
+            newer = json_integer(json_array_size(q.rows) > (size_t)limit ? q.last : 0);
+            json_decref(q.rows);
+        }
+        json_object_set_new(doc, "newer", newer);
+    }
+    if (rc == AD_OK) {
         char detail[80];
-        snprintf(detail, sizeof detail, "after=%lld rows=%zu", (long long)after,
-                 json_array_size(json_object_get(doc, "rows")));
+        snprintf(detail, sizeof detail, "%s=%lld rows=%zu", desc ? "before" : "after",
+                 (long long)from, json_array_size(json_object_get(doc, "rows")));
         rc = ad_store_audit_read(c->st, "audit.show", NULL, detail, err);
     }
     json_decref(p.rows);
+    if (rc != AD_OK) {
+        json_decref(doc);
+        doc = NULL;
+    }
     return ad_svc_done(rc, doc, out);
+}
+
+ad_code ad_svc_audit_page(const ad_call *c, int64_t after, int64_t limit, json_t **out, ad_err *err)
+{
+    return audit_page(c, 0, after, limit, out, err);
+}
+
+ad_code ad_svc_audit_page_desc(const ad_call *c, int64_t before, int64_t limit, json_t **out,
+                               ad_err *err)
+{
+    return audit_page(c, 1, before, limit, out, err);
 }
 
 ad_code ad_svc_audit_verify(const ad_call *c, json_t **out, ad_err *err)

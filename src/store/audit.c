@@ -202,14 +202,19 @@ ad_code ad_store_audit(ad_store *st, const char *action, const char *object, con
 }
 
 /* Reads rows with seq > after in pages, calls fn with each (hash as stored). */
-static ad_code audit_walk(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
-                          ad_err *err)
+/* Walks rows with seq > from (desc: seq < from, newest first), at most limit (0 = all). */
+static ad_code audit_walk_dir(ad_store *st, int64_t from, int desc, int64_t limit,
+                              ad_audit_fn fn, void *ctx, ad_err *err)
 {
-    int64_t done = 0;
+    int64_t done = 0, after = from;
     for (;;) {
         ad_stmt *s = ad_db_stmt(st->db,
-                                "SELECT seq, time, who, agency_id, action, object, detail, prev,"
-                                " hash FROM audit WHERE seq > ? ORDER BY seq LIMIT 1000",
+                                desc ? "SELECT seq, time, who, agency_id, action, object, detail,"
+                                       " prev, hash FROM audit WHERE seq < ? ORDER BY seq DESC"
+                                       " LIMIT 1000"
+                                     : "SELECT seq, time, who, agency_id, action, object, detail,"
+                                       " prev, hash FROM audit WHERE seq > ? ORDER BY seq"
+                                       " LIMIT 1000",
                                 err);
         if (!s)
             return AD_ECODE(err);
@@ -243,6 +248,18 @@ static ad_code audit_walk(ad_store *st, int64_t after, int64_t limit, ad_audit_f
         if (stop || rows < 1000)
             return AD_OK;
     }
+}
+
+static ad_code audit_walk(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,
+                          ad_err *err)
+{
+    return audit_walk_dir(st, after, 0, limit, fn, ctx, err);
+}
+
+ad_code ad_store_audit_list_desc(ad_store *st, int64_t before, int64_t limit, ad_audit_fn fn,
+                                 void *ctx, ad_err *err)
+{
+    return audit_walk_dir(st, before > 0 ? before : INT64_MAX, 1, limit, fn, ctx, err);
 }
 
 ad_code ad_store_audit_list(ad_store *st, int64_t after, int64_t limit, ad_audit_fn fn, void *ctx,

@@ -221,8 +221,21 @@ async function main() {
     const au = await newPage(browser);
     await signIn(au, BASE_MAIN, 'audrey');
     await au.waitForSelector('main h1:has-text("Audit log")');
-    // the identification is some pages in (how many rows come before it varies with the
-    // batching of audited reads): follow "Next page" until it shows
+    // newest first; Next goes to older rows, Previous back to the newer ones
+    const seqs = async () => (await au.$$eval('main tbody tr', (trs) =>
+      trs.map((tr) => Number(tr.querySelector('td').textContent))));
+    const top = await seqs();
+    assert.ok(top.length === 100 && top.every((v, k) => k === 0 || v === top[k - 1] - 1),
+      'the audit page is the newest 100 rows, newest first: ' + top.slice(0, 5));
+    assert.strictEqual(await au.locator('#prev-page').count(), 0, 'no newer page than the newest');
+    await au.click('#next-page');
+    await au.waitForFunction((t) => Number(document.querySelector('main tbody tr td').textContent) === t,
+      top[99] - 1);
+    await au.click('#prev-page');
+    await au.waitForFunction((t) => Number(document.querySelector('main tbody tr td').textContent) === t,
+      top[0]);
+    // the identification is some rows down (how many come after it varies with the batching
+    // of audited reads): follow "Next page" (older) until it shows
     for (let i = 0; i < 20 && !(await au.$('main td:has-text("victim.identify")')); i++) {
       const next = await au.$('main a:has-text("Next page")');
       if (!next) break;
