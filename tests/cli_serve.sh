@@ -129,6 +129,17 @@ want 201
 [ "$(jq_ "(d['records'], d['new'], d['list'])")" = "(1, 1, 'more')" ] || fail "import: $(cat "$T/body")"
 req GET /v1/admin/lists/more "$ADM"; want 200 # the importer's agency's list
 req GET /v1/admin/lists/more "$ADM2"; problem 403
+# the list of lists: my agency's only, with entries and grants; a new list; a name taken
+req GET /v1/admin/lists "$ADM"; want 200
+[ "$(jq_ "[(l['name'], l['entries']) for l in d['lists'] if l['name'] == 'more']")" = "[('more', 1)]" ] ||
+  fail "list of lists: $(cat "$T/body")"
+req GET /v1/admin/lists "$ADM2"; want 200
+[ "$(jq_ "'more' in [l['name'] for l in d['lists']]")" = False ] || fail "another agency's list shown"
+req POST /v1/admin/lists "$ADM" '{"name":"fresh","description":"new"}'; want 201
+[ "$(jq_ "(d['name'], d['entries'], d['grants'])")" = "('fresh', 0, [])" ] || fail "list create: $(cat "$T/body")"
+req POST /v1/admin/lists "$ADM2" '{"name":"fresh"}'; problem 409
+req POST /v1/admin/lists "$INV" '{"name":"other"}'; problem 403
+req POST /v1/admin/lists "$ADM" '{"name":""}'; problem 422
 req GET '/v1/export?format=hashlist&hash=md5&list=more' "$INV"; want 200
 grep -q 900150983cd24fb0d6963f7d28e17f72 "$T/body" || fail "the imported list is not exported"
 printf 'not a hash\n' >"$T/bad.txt"

@@ -697,33 +697,7 @@ async function renderAdmin() {
         h('p', { class: 'muted' }, 'A person sets a password with: ariadne user passwd ' + name.value));
     } catch (x) { shown.replaceChildren(h('p', { class: 'error-text' }, x.message)); }
   });
-  const listName = h('input', { type: 'text', id: 'l-name' });
-  const listOut = h('div', {});
-  const lists = h('form', { class: 'card' }, h('h2', {}, 'A list and its grants'),
-    h('label', { for: 'l-name' }, 'List'), listName, ' ', h('button', { type: 'submit' }, 'Show'), listOut);
-  lists.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    try {
-      const l = await api('GET', '/v1/admin/lists/' + enc(listName.value));
-      const agency = h('input', { type: 'text', id: 'g-agency' });
-      const grant = h('button', { type: 'button', onclick: async () => {
-        try {
-          await api('POST', '/v1/admin/lists/' + enc(listName.value) + '/grants', { agency: agency.value });
-          say('Granted ' + listName.value + ' to ' + agency.value + '.');
-        } catch (x) { say(x.message); }
-      } }, 'Grant');
-      const revoke = h('button', { type: 'button', onclick: async () => {
-        if (!(await confirmStep('Revoke the grant?', agency.value + ' stops matching against ' +
-          listName.value + ' at once.', 'Revoke grant'))) return;
-        try {
-          await api('DELETE', '/v1/admin/lists/' + enc(listName.value) + '/grants/' + enc(agency.value));
-          say('Revoked.');
-        } catch (x) { say(x.message); }
-      } }, 'Revoke grant');
-      listOut.replaceChildren(h('pre', {}, JSON.stringify(l, null, 2)),
-        h('label', { for: 'g-agency' }, 'Platform agency'), agency, ' ', grant, ' ', revoke);
-    } catch (x) { listOut.replaceChildren(h('p', { class: 'error-text' }, x.message)); }
-  });
+  const lists = await adminLists();
   page('Admin',
     h('h2', {}, 'Users of my agency'),
     table(['Name', 'Role', 'Key', 'Expires', 'Revoked', 'Action'], doc.users.map((u) => h('tr', {},
@@ -734,6 +708,58 @@ async function renderAdmin() {
         }
       } }, 'Revoke key...'))))),
     add, lists);
+}
+
+/* The admin page's hash lists: each of my agency's lists with its entries and the platform
+ * agencies granted to match against it (grant, revoke after a confirmation), and a new list
+ * (GET/POST /v1/admin/lists, POST /v1/admin/lists/{list}/grants, DELETE .../grants/{agency}). */
+async function adminLists() {
+  const doc = await api('GET', '/v1/admin/lists');
+  const rows = doc.lists.map((l, n) => {
+    const field = h('input', { type: 'text', id: 'grant-' + n, size: 16 });
+    const grant = h('form', { class: 'inline-form' },
+      h('label', { for: 'grant-' + n, class: 'inline' }, 'Grant ' + l.name + ' to'), ' ', field, ' ',
+      h('button', { type: 'submit' }, 'Grant'));
+    grant.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        await api('POST', '/v1/admin/lists/' + enc(l.name) + '/grants', { agency: field.value.trim() });
+        say('Granted ' + l.name + ' to ' + field.value.trim() + '.');
+        render();
+      } catch (x) { say(x.message); }
+    });
+    const granted = l.grants.length ? h('ul', { class: 'plain' }, l.grants.map((g) => h('li', {},
+      g.agency + ' (since ' + when(g.granted) + ') ',
+      h('button', { type: 'button', onclick: async () => {
+        if (!(await confirmStep('Revoke the grant?', g.agency + ' stops matching against ' + l.name +
+          ' at once.', 'Revoke grant'))) return;
+        try {
+          await api('DELETE', '/v1/admin/lists/' + enc(l.name) + '/grants/' + enc(g.agency));
+          say('Revoked ' + l.name + ' for ' + g.agency + '.');
+          render();
+        } catch (x) { say(x.message); }
+      } }, 'Revoke ' + g.agency + '...')))) : h('span', { class: 'muted' }, 'no platform');
+    return h('tr', {}, h('td', {}, l.name), h('td', {}, l.description || '-'), h('td', {}, String(l.entries)),
+      h('td', {}, granted), h('td', {}, grant));
+  });
+  const name = h('input', { type: 'text', id: 'l-name', required: true });
+  const desc = h('input', { type: 'text', id: 'l-desc' });
+  const create = h('form', { class: 'card' }, h('h3', {}, 'Create a list'),
+    h('label', { for: 'l-name' }, 'Name'), name, h('label', { for: 'l-desc' }, 'Description'), desc,
+    h('p', {}, h('button', { type: 'submit', class: 'primary' }, 'Create')));
+  create.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const body = { name: name.value.trim() };
+      if (desc.value.trim()) body.description = desc.value.trim();
+      await api('POST', '/v1/admin/lists', body);
+      say('List ' + body.name + ' created.');
+      render();
+    } catch (x) { say(x.message); }
+  });
+  return h('section', { 'aria-labelledby': 'lists-title' },
+    h('h2', { id: 'lists-title' }, 'Hash lists of my agency'),
+    table(['List', 'Description', 'Entries', 'Granted to (platforms)', 'Grant'], rows), create);
 }
 
 /* The audit newest first, 100 rows a page: `#/audit` the newest, `#/audit/{before}` older

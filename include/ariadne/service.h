@@ -267,6 +267,15 @@ ad_code ad_svc_list_grant(const ad_call *c, const char *list, const char *agency
 /* A list and the agencies it is granted to: {"list", "description", "source", "agency",
  * "entries", "grants": [{"agency", "granted", "granted_by"}]}. */
 ad_code ad_svc_list_show(const ad_call *c, const char *list, json_t **out, ad_err *err);
+/* The caller's agency's lists (a local operator: every list), each as ad_svc_list_show gives
+ * it: {"lists": [{"id", "name", "description", "source", "agency_id", "entries", "created",
+ * "grants": [{"agency_id", "agency", "granted", "granted_by"}]}]}. */
+ad_code ad_svc_list_list(const ad_call *c, json_t **out, ad_err *err);
+/* A new, empty list of the caller's agency (source "web"), audited list.create; AD_ERR_EXISTS
+ * when a list of that name exists (list names are unique in a store). The list's record as
+ * ad_svc_list_list gives it. */
+ad_code ad_svc_list_create(const ad_call *c, const char *name, const char *description,
+                           json_t **out, ad_err *err);
 
 /* ---- users and keys (admins of their agency) ------------------------------------------ */
 

@@ -88,6 +88,24 @@ static ad_code user_expires(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
+static ad_code lists(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    CALL(c);
+    return ad_svc_list_list(&c, &rp->json, err);
+}
+
+static ad_code list_create(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    CALL(c);
+    const json_t *b = ad_http_body(rq);
+    ad_code rc = ad_svc_list_create(&c, json_string_value(json_object_get(b, "name")),
+                                    json_string_value(json_object_get(b, "description")),
+                                    &rp->json, err);
+    if (rc == AD_OK)
+        rp->status = 201;
+    return rc;
+}
+
 static ad_code list_show(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     CALL(c);
@@ -176,6 +194,10 @@ static const ad_jmember expiry_m[] = {{"expires", &s_when, 1}, {NULL, NULL, 0}};
 static const ad_jschema s_expiry = {AD_J_OBJECT, 0, 0, expiry_m, NULL, NULL};
 static const ad_jmember grant_m[] = {{"agency", &s_name, 1}, {NULL, NULL, 0}};
 static const ad_jschema s_grant = {AD_J_OBJECT, 0, 0, grant_m, NULL, NULL};
+static const ad_jschema s_text = {AD_J_STRING, 1, 2000, NULL, NULL, NULL};
+static const ad_jmember list_new_m[] = {
+    {"name", &s_name, 1}, {"description", &s_text, 0}, {NULL, NULL, 0}};
+static const ad_jschema s_list_new = {AD_J_OBJECT, 0, 0, list_new_m, NULL, NULL};
 static const char *const audit_q[] = {"after", "before", "order", "limit", NULL};
 
 static const ad_http_route routes[] = {
@@ -184,6 +206,8 @@ static const ad_http_route routes[] = {
     {"POST", "/v1/admin/users/{user}/revoke", user_revoke, "admin", NULL, NULL, NULL, 0},
     {"POST", "/v1/admin/users/{user}/expires", user_expires, "admin", "UserExpiry", &s_expiry, NULL,
      0},
+    {"GET", "/v1/admin/lists", lists, "admin", NULL, NULL, NULL, 0},
+    {"POST", "/v1/admin/lists", list_create, "admin", "ListNew", &s_list_new, NULL, 0},
     {"GET", "/v1/admin/lists/{list}", list_show, "admin", NULL, NULL, NULL, 0},
     {"POST", "/v1/admin/lists/{list}/grants", list_grant, "admin", "ListGrant", &s_grant, NULL, 0},
     {"DELETE", "/v1/admin/lists/{list}/grants/{agency}", list_revoke, "admin", NULL, NULL, NULL, 0},

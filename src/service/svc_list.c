@@ -1,5 +1,7 @@
 /* svc_list.c: lists and their grants (admins of the list's agency): which lists a platform
- * agency matches against. */
+ * agency matches against; the agency's lists with their grants (the admin page's list of
+ * lists), and a new list. */
+#include <stdio.h>
 #include <string.h>
 
 #include "svc_internal.h"
@@ -89,4 +91,73 @@ ad_code ad_svc_list_grant(const ad_call *c, const char *list, const char *agency
                         grant);
     json_decref(li.doc);
     return ad_svc_done(rc, doc, out);
+}
+
+struct lists {
+    const ad_call *c;
+    json_t *lists; /* the caller's agency's lists, by id (text) */
+    json_t *order;
+};
+
+static int on_own_list(void *ctx, const ad_list *l)
+{
+    struct lists *ls = ctx;
+    if (!ad_svc_own(ls->c, l->agency_id))
+        return 0;
+    struct list_info li = {NULL, 0};
+    on_list(&li, l);
+    json_object_set_new(li.doc, "grants", json_array());
+    char k[24];
+    snprintf(k, sizeof k, "%lld", (long long)l->id);
+    json_object_set(ls->lists, k, li.doc);
+    json_array_append_new(ls->order, li.doc);
+    return 0;
+}
+
+static int on_any_grant(void *ctx, const ad_list_grant *g)
+{
+    struct lists *ls = ctx;
+    char k[24];
+    snprintf(k, sizeof k, "%lld", (long long)g->list_id);
+    json_t *l = json_object_get(ls->lists, k);
+    return l ? on_grant(json_object_get(l, "grants"), g) : 0;
+}
+
+ad_code ad_svc_list_list(const ad_call *c, json_t **out, ad_err *err)
+{
+    ad_code rc = ad_svc_start(c, AD_ACT_ADMIN, c->id ? c->id->agency_id : 0, err);
+    struct lists ls = {c, json_object(), json_array()};
+    if (rc == AD_OK)
+        rc = ad_store_list_list(c->st, on_own_list, &ls, err);
+    if (rc == AD_OK)
+        rc = ad_store_list_grants(c->st, 0, 0, on_any_grant, &ls, err);
+    json_decref(ls.lists);
+    json_t *doc = NULL;
+    if (rc == AD_OK)
+        doc = json_pack("{s:o}", "lists", ls.order);
+    else
+        json_decref(ls.order);
+    return ad_svc_done(rc, doc, out);
+}
+
+ad_code ad_svc_list_create(const ad_call *c, const char *name, const char *description,
+                           json_t **out, ad_err *err)
+{
+    int64_t agency = c->id ? c->id->agency_id : 0, id = 0;
+    ad_code rc = ad_svc_start(c, AD_ACT_ADMIN, agency, err);
+    if (rc == AD_OK && (!name || !*name || strlen(name) > 200))
+        rc = ad_err_field(err, AD_ERR_ARG, "name", "a list's name is 1 to 200 bytes");
+    if (rc == AD_OK && ad_store_list_find(c->st, name, &id, NULL) == AD_OK)
+        rc = ad_err_field(err, AD_ERR_EXISTS, "name", "a list named '%s' exists already", name);
+    if (rc == AD_OK) {
+        ad_list l = {.name = name, .description = description, .source = "web",
+                     .agency_id = agency};
+        rc = ad_store_list_ensure(c->st, &l, &id, err);
+    }
+    struct list_info li = {NULL, 0};
+    if (rc == AD_OK)
+        rc = ad_store_list_get(c->st, id, on_list, &li, err);
+    if (rc == AD_OK)
+        json_object_set_new(li.doc, "grants", json_array());
+    return ad_svc_done(rc, li.doc, out);
 }

@@ -217,7 +217,19 @@ async function main() {
     await signIn(ad, BASE_MAIN, 'adam');
     await nav(ad, '#/admin', 'Admin');
     await ad.waitForSelector('main td:has-text("anna")');
+    // the list of lists: a new list, granted to the platform, then the grant revoked
+    await ad.fill('#l-name', 'web-list');
+    await ad.fill('#l-desc', 'made on the admin page');
+    await ad.click('main button:has-text("Create")');
+    await ad.waitForSelector('main tr:has-text("web-list"):has-text("made on the admin page"):has-text("no platform")');
+    const row = ad.locator('main tr:has-text("web-list")');
+    await row.locator('input').fill('Platform Co');
+    await row.locator('button:has-text("Grant")').click();
+    await ad.waitForSelector('main tr:has-text("web-list") li:has-text("Platform Co")');
     await shot(ad, 'admin');
+    await ad.click('main button:has-text("Revoke Platform Co...")');
+    await ad.click('#confirm-yes');
+    await ad.waitForSelector('main tr:has-text("web-list"):has-text("no platform")');
     const au = await newPage(browser);
     await signIn(au, BASE_MAIN, 'audrey');
     await au.waitForSelector('main h1:has-text("Audit log")');
