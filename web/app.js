@@ -571,6 +571,8 @@ async function renderSeries(name) {
     h('h2', {}, 'Clues'),
     table(['Kind', 'Clue', 'By', 'When'], reach.clues.map((n) => h('tr', {}, h('td', {}, n.kind || '-'),
       h('td', {}, n.text), h('td', {}, n.author || '-'), h('td', {}, when(n.time))))),
+    h('h2', { id: 'places-title' }, 'Places (' + (reach.places || []).length + ' GPS clues)'),
+    await placesMap(reach.places || []),
     h('h2', {}, 'Notes'),
     table(['Note', 'By', 'When', 'Private'], reach.notes.map((n) => h('tr', {}, h('td', {}, n.text),
       h('td', {}, n.author || '-'), h('td', {}, when(n.time)), h('td', {}, n.private ? 'yes' : 'no')))),
@@ -579,6 +581,86 @@ async function renderSeries(name) {
       if (!text) return;
       try { await api('POST', '/v1/notes', { object_type: 'series', object: s.name, text }); say('Note added.'); render(); } catch (e) { say(e.message); }
     } }, 'Add a note...') : null);
+}
+
+/* ---- the series' places on a map --------------------------------------------------- */
+
+const SVGNS = 'http://www.w3.org/2000/svg';
+let basemapText = null;
+
+/* An SVG element (attributes and text only). */
+function sv(tag, attrs, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/* The visible part of the world for points [{lat, lon}]: [x0, y0, w, h] in map units
+ * (x = longitude, y = -latitude), as the HTML report frames its map (src/report/report_map.c):
+ * the points' extent with a margin, at least 40 x 20 degrees, 2:1, inside the world. */
+function mapView(pts) {
+  const lons = pts.map((p) => p.lon), lats = pts.map((p) => p.lat);
+  const loX = Math.min(...lons), hiX = Math.max(...lons), loY = Math.min(...lats), hiY = Math.max(...lats);
+  let w = Math.max(hiX - loX + 20, 40), hh = Math.max(hiY - loY + 10, 20);
+  if (w < 2 * hh) w = 2 * hh; else hh = w / 2;
+  if (w > 360) { w = 360; hh = 180; }
+  const x0 = Math.min(Math.max((loX + hiX) / 2 - w / 2, -180), 180 - w);
+  const y0 = Math.min(Math.max((loY + hiY) / 2 - hh / 2, -90), 90 - hh);
+  return [x0, -(y0 + hh), w, hh];
+}
+
+/* The series' places over the bundled Natural Earth basemap (/ui/basemap.frag: the report's
+ * own, compiled into the program; no tiles, no network), numbered, with the same places as a
+ * list beside it for screen readers and keyboards. Places at one position share a marker. */
+async function placesMap(places) {
+  if (!places.length) {
+    return h('p', { class: 'muted' }, 'No place: neither the series nor its media carry a GPS clue.');
+  }
+  if (basemapText === null) {
+    const r = await fetch('/ui/basemap.frag', { credentials: 'same-origin' });
+    basemapText = r.ok ? await r.text() : '';
+  }
+  const at = new Map();
+  places.forEach((p, i) => {
+    const k = p.lat.toFixed(5) + ',' + p.lon.toFixed(5);
+    if (!at.has(k)) at.set(k, { lat: p.lat, lon: p.lon, nums: [] });
+    at.get(k).nums.push(i + 1);
+  });
+  const box = mapView(places);
+  const px = box[2] / 960;
+  const svg = sv('svg', { class: 'map' + (box[2] <= 120 ? ' near' : ''), viewBox: box.join(' '),
+    role: 'img', 'aria-labelledby': 'map-title', id: 'places-map' });
+  svg.append(sv('title', { id: 'map-title' }, places.length + ' places of the series over a world map; ' +
+    'the list beside it has each one'));
+  svg.append(sv('rect', { x: box[0], y: box[1], width: box[2], height: box[3], class: 'sea-bg' }));
+  const base = sv('g', { class: 'basemap', 'font-size': 10 * px });
+  if (basemapText) {
+    /* the program's own asset, not data: parsed as SVG and its elements moved in */
+    const doc = new DOMParser().parseFromString('<svg xmlns="' + SVGNS + '">' + basemapText + '</svg>',
+      'image/svg+xml');
+    if (!doc.querySelector('parsererror')) {
+      for (const n of [...doc.documentElement.childNodes]) base.append(document.importNode(n, true));
+    }
+  }
+  svg.append(base);
+  const pts = sv('g', { class: 'points', 'font-size': 12 * px });
+  for (const g of at.values()) {
+    const m = sv('g', { class: 'pt' });
+    m.append(sv('circle', { cx: g.lon, cy: -g.lat, r: 4 * px }));
+    m.append(sv('text', { x: g.lon + 6 * px, y: -g.lat + 4 * px },
+      g.nums.slice(0, 3).join(', ') + (g.nums.length > 3 ? ' +' + (g.nums.length - 3) : '')));
+    pts.append(m);
+  }
+  svg.append(pts);
+  const list = h('ol', { class: 'places-list', 'aria-labelledby': 'places-title' }, places.map((p) => h('li', {},
+    p.lat.toFixed(6) + ', ' + p.lon.toFixed(6) + ' · ',
+    p.on === 'media' && p.sha256 ? ['media ', h('a', { href: '#/media/' + p.sha256, class: 'hash' },
+      p.sha256.slice(0, 16) + '...')] : 'the series',
+    p.by ? ' · by ' + p.by : '')));
+  return h('div', { class: 'places' }, h('figure', {}, svg,
+    h('figcaption', { class: 'muted' }, 'Positions as recorded (WGS 84), numbered as in the list. ' +
+      'Basemap: Natural Earth 1:110m (public domain), drawn offline.')), list);
 }
 
 async function identify(kind, code, series) {

@@ -99,7 +99,9 @@ ad_code ad_svc_media_thumb(const ad_call *c, const char *hash, uint8_t **jpeg, s
                            ad_err *err);
 /* A series' reach for the web interface: {series, agencies: [{agency_id, agency, sightings,
  * media, first, last}] (counts only, latest first), media: [{sha256, gid}] (at most limit),
- * notes, clues: [{author, time, kind, text, private}] (private ones of the caller's agency)}. */
+ * notes, clues: [{author, time, kind, text, private}] (private ones of the caller's agency),
+ * places: [{lat, lon, on: "series"|"media", sha256 (a media's, else null), by}]: the GPS clues
+ * of the series and of those media (from EXIF at ingest, or added), those the caller sees}. */
 ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit, json_t **out,
                             ad_err *err);
 /* A case at a glance (agency evidence): {case, files, classes: {new, known-unidentified, ...},

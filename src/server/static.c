@@ -2,7 +2,9 @@
  * cmake/embed-web.cmake): GET / (the page) and GET /ui/{file} (its scripts, styles and
  * pictures), public (they hold no data: every datum comes from the JSON API with the caller's
  * session), with a strict Content-Security-Policy: nothing but this server's own files, no
- * inline script or style, no frames, no other origin (docs/web.md). */
+ * inline script or style, no frames, no other origin (docs/web.md). Also GET /ui/basemap.frag:
+ * the world basemap the HTML report draws (data/basemap, compiled into the library), its SVG
+ * elements without a root, which the series page draws its places over. */
 #include <string.h>
 
 #include "server/http.h"
@@ -14,6 +16,8 @@ typedef struct {
 } ad_web_file;
 extern const ad_web_file ad_web_files[];
 extern const size_t ad_web_n;
+extern const char ad_basemap_svg[]; /* generated from data/basemap/world-110m.svg */
+extern const size_t ad_basemap_svg_len;
 
 static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' blob:; media-src 'self' blob:; connect-src 'self'; "
@@ -37,6 +41,13 @@ static const char *type_of(const char *name)
 
 static ad_code serve(const char *name, ad_http_reply *rp, ad_err *err)
 {
+    if (!strcmp(name, "basemap.frag")) {
+        rp->text = ad_basemap_svg;
+        rp->len = ad_basemap_svg_len;
+        rp->type = "text/plain; charset=utf-8";
+        rp->csp = csp;
+        return AD_OK;
+    }
     for (size_t i = 0; i < ad_web_n; i++)
         if (!strcmp(ad_web_files[i].name, name)) {
             rp->text = (const char *)ad_web_files[i].data;

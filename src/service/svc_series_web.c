@@ -25,14 +25,61 @@ static int on_reach(void *p, const ad_series_reach *r)
 typedef struct {
     ad_store *st;
     json_t *media;
+    int64_t *ids; /* the media's ids, in the order of `media` */
+    size_t n, cap;
+    int nomem;
 } media_ctx;
 
 static int on_media(void *p, int64_t id, const uint8_t *sha256)
 {
     media_ctx *m = p;
+    if (m->n == m->cap) {
+        size_t cap = m->cap ? 2 * m->cap : 64;
+        int64_t *ids = realloc(m->ids, cap * sizeof *ids);
+        if (!ids)
+            return m->nomem = 1;
+        m->ids = ids, m->cap = cap;
+    }
+    m->ids[m->n++] = id;
     json_array_append_new(m->media, json_pack("{s:o, s:o}", "sha256", ad_json_hex(sha256, 32, !!sha256),
                                               "gid", ad_svc_gid(m->st, "media", id)));
     return 0;
+}
+
+/* The places of a series for its map (docs/web.md): its own GPS clues and those of its media
+ * (from EXIF at ingest, or added by a person), the ones the caller may see. */
+typedef struct {
+    const ad_call *c;
+    json_t *places;
+    json_t *media; /* the media's sha256 (a media's places) or NULL (the series') */
+} place_ctx;
+
+static int on_place(void *p, const ad_text *t)
+{
+    place_ctx *x = p;
+    double lat, lon;
+    int n = 0;
+    if (!t->kind || strcmp(t->kind, "gps") || (t->is_private && !ad_svc_own(x->c, t->agency_id)) ||
+        !t->text || sscanf(t->text, " %lf , %lf %n", &lat, &lon, &n) != 2 || t->text[n] ||
+        !(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180))
+        return 0;
+    json_t *o = json_pack("{s:f, s:f, s:s, s:o, s:s?}", "lat", lat, "lon", lon, "on",
+                          x->media ? "media" : "series", "sha256",
+                          x->media ? json_incref(x->media) : json_null(), "by", t->author);
+    json_array_append_new(x->places, o);
+    return 0;
+}
+
+static ad_code places_of(const ad_call *c, int64_t series_id, const media_ctx *m, json_t *places,
+                         ad_err *err)
+{
+    place_ctx x = {c, places, NULL};
+    ad_code rc = ad_store_text_list(c->st, 1, "series", series_id, on_place, &x, err);
+    for (size_t i = 0; rc == AD_OK && i < m->n; i++) {
+        x.media = json_object_get(json_array_get(m->media, i), "sha256");
+        rc = ad_store_text_list(c->st, 1, "media", m->ids[i], on_place, &x, err);
+    }
+    return rc;
 }
 
 typedef struct {
@@ -59,12 +106,17 @@ ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit,
     int64_t id = 0;
     if (rc == AD_OK)
         rc = ad_svc_find_series(c, series, "series", &id, err);
-    json_t *agencies = json_array(), *media = json_array();
-    media_ctx m = {c->st, media};
+    json_t *agencies = json_array(), *media = json_array(), *places = json_array();
+    media_ctx m = {c->st, media, NULL, 0, 0, 0};
     if (rc == AD_OK)
         rc = ad_store_series_reach(c->st, id, on_reach, agencies, err);
     if (rc == AD_OK)
         rc = ad_store_series_media_ids(c->st, id, limit, on_media, &m, err);
+    if (rc == AD_OK && m.nomem)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (rc == AD_OK)
+        rc = places_of(c, id, &m, places, err);
+    free(m.ids);
     json_t *notes = json_array(), *clues = json_array();
     text_ctx tn = {c, notes}, tc = {c, clues};
     if (rc == AD_OK)
@@ -76,11 +128,12 @@ ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit,
         snprintf(detail, sizeof detail, "series=%lld", (long long)id);
         rc = ad_store_audit_read(c->st, "series.reach", NULL, detail, err);
     }
-    json_t *doc = rc == AD_OK ? json_pack("{s:s, s:o, s:o, s:o, s:o}", "series", series,
+    json_t *doc = rc == AD_OK ? json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "series", series,
                                           "agencies", agencies, "media", media, "notes", notes,
-                                          "clues", clues)
+                                          "clues", clues, "places", places)
                               : NULL;
     if (!doc) {
+        json_decref(places);
         json_decref(agencies);
         json_decref(media);
         json_decref(notes);

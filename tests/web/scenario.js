@@ -136,6 +136,25 @@ async function main() {
     await a.keyboard.type('same wallpaper as the reference set');
     await a.keyboard.press('Enter');
     await a.waitForSelector('main td:has-text("same wallpaper as the reference set")');
+    // a place clue on the series: drawn on the map over the bundled basemap, and in the list
+    const clue = await a.evaluate(async () => {
+      const s = await (await fetch('/v1/session')).json();
+      return (await fetch('/v1/notes', { method: 'POST', headers: { 'Content-Type': 'application/json',
+        'X-CSRF-Token': s.csrf }, body: JSON.stringify({ object_type: 'series', object: 'Series W',
+        text: '48.8566,2.3522', clue: 'gps' }) })).status;
+    });
+    assert.strictEqual(clue, 201);
+    await a.reload();
+    await a.waitForSelector('main h1:has-text("Series: Series W")');
+    await a.waitForSelector('main .places-list li:has-text("48.856600, 2.352200 · the series")');
+    await a.waitForSelector('#places-map .basemap path.land');
+    assert.ok(await a.locator('#places-map .pt circle').count() >= 1, 'a marker on the map');
+    assert.ok(await a.locator('#places-map .basemap text:has-text("France")').count() === 1,
+      'the basemap names the country around the place');
+    await a.locator('#places-title').scrollIntoViewIfNeeded();
+    await a.evaluate(() => document.getElementById('places-title').scrollIntoView());
+    await shot(a, 'series-map');
+    await a.evaluate(() => window.scrollTo(0, 0));
     const att = await a.evaluate(async () => (await (await fetch('/v1/attention')).json()).series.map((x) => x.name));
     assert.ok(!att.includes('Series W'), 'an identified series needs no action: ' + att);
     await shot(a, 'series');
