@@ -263,8 +263,10 @@ async function main() {
     await au.waitForFunction((t) => Number(document.querySelector('main tbody tr td').textContent) === t,
       top[99] - 1);
     await au.click('#prev-page');
-    await au.waitForFunction((t) => Number(document.querySelector('main tbody tr td').textContent) === t,
-      top[0]);
+    // back to the rows shown first (the newest page may have grown since: reads are audited)
+    await au.waitForFunction((t) => [...document.querySelectorAll('main tbody tr')].some((tr) =>
+      Number(tr.querySelector('td').textContent) === t) &&
+      Number(document.querySelector('main tbody tr td').textContent) >= t, top[0]);
     // the identification is some rows down (how many come after it varies with the batching
     // of audited reads): follow "Next page" (older) until it shows
     for (let i = 0; i < 20 && !(await au.$('main td:has-text("victim.identify")')); i++) {
