@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ariadne/features.h"
 #include "ariadne/hash.h"
 #include "ariadne/vpdq.h"
 
@@ -37,6 +38,7 @@ struct item {
     ad_file_hash fh;
     ad_vpdq_video vid;
     int is_video;
+    ad_features feat; /* known photos: the stored form (+features) */
 };
 
 struct bench {
@@ -47,6 +49,7 @@ struct bench {
     size_t nknown;
     double hash_s; /* CPU seconds spent hashing queries */
     int misses;    /* --misses: list what the last column missed (stderr) */
+    ad_feat_index *fix; /* +features: the known originals' stored features */
 };
 
 static double cpu_now(void)
@@ -125,6 +128,7 @@ static void item_free(struct item *it)
     free(it->path);
     free(it->name);
     ad_vpdq_video_free(&it->vid);
+    ad_features_free(&it->feat);
 }
 
 static void hash_item(struct bench *b, struct item *it, int video)
@@ -265,6 +269,64 @@ static int find_area_vs_plain(const struct bench *b, const struct item *q)
     return k >= 0 ? k : nearest(b, q, q_area_only, k_plain);
 }
 
+
+/* Local features as triage uses them (docs/features.md "In triage"): the known originals'
+ * stored form (200 points) in the inverted file; the query's 500 points, its 32 best
+ * candidates checked; a copy of the known picture is a finding (a scene is no class). */
+static int file_features(const struct item *it, int stored, ad_features *f)
+{
+    FILE *fp = fopen(it->path, "rb");
+    if (!fp)
+        return -1;
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
+    int rc = !buf || fread(buf, 1, (size_t)n, fp) != (size_t)n ||
+             ad_features_image(it->fh.type, buf, (size_t)n, NULL, AD_FEAT_DETECT, f, NULL);
+    fclose(fp);
+    free(buf);
+    if (rc)
+        return -1;
+    if (stored) { /* exactly what the store keeps: encoded and decoded */
+        ad_features_keep(f, AD_FEAT_STORED);
+        uint8_t blob[AD_FEAT_BLOB_MAX];
+        size_t len = ad_features_encode(f, blob, sizeof blob);
+        ad_features_free(f);
+        if (ad_features_decode(blob, len, f, NULL))
+            return -1;
+    }
+    return 0;
+}
+
+static int learn_features(struct bench *b)
+{
+    if (ad_feat_index_new(&b->fix, NULL))
+        return 1;
+    for (size_t k = 0; k < b->nknown; k++)
+        if (b->known[k].ok && !file_features(&b->known[k], 1, &b->known[k].feat))
+            ad_feat_index_add(b->fix, (int64_t)k + 1, &b->known[k].feat, NULL);
+    return ad_feat_index_seal(b->fix, NULL) != AD_OK;
+}
+
+static int find_features(const struct bench *b, const struct item *q)
+{
+    ad_features f;
+    if (!b->fix || file_features(q, 0, &f))
+        return -1;
+    ad_feat_hit hits[32];
+    size_t h = ad_feat_index_search(b->fix, &f, hits, 32);
+    int who = -1, best = 0;
+    for (size_t i = 0; i < h; i++) {
+        ad_feat_match m;
+        ad_features_verify(&f, &b->known[hits[i].media_id - 1].feat, &m);
+        if (m.kind == AD_FEAT_COPY && m.inliers > best)
+            best = m.inliers, who = (int)hits[i].media_id - 1;
+    }
+    ad_features_free(&f);
+    return who;
+}
+
 struct signal {
     const char *name;
     const char *what;
@@ -278,6 +340,8 @@ static const struct signal signals[] = {
      0, NULL},
     {"+trim", "and the trimmed PDQ, both sides (a border found)", find_trim, 0, NULL},
     {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0, NULL},
+    {"+features", "and local features: a copy found by the geometric check (as triage)",
+     find_features, 0, learn_features},
     {"pdq|area-q", "alone: the query's plain and area PDQs against known plain PDQs only (a "
      "partner's list)", find_area_vs_plain, 1, NULL},
 };
@@ -612,5 +676,6 @@ int main(int argc, char **argv)
     free(b.known);
     free(rows);
     ad_hasher_free(b.hasher);
+    ad_feat_index_free(b.fix);
     return 0;
 }

@@ -75,13 +75,14 @@ static void test_letterbox_pillarbox_frame(void **state)
     picture(p + 40, 240, h, w);
     noise(p, w, h);
     expect(p, w, h, 1, (ad_rect){40, 0, 240, 240});
-    /* black bars, the picture dark at its bottom edge (no clear edge there): centred padding,
-     * the bottom bar taken as deep as the top one */
+    /* black bars, the picture dark and textured at its bottom edge (no clear edge there, and
+     * no flat margin: a flat one is trimmed whole, test_edge_of_border_colour): centred
+     * padding, the bottom bar taken as deep as the top one */
     fill(p, w, h, w, 0);
     picture(p + 30 * w, w, 180, w);
     for (int y = 180; y < 210; y++)
         for (int x = 0; x < w; x++)
-            p[y * w + x] = 3.0f + (float)((x / 7) % 2) * 2.0f + (float)(y - 180) * 0.0f;
+            p[y * w + x] = 4.0f + 4.0f * sinf((float)x * 0.21f + (float)y * 0.13f);
     for (int y = 150; y < 180; y++)
         for (int x = 0; x < w; x++)
             p[y * w + x] = p[y * w + x] * (float)(180 - y) / 30.0f + 4.0f;
@@ -91,6 +92,36 @@ static void test_letterbox_pillarbox_frame(void **state)
     fill(p, w, h, w, 255);
     picture(p + 20 * w + 20, 280, 200, w);
     expect(p, w, h, 1, (ad_rect){20, 20, 280, 200});
+    free(p);
+}
+
+
+/* A picture on a flat white page (a drawing, a product shot): a disc of texture centred at
+ * (cx, cy) with radius r, the page 250 with JPEG-like noise. Its first content lines touch
+ * the disc on a few pixels only: no clear edge. */
+static void on_page(float *p, int w, int h, int cx, int cy, int r)
+{
+    float *t = malloc((size_t)w * h * sizeof *t);
+    picture(t, w, h, w);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            p[y * w + x] = (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r ? t[y * w + x] : 250;
+    noise(p, w, h);
+    free(t);
+}
+
+/* A framed copy of a picture whose own edge is the frame's colour: the border cannot be told
+ * from the page, so both the picture and its framed copy are trimmed to the same content (the
+ * page's flat margin is a border without a clear edge), and their trimmed PDQs agree. */
+static void test_edge_of_border_colour(void **state)
+{
+    (void)state;
+    const int w = 320, h = 240, fw = 352, fh = 272; /* a 16-pixel frame */
+    float *p = malloc((size_t)fw * fh * sizeof *p);
+    on_page(p, w, h, 160, 120, 80); /* the disc spans x 80..240, y 40..200 */
+    expect(p, w, h, 1, (ad_rect){80, 40, 161, 161});
+    on_page(p, fw, fh, 176, 136, 80); /* the same on a page 16 pixels wider on every side */
+    expect(p, fw, fh, 1, (ad_rect){96, 56, 161, 161});
     free(p);
 }
 
@@ -204,6 +235,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_letterbox_pillarbox_frame),
         cmocka_unit_test(test_not_fooled),
+        cmocka_unit_test(test_edge_of_border_colour),
         cmocka_unit_test(test_area_turns),
         cmocka_unit_test(test_trimmed_pdq),
     };

@@ -178,6 +178,35 @@ static void test_unrelated(void **state)
     free(a), free(b), free(flat), free(st1), free(st2);
 }
 
+
+/* A periodic texture: two different pieces of a tiled wallpaper (tests/data/features/ORIGIN.md)
+ * whose lattice fits a shift as well as a copy would. The check once classed them a copy (11
+ * consistent matches, all on points of the repeating unit); a finding needs matches that could
+ * only fit there. */
+static void test_periodic_texture(void **state)
+{
+    (void)state;
+    ad_features k, q;
+    const char *names[2] = {"data/features/lic-known.png", "data/features/lic-query.png"};
+    ad_features *fs[2] = {&k, &q};
+    for (int i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *b = td_read_file(td_path(names[i]), &len);
+        assert_non_null(b);
+        assert_int_equal(ad_features_image(AD_MEDIA_PNG, b, len, NULL, AD_FEAT_DETECT, fs[i], NULL),
+                         AD_OK);
+        assert_true(fs[i]->n > 50);
+        free(b);
+    }
+    stored(&k);
+    ad_feat_match m;
+    ad_features_verify(&q, &k, &m);
+    assert_true(m.matches >= 10); /* the lattice matches: the case is a hard one */
+    assert_int_equal(m.kind, AD_FEAT_NONE);
+    ad_features_free(&k);
+    ad_features_free(&q);
+}
+
 static void test_index(void **state)
 {
     (void)state;
@@ -249,7 +278,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
-        cmocka_unit_test(test_unrelated), cmocka_unit_test(test_index),
+        cmocka_unit_test(test_unrelated),
+        cmocka_unit_test(test_periodic_texture), cmocka_unit_test(test_index),
         cmocka_unit_test(test_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,7 +37,9 @@ typedef struct ad_rect {
  * when its outermost lines are uniform (97% of their pixels within a few levels of the line's
  * median: JPEG noise passes), at least 2 lines and 1.5% of the side deep, and ends at a clear
  * edge (a quarter of the first content line far from the border's level: a plain sky or a dark
- * photo fading into the picture is not a border). The content must keep 35% of each side and
+ * photo fading into the picture is not a border), or is a flat margin 4% of the side deep (a
+ * page or backdrop of the border's colour: trimmed alike on a picture and its bordered copy,
+ * docs/pdq.md "Borders and turns"). The content must keep 35% of each side and
  * 16 pixels, else nothing is trimmed (a flat or nearly flat image). With AD_BORDER_NO_EDGE the
  * clear edge is not required (a video's frames: the crop is the union over many frames, so a
  * frame whose picture fades into its bars only widens nothing). */

@@ -4,7 +4,9 @@
  * when that is not a copy, RANSAC for a homography (4 points, DLT). A copy: enough matches
  * consistent with a similarity and most of the query's frame inside the known picture. The same
  * scene: enough matches consistent with a non-degenerate homography spread over both pictures.
- * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence).
+ * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence),
+ * and enough of them must be on words found once in each picture (a shifted piece of a periodic
+ * texture fits a transform with points of its repeating unit only).
  * Deterministic (a fixed seed). */
 #include <math.h>
 
@@ -22,10 +24,14 @@
 #define SCENE_MIN 10      /* consistent matches for the same scene */
 #define SPREAD_MIN 0.04   /* inliers' box, fraction of each picture's area */
 #define REPEATED 0.3      /* of a picture's points whose word recurs in it: a repeated pattern */
+#define UNIQUE_MIN 13     /* consistent matches on words found once in each picture ... */
+#define UNIQUE_PLAIN 8    /* ... or, when neither picture repeats (REPEATS_LOW), this many */
+#define REPEATS_LOW 0.2   /* of a picture's points on recurring words: no repeated pattern */
 
 typedef struct {
     float qx, qy, kx, ky, dang;
-    uint32_t word; /* the known point's */
+    uint32_t word;  /* the known point's */
+    uint32_t qword; /* the query point's own (a match may be under one of its next words) */
 } pair;
 
 static uint64_t rnd(uint64_t *s)
@@ -111,7 +117,7 @@ static size_t tentative(const ad_features *q, const ad_features *k, pair *out)
             continue;
         const ad_feat_point *a = &q->p[j], *b = &k->p[qk[j]];
         float da = b->angle - a->angle;
-        out[n++] = (pair){a->x, a->y, b->x, b->y, da, b->word};
+        out[n++] = (pair){a->x, a->y, b->x, b->y, da, b->word, a->word};
     }
 done:
     free(kw);
@@ -332,6 +338,54 @@ static int distinct_inliers(const pair *m, size_t n, const uint8_t *mask)
     return d;
 }
 
+/* How many times word w occurs in sorted[0..n). */
+static int word_count(const uint32_t *sorted, size_t n, uint32_t w)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (sorted[mid] < w)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int c = 0;
+    while (lo < n && sorted[lo++] == w)
+        c++;
+    return c;
+}
+
+static uint32_t *sorted_words(const ad_features *f)
+{
+    uint32_t *w = malloc((f->n ? f->n : 1) * sizeof *w);
+    if (!w)
+        return NULL;
+    for (size_t i = 0; i < f->n; i++)
+        w[i] = f->p[i].word;
+    qsort(w, f->n, sizeof *w, cmp_u32);
+    return w;
+}
+
+/* Unambiguous inliers: those whose visual word occurs once in the query and once in the known
+ * picture. In a periodic texture (a lattice, a tiled wallpaper, a checkerboard) the inliers
+ * are points of the repeating unit, whose words recur: a shifted piece of the texture fits
+ * the transform as well as the right one would. Evidence is what could only fit here. */
+static int unique_inliers(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
+                          const ad_features *k)
+{
+    uint32_t *wq = sorted_words(q), *wk = sorted_words(k);
+    int c = 0;
+    if (wq && wk) {
+        for (size_t i = 0; i < n; i++)
+            if (mask[i] && word_count(wk, k->n, m[i].word) == 1 &&
+                word_count(wq, q->n, m[i].qword) == 1)
+                c++;
+    }
+    free(wq);
+    free(wk);
+    return c;
+}
+
 /* inliers' bounding boxes, as fractions; returns the smaller of the two areas' fractions */
 static double boxes(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
                     const ad_features *k, ad_feat_match *out)
@@ -398,6 +452,12 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     out->known_size[1] = known->height;
     if (!query->n || !known->n)
         return;
+    int su = 0, hu = 0;
+    /* the unambiguous matches needed: fewer when neither picture has repeats (a stereo pair of
+     * a natural scene shares few points; a periodic texture is what the rule stops) */
+    const int umin = repeated(query) <= REPEATS_LOW && repeated(known) <= REPEATS_LOW
+                         ? UNIQUE_PLAIN
+                         : UNIQUE_MIN;
     pair *m = malloc(sizeof *m * query->n);
     uint8_t *mask = malloc(query->n);
     if (!m || !mask)
@@ -408,27 +468,31 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         goto done;
     sim s = {1, 0, 0, 0};
     int si = ransac_sim(m, n, mask, &s);
-    if (si)
+    if (si) {
         si = distinct_inliers(m, n, mask);
+        su = unique_inliers(m, n, mask, query, known);
+    }
     double spread = si ? boxes(m, n, mask, query, known, out) : 0;
     out->inliers = si;
     out->scale = hypot(s.a, s.b);
     out->rotation = atan2(s.b, s.a) * 180 / M_PI;
     out->coverage = si ? cover(&s, query, known) : 0;
     if (si >= COPY_MIN && si >= COPY_RATIO * (double)n && out->coverage >= COPY_COVER &&
-        spread >= SPREAD_MIN) {
+        spread >= SPREAD_MIN && su >= umin) {
         out->kind = AD_FEAT_COPY;
         goto done;
     }
     int hi = ransac_hom(m, n, mask);
-    if (hi)
+    if (hi) {
         hi = distinct_inliers(m, n, mask);
-    if (hi >= SCENE_MIN && hi > si) {
+        hu = unique_inliers(m, n, mask, query, known);
+    }
+    if (hi >= SCENE_MIN && hi > si && hu >= umin) {
         double sp = boxes(m, n, mask, query, known, out);
         out->inliers = hi;
         if (sp >= SPREAD_MIN)
             out->kind = AD_FEAT_SCENE;
-    } else if (si >= SCENE_MIN && spread >= SPREAD_MIN) {
+    } else if (si >= SCENE_MIN && spread >= SPREAD_MIN && su >= umin) {
         out->kind = AD_FEAT_SCENE; /* a similarity that is not a copy: a part of the scene */
     }
 done:

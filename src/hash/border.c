@@ -1,5 +1,6 @@
 /* border.c: finding uniform borders (letterbox, pillarbox, frames, padding) on a luma image,
- * tolerant of JPEG noise and not fooled by a plain sky or a dark photo (ad_border_find's rule is
+ * tolerant of JPEG noise, trimming a picture's own flat margin alike with or without a border
+ * of its colour, and not fooled by a plain sky or a dark photo (ad_border_find's rule is
  * in ariadne/border.h and docs/hash.md). */
 #include <math.h>
 #include <stdlib.h>
@@ -13,6 +14,12 @@
 #define FAR_SHARE 25  /* percent of the first content line's pixels that are far */
 #define MIN_KEEP 35   /* percent of each side that the content keeps */
 #define MIN_CONTENT 16
+/* a flat margin (a side without a clear edge trimmed whole): lines whose median stays within
+ * FLAT levels of the outermost line's and whose pixels are within FLAT_NEAR of it (97%), at
+ * least FLAT_DEEP per mille of the side deep */
+#define FLAT 2.0f
+#define FLAT_NEAR 6.0f
+#define FLAT_DEEP 40
 
 /* One side of the image seen as lines from the edge inward: line i, pixel j. */
 struct side {
@@ -58,20 +65,29 @@ static int share(const struct side *s, int i, float c, float d, int near)
 /* One side: its uniform lines from the edge (raw), their level, and whether they end at a
  * clear edge. */
 struct found {
-    int raw, clear;
+    int raw, clear, flat;
     float level;
 };
 
+/* The median of line i. */
+static float line_median(const struct side *s, int i, float *tmp)
+{
+    for (int j = 0; j < s->m; j++)
+        tmp[j] = px(s, i, j);
+    qsort(tmp, (size_t)s->m, sizeof *tmp, cmp_f);
+    return tmp[s->m / 2];
+}
+
 static struct found depth(const struct side *s, float *tmp, unsigned flags)
 {
-    struct found f = {0, 0, 0};
-    for (int j = 0; j < s->m; j++)
-        tmp[j] = px(s, 0, j);
-    qsort(tmp, (size_t)s->m, sizeof *tmp, cmp_f);
-    const float c = tmp[s->m / 2];
-    int k = 0;
-    while (k < s->n && share(s, k, c, NEAR, 1) >= NEAR_SHARE)
+    struct found f = {0, 0, 0, 0};
+    const float c = line_median(s, 0, tmp);
+    int k = 0, flat = 0;
+    while (k < s->n && share(s, k, c, NEAR, 1) >= NEAR_SHARE) {
+        flat += flat == k && fabsf(line_median(s, k, tmp) - c) <= FLAT &&
+                share(s, k, c, FLAT_NEAR, 1) >= NEAR_SHARE;
         k++;
+    }
     f.level = c;
     int min = s->n * 15 / 1000;
     if (k < 2 || k < min || k >= s->n - 1)
@@ -81,16 +97,25 @@ static struct found depth(const struct side *s, float *tmp, unsigned flags)
      * mean can blur the first), is far from the border's level on a quarter of its pixels */
     f.clear = (flags & AD_BORDER_NO_EDGE) || share(s, k, c, FAR, 0) >= FAR_SHARE ||
               share(s, k + 1, c, FAR, 0) >= FAR_SHARE;
+    /* a flat margin: deep, flat (a sky or a dark photo drifts or ripples out of flatness
+     * within a few lines); trimmed as deep as its uniform lines go (the last few before the
+     * content may ring, JPEG) */
+    f.flat = flat >= s->n * FLAT_DEEP / 1000 ? k : 0;
     return f;
 }
 
-/* Padding is usually centred: a side without a clear edge (the picture's own edge is near the
- * border's colour there) whose uniform lines reach as deep as the clear border opposite, in the
- * same colour, is taken to be as deep as that one. */
+/* A side without a clear edge (the picture's own edge is near the border's colour there):
+ * when it is a deep flat margin (a page, a studio background, a black backdrop), all of it is
+ * trimmed, on a bordered copy and on the picture itself alike, so that both give the same
+ * content (docs/hash.md "Borders and turns"); else padding is taken to be centred: when its
+ * uniform lines reach as deep as the clear border opposite, in the same colour, it is as deep
+ * as that one. */
 static int depth_of(const struct found *me, const struct found *opp)
 {
     if (me->raw && me->clear)
         return me->raw;
+    if (me->flat)
+        return me->flat;
     if (opp->raw && opp->clear && me->raw >= opp->raw - 1 &&
         fabsf(me->level - opp->level) <= NEAR)
         return me->raw < opp->raw ? me->raw : opp->raw;
