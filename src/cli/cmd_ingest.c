@@ -18,6 +18,7 @@
 #include "args.h"
 #include "ariadne/ingest.h"
 #include "ariadne/json.h"
+#include "ariadne/service.h"
 #include "ariadne/util.h"
 #include "cli.h"
 
@@ -230,6 +231,21 @@ static void print_error(const ad_args *a, const ad_err *err, const ad_ingest_sta
         fprintf(stderr, "ariadne ingest: stopped; resume with --job %s\n", s->job_id);
 }
 
+/* The case page's candidate groups computed now (kept in the store), so that the first view of
+ * the case costs no more than the next; a failure here only means they are computed then. */
+static void warm_groups(ad_store *st, const ad_ingest_opts *io)
+{
+    int64_t agency, case_id;
+    ad_identity id;
+    ad_call c;
+    ad_err err;
+    if (ad_store_agency_find(st, io->agency, &agency, &err) != AD_OK ||
+        ad_store_case_find(st, agency, io->case_number, &case_id, &err) != AD_OK)
+        return;
+    ad_cli_call(st, &id, &c);
+    ad_svc_case_groups_refresh(&c, case_id, &err);
+}
+
 static const char usage[] =
     "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
     "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR]\n"
@@ -336,6 +352,7 @@ int ad_cmd_ingest(int argc, char **argv)
         print_error(&a, &err, &s);
         return ad_cli_close(st, s.refused ? AD_EXIT_USAGE : AD_EXIT_FAIL);
     }
+    warm_groups(st, &io);
     char dir[1024];
     const char *d =
         no_report ? NULL

@@ -440,6 +440,18 @@ static const migration migrations[] = {
      FED_PG("vote", "INSERT", "vote")
      FED_PG("note", "INSERT", "note")
      FED_PG("clue", "INSERT", "clue")},
+    /* 13: the web1 branch's (placeholder) */
+    {13, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {14,
+     /* a case's files counted by the media their match decided by, failures apart, from the
+      * index alone (the case page's summary, src/store/case_summary.c) */
+     "CREATE INDEX ingest_item_tally ON ingest_item(job_id, match_media_id, media_id,"
+     " error_code);"
+     /* the candidate groups of a case's new material as last computed, for the current jobs
+      * and clues that `key` names (derived, local agency evidence: paths) */
+     "CREATE TABLE case_groups (case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
+     " key TEXT NOT NULL, doc TEXT NOT NULL, made BIGINT NOT NULL);",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
