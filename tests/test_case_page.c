@@ -263,7 +263,7 @@ static char *groups_text(fx *f)
 {
     ad_err e;
     json_t *doc = NULL;
-    OK(ad_svc_case_groups(&f->c, f->case_id, &doc, E));
+    OK(ad_svc_case_groups(&f->c, f->case_id, 0, &doc, E));
     json_object_del(doc, "case");
     char *t = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(doc);
@@ -294,6 +294,11 @@ static void test_groups(void **state)
     assert_non_null(strstr(a, "\"new\":3"));
     assert_int_equal(fresh_groups(f, "near-duplicate"), 1);
     free(b);
+    json_t *doc = NULL; /* a page of groups: the first ones, and how many in all */
+    OK(ad_svc_case_groups(&f->c, f->case_id, 1, &doc, E));
+    assert_int_equal(json_array_size(json_object_get(doc, "groups")), 1);
+    assert_int_equal(json_integer_value(json_object_get(doc, "total")), 1);
+    json_decref(doc);
     /* a camera clue on the other new picture and the first: kept groups are stale */
     int64_t cid;
     OK(ad_store_clue_add(f->st, "media", f->fresh[0], "other", "make: Acme", &cid, E));

@@ -795,13 +795,14 @@ ad_code ad_store_case_new_files(ad_store *st, int64_t case_id, ad_new_file_fn fi
 /* The candidate groups of a case kept as computed (schema 14, `case_groups`, one per case;
  * docs/store.md): key names what they were computed from (each current job's id, finished time
  * and last walk ordinal, and the last clue id); *key is NULL while a current job is running (no
- * keeping then). get: the doc kept under that key, malloc'd; AD_ERR_NOT_FOUND when none or
- * another key. put: keeps doc under key (replacing), no audit row (derived data). */
+ * keeping then). A case keeps two texts: doc (every group) and head (the first groups only, for
+ * a page). get: the text (head when head != 0) kept under that key, malloc'd; AD_ERR_NOT_FOUND
+ * when none or another key. put: keeps both under key (replacing), no audit row (derived). */
 ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_err *err);
-ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, char **doc,
-                                 ad_err *err);
+ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int head,
+                                 char **doc, ad_err *err);
 ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key, const char *doc,
-                                 ad_err *err);
+                                 const char *head, ad_err *err);
 /* A match recorded by an ingest job: the file's media matched another media. */
 typedef struct ad_media_match {
     int64_t media_id, match_media_id;

@@ -9,6 +9,8 @@
 #include "ariadne/report.h"
 #include "svc_internal.h"
 
+#define HEAD 100 /* groups kept apart for a page (limit <= HEAD) */
+
 /* {new, groups}: computed from the case's new files (ad_report_build_groups) */
 static ad_code compute(ad_store *st, int64_t case_id, json_t **doc, ad_err *err)
 {
@@ -35,25 +37,51 @@ static ad_code compute(ad_store *st, int64_t case_id, json_t **doc, ad_err *err)
     return *doc ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
 }
 
-/* The groups as kept for the case's current jobs and clues, else computed and kept (not kept
- * while a job of the case is running). */
-static ad_code groups_of(ad_store *st, int64_t case_id, int fresh, json_t **doc, ad_err *err)
+/* The first groups of doc (a copy with at most n of them) and their total. */
+static json_t *head_of(json_t *doc, size_t n)
+{
+    json_t *all = json_object_get(doc, "groups"), *some = json_array();
+    for (size_t i = 0; i < n && i < json_array_size(all); i++)
+        json_array_append(some, json_array_get(all, i));
+    return json_pack("{s:O, s:I, s:o}", "new", json_object_get(doc, "new"), "total",
+                     (json_int_t)json_array_size(all), "groups", some);
+}
+
+/* The groups as kept for the case's current jobs and clues (only the first HEAD when
+ * head), else computed and kept (not kept while a job of the case is running). */
+static ad_code groups_of(ad_store *st, int64_t case_id, int fresh, int head, json_t **doc,
+                         ad_err *err)
 {
     char *key = NULL, *text = NULL;
     *doc = NULL;
     ad_code rc = ad_store_case_groups_key(st, case_id, &key, err);
     if (rc == AD_OK && key && !fresh &&
-        (rc = ad_store_case_groups_get(st, case_id, key, &text, err)) == AD_OK) {
+        (rc = ad_store_case_groups_get(st, case_id, key, head, &text, err)) == AD_OK) {
         *doc = json_loads(text, 0, NULL);
         if (!*doc)
             rc = AD_ERR_NOT_FOUND; /* unreadable: computed again below */
     }
     if (rc == AD_ERR_NOT_FOUND || (rc == AD_OK && !*doc)) {
-        rc = compute(st, case_id, doc, err);
-        char *out = rc == AD_OK && key ? json_dumps(*doc, JSON_COMPACT) : NULL;
-        if (out)
-            rc = ad_store_case_groups_put(st, case_id, key, out, err);
+        json_t *all = NULL;
+        rc = compute(st, case_id, &all, err);
+        json_t *first = rc == AD_OK ? head_of(all, HEAD) : NULL;
+        if (rc == AD_OK)
+            json_object_set_new(all, "total",
+                                json_integer((json_int_t)json_array_size(
+                                    json_object_get(all, "groups"))));
+        char *out = key && first ? json_dumps(all, JSON_COMPACT) : NULL;
+        char *out_head = out ? json_dumps(first, JSON_COMPACT) : NULL;
+        if (out_head)
+            rc = ad_store_case_groups_put(st, case_id, key, out, out_head, err);
         free(out);
+        free(out_head);
+        if (head) {
+            *doc = first;
+            json_decref(all);
+        } else {
+            *doc = all;
+            json_decref(first);
+        }
     }
     free(key);
     free(text);
@@ -64,18 +92,24 @@ static ad_code groups_of(ad_store *st, int64_t case_id, int fresh, json_t **doc,
     return rc;
 }
 
-ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err)
+ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
+                           ad_err *err)
 {
     int64_t agency;
     json_t *doc = NULL;
-    ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
+    ad_code rc = limit < 0 ? ad_err_field(err, AD_ERR_ARG, "limit",
+                                          "limit takes a number of groups (0: all)")
+                           : ad_svc_case_read(c, case_id, &agency, err);
     if (rc == AD_OK)
-        rc = groups_of(c->st, case_id, 0, &doc, err);
+        rc = groups_of(c->st, case_id, 0, limit > 0 && limit <= HEAD, &doc, err);
+    json_t *groups = doc ? json_object_get(doc, "groups") : NULL;
+    while (groups && limit > 0 && json_array_size(groups) > (size_t)limit)
+        json_array_remove(groups, json_array_size(groups) - 1);
     if (rc == AD_OK) {
         char detail[64];
         snprintf(detail, sizeof detail, "new=%lld groups=%zu",
                  (long long)json_integer_value(json_object_get(doc, "new")),
-                 json_array_size(json_object_get(doc, "groups")));
+                 json_array_size(groups));
         rc = ad_store_audit_read(c->st, "case.groups", NULL, detail, err);
     }
     if (rc == AD_OK)
@@ -91,7 +125,7 @@ ad_code ad_svc_case_groups_refresh(const ad_call *c, int64_t case_id, ad_err *er
     json_t *doc = NULL;
     ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
     if (rc == AD_OK)
-        rc = groups_of(c->st, case_id, 1, &doc, err);
+        rc = groups_of(c->st, case_id, 1, 0, &doc, err);
     json_decref(doc);
     return rc;
 }

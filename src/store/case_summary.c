@@ -363,11 +363,13 @@ ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_e
     return rc;
 }
 
-ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, char **doc,
-                                 ad_err *err)
+ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int head,
+                                 char **doc, ad_err *err)
 {
     *doc = NULL;
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT doc FROM case_groups WHERE case_id = ? AND key = ?",
+    ad_stmt *s = ad_db_stmt(st->db,
+                            head ? "SELECT head FROM case_groups WHERE case_id = ? AND key = ?"
+                                 : "SELECT doc FROM case_groups WHERE case_id = ? AND key = ?",
                             err);
     if (!s)
         return AD_ECODE(err);
@@ -381,20 +383,21 @@ ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key,
 }
 
 ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key, const char *doc,
-                                 ad_err *err)
+                                 const char *head, ad_err *err)
 {
     ad_stmt *s;
     ad_code rc = ad_store_op(st,
-                             "INSERT INTO case_groups (case_id, key, doc, made) VALUES (?, ?, ?,"
-                             " ?) ON CONFLICT (case_id) DO UPDATE SET key = excluded.key,"
-                             " doc = excluded.doc, made = excluded.made",
+                             "INSERT INTO case_groups (case_id, key, doc, head, made) VALUES (?, ?,"
+                             " ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET key = excluded.key,"
+                             " doc = excluded.doc, head = excluded.head, made = excluded.made",
                              &s, err);
     if (rc != AD_OK)
         return rc;
     ad_bind_int(s, 1, case_id);
     ad_bind_text(s, 2, key);
     ad_bind_text(s, 3, doc);
-    ad_bind_int(s, 4, ad_store_time());
+    ad_bind_text(s, 4, head);
+    ad_bind_int(s, 5, ad_store_time());
     rc = ad_db_run(s, err);
     return ad_store_finish(st, rc, err);
 }

@@ -450,7 +450,7 @@ static const migration migrations[] = {
      /* the candidate groups of a case's new material as last computed, for the current jobs
       * and clues that `key` names (derived, local agency evidence: paths) */
      "CREATE TABLE case_groups (case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
-     " key TEXT NOT NULL, doc TEXT NOT NULL, made BIGINT NOT NULL);",
+     " key TEXT NOT NULL, doc TEXT NOT NULL, head TEXT NOT NULL, made BIGINT NOT NULL);",
      "SELECT 1;", "SELECT 1;"},
 };
 
