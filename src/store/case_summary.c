@@ -130,8 +130,65 @@ static int on_link(void *p, ad_stmt *s)
     return 0;
 }
 
-/* The decided media of a job, as a subquery bound to the job id. */
-#define DECIDED "SELECT match_media_id FROM ingest_item WHERE job_id = ? AND match_media_id IS NOT NULL"
+/* The decided media of a job, as a subquery bound to the job id: from its items, or from its
+ * tally once it has finished */
+#define DECIDED_ITEMS                                                                              \
+    "SELECT match_media_id FROM ingest_item WHERE job_id = ? AND match_media_id IS NOT NULL"
+#define DECIDED_TALLY "SELECT media_id FROM job_tally WHERE job_id = ? AND media_id > 0"
+#define MEDIA_SQL(D)                                                                               \
+    "SELECT m.id, m.flags, (SELECT COUNT(*) FROM trusted_category c WHERE c.media_id = m.id AND"   \
+    " ((c.scheme = 'vics-us' AND c.code = '0') OR (c.scheme = 'dhs' AND c.code = '5')))"          \
+    " FROM media m WHERE m.id IN (" D ")"
+#define SERIES_SQL(D)                                                                              \
+    "SELECT s.id, s.name, a.name, s.contact, (SELECT COUNT(*) FROM person p WHERE p.series_id ="  \
+    " s.id AND p.kind = 'victim'), (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND"   \
+    " p.kind = 'victim' AND p.identified = 0) FROM series s LEFT JOIN agency a ON"                \
+    " a.id = s.owner_agency_id WHERE s.id IN (SELECT series_id FROM series_media WHERE media_id"  \
+    " IN (" D ")) ORDER BY s.id"
+#define LINKS_SQL(D)                                                                               \
+    "SELECT media_id, series_id FROM series_media WHERE media_id IN (" D ")"                      \
+    " ORDER BY media_id, series_id"
+
+ad_code ad_store_job_tally(ad_store *st, const char *job_id, ad_err *err)
+{
+    static const char *const sql[] = {
+        "DELETE FROM job_tally WHERE job_id = ?",
+        "INSERT INTO job_tally (job_id, media_id, files) SELECT CAST(? AS TEXT), -1, COUNT(*)"
+        " FROM ingest_item WHERE job_id = ? AND (error_code IS NOT NULL OR media_id IS NULL)",
+        "INSERT INTO job_tally (job_id, media_id, files) SELECT job_id,"
+        " COALESCE(match_media_id, 0), COUNT(*) FROM ingest_item WHERE job_id = ? AND"
+        " error_code IS NULL AND media_id IS NOT NULL GROUP BY job_id, match_media_id"};
+    ad_code rc = AD_OK;
+    for (size_t i = 0; rc == AD_OK && i < 3; i++) {
+        ad_stmt *s = ad_db_stmt(st->db, sql[i], err);
+        if (!s)
+            return AD_ECODE(err);
+        ad_bind_text(s, 1, job_id);
+        if (i == 1)
+            ad_bind_text(s, 2, job_id);
+        rc = ad_db_run(s, err);
+    }
+    return rc;
+}
+
+/* Whether a job's tally stands (it finished and has one): its failures in *failed. */
+static ad_code tallied(ad_store *st, const char *job, int *yes, int64_t *failed, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT t.files FROM job_tally t JOIN ingest_job j ON j.id = t.job_id"
+                            " WHERE t.job_id = ? AND t.media_id = -1 AND j.status = 'done'",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, job);
+    ad_code rc = ad_db_int(s, failed, err);
+    *yes = rc == AD_OK;
+    if (rc == AD_ERR_NOT_FOUND) {
+        ad_err_clear(err);
+        rc = AD_OK;
+    }
+    return rc;
+}
 
 /* Runs sql bound to job (once, or twice for sql with two parameters) row by row. */
 static ad_code rows(ad_store *st, const char *sql, const char *job, int binds, ad_row_fn fn,
@@ -172,48 +229,48 @@ ad_code ad_store_case_summary(ad_store *st, int64_t case_id, ad_case_summary *ou
     ad_code rc = ad_store_case_current_jobs(st, case_id, &jobs, err);
     for (size_t j = 0; rc == AD_OK && jobs[j]; j++) {
         int64_t failed = 0;
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "SELECT COUNT(*) FROM ingest_item WHERE job_id = ? AND"
-                                " (error_code IS NOT NULL OR media_id IS NULL)",
-                                err);
-        if (!s) {
-            rc = AD_ECODE(err);
+        int tally = 0;
+        if ((rc = tallied(st, jobs[j], &tally, &failed, err)) != AD_OK)
             break;
+        if (!tally) { /* running, or finished before a tally was kept: from its items */
+            ad_stmt *s = ad_db_stmt(st->db,
+                                    "SELECT COUNT(*) FROM ingest_item WHERE job_id = ? AND"
+                                    " (error_code IS NOT NULL OR media_id IS NULL)",
+                                    err);
+            if (!s) {
+                rc = AD_ECODE(err);
+                break;
+            }
+            ad_bind_text(s, 1, jobs[j]);
+            if ((rc = ad_db_int(s, &failed, err)) != AD_OK)
+                break;
         }
-        ad_bind_text(s, 1, jobs[j]);
-        if ((rc = ad_db_int(s, &failed, err)) != AD_OK)
-            break;
         out->errors += failed;
         out->files += failed;
+        /* the files per decided media, then (the same answer for a media met twice) its flags
+         * and trusted ignorable category, its series with victims, its links */
         rc = rows(st,
-                  "SELECT match_media_id, COUNT(*) FROM ingest_item WHERE job_id = ? AND"
-                  " error_code IS NULL AND media_id IS NOT NULL GROUP BY match_media_id",
+                  tally ? "SELECT NULLIF(media_id, 0), files FROM job_tally WHERE job_id = ? AND"
+                          " media_id >= 0"
+                        : "SELECT match_media_id, COUNT(*) FROM ingest_item WHERE job_id = ?"
+                          " AND error_code IS NULL AND media_id IS NOT NULL GROUP BY"
+                          " match_media_id",
                   jobs[j], 1, on_files, &t, err);
+        if (rc == AD_OK)
+            rc = rows(st, tally ? MEDIA_SQL(DECIDED_TALLY) : MEDIA_SQL(DECIDED_ITEMS), jobs[j], 1,
+                      on_media, &t, err);
+        if (rc == AD_OK)
+            rc = rows(st, tally ? SERIES_SQL(DECIDED_TALLY) : SERIES_SQL(DECIDED_ITEMS), jobs[j],
+                      1, on_series, &t, err);
     }
-    /* the decided media's flags and trusted ignorable category, their series with victims,
-     * and their links, job by job (a media twice is the same answer twice) */
-    for (size_t j = 0; rc == AD_OK && jobs[j]; j++)
-        rc = rows(st,
-                  "SELECT m.id, m.flags, (SELECT COUNT(*) FROM trusted_category c WHERE"
-                  " c.media_id = m.id AND ((c.scheme = 'vics-us' AND c.code = '0') OR"
-                  " (c.scheme = 'dhs' AND c.code = '5'))) FROM media m WHERE m.id IN (" DECIDED ")",
-                  jobs[j], 1, on_media, &t, err);
-    for (size_t j = 0; rc == AD_OK && jobs[j]; j++)
-        rc = rows(st,
-                  "SELECT s.id, s.name, a.name, s.contact,"
-                  " (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND"
-                  " p.kind = 'victim'),"
-                  " (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND"
-                  " p.kind = 'victim' AND p.identified = 0)"
-                  " FROM series s LEFT JOIN agency a ON a.id = s.owner_agency_id WHERE s.id IN"
-                  " (SELECT series_id FROM series_media WHERE media_id IN (" DECIDED "))"
-                  " ORDER BY s.id",
-                  jobs[j], 1, on_series, &t, err);
-    for (size_t j = 0; rc == AD_OK && jobs[j]; j++)
-        rc = rows(st,
-                  "SELECT media_id, series_id FROM series_media WHERE media_id IN (" DECIDED ")"
-                  " ORDER BY media_id, series_id",
-                  jobs[j], 1, on_link, &t, err);
+    /* links once every series is known (a link of a media met in a later job) */
+    for (size_t j = 0; rc == AD_OK && jobs[j]; j++) {
+        int tally = 0;
+        int64_t failed;
+        if ((rc = tallied(st, jobs[j], &tally, &failed, err)) == AD_OK)
+            rc = rows(st, tally ? LINKS_SQL(DECIDED_TALLY) : LINKS_SQL(DECIDED_ITEMS), jobs[j], 1,
+                      on_link, &t, err);
+    }
     ad_store_strv_free(jobs);
     /* the rule's other branches, then the tally */
     for (size_t i = 0; rc == AD_OK && i < t.n; i++) {

@@ -71,6 +71,8 @@ ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err)
     ad_bind_int(s, 1, ad_store_time());
     ad_bind_text(s, 2, job_id);
     rc = ad_db_run(s, err);
+    if (rc == AD_OK)
+        rc = ad_store_job_tally(st, job_id, err);
     rc = ad_store_auditf(st, rc, "job.finish", NULL, 0, err, "job=%s", job_id);
     return ad_store_finish(st, rc, err);
 }
