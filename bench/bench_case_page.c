@@ -356,6 +356,7 @@ int main(int argc, char **argv)
         if (ad_store_agency_find(st, "Unit", &unit, &err) != AD_OK)
             die("agency", err.msg);
     }
+    exec(st, "DELETE FROM case_groups"); /* so that the first groups request computes them */
     if (ad_store_case_find(st, unit, "BIG", &big, &err) != AD_OK ||
         ad_store_case_find(st, unit, "SMALL", &small, &err) != AD_OK)
         die("cases", err.msg);
@@ -401,7 +402,7 @@ int main(int argc, char **argv)
         printf("%-38s %9.2f %9.2f %9.2f %7.1f %10zu%s\n", QNAME[q], mb, cb, ms,
                ms > 0 ? mb / ms : 0, nb, q != Q_COUNT && cb >= 100.0 ? "  OVER 100 ms" : "");
         if (q == Q_GROUPS)
-            printf("%-38s %9.2f %9.2f  (the first request after the store was made)\n",
+            printf("%-38s %9.2f %9.2f  (the first request: none kept)\n",
                    "  candidate groups, computed and kept", first, first_cpu);
     }
     ad_store_close(st);
