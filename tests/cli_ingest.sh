@@ -66,7 +66,7 @@ PY
 touch -d "2025-03-04 05:06:07 UTC" "$T/seizure/street.jpg"
 
 "$A" ingest "$T/seizure" --case C-1 --agency "Unit B" --exhibit EX-7 --report "$T/rep" \
-  >"$T/out" 2>"$T/err"
+  --no-thumbnails >"$T/out" 2>"$T/err"
 rc=$?
 # 1: some files failed (cut.jpg, pipe.jpg, loop are error rows)
 [ $rc -eq 1 ] || { cat "$T/out" "$T/err"; fail "ingest exit $rc (want 1: some files failed)"; }
@@ -123,10 +123,11 @@ grep -q "b@unit-b.example" "$T/rep/report.html" || fail "HTML lacks the owner co
 grep -q "<img" "$T/rep/report.html" && fail "no image content without --thumbnails"
 
 # --- the report is made again from the database; a record rule changes it
-# thumbnails are made at ingest only (tests/cli_thumbs.sh): none was, none is read from a path
+# thumbnails are made at ingest only (tests/cli_thumbs.sh): none was (--no-thumbnails), none is
+# read from a path
 ok "$A" report --case C-1 --agency "Unit B" --out "$T/rep2" --thumbnails
 grep -q "<img" "$T/rep2/report.html" && fail "a thumbnail that ingest did not make"
-grep -q "ingested without --thumbnails" "$T/rep2/report.html" || fail "no note why no thumbnail"
+grep -q "ingested with --no-thumbnails" "$T/rep2/report.html" || fail "no note why no thumbnail"
 ok "$A" victim identify V2 --agency "Unit B" --country GB
 ok "$A" report --case C-1 --agency "Unit B" --out "$T/rep3" --json
 python3 -c '

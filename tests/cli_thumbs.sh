@@ -3,8 +3,9 @@
 # --thumbnails` keeps them in the database; `report --thumbnails` takes them from there and never
 # opens a seized file again: a picture replaced on disk after ingest does not put another
 # picture beside the recorded hash, and a FIFO in its place does not hang the report. A video
-# gets the thumbnail of a frame; files without a thumbnail say why (an ingest without
-# --thumbnails; an exact copy of a media known by its hashes only, which ingest does not decode).
+# gets the thumbnail of a frame (made by default: an ingest without --thumbnails); files without
+# a thumbnail say why (an ingest with --no-thumbnails; an exact copy of a media known by its
+# hashes only, which ingest does not decode).
 set -u
 A=${ARIADNE:?}
 T=$AD_TEST_TMP/cli_thumbs
@@ -59,16 +60,19 @@ rm "$T/seized/pic.jpg"
 # a video: the thumbnail of a frame of the decode that hashed it
 ffmpeg -loglevel error -f lavfi -i testsrc=size=128x96:rate=10:duration=2 -pix_fmt yuv420p \
   "$T/video/clip.mp4" || fail ffmpeg
-expect 0 "$A" ingest "$T/video" --case C2 --agency Unit --db "$DB" --report "$T/rep3" --thumbnails
+# thumbnails are made by default: this ingest does not ask, the report does
+expect 0 "$A" ingest "$T/video" --case C2 --agency Unit --db "$DB" --no-report
+expect 0 "$A" report --case C2 --agency Unit --db "$DB" --out "$T/rep3" --thumbnails
 thumb_of "$T/rep3/report.html" clip.mp4 "$T/t3.jpg"
 identify -format '%w %h' "$T/t3.jpg" | grep -qx '128 96' || fail "video thumbnail size"
 
-# ingested without --thumbnails: none is stored, and the report says why
+# ingested with --no-thumbnails: none is stored, and the report says why
 /usr/bin/convert -size 100x100 -seed 3 plasma:green-white "$T/plain/green.jpg"
-expect 0 "$A" ingest "$T/plain" --case C3 --agency Unit --db "$DB" --no-report
+expect 0 "$A" ingest "$T/plain" --case C3 --agency Unit --db "$DB" --no-report --no-thumbnails
 expect 0 "$A" report --case C3 --agency Unit --db "$DB" --out "$T/rep4" --thumbnails
-grep -q "<img" "$T/rep4/report.html" && fail "a thumbnail without ingest --thumbnails"
-grep -q "no thumbnail: ingested without --thumbnails" "$T/rep4/report.html" || fail "no note why"
+grep -q "<img" "$T/rep4/report.html" && fail "a thumbnail with ingest --no-thumbnails"
+grep -q "no thumbnail: ingested with --no-thumbnails" "$T/rep4/report.html" || fail "no note why"
+expect 2 "$A" ingest "$T/plain" --case C4 --agency Unit --db "$DB" --thumbnails --no-thumbnails
 grep -q "thumbnails were asked for, but the database holds none" "$T/rep4/report.html" ||
   fail "no summary note"
 

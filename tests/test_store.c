@@ -1112,6 +1112,8 @@ static void t_gids_migrate(void **state)
                                   "DROP TABLE media_hash;"
                                   /* and what later migrations made (10: local features) */
                                   "DROP TABLE feature_match; DROP TABLE media_feature;"
+                                  /* (14: the case page) */
+                                  "DROP INDEX ingest_item_tally; DROP TABLE case_groups; DROP TABLE job_tally;"
                                   "DELETE FROM schema_migrations WHERE version >= 8;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

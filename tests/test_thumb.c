@@ -465,7 +465,7 @@ static void test_report_from_store(void **state)
     assert_non_null(item(&r, "pic.jpg")->thumbnail);
     ad_report_free(&r);
 
-    /* without thumbnails asked for, none; an ingest without --thumbnails stores none and the
+    /* without thumbnails asked for, none; an ingest with --no-thumbnails stores none and the
      * report says why */
     ro.thumbnails = 0;
     assert_int_equal(ad_report_build(st, "Lab", "C1", &ro, &r, NULL), AD_OK);
@@ -480,7 +480,7 @@ static void test_report_from_store(void **state)
     unlink(pic2);
     copy_file(td_path(STREET), pic2);
     ingest(st, other, "C3", 0);
-    no_thumbnail(st, "C3", "copy.jpg", "without --thumbnails");
+    no_thumbnail(st, "C3", "copy.jpg", "with --no-thumbnails");
     /* an exact copy of a known media without a thumbnail of this agency is not decoded, even
      * with thumbnails asked for: none, and the report says why */
     char third[4096], dup[4200];

@@ -229,7 +229,7 @@ async function seriesMap() {
 async function renderCase(id, cursor) {
   const q = '/v1/cases/' + enc(id) + '/files?limit=50' + (cursor ? '&cursor=' + enc(cursor) : '');
   const [doc, sum, groups, cases] = await Promise.all([api('GET', q),
-    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups'),
+    api('GET', '/v1/cases/' + enc(id) + '/summary'), api('GET', '/v1/cases/' + enc(id) + '/groups?limit=50'),
     api('GET', '/v1/cases')]);
   const kase = cases.cases.find((x) => String(x.id) === String(id)) || { number: id };
   const files = doc.files.slice().sort((a, b) =>
@@ -242,6 +242,8 @@ async function renderCase(id, cursor) {
     h('ul', { class: 'classes' }, CLASS_ORDER.filter((c) => counts[c]).map((c) =>
       h('li', {}, badge(c), ' ' + counts[c]))),
     h('h2', {}, 'Candidate series of new material'),
+    groups.total > groups.groups.length ? h('p', { class: 'muted' }, 'The first ' +
+      groups.groups.length + ' of ' + groups.total + ' groups; the review queue has them all.') : null,
     groups.groups.length ? h('ol', { class: 'groups' }, groups.groups.map((g) => h('li', {},
       h('p', {}, h('strong', {}, g.items.length + ' files'), ': ' + g.reasons),
       h('ul', {}, g.items.map((it) => h('li', { class: 'hash' }, it.sha256 ?

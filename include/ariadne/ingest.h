@@ -49,7 +49,7 @@ typedef struct ad_ingest_opts {
                          stored, and searched for new images PDQ did not find (copies are classed
                          by them, the same scene is a possible link) */
     int thumbnails;   /* keep a small thumbnail of every image and video decoded, made from the
-                         bytes hashed, in the store for this agency (docs/ingest.md) */
+                         bytes hashed, in the store for this agency (docs/ingest.md; default 1) */
     /* The run's memory budget in bytes (docs/ingest.md, "Memory"); 0: from the machine
      * (ad_ingest_memory_default). Files and members that would need more than it allows are
      * error rows `limit`; the limits below apply too. */

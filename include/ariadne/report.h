@@ -150,6 +150,14 @@ typedef struct ad_report_opts {
 
 ad_code ad_report_build(ad_store *st, const char *agency, const char *case_number,
                         const ad_report_opts *opts, ad_report *out, ad_err *err);
+/* The candidate groups of a case's new material alone, as ad_report_build groups them (same
+ * opts, same ad_report_group_new), but fast enough for a page: the items are only the new files
+ * of the case's current jobs (no match recorded at ingest, not failed: the files the case page
+ * counts as new), with path, SHA-256, PDQ and the camera, serial and capture-time clues of
+ * their media, read in two queries per job (ad_store_case_new_files); no lookup, no thumbnail,
+ * no audit row (the caller records the read). r->counts[AD_RC_NEW] is the number of new files. */
+ad_code ad_report_build_groups(ad_store *st, int64_t case_id, const ad_report_opts *opts,
+                               ad_report *r, ad_err *err);
 /* Writes report.html, report.json, report.csv and case.vics.json into dir (created). */
 ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err);
 

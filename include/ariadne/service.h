@@ -109,8 +109,15 @@ ad_code ad_svc_series_reach(const ad_call *c, const char *series, int64_t limit,
  * file counts in errors only, so classes and errors add up to files. */
 ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
 /* The candidate series of a case's new material (the report's grouping, agency evidence):
- * {case, new, groups: [{id, reasons, items: [{path, sha256, media_id}]}]}. */
-ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err);
+ * {case, new, total, groups: [{id, reasons, items: [{path, sha256, media_id}]}]}: the first
+ * limit groups (0: all) of total. Kept in the store per case as computed for its current jobs
+ * and clues (ad_store_case_groups_key), computed again when they change; not kept while a job
+ * of the case runs. A limit up to 100 reads only the first 100 groups kept. */
+ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
+                           ad_err *err);
+/* Computes a case's groups now and keeps them (after an ingest or upload finished a job, so
+ * that the first view of the case costs no more than the next). */
+ad_code ad_svc_case_groups_refresh(const ad_call *c, int64_t case_id, ad_err *err);
 /* The series that need action first: those with an unidentified victim, {since, days, series:
  * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
  * new sightings first. */

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 13
+#define AD_STORE_SCHEMA_VERSION 14
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -782,6 +782,47 @@ typedef struct ad_item_cursor {
  * current job of the case. */
 ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cursor *after,
                                  size_t limit, ad_job_item_fn fn, void *ctx, ad_err *err);
+/* A case at a glance (src/store/case_summary.c): the files of its current jobs counted by
+ * class (decided now, by ad_store_classify's rule, from the media each file's match decided by;
+ * a file with no match is new; a failure counts in errors only), and the series its known
+ * material belongs to: known-unidentified first, then by files, then by name. A series' class
+ * is known-unidentified when one of its files is. A few grouped, indexed queries: no per-file
+ * work, no audit row (the caller records the read). */
+typedef struct ad_case_series {
+    int64_t series_id;
+    char name[128], owner[128], contact[256];
+    ad_class cls;
+    int64_t files;
+} ad_case_series;
+typedef struct ad_case_summary {
+    int64_t files, errors;
+    int64_t counts[5]; /* by ad_class */
+    ad_case_series *series;
+    size_t nseries;
+} ad_case_summary;
+ad_code ad_store_case_summary(ad_store *st, int64_t case_id, ad_case_summary *out, ad_err *err);
+void ad_case_summary_free(ad_case_summary *s);
+/* The new files of a case's current jobs (no match recorded, not failed), in job and walk
+ * order, with their media's SHA-256 and PDQ (NULL when absent; quality -1), given to file; then
+ * the clues of their media (ordered by media, then as recorded) given to clue. For the candidate
+ * groups of the case page (ad_report_build_groups). A callback returning non-zero stops the
+ * read with AD_ERR_NOMEM. Not audited (the caller records the read). */
+typedef int (*ad_new_file_fn)(void *ctx, int64_t media_id, const char *path,
+                              const uint8_t *sha256, const uint8_t *pdq, int quality);
+typedef int (*ad_new_clue_fn)(void *ctx, int64_t media_id, const char *kind, const char *value);
+ad_code ad_store_case_new_files(ad_store *st, int64_t case_id, ad_new_file_fn file,
+                                ad_new_clue_fn clue, void *ctx, ad_err *err);
+/* The candidate groups of a case kept as computed (schema 14, `case_groups`, one per case;
+ * docs/store.md): key names what they were computed from (each current job's id, finished time
+ * and last walk ordinal, and the last clue id); *key is NULL while a current job is running (no
+ * keeping then). A case keeps two texts: doc (every group) and head (the first groups only, for
+ * a page). get: the text (head when head != 0) kept under that key, malloc'd; AD_ERR_NOT_FOUND
+ * when none or another key. put: keeps both under key (replacing), no audit row (derived). */
+ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_err *err);
+ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int head,
+                                 char **doc, ad_err *err);
+ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key, const char *doc,
+                                 const char *head, ad_err *err);
 /* A match recorded by an ingest job: the file's media matched another media. */
 typedef struct ad_media_match {
     int64_t media_id, match_media_id;

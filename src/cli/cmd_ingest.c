@@ -18,6 +18,7 @@
 #include "args.h"
 #include "ariadne/ingest.h"
 #include "ariadne/json.h"
+#include "ariadne/service.h"
 #include "ariadne/util.h"
 #include "cli.h"
 
@@ -230,11 +231,26 @@ static void print_error(const ad_args *a, const ad_err *err, const ad_ingest_sta
         fprintf(stderr, "ariadne ingest: stopped; resume with --job %s\n", s->job_id);
 }
 
+/* The case page's candidate groups computed now (kept in the store), so that the first view of
+ * the case costs no more than the next; a failure here only means they are computed then. */
+static void warm_groups(ad_store *st, const ad_ingest_opts *io)
+{
+    int64_t agency, case_id;
+    ad_identity id;
+    ad_call c;
+    ad_err err;
+    if (ad_store_agency_find(st, io->agency, &agency, &err) != AD_OK ||
+        ad_store_case_find(st, agency, io->case_number, &case_id, &err) != AD_OK)
+        return;
+    ad_cli_call(st, &id, &c);
+    ad_svc_case_groups_refresh(&c, case_id, &err);
+}
+
 static const char usage[] =
     "ingest PATH... --case REF --agency NAME [--exhibit ID] [--job ID | --new-job] [--fast]\n"
-    "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR] [--thumbnails]\n"
-    "              [--max-memory SIZE] [--no-report] [--no-video] [--no-features] [-q|--quiet]\n"
-    "              [--json]\n"
+    "              [-j|--jobs N] [--radius 31] [--min-quality 50] [--report DIR]\n"
+    "              [--thumbnails | --no-thumbnails] [--max-memory SIZE] [--no-report]\n"
+    "              [--no-video] [--no-features] [-q|--quiet] [--json]\n"
     "  Triage of a seizure: walks folders and archives, hashes every file (digests, PDQ with\n"
     "  its 8 variants, vPDQ for video, EXIF clues; exact copies of known media are not\n"
     "  decoded), matches it against the database, decides each file's class as 'media show'\n"
@@ -252,10 +268,11 @@ static const char usage[] =
     "  of a known picture takes its class (match kind 'feature'); a picture of the same scene is\n"
     "  reported as a possible link. --no-features: neither.\n"
     "  --quiet: no progress line and no summary. Progress shows on stderr when it is a terminal.\n"
-    "  The report goes to DIR (default ./report-<case>). --thumbnails: keeps a small thumbnail\n"
-    "  of every image and video decoded, made from the bytes hashed, in the database for this\n"
-    "  agency, and shows them in the report (blurred and greyscale until clicked); exact copies\n"
-    "  of known media are not decoded and make none. --json: JSON Lines on stdout\n"
+    "  The report goes to DIR (default ./report-<case>). A small thumbnail of every image and\n"
+    "  video decoded is kept in the database for this agency, made from the bytes hashed (exact\n"
+    "  copies of known media are not decoded and make none); --no-thumbnails: none.\n"
+    "  --thumbnails: also shows them in the report (blurred and greyscale until clicked).\n"
+    "  --json: JSON Lines on stdout\n"
     "  (docs/schemas/ingest.schema.json): the job, then a summary (or an error).\n"
     "  Exit status: 0 every file done, 1 some files failed (errors in the report) or ingest\n"
     "  stopped, 2 usage (a root that does not exist, the same roots already ingested...).";
@@ -266,7 +283,8 @@ int ad_cmd_ingest(int argc, char **argv)
                                        "--radius", "--min-quality", "-j",           "--jobs",
                                        "--report", "--batch",       "--max-memory", NULL};
     int fast = ad_args_take_flag(&argc, argv, "--fast");
-    int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails");
+    int thumbs = ad_args_take_flag(&argc, argv, "--thumbnails"); /* made anyway: shown */
+    int no_thumbs = ad_args_take_flag(&argc, argv, "--no-thumbnails");
     int no_report = ad_args_take_flag(&argc, argv, "--no-report");
     int no_video = ad_args_take_flag(&argc, argv, "--no-video");
     int no_features = ad_args_take_flag(&argc, argv, "--no-features");
@@ -287,11 +305,13 @@ int ad_cmd_ingest(int argc, char **argv)
     io.fast = fast;
     io.video = !no_video;
     io.features = !no_features;
-    io.thumbnails = thumbs;
+    io.thumbnails = !no_thumbs;
     if (!io.case_number || !io.agency)
         return ad_args_usage_error(&a, "--case and --agency are required");
     if (io.job_id && new_job)
         return ad_args_usage_error(&a, "--job and --new-job exclude each other");
+    if (thumbs && no_thumbs)
+        return ad_args_usage_error(&a, "--thumbnails and --no-thumbnails exclude each other");
     if (ad_arg_int(&a, "--radius", 0, 64, &io.radius) ||
         ad_arg_int(&a, "--min-quality", 0, 100, &io.min_quality) ||
         ad_arg_int(&a, "-j", 0, 1024, &io.threads) ||
@@ -332,6 +352,7 @@ int ad_cmd_ingest(int argc, char **argv)
         print_error(&a, &err, &s);
         return ad_cli_close(st, s.refused ? AD_EXIT_USAGE : AD_EXIT_FAIL);
     }
+    warm_groups(st, &io);
     char dir[1024];
     const char *d =
         no_report ? NULL

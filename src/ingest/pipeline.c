@@ -25,6 +25,7 @@ void ad_ingest_opts_default(ad_ingest_opts *o)
     o->min_quality = 50;
     o->video = 1;
     o->features = 1;
+    o->thumbnails = 1;
     o->video_pct = 80.0;
     o->batch = BATCH_ROWS;
     ad_limits_default(&o->limits);

@@ -422,6 +422,109 @@ static ad_code write_file(const ad_report *r, const char *dir, const char *name,
     return ad_file_replace_end(&f, fn(r, f.f, err), err);
 }
 
+/* ---- the candidate groups alone (the case page): new files and their clues, no lookups ---- */
+
+struct newfiles {
+    ad_report *r;
+    ad_idmap first; /* media id -> index + 1 of its first item */
+    size_t *next;   /* index + 1 of the next item of the same media, 0 none */
+    size_t cap;
+    int64_t media;  /* the media whose clues are being read */
+    struct clues cl;
+};
+
+static int new_file(void *ctx, int64_t media_id, const char *path, const uint8_t *sha256,
+                    const uint8_t *pdq, int quality)
+{
+    struct newfiles *n = ctx;
+    ad_report_item it;
+    memset(&it, 0, sizeof it);
+    it.cls = AD_RC_NEW;
+    it.media_id = media_id;
+    it.path = (char *)path;
+    it.quality = pdq ? quality : -1;
+    it.group = -1;
+    if (sha256)
+        ad_hex_encode(sha256, 32, it.sha256);
+    if (pdq) {
+        ad_h256 h;
+        memcpy(h.b, pdq, 32);
+        ad_h256_format(&h, it.pdq);
+    }
+    size_t k = ad_report_add(n->r, &it);
+    if (k == (size_t)-1)
+        return 1;
+    if (k >= n->cap) {
+        size_t cap = n->cap ? 2 * n->cap : 1024;
+        size_t *v = realloc(n->next, cap * sizeof *v);
+        if (!v)
+            return 1;
+        n->next = v;
+        n->cap = cap;
+    }
+    n->next[k] = 0;
+    int64_t at = ad_idmap_get(&n->first, media_id);
+    if (!at)
+        return ad_idmap_put(&n->first, media_id, (int64_t)k + 1) != 0;
+    size_t i = (size_t)at - 1;
+    while (n->next[i])
+        i = n->next[i] - 1;
+    n->next[i] = k + 1;
+    return 0;
+}
+
+static char *dup_opt(const char *s)
+{
+    return s && *s ? strdup(s) : NULL;
+}
+
+/* The clues read for n->media, to each of its items (as ad_report_build sets them). */
+static void flush_clues(struct newfiles *n)
+{
+    int64_t at = n->media ? ad_idmap_get(&n->first, n->media) : 0;
+    for (size_t i = (size_t)at; i; i = n->next[i - 1]) {
+        ad_report_item *it = &n->r->items[i - 1];
+        const struct clues *c = &n->cl;
+        it->camera_make = dup_opt(c->make[0] || c->model[0] ? c->make : c->camera);
+        it->camera_model = dup_opt(c->make[0] || c->model[0] ? c->model : NULL);
+        it->camera_serial = dup_opt(c->serial);
+        it->captured = c->captured;
+    }
+    memset(&n->cl, 0, sizeof n->cl);
+}
+
+static int new_clue(void *ctx, int64_t media_id, const char *kind, const char *value)
+{
+    struct newfiles *n = ctx;
+    if (media_id != n->media) {
+        flush_clues(n);
+        n->media = media_id;
+    }
+    return clue_into(&n->cl, 0, NULL, 0, kind ? kind : "", value ? value : "");
+}
+
+ad_code ad_report_build_groups(ad_store *st, int64_t case_id, const ad_report_opts *opts,
+                               ad_report *r, ad_err *err)
+{
+    ad_report_opts dflt = {0, 31, 50, 3600};
+    if (!opts)
+        opts = &dflt;
+    ad_report_init(r);
+    struct newfiles n = {0};
+    n.r = r;
+    ad_code rc = ad_store_case_new_files(st, case_id, new_file, new_clue, &n, err);
+    if (rc == AD_OK)
+        flush_clues(&n);
+    ad_idmap_free(&n.first);
+    free(n.next);
+    r->counts[AD_RC_NEW] = r->n;
+    if (rc == AD_OK)
+        rc = ad_report_group_new(r, opts->radius, opts->min_quality, opts->group_window_s, err);
+    if (rc != AD_OK)
+        ad_report_free(r);
+    return rc;
+}
+
 ad_code ad_report_write_dir(ad_store *st, const ad_report *r, const char *dir, ad_err *err)
 {
     ad_code rc = ad_dir_create_private(dir, err);

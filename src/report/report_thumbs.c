@@ -99,7 +99,7 @@ const char *ad_report_thumb_note(const ad_report *r, const char *job_id, ad_repo
     if (cls == AD_RC_ERROR || cls == AD_RC_OTHER)
         return NULL;
     if (!job_made_thumbnails(r, job_id))
-        return "no thumbnail: ingested without --thumbnails (thumbnails are made at ingest "
+        return "no thumbnail: ingested with --no-thumbnails (thumbnails are made at ingest "
                "only, from the bytes hashed)";
     if (match_kind && (!strcmp(match_kind, "sha256") || !strcmp(match_kind, "md5") ||
                        !strcmp(match_kind, "sha1")))

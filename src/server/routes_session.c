@@ -179,36 +179,53 @@ static ad_code attention(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
-/* A case route's answer: fn of the case {id} of the path. */
-static ad_code case_view(ad_http_req *rq, ad_http_reply *rp,
-                         ad_code (*fn)(const ad_call *, int64_t, json_t **, ad_err *), ad_err *err)
+/* The case {id} of the path and the call of a case route. */
+static ad_code case_call(ad_http_req *rq, ad_http_reply *rp, ad_call *c, int64_t *cid,
+                         ad_err *err)
 {
     const char *id = ad_http_param(rq, "id");
-    int64_t cid = *id && strlen(id) <= 18 && strspn(id, "0123456789") == strlen(id) ? atoll(id) : 0;
-    if (cid <= 0) {
+    *cid = *id && strlen(id) <= 18 && strspn(id, "0123456789") == strlen(id) ? atoll(id) : 0;
+    if (*cid <= 0) {
         strcpy(rp->field, "id");
         return ad_err_set(err, AD_ERR_NOT_FOUND, "no case %.40s", id);
     }
-    ad_call c;
-    json_t *doc = NULL;
-    ad_code rc = ad_http_call(rq, &c, err);
-    if (rc == AD_OK)
-        rc = fn(&c, cid, &doc, err);
-    rp->json = doc;
-    return rc;
+    return ad_http_call(rq, c, err);
 }
 
 static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
-    return case_view(rq, rp, ad_svc_case_summary, err);
+    ad_call c;
+    int64_t cid;
+    json_t *doc = NULL;
+    ad_code rc = case_call(rq, rp, &c, &cid, err);
+    if (rc == AD_OK)
+        rc = ad_svc_case_summary(&c, cid, &doc, err);
+    rp->json = doc;
+    return rc;
 }
 
+/* ?limit=N: the first N groups (0 or absent: all) */
 static ad_code case_groups(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
-    return case_view(rq, rp, ad_svc_case_groups, err);
+    ad_call c;
+    int64_t cid, limit = 0;
+    json_t *doc = NULL;
+    const char *q = ad_http_query(rq, "limit");
+    if (q && (!*q || strlen(q) > 9 || strspn(q, "0123456789") != strlen(q))) {
+        strcpy(rp->field, "limit");
+        return ad_err_set(err, AD_ERR_ARG, "limit takes a number of groups (0: all)");
+    }
+    if (q)
+        limit = atoll(q);
+    ad_code rc = case_call(rq, rp, &c, &cid, err);
+    if (rc == AD_OK)
+        rc = ad_svc_case_groups(&c, cid, limit, &doc, err);
+    rp->json = doc;
+    return rc;
 }
 
 static const char *const q_days[] = {"days", NULL};
+static const char *const q_limit[] = {"limit", NULL};
 
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
 static const ad_jschema s_password = {AD_J_STRING, 1, 1024, NULL, NULL, NULL};
@@ -237,7 +254,7 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/series/{series}/reach", series_reach, "read_shared", NULL, NULL, NULL, 0},
     {"GET", "/v1/attention", attention, "read_shared", NULL, NULL, q_days, 0},
     {"GET", "/v1/cases/{id}/summary", case_summary, "read_evidence", NULL, NULL, NULL, 0},
-    {"GET", "/v1/cases/{id}/groups", case_groups, "read_evidence", NULL, NULL, NULL, 0},
+    {"GET", "/v1/cases/{id}/groups", case_groups, "read_evidence", NULL, NULL, q_limit, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)

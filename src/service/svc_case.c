@@ -95,15 +95,17 @@ static int on_item(void *p, const ad_job_item *it, const ad_sighting *s)
     if (it->media_id)
         ad_store_media_get(st, it->media_id, on_sha, o, NULL);
     json_t *cls = json_null(), *series = json_null();
-    if (it->media_id) {
+    if (it->media_id && !it->match_media_id) { /* no match: new, nothing to look up */
+        cls = json_string(ad_class_name(AD_CLASS_NEW));
+    } else if (it->media_id) {
         ad_classification k;
-        int64_t by = it->match_media_id ? it->match_media_id : it->media_id;
-        if ((pg->rc = ad_lookup_classify(st, pg->cache, by, &k, pg->err)) != AD_OK) {
+        if ((pg->rc = ad_lookup_classify(st, pg->cache, it->match_media_id, &k, pg->err)) !=
+            AD_OK) {
             json_decref(o);
             return 1;
         }
-        cls = json_string(ad_class_name(it->match_media_id ? k.cls : AD_CLASS_NEW));
-        if (it->match_media_id && k.series_id)
+        cls = json_string(ad_class_name(k.cls));
+        if (k.series_id)
             series = json_pack("{s:I, s:s}", "id", (json_int_t)k.series_id, "name",
                                k.series_name);
     }

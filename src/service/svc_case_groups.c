@@ -1,47 +1,26 @@
 /* svc_case_groups.c: the candidate series of a case's new material, for the web interface's
- * case page and review queue (docs/web.md): the report's grouping (ad_report_build: PDQ
+ * case page and review queue (docs/web.md): the report's grouping (ad_report_group_new: PDQ
  * near-duplicates, the same camera serial, the same camera, the same folder within an hour of
- * capture), each group with the reasons it was formed. Agency evidence: the case's agency. */
+ * capture) of the case's new files alone (ad_report_build_groups: no lookups), each group with
+ * the reasons it was formed. Agency evidence: the case's agency. */
 #include <stdio.h>
 #include <string.h>
 
 #include "ariadne/report.h"
 #include "svc_internal.h"
 
-typedef struct {
-    int64_t id;
-    char agency[128], number[128];
-    int found;
-} case_ctx;
+#define HEAD 100 /* groups kept apart for a page (limit <= HEAD) */
 
-static int on_case(void *p, const ad_case *x)
+/* {new, groups}: computed from the case's new files (ad_report_build_groups) */
+static ad_code compute(ad_store *st, int64_t case_id, json_t **doc, ad_err *err)
 {
-    case_ctx *k = p;
-    if (x->id != k->id)
-        return 0;
-    snprintf(k->agency, sizeof k->agency, "%s", x->agency_name ? x->agency_name : "");
-    snprintf(k->number, sizeof k->number, "%s", x->number ? x->number : "");
-    k->found = 1;
-    return 1;
-}
-
-ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_err *err)
-{
-    int64_t agency;
-    ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
-    case_ctx k = {case_id, "", "", 0};
-    if (rc == AD_OK)
-        rc = ad_store_case_list(c->st, agency, on_case, &k, err);
-    if (rc == AD_OK && !k.found)
-        rc = ad_err_field(err, AD_ERR_NOT_FOUND, "id", "no case %lld", (long long)case_id);
+    ad_report r;
+    ad_report_opts o = {0, 31, 50, 3600};
+    ad_code rc = ad_report_build_groups(st, case_id, &o, &r, err);
     if (rc != AD_OK)
         return rc;
-    ad_report r;
-    ad_report_init(&r);
-    ad_report_opts o = {0, 31, 50, 3600};
-    rc = ad_report_build(c->st, k.agency, k.number, &o, &r, err);
     json_t *groups = json_array();
-    for (size_t g = 0; rc == AD_OK && g < r.ngroups; g++) {
+    for (size_t g = 0; g < r.ngroups; g++) {
         json_t *items = json_array();
         for (size_t i = 0; i < r.groups[g].n; i++) {
             const ad_report_item *it = &r.items[r.groups[g].items[i]];
@@ -53,14 +32,100 @@ ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, json_t **out, ad_e
                                                 "reasons", r.groups[g].reasons, "items",
                                                 items));
     }
-    size_t nnew = r.counts[AD_RC_NEW];
+    *doc = json_pack("{s:I, s:o}", "new", (json_int_t)r.counts[AD_RC_NEW], "groups", groups);
     ad_report_free(&r);
-    if (rc != AD_OK) {
-        json_decref(groups);
-        return rc;
+    return *doc ? AD_OK : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+}
+
+/* The first groups of doc (a copy with at most n of them) and their total. */
+static json_t *head_of(json_t *doc, size_t n)
+{
+    json_t *all = json_object_get(doc, "groups"), *some = json_array();
+    for (size_t i = 0; i < n && i < json_array_size(all); i++)
+        json_array_append(some, json_array_get(all, i));
+    return json_pack("{s:O, s:I, s:o}", "new", json_object_get(doc, "new"), "total",
+                     (json_int_t)json_array_size(all), "groups", some);
+}
+
+/* The groups as kept for the case's current jobs and clues (only the first HEAD when
+ * head), else computed and kept (not kept while a job of the case is running). */
+static ad_code groups_of(ad_store *st, int64_t case_id, int fresh, int head, json_t **doc,
+                         ad_err *err)
+{
+    char *key = NULL, *text = NULL;
+    *doc = NULL;
+    ad_code rc = ad_store_case_groups_key(st, case_id, &key, err);
+    if (rc == AD_OK && key && !fresh &&
+        (rc = ad_store_case_groups_get(st, case_id, key, head, &text, err)) == AD_OK) {
+        *doc = json_loads(text, 0, NULL);
+        if (!*doc)
+            rc = AD_ERR_NOT_FOUND; /* unreadable: computed again below */
     }
-    return ad_svc_done(AD_OK,
-                       json_pack("{s:I, s:I, s:o}", "case", (json_int_t)case_id, "new",
-                                 (json_int_t)nnew, "groups", groups),
-                       out);
+    if (rc == AD_ERR_NOT_FOUND || (rc == AD_OK && !*doc)) {
+        json_t *all = NULL;
+        rc = compute(st, case_id, &all, err);
+        json_t *first = rc == AD_OK ? head_of(all, HEAD) : NULL;
+        if (rc == AD_OK)
+            json_object_set_new(all, "total",
+                                json_integer((json_int_t)json_array_size(
+                                    json_object_get(all, "groups"))));
+        char *out = key && first ? json_dumps(all, JSON_COMPACT) : NULL;
+        char *out_head = out ? json_dumps(first, JSON_COMPACT) : NULL;
+        if (out_head)
+            rc = ad_store_case_groups_put(st, case_id, key, out, out_head, err);
+        free(out);
+        free(out_head);
+        if (head) {
+            *doc = first;
+            json_decref(all);
+        } else {
+            *doc = all;
+            json_decref(first);
+        }
+    }
+    free(key);
+    free(text);
+    if (rc != AD_OK) {
+        json_decref(*doc);
+        *doc = NULL;
+    }
+    return rc;
+}
+
+ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
+                           ad_err *err)
+{
+    int64_t agency;
+    json_t *doc = NULL;
+    ad_code rc = limit < 0 ? ad_err_field(err, AD_ERR_ARG, "limit",
+                                          "limit takes a number of groups (0: all)")
+                           : ad_svc_case_read(c, case_id, &agency, err);
+    if (rc == AD_OK)
+        rc = groups_of(c->st, case_id, 0, limit > 0 && limit <= HEAD, &doc, err);
+    json_t *groups = doc ? json_object_get(doc, "groups") : NULL;
+    while (groups && limit > 0 && json_array_size(groups) > (size_t)limit)
+        json_array_remove(groups, json_array_size(groups) - 1);
+    if (rc == AD_OK) {
+        char detail[64];
+        snprintf(detail, sizeof detail, "new=%lld groups=%zu",
+                 (long long)json_integer_value(json_object_get(doc, "new")),
+                 json_array_size(groups));
+        rc = ad_store_audit_read(c->st, "case.groups", NULL, detail, err);
+    }
+    if (rc == AD_OK)
+        json_object_set_new(doc, "case", json_integer(case_id));
+    else
+        json_decref(doc), doc = NULL;
+    return ad_svc_done(rc, doc, out);
+}
+
+ad_code ad_svc_case_groups_refresh(const ad_call *c, int64_t case_id, ad_err *err)
+{
+    int64_t agency;
+    json_t *doc = NULL;
+    ad_code rc = ad_svc_case_read(c, case_id, &agency, err);
+    if (rc == AD_OK)
+        rc = groups_of(c->st, case_id, 1, 0, &doc, err);
+    json_decref(doc);
+    return rc;
 }

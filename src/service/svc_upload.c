@@ -222,5 +222,8 @@ ad_code ad_svc_upload(const ad_call *c, const ad_upload *u, json_t **out, ad_err
                         "media", media);
     }
     free(mids), free(sids), free(created), free(sg), free(it), free(keys);
+    ad_err gerr;
+    if (rc == AD_OK && u->done) /* the case page's groups, now rather than at its first view */
+        ad_svc_case_groups_refresh(c, case_id, &gerr);
     return ad_svc_done(rc, doc, out);
 }

@@ -71,6 +71,8 @@ ad_code ad_store_job_finish(ad_store *st, const char *job_id, ad_err *err)
     ad_bind_int(s, 1, ad_store_time());
     ad_bind_text(s, 2, job_id);
     rc = ad_db_run(s, err);
+    if (rc == AD_OK)
+        rc = ad_store_job_tally(st, job_id, err);
     rc = ad_store_auditf(st, rc, "job.finish", NULL, 0, err, "job=%s", job_id);
     return ad_store_finish(st, rc, err);
 }
@@ -327,7 +329,7 @@ static int add_job(void *ctx, const ad_job *j)
 /* The current jobs of a case (NULL-terminated ids, malloc'd, oldest first): per set of roots,
  * the latest finished job, or the latest job when none has finished. */
 static ad_code current_jobs(ad_store *st, int64_t case_id, struct current *c, char ***out,
-                            ad_err *err)
+                           ad_err *err)
 {
     ad_code rc = ad_store_job_list(st, case_id, add_job, c, err);
     if (!rc && c->oom)
@@ -358,6 +360,35 @@ static void current_free(struct current *c, char **jobs)
         free(c->v[i].id), free(c->v[i].key);
     free(c->v);
     free(jobs);
+}
+
+ad_code ad_store_case_current_jobs(ad_store *st, int64_t case_id, char ***out, ad_err *err)
+{
+    struct current c = {0};
+    char **jobs = NULL;
+    ad_code rc = current_jobs(st, case_id, &c, &jobs, err);
+    size_t n = 0;
+    while (!rc && jobs[n])
+        n++;
+    *out = rc ? NULL : calloc(n + 1, sizeof **out);
+    if (!rc && !*out)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!((*out)[i] = strdup(jobs[i])))
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (rc && *out) {
+        ad_store_strv_free(*out);
+        *out = NULL;
+    }
+    current_free(&c, jobs);
+    return rc;
+}
+
+void ad_store_strv_free(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
 }
 
 ad_code ad_store_case_items(ad_store *st, int64_t case_id, ad_job_item_fn fn, void *ctx,
@@ -392,8 +423,8 @@ ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cu
         ad_stmt *s = ad_db_stmt(st->db,
                                 "SELECT " ITEM_COLUMNS " FROM ingest_item i"
                                 " LEFT JOIN sighting s ON s.id = i.sighting_id"
-                                " WHERE i.job_id = ? AND (i.ordinal > ? OR (i.ordinal = ?"
-                                " AND i.key > ?)) ORDER BY i.ordinal, i.key LIMIT ?",
+                                " WHERE i.job_id = ? AND i.ordinal >= ? AND (i.ordinal > ?"
+                                " OR i.key > ?) ORDER BY i.ordinal, i.key LIMIT ?",
                                 err);
         if (!s) {
             rc = AD_ECODE(err);

@@ -448,6 +448,28 @@ static const migration migrations[] = {
      "ALTER TABLE vote ADD COLUMN withdraws TEXT;"
      "CREATE INDEX vote_withdraws ON vote(withdraws);",
      "SELECT 1;", "SELECT 1;"},
+    {14,
+     /* a case's files counted by the media their match decided by, failures apart, from the
+      * index alone (the case page's summary, src/store/case_summary.c) */
+     "CREATE INDEX ingest_item_tally ON ingest_item(job_id, match_media_id, media_id,"
+     " error_code);"
+     /* the candidate groups of a case's new material as last computed, for the current jobs
+      * and clues that `key` names (derived, local agency evidence: paths) */
+     "CREATE TABLE case_groups (case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
+     " key TEXT NOT NULL, doc TEXT NOT NULL, head TEXT NOT NULL, made BIGINT NOT NULL);"
+     /* a finished job's files counted per media their match decided by (0: new, -1: failures),
+      * written when it finishes (ad_store_job_finish); jobs finished before, here */
+     "CREATE TABLE job_tally (job_id TEXT NOT NULL REFERENCES ingest_job(id),"
+     " media_id BIGINT NOT NULL, files BIGINT NOT NULL, PRIMARY KEY (job_id, media_id))"
+     "@NOROWID@;"
+     "INSERT INTO job_tally (job_id, media_id, files) SELECT j.id, -1, (SELECT COUNT(*) FROM"
+     " ingest_item i WHERE i.job_id = j.id AND (i.error_code IS NOT NULL OR i.media_id IS"
+     " NULL)) FROM ingest_job j WHERE j.status = 'done';"
+     "INSERT INTO job_tally (job_id, media_id, files) SELECT i.job_id,"
+     " COALESCE(i.match_media_id, 0), COUNT(*) FROM ingest_item i JOIN ingest_job j ON"
+     " j.id = i.job_id WHERE j.status = 'done' AND i.error_code IS NULL AND i.media_id IS NOT"
+     " NULL GROUP BY i.job_id, COALESCE(i.match_media_id, 0);",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */

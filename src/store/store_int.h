@@ -70,4 +70,13 @@ typedef int (*ad_row_fn)(void *ctx, ad_stmt *s);
 ad_code ad_store_rows(ad_store *st, const char *sql, int64_t id, ad_row_fn row, void *ctx,
                       ad_err *err);
 
+/* The ids of a case's current jobs (as ad_store_case_items reads them: per set of roots, the
+ * latest finished job, else the latest), oldest first, NULL-terminated, each malloc'd; free with
+ * ad_store_strv_free. */
+ad_code ad_store_case_current_jobs(ad_store *st, int64_t case_id, char ***jobs, ad_err *err);
+void ad_store_strv_free(char **v);
+/* Writes a finished job's tally (job_tally, case_summary.c), replacing any; inside the caller's
+ * transaction. */
+ad_code ad_store_job_tally(ad_store *st, const char *job_id, ad_err *err);
+
 #endif

@@ -39,7 +39,7 @@ cp -r "$root/samples/seizure" "$T/seizure"
 convert "$T/seizure/20171107_221406.jpg" -resize 60% "$T/seizure/20171107_221406-small.jpg" ||
   fail "convert"
 "$A" ingest "$T/seizure" --case A-2026-1 --agency "Police A" --exhibit "EX-1 laptop" \
-  --thumbnails --no-report --quiet >/dev/null 2>"$T/ingest.err"
+  --no-report --quiet >/dev/null 2>"$T/ingest.err"
 [ $? -le 1 ] || { cat "$T/ingest.err" >&2; fail "ingest of the demo seizure"; }
 key anna "Police A" investigator >/dev/null
 key ben "Police B" investigator >/dev/null

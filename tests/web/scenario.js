@@ -64,6 +64,9 @@ async function main() {
     await a.waitForSelector('main .classes li:has-text("new 7")');
     // the photo, its smaller copy and another of the same camera: one candidate series, with its reasons
     await a.waitForSelector('main .groups li:has-text("3 files: near-duplicate images")');
+    // its own pictures, from the thumbnails a default ingest (no --thumbnails) made
+    await a.waitForFunction(() => [...document.querySelectorAll('main [data-thumb] img')]
+      .some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 10000 });
     await shot(a, 'case');
     const caseId = (await a.evaluate(() => location.hash)).split('/')[2];
 
