@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ariadne/features.h"
+#include "ariadne/hash.h"
 #include "ariadne/store.h"
 #include "features/fstore.h"
 #include "testutil.h"
@@ -206,6 +207,59 @@ static void test_index(void **state)
     ad_feat_index_free(ix);
 }
 
+/* Ingest computes features on the reduced luma of its PDQ decode (ad_hasher_grey, no second
+ * decode); a file on its own (ad_features_image: `similar FILE`) gets the very same features, and
+ * the hasher's PDQ is the same with or without the grey kept. */
+static void test_shared_decode(void **state)
+{
+    (void)state;
+    const char *files[] = {"vectors/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
+                           "vectors/pdq/data/reg-test-input/dih/bridge-8-flip-minus-1.jpg"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *b = td_read_file(td_path(files[i]), &len);
+        assert_non_null(b);
+        ad_hash_opts ho;
+        ad_hash_opts_default(&ho);
+        ho.dihedral = ho.more = 1;
+        ad_hasher *plain, *h;
+        assert_int_equal(ad_hasher_new(&plain, &ho, NULL), AD_OK);
+        ho.grey = 1;
+        assert_int_equal(ad_hasher_new(&h, &ho, NULL), AD_OK);
+        ad_file_hash fp, fh;
+        assert_int_equal(ad_hasher_buffer(plain, b, len, &fp, NULL), AD_OK);
+        assert_int_equal(ad_hasher_buffer(h, b, len, &fh, NULL), AD_OK);
+        int w0, h0, w, hh;
+        assert_null(ad_hasher_grey(plain, &w0, &h0));
+        assert_memory_equal(fp.pdq.hash.b, fh.pdq.hash.b, 32);
+        assert_int_equal(fp.has_more, fh.has_more);
+        const uint8_t *g = ad_hasher_grey(h, &w, &hh);
+        assert_non_null(g);
+        assert_int_equal(w > hh ? w : hh, AD_FEAT_SIDE);
+        ad_features a, c;
+        assert_int_equal(ad_features_grey(g, w, hh, (size_t)w, AD_FEAT_DETECT, &a, NULL), AD_OK);
+        assert_int_equal(ad_features_image(fh.type, b, len, NULL, AD_FEAT_DETECT, &c, NULL),
+                         AD_OK);
+        assert_true(a.n > AD_FEAT_STORED);
+        assert_int_equal(a.n, c.n);
+        assert_int_equal(a.width, c.width);
+        assert_int_equal(a.height, c.height);
+        for (size_t k = 0; k < a.n; k++) {
+            assert_int_equal(a.p[k].word, c.p[k].word);
+            assert_int_equal(a.p[k].sig, c.p[k].sig);
+            assert_true(a.p[k].x == c.p[k].x && a.p[k].y == c.p[k].y);
+        }
+        /* the next file that is no image leaves no grey behind */
+        assert_int_equal(ad_hasher_buffer(h, (const uint8_t *)"text", 4, &fh, NULL), AD_OK);
+        assert_null(ad_hasher_grey(h, &w, &hh));
+        ad_features_free(&a);
+        ad_features_free(&c);
+        ad_hasher_free(plain);
+        ad_hasher_free(h);
+        free(b);
+    }
+}
+
 /* media_feature rows: written once per media, read back, loaded into an index */
 static void test_store(void **state)
 {
@@ -250,7 +304,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
         cmocka_unit_test(test_unrelated), cmocka_unit_test(test_index),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

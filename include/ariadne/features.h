@@ -48,8 +48,9 @@ typedef struct ad_features {
  * (n = 0, AD_OK). */
 ad_code ad_features_grey(const uint8_t *grey, int width, int height, size_t stride,
                          int max_points, ad_features *out, ad_err *err);
-/* Decodes an image file's bytes (type as probed; limits NULL: the defaults) and computes its
- * features. */
+/* Decodes an image file's bytes (type as probed; limits NULL: the defaults) into its reduced
+ * luma (ariadne/border.h, the pixels ingest's PDQ decode hands over: ad_hasher_grey) and
+ * computes its features: the same features as ingest computes for the same file. */
 ad_code ad_features_image(ad_media_type type, const uint8_t *data, size_t len,
                           const ad_limits *limits, int max_points, ad_features *out, ad_err *err);
 /* Keeps the AD_FEAT_STORED strongest points, in each octave in proportion (as ORB allots them). */
