@@ -358,11 +358,20 @@ static void test_index_file(void **state)
     char path[1100];
     snprintf(path, sizeof path, "%s/index.features", td_tmpdir("features_file"));
     remove(path);
-    add_pictures(st, 0, 20);
     ad_feat_index *ix;
     ad_feat_load how;
+    /* a store without features: an empty index, written and read back */
     assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
     assert_true(how.rebuilt && how.saved);
+    ad_feat_index_free(ix);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_false(how.rebuilt);
+    assert_int_equal(ad_feat_index_size(ix), 0);
+    ad_feat_index_free(ix);
+    add_pictures(st, 0, 20);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_true(!how.rebuilt && how.saved);
+    assert_int_equal(how.from_file, 0);
     assert_int_equal(how.added, 20);
     ad_feat_index_free(ix);
     add_pictures(st, 20, 30); /* what ingest adds later */

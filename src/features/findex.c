@@ -261,10 +261,13 @@ static uint64_t arrays_sum(const ad_feat_index *ix)
     if (!h)
         return 0;
     XXH3_64bits_reset(h);
-    XXH3_64bits_update(h, ix->ids, ix->n * sizeof *ix->ids);
-    XXH3_64bits_update(h, ix->nw, ix->n * sizeof *ix->nw);
+    if (ix->n) {
+        XXH3_64bits_update(h, ix->ids, ix->n * sizeof *ix->ids);
+        XXH3_64bits_update(h, ix->nw, ix->n * sizeof *ix->nw);
+    }
     XXH3_64bits_update(h, ix->start, (AD_FEAT_WORDS + 1) * sizeof *ix->start);
-    XXH3_64bits_update(h, ix->docs, ix->ndocs * sizeof *ix->docs);
+    if (ix->ndocs)
+        XXH3_64bits_update(h, ix->docs, ix->ndocs * sizeof *ix->docs);
     uint64_t v = XXH3_64bits_digest(h);
     XXH3_freeState(h);
     return v;
@@ -288,10 +291,13 @@ ad_code ad_feat_index_save(ad_feat_index *ix, const char *path, const char *tag,
     if ((rc = ad_file_replace_open(&f, path, err)))
         return rc;
     fwrite(&hd, sizeof hd, 1, f.f);
-    fwrite(ix->ids, sizeof *ix->ids, ix->n, f.f);
-    fwrite(ix->nw, sizeof *ix->nw, ix->n, f.f);
+    if (ix->n) { /* an empty index has no arrays (NULL) */
+        fwrite(ix->ids, sizeof *ix->ids, ix->n, f.f);
+        fwrite(ix->nw, sizeof *ix->nw, ix->n, f.f);
+    }
     fwrite(ix->start, sizeof *ix->start, AD_FEAT_WORDS + 1, f.f);
-    fwrite(ix->docs, sizeof *ix->docs, ix->ndocs, f.f);
+    if (ix->ndocs)
+        fwrite(ix->docs, sizeof *ix->docs, ix->ndocs, f.f);
     return ad_file_replace_end(&f, AD_OK, err);
 }
 
