@@ -9,7 +9,17 @@
  *     (files under the folders given, photos cut into non-overlapping 384-pixel tiles, and
  *     generated textures: noise, stripes, checkers, flat and gradients): half of them indexed
  *     with the known pictures, the other half queried (any finding is false).
+ *  3. with --decode DIR: what the features add to ingest's hashing of each picture of DIR, CPU of
+ *     one thread, in turns on the same bytes: the PDQ decode as ingest makes it (plain, trimmed
+ *     and area PDQs), the features from a second decode (before the feat13 branch: JPEG scaled
+ *     in the DCT domain, reduced by OpenCV), the features from the PDQ decode's reduced luma
+ *     (now: ad_hasher_grey); ingest's images per second with features as a share of without;
+ *  4. with --index-file N: a SQLite store of N media with (generated) stored features, the
+ *     features index built from the store (what `similar` did at every call) beside the index
+ *     file (ad_feat_store_load_file): written the first time, read as it is, read and updated
+ *     with 1% more media.
  *   bench_features [--scale N] [--queries Q] [--corpus DIR] [--unrelated DIR]... [--synthetic N]
+ *                  [--decode DIR] [--index-file N]
  * BENCH_DEBUG=1 in the environment names every miss and every false finding on stderr. */
 #include <dirent.h>
 #include <math.h>
@@ -18,12 +28,15 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ariadne/features.h"
 #include "ariadne/hash.h"
 #include "ariadne/index.h"
+#include "ariadne/store.h"
 #include "ariadne/util.h"
 #include "features/feat_int.h"
+#include "features/fstore.h"
 
 /* CPU seconds of this thread: "on one core", whatever else the machine runs */
 static double cpu_now(void)
@@ -569,11 +582,168 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
     free(uqname);
 }
 
+/* ---- 3. one decode for PDQ and features ---- */
+
+static void decode_bench(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        printf("cannot open %s\n", dir);
+        return;
+    }
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.dihedral = ho.more = 1;
+    ad_hasher *plain, *shared;
+    ad_hasher_new(&plain, &ho, NULL);
+    ho.grey = 1;
+    ad_hasher_new(&shared, &ho, NULL);
+    double t_pdq = 0, t_old = 0, t_pdqg = 0, t_new = 0;
+    size_t files = 0;
+    uint64_t px = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        size_t len;
+        uint8_t *b = e->d_name[0] == '.' ? NULL : slurp(p, &len);
+        if (!b)
+            continue;
+        ad_file_hash fh;
+        double t0 = cpu_now();
+        if (ad_hasher_buffer(plain, b, len, &fh, NULL) || !fh.has_pdq) {
+            free(b);
+            continue;
+        }
+        double t1 = cpu_now();
+        uint8_t *g;
+        int w, h;
+        ad_features f;
+        if (!ad_feat_decode_grey(fh.type, b, len, NULL, AD_FEAT_SIDE * 3 / 4, &g, &w, &h, NULL)) {
+            if (!ad_features_grey(g, w, h, (size_t)w, AD_FEAT_DETECT, &f, NULL))
+                ad_features_free(&f);
+            free(g);
+        }
+        double t2 = cpu_now();
+        ad_hasher_buffer(shared, b, len, &fh, NULL);
+        double t3 = cpu_now();
+        const uint8_t *sg = ad_hasher_grey(shared, &w, &h);
+        if (sg && !ad_features_grey(sg, w, h, (size_t)w, AD_FEAT_DETECT, &f, NULL))
+            ad_features_free(&f);
+        double t4 = cpu_now();
+        t_pdq += t1 - t0, t_old += t2 - t1, t_pdqg += t3 - t2, t_new += t4 - t3;
+        files++;
+        px += (uint64_t)fh.image.width * (uint64_t)fh.image.height;
+        free(b);
+    }
+    closedir(d);
+    ad_hasher_free(plain);
+    ad_hasher_free(shared);
+    if (!files)
+        return;
+    printf("== one decode for PDQ and features: %zu pictures of %s (%.2f Mpx on average), CPU s "
+           "of one thread\n", files, dir, (double)px / files / 1e6);
+    printf("PDQ decode as ingest (plain, trimmed, area)     %8.3f\n", t_pdq);
+    printf("  + features from a second decode (before)     %8.3f   ingest with features %.2fx\n",
+           t_old, t_pdq / (t_pdq + t_old));
+    printf("PDQ decode keeping its reduced luma            %8.3f\n", t_pdqg);
+    printf("  + features from that luma (now)              %8.3f   ingest with features %.2fx\n",
+           t_new, t_pdq / (t_pdqg + t_new));
+}
+
+/* ---- 4. the index file ---- */
+
+static void index_file_bench(size_t n)
+{
+    char db[4096], url[4200], path[4300];
+    snprintf(db, sizeof db, "/tmp/bench_features-%d.db", (int)getpid());
+    snprintf(url, sizeof url, "sqlite:%s", db);
+    snprintf(path, sizeof path, "%s.features", db);
+    ad_store *st;
+    if (ad_store_open(&st, url, AD_STORE_CREATE, NULL)) {
+        printf("cannot create %s\n", db);
+        return;
+    }
+    ad_feat_point pts[AD_FEAT_STORED];
+    memset(pts, 0, sizeof pts);
+    uint8_t *blobs = malloc(1000 * AD_FEAT_BLOB_MAX);
+    ad_feat_row *rows = malloc(1000 * sizeof *rows);
+    ad_media *m = malloc(1000 * sizeof *m);
+    int64_t *ids = malloc(1000 * sizeof *ids);
+    size_t total = n + n / 100;
+    for (size_t done = 0; done < total;) {
+        size_t k = total - done < 1000 ? total - done : 1000;
+        if (done < n && done + k > n)
+            k = n - done;
+        for (size_t i = 0; i < k; i++) {
+            ad_media_init(&m[i]);
+            m[i].has_sha256 = 1;
+            uint64_t v = done + i + 1;
+            memset(m[i].sha256, 0, 32);
+            memcpy(m[i].sha256, &v, 8);
+        }
+        ad_store_media_upsert_batch(st, m, k, ids, NULL);
+        for (size_t i = 0; i < k; i++) {
+            for (size_t j = 0; j < AD_FEAT_STORED; j++) {
+                pts[j].x = (float)(rnd() % 512);
+                pts[j].y = (float)(rnd() % 384);
+                pts[j].word = skewed_word();
+                pts[j].sig = (uint32_t)rnd();
+                pts[j].octave = (int)(rnd() % 8);
+            }
+            ad_features f = {512, 384, AD_FEAT_STORED, pts};
+            uint8_t *b = blobs + i * AD_FEAT_BLOB_MAX;
+            rows[i] = (ad_feat_row){ids[i], b, ad_features_encode(&f, b, AD_FEAT_BLOB_MAX)};
+        }
+        ad_feat_store_put(st, rows, k, NULL);
+        done += k;
+        if (done == n) { /* the first n: measured before the last 1% is added */
+            double t0 = cpu_now(), w0 = ad_now();
+            ad_feat_index *ix;
+            ad_feat_index_new(&ix, NULL);
+            ad_feat_store_load(st, ix, NULL, NULL, NULL);
+            printf("== the features index of %zu media (SQLite), CPU s of one thread (wall)\n", n);
+            printf("built from the store (every call before)       %8.3f (%.3f)\n",
+                   cpu_now() - t0, ad_now() - w0);
+            ad_feat_index_free(ix);
+            ad_feat_load how;
+            remove(path);
+            t0 = cpu_now(), w0 = ad_now();
+            ad_feat_store_load_file(st, path, &ix, &how, NULL);
+            printf("index file: built and written (first call)     %8.3f (%.3f)\n",
+                   cpu_now() - t0, ad_now() - w0);
+            ad_feat_index_free(ix);
+            t0 = cpu_now(), w0 = ad_now();
+            ad_feat_store_load_file(st, path, &ix, &how, NULL);
+            printf("index file: read, nothing new                  %8.3f (%.3f)  %zu from the file\n",
+                   cpu_now() - t0, ad_now() - w0, how.from_file);
+            ad_feat_index_free(ix);
+        }
+    }
+    double t0 = cpu_now(), w0 = ad_now();
+    ad_feat_index *ix;
+    ad_feat_load how;
+    ad_feat_store_load_file(st, path, &ix, &how, NULL);
+    printf("index file: read, %zu added from the store      %8.3f (%.3f)\n", how.added,
+           cpu_now() - t0, ad_now() - w0);
+    ad_feat_index_free(ix);
+    struct stat sb;
+    if (stat(path, &sb) == 0)
+        printf("index file: %.1f MB (%.0f bytes a media)\n", sb.st_size / 1e6,
+               (double)sb.st_size / (double)total);
+    free(blobs), free(rows), free(m), free(ids);
+    ad_store_close(st);
+    remove(db);
+    remove(path);
+}
+
 int main(int argc, char **argv)
 {
     size_t n = 1000000, nq = 200;
     const char *corpus = NULL, *unrel[16];
     int nunrel = 0, nsynth = 1000;
+    const char *decode = NULL;
+    size_t ifile = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--scale") && i + 1 < argc)
             n = strtoull(argv[++i], NULL, 10);
@@ -585,14 +755,22 @@ int main(int argc, char **argv)
             unrel[nunrel++] = argv[++i];
         else if (!strcmp(argv[i], "--synthetic") && i + 1 < argc)
             nsynth = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--decode") && i + 1 < argc)
+            decode = argv[++i];
+        else if (!strcmp(argv[i], "--index-file") && i + 1 < argc)
+            ifile = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_features [--scale N] [--queries Q] [--corpus DIR] "
-                            "[--unrelated DIR]... [--synthetic N]\n");
+                            "[--unrelated DIR]... [--synthetic N] [--decode DIR] [--index-file N]\n");
             return 2;
         }
     }
     if (n)
         scale_bench(n, nq ? nq : 1);
+    if (decode)
+        decode_bench(decode);
+    if (ifile)
+        index_file_bench(ifile);
     if (corpus) {
         ad_hash_opts ho;
         ad_hash_opts_default(&ho);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ariadne/features.h"
+#include "ariadne/hash.h"
 #include "ariadne/store.h"
 #include "features/fstore.h"
 #include "testutil.h"
@@ -235,6 +236,59 @@ static void test_index(void **state)
     ad_feat_index_free(ix);
 }
 
+/* Ingest computes features on the reduced luma of its PDQ decode (ad_hasher_grey, no second
+ * decode); a file on its own (ad_features_image: `similar FILE`) gets the very same features, and
+ * the hasher's PDQ is the same with or without the grey kept. */
+static void test_shared_decode(void **state)
+{
+    (void)state;
+    const char *files[] = {"vectors/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
+                           "vectors/pdq/data/reg-test-input/dih/bridge-8-flip-minus-1.jpg"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *b = td_read_file(td_path(files[i]), &len);
+        assert_non_null(b);
+        ad_hash_opts ho;
+        ad_hash_opts_default(&ho);
+        ho.dihedral = ho.more = 1;
+        ad_hasher *plain, *h;
+        assert_int_equal(ad_hasher_new(&plain, &ho, NULL), AD_OK);
+        ho.grey = 1;
+        assert_int_equal(ad_hasher_new(&h, &ho, NULL), AD_OK);
+        ad_file_hash fp, fh;
+        assert_int_equal(ad_hasher_buffer(plain, b, len, &fp, NULL), AD_OK);
+        assert_int_equal(ad_hasher_buffer(h, b, len, &fh, NULL), AD_OK);
+        int w0, h0, w, hh;
+        assert_null(ad_hasher_grey(plain, &w0, &h0));
+        assert_memory_equal(fp.pdq.hash.b, fh.pdq.hash.b, 32);
+        assert_int_equal(fp.has_more, fh.has_more);
+        const uint8_t *g = ad_hasher_grey(h, &w, &hh);
+        assert_non_null(g);
+        assert_int_equal(w > hh ? w : hh, AD_FEAT_SIDE);
+        ad_features a, c;
+        assert_int_equal(ad_features_grey(g, w, hh, (size_t)w, AD_FEAT_DETECT, &a, NULL), AD_OK);
+        assert_int_equal(ad_features_image(fh.type, b, len, NULL, AD_FEAT_DETECT, &c, NULL),
+                         AD_OK);
+        assert_true(a.n > AD_FEAT_STORED);
+        assert_int_equal(a.n, c.n);
+        assert_int_equal(a.width, c.width);
+        assert_int_equal(a.height, c.height);
+        for (size_t k = 0; k < a.n; k++) {
+            assert_int_equal(a.p[k].word, c.p[k].word);
+            assert_int_equal(a.p[k].sig, c.p[k].sig);
+            assert_true(a.p[k].x == c.p[k].x && a.p[k].y == c.p[k].y);
+        }
+        /* the next file that is no image leaves no grey behind */
+        assert_int_equal(ad_hasher_buffer(h, (const uint8_t *)"text", 4, &fh, NULL), AD_OK);
+        assert_null(ad_hasher_grey(h, &w, &hh));
+        ad_features_free(&a);
+        ad_features_free(&c);
+        ad_hasher_free(plain);
+        ad_hasher_free(h);
+        free(b);
+    }
+}
+
 /* media_feature rows: written once per media, read back, loaded into an index */
 static void test_store(void **state)
 {
@@ -274,13 +328,126 @@ static void test_store(void **state)
     ad_store_close(st);
 }
 
+/* The index kept in a file between runs: built and written at first, then read and updated with
+ * what the store got since; its answers are those of an index built from the store; a damaged
+ * file or another store's is not used. */
+static void add_pictures(ad_store *st, int from, int to)
+{
+    for (int i = from; i < to; i++) {
+        ad_media m;
+        ad_media_init(&m);
+        m.has_sha256 = 1;
+        memset(m.sha256, i + 1, 32);
+        int64_t id;
+        assert_int_equal(ad_store_media_upsert(st, &m, &id, NULL, NULL), AD_OK);
+        uint8_t *g = picture(100 + (uint64_t)i);
+        ad_features f;
+        assert_int_equal(ad_features_grey(g, W, H, W, AD_FEAT_DETECT, &f, NULL), AD_OK);
+        ad_features_keep(&f, AD_FEAT_STORED);
+        uint8_t blob[AD_FEAT_BLOB_MAX];
+        ad_feat_row row = {id, blob, ad_features_encode(&f, blob, sizeof blob)};
+        assert_int_equal(ad_feat_store_put(st, &row, 1, NULL), AD_OK);
+        ad_features_free(&f);
+        free(g);
+    }
+}
+
+static void same_answers(ad_store *st, ad_feat_index *ix)
+{
+    ad_feat_index *full;
+    assert_int_equal(ad_feat_index_new(&full, NULL), AD_OK);
+    assert_int_equal(ad_feat_store_load(st, full, NULL, NULL, NULL), AD_OK);
+    assert_int_equal(ad_feat_index_size(full), ad_feat_index_size(ix));
+    for (int k = 0; k < 6; k++) {
+        uint8_t *g = picture(100 + (uint64_t)k * 5), *t = tilted(g, 3);
+        ad_features q;
+        assert_int_equal(ad_features_grey(t, W, H, W, AD_FEAT_DETECT, &q, NULL), AD_OK);
+        ad_feat_hit a[32], b[32];
+        size_t na = ad_feat_index_search(ix, &q, a, 32), nb = ad_feat_index_search(full, &q, b, 32);
+        assert_int_equal(na, nb);
+        assert_true(na > 0);
+        for (size_t i = 0; i < na; i++) {
+            assert_int_equal(a[i].media_id, b[i].media_id);
+            assert_true(a[i].score == b[i].score);
+        }
+        ad_features_free(&q);
+        free(g);
+        free(t);
+    }
+    ad_feat_index_free(full);
+}
+
+static void test_index_file(void **state)
+{
+    (void)state;
+    td_db d;
+    assert_int_equal(td_db_create(&d, 0, "features_file"), 0);
+    ad_store *st;
+    assert_int_equal(ad_store_open(&st, d.url, AD_STORE_CREATE, NULL), AD_OK);
+    char path[1100];
+    snprintf(path, sizeof path, "%s/index.features", td_tmpdir("features_file"));
+    remove(path);
+    ad_feat_index *ix;
+    ad_feat_load how;
+    /* a store without features: an empty index, written and read back */
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_true(how.rebuilt && how.saved);
+    ad_feat_index_free(ix);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_false(how.rebuilt);
+    assert_int_equal(ad_feat_index_size(ix), 0);
+    ad_feat_index_free(ix);
+    add_pictures(st, 0, 20);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_true(!how.rebuilt && how.saved);
+    assert_int_equal(how.from_file, 0);
+    assert_int_equal(how.added, 20);
+    ad_feat_index_free(ix);
+    add_pictures(st, 20, 30); /* what ingest adds later */
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_false(how.rebuilt);
+    assert_int_equal(how.from_file, 20);
+    assert_int_equal(how.added, 10);
+    assert_true(how.saved);
+    same_answers(st, ix);
+    ad_feat_index_free(ix);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_int_equal(how.from_file, 30);
+    assert_int_equal(how.added, 0);
+    assert_false(how.rebuilt || how.saved);
+    same_answers(st, ix);
+    ad_feat_index_free(ix);
+    /* another store's file, then a damaged one: refused, built again */
+    ad_feat_index *x;
+    assert_int_equal(ad_feat_index_open(path, "another", &x, NULL), AD_ERR_VERSION);
+    size_t len;
+    uint8_t *b = td_read_file(path, &len);
+    assert_non_null(b);
+    b[len / 2] ^= 0x40;
+    assert_int_equal(td_write_file(path, b, len), 0);
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_true(how.rebuilt && how.saved);
+    assert_non_null(strstr(how.why, "checksum"));
+    same_answers(st, ix);
+    ad_feat_index_free(ix);
+    assert_int_equal(td_write_file(path, b, len / 3), 0); /* cut short */
+    assert_int_equal(ad_feat_store_load_file(st, path, &ix, &how, NULL), AD_OK);
+    assert_true(how.rebuilt);
+    assert_non_null(strstr(how.why, "size"));
+    ad_feat_index_free(ix);
+    free(b);
+    ad_store_close(st);
+    td_db_drop(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
         cmocka_unit_test(test_unrelated),
         cmocka_unit_test(test_periodic_texture), cmocka_unit_test(test_index),
-        cmocka_unit_test(test_store),
+        cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
+        cmocka_unit_test(test_index_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

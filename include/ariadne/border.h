@@ -72,6 +72,10 @@ void ad_pdq_more_push(ad_pdq_more_acc *a, const float *luma_row);
 /* A row of 8-bit grey (channels 1) or RGB (3) pixels: luma as PDQ computes it. */
 void ad_pdq_more_push_u8(ad_pdq_more_acc *a, const uint8_t *row, int channels);
 ad_code ad_pdq_more_finish(ad_pdq_more_acc *a, ad_pdq_more *out, ad_err *err);
+/* After the last row: the reduced luma as 8-bit grey (each value rounded), out_w x out_h bytes
+ * (ad_border_reduced_size with AD_BORDER_SIDE) written to grey (NULL: only the size). The
+ * local features are computed on it (ariadne/features.h): one decode for PDQ and features. */
+void ad_pdq_more_grey(ad_pdq_more_acc *a, uint8_t *grey, int *out_w, int *out_h);
 void ad_pdq_more_free(ad_pdq_more_acc *a);
 
 /* The size of the reduced luma of a width x height image. */

@@ -48,8 +48,9 @@ typedef struct ad_features {
  * (n = 0, AD_OK). */
 ad_code ad_features_grey(const uint8_t *grey, int width, int height, size_t stride,
                          int max_points, ad_features *out, ad_err *err);
-/* Decodes an image file's bytes (type as probed; limits NULL: the defaults) and computes its
- * features. */
+/* Decodes an image file's bytes (type as probed; limits NULL: the defaults) into its reduced
+ * luma (ariadne/border.h, the pixels ingest's PDQ decode hands over: ad_hasher_grey) and
+ * computes its features: the same features as ingest computes for the same file. */
 ad_code ad_features_image(ad_media_type type, const uint8_t *data, size_t len,
                           const ad_limits *limits, int max_points, ad_features *out, ad_err *err);
 /* Keeps the AD_FEAT_STORED strongest points, in each octave in proportion (as ORB allots them). */
@@ -100,9 +101,18 @@ ad_code ad_feat_index_add(ad_feat_index *ix, int64_t media_id, const ad_features
 ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err);
 size_t ad_feat_index_size(const ad_feat_index *ix); /* media */
 size_t ad_feat_index_bytes(const ad_feat_index *ix);
-/* The best candidates for a query, best first: fills hits[0..max), returns how many. */
+/* The best candidates for a query, best first (equal scores by media id): fills hits[0..max),
+ * returns how many. */
 size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_feat_hit *hits,
                             size_t max);
+/* The media id of the i-th media added (0 past the end). */
+int64_t ad_feat_index_id(const ad_feat_index *ix, size_t i);
+/* The index in a file (sealed first; written whole or not at all), tagged with tag (the store's
+ * instance UUID), and read back: a file that is not whole, of another version (of the file or
+ * of the features, AD_FEAT_VERSION), or of another tag is refused with a reason
+ * (AD_ERR_NOT_FOUND, AD_ERR_VERSION, AD_ERR_CORRUPT), never used. */
+ad_code ad_feat_index_save(ad_feat_index *ix, const char *path, const char *tag, ad_err *err);
+ad_code ad_feat_index_open(const char *path, const char *tag, ad_feat_index **out, ad_err *err);
 
 /* The vocabulary (src/features/vocab.c, data/features/ORIGIN.md). */
 #define AD_FEAT_WORDS 65536

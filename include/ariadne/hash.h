@@ -43,6 +43,7 @@ typedef struct ad_hash_opts {
     int fast_min_side;    /* fast mode: smallest side to decode at (default 384) */
     ad_pdq_compat compat; /* default library */
     int more; /* also the trimmed and area PDQs (ariadne/border.h; ingest sets it) */
+    int grey; /* keep the reduced luma of the image decoded for PDQ (ad_hasher_grey) */
 } ad_hash_opts;
 
 void ad_hash_opts_default(ad_hash_opts *o);
@@ -77,6 +78,11 @@ ad_code ad_hasher_file(ad_hasher *h, const char *path, ad_file_hash *out, ad_err
  * decoding), for callers that want more from them (EXIF, thumbnails); NULL when the last file
  * was not an image. Valid until the next call on h. */
 const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len);
+/* With opts.grey: the reduced luma (ariadne/border.h: exact area means, at most AD_BORDER_SIDE
+ * pixels on the longest side, 8-bit) of the image the last call decoded for its PDQ, for the
+ * local features (ariadne/features.h) without a second decode; NULL when it decoded none.
+ * Valid until the next call on h. */
+const uint8_t *ad_hasher_grey(const ad_hasher *h, int *width, int *height);
 /* Same for bytes already in memory (e.g. an archive member). */
 ad_code ad_hasher_buffer(ad_hasher *h, const uint8_t *data, size_t len, ad_file_hash *out,
                          ad_err *err);

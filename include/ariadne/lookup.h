@@ -43,9 +43,10 @@ ad_code ad_lookup_index_load_tap(ad_store *st, ad_pdq_fn tap, void *ctx, ad_look
 /* An empty index (then ad_lookup_index_add). */
 ad_code ad_lookup_index_new(ad_lookup_index **out, ad_err *err);
 /* An index around ix (taken over, freed with it, also on failure) whose frame entries are
- * frame_ids[i] of video frame_media[i] (a snapshot's: src/live/live_snapshot.c). */
+ * frame_ids[i] of video frame_media[i] and of whose entries nmore are trimmed or area PDQs (a
+ * snapshot's: src/live/live_snapshot.c). */
 ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int64_t *frame_media,
-                              size_t nframes, ad_lookup_index **out, ad_err *err);
+                              size_t nframes, size_t nmore, ad_lookup_index **out, ad_err *err);
 /* Adds one PDQ: a media's own (is_frame 0, id = media id) or a video frame's (is_frame 1,
  * id = frame id, media_id its video). Needs exclusive access (the caller's lock). */
 ad_code ad_lookup_index_add(ad_lookup_index *lx, const ad_h256 *pdq, int64_t id, int64_t media_id,
@@ -63,6 +64,8 @@ int64_t ad_lookup_index_media(const ad_lookup_index *lx, uint64_t entry);
 int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id);
 /* Entries (media PDQs and frame PDQs; the trimmed and area PDQs beside them not counted). */
 size_t ad_lookup_index_size(const ad_lookup_index *lx);
+/* The trimmed and area PDQs beside them (entries of the match index too). */
+size_t ad_lookup_index_more(const ad_lookup_index *lx);
 
 /* ---- the query --------------------------------------------------------------------- */
 

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 14
+#define AD_STORE_SCHEMA_VERSION 18
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -659,6 +659,8 @@ typedef enum ad_ixkind {
     AD_IX_GRANT, /* a = list, b = agency */
     AD_IX_HOLD,  /* a = list, b = media: present = held back now */
     AD_IX_LIST,  /* a = list id: name, agency_id */
+    AD_IX_EXTRA, /* a = media id, b = its frame's row id (0: the media's own): an extra hash
+                    (schema 18; ariadne/media_hash.h), extra = its kind, pdq */
     AD_IX__UNKNOWN
 } ad_ixkind;
 /* One index log row with the state of what it names, read as the store stands. */
@@ -673,6 +675,7 @@ typedef struct ad_ixchange {
     int64_t media_id; /* frame: its video */
     const char *name; /* list */
     int64_t agency_id; /* list: the owner, 0 none */
+    int extra;         /* extra: AD_MHASH_TRIM or AD_MHASH_AREA */
 } ad_ixchange;
 typedef int (*ad_ixchange_fn)(void *ctx, const ad_ixchange *c);
 /* The index log rows with seq > after, in seq order, at most limit. No audit row (a server's

@@ -96,6 +96,17 @@ static json_t *box_json(const double b[4])
     return json_pack("[f,f,f,f]", b[0], b[1], b[2], b[3]);
 }
 
+/* The features index file of a SQLite store: DB.features beside DB (docs/features.md "The index
+ * file"); NULL for PostgreSQL (the index is built from the store at each call). */
+static const char *index_file(const ad_args *a, char *buf, size_t cap)
+{
+    const char *url = ad_store_resolve_url(ad_arg(a, "--db"));
+    if (!url || strncmp(url, "sqlite:", 7) || !url[7])
+        return NULL;
+    int n = snprintf(buf, cap, "%s.features", url + 7);
+    return n > 0 && (size_t)n < cap ? buf : NULL;
+}
+
 /* --build: known media get their features from the files under the paths */
 typedef struct {
     ad_store *st;
@@ -228,11 +239,14 @@ int ad_cmd_similar(int argc, char **argv)
         }
     }
     ad_feat_index *ix = NULL;
-    size_t loaded = 0, damaged = 0, found = 0;
+    size_t found = 0, damaged = 0;
     ad_feat_found *res = calloc((size_t)limit, sizeof *res);
-    ad_code c = res ? ad_feat_index_new(&ix, &err) : ad_err_set(&err, AD_ERR_NOMEM, "out of memory");
+    char ixpath[4200];
+    ad_feat_load how;
+    ad_code c = res ? AD_OK : ad_err_set(&err, AD_ERR_NOMEM, "out of memory");
     if (c == AD_OK)
-        c = ad_feat_store_load(st, ix, &loaded, &damaged, &err);
+        c = ad_feat_store_load_file(st, index_file(&a, ixpath, sizeof ixpath), &ix, &how, &err);
+    damaged = how.damaged;
     if (c == AD_OK)
         c = ad_feat_similar(st, ix, &q, self, (size_t)candidates, res, (size_t)limit, &found, &err);
     if (c == AD_OK) {
@@ -277,13 +291,13 @@ int ad_cmd_similar(int argc, char **argv)
     }
     if (a.json)
         ad_cli_json(json_pack("{s:s,s:s,s:i,s:I,s:o}", "query", a.pos[0], "mode", "search",
-                              "query_points", (int)q.n, "indexed", (json_int_t)loaded, "results",
+                              "query_points", (int)q.n, "indexed", (json_int_t)ad_feat_index_size(ix), "results",
                               list));
     else {
         json_decref(list);
         if (!found)
             printf("nothing known shares content with %s (%zu indexed media, %zu query points)\n",
-                   a.pos[0], loaded, q.n);
+                   a.pos[0], ad_feat_index_size(ix), q.n);
     }
     free(res);
     ad_feat_index_free(ix);

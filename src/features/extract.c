@@ -1,6 +1,8 @@
-/* extract.c: a picture's local features: decoded (scaled in the DCT domain when the format
- * allows) to greyscale, reduced to AD_FEAT_SIDE on its long side, ORB keypoints (orb.cpp), each
- * descriptor quantised to its visual word (vocab.c) with its first 32 bits kept as a signature. */
+/* extract.c: a picture's local features: its reduced luma (the exact area means at AD_FEAT_SIDE on
+ * the long side that the hash module computes beside PDQ, ariadne/border.h: ingest hands over the
+ * very pixels of its PDQ decode, ad_hasher_grey; a file on its own is decoded here into the same
+ * reduction, so both give the same features), ORB keypoints (orb.cpp), each descriptor quantised
+ * to its visual word (vocab.c) with its first 32 bits kept as a signature. */
 #include "feat_int.h"
 
 typedef struct {
@@ -9,13 +11,22 @@ typedef struct {
     uint64_t max_pixels;
 } grey_acc;
 
+/* A decoded size a sink takes. */
+static ad_code size_ok(int w, int h, int channels, uint64_t max_pixels, ad_err *err)
+{
+    if (w < 1 || h < 1 || (channels != 1 && channels != 3))
+        return ad_err_set(err, AD_ERR_CORRUPT, "image of %dx%d pixels", w, h);
+    if ((uint64_t)w * (uint64_t)h > max_pixels)
+        return ad_err_set(err, AD_ERR_LIMIT, "image of %dx%d pixels is over the limit", w, h);
+    return AD_OK;
+}
+
 static ad_code g_begin(void *ctx, int w, int h, int channels, ad_err *err)
 {
     grey_acc *g = ctx;
-    if (w < 1 || h < 1 || (channels != 1 && channels != 3))
-        return ad_err_set(err, AD_ERR_CORRUPT, "image of %dx%d pixels", w, h);
-    if ((uint64_t)w * (uint64_t)h > g->max_pixels)
-        return ad_err_set(err, AD_ERR_LIMIT, "image of %dx%d pixels is over the limit", w, h);
+    ad_code rc = size_ok(w, h, channels, g->max_pixels, err);
+    if (rc)
+        return rc;
     free(g->grey);
     g->grey = malloc((size_t)w * (size_t)h);
     if (!g->grey)
@@ -70,17 +81,66 @@ ad_code ad_feat_decode_grey(ad_media_type type, const uint8_t *data, size_t len,
     return AD_OK;
 }
 
+_Static_assert(AD_FEAT_SIDE == AD_BORDER_SIDE, "features are computed on PDQ's reduced luma");
+
+/* The reduced luma as PDQ's decode makes it (pdq_more.c), rows streamed into it. */
+typedef struct {
+    ad_pdq_more_acc *acc;
+    int channels, rows, h;
+    uint64_t max_pixels;
+} reduce_acc;
+
+static ad_code r_begin(void *ctx, int w, int h, int channels, ad_err *err)
+{
+    reduce_acc *r = ctx;
+    ad_code rc = size_ok(w, h, channels, r->max_pixels, err);
+    if (rc)
+        return rc;
+    ad_pdq_more_free(r->acc);
+    r->acc = NULL;
+    r->channels = channels;
+    r->rows = 0;
+    r->h = h;
+    return ad_pdq_more_new(&r->acc, w, h, err);
+}
+
+static void r_row(void *ctx, const uint8_t *px)
+{
+    reduce_acc *r = ctx;
+    if (r->rows < r->h) {
+        ad_pdq_more_push_u8(r->acc, px, r->channels);
+        r->rows++;
+    }
+}
+
+static const ad_image_sink reduce_sink = {r_begin, r_row};
+
 ad_code ad_features_image(ad_media_type type, const uint8_t *data, size_t len,
                           const ad_limits *limits, int max_points, ad_features *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
-    uint8_t *grey;
-    int w, h;
-    /* a 4:3 picture keeps AD_FEAT_SIDE on its long side */
-    ad_code rc = ad_feat_decode_grey(type, data, len, limits, AD_FEAT_SIDE * 3 / 4, &grey, &w, &h,
-                                     err);
-    if (rc == AD_OK)
+    ad_decode_opts o = {0};
+    if (limits)
+        o.limits = *limits;
+    else
+        ad_limits_default(&o.limits);
+    reduce_acc r = {.max_pixels = o.limits.max_pixels};
+    ad_image_info info;
+    ad_code rc = ad_image_decode(type, data, len, &o, &reduce_sink, &r, &info, err);
+    if (rc == AD_OK && r.rows < r.h)
+        rc = ad_err_set(err, AD_ERR_TRUNCATED, "image ended after %d of %d rows", r.rows, r.h);
+    uint8_t *grey = NULL;
+    int w = 0, h = 0;
+    if (rc == AD_OK) {
+        ad_pdq_more_grey(r.acc, NULL, &w, &h);
+        if (!(grey = malloc((size_t)w * (size_t)h)))
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory for a %dx%d image", w, h);
+    }
+    if (rc == AD_OK) {
+        ad_pdq_more_grey(r.acc, grey, &w, &h);
         rc = ad_features_grey(grey, w, h, (size_t)w, max_points, out, err);
+    }
+    ad_pdq_more_free(r.acc);
     free(grey);
     return rc;
 }

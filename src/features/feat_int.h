@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ariadne/border.h"
 #include "ariadne/features.h"
 
 #ifdef __cplusplus

@@ -3,7 +3,11 @@
  * (idf = log(N / df)); a query scores the media sharing its words, the commonest words (in more
  * than STOP_FRACTION of 1,000 media or more) left out, and returns the best. Built with adds, then sealed. */
 #include <math.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <xxhash.h>
 
+#include "ariadne/util.h"
 #include "feat_int.h"
 
 #define STOP_FRACTION 0.05 /* words in more than this share of the media carry no information */
@@ -113,6 +117,20 @@ ad_code ad_feat_index_add(ad_feat_index *ix, int64_t media_id, const ad_features
     return AD_OK;
 }
 
+/* The words' weights from the postings; the index is then sealed. */
+static void weigh(ad_feat_index *ix)
+{
+    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++) {
+        uint32_t df = ix->start[w + 1] - ix->start[w];
+        ix->idf[w] = df && (ix->n < 1000 || df <= STOP_FRACTION * (double)ix->n)
+                         ? (float)log((double)ix->n / df + 1.0)
+                         : 0;
+        double q = ix->idf[w] * 16 + 0.5;
+        ix->qidf[w] = ix->idf[w] > 0 ? (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q) : 0;
+    }
+    ix->sealed = 1;
+}
+
 ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err)
 {
     if (ix->sealed)
@@ -149,15 +167,7 @@ ad_code ad_feat_index_seal(ad_feat_index *ix, ad_err *err)
     ix->start = start;
     ix->ndocs = total;
     ix->npend = 0;
-    for (uint32_t w = 0; w < AD_FEAT_WORDS; w++) {
-        uint32_t df = start[w + 1] - start[w];
-        ix->idf[w] = df && (ix->n < 1000 || df <= STOP_FRACTION * (double)ix->n)
-                         ? (float)log((double)ix->n / df + 1.0)
-                         : 0;
-        double q = ix->idf[w] * 16 + 0.5;
-        ix->qidf[w] = ix->idf[w] > 0 ? (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q) : 0;
-    }
-    ix->sealed = 1;
+    weigh(ix);
     return AD_OK;
 }
 
@@ -170,6 +180,11 @@ size_t ad_feat_index_bytes(const ad_feat_index *ix)
 {
     return ix->n * (sizeof *ix->ids + sizeof *ix->nw) + ix->ndocs * sizeof *ix->docs +
            (AD_FEAT_WORDS + 1) * sizeof *ix->start + AD_FEAT_WORDS * sizeof *ix->idf;
+}
+
+static int better(float s, int64_t id, const ad_feat_hit *h)
+{
+    return s > h->score || (s == h->score && id < h->media_id);
 }
 
 size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_feat_hit *hits,
@@ -210,10 +225,11 @@ size_t ad_feat_index_search(const ad_feat_index *ix, const ad_features *q, ad_fe
     for (size_t t = 0; t < nt; t++) {
         uint32_t d = touched[t];
         float s = score[d] / 16.0f / sqrtf((float)(ix->nw[d] > 20 ? ix->nw[d] : 20));
-        if (found == max && s <= hits[max - 1].score)
+        /* equal scores by media id: the same answer whatever order the media were added in */
+        if (found == max && !better(s, ix->ids[d], &hits[max - 1]))
             continue;
         size_t at = found < max ? found++ : max - 1;
-        while (at > 0 && hits[at - 1].score < s) {
+        while (at > 0 && better(s, ix->ids[d], &hits[at - 1])) {
             hits[at] = hits[at - 1];
             at--;
         }
@@ -224,4 +240,131 @@ done:
     free(score);
     free(touched);
     return found;
+}
+
+/* ---- the index on disk (a cache beside the store: fstore.c) ---- */
+
+#define FILE_MAGIC "ARIADFX\n"
+#define FILE_VERSION 1u
+#define TAG_LEN 64
+
+typedef struct {
+    char magic[8];
+    uint32_t version, feat_version;
+    char tag[TAG_LEN];
+    uint64_t n, ndocs, sum; /* sum: XXH3-64 of the arrays that follow */
+} file_head;
+
+static uint64_t arrays_sum(const ad_feat_index *ix)
+{
+    XXH3_state_t *h = XXH3_createState();
+    if (!h)
+        return 0;
+    XXH3_64bits_reset(h);
+    if (ix->n) {
+        XXH3_64bits_update(h, ix->ids, ix->n * sizeof *ix->ids);
+        XXH3_64bits_update(h, ix->nw, ix->n * sizeof *ix->nw);
+    }
+    XXH3_64bits_update(h, ix->start, (AD_FEAT_WORDS + 1) * sizeof *ix->start);
+    if (ix->ndocs)
+        XXH3_64bits_update(h, ix->docs, ix->ndocs * sizeof *ix->docs);
+    uint64_t v = XXH3_64bits_digest(h);
+    XXH3_freeState(h);
+    return v;
+}
+
+ad_code ad_feat_index_save(ad_feat_index *ix, const char *path, const char *tag, ad_err *err)
+{
+    ad_code rc = ad_feat_index_seal(ix, err);
+    if (rc)
+        return rc;
+    file_head hd;
+    memset(&hd, 0, sizeof hd);
+    memcpy(hd.magic, FILE_MAGIC, 8);
+    hd.version = FILE_VERSION;
+    hd.feat_version = AD_FEAT_VERSION;
+    snprintf(hd.tag, sizeof hd.tag, "%s", tag ? tag : "");
+    hd.n = ix->n;
+    hd.ndocs = ix->ndocs;
+    hd.sum = arrays_sum(ix);
+    ad_file_replace f;
+    if ((rc = ad_file_replace_open(&f, path, err)))
+        return rc;
+    fwrite(&hd, sizeof hd, 1, f.f);
+    if (ix->n) { /* an empty index has no arrays (NULL) */
+        fwrite(ix->ids, sizeof *ix->ids, ix->n, f.f);
+        fwrite(ix->nw, sizeof *ix->nw, ix->n, f.f);
+    }
+    fwrite(ix->start, sizeof *ix->start, AD_FEAT_WORDS + 1, f.f);
+    if (ix->ndocs)
+        fwrite(ix->docs, sizeof *ix->docs, ix->ndocs, f.f);
+    return ad_file_replace_end(&f, AD_OK, err);
+}
+
+static ad_code refuse(ad_err *err, const char *path, const char *why)
+{
+    return ad_err_set(err, AD_ERR_CORRUPT, "features index file %s %s", path, why);
+}
+
+ad_code ad_feat_index_open(const char *path, const char *tag, ad_feat_index **out, ad_err *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no features index file %s", path);
+    file_head hd;
+    ad_feat_index *ix = NULL;
+    ad_code rc = AD_OK;
+    struct stat st;
+    if (fstat(fileno(f), &st) || fread(&hd, sizeof hd, 1, f) != 1 || memcmp(hd.magic, FILE_MAGIC, 8))
+        rc = refuse(err, path, "is not one");
+    else if (hd.version != FILE_VERSION || hd.feat_version != AD_FEAT_VERSION)
+        rc = ad_err_set(err, AD_ERR_VERSION, "features index file %s is of version %u/%u, not %u/%u",
+                        path, hd.version, hd.feat_version, FILE_VERSION, AD_FEAT_VERSION);
+    else if (strncmp(hd.tag, tag ? tag : "", sizeof hd.tag))
+        rc = ad_err_set(err, AD_ERR_VERSION, "features index file %s is another store's", path);
+    else if (hd.n >= UINT32_MAX || hd.ndocs > UINT32_MAX ||
+             (uint64_t)st.st_size != sizeof hd + hd.n * 12 + (AD_FEAT_WORDS + 1) * 4ull +
+                                         hd.ndocs * 4)
+        rc = refuse(err, path, "has the wrong size");
+    else
+        rc = ad_feat_index_new(&ix, err);
+    if (!rc) {
+        ix->n = ix->cap = hd.n;
+        ix->ndocs = hd.ndocs;
+        ix->ids = malloc((hd.n ? hd.n : 1) * sizeof *ix->ids);
+        ix->nw = malloc((hd.n ? hd.n : 1) * sizeof *ix->nw);
+        ix->docs = malloc((hd.ndocs ? hd.ndocs : 1) * sizeof *ix->docs);
+        if (!ix->ids || !ix->nw || !ix->docs)
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory for the features index");
+        else if (fread(ix->ids, sizeof *ix->ids, hd.n, f) != hd.n ||
+                 fread(ix->nw, sizeof *ix->nw, hd.n, f) != hd.n ||
+                 fread(ix->start, sizeof *ix->start, AD_FEAT_WORDS + 1, f) != AD_FEAT_WORDS + 1 ||
+                 fread(ix->docs, sizeof *ix->docs, hd.ndocs, f) != hd.ndocs)
+            rc = refuse(err, path, "is cut short");
+        else if (arrays_sum(ix) != hd.sum)
+            rc = refuse(err, path, "fails its checksum");
+    }
+    /* the invariants searches rely on: postings in range, by word, of known documents */
+    if (!rc && (ix->start[0] != 0 || ix->start[AD_FEAT_WORDS] != hd.ndocs))
+        rc = refuse(err, path, "has inconsistent postings");
+    for (uint32_t w = 0; !rc && w < AD_FEAT_WORDS; w++)
+        if (ix->start[w] > ix->start[w + 1])
+            rc = refuse(err, path, "has inconsistent postings");
+    for (uint64_t i = 0; !rc && i < hd.ndocs; i++)
+        if (ix->docs[i] >= hd.n)
+            rc = refuse(err, path, "has inconsistent postings");
+    fclose(f);
+    if (rc) {
+        ad_feat_index_free(ix);
+        return rc;
+    }
+    weigh(ix);
+    *out = ix;
+    return AD_OK;
+}
+
+int64_t ad_feat_index_id(const ad_feat_index *ix, size_t i)
+{
+    return i < ix->n ? ix->ids[i] : 0;
 }

@@ -1,8 +1,13 @@
 /* fstore.c: local features in the store (media_feature, schema 10, docs/store.md): written in
  * batches (a media keeps the first features written for it: the same bytes give the same
  * ones), read one media at a time for the check, and all of them into an index. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "features/fstore.h"
 #include "store/store_int.h"
+#include "util/idset.h"
 
 typedef struct {
     const ad_feat_row *r;
@@ -113,6 +118,123 @@ ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size
     if (damaged)
         *damaged = c.bad;
     return rc;
+}
+
+/* ---- the index kept in a file between runs (docs/features.md "The index file") ---- */
+
+typedef struct {
+    const ad_idset *cached;
+    size_t still;        /* cached media still in the store */
+    int64_t *add;        /* media with features not in the file */
+    size_t nadd, capadd;
+    int oom;
+} delta_ctx;
+
+static int delta_row(void *p, ad_stmt *s)
+{
+    delta_ctx *c = p;
+    int64_t id = ad_col_int(s, 0);
+    if (ad_idset_has(c->cached, id)) {
+        c->still++;
+        return 0;
+    }
+    if (c->nadd == c->capadd) {
+        size_t cap = c->capadd ? c->capadd * 2 : 256;
+        int64_t *v = realloc(c->add, cap * sizeof *v);
+        if (!v)
+            return c->oom = 1;
+        c->add = v;
+        c->capadd = cap;
+    }
+    c->add[c->nadd++] = id;
+    return 0;
+}
+
+/* The media of the store with features that ix lacks, added to it; -1 in *added when ix holds
+ * a media that has no features in the store any more (then it must be built again). */
+static ad_code update(ad_store *st, ad_feat_index *ix, size_t *added, size_t *damaged,
+                      ad_err *err)
+{
+    ad_idset cached = {0};
+    delta_ctx c = {&cached, 0, NULL, 0, 0, 0};
+    ad_code rc = AD_OK;
+    for (size_t i = 0; i < ad_feat_index_size(ix) && !rc; i++)
+        if (ad_idset_add(&cached, ad_feat_index_id(ix, i)))
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (!rc)
+        rc = ad_store_rows(st, "SELECT f.media_id FROM media_feature f"
+                           " JOIN media m ON m.id = f.media_id ORDER BY f.media_id", 0,
+                           delta_row, &c, err);
+    if (!rc && c.oom)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (!rc && c.still != ad_feat_index_size(ix))
+        *added = (size_t)-1;
+    for (size_t i = 0; !rc && *added != (size_t)-1 && i < c.nadd; i++) {
+        ad_features f;
+        ad_err e;
+        ad_code g = ad_feat_store_get(st, c.add[i], &f, &e);
+        if (g == AD_ERR_CORRUPT || g == AD_ERR_VERSION || g == AD_ERR_TRUNCATED) {
+            (*damaged)++;
+            continue;
+        }
+        if (g) {
+            rc = g;
+            if (err)
+                *err = e;
+            break;
+        }
+        rc = ad_feat_index_add(ix, c.add[i], &f, err);
+        ad_features_free(&f);
+        (*added)++;
+    }
+    ad_idset_free(&cached);
+    free(c.add);
+    return rc;
+}
+
+ad_code ad_feat_store_load_file(ad_store *st, const char *path, ad_feat_index **out,
+                                ad_feat_load *how, ad_err *err)
+{
+    *out = NULL;
+    memset(how, 0, sizeof *how);
+    char uuid[AD_UUID_LEN + 1];
+    ad_code rc = ad_store_instance_uuid(st, uuid, err);
+    if (rc)
+        return rc;
+    ad_feat_index *ix = NULL;
+    ad_err why;
+    if (path && ad_feat_index_open(path, uuid, &ix, &why) == AD_OK) {
+        how->from_file = ad_feat_index_size(ix);
+        rc = update(st, ix, &how->added, &how->damaged, err);
+        if (rc || how->added == (size_t)-1) {
+            ad_feat_index_free(ix);
+            ix = NULL;
+            how->from_file = how->added = how->damaged = 0;
+            snprintf(how->why, sizeof how->why, "features were removed from the store");
+        }
+        if (rc)
+            return rc;
+    } else if (path) {
+        snprintf(how->why, sizeof how->why, "%s", why.msg);
+    }
+    if (!ix) {
+        how->rebuilt = 1;
+        rc = ad_feat_index_new(&ix, err);
+        if (!rc)
+            rc = ad_feat_store_load(st, ix, &how->added, &how->damaged, err);
+    }
+    if (!rc)
+        rc = ad_feat_index_seal(ix, err);
+    if (rc) {
+        ad_feat_index_free(ix);
+        return rc;
+    }
+    if (path && (how->rebuilt || how->added)) { /* a file that cannot be written: built next time */
+        ad_err e;
+        how->saved = ad_feat_index_save(ix, path, uuid, &e) == AD_OK;
+    }
+    *out = ix;
+    return AD_OK;
 }
 
 ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,

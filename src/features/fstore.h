@@ -21,6 +21,22 @@ int ad_feat_store_has(ad_store *st, int64_t media_id);
 ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size_t *damaged,
                            ad_err *err);
 
+/* The features index kept in a file between runs (path; NULL: built from the store only): the
+ * file's index when it is whole and this store's (instance UUID), updated with the media whose
+ * features were added since (a media keeps its features once written, so only additions are
+ * looked for; a media of the file no longer in the store means a new build), else built from
+ * the store; written back (whole or not at all) when anything was added or built. The answers
+ * are those of an index built from the store (candidates are ranked by score, then media id). */
+typedef struct ad_feat_load {
+    size_t from_file; /* media read from the file */
+    size_t added;     /* media read from the store (all of them when rebuilt) */
+    size_t damaged;   /* feature rows left out */
+    int rebuilt, saved;
+    char why[256];    /* why the file was not used, when it was not */
+} ad_feat_load;
+ad_code ad_feat_store_load_file(ad_store *st, const char *path, ad_feat_index **out,
+                                ad_feat_load *how, ad_err *err);
+
 /* What ingest found by features (feature_match): job, the file's media, the known media, kind
  * ("copy" or "scene"), how, consistent and tentative matches, regions "x0,y0,x1,y1". */
 ad_code ad_feat_store_match(ad_store *st, const char *job_id, int64_t media_id,

@@ -24,16 +24,16 @@ struct ad_feat_run {
     int loaded;
 };
 
-void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *bytes,
-                            size_t len)
+void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *grey, int width,
+                            int height)
 {
     ad_feat_ingest_free_task(t);
-    if (!r->o->features || !bytes || !ad_media_is_image(t->fh.type) || !t->fh.has_pdq)
+    if (!r->o->features || !grey || !ad_media_is_image(t->fh.type) || !t->fh.has_pdq)
         return;
     struct ad_feat_task *ft = calloc(1, sizeof *ft);
     if (!ft)
         return;
-    if (ad_features_image(t->fh.type, bytes, len, &r->o->limits, AD_FEAT_DETECT, &ft->f, NULL) ||
+    if (ad_features_grey(grey, width, height, (size_t)width, AD_FEAT_DETECT, &ft->f, NULL) ||
         !ft->f.n) {
         ad_features_free(&ft->f);
         free(ft);

@@ -10,11 +10,11 @@
 struct run;
 struct task;
 
-/* Hashing stage (any thread): an image's features from the bytes hashed, when the run wants
- * them (opts->features) and the file was decoded. A failure leaves the file without features
- * and its class unaffected. */
-void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *bytes,
-                            size_t len);
+/* Hashing stage (any thread): an image's features from the reduced luma of the decode that
+ * made its PDQ (ad_hasher_grey: no second decode), when the run wants them (opts->features) and
+ * the file was decoded. A failure leaves the file without features and its class unaffected. */
+void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *grey, int width,
+                            int height);
 /* Writer, after the class is decided: each file still `new` with features is searched in the
  * store's features index (loaded at the first call): a copy of a known picture takes that
  * media's class, with the match (kind "feature") recorded; the same scene is kept as a possible

@@ -20,7 +20,8 @@
 #define ANGLE_TOL 25.0    /* degrees between a pair's orientation difference and the rotation */
 #define COPY_MIN 10       /* consistent matches for a copy */
 #define COPY_COVER 0.6    /* of the query's frame inside the known */
-#define COPY_RATIO 0.25   /* of the tentative matches consistent (a stereo pair has fewer) */
+#define COPY_RATIO 0.35   /* of the tentative matches consistent (a stereo pair has fewer: aloeL/R
+                             0.33 on the features of the PDQ decode; robust-corpus copies >= 0.37) */
 #define SCENE_MIN 10      /* consistent matches for the same scene */
 #define SPREAD_MIN 0.04   /* inliers' box, fraction of each picture's area */
 #define REPEATED 0.3      /* of a picture's points whose word recurs in it: a repeated pattern */

@@ -23,7 +23,36 @@ struct ad_hasher {
     uint8_t *buf;
     size_t cap;
     size_t kept; /* bytes of the last image read whole into buf, 0 if none */
+    uint8_t *grey; /* opts.grey: the last decoded image's reduced luma, gw x gh (0: none) */
+    size_t grey_cap;
+    int gw, gh;
 };
+
+const uint8_t *ad_hasher_grey(const ad_hasher *h, int *width, int *height)
+{
+    *width = h->gw;
+    *height = h->gh;
+    return h->gw ? h->grey : NULL;
+}
+
+/* The reduced luma of the image just decoded, kept for ad_hasher_grey (without it on failure:
+ * the PDQ does not depend on it). */
+static void keep_grey(ad_hasher *h, ad_pdq_more_acc *more)
+{
+    int w, hh;
+    ad_pdq_more_grey(more, NULL, &w, &hh);
+    size_t need = (size_t)w * (size_t)hh;
+    if (need > h->grey_cap) {
+        uint8_t *g = realloc(h->grey, need);
+        if (!g)
+            return;
+        h->grey = g;
+        h->grey_cap = need;
+    }
+    ad_pdq_more_grey(more, h->grey, &w, &hh);
+    h->gw = w;
+    h->gh = hh;
+}
 
 const uint8_t *ad_hasher_data(const ad_hasher *h, size_t *len)
 {
@@ -66,6 +95,7 @@ void ad_hasher_free(ad_hasher *h)
     ad_magic_close(h->magic);
     ad_digester_free(h->dig);
     free(h->buf);
+    free(h->grey);
     free(h);
 }
 
@@ -122,7 +152,8 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
     }
     ad_pdq_sink sink;
     ad_pdq_sink_init(&sink, h->opts.dihedral, h->opts.compat);
-    sink.want_more = h->opts.more;
+    sink.want_more = h->opts.more || h->opts.grey;
+    h->gw = h->gh = 0;
     struct tee tee = {&sink, also, also_ctx, 0};
     ad_code rc =
         also ? ad_image_decode(out->type, data, len, &dopts, &tee_fns, &tee, &out->image, err)
@@ -136,8 +167,10 @@ static ad_code hash_image(ad_hasher *h, const uint8_t *data, size_t len, ad_file
     } else if (!rc) {
         rc = ad_pdq_sink_finish(&sink, &out->pdq, err);
         out->has_pdq = rc == AD_OK;
-        if (!rc && sink.more)
+        if (!rc && sink.more && h->opts.more)
             out->has_more = ad_pdq_sink_more(&sink, &out->more, NULL) == AD_OK;
+        if (!rc && sink.more && h->opts.grey)
+            keep_grey(h, sink.more);
     }
     ad_pdq_sink_free(&sink);
     return rc;
@@ -163,6 +196,7 @@ ad_code ad_hasher_buffer_digests(ad_hasher *h, const uint8_t *data, size_t len, 
     (void)err;
     memset(out, 0, sizeof *out);
     h->kept = 0;
+    h->gw = h->gh = 0;
     out->size = len;
     ad_digester_reset(h->dig);
     ad_digester_update(h->dig, data, len);
@@ -219,6 +253,7 @@ ad_code ad_hasher_file_digests(ad_hasher *h, const char *path, ad_file_hash *out
 {
     memset(out, 0, sizeof *out);
     h->kept = 0;
+    h->gw = h->gh = 0;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it. */
     int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)

@@ -91,6 +91,19 @@ ad_code ad_pdq_more_finish(ad_pdq_more_acc *a, ad_pdq_more *out, ad_err *err)
     return AD_OK;
 }
 
+void ad_pdq_more_grey(ad_pdq_more_acc *a, uint8_t *grey, int *out_w, int *out_h)
+{
+    *out_w = a->rw;
+    *out_h = a->rh;
+    if (!grey)
+        return;
+    const float *r = ad_area_result(a->reduced);
+    for (size_t i = 0, n = (size_t)a->rw * (size_t)a->rh; i < n; i++) {
+        float v = r[i] + 0.5f;
+        grey[i] = v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+    }
+}
+
 void ad_pdq_more_free(ad_pdq_more_acc *a)
 {
     if (!a)

@@ -84,6 +84,7 @@ static ad_code new_hasher(const struct run *r, uint64_t room, ad_hasher **h, ad_
     ho.fast = r->o->fast;
     ho.dihedral = 1;
     ho.more = 1; /* the trimmed and area PDQs beside the plain one (more.c) */
+    ho.grey = r->o->features; /* its reduced luma, for the local features (triage.c) */
     return ad_hasher_new(h, &ho, err);
 }
 
@@ -100,7 +101,9 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
     if (bytes && ad_media_is_image(t->fh.type) && ad_exif_read(bytes, len, &t->exif, NULL) == AD_OK)
         t->has_exif = t->exif.fields > 0;
     ad_ingest_thumb_image(r, t, bytes, len, &acc);
-    ad_feat_ingest_extract(r, t, bytes, len);
+    int gw, gh; /* the PDQ decode's reduced luma: the features' pixels */
+    const uint8_t *grey = ad_hasher_grey(h, &gw, &gh);
+    ad_feat_ingest_extract(r, t, grey, gw, gh);
     if (t->fh.type == AD_MEDIA_VIDEO && r->o->video) {
         ad_vpdq_opts vo;
         ad_vpdq_opts_default(&vo);
@@ -178,6 +181,7 @@ static void hash_big(struct run *r, ad_hasher **mine, struct task *t, int may_sk
     ho.fast = r->o->fast;
     ho.dihedral = 1;
     ho.more = 1; /* the trimmed and area PDQs beside the plain one (more.c) */
+    ho.grey = r->o->features;
     ad_hasher *h = NULL;
     if (reread) {
         /* its read (the worker's buffer given back first), then what is left to decode it */

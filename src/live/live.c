@@ -80,6 +80,24 @@ static ad_code add_pdq(ad_live *lv, const ad_h256 *pdq, int64_t id, int64_t medi
     return rc;
 }
 
+/* A trimmed or area PDQ (schema 18): one more entry of its media or frame. Extra hashes are never
+ * changed once written, but one written while the index was loaded is both loaded and in the
+ * log after the load's position: an entry that is there already (same hash, same entry) is
+ * not added twice. */
+static ad_code add_extra(ad_live *lv, const ad_h256 *pdq, int64_t id, int is_frame, ad_err *err)
+{
+    const uint64_t entry = is_frame ? AD_LOOKUP_FRAME_BIT | (uint64_t)id : (uint64_t)id;
+    ad_index_hits hits = {0};
+    ad_code rc = ad_index_search(ad_lookup_index_get(lv->lx), pdq, 0, &hits, err);
+    int there = 0;
+    for (size_t i = 0; rc == AD_OK && i < hits.n && !there; i++)
+        there = hits.v[i].id == entry;
+    ad_index_hits_free(&hits);
+    if (rc == AD_OK && !there)
+        rc = ad_lookup_index_add_more(lv->lx, pdq, id, is_frame, err);
+    return rc;
+}
+
 static void set_present(ad_live *lv, ad_lentry *e, int present)
 {
     if (e->present != present)
@@ -152,6 +170,9 @@ ad_code ad_live_apply(ad_live *lv, const ad_ixchange *c, ad_err *err)
         return ad_ptab_put(&lv->grants, c->a, c->b, c->present) ? oom(err) : AD_OK;
     case AD_IX_LIST:
         return c->present && put_list(lv, c->a, c->name, c->agency_id) ? oom(err) : AD_OK;
+    case AD_IX_EXTRA: /* b: the frame's row id, 0 for the media's own */
+        return c->present && c->has_pdq ? add_extra(lv, &c->pdq, c->b ? c->b : c->a, c->b != 0, err)
+                                        : AD_OK;
     default:
         return AD_OK; /* a kind of a later version: nothing this one searches */
     }

@@ -33,7 +33,7 @@
 #include "live/live_int.h"
 
 #define MAGIC "ARIADLV\n"
-#define VERSION 2u /* 1: a header of 4096 bytes */
+#define VERSION 3u /* 1: a header of 4096 bytes; 2: no count of the extra hashes */
 #define BOM 0x01020304u
 #define HDR 65536
 #define SUMLEN 8
@@ -66,7 +66,8 @@ typedef struct counts {
     uint64_t nent, present, nheld;
     uint64_t ix_cap, ix_n, first_cap, first_n, gr_cap, gr_n;
     uint64_t nlists;
-    uint64_t ixsize; /* entries in the PDQ index */
+    uint64_t ixsize; /* entries in the PDQ index, the extra hashes' included */
+    uint64_t nmore;  /* of which trimmed or area PDQs (ariadne/media_hash.h) */
 } counts;
 
 /* ---- writing ------------------------------------------------------------------------- */
@@ -166,7 +167,8 @@ static void fill_counts(const ad_live *lv, counts *c)
     c->first_cap = lv->media_first.cap, c->first_n = lv->media_first.n;
     c->gr_cap = lv->grants.cap, c->gr_n = lv->grants.n;
     c->nlists = lv->nlists;
-    c->ixsize = ad_lookup_index_size(lv->lx);
+    c->ixsize = ad_index_size(ad_lookup_index_get(lv->lx));
+    c->nmore = ad_lookup_index_more(lv->lx);
 }
 
 /* The frames' ids, then their videos. */
@@ -381,7 +383,8 @@ static ad_code check_tables(const ad_live *lv, const counts *c, const char *path
     }
     if (present != c->present || held != c->nheld)
         return bad(err, path, "entry counts");
-    if (ad_lookup_index_size(lv->lx) != c->ixsize || c->ixsize != c->pdq_n + c->fr_n)
+    if (ad_index_size(ad_lookup_index_get(lv->lx)) != c->ixsize || c->nmore > c->ixsize ||
+        c->ixsize - c->nmore != c->pdq_n + c->fr_n)
         return bad(err, path, "PDQ count");
     return AD_OK;
 }
@@ -392,7 +395,7 @@ static ad_code read_tables(ad_live *lv, reader *r, const counts *c, const char *
     int64_t *fid = get_arr(r, c->nframes, 8), *fmedia = get_arr(r, c->nframes, 8);
     ad_code rc = AD_OK;
     if (!r->failed)
-        rc = ad_lookup_index_adopt(ix, fid, fmedia, c->nframes, &lv->lx, err);
+        rc = ad_lookup_index_adopt(ix, fid, fmedia, c->nframes, c->nmore, &lv->lx, err);
     else
         ad_index_free(ix);
     free(fid);

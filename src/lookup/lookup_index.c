@@ -45,7 +45,7 @@ static int note_frame(ad_lookup_index *lx, int64_t id, int64_t media_id)
 }
 
 ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int64_t *frame_media,
-                              size_t nframes, ad_lookup_index **out, ad_err *err)
+                              size_t nframes, size_t nmore, ad_lookup_index **out, ad_err *err)
 {
     *out = NULL;
     ad_lookup_index *lx = calloc(1, sizeof *lx);
@@ -54,6 +54,7 @@ ad_code ad_lookup_index_adopt(ad_index *ix, const int64_t *frame_ids, const int6
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     }
     lx->ix = ix;
+    lx->nmore = nmore;
     for (size_t i = 0; i < nframes; i++)
         if (frame_ids[i] <= 0 || frame_media[i] <= 0 ||
             note_frame(lx, frame_ids[i], frame_media[i])) {
@@ -184,4 +185,9 @@ int64_t ad_lookup_index_video_frames(const ad_lookup_index *lx, int64_t media_id
 size_t ad_lookup_index_size(const ad_lookup_index *lx)
 {
     return ad_index_size(lx->ix) - lx->nmore;
+}
+
+size_t ad_lookup_index_more(const ad_lookup_index *lx)
+{
+    return lx->nmore;
 }

@@ -4,6 +4,7 @@
  * one's read; the load is recorded once by ad_store_pdq_load (index.load). */
 #include <string.h>
 
+#include "ariadne/media_hash.h"
 #include "store_int.h"
 
 ad_code ad_store_index_seq(ad_store *st, int64_t *seq, ad_err *err)
@@ -17,12 +18,18 @@ ad_code ad_store_index_seq(ad_store *st, int64_t *seq, ad_err *err)
 
 static const char *const kind_names[] = {"media", "frame", "entry", "grant", "hold", "list"};
 
-static ad_ixkind kind_of(const char *k)
+/* An extra hash's row is named by its own kind ('trim', 'area': schema 18). */
+static ad_ixkind kind_of(const char *k, int *extra)
 {
-    for (int i = 0; i < AD_IX__UNKNOWN; i++)
+    *extra = 0;
+    for (int i = 0; i < AD_IX_EXTRA; i++)
         if (k && !strcmp(k, kind_names[i]))
             return (ad_ixkind)i;
-    return AD_IX__UNKNOWN;
+    if (k && !strcmp(k, "trim"))
+        *extra = AD_MHASH_TRIM;
+    else if (k && !strcmp(k, "area"))
+        *extra = AD_MHASH_AREA;
+    return *extra ? AD_IX_EXTRA : AD_IX__UNKNOWN;
 }
 
 /* Copies a blob column of exactly n bytes; whether it was there. */
@@ -48,11 +55,16 @@ ad_code ad_store_index_changes(ad_store *st, int64_t after, int64_t limit, ad_ix
         " (SELECT COUNT(*) FROM list_grant g WHERE l.kind = 'grant' AND g.list_id = l.a"
         "  AND g.agency_id = l.b),"
         " (SELECT COUNT(*) FROM entry_hold eh WHERE l.kind = 'hold' AND eh.list_id = l.a"
-        "  AND eh.media_id = l.b AND eh.released = 0)"
+        "  AND eh.media_id = l.b AND eh.released = 0),"
+        " x.pdq, x.media_id, xf.id"
         " FROM index_log l"
         " LEFT JOIN media m ON l.kind = 'media' AND m.id = l.a"
         " LEFT JOIN media_frame f ON l.kind = 'frame' AND f.id = l.a"
         " LEFT JOIN hash_list h ON l.kind = 'list' AND h.id = l.a"
+        " LEFT JOIN media_hash x ON l.kind IN ('trim', 'area') AND x.media_id = l.a"
+        "  AND x.frame = l.b AND x.kind = l.kind"
+        " LEFT JOIN media_frame xf ON x.frame >= 0 AND xf.media_id = x.media_id"
+        "  AND xf.frame = x.frame"
         " WHERE l.seq > ? ORDER BY l.seq LIMIT ?",
         err);
     if (!s)
@@ -64,7 +76,7 @@ ad_code ad_store_index_changes(ad_store *st, int64_t after, int64_t limit, ad_ix
         ad_ixchange c;
         memset(&c, 0, sizeof c);
         c.seq = ad_col_int(s, 0);
-        c.kind = kind_of(ad_col_text(s, 1));
+        c.kind = kind_of(ad_col_text(s, 1), &c.extra);
         c.a = ad_col_int(s, 2);
         c.b = ad_col_int(s, 3);
         switch (c.kind) {
@@ -93,6 +105,12 @@ ad_code ad_store_index_changes(ad_store *st, int64_t after, int64_t limit, ad_ix
             break;
         case AD_IX_HOLD:
             c.present = ad_col_int(s, 17) > 0;
+            break;
+        case AD_IX_EXTRA: /* a frame's: present once its frame row is there */
+            c.present = !ad_col_null(s, 19) && (c.b < 0 || !ad_col_null(s, 20));
+            c.has_pdq = blob_into(s, 18, c.pdq.b, 32);
+            c.media_id = c.a;
+            c.b = c.b < 0 ? 0 : ad_col_null(s, 20) ? 0 : ad_col_int(s, 20);
             break;
         default:
             break;

@@ -470,6 +470,24 @@ static const migration migrations[] = {
      " j.id = i.job_id WHERE j.status = 'done' AND i.error_code IS NULL AND i.media_id IS NOT"
      " NULL GROUP BY i.job_id, COALESCE(i.match_media_id, 0);",
      "SELECT 1;", "SELECT 1;"},
+    {15, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 15: the fedsync branch's (placeholder) */
+    {16, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 16: the fedpolicy branch's (placeholder) */
+    {17, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 17: the fedbench branch's (placeholder) */
+    {18,
+     /* the live index follows the extra hashes too (issue 13): a trimmed or area PDQ written
+      * ('trim' or 'area', media, frame number or -1) appends an index log row, so a server
+      * running while ingest writes them can match a bordered or turned copy at once. The rows
+      * already there are read by the live index's load. */
+     "SELECT 1;",
+     "CREATE TRIGGER ix_mhash_ins AFTER INSERT ON media_hash"
+     " BEGIN INSERT INTO index_log (kind, a, b) VALUES (NEW.kind, NEW.media_id, NEW.frame);"
+     " END;",
+     "CREATE FUNCTION ad_index_log_extra() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+     " INSERT INTO index_log (kind, a, b) VALUES (NEW.kind, NEW.media_id, NEW.frame);"
+     " PERFORM pg_notify('ariadne_index', '');"
+     " RETURN NULL; END $$;"
+     "CREATE TRIGGER ix_mhash AFTER INSERT ON media_hash"
+     " FOR EACH ROW EXECUTE FUNCTION ad_index_log_extra();"},
 };
 
 /* Replaces the type markers for the back end. */
