@@ -167,6 +167,11 @@ async function main() {
     await a.waitForSelector('text=Custody: my agency\'s sightings');
     await a.waitForSelector('main td:has-text("EX-1 laptop")');
     await shot(a, 'media');
+    // the media page lists a withdrawn vote as such, beside its withdrawal and the vote that counts
+    await nav(a, '#/media/' + first, 'Media');
+    await a.waitForSelector('main td:has-text("withdrawal of an earlier vote")');
+    await a.waitForSelector('main td:has-text("withdrawn")');
+    await a.waitForSelector('main td:has-text("counts")');
     await nav(a, '#/search', 'Search');
     await a.setInputFiles('#file', path.join(ROOT, 'samples/seizure/IMG_0001.jpg'));
     await a.waitForSelector('#search-out dt:has-text("SHA-256")');
