@@ -101,15 +101,15 @@ typedef struct {
     ad_fed_stats *stats;
 } apply_ctx;
 
-static ad_code apply_one(void *ctx, json_t *ch, ad_err *err)
+static ad_code apply_one(void *ctx, const char *line, size_t n, int64_t seq, ad_err *err)
 {
     apply_ctx *c = ctx;
-    if (json_integer_value(json_object_get(ch, "seq")) < c->from) {
+    if (seq < c->from) {
         c->stats->skipped++;
         return AD_OK;
     }
     c->stats->applied++;
-    return ad_fed_batch_add(&c->batch, ch, err);
+    return ad_fed_batch_add_line(&c->batch, line, n, err);
 }
 
 /* Keeps origin's audit head as its witness (a later one only). */

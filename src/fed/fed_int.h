@@ -23,6 +23,22 @@ int ad_fed_put(ad_fed_buf *b, const void *s, size_t n);
 
 /* Canonical JSON of a value: keys sorted, no spaces (malloc'd; NULL when out of memory). */
 char *ad_fed_canon(const json_t *v);
+/* The strict reader of canonical lines (canon_scan.c). A member of an object: key and value
+ * spans in the line; type 's' string (val: its content, no escapes), 'i' integer, 'o' object,
+ * 'a' array, 't' true, 'f' false, 'n' null. */
+typedef struct ad_fed_member {
+    const char *key;
+    size_t klen;
+    const char *val;
+    size_t vlen;
+    char type;
+} ad_fed_member;
+/* p[0..n) as one canonical object of the reader's subset: its top-level members into mem (at
+ * most max) and their number; -1 when the reader cannot vouch for the line (the general parser
+ * then decides: it may still be canonical). */
+int ad_fed_canon_scan(const char *p, size_t n, ad_fed_member *mem, int max);
+const ad_fed_member *ad_fed_member_get(const ad_fed_member *mem, int n, const char *key);
+int ad_fed_member_int(const ad_fed_member *m, int64_t *out);
 /* Signs/verifies ctx || msg with Ed25519 (detached, 64 bytes). */
 void ad_fed_sign(const ad_fed_key *key, const char *ctx, const uint8_t *msg, size_t n,
                  uint8_t sig[64]);
@@ -46,9 +62,10 @@ typedef struct ad_fed_set {
  * key its header names (whether that key is trusted is the caller's question), and every
  * change line (canonical JSON, a known kind, seq from first to last in turn). */
 ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_err *err);
-/* Parses the change lines of a verified set in turn: fn(ctx, change) for each (a non-OK code
- * stops). */
-typedef ad_code (*ad_fed_change_fn)(void *ctx, json_t *change, ad_err *err);
+/* The change lines of a verified set in turn: fn(ctx, line, length without its newline, seq)
+ * for each (a non-OK code stops). */
+typedef ad_code (*ad_fed_change_fn)(void *ctx, const char *line, size_t n, int64_t seq,
+                                    ad_err *err);
 ad_code ad_fed_set_each(const ad_fed_set *set, ad_fed_change_fn fn, void *ctx, ad_err *err);
 /* Encodes a change set of origin with the changes (canonical lines, in seq order from first):
  * header + lines + signature (malloc'd *out, *len), its id into id. */
@@ -95,6 +112,9 @@ typedef struct ad_fed_batch {
 } ad_fed_batch;
 void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin);
 ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err);
+/* The same from a verified change line: media and links read by the canonical reader, anything
+ * else parsed and given to ad_fed_batch_add. */
+ad_code ad_fed_batch_add_line(ad_fed_batch *b, const char *line, size_t n, ad_err *err);
 ad_code ad_fed_batch_flush(ad_fed_batch *b, ad_err *err);
 void ad_fed_batch_free(ad_fed_batch *b);
 /* Reads "SELECT uuid ..." etc.: small helpers (key.c). */
