@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ariadne/error.h"
 #include "ariadne/store.h"
@@ -86,6 +87,13 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
  * nothing. */
 ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
                              ad_err *err);
+/* The same from a seekable file, from where it stands to its end, in bounded memory: a first
+ * pass verifies everything one change set at a time, a second reads each set again (refused if
+ * its bytes changed) and applies it, inside one transaction. */
+ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad_err *err);
+/* ad_fed_bundle_export written to f as it is made, one change set at a time in memory. */
+ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                                  FILE *f, ad_fed_stats *stats, ad_err *err);
 
 /* Over HTTP (GET /v1/fed/changes): the requesting peer signs (its key) the serving
  * instance's public key and the time t (Unix seconds); ad_fed_pull checks the signature by a

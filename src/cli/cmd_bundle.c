@@ -32,24 +32,22 @@ static int bundle_export(int argc, char **argv)
     char path[AD_STORE_URL_MAX + 16];
     ad_err err;
     ad_fed_key key;
-    uint8_t *buf = NULL;
-    size_t len = 0;
     ad_fed_stats s;
     if (ad_fed_key_path(ad_arg(&a, "--db"), ad_arg(&a, "--fed-key"), path, sizeof path, &err) ||
         ad_fed_key_load(st, path, &key, &err))
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    ad_code c = ad_fed_bundle_export(st, &key, peer, all, &buf, &len, &s, &err);
-    ad_fed_key_wipe(&key);
-    if (c != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    /* written as it is made (one change set at a time in memory), whole or not at all */
     ad_file_replace r;
-    c = ad_file_replace_open(&r, out, &err);
+    ad_code c = ad_file_replace_open(&r, out, &err);
+    int made = 0;
     if (c == AD_OK) {
-        if (fwrite(buf, 1, len, r.f) != len)
-            c = AD_ERR_IO;
+        c = ad_fed_bundle_export_file(st, &key, peer, all, r.f, &s, &err);
+        made = c == AD_OK;
         c = ad_file_replace_end(&r, c, &err);
     }
-    free(buf);
+    ad_fed_key_wipe(&key);
+    if (c != AD_OK && !made)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (c != AD_OK) {
         ad_cli_error(a.prog, "%s (what it held counts as sent: export again with --all)", err.msg);
         return ad_cli_close(st, AD_EXIT_FAIL);
@@ -63,8 +61,8 @@ static int bundle_export(int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
-/* The whole file into memory (a bundle is verified whole before anything is written). */
-static int read_file(const char *path, uint8_t **buf, size_t *len, ad_err *err)
+/* The file, opened for reading if it is a regular file (read twice: verified, then applied). */
+static FILE *open_bundle(const char *path, ad_err *err)
 {
     FILE *f = fopen(path, "rb");
     struct stat sb;
@@ -73,18 +71,9 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, ad_err *err)
                    f ? "not a regular file" : strerror(errno));
         if (f)
             fclose(f);
-        return -1;
+        return NULL;
     }
-    *len = (size_t)sb.st_size;
-    *buf = malloc(*len ? *len : 1);
-    int ok = *buf && fread(*buf, 1, *len, f) == *len;
-    fclose(f);
-    if (!ok) {
-        free(*buf);
-        ad_err_set(err, AD_ERR_IO, "cannot read %s", path);
-        return -1;
-    }
-    return 0;
+    return f;
 }
 
 static int bundle_import(int argc, char **argv)
@@ -99,14 +88,13 @@ static int bundle_import(int argc, char **argv)
                           argc, argv, NULL, 1, 1, 0);
     if (rc >= 0)
         return rc;
-    uint8_t *buf;
-    size_t len;
     ad_err err;
     ad_fed_stats s;
-    if (read_file(a.pos[0], &buf, &len, &err))
+    FILE *f = open_bundle(a.pos[0], &err);
+    if (!f)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    ad_code c = ad_fed_bundle_import(st, buf, len, &s, &err);
-    free(buf);
+    ad_code c = ad_fed_bundle_import_file(st, f, &s, &err);
+    fclose(f);
     if (c != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (a.json)

@@ -33,12 +33,15 @@ static int find_peer(void *ctx, const ad_fed_peer *p)
 typedef struct {
     uint8_t *p;
     size_t n, cap;
+    FILE *f; /* when set, the body goes there (a bundle is not held whole in memory) */
 } body;
 
 static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
 {
     body *b = ctx;
     size_t n = sz * nm;
+    if (b->f)
+        return fwrite(d, 1, n, b->f);
     if (b->n + n > (size_t)1 << 34)
         return 0; /* far beyond any bundle: stop */
     if (b->n + n > b->cap) {
@@ -127,15 +130,30 @@ static int sync_run(const ad_args *a, ad_store *st, const ad_fed_key *key, const
     snprintf(url, sizeof url, "%s/v1/fed/changes?peer=%s&t=%lld&sig=%s%s", pf->url, me,
              (long long)t, sig, all ? "&all=true" : "");
     memset(&b, 0, sizeof b);
+    b.f = tmpfile(); /* verified from there, then applied from there */
+    if (!b.f) {
+        ad_err_set(&err, AD_ERR_IO, "cannot make a temporary file for the pulled bundle");
+        return ad_cli_fail(a, &err);
+    }
     status = http(url, NULL, 0, &b, &err);
-    if (status != 200) {
-        if (status >= 0)
+    int ok = status == 200 && fflush(b.f) == 0 && !ferror(b.f);
+    rewind(b.f);
+    if (!ok) {
+        if (status >= 0) {
+            FILE *f = b.f;
+            b.f = NULL;
+            uint8_t part[65536];
+            on_data((char *)part, 1, fread(part, 1, sizeof part, f), &b);
             http_error(&err, "pull", status, &b);
+            fclose(f);
+        } else {
+            fclose(b.f);
+        }
         free(b.p);
         return ad_cli_fail(a, &err);
     }
-    ad_code rc = ad_fed_bundle_import(st, b.p, b.n, &got, &err);
-    free(b.p);
+    ad_code rc = ad_fed_bundle_import_file(st, b.f, &got, &err);
+    fclose(b.f);
     if (rc != AD_OK)
         return ad_cli_fail(a, &err);
     if (a->json)

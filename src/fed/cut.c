@@ -158,16 +158,55 @@ ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
+size_t ad_fed_cut_run = 100000;
+
+/* Encodes the pending lines as origin's next change set (after *last, chained to prev), stores
+ * it and audits it; *last and prev move on to it, the lines are freed. */
+static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, lines *l,
+                    int64_t *last, char prev[65], int64_t head_seq, const char *head_hash,
+                    ad_err *err)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char id[65] = "";
+    ad_code rc = ad_fed_set_encode(key, origin, *last + 1, (const char *const *)l->lines, l->n,
+                                   prev, head_seq, head_hash, &bytes, &len, id, err);
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
+                                " received) VALUES (?, ?, ?, ?, ?, ?)",
+                                err);
+        if (!s) {
+            rc = AD_ECODE(err);
+        } else {
+            ad_bind_text(s, 1, id);
+            ad_bind_text(s, 2, origin);
+            ad_bind_int(s, 3, *last + 1);
+            ad_bind_int(s, 4, *last + (int64_t)l->n);
+            ad_bind_blob(s, 5, bytes, len);
+            ad_bind_int(s, 6, ad_store_time());
+            rc = ad_db_run(s, err);
+        }
+    }
+    free(bytes);
+    rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s seq=%lld..%lld", id,
+                         (long long)(*last + 1), (long long)(*last + (int64_t)l->n));
+    *last += (int64_t)l->n;
+    memcpy(prev, id, 65);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->lines[i]);
+    l->n = 0;
+    return rc;
+}
+
 ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *err)
 {
     char origin[AD_UUID_LEN + 1], pub[AD_FED_PUBKEY_HEX + 1], have[AD_FED_PUBKEY_HEX + 1];
-    char prev[65], head_hash[65], id[65];
-    int64_t last = 0, head_seq = 0, max_id = 0;
+    char prev[65], head_hash[65];
+    int64_t last = 0, head_seq = 0, max_id = 0, total = 0;
     lines l = {0};
     seen_set seen_rows = {0};
     row *rows = malloc(PAGE * sizeof *rows);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
     *n_out = 0;
     ad_code rc = rows ? ad_store_begin(st, err) : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rows)
@@ -200,6 +239,11 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
                 free(line);
                 rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
             }
+            /* sets of a bounded size: each is held whole when made, sent and received */
+            if (rc == AD_OK && l.n >= ad_fed_cut_run) {
+                total += (int64_t)l.n;
+                rc = emit(st, key, origin, &l, &last, prev, head_seq, head_hash, err);
+            }
         }
     }
     free(rows);
@@ -214,34 +258,14 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
             rc = ad_db_run(s, err);
         }
     }
-    if (rc == AD_OK && l.n > 0)
-        rc = ad_fed_set_encode(key, origin, last + 1, (const char *const *)l.lines, l.n, prev,
-                               head_seq, head_hash, &bytes, &len, id, err);
     if (rc == AD_OK && l.n > 0) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                                " received) VALUES (?, ?, ?, ?, ?, ?)",
-                                err);
-        if (!s) {
-            rc = AD_ECODE(err);
-        } else {
-            ad_bind_text(s, 1, id);
-            ad_bind_text(s, 2, origin);
-            ad_bind_int(s, 3, last + 1);
-            ad_bind_int(s, 4, last + (int64_t)l.n);
-            ad_bind_blob(s, 5, bytes, len);
-            ad_bind_int(s, 6, ad_store_time());
-            rc = ad_db_run(s, err);
-        }
+        total += (int64_t)l.n;
+        rc = emit(st, key, origin, &l, &last, prev, head_seq, head_hash, err);
     }
-    free(bytes);
     for (size_t i = 0; i < l.n; i++)
         free(l.lines[i]);
     free(l.lines);
-    if (l.n > 0)
-        rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s seq=%lld..%lld", id,
-                             (long long)(last + 1), (long long)(last + (int64_t)l.n));
     if (rc == AD_OK)
-        *n_out = (int64_t)l.n;
+        *n_out = total;
     return ad_store_finish(st, rc, err);
 }

@@ -83,6 +83,9 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
 /* Applies one change of `origin` (apply.c), inside the caller's transaction. */
 ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
 
+/* The most changes a change set is cut with (cut.c; 100,000: ~50 MB of media changes): a set
+ * is held whole when it is made, sent and received, so this bounds the memory of each. */
+extern size_t ad_fed_cut_run;
 /* The last sequence of origin's change sets held here and the id of the set ending there (0 and
  * "" when none). */
 ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],
