@@ -426,14 +426,58 @@ void ad_fed_batch_free(ad_fed_batch *b)
     free(b->ids);
     free(b->sids);
     free(b->dig);
+    free(b->mids);
+    free(b->known);
     memset(b, 0, sizeof *b);
+}
+
+/* The slot of digest d in the known map (empty: id 0). */
+static struct ad_fed_known *known_slot(struct ad_fed_known *t, size_t cap, const uint8_t *d)
+{
+    uint64_t h;
+    memcpy(&h, d, sizeof h); /* a SHA-256 is uniform already */
+    for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1))
+        if (!t[j].id || !memcmp(t[j].d, d, 32))
+            return &t[j];
+}
+
+/* Remembers SHA-256 -> id; 0 if out of memory (the map is only a shortcut: a lookup
+ * in the store gives the same answer). */
+static int known_put(ad_fed_batch *b, const uint8_t *d, int64_t id)
+{
+    if (2 * (b->nknown + 1) > b->kcap) {
+        size_t cap = b->kcap ? 2 * b->kcap : 4096;
+        struct ad_fed_known *t = calloc(cap, sizeof *t);
+        if (!t)
+            return 0;
+        for (size_t i = 0; i < b->kcap; i++)
+            if (b->known[i].id)
+                *known_slot(t, cap, b->known[i].d) = b->known[i];
+        free(b->known);
+        b->known = t;
+        b->kcap = cap;
+    }
+    struct ad_fed_known *k = known_slot(b->known, b->kcap, d);
+    if (!k->id)
+        b->nknown++;
+    memcpy(k->d, d, 32);
+    k->id = id;
+    return 1;
+}
+
+static int64_t known_get(const ad_fed_batch *b, const uint8_t *d)
+{
+    return b->kcap ? known_slot(b->known, b->kcap, d)->id : 0;
 }
 
 static ad_code flush_media(ad_fed_batch *b, ad_err *err)
 {
     if (!b->nm)
         return AD_OK;
-    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, NULL, err);
+    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, b->mids, err);
+    for (size_t i = 0; i < b->nm && rc == AD_OK; i++)
+        if (b->m[i].has_sha256 && b->mids[i] && !known_put(b, b->m[i].sha256, b->mids[i]))
+            break;
     b->nm = 0;
     return rc;
 }
@@ -455,15 +499,18 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
 static ad_code link_media(ad_fed_batch *b, ad_err *err)
 {
     size_t n = 0, missing = 0;
-    for (size_t i = 0; i < b->nl; i++)
-        if (b->lm[i].has_sha256)
+    for (size_t i = 0; i < b->nl; i++) {
+        b->ids[i] = b->lm[i].has_sha256 ? known_get(b, b->lm[i].sha256) : 0;
+        if (b->lm[i].has_sha256 && !b->ids[i])
             memcpy(b->dig + 32 * n++, b->lm[i].sha256, 32);
+    }
     size_t found = 0;
     ad_code rc =
         n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found, err)
           : AD_OK;
-    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK; i++)
-        b->ids[i] = b->lm[i].has_sha256 ? b->sids[k++] : 0;
+    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK && n; i++)
+        if (b->lm[i].has_sha256 && !b->ids[i])
+            b->ids[i] = b->sids[k++];
     for (size_t i = 0; i < b->nl && rc == AD_OK; i++)
         if (!b->ids[i]) {
             b->lm[missing] = b->lm[i];
@@ -522,7 +569,8 @@ static ad_code grow(ad_fed_batch *b, ad_err *err)
     b->ids = calloc(BATCH, sizeof *b->ids);
     b->sids = calloc(BATCH, sizeof *b->sids);
     b->dig = calloc(BATCH, 32);
-    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig)
+    b->mids = calloc(BATCH, sizeof *b->mids);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig || !b->mids)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return AD_OK;
 }

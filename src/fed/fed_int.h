@@ -112,6 +112,13 @@ typedef struct ad_fed_batch {
     int64_t *ids, *sids;
     uint8_t *dig; /* SHA-256 digests of a lookup */
     size_t nm, nl;
+    int64_t *mids; /* the ids of the pending media, once upserted */
+    /* SHA-256 -> id of the media this batch upserted (links to them need no lookup) */
+    struct ad_fed_known {
+        uint8_t d[32];
+        int64_t id;
+    } *known;
+    size_t nknown, kcap;
 } ad_fed_batch;
 void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin);
 ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err);
