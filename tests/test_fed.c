@@ -330,6 +330,71 @@ static void test_hub_relay(void **state)
     inst_close(&c);
 }
 
+/* vPDQ frames in a media change: the form read back exactly; a malformed, non-canonical or
+ * over-long field refused (AD_ERR_PARSE); received frames written to a media without any. */
+static void test_vpdq_frames(void **state)
+{
+    (void)state;
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    trust(&b, "a", &a, "national");
+    trust(&a, "b", &b, "national");
+    int64_t mid = media(&a, SHA1);
+    ad_frame f[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&f[i], 0, sizeof f[i]);
+        f[i].media_id = mid;
+        f[i].frame = i * 10;
+        f[i].timestamp_ms = i == 1 ? -1 : i * 1000;
+        f[i].quality = 90 + i;
+        memset(f[i].pdq.b, 0x11 * (i + 1), 32);
+    }
+    OK(ad_store_frame_add_batch(a.st, f, 3, E));
+    json_t *v = NULL;
+    OK(ad_fed_frames_body(a.st, mid, &v, E));
+    assert_non_null(v);
+    const char *b64 = json_string_value(v);
+    assert_int_equal(strlen(b64), 164); /* 3 x 41 bytes, base64 */
+    ad_frame *g;
+    size_t n;
+    OK(ad_fed_frames_decode(b64, &g, &n, E));
+    assert_int_equal(n, 3);
+    assert_int_equal(g[1].timestamp_ms, -1);
+    assert_int_equal(g[2].frame, 20);
+    assert_int_equal(g[2].quality, 92);
+    assert_memory_equal(g[2].pdq.b, f[2].pdq.b, 32);
+    free(g);
+    /* not base64, not whole frames, a different text of the same bytes, frames out of order */
+    char *bad = strdup(b64);
+    bad[5] = '*';
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    assert_int_equal(ad_fed_frames_decode("AAAA", &g, &n, E), AD_ERR_PARSE);
+    free(bad);
+    bad = strdup(b64);
+    bad[strlen(bad) - 3] = 0; /* no padding */
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    free(bad);
+    /* beyond the limit */
+    size_t big = ((size_t)AD_FED_VPDQ_MAX + 1) * 41 / 3 * 4 + 8;
+    bad = malloc(big + 1);
+    memset(bad, 'A', big);
+    bad[big] = 0;
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "more than"));
+    free(bad);
+    json_decref(v);
+    /* the media change carries them; the receiver stores them */
+    size_t len;
+    uint8_t *bun = export(&a, "b", 0, &len);
+    OK(import(&b, bun, len, NULL));
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame"), 3);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame WHERE ts_ms IS NULL"), 1);
+    free(bun);
+    inst_close(&a);
+    inst_close(&b);
+}
+
 /* Merge rules. */
 static void test_merge(void **state)
 {
@@ -446,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_rejections),
         cmocka_unit_test(test_hub_relay),
         cmocka_unit_test(test_merge),
+        cmocka_unit_test(test_vpdq_frames),
         cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

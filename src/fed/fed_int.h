@@ -63,6 +63,14 @@ int ad_fed_kind_known(const char *kind);
  * NULL with *skip set when the policy does not share it (a private note, a record gone). */
 ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t a, int64_t b,
                     json_t **body, ad_err *err);
+/* vPDQ frames in a media change (frames.c): the media's frames as the "vpdq" field (NULL
+ * *out when it has none, or one the form cannot say); decoding a received field (AD_ERR_PARSE
+ * when malformed, not canonical or beyond AD_FED_VPDQ_MAX frames; free(*out)); and writing
+ * frames to a media that has none (media_id set in each). */
+#define AD_FED_VPDQ_MAX 4096
+ad_code ad_fed_frames_body(ad_store *st, int64_t media_id, json_t **out, ad_err *err);
+ad_code ad_fed_frames_decode(const char *b64, ad_frame **out, size_t *n, ad_err *err);
+ad_code ad_fed_frames_put(ad_store *st, int64_t media_id, ad_frame *f, size_t n, ad_err *err);
 /* Applies one change of `origin` (apply.c), inside the caller's transaction. */
 ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
 
@@ -88,6 +96,8 @@ typedef struct ad_fed_batch {
     const char *origin;
     ad_media *m, *lm; /* pending media changes; the media of pending links */
     char (*mime)[64];
+    ad_frame **fr; /* the pending media's received vPDQ frames (NULL: none), and how many */
+    size_t *nfr;
     char (*lgid)[AD_GID_MAX];
     int64_t *ids, *sids;
     uint8_t *dig; /* SHA-256 digests of a lookup */
