@@ -296,13 +296,13 @@ static void test_hub_relay(void **state)
     uint8_t *ab = export(&a, "hub", 0, &len);
     OK(import(&h, ab, len, NULL));
     uint8_t *hb = export(&h, "b", 0, &len);
-    /* the relayed set is a's, byte for byte */
-    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 1);
+    /* the relayed sets are a's, byte for byte: one per kind (media, series, link) */
+    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 3);
     OK(import(&b, hb, len, NULL));
     assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"), 1);
     char q[200];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM change_set WHERE origin = '%s'", a.uuid);
-    assert_int_equal(count(&b, q), 1);
+    assert_int_equal(count(&b, q), 3);
     /* the hub sends nothing back to a that a made */
     free(ab);
     ab = export(&h, "a", 0, &len);
@@ -393,6 +393,120 @@ static void test_vpdq_frames(void **state)
     free(bun);
     inst_close(&a);
     inst_close(&b);
+}
+
+static int64_t note(inst *in, const char *sha, const char *text)
+{
+    int64_t nid;
+    OK(ad_store_text_add(in->st, "media", media(in, sha), NULL, text, 0, &nid, E));
+    return nid;
+}
+
+static void trust_policy(inst *a, const char *name, const inst *b, const char *scope,
+                         const char *send, const char *accept)
+{
+    ad_fed_peer p = {.name = name, .pubkey = b->pub, .scope = scope, .send_kinds = send,
+                     .accept_kinds = accept};
+    int64_t id;
+    OK(ad_fed_peer_add(a->st, &p, &id, E));
+}
+
+static void exchange(inst *from, const char *peer, inst *to, ad_fed_stats *s)
+{
+    size_t len;
+    uint8_t *bun = export(from, peer, 0, &len);
+    OK(import(to, bun, len, s));
+    free(bun);
+}
+
+/* Policy per peer: a peer sent no notes gets none while another gets them; a hub relaying
+ * obeys its peers' policies; a kind refused on import writes nothing of it and says so; the
+ * runs continue past what was withheld; widening sends what changes next, not what was
+ * withheld. */
+static void test_policy_per_peer(void **state)
+{
+    (void)state;
+    inst a, b, c, h, d;
+    inst_open(&a, 0);
+    inst_open(&b, 0);
+    inst_open(&c, 0);
+    inst_open(&h, 0);
+    inst_open(&d, 0);
+    trust_policy(&a, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
+    trust(&a, "c", &c, "national");
+    trust(&a, "hub", &h, "hub");
+    trust(&b, "a", &a, "national");
+    trust(&c, "a", &a, "national");
+    trust_policy(&d, "a", &a, "national", NULL, "media,series,link,person,vote,clue");
+    trust(&a, "d", &d, "national");
+    /* the hub: a's notes go to c, not to b */
+    trust(&h, "a", &a, "national");
+    trust_policy(&h, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
+    trust(&h, "c", &c, "national");
+    series(&a, "Ocean", SHA1);
+    note(&a, SHA1, "forum words");
+
+    ad_fed_stats s;
+    size_t len;
+    uint8_t *ab = export(&a, "b", 0, &len);
+    char *text = strndup((const char *)ab, len);
+    assert_null(strstr(text, "forum words"));
+    free(text);
+    OK(import(&b, ab, len, &s));
+    free(ab);
+    assert_true(s.withheld >= 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM fed_withheld WHERE kinds = 'note'"), 1);
+    exchange(&a, "c", &c, NULL);
+    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), 1);
+
+    /* refused on import: nothing of the kind written, said in the counts */
+    exchange(&a, "d", &d, &s);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(s.refused, 1);
+    assert_int_equal(s.refused_kinds, 1u << 5);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM change_set WHERE kinds = 'note'"), 0);
+
+    /* relayed through the hub: c gets the notes, b does not */
+    inst b2, c2;
+    inst_open(&b2, 0);
+    inst_open(&c2, 0);
+    trust(&h, "b2", &b2, "national"); /* (b2, c2: fresh nations behind the hub) */
+    trust(&h, "c2", &c2, "national");
+    exchange(&a, "hub", &h, NULL);
+    unsigned no_note = AD_FED_KINDS_ALL & ~(1u << 5);
+    OK(ad_fed_peer_policy(h.st, "b2", &no_note, NULL, E));
+    for (int i = 0; i < 2; i++) {
+        inst *n = i ? &c2 : &b2;
+        trust(n, "hub", &h, "hub");
+        trust(n, "a", &a, "national");
+        exchange(&h, i ? "c2" : "b2", n, &s);
+        assert_int_equal(count(n, "SELECT COUNT(*) FROM series_media"), 1);
+        assert_int_equal(count(n, "SELECT COUNT(*) FROM note"), i ? 1 : 0);
+    }
+
+    /* the runs go on past the withheld set; widening sends the next note, not the old one */
+    note(&a, SHA2, "second words");
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
+    unsigned all = AD_FED_KINDS_ALL;
+    OK(ad_fed_peer_policy(a.st, "b", &all, NULL, E));
+    note(&a, SHA3, "third words");
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note WHERE body = 'third words'"), 1);
+    /* and a replay of everything changes nothing */
+    uint8_t *again = export(&a, "b", 1, &len);
+    int64_t before = footprint(&b);
+    OK(import(&b, again, len, &s));
+    assert_int_equal(s.applied, 0);
+    assert_int_equal(footprint(&b), before);
+    free(again);
+    inst *all_inst[] = {&a, &b, &c, &h, &d, &b2, &c2};
+    for (size_t i = 0; i < sizeof all_inst / sizeof all_inst[0]; i++)
+        inst_close(all_inst[i]);
 }
 
 /* Merge rules. */
@@ -512,6 +626,7 @@ int main(void)
         cmocka_unit_test(test_hub_relay),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_vpdq_frames),
+        cmocka_unit_test(test_policy_per_peer),
         cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /* bundle_in.c: reading a peer's bundle (docs/federation.md "Bundles"): the whole bundle
  * verified (every hash and signature, every key and the sender's scope, every origin's run)
  * before anything is written, then applied in one transaction with the merge rules; the
- * witnessed audit heads kept. */
+ * witnessed audit heads kept. A set the sender withheld (its place only) or of a kind this
+ * instance's policy refuses from its sender or author is kept as a place (fed_withheld), so
+ * that its origin's run continues, and nothing of its changes is written ("Policy per peer"). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +22,9 @@ typedef struct {
     ad_fed_set set;
     int own;      /* this instance's own change set come back: nothing to do */
     int64_t from; /* apply changes from this seq on (earlier ones are here already) */
+    int withheld; /* the sender sent its place only (no bytes) */
+    int refused;  /* of a kind this instance does not accept from its sender or author */
+    char kinds[64];
 } item;
 
 /* Checks every set against the trust and what the store holds; nothing is written. */
@@ -91,7 +96,69 @@ static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
                               "set %s (its prev is %s)",
                               s->id, s->origin, prev, s->prev[0] ? s->prev : "null");
         it[i].from = last + 1;
+        if (!it[i].withheld && (s->kinds & ~(author.accept & sender->accept))) {
+            it[i].refused = 1;
+            ad_fed_kinds_format(s->kinds, it[i].kinds);
+        }
     }
+    return AD_OK;
+}
+
+/* Keeps the place of a set whose changes are not here (withheld or refused). */
+static ad_code keep_place(ad_store *st, const item *it, ad_err *err)
+{
+    const ad_fed_set *s = &it->set;
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO fed_withheld (id, origin, origin_key, first_seq, last_seq,"
+                            " prev, kinds, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT DO NOTHING",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, s->id);
+    ad_bind_text(q, 2, s->origin);
+    ad_bind_text(q, 3, s->origin_key);
+    ad_bind_int(q, 4, s->first);
+    ad_bind_int(q, 5, s->last);
+    ad_bind_text_opt(q, 6, s->prev[0] ? s->prev : NULL);
+    ad_bind_text_opt(q, 7, it->kinds[0] ? it->kinds : NULL);
+    ad_bind_int(q, 8, ad_store_time());
+    return ad_db_run(q, err);
+}
+
+static int hex_ok(const char *h, size_t n)
+{
+    if (!h || strlen(h) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdef", h[i]))
+            return 0;
+    return 1;
+}
+
+/* A manifest entry of a withheld set: its place in its origin's run, claimed by the sender. */
+static ad_code read_withheld(const json_t *ent, size_t i, item *it, ad_err *err)
+{
+    const char *id = json_string_value(json_object_get(ent, "id"));
+    const char *origin = json_string_value(json_object_get(ent, "origin"));
+    const char *key = json_string_value(json_object_get(ent, "origin_key"));
+    const char *kinds = json_string_value(json_object_get(ent, "kinds"));
+    json_t *prev = json_object_get(ent, "prev");
+    json_int_t first = json_integer_value(json_object_get(ent, "first"));
+    json_int_t last = json_integer_value(json_object_get(ent, "last"));
+    if (!hex_ok(id, 64) || !origin || strlen(origin) != AD_UUID_LEN || !hex_ok(key, 64) ||
+        !kinds || strlen(kinds) >= sizeof it->kinds || first < 1 || last < first ||
+        !(json_is_null(prev) || !prev || hex_ok(json_string_value(prev), 64)))
+        return ad_err_set(err, AD_ERR_PARSE, "the manifest's entry %zu (a withheld set) is malformed",
+                          i + 1);
+    it->withheld = 1;
+    snprintf(it->set.id, sizeof it->set.id, "%s", id);
+    snprintf(it->set.origin, sizeof it->set.origin, "%s", origin);
+    snprintf(it->set.origin_key, sizeof it->set.origin_key, "%s", key);
+    snprintf(it->set.prev, sizeof it->set.prev, "%s", json_is_string(prev) ? json_string_value(prev) : "");
+    snprintf(it->kinds, sizeof it->kinds, "%s", kinds);
+    it->set.first = first;
+    it->set.last = last;
     return AD_OK;
 }
 
@@ -147,7 +214,7 @@ static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *au
     const ad_fed_set *s = &it->set;
     ad_stmt *q = ad_db_stmt(st->db,
                             "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                            " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                             err);
     if (!q)
         return AD_ECODE(err);
@@ -157,6 +224,8 @@ static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *au
     ad_bind_int(q, 4, s->last);
     ad_bind_blob(q, 5, s->bytes, s->len);
     ad_bind_int(q, 6, ad_store_time());
+    char kinds[64];
+    ad_bind_text(q, 7, ad_fed_kinds_format(s->kinds, kinds)); /* as read: exact */
     ad_code rc = ad_db_run(q, err);
     if (rc == AD_OK && !author->origin[0])
         rc = bind_origin(st, s->origin_key, s->origin, err);
@@ -204,6 +273,12 @@ static ad_code read_bundle(const uint8_t *buf, size_t len, json_t **manifest, it
     *n = count;
     for (size_t i = 0; i < count; i++) {
         json_t *ent = json_array_get(sets, i);
+        if (json_is_true(json_object_get(ent, "withheld"))) {
+            ad_code rc = read_withheld(ent, i, &(*items)[i], err);
+            if (rc != AD_OK)
+                return rc;
+            continue;
+        }
         const char *id = json_string_value(json_object_get(ent, "id"));
         json_int_t l = json_integer_value(json_object_get(ent, "len"));
         if (!id || l <= 0 || (size_t)l > len - at)
@@ -337,12 +412,36 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     if (rc == AD_OK)
         rc = set_applying(st, 1, err);
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        stats->sets++;
-        stats->changes += it[i].set.last - it[i].set.first + 1;
+        int64_t changes = it[i].set.last - it[i].set.first + 1;
         if (it[i].own || it[i].set.last < it[i].from) {
-            stats->skipped += it[i].set.last - it[i].set.first + 1;
+            if (!it[i].withheld)
+                stats->sets++, stats->changes += changes, stats->skipped += changes;
             continue;
         }
+        if (it[i].withheld || it[i].refused) {
+            int64_t fresh = it[i].set.last - it[i].from + 1;
+            if (it[i].withheld) {
+                stats->withheld += fresh;
+            } else {
+                stats->sets++, stats->changes += changes, stats->skipped += changes - fresh;
+                stats->refused += fresh;
+                unsigned m = 0;
+                ad_fed_kinds_parse(it[i].kinds, &m, NULL);
+                stats->refused_kinds |= m;
+            }
+            rc = keep_place(st, &it[i], err);
+            ad_fed_peer_row author;
+            if (rc == AD_OK && it[i].refused) /* verified: its origin and head are known */
+                rc = peer_by_key(st, it[i].set.origin_key, &author, &found, err);
+            if (rc == AD_OK && it[i].refused && !author.origin[0])
+                rc = bind_origin(st, it[i].set.origin_key, it[i].set.origin, err);
+            if (rc == AD_OK && it[i].refused)
+                rc = witness_put(st, it[i].set.origin, it[i].set.head_seq, it[i].set.head_hash,
+                                 err);
+            continue;
+        }
+        stats->sets++;
+        stats->changes += changes;
         apply_ctx c = {.from = it[i].from, .stats = stats};
         ad_fed_batch_init(&c.batch, st, it[i].set.origin);
         rc = ad_fed_set_each(&it[i].set, apply_one, &c, err);
@@ -362,9 +461,11 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
     if (rc == AD_OK)
         rc = keep_sender_head(st, &sender, sender_key, manifest, err);
     rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
-                         "sets=%lld changes=%lld applied=%lld skipped=%lld", (long long)stats->sets,
-                         (long long)stats->changes, (long long)stats->applied,
-                         (long long)stats->skipped);
+                         "sets=%lld changes=%lld applied=%lld skipped=%lld withheld=%lld"
+                         " refused=%lld",
+                         (long long)stats->sets, (long long)stats->changes,
+                         (long long)stats->applied, (long long)stats->skipped,
+                         (long long)stats->withheld, (long long)stats->refused);
     rc = ad_store_finish(st, rc, err);
 out:
     if (sqlite)

@@ -1,7 +1,9 @@
 /* bundle_out.c: writing a bundle for a peer (docs/federation.md "Bundles"): a manifest line
  * (sender, its key, its audit head, the head it holds of the peer, the ids and lengths of the
  * sets), the sets byte for byte, a signature of the manifest; what was sent is remembered per
- * peer and origin. */
+ * peer and origin. A set of a kind the peer's policy does not send, or one this instance holds
+ * the place of only (fed_withheld), goes as its place: a "withheld" entry without bytes
+ * ("Policy per peer"). */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +51,33 @@ static ad_code witness_of(ad_store *st, const char *origin, json_t **out, ad_err
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
+/* The manifest entry of a set that is not sent: its place in its origin's run. */
+static json_t *withheld_entry(const char *id, const char *origin, int64_t first, int64_t last,
+                              const char *kinds, const char *key, const char *prev)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:b}", "id", id, "origin", origin,
+                     "first", (json_int_t)first, "last", (json_int_t)last, "kinds",
+                     kinds ? kinds : "mixed", "origin_key", key, "prev", prev && *prev ? prev : NULL,
+                     "withheld", 1);
+}
+
+/* The origin key and prev of a change set, from its header line (the set was verified when it
+ * was cut or received). */
+static int header_of(const uint8_t *b, size_t n, char key[65], char prev[65])
+{
+    const uint8_t *e = memchr(b, '\n', n);
+    json_t *h = e ? json_loadb((const char *)b, (size_t)(e - b), 0, NULL) : NULL;
+    const char *k = json_string_value(json_object_get(h, "origin_key"));
+    const char *p = json_string_value(json_object_get(h, "prev"));
+    int ok = k && strlen(k) == 64;
+    if (ok) {
+        snprintf(key, 65, "%s", k);
+        snprintf(prev, 65, "%s", p ? p : "");
+    }
+    json_decref(h);
+    return ok;
+}
+
 ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *peer, int all,
                              uint8_t **out, size_t *len, ad_fed_stats *stats, ad_err *err)
 {
@@ -72,7 +101,11 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
     ad_stmt *s = NULL;
     if (rc == AD_OK) {
         s = ad_db_stmt(st->db,
-                       "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.bytes FROM change_set c"
+                       "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.bytes, c.kinds,"
+                       " c.origin_key, c.prev FROM (SELECT id, origin, first_seq, last_seq, bytes,"
+                       " kinds, NULL AS origin_key, NULL AS prev FROM change_set UNION ALL"
+                       " SELECT id, origin, first_seq, last_seq, NULL, kinds, origin_key, prev"
+                       " FROM fed_withheld) c"
                        " LEFT JOIN fed_sent f ON f.peer_id = ? AND f.origin = c.origin"
                        " WHERE (c.origin = ? OR ? = 'national') AND c.origin <> ?"
                        " AND (? = 1 OR c.last_seq > COALESCE(f.last_seq, 0))"
@@ -90,16 +123,36 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
         int k;
         while ((k = ad_step(s, err)) > 0) {
             size_t n = 0;
-            const uint8_t *b = ad_col_blob(s, 4, &n);
-            if (ad_fed_put(&sets, b, n) ||
-                json_array_append_new(
-                    list, json_pack("{s:s, s:I}", "id", ad_col_text(s, 0), "len", (json_int_t)n))) {
+            const uint8_t *b = ad_col_null(s, 4) ? NULL : ad_col_blob(s, 4, &n);
+            /* a set cut before schema 16 mixes kinds: sent only to a peer sent every kind */
+            unsigned kinds = ad_fed_kinds_col(s, 5);
+            int64_t changes = ad_col_int(s, 3) - ad_col_int(s, 2) + 1;
+            json_t *ent;
+            char okey[65] = "", oprev[65] = "";
+            if (b && !(kinds & ~p.send)) {
+                ent = json_pack("{s:s, s:I}", "id", ad_col_text(s, 0), "len", (json_int_t)n);
+                if (ad_fed_put(&sets, b, n)) {
+                    json_decref(ent);
+                    ent = NULL;
+                }
+                stats->changes += changes;
+                stats->sets++;
+            } else {
+                if (b && !header_of(b, n, okey, oprev)) {
+                    k = -ad_err_set(err, AD_ERR_CHECKSUM, "change set %s has no header",
+                                    ad_col_text(s, 0));
+                    break;
+                }
+                ent = withheld_entry(ad_col_text(s, 0), ad_col_text(s, 1), ad_col_int(s, 2),
+                                     ad_col_int(s, 3), ad_col_text(s, 5),
+                                     b ? okey : ad_col_text(s, 6), b ? oprev : ad_col_text(s, 7));
+                stats->withheld += changes;
+            }
+            if (!ent || json_array_append_new(list, ent)) {
                 k = -AD_ERR_NOMEM;
                 ad_err_set(err, AD_ERR_NOMEM, "out of memory");
                 break;
             }
-            stats->sets++;
-            stats->changes += ad_col_int(s, 3) - ad_col_int(s, 2) + 1;
         }
         ad_db_done(s);
         if (k < 0)
@@ -108,8 +161,9 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
     /* what was sent, per origin (the manifest order is by origin, then first) */
     if (rc == AD_OK) {
         s = ad_db_stmt(st->db,
-                       "SELECT origin, MAX(last_seq) FROM change_set WHERE (origin = ? OR"
-                       " ? = 'national') AND origin <> ? GROUP BY origin",
+                       "SELECT origin, MAX(last_seq) FROM (SELECT origin, last_seq FROM"
+                       " change_set UNION ALL SELECT origin, last_seq FROM fed_withheld) c"
+                       " WHERE (origin = ? OR ? = 'national') AND origin <> ? GROUP BY origin",
                        err);
         rc = s ? AD_OK : AD_ECODE(err);
         typedef struct {
@@ -184,8 +238,8 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
     free(sets.p);
     json_decref(list);
     rc = ad_store_auditf(st, rc, "bundle.export", "peer", p.peer_id, err,
-                         "sets=%lld changes=%lld all=%d", (long long)stats->sets,
-                         (long long)stats->changes, all);
+                         "sets=%lld changes=%lld withheld=%lld all=%d", (long long)stats->sets,
+                         (long long)stats->changes, (long long)stats->withheld, all);
     rc = ad_store_finish(st, rc, err);
     if (rc != AD_OK) {
         free(b.p);

@@ -41,6 +41,7 @@ typedef struct ad_fed_set {
     int64_t head_seq; /* the origin's audit head */
     char head_hash[65];
     size_t body_at, body_end; /* the change lines */
+    unsigned kinds;           /* the kinds of its changes (mask, AD_FED_KINDS_ALL) */
 } ad_fed_set;
 /* Reads one change set from bytes[0..len): its header, its hash (the id), the signature by the
  * key its header names (whether that key is trusted is the caller's question), and every
@@ -56,7 +57,7 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *const *lines, size_t n, const char *prev, int64_t head_seq,
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err);
-/* The kinds a change may be (the policy's table). */
+/* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);
 
 /* The policy (policy.c): the shared body of change log row (kind, a, b) as the record stands,
@@ -83,7 +84,10 @@ typedef struct ad_fed_peer_row {
     int64_t peer_id;
     char scope[16];
     char origin[AD_UUID_LEN + 1];
+    unsigned send, accept; /* its policy: kinds sent to it, accepted from it (masks) */
 } ad_fed_peer_row;
+/* A kinds column (NULL: every kind) as a mask. */
+unsigned ad_fed_kinds_col(ad_stmt *s, int col);
 /* A peer by name (by_key 0) or public key; *found 0 if none (peer.c). */
 ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer_row *p, int *found,
                          ad_err *err);
