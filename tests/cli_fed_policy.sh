@@ -52,4 +52,60 @@ has "S-video"
 # a frame field that is not canonical or beyond the limit is refused (test_fed covers the bytes)
 echo "frames: $frames_a, media change with frames: $(grep -o '"vpdq":"[^"]*"' "$tmp/a-b.bundle" | wc -c) bytes of vpdq field" >&2
 
+# --- policy per peer: b is sent no notes, c is; c refuses votes from a; a hub relays by policy
+expect 0 X a peer set b --no note,clue
+has "send media,series,link,person,vote"
+expect 0 X a peer list --json
+schema peer-list "$tmp/out" --lines
+[ "$(jq -c 'select(.name == "b") | [.send, (.accept | length)]' "$tmp/out")" = \
+  '[["media","series","link","person","vote"],7]' ] || fail "peer list shows b's policy"
+expect 0 X a peer list
+grep -q $'^b\t.*\tsend=media,series,link,person,vote\taccept=all$' "$tmp/out" || { cat "$tmp/out"; fail "peer list text"; }
+expect 2 X a peer set b --no custody
+says "never shared"
+expect 2 X a peer set b --no note --only media
+expect 1 X a peer set nobody --no note
+expect 0 X c peer set a --refuse vote
+expect 0 X a note add media "$K" "forum words"
+expect 0 X a vote "$K" vics-us 1
+expect 0 run a bundle export --peer b -o "$tmp/a-b2.bundle" --json
+schema bundle-export "$tmp/out"
+[ "$(jq .withheld "$tmp/out")" -ge 1 ] || fail "the export counts what it withheld"
+! grep -q "forum words" "$tmp/a-b2.bundle" || fail "a note went to b"
+expect 0 X b bundle import "$tmp/a-b2.bundle" --json
+schema bundle-import "$tmp/out"
+[ "$(jq .withheld "$tmp/out")" -ge 1 ] || fail "b counts what was withheld"
+[ "$(sqlite3 "$tmp/b.db" "SELECT COUNT(*) FROM note")" = 0 ] || fail "b has a's note"
+[ "$(sqlite3 "$tmp/b.db" "SELECT COUNT(*) FROM vote")" = 1 ] || fail "b lacks a's vote"
+expect 0 run a bundle export --peer c -o "$tmp/a-c.bundle"
+expect 0 X c bundle import "$tmp/a-c.bundle"
+has "changes refused by this instance's policy (kinds: vote), nothing of them written"
+[ "$(sqlite3 "$tmp/c.db" "SELECT COUNT(*) FROM note WHERE body = 'forum words'")" = 1 ] || fail "c lacks the note"
+[ "$(sqlite3 "$tmp/c.db" "SELECT COUNT(*) FROM vote")" = 0 ] || fail "c took a refused vote"
+expect 0 X c bundle import "$tmp/a-c.bundle" --json
+[ "$(jq .applied "$tmp/out")" = 0 ] || fail "a replay applied something"
+
+# through a hub: the hub sends b no notes (its policy), d gets them
+expect 0 X d db init
+expect 0 "$A" instance init --name d --db "sqlite:$tmp/d.db" --fed-key "$(key d)"
+expect 0 X d instance show --json
+PUB[d]=$(jq -r .pubkey "$tmp/out")
+expect 0 X hub peer add a - --key "${PUB[a]}"
+expect 0 X hub peer add b - --key "${PUB[b]}" --no note
+expect 0 X hub peer add d - --key "${PUB[d]}"
+expect 0 X a peer add hub - --key "${PUB[hub]}" --scope hub
+for n in b d; do
+  expect 0 X $n peer add hub - --key "${PUB[hub]}" --scope hub
+  [ $n = b ] || expect 0 X $n peer add a - --key "${PUB[a]}"
+done
+expect 0 run a bundle export --peer hub -o "$tmp/a-hub.bundle"
+expect 0 X hub bundle import "$tmp/a-hub.bundle"
+for n in b d; do
+  expect 0 run hub bundle export --peer $n -o "$tmp/hub-$n.bundle"
+done
+! grep -q "forum words" "$tmp/hub-b.bundle" || fail "the hub relayed a note to b"
+grep -q "forum words" "$tmp/hub-d.bundle" || fail "the hub did not relay the note to d"
+expect 0 X d bundle import "$tmp/hub-d.bundle"
+[ "$(sqlite3 "$tmp/d.db" "SELECT COUNT(*) FROM note")" = 1 ] || fail "d lacks the note"
+
 echo "cli_fed_policy: ok"
