@@ -53,7 +53,7 @@ has "S-video"
 echo "frames: $frames_a, media change with frames: $(grep -o '"vpdq":"[^"]*"' "$tmp/a-b.bundle" | wc -c) bytes of vpdq field" >&2
 
 # --- policy per peer: b is sent no notes, c is; c refuses votes from a; a hub relays by policy
-expect 0 X a peer set b --no note,clue
+expect 0 X a peer set b --no note --no clue
 has "send media,series,link,person,vote"
 expect 0 X a peer list --json
 schema peer-list "$tmp/out" --lines

@@ -9,19 +9,43 @@
 #include "cli.h"
 
 #define POLICY_HELP                                                                                \
-    "  Policy (kinds: media, series, link, person, vote, note, clue; comma-separated):\n"          \
+    "  Policy (kinds: media, series, link, person, vote, note, clue; comma-separated or the\n"     \
+    "  option repeated):\n"                                                                      \
     "  --no KINDS: not sent to this peer; --only KINDS: only these sent; --refuse KINDS:\n"         \
     "  not accepted from it (as author or sender: nothing of them written). Custody, cases\n"      \
     "  and private notes are never shared under any setting."
+
+/* Every value of a repeatable kinds option (--no note --no clue, or --no note,clue) as one
+ * mask into *m; 1 if the option was given, 0 if not, -1 after a usage error. */
+static int kinds_opt(const ad_args *a, const char *name, unsigned *m)
+{
+    int given = 0;
+    *m = 0;
+    for (int i = 0; i < a->nkv; i++) {
+        if (strcmp(a->keys[i], name))
+            continue;
+        unsigned one;
+        ad_err err;
+        if (ad_fed_kinds_parse(a->vals[i], &one, &err) != AD_OK) {
+            ad_args_usage_error(a, "%s: %s", name, err.msg);
+            return -1;
+        }
+        *m |= one;
+        given = 1;
+    }
+    return given;
+}
 
 /* The send and accept masks from --no/--only/--refuse (and, for set, --send-all,
  * --accept-all), starting from the current ones. 0, or the usage exit code. */
 static int policy_args(const ad_args *a, unsigned *send, unsigned *accept, int send_all,
                        int accept_all)
 {
-    const char *no = ad_arg(a, "--no"), *only = ad_arg(a, "--only"), *refuse = ad_arg(a, "--refuse");
-    unsigned m;
-    ad_err err;
+    unsigned no_m, only_m, refuse_m;
+    int no = kinds_opt(a, "--no", &no_m), only = kinds_opt(a, "--only", &only_m);
+    int refuse = kinds_opt(a, "--refuse", &refuse_m);
+    if (no < 0 || only < 0 || refuse < 0)
+        return AD_EXIT_USAGE;
     if (no && only)
         return ad_args_usage_error(a, "--no and --only together: say one");
     if ((send_all && (no || only)) || (accept_all && refuse))
@@ -30,16 +54,12 @@ static int policy_args(const ad_args *a, unsigned *send, unsigned *accept, int s
         *send = AD_FED_KINDS_ALL;
     if (accept_all)
         *accept = AD_FED_KINDS_ALL;
-    if ((no || only) && ad_fed_kinds_parse(no ? no : only, &m, &err) != AD_OK)
-        return ad_args_usage_error(a, "%s", err.msg);
     if (no)
-        *send &= ~m;
+        *send &= ~no_m;
     if (only)
-        *send = m; /* never beyond the defaults: every kind is one of them */
-    if (refuse && ad_fed_kinds_parse(refuse, &m, &err) != AD_OK)
-        return ad_args_usage_error(a, "%s", err.msg);
+        *send = only_m; /* never beyond the defaults: every kind is one of them */
     if (refuse)
-        *accept &= ~m;
+        *accept &= ~refuse_m;
     return 0;
 }
 
