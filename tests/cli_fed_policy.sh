@@ -102,6 +102,7 @@ expect 0 run a bundle export --peer hub -o "$tmp/a-hub.bundle"
 expect 0 X hub bundle import "$tmp/a-hub.bundle"
 for n in b d; do
   expect 0 run hub bundle export --peer $n -o "$tmp/hub-$n.bundle"
+  [ $n = d ] || has "changes withheld by the peer's policy"
 done
 ! grep -q "forum words" "$tmp/hub-b.bundle" || fail "the hub relayed a note to b"
 grep -q "forum words" "$tmp/hub-d.bundle" || fail "the hub did not relay the note to d"

@@ -58,11 +58,14 @@ static int bundle_export(int argc, char **argv)
         ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", out, "sets",
                               (json_int_t)s.sets, "changes", (json_int_t)s.changes, "bytes",
                               (json_int_t)s.bytes, "withheld", (json_int_t)s.withheld));
+    else if (s.withheld)
+        printf("%s: %lld change sets, %lld changes, %lld bytes; %lld changes withheld by the "
+               "peer's policy\n",
+               out, (long long)s.sets, (long long)s.changes, (long long)s.bytes,
+               (long long)s.withheld);
     else
-        printf("%s: %lld change sets, %lld changes, %lld bytes%s%.0lld%s\n", out,
-               (long long)s.sets, (long long)s.changes, (long long)s.bytes,
-               s.withheld ? ", " : "", (long long)s.withheld,
-               s.withheld ? " changes withheld by the peer's policy" : "");
+        printf("%s: %lld change sets, %lld changes, %lld bytes\n", out, (long long)s.sets,
+               (long long)s.changes, (long long)s.bytes);
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
