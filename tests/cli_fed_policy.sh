@@ -65,7 +65,9 @@ expect 2 X a peer set b --no custody
 says "never shared"
 expect 2 X a peer set b --no note --only media
 expect 1 X a peer set nobody --no note
-expect 0 X c peer set a --refuse vote
+expect 0 X c peer set a --refuse vote --json
+schema peer-set "$tmp/out"
+[ "$(jq -c .accept "$tmp/out")" = '["media","series","link","person","note","clue"]' ] || fail "peer set --json"
 expect 0 X a note add media "$K" "forum words"
 expect 0 X a vote "$K" vics-us 1
 expect 0 run a bundle export --peer b -o "$tmp/a-b2.bundle" --json
