@@ -79,6 +79,16 @@ schema bundle-import "$tmp/out"
 [ "$(jq .withheld "$tmp/out")" -ge 1 ] || fail "b counts what was withheld"
 [ "$(sqlite3 "$tmp/b.db" "SELECT COUNT(*) FROM note")" = 0 ] || fail "b has a's note"
 [ "$(sqlite3 "$tmp/b.db" "SELECT COUNT(*) FROM vote")" = 1 ] || fail "b lacks a's vote"
+# widening sends nothing withheld before, unless asked (--resend: a's own notes go again)
+expect 0 X a peer set b --send-all
+expect 0 run a bundle export --peer b -o "$tmp/a-b3.bundle"
+! grep -q "forum words" "$tmp/a-b3.bundle" || fail "widening resent a withheld note"
+expect 0 X a peer set b --resend note --json
+schema peer-set "$tmp/out"
+[ "$(jq .resent "$tmp/out")" = 1 ] || fail "one note to send again"
+expect 0 run a bundle export --peer b -o "$tmp/a-b4.bundle"
+expect 0 X b bundle import "$tmp/a-b4.bundle"
+[ "$(sqlite3 "$tmp/b.db" "SELECT COUNT(*) FROM note WHERE body = 'forum words'")" = 1 ] || fail "the note asked for did not come"
 expect 0 run a bundle export --peer c -o "$tmp/a-c.bundle"
 expect 0 X c bundle import "$tmp/a-c.bundle"
 has "changes refused by this instance's policy (kinds: vote), nothing of them written"

@@ -512,6 +512,15 @@ static void test_policy_per_peer(void **state)
     exchange(&a, "b", &b, &s);
     assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
     assert_int_equal(count(&b, "SELECT COUNT(*) FROM note WHERE body = 'third words'"), 1);
+    /* asked: the withheld note goes again, as it stands; c, which has it, changes nothing */
+    int64_t logged = 0;
+    OK(ad_fed_resend(a.st, 1u << 5, &logged, E));
+    assert_int_equal(logged, 3);
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 3);
+    int64_t c_notes = count(&c, "SELECT COUNT(*) FROM note");
+    exchange(&a, "c", &c, &s);
+    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), c_notes + 2); /* the two new */
     /* and a replay of everything changes nothing */
     uint8_t *again = export(&a, "b", 1, &len);
     int64_t before = footprint(&b);

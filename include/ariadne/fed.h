@@ -76,6 +76,12 @@ ad_code ad_fed_peer_remove(ad_store *st, const char *name, ad_err *err);
 typedef int (*ad_fed_peer_fn)(void *ctx, const ad_fed_peer *p); /* non-zero stops */
 ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err);
 
+/* Sends this instance's own records of `kinds` again (e.g. after widening a peer's policy):
+ * logs them as changed, so the next cut carries their current state to every peer whose
+ * policy sends those kinds (a peer that has them changes nothing). Own records only: series,
+ * people, votes, notes and clues of this origin's gids; every media and link. *n: records
+ * logged. Audited (fed.resend). */
+ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err);
 /* Cuts the changes logged since the last cut into one signed change set of this origin
  * (*n = its changes; 0: nothing to share, no set made). Audited (fed.cut). */
 ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err);

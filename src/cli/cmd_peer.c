@@ -156,19 +156,21 @@ static int find_peer(void *ctx, const ad_fed_peer *p)
 
 static int peer_set(int argc, char **argv)
 {
-    static const char *const opts[] = {"--no", "--only", "--refuse", NULL};
+    static const char *const opts[] = {"--no", "--only", "--refuse", "--resend", NULL};
     int send_all = ad_args_take_flag(&argc, argv, "--send-all");
     int accept_all = ad_args_take_flag(&argc, argv, "--accept-all");
     ad_args a;
     ad_store *st;
     int rc = ad_cli_start(&a, &st, "peer set",
                           "peer set NAME [--no KINDS | --only KINDS | --send-all] [--refuse KINDS |"
-                          " --accept-all]\n"
+                          " --accept-all] [--resend KINDS]\n"
                           "  Changes what is sent to the peer and accepted from it: --no and --refuse"
                           " narrow\n  the current policy, --only replaces what is sent, --send-all"
                           " and --accept-all\n  go back to every kind. Widening sends nothing "
-                          "withheld before: a record not\n  sent travels when it next changes "
-                          "(docs/federation.md).\n" POLICY_HELP,
+                          "withheld before: a record not\n  sent travels when it next changes, "
+                          "or with --resend KINDS: this instance's own\n  records of KINDS go "
+                          "again, as they stand, in the next bundle to every peer\n  sent "
+                          "those kinds (docs/federation.md).\n" POLICY_HELP,
                           argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
@@ -182,17 +184,27 @@ static int peer_set(int argc, char **argv)
     }
     if ((rc = policy_args(&a, &c.send, &c.accept, send_all, accept_all)) != 0)
         return ad_cli_close(st, rc);
-    if (ad_fed_peer_policy(st, a.pos[0], &c.send, &c.accept, &err) != AD_OK)
+    unsigned resend_m = 0;
+    int resend = kinds_opt(&a, "--resend", &resend_m);
+    if (resend < 0)
+        return ad_cli_close(st, AD_EXIT_USAGE);
+    int64_t resent = 0;
+    if (ad_fed_peer_policy(st, a.pos[0], &c.send, &c.accept, &err) != AD_OK ||
+        (resend && ad_fed_resend(st, resend_m, &resent, &err) != AD_OK))
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     char sk[64], ak[64];
     ad_fed_kinds_format(c.send, sk);
     ad_fed_kinds_format(c.accept, ak);
-    if (a.json)
-        ad_cli_json(json_pack("{s:s, s:o, s:o}", "name", a.pos[0], "send", kinds_json(sk), "accept",
-                              kinds_json(ak)));
-    else
+    if (a.json) {
+        ad_cli_json(json_pack("{s:s, s:o, s:o, s:I}", "name", a.pos[0], "send", kinds_json(sk),
+                              "accept", kinds_json(ak), "resent", (json_int_t)resent));
+    } else {
         printf("peer %s: send %s; accept %s\n", a.pos[0], *sk ? sk : "nothing",
                *ak ? ak : "nothing");
+        if (resend)
+            printf("%lld records of this instance to be sent again in the next bundles\n",
+                   (long long)resent);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

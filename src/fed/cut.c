@@ -287,3 +287,53 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
         *n_out = total;
     return ad_store_finish(st, rc, err);
 }
+
+ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err)
+{
+    /* this origin's own records of each kind (gid of this origin; media and links have no
+     * author: all of them), as migration 12 logged the past */
+    static const char *const sql[AD_FED_KINDS] = {
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'media', id, 0, ? FROM media"
+        " WHERE ? <> ''",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'series', id, 0, ? FROM series"
+        " WHERE substr(gid, 1, 36) = ?",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'link', series_id, media_id, ?"
+        " FROM series_media WHERE ? <> ''",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'person', id, 0, ? FROM person"
+        " WHERE substr(gid, 1, 36) = ?",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'vote', id, 0, ? FROM vote"
+        " WHERE substr(gid, 1, 36) = ?",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'note', id, 0, ? FROM note"
+        " WHERE private = 0 AND substr(gid, 1, 36) = ?",
+        "INSERT INTO change_log (kind, a, b, time) SELECT 'clue', id, 0, ? FROM clue"
+        " WHERE private = 0 AND substr(gid, 1, 36) = ?"};
+    char origin[AD_UUID_LEN + 1], names[64];
+    int64_t before = 0, after = 0;
+    *n = 0;
+    ad_code rc = ad_store_begin(st, err);
+    if (rc == AD_OK)
+        rc = ad_fed_own(st, origin, NULL, err);
+    ad_stmt *c = rc == AD_OK ? ad_db_stmt(st->db, "SELECT COUNT(*) FROM change_log", err) : NULL;
+    if (rc == AD_OK)
+        rc = c ? ad_db_int(c, &before, err) : AD_ECODE(err);
+    for (int k = 0; k < AD_FED_KINDS && rc == AD_OK; k++) {
+        if (!(kinds & (1u << k)))
+            continue;
+        ad_stmt *s = ad_db_stmt(st->db, sql[k], err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        ad_bind_int(s, 1, ad_store_time());
+        ad_bind_text(s, 2, origin);
+        rc = ad_db_run(s, err);
+    }
+    c = rc == AD_OK ? ad_db_stmt(st->db, "SELECT COUNT(*) FROM change_log", err) : NULL;
+    if (rc == AD_OK)
+        rc = c ? ad_db_int(c, &after, err) : AD_ECODE(err);
+    if (rc == AD_OK)
+        *n = after - before;
+    rc = ad_store_auditf(st, rc, "fed.resend", NULL, 0, err, "kinds=%s records=%lld",
+                         ad_fed_kinds_format(kinds, names), (long long)(after - before));
+    return ad_store_finish(st, rc, err);
+}
