@@ -396,8 +396,8 @@ static void run_vpdq_frames(int pg)
     assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL"), 0);
     f[0].frame = 30;
     OK(ad_store_frame_add_batch(a.st, f, 1, E));
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND kind = 'media'"),
-                     1);
+    assert_int_equal(
+        count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND kind = 'media'"), 1);
     inst_close(&a);
     inst_close(&b);
 }
@@ -420,8 +420,8 @@ static int64_t note(inst *in, const char *sha, const char *text)
 static void trust_policy(inst *a, const char *name, const inst *b, const char *scope,
                          const char *send, const char *accept)
 {
-    ad_fed_peer p = {.name = name, .pubkey = b->pub, .scope = scope, .send_kinds = send,
-                     .accept_kinds = accept};
+    ad_fed_peer p = {
+        .name = name, .pubkey = b->pub, .scope = scope, .send_kinds = send, .accept_kinds = accept};
     int64_t id;
     OK(ad_fed_peer_add(a->st, &p, &id, E));
 }
@@ -442,7 +442,7 @@ static void test_policy_per_peer(void **state)
 {
     (void)state;
     inst a, b, c, h, d;
-    inst_open(&a, 0);
+    inst_open(&a, getenv("AD_TEST_PG") != NULL); /* the origin on PostgreSQL when there is one */
     inst_open(&b, 0);
     inst_open(&c, 0);
     inst_open(&h, 0);

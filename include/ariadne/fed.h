@@ -88,16 +88,16 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err)
 
 /* What a bundle carried or an export wrote. */
 typedef struct ad_fed_stats {
-    int64_t sets;    /* change sets in the bundle */
-    int64_t changes; /* changes in them */
-    int64_t applied; /* changes applied (new) */
-    int64_t skipped; /* changes already applied earlier (replay, overlap, own origin) */
-    int64_t withheld; /* export: changes not sent by the peer's policy; import: changes the
-                       * sender withheld (only their place in the origin's run came) */
-    int64_t refused;  /* import: changes refused by this instance's policy for the sender or
-                       * author (nothing of them written) */
+    int64_t sets;           /* change sets in the bundle */
+    int64_t changes;        /* changes in them */
+    int64_t applied;        /* changes applied (new) */
+    int64_t skipped;        /* changes already applied earlier (replay, overlap, own origin) */
+    int64_t withheld;       /* export: changes not sent by the peer's policy; import: changes the
+                             * sender withheld (only their place in the origin's run came) */
+    int64_t refused;        /* import: changes refused by this instance's policy for the sender or
+                             * author (nothing of them written) */
     unsigned refused_kinds; /* import: their kinds (mask) */
-    int64_t bytes;   /* bundle size */
+    int64_t bytes;          /* bundle size */
 } ad_fed_stats;
 
 /* Writes a bundle for the peer `peer` (cuts pending changes first): this origin's change sets

@@ -55,9 +55,9 @@ static int bundle_export(int argc, char **argv)
         return ad_cli_close(st, AD_EXIT_FAIL);
     }
     if (a.json)
-        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", out, "sets",
-                              (json_int_t)s.sets, "changes", (json_int_t)s.changes, "bytes",
-                              (json_int_t)s.bytes, "withheld", (json_int_t)s.withheld));
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
+                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes,
+                              "withheld", (json_int_t)s.withheld));
     else if (s.withheld)
         printf("%s: %lld change sets, %lld changes, %lld bytes; %lld changes withheld by the "
                "peer's policy\n",

@@ -10,8 +10,8 @@
 
 #define POLICY_HELP                                                                                \
     "  Policy (kinds: media, series, link, person, vote, note, clue; comma-separated or the\n"     \
-    "  option repeated):\n"                                                                      \
-    "  --no KINDS: not sent to this peer; --only KINDS: only these sent; --refuse KINDS:\n"         \
+    "  option repeated):\n"                                                                        \
+    "  --no KINDS: not sent to this peer; --only KINDS: only these sent; --refuse KINDS:\n"        \
     "  not accepted from it (as author or sender: nothing of them written). Custody, cases\n"      \
     "  and private notes are never shared under any setting."
 
@@ -65,19 +65,19 @@ static int policy_args(const ad_args *a, unsigned *send, unsigned *accept, int s
 
 static int peer_add(int argc, char **argv)
 {
-    static const char *const opts[] = {"--key", "--scope", "--origin", "--no", "--only", "--refuse",
-                                       NULL};
+    static const char *const opts[] = {"--key",  "--scope",  "--origin", "--no",
+                                       "--only", "--refuse", NULL};
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "peer add",
-                          "peer add NAME URL --key PUBKEY [--scope national|hub] [--origin UUID]"
-                          " [--no KINDS | --only KINDS] [--refuse KINDS]\n"
-                          "  Trusts the instance whose Ed25519 public key is PUBKEY ('ariadne "
-                          "instance show' there).\n  national: it authors its own change sets "
-                          "only; hub: it also relays other origins'\n  (each still signed by its "
-                          "author, who must be a peer too). URL '-' when there is none.\n"
-                          POLICY_HELP,
-                          argc, argv, opts, 2, 2, 0);
+    int rc =
+        ad_cli_start(&a, &st, "peer add",
+                     "peer add NAME URL --key PUBKEY [--scope national|hub] [--origin UUID]"
+                     " [--no KINDS | --only KINDS] [--refuse KINDS]\n"
+                     "  Trusts the instance whose Ed25519 public key is PUBKEY ('ariadne "
+                     "instance show' there).\n  national: it authors its own change sets "
+                     "only; hub: it also relays other origins'\n  (each still signed by its "
+                     "author, who must be a peer too). URL '-' when there is none.\n" POLICY_HELP,
+                     argc, argv, opts, 2, 2, 0);
     if (rc >= 0)
         return rc;
     if (!ad_arg(&a, "--key"))
@@ -125,11 +125,11 @@ static int print_peer(void *ctx, const ad_fed_peer *p)
         ad_cli_json(json_pack("{s:I, s:s, s:s?, s:s, s:s, s:s?, s:s, s:o, s:o}", "id",
                               (json_int_t)p->id, "name", p->name, "url", p->url, "pubkey",
                               p->pubkey, "scope", p->scope, "origin", p->origin, "added",
-                              ad_cli_time(p->added, t), "send", kinds_json(p->send_kinds),
-                              "accept", kinds_json(p->accept_kinds)));
+                              ad_cli_time(p->added, t), "send", kinds_json(p->send_kinds), "accept",
+                              kinds_json(p->accept_kinds)));
     else
-        printf("%s\t%s\t%s\t%s\t%s\tsend=%s\taccept=%s\n", p->name, p->scope,
-               p->url ? p->url : "-", p->pubkey, p->origin ? p->origin : "-",
+        printf("%s\t%s\t%s\t%s\t%s\tsend=%s\taccept=%s\n", p->name, p->scope, p->url ? p->url : "-",
+               p->pubkey, p->origin ? p->origin : "-",
                p->send_kinds ? (*p->send_kinds ? p->send_kinds : "none") : "all",
                p->accept_kinds ? (*p->accept_kinds ? p->accept_kinds : "none") : "all");
     return 0;
@@ -161,17 +161,18 @@ static int peer_set(int argc, char **argv)
     int accept_all = ad_args_take_flag(&argc, argv, "--accept-all");
     ad_args a;
     ad_store *st;
-    int rc = ad_cli_start(&a, &st, "peer set",
-                          "peer set NAME [--no KINDS | --only KINDS | --send-all] [--refuse KINDS |"
-                          " --accept-all] [--resend KINDS]\n"
-                          "  Changes what is sent to the peer and accepted from it: --no and --refuse"
-                          " narrow\n  the current policy, --only replaces what is sent, --send-all"
-                          " and --accept-all\n  go back to every kind. Widening sends nothing "
-                          "withheld before: a record not\n  sent travels when it next changes, "
-                          "or with --resend KINDS: this instance's own\n  records of KINDS go "
-                          "again, as they stand, in the next bundle to every peer\n  sent "
-                          "those kinds (docs/federation.md).\n" POLICY_HELP,
-                          argc, argv, opts, 1, 1, 0);
+    int rc =
+        ad_cli_start(&a, &st, "peer set",
+                     "peer set NAME [--no KINDS | --only KINDS | --send-all] [--refuse KINDS |"
+                     " --accept-all] [--resend KINDS]\n"
+                     "  Changes what is sent to the peer and accepted from it: --no and --refuse"
+                     " narrow\n  the current policy, --only replaces what is sent, --send-all"
+                     " and --accept-all\n  go back to every kind. Widening sends nothing "
+                     "withheld before: a record not\n  sent travels when it next changes, "
+                     "or with --resend KINDS: this instance's own\n  records of KINDS go "
+                     "again, as they stand, in the next bundle to every peer\n  sent "
+                     "those kinds (docs/federation.md).\n" POLICY_HELP,
+                     argc, argv, opts, 1, 1, 0);
     if (rc >= 0)
         return rc;
     ad_err err;

@@ -565,7 +565,8 @@ static ad_code grow(ad_fed_batch *b, ad_err *err)
     b->dig = calloc(BATCH, 32);
     b->fr = calloc(BATCH, sizeof *b->fr);
     b->nfr = calloc(BATCH, sizeof *b->nfr);
-    if (!b->fr || !b->nfr || !b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig)
+    if (!b->fr || !b->nfr || !b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids ||
+        !b->dig)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return AD_OK;
 }

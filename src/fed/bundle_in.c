@@ -146,16 +146,17 @@ static ad_code read_withheld(const json_t *ent, size_t i, item *it, ad_err *err)
     json_t *prev = json_object_get(ent, "prev");
     json_int_t first = json_integer_value(json_object_get(ent, "first"));
     json_int_t last = json_integer_value(json_object_get(ent, "last"));
-    if (!hex_ok(id, 64) || !origin || strlen(origin) != AD_UUID_LEN || !hex_ok(key, 64) ||
-        !kinds || strlen(kinds) >= sizeof it->kinds || first < 1 || last < first ||
+    if (!hex_ok(id, 64) || !origin || strlen(origin) != AD_UUID_LEN || !hex_ok(key, 64) || !kinds ||
+        strlen(kinds) >= sizeof it->kinds || first < 1 || last < first ||
         !(json_is_null(prev) || !prev || hex_ok(json_string_value(prev), 64)))
-        return ad_err_set(err, AD_ERR_PARSE, "the manifest's entry %zu (a withheld set) is malformed",
-                          i + 1);
+        return ad_err_set(err, AD_ERR_PARSE,
+                          "the manifest's entry %zu (a withheld set) is malformed", i + 1);
     it->withheld = 1;
     snprintf(it->set.id, sizeof it->set.id, "%s", id);
     snprintf(it->set.origin, sizeof it->set.origin, "%s", origin);
     snprintf(it->set.origin_key, sizeof it->set.origin_key, "%s", key);
-    snprintf(it->set.prev, sizeof it->set.prev, "%s", json_is_string(prev) ? json_string_value(prev) : "");
+    snprintf(it->set.prev, sizeof it->set.prev, "%s",
+             json_is_string(prev) ? json_string_value(prev) : "");
     snprintf(it->kinds, sizeof it->kinds, "%s", kinds);
     it->set.first = first;
     it->set.last = last;
@@ -436,8 +437,8 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
             if (rc == AD_OK && it[i].refused && !author.origin[0])
                 rc = bind_origin(st, it[i].set.origin_key, it[i].set.origin, err);
             if (rc == AD_OK && it[i].refused)
-                rc = witness_put(st, it[i].set.origin, it[i].set.head_seq, it[i].set.head_hash,
-                                 err);
+                rc =
+                    witness_put(st, it[i].set.origin, it[i].set.head_seq, it[i].set.head_hash, err);
             continue;
         }
         stats->sets++;

@@ -57,8 +57,8 @@ static json_t *withheld_entry(const char *id, const char *origin, int64_t first,
 {
     return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:b}", "id", id, "origin", origin,
                      "first", (json_int_t)first, "last", (json_int_t)last, "kinds",
-                     kinds ? kinds : "mixed", "origin_key", key, "prev", prev && *prev ? prev : NULL,
-                     "withheld", 1);
+                     kinds ? kinds : "mixed", "origin_key", key, "prev",
+                     prev && *prev ? prev : NULL, "withheld", 1);
 }
 
 /* The origin key and prev of a change set, from its header line (the set was verified when it

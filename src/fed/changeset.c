@@ -14,7 +14,7 @@
 #define MAX_CHANGES 100000000
 
 static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link", "person",
-                                                 "vote",  "note",   "clue"};
+                                                "vote",  "note",   "clue"};
 
 const char *ad_fed_kind_name(int i)
 {

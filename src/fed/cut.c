@@ -292,21 +292,22 @@ ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err)
 {
     /* this origin's own records of each kind (gid of this origin; media and links have no
      * author: all of them), as migration 12 logged the past */
+#define RELOG "INSERT INTO change_log (kind, a, b, time) SELECT "
+#define NOW "CAST(? AS BIGINT)"
+#define OWN " substr(gid, 1, 36) = ?"
+#define ANY " CAST(? AS TEXT) <> ''"
     static const char *const sql[AD_FED_KINDS] = {
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'media', id, 0, ? FROM media"
-        " WHERE ? <> ''",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'series', id, 0, ? FROM series"
-        " WHERE substr(gid, 1, 36) = ?",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'link', series_id, media_id, ?"
-        " FROM series_media WHERE ? <> ''",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'person', id, 0, ? FROM person"
-        " WHERE substr(gid, 1, 36) = ?",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'vote', id, 0, ? FROM vote"
-        " WHERE substr(gid, 1, 36) = ?",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'note', id, 0, ? FROM note"
-        " WHERE private = 0 AND substr(gid, 1, 36) = ?",
-        "INSERT INTO change_log (kind, a, b, time) SELECT 'clue', id, 0, ? FROM clue"
-        " WHERE private = 0 AND substr(gid, 1, 36) = ?"};
+        RELOG "'media', id, 0, " NOW " FROM media WHERE" ANY,
+        RELOG "'series', id, 0, " NOW " FROM series WHERE" OWN,
+        RELOG "'link', series_id, media_id, " NOW " FROM series_media WHERE" ANY,
+        RELOG "'person', id, 0, " NOW " FROM person WHERE" OWN,
+        RELOG "'vote', id, 0, " NOW " FROM vote WHERE" OWN,
+        RELOG "'note', id, 0, " NOW " FROM note WHERE private = 0 AND" OWN,
+        RELOG "'clue', id, 0, " NOW " FROM clue WHERE private = 0 AND" OWN};
+#undef RELOG
+#undef NOW
+#undef OWN
+#undef ANY
     char origin[AD_UUID_LEN + 1], names[64];
     int64_t before = 0, after = 0;
     *n = 0;

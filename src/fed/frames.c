@@ -86,8 +86,8 @@ ad_code ad_fed_frames_decode(const char *b64, ad_frame **out, size_t *n, ad_err 
 {
     *out = NULL;
     *n = 0;
-    size_t len = strlen(b64), max_b64 = sodium_base64_encoded_len(
-                                  (size_t)AD_FED_VPDQ_MAX * REC, sodium_base64_VARIANT_ORIGINAL);
+    size_t len = strlen(b64), max_b64 = sodium_base64_encoded_len((size_t)AD_FED_VPDQ_MAX * REC,
+                                                                  sodium_base64_VARIANT_ORIGINAL);
     if (len + 1 > max_b64)
         return ad_err_set(err, AD_ERR_PARSE,
                           "a media's vpdq holds more than %d frames, the limit of a change",

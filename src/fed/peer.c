@@ -215,9 +215,9 @@ ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err
         return AD_ECODE(err);
     int k;
     while ((k = ad_step(s, err)) > 0) {
-        ad_fed_peer p = {ad_col_int(s, 0),  ad_col_text(s, 1), ad_col_text(s, 2), ad_col_text(s, 3),
-                         ad_col_text(s, 4), ad_col_text(s, 5), ad_col_int(s, 6), ad_col_text(s, 7),
-                         ad_col_text(s, 8)};
+        ad_fed_peer p = {ad_col_int(s, 0),  ad_col_text(s, 1), ad_col_text(s, 2),
+                         ad_col_text(s, 3), ad_col_text(s, 4), ad_col_text(s, 5),
+                         ad_col_int(s, 6),  ad_col_text(s, 7), ad_col_text(s, 8)};
         if (fn(ctx, &p))
             break;
     }
