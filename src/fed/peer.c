@@ -65,10 +65,10 @@ unsigned ad_fed_kinds_col(ad_stmt *s, int col)
     return m;
 }
 
-/* A mask as the column holds it: NULL for every kind. */
-static void bind_kinds(ad_stmt *s, int i, unsigned mask)
+/* A mask as the column holds it: NULL for every kind. buf (64 bytes) must outlive the
+ * statement's run: the text is bound without a copy. */
+static void bind_kinds(ad_stmt *s, int i, unsigned mask, char *buf)
 {
-    char buf[64];
     ad_bind_text_opt(s, i, mask == AD_FED_KINDS_ALL ? NULL : ad_fed_kinds_format(mask, buf));
 }
 
@@ -128,8 +128,8 @@ ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err 
             ad_bind_text(s, 4, scope);
             ad_bind_text_opt(s, 5, p->origin);
             ad_bind_int(s, 6, ad_store_time());
-            bind_kinds(s, 7, send);
-            bind_kinds(s, 8, accept);
+            bind_kinds(s, 7, send, sk);
+            bind_kinds(s, 8, accept, ak);
             rc = ad_db_int(s, id, err);
             if (rc != AD_OK && (strstr(err->msg, "UNIQUE") || strstr(err->msg, "unique")))
                 rc = ad_err_set(err, AD_ERR_EXISTS, "a peer with that name or key exists");
@@ -146,6 +146,7 @@ ad_code ad_fed_peer_policy(ad_store *st, const char *name, const unsigned *send,
 {
     int64_t id = 0;
     unsigned now_send = 0, now_accept = 0;
+    char sk[64], ak[64];
     ad_code rc = ad_store_begin(st, err);
     ad_stmt *s = rc == AD_OK ? ad_db_stmt(st->db,
                                           "SELECT id, send_kinds, accept_kinds FROM fed_peer"
@@ -174,13 +175,12 @@ ad_code ad_fed_peer_policy(ad_store *st, const char *name, const unsigned *send,
         if (!s) {
             rc = AD_ECODE(err);
         } else {
-            bind_kinds(s, 1, now_send);
-            bind_kinds(s, 2, now_accept);
+            bind_kinds(s, 1, now_send, sk);
+            bind_kinds(s, 2, now_accept, ak);
             ad_bind_int(s, 3, id);
             rc = ad_db_run(s, err);
         }
     }
-    char sk[64], ak[64];
     rc = ad_store_auditf(st, rc, "peer.policy", "peer", id, err, "name=%s send=%s accept=%s", name,
                          ad_fed_kinds_format(now_send, sk), ad_fed_kinds_format(now_accept, ak));
     return ad_store_finish(st, rc, err);
