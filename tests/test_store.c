@@ -1048,7 +1048,8 @@ static void t_gids_migrate(void **state)
     /* and what came after 8: migration 12 (federation) */
     static const char *const fed_triggers[] = {
         "media_ins", "media_upd", "series_ins", "series_upd", "link_ins",
-        "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins"};
+        "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins",
+        "frame_ins" /* 16 */};
     for (size_t i = 0; i < sizeof fed_triggers / sizeof fed_triggers[0]; i++) {
         snprintf(sql, sizeof sql, "DROP TRIGGER fed_%s;", fed_triggers[i]);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -1056,6 +1057,7 @@ static void t_gids_migrate(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
+                                  "DROP TABLE fed_withheld;" /* 16: policy per peer */
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
                                   "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"

@@ -52,24 +52,53 @@ typedef struct ad_fed_peer {
     const char *scope;  /* "national" (authors its own change sets) | "hub" (also relays) */
     const char *origin; /* its instance UUID once seen, else NULL */
     int64_t added;
+    /* the policy per peer (docs/federation.md "Policy per peer"): the record kinds sent to it
+     * and accepted from it, comma-separated in the kinds' order; NULL: every shareable kind */
+    const char *send_kinds, *accept_kinds;
 } ad_fed_peer;
+/* The shareable record kinds, in their order (a change set holds one kind): media, series,
+ * link, person, vote, note, clue; a set of them is a bit mask (bit i: kind i). */
+#define AD_FED_KINDS 7
+#define AD_FED_KINDS_ALL 0x7fu
+const char *ad_fed_kind_name(int i);
+/* Parses "KIND,KIND..." into a mask (AD_ERR_ARG naming an unknown kind; custody, cases and
+ * private notes are no kind: never shared under any setting); formats a mask back (into buf
+ * of at least 64 bytes; "" for none). */
+ad_code ad_fed_kinds_parse(const char *csv, unsigned *mask, ad_err *err);
+const char *ad_fed_kinds_format(unsigned mask, char *buf);
 /* Trusts a peer (name unique, key unique and not this instance's own). Audited. */
 ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err *err);
+/* Changes a peer's policy: the kinds sent to it and accepted from it (masks; a NULL pointer
+ * leaves that one as it is). Widening sends nothing withheld before (docs/federation.md).
+ * Audited (peer.policy). */
+ad_code ad_fed_peer_policy(ad_store *st, const char *name, const unsigned *send,
+                           const unsigned *accept, ad_err *err);
 ad_code ad_fed_peer_remove(ad_store *st, const char *name, ad_err *err);
 typedef int (*ad_fed_peer_fn)(void *ctx, const ad_fed_peer *p); /* non-zero stops */
 ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err);
 
+/* Sends this instance's own records of `kinds` again (e.g. after widening a peer's policy):
+ * logs them as changed, so the next cut carries their current state to every peer whose
+ * policy sends those kinds (a peer that has them changes nothing). Own records only: series,
+ * people, votes, notes and clues of this origin's gids; every media and link. *n: records
+ * logged. Audited (fed.resend). */
+ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err);
 /* Cuts the changes logged since the last cut into one signed change set of this origin
  * (*n = its changes; 0: nothing to share, no set made). Audited (fed.cut). */
 ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err);
 
 /* What a bundle carried or an export wrote. */
 typedef struct ad_fed_stats {
-    int64_t sets;    /* change sets in the bundle */
-    int64_t changes; /* changes in them */
-    int64_t applied; /* changes applied (new) */
-    int64_t skipped; /* changes already applied earlier (replay, overlap, own origin) */
-    int64_t bytes;   /* bundle size */
+    int64_t sets;           /* change sets in the bundle */
+    int64_t changes;        /* changes in them */
+    int64_t applied;        /* changes applied (new) */
+    int64_t skipped;        /* changes already applied earlier (replay, overlap, own origin) */
+    int64_t withheld;       /* export: changes not sent by the peer's policy; import: changes the
+                             * sender withheld (only their place in the origin's run came) */
+    int64_t refused;        /* import: changes refused by this instance's policy for the sender or
+                             * author (nothing of them written) */
+    unsigned refused_kinds; /* import: their kinds (mask) */
+    int64_t bytes;          /* bundle size */
 } ad_fed_stats;
 
 /* Writes a bundle for the peer `peer` (cuts pending changes first): this origin's change sets

@@ -53,8 +53,14 @@ static int bundle_export(int argc, char **argv)
         return ad_cli_close(st, AD_EXIT_FAIL);
     }
     if (a.json)
-        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
-                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes));
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
+                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes,
+                              "withheld", (json_int_t)s.withheld));
+    else if (s.withheld)
+        printf("%s: %lld change sets, %lld changes, %lld bytes; %lld changes withheld by the "
+               "peer's policy\n",
+               out, (long long)s.sets, (long long)s.changes, (long long)s.bytes,
+               (long long)s.withheld);
     else
         printf("%s: %lld change sets, %lld changes, %lld bytes\n", out, (long long)s.sets,
                (long long)s.changes, (long long)s.bytes);
@@ -97,13 +103,29 @@ static int bundle_import(int argc, char **argv)
     fclose(f);
     if (c != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", a.pos[0], "sets",
+    char rk[64];
+    ad_fed_kinds_format(s.refused_kinds, rk);
+    if (a.json) {
+        json_t *kinds = json_array();
+        for (int i = 0; i < AD_FED_KINDS; i++)
+            if (s.refused_kinds & (1u << i))
+                json_array_append_new(kinds, json_string(ad_fed_kind_name(i)));
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "file", a.pos[0], "sets",
                               (json_int_t)s.sets, "changes", (json_int_t)s.changes, "applied",
-                              (json_int_t)s.applied, "skipped", (json_int_t)s.skipped));
-    else
+                              (json_int_t)s.applied, "skipped", (json_int_t)s.skipped, "withheld",
+                              (json_int_t)s.withheld, "refused", (json_int_t)s.refused,
+                              "refused_kinds", kinds));
+    } else {
         printf("%s: %lld change sets, %lld changes applied, %lld already here\n", a.pos[0],
                (long long)s.sets, (long long)s.applied, (long long)s.skipped);
+        if (s.refused)
+            printf("%s: %lld changes refused by this instance's policy (kinds: %s), nothing of "
+                   "them written\n",
+                   a.pos[0], (long long)s.refused, rk);
+        if (s.withheld)
+            printf("%s: %lld changes withheld by the sender's policy (their place kept)\n",
+                   a.pos[0], (long long)s.withheld);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

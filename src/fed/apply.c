@@ -91,12 +91,34 @@ static ad_code media_from(const json_t *o, ad_media *m, ad_err *err)
     return AD_OK;
 }
 
+/* The vPDQ frames of a media change (none: *f NULL). */
+static ad_code frames_from(const json_t *o, ad_frame **f, size_t *n, ad_err *err)
+{
+    *f = NULL;
+    *n = 0;
+    json_t *v = json_object_get(o, "vpdq");
+    if (!v)
+        return AD_OK;
+    if (!json_is_string(v))
+        return ad_err_set(err, AD_ERR_PARSE, "a media's vpdq is not a string");
+    return ad_fed_frames_decode(json_string_value(v), f, n, err);
+}
+
 static ad_code media(ad_store *st, const json_t *o, int64_t *id, ad_err *err)
 {
     ad_media m;
+    ad_frame *f = NULL;
+    size_t nf = 0;
     ad_code rc = media_from(o, &m, err);
+    if (rc == AD_OK)
+        rc = frames_from(o, &f, &nf, err);
     int created;
-    return rc == AD_OK ? ad_store_media_upsert(st, &m, id, &created, err) : rc;
+    if (rc == AD_OK)
+        rc = ad_store_media_upsert(st, &m, id, &created, err);
+    if (rc == AD_OK && f)
+        rc = ad_fed_frames_put(st, *id, f, nf, err);
+    free(f);
+    return rc;
 }
 
 /* A series by gid; a placeholder (named by its gid, no owner) when its origin's own change has
@@ -417,8 +439,19 @@ void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin)
     b->origin = origin;
 }
 
+static void frames_clear(ad_fed_batch *b)
+{
+    for (size_t i = 0; b->fr && i < b->nm; i++) {
+        free(b->fr[i]);
+        b->fr[i] = NULL;
+    }
+}
+
 void ad_fed_batch_free(ad_fed_batch *b)
 {
+    frames_clear(b);
+    free(b->fr);
+    free(b->nfr);
     free(b->m);
     free(b->mime);
     free(b->lm);
@@ -478,6 +511,11 @@ static ad_code flush_media(ad_fed_batch *b, ad_err *err)
     for (size_t i = 0; i < b->nm && rc == AD_OK; i++)
         if (b->m[i].has_sha256 && b->mids[i] && !known_put(b, b->m[i].sha256, b->mids[i]))
             break;
+    /* the received vPDQ frames (media changes with a "vpdq" field: the general path) */
+    for (size_t i = 0; i < b->nm && rc == AD_OK; i++)
+        if (b->fr[i])
+            rc = ad_fed_frames_put(b->st, b->mids[i], b->fr[i], b->nfr[i], err);
+    frames_clear(b);
     b->nm = 0;
     return rc;
 }
@@ -570,7 +608,10 @@ static ad_code grow(ad_fed_batch *b, ad_err *err)
     b->sids = calloc(BATCH, sizeof *b->sids);
     b->dig = calloc(BATCH, 32);
     b->mids = calloc(BATCH, sizeof *b->mids);
-    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig || !b->mids)
+    b->fr = calloc(BATCH, sizeof *b->fr);
+    b->nfr = calloc(BATCH, sizeof *b->nfr);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig || !b->mids ||
+        !b->fr || !b->nfr)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return AD_OK;
 }
@@ -585,7 +626,8 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
         if (b->nl && (rc = flush_links(b, err)) != AD_OK)
             return rc;
         ad_media *m = &b->m[b->nm];
-        if ((rc = media_from(ch, m, err)) != AD_OK)
+        if ((rc = media_from(ch, m, err)) != AD_OK ||
+            (rc = frames_from(ch, &b->fr[b->nm], &b->nfr[b->nm], err)) != AD_OK)
             return bad(err, b->origin, ch, err->msg);
         if (m->mime) {
             snprintf(b->mime[b->nm], sizeof b->mime[b->nm], "%s", m->mime);

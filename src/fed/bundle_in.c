@@ -1,7 +1,10 @@
 /* bundle_in.c: reading a peer's bundle (docs/federation.md "Bundles"): the whole bundle
  * verified (every hash and signature, every key and the sender's scope, every origin's run)
  * before anything is written, then applied in one transaction with the merge rules; the
- * witnessed audit heads kept. */
+ * witnessed audit heads kept. A set the sender withheld (its place only) or of a kind this
+ * instance's policy refuses from its sender or author is kept as a place (fed_withheld), so
+ * that its origin's run continues, and nothing of its changes is written ("Policy per peer").
+ * Read from a file in two passes, one change set at a time in memory. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,9 @@ typedef struct {
     ad_fed_set set;
     int own;      /* this instance's own change set come back: nothing to do */
     int64_t from; /* apply changes from this seq on (earlier ones are here already) */
+    int withheld; /* the sender sent its place only (no bytes) */
+    int refused;  /* of a kind this instance does not accept from its sender or author */
+    char kinds[64];
 } item;
 
 /* Checks every set against the trust and what the store holds; nothing is written. */
@@ -91,7 +97,70 @@ static ad_code check_sets(ad_store *st, const char *own, const char *own_key,
                               "set %s (its prev is %s)",
                               s->id, s->origin, prev, s->prev[0] ? s->prev : "null");
         it[i].from = last + 1;
+        if (!it[i].withheld && (s->kinds & ~(author.accept & sender->accept))) {
+            it[i].refused = 1;
+            ad_fed_kinds_format(s->kinds, it[i].kinds);
+        }
     }
+    return AD_OK;
+}
+
+/* Keeps the place of a set whose changes are not here (withheld or refused). */
+static ad_code keep_place(ad_store *st, const item *it, ad_err *err)
+{
+    const ad_fed_set *s = &it->set;
+    ad_stmt *q = ad_db_stmt(st->db,
+                            "INSERT INTO fed_withheld (id, origin, origin_key, first_seq, last_seq,"
+                            " prev, kinds, received) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                            " ON CONFLICT DO NOTHING",
+                            err);
+    if (!q)
+        return AD_ECODE(err);
+    ad_bind_text(q, 1, s->id);
+    ad_bind_text(q, 2, s->origin);
+    ad_bind_text(q, 3, s->origin_key);
+    ad_bind_int(q, 4, s->first);
+    ad_bind_int(q, 5, s->last);
+    ad_bind_text_opt(q, 6, s->prev[0] ? s->prev : NULL);
+    ad_bind_text_opt(q, 7, it->kinds[0] ? it->kinds : NULL);
+    ad_bind_int(q, 8, ad_store_time());
+    return ad_db_run(q, err);
+}
+
+static int hex_ok(const char *h, size_t n)
+{
+    if (!h || strlen(h) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strchr("0123456789abcdef", h[i]))
+            return 0;
+    return 1;
+}
+
+/* A manifest entry of a withheld set: its place in its origin's run, claimed by the sender. */
+static ad_code read_withheld(const json_t *ent, size_t i, item *it, ad_err *err)
+{
+    const char *id = json_string_value(json_object_get(ent, "id"));
+    const char *origin = json_string_value(json_object_get(ent, "origin"));
+    const char *key = json_string_value(json_object_get(ent, "origin_key"));
+    const char *kinds = json_string_value(json_object_get(ent, "kinds"));
+    json_t *prev = json_object_get(ent, "prev");
+    json_int_t first = json_integer_value(json_object_get(ent, "first"));
+    json_int_t last = json_integer_value(json_object_get(ent, "last"));
+    if (!hex_ok(id, 64) || !origin || strlen(origin) != AD_UUID_LEN || !hex_ok(key, 64) || !kinds ||
+        strlen(kinds) >= sizeof it->kinds || first < 1 || last < first ||
+        !(json_is_null(prev) || !prev || hex_ok(json_string_value(prev), 64)))
+        return ad_err_set(err, AD_ERR_PARSE,
+                          "the manifest's entry %zu (a withheld set) is malformed", i + 1);
+    it->withheld = 1;
+    snprintf(it->set.id, sizeof it->set.id, "%s", id);
+    snprintf(it->set.origin, sizeof it->set.origin, "%s", origin);
+    snprintf(it->set.origin_key, sizeof it->set.origin_key, "%s", key);
+    snprintf(it->set.prev, sizeof it->set.prev, "%s",
+             json_is_string(prev) ? json_string_value(prev) : "");
+    snprintf(it->kinds, sizeof it->kinds, "%s", kinds);
+    it->set.first = first;
+    it->set.last = last;
     return AD_OK;
 }
 
@@ -147,7 +216,7 @@ static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *au
     const ad_fed_set *s = &it->set;
     ad_stmt *q = ad_db_stmt(st->db,
                             "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                            " received) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
                             err);
     if (!q)
         return AD_ECODE(err);
@@ -157,6 +226,8 @@ static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *au
     ad_bind_int(q, 4, s->last);
     ad_bind_blob(q, 5, s->bytes, s->len);
     ad_bind_int(q, 6, ad_store_time());
+    char kinds[64];
+    ad_bind_text(q, 7, ad_fed_kinds_format(s->kinds, kinds)); /* as read: exact */
     ad_code rc = ad_db_run(q, err);
     if (rc == AD_OK && !author->origin[0])
         rc = bind_origin(st, s->origin_key, s->origin, err);
@@ -231,6 +302,11 @@ typedef struct {
     int64_t len;
     uint8_t *buf; /* one set at a time */
     size_t cap;
+    /* the batch's SHA-256 -> id map, carried from one set to the next of the same origin: a
+     * cut makes one set per kind, so the links come in the set after their media's */
+    struct ad_fed_known *known;
+    size_t nknown, kcap;
+    char known_origin[AD_UUID_LEN + 1];
 } bundle;
 
 static void bundle_free(bundle *b)
@@ -240,6 +316,7 @@ static void bundle_free(bundle *b)
     free(b->sline);
     free(b->it);
     free(b->buf);
+    free(b->known);
 }
 
 /* Set i of the bundle, read from f where it starts, verified (its hash, signature and lines)
@@ -297,6 +374,13 @@ static ad_code read_bundle(FILE *f, bundle *b, ad_err *err)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     b->len = (int64_t)b->ml;
     for (size_t i = 0; i < b->n; i++) {
+        json_t *ent = json_array_get(sets, i);
+        if (json_is_true(json_object_get(ent, "withheld"))) { /* a place: no bytes */
+            ad_code rc = read_withheld(ent, i, &b->it[i], err);
+            if (rc != AD_OK)
+                return rc;
+            continue;
+        }
         json_int_t l;
         const char *id = set_id(b, i, &l);
         if (!id || l <= 0)
@@ -393,26 +477,69 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
                          ad_err *err)
 {
     item *it = &b->it[i];
-    char id[65];
-    json_int_t l;
-    memcpy(id, it->set.id, sizeof id);
-    set_id(b, i, &l);
-    ad_code rc = read_set(b, f, i, (size_t)l, id, err);
-    if (rc != AD_OK)
-        return ad_err_set(err, AD_ERR_CHECKSUM,
-                          "the bundle changed while it was read (change set %zu): %s", i + 1,
-                          err->msg);
-    stats->sets++;
-    stats->changes += it->set.last - it->set.first + 1;
+    ad_code rc = AD_OK;
+    if (!it->withheld) { /* a withheld entry has no bytes in the bundle */
+        char id[65];
+        json_int_t l;
+        memcpy(id, it->set.id, sizeof id);
+        set_id(b, i, &l);
+        rc = read_set(b, f, i, (size_t)l, id, err);
+        if (rc != AD_OK)
+            return ad_err_set(err, AD_ERR_CHECKSUM,
+                              "the bundle changed while it was read (change set %zu): %s", i + 1,
+                              err->msg);
+    }
+    int64_t changes = it->set.last - it->set.first + 1;
     if (it->own || it->set.last < it->from) {
-        stats->skipped += it->set.last - it->set.first + 1;
+        if (!it->withheld)
+            stats->sets++, stats->changes += changes, stats->skipped += changes;
         return AD_OK;
     }
+    if (it->withheld || it->refused) {
+        int64_t fresh = it->set.last - it->from + 1;
+        if (it->withheld) {
+            stats->withheld += fresh;
+        } else {
+            stats->sets++, stats->changes += changes, stats->skipped += changes - fresh;
+            stats->refused += fresh;
+            unsigned m = 0;
+            ad_fed_kinds_parse(it->kinds, &m, NULL);
+            stats->refused_kinds |= m;
+        }
+        rc = keep_place(st, it, err);
+        ad_fed_peer_row author;
+        int found;
+        if (rc == AD_OK && it->refused) /* verified: its origin and head are known */
+            rc = peer_by_key(st, it->set.origin_key, &author, &found, err);
+        if (rc == AD_OK && it->refused && !author.origin[0])
+            rc = bind_origin(st, it->set.origin_key, it->set.origin, err);
+        if (rc == AD_OK && it->refused)
+            rc = witness_put(st, it->set.origin, it->set.head_seq, it->set.head_hash, err);
+        return rc;
+    }
+    stats->sets++;
+    stats->changes += changes;
     apply_ctx c = {.from = it->from, .stats = stats};
     ad_fed_batch_init(&c.batch, st, it->set.origin);
+    if (b->known && !strcmp(b->known_origin, it->set.origin)) {
+        c.batch.known = b->known;
+        c.batch.nknown = b->nknown;
+        c.batch.kcap = b->kcap;
+    } else {
+        free(b->known);
+    }
+    b->known = NULL;
     rc = ad_fed_set_each(&it->set, apply_one, &c, err);
     if (rc == AD_OK)
         rc = ad_fed_batch_flush(&c.batch, err);
+    /* kept for the next set while it is about one run's media (memory bounded as a set is) */
+    if (rc == AD_OK && c.batch.known && c.batch.nknown <= ad_fed_cut_run) {
+        b->known = c.batch.known;
+        b->nknown = c.batch.nknown;
+        b->kcap = c.batch.kcap;
+        snprintf(b->known_origin, sizeof b->known_origin, "%s", it->set.origin);
+        c.batch.known = NULL;
+    }
     ad_fed_batch_free(&c.batch);
     ad_fed_peer_row author;
     int found;
@@ -470,9 +597,11 @@ ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad
     if (rc == AD_OK)
         rc = keep_sender_head(st, &sender, b.sender_key, b.manifest, err);
     rc = ad_store_auditf(st, rc, "bundle.import", "peer", sender.peer_id, err,
-                         "sets=%lld changes=%lld applied=%lld skipped=%lld", (long long)stats->sets,
-                         (long long)stats->changes, (long long)stats->applied,
-                         (long long)stats->skipped);
+                         "sets=%lld changes=%lld applied=%lld skipped=%lld withheld=%lld"
+                         " refused=%lld",
+                         (long long)stats->sets, (long long)stats->changes,
+                         (long long)stats->applied, (long long)stats->skipped,
+                         (long long)stats->withheld, (long long)stats->refused);
     rc = ad_store_finish(st, rc, err);
 out:
     if (sqlite)

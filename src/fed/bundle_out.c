@@ -1,7 +1,10 @@
 /* bundle_out.c: writing a bundle for a peer (docs/federation.md "Bundles"): a manifest line
  * (sender, its key, its audit head, the head it holds of the peer, the ids and lengths of the
  * sets), the sets byte for byte, a signature of the manifest; what was sent is remembered per
- * peer and origin. */
+ * peer and origin. A set of a kind the peer's policy does not send, or one this instance holds
+ * the place of only (fed_withheld), goes as its place: a "withheld" entry without bytes
+ * ("Policy per peer"). Written as it goes: the manifest first, then each set read and written
+ * in turn, one at a time in memory. */
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,19 +52,56 @@ static ad_code witness_of(ad_store *st, const char *origin, json_t **out, ad_err
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
+/* The manifest entry of a set that is not sent: its place in its origin's run. */
+static json_t *withheld_entry(const char *id, const char *origin, int64_t first, int64_t last,
+                              const char *kinds, const char *key, const char *prev)
+{
+    return json_pack("{s:s, s:s, s:I, s:I, s:s, s:s, s:s?, s:b}", "id", id, "origin", origin,
+                     "first", (json_int_t)first, "last", (json_int_t)last, "kinds",
+                     kinds ? kinds : "mixed", "origin_key", key, "prev",
+                     prev && *prev ? prev : NULL, "withheld", 1);
+}
+
+/* The origin key and prev of a change set, from its header line (the set was verified when it
+ * was cut or received). */
+static int header_of(const uint8_t *b, size_t n, char key[65], char prev[65])
+{
+    const uint8_t *e = memchr(b, '\n', n);
+    json_t *h = e ? json_loadb((const char *)b, (size_t)(e - b), 0, NULL) : NULL;
+    const char *k = json_string_value(json_object_get(h, "origin_key"));
+    const char *p = json_string_value(json_object_get(h, "prev"));
+    int ok = k && strlen(k) == 64;
+    if (ok) {
+        snprintf(key, 65, "%s", k);
+        snprintf(prev, 65, "%s", p ? p : "");
+    }
+    json_decref(h);
+    return ok;
+}
+
+/* A set for the manifest: sent (its bytes are read later, one set at a time), or its place. */
 typedef struct {
-    char id[65];
-    int64_t len;
+    char id[65], origin[AD_UUID_LEN + 1], kinds[64], key[65], prev[65];
+    int64_t first, last, len;
+    int sent;      /* its bytes go */
+    int has_bytes; /* held here (change_set), not a place only (fed_withheld) */
 } set_ref;
 
-/* The sets for the peer (ids and lengths, in manifest order) into *refs and the manifest's
- * list; the bytes are read later, one set at a time. */
+static ad_code held_set(ad_store *st, set_ref *r, FILE *f, ad_err *err);
+
+/* The sets for the peer (in manifest order) into *refs and the manifest's list: those of the
+ * kinds its policy sends, and places (withheld entries) for the others and for the places held
+ * here only. */
 static ad_code list_sets(ad_store *st, const ad_fed_peer_row *p, const char *own, int all,
                          set_ref **refs, size_t *n, json_t *list, ad_fed_stats *stats,
                          ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT c.id, c.first_seq, c.last_seq, length(c.bytes) FROM change_set c"
+                            "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.len, c.kinds,"
+                            " c.origin_key, c.prev FROM (SELECT id, origin, first_seq, last_seq,"
+                            " length(bytes) AS len, kinds, NULL AS origin_key, NULL AS prev"
+                            " FROM change_set UNION ALL SELECT id, origin, first_seq, last_seq,"
+                            " NULL, kinds, origin_key, prev FROM fed_withheld) c"
                             " LEFT JOIN fed_sent f ON f.peer_id = ? AND f.origin = c.origin"
                             " WHERE (c.origin = ? OR ? = 'national') AND c.origin <> ?"
                             " AND (? = 1 OR c.last_seq > COALESCE(f.last_seq, 0))"
@@ -86,26 +126,57 @@ static ad_code list_sets(ad_store *st, const ad_fed_peer_row *p, const char *own
             *refs = q;
         }
         set_ref *r = &(*refs)[(*n)++];
+        memset(r, 0, sizeof *r);
         ad_col_copy(s, 0, r->id, sizeof r->id);
-        r->len = ad_col_int(s, 3);
-        if (json_array_append_new(list, json_pack("{s:s, s:I}", "id", r->id, "len",
-                                                  (json_int_t)r->len))) {
-            k = -ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-            break;
-        }
-        stats->sets++;
-        stats->changes += ad_col_int(s, 2) - ad_col_int(s, 1) + 1;
+        ad_col_copy(s, 1, r->origin, sizeof r->origin);
+        r->first = ad_col_int(s, 2);
+        r->last = ad_col_int(s, 3);
+        r->has_bytes = !ad_col_null(s, 4);
+        r->len = r->has_bytes ? ad_col_int(s, 4) : 0;
+        /* a set cut before schema 16 mixes kinds: sent only to a peer sent every kind */
+        unsigned kinds = ad_fed_kinds_col(s, 5);
+        if (ad_col_null(s, 5))
+            snprintf(r->kinds, sizeof r->kinds, "mixed");
+        else
+            ad_col_copy(s, 5, r->kinds, sizeof r->kinds);
+        if (!ad_col_null(s, 6))
+            ad_col_copy(s, 6, r->key, sizeof r->key);
+        if (!ad_col_null(s, 7))
+            ad_col_copy(s, 7, r->prev, sizeof r->prev);
+        r->sent = r->has_bytes && !(kinds & ~p->send);
     }
     ad_db_done(s);
-    return k < 0 ? (ad_code)-k : AD_OK;
+    ad_code rc = k < 0 ? (ad_code)-k : AD_OK;
+    /* the manifest's entries (after the statement: a held set's header is another query) */
+    for (size_t i = 0; i < *n && rc == AD_OK; i++) {
+        set_ref *r = &(*refs)[i];
+        int64_t changes = r->last - r->first + 1;
+        json_t *ent = NULL;
+        if (r->sent) {
+            ent = json_pack("{s:s, s:I}", "id", r->id, "len", (json_int_t)r->len);
+            stats->sets++;
+            stats->changes += changes;
+        } else {
+            if (r->has_bytes)
+                rc = held_set(st, r, NULL, err);
+            if (rc != AD_OK)
+                break;
+            ent = withheld_entry(r->id, r->origin, r->first, r->last, r->kinds, r->key, r->prev);
+            stats->withheld += changes;
+        }
+        if (!ent || json_array_append_new(list, ent))
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    }
+    return rc;
 }
 
 /* Records what was sent, per origin (the manifest order is by origin, then first). */
 static ad_code mark_sent(ad_store *st, const ad_fed_peer_row *p, const char *own, ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT origin, MAX(last_seq) FROM change_set WHERE (origin = ? OR"
-                            " ? = 'national') AND origin <> ? GROUP BY origin",
+                            "SELECT origin, MAX(last_seq) FROM (SELECT origin, last_seq FROM"
+                            " change_set UNION ALL SELECT origin, last_seq FROM fed_withheld) c"
+                            " WHERE (origin = ? OR ? = 'national') AND origin <> ? GROUP BY origin",
                             err);
     ad_code rc = s ? AD_OK : AD_ECODE(err);
     typedef struct {
@@ -179,8 +250,9 @@ static ad_code manifest(ad_store *st, const ad_fed_key *key, const ad_fed_peer_r
     return AD_OK;
 }
 
-/* A held set's bytes, written to f (its length as listed). */
-static ad_code write_set(ad_store *st, const set_ref *r, FILE *f, ad_err *err)
+/* A held set read from the store: its bytes written to f (its length as listed), or, with f
+ * NULL (a set not sent), its origin key and prev read from its header. */
+static ad_code held_set(ad_store *st, set_ref *r, FILE *f, ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db, "SELECT bytes FROM change_set WHERE id = ?", err);
     if (!s)
@@ -190,9 +262,11 @@ static ad_code write_set(ad_store *st, const set_ref *r, FILE *f, ad_err *err)
     ad_code rc = k < 0 ? (ad_code)-k : AD_OK;
     size_t n = 0;
     const uint8_t *b = k > 0 ? ad_col_blob(s, 0, &n) : NULL;
-    if (rc == AD_OK && (!b || (int64_t)n != r->len))
+    if (rc == AD_OK && !f && (!b || !header_of(b, n, r->key, r->prev)))
+        rc = ad_err_set(err, AD_ERR_CHECKSUM, "change set %s has no header", r->id);
+    else if (rc == AD_OK && f && (!b || (int64_t)n != r->len))
         rc = ad_err_set(err, AD_ERR_INTERNAL, "change set %s changed while it was sent", r->id);
-    if (rc == AD_OK && fwrite(b, 1, n, f) != n)
+    else if (rc == AD_OK && f && fwrite(b, 1, n, f) != n)
         rc = ad_err_set(err, AD_ERR_IO, "cannot write the bundle");
     ad_db_done(s);
     return rc;
@@ -232,7 +306,9 @@ ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const cha
             rc = ad_err_set(err, AD_ERR_IO, "cannot write the bundle");
     }
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
-        rc = write_set(st, &refs[i], f, err);
+        if (!refs[i].sent)
+            continue;
+        rc = held_set(st, &refs[i], f, err);
         bytes += refs[i].len;
     }
     if (rc == AD_OK && (fputs(sl, f) == EOF || fflush(f) != 0))
@@ -242,8 +318,8 @@ ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const cha
     free(refs);
     json_decref(list);
     rc = ad_store_auditf(st, rc, "bundle.export", "peer", p.peer_id, err,
-                         "sets=%lld changes=%lld all=%d", (long long)stats->sets,
-                         (long long)stats->changes, all);
+                         "sets=%lld changes=%lld withheld=%lld all=%d", (long long)stats->sets,
+                         (long long)stats->changes, (long long)stats->withheld, all);
     rc = ad_store_finish(st, rc, err);
     if (rc == AD_OK)
         stats->bytes = bytes;

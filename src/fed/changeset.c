@@ -22,13 +22,19 @@ static void set_hash(const uint8_t *p, size_t n, uint8_t out[32])
         crypto_hash_sha256(out, p, n);
 }
 
+static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link", "person",
+                                                "vote",  "note",   "clue"};
+
+const char *ad_fed_kind_name(int i)
+{
+    return i >= 0 && i < AD_FED_KINDS ? kinds[i] : NULL;
+}
+
 int ad_fed_kind_known(const char *kind)
 {
-    static const char *const kinds[] = {"media", "series", "link", "person",
-                                        "vote",  "note",   "clue"};
-    for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+    for (int i = 0; kind && i < AD_FED_KINDS; i++)
         if (!strcmp(kind, kinds[i]))
-            return 1;
+            return i + 1;
     return 0;
 }
 
@@ -254,6 +260,7 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
         if (!kind_ok)
             return ad_err_set(err, AD_ERR_PARSE, "change set %s: %s is of no known kind", set->id,
                               what);
+        set->kinds |= 1u << (kind_ok - 1);
         seq++;
         at = (size_t)(le - bytes) + 1;
     }

@@ -57,6 +57,7 @@ typedef struct ad_fed_set {
     int64_t head_seq; /* the origin's audit head */
     char head_hash[65];
     size_t body_at, body_end; /* the change lines */
+    unsigned kinds;           /* the kinds of its changes (mask, AD_FED_KINDS_ALL) */
 } ad_fed_set;
 /* Reads one change set from bytes[0..len): its header, its hash (the id), the signature by the
  * key its header names (whether that key is trusted is the caller's question), and every
@@ -73,13 +74,21 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *const *lines, size_t n, const char *prev, int64_t head_seq,
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err);
-/* The kinds a change may be (the policy's table). */
+/* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);
 
 /* The policy (policy.c): the shared body of change log row (kind, a, b) as the record stands,
  * NULL with *skip set when the policy does not share it (a private note, a record gone). */
 ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t a, int64_t b,
                     json_t **body, ad_err *err);
+/* vPDQ frames in a media change (frames.c): the media's frames as the "vpdq" field (NULL
+ * *out when it has none, or one the form cannot say); decoding a received field (AD_ERR_PARSE
+ * when malformed, not canonical or beyond AD_FED_VPDQ_MAX frames; free(*out)); and writing
+ * frames to a media that has none (media_id set in each). */
+#define AD_FED_VPDQ_MAX 4096
+ad_code ad_fed_frames_body(ad_store *st, int64_t media_id, json_t **out, ad_err *err);
+ad_code ad_fed_frames_decode(const char *b64, ad_frame **out, size_t *n, ad_err *err);
+ad_code ad_fed_frames_put(ad_store *st, int64_t media_id, ad_frame *f, size_t n, ad_err *err);
 /* Applies one change of `origin` (apply.c), inside the caller's transaction. */
 ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
 
@@ -95,7 +104,10 @@ typedef struct ad_fed_peer_row {
     int64_t peer_id;
     char scope[16];
     char origin[AD_UUID_LEN + 1];
+    unsigned send, accept; /* its policy: kinds sent to it, accepted from it (masks) */
 } ad_fed_peer_row;
+/* A kinds column (NULL: every kind) as a mask. */
+unsigned ad_fed_kinds_col(ad_stmt *s, int col);
 /* A peer by name (by_key 0) or public key; *found 0 if none (peer.c). */
 ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer_row *p, int *found,
                          ad_err *err);
@@ -108,6 +120,8 @@ typedef struct ad_fed_batch {
     const char *origin;
     ad_media *m, *lm; /* pending media changes; the media of pending links */
     char (*mime)[64];
+    ad_frame **fr; /* the pending media's received vPDQ frames (NULL: none), and how many */
+    size_t *nfr;
     char (*lgid)[AD_GID_MAX];
     int64_t *ids, *sids;
     uint8_t *dig; /* SHA-256 digests of a lookup */

@@ -440,6 +440,34 @@ static const migration migrations[] = {
      FED_PG("vote", "INSERT", "vote")
      FED_PG("note", "INSERT", "note")
      FED_PG("clue", "INSERT", "clue")},
+    /* 13: the web1 branch's (placeholder) */
+    {13, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 14: the web2 branch's (placeholder) */
+    {14, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 15: the fedsync branch's (placeholder) */
+    {15, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {16,
+     /* federation policy per peer (docs/federation.md "Policy per peer"): the kinds sent to
+      * and accepted from each peer (NULL: every shareable kind); the kinds in each change set
+      * (one per set from this schema on; NULL: a set cut before it, of mixed kinds); the sets
+      * this instance holds the place of without their changes (withheld by a sender's policy
+      * or refused by this instance's), so that an origin's chain continues past them; a new
+      * video frame logs its media (the frames travel in the media change). */
+     "ALTER TABLE fed_peer ADD COLUMN send_kinds TEXT;"
+     "ALTER TABLE fed_peer ADD COLUMN accept_kinds TEXT;"
+     "ALTER TABLE change_set ADD COLUMN kinds TEXT;"
+     "CREATE TABLE fed_withheld (id TEXT PRIMARY KEY, origin TEXT NOT NULL,"
+     " origin_key TEXT NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL,"
+     " prev TEXT, kinds TEXT, received BIGINT NOT NULL, UNIQUE (origin, first_seq));",
+     FED_SQ("frame_ins", "INSERT ON media_frame", "", "'media', NEW.media_id, 0"),
+     "CREATE FUNCTION ad_change_log_frame() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " BEGIN"
+     " IF (SELECT fed_applying FROM instance WHERE id = 1) <> 0 THEN RETURN NULL; END IF;"
+     " INSERT INTO change_log (kind, a, time) VALUES ('media', NEW.media_id,"
+     " CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));"
+     " RETURN NULL; END $$;"
+     "CREATE TRIGGER fed_media_frame AFTER INSERT ON media_frame"
+     " FOR EACH ROW EXECUTE FUNCTION ad_change_log_frame();"},
 };
 
 /* Replaces the type markers for the back end. */
