@@ -23,8 +23,10 @@ static int64_t num(const json_t *o, const char *k, int64_t dflt)
 
 static ad_code bad(ad_err *err, const char *origin, const json_t *ch, const char *what)
 {
+    char w[sizeof err->msg]; /* what may be err->msg itself: never read what is written */
+    snprintf(w, sizeof w, "%s", what);
     return ad_err_set(err, AD_ERR_PARSE, "change %lld of origin %s: %s",
-                      (long long)num(ch, "seq", 0), origin, what);
+                      (long long)num(ch, "seq", 0), origin, w);
 }
 
 /* The origin part of a gid ("<uuid>:<kind>:<id>"): 1 if it is `origin`. */
