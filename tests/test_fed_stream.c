@@ -95,13 +95,18 @@ static void node_close(node *in)
     td_db_drop(&in->db);
 }
 
-static int64_t media_count(node *in)
+static int64_t count(node *in, const char *sql)
 {
     int64_t n = -1;
-    ad_stmt *s = ad_db_stmt(in->st->db, "SELECT COUNT(*) FROM media", &err);
+    ad_stmt *s = ad_db_stmt(in->st->db, sql, &err);
     assert_non_null(s);
     OK(ad_db_int(s, &n, &err));
     return n;
+}
+
+static int64_t media_count(node *in)
+{
+    return count(in, "SELECT COUNT(*) FROM media");
 }
 
 enum { RUN = 500 };
@@ -204,6 +209,20 @@ static void test_bounded(void **state)
     OK(import_path(&b, path, &st));
     assert_int_equal(st.applied, 0);
     assert_int_equal(st.skipped, 2 * N + 1);
+    /* the cut: one kind per set (media, series, link, in that order) in runs of at most RUN */
+    int64_t runs = (int64_t)((N + RUN - 1) / RUN);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set"), 2 * runs + 1);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'series'"), 1);
+    assert_int_equal(count(&a, "SELECT MAX(last_seq - first_seq + 1) FROM change_set"), RUN);
+    assert_int_equal(count(&a, "SELECT MAX(last_seq) FROM change_set WHERE kinds = 'media'") + 1,
+                     count(&a, "SELECT first_seq FROM change_set WHERE kinds = 'series'"));
+    /* the receiver records each set's kinds as its lines hold them (the strict reader read
+     * the media and links) */
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds IS NULL"), 0);
     node_close(&a);
     node_close(&b);
 }

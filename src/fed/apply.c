@@ -772,4 +772,3 @@ ad_code ad_fed_batch_add_line(ad_fed_batch *b, const char *line, size_t n, ad_er
     json_decref(ch);
     return rc;
 }
-

@@ -560,8 +560,9 @@ ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad
     ad_fed_peer_row sender = {0};
     int found = 0;
     off_t start = ftello(f);
-    ad_code rc = start < 0 ? ad_err_set(err, AD_ERR_IO, "the bundle cannot be read twice (not a file)")
-                           : read_bundle(f, &b, err);
+    ad_code rc = start < 0
+                     ? ad_err_set(err, AD_ERR_IO, "the bundle cannot be read twice (not a file)")
+                     : read_bundle(f, &b, err);
     stats->bytes = b.len;
     /* SQLite writes a statement journal for every statement that fires triggers inside a
      * transaction; in a temporary file (the default) that was half of a large import's time.

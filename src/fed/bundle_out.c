@@ -93,8 +93,7 @@ static ad_code held_set(ad_store *st, set_ref *r, FILE *f, ad_err *err);
  * kinds its policy sends, and places (withheld entries) for the others and for the places held
  * here only. */
 static ad_code list_sets(ad_store *st, const ad_fed_peer_row *p, const char *own, int all,
-                         set_ref **refs, size_t *n, json_t *list, ad_fed_stats *stats,
-                         ad_err *err)
+                         set_ref **refs, size_t *n, json_t *list, ad_fed_stats *stats, ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
                             "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.len, c.kinds,"
@@ -224,10 +223,10 @@ static ad_code manifest(ad_store *st, const ad_fed_key *key, const ad_fed_peer_r
         json_decref(wit);
         return rc;
     }
-    json_t *m = json_pack(
-        "{s:s, s:s, s:s, s:I, s:O, s:{s:I, s:s}}", "format", AD_FED_BUNDLE_FORMAT, "from", own,
-        "from_key", ad_hex_encode(key->pk, 32, pk), "created", (json_int_t)ad_store_time(), "sets",
-        list, "head", "seq", (json_int_t)head_seq, "hash", head_hash);
+    json_t *m = json_pack("{s:s, s:s, s:s, s:I, s:O, s:{s:I, s:s}}", "format", AD_FED_BUNDLE_FORMAT,
+                          "from", own, "from_key", ad_hex_encode(key->pk, 32, pk), "created",
+                          (json_int_t)ad_store_time(), "sets", list, "head", "seq",
+                          (json_int_t)head_seq, "hash", head_hash);
     if (m && wit)
         json_object_set_new(m, "witness", wit);
     else
