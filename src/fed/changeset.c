@@ -16,7 +16,7 @@
 int ad_fed_kind_known(const char *kind)
 {
     static const char *const kinds[] = {"media", "series", "link", "person",
-                                        "vote",  "note",   "clue"};
+                                        "vote",  "note",   "clue", "merge"};
     for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
         if (!strcmp(kind, kinds[i]))
             return 1;

@@ -63,8 +63,8 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
 static int kind_index(const char *k)
 {
     static const char *const kinds[] = {"media", "series", "link", "person",
-                                        "vote",  "note",   "clue"};
-    for (int i = 0; i < 7; i++)
+                                        "vote",  "note",   "clue", "merge"};
+    for (int i = 0; i < 8; i++)
         if (!strcmp(k, kinds[i]))
             return i + 1;
     return 0;
