@@ -89,6 +89,41 @@ expect 0 X a audit show --json
 grep '"action":"bundle.export"' "$tmp/out" | grep -q '"who":"serve"' || fail "no bundle.export by serve"
 grep '"action":"bundle.import"' "$tmp/out" | grep -q '"who":"serve"' || fail "no bundle.import by serve"
 
+# owners merging two series (docs/federation.md "Merging two series"): a's Canal (NCA-UK) into
+# b's Tunnel (BKA-DE): requested through a's API by NCA-UK (another agency is refused),
+# consented on b by the CLI; carried by the syncs both ways
+expect 0 X a user add ukinv --agency NCA-UK --role investigator --json
+UK=$(jq -r .api_key "$tmp/out")
+expect 0 X a user add hotinv --agency hotline --role investigator --json
+HOT=$(jq -r .api_key "$tmp/out")
+base=$AURL
+req POST /v1/series/Canal/merge "$HOT" '{"into":"Tunnel"}'
+problem 403
+req POST /v1/series/Canal/merge "$UK" '{"into":"Tunnel"}'
+want 200
+[ "$(jq_ "d['merged']")" = False ] || fail "merged at once: $(cat "$T/body")"
+req POST /v1/series/Canal/merge "$UK" '{"into":"Tunnel"}'
+problem 409
+expect 0 X a series show Canal --json
+schema series-show "$tmp/out"
+[ "$(jq -c '[.merges[0].agreed, .merges[0].into_consent, .merged_into]' "$tmp/out")" = '[false,null,null]' ] ||
+  fail "the request: $(cat "$tmp/out")"
+expect 0 X a series show Canal
+has "merge requested: Canal into Tunnel (Canal: NCA-UK; Tunnel: awaited)"
+within 20 eval 'X b series show Tunnel | grep -q "merge requested: Canal into Tunnel"' ||
+  fail "the request did not reach b"
+expect 0 X b series merge Canal Tunnel
+has "series Canal merged into Tunnel"
+expect 1 X b series merge Canal Tunnel
+says "already"
+within 20 eval 'X a series show Canal | grep -q "merged into: Tunnel"' ||
+  fail "the consent did not reach a"
+expect 0 X a series show Tunnel --json
+schema series-show "$tmp/out"
+[ "$(jq -r '.merged_from[0].name' "$tmp/out")" = Canal ] || fail "Tunnel names Canal: $(cat "$tmp/out")"
+expect 0 X a audit show --json
+grep -q '"action":"series.merge"' "$tmp/out" || fail "no series.merge audit row"
+
 # b stops: a logs the failures and keeps serving; b back on its port: a's news reach it
 kill "$BPID"; wait "$BPID" 2>/dev/null
 expect 0 X a series create Lock --owner NCA-UK --contact lock@nca.example
