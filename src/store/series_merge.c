@@ -109,7 +109,8 @@ static ad_code merge_row(ad_store *st, int64_t from, int64_t into, int64_t *mid,
                          ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT id, from_at IS NOT NULL AND into_at IS NOT NULL"
+                            "SELECT id, CASE WHEN from_at IS NOT NULL AND into_at IS NOT NULL"
+                            " THEN 1 ELSE 0 END"
                             " FROM series_merge WHERE from_id = ? AND into_id = ?",
                             err);
     if (!s)
