@@ -54,7 +54,8 @@ expect 0 X a agency add hotline --kind hotline
 expect 0 X a agency add platformco --kind platform
 expect 0 X a user add plat --agency platformco --role platform --json
 PK=$(jq -r .api_key "$tmp/out")
-expect 0 X a user add adm --agency hotline --role admin
+expect 0 X a user add adm --agency hotline --role admin --json
+ADM=$(jq -r .api_key "$tmp/out")
 jq -r .md5 "$T/i1.json" >"$T/known.txt"
 expect 0 X a import --format hashlist --list known "$T/known.txt" --as adm
 expect 0 X a list grant known platformco
@@ -124,11 +125,26 @@ schema series-show "$tmp/out"
 expect 0 X a audit show --json
 grep -q '"action":"series.merge"' "$tmp/out" || fail "no series.merge audit row"
 
+# the status for admins: the last sync with b and the cursors (investigators: 403)
+req GET /v1/fed/status "$UK"
+problem 403
+req GET /v1/fed/status "$ADM"
+want 200
+[ "$(jq -r '.sync.peers[0] | "\(.peer) \(.result) \(.failures)"' "$T/body")" = "b ok 0" ] ||
+  fail "status: $(cat "$T/body")"
+[ "$(jq '.sync.peers[0].last_ok != null and .sync.every == 1' "$T/body")" = true ] || fail "status: $(cat "$T/body")"
+[ "$(jq '.instance.peers[0].received_seq > 0 and (.instance.peers[0].sent | length) == 1' "$T/body")" = true ] ||
+  fail "cursors: $(cat "$T/body")"
+
 # b stops: a logs the failures and keeps serving; b back on its port: a's news reach it
 kill "$BPID"; wait "$BPID" 2>/dev/null
 expect 0 X a series create Lock --owner NCA-UK --contact lock@nca.example
 within 20 grep -q "sync b failed" "$T/a.err" || fail "no failure logged: $(cat "$T/a.err")"
 curl -sf "$AURL/healthz" >/dev/null || fail "a stopped serving after a failed sync"
+req GET /v1/fed/status "$ADM"
+want 200
+[ "$(jq '.sync.peers[0].failures >= 1 and (.sync.peers[0].result | test("connect"; "i"))' "$T/body")" = true ] ||
+  fail "status after a failure: $(cat "$T/body")"
 SERVE_LISTEN=127.0.0.1:$BPORT serve_start b --db "sqlite:$T/b.db"
 within 30 series_has b Lock || fail "Lock did not reach b after it came back: $(cat "$T/a.err")"
 expect 0 X a audit verify

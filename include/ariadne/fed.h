@@ -14,6 +14,8 @@
 extern "C" {
 #endif
 
+struct json_t;
+
 #define AD_FED_PUBKEY_HEX 64 /* an Ed25519 public key as hex */
 
 /* A secret key in memory (libsodium's 64-byte form: seed and public key). */
@@ -127,8 +129,13 @@ void ad_fed_syncer_stop(ad_fed_syncer *s); /* NULL is allowed */
  * or null), "result" ("ok", "not yet" or the error), "failures" (in a row), "sent": {"sets",
  * "changes"}, "received": {"sets", "applied", "skipped"}} (of the last try)]}; a new
  * reference (an empty array when s is NULL). */
-struct json_t;
 struct json_t *ad_fed_syncer_status(ad_fed_syncer *s);
+
+/* Where the exchange stands (GET /v1/fed/status): {"uuid", "name", "last_seq" (this origin's
+ * last change cut), "pending" (logged, not cut yet), "peers": [{"peer", "url", "scope",
+ * "origin", "received_seq" (the last change of its origin held here), "sent": [{"origin",
+ * "last_seq"}] (what was sent to it, per origin)}]}. */
+ad_code ad_fed_cursors(ad_store *st, struct json_t **out, ad_err *err);
 
 /* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
  * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit

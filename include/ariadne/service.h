@@ -122,6 +122,12 @@ ad_code ad_svc_series_attention(const ad_call *c, int64_t days, json_t **out, ad
  * recorded already. */
 ad_code ad_svc_series_merge(const ad_call *c, const char *from, const char *into, json_t **out,
                             ad_err *err);
+/* Federation status for admins (GET /v1/fed/status): {"sync": the schedule's state
+ * (ad_fed_syncer_status) or null when the server does not sync on a schedule, "instance":
+ * ad_fed_cursors' document}. */
+struct ad_fed_syncer;
+ad_code ad_svc_fed_status(const ad_call *c, struct ad_fed_syncer *syncer, json_t **out,
+                          ad_err *err);
 /* A series by id, name or gid, with its victims and offenders (series-show.schema.json);
  * "merged_into" (the series it is an alias of, or null), "merges" (requested or agreed), and
  * the people and media of the series merged into it. */

@@ -311,26 +311,30 @@ int ad_cmd_serve(int argc, char **argv)
     o.health = live_health;
     o.metrics = live_metrics;
     o.hook_ctx = lv;
-    ad_server *srv;
-    c = ad_server_start(&srv, &o, &err);
-    if (c != AD_OK) {
-        ad_cli_error("serve", "%s", err.msg);
-        ad_live_free(lv);
-        return c == AD_ERR_ARG ? AD_EXIT_USAGE : AD_EXIT_FAIL;
-    }
     ad_fed_syncer *syncer = NULL;
     if (se) {
         curl_global_init(CURL_GLOBAL_DEFAULT); /* before the sync thread: once per process */
         c = ad_fed_syncer_start(o.db_url, keypath, every, sync_log, NULL, &syncer, &err);
         if (c != AD_OK) {
             ad_cli_error("serve", "--sync-every: %s", err.msg);
-            ad_server_stop(srv, 0);
             ad_live_follow_stop(lv);
             ad_live_free(lv);
             curl_global_cleanup();
             return AD_EXIT_FAIL;
         }
         fprintf(stderr, "ariadne serve: syncing with the peers every %g s\n", every);
+    }
+    o.syncer = syncer;
+    ad_server *srv;
+    c = ad_server_start(&srv, &o, &err);
+    if (c != AD_OK) {
+        ad_cli_error("serve", "%s", err.msg);
+        ad_fed_syncer_stop(syncer);
+        if (syncer)
+            curl_global_cleanup();
+        ad_live_follow_stop(lv);
+        ad_live_free(lv);
+        return c == AD_ERR_ARG ? AD_EXIT_USAGE : AD_EXIT_FAIL;
     }
     const char *scheme = o.tls_cert ? "https" : "http";
     if (a.json) {
@@ -342,10 +346,11 @@ int ad_cmd_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "ariadne serve: %s: stopping (requests in flight are finished)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
-    ad_fed_syncer_stop(syncer); /* aborts a transfer in flight */
+    ad_server_stop(srv, timeout ? (double)timeout : (double)AD_SERVER_TIMEOUT);
+    ad_fed_syncer_stop(syncer); /* after the server (whose status route reads it); aborts a
+                                 * transfer in flight */
     if (syncer)
         curl_global_cleanup();
-    ad_server_stop(srv, timeout ? (double)timeout : (double)AD_SERVER_TIMEOUT);
     ad_live_follow_stop(lv); /* after the server: no request searches it any more */
     if (snap)
         live_save(o.db_url, lv, snap);
