@@ -145,8 +145,12 @@ static void round_once(ad_fed_syncer *s)
     ad_err e;
     if (!l)
         return;
-    if (ad_fed_peer_list(s->st, with_url, l, &e) != AD_OK) {
-        say(s, "sync: the peers could not be read: %s", e.msg);
+    if (!s->st && ad_store_open(&s->st, s->url, 0, &e) == AD_OK)
+        ad_store_set_actor(s->st, "serve", 0);
+    if (!s->st || ad_fed_peer_list(s->st, with_url, l, &e) != AD_OK) {
+        say(s, "sync: the peers could not be read (tried again next round): %s", e.msg);
+        ad_store_close(s->st); /* opened again next round (a database restarted) */
+        s->st = NULL;
         free(l);
         return;
     }
