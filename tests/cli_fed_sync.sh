@@ -122,6 +122,17 @@ within 20 eval 'X a series show Canal | grep -q "merged into: Tunnel"' ||
 expect 0 X a series show Tunnel --json
 schema series-show "$tmp/out"
 [ "$(jq -r '.merged_from[0].name' "$tmp/out")" = Canal ] || fail "Tunnel names Canal: $(cat "$tmp/out")"
+# the merged series' media is counted under the survivor; media show names the merge
+S1=$(jq -r .sha256 "$T/i1.json")
+expect 0 X a series link Canal "$S1"
+expect 0 X a series show Tunnel --json
+[ "$(jq -r .media "$tmp/out")" = 1 ] || fail "Tunnel does not count Canal's media: $(cat "$tmp/out")"
+expect 0 X a media show "$S1" --json
+schema media-show "$tmp/out"
+[ "$(jq -r '.series[] | select(.name == "Canal") | .merged_into.name' "$tmp/out")" = Tunnel ] ||
+  fail "media show: $(cat "$tmp/out")"
+expect 0 X a media show "$S1"
+has "(merged into Tunnel)"
 expect 0 X a audit show --json
 grep -q '"action":"series.merge"' "$tmp/out" || fail "no series.merge audit row"
 

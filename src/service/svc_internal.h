@@ -47,6 +47,8 @@ json_t *ad_svc_series_json(ad_store *st, const ad_series *s, int with_media);
 json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
 /* Adds "merges" and "merged_into" to a series document (svc_series_merge.c); the series agreed
  * merged into it directly into aliases (up to cap; *n of them). */
+/* The surviving series {id, name, gid} series id is an alias of (*alias NULL when none). */
+ad_code ad_svc_series_alias(const ad_call *c, int64_t id, json_t **alias, ad_err *err);
 ad_code ad_svc_series_merge_info(const ad_call *c, int64_t id, json_t *doc, int64_t *aliases,
                                  size_t cap, size_t *n, ad_err *err);
 /* The agency holding a case; AD_ERR_NOT_FOUND naming field. */

@@ -63,6 +63,16 @@ static json_t *named(const ad_call *c, int64_t id, ad_err *err)
     return ref(c->st, id, m.name);
 }
 
+ad_code ad_svc_series_alias(const ad_call *c, int64_t id, json_t **alias, ad_err *err)
+{
+    int64_t sv = id;
+    *alias = NULL;
+    ad_code rc = ad_store_series_survivor(c->st, id, &sv, err);
+    if (rc == AD_OK && sv != id && !(*alias = named(c, sv, err)))
+        rc = err ? err->code : AD_ERR_DB;
+    return rc;
+}
+
 ad_code ad_svc_series_merge_info(const ad_call *c, int64_t id, json_t *doc, int64_t *aliases,
                                  size_t cap, size_t *n, ad_err *err)
 {
