@@ -402,6 +402,12 @@ static int64_t survivor(inst *in, int64_t id)
     return sv;
 }
 
+static int count_agreed(void *ctx, const ad_series_merge *m)
+{
+    *(int *)ctx += m->from_at && m->into_at && m->from_agency && m->into_agency;
+    return 0;
+}
+
 static void exchange(inst *from, const char *peer, inst *to)
 {
     size_t n;
@@ -463,6 +469,10 @@ static void run_series_merge(int order)
     assert_int_equal(survivor(&a, ocean), a_sea);
     assert_int_equal(survivor(&b, b_ocean), sea);
     assert_int_equal(survivor(&a, a_sea), a_sea);
+    int agreed = 0;
+    OK(ad_store_series_merges(a.st, a_sea, count_agreed, &agreed, E));
+    OK(ad_store_series_merges(b.st, b_ocean, count_agreed, &agreed, E));
+    assert_int_equal(agreed, 2); /* each side's agency known on both instances */
     for (int i = 0; i < 2; i++) {
         inst *in = i ? &b : &a;
         assert_int_equal(count(in, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
