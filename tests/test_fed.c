@@ -591,6 +591,118 @@ static void test_merge(void **state)
     inst_close(&b);
 }
 
+static int64_t series_of_gid(inst *in, const char *gid)
+{
+    int64_t id;
+    OK(ad_store_gid_find(in->st, "series", gid, &id, E));
+    return id;
+}
+
+static int64_t survivor(inst *in, int64_t id)
+{
+    int64_t sv;
+    OK(ad_store_series_survivor(in->st, id, &sv, E));
+    return sv;
+}
+
+static int count_agreed(void *ctx, const ad_series_merge *m)
+{
+    *(int *)ctx += m->from_at && m->into_at && m->from_agency && m->into_agency;
+    return 0;
+}
+
+/* Owners merging two series (docs/federation.md "Merging two series"): a's owner requests
+ * "Ocean into Sea", b's owner (Sea's) consents; nothing changes until both have; then both
+ * instances name Sea the survivor, whichever order the sets travel in (order 0: a's request
+ * reaches b before b consents; order 1: both act before any exchange, b's set first, b on
+ * PostgreSQL when AD_TEST_PG is set). */
+static void run_series_merge(int order)
+{
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, order == 1 && getenv("AD_TEST_PG"));
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    int64_t ocean = series(&a, "Ocean", SHA1), sea = series(&b, "Sea", SHA1);
+    char og[AD_GID_MAX], sg[AD_GID_MAX];
+    OK(ad_store_gid_get(a.st, "series", ocean, og, sizeof og, E));
+    OK(ad_store_gid_get(b.st, "series", sea, sg, sizeof sg, E));
+    exchange(&a, "b", &b, NULL);
+    exchange(&b, "a", &a, NULL);
+    int64_t a_sea = series_of_gid(&a, sg), b_ocean = series_of_gid(&b, og);
+    int merged = -1;
+    /* only an owner: a may not merge b's series into anything */
+    int64_t lake = series(&b, "Lake", SHA2);
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(ad_store_series_merge(a.st, ocean, 999999, 0, &merged, E), AD_ERR_NOT_FOUND);
+    char lg[AD_GID_MAX];
+    OK(ad_store_gid_get(b.st, "series", lake, lg, sizeof lg, E));
+    assert_int_equal(
+        ad_store_series_merge(a.st, a_sea, series_of_gid(&a, lg), 0, &merged, E), AD_ERR_PERM);
+    /* a's owner requests: nothing merged yet */
+    OK(ad_store_series_merge(a.st, ocean, a_sea, agency_of(&a, "Ocean"), &merged, E));
+    assert_int_equal(merged, 0);
+    assert_int_equal(survivor(&a, ocean), ocean);
+    assert_int_equal(ad_store_series_merge(a.st, ocean, a_sea, agency_of(&a, "Ocean"), &merged, E),
+                     AD_ERR_EXISTS);
+    if (order == 0) {
+        exchange(&a, "b", &b, NULL);
+        assert_int_equal(survivor(&b, b_ocean), b_ocean);
+    }
+    /* b's owner consents */
+    OK(ad_store_series_merge(b.st, b_ocean, sea, agency_of(&b, "Sea"), &merged, E));
+    assert_int_equal(merged, order == 0);
+    if (order == 0) {
+        exchange(&b, "a", &a, NULL);
+    } else {
+        exchange(&b, "a", &a, NULL);
+        assert_int_equal(survivor(&a, ocean), a_sea);
+        exchange(&a, "b", &b, NULL);
+    }
+    exchange(&a, "b", &b, NULL); /* nothing more: a replay changes nothing */
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(survivor(&a, ocean), a_sea);
+    assert_int_equal(survivor(&b, b_ocean), sea);
+    assert_int_equal(survivor(&a, a_sea), a_sea);
+    int agreed = 0;
+    OK(ad_store_series_merges(a.st, a_sea, count_agreed, &agreed, E));
+    OK(ad_store_series_merges(b.st, b_ocean, count_agreed, &agreed, E));
+    assert_int_equal(agreed, 2); /* each side's agency known on both instances */
+    for (int i = 0; i < 2; i++) {
+        inst *in = i ? &b : &a;
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                   " AND into_at IS NOT NULL"),
+                         1);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series"), 3); /* nothing deleted */
+    }
+    /* merged already; and a consent forged by the other origin is refused */
+    assert_int_equal(ad_store_series_merge(b.st, b_ocean, sea, 0, &merged, E), AD_ERR_EXISTS);
+    json_t *ch = json_pack("{s:s, s:s, s:s, s:I, s:{s:I, s:n}}", "kind", "merge", "from", og,
+                           "into", lg, "seq", (json_int_t)9, "from_consent", "at",
+                           (json_int_t)1, "agency");
+    OK(ad_store_begin(a.st, E));
+    assert_int_equal(ad_fed_apply_change(a.st, b.uuid, ch, E), AD_ERR_PERM);
+    OK(ad_store_rollback(a.st, E));
+    json_decref(ch);
+    /* one agency owning both: merged at once, and shared */
+    int64_t pond = series(&b, "Pond", SHA3);
+    OK(ad_store_series_merge(b.st, pond, lake, 0, &merged, E));
+    assert_int_equal(merged, 1);
+    exchange(&b, "a", &a, NULL);
+    char pg[AD_GID_MAX];
+    OK(ad_store_gid_get(b.st, "series", pond, pg, sizeof pg, E));
+    assert_int_equal(survivor(&a, series_of_gid(&a, pg)), series_of_gid(&a, lg));
+    inst_close(&a);
+    inst_close(&b);
+}
+
+static void test_series_merge(void **state)
+{
+    (void)state;
+    run_series_merge(0);
+    run_series_merge(1);
+}
+
 /* A bundle signed by a trusted peer whose second change is one its author may not make: the
  * first change (a new media) is rolled back with it: all or nothing at apply time too. */
 static void test_apply_all_or_nothing(void **state)
@@ -651,6 +763,7 @@ int main(void)
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_vpdq_frames),
         cmocka_unit_test(test_policy_per_peer),
+        cmocka_unit_test(test_series_merge),
         cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

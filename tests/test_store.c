@@ -1049,7 +1049,7 @@ static void t_gids_migrate(void **state)
     static const char *const fed_triggers[] = {
         "media_ins", "media_upd", "series_ins", "series_upd", "link_ins",
         "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins",
-        "frame_ins" /* 16 */};
+        "merge_ins", "merge_upd" /* 15 */, "frame_ins" /* 16 */};
     for (size_t i = 0; i < sizeof fed_triggers / sizeof fed_triggers[0]; i++) {
         snprintf(sql, sizeof sql, "DROP TRIGGER fed_%s;", fed_triggers[i]);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -1061,7 +1061,9 @@ static void t_gids_migrate(void **state)
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
                                   "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"
-                                  /* and what the later migrations made (11: sessions) */
+                                  /* and what the later migrations made (15: series merges,
+                                   * 11: sessions) */
+                                  "DROP TABLE series_merge;"
                                   "DROP TABLE web_session;"
                                   "ALTER TABLE users DROP COLUMN pw_hash;"
                                   "ALTER TABLE users DROP COLUMN prefs;"

@@ -15,6 +15,8 @@
 extern "C" {
 #endif
 
+struct json_t;
+
 #define AD_FED_PUBKEY_HEX 64 /* an Ed25519 public key as hex */
 
 /* A secret key in memory (libsodium's 64-byte form: seed and public key). */
@@ -57,9 +59,10 @@ typedef struct ad_fed_peer {
     const char *send_kinds, *accept_kinds;
 } ad_fed_peer;
 /* The shareable record kinds, in their order (a change set holds one kind): media, series,
- * link, person, vote, note, clue; a set of them is a bit mask (bit i: kind i). */
-#define AD_FED_KINDS 7
-#define AD_FED_KINDS_ALL 0x7fu
+ * link, person, vote, note, clue, merge (owners merging two series); a set of them is a bit
+ * mask (bit i: kind i). */
+#define AD_FED_KINDS 8
+#define AD_FED_KINDS_ALL 0xffu
 const char *ad_fed_kind_name(int i);
 /* Parses "KIND,KIND..." into a mask (AD_ERR_ARG naming an unknown kind; custody, cases and
  * private notes are no kind: never shared under any setting); formats a mask back (into buf
@@ -80,7 +83,8 @@ ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err
 /* Sends this instance's own records of `kinds` again (e.g. after widening a peer's policy):
  * logs them as changed, so the next cut carries their current state to every peer whose
  * policy sends those kinds (a peer that has them changes nothing). Own records only: series,
- * people, votes, notes and clues of this origin's gids; every media and link. *n: records
+ * people, votes, notes and clues of this origin's gids; every media, link and series merge (a
+ * merge's change carries only this origin's consents). *n: records
  * logged. Audited (fed.resend). */
 ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err);
 /* Cuts the changes logged since the last cut into one signed change set of this origin
@@ -131,6 +135,46 @@ ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const cha
 void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, char sig[129]);
 ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
                     uint8_t **out, size_t *len, ad_err *err);
+
+/* One exchange with peer `peer` over HTTP, at the URL `peer add` gave (the code path of
+ * `ariadne sync PEER` and of `ariadne serve --sync-every`): pushes this instance's bundle for it
+ * (POST /v1/fed/changes: what it held counts as sent even when the push fails; all = 1 sends
+ * everything held again), then pulls the peer's bundle for this instance and imports it
+ * (verified whole, all or nothing). Both are audited as their steps are (bundle.export,
+ * bundle.import). cancel (may be NULL) is polled during transfers: non-zero aborts. r->stage
+ * says how far it went: AD_FED_SYNC_PEER (no such peer: AD_ERR_NOT_FOUND; no URL: AD_ERR_ARG),
+ * _PUSH, _PULL (failed there), _DONE. libcurl must be initialised (curl_global_init). */
+enum { AD_FED_SYNC_PEER, AD_FED_SYNC_PUSH, AD_FED_SYNC_PULL, AD_FED_SYNC_DONE };
+typedef struct ad_fed_sync_result {
+    int stage;
+    ad_fed_stats sent, got;
+} ad_fed_sync_result;
+ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                    int (*cancel)(void *), void *cancel_ctx, ad_fed_sync_result *r, ad_err *err);
+
+/* Sync on a schedule (`ariadne serve --sync-every`): a thread, with a store connection of its
+ * own and the key at key_path, that calls ad_fed_sync with every peer that has a URL every
+ * `every` seconds (0.1 s to 30 days). A failure goes to log (a line, no newline; log may be
+ * NULL) and that peer is retried with backoff (the interval doubled per failure in a row, up to
+ * 64 intervals or an hour), everything held being sent again after a failed push; nothing
+ * stops the thread but ad_fed_syncer_stop (which aborts a transfer in flight). Actor: "serve".
+ * Errors at start: the store, the key (AD_ERR_ARG for a bad interval). */
+typedef struct ad_fed_syncer ad_fed_syncer;
+typedef void (*ad_fed_log_fn)(void *ctx, const char *line);
+ad_code ad_fed_syncer_start(const char *db_url, const char *key_path, double every,
+                            ad_fed_log_fn log, void *log_ctx, ad_fed_syncer **out, ad_err *err);
+void ad_fed_syncer_stop(ad_fed_syncer *s); /* NULL is allowed */
+/* {"every": S, "rounds": N, "peers": [{"peer", "last_try", "last_ok", "next_try" (Unix seconds
+ * or null), "result" ("ok", "not yet" or the error), "failures" (in a row), "sent": {"sets",
+ * "changes"}, "received": {"sets", "applied", "skipped"}} (of the last try)]}; a new
+ * reference (an empty array when s is NULL). */
+struct json_t *ad_fed_syncer_status(ad_fed_syncer *s);
+
+/* Where the exchange stands (GET /v1/fed/status): {"uuid", "name", "last_seq" (this origin's
+ * last change cut), "pending" (logged, not cut yet), "peers": [{"peer", "url", "scope",
+ * "origin", "received_seq" (the last change of its origin held here), "sent": [{"origin",
+ * "last_seq"}] (what was sent to it, per origin)}]}. */
+ad_code ad_fed_cursors(ad_store *st, struct json_t **out, ad_err *err);
 
 /* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
  * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit

@@ -427,7 +427,19 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
         return apply_text(st, origin, ch, 0, err);
     if (!strcmp(kind, "clue"))
         return apply_text(st, origin, ch, 1, err);
+    if (!strcmp(kind, "merge"))
+        return ad_fed_apply_merge(st, origin, ch, err);
     return bad(err, origin, ch, "unknown kind");
+}
+
+ad_code ad_fed_series_by_gid(ad_store *st, const char *gid, int64_t *id, ad_err *err)
+{
+    return series_by_gid(st, gid, id, err);
+}
+
+ad_code ad_fed_agency(ad_store *st, const json_t *a, int64_t *id, ad_err *err)
+{
+    return agency(st, a, id, err);
 }
 
 /* ---- batches: media and links, the bulk of a large set, in store batches ---------------- */

@@ -23,7 +23,7 @@ static void set_hash(const uint8_t *p, size_t n, uint8_t out[32])
 }
 
 static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link", "person",
-                                                "vote",  "note",   "clue"};
+                                                "vote",  "note",   "clue",   "merge"};
 
 const char *ad_fed_kind_name(int i)
 {

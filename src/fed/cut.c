@@ -316,7 +316,9 @@ ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err)
         RELOG "'person', id, 0, " NOW " FROM person WHERE" OWN,
         RELOG "'vote', id, 0, " NOW " FROM vote WHERE" OWN,
         RELOG "'note', id, 0, " NOW " FROM note WHERE private = 0 AND" OWN,
-        RELOG "'clue', id, 0, " NOW " FROM clue WHERE private = 0 AND" OWN};
+        RELOG "'clue', id, 0, " NOW " FROM clue WHERE private = 0 AND" OWN,
+        /* every merge: its body carries only the consents of this origin's own sides */
+        RELOG "'merge', id, 0, " NOW " FROM series_merge WHERE" ANY};
 #undef RELOG
 #undef NOW
 #undef OWN

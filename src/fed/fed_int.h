@@ -95,6 +95,16 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
 /* The most changes a change set is cut with (cut.c; 100,000: ~50 MB of media changes): a set
  * is held whole when it is made, sent and received, so this bounds the memory of each. */
 extern size_t ad_fed_cut_run;
+/* Owners merging two series (merge.c): the body of change log row ('merge', id), NULL when it
+ * holds no consent of this origin's own; applying one (inside the caller's transaction). */
+ad_code ad_fed_merge_body(ad_store *st, const char *origin, int64_t id, json_t **body,
+                          ad_err *err);
+ad_code ad_fed_apply_merge(ad_store *st, const char *origin, const json_t *ch, ad_err *err);
+/* apply.c's rules for merge.c: a series by gid (a placeholder until its owner's change comes);
+ * an agency {name, country, kind} by name, created when missing (0 for null). */
+ad_code ad_fed_series_by_gid(ad_store *st, const char *gid, int64_t *id, ad_err *err);
+ad_code ad_fed_agency(ad_store *st, const json_t *a, int64_t *id, ad_err *err);
+
 /* The last sequence of origin's change sets held here and the id of the set ending there (0 and
  * "" when none). */
 ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char prev[65],

@@ -294,6 +294,8 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
         rc = one(st, note_sql, a, body, note_row, origin, err);
     } else if (!strcmp(kind, "clue")) {
         rc = one(st, clue_sql, a, body, clue_row, origin, err);
+    } else if (!strcmp(kind, "merge")) {
+        rc = ad_fed_merge_body(st, origin, a, body, err);
     }
     if (rc != AD_OK) {
         json_decref(*body);

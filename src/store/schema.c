@@ -444,8 +444,20 @@ static const migration migrations[] = {
     {13, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
     /* 14: the web2 branch's (placeholder) */
     {14, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
-    /* 15: the fedsync branch's (placeholder) */
-    {15, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {15,
+     /* owners merging two series (issue 15, docs/federation.md "Merging two series"): series
+      * `from` merged into series `into` once the owner of each has consented (its agency and
+      * when; NULL: not yet). Shared knowledge: carried by the change log ('merge'); a row is
+      * never deleted */
+     "CREATE TABLE series_merge (id @ID@, from_id BIGINT NOT NULL REFERENCES series(id),"
+     " into_id BIGINT NOT NULL REFERENCES series(id),"
+     " from_agency_id BIGINT REFERENCES agency(id), from_at BIGINT,"
+     " into_agency_id BIGINT REFERENCES agency(id), into_at BIGINT, created BIGINT NOT NULL,"
+     " UNIQUE (from_id, into_id), CHECK (from_id <> into_id));"
+     "CREATE INDEX series_merge_into ON series_merge(into_id);",
+     FED_SQ("merge_ins", "INSERT ON series_merge", "", "'merge', NEW.id, 0")
+     FED_SQ("merge_upd", "UPDATE ON series_merge", "", "'merge', NEW.id, 0"),
+     FED_PG("series_merge", "INSERT OR UPDATE", "merge")},
     {16,
      /* federation policy per peer (docs/federation.md "Policy per peer"): the kinds sent to
       * and accepted from each peer (NULL: every shareable kind); the kinds in each change set
