@@ -289,11 +289,73 @@ static void test_bad_at_the_end(void **state)
     node_close(&b);
 }
 
+/* A file whose bytes change after the first pass: reads come from `first` until the first
+ * seek back, then from `then`. */
+typedef struct {
+    const uint8_t *first, *then;
+    size_t n, at;
+    int seeks;
+} twofaced;
+
+static ssize_t tf_read(void *c, char *buf, size_t size)
+{
+    twofaced *t = c;
+    size_t k = t->n - t->at < size ? t->n - t->at : size;
+    memcpy(buf, (t->seeks ? t->then : t->first) + t->at, k);
+    t->at += k;
+    return (ssize_t)k;
+}
+
+static int tf_seek(void *c, off64_t *off, int whence)
+{
+    twofaced *t = c;
+    off64_t to = whence == SEEK_SET ? *off : whence == SEEK_CUR ? (off64_t)t->at + *off
+                                                                 : (off64_t)t->n + *off;
+    if (to < 0 || (size_t)to > t->n)
+        return -1;
+    if ((size_t)to < t->at)
+        t->seeks++;
+    t->at = (size_t)to;
+    *off = to;
+    return 0;
+}
+
+static void test_changed_between_passes(void **state)
+{
+    (void)state;
+    node a, b;
+    char path[600];
+    snprintf(path, sizeof path, "%s/bundle3", td_tmpdir("fedstream"));
+    setup(&a, &b, path, 2000);
+    size_t n = 0;
+    uint8_t *good = td_read_file(path, &n), *bad = malloc(n);
+    assert_true(good && bad);
+    memcpy(bad, good, n);
+    size_t last = n / 2; /* a change line in the middle: its digits altered */
+    while (bad[last] < '0' || bad[last] > '8')
+        last++;
+    bad[last]++;
+    twofaced t = {good, bad, n, 0, 0};
+    FILE *f = fopencookie(&t, "rb", (cookie_io_functions_t){.read = tf_read, .seek = tf_seek});
+    assert_non_null(f);
+    ad_fed_stats st;
+    ad_code rc = ad_fed_bundle_import_file(b.st, f, &st, &err);
+    fclose(f);
+    assert_int_equal(rc, AD_ERR_CHECKSUM);
+    assert_non_null(strstr(err.msg, "changed while it was read"));
+    assert_int_equal(media_count(&b), 0);
+    free(good);
+    free(bad);
+    node_close(&a);
+    node_close(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bounded),
         cmocka_unit_test(test_bad_at_the_end),
+        cmocka_unit_test(test_changed_between_passes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

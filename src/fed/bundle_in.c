@@ -483,11 +483,13 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
         json_int_t l;
         memcpy(id, it->set.id, sizeof id);
         set_id(b, i, &l);
-        rc = read_set(b, f, i, (size_t)l, id, err);
-        if (rc != AD_OK)
+        /* the bytes pass one verified, or nothing (the file changed in between) */
+        if (l <= 0 || (size_t)l != it->set.len || !read_bytes(f, (size_t)l, &b->buf, &b->cap) ||
+            !ad_fed_set_same(&it->set, b->buf, (size_t)l))
             return ad_err_set(err, AD_ERR_CHECKSUM,
-                              "the bundle changed while it was read (change set %zu): %s", i + 1,
-                              err->msg);
+                              "the bundle changed while it was read (change set %zu, %s)", i + 1,
+                              id);
+        it->set.bytes = b->buf;
     }
     int64_t changes = it->set.last - it->set.first + 1;
     if (it->own || it->set.last < it->from) {

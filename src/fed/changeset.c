@@ -30,6 +30,18 @@ const char *ad_fed_kind_name(int i)
     return i >= 0 && i < AD_FED_KINDS ? kinds[i] : NULL;
 }
 
+int ad_fed_set_same(const ad_fed_set *set, const uint8_t *bytes, size_t len)
+{
+    uint8_t hash[32];
+    char id[65];
+    if (len != set->len || set->body_end >= len)
+        return 0;
+    set_hash(bytes, set->body_end, hash);
+    ad_hex_encode(hash, 32, id);
+    return !strcmp(id, set->id) &&
+           !memcmp(bytes + set->body_end, set->sig_line, len - set->body_end);
+}
+
 int ad_fed_kind_known(const char *kind)
 {
     for (int i = 0; kind && i < AD_FED_KINDS; i++)
@@ -240,6 +252,10 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
                           set->id, set->origin);
     set->body_at = (size_t)(e - bytes) + 1;
     set->body_end = sig_at;
+    if (len - sig_at > sizeof set->sig_line)
+        return ad_err_set(err, AD_ERR_PARSE, "change set %s: its signature line is too long",
+                          set->id);
+    memcpy(set->sig_line, bytes + sig_at, len - sig_at);
     /* every change line: canonical, a known kind, its seq in turn */
     int64_t seq = set->first;
     size_t at = set->body_at;

@@ -58,11 +58,15 @@ typedef struct ad_fed_set {
     char head_hash[65];
     size_t body_at, body_end; /* the change lines */
     unsigned kinds;           /* the kinds of its changes (mask, AD_FED_KINDS_ALL) */
+    char sig_line[160];       /* the signature line's bytes (len - body_end of them) */
 } ad_fed_set;
 /* Reads one change set from bytes[0..len): its header, its hash (the id), the signature by the
  * key its header names (whether that key is trusted is the caller's question), and every
  * change line (canonical JSON, a known kind, seq from first to last in turn). */
 ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_err *err);
+/* 1 if bytes[0..len) are the very bytes `set` was read from (the same id, signature line and
+ * length): a set read again after ad_fed_set_read verified it needs no other check. */
+int ad_fed_set_same(const ad_fed_set *set, const uint8_t *bytes, size_t len);
 /* The change lines of a verified set in turn: fn(ctx, line, length without its newline, seq)
  * for each (a non-OK code stops). */
 typedef ad_code (*ad_fed_change_fn)(void *ctx, const char *line, size_t n, int64_t seq,
