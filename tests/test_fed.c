@@ -692,6 +692,19 @@ static void run_series_merge(int order)
     char pg[AD_GID_MAX];
     OK(ad_store_gid_get(b.st, "series", pond, pg, sizeof pg, E));
     assert_int_equal(survivor(&a, series_of_gid(&a, pg)), series_of_gid(&a, lg));
+    /* merges travel in sets of their own kind; --resend merge logs every merge again, and
+     * the other side, which has them, changes nothing */
+    assert_true(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'merge'") >= 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds LIKE '%,%'"), 0);
+    int64_t logged = 0;
+    OK(ad_fed_resend(b.st, 1u << 7, &logged, E));
+    assert_int_equal(logged, count(&b, "SELECT COUNT(*) FROM series_merge"));
+    int64_t agreed_a = count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                 " AND into_at IS NOT NULL");
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                               " AND into_at IS NOT NULL"),
+                     agreed_a);
     inst_close(&a);
     inst_close(&b);
 }
