@@ -8,7 +8,7 @@ cmake --build build-fuzz --target ariadne_lib -j "$(nproc)"
 # every library libariadne links (pkg-config names as in CMakeLists.txt)
 LIBS=$(pkg-config --libs libjpeg libpng libwebp libwebpdemux libtiff-4 libheif libcrypto libmagic \
   libexif libarchive libavformat libavcodec libavutil libswscale sqlite3 libpq jansson libsodium \
-  libmicrohttpd gnutls)
+  libmicrohttpd gnutls libcurl)
 for f in fuzz/fuzz_*.c; do
   name=$(basename "$f" .c)
   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc "$f" build-fuzz/libariadne.a \

@@ -1,6 +1,6 @@
 # tests/serve_lib.sh: starting `ariadne serve` in a shell test and calling it with curl.
 # Source after lib.sh, with $A (the program) and $T (the scratch folder) set.
-#   serve_start NAME ARGS...   starts a server (listen 127.0.0.1:0), waits for its address:
+#   serve_start NAME ARGS...   starts a server (listen $SERVE_LISTEN, else 127.0.0.1:0), waits for its address:
 #                              $base (http[s]://127.0.0.1:PORT), $serve_pid; stopped at exit
 #   req METHOD PATH KEY [BODY] the status in $status, the body in $T/body, headers $T/headers;
 #                              KEY "-" for none; BODY a JSON text (or @FILE for curl)
@@ -10,7 +10,7 @@ serve_stop_all() { for p in $serve_pids; do kill "$p" 2>/dev/null; done; }
 trap serve_stop_all EXIT
 serve_start() {
   local name=$1; shift
-  "$A" serve --listen 127.0.0.1:0 --json "$@" >"$T/$name.out" 2>"$T/$name.err" &
+  "$A" serve --listen "${SERVE_LISTEN:-127.0.0.1:0}" --json "$@" >"$T/$name.out" 2>"$T/$name.err" &
   serve_pid=$!
   serve_pids="$serve_pids $serve_pid"
   local i

@@ -19,7 +19,7 @@ static const struct {
     {"read_shared", "ain", 0}, {"read_evidence", "ain", 1}, {"read_pixels", "ai", 1},
     {"upload", "i", 1},       {"series_write", "i", 0},     {"vote", "in", 0},
     {"note", "in", 0},        {"identify", "i", 1},         {"transfer", "ai", 0},
-    {"admin", "a", 1},        {"audit", "u", 0},
+    {"admin", "a", 1},        {"audit", "u", 0},            {"series_merge", "i", 1},
 };
 
 static const char role_letter[AD_ROLE__COUNT] = {

@@ -296,13 +296,13 @@ static void test_hub_relay(void **state)
     uint8_t *ab = export(&a, "hub", 0, &len);
     OK(import(&h, ab, len, NULL));
     uint8_t *hb = export(&h, "b", 0, &len);
-    /* the relayed set is a's, byte for byte */
-    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 1);
+    /* the relayed sets are a's, byte for byte: one per kind (media, series, link) */
+    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 3);
     OK(import(&b, hb, len, NULL));
     assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"), 1);
     char q[200];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM change_set WHERE origin = '%s'", a.uuid);
-    assert_int_equal(count(&b, q), 1);
+    assert_int_equal(count(&b, q), 3);
     /* the hub sends nothing back to a that a made */
     free(ab);
     ab = export(&h, "a", 0, &len);
@@ -328,6 +328,209 @@ static void test_hub_relay(void **state)
     inst_close(&h);
     inst_close(&b);
     inst_close(&c);
+}
+
+/* vPDQ frames in a media change: the form read back exactly; a malformed, non-canonical or
+ * over-long field refused (AD_ERR_PARSE); received frames written to a media without any. */
+static void run_vpdq_frames(int pg)
+{
+    inst a, b;
+    inst_open(&a, pg);
+    inst_open(&b, pg);
+    if (pg && (!a.st || !b.st))
+        return;
+    trust(&b, "a", &a, "national");
+    trust(&a, "b", &b, "national");
+    int64_t mid = media(&a, SHA1);
+    ad_frame f[3];
+    for (int i = 0; i < 3; i++) {
+        memset(&f[i], 0, sizeof f[i]);
+        f[i].media_id = mid;
+        f[i].frame = i * 10;
+        f[i].timestamp_ms = i == 1 ? -1 : i * 1000;
+        f[i].quality = 90 + i;
+        memset(f[i].pdq.b, 0x11 * (i + 1), 32);
+    }
+    OK(ad_store_frame_add_batch(a.st, f, 3, E));
+    json_t *v = NULL;
+    OK(ad_fed_frames_body(a.st, mid, &v, E));
+    assert_non_null(v);
+    const char *b64 = json_string_value(v);
+    assert_int_equal(strlen(b64), 164); /* 3 x 41 bytes, base64 */
+    ad_frame *g;
+    size_t n;
+    OK(ad_fed_frames_decode(b64, &g, &n, E));
+    assert_int_equal(n, 3);
+    assert_int_equal(g[1].timestamp_ms, -1);
+    assert_int_equal(g[2].frame, 20);
+    assert_int_equal(g[2].quality, 92);
+    assert_memory_equal(g[2].pdq.b, f[2].pdq.b, 32);
+    free(g);
+    /* not base64, not whole frames, a different text of the same bytes, frames out of order */
+    char *bad = strdup(b64);
+    bad[5] = '*';
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    assert_int_equal(ad_fed_frames_decode("AAAA", &g, &n, E), AD_ERR_PARSE);
+    free(bad);
+    bad = strdup(b64);
+    bad[strlen(bad) - 3] = 0; /* no padding */
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    free(bad);
+    /* beyond the limit */
+    size_t big = ((size_t)AD_FED_VPDQ_MAX + 1) * 41 / 3 * 4 + 8;
+    bad = malloc(big + 1);
+    memset(bad, 'A', big);
+    bad[big] = 0;
+    assert_int_equal(ad_fed_frames_decode(bad, &g, &n, E), AD_ERR_PARSE);
+    assert_non_null(strstr(err.msg, "more than"));
+    free(bad);
+    json_decref(v);
+    /* the media change carries them; the receiver stores them */
+    size_t len;
+    uint8_t *bun = export(&a, "b", 0, &len);
+    OK(import(&b, bun, len, NULL));
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame"), 3);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame WHERE ts_ms IS NULL"), 1);
+    free(bun);
+    /* a frame added later logs its media (schema 16 trigger): it travels again */
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL"), 0);
+    f[0].frame = 30;
+    OK(ad_store_frame_add_batch(a.st, f, 1, E));
+    assert_int_equal(
+        count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND kind = 'media'"), 1);
+    inst_close(&a);
+    inst_close(&b);
+}
+
+static void test_vpdq_frames(void **state)
+{
+    (void)state;
+    run_vpdq_frames(0);
+    if (getenv("AD_TEST_PG"))
+        run_vpdq_frames(1);
+}
+
+static int64_t note(inst *in, const char *sha, const char *text)
+{
+    int64_t nid;
+    OK(ad_store_text_add(in->st, "media", media(in, sha), NULL, text, 0, &nid, E));
+    return nid;
+}
+
+static void trust_policy(inst *a, const char *name, const inst *b, const char *scope,
+                         const char *send, const char *accept)
+{
+    ad_fed_peer p = {
+        .name = name, .pubkey = b->pub, .scope = scope, .send_kinds = send, .accept_kinds = accept};
+    int64_t id;
+    OK(ad_fed_peer_add(a->st, &p, &id, E));
+}
+
+static void exchange(inst *from, const char *peer, inst *to, ad_fed_stats *s)
+{
+    size_t len;
+    uint8_t *bun = export(from, peer, 0, &len);
+    OK(import(to, bun, len, s));
+    free(bun);
+}
+
+/* Policy per peer: a peer sent no notes gets none while another gets them; a hub relaying
+ * obeys its peers' policies; a kind refused on import writes nothing of it and says so; the
+ * runs continue past what was withheld; widening sends what changes next, not what was
+ * withheld. */
+static void test_policy_per_peer(void **state)
+{
+    (void)state;
+    inst a, b, c, h, d;
+    inst_open(&a, getenv("AD_TEST_PG") != NULL); /* the origin on PostgreSQL when there is one */
+    inst_open(&b, 0);
+    inst_open(&c, 0);
+    inst_open(&h, 0);
+    inst_open(&d, 0);
+    trust_policy(&a, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
+    trust(&a, "c", &c, "national");
+    trust(&a, "hub", &h, "hub");
+    trust(&b, "a", &a, "national");
+    trust(&c, "a", &a, "national");
+    trust_policy(&d, "a", &a, "national", NULL, "media,series,link,person,vote,clue");
+    trust(&a, "d", &d, "national");
+    /* the hub: a's notes go to c, not to b */
+    trust(&h, "a", &a, "national");
+    trust_policy(&h, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
+    trust(&h, "c", &c, "national");
+    series(&a, "Ocean", SHA1);
+    note(&a, SHA1, "forum words");
+
+    ad_fed_stats s;
+    size_t len;
+    uint8_t *ab = export(&a, "b", 0, &len);
+    char *text = strndup((const char *)ab, len);
+    assert_null(strstr(text, "forum words"));
+    free(text);
+    OK(import(&b, ab, len, &s));
+    free(ab);
+    assert_true(s.withheld >= 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM fed_withheld WHERE kinds = 'note'"), 1);
+    exchange(&a, "c", &c, NULL);
+    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), 1);
+
+    /* refused on import: nothing of the kind written, said in the counts */
+    exchange(&a, "d", &d, &s);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(s.refused, 1);
+    assert_int_equal(s.refused_kinds, 1u << 5);
+    assert_int_equal(count(&d, "SELECT COUNT(*) FROM change_set WHERE kinds = 'note'"), 0);
+
+    /* relayed through the hub: c gets the notes, b does not */
+    inst b2, c2;
+    inst_open(&b2, 0);
+    inst_open(&c2, 0);
+    trust(&h, "b2", &b2, "national"); /* (b2, c2: fresh nations behind the hub) */
+    trust(&h, "c2", &c2, "national");
+    exchange(&a, "hub", &h, NULL);
+    unsigned no_note = AD_FED_KINDS_ALL & ~(1u << 5);
+    OK(ad_fed_peer_policy(h.st, "b2", &no_note, NULL, E));
+    for (int i = 0; i < 2; i++) {
+        inst *n = i ? &c2 : &b2;
+        trust(n, "hub", &h, "hub");
+        trust(n, "a", &a, "national");
+        exchange(&h, i ? "c2" : "b2", n, &s);
+        assert_int_equal(count(n, "SELECT COUNT(*) FROM series_media"), 1);
+        assert_int_equal(count(n, "SELECT COUNT(*) FROM note"), i ? 1 : 0);
+    }
+
+    /* the runs go on past the withheld set; widening sends the next note, not the old one */
+    note(&a, SHA2, "second words");
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
+    unsigned all = AD_FED_KINDS_ALL;
+    OK(ad_fed_peer_policy(a.st, "b", &all, NULL, E));
+    note(&a, SHA3, "third words");
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note WHERE body = 'third words'"), 1);
+    /* asked: the withheld note goes again, as it stands; c, which has it, changes nothing */
+    int64_t logged = 0;
+    OK(ad_fed_resend(a.st, 1u << 5, &logged, E));
+    assert_int_equal(logged, 3);
+    exchange(&a, "b", &b, &s);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 3);
+    int64_t c_notes = count(&c, "SELECT COUNT(*) FROM note");
+    exchange(&a, "c", &c, &s);
+    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), c_notes + 2); /* the two new */
+    /* and a replay of everything changes nothing */
+    uint8_t *again = export(&a, "b", 1, &len);
+    int64_t before = footprint(&b);
+    OK(import(&b, again, len, &s));
+    assert_int_equal(s.applied, 0);
+    assert_int_equal(footprint(&b), before);
+    free(again);
+    inst *all_inst[] = {&a, &b, &c, &h, &d, &b2, &c2};
+    for (size_t i = 0; i < sizeof all_inst / sizeof all_inst[0]; i++)
+        inst_close(all_inst[i]);
 }
 
 /* Merge rules. */
@@ -419,6 +622,131 @@ static void test_vote_withdraw(void **state)
     inst_close(&b);
 }
 
+static int64_t series_of_gid(inst *in, const char *gid)
+{
+    int64_t id;
+    OK(ad_store_gid_find(in->st, "series", gid, &id, E));
+    return id;
+}
+
+static int64_t survivor(inst *in, int64_t id)
+{
+    int64_t sv;
+    OK(ad_store_series_survivor(in->st, id, &sv, E));
+    return sv;
+}
+
+static int count_agreed(void *ctx, const ad_series_merge *m)
+{
+    *(int *)ctx += m->from_at && m->into_at && m->from_agency && m->into_agency;
+    return 0;
+}
+
+/* Owners merging two series (docs/federation.md "Merging two series"): a's owner requests
+ * "Ocean into Sea", b's owner (Sea's) consents; nothing changes until both have; then both
+ * instances name Sea the survivor, whichever order the sets travel in (order 0: a's request
+ * reaches b before b consents; order 1: both act before any exchange, b's set first, b on
+ * PostgreSQL when AD_TEST_PG is set). */
+static void run_series_merge(int order)
+{
+    inst a, b;
+    inst_open(&a, 0);
+    inst_open(&b, order == 1 && getenv("AD_TEST_PG"));
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    int64_t ocean = series(&a, "Ocean", SHA1), sea = series(&b, "Sea", SHA1);
+    char og[AD_GID_MAX], sg[AD_GID_MAX];
+    OK(ad_store_gid_get(a.st, "series", ocean, og, sizeof og, E));
+    OK(ad_store_gid_get(b.st, "series", sea, sg, sizeof sg, E));
+    exchange(&a, "b", &b, NULL);
+    exchange(&b, "a", &a, NULL);
+    int64_t a_sea = series_of_gid(&a, sg), b_ocean = series_of_gid(&b, og);
+    int merged = -1;
+    /* only an owner: a may not merge b's series into anything */
+    int64_t lake = series(&b, "Lake", SHA2);
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(ad_store_series_merge(a.st, ocean, 999999, 0, &merged, E), AD_ERR_NOT_FOUND);
+    char lg[AD_GID_MAX];
+    OK(ad_store_gid_get(b.st, "series", lake, lg, sizeof lg, E));
+    assert_int_equal(
+        ad_store_series_merge(a.st, a_sea, series_of_gid(&a, lg), 0, &merged, E), AD_ERR_PERM);
+    /* a's owner requests: nothing merged yet */
+    OK(ad_store_series_merge(a.st, ocean, a_sea, agency_of(&a, "Ocean"), &merged, E));
+    assert_int_equal(merged, 0);
+    assert_int_equal(survivor(&a, ocean), ocean);
+    assert_int_equal(ad_store_series_merge(a.st, ocean, a_sea, agency_of(&a, "Ocean"), &merged, E),
+                     AD_ERR_EXISTS);
+    if (order == 0) {
+        exchange(&a, "b", &b, NULL);
+        assert_int_equal(survivor(&b, b_ocean), b_ocean);
+    }
+    /* b's owner consents */
+    OK(ad_store_series_merge(b.st, b_ocean, sea, agency_of(&b, "Sea"), &merged, E));
+    assert_int_equal(merged, order == 0);
+    if (order == 0) {
+        exchange(&b, "a", &a, NULL);
+    } else {
+        exchange(&b, "a", &a, NULL);
+        assert_int_equal(survivor(&a, ocean), a_sea);
+        exchange(&a, "b", &b, NULL);
+    }
+    exchange(&a, "b", &b, NULL); /* nothing more: a replay changes nothing */
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(survivor(&a, ocean), a_sea);
+    assert_int_equal(survivor(&b, b_ocean), sea);
+    assert_int_equal(survivor(&a, a_sea), a_sea);
+    int agreed = 0;
+    OK(ad_store_series_merges(a.st, a_sea, count_agreed, &agreed, E));
+    OK(ad_store_series_merges(b.st, b_ocean, count_agreed, &agreed, E));
+    assert_int_equal(agreed, 2); /* each side's agency known on both instances */
+    for (int i = 0; i < 2; i++) {
+        inst *in = i ? &b : &a;
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                   " AND into_at IS NOT NULL"),
+                         1);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series"), 3); /* nothing deleted */
+    }
+    /* merged already; and a consent forged by the other origin is refused */
+    assert_int_equal(ad_store_series_merge(b.st, b_ocean, sea, 0, &merged, E), AD_ERR_EXISTS);
+    json_t *ch = json_pack("{s:s, s:s, s:s, s:I, s:{s:I, s:n}}", "kind", "merge", "from", og,
+                           "into", lg, "seq", (json_int_t)9, "from_consent", "at",
+                           (json_int_t)1, "agency");
+    OK(ad_store_begin(a.st, E));
+    assert_int_equal(ad_fed_apply_change(a.st, b.uuid, ch, E), AD_ERR_PERM);
+    OK(ad_store_rollback(a.st, E));
+    json_decref(ch);
+    /* one agency owning both: merged at once, and shared */
+    int64_t pond = series(&b, "Pond", SHA3);
+    OK(ad_store_series_merge(b.st, pond, lake, 0, &merged, E));
+    assert_int_equal(merged, 1);
+    exchange(&b, "a", &a, NULL);
+    char pg[AD_GID_MAX];
+    OK(ad_store_gid_get(b.st, "series", pond, pg, sizeof pg, E));
+    assert_int_equal(survivor(&a, series_of_gid(&a, pg)), series_of_gid(&a, lg));
+    /* merges travel in sets of their own kind; --resend merge logs every merge again, and
+     * the other side, which has them, changes nothing */
+    assert_true(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'merge'") >= 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds LIKE '%,%'"), 0);
+    int64_t logged = 0;
+    OK(ad_fed_resend(b.st, 1u << 7, &logged, E));
+    assert_int_equal(logged, count(&b, "SELECT COUNT(*) FROM series_merge"));
+    int64_t agreed_a = count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                 " AND into_at IS NOT NULL");
+    exchange(&b, "a", &a, NULL);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                               " AND into_at IS NOT NULL"),
+                     agreed_a);
+    inst_close(&a);
+    inst_close(&b);
+}
+
+static void test_series_merge(void **state)
+{
+    (void)state;
+    run_series_merge(0);
+    run_series_merge(1);
+}
+
 /* A bundle signed by a trusted peer whose second change is one its author may not make: the
  * first change (a new media) is rolled back with it: all or nothing at apply time too. */
 static void test_apply_all_or_nothing(void **state)
@@ -478,6 +806,9 @@ int main(void)
         cmocka_unit_test(test_hub_relay),
         cmocka_unit_test(test_merge),
         cmocka_unit_test(test_vote_withdraw),
+        cmocka_unit_test(test_vpdq_frames),
+        cmocka_unit_test(test_policy_per_peer),
+        cmocka_unit_test(test_series_merge),
         cmocka_unit_test(test_apply_all_or_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

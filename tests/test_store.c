@@ -1092,7 +1092,8 @@ static void t_gids_migrate(void **state)
     /* and what came after 8: migration 12 (federation) */
     static const char *const fed_triggers[] = {
         "media_ins", "media_upd", "series_ins", "series_upd", "link_ins",
-        "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins"};
+        "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins",
+        "merge_ins", "merge_upd" /* 15 */, "frame_ins" /* 16 */};
     for (size_t i = 0; i < sizeof fed_triggers / sizeof fed_triggers[0]; i++) {
         snprintf(sql, sizeof sql, "DROP TRIGGER fed_%s;", fed_triggers[i]);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -1100,11 +1101,14 @@ static void t_gids_migrate(void **state)
     assert_int_equal(sqlite3_exec(db,
                                   "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
+                                  "DROP TABLE fed_withheld;" /* 16: policy per peer */
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
                                   "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"
-                                  /* and what the later migrations made (11: sessions) */
-                                  "DROP INDEX vote_withdraws;" /* 13: withdrawals */
+                                  /* and what the later migrations made (15: series merges,
+                                   * 13: withdrawals, 11: sessions) */
+                                  "DROP TABLE series_merge;"
+                                  "DROP INDEX vote_withdraws;"
                                   "ALTER TABLE vote DROP COLUMN withdraws;"
                                   "DROP TABLE web_session;"
                                   "ALTER TABLE users DROP COLUMN pw_hash;"

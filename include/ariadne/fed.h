@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "ariadne/error.h"
 #include "ariadne/store.h"
@@ -13,6 +14,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct json_t;
 
 #define AD_FED_PUBKEY_HEX 64 /* an Ed25519 public key as hex */
 
@@ -51,24 +54,55 @@ typedef struct ad_fed_peer {
     const char *scope;  /* "national" (authors its own change sets) | "hub" (also relays) */
     const char *origin; /* its instance UUID once seen, else NULL */
     int64_t added;
+    /* the policy per peer (docs/federation.md "Policy per peer"): the record kinds sent to it
+     * and accepted from it, comma-separated in the kinds' order; NULL: every shareable kind */
+    const char *send_kinds, *accept_kinds;
 } ad_fed_peer;
+/* The shareable record kinds, in their order (a change set holds one kind): media, series,
+ * link, person, vote, note, clue, merge (owners merging two series); a set of them is a bit
+ * mask (bit i: kind i). */
+#define AD_FED_KINDS 8
+#define AD_FED_KINDS_ALL 0xffu
+const char *ad_fed_kind_name(int i);
+/* Parses "KIND,KIND..." into a mask (AD_ERR_ARG naming an unknown kind; custody, cases and
+ * private notes are no kind: never shared under any setting); formats a mask back (into buf
+ * of at least 64 bytes; "" for none). */
+ad_code ad_fed_kinds_parse(const char *csv, unsigned *mask, ad_err *err);
+const char *ad_fed_kinds_format(unsigned mask, char *buf);
 /* Trusts a peer (name unique, key unique and not this instance's own). Audited. */
 ad_code ad_fed_peer_add(ad_store *st, const ad_fed_peer *p, int64_t *id, ad_err *err);
+/* Changes a peer's policy: the kinds sent to it and accepted from it (masks; a NULL pointer
+ * leaves that one as it is). Widening sends nothing withheld before (docs/federation.md).
+ * Audited (peer.policy). */
+ad_code ad_fed_peer_policy(ad_store *st, const char *name, const unsigned *send,
+                           const unsigned *accept, ad_err *err);
 ad_code ad_fed_peer_remove(ad_store *st, const char *name, ad_err *err);
 typedef int (*ad_fed_peer_fn)(void *ctx, const ad_fed_peer *p); /* non-zero stops */
 ad_code ad_fed_peer_list(ad_store *st, ad_fed_peer_fn fn, void *ctx, ad_err *err);
 
+/* Sends this instance's own records of `kinds` again (e.g. after widening a peer's policy):
+ * logs them as changed, so the next cut carries their current state to every peer whose
+ * policy sends those kinds (a peer that has them changes nothing). Own records only: series,
+ * people, votes, notes and clues of this origin's gids; every media, link and series merge (a
+ * merge's change carries only this origin's consents). *n: records
+ * logged. Audited (fed.resend). */
+ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err);
 /* Cuts the changes logged since the last cut into one signed change set of this origin
  * (*n = its changes; 0: nothing to share, no set made). Audited (fed.cut). */
 ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n, ad_err *err);
 
 /* What a bundle carried or an export wrote. */
 typedef struct ad_fed_stats {
-    int64_t sets;    /* change sets in the bundle */
-    int64_t changes; /* changes in them */
-    int64_t applied; /* changes applied (new) */
-    int64_t skipped; /* changes already applied earlier (replay, overlap, own origin) */
-    int64_t bytes;   /* bundle size */
+    int64_t sets;           /* change sets in the bundle */
+    int64_t changes;        /* changes in them */
+    int64_t applied;        /* changes applied (new) */
+    int64_t skipped;        /* changes already applied earlier (replay, overlap, own origin) */
+    int64_t withheld;       /* export: changes not sent by the peer's policy; import: changes the
+                             * sender withheld (only their place in the origin's run came) */
+    int64_t refused;        /* import: changes refused by this instance's policy for the sender or
+                             * author (nothing of them written) */
+    unsigned refused_kinds; /* import: their kinds (mask) */
+    int64_t bytes;          /* bundle size */
 } ad_fed_stats;
 
 /* Writes a bundle for the peer `peer` (cuts pending changes first): this origin's change sets
@@ -86,6 +120,13 @@ ad_code ad_fed_bundle_export(ad_store *st, const ad_fed_key *key, const char *pe
  * nothing. */
 ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fed_stats *stats,
                              ad_err *err);
+/* The same from a seekable file, from where it stands to its end, in bounded memory: a first
+ * pass verifies everything one change set at a time, a second reads each set again (refused if
+ * its bytes changed) and applies it, inside one transaction. */
+ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad_err *err);
+/* ad_fed_bundle_export written to f as it is made, one change set at a time in memory. */
+ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                                  FILE *f, ad_fed_stats *stats, ad_err *err);
 
 /* Over HTTP (GET /v1/fed/changes): the requesting peer signs (its key) the serving
  * instance's public key and the time t (Unix seconds); ad_fed_pull checks the signature by a
@@ -94,6 +135,46 @@ ad_code ad_fed_bundle_import(ad_store *st, const uint8_t *buf, size_t len, ad_fe
 void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, char sig[129]);
 ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
                     uint8_t **out, size_t *len, ad_err *err);
+
+/* One exchange with peer `peer` over HTTP, at the URL `peer add` gave (the code path of
+ * `ariadne sync PEER` and of `ariadne serve --sync-every`): pushes this instance's bundle for it
+ * (POST /v1/fed/changes: what it held counts as sent even when the push fails; all = 1 sends
+ * everything held again), then pulls the peer's bundle for this instance and imports it
+ * (verified whole, all or nothing). Both are audited as their steps are (bundle.export,
+ * bundle.import). cancel (may be NULL) is polled during transfers: non-zero aborts. r->stage
+ * says how far it went: AD_FED_SYNC_PEER (no such peer: AD_ERR_NOT_FOUND; no URL: AD_ERR_ARG),
+ * _PUSH, _PULL (failed there), _DONE. libcurl must be initialised (curl_global_init). */
+enum { AD_FED_SYNC_PEER, AD_FED_SYNC_PUSH, AD_FED_SYNC_PULL, AD_FED_SYNC_DONE };
+typedef struct ad_fed_sync_result {
+    int stage;
+    ad_fed_stats sent, got;
+} ad_fed_sync_result;
+ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                    int (*cancel)(void *), void *cancel_ctx, ad_fed_sync_result *r, ad_err *err);
+
+/* Sync on a schedule (`ariadne serve --sync-every`): a thread, with a store connection of its
+ * own and the key at key_path, that calls ad_fed_sync with every peer that has a URL every
+ * `every` seconds (0.1 s to 30 days). A failure goes to log (a line, no newline; log may be
+ * NULL) and that peer is retried with backoff (the interval doubled per failure in a row, up to
+ * 64 intervals or an hour), everything held being sent again after a failed push; nothing
+ * stops the thread but ad_fed_syncer_stop (which aborts a transfer in flight). Actor: "serve".
+ * Errors at start: the store, the key (AD_ERR_ARG for a bad interval). */
+typedef struct ad_fed_syncer ad_fed_syncer;
+typedef void (*ad_fed_log_fn)(void *ctx, const char *line);
+ad_code ad_fed_syncer_start(const char *db_url, const char *key_path, double every,
+                            ad_fed_log_fn log, void *log_ctx, ad_fed_syncer **out, ad_err *err);
+void ad_fed_syncer_stop(ad_fed_syncer *s); /* NULL is allowed */
+/* {"every": S, "rounds": N, "peers": [{"peer", "last_try", "last_ok", "next_try" (Unix seconds
+ * or null), "result" ("ok", "not yet" or the error), "failures" (in a row), "sent": {"sets",
+ * "changes"}, "received": {"sets", "applied", "skipped"}} (of the last try)]}; a new
+ * reference (an empty array when s is NULL). */
+struct json_t *ad_fed_syncer_status(ad_fed_syncer *s);
+
+/* Where the exchange stands (GET /v1/fed/status): {"uuid", "name", "last_seq" (this origin's
+ * last change cut), "pending" (logged, not cut yet), "peers": [{"peer", "url", "scope",
+ * "origin", "received_seq" (the last change of its origin held here), "sent": [{"origin",
+ * "last_seq"}] (what was sent to it, per origin)}]}. */
+ad_code ad_fed_cursors(ad_store *st, struct json_t **out, ad_err *err);
 
 /* Witnessed audit heads: every bundle's manifest carries the head its sender holds of the
  * receiver's origin, signed with the manifest. ad_fed_witness_check checks this store's audit

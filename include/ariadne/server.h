@@ -64,6 +64,9 @@ typedef struct ad_server_opts {
     /* The live index the routes match against (live.h; loaded and followed by the caller), or
      * NULL: routes that need it answer 503. */
     struct ad_live *live;
+    /* The scheduled sync with the peers (fed.h, `serve --sync-every`), or NULL: GET
+     * /v1/fed/status then reports no schedule. */
+    struct ad_fed_syncer *syncer;
 } ad_server_opts;
 
 /* Opens the store (one connection per server thread, opened as threads need them), binds the

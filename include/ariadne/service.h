@@ -46,11 +46,12 @@ typedef enum ad_action {
     AD_ACT_TRANSFER,      /* VICS and hash-list import and export: A, I */
     AD_ACT_ADMIN,         /* the agency's users, keys, lists, grants, list entries' holds: A */
     AD_ACT_AUDIT,         /* read and verify the audit: auditor */
+    AD_ACT_SERIES_MERGE,  /* merge two series, as the owner of one of them: I of the owner */
     AD_ACT__COUNT
 } ad_action;
 
 /* "match", "hash", "feedback", "read_shared", "read_evidence", "read_pixels", "upload",
- * "series_write", "vote", "note", "identify", "transfer", "admin", "audit". */
+ * "series_write", "vote", "note", "identify", "transfer", "admin", "audit", "series_merge". */
 const char *ad_action_name(ad_action a);
 ad_code ad_action_parse(const char *name, ad_action *out);
 /* The table alone: whether role may do a at all. */
@@ -122,7 +123,23 @@ ad_code ad_svc_case_groups_refresh(const ad_call *c, int64_t case_id, ad_err *er
  * [{name, owner, contact, victims_unidentified, sightings_recent (since days ago), last_seen}]},
  * new sightings first. */
 ad_code ad_svc_series_attention(const ad_call *c, int64_t days, json_t **out, ad_err *err);
-/* A series by id, name or gid, with its victims and offenders (series-show.schema.json). */
+/* Series `from` merged into series `into` (each by id, name or gid; docs/federation.md
+ * "Merging two series"): records the consent of the caller's agency for each side it owns here
+ * (investigators of an owner; the local operator for every side owned by this instance); done
+ * when both owners have consented. {"from": {id, name, gid}, "into": {...}, "merged": bool,
+ * "survivor": {id, name, gid}}. 403 when the caller owns neither side, 409 when its consent is
+ * recorded already. */
+ad_code ad_svc_series_merge(const ad_call *c, const char *from, const char *into, json_t **out,
+                            ad_err *err);
+/* Federation status for admins (GET /v1/fed/status): {"sync": the schedule's state
+ * (ad_fed_syncer_status) or null when the server does not sync on a schedule, "instance":
+ * ad_fed_cursors' document}. */
+struct ad_fed_syncer;
+ad_code ad_svc_fed_status(const ad_call *c, struct ad_fed_syncer *syncer, json_t **out,
+                          ad_err *err);
+/* A series by id, name or gid, with its victims and offenders (series-show.schema.json);
+ * "merged_into" (the series it is an alias of, or null), "merges" (requested or agreed), and
+ * the people and media of the series merged into it. */
 ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad_err *err);
 /* Every series: {"series": [ ... as series-list.schema.json's lines ... ]}. */
 ad_code ad_svc_series_list(const ad_call *c, json_t **out, ad_err *err);

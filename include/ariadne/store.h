@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 18
+#define AD_STORE_SCHEMA_VERSION 17
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -434,6 +434,28 @@ typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* Owners merging two series (docs/federation.md "Merging two series"): records the caller's
+ * consent to merging series `from` into series `into`, for each side whose series is owned
+ * here (made on this instance) by agency_id (0: the store's operator, for every side owned
+ * here). Nothing changes for readers until both sides have consented (*merged = 1 then); when
+ * one agency owns both, both consent at once. AD_ERR_PERM when neither side is the caller's,
+ * AD_ERR_EXISTS when its consent is recorded already or `from` is merged elsewhere already.
+ * Audited (series.merge). Shared (the change log's 'merge'). No unmerge. */
+ad_code ad_store_series_merge(ad_store *st, int64_t from, int64_t into, int64_t agency_id,
+                              int *merged, ad_err *err);
+/* The series `id` stands for: itself, or the end of its chain of agreed merges (the merge into
+ * the series of smallest gid first; in a cycle, the series of smallest gid). */
+ad_code ad_store_series_survivor(ad_store *st, int64_t id, int64_t *survivor, ad_err *err);
+typedef struct ad_series_merge {
+    int64_t id, from_id, into_id;
+    const char *from_name, *into_name, *from_gid, *into_gid;
+    int64_t from_at, into_at;             /* the owners' consents (0: not yet) */
+    const char *from_agency, *into_agency; /* who consented (NULL: not yet) */
+} ad_series_merge;
+typedef int (*ad_series_merge_fn)(void *ctx, const ad_series_merge *m);
+/* The merges a series is in (either side), requested or agreed, oldest first. */
+ad_code ad_store_series_merges(ad_store *st, int64_t series_id, ad_series_merge_fn fn, void *ctx,
+                               ad_err *err);
 /* Fills what a series does not know yet: its owner (when it has none) and its contact (when
  * empty); never overwrites a known value (an import adopting a series, docs/formats.md). */
 ad_code ad_store_series_fill(ad_store *st, int64_t series_id, int64_t owner_agency_id,

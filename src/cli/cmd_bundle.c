@@ -32,39 +32,43 @@ static int bundle_export(int argc, char **argv)
     char path[AD_STORE_URL_MAX + 16];
     ad_err err;
     ad_fed_key key;
-    uint8_t *buf = NULL;
-    size_t len = 0;
     ad_fed_stats s;
     if (ad_fed_key_path(ad_arg(&a, "--db"), ad_arg(&a, "--fed-key"), path, sizeof path, &err) ||
         ad_fed_key_load(st, path, &key, &err))
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    ad_code c = ad_fed_bundle_export(st, &key, peer, all, &buf, &len, &s, &err);
-    ad_fed_key_wipe(&key);
-    if (c != AD_OK)
-        return ad_cli_close(st, ad_cli_fail(&a, &err));
+    /* written as it is made (one change set at a time in memory), whole or not at all */
     ad_file_replace r;
-    c = ad_file_replace_open(&r, out, &err);
+    ad_code c = ad_file_replace_open(&r, out, &err);
+    int made = 0;
     if (c == AD_OK) {
-        if (fwrite(buf, 1, len, r.f) != len)
-            c = AD_ERR_IO;
+        c = ad_fed_bundle_export_file(st, &key, peer, all, r.f, &s, &err);
+        made = c == AD_OK;
         c = ad_file_replace_end(&r, c, &err);
     }
-    free(buf);
+    ad_fed_key_wipe(&key);
+    if (c != AD_OK && !made)
+        return ad_cli_close(st, ad_cli_fail(&a, &err));
     if (c != AD_OK) {
         ad_cli_error(a.prog, "%s (what it held counts as sent: export again with --all)", err.msg);
         return ad_cli_close(st, AD_EXIT_FAIL);
     }
     if (a.json)
-        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
-                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes));
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", out, "sets", (json_int_t)s.sets,
+                              "changes", (json_int_t)s.changes, "bytes", (json_int_t)s.bytes,
+                              "withheld", (json_int_t)s.withheld));
+    else if (s.withheld)
+        printf("%s: %lld change sets, %lld changes, %lld bytes; %lld changes withheld by the "
+               "peer's policy\n",
+               out, (long long)s.sets, (long long)s.changes, (long long)s.bytes,
+               (long long)s.withheld);
     else
         printf("%s: %lld change sets, %lld changes, %lld bytes\n", out, (long long)s.sets,
                (long long)s.changes, (long long)s.bytes);
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
-/* The whole file into memory (a bundle is verified whole before anything is written). */
-static int read_file(const char *path, uint8_t **buf, size_t *len, ad_err *err)
+/* The file, opened for reading if it is a regular file (read twice: verified, then applied). */
+static FILE *open_bundle(const char *path, ad_err *err)
 {
     FILE *f = fopen(path, "rb");
     struct stat sb;
@@ -73,18 +77,9 @@ static int read_file(const char *path, uint8_t **buf, size_t *len, ad_err *err)
                    f ? "not a regular file" : strerror(errno));
         if (f)
             fclose(f);
-        return -1;
+        return NULL;
     }
-    *len = (size_t)sb.st_size;
-    *buf = malloc(*len ? *len : 1);
-    int ok = *buf && fread(*buf, 1, *len, f) == *len;
-    fclose(f);
-    if (!ok) {
-        free(*buf);
-        ad_err_set(err, AD_ERR_IO, "cannot read %s", path);
-        return -1;
-    }
-    return 0;
+    return f;
 }
 
 static int bundle_import(int argc, char **argv)
@@ -99,23 +94,38 @@ static int bundle_import(int argc, char **argv)
                           argc, argv, NULL, 1, 1, 0);
     if (rc >= 0)
         return rc;
-    uint8_t *buf;
-    size_t len;
     ad_err err;
     ad_fed_stats s;
-    if (read_file(a.pos[0], &buf, &len, &err))
+    FILE *f = open_bundle(a.pos[0], &err);
+    if (!f)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    ad_code c = ad_fed_bundle_import(st, buf, len, &s, &err);
-    free(buf);
+    ad_code c = ad_fed_bundle_import_file(st, f, &s, &err);
+    fclose(f);
     if (c != AD_OK)
         return ad_cli_close(st, ad_cli_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I}", "file", a.pos[0], "sets",
+    char rk[64];
+    ad_fed_kinds_format(s.refused_kinds, rk);
+    if (a.json) {
+        json_t *kinds = json_array();
+        for (int i = 0; i < AD_FED_KINDS; i++)
+            if (s.refused_kinds & (1u << i))
+                json_array_append_new(kinds, json_string(ad_fed_kind_name(i)));
+        ad_cli_json(json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "file", a.pos[0], "sets",
                               (json_int_t)s.sets, "changes", (json_int_t)s.changes, "applied",
-                              (json_int_t)s.applied, "skipped", (json_int_t)s.skipped));
-    else
+                              (json_int_t)s.applied, "skipped", (json_int_t)s.skipped, "withheld",
+                              (json_int_t)s.withheld, "refused", (json_int_t)s.refused,
+                              "refused_kinds", kinds));
+    } else {
         printf("%s: %lld change sets, %lld changes applied, %lld already here\n", a.pos[0],
                (long long)s.sets, (long long)s.applied, (long long)s.skipped);
+        if (s.refused)
+            printf("%s: %lld changes refused by this instance's policy (kinds: %s), nothing of "
+                   "them written\n",
+                   a.pos[0], (long long)s.refused, rk);
+        if (s.withheld)
+            printf("%s: %lld changes withheld by the sender's policy (their place kept)\n",
+                   a.pos[0], (long long)s.withheld);
+    }
     return ad_cli_close(st, AD_EXIT_OK);
 }
 

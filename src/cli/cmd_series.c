@@ -1,5 +1,6 @@
-/* cmd_series.c: `ariadne series create|show|list|link`: series, their owner and contact, their
- * victims and offenders, and the media attached to them by any hash. The work is the service
+/* cmd_series.c: `ariadne series create|show|list|link|merge`: series, their owner and contact,
+ * their victims and offenders, the media attached to them by any hash, and owners merging two
+ * series. The work is the service
  * layer's (ad_svc_series_*), as for the server. */
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,28 @@ static void print_people(json_t *doc, const char *key, const char *kind)
                str(p, "identified_at", ""), str(p, "country", ""));
 }
 
+static void print_merges(json_t *doc)
+{
+    json_t *into = json_object_get(doc, "merged_into"), *m;
+    size_t i;
+    if (json_is_object(into))
+        printf("merged into: %s (series %lld)\n", str(into, "name", ""), num(into, "id"));
+    json_array_foreach(json_object_get(doc, "merged_from"), i, m)
+        printf("merged from: %s (series %lld)\n", str(m, "name", ""), num(m, "id"));
+    json_array_foreach(json_object_get(doc, "merges"), i, m)
+    {
+        if (json_is_true(json_object_get(m, "agreed")))
+            continue;
+        json_t *fc = json_object_get(m, "from_consent"), *ic = json_object_get(m, "into_consent");
+        printf("merge requested: %s into %s (%s: %s; %s: %s)\n",
+               str(json_object_get(m, "from"), "name", ""),
+               str(json_object_get(m, "into"), "name", ""), str(json_object_get(m, "from"), "name", ""),
+               json_is_object(fc) ? str(fc, "agency", "consented") : "awaited",
+               str(json_object_get(m, "into"), "name", ""),
+               json_is_object(ic) ? str(ic, "agency", "consented") : "awaited");
+    }
+}
+
 static int series_show(int argc, char **argv)
 {
     ad_args a;
@@ -116,6 +139,43 @@ static int series_show(int argc, char **argv)
            num(doc, "victims"), num(doc, "victims_unidentified"));
     print_people(doc, "victim_list", "victim");
     print_people(doc, "offender_list", "offender");
+    print_merges(doc);
+    json_decref(doc);
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+/* Owners merging two series: the caller's consent for the sides its agency owns. */
+static int series_merge(int argc, char **argv)
+{
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "series merge",
+                          "series merge SERIES INTO [--json]\n"
+                          "  Merges SERIES into series INTO (docs/federation.md \"Merging two "
+                          "series\"): records the\n  consent of the owner of each side owned "
+                          "here by your agency (--as; without it, every\n  side this instance "
+                          "owns). Done once both owners have consented, on their own\n  "
+                          "instances; until then nothing changes. Shared with the peers; no "
+                          "unmerge.",
+                          argc, argv, NULL, 2, 2, 0);
+    if (rc >= 0)
+        return rc;
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
+    ad_err err;
+    if (ad_svc_series_merge(&c, a.pos[0], a.pos[1], &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    json_t *f = json_object_get(doc, "from"), *i = json_object_get(doc, "into");
+    if (a.json)
+        ad_cli_json(json_incref(doc));
+    else if (json_is_true(json_object_get(doc, "merged")))
+        printf("series %s merged into %s\n", str(f, "name", ""), str(i, "name", ""));
+    else
+        printf("merging series %s into %s: your consent is recorded; the other owner's is "
+               "awaited\n",
+               str(f, "name", ""), str(i, "name", ""));
     json_decref(doc);
     return ad_cli_close(st, AD_EXIT_OK);
 }
@@ -155,6 +215,7 @@ static const ad_subcmd subs[] = {
     {"show", series_show, "show a series, its victims and offenders"},
     {"list", series_list, "list series"},
     {"link", series_link, "attach media to a series by hash"},
+    {"merge", series_merge, "merge a series into another (its owners consent)"},
 };
 
 int ad_cmd_series(int argc, char **argv)

@@ -3,11 +3,15 @@
  * the access log flushed, exit 0. The live index (live.h) is loaded before the server starts (from
  * a snapshot with --snapshot, written again at the stop) and follows the store on a thread of its
  * own until the server has stopped. */
+#include <curl/curl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "ariadne/fed.h"
 #include "ariadne/live.h"
 #include "ariadne/server.h"
 #include "ariadne/util.h"
@@ -19,7 +23,7 @@ static const char usage[] =
     "  [--threads N] [--max-body SIZE] [--max-connections N] [--timeout S] [--rate N]\n"
     "  [--access-log FILE] [--metrics-from loopback|any]\n"
     "  [--hold-min N] [--hold-factor F] [--hold-window S] [--snapshot FILE]\n"
-    "  [--session-idle S] [--json]\n"
+    "  [--session-idle S] [--sync-every DURATION [--fed-key FILE]] [--json]\n"
     "  Serves the store as the HTTP API (docs/server.md; the routes are described at\n"
     "  /v1/openapi.json) until SIGTERM or SIGINT, then stops gracefully: no new connections,\n"
     "  the requests in flight finished (for up to --timeout seconds), the access log flushed;\n"
@@ -56,9 +60,38 @@ static const char usage[] =
     "                       foreign or stale snapshot is said and not used\n"
     "  --session-idle S     seconds a web session may stay unused before it ends (default\n"
     "                       1800)\n"
+    "  --sync-every DURATION  sync with every peer that has a URL ('ariadne peer add') on a\n"
+    "                       schedule, as 'ariadne sync PEER' does: 30s, 5m, 1h, 1d (0.1 s to\n"
+    "                       30 days; a bare number is seconds). A failure is logged and\n"
+    "                       retried with backoff; it never stops the server\n"
+    "  --fed-key FILE       this instance's secret key for --sync-every (default:\n"
+    "                       $ARIADNE_FED_KEY, else beside an SQLite store)\n"
     "  --json               the 'listening' line as JSON on standard output\n"
     "Exit status: 0 stopped by a signal, 1 the server could not start (store, address in use,\n"
     "TLS files), 2 usage.";
+
+/* A duration: a number (decimals allowed) with ms, s, m, h or d (none: seconds); -1 if not. */
+static double parse_duration(const char *text)
+{
+    char *end;
+    if (!text || !((text[0] >= '0' && text[0] <= '9') || text[0] == '.'))
+        return -1;
+    double v = strtod(text, &end);
+    static const struct {
+        const char *unit;
+        double secs;
+    } units[] = {{"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(end, units[i].unit))
+            return isfinite(v) ? v * units[i].secs : -1;
+    return -1;
+}
+
+static void sync_log(void *ctx, const char *line)
+{
+    (void)ctx;
+    fprintf(stderr, "ariadne serve: %s\n", line);
+}
 
 /* /healthz: ready while the live index follows the store (a round within the last 10 s). */
 #define FOLLOW_STALE_S 10.0
@@ -184,7 +217,7 @@ int ad_cmd_serve(int argc, char **argv)
     static const char *const opts[] = {
         "--listen",  "--tls-cert", "--tls-key",    "--threads",      "--max-body",
         "--max-connections", "--timeout", "--rate", "--access-log", "--metrics-from",
-        "--hold-min", "--hold-factor", "--hold-window", "--snapshot", "--session-idle", NULL};
+        "--hold-min", "--hold-factor", "--hold-window", "--snapshot", "--session-idle", "--sync-every", "--fed-key", NULL};
     ad_args a;
     int rc = ad_args_parse(&a, "serve", usage, argc, argv, opts, 0, 0);
     if (rc >= 0)
@@ -242,6 +275,19 @@ int ad_cmd_serve(int argc, char **argv)
         ad_cli_error("serve", "%s (see --help)", err.msg);
         return AD_EXIT_USAGE;
     }
+    const char *se = ad_arg(&a, "--sync-every");
+    double every = se ? parse_duration(se) : 0;
+    if (se && !(every >= 0.1 && every <= 30 * 86400.0))
+        return ad_args_usage_error(&a, "--sync-every takes a duration from 0.1s to 30d (30s, "
+                                       "5m, 1h), not '%s'", se);
+    if (ad_arg(&a, "--fed-key") && !se)
+        return ad_args_usage_error(&a, "--fed-key goes with --sync-every");
+    char keypath[AD_STORE_URL_MAX + 16];
+    if (se && ad_fed_key_path(o.db_url, ad_arg(&a, "--fed-key"), keypath, sizeof keypath,
+                              &err) != AD_OK) {
+        ad_cli_error("serve", "--sync-every: %s", err.msg);
+        return AD_EXIT_USAGE;
+    }
 
     /* the signals are taken by this thread alone (sigwait); the server's threads, started
      * after, inherit the mask */
@@ -265,10 +311,28 @@ int ad_cmd_serve(int argc, char **argv)
     o.health = live_health;
     o.metrics = live_metrics;
     o.hook_ctx = lv;
+    ad_fed_syncer *syncer = NULL;
+    if (se) {
+        curl_global_init(CURL_GLOBAL_DEFAULT); /* before the sync thread: once per process */
+        c = ad_fed_syncer_start(o.db_url, keypath, every, sync_log, NULL, &syncer, &err);
+        if (c != AD_OK) {
+            ad_cli_error("serve", "--sync-every: %s", err.msg);
+            ad_live_follow_stop(lv);
+            ad_live_free(lv);
+            curl_global_cleanup();
+            return AD_EXIT_FAIL;
+        }
+        fprintf(stderr, "ariadne serve: syncing with the peers every %g s\n", every);
+    }
+    o.syncer = syncer;
     ad_server *srv;
     c = ad_server_start(&srv, &o, &err);
     if (c != AD_OK) {
         ad_cli_error("serve", "%s", err.msg);
+        ad_fed_syncer_stop(syncer);
+        if (syncer)
+            curl_global_cleanup();
+        ad_live_follow_stop(lv);
         ad_live_free(lv);
         return c == AD_ERR_ARG ? AD_EXIT_USAGE : AD_EXIT_FAIL;
     }
@@ -283,6 +347,10 @@ int ad_cmd_serve(int argc, char **argv)
     fprintf(stderr, "ariadne serve: %s: stopping (requests in flight are finished)\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM");
     ad_server_stop(srv, timeout ? (double)timeout : (double)AD_SERVER_TIMEOUT);
+    ad_fed_syncer_stop(syncer); /* after the server (whose status route reads it); aborts a
+                                 * transfer in flight */
+    if (syncer)
+        curl_global_cleanup();
     ad_live_follow_stop(lv); /* after the server: no request searches it any more */
     if (snap)
         live_save(o.db_url, lv, snap);

@@ -193,6 +193,7 @@ static void series_entry(json_t *s, size_t i)
     fputs("  ", stdout);
     series_text(s);
     opt(" [", str(s, "status"), "]");
+    opt(" (merged into ", str(json_object_get(s, "merged_into"), "name"), ")");
     putchar('\n');
 }
 

@@ -23,8 +23,10 @@ static int64_t num(const json_t *o, const char *k, int64_t dflt)
 
 static ad_code bad(ad_err *err, const char *origin, const json_t *ch, const char *what)
 {
+    char w[sizeof err->msg]; /* what may be err->msg itself: never read what is written */
+    snprintf(w, sizeof w, "%s", what);
     return ad_err_set(err, AD_ERR_PARSE, "change %lld of origin %s: %s",
-                      (long long)num(ch, "seq", 0), origin, what);
+                      (long long)num(ch, "seq", 0), origin, w);
 }
 
 /* The origin part of a gid ("<uuid>:<kind>:<id>"): 1 if it is `origin`. */
@@ -91,12 +93,34 @@ static ad_code media_from(const json_t *o, ad_media *m, ad_err *err)
     return AD_OK;
 }
 
+/* The vPDQ frames of a media change (none: *f NULL). */
+static ad_code frames_from(const json_t *o, ad_frame **f, size_t *n, ad_err *err)
+{
+    *f = NULL;
+    *n = 0;
+    json_t *v = json_object_get(o, "vpdq");
+    if (!v)
+        return AD_OK;
+    if (!json_is_string(v))
+        return ad_err_set(err, AD_ERR_PARSE, "a media's vpdq is not a string");
+    return ad_fed_frames_decode(json_string_value(v), f, n, err);
+}
+
 static ad_code media(ad_store *st, const json_t *o, int64_t *id, ad_err *err)
 {
     ad_media m;
+    ad_frame *f = NULL;
+    size_t nf = 0;
     ad_code rc = media_from(o, &m, err);
+    if (rc == AD_OK)
+        rc = frames_from(o, &f, &nf, err);
     int created;
-    return rc == AD_OK ? ad_store_media_upsert(st, &m, id, &created, err) : rc;
+    if (rc == AD_OK)
+        rc = ad_store_media_upsert(st, &m, id, &created, err);
+    if (rc == AD_OK && f)
+        rc = ad_fed_frames_put(st, *id, f, nf, err);
+    free(f);
+    return rc;
 }
 
 /* A series by gid; a placeholder (named by its gid, no owner) when its origin's own change has
@@ -406,7 +430,19 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
         return apply_text(st, origin, ch, 0, err);
     if (!strcmp(kind, "clue"))
         return apply_text(st, origin, ch, 1, err);
+    if (!strcmp(kind, "merge"))
+        return ad_fed_apply_merge(st, origin, ch, err);
     return bad(err, origin, ch, "unknown kind");
+}
+
+ad_code ad_fed_series_by_gid(ad_store *st, const char *gid, int64_t *id, ad_err *err)
+{
+    return series_by_gid(st, gid, id, err);
+}
+
+ad_code ad_fed_agency(ad_store *st, const json_t *a, int64_t *id, ad_err *err)
+{
+    return agency(st, a, id, err);
 }
 
 /* ---- batches: media and links, the bulk of a large set, in store batches ---------------- */
@@ -420,8 +456,19 @@ void ad_fed_batch_init(ad_fed_batch *b, ad_store *st, const char *origin)
     b->origin = origin;
 }
 
+static void frames_clear(ad_fed_batch *b)
+{
+    for (size_t i = 0; b->fr && i < b->nm; i++) {
+        free(b->fr[i]);
+        b->fr[i] = NULL;
+    }
+}
+
 void ad_fed_batch_free(ad_fed_batch *b)
 {
+    frames_clear(b);
+    free(b->fr);
+    free(b->nfr);
     free(b->m);
     free(b->mime);
     free(b->lm);
@@ -429,14 +476,63 @@ void ad_fed_batch_free(ad_fed_batch *b)
     free(b->ids);
     free(b->sids);
     free(b->dig);
+    free(b->mids);
+    free(b->known);
     memset(b, 0, sizeof *b);
+}
+
+/* The slot of digest d in the known map (empty: id 0). */
+static struct ad_fed_known *known_slot(struct ad_fed_known *t, size_t cap, const uint8_t *d)
+{
+    uint64_t h;
+    memcpy(&h, d, sizeof h); /* a SHA-256 is uniform already */
+    for (size_t j = h & (cap - 1);; j = (j + 1) & (cap - 1))
+        if (!t[j].id || !memcmp(t[j].d, d, 32))
+            return &t[j];
+}
+
+/* Remembers SHA-256 -> id; 0 if out of memory (the map is only a shortcut: a lookup
+ * in the store gives the same answer). */
+static int known_put(ad_fed_batch *b, const uint8_t *d, int64_t id)
+{
+    if (2 * (b->nknown + 1) > b->kcap) {
+        size_t cap = b->kcap ? 2 * b->kcap : 4096;
+        struct ad_fed_known *t = calloc(cap, sizeof *t);
+        if (!t)
+            return 0;
+        for (size_t i = 0; i < b->kcap; i++)
+            if (b->known[i].id)
+                *known_slot(t, cap, b->known[i].d) = b->known[i];
+        free(b->known);
+        b->known = t;
+        b->kcap = cap;
+    }
+    struct ad_fed_known *k = known_slot(b->known, b->kcap, d);
+    if (!k->id)
+        b->nknown++;
+    memcpy(k->d, d, 32);
+    k->id = id;
+    return 1;
+}
+
+static int64_t known_get(const ad_fed_batch *b, const uint8_t *d)
+{
+    return b->kcap ? known_slot(b->known, b->kcap, d)->id : 0;
 }
 
 static ad_code flush_media(ad_fed_batch *b, ad_err *err)
 {
     if (!b->nm)
         return AD_OK;
-    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, NULL, err);
+    ad_code rc = ad_store_media_upsert_batch(b->st, b->m, b->nm, b->mids, err);
+    for (size_t i = 0; i < b->nm && rc == AD_OK; i++)
+        if (b->m[i].has_sha256 && b->mids[i] && !known_put(b, b->m[i].sha256, b->mids[i]))
+            break;
+    /* the received vPDQ frames (media changes with a "vpdq" field: the general path) */
+    for (size_t i = 0; i < b->nm && rc == AD_OK; i++)
+        if (b->fr[i])
+            rc = ad_fed_frames_put(b->st, b->mids[i], b->fr[i], b->nfr[i], err);
+    frames_clear(b);
     b->nm = 0;
     return rc;
 }
@@ -458,15 +554,18 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
 static ad_code link_media(ad_fed_batch *b, ad_err *err)
 {
     size_t n = 0, missing = 0;
-    for (size_t i = 0; i < b->nl; i++)
-        if (b->lm[i].has_sha256)
+    for (size_t i = 0; i < b->nl; i++) {
+        b->ids[i] = b->lm[i].has_sha256 ? known_get(b, b->lm[i].sha256) : 0;
+        if (b->lm[i].has_sha256 && !b->ids[i])
             memcpy(b->dig + 32 * n++, b->lm[i].sha256, 32);
+    }
     size_t found = 0;
     ad_code rc =
         n ? ad_store_media_find_batch(b->st, AD_HASH_SHA256, b->dig, n, b->sids, &found, err)
           : AD_OK;
-    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK; i++)
-        b->ids[i] = b->lm[i].has_sha256 ? b->sids[k++] : 0;
+    for (size_t i = 0, k = 0; i < b->nl && rc == AD_OK && n; i++)
+        if (b->lm[i].has_sha256 && !b->ids[i])
+            b->ids[i] = b->sids[k++];
     for (size_t i = 0; i < b->nl && rc == AD_OK; i++)
         if (!b->ids[i]) {
             b->lm[missing] = b->lm[i];
@@ -525,7 +624,11 @@ static ad_code grow(ad_fed_batch *b, ad_err *err)
     b->ids = calloc(BATCH, sizeof *b->ids);
     b->sids = calloc(BATCH, sizeof *b->sids);
     b->dig = calloc(BATCH, 32);
-    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig)
+    b->mids = calloc(BATCH, sizeof *b->mids);
+    b->fr = calloc(BATCH, sizeof *b->fr);
+    b->nfr = calloc(BATCH, sizeof *b->nfr);
+    if (!b->m || !b->mime || !b->lm || !b->lgid || !b->ids || !b->sids || !b->dig || !b->mids ||
+        !b->fr || !b->nfr)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return AD_OK;
 }
@@ -540,7 +643,8 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
         if (b->nl && (rc = flush_links(b, err)) != AD_OK)
             return rc;
         ad_media *m = &b->m[b->nm];
-        if ((rc = media_from(ch, m, err)) != AD_OK)
+        if ((rc = media_from(ch, m, err)) != AD_OK ||
+            (rc = frames_from(ch, &b->fr[b->nm], &b->nfr[b->nm], err)) != AD_OK)
             return bad(err, b->origin, ch, err->msg);
         if (m->mime) {
             snprintf(b->mime[b->nm], sizeof b->mime[b->nm], "%s", m->mime);
@@ -562,4 +666,124 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
     if ((rc = ad_fed_batch_flush(b, err)) != AD_OK)
         return rc;
     return ad_fed_apply_change(b->st, b->origin, ch, err);
+}
+
+/* ---- the bulk without jansson: media and link lines read by the canonical reader ---------- */
+
+/* Fills m from the members of a media object as media_from does; 0 when anything is not
+ * plainly as media_from expects (another key, another type, a malformed digest): the general
+ * path then reads the line and gives its answer, error or not. */
+static int media_fast(const ad_fed_member *mem, int n, int top, ad_media *m)
+{
+    static const char *const digests[] = {"sha256", "md5", "sha1", "pdq"};
+    static const size_t want[] = {64, 32, 40, 64};
+    memset(m, 0, sizeof *m);
+    m->pdq_quality = -1;
+    m->size = -1;
+    int any = 0;
+    for (int i = 0; i < n; i++) {
+        const ad_fed_member *f = &mem[i];
+        char k[16];
+        if (f->klen >= sizeof k)
+            return 0;
+        memcpy(k, f->key, f->klen);
+        k[f->klen] = 0;
+        int d = -1;
+        for (int j = 0; j < 4; j++)
+            if (!strcmp(k, digests[j]))
+                d = j;
+        if (d >= 0) {
+            char hex[65];
+            if (f->type != 's' || f->vlen != want[d])
+                return 0;
+            memcpy(hex, f->val, f->vlen);
+            hex[f->vlen] = 0;
+            if (ad_media_set_hash_hex(m, hex, d == 3, NULL) != AD_OK)
+                return 0;
+            any = 1;
+            continue;
+        }
+        int64_t v;
+        if (top && (!strcmp(k, "kind") || !strcmp(k, "seq")))
+            continue;
+        if (!strcmp(k, "mime")) {
+            if (f->type != 's')
+                return 0;
+            continue; /* the caller copies it */
+        }
+        if (!ad_fed_member_int(f, &v))
+            return 0;
+        if (!strcmp(k, "pdq_quality"))
+            m->pdq_quality = v >= 0 && v <= 100 ? (int)v : -1;
+        else if (!strcmp(k, "size"))
+            m->size = v;
+        else if (!strcmp(k, "width"))
+            m->width = v > 0 && v < (1 << 30) ? (int)v : 0;
+        else if (!strcmp(k, "height"))
+            m->height = v > 0 && v < (1 << 30) ? (int)v : 0;
+        else if (!strcmp(k, "duration_ms"))
+            m->duration_ms = v;
+        else
+            return 0;
+    }
+    return any;
+}
+
+/* A media or link line added to the batch from the canonical reader: 1 done (rc in *rc), 0 not
+ * the reader's to do. */
+static int add_fast(ad_fed_batch *b, const char *line, size_t n, ad_code *rc, ad_err *err)
+{
+    ad_fed_member mem[24], sub[16];
+    int k = ad_fed_canon_scan(line, n, mem, 24);
+    const ad_fed_member *kind = k > 0 ? ad_fed_member_get(mem, k, "kind") : NULL;
+    if (!kind || kind->type != 's')
+        return 0;
+    if (kind->vlen == 5 && !memcmp(kind->val, "media", 5)) {
+        ad_media m;
+        if (!media_fast(mem, k, 1, &m) || (*rc = grow(b, err)) != AD_OK)
+            return *rc = AD_OK, 0;
+        if (b->nl && (*rc = flush_links(b, err)) != AD_OK)
+            return 1;
+        const ad_fed_member *mime = ad_fed_member_get(mem, k, "mime");
+        b->m[b->nm] = m;
+        if (mime) {
+            snprintf(b->mime[b->nm], sizeof b->mime[b->nm], "%.*s", (int)mime->vlen, mime->val);
+            b->m[b->nm].mime = b->mime[b->nm];
+        }
+        *rc = ++b->nm == BATCH ? flush_media(b, err) : AD_OK;
+        return 1;
+    }
+    if (kind->vlen == 4 && !memcmp(kind->val, "link", 4)) {
+        const ad_fed_member *series = ad_fed_member_get(mem, k, "series");
+        const ad_fed_member *media = ad_fed_member_get(mem, k, "media");
+        char gid[AD_GID_MAX];
+        if (k != 4 || !series || series->type != 's' || series->vlen >= sizeof gid || !media ||
+            media->type != 'o')
+            return 0;
+        memcpy(gid, series->val, series->vlen);
+        gid[series->vlen] = 0;
+        int ks = ad_fed_canon_scan(media->val, media->vlen, sub, 16);
+        ad_media m;
+        if (!ad_gid_valid(gid) || ks < 0 || !media_fast(sub, ks, 0, &m) ||
+            (*rc = grow(b, err)) != AD_OK)
+            return *rc = AD_OK, 0;
+        b->lm[b->nl] = m;
+        memcpy(b->lgid[b->nl], gid, series->vlen + 1);
+        *rc = ++b->nl == BATCH ? flush_links(b, err) : AD_OK;
+        return 1;
+    }
+    return 0;
+}
+
+ad_code ad_fed_batch_add_line(ad_fed_batch *b, const char *line, size_t n, ad_err *err)
+{
+    ad_code rc = AD_OK;
+    if (add_fast(b, line, n, &rc, err))
+        return rc;
+    json_t *ch = json_loadb(line, n, 0, NULL);
+    if (!ch)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory reading a change");
+    rc = ad_fed_batch_add(b, ch, err);
+    json_decref(ch);
+    return rc;
 }

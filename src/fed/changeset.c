@@ -2,6 +2,7 @@
  * change, a signature line; canonical JSON (keys sorted, no spaces, ASCII); the id is the
  * SHA-256 of the header and change lines, signed by the origin with Ed25519. Encoding, and
  * reading with every check done before anything is applied. */
+#include <openssl/evp.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +14,39 @@
 #define MAX_LINE (1u << 20) /* a change line: far more than any record needs */
 #define MAX_CHANGES 100000000
 
+/* SHA-256 of a set's bytes: OpenSSL's, which uses the CPU's SHA instructions where there are
+ * (several times libsodium's portable one on a large set); libsodium's if it fails. */
+static void set_hash(const uint8_t *p, size_t n, uint8_t out[32])
+{
+    if (!EVP_Digest(p, n, out, NULL, EVP_sha256(), NULL))
+        crypto_hash_sha256(out, p, n);
+}
+
+static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link", "person",
+                                                "vote",  "note",   "clue",   "merge"};
+
+const char *ad_fed_kind_name(int i)
+{
+    return i >= 0 && i < AD_FED_KINDS ? kinds[i] : NULL;
+}
+
+int ad_fed_set_same(const ad_fed_set *set, const uint8_t *bytes, size_t len)
+{
+    uint8_t hash[32];
+    char id[65];
+    if (len != set->len || set->body_end >= len)
+        return 0;
+    set_hash(bytes, set->body_end, hash);
+    ad_hex_encode(hash, 32, id);
+    return !strcmp(id, set->id) &&
+           !memcmp(bytes + set->body_end, set->sig_line, len - set->body_end);
+}
+
 int ad_fed_kind_known(const char *kind)
 {
-    static const char *const kinds[] = {"media", "series", "link", "person",
-                                        "vote",  "note",   "clue"};
-    for (size_t i = 0; kind && i < sizeof kinds / sizeof kinds[0]; i++)
+    for (int i = 0; kind && i < AD_FED_KINDS; i++)
         if (!strcmp(kind, kinds[i]))
-            return 1;
+            return i + 1;
     return 0;
 }
 
@@ -67,7 +94,7 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
     }
     uint8_t hash[32], sig[64];
-    crypto_hash_sha256(hash, (const uint8_t *)b.p, b.n);
+    set_hash((const uint8_t *)b.p, b.n, hash);
     ad_hex_encode(hash, 32, id);
     ad_fed_sign(key, AD_FED_SET_CONTEXT, hash, sizeof hash, sig);
     char line[160], sh[129];
@@ -107,6 +134,36 @@ static json_t *canon_line(const uint8_t *p, size_t n, const char *what, ad_err *
         return NULL;
     }
     return v;
+}
+
+/* One change line: canonical (the strict reader, else the general parser), whether its seq is
+ * `seq` and its kind a known one. */
+static ad_code read_change(const uint8_t *p, size_t n, const char *what, int64_t seq, int *ok,
+                           int *kind_ok, ad_err *err)
+{
+    ad_fed_member mem[32];
+    int k = ad_fed_canon_scan((const char *)p, n, mem, 32);
+    if (k >= 0) {
+        const ad_fed_member *ms = ad_fed_member_get(mem, k, "seq");
+        const ad_fed_member *mk = ad_fed_member_get(mem, k, "kind");
+        int64_t v;
+        char kind[16];
+        *ok = ad_fed_member_int(ms, &v) && v == seq;
+        if (mk && mk->type == 's' && mk->vlen < sizeof kind) {
+            memcpy(kind, mk->val, mk->vlen);
+            kind[mk->vlen] = 0;
+            *kind_ok = ad_fed_kind_known(kind);
+        }
+        return AD_OK;
+    }
+    json_t *c = canon_line(p, n, what, err);
+    if (!c)
+        return AD_ECODE(err);
+    json_t *js = json_object_get(c, "seq");
+    *ok = json_is_integer(js) && json_integer_value(js) == seq;
+    *kind_ok = ad_fed_kind_known(json_string_value(json_object_get(c, "kind")));
+    json_decref(c);
+    return AD_OK;
 }
 
 static int hex_field(const json_t *o, const char *k, size_t n, char *out)
@@ -186,7 +243,7 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
                           (long long)set->first, (long long)set->last, set->origin);
     ad_hex_decode(sighex, 128, sig, 64, NULL);
     ad_hex_decode(set->origin_key, 64, pk, 32, NULL);
-    crypto_hash_sha256(hash, bytes, sig_at);
+    set_hash(bytes, sig_at, hash);
     ad_hex_encode(hash, 32, set->id);
     if (!ad_fed_verify(pk, AD_FED_SET_CONTEXT, hash, sizeof hash, sig))
         return ad_err_set(err, AD_ERR_PERM,
@@ -195,6 +252,10 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
                           set->id, set->origin);
     set->body_at = (size_t)(e - bytes) + 1;
     set->body_end = sig_at;
+    if (len - sig_at > sizeof set->sig_line)
+        return ad_err_set(err, AD_ERR_PARSE, "change set %s: its signature line is too long",
+                          set->id);
+    memcpy(set->sig_line, bytes + sig_at, len - sig_at);
     /* every change line: canonical, a known kind, its seq in turn */
     int64_t seq = set->first;
     size_t at = set->body_at;
@@ -204,19 +265,18 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
         snprintf(what, sizeof what, "change %lld", (long long)seq);
         if (!le || (size_t)(le - bytes - at) > MAX_LINE)
             return ad_err_set(err, AD_ERR_PARSE, "%s is too long or unterminated", what);
-        json_t *c = canon_line(bytes + at, (size_t)(le - bytes) - at, what, err);
-        if (!c)
-            return AD_ECODE(err);
-        json_t *js = json_object_get(c, "seq");
-        int ok = json_is_integer(js) && json_integer_value(js) == seq;
-        int kind_ok = ad_fed_kind_known(json_string_value(json_object_get(c, "kind")));
-        json_decref(c);
+        int ok = 0, kind_ok = 0;
+        ad_code rc = read_change(bytes + at, (size_t)(le - bytes) - at, what, seq, &ok, &kind_ok,
+                                 err);
+        if (rc != AD_OK)
+            return rc;
         if (!ok || seq > set->last)
             return ad_err_set(err, AD_ERR_PARSE, "change set %s: line %lld is out of sequence",
                               set->id, (long long)(seq - set->first + 2));
         if (!kind_ok)
             return ad_err_set(err, AD_ERR_PARSE, "change set %s: %s is of no known kind", set->id,
                               what);
+        set->kinds |= 1u << (kind_ok - 1);
         seq++;
         at = (size_t)(le - bytes) + 1;
     }
@@ -230,14 +290,11 @@ ad_code ad_fed_set_read(const uint8_t *bytes, size_t len, ad_fed_set *set, ad_er
 ad_code ad_fed_set_each(const ad_fed_set *set, ad_fed_change_fn fn, void *ctx, ad_err *err)
 {
     size_t at = set->body_at;
+    int64_t seq = set->first;
     while (at < set->body_end) {
         const uint8_t *le = line_end(set->bytes, at, set->body_end);
-        json_t *c =
-            json_loadb((const char *)set->bytes + at, (size_t)(le - set->bytes) - at, 0, NULL);
-        if (!c)
-            return ad_err_set(err, AD_ERR_NOMEM, "out of memory reading a change");
-        ad_code rc = fn(ctx, c, err);
-        json_decref(c);
+        ad_code rc = fn(ctx, (const char *)set->bytes + at, (size_t)(le - set->bytes) - at, seq++,
+                        err);
         if (rc != AD_OK)
             return rc;
         at = (size_t)(le - set->bytes) + 1;

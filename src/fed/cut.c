@@ -1,7 +1,9 @@
-/* cut.c: cutting this instance's change log into its next change set: the rows logged since
+/* cut.c: cutting this instance's change log into its next change sets: the rows logged since
  * the last cut, one change per record (the first row of a record; its body is the record as it
- * stands: docs/federation.md), numbered densely after the origin's last sequence, chained to
- * its previous change set, carrying the audit head, signed. */
+ * stands: docs/federation.md), one set per record kind (so that a peer's policy can withhold
+ * a kind by whole sets: "Policy per peer"), a kind of more than ad_fed_cut_run changes in runs
+ * of that many (sets of a bounded size), in the kinds' order, numbered densely after the
+ * origin's last sequence, each chained to the one before, carrying the audit head, signed. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,16 +62,6 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
     return 0;
 }
 
-static int kind_index(const char *k)
-{
-    static const char *const kinds[] = {"media", "series", "link", "person",
-                                        "vote",  "note",   "clue"};
-    for (int i = 0; i < 7; i++)
-        if (!strcmp(k, kinds[i]))
-            return i + 1;
-    return 0;
-}
-
 typedef struct {
     char **lines;
     size_t n, cap;
@@ -122,11 +114,13 @@ ad_code ad_fed_last_set(ad_store *st, const char *origin, int64_t *last, char pr
 {
     ad_stmt *s = ad_db_stmt(st->db,
                             "SELECT last_seq, id FROM change_set WHERE origin = ?"
-                            " ORDER BY last_seq DESC LIMIT 1",
+                            " UNION ALL SELECT last_seq, id FROM fed_withheld WHERE origin = ?"
+                            " ORDER BY 1 DESC LIMIT 1",
                             err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_text(s, 1, origin);
+    ad_bind_text(s, 2, origin);
     int k = ad_step(s, err);
     *last = 0;
     prev[0] = 0;
@@ -158,16 +152,81 @@ ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err
     return k < 0 ? (ad_code)-k : AD_OK;
 }
 
+size_t ad_fed_cut_run = 100000;
+
+/* The pending records of one kind, (a, b) pairs in log order. */
+typedef struct {
+    int64_t *ab;
+    size_t n, cap;
+} recs;
+
+static int rec_push(recs *r, int64_t a, int64_t b)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 256;
+        int64_t *p = realloc(r->ab, cap * 2 * sizeof *p);
+        if (!p)
+            return -1;
+        r->ab = p;
+        r->cap = cap;
+    }
+    r->ab[2 * r->n] = a;
+    r->ab[2 * r->n + 1] = b;
+    r->n++;
+    return 0;
+}
+
+/* Encodes the pending lines (all of one kind) as origin's next change set (after *last,
+ * chained to prev), stores it and audits it; *last and prev move on to it, the lines are
+ * freed. */
+static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int kind, lines *l,
+                    int64_t *last, char prev[65], int64_t head_seq, const char *head_hash,
+                    ad_err *err)
+{
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    char id[65] = "";
+    ad_code rc = ad_fed_set_encode(key, origin, *last + 1, (const char *const *)l->lines, l->n,
+                                   prev, head_seq, head_hash, &bytes, &len, id, err);
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
+                                " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                err);
+        if (!s) {
+            rc = AD_ECODE(err);
+        } else {
+            ad_bind_text(s, 1, id);
+            ad_bind_text(s, 2, origin);
+            ad_bind_int(s, 3, *last + 1);
+            ad_bind_int(s, 4, *last + (int64_t)l->n);
+            ad_bind_blob(s, 5, bytes, len);
+            ad_bind_int(s, 6, ad_store_time());
+            ad_bind_text(s, 7, ad_fed_kind_name(kind));
+            rc = ad_db_run(s, err);
+        }
+    }
+    free(bytes);
+    rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s kind=%s seq=%lld..%lld",
+                         id, ad_fed_kind_name(kind), (long long)(*last + 1),
+                         (long long)(*last + (int64_t)l->n));
+    *last += (int64_t)l->n;
+    memcpy(prev, id, 65);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->lines[i]);
+    l->n = 0;
+    return rc;
+}
+
 ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *err)
 {
     char origin[AD_UUID_LEN + 1], pub[AD_FED_PUBKEY_HEX + 1], have[AD_FED_PUBKEY_HEX + 1];
-    char prev[65], head_hash[65], id[65];
-    int64_t last = 0, head_seq = 0, max_id = 0;
+    char prev[65], head_hash[65];
+    int64_t last = 0, head_seq = 0, max_id = 0, total = 0;
     lines l = {0};
+    recs per[AD_FED_KINDS] = {{0}};
     seen_set seen_rows = {0};
     row *rows = malloc(PAGE * sizeof *rows);
-    uint8_t *bytes = NULL;
-    size_t len = 0;
     *n_out = 0;
     ad_code rc = rows ? ad_store_begin(st, err) : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rows)
@@ -180,17 +239,27 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
         rc = ad_fed_last_set(st, origin, &last, prev, err);
     if (rc == AD_OK)
         rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
+    /* the pending records, once each, by kind */
     for (size_t n = PAGE; rc == AD_OK && n == PAGE;) {
         rc = page(st, max_id, rows, &n, err);
         for (size_t i = 0; rc == AD_OK && i < n; i++) {
             max_id = rows[i].id;
-            int s = seen(&seen_rows, kind_index(rows[i].kind), rows[i].a, rows[i].b);
-            if (s < 0)
-                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-            if (s)
+            int k = ad_fed_kind_known(rows[i].kind);
+            if (!k)
                 continue;
+            int s = seen(&seen_rows, k, rows[i].a, rows[i].b);
+            if (s < 0 || (!s && rec_push(&per[k - 1], rows[i].a, rows[i].b)))
+                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+        }
+    }
+    free(rows);
+    free(seen_rows.t);
+    /* one set per kind, its changes the records as they stand */
+    for (int k = 0; k < AD_FED_KINDS && rc == AD_OK; k++) {
+        for (size_t i = 0; rc == AD_OK && i < per[k].n; i++) {
             json_t *body = NULL;
-            rc = ad_fed_body(st, origin, rows[i].kind, rows[i].a, rows[i].b, &body, err);
+            rc = ad_fed_body(st, origin, ad_fed_kind_name(k), per[k].ab[2 * i],
+                             per[k].ab[2 * i + 1], &body, err);
             if (rc != AD_OK || !body)
                 continue;
             json_object_set_new(body, "seq", json_integer(last + 1 + (int64_t)l.n));
@@ -200,10 +269,23 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
                 free(line);
                 rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
             }
+            /* sets of a bounded size: each is held whole when made, sent and received */
+            if (rc == AD_OK && l.n >= ad_fed_cut_run) {
+                total += (int64_t)l.n;
+                rc = emit(st, key, origin, k, &l, &last, prev, head_seq, head_hash, err);
+            }
+        }
+        /* the kind's last run */
+        if (rc == AD_OK && l.n > 0) {
+            total += (int64_t)l.n;
+            rc = emit(st, key, origin, k, &l, &last, prev, head_seq, head_hash, err);
         }
     }
-    free(rows);
-    free(seen_rows.t);
+    for (int k = 0; k < AD_FED_KINDS; k++)
+        free(per[k].ab);
+    for (size_t i = 0; i < l.n; i++)
+        free(l.lines[i]);
+    free(l.lines);
     if (rc == AD_OK && max_id > 0) {
         ad_stmt *s =
             ad_db_stmt(st->db, "UPDATE change_log SET seq = 0 WHERE seq IS NULL AND id <= ?", err);
@@ -214,34 +296,60 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
             rc = ad_db_run(s, err);
         }
     }
-    if (rc == AD_OK && l.n > 0)
-        rc = ad_fed_set_encode(key, origin, last + 1, (const char *const *)l.lines, l.n, prev,
-                               head_seq, head_hash, &bytes, &len, id, err);
-    if (rc == AD_OK && l.n > 0) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                                " received) VALUES (?, ?, ?, ?, ?, ?)",
-                                err);
+    if (rc == AD_OK)
+        *n_out = total;
+    return ad_store_finish(st, rc, err);
+}
+
+ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err)
+{
+    /* this origin's own records of each kind (gid of this origin; media and links have no
+     * author: all of them), as migration 12 logged the past */
+#define RELOG "INSERT INTO change_log (kind, a, b, time) SELECT "
+#define NOW "CAST(? AS BIGINT)"
+#define OWN " substr(gid, 1, 36) = ?"
+#define ANY " CAST(? AS TEXT) <> ''"
+    static const char *const sql[AD_FED_KINDS] = {
+        RELOG "'media', id, 0, " NOW " FROM media WHERE" ANY,
+        RELOG "'series', id, 0, " NOW " FROM series WHERE" OWN,
+        RELOG "'link', series_id, media_id, " NOW " FROM series_media WHERE" ANY,
+        RELOG "'person', id, 0, " NOW " FROM person WHERE" OWN,
+        RELOG "'vote', id, 0, " NOW " FROM vote WHERE" OWN,
+        RELOG "'note', id, 0, " NOW " FROM note WHERE private = 0 AND" OWN,
+        RELOG "'clue', id, 0, " NOW " FROM clue WHERE private = 0 AND" OWN,
+        /* every merge: its body carries only the consents of this origin's own sides */
+        RELOG "'merge', id, 0, " NOW " FROM series_merge WHERE" ANY};
+#undef RELOG
+#undef NOW
+#undef OWN
+#undef ANY
+    char origin[AD_UUID_LEN + 1], names[64];
+    int64_t before = 0, after = 0;
+    *n = 0;
+    ad_code rc = ad_store_begin(st, err);
+    if (rc == AD_OK)
+        rc = ad_fed_own(st, origin, NULL, err);
+    ad_stmt *c = rc == AD_OK ? ad_db_stmt(st->db, "SELECT COUNT(*) FROM change_log", err) : NULL;
+    if (rc == AD_OK)
+        rc = c ? ad_db_int(c, &before, err) : AD_ECODE(err);
+    for (int k = 0; k < AD_FED_KINDS && rc == AD_OK; k++) {
+        if (!(kinds & (1u << k)))
+            continue;
+        ad_stmt *s = ad_db_stmt(st->db, sql[k], err);
         if (!s) {
             rc = AD_ECODE(err);
-        } else {
-            ad_bind_text(s, 1, id);
-            ad_bind_text(s, 2, origin);
-            ad_bind_int(s, 3, last + 1);
-            ad_bind_int(s, 4, last + (int64_t)l.n);
-            ad_bind_blob(s, 5, bytes, len);
-            ad_bind_int(s, 6, ad_store_time());
-            rc = ad_db_run(s, err);
+            break;
         }
+        ad_bind_int(s, 1, ad_store_time());
+        ad_bind_text(s, 2, origin);
+        rc = ad_db_run(s, err);
     }
-    free(bytes);
-    for (size_t i = 0; i < l.n; i++)
-        free(l.lines[i]);
-    free(l.lines);
-    if (l.n > 0)
-        rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s seq=%lld..%lld", id,
-                             (long long)(last + 1), (long long)(last + (int64_t)l.n));
+    c = rc == AD_OK ? ad_db_stmt(st->db, "SELECT COUNT(*) FROM change_log", err) : NULL;
     if (rc == AD_OK)
-        *n_out = (int64_t)l.n;
+        rc = c ? ad_db_int(c, &after, err) : AD_ECODE(err);
+    if (rc == AD_OK)
+        *n = after - before;
+    rc = ad_store_auditf(st, rc, "fed.resend", NULL, 0, err, "kinds=%s records=%lld",
+                         ad_fed_kinds_format(kinds, names), (long long)(after - before));
     return ad_store_finish(st, rc, err);
 }

@@ -272,6 +272,11 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
     *body = NULL;
     if (!strcmp(kind, "media")) {
         rc = one(st, media_sql, a, body, media_row, origin, err);
+        json_t *frames = NULL;
+        if (rc == AD_OK && *body)
+            rc = ad_fed_frames_body(st, a, &frames, err);
+        if (frames)
+            json_object_set_new(*body, "vpdq", frames);
     } else if (!strcmp(kind, "series")) {
         rc = one(st, series_sql, a, body, series_row, origin, err);
     } else if (!strcmp(kind, "link")) {
@@ -291,6 +296,8 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
         rc = one(st, note_sql, a, body, note_row, origin, err);
     } else if (!strcmp(kind, "clue")) {
         rc = one(st, clue_sql, a, body, clue_row, origin, err);
+    } else if (!strcmp(kind, "merge")) {
+        rc = ad_fed_merge_body(st, origin, a, body, err);
     }
     if (rc != AD_OK) {
         json_decref(*body);

@@ -178,6 +178,8 @@ ad_server *ad_http_server(const ad_http_req *rq);
 /* The store connection of the calling thread (opened on first use; kept until the server stops),
  * with the caller set as the actor of its audit rows. */
 ad_code ad_http_store(ad_http_req *rq, ad_store **st, ad_err *err);
+/* The server's scheduled sync (ad_server_opts.syncer), or NULL. */
+struct ad_fed_syncer *ad_http_syncer(ad_http_req *rq);
 /* A route changed keys (revoked one, moved an expiry): this server asks the store again for
  * every key (other servers within their key_ttl). */
 void ad_http_keys_changed(ad_http_req *rq);

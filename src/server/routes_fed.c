@@ -1,11 +1,13 @@
 /* routes_fed.c: federation over HTTP (docs/federation.md "Transport"): GET /v1/fed/changes gives
  * a peer its bundle (the request signed by the peer's key: ad_fed_pull), POST /v1/fed/changes
  * takes a peer's bundle (verified whole and applied: ad_fed_bundle_import). Neither takes an
- * API key: a peer is known by its Ed25519 key, and that key opens nothing else. */
+ * API key: a peer is known by its Ed25519 key, and that key opens nothing else. GET
+ * /v1/fed/status tells admins where the exchange with each peer stands. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "ariadne/fed.h"
+#include "ariadne/service.h"
 #include "server/http.h"
 
 static ad_code changes_get(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
@@ -50,10 +52,21 @@ static ad_code changes_post(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return AD_OK;
 }
 
+/* GET /v1/fed/status: admins (the action is checked by ad_svc_fed_status) */
+static ad_code status_get(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_fed_status(&c, ad_http_syncer(rq), &rp->json, err);
+    return rc;
+}
+
 static const char *const get_q[] = {"peer", "t", "sig", "all", NULL};
 
 static const ad_http_route routes[] = {
     {"GET", "/v1/fed/changes", changes_get, NULL, NULL, NULL, get_q, AD_ROUTE_PUBLIC},
+    {"GET", "/v1/fed/status", status_get, "admin", NULL, NULL, NULL, 0},
     {"POST", "/v1/fed/changes", changes_post, NULL, "Bundle", NULL, NULL,
      AD_ROUTE_PUBLIC | AD_ROUTE_RAW_BODY},
 };

@@ -133,6 +133,18 @@ static ad_code series_link(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return answer(rp, rc, doc, 200, err, body);
 }
 
+static ad_code series_merge(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_series_merge(&c, ad_http_param(rq, "series"), body_str(rq, "into"), &doc,
+                                 err);
+    int body = !(rc != AD_OK && !strcmp(err->field, "series"));
+    return answer(rp, rc, doc, 200, err, body);
+}
+
 static ad_code person_add(ad_http_req *rq, ad_http_reply *rp, ad_person_kind kind, ad_err *err)
 {
     ad_call c;
@@ -288,6 +300,8 @@ static const ad_jschema s_series_new = {AD_J_OBJECT, 0, 0, series_new_m, NULL, N
 static const ad_jmember link_m[] = {
     {"hashes", &s_hashes, 1}, {"create", &s_bool, 0}, {NULL, NULL, 0}};
 static const ad_jschema s_link = {AD_J_OBJECT, 0, 0, link_m, NULL, NULL};
+static const ad_jmember merge_m[] = {{"into", &s_name, 1}, {NULL, NULL, 0}};
+static const ad_jschema s_merge = {AD_J_OBJECT, 0, 0, merge_m, NULL, NULL};
 static const ad_jmember person_m[] = {{"code", &s_name, 1}, {NULL, NULL, 0}};
 static const ad_jschema s_person = {AD_J_OBJECT, 0, 0, person_m, NULL, NULL};
 static const ad_jmember identify_m[] = {{"country", &s_country, 0}, {NULL, NULL, 0}};
@@ -334,6 +348,8 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/series/{series}", series_get, "read_shared", NULL, NULL, NULL, 0},
     {"POST", "/v1/series/{series}/media", series_link, "series_write", "SeriesLink", &s_link, NULL,
      0},
+    {"POST", "/v1/series/{series}/merge", series_merge, "series_merge", "SeriesMerge", &s_merge,
+     NULL, 0},
     {"POST", "/v1/series/{series}/victims", victim_add, "series_write", "PersonAdd", &s_person,
      NULL, 0},
     {"POST", "/v1/series/{series}/offenders", offender_add, "series_write", "PersonAdd",

@@ -197,6 +197,11 @@ void ad_http_keys_changed(ad_http_req *rq)
     ad_keycache_clear(rq->srv->keys);
 }
 
+struct ad_fed_syncer *ad_http_syncer(ad_http_req *rq)
+{
+    return rq->srv->o.syncer;
+}
+
 ad_code ad_http_call(ad_http_req *rq, ad_call *c, ad_err *err)
 {
     memset(c, 0, sizeof *c);

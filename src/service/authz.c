@@ -34,6 +34,8 @@ static const struct {
     [AD_ACT_TRANSFER] = {"transfer", A | I, 0, "import or export"},
     [AD_ACT_ADMIN] = {"admin", A, 1, "manage users, keys, lists and grants"},
     [AD_ACT_AUDIT] = {"audit", U, 0, "read the audit"},
+    /* the owner of one of the two series (the store checks which side is the caller's) */
+    [AD_ACT_SERIES_MERGE] = {"series_merge", I, 1, "merge series (their owners only)"},
 };
 
 const char *ad_action_name(ad_action a)

@@ -45,6 +45,12 @@ ad_code ad_svc_match_hashes(const ad_call *c, const ad_match_hash *v, size_t n, 
 json_t *ad_svc_series_json(ad_store *st, const ad_series *s, int with_media);
 /* The gid of a record (store.h "global ids") as a JSON string, null when it has none. */
 json_t *ad_svc_gid(ad_store *st, const char *kind, int64_t id);
+/* Adds "merges" and "merged_into" to a series document (svc_series_merge.c); the series agreed
+ * merged into it directly into aliases (up to cap; *n of them). */
+/* The surviving series {id, name, gid} series id is an alias of (*alias NULL when none). */
+ad_code ad_svc_series_alias(const ad_call *c, int64_t id, json_t **alias, ad_err *err);
+ad_code ad_svc_series_merge_info(const ad_call *c, int64_t id, json_t *doc, int64_t *aliases,
+                                 size_t cap, size_t *n, ad_err *err);
 /* The agency holding a case; AD_ERR_NOT_FOUND naming field. */
 ad_code ad_svc_case_agency(const ad_call *c, int64_t case_id, const char *field,
                            int64_t *agency_id, ad_err *err);

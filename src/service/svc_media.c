@@ -329,6 +329,18 @@ static ad_code add_records(json_t *doc, const ad_call *call, int64_t id, ad_err 
     c.a = arr(doc, "series");
     if (k == AD_OK)
         k = ad_store_media_series(st, id, on_series, &c, err);
+    /* a series merged into another says so (docs/federation.md "Merging two series") */
+    size_t si;
+    json_t *sj;
+    json_array_foreach(c.a, si, sj)
+    {
+        json_t *alias = NULL;
+        if (k == AD_OK)
+            k = ad_svc_series_alias(call, json_integer_value(json_object_get(sj, "id")), &alias,
+                                    err);
+        if (alias)
+            json_object_set_new(sj, "merged_into", alias);
+    }
     c.a = arr(doc, "votes");
     if (k == AD_OK)
         k = ad_store_vote_history(st, id, on_vote, &c, err);

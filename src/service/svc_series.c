@@ -76,6 +76,38 @@ ad_code ad_svc_series_get(const ad_call *c, const char *series, json_t **out, ad
     }
     if (rc == AD_OK)
         rc = ad_store_person_list(c->st, AD_OFFENDER, id, on_person, &sc, err);
+    /* merges: the series merged into this one are shown under it (their people, their media
+     * counted; docs/federation.md "Merging two series") */
+    int64_t aliases[64];
+    size_t n = 0;
+    if (rc == AD_OK)
+        rc = ad_svc_series_merge_info(c, id, sc.out, aliases, 64, &n, err);
+    json_t *from = json_array();
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        struct series_ctx ac = {c->st, NULL};
+        rc = ad_store_series_get(c->st, aliases[i], on_series, &ac, err);
+        if (rc == AD_OK && ac.out) {
+            static const char *const sums[] = {"media", "victims", "victims_unidentified"};
+            for (size_t k = 0; k < 3; k++)
+                json_object_set_new(
+                    sc.out, sums[k],
+                    json_integer(json_integer_value(json_object_get(sc.out, sums[k])) +
+                                 json_integer_value(json_object_get(ac.out, sums[k]))));
+            json_array_append_new(from, json_pack("{s:O, s:O, s:O}", "id",
+                                                  json_object_get(ac.out, "id"), "name",
+                                                  json_object_get(ac.out, "name"), "gid",
+                                                  json_object_get(ac.out, "gid")));
+        }
+        json_decref(ac.out);
+        if (rc == AD_OK)
+            rc = ad_store_person_list(c->st, AD_VICTIM, aliases[i], on_person, &sc, err);
+        if (rc == AD_OK)
+            rc = ad_store_person_list(c->st, AD_OFFENDER, aliases[i], on_person, &sc, err);
+    }
+    if (sc.out)
+        json_object_set_new(sc.out, "merged_from", from);
+    else
+        json_decref(from);
     return ad_svc_done(rc, sc.out, out);
 }
 

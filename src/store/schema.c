@@ -470,10 +470,43 @@ static const migration migrations[] = {
      " j.id = i.job_id WHERE j.status = 'done' AND i.error_code IS NULL AND i.media_id IS NOT"
      " NULL GROUP BY i.job_id, COALESCE(i.match_media_id, 0);",
      "SELECT 1;", "SELECT 1;"},
-    {15, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 15: the fedsync branch's (placeholder) */
-    {16, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 16: the fedpolicy branch's (placeholder) */
-    {17, "SELECT 1;", "SELECT 1;", "SELECT 1;"}, /* 17: the fedbench branch's (placeholder) */
-    {18,
+    {15,
+     /* owners merging two series (issue 15, docs/federation.md "Merging two series"): series
+      * `from` merged into series `into` once the owner of each has consented (its agency and
+      * when; NULL: not yet). Shared knowledge: carried by the change log ('merge'); a row is
+      * never deleted */
+     "CREATE TABLE series_merge (id @ID@, from_id BIGINT NOT NULL REFERENCES series(id),"
+     " into_id BIGINT NOT NULL REFERENCES series(id),"
+     " from_agency_id BIGINT REFERENCES agency(id), from_at BIGINT,"
+     " into_agency_id BIGINT REFERENCES agency(id), into_at BIGINT, created BIGINT NOT NULL,"
+     " UNIQUE (from_id, into_id), CHECK (from_id <> into_id));"
+     "CREATE INDEX series_merge_into ON series_merge(into_id);",
+     FED_SQ("merge_ins", "INSERT ON series_merge", "", "'merge', NEW.id, 0")
+     FED_SQ("merge_upd", "UPDATE ON series_merge", "", "'merge', NEW.id, 0"),
+     FED_PG("series_merge", "INSERT OR UPDATE", "merge")},
+    {16,
+     /* federation policy per peer (docs/federation.md "Policy per peer"): the kinds sent to
+      * and accepted from each peer (NULL: every shareable kind); the kinds in each change set
+      * (one per set from this schema on; NULL: a set cut before it, of mixed kinds); the sets
+      * this instance holds the place of without their changes (withheld by a sender's policy
+      * or refused by this instance's), so that an origin's chain continues past them; a new
+      * video frame logs its media (the frames travel in the media change). */
+     "ALTER TABLE fed_peer ADD COLUMN send_kinds TEXT;"
+     "ALTER TABLE fed_peer ADD COLUMN accept_kinds TEXT;"
+     "ALTER TABLE change_set ADD COLUMN kinds TEXT;"
+     "CREATE TABLE fed_withheld (id TEXT PRIMARY KEY, origin TEXT NOT NULL,"
+     " origin_key TEXT NOT NULL, first_seq BIGINT NOT NULL, last_seq BIGINT NOT NULL,"
+     " prev TEXT, kinds TEXT, received BIGINT NOT NULL, UNIQUE (origin, first_seq));",
+     FED_SQ("frame_ins", "INSERT ON media_frame", "", "'media', NEW.media_id, 0"),
+     "CREATE FUNCTION ad_change_log_frame() RETURNS trigger LANGUAGE plpgsql AS $$"
+     " BEGIN"
+     " IF (SELECT fed_applying FROM instance WHERE id = 1) <> 0 THEN RETURN NULL; END IF;"
+     " INSERT INTO change_log (kind, a, time) VALUES ('media', NEW.media_id,"
+     " CAST(EXTRACT(EPOCH FROM now()) AS BIGINT));"
+     " RETURN NULL; END $$;"
+     "CREATE TRIGGER fed_media_frame AFTER INSERT ON media_frame"
+     " FOR EACH ROW EXECUTE FUNCTION ad_change_log_frame();"},
+    {17,
      /* the live index follows the extra hashes too (issue 13): a trimmed or area PDQ written
       * ('trim' or 'area', media, frame number or -1) appends an index log row, so a server
       * running while ingest writes them can match a bordered or turned copy at once. The rows

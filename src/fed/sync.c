@@ -1,0 +1,187 @@
+/* sync.c: one exchange with a peer's `ariadne serve` over HTTP (docs/federation.md
+ * "Transport"), the one code path of `ariadne sync PEER` and of `ariadne serve --sync-every`:
+ * push this instance's bundle for the peer (POST /v1/fed/changes), then pull the peer's bundle
+ * for this instance (GET /v1/fed/changes, signed with this instance's key) into a temporary
+ * file and import it from there, verified whole (a pulled bundle is not held in memory). libcurl; the caller initialises it (curl_global_init) once per process. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ariadne/util.h"
+#include "fed_int.h"
+
+typedef struct {
+    const char *want;
+    char url[1024], pub[AD_FED_PUBKEY_HEX + 1];
+    int found;
+} peer_find;
+
+static int find_peer(void *ctx, const ad_fed_peer *p)
+{
+    peer_find *f = ctx;
+    if (strcmp(p->name, f->want))
+        return 0;
+    snprintf(f->url, sizeof f->url, "%s", p->url ? p->url : "");
+    snprintf(f->pub, sizeof f->pub, "%s", p->pubkey);
+    f->found = 1;
+    return 1;
+}
+
+typedef struct {
+    uint8_t *p;
+    size_t n, cap;
+    FILE *f; /* when set, the body goes there (a bundle is not held whole in memory) */
+} body;
+
+static size_t on_data(char *d, size_t sz, size_t nm, void *ctx)
+{
+    body *b = ctx;
+    size_t n = sz * nm;
+    if (b->f)
+        return fwrite(d, 1, n, b->f);
+    if (b->n + n > (size_t)1 << 34)
+        return 0; /* far beyond any bundle: stop */
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 65536;
+        while (cap < b->n + n)
+            cap *= 2;
+        uint8_t *q = realloc(b->p, cap);
+        if (!q)
+            return 0;
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, d, n);
+    b->n += n;
+    return n;
+}
+
+typedef struct {
+    int (*fn)(void *);
+    void *ctx;
+} cancel_cb;
+
+static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+{
+    (void)a, (void)b, (void)c, (void)d;
+    const cancel_cb *cc = ctx;
+    return cc->fn && cc->fn(cc->ctx) ? 1 : 0;
+}
+
+/* One request; the answer's body into *out. Returns the HTTP status, or -1 with err. */
+static long http(const char *url, const uint8_t *post, size_t len, const cancel_cb *cancel,
+                 body *out, ad_err *err)
+{
+    CURL *c = curl_easy_init();
+    if (!c) {
+        ad_err_set(err, AD_ERR_NOMEM, "libcurl failed to start");
+        return -1;
+    }
+    struct curl_slist *h = NULL;
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* safe on any thread */
+    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, (void *)cancel);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    if (post) {
+        h = curl_slist_append(h, "Content-Type: application/octet-stream");
+        curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)post);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    }
+    CURLcode cc = curl_easy_perform(c);
+    long status = -1;
+    if (cc == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    else
+        ad_err_set(err, AD_ERR_IO, "%s: %s", url,
+                   cc == CURLE_ABORTED_BY_CALLBACK ? "cancelled" : curl_easy_strerror(cc));
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    return status;
+}
+
+/* A problem document's detail, else the status. */
+static ad_code http_error(ad_err *err, const char *what, long status, const body *b)
+{
+    json_t *j = b->n ? json_loadb((const char *)b->p, b->n, 0, NULL) : NULL;
+    const char *d = json_string_value(json_object_get(j, "detail"));
+    ad_err_set(err, AD_ERR_IO, "%s: HTTP %ld%s%s", what, status, d ? ": " : "", d ? d : "");
+    json_decref(j);
+    return AD_ERR_IO;
+}
+
+ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,
+                    int (*cancel)(void *), void *cancel_ctx, ad_fed_sync_result *r, ad_err *err)
+{
+    memset(r, 0, sizeof *r);
+    peer_find pf = {.want = peer};
+    ad_code rc = ad_fed_peer_list(st, find_peer, &pf, err);
+    if (rc != AD_OK)
+        return rc;
+    if (!pf.found)
+        return ad_err_set(err, AD_ERR_NOT_FOUND, "no peer '%s' ('ariadne peer list')", peer);
+    if (!pf.url[0])
+        return ad_err_set(err, AD_ERR_ARG, "peer '%s' has no URL: use bundles", peer);
+    cancel_cb cc = {cancel, cancel_ctx};
+    char url[1300];
+    /* push */
+    r->stage = AD_FED_SYNC_PUSH;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    rc = ad_fed_bundle_export(st, key, peer, all, &out, &len, &r->sent, err);
+    if (rc != AD_OK)
+        return rc;
+    snprintf(url, sizeof url, "%s/v1/fed/changes", pf.url);
+    body b = {0};
+    long status = http(url, out, len, &cc, &b, err);
+    free(out);
+    if (status != 200) {
+        if (status >= 0)
+            http_error(err, "push", status, &b);
+        free(b.p);
+        return AD_ERR_IO;
+    }
+    free(b.p);
+    /* pull */
+    r->stage = AD_FED_SYNC_PULL;
+    char me[AD_FED_PUBKEY_HEX + 1], sig[129];
+    int64_t t = (int64_t)time(NULL);
+    ad_hex_encode(key->pk, 32, me);
+    ad_fed_pull_sign(key, pf.pub, t, sig);
+    snprintf(url, sizeof url, "%s/v1/fed/changes?peer=%s&t=%lld&sig=%s%s", pf.url, me,
+             (long long)t, sig, all ? "&all=true" : "");
+    memset(&b, 0, sizeof b);
+    b.f = tmpfile(); /* verified from there, then applied from there */
+    if (!b.f)
+        return ad_err_set(err, AD_ERR_IO, "cannot make a temporary file for the pulled bundle");
+    status = http(url, NULL, 0, &cc, &b, err);
+    int ok = status == 200 && fflush(b.f) == 0 && !ferror(b.f);
+    rewind(b.f);
+    if (!ok) {
+        FILE *f = b.f;
+        b.f = NULL;
+        if (status == 200) {
+            ad_err_set(err, AD_ERR_IO, "cannot write the pulled bundle to a temporary file");
+        } else if (status >= 0) { /* the problem document: the start of what came */
+            uint8_t part[65536];
+            on_data((char *)part, 1, fread(part, 1, sizeof part, f), &b);
+            http_error(err, "pull", status, &b);
+        }
+        fclose(f);
+        free(b.p);
+        return AD_ERR_IO;
+    }
+    rc = ad_fed_bundle_import_file(st, b.f, &r->got, err);
+    fclose(b.f);
+    if (rc == AD_OK)
+        r->stage = AD_FED_SYNC_DONE;
+    return rc;
+}

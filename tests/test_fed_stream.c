@@ -1,0 +1,361 @@
+/* test_fed_stream.c: bundles are not held whole in memory (docs/federation.md "Bundles"): a
+ * bundle of many change sets (cut in small runs here) is exported to a file and imported from
+ * it with no allocation anywhere near the bundle's size (the largest allocation is counted by
+ * wrapping malloc, outside the sanitizer builds, which wrap it themselves); a bundle bad at
+ * its very end (the last set's last change, the signature line, one byte missing) is rejected
+ * with nothing written, after a first pass that read all of it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ariadne/fed.h"
+#include "ariadne/store.h"
+#include "ariadne/util.h"
+#include "fed/fed_int.h"
+#include "testutil.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define COUNTING 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define COUNTING 0
+#endif
+#endif
+#ifndef COUNTING
+#define COUNTING 1
+#endif
+
+#if COUNTING
+/* the largest allocation while `counting` (glibc's own allocator underneath) */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void __libc_free(void *);
+static volatile int counting;
+static volatile size_t largest;
+static void note(size_t n)
+{
+    if (counting && n > largest)
+        largest = n;
+}
+void *malloc(size_t n)
+{
+    note(n);
+    return __libc_malloc(n);
+}
+void *calloc(size_t a, size_t b)
+{
+    note(a * b);
+    return __libc_calloc(a, b);
+}
+void *realloc(void *p, size_t n)
+{
+    note(n);
+    return __libc_realloc(p, n);
+}
+void free(void *p)
+{
+    __libc_free(p);
+}
+#endif
+
+#define OK(x)                                                                                      \
+    do {                                                                                           \
+        ad_code rc_ = (x);                                                                         \
+        if (rc_ != AD_OK)                                                                          \
+            fail_msg("%s: %s", #x, err.msg);                                                       \
+    } while (0)
+static ad_err err;
+
+typedef struct {
+    td_db db;
+    ad_store *st;
+    ad_fed_key key;
+    char pub[AD_FED_PUBKEY_HEX + 1];
+} node;
+
+static void node_open(node *in, const char *name)
+{
+    char path[600];
+    memset(in, 0, sizeof *in);
+    assert_int_equal(td_db_create(&in->db, 0, name), 0);
+    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, &err));
+    snprintf(path, sizeof path, "%s/%s.key", td_tmpdir("fedstream"), name);
+    OK(ad_fed_keygen(in->st, path, name, &err));
+    OK(ad_fed_key_load(in->st, path, &in->key, &err));
+    ad_fed_instance fi;
+    OK(ad_fed_instance_get(in->st, &fi, &err));
+    memcpy(in->pub, fi.pubkey, sizeof in->pub);
+}
+
+static void node_close(node *in)
+{
+    ad_fed_key_wipe(&in->key);
+    ad_store_close(in->st);
+    td_db_drop(&in->db);
+}
+
+static int64_t count(node *in, const char *sql)
+{
+    int64_t n = -1;
+    ad_stmt *s = ad_db_stmt(in->st->db, sql, &err);
+    assert_non_null(s);
+    OK(ad_db_int(s, &n, &err));
+    return n;
+}
+
+static int64_t media_count(node *in)
+{
+    return count(in, "SELECT COUNT(*) FROM media");
+}
+
+enum { RUN = 500 };
+/* A store batch's arrays (apply.c) are the import's largest fixed allocations, ~1.5 MB */
+#define BOUND ((size_t)2 << 20)
+
+/* A with N media in one series, B trusting A; the bundle for B in path (its length back). */
+static size_t setup(node *a, node *b, const char *path, size_t N)
+{
+    node_open(a, "streama");
+    node_open(b, "streamb");
+    ad_fed_peer pa = {.name = "b", .pubkey = b->pub}, pb = {.name = "a", .pubkey = a->pub};
+    int64_t id;
+    OK(ad_fed_peer_add(a->st, &pa, &id, &err));
+    OK(ad_fed_peer_add(b->st, &pb, &id, &err));
+    ad_series s = {.name = "Stream", .contact = "desk@example.org"};
+    int64_t sid;
+    ad_media *m = calloc(N, sizeof *m);
+    int64_t *ids = calloc(N, sizeof *ids);
+    assert_true(m && ids);
+    for (size_t i = 0; i < N; i++) {
+        ad_media_init(&m[i]);
+        for (int k = 0; k < 32; k++)
+            m[i].sha256[k] = (uint8_t)((i * 2654435761u) >> (k % 4 * 8)) ^ (uint8_t)(k * 37);
+        memcpy(m[i].sha256, &i, sizeof i);
+        memcpy(m[i].md5, m[i].sha256 + 4, 16);
+        m[i].has_sha256 = m[i].has_md5 = 1;
+        m[i].size = 1000 + (int64_t)i;
+        m[i].mime = "image/jpeg";
+    }
+    OK(ad_store_begin(a->st, &err));
+    OK(ad_store_series_create(a->st, &s, &sid, &err));
+    OK(ad_store_media_upsert_batch(a->st, m, N, ids, &err));
+    for (size_t i = 0; i < N; i++)
+        OK(ad_store_series_link(a->st, sid, ids[i], &err));
+    OK(ad_store_commit(a->st, &err));
+    free(m);
+    free(ids);
+    ad_fed_cut_run = RUN; /* many sets */
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    ad_fed_stats st;
+    OK(ad_fed_bundle_export_file(a->st, &a->key, "b", 0, f, &st, &err));
+    assert_int_equal(fclose(f), 0);
+    ad_fed_cut_run = 100000;
+    assert_int_equal(st.changes, 2 * N + 1);
+    assert_true(st.sets >= (int64_t)(2 * N / RUN));
+    return (size_t)st.bytes;
+}
+
+static ad_code import_path(node *b, const char *path, ad_fed_stats *st)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    ad_code rc = ad_fed_bundle_import_file(b->st, f, st, &err);
+    fclose(f);
+    return rc;
+}
+
+static void test_bounded(void **state)
+{
+    (void)state;
+    node a, b;
+    char path[600];
+    snprintf(path, sizeof path, "%s/bundle", td_tmpdir("fedstream"));
+    /* large enough to tell a whole-file read from one set at a time; small where not counted */
+    size_t N = COUNTING ? 15000 : 3000, len = setup(&a, &b, path, N);
+    size_t flen = 0;
+    uint8_t *whole = td_read_file(path, &flen);
+    assert_int_equal(flen, len);
+    free(whole);
+    ad_fed_stats st;
+#if COUNTING
+    /* the counter sees a whole-file read ... */
+    largest = 0;
+    counting = 1;
+    whole = td_read_file(path, &flen);
+    counting = 0;
+    free(whole);
+    assert_true(largest >= len);
+    /* ... and none near it in an import */
+    largest = 0;
+    counting = 1;
+#endif
+    OK(import_path(&b, path, &st));
+#if COUNTING
+    counting = 0;
+    print_message("bundle %zu bytes in %lld sets; largest allocation of the import %zu bytes\n",
+                  len, (long long)st.sets, (size_t)largest);
+    assert_true(len > 2 * BOUND);
+    assert_true(largest < BOUND);
+#endif
+    assert_int_equal(st.applied, 2 * N + 1);
+    assert_int_equal(media_count(&b), N);
+    int64_t links = 0;
+    ad_stmt *s = ad_db_stmt(b.st->db, "SELECT COUNT(*) FROM series_media", &err);
+    OK(ad_db_int(s, &links, &err));
+    assert_int_equal(links, N);
+    /* a replay from the file changes nothing */
+    OK(import_path(&b, path, &st));
+    assert_int_equal(st.applied, 0);
+    assert_int_equal(st.skipped, 2 * N + 1);
+    /* the cut: one kind per set (media, series, link, in that order) in runs of at most RUN */
+    int64_t runs = (int64_t)((N + RUN - 1) / RUN);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set"), 2 * runs + 1);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'series'"), 1);
+    assert_int_equal(count(&a, "SELECT MAX(last_seq - first_seq + 1) FROM change_set"), RUN);
+    assert_int_equal(count(&a, "SELECT MAX(last_seq) FROM change_set WHERE kinds = 'media'") + 1,
+                     count(&a, "SELECT first_seq FROM change_set WHERE kinds = 'series'"));
+    /* the receiver records each set's kinds as its lines hold them (the strict reader read
+     * the media and links) */
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds IS NULL"), 0);
+    node_close(&a);
+    node_close(&b);
+}
+
+/* The bundle with one byte changed at `at` (from its end when negative), or cut there. */
+static void damaged(const char *path, const char *out, long at, int cut)
+{
+    size_t n = 0;
+    uint8_t *d = td_read_file(path, &n);
+    assert_non_null(d);
+    size_t i = at < 0 ? n - (size_t)-at : (size_t)at;
+    if (cut)
+        n = i;
+    else
+        d[i] = d[i] == '0' ? '1' : '0';
+    assert_int_equal(td_write_file(out, d, n), 0);
+    free(d);
+}
+
+static void test_bad_at_the_end(void **state)
+{
+    (void)state;
+    node a, b;
+    char path[600], bad[600];
+    snprintf(path, sizeof path, "%s/bundle2", td_tmpdir("fedstream"));
+    snprintf(bad, sizeof bad, "%s/bad", td_tmpdir("fedstream"));
+    size_t N = 2000, len = setup(&a, &b, path, N);
+    /* where the last set's signature line starts: its last change ends just before */
+    size_t n = 0;
+    uint8_t *d = td_read_file(path, &n);
+    assert_int_equal(n, len);
+    size_t sig = n - 1; /* the bundle's signature line */
+    while (sig > 0 && d[sig - 1] != '\n')
+        sig--;
+    size_t last = sig - 1; /* the last set's signature line */
+    while (last > 0 && d[last - 1] != '\n')
+        last--;
+    free(d);
+    struct {
+        long at;
+        int cut;
+        ad_code want;
+    } cases[] = {
+        {(long)last - 3, 0, AD_ERR_PERM},     /* the last change of the last set */
+        {(long)last + 12, 0, AD_ERR_PERM},    /* the last set's signature */
+        {-4, 0, AD_ERR_PERM},                 /* the bundle's signature */
+        {-1, 1, AD_ERR_CHECKSUM},             /* one byte missing */
+        {(long)sig, 1, AD_ERR_CHECKSUM},      /* no signature line */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        damaged(path, bad, cases[i].at, cases[i].cut);
+        ad_fed_stats st;
+        ad_code rc = import_path(&b, bad, &st);
+        if (rc != cases[i].want)
+            fail_msg("case %zu: %d, not %d: %s", i, rc, cases[i].want, err.msg);
+        assert_non_null(strstr(err.msg, "nothing written"));
+        assert_int_equal(media_count(&b), 0);
+    }
+    /* the intact file still goes in whole */
+    ad_fed_stats st;
+    OK(import_path(&b, path, &st));
+    assert_int_equal(media_count(&b), N);
+    node_close(&a);
+    node_close(&b);
+}
+
+/* A file whose bytes change after the first pass: reads come from `first` until the first
+ * seek back, then from `then`. */
+typedef struct {
+    const uint8_t *first, *then;
+    size_t n, at;
+    int seeks;
+} twofaced;
+
+static ssize_t tf_read(void *c, char *buf, size_t size)
+{
+    twofaced *t = c;
+    size_t k = t->n - t->at < size ? t->n - t->at : size;
+    memcpy(buf, (t->seeks ? t->then : t->first) + t->at, k);
+    t->at += k;
+    return (ssize_t)k;
+}
+
+static int tf_seek(void *c, off64_t *off, int whence)
+{
+    twofaced *t = c;
+    off64_t to = whence == SEEK_SET ? *off : whence == SEEK_CUR ? (off64_t)t->at + *off
+                                                                 : (off64_t)t->n + *off;
+    if (to < 0 || (size_t)to > t->n)
+        return -1;
+    if ((size_t)to < t->at)
+        t->seeks++;
+    t->at = (size_t)to;
+    *off = to;
+    return 0;
+}
+
+static void test_changed_between_passes(void **state)
+{
+    (void)state;
+    node a, b;
+    char path[600];
+    snprintf(path, sizeof path, "%s/bundle3", td_tmpdir("fedstream"));
+    setup(&a, &b, path, 2000);
+    size_t n = 0;
+    uint8_t *good = td_read_file(path, &n), *bad = malloc(n);
+    assert_true(good && bad);
+    memcpy(bad, good, n);
+    size_t last = n / 2; /* a change line in the middle: its digits altered */
+    while (bad[last] < '0' || bad[last] > '8')
+        last++;
+    bad[last]++;
+    twofaced t = {good, bad, n, 0, 0};
+    FILE *f = fopencookie(&t, "rb", (cookie_io_functions_t){.read = tf_read, .seek = tf_seek});
+    assert_non_null(f);
+    ad_fed_stats st;
+    ad_code rc = ad_fed_bundle_import_file(b.st, f, &st, &err);
+    fclose(f);
+    assert_int_equal(rc, AD_ERR_CHECKSUM);
+    assert_non_null(strstr(err.msg, "changed while it was read"));
+    assert_int_equal(media_count(&b), 0);
+    free(good);
+    free(bad);
+    node_close(&a);
+    node_close(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_bounded),
+        cmocka_unit_test(test_bad_at_the_end),
+        cmocka_unit_test(test_changed_between_passes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
