@@ -74,19 +74,8 @@ static ad_code put_consent(ad_store *st, int64_t mid, const char *which, const j
     ad_code rc = ad_fed_agency(st, json_object_get(c, "agency"), &ag, err);
     if (rc != AD_OK)
         return rc;
-    /* one literal each: statements are cached by the address of their text */
-    const char *sql = !strcmp(which, "into")
-                          ? "UPDATE series_merge SET into_agency_id = ?, into_at = ?"
-                            " WHERE id = ? AND into_at IS NULL"
-                          : "UPDATE series_merge SET from_agency_id = ?, from_at = ?"
-                            " WHERE id = ? AND from_at IS NULL";
-    ad_stmt *s = ad_db_stmt(st->db, sql, err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_id_opt(s, 1, ag);
-    ad_bind_int(s, 2, (int64_t)json_integer_value(at));
-    ad_bind_int(s, 3, mid);
-    return ad_db_run(s, err);
+    return ad_store_merge_consent(st, mid, !strcmp(which, "into"), ag,
+                                  (int64_t)json_integer_value(at), NULL, err);
 }
 
 ad_code ad_fed_apply_merge(ad_store *st, const char *origin, const json_t *ch, ad_err *err)

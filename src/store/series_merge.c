@@ -83,10 +83,11 @@ ad_code ad_store_series_survivor(ad_store *st, int64_t id, int64_t *survivor, ad
     return rc;
 }
 
-/* Sets the consent of one side (by agency at now) when it has none: *changed. (Statements
- * are cached by the address of their text: one literal each.) */
-static ad_code consent(ad_store *st, int64_t mid, int into, int64_t agency, int *changed,
-                       ad_err *err)
+/* Sets the consent of one side (by agency, at `at`) when it has none; the first one stays:
+ * *changed. Also federation's (src/fed/merge.c), so one statement decides. (Statements are
+ * cached by the address of their text: one literal each.) */
+ad_code ad_store_merge_consent(ad_store *st, int64_t mid, int into, int64_t agency, int64_t at,
+                               int *changed, ad_err *err)
 {
     const char *sql = into ? "UPDATE series_merge SET into_agency_id = ?, into_at = ?"
                              " WHERE id = ? AND into_at IS NULL RETURNING id"
@@ -96,11 +97,11 @@ static ad_code consent(ad_store *st, int64_t mid, int into, int64_t agency, int 
     if (!s)
         return AD_ECODE(err);
     ad_bind_id_opt(s, 1, agency);
-    ad_bind_int(s, 2, ad_store_time());
+    ad_bind_int(s, 2, at);
     ad_bind_int(s, 3, mid);
     int64_t got;
     ad_code rc = ad_db_int(s, &got, err);
-    if (rc == AD_OK)
+    if (rc == AD_OK && changed)
         *changed = 1;
     return rc == AD_ERR_NOT_FOUND ? AD_OK : rc;
 }
@@ -176,9 +177,11 @@ ad_code ad_store_series_merge(ad_store *st, int64_t from, int64_t into, int64_t 
     if (rc == AD_OK)
         rc = merge_row(st, from, into, &mid, &both, err);
     if (rc == AD_OK && mine_f)
-        rc = consent(st, mid, 0, agency_id ? agency_id : fo, &changed, err);
+        rc = ad_store_merge_consent(st, mid, 0, agency_id ? agency_id : fo,
+                                    ad_store_time(), &changed, err);
     if (rc == AD_OK && mine_i)
-        rc = consent(st, mid, 1, agency_id ? agency_id : io, &changed, err);
+        rc = ad_store_merge_consent(st, mid, 1, agency_id ? agency_id : io,
+                                    ad_store_time(), &changed, err);
     if (rc == AD_OK && !changed)
         rc = ad_err_set(err, AD_ERR_EXISTS,
                         both ? "series %lld is merged into series %lld already"

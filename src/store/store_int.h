@@ -78,5 +78,8 @@ void ad_store_strv_free(char **v);
 /* Writes a finished job's tally (job_tally, case_summary.c), replacing any; inside the caller's
  * transaction. */
 ad_code ad_store_job_tally(ad_store *st, const char *job_id, ad_err *err);
+/* One side's consent to a series merge, set when it has none (series_merge.c) */
+ad_code ad_store_merge_consent(ad_store *st, int64_t mid, int into, int64_t agency, int64_t at,
+                               int *changed, ad_err *err);
 
 #endif
