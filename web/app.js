@@ -177,8 +177,7 @@ function renderSignin(message) {
       S.started = S.breakBase = Date.now();
       S.viewed = new Set();
       S.ended = null;
-      location.hash = role() === 'auditor' ? '#/audit' : '#/';
-      render();
+      go(role() === 'auditor' ? '#/audit' : '#/');
     } catch (x) {
       err.textContent = x.message;
       pw.value = '';
@@ -897,6 +896,13 @@ function renderSettings() {
 
 /* ---- routing ------------------------------------------------------------------------ */
 
+/* Show the page of `hash`: a changed hash renders through its hashchange event, an unchanged
+ * one here (rendering both ways drew the page twice, the second time from newer data). */
+function go(hash) {
+  if (location.hash !== hash) location.hash = hash;
+  else render();
+}
+
 /* One render at a time, each of the hash current when it starts: a page still waiting for a
  * slow answer must not overwrite, when it arrives, the page a later hash change asked for. */
 let rendering = Promise.resolve();
@@ -947,8 +953,7 @@ document.addEventListener('DOMContentLoaded', () => {
     try { await api('DELETE', '/v1/session'); } catch (e) { /* signed out either way */ }
     S.me = null;
     S.csrf = null;
-    location.hash = '#/signin';
-    render();
+    go('#/signin');
   });
   $('break-ok').addEventListener('click', () => { $('break').hidden = true; S.breakBase = Date.now(); });
   document.addEventListener('keydown', reviewKeys);
