@@ -20,6 +20,7 @@ static const struct {
     {"upload", "i", 1},       {"series_write", "i", 0},     {"vote", "in", 0},
     {"note", "in", 0},        {"identify", "i", 1},         {"transfer", "ai", 0},
     {"admin", "a", 1},        {"audit", "u", 0},            {"series_merge", "i", 1},
+    {"series_unlink", "i", 1},
 };
 
 static const char role_letter[AD_ROLE__COUNT] = {

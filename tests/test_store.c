@@ -445,6 +445,90 @@ static void t_classify(void **state)
     assert_int_equal(classify(st, m2, &c), AD_CLASS_IGNORABLE);
 }
 
+static int count_ids(void *ctx, int64_t media_id, const uint8_t *sha256)
+{
+    (void)media_id, (void)sha256;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int count_series(void *ctx, const ad_series *x)
+{
+    (void)x;
+    ++*(int *)ctx;
+    return 0;
+}
+
+static int media_count_of(void *ctx, const ad_series *x)
+{
+    *(int64_t *)ctx = x->media_count;
+    return 0;
+}
+
+static int count_unlink_audit(void *ctx, const ad_audit_row *r)
+{
+    *(int *)ctx += !strcmp(r->action, "series.unlink");
+    return 0;
+}
+
+/* Unlinking a series' media (schema 18): the link stops counting for every reader (media of the
+ * series, its count, the media's series and classification, the series' reach); nothing is
+ * deleted; unlinking twice is refused; a link made again counts again, and unlinks again. */
+static void t_unlink(void **state)
+{
+    ad_store *st = S(state);
+    int64_t owner = add_agency(st, "Owner Unit");
+    ad_store_set_actor(st, "tester", owner);
+    int64_t m1 = add_md5(st, MD5A), m2 = add_md5(st, MD5B), s, count = 0;
+    ad_series x = {.name = "Undone"};
+    OK(ad_store_series_create(st, &x, &s, E));
+    OK(ad_store_series_link(st, s, m1, E));
+    OK(ad_store_series_link(st, s, m2, E));
+    ad_classification c;
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    int live = 0, n = 0;
+    OK(ad_store_series_linked(st, s, m1, &live, E));
+    assert_int_equal(live, 1);
+    char g1[AD_GID_MAX], g2[AD_GID_MAX];
+    OK(ad_store_series_unlink(st, s, m1, g1, E));
+    assert_non_null(strstr(g1, ":unlink:"));
+    OK(ad_store_series_linked(st, s, m1, &live, E));
+    assert_int_equal(live, 0);
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNSERIESED);
+    assert_int_equal(classify(st, m2, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    OK(ad_store_media_iter(st, 0, s, count_cb, &n, E));
+    assert_int_equal(n, 1);
+    n = 0;
+    OK(ad_store_series_media_ids(st, s, 100, count_ids, &n, E));
+    assert_int_equal(n, 1);
+    n = 0;
+    OK(ad_store_media_series(st, m1, count_series, &n, E));
+    assert_int_equal(n, 0);
+    OK(ad_store_series_get(st, s, media_count_of, &count, E));
+    assert_int_equal(count, 1);
+    ad_err e;
+    assert_int_equal(ad_store_series_unlink(st, s, m1, NULL, &e), AD_ERR_NOT_FOUND);
+    assert_int_equal(ad_store_series_unlink(st, s, 987654, NULL, &e), AD_ERR_NOT_FOUND);
+    /* made again: counts again, as a new generation an older unlink does not withdraw */
+    OK(ad_store_series_link(st, s, m1, E));
+    OK(ad_store_series_linked(st, s, m1, &live, E));
+    assert_int_equal(live, 1);
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNIDENTIFIED);
+    OK(ad_store_series_get(st, s, media_count_of, &count, E));
+    assert_int_equal(count, 2);
+    OK(ad_store_series_unlink(st, s, m1, g2, E));
+    assert_string_not_equal(g1, g2);
+    assert_int_equal(classify(st, m1, &c), AD_CLASS_KNOWN_UNSERIESED);
+    /* both unlinks on record (and in the audit); the series' own rows stand */
+    int64_t id1 = 0, id2 = 0;
+    OK(ad_store_gid_find(st, "unlink", g1, &id1, E));
+    OK(ad_store_gid_find(st, "unlink", g2, &id2, E));
+    assert_true(id1 > 0 && id2 > id1);
+    n = 0;
+    OK(ad_store_audit_list(st, 0, 0, count_unlink_audit, &n, E));
+    assert_int_equal(n, 2);
+}
+
 static int gid_of_code2(void *ctx, const ad_vote *v)
 {
     if (strcmp(v->code, "2"))
@@ -1093,12 +1177,15 @@ static void t_gids_migrate(void **state)
     static const char *const fed_triggers[] = {
         "media_ins", "media_upd", "series_ins", "series_upd", "link_ins",
         "person_ins", "person_upd", "vote_ins", "note_ins", "clue_ins",
-        "merge_ins", "merge_upd" /* 15 */, "frame_ins" /* 16 */};
+        "merge_ins", "merge_upd" /* 15 */, "frame_ins" /* 16 */, "unlink_ins", "link_gen" /* 18 */};
     for (size_t i = 0; i < sizeof fed_triggers / sizeof fed_triggers[0]; i++) {
         snprintf(sql, sizeof sql, "DROP TRIGGER fed_%s;", fed_triggers[i]);
         assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     }
     assert_int_equal(sqlite3_exec(db,
+                                  /* 18: unlinks */
+                                  "DROP VIEW series_media_live; DROP TABLE series_unlink;"
+                                  "ALTER TABLE series_media DROP COLUMN gen;"
                                   "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
                                   "DROP TABLE fed_withheld;" /* 16: policy per peer */
@@ -1244,6 +1331,7 @@ int main(void)
         BOTH(t_audit),      BOTH(t_audit_cut),    BOTH(t_audit_guard),
         BOTH(t_concurrent_writers), BOTH(t_user_expiry), BOTH(t_list_grant),
         BOTH(t_read_sink),  BOTH(t_gids),       BOTH(t_case_pages),
+        BOTH(t_unlink),
         cmocka_unit_test_setup_teardown(t_gids_migrate, setup_sqlite, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

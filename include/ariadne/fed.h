@@ -59,10 +59,11 @@ typedef struct ad_fed_peer {
     const char *send_kinds, *accept_kinds;
 } ad_fed_peer;
 /* The shareable record kinds, in their order (a change set holds one kind): media, series,
- * link, person, vote, note, clue, merge (owners merging two series); a set of them is a bit
+ * link, person, vote, note, clue, merge (owners merging two series), unlink (a series' media
+ * unlinked, schema 18); a set of them is a bit
  * mask (bit i: kind i). */
-#define AD_FED_KINDS 8
-#define AD_FED_KINDS_ALL 0xffu
+#define AD_FED_KINDS 9
+#define AD_FED_KINDS_ALL 0x1ffu
 const char *ad_fed_kind_name(int i);
 /* Parses "KIND,KIND..." into a mask (AD_ERR_ARG naming an unknown kind; custody, cases and
  * private notes are no kind: never shared under any setting); formats a mask back (into buf

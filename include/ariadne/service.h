@@ -47,6 +47,7 @@ typedef enum ad_action {
     AD_ACT_ADMIN,         /* the agency's users, keys, lists, grants, list entries' holds: A */
     AD_ACT_AUDIT,         /* read and verify the audit: auditor */
     AD_ACT_SERIES_MERGE,  /* merge two series, as the owner of one of them: I of the owner */
+    AD_ACT_SERIES_UNLINK, /* unlink a series' media: I of the series' owner */
     AD_ACT__COUNT
 } ad_action;
 
@@ -148,11 +149,19 @@ ad_code ad_svc_series_list(const ad_call *c, json_t **out, ad_err *err);
 ad_code ad_svc_series_create(const ad_call *c, const char *name, int64_t owner_agency_id,
                              const char *contact, json_t **out, ad_err *err);
 /* Attaches the media of n hashes (MD5, SHA-1, SHA-256, pdq:HEX) to a series, all or nothing,
- * in one transaction: {"series", "linked"}. With create, a hash the store does not hold is
+ * in one transaction: {"series", "linked", "new"} ("new": the hashes given that were not in
+ * the series before, the links an undo withdraws). With create, a hash the store does not hold is
  * recorded as a new media first; without, it is AD_ERR_NOT_FOUND naming it (field
  * "hashes[i]"). */
 ad_code ad_svc_series_link(const ad_call *c, const char *series, const char *const *hashes,
                            size_t n, int create, json_t **out, ad_err *err);
+/* Unlinks the media of a hash from a series (docs/store.md "Unlinking a series' media"): an
+ * audited unlink row, shared with peers; nothing is deleted. Only an investigator of the
+ * agency owning the series (any investigator when it has no owner), and only on the instance
+ * where the series was made. {"series", "gid", "media", "unlink"} (unlink: the row's gid);
+ * AD_ERR_NOT_FOUND when the media is not in the series. */
+ad_code ad_svc_series_unlink(const ad_call *c, const char *series, const char *hash, json_t **out,
+                             ad_err *err);
 /* A victim or offender (pseudonymous code) of a series: {"id", "kind", "code", "series"}. */
 ad_code ad_svc_person_add(const ad_call *c, ad_person_kind kind, const char *code,
                           const char *series, json_t **out, ad_err *err);

@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 17
+#define AD_STORE_SCHEMA_VERSION 18
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -434,6 +434,22 @@ typedef int (*ad_series_fn)(void *ctx, const ad_series *s);
 ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err);
 ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* Unlinking a series' media (docs/store.md "Unlinking a series' media"): an unlink row naming
+ * the generation of the live link it withdraws, audited as series.unlink; its gid in gid
+ * (AD_GID_MAX bytes; NULL: not wanted). AD_ERR_NOT_FOUND when the media is not (or no longer)
+ * in the series. Nothing is deleted; linking again makes the next generation. */
+ad_code ad_store_series_unlink(ad_store *st, int64_t series_id, int64_t media_id, char *gid,
+                               ad_err *err);
+/* *live = 1 when the media is in the series now (a link not unlinked). */
+ad_code ad_store_series_linked(ad_store *st, int64_t series_id, int64_t media_id, int *live,
+                               ad_err *err);
+/* A link made before and unlinked since takes the next generation (counts again); nothing
+ * when the link is live or absent. Inside a transaction (ad_store_series_link, federation). */
+ad_code ad_store_series_relink(ad_store *st, int64_t series_id, int64_t media_id, ad_err *err);
+/* The owner agency of a series (0: none) and whether it was made on this instance (its gid is
+ * of this instance: only its origin unlinks its media, docs/federation.md "Unlinking"). */
+ad_code ad_store_series_owner(ad_store *st, int64_t series_id, int64_t *owner_agency_id,
+                              int *made_here, ad_err *err);
 /* Owners merging two series (docs/federation.md "Merging two series"): records the caller's
  * consent to merging series `from` into series `into`, for each side whose series is owned
  * here (made on this instance) by agency_id (0: the store's operator, for every side owned

@@ -1,7 +1,6 @@
-/* cmd_series.c: `ariadne series create|show|list|link|merge`: series, their owner and contact,
- * their victims and offenders, the media attached to them by any hash, and owners merging two
- * series. The work is the service
- * layer's (ad_svc_series_*), as for the server. */
+/* cmd_series.c: `ariadne series create|show|list|link|unlink|merge`: series, their owner and
+ * contact, their victims and offenders, the media attached to them by any hash, and owners merging
+ * two series. The work is the service layer's (ad_svc_series_*), as for the server. */
 #include <stdio.h>
 #include <string.h>
 
@@ -180,6 +179,39 @@ static int series_merge(int argc, char **argv)
     return ad_cli_close(st, AD_EXIT_OK);
 }
 
+/* Unlinks one hash's media from the series: an unlink record, audited and shared; nothing is
+ * deleted (docs/store.md "Unlinking a series' media"). */
+static int series_unlink(int argc, char **argv)
+{
+    ad_args a;
+    ad_store *st;
+    int rc = ad_cli_start(&a, &st, "series unlink",
+                          "series unlink SERIES HASH [--json]\n"
+                          "  Unlinks the media of HASH (SHA-256, MD5, SHA-1, pdq:HEX or a media "
+                          "gid) from SERIES:\n  an unlink record, audited and shared with the "
+                          "peers; the link stays on record and\n  no longer counts. Only the "
+                          "agency owning the series (--as), on the instance that\n  made it. "
+                          "`series link` makes the link again.",
+                          argc, argv, NULL, 2, 2, 0);
+    if (rc >= 0)
+        return rc;
+    ad_identity id;
+    ad_call c;
+    ad_cli_call(st, &id, &c);
+    json_t *doc;
+    ad_err err;
+    if (ad_svc_series_unlink(&c, a.pos[0], a.pos[1], &doc, &err) != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    if (a.json) {
+        ad_cli_json(doc);
+    } else {
+        printf("series %lld: media %lld unlinked (%s)\n", num(doc, "series"), num(doc, "media"),
+               str(doc, "unlink", ""));
+        json_decref(doc);
+    }
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
 /* Attaches each hash's media to the series, all or nothing; with --create a hash the store
  * does not hold yet is recorded as a new media first. */
 static int series_link(int argc, char **argv)
@@ -216,6 +248,7 @@ static const ad_subcmd subs[] = {
     {"list", series_list, "list series"},
     {"link", series_link, "attach media to a series by hash"},
     {"merge", series_merge, "merge a series into another (its owners consent)"},
+    {"unlink", series_unlink, "unlink a media from a series (recorded; nothing deleted)"},
 };
 
 int ad_cmd_series(int argc, char **argv)

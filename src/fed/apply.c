@@ -203,6 +203,25 @@ static ad_code apply_series(ad_store *st, const char *origin, const json_t *ch, 
     return ad_db_run(s, err);
 }
 
+/* A link made again after an unlink (generation gen > 1): the link's generation is the highest
+ * seen (monotonic, whatever the order the link and unlinks arrive in). */
+static ad_code link_gen(ad_store *st, int64_t sid, int64_t mid, int64_t gen, ad_err *err)
+{
+    if (gen <= 1)
+        return AD_OK;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "UPDATE series_media SET gen = ? WHERE series_id = ? AND media_id = ?"
+                            " AND gen < ?",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, gen);
+    ad_bind_int(s, 2, sid);
+    ad_bind_int(s, 3, mid);
+    ad_bind_int(s, 4, gen);
+    return ad_db_run(s, err);
+}
+
 static ad_code apply_link(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
 {
     const char *gid = str(ch, "series");
@@ -223,7 +242,8 @@ static ad_code apply_link(ad_store *st, const char *origin, const json_t *ch, ad
     ad_bind_int(s, 1, sid);
     ad_bind_int(s, 2, mid);
     ad_bind_int(s, 3, ad_store_time());
-    return ad_db_run(s, err);
+    rc = ad_db_run(s, err);
+    return rc == AD_OK ? link_gen(st, sid, mid, num(ch, "gen", 1), err) : rc;
 }
 
 /* A record's id by gid in table (person, vote, note, clue): 0 when none. */
@@ -314,6 +334,48 @@ static ad_code apply_person(ad_store *st, const char *origin, const json_t *ch, 
     ad_bind_text_opt(s, 3, str(ch, "country"));
     ad_bind_text(s, 4, by_origin && strlen(by_origin) == AD_UUID_LEN ? by_origin : origin);
     ad_bind_int(s, 5, id);
+    return ad_db_run(s, err);
+}
+
+/* An unlink (docs/federation.md "Unlinking"): added once (by gid), only from the origin that
+ * made the series (the owner's act, as a series' own changes); it withdraws the link's
+ * generation it names and those before, never a link made again after it. */
+static ad_code apply_unlink(ad_store *st, const char *origin, const json_t *ch, ad_err *err)
+{
+    const char *gid = str(ch, "gid"), *series = str(ch, "series"), *author = str(ch, "author");
+    int64_t gen = num(ch, "gen", 0);
+    if (!ad_gid_valid(gid) || !gid_of_origin(gid, origin) || !series || !author || gen < 1 ||
+        !json_is_object(json_object_get(ch, "media")))
+        return bad(err, origin, ch, "an unlink needs gid, series, media, gen and author");
+    if (!gid_of_origin(series, origin))
+        return ad_err_set(err, AD_ERR_PERM,
+                          "change %lld of origin %s unlinks media of series %s, which another"
+                          " origin owns",
+                          (long long)num(ch, "seq", 0), origin, series);
+    int64_t id, sid, mid, ag;
+    ad_code rc = find_gid(st, "SELECT id FROM series_unlink WHERE gid = ?", gid, &id, err);
+    if (rc != AD_OK || id)
+        return rc; /* added once */
+    rc = series_by_gid(st, series, &sid, err);
+    if (rc == AD_OK)
+        rc = media(st, json_object_get(ch, "media"), &mid, err);
+    if (rc == AD_OK)
+        rc = agency(st, json_object_get(ch, "agency"), &ag, err);
+    if (rc != AD_OK)
+        return rc;
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "INSERT INTO series_unlink (series_id, media_id, gen, agency_id,"
+                            " author, created, gid) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, sid);
+    ad_bind_int(s, 2, mid);
+    ad_bind_int(s, 3, gen);
+    ad_bind_id_opt(s, 4, ag);
+    ad_bind_text(s, 5, author);
+    ad_bind_int(s, 6, num(ch, "created", ad_store_time()));
+    ad_bind_text(s, 7, gid);
     return ad_db_run(s, err);
 }
 
@@ -432,6 +494,8 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
         return apply_text(st, origin, ch, 1, err);
     if (!strcmp(kind, "merge"))
         return ad_fed_apply_merge(st, origin, ch, err);
+    if (!strcmp(kind, "unlink"))
+        return apply_unlink(st, origin, ch, err);
     return bad(err, origin, ch, "unknown kind");
 }
 
@@ -652,7 +716,7 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
         }
         return ++b->nm == BATCH ? flush_media(b, err) : AD_OK;
     }
-    if (!strcmp(kind, "link")) {
+    if (!strcmp(kind, "link") && !json_object_get(ch, "gen")) {
         const char *gid = str(ch, "series");
         json_t *ref = json_object_get(ch, "media");
         if (!gid || !ad_gid_valid(gid) || !json_is_object(ref))

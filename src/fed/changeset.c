@@ -22,8 +22,8 @@ static void set_hash(const uint8_t *p, size_t n, uint8_t out[32])
         crypto_hash_sha256(out, p, n);
 }
 
-static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link", "person",
-                                                "vote",  "note",   "clue",   "merge"};
+static const char *const kinds[AD_FED_KINDS] = {"media", "series", "link",  "person", "vote",
+                                                "note",  "clue",   "merge", "unlink"};
 
 const char *ad_fed_kind_name(int i)
 {

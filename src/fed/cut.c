@@ -318,7 +318,8 @@ ad_code ad_fed_resend(ad_store *st, unsigned kinds, int64_t *n, ad_err *err)
         RELOG "'note', id, 0, " NOW " FROM note WHERE private = 0 AND" OWN,
         RELOG "'clue', id, 0, " NOW " FROM clue WHERE private = 0 AND" OWN,
         /* every merge: its body carries only the consents of this origin's own sides */
-        RELOG "'merge', id, 0, " NOW " FROM series_merge WHERE" ANY};
+        RELOG "'merge', id, 0, " NOW " FROM series_merge WHERE" ANY,
+        RELOG "'unlink', id, 0, " NOW " FROM series_unlink WHERE" OWN};
 #undef RELOG
 #undef NOW
 #undef OWN

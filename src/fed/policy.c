@@ -265,6 +265,45 @@ static json_t *clue_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *er
     return text_row(st, origin, s, 1, err);
 }
 
+/* An unlink (schema 18): the link it withdraws (series gid, media, generation), by whom. */
+static const char unlink_sql[] =
+    "SELECT u.gid, s.gid, u.media_id, u.gen, u.author, u.created, a.name, a.country, a.kind"
+    " FROM series_unlink u JOIN series s ON s.id = u.series_id LEFT JOIN agency a ON"
+    " a.id = u.agency_id WHERE u.id = ?";
+static json_t *unlink_row(ad_store *st, const char *origin, ad_stmt *s, ad_err *err)
+{
+    json_t *o = json_object(), *ref = NULL;
+    put_text(o, "gid", s, 0);
+    put_text(o, "series", s, 1);
+    if (media_ref(st, ad_col_int(s, 2), &ref, err) != AD_OK || !ref) {
+        json_decref(o);
+        return NULL;
+    }
+    json_object_set_new(o, "media", ref);
+    put_int(o, "gen", s, 3);
+    json_object_set_new(o, "author", pseudonym(origin, ad_col_text(s, 4)));
+    put_int(o, "created", s, 5);
+    json_object_set_new(o, "agency", agency(s, 6));
+    return o;
+}
+
+/* A link's generation when it was made again after an unlink (absent: the first, 1). */
+static ad_code link_gen(ad_store *st, int64_t series_id, int64_t media_id, json_t *body,
+                        ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(
+        st->db, "SELECT gen FROM series_media WHERE series_id = ? AND media_id = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, series_id);
+    ad_bind_int(s, 2, media_id);
+    int64_t gen = 1;
+    ad_code rc = ad_db_int(s, &gen, err);
+    if (rc == AD_OK && gen > 1)
+        json_object_set_new(body, "gen", json_integer(gen));
+    return rc == AD_ERR_NOT_FOUND ? AD_OK : rc;
+}
+
 ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t a, int64_t b,
                     json_t **body, ad_err *err)
 {
@@ -288,6 +327,8 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
             *body = json_pack("{s:o, s:o}", "series", series, "media", ref);
         else
             json_decref(series), json_decref(ref);
+        if (rc == AD_OK && *body)
+            rc = link_gen(st, a, b, *body, err);
     } else if (!strcmp(kind, "person")) {
         rc = one(st, person_sql, a, body, person_row, origin, err);
     } else if (!strcmp(kind, "vote")) {
@@ -298,6 +339,8 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
         rc = one(st, clue_sql, a, body, clue_row, origin, err);
     } else if (!strcmp(kind, "merge")) {
         rc = ad_fed_merge_body(st, origin, a, body, err);
+    } else if (!strcmp(kind, "unlink")) {
+        rc = one(st, unlink_sql, a, body, unlink_row, origin, err);
     }
     if (rc != AD_OK) {
         json_decref(*body);

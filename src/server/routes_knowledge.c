@@ -203,6 +203,17 @@ static ad_code vote(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return answer(rp, rc, doc, 201, err, 1);
 }
 
+static ad_code series_unlink(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
+{
+    ad_call c;
+    json_t *doc = NULL;
+    ad_code rc = ad_http_call(rq, &c, err);
+    if (rc == AD_OK)
+        rc = ad_svc_series_unlink(&c, ad_http_param(rq, "series"), ad_http_param(rq, "media"), &doc,
+                                  err);
+    return answer(rp, rc, doc, 201, err, 0);
+}
+
 static ad_code vote_withdraw(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     ad_call c;
@@ -348,12 +359,14 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/series/{series}", series_get, "read_shared", NULL, NULL, NULL, 0},
     {"POST", "/v1/series/{series}/media", series_link, "series_write", "SeriesLink", &s_link, NULL,
      0},
+    {"POST", "/v1/series/{series}/media/{media}/unlink", series_unlink, "series_unlink", NULL, NULL,
+     NULL, 0},
     {"POST", "/v1/series/{series}/merge", series_merge, "series_merge", "SeriesMerge", &s_merge,
      NULL, 0},
     {"POST", "/v1/series/{series}/victims", victim_add, "series_write", "PersonAdd", &s_person,
      NULL, 0},
-    {"POST", "/v1/series/{series}/offenders", offender_add, "series_write", "PersonAdd",
-     &s_person, NULL, 0},
+    {"POST", "/v1/series/{series}/offenders", offender_add, "series_write", "PersonAdd", &s_person,
+     NULL, 0},
     {"POST", "/v1/victims/{code}/identify", victim_identify, "identify", "Identify", &s_identify,
      NULL, 0},
     {"POST", "/v1/offenders/{code}/identify", offender_identify, "identify", "Identify",

@@ -36,6 +36,8 @@ static const struct {
     [AD_ACT_AUDIT] = {"audit", U, 0, "read the audit"},
     /* the owner of one of the two series (the store checks which side is the caller's) */
     [AD_ACT_SERIES_MERGE] = {"series_merge", I, 1, "merge series (their owners only)"},
+    /* undoing a link: the series' owner (any investigator when it has none) */
+    [AD_ACT_SERIES_UNLINK] = {"series_unlink", I, 1, "unlink a series' media (its owner only)"},
 };
 
 const char *ad_action_name(ad_action a)

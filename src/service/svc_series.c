@@ -182,20 +182,29 @@ ad_code ad_svc_series_link(const ad_call *c, const char *series, const char *con
         rc = ad_store_begin(c->st, err);
     int began = rc == AD_OK;
     size_t linked = 0;
+    json_t *made = json_array(); /* the hashes not in the series before (what an undo unlinks) */
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
         char field[32];
+        int was = 0;
         snprintf(field, sizeof field, "hashes[%zu]", i);
         rc = link_media(c, hashes[i], field, create, &mid, err);
         if (rc == AD_OK)
+            rc = ad_store_series_linked(c->st, sid, mid, &was, err);
+        if (rc == AD_OK)
             rc = ad_store_series_link(c->st, sid, mid, err);
+        if (rc == AD_OK && !was)
+            json_array_append_new(made, json_string(hashes[i]));
         linked += rc == AD_OK;
     }
     if (began)
         rc = rc == AD_OK ? ad_store_commit(c->st, err) : (ad_store_rollback(c->st, NULL), rc);
     json_t *doc = NULL;
     if (rc == AD_OK) {
-        doc = json_pack("{s:I, s:I}", "series", (json_int_t)sid, "linked", (json_int_t)linked);
+        doc = json_pack("{s:I, s:I, s:o}", "series", (json_int_t)sid, "linked", (json_int_t)linked,
+                        "new", made);
         json_object_set_new(doc, "gid", ad_svc_gid(c->st, "series", sid));
+    } else {
+        json_decref(made);
     }
     return ad_svc_done(rc, doc, out);
 }

@@ -140,13 +140,13 @@ static int on_link(void *p, ad_stmt *s)
     " ((c.scheme = 'vics-us' AND c.code = '0') OR (c.scheme = 'dhs' AND c.code = '5')))"          \
     " FROM media m WHERE m.id IN (" D ")"
 #define SERIES_SQL(D)                                                                              \
-    "SELECT s.id, s.name, a.name, s.contact, (SELECT COUNT(*) FROM person p WHERE p.series_id ="  \
-    " s.id AND p.kind = 'victim'), (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND"   \
-    " p.kind = 'victim' AND p.identified = 0) FROM series s LEFT JOIN agency a ON"                \
-    " a.id = s.owner_agency_id WHERE s.id IN (SELECT series_id FROM series_media WHERE media_id"  \
-    " IN (" D ")) ORDER BY s.id"
+    "SELECT s.id, s.name, a.name, s.contact, (SELECT COUNT(*) FROM person p WHERE p.series_id ="   \
+    " s.id AND p.kind = 'victim'), (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND"    \
+    " p.kind = 'victim' AND p.identified = 0) FROM series s LEFT JOIN agency a ON"                 \
+    " a.id = s.owner_agency_id WHERE s.id IN (SELECT series_id FROM series_media_live WHERE"       \
+    " media_id IN (" D ")) ORDER BY s.id"
 #define LINKS_SQL(D)                                                                               \
-    "SELECT media_id, series_id FROM series_media WHERE media_id IN (" D ")"                      \
+    "SELECT media_id, series_id FROM series_media_live WHERE media_id IN (" D ")"                  \
     " ORDER BY media_id, series_id"
 
 ad_code ad_store_job_tally(ad_store *st, const char *job_id, ad_err *err)

@@ -27,6 +27,7 @@ static const gid_sql kinds[] = {
     GID_KIND("vote", "vote", ""),
     GID_KIND("note", "note", ""),
     GID_KIND("clue", "clue", ""),
+    GID_KIND("unlink", "series_unlink", ""),
 };
 
 static const gid_sql *kind_of(const char *kind, ad_err *err)

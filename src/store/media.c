@@ -617,7 +617,7 @@ ad_code ad_store_media_iter(ad_store *st, int64_t list_id, int64_t series_id, ad
         list_id ? "SELECT " MEDIA_COLS " FROM media WHERE id IN (SELECT media_id FROM list_entry"
                   " WHERE list_id = ?) AND id > ? ORDER BY id LIMIT 256"
         : series_id ? "SELECT " MEDIA_COLS " FROM media WHERE id IN (SELECT media_id FROM"
-                      " series_media WHERE series_id = ?) AND id > ? ORDER BY id LIMIT 256"
+                      " series_media_live WHERE series_id = ?) AND id > ? ORDER BY id LIMIT 256"
                     : "SELECT " MEDIA_COLS " FROM media WHERE 0 = ? AND id > ? ORDER BY id"
                       " LIMIT 256";
     ad_code rc = ad_store_audit_read(st, "media.iter", NULL,

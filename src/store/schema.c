@@ -521,6 +521,32 @@ static const migration migrations[] = {
      " RETURN NULL; END $$;"
      "CREATE TRIGGER ix_mhash AFTER INSERT ON media_hash"
      " FOR EACH ROW EXECUTE FUNCTION ad_index_log_extra();"},
+    {18,
+     /* 18: the unlink branch's. A series' media unlinked (issue 14, docs/store.md "Unlinking
+      * a series' media"): nothing is deleted. A link has a generation (1 when first made); an
+      * unlink is an append-only row naming the generation it withdraws, with who and when and
+      * a gid of its own; a link re-made after an unlink takes the next generation and counts
+      * again. Every reader of series membership reads series_media_live. Shared knowledge:
+      * the unlink row travels as change kind 'unlink', a re-made link as 'link' (with its
+      * generation), docs/federation.md "Unlinking". */
+     "ALTER TABLE series_media ADD COLUMN gen BIGINT NOT NULL DEFAULT 1;"
+     "CREATE TABLE series_unlink (id @ID@, gid TEXT, series_id BIGINT NOT NULL"
+     " REFERENCES series(id), media_id BIGINT NOT NULL REFERENCES media(id),"
+     " gen BIGINT NOT NULL, agency_id BIGINT REFERENCES agency(id), author TEXT NOT NULL,"
+     " created BIGINT NOT NULL);"
+     "CREATE UNIQUE INDEX series_unlink_gid ON series_unlink(gid);"
+     "CREATE INDEX series_unlink_link ON series_unlink(series_id, media_id, gen);"
+     "CREATE VIEW series_media_live AS SELECT sm.series_id, sm.media_id, sm.added, sm.gen"
+     " FROM series_media sm WHERE NOT EXISTS (SELECT 1 FROM series_unlink u WHERE"
+     " u.series_id = sm.series_id AND u.media_id = sm.media_id AND u.gen >= sm.gen);",
+     GID_SQLITE("series_unlink", "'unlink'")
+     FED_SQ("unlink_ins", "INSERT ON series_unlink", "", "'unlink', NEW.id, 0")
+     FED_SQ("link_gen", "UPDATE OF gen ON series_media", "",
+            "'link', NEW.series_id, NEW.media_id"),
+     GID_PG("series_unlink", "'unlink'")
+     FED_PG("series_unlink", "INSERT", "unlink")
+     "CREATE TRIGGER fed_series_media_gen AFTER UPDATE OF gen ON series_media"
+     " FOR EACH ROW EXECUTE FUNCTION ad_change_log('link');"},
 };
 
 /* Replaces the type markers for the back end. */

@@ -59,7 +59,7 @@ ad_code ad_store_series_find(ad_store *st, const char *key, int create, int64_t 
 
 #define SERIES_SELECT                                                                              \
     "SELECT s.id, s.name, s.owner_agency_id, a.name, s.contact, s.status, s.created,"              \
-    " (SELECT COUNT(*) FROM series_media m WHERE m.series_id = s.id),"                             \
+    " (SELECT COUNT(*) FROM series_media_live m WHERE m.series_id = s.id),"                        \
     " (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND p.kind = 'victim'),"             \
     " (SELECT COUNT(*) FROM person p WHERE p.series_id = s.id AND p.kind = 'victim'"               \
     " AND p.identified = 0) FROM series s LEFT JOIN agency a ON a.id = s.owner_agency_id "
@@ -115,7 +115,7 @@ ad_code ad_store_media_series(ad_store *st, int64_t media_id, ad_series_fn fn, v
 {
     void *c[2] = {(void *)fn, ctx};
     return ad_store_rows(st,
-                         SERIES_SELECT "WHERE s.id IN (SELECT series_id FROM series_media"
+                         SERIES_SELECT "WHERE s.id IN (SELECT series_id FROM series_media_live"
                                        " WHERE media_id = ?) ORDER BY s.id",
                          media_id, series_row, c, err);
 }
@@ -137,6 +137,8 @@ ad_code ad_store_series_link(ad_store *st, int64_t series_id, int64_t media_id, 
     if (rc == AD_ERR_NOT_FOUND)
         ad_err_set(err, rc, "no series %lld or media %lld", (long long)series_id,
                    (long long)media_id);
+    if (rc == AD_OK) /* unlinked before: made again, as the next generation */
+        rc = ad_store_series_relink(st, series_id, media_id, err);
     rc = ad_store_auditf(st, rc, "series.link", "series", series_id, err, "media=%lld",
                          (long long)media_id);
     return ad_store_finish(st, rc, err);

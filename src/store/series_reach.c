@@ -9,7 +9,7 @@ ad_code ad_store_series_reach(ad_store *st, int64_t series_id, ad_series_reach_f
 {
     ad_stmt *s = ad_db_stmt(st->db,
                             "SELECT x.agency_id, a.name, COUNT(*), COUNT(DISTINCT x.media_id),"
-                            " MIN(x.ingested), MAX(x.ingested) FROM series_media sm"
+                            " MIN(x.ingested), MAX(x.ingested) FROM series_media_live sm"
                             " JOIN sighting x ON x.media_id = sm.media_id"
                             " LEFT JOIN agency a ON a.id = x.agency_id WHERE sm.series_id = ?"
                             " GROUP BY x.agency_id, a.name ORDER BY MAX(x.ingested) DESC",
@@ -33,7 +33,7 @@ ad_code ad_store_series_media_ids(ad_store *st, int64_t series_id, int64_t limit
                                   ad_series_media_fn fn, void *ctx, ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT sm.media_id, m.sha256 FROM series_media sm"
+                            "SELECT sm.media_id, m.sha256 FROM series_media_live sm"
                             " JOIN media m ON m.id = sm.media_id WHERE sm.series_id = ?"
                             " ORDER BY sm.added, sm.media_id LIMIT ?",
                             err);
@@ -60,9 +60,10 @@ ad_code ad_store_series_attention(ad_store *st, int64_t since, ad_series_attenti
         "SELECT se.id, se.name, a.name, se.contact,"
         " (SELECT COUNT(*) FROM person p WHERE p.series_id = se.id AND p.kind = 'victim'"
         "  AND p.identified = 0),"
-        " (SELECT COUNT(*) FROM series_media sm JOIN sighting x ON x.media_id = sm.media_id"
+        " (SELECT COUNT(*) FROM series_media_live sm JOIN sighting x ON x.media_id = sm.media_id"
         "  WHERE sm.series_id = se.id AND x.ingested >= ?),"
-        " (SELECT MAX(x.ingested) FROM series_media sm JOIN sighting x ON x.media_id = sm.media_id"
+        " (SELECT MAX(x.ingested) FROM series_media_live sm JOIN sighting x ON x.media_id = "
+        "sm.media_id"
         "  WHERE sm.series_id = se.id)"
         " FROM series se LEFT JOIN agency a ON a.id = se.owner_agency_id"
         " WHERE EXISTS (SELECT 1 FROM person p WHERE p.series_id = se.id AND p.kind = 'victim'"
