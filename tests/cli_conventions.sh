@@ -158,6 +158,23 @@ expect 0 "$A" series link "Blue Room" $MD5 --db "$db"
 has "1 media linked"
 # all or nothing: one unknown hash links none of them
 expect 1 "$A" series link "Blue Room" pdq:$PDQ 0123456789abcdef0123456789abcdef --db "$db"
+# undo of a link: an unlink record; the media leaves the series, once; linking again counts
+expect 0 "$A" series unlink --help
+has "series unlink SERIES HASH"
+expect 2 "$A" series unlink "Blue Room" --db "$db"
+expect 0 "$A" series unlink "Blue Room" $MD5 --db "$db" --json
+json series-unlink
+expect 1 "$A" series unlink "Blue Room" $MD5 --db "$db"
+says "is not in series"
+expect 0 "$A" series show "Blue Room" --json --db "$db"
+has '"media":1,'
+expect 0 "$A" media show $MD5 --json --db "$db"
+! grep -q '"Blue Room"' "$tmp/out" || fail "an unlinked media still shows its series"
+expect 0 "$A" series link "Blue Room" $MD5 --db "$db" --json
+has "\"new\":\\[\"$MD5\"\\]"
+expect 0 "$A" series unlink "Blue Room" $MD5 --db "$db"
+has "unlinked"
+expect 0 "$A" series link "Blue Room" $MD5 --db "$db"
 
 # --- the --json output of the record commands against their schemas
 D=(--db "$db")

@@ -80,6 +80,19 @@ call 200 "$INV_A" POST "/v1/series/$GID/media" \
   '{"hashes":["0123456789abcdef0123456789abcdef"],"create":true}'
 call 404 "$INV_A" POST /v1/series/Nowhere/media "{\"hashes\":[\"$SHA\"]}"
 field series
+# undoing a link: the owner agency's investigators only; recorded, shared; linking again counts
+call 403 "$INV_B" POST "/v1/series/Blue%20Room/media/$SHA/unlink"
+call 403 "$AN_A" POST "/v1/series/Blue%20Room/media/$SHA/unlink"
+call 201 "$INV_A" POST "/v1/series/Blue%20Room/media/$SHA/unlink"
+[[ "$(jq -r .unlink "$T/out")" =~ :unlink:[0-9]+$ ]] || fail "unlink gid"
+call 404 "$INV_A" POST "/v1/series/Blue%20Room/media/$SHA/unlink"
+field media
+call 200 "$INV_A" GET "/v1/series/Blue%20Room"
+has '"media":1,'
+call 200 "$INV_A" POST "/v1/series/Blue%20Room/media" "{\"hashes\":[\"$SHA\"]}"
+has "\"new\":\\[\"$SHA\"\\]"
+call 200 "$INV_A" POST "/v1/series/Blue%20Room/media" "{\"hashes\":[\"$SHA\"]}"
+has '"new":\[\]'
 call 201 "$INV_A" POST "/v1/series/Blue%20Room/victims" '{"code":"V-1"}'
 [[ "$(jq -r .gid "$T/out")" =~ :victim:[0-9]+$ ]] || fail "victim gid"
 call 201 "$INV_A" POST "/v1/series/Blue%20Room/offenders" '{"code":"O-1"}'

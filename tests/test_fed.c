@@ -747,6 +747,76 @@ static void test_series_merge(void **state)
     run_series_merge(1);
 }
 
+/* Unlinking a series' media (docs/federation.md "Unlinking"): the unlink reaches the peer and
+ * the link stops counting there, nothing deleted; the same bundle again and a resend change
+ * nothing; a link made again after it counts again on both sides, and the old unlink replayed
+ * does not withdraw it; a peer sent no unlinks keeps the link; an unlink of another origin's
+ * series is refused. b on PostgreSQL when AD_TEST_PG is set. */
+static void test_unlink(void **state)
+{
+    (void)state;
+    inst a, b, c;
+    inst_open(&a, 0);
+    inst_open(&b, getenv("AD_TEST_PG") != NULL);
+    inst_open(&c, 0);
+    trust(&a, "b", &b, "national");
+    trust(&b, "a", &a, "national");
+    trust_policy(&a, "c", &c, "national", "media,series,link,person,vote,note,clue,merge", NULL);
+    trust(&c, "a", &a, "national");
+    int64_t sa = series(&a, "Ocean", SHA1), m1 = media(&a, SHA1);
+    OK(ad_store_series_link(a.st, sa, media(&a, SHA2), E));
+    exchange(&a, "b", &b, NULL);
+    exchange(&a, "c", &c, NULL);
+    static const char live[] = "SELECT COUNT(*) FROM series_media_live";
+    assert_int_equal(count(&b, live), 2);
+    OK(ad_store_series_unlink(a.st, sa, m1, NULL, E));
+    size_t ul;
+    uint8_t *unl = export(&a, "b", 0, &ul);
+    OK(import(&b, unl, ul, NULL));
+    exchange(&a, "c", &c, NULL);
+    for (int i = 0; i < 2; i++) {
+        inst *in = i ? &b : &a;
+        assert_int_equal(count(in, live), 1);
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_media"), 2); /* nothing deleted */
+        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_unlink"), 1);
+    }
+    /* the peer sent no unlinks still has the link */
+    assert_int_equal(count(&c, live), 2);
+    assert_int_equal(count(&c, "SELECT COUNT(*) FROM series_unlink"), 0);
+    /* again: the same bundle, and every unlink and link logged again */
+    OK(import(&b, unl, ul, NULL));
+    int64_t logged = 0;
+    OK(ad_fed_resend(a.st, (1u << 2) | (1u << 8), &logged, E));
+    assert_int_equal(logged, 3);
+    exchange(&a, "b", &b, NULL);
+    assert_int_equal(count(&b, live), 1);
+    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_unlink"), 1);
+    /* made again: counts again on both sides; the old unlink replayed withdraws nothing */
+    OK(ad_store_series_link(a.st, sa, m1, E));
+    exchange(&a, "b", &b, NULL);
+    assert_int_equal(count(&a, live), 2);
+    assert_int_equal(count(&b, live), 2);
+    OK(import(&b, unl, ul, NULL));
+    assert_int_equal(count(&b, live), 2);
+    /* an unlink of a's series made by b: refused */
+    char sg[AD_GID_MAX], ug[AD_GID_MAX];
+    OK(ad_store_gid_get(a.st, "series", sa, sg, sizeof sg, E));
+    snprintf(ug, sizeof ug, "%s:unlink:77", b.uuid);
+    json_t *ch = json_pack("{s:s, s:s, s:s, s:{s:s}, s:I, s:s, s:I}", "kind", "unlink", "gid", ug,
+                           "series", sg, "media", "sha256", SHA1, "gen", (json_int_t)2, "author",
+                           "u:1", "seq", (json_int_t)9);
+    OK(ad_store_begin(a.st, E));
+    assert_int_equal(ad_fed_apply_change(a.st, b.uuid, ch, E), AD_ERR_PERM);
+    assert_non_null(strstr(err.msg, "another origin owns"));
+    OK(ad_store_rollback(a.st, E));
+    json_decref(ch);
+    assert_int_equal(count(&a, live), 2);
+    free(unl);
+    inst_close(&a);
+    inst_close(&b);
+    inst_close(&c);
+}
+
 /* A bundle signed by a trusted peer whose second change is one its author may not make: the
  * first change (a new media) is rolled back with it: all or nothing at apply time too. */
 static void test_apply_all_or_nothing(void **state)
@@ -810,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_policy_per_peer),
         cmocka_unit_test(test_series_merge),
         cmocka_unit_test(test_apply_all_or_nothing),
+        cmocka_unit_test(test_unlink),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
