@@ -314,6 +314,15 @@ static void test_groups(void **state)
     assert_int_equal(json_array_size(json_object_get(doc, "groups")), 1);
     assert_int_equal(json_integer_value(json_object_get(doc, "total")), 1);
     json_decref(doc);
+    /* keyset pages: the page after the last group is empty, and none follows */
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, 0, 1, &doc, E));
+    assert_true(json_is_null(json_object_get(doc, "next")));
+    json_decref(doc);
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, 1, 50, &doc, E));
+    assert_int_equal(json_array_size(json_object_get(doc, "groups")), 0);
+    assert_true(json_is_null(json_object_get(doc, "next")));
+    json_decref(doc);
+    assert_int_equal(ad_svc_case_groups_page(&f->c, f->case_id, -1, 50, &doc, &e), AD_ERR_ARG);
     /* a camera clue on the other new picture and the first: kept groups are stale */
     int64_t cid;
     OK(ad_store_clue_add(f->st, "media", f->fresh[0], "other", "make: Acme", &cid, E));
@@ -333,6 +342,26 @@ static void test_groups(void **state)
     assert_non_null(strstr(a, "/J-2/f1.jpg"));
     free(a);
     free(b);
+    /* a third job with two near-duplicates of their own: a second group; keyset pages of one */
+    int64_t pair[2] = {media(f->st, 400, 0), media(f->st, 401, 400)};
+    job(f, "J-3", kn, 1, pair, 2);
+    json_t *all = NULL, *p1 = NULL, *p2 = NULL;
+    OK(ad_svc_case_groups(&f->c, f->case_id, 0, &all, E));
+    size_t total = json_array_size(json_object_get(all, "groups"));
+    assert_true(total >= 2);
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, 0, 1, &p1, E));
+    json_t *g1 = json_array_get(json_object_get(p1, "groups"), 0);
+    assert_true(json_equal(g1, json_array_get(json_object_get(all, "groups"), 0)));
+    json_int_t next = json_integer_value(json_object_get(p1, "next"));
+    assert_int_equal(next, json_integer_value(json_object_get(g1, "id")));
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, next, (int64_t)total, &p2, E));
+    assert_int_equal(json_array_size(json_object_get(p2, "groups")), total - 1);
+    assert_true(json_equal(json_array_get(json_object_get(p2, "groups"), 0),
+                           json_array_get(json_object_get(all, "groups"), 1)));
+    assert_true(json_is_null(json_object_get(p2, "next")));
+    json_decref(all);
+    json_decref(p1);
+    json_decref(p2);
 }
 
 typedef struct {

@@ -117,6 +117,11 @@ ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_
  * of the case runs. A limit up to 100 reads only the first 100 groups kept. */
 ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
                            ad_err *err);
+/* A page of them: the groups numbered after `after` (0: from the first), at most limit (0: all
+ * the rest), and "next", the number to ask after for the following page (null at the end):
+ * keyset pages for the review queue (docs/web.md). */
+ad_code ad_svc_case_groups_page(const ad_call *c, int64_t case_id, int64_t after, int64_t limit,
+                                json_t **out, ad_err *err);
 /* Computes a case's groups now and keeps them (after an ingest or upload finished a job, so
  * that the first view of the case costs no more than the next). */
 ad_code ad_svc_case_groups_refresh(const ad_call *c, int64_t case_id, ad_err *err);

@@ -204,28 +204,32 @@ static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
-/* ?limit=N: the first N groups (0 or absent: all) */
+/* ?limit=N: the first N groups (0 or absent: all); &after=G: those numbered after group G */
 static ad_code case_groups(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     ad_call c;
-    int64_t cid, limit = 0;
+    int64_t cid, v[2] = {0, 0};
     json_t *doc = NULL;
-    const char *q = ad_http_query(rq, "limit");
-    if (q && (!*q || strlen(q) > 9 || strspn(q, "0123456789") != strlen(q))) {
-        strcpy(rp->field, "limit");
-        return ad_err_set(err, AD_ERR_ARG, "limit takes a number of groups (0: all)");
+    static const char *const names[] = {"limit", "after"};
+    for (int i = 0; i < 2; i++) {
+        const char *q = ad_http_query(rq, names[i]);
+        if (q && (!*q || strlen(q) > 9 || strspn(q, "0123456789") != strlen(q))) {
+            strcpy(rp->field, names[i]);
+            return ad_err_set(err, AD_ERR_ARG, "%s takes a number (%s)", names[i],
+                              i ? "a group's" : "of groups, 0: all");
+        }
+        if (q)
+            v[i] = atoll(q);
     }
-    if (q)
-        limit = atoll(q);
     ad_code rc = case_call(rq, rp, &c, &cid, err);
     if (rc == AD_OK)
-        rc = ad_svc_case_groups(&c, cid, limit, &doc, err);
+        rc = ad_svc_case_groups_page(&c, cid, v[1], v[0], &doc, err);
     rp->json = doc;
     return rc;
 }
 
 static const char *const q_days[] = {"days", NULL};
-static const char *const q_limit[] = {"limit", NULL};
+static const char *const q_groups[] = {"limit", "after", NULL};
 
 static const ad_jschema s_name = {AD_J_STRING, 1, 200, NULL, NULL, NULL};
 static const ad_jschema s_password = {AD_J_STRING, 1, 1024, NULL, NULL, NULL};
@@ -254,7 +258,7 @@ static const ad_http_route routes[] = {
     {"GET", "/v1/series/{series}/reach", series_reach, "read_shared", NULL, NULL, NULL, 0},
     {"GET", "/v1/attention", attention, "read_shared", NULL, NULL, q_days, 0},
     {"GET", "/v1/cases/{id}/summary", case_summary, "read_evidence", NULL, NULL, NULL, 0},
-    {"GET", "/v1/cases/{id}/groups", case_groups, "read_evidence", NULL, NULL, q_limit, 0},
+    {"GET", "/v1/cases/{id}/groups", case_groups, "read_evidence", NULL, NULL, q_groups, 0},
 };
 
 const ad_http_route *ad_http_routes_session(size_t *n)

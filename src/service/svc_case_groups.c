@@ -92,24 +92,54 @@ static ad_code groups_of(ad_store *st, int64_t case_id, int fresh, int head, jso
     return rc;
 }
 
+/* Keeps in doc's groups those numbered after `after` (groups are numbered 1, 2, ... in their
+ * order), at most limit of them (0: all); "next": the number to ask after for the rest, null
+ * when none is left. */
+static void page_of(json_t *doc, int64_t after, int64_t limit)
+{
+    json_t *groups = json_object_get(doc, "groups"), *kept = json_array();
+    size_t n = json_array_size(groups), i = 0;
+    while (i < n && json_integer_value(json_object_get(json_array_get(groups, i), "id")) <= after)
+        i++;
+    for (; i < n && (limit <= 0 || json_array_size(kept) < (size_t)limit); i++)
+        json_array_append(kept, json_array_get(groups, i));
+    size_t k = json_array_size(kept);
+    /* more after the last one kept: in this document, or past the stored head */
+    int more = i < n || (int64_t)json_integer_value(json_object_get(doc, "total")) >
+                            (after > 0 ? after : 0) + (int64_t)k;
+    json_t *last = k ? json_object_get(json_array_get(kept, k - 1), "id") : NULL;
+    json_object_set_new(doc, "next",
+                        more && last ? json_integer(json_integer_value(last)) : json_null());
+    json_object_set_new(doc, "groups", kept);
+}
+
 ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
                            ad_err *err)
 {
+    return ad_svc_case_groups_page(c, case_id, 0, limit, out, err);
+}
+
+ad_code ad_svc_case_groups_page(const ad_call *c, int64_t case_id, int64_t after, int64_t limit,
+                                json_t **out, ad_err *err)
+{
     int64_t agency;
     json_t *doc = NULL;
-    ad_code rc = limit < 0 ? ad_err_field(err, AD_ERR_ARG, "limit",
-                                          "limit takes a number of groups (0: all)")
-                           : ad_svc_case_read(c, case_id, &agency, err);
+    ad_code rc =
+        limit < 0
+            ? ad_err_field(err, AD_ERR_ARG, "limit", "limit takes a number of groups (0: all)")
+        : after < 0 ? ad_err_field(err, AD_ERR_ARG, "after", "after takes a group's number")
+                    : ad_svc_case_read(c, case_id, &agency, err);
+    /* the first page from the stored head; a later one from the whole document */
     if (rc == AD_OK)
-        rc = groups_of(c->st, case_id, 0, limit > 0 && limit <= HEAD, &doc, err);
+        rc = groups_of(c->st, case_id, 0, after == 0 && limit > 0 && limit <= HEAD, &doc, err);
+    if (rc == AD_OK)
+        page_of(doc, after, limit);
     json_t *groups = doc ? json_object_get(doc, "groups") : NULL;
-    while (groups && limit > 0 && json_array_size(groups) > (size_t)limit)
-        json_array_remove(groups, json_array_size(groups) - 1);
     if (rc == AD_OK) {
-        char detail[64];
-        snprintf(detail, sizeof detail, "new=%lld groups=%zu",
+        char detail[96];
+        snprintf(detail, sizeof detail, "new=%lld groups=%zu after=%lld",
                  (long long)json_integer_value(json_object_get(doc, "new")),
-                 json_array_size(groups));
+                 json_array_size(groups), (long long)after);
         rc = ad_store_audit_read(c->st, "case.groups", NULL, detail, err);
     }
     if (rc == AD_OK)
