@@ -289,12 +289,39 @@ async function renderReview(caseId) {
   if (!S.review || S.review.caseId !== caseId) {
     page('Review queue', h('p', {}, 'Loading the new items of case ' + caseId + '...'));
     const [items, groups] = await Promise.all([loadQueue(caseId),
-      api('GET', '/v1/cases/' + enc(caseId) + '/groups')]);
-    const groupOf = new Map();
-    for (const g of groups.groups) for (const it of g.items) if (it.sha256) groupOf.set(it.sha256, g);
-    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf, undo: [] };
+      api('GET', '/v1/cases/' + enc(caseId) + '/groups?limit=' + GROUP_PAGE)]);
+    S.review = { caseId, items, at: 0, marked: new Set(), done: new Map(), groupOf: new Map(),
+      groups: { next: null, total: groups.total, loaded: 0, busy: false }, undo: [] };
+    takeGroups(S.review, groups);
   }
   await showItem();
+}
+
+/* The candidate groups come in keyset pages (GET .../groups?after=G&limit=N): the first with
+ * the queue, each further one as the user moves on, until none is left. */
+const GROUP_PAGE = 200;
+
+function takeGroups(R, page) {
+  for (const g of page.groups) for (const it of g.items) if (it.sha256) R.groupOf.set(it.sha256, g);
+  R.groups.loaded += page.groups.length;
+  R.groups.next = page.next;
+}
+
+async function moreGroups(R) {
+  if (R.groups.next === null || R.groups.busy) return;
+  R.groups.busy = true;
+  try {
+    takeGroups(R, await api('GET', '/v1/cases/' + enc(R.caseId) + '/groups?after=' +
+      R.groups.next + '&limit=' + GROUP_PAGE));
+  } finally {
+    R.groups.busy = false;
+  }
+}
+
+/* The candidate group of a hash, fetching further pages until it is found or none is left. */
+async function groupOfHash(R, hash) {
+  while (!R.groupOf.has(hash) && R.groups.next !== null && !R.groups.busy) await moreGroups(R);
+  return R.groupOf.get(hash);
 }
 
 async function showItem() {
@@ -309,6 +336,9 @@ async function showItem() {
   const f = R.items[R.at];
   let media = null;
   try { media = await api('GET', '/v1/media/' + f.sha256); } catch (e) { media = null; }
+  if (!R.groupOf.has(f.sha256) && R.groups.next !== null) { /* the next page as the user moves on */
+    try { await moreGroups(R); } catch (e) { /* shown as not known yet */ }
+  }
   viewed(f.sha256);
   const votes = media ? media.votes : [];
   const trusted = media ? media.trusted : [];
@@ -324,13 +354,13 @@ async function showItem() {
     h('kbd', {}, 'r'), h('span', {}, 'reveal / hide the picture'),
     h('kbd', {}, 'j'), h('span', {}, 'next item'),
     h('kbd', {}, 'k'), h('span', {}, 'previous item'),
-    h('kbd', {}, 'u'), h('span', {}, 'undo the last vote (also Ctrl+Z)'));
+    h('kbd', {}, 'u'), h('span', {}, 'undo the last action: vote, series (also Ctrl+Z)'));
   const last = R.undo[R.undo.length - 1];
   const undoBox = h('div', { class: 'card', id: 'undo' }, last ?
     [h('p', {}, 'Last action: ' + last.label + '. '),
       h('button', { type: 'button', onclick: () => undo() }, 'u · Undo it')] :
-    h('p', { class: 'muted' }, 'Nothing to undo in this session. An undone vote stays on ' +
-      'record, marked withdrawn, and no longer counts.'));
+    h('p', { class: 'muted' }, 'Nothing to undo in this session. An undone vote or series ' +
+      'link stays on record, marked withdrawn or unlinked, and no longer counts.'));
   const buttons = h('div', { class: 'row' }, codes.map(([code, label], i) =>
     h('button', { type: 'button', onclick: () => act('vote', code) },
       keyOf(p.scheme, code, i) + ' · ' + label)),
@@ -353,7 +383,8 @@ async function showItem() {
           ['Media page', h('a', { href: '#/media/' + f.sha256 }, 'open')],
           ['Done here', R.done.get(f.sha256) || '-'],
           ['Candidate group', R.groupOf.has(f.sha256) ? R.groupOf.get(f.sha256).items.length +
-            ' files: ' + R.groupOf.get(f.sha256).reasons : 'none'],
+            ' files: ' + R.groupOf.get(f.sha256).reasons : R.groups.next === null ? 'none'
+            : 'not known yet (' + R.groups.loaded + ' of ' + R.groups.total + ' groups loaded; g looks further)'],
           ['Trusted category', trusted.length ? trusted.map((t) => t.scheme + ':' + t.code).join(', ') : '-']]),
         h('h2', {}, 'Votes'),
         voteTable(votes),
@@ -369,25 +400,41 @@ function voteTable(votes) {
       'withdrawn ' + when(v.withdrawn) : 'counts'))));
 }
 
-/* Undoes the last undoable action of this session's queue (votes, ignorable): each vote is
- * withdrawn (a withdrawal is recorded; the vote stays on record) and its item shown again. */
+/* Undoes the last undoable action of this session's queue: each vote (a category, ignorable)
+ * is withdrawn, each series link this session made (assigned, new series) is unlinked; both
+ * are recorded and stay on record (docs/web.md). The item is shown again. What failed stays
+ * to undo. */
 async function undo() {
   const R = S.review;
   const last = R && R.undo.pop();
   if (!last) { say('Nothing to undo.'); return; }
+  const votes = last.votes || [], links = last.links || [];
+  let nv = 0, nl = 0;
   try {
-    for (const v of last.votes) {
-      await api('POST', '/v1/votes/' + enc(v.gid) + '/withdraw');
-      R.done.set(v.hash, 'vote withdrawn');
+    for (; nv < votes.length; nv++) {
+      await api('POST', '/v1/votes/' + enc(votes[nv].gid) + '/withdraw');
+      R.done.set(votes[nv].hash, 'vote withdrawn');
+    }
+    for (; nl < links.length; nl++) {
+      const l = links[nl];
+      await api('POST', '/v1/series/' + enc(l.series) + '/media/' + enc(l.hash) + '/unlink');
+      R.done.set(l.hash, 'unlinked from ' + l.name);
     }
     const at = R.items.findIndex((f) => f.sha256 === last.at);
     if (at >= 0) R.at = at;
-    say('Undone: ' + last.label + ' (' + last.votes.length + ' vote(s) withdrawn).');
+    say('Undone: ' + last.label + ' (' + (votes.length ? votes.length + ' vote(s) withdrawn' :
+      links.length + ' link(s) unlinked') + ').');
   } catch (e) {
-    R.undo.push(last);
+    R.undo.push({ ...last, votes: votes.slice(nv), links: links.slice(nl) });
     say('Could not undo: ' + e.message);
   }
   return showItem();
+}
+
+/* Links made by this session's action: the hashes the server says were not in the series
+ * before (an undo must not unlink what was there already). */
+function madeLinks(r, name) {
+  return (r.new || []).map((hash) => ({ series: r.gid || name, name, hash }));
 }
 
 /* The marked items, or the current one. */
@@ -423,7 +470,7 @@ async function act(what, code) {
       return next(1);
     }
     if (what === 'group') {
-      const g = R.groupOf.get(f.sha256);
+      const g = await groupOfHash(R, f.sha256);
       if (!g) { say('This item is in no candidate group.'); return; }
       for (const it of g.items) if (it.sha256) R.marked.add(it.sha256);
       return showItem();
@@ -437,8 +484,10 @@ async function act(what, code) {
       const name = await ask('Assign to a series', 'Series', [...smap.keys()]);
       if (!name) return showItem();
       const hs = targets();
-      await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
+      const r = await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
       for (const hash of hs) R.done.set(hash, 'linked to ' + name);
+      const links = madeLinks(r, name);
+      if (links.length) R.undo.push({ at: f.sha256, label: 'assigned ' + links.length + ' item(s) to series ' + name, links });
       say('Linked ' + hs.length + ' item(s) to ' + name + '.');
       R.marked.clear();
       return next(1);
@@ -449,8 +498,13 @@ async function act(what, code) {
       const contact = await ask('Contact for "' + name + '"', 'Contact (e-mail, phone)');
       await api('POST', '/v1/series', contact ? { name, contact } : { name });
       const hs = targets();
-      await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
+      const r = await api('POST', '/v1/series/' + enc(name) + '/media', { hashes: hs });
       for (const hash of hs) R.done.set(hash, 'new series ' + name);
+      const links = madeLinks(r, name);
+      if (links.length) {
+        R.undo.push({ at: f.sha256, label: 'new series ' + name + ' with ' + links.length + ' item(s)' +
+          ' (undoing unlinks them; the series stays, empty)', links });
+      }
       say('Series ' + name + ' created with ' + hs.length + ' item(s).');
       R.marked.clear();
       return next(1);

@@ -118,6 +118,24 @@ async function main() {
     await a.keyboard.press('Enter');
     await a.waitForSelector('#status:has-text("Series Series W created")');
 
+    step('A assigns an item to the series and undoes it: the media leaves the series, on record');
+    const third = await a.locator('[data-thumb]').getAttribute('data-thumb');
+    const inW = (h) => a.evaluate(async (x) => (await (await fetch('/v1/media/' + x)).text())
+      .includes('"Series W"'), h);
+    await a.keyboard.press('s');
+    await a.waitForSelector('dialog #ask-value');
+    await a.selectOption('dialog #ask-value', 'Series W');
+    await a.click('dialog button[value="ok"]');
+    await a.waitForSelector('#status:has-text("Linked 1 item(s) to Series W")');
+    await a.waitForSelector('#undo:has-text("Last action: assigned 1 item(s) to series Series W")');
+    assert.ok(await inW(third), 'the assigned media is in the series');
+    await a.keyboard.press('u');
+    await a.waitForSelector('#status:has-text("(1 link(s) unlinked)")');
+    await a.waitForFunction((h) => document.querySelector('[data-thumb]').dataset.thumb === h, third);
+    assert.ok(!(await inW(third)), 'an undone assignment leaves the media out of the series');
+    assert.ok(await inW(second), 'the media of the new series stays in it');
+    await a.waitForSelector('#undo:has-text("Last action: new series Series W")');
+
     step('A adds a victim to the series and identifies it after a confirmation');
     await nav(a, '#/series/Series%20W', 'Series: Series W');
     await a.click('text=Add a victim...');
