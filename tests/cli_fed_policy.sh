@@ -58,16 +58,16 @@ has "send media,series,link,person,vote"
 expect 0 X a peer list --json
 schema peer-list "$tmp/out" --lines
 [ "$(jq -c 'select(.name == "b") | [.send, (.accept | length)]' "$tmp/out")" = \
-  '[["media","series","link","person","vote","merge"],8]' ] || fail "peer list shows b's policy"
+  '[["media","series","link","person","vote","merge","unlink"],9]' ] || fail "peer list shows b's policy"
 expect 0 X a peer list
-grep -q $'^b\t.*\tsend=media,series,link,person,vote,merge\taccept=all$' "$tmp/out" || { cat "$tmp/out"; fail "peer list text"; }
+grep -q $'^b\t.*\tsend=media,series,link,person,vote,merge,unlink\taccept=all$' "$tmp/out" || { cat "$tmp/out"; fail "peer list text"; }
 expect 2 X a peer set b --no custody
 says "never shared"
 expect 2 X a peer set b --no note --only media
 expect 1 X a peer set nobody --no note
 expect 0 X c peer set a --refuse vote --json
 schema peer-set "$tmp/out"
-[ "$(jq -c .accept "$tmp/out")" = '["media","series","link","person","note","clue","merge"]' ] || fail "peer set --json"
+[ "$(jq -c .accept "$tmp/out")" = '["media","series","link","person","note","clue","merge","unlink"]' ] || fail "peer set --json"
 expect 0 X a note add media "$K" "forum words"
 expect 0 X a vote "$K" vics-us 1
 expect 0 run a bundle export --peer b -o "$tmp/a-b2.bundle" --json

@@ -9,8 +9,8 @@
 #include "cli.h"
 
 #define POLICY_HELP                                                                                \
-    "  Policy (kinds: media, series, link, person, vote, note, clue, merge; comma-separated or\n"  \
-    "  the option repeated):\n"                                                                    \
+    "  Policy (kinds: media, series, link, person, vote, note, clue, merge, unlink; comma-\n"      \
+    "  separated or the option repeated):\n"                                                       \
     "  --no KINDS: not sent to this peer; --only KINDS: only these sent; --refuse KINDS:\n"        \
     "  not accepted from it (as author or sender: nothing of them written). Custody, cases\n"      \
     "  and private notes are never shared under any setting."

@@ -36,11 +36,12 @@ ad_code ad_fed_kinds_parse(const char *csv, unsigned *mask, ad_err *err)
             i = ad_fed_kind_known(k);
         }
         if (!i)
-            return ad_err_set(err, AD_ERR_ARG,
-                              "'%.*s' is no record kind: the kinds are media, series, link, "
-                              "person, vote, note, clue, merge (custody, cases and private notes are "
-                              "never shared)",
-                              (int)(n > 40 ? 40 : n), p);
+            return ad_err_set(
+                err, AD_ERR_ARG,
+                "'%.*s' is no record kind: the kinds are media, series, link, "
+                "person, vote, note, clue, merge, unlink (custody, cases and private notes "
+                "are never shared)",
+                (int)(n > 40 ? 40 : n), p);
         *mask |= 1u << (i - 1);
         p += n + (e ? 1 : 0);
     }
