@@ -299,7 +299,7 @@ async function renderReview(caseId) {
 
 /* The candidate groups come in keyset pages (GET .../groups?after=G&limit=N): the first with
  * the queue, each further one as the user moves on, until none is left. */
-const GROUP_PAGE = 200;
+const GROUP_PAGE = 100; /* the first page then comes from the stored head (docs/web.md) */
 
 function takeGroups(R, page) {
   for (const g of page.groups) for (const it of g.items) if (it.sha256) R.groupOf.set(it.sha256, g);
