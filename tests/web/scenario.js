@@ -71,8 +71,14 @@ async function main() {
     const caseId = (await a.evaluate(() => location.hash)).split('/')[2];
 
     step('A reviews from the keyboard; a revealed picture is blurred again on the next item');
+    const groupAsks = []; // the queue asks for its candidate groups in pages, never all at once
+    const onAsk = (r) => { if (r.url().includes('/groups')) groupAsks.push(r.url()); };
+    a.on('request', onAsk);
     await nav(a, '#/review/' + caseId, 'Review queue');
     await a.waitForSelector('[data-thumb] img');
+    a.off('request', onAsk);
+    assert.ok(groupAsks.length && groupAsks.every((u) => /[?&]limit=100\b/.test(u)),
+      'the queue pages its groups: ' + groupAsks);
     let t = a.locator('[data-thumb]');
     assert.ok((await t.getAttribute('class')).includes('blur'), 'a thumbnail starts blurred');
     await shot(a, 'review');
