@@ -78,6 +78,8 @@ ad_code ad_kf_store_get(ad_store *st, int64_t key, ad_features *out, ad_err *err
 /* A keyframe's frame number and time by its index key (0 and AD_ERR_NOT_FOUND when none). */
 ad_code ad_kf_store_frame(ad_store *st, int64_t key, int64_t *frame, int64_t *ms, ad_err *err);
 int ad_kf_store_has(ad_store *st, int64_t media_id);
+/* A video's stored keyframes (their stored points), as a query; AD_ERR_NOT_FOUND when none. */
+ad_code ad_kf_store_read(ad_store *st, int64_t media_id, ad_keyframes *out, ad_err *err);
 /* The SQL listing the keys of every stored keyframe (one column: the index file's update), and
  * with their stored form (key, data: ad_feat_store_load puts them in the index). */
 extern const char ad_kf_keys_sql[];

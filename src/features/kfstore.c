@@ -130,6 +130,47 @@ ad_code ad_kf_store_frame(ad_store *st, int64_t key, int64_t *frame, int64_t *ms
     return rc;
 }
 
+typedef struct {
+    ad_keyframes *kf;
+    ad_code rc;
+    ad_err *err;
+} read_ctx;
+
+static int read_row(void *p, ad_stmt *s)
+{
+    read_ctx *c = p;
+    if (c->kf->n >= AD_KF_MAX)
+        return 1;
+    ad_keyframe *k = &c->kf->k[c->kf->n];
+    memset(k, 0, sizeof *k);
+    size_t len = 0;
+    const uint8_t *b = ad_col_blob(s, 2, &len);
+    if ((c->rc = ad_features_decode(b, len, &k->f, c->err)))
+        return 1;
+    k->frame = ad_col_int(s, 0);
+    k->timestamp = (double)ad_col_int(s, 1) / 1000.0;
+    c->kf->n++;
+    return 0;
+}
+
+ad_code ad_kf_store_read(ad_store *st, int64_t media_id, ad_keyframes *out, ad_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!(out->k = calloc(AD_KF_CAND, sizeof *out->k)))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    read_ctx c = {out, AD_OK, err};
+    ad_code rc = ad_store_rows(st, "SELECT frame, timestamp_ms, data FROM media_keyframe"
+                               " WHERE media_id = ? ORDER BY k", media_id, read_row, &c, err);
+    if (rc == AD_OK)
+        rc = c.rc;
+    if (rc == AD_OK && !out->n)
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "media %lld has no keyframes",
+                        (long long)media_id);
+    if (rc)
+        ad_keyframes_free(out);
+    return rc;
+}
+
 int ad_kf_store_has(ad_store *st, int64_t media_id)
 {
     ad_stmt *s = ad_db_stmt(st->db, "SELECT 1 FROM media_keyframe WHERE media_id = ?", NULL);
