@@ -86,4 +86,21 @@ expect 0 "$A" ingest "$tmp/known" --case K1 --agency Police --quiet --no-report 
 expect 0 "$A" ingest "$tmp/seizure" --case S1 --agency Police --quiet --no-features --report "$tmp/rep2"
 python3 -c 'import json,sys; f={x["path"].rsplit("/",1)[1]:x for x in json.load(open(sys.argv[1]))["files"]}; assert f["crop10.mp4"]["class"]=="new", f["crop10.mp4"]' \
     "$tmp/rep2/report.json" || fail "--no-features"
+# PostgreSQL: keyframes stored and searched the same way
+if [ -n "${AD_TEST_PG:-}" ]; then
+    pgdb=ad_vfeat_$$
+    psql "$AD_TEST_PG/postgres" -qc "CREATE DATABASE $pgdb" || fail "createdb"
+    trap 'psql "$AD_TEST_PG/postgres" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null 2>&1' EXIT
+    export ARIADNE_DB=$AD_TEST_PG/$pgdb
+    expect 0 "$A" db init
+    expect 0 "$A" agency add Police
+    expect 0 "$A" ingest "$tmp/known" --case K1 --agency Police --quiet --no-report
+    expect 0 "$A" similar "$tmp/seizure/tilt3.mp4" --json
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; assert r["sha256"]==sys.argv[2] and r["kind"]=="copy", r' \
+        "$tmp/out" "$want" || fail "PostgreSQL: similar on a tilted video"
+    expect 0 "$A" similar "$tmp/seizure/frame-crop10.jpg"
+    has "$want"
+else
+    echo "cli_video_features: AD_TEST_PG unset, PostgreSQL part skipped"
+fi
 echo "cli_video_features: ok"
