@@ -87,9 +87,9 @@ extern const char ad_kf_load_sql[];
 
 /* A video's finding: the known media its keyframes found (by ad_feat_similar), strongest
  * first: per known media the best keyframe's match, and how many of the query's keyframes found
- * it as a copy and as anything. The video is a copy when at least two of its keyframes (its only
- * one, when it has one) are copies of the same known media; otherwise what was found is a
- * possible link (scene). */
+ * it as a copy and as anything. The video is a copy when at least two of its keyframes are
+ * copies of the same known media, or one is (its only one, or one with 30 consistent matches or
+ * more: strong evidence); otherwise what was found is a possible link (scene). */
 typedef struct ad_kf_found {
     ad_feat_found best; /* media_id: the known media (its keyframe: best.keyframe) */
     int copies, hits, of; /* query keyframes that found it as a copy / at all; of: keyframes */

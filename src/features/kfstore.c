@@ -194,10 +194,15 @@ const char ad_kf_load_sql[] = "SELECT " KEY_SQL ", k.data FROM media_keyframe k"
 
 /* ---- a video searched by its keyframes ---- */
 
+/* One keyframe's copy alone decides when its evidence is strong: 30 consistent matches, over
+ * twice what a picture's copy needs (the unrelated photos of the test corpus share at most 4) */
+#define STRONG 30
+
 ad_feat_kind ad_kf_kind(const ad_kf_found *f)
 {
-    int need = f->of < 2 ? 1 : 2;
-    return f->copies >= need ? AD_FEAT_COPY : AD_FEAT_SCENE;
+    if (f->copies >= 2 || (f->copies == 1 && (f->of < 2 || f->best.m.inliers >= STRONG)))
+        return AD_FEAT_COPY;
+    return AD_FEAT_SCENE;
 }
 
 static int by_finding(const void *a, const void *b)
