@@ -86,6 +86,16 @@ expect 0 "$A" ingest "$tmp/known" --case K1 --agency Police --quiet --no-report 
 expect 0 "$A" ingest "$tmp/seizure" --case S1 --agency Police --quiet --no-features --report "$tmp/rep2"
 python3 -c 'import json,sys; f={x["path"].rsplit("/",1)[1]:x for x in json.load(open(sys.argv[1]))["files"]}; assert f["crop10.mp4"]["class"]=="new", f["crop10.mp4"]' \
     "$tmp/rep2/report.json" || fail "--no-features"
+# similar --build gives the stored video its keyframes from its file
+expect 1 "$A" similar "$tmp/seizure/crop10.mp4" --json
+has '"indexed":0'
+expect 0 "$A" similar --build "$tmp/known" --json
+schema similar "$tmp/out"
+has '"added":2'
+expect 0 "$A" similar --build "$tmp/known" --json
+has '"had":2'
+expect 0 "$A" similar "$tmp/seizure/crop10.mp4"
+has "$want"
 # PostgreSQL: keyframes stored and searched the same way
 if [ -n "${AD_TEST_PG:-}" ]; then
     pgdb=ad_vfeat_$$

@@ -31,8 +31,8 @@ static const char usage[] =
     "consistent matches and the matched region in the known picture and in the query (fractions\n"
     "of width and height: x0,y0,x1,y1).\n"
     "Media get features when ingest adds them; --build gives them to media already in the store\n"
-    "from their files: each PATH (file or folder) is read, and an image whose SHA-256 is a known\n"
-    "media without features gets them.\n"
+    "from their files: each PATH (file or folder) is read, and an image or video whose SHA-256 is\n"
+    "a known media without features gets them (a video: its keyframes).\n"
     "  --limit N        at most N results, 1..1000 (default 20)\n"
     "  --candidates N   index candidates checked, 1..10000 (default 64)\n"
     "  --build          compute features for known media from files (PATH...)\n"
@@ -86,6 +86,31 @@ static ad_code file_features(ad_magic *m, const bytes *b, ad_features *q, ad_err
     if (!ad_media_is_image(t))
         return ad_err_set(err, AD_ERR_UNSUPPORTED, "not an image (%s)", mime);
     return ad_features_image(t, b->data, b->len, NULL, AD_FEAT_DETECT, q, err);
+}
+
+/* The query: a picture's features, or a video's keyframes (docs/features.md "Videos"). */
+typedef struct {
+    int video;
+    ad_features f;
+    ad_keyframes kf;
+} query;
+
+static void query_free(query *q)
+{
+    ad_features_free(&q->f);
+    ad_keyframes_free(&q->kf);
+}
+
+static ad_code file_query(ad_magic *m, const bytes *b, query *q, ad_err *err)
+{
+    char mime[128];
+    if (ad_media_probe(m, b->data, b->len, mime, sizeof mime) != AD_MEDIA_VIDEO)
+        return file_features(m, b, &q->f, err);
+    q->video = 1;
+    ad_code rc = ad_keyframes_memory(b->data, b->len, NULL, &q->kf, err);
+    if (rc == AD_OK && !q->kf.n)
+        rc = ad_err_set(err, AD_ERR_UNSUPPORTED, "no frame of this video has enough texture");
+    return rc;
 }
 
 static int get_sha(void *ctx, const ad_media *m)
@@ -146,22 +171,24 @@ static int build_one(void *p, const char *path, const struct stat *s, ad_code co
             return 0;
         }
     }
-    if (rc == AD_OK && ad_feat_store_has(c->st, id)) {
+    if (rc == AD_OK && (ad_feat_store_has(c->st, id) || ad_kf_store_has(c->st, id))) {
         c->had++;
         free(b.data);
         return 0;
     }
-    ad_features f = {0};
+    query q = {0}; /* a picture's features, or a video's keyframes */
     if (rc == AD_OK)
-        rc = file_features(c->magic, &b, &f, &err);
+        rc = file_query(c->magic, &b, &q, &err);
     free(b.data);
-    if (rc == AD_OK) {
-        ad_features_keep(&f, AD_FEAT_STORED);
+    if (rc == AD_OK && q.video) {
+        rc = ad_kf_store_put(c->st, id, &q.kf, &err);
+    } else if (rc == AD_OK) {
+        ad_features_keep(&q.f, AD_FEAT_STORED);
         uint8_t blob[AD_FEAT_BLOB_MAX];
-        ad_feat_row row = {id, blob, ad_features_encode(&f, blob, sizeof blob)};
+        ad_feat_row row = {id, blob, ad_features_encode(&q.f, blob, sizeof blob)};
         rc = ad_feat_store_put(c->st, &row, 1, &err);
     }
-    ad_features_free(&f);
+    query_free(&q);
     if (rc) {
         c->failed++;
         fprintf(stderr, "ariadne similar: %s: %s\n", path, err.msg);
@@ -193,31 +220,6 @@ static int build(const ad_args *a, ad_store *st)
                "%zu\n",
                c.files, c.added, c.had, c.unknown, c.failed);
     return ad_cli_close(st, c.failed ? AD_EXIT_FAIL : AD_EXIT_OK);
-}
-
-/* The query: a picture's features, or a video's keyframes (docs/features.md "Videos"). */
-typedef struct {
-    int video;
-    ad_features f;
-    ad_keyframes kf;
-} query;
-
-static void query_free(query *q)
-{
-    ad_features_free(&q->f);
-    ad_keyframes_free(&q->kf);
-}
-
-static ad_code file_query(ad_magic *m, const bytes *b, query *q, ad_err *err)
-{
-    char mime[128];
-    if (ad_media_probe(m, b->data, b->len, mime, sizeof mime) != AD_MEDIA_VIDEO)
-        return file_features(m, b, &q->f, err);
-    q->video = 1;
-    ad_code rc = ad_keyframes_memory(b->data, b->len, NULL, &q->kf, err);
-    if (rc == AD_OK && !q->kf.n)
-        rc = ad_err_set(err, AD_ERR_UNSUPPORTED, "no frame of this video has enough texture");
-    return rc;
 }
 
 /* A picture's findings, or a video's gathered per known media (ad_kf_similar). */
