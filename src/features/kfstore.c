@@ -69,11 +69,10 @@ ad_code ad_kf_store_put(ad_store *st, int64_t media_id, const ad_keyframes *kf, 
     return rc;
 }
 
-/* The row of a key: its data (column 0), frame, time. */
-static ad_stmt *row_of(ad_store *st, int64_t key, const char *cols, ad_err *err, int *r)
+/* The row of a key, stepped (*r: ad_step's answer): sql selects its columns (a literal: the
+ * statements are cached by their text's address). */
+static ad_stmt *row_of(ad_store *st, int64_t key, const char *sql, ad_err *err, int *r)
 {
-    char sql[160];
-    snprintf(sql, sizeof sql, "SELECT %s FROM media_keyframe WHERE media_id = ? AND k = ?", cols);
     ad_stmt *s = ad_db_stmt(st->db, sql, err);
     if (!s) {
         *r = -(int)AD_ECODE(err);
@@ -99,7 +98,8 @@ ad_code ad_kf_store_get(ad_store *st, int64_t key, ad_features *out, ad_err *err
     if (key >= 0)
         return ad_err_set(err, AD_ERR_ARG, "not a keyframe's key");
     int r;
-    ad_stmt *s = row_of(st, key, "data", err, &r);
+    ad_stmt *s = row_of(st, key, "SELECT data FROM media_keyframe WHERE media_id = ? AND k = ?",
+                        err, &r);
     ad_code rc;
     if (r <= 0) {
         rc = missing(r, key, err);
@@ -117,7 +117,10 @@ ad_code ad_kf_store_frame(ad_store *st, int64_t key, int64_t *frame, int64_t *ms
 {
     *frame = *ms = 0;
     int r;
-    ad_stmt *s = row_of(st, key, "frame, timestamp_ms", err, &r);
+    ad_stmt *s = row_of(st, key,
+                        "SELECT frame, timestamp_ms FROM media_keyframe"
+                        " WHERE media_id = ? AND k = ?",
+                        err, &r);
     ad_code rc = AD_OK;
     if (r <= 0) {
         rc = missing(r, key, err);
