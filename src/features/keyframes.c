@@ -13,8 +13,8 @@
 /* a frame is distinct when its normalised block means differ from the last candidate's by this
  * much on average (1.13 between unrelated frames; a pan of 5% of the width gives about 0.3) */
 #define DISTINCT 0.25f
-#define FLAT 4.0f       /* block means with a spread under this (grey levels): no picture */
-#define MIN_POINTS 40   /* fewer keypoints: too little texture to be worth a keyframe */
+#define FLAT 4.0f     /* block means with a spread under this (grey levels): no picture */
+#define MIN_POINTS 40 /* fewer keypoints: too little texture to be worth a keyframe */
 
 void ad_keyframes_hook(ad_keyframes *kf, ad_vpdq_opts *o)
 {
@@ -193,8 +193,8 @@ void ad_keyframes_finish(ad_keyframes *kf)
     qsort(kf->k, kf->n, sizeof *kf->k, by_time);
 }
 
-static ad_code of_video(ad_code (*hash)(const void *, size_t, const char *,
-                                        const ad_vpdq_opts *, ad_vpdq_video *, ad_err *),
+static ad_code of_video(ad_code (*hash)(const void *, size_t, const char *, const ad_vpdq_opts *,
+                                        ad_vpdq_video *, ad_err *),
                         const void *data, size_t len, const char *path,
                         const ad_video_limits *limits, ad_keyframes *out, ad_err *err)
 {

@@ -91,7 +91,7 @@ extern const char ad_kf_load_sql[];
  * copies of the same known media, or one is (its only one, or one with 30 consistent matches or
  * more: strong evidence); otherwise what was found is a possible link (scene). */
 typedef struct ad_kf_found {
-    ad_feat_found best; /* media_id: the known media (its keyframe: best.keyframe) */
+    ad_feat_found best;   /* media_id: the known media (its keyframe: best.keyframe) */
     int copies, hits, of; /* query keyframes that found it as a copy / at all; of: keyframes */
     double query_time;    /* the query keyframe of the best match, seconds */
 } ad_kf_found;

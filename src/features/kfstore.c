@@ -98,8 +98,8 @@ ad_code ad_kf_store_get(ad_store *st, int64_t key, ad_features *out, ad_err *err
     if (key >= 0)
         return ad_err_set(err, AD_ERR_ARG, "not a keyframe's key");
     int r;
-    ad_stmt *s = row_of(st, key, "SELECT data FROM media_keyframe WHERE media_id = ? AND k = ?",
-                        err, &r);
+    ad_stmt *s =
+        row_of(st, key, "SELECT data FROM media_keyframe WHERE media_id = ? AND k = ?", err, &r);
     ad_code rc;
     if (r <= 0) {
         rc = missing(r, key, err);
@@ -162,13 +162,14 @@ ad_code ad_kf_store_read(ad_store *st, int64_t media_id, ad_keyframes *out, ad_e
     if (!(out->k = calloc(AD_KF_CAND, sizeof *out->k)))
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     read_ctx c = {out, AD_OK, err};
-    ad_code rc = ad_store_rows(st, "SELECT frame, timestamp_ms, data FROM media_keyframe"
-                               " WHERE media_id = ? ORDER BY k", media_id, read_row, &c, err);
+    ad_code rc = ad_store_rows(st,
+                               "SELECT frame, timestamp_ms, data FROM media_keyframe"
+                               " WHERE media_id = ? ORDER BY k",
+                               media_id, read_row, &c, err);
     if (rc == AD_OK)
         rc = c.rc;
     if (rc == AD_OK && !out->n)
-        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "media %lld has no keyframes",
-                        (long long)media_id);
+        rc = ad_err_set(err, AD_ERR_NOT_FOUND, "media %lld has no keyframes", (long long)media_id);
     if (rc)
         ad_keyframes_free(out);
     return rc;
@@ -238,15 +239,14 @@ ad_code ad_kf_similar(ad_store *st, const ad_feat_index *ix, const ad_keyframes 
     for (size_t i = 0; i < q->n && rc == AD_OK; i++) {
         ad_feat_found f[PER_KEYFRAME];
         size_t nf = 0;
-        rc = ad_feat_similar(st, ix, &q->k[i].f, exclude_id, candidates, f, PER_KEYFRAME, &nf,
-                             err);
+        rc = ad_feat_similar(st, ix, &q->k[i].f, exclude_id, candidates, f, PER_KEYFRAME, &nf, err);
         for (size_t j = 0; j < nf && rc == AD_OK; j++) {
             size_t at = 0;
             while (at < n && all[at].best.media_id != f[j].media_id)
                 at++;
             if (at == n)
-                all[n++] = (ad_kf_found){.best = f[j], .of = (int)q->n,
-                                         .query_time = q->k[i].timestamp};
+                all[n++] =
+                    (ad_kf_found){.best = f[j], .of = (int)q->n, .query_time = q->k[i].timestamp};
             ad_kf_found *a = &all[at];
             a->hits++;
             a->copies += f[j].m.kind == AD_FEAT_COPY;

@@ -100,9 +100,8 @@ ad_code ad_kf_ingest_write(struct run *r, const int64_t *mids, const size_t *of,
             char how[64], text[128], rk[64], rq[64];
             ad_feat_how(&m, how, sizeof how);
             /* the evidence: how many of the video's keyframes found the known media */
-            snprintf(text, sizeof text, "%s, %d/%d keyframes", how, kind == AD_FEAT_COPY ? f->copies
-                                                                                      : f->hits,
-                     f->of);
+            snprintf(text, sizeof text, "%s, %d/%d keyframes", how,
+                     kind == AD_FEAT_COPY ? f->copies : f->hits, f->of);
             ad_feat_region_text(m.box_known, rk, sizeof rk);
             ad_feat_region_text(m.box_query, rq, sizeof rq);
             rc = ad_feat_store_match(r->st, r->job, mids[k], f->best.media_id,
