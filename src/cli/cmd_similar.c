@@ -14,6 +14,7 @@
 #include "ariadne/util.h"
 #include "cli.h"
 #include "features/fstore.h"
+#include "features/keyframes.h"
 
 static const char usage[] =
     "similar FILE|HASH [--limit N] [--candidates N] [--json]\n"
@@ -21,14 +22,17 @@ static const char usage[] =
     "\n"
     "Lists the known media that share content with a picture: copies (cropped, tilted, re-shared,\n"
     "bordered) and pictures of the same scene, found by local features (keypoints on a 512-pixel\n"
-    "greyscale reduction, an index of visual words, a geometric check). FILE is an image file;\n"
-    "HASH a media of the store (MD5, SHA-1, SHA-256, id:N) whose features are stored. Each result\n"
+    "greyscale reduction, an index of visual words, a geometric check). FILE is an image or a\n"
+    "video file (a video is searched by up to 8 distinct frames, its keyframes: a copy when two of\n"
+    "them are copies of the same known media, or one with 30 consistent matches or more, or its\n"
+    "only one); HASH a media of the store (MD5, SHA-1, SHA-256, id:N) whose features or keyframes\n"
+    "are stored. Each result\n"
     "names the kind (copy or scene), how a copy differs (crop, tilt, border, re-share), the\n"
     "consistent matches and the matched region in the known picture and in the query (fractions\n"
     "of width and height: x0,y0,x1,y1).\n"
     "Media get features when ingest adds them; --build gives them to media already in the store\n"
-    "from their files: each PATH (file or folder) is read, and an image whose SHA-256 is a known\n"
-    "media without features gets them.\n"
+    "from their files: each PATH (file or folder) is read, and an image or video whose SHA-256 is\n"
+    "a known media without features gets them (a video: its keyframes).\n"
     "  --limit N        at most N results, 1..1000 (default 20)\n"
     "  --candidates N   index candidates checked, 1..10000 (default 64)\n"
     "  --build          compute features for known media from files (PATH...)\n"
@@ -82,6 +86,31 @@ static ad_code file_features(ad_magic *m, const bytes *b, ad_features *q, ad_err
     if (!ad_media_is_image(t))
         return ad_err_set(err, AD_ERR_UNSUPPORTED, "not an image (%s)", mime);
     return ad_features_image(t, b->data, b->len, NULL, AD_FEAT_DETECT, q, err);
+}
+
+/* The query: a picture's features, or a video's keyframes (docs/features.md "Videos"). */
+typedef struct {
+    int video;
+    ad_features f;
+    ad_keyframes kf;
+} query;
+
+static void query_free(query *q)
+{
+    ad_features_free(&q->f);
+    ad_keyframes_free(&q->kf);
+}
+
+static ad_code file_query(ad_magic *m, const bytes *b, query *q, ad_err *err)
+{
+    char mime[128];
+    if (ad_media_probe(m, b->data, b->len, mime, sizeof mime) != AD_MEDIA_VIDEO)
+        return file_features(m, b, &q->f, err);
+    q->video = 1;
+    ad_code rc = ad_keyframes_memory(b->data, b->len, NULL, &q->kf, err);
+    if (rc == AD_OK && !q->kf.n)
+        rc = ad_err_set(err, AD_ERR_UNSUPPORTED, "no frame of this video has enough texture");
+    return rc;
 }
 
 static int get_sha(void *ctx, const ad_media *m)
@@ -142,22 +171,24 @@ static int build_one(void *p, const char *path, const struct stat *s, ad_code co
             return 0;
         }
     }
-    if (rc == AD_OK && ad_feat_store_has(c->st, id)) {
+    if (rc == AD_OK && (ad_feat_store_has(c->st, id) || ad_kf_store_has(c->st, id))) {
         c->had++;
         free(b.data);
         return 0;
     }
-    ad_features f = {0};
+    query q = {0}; /* a picture's features, or a video's keyframes */
     if (rc == AD_OK)
-        rc = file_features(c->magic, &b, &f, &err);
+        rc = file_query(c->magic, &b, &q, &err);
     free(b.data);
-    if (rc == AD_OK) {
-        ad_features_keep(&f, AD_FEAT_STORED);
+    if (rc == AD_OK && q.video) {
+        rc = ad_kf_store_put(c->st, id, &q.kf, &err);
+    } else if (rc == AD_OK) {
+        ad_features_keep(&q.f, AD_FEAT_STORED);
         uint8_t blob[AD_FEAT_BLOB_MAX];
-        ad_feat_row row = {id, blob, ad_features_encode(&f, blob, sizeof blob)};
+        ad_feat_row row = {id, blob, ad_features_encode(&q.f, blob, sizeof blob)};
         rc = ad_feat_store_put(c->st, &row, 1, &err);
     }
-    ad_features_free(&f);
+    query_free(&q);
     if (rc) {
         c->failed++;
         fprintf(stderr, "ariadne similar: %s: %s\n", path, err.msg);
@@ -191,6 +222,40 @@ static int build(const ad_args *a, ad_store *st)
     return ad_cli_close(st, c.failed ? AD_EXIT_FAIL : AD_EXIT_OK);
 }
 
+/* A picture's findings, or a video's gathered per known media (ad_kf_similar). */
+static ad_code search(ad_store *st, const ad_feat_index *ix, const query *q, int64_t self,
+                      size_t candidates, ad_kf_found *out, size_t max, size_t *found,
+                      ad_err *err)
+{
+    if (q->video)
+        return ad_kf_similar(st, ix, &q->kf, self, candidates, out, max, found, err);
+    ad_feat_found *f = calloc(max, sizeof *f);
+    if (!f)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_code rc = ad_feat_similar(st, ix, &q->f, self, candidates, f, max, found, err);
+    for (size_t i = 0; rc == AD_OK && i < *found; i++)
+        out[i] = (ad_kf_found){.best = f[i], .copies = f[i].m.kind == AD_FEAT_COPY, .hits = 1};
+    free(f);
+    return rc;
+}
+
+/* A video's evidence: the known video's keyframe (frame, seconds), the query's keyframes. */
+static void video_json(ad_store *st, json_t *o, const query *q, const ad_kf_found *r)
+{
+    int64_t frame, ms;
+    if (r->best.keyframe >= 0 &&
+        ad_kf_store_frame(st, ad_kf_key(r->best.media_id, r->best.keyframe), &frame, &ms,
+                          NULL) == AD_OK) {
+        json_object_set_new(o, "known_frame", json_integer((json_int_t)frame));
+        json_object_set_new(o, "known_time", json_real((double)ms / 1000.0));
+    }
+    if (q->video) {
+        json_object_set_new(o, "query_time", json_real(r->query_time));
+        json_object_set_new(o, "keyframes", json_pack("{s:i,s:i,s:i}", "copies", r->copies,
+                                                      "hits", r->hits, "of", r->of));
+    }
+}
+
 int ad_cmd_similar(int argc, char **argv)
 {
     static const char *const opts[] = {"--limit", "--candidates", NULL};
@@ -209,7 +274,7 @@ int ad_cmd_similar(int argc, char **argv)
     if (do_build)
         return build(&a, st);
     ad_err err;
-    ad_features q = {0};
+    query q = {0};
     int64_t self = 0;
     struct stat sb;
     if (stat(a.pos[0], &sb) == 0) { /* a file */
@@ -217,7 +282,7 @@ int ad_cmd_similar(int argc, char **argv)
         ad_magic *m = NULL;
         ad_code c = read_file(a.pos[0], &b, &err);
         if (c == AD_OK && (c = ad_magic_open(&m, &err)) == AD_OK)
-            c = file_features(m, &b, &q, &err);
+            c = file_query(m, &b, &q, &err);
         ad_magic_close(m);
         free(b.data);
         if (c) {
@@ -232,7 +297,9 @@ int ad_cmd_similar(int argc, char **argv)
         }
         if ((rc = ad_cli_media(&a, st, a.pos[0], &self)) >= 0)
             return ad_cli_close(st, rc);
-        if (ad_feat_store_get(st, self, &q, &err)) {
+        q.video = ad_kf_store_has(st, self);
+        if (q.video ? ad_kf_store_read(st, self, &q.kf, &err)
+                    : ad_feat_store_get(st, self, &q.f, &err)) {
             ad_cli_error("similar", "%s: %s (ariadne similar --build with its file gives it them)",
                          a.pos[0], err.msg);
             return ad_cli_close(st, AD_EXIT_FAIL);
@@ -240,7 +307,7 @@ int ad_cmd_similar(int argc, char **argv)
     }
     ad_feat_index *ix = NULL;
     size_t found = 0, damaged = 0;
-    ad_feat_found *res = calloc((size_t)limit, sizeof *res);
+    ad_kf_found *res = calloc((size_t)limit, sizeof *res);
     char ixpath[4200];
     ad_feat_load how;
     ad_code c = res ? AD_OK : ad_err_set(&err, AD_ERR_NOMEM, "out of memory");
@@ -248,7 +315,7 @@ int ad_cmd_similar(int argc, char **argv)
         c = ad_feat_store_load_file(st, index_file(&a, ixpath, sizeof ixpath), &ix, &how, &err);
     damaged = how.damaged;
     if (c == AD_OK)
-        c = ad_feat_similar(st, ix, &q, self, (size_t)candidates, res, (size_t)limit, &found, &err);
+        c = search(st, ix, &q, self, (size_t)candidates, res, (size_t)limit, &found, &err);
     if (c == AD_OK) {
         char detail[160];
         snprintf(detail, sizeof detail, "query=%s found=%zu",
@@ -260,7 +327,7 @@ int ad_cmd_similar(int argc, char **argv)
     if (c) {
         free(res);
         ad_feat_index_free(ix);
-        ad_features_free(&q);
+        query_free(&q);
         return ad_cli_close(st, ad_cli_fail(&a, &err));
     }
     if (damaged)
@@ -271,36 +338,49 @@ int ad_cmd_similar(int argc, char **argv)
                "matches", "region in known", "region in query");
     for (size_t i = 0; i < found; i++) {
         char sha[65] = "", how[64];
-        ad_store_media_get(st, res[i].media_id, get_sha, sha, NULL);
-        const ad_feat_match *m = &res[i].m;
-        ad_feat_how(m, how, sizeof how);
+        ad_store_media_get(st, res[i].best.media_id, get_sha, sha, NULL);
+        ad_feat_match m = res[i].best.m;
+        if (q.video)
+            m.kind = ad_kf_kind(&res[i]);
+        ad_feat_how(&m, how, sizeof how);
         if (a.json) {
-            json_array_append_new(
-                list, json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:f,s:f,s:f}", "media_id",
-                                (json_int_t)res[i].media_id, "sha256", sha, "kind",
-                                ad_feat_kind_name(m->kind), "how", how, "inliers", m->inliers,
-                                "matches", m->matches, "region_known", box_json(m->box_known),
-                                "region_query", box_json(m->box_query), "scale", m->scale,
-                                "rotation", m->rotation, "coverage", m->coverage));
+            json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:f,s:f,s:f}", "media_id",
+                                  (json_int_t)res[i].best.media_id, "sha256", sha, "kind",
+                                  ad_feat_kind_name(m.kind), "how", how, "inliers", m.inliers,
+                                  "matches", m.matches, "region_known", box_json(m.box_known),
+                                  "region_query", box_json(m.box_query), "scale", m.scale,
+                                  "rotation", m.rotation, "coverage", m.coverage);
+            video_json(st, o, &q, &res[i]);
+            json_array_append_new(list, o);
         } else {
-            printf("%-8lld %-64s %-6s %-18s %7d  %.2f,%.2f,%.2f,%.2f  %.2f,%.2f,%.2f,%.2f\n",
-                   (long long)res[i].media_id, sha, ad_feat_kind_name(m->kind), how, m->inliers,
-                   m->box_known[0], m->box_known[1], m->box_known[2], m->box_known[3],
-                   m->box_query[0], m->box_query[1], m->box_query[2], m->box_query[3]);
+            printf("%-8lld %-64s %-6s %-18s %7d  %.2f,%.2f,%.2f,%.2f  %.2f,%.2f,%.2f,%.2f",
+                   (long long)res[i].best.media_id, sha, ad_feat_kind_name(m.kind), how,
+                   m.inliers, m.box_known[0], m.box_known[1], m.box_known[2], m.box_known[3],
+                   m.box_query[0], m.box_query[1], m.box_query[2], m.box_query[3]);
+            if (q.video)
+                printf("  keyframes %d/%d", m.kind == AD_FEAT_COPY ? res[i].copies
+                                                                   : res[i].hits, res[i].of);
+            printf("\n");
         }
     }
-    if (a.json)
-        ad_cli_json(json_pack("{s:s,s:s,s:i,s:I,s:o}", "query", a.pos[0], "mode", "search",
-                              "query_points", (int)q.n, "indexed", (json_int_t)ad_feat_index_size(ix), "results",
-                              list));
-    else {
+    size_t points = q.video ? 0 : q.f.n;
+    for (size_t i = 0; q.video && i < q.kf.n; i++)
+        points += q.kf.k[i].f.n;
+    if (a.json) {
+        json_t *o = json_pack("{s:s,s:s,s:i,s:I,s:o}", "query", a.pos[0], "mode", "search",
+                              "query_points", (int)points, "indexed",
+                              (json_int_t)ad_feat_index_size(ix), "results", list);
+        if (q.video)
+            json_object_set_new(o, "query_keyframes", json_integer((json_int_t)q.kf.n));
+        ad_cli_json(o);
+    } else {
         json_decref(list);
         if (!found)
             printf("nothing known shares content with %s (%zu indexed media, %zu query points)\n",
-                   a.pos[0], ad_feat_index_size(ix), q.n);
+                   a.pos[0], ad_feat_index_size(ix), points);
     }
     free(res);
     ad_feat_index_free(ix);
-    ad_features_free(&q);
+    query_free(&q);
     return ad_cli_close(st, found ? AD_EXIT_OK : AD_EXIT_FAIL);
 }

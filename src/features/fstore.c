@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "features/fstore.h"
+#include "features/keyframes.h"
 #include "store/store_int.h"
 #include "util/idset.h"
 
@@ -46,6 +47,8 @@ ad_code ad_feat_store_put(ad_store *st, const ad_feat_row *rows, size_t n, ad_er
 ad_code ad_feat_store_get(ad_store *st, int64_t media_id, ad_features *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
+    if (media_id < 0) /* a video's keyframe (keyframes.h) */
+        return ad_kf_store_get(st, media_id, out, err);
     ad_stmt *s = ad_db_stmt(st->db, "SELECT data FROM media_feature WHERE media_id = ?", err);
     if (!s)
         return AD_ECODE(err);
@@ -111,6 +114,10 @@ ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size
                                load_row, &c, err);
     if (rc == AD_OK)
         rc = c.rc;
+    if (rc == AD_OK) /* videos' keyframes, under their keys (keyframes.h) */
+        rc = ad_store_rows(st, ad_kf_load_sql, 0, load_row, &c, err);
+    if (rc == AD_OK)
+        rc = c.rc;
     if (rc == AD_OK)
         rc = ad_feat_index_seal(ix, err);
     if (loaded)
@@ -165,6 +172,8 @@ static ad_code update(ad_store *st, ad_feat_index *ix, size_t *added, size_t *da
         rc = ad_store_rows(st, "SELECT f.media_id FROM media_feature f"
                            " JOIN media m ON m.id = f.media_id ORDER BY f.media_id", 0,
                            delta_row, &c, err);
+    if (!rc) /* videos' keyframes (keyframes.h) */
+        rc = ad_store_rows(st, ad_kf_keys_sql, 0, delta_row, &c, err);
     if (!rc && c.oom)
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     if (!rc && c.still != ad_feat_index_size(ix))

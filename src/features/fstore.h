@@ -55,6 +55,7 @@ ad_code ad_feat_report_links(ad_store *st, const char *job_id, int64_t media_id,
 typedef struct ad_feat_found {
     int64_t media_id;
     ad_feat_match m;
+    int keyframe; /* a known video's keyframe that matched (keyframes.h); -1 a picture */
 } ad_feat_found;
 ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features *q,
                         int64_t exclude_id, size_t candidates, ad_feat_found *out, size_t max,

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "features/fstore.h"
+#include "features/keyframes.h"
 
 #define MIN_CANDIDATES 32
 
@@ -37,7 +38,7 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
     size_t nh = ad_feat_index_search(ix, q, hits, candidates), n = 0;
     ad_code rc = AD_OK;
     for (size_t i = 0; i < nh && rc == AD_OK; i++) {
-        if (hits[i].media_id == exclude_id)
+        if (ad_kf_media(hits[i].media_id) == exclude_id)
             continue;
         ad_features k;
         rc = ad_feat_store_get(st, hits[i].media_id, &k, err);
@@ -50,11 +51,21 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
         ad_feat_match m;
         ad_features_verify(q, &k, &m);
         ad_features_free(&k);
-        if (m.kind != AD_FEAT_NONE)
-            all[n++] = (ad_feat_found){hits[i].media_id, m};
+        if (m.kind != AD_FEAT_NONE) /* a video's keyframe: the video, once (keyframes.h) */
+            all[n++] = (ad_feat_found){ad_kf_media(hits[i].media_id), m,
+                                       ad_kf_slot(hits[i].media_id)};
     }
     if (rc == AD_OK) {
         qsort(all, n, sizeof *all, by_strength);
+        size_t o = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t j = 0;
+            while (j < o && all[j].media_id != all[i].media_id)
+                j++;
+            if (j == o)
+                all[o++] = all[i];
+        }
+        n = o;
         *found = n < max ? n : max;
         memcpy(out, all, *found * sizeof *out);
     }

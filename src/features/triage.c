@@ -79,6 +79,27 @@ static ad_code load(struct run *r, ad_err *err)
     return AD_OK;
 }
 
+ad_code ad_feat_ingest_known(struct run *r, struct task *t, int64_t known_id, ad_err *err)
+{
+    ad_classification c;
+    ad_code rc = ad_lookup_classify(r->st, r->lcache, known_id, &c, err);
+    if (rc)
+        return rc;
+    t->cls = ad_report_class_of(c.cls == AD_CLASS_NEW ? AD_CLASS_KNOWN_UNSERIESED : c.cls);
+    t->match_id = known_id;
+    snprintf(t->match_kind, sizeof t->match_kind, "feature");
+    t->match_dist = 0;
+    t->match_var = 0;
+    return AD_OK;
+}
+
+ad_code ad_feat_ingest_index(struct run *r, const ad_feat_index **ix, ad_err *err)
+{
+    ad_code rc = load(r, err);
+    *ix = rc ? NULL : r->feat->ix;
+    return rc;
+}
+
 ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
 {
     if (!r->o->features)
@@ -101,16 +122,8 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
             if (ad_idset_has(&r->job_new, found[k].media_id))
                 continue; /* this job's own media are not known */
             if (found[k].m.kind == AD_FEAT_COPY && !t->match_id) {
-                ad_classification c;
-                rc = ad_lookup_classify(r->st, r->lcache, found[k].media_id, &c, err);
-                if (rc)
+                if ((rc = ad_feat_ingest_known(r, t, found[k].media_id, err)))
                     break;
-                t->cls = ad_report_class_of(c.cls == AD_CLASS_NEW ? AD_CLASS_KNOWN_UNSERIESED
-                                                                  : c.cls);
-                t->match_id = found[k].media_id;
-                snprintf(t->match_kind, sizeof t->match_kind, "feature");
-                t->match_dist = 0;
-                t->match_var = 0;
             } else if (found[k].m.kind == AD_FEAT_COPY) {
                 continue; /* a second copy: the first decided */
             }
@@ -121,7 +134,7 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
     return rc;
 }
 
-static void region_text(const double b[4], char *out, size_t cap)
+void ad_feat_region_text(const double b[4], char *out, size_t cap)
 {
     snprintf(out, cap, "%.4f,%.4f,%.4f,%.4f", b[0], b[1], b[2], b[3]);
 }
@@ -148,8 +161,8 @@ ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *o
             const ad_feat_found *f = &t->feat->found[j];
             char how[64], rk[64], rq[64];
             ad_feat_how(&f->m, how, sizeof how);
-            region_text(f->m.box_known, rk, sizeof rk);
-            region_text(f->m.box_query, rq, sizeof rq);
+            ad_feat_region_text(f->m.box_known, rk, sizeof rk);
+            ad_feat_region_text(f->m.box_query, rq, sizeof rq);
             rc = ad_feat_store_match(r->st, r->job, mids[k], f->media_id,
                                      ad_feat_kind_name(f->m.kind), how, f->m.inliers,
                                      f->m.matches, rk, rq, err);

@@ -24,6 +24,14 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err);
 ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
                              ad_err *err);
 void ad_feat_ingest_free_task(struct task *t);
+/* The store's features index for this job (loaded at the first call; videos' keyframes too). */
+struct ad_feat_index;
+ad_code ad_feat_ingest_index(struct run *r, const struct ad_feat_index **ix, ad_err *err);
+/* A file found to be a copy of a known media: it takes that media's class (known-unseriesed
+ * when the media has none), the match recorded as kind "feature". */
+ad_code ad_feat_ingest_known(struct run *r, struct task *t, int64_t known_id, ad_err *err);
+/* A matched region as feature_match keeps it: "x0,y0,x1,y1". */
+void ad_feat_region_text(const double b[4], char *out, size_t cap);
 void ad_feat_ingest_end(struct run *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "features/triage.h"
+#include "features/vtriage.h"
 #include "pipeline_internal.h"
 
 #define BATCH_ROWS AD_INGEST_BATCH_ROWS
@@ -112,6 +113,7 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
         vo.dense_per_hash = 4; /* frames between, to match a copy played at another speed */
         ad_thumb_picker pick = {0};
         ad_ingest_thumb_video_opts(r, &vo, &pick);
+        ad_kf_ingest_opts(r, t, &vo); /* its keyframes' local features (vtriage.c) */
         vo.limits.max_pixels = ad_ingest_video_pixels(t->room); /* the memory budget's */
         ad_err ve;
         ad_code vc = t->fs_path ? ad_vpdq_hash_file(t->fs_path, &vo, &t->vid, &ve)
@@ -119,6 +121,7 @@ static void decode_task(const struct run *r, ad_hasher *h, struct task *t, const
         if (vc == AD_OK || t->vid.partial)
             t->has_video = t->vid.n > 0;
         ad_ingest_thumb_video(t, &pick);
+        ad_kf_ingest_done(t);
         if (vc && !t->has_video) {
             t->code = vc;
             t->err = ve;
@@ -462,6 +465,8 @@ static ad_code write_batch(struct run *r, ad_ingest_stats *d, ad_err *err)
         rc = ad_ingest_write_more(r, mids, of, nm, err);
     if (!rc)
         rc = ad_feat_ingest_write(r, mids, of, nm, err);
+    if (!rc)
+        rc = ad_kf_ingest_write(r, mids, of, nm, err);
     for (size_t k = 0; k < nm && !rc; k++)
         items[of[k]].sighting_id = sids[k];
     if (!rc)
@@ -492,6 +497,7 @@ static void free_task(struct run *r, struct task *t)
     free(t->ranges);
     ad_thumb_free(&t->thumb);
     ad_feat_ingest_free_task(t);
+    ad_kf_ingest_free_task(t);
     if (t->has_video || t->vid.frames)
         ad_vpdq_video_free(&t->vid);
     memset(t, 0, sizeof *t);
@@ -544,6 +550,8 @@ static ad_code match_and_write(struct run *r, ad_err *err)
     ad_code rc = ad_ingest_decide(r, err);
     if (!rc)
         rc = ad_feat_ingest_triage(r, err);
+    if (!rc)
+        rc = ad_kf_ingest_triage(r, err);
     if (!rc)
         rc = write_batch(r, &d, err);
     for (size_t i = 0; i < w->n; i++) {

@@ -57,6 +57,7 @@ struct task {
     int match_dist, match_var;
     char *ranges;
     struct ad_feat_task *feat; /* local features and what they found (src/features/triage.c) */
+    struct ad_kf_task *kf;     /* a video's keyframes and what they found (features/vtriage.c) */
 };
 
 /* A sorted array of 64-bit digest prefixes (known.c). */

@@ -547,6 +547,25 @@ static const migration migrations[] = {
      FED_PG("series_unlink", "INSERT", "unlink")
      "CREATE TRIGGER fed_series_media_gen AFTER UPDATE OF gen ON series_media"
      " FOR EACH ROW EXECUTE FUNCTION ad_change_log('link');"},
+    /* 19: the fedimp branch's (placeholder) */
+    {19, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 20: the fedexp branch's (placeholder) */
+    {20, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 21: the fedrest branch's (placeholder) */
+    {21, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 22: the acc branch's (placeholder) */
+    {22, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    /* 23: the featperf branch's (placeholder) */
+    {23, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {24,
+     /* a video's keyframes (issue 13, docs/features.md "Videos"): the local features of up to
+      * 8 distinct frames, each in media_feature's stored form, indexed beside the pictures'.
+      * Local, like media_feature (docs/federation.md). */
+     "CREATE TABLE media_keyframe (media_id BIGINT NOT NULL REFERENCES media(id),"
+     " k BIGINT NOT NULL, frame BIGINT NOT NULL, timestamp_ms BIGINT NOT NULL,"
+     " version BIGINT NOT NULL, points BIGINT NOT NULL, data @BLOB@ NOT NULL,"
+     " created BIGINT NOT NULL, PRIMARY KEY (media_id, k));",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
