@@ -16,7 +16,11 @@
  * with ImageMagick from the benign reference photos in tests/vectors, kept in DIR; the files
  * that are not known are also rolled (shifted cyclically), so that they are new, not PDQ
  * matches of known ones.
- *   bench_ingest [-n FILES] [-r REPS] [-d DIR]     (defaults 120, 3, bench/out/ingest-photos) */
+ *   bench_ingest [-n FILES] [-r REPS] [-d DIR]     (defaults 120, 3, bench/out/ingest-photos)
+ * With -f PICTURES instead: ingest of the folder PICTURES into an empty store without and with
+ * local features (issue 13's cost: images per second with / without, target >= 0.5), in turns,
+ * the fastest of REPS runs of each, wall and CPU seconds (features_cost).
+ *   bench_ingest -f PICTURES [-r REPS] */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +207,7 @@ static void fresh_store(const char *path)
 }
 
 static timing run_ingest(const char *db, const char *root, const char *case_no, int thumbnails,
-                         ad_ingest_stats *s)
+                         int features, ad_ingest_stats *s)
 {
     char url[4200];
     snprintf(url, sizeof url, "sqlite:%s", db);
@@ -217,6 +221,7 @@ static timing run_ingest(const char *db, const char *root, const char *case_no, 
     o.case_number = case_no;
     o.agency = "Lab";
     o.thumbnails = thumbnails;
+    o.features = features;
     timing t = {ad_now(), cpu_now()};
     if (ad_ingest(st, &root, 1, &o, s, &err) != AD_OK)
         die("ingest", err.msg);
@@ -240,10 +245,39 @@ static void keep_min(timing *best, timing t)
         best->cpu = t.cpu;
 }
 
+/* -f DIR: ingest of DIR (new pictures, into an empty store, thumbnails as by default) without
+ * and with local features, in turns, reps times; the fastest of each; the ratio of images per
+ * second with features to without (issue 13's cost target: >= 0.5). */
+static int features_cost(const char *root, const char *db, int reps)
+{
+    timing off = {0}, on = {0};
+    ad_ingest_stats s;
+    uint64_t files = 0;
+    for (int r = 0; r < reps; r++) {
+        fresh_store(db);
+        keep_min(&off, run_ingest(db, root, "NOFEAT", 1, 0, &s));
+        fresh_store(db);
+        keep_min(&on, run_ingest(db, root, "FEAT", 1, 1, &s));
+        files = s.counts[AD_RC_NEW];
+    }
+    unlink(db);
+    printf("ingest of %s: %llu new images, fastest of %d runs in turns; %d cores\n", root,
+           (unsigned long long)files, reps, ad_cpu_count());
+    printf("%-24s %9s %9s %12s %12s\n", "what", "wall s", "cpu s", "images/s", "images/cpu-s");
+    printf("%-24s %9.3f %9.3f %12.1f %12.1f\n", "without features", off.wall, off.cpu,
+           (double)files / off.wall, (double)files / off.cpu);
+    printf("%-24s %9.3f %9.3f %12.1f %12.1f\n", "with features", on.wall, on.cpu,
+           (double)files / on.wall, (double)files / on.cpu);
+    printf("with / without features: %.2fx images per cpu-second, %.2fx per wall second "
+           "(target >= 0.5)\n",
+           off.cpu / on.cpu, off.wall / on.wall);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int n = 120, reps = 3;
-    const char *dir = "bench/out/ingest-photos";
+    const char *dir = "bench/out/ingest-photos", *feat = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-n") && i + 1 < argc)
             n = atoi(argv[++i]);
@@ -251,13 +285,20 @@ int main(int argc, char **argv)
             reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "-d") && i + 1 < argc)
             dir = argv[++i];
+        else if (!strcmp(argv[i], "-f") && i + 1 < argc)
+            feat = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_ingest [-n FILES] [-r REPS] [-d DIR]\n");
+            fprintf(stderr, "usage: bench_ingest [-n FILES] [-r REPS] [-d DIR] [-f PICTURES]\n");
             return 2;
         }
     }
     if (n < 5 || reps < 1)
         die("usage", "-n must be at least 5 and -r at least 1");
+    if (feat) {
+        char db[4200];
+        snprintf(db, sizeof db, "/tmp/bench_ingest-%d.db", (int)getpid());
+        return features_cost(feat, db, reps);
+    }
     make_photos(dir, n);
     char seizure[4096], known[4096], db[4200], known_db[4200];
     snprintf(seizure, sizeof seizure, "%s/seizure", dir);
@@ -269,20 +310,20 @@ int main(int argc, char **argv)
     /* the store holding the known 80%, made once per run (not timed) */
     ad_ingest_stats s;
     fresh_store(known_db);
-    run_ingest(known_db, known, "KNOWN", 0, &s);
+    run_ingest(known_db, known, "KNOWN", 0, 1, &s);
     timing dg = {0}, full = {0}, k80 = {0}, full_t = {0}, k80_t = {0};
     uint64_t known_files = 0;
     for (int r = 0; r < reps; r++) {
         keep_min(&dg, run_digests(&fs));
         fresh_store(db);
-        keep_min(&full, run_ingest(db, seizure, "FULL", 0, &s));
+        keep_min(&full, run_ingest(db, seizure, "FULL", 0, 1, &s));
         copy_file(known_db, db);
-        keep_min(&k80, run_ingest(db, seizure, "SEIZURE", 0, &s));
+        keep_min(&k80, run_ingest(db, seizure, "SEIZURE", 0, 1, &s));
         known_files = s.counts[AD_RC_KNOWN_UNSERIESED];
         fresh_store(db);
-        keep_min(&full_t, run_ingest(db, seizure, "FULL", 1, &s));
+        keep_min(&full_t, run_ingest(db, seizure, "FULL", 1, 1, &s));
         copy_file(known_db, db);
-        keep_min(&k80_t, run_ingest(db, seizure, "SEIZURE", 1, &s));
+        keep_min(&k80_t, run_ingest(db, seizure, "SEIZURE", 1, 1, &s));
     }
     unlink(db);
     printf("seizure: %zu photos, %.1f MB (%.2f MB each), %llu of them known; %d cores; fastest "

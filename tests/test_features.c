@@ -10,6 +10,7 @@
 #include "ariadne/features.h"
 #include "ariadne/hash.h"
 #include "ariadne/store.h"
+#include "features/feat_int.h"
 #include "features/fstore.h"
 #include "testutil.h"
 
@@ -440,6 +441,61 @@ static void test_index_file(void **state)
     td_db_drop(&d);
 }
 
+/* The word search's AVX2 code gives the scalar code's words, second choices included (the
+ * nearest by Hamming distance, the lowest centre among equals): real ORB descriptors, the same
+ * with a few bits flipped, random ones, and the extremes (all 0, all 1: many equal distances). */
+static void test_vocab_search(void **state)
+{
+    (void)state;
+    uint8_t *g = picture(11);
+    struct ad_feat_raw raw;
+    assert_int_equal(ad_feat_orb(g, W, H, W, AD_FEAT_DETECT, &raw, NULL), AD_OK);
+    free(g);
+    assert_true(raw.n > 100);
+    size_t n = 3 * raw.n + 2000 + 2;
+    uint8_t *d = malloc(32 * n);
+    assert_non_null(d);
+    memcpy(d, raw.desc, 32 * raw.n);
+    uint64_t s = 12345;
+#define R() (s ^= s << 13, s ^= s >> 7, s ^= s << 17, s)
+    for (size_t i = 0; i < 2 * raw.n; i++) { /* 1 to 8 bits flipped */
+        uint8_t *o = d + 32 * (raw.n + i);
+        memcpy(o, raw.desc + 32 * (i % raw.n), 32);
+        for (unsigned k = 0, f = 1 + (unsigned)(R() % 8); k < f; k++) {
+            size_t byte = R() % 32;
+            o[byte] ^= (uint8_t)(1u << (R() % 8));
+        }
+    }
+    for (size_t i = 3 * raw.n; i < n - 2; i++)
+        for (int k = 0; k < 32; k++)
+            d[32 * i + k] = (uint8_t)R();
+#undef R
+    memset(d + 32 * (n - 2), 0, 32);
+    memset(d + 32 * (n - 1), 0xff, 32);
+    int simd = ad_feat_vocab_simd(1);
+    if (!simd)
+        print_message("no AVX2 here: the scalar search is compared with itself\n");
+    size_t same_alt = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t a1[AD_FEAT_ALT], a2[AD_FEAT_ALT];
+        ad_feat_vocab_simd(1);
+        uint32_t w1 = ad_feat_words(d + 32 * i, a1), v1 = ad_feat_word(d + 32 * i);
+        ad_feat_vocab_simd(0);
+        uint32_t w2 = ad_feat_words(d + 32 * i, a2), v2 = ad_feat_word(d + 32 * i);
+        assert_int_equal(w1, w2);
+        assert_int_equal(v1, v2);
+        assert_int_equal(w1, v1);
+        for (int a = 0; a < AD_FEAT_ALT; a++) {
+            assert_int_equal(a1[a], a2[a]);
+            same_alt += a1[a] == w1;
+        }
+    }
+    assert_int_equal(same_alt, 0); /* a second choice is never the word itself */
+    ad_feat_vocab_simd(1);
+    ad_feat_raw_free(&raw);
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,7 +503,7 @@ int main(void)
         cmocka_unit_test(test_unrelated),
         cmocka_unit_test(test_periodic_texture), cmocka_unit_test(test_index),
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
-        cmocka_unit_test(test_index_file),
+        cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

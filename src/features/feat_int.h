@@ -39,6 +39,9 @@ ad_code ad_feat_decode_grey(ad_media_type type, const uint8_t *data, size_t len,
 
 /* vocab.c: 1 when the compiled-in vocabulary has its expected form. */
 int ad_feat_vocab_ok(void);
+/* vocab.c: on = 0 makes the word search use the scalar code (the tests compare both), on = 1
+ * the AVX2 code where the processor has it (the default); returns 1 when AVX2 is then used. */
+int ad_feat_vocab_simd(int on);
 
 #ifdef __cplusplus
 }
