@@ -74,6 +74,22 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err)
 {
+    ad_fed_buf b = {0};
+    int bad = 0;
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
+    ad_code rc = bad ? ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set")
+                     : ad_fed_set_encode_body(key, origin, first, b.p, b.n, n, prev, head_seq,
+                                              head_hash, out, len, id, err);
+    free(b.p);
+    return rc;
+}
+
+ad_code ad_fed_set_encode_body(const ad_fed_key *key, const char *origin, int64_t first,
+                               const char *body, size_t blen, size_t n, const char *prev,
+                               int64_t head_seq, const char *head_hash, uint8_t **out,
+                               size_t *len, char id[65], ad_err *err)
+{
     char pk[AD_FED_PUBKEY_HEX + 1];
     ad_hex_encode(key->pk, 32, pk);
     json_t *h =
@@ -84,27 +100,27 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                   (json_int_t)head_seq, "hash", head_hash, "created", (json_int_t)ad_store_time());
     char *hl = h ? ad_fed_canon(h) : NULL;
     json_decref(h);
-    ad_fed_buf b = {0};
-    int bad = !hl || ad_fed_put(&b, hl, strlen(hl)) || ad_fed_put(&b, "\n", 1);
-    free(hl);
-    for (size_t i = 0; i < n && !bad; i++)
-        bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
-    if (bad) {
-        free(b.p);
+    size_t hn = hl ? strlen(hl) : 0;
+    /* header, its newline, the lines, the signature line (under 160 bytes) */
+    char *p = hl ? malloc(hn + 1 + blen + 160) : NULL;
+    if (!p) {
+        free(hl);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
     }
+    memcpy(p, hl, hn);
+    p[hn] = '\n';
+    free(hl);
+    if (blen)
+        memcpy(p + hn + 1, body, blen);
+    size_t at = hn + 1 + blen;
     uint8_t hash[32], sig[64];
-    set_hash((const uint8_t *)b.p, b.n, hash);
+    set_hash((const uint8_t *)p, at, hash);
     ad_hex_encode(hash, 32, id);
     ad_fed_sign(key, AD_FED_SET_CONTEXT, hash, sizeof hash, sig);
-    char line[160], sh[129];
-    snprintf(line, sizeof line, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
-    if (ad_fed_put(&b, line, strlen(line))) {
-        free(b.p);
-        return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
-    }
-    *out = (uint8_t *)b.p;
-    *len = b.n;
+    char sh[129];
+    at += (size_t)snprintf(p + at, 160, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
+    *out = (uint8_t *)p;
+    *len = at;
     return AD_OK;
 }
 
