@@ -75,16 +75,21 @@ typedef struct {
     char kind[8];
 } row;
 
-/* Reads the next page of pending rows after `after`. */
-static ad_code page(ad_store *st, int64_t after, row *rows, size_t *n, ad_err *err)
+/* Reads the next page of pending rows after `after`, up to max_id (without media and links
+ * when they are read with their records: `direct`). */
+static ad_code page(ad_store *st, int64_t after, int64_t max_id, int direct, row *rows, size_t *n,
+                    ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ?"
-                            " ORDER BY id LIMIT 4096",
-                            err);
+    static const char all[] = "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ?"
+                              " AND id <= ? ORDER BY id LIMIT 4096";
+    static const char others[] =
+        "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ? AND id <= ?"
+        " AND kind NOT IN ('media', 'link') ORDER BY id LIMIT 4096";
+    ad_stmt *s = ad_db_stmt(st->db, direct ? others : all, err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_int(s, 1, after);
+    ad_bind_int(s, 2, max_id);
     int k;
     *n = 0;
     while ((k = ad_step(s, err)) > 0) {
@@ -332,16 +337,21 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
         rc = ad_fed_last_set(st, origin, &last, prev, err);
     if (rc == AD_OK)
         rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
-    /* the pending records, once each, by kind */
+    /* the pending rows, up to the last logged now */
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(
+            st->db, "SELECT COALESCE(MAX(id), 0) FROM change_log WHERE seq IS NULL", err);
+        rc = s ? ad_db_int(s, &max_id, err) : AD_ECODE(err);
+    }
+    /* the pending records, once each, by kind (media and links below, with their records) */
+    int64_t after = 0;
     for (size_t n = PAGE; rc == AD_OK && n == PAGE;) {
-        rc = page(st, max_id, rows, &n, err);
+        rc = page(st, after, max_id, ad_fed_cut_direct, rows, &n, err);
         for (size_t i = 0; rc == AD_OK && i < n; i++) {
-            max_id = rows[i].id;
+            after = rows[i].id;
             int k = ad_fed_kind_known(rows[i].kind);
             if (!k)
                 continue;
-            if (ad_fed_cut_direct && (k - 1 == K_MEDIA || k - 1 == K_LINK))
-                continue; /* read with their records below */
             int s = seen(&seen_rows, k, rows[i].a, rows[i].b);
             if (s < 0 || (!s && rec_push(&per[k - 1], rows[i].a, rows[i].b)))
                 rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
