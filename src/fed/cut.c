@@ -274,11 +274,10 @@ static ad_code direct_row(ad_store *st, const char *origin, int k, ad_stmt *s, l
 
 /* The pending media or links (k), once each, in log order up to max_id, into sets of runs. */
 static ad_code direct(ad_store *st, const ad_fed_key *key, const char *origin, int k,
-                      int64_t max_id, lines *l, int64_t *last, char prev[65], int64_t head_seq,
-                      const char *head_hash, int64_t *total, ad_err *err)
+                      int64_t after, int64_t max_id, lines *l, int64_t *last, char prev[65],
+                      int64_t head_seq, const char *head_hash, int64_t *total, ad_err *err)
 {
     seen_set once = {0};
-    int64_t after = 0;
     ad_code rc = AD_OK;
     for (size_t got = PAGE; rc == AD_OK && got > 0;) {
         /* a page never holds more rows than the run has room for */
@@ -337,14 +336,18 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
         rc = ad_fed_last_set(st, origin, &last, prev, err);
     if (rc == AD_OK)
         rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
-    /* the pending rows, up to the last logged now */
+    /* the pending rows: after the last cut's mark, up to the last logged now */
+    int64_t upto = 0;
     if (rc == AD_OK) {
-        ad_stmt *s = ad_db_stmt(
-            st->db, "SELECT COALESCE(MAX(id), 0) FROM change_log WHERE seq IS NULL", err);
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT COALESCE(MAX(upto), 0) FROM fed_cut", err);
+        rc = s ? ad_db_int(s, &upto, err) : AD_ECODE(err);
+    }
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT COALESCE(MAX(id), 0) FROM change_log", err);
         rc = s ? ad_db_int(s, &max_id, err) : AD_ECODE(err);
     }
     /* the pending records, once each, by kind (media and links below, with their records) */
-    int64_t after = 0;
+    int64_t after = upto;
     for (size_t n = PAGE; rc == AD_OK && n == PAGE;) {
         rc = page(st, after, max_id, ad_fed_cut_direct, rows, &n, err);
         for (size_t i = 0; rc == AD_OK && i < n; i++) {
@@ -362,8 +365,8 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     /* one set per kind, its changes the records as they stand */
     for (int k = 0; k < AD_FED_KINDS && rc == AD_OK; k++) {
         if (ad_fed_cut_direct && (k == K_MEDIA || k == K_LINK))
-            rc = direct(st, key, origin, k, max_id, &l, &last, prev, head_seq, head_hash, &total,
-                        err);
+            rc = direct(st, key, origin, k, upto, max_id, &l, &last, prev, head_seq, head_hash,
+                        &total, err);
         for (size_t i = 0; rc == AD_OK && i < per[k].n; i++) {
             rc = general(st, origin, k, per[k].ab[2 * i], per[k].ab[2 * i + 1], &l,
                          last + 1 + (int64_t)l.n, err);
@@ -382,12 +385,25 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     for (int k = 0; k < AD_FED_KINDS; k++)
         free(per[k].ab);
     free(l.b.p);
-    if (rc == AD_OK && max_id > 0) {
-        ad_stmt *s =
-            ad_db_stmt(st->db, "UPDATE change_log SET seq = 0 WHERE seq IS NULL AND id <= ?", err);
+    /* the rows cut: marked (seq 0), and the mark moves on */
+    if (rc == AD_OK && max_id > upto) {
+        ad_stmt *s = ad_db_stmt(
+            st->db, "UPDATE change_log SET seq = 0 WHERE id > ? AND id <= ? AND seq IS NULL", err);
         if (!s) {
             rc = AD_ECODE(err);
         } else {
+            ad_bind_int(s, 1, upto);
+            ad_bind_int(s, 2, max_id);
+            rc = ad_db_run(s, err);
+        }
+        s = rc == AD_OK ? ad_db_stmt(st->db,
+                                     "INSERT INTO fed_cut (id, upto) VALUES (1, ?) ON CONFLICT"
+                                     " (id) DO UPDATE SET upto = excluded.upto",
+                                     err)
+                        : NULL;
+        if (rc == AD_OK && !s) {
+            rc = AD_ECODE(err);
+        } else if (s) {
             ad_bind_int(s, 1, max_id);
             rc = ad_db_run(s, err);
         }
