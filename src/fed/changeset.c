@@ -75,20 +75,27 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           ad_err *err)
 {
     ad_fed_buf b = {0};
-    int bad = 0;
+    static const char room[AD_FED_HEADER_ROOM];
+    int bad = ad_fed_put(&b, room, sizeof room);
     for (size_t i = 0; i < n && !bad; i++)
         bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
+    size_t at = 0;
     ad_code rc = bad ? ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set")
-                     : ad_fed_set_encode_body(key, origin, first, b.p, b.n, n, prev, head_seq,
-                                              head_hash, out, len, id, err);
-    free(b.p);
-    return rc;
+                     : ad_fed_set_encode_room(key, origin, first, &b, n, prev, head_seq,
+                                              head_hash, &at, id, err);
+    if (rc != AD_OK) {
+        free(b.p);
+        return rc;
+    }
+    memmove(b.p, b.p + at, b.n - at);
+    *out = (uint8_t *)b.p;
+    *len = b.n - at;
+    return AD_OK;
 }
 
-ad_code ad_fed_set_encode_body(const ad_fed_key *key, const char *origin, int64_t first,
-                               const char *body, size_t blen, size_t n, const char *prev,
-                               int64_t head_seq, const char *head_hash, uint8_t **out,
-                               size_t *len, char id[65], ad_err *err)
+ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_t first,
+                               ad_fed_buf *b, size_t n, const char *prev, int64_t head_seq,
+                               const char *head_hash, size_t *at, char id[65], ad_err *err)
 {
     char pk[AD_FED_PUBKEY_HEX + 1];
     ad_hex_encode(key->pk, 32, pk);
@@ -100,27 +107,26 @@ ad_code ad_fed_set_encode_body(const ad_fed_key *key, const char *origin, int64_
                   (json_int_t)head_seq, "hash", head_hash, "created", (json_int_t)ad_store_time());
     char *hl = h ? ad_fed_canon(h) : NULL;
     json_decref(h);
-    size_t hn = hl ? strlen(hl) : 0;
-    /* header, its newline, the lines, the signature line (under 160 bytes) */
-    char *p = hl ? malloc(hn + 1 + blen + 160) : NULL;
-    if (!p) {
-        free(hl);
+    if (!hl)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
+    size_t hn = strlen(hl);
+    if (hn + 1 > AD_FED_HEADER_ROOM || b->n < AD_FED_HEADER_ROOM) {
+        free(hl);
+        return ad_err_set(err, AD_ERR_INTERNAL, "a change set's header does not fit its room");
     }
-    memcpy(p, hl, hn);
-    p[hn] = '\n';
+    /* the header and its newline just before the lines */
+    *at = AD_FED_HEADER_ROOM - hn - 1;
+    memcpy(b->p + *at, hl, hn);
+    b->p[AD_FED_HEADER_ROOM - 1] = '\n';
     free(hl);
-    if (blen)
-        memcpy(p + hn + 1, body, blen);
-    size_t at = hn + 1 + blen;
     uint8_t hash[32], sig[64];
-    set_hash((const uint8_t *)p, at, hash);
+    set_hash((const uint8_t *)b->p + *at, b->n - *at, hash);
     ad_hex_encode(hash, 32, id);
     ad_fed_sign(key, AD_FED_SET_CONTEXT, hash, sizeof hash, sig);
-    char sh[129];
-    at += (size_t)snprintf(p + at, 160, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
-    *out = (uint8_t *)p;
-    *len = at;
+    char line[160], sh[129];
+    snprintf(line, sizeof line, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
+    if (ad_fed_put(b, line, strlen(line)))
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
     return AD_OK;
 }
 

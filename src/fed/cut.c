@@ -64,7 +64,8 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
     return 0;
 }
 
-/* The change lines of the set being made, each with its newline, and how many. */
+/* The change lines of the set being made, each with its newline, after AD_FED_HEADER_ROOM bytes
+ * of room for its header (ad_fed_set_encode_room), and how many. */
 typedef struct {
     ad_fed_buf b;
     size_t n;
@@ -177,11 +178,10 @@ static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int
                     int64_t *last, char prev[65], int64_t head_seq, const char *head_hash,
                     ad_err *err)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
+    size_t at = 0;
     char id[65] = "";
-    ad_code rc = ad_fed_set_encode_body(key, origin, *last + 1, l->b.p, l->b.n, l->n, prev,
-                                        head_seq, head_hash, &bytes, &len, id, err);
+    ad_code rc = ad_fed_set_encode_room(key, origin, *last + 1, &l->b, l->n, prev, head_seq,
+                                        head_hash, &at, id, err);
     if (rc == AD_OK) {
         ad_stmt *s = ad_db_stmt(st->db,
                                 "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
@@ -194,19 +194,18 @@ static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int
             ad_bind_text(s, 2, origin);
             ad_bind_int(s, 3, *last + 1);
             ad_bind_int(s, 4, *last + (int64_t)l->n);
-            ad_bind_blob(s, 5, bytes, len);
+            ad_bind_blob(s, 5, l->b.p + at, l->b.n - at);
             ad_bind_int(s, 6, ad_store_time());
             ad_bind_text(s, 7, ad_fed_kind_name(kind));
             rc = ad_db_run(s, err);
         }
     }
-    free(bytes);
     rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s kind=%s seq=%lld..%lld",
                          id, ad_fed_kind_name(kind), (long long)(*last + 1),
                          (long long)(*last + (int64_t)l->n));
     *last += (int64_t)l->n;
     memcpy(prev, id, 65);
-    l->b.n = 0;
+    l->b.n = AD_FED_HEADER_ROOM;
     l->n = 0;
     return rc;
 }
@@ -324,10 +323,16 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     recs per[AD_FED_KINDS] = {{0}};
     seen_set seen_rows = {0};
     row *rows = malloc(PAGE * sizeof *rows);
+    static const char room[AD_FED_HEADER_ROOM];
     *n_out = 0;
-    ad_code rc = rows ? ad_store_begin(st, err) : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    if (!rows)
+    ad_code rc = rows && !ad_fed_put(&l.b, room, sizeof room)
+                     ? ad_store_begin(st, err)
+                     : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (rc != AD_OK) {
+        free(rows);
+        free(l.b.p);
         return rc;
+    }
     if (rc == AD_OK)
         rc = ad_fed_own(st, origin, pub, err);
     if (rc == AD_OK && strcmp(pub, ad_hex_encode(key->pk, 32, have)))

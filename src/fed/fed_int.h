@@ -78,11 +78,13 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *const *lines, size_t n, const char *prev, int64_t head_seq,
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err);
-/* The same from the change lines already joined (each with its newline, n of them). */
-ad_code ad_fed_set_encode_body(const ad_fed_key *key, const char *origin, int64_t first,
-                               const char *body, size_t blen, size_t n, const char *prev,
-                               int64_t head_seq, const char *head_hash, uint8_t **out,
-                               size_t *len, char id[65], ad_err *err);
+/* The same in place: b holds AD_FED_HEADER_ROOM bytes of room, then the n change lines (each
+ * with its newline); the header goes at the end of the room, the signature line after the
+ * lines: the set is b->p[*at .. b->n). No copy of the lines (a set is ~50 MB). */
+#define AD_FED_HEADER_ROOM 1024
+ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_t first,
+                               ad_fed_buf *b, size_t n, const char *prev, int64_t head_seq,
+                               const char *head_hash, size_t *at, char id[65], ad_err *err);
 /* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);
 
