@@ -104,7 +104,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--export-only"))
             export_only = 1;
         else {
-            fprintf(stderr, "usage: bench_fed [--n N] [--dir DIR] [--pg URL | --sqlite] [--export-only]\n");
+            fprintf(stderr,
+                    "usage: bench_fed [--n N] [--dir DIR] [--pg URL | --sqlite] [--export-only]\n");
             return 2;
         }
     }

@@ -116,7 +116,8 @@ static char *outcome(ad_store *st, const ad_fed_key *key, int direct)
     ad_fed_stats stats;
     OK(ad_fed_bundle_export(st, key, "p", 0, &bundle, &blen, &stats, &err));
     ad_stmt *s = ad_db_stmt(
-        st->db, "SELECT first_seq, last_seq, kinds, bytes FROM change_set ORDER BY first_seq", &err);
+        st->db, "SELECT first_seq, last_seq, kinds, bytes FROM change_set ORDER BY first_seq",
+        &err);
     assert_non_null(s);
     while (ad_step(s, &err) > 0) {
         size_t n = 0;
@@ -130,9 +131,8 @@ static char *outcome(ad_store *st, const ad_fed_key *key, int direct)
         assert_int_equal(ad_fed_put(&o, body, (size_t)(end - body)), 0);
     }
     ad_db_done(s);
-    json_t *m = json_loadb((const char *)bundle, (size_t)((uint8_t *)memchr(bundle, '\n', blen) -
-                                                         bundle),
-                           0, NULL);
+    json_t *m = json_loadb((const char *)bundle,
+                           (size_t)((uint8_t *)memchr(bundle, '\n', blen) - bundle), 0, NULL);
     assert_non_null(m);
     size_t i;
     json_t *e;
@@ -173,8 +173,9 @@ static void both_paths(void **state, int pg)
     OK(ad_fed_keygen(st, path, "direct", &err));
     OK(ad_fed_key_load(st, path, &key, &err));
     /* a peer sent every kind but links: links go as withheld places */
-    ad_fed_peer p = {.name = "p", .pubkey = "1111111111111111111111111111111111111111111111111111"
-                                            "111111111111"};
+    ad_fed_peer p = {.name = "p",
+                     .pubkey = "1111111111111111111111111111111111111111111111111111"
+                               "111111111111"};
     int64_t pid;
     OK(ad_fed_peer_add(st, &p, &pid, &err));
     unsigned send = AD_FED_KINDS_ALL & ~(1u << 2);

@@ -81,8 +81,8 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
         bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
     size_t at = 0;
     ad_code rc = bad ? ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set")
-                     : ad_fed_set_encode_room(key, origin, first, &b, n, prev, head_seq,
-                                              head_hash, &at, id, err);
+                     : ad_fed_set_encode_room(key, origin, first, &b, n, prev, head_seq, head_hash,
+                                              &at, id, err);
     if (rc != AD_OK) {
         free(b.p);
         return rc;

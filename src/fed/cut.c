@@ -272,9 +272,9 @@ static ad_code direct_row(ad_store *st, const char *origin, int k, ad_stmt *s, l
 }
 
 /* The pending media or links (k), once each, in log order up to max_id, into sets of runs. */
-static ad_code direct(ad_store *st, const ad_fed_key *key, const char *origin, int k,
-                      int64_t after, int64_t max_id, lines *l, int64_t *last, char prev[65],
-                      int64_t head_seq, const char *head_hash, int64_t *total, ad_err *err)
+static ad_code direct(ad_store *st, const ad_fed_key *key, const char *origin, int k, int64_t after,
+                      int64_t max_id, lines *l, int64_t *last, char prev[65], int64_t head_seq,
+                      const char *head_hash, int64_t *total, ad_err *err)
 {
     seen_set once = {0};
     ad_code rc = AD_OK;
