@@ -1189,6 +1189,7 @@ static void t_gids_migrate(void **state)
                                   "DROP TABLE fed_sent; DROP TABLE fed_witnessed; DROP TABLE fed_peer; DROP TABLE witness;"
                                   "DROP TABLE change_set; DROP TABLE change_log;"
                                   "DROP TABLE fed_withheld;" /* 16: policy per peer */
+                                  "DROP TABLE fed_cut;"      /* 20: the cut's mark */
                                   "ALTER TABLE person DROP COLUMN identified_origin;"
                                   "ALTER TABLE person DROP COLUMN retracted_at;"
                                   "DROP TABLE instance;"

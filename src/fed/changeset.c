@@ -74,6 +74,29 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err)
 {
+    ad_fed_buf b = {0};
+    static const char room[AD_FED_HEADER_ROOM];
+    int bad = ad_fed_put(&b, room, sizeof room);
+    for (size_t i = 0; i < n && !bad; i++)
+        bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
+    size_t at = 0;
+    ad_code rc = bad ? ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set")
+                     : ad_fed_set_encode_room(key, origin, first, &b, n, prev, head_seq, head_hash,
+                                              &at, id, err);
+    if (rc != AD_OK) {
+        free(b.p);
+        return rc;
+    }
+    memmove(b.p, b.p + at, b.n - at);
+    *out = (uint8_t *)b.p;
+    *len = b.n - at;
+    return AD_OK;
+}
+
+ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_t first,
+                               ad_fed_buf *b, size_t n, const char *prev, int64_t head_seq,
+                               const char *head_hash, size_t *at, char id[65], ad_err *err)
+{
     char pk[AD_FED_PUBKEY_HEX + 1];
     ad_hex_encode(key->pk, 32, pk);
     json_t *h =
@@ -84,27 +107,26 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                   (json_int_t)head_seq, "hash", head_hash, "created", (json_int_t)ad_store_time());
     char *hl = h ? ad_fed_canon(h) : NULL;
     json_decref(h);
-    ad_fed_buf b = {0};
-    int bad = !hl || ad_fed_put(&b, hl, strlen(hl)) || ad_fed_put(&b, "\n", 1);
-    free(hl);
-    for (size_t i = 0; i < n && !bad; i++)
-        bad = ad_fed_put(&b, lines[i], strlen(lines[i])) || ad_fed_put(&b, "\n", 1);
-    if (bad) {
-        free(b.p);
+    if (!hl)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
+    size_t hn = strlen(hl);
+    if (hn + 1 > AD_FED_HEADER_ROOM || b->n < AD_FED_HEADER_ROOM) {
+        free(hl);
+        return ad_err_set(err, AD_ERR_INTERNAL, "a change set's header does not fit its room");
     }
+    /* the header and its newline just before the lines */
+    *at = AD_FED_HEADER_ROOM - hn - 1;
+    memcpy(b->p + *at, hl, hn);
+    b->p[AD_FED_HEADER_ROOM - 1] = '\n';
+    free(hl);
     uint8_t hash[32], sig[64];
-    set_hash((const uint8_t *)b.p, b.n, hash);
+    set_hash((const uint8_t *)b->p + *at, b->n - *at, hash);
     ad_hex_encode(hash, 32, id);
     ad_fed_sign(key, AD_FED_SET_CONTEXT, hash, sizeof hash, sig);
     char line[160], sh[129];
     snprintf(line, sizeof line, "{\"sig\":\"%s\"}\n", ad_hex_encode(sig, 64, sh));
-    if (ad_fed_put(&b, line, strlen(line))) {
-        free(b.p);
+    if (ad_fed_put(b, line, strlen(line)))
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory encoding a change set");
-    }
-    *out = (uint8_t *)b.p;
-    *len = b.n;
     return AD_OK;
 }
 

@@ -3,7 +3,9 @@
  * stands: docs/federation.md), one set per record kind (so that a peer's policy can withhold
  * a kind by whole sets: "Policy per peer"), a kind of more than ad_fed_cut_run changes in runs
  * of that many (sets of a bounded size), in the kinds' order, numbered densely after the
- * origin's last sequence, each chained to the one before, carrying the audit head, signed. */
+ * origin's last sequence, each chained to the one before, carrying the audit head, signed.
+ * Media and links are read in pages of the change log joined with their records and written
+ * straight as text (body_text.c); the other kinds are built the general way (policy.c). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,40 +64,33 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
     return 0;
 }
 
+/* The change lines of the set being made, each with its newline, after AD_FED_HEADER_ROOM bytes
+ * of room for its header (ad_fed_set_encode_room), and how many. */
 typedef struct {
-    char **lines;
-    size_t n, cap;
+    ad_fed_buf b;
+    size_t n;
 } lines;
-
-static int push(lines *l, char *s)
-{
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 256;
-        char **p = realloc(l->lines, cap * sizeof *p);
-        if (!p)
-            return -1;
-        l->lines = p;
-        l->cap = cap;
-    }
-    l->lines[l->n++] = s;
-    return 0;
-}
 
 typedef struct {
     int64_t id, a, b;
     char kind[8];
 } row;
 
-/* Reads the next page of pending rows after `after`. */
-static ad_code page(ad_store *st, int64_t after, row *rows, size_t *n, ad_err *err)
+/* Reads the next page of pending rows after `after`, up to max_id (without media and links
+ * when they are read with their records: `direct`). */
+static ad_code page(ad_store *st, int64_t after, int64_t max_id, int direct, row *rows, size_t *n,
+                    ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ?"
-                            " ORDER BY id LIMIT 4096",
-                            err);
+    static const char all[] = "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ?"
+                              " AND id <= ? ORDER BY id LIMIT 4096";
+    static const char others[] =
+        "SELECT id, kind, a, b FROM change_log WHERE seq IS NULL AND id > ? AND id <= ?"
+        " AND kind NOT IN ('media', 'link') ORDER BY id LIMIT 4096";
+    ad_stmt *s = ad_db_stmt(st->db, direct ? others : all, err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_int(s, 1, after);
+    ad_bind_int(s, 2, max_id);
     int k;
     *n = 0;
     while ((k = ad_step(s, err)) > 0) {
@@ -178,16 +173,15 @@ static int rec_push(recs *r, int64_t a, int64_t b)
 
 /* Encodes the pending lines (all of one kind) as origin's next change set (after *last,
  * chained to prev), stores it and audits it; *last and prev move on to it, the lines are
- * freed. */
+ * emptied. */
 static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int kind, lines *l,
                     int64_t *last, char prev[65], int64_t head_seq, const char *head_hash,
                     ad_err *err)
 {
-    uint8_t *bytes = NULL;
-    size_t len = 0;
+    size_t at = 0;
     char id[65] = "";
-    ad_code rc = ad_fed_set_encode(key, origin, *last + 1, (const char *const *)l->lines, l->n,
-                                   prev, head_seq, head_hash, &bytes, &len, id, err);
+    ad_code rc = ad_fed_set_encode_room(key, origin, *last + 1, &l->b, l->n, prev, head_seq,
+                                        head_hash, &at, id, err);
     if (rc == AD_OK) {
         ad_stmt *s = ad_db_stmt(st->db,
                                 "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
@@ -200,21 +194,123 @@ static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int
             ad_bind_text(s, 2, origin);
             ad_bind_int(s, 3, *last + 1);
             ad_bind_int(s, 4, *last + (int64_t)l->n);
-            ad_bind_blob(s, 5, bytes, len);
+            ad_bind_blob(s, 5, l->b.p + at, l->b.n - at);
             ad_bind_int(s, 6, ad_store_time());
             ad_bind_text(s, 7, ad_fed_kind_name(kind));
             rc = ad_db_run(s, err);
         }
     }
-    free(bytes);
     rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s kind=%s seq=%lld..%lld",
                          id, ad_fed_kind_name(kind), (long long)(*last + 1),
                          (long long)(*last + (int64_t)l->n));
     *last += (int64_t)l->n;
     memcpy(prev, id, 65);
-    for (size_t i = 0; i < l->n; i++)
-        free(l->lines[i]);
+    l->b.n = AD_FED_HEADER_ROOM;
     l->n = 0;
+    return rc;
+}
+
+/* The body of change log row (kind, a, b) the general way (policy.c), as the next line. */
+static ad_code general(ad_store *st, const char *origin, int k, int64_t a, int64_t b, lines *l,
+                       int64_t seq, ad_err *err)
+{
+    json_t *body = NULL;
+    ad_code rc = ad_fed_body(st, origin, ad_fed_kind_name(k), a, b, &body, err);
+    if (rc != AD_OK || !body)
+        return rc;
+    json_object_set_new(body, "seq", json_integer(seq));
+    char *line = ad_fed_canon(body);
+    json_decref(body);
+    if (!line || ad_fed_put(&l->b, line, strlen(line)) || ad_fed_put(&l->b, "\n", 1))
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    else
+        l->n++;
+    free(line);
+    return rc;
+}
+
+int ad_fed_cut_direct = 1;
+
+/* Media and links, the bulk of a cut, are read straight from the change log joined with their
+ * records, a page of rows per statement, and written as text (body_text.c). */
+#define K_MEDIA 0
+#define K_LINK 2
+static const char direct_sql[2][600] = {
+    "SELECT c.id, c.a, c.b, m.sha256, m.md5, m.sha1, m.pdq, m.pdq_quality, m.size, m.mime,"
+    " m.width, m.height, m.duration_ms, CASE WHEN EXISTS (SELECT 1 FROM media_frame f"
+    " WHERE f.media_id = m.id) THEN 1 ELSE 0 END FROM change_log c JOIN media m ON m.id = c.a"
+    " WHERE c.seq IS NULL AND c.kind = 'media' AND c.id > ? AND c.id <= ? ORDER BY c.id"
+    " LIMIT ?",
+    "SELECT c.id, c.a, c.b, s.gid, m.sha256, m.md5, m.sha1, m.pdq FROM change_log c"
+    " JOIN series s ON s.id = c.a JOIN media m ON m.id = c.b WHERE c.seq IS NULL"
+    " AND c.kind = 'link' AND c.id > ? AND c.id <= ? ORDER BY c.id LIMIT ?"};
+
+/* One row of a direct page as the next line (or none). */
+static ad_code direct_row(ad_store *st, const char *origin, int k, ad_stmt *s, lines *l,
+                          int64_t seq, ad_err *err)
+{
+    int64_t a = ad_col_int(s, 1), b = ad_col_int(s, 2);
+    int r;
+    if (k == K_MEDIA) {
+        json_t *frames = NULL;
+        if (ad_col_int(s, 13)) {
+            ad_code rc = ad_fed_frames_body(st, a, &frames, err);
+            if (rc != AD_OK)
+                return rc;
+        }
+        r = ad_fed_media_text(&l->b, s, 3, seq, frames ? json_string_value(frames) : NULL);
+        json_decref(frames);
+    } else {
+        r = ad_fed_link_text(&l->b, s, 3, seq);
+    }
+    if (r == -2)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (r < 0)
+        return general(st, origin, k, a, b, l, seq, err);
+    l->n += (size_t)r;
+    return AD_OK;
+}
+
+/* The pending media or links (k), once each, in log order up to max_id, into sets of runs. */
+static ad_code direct(ad_store *st, const ad_fed_key *key, const char *origin, int k, int64_t after,
+                      int64_t max_id, lines *l, int64_t *last, char prev[65], int64_t head_seq,
+                      const char *head_hash, int64_t *total, ad_err *err)
+{
+    seen_set once = {0};
+    ad_code rc = AD_OK;
+    for (size_t got = PAGE; rc == AD_OK && got > 0;) {
+        /* a page never holds more rows than the run has room for */
+        size_t want = ad_fed_cut_run - l->n < PAGE ? ad_fed_cut_run - l->n : PAGE;
+        ad_stmt *s = ad_db_stmt(st->db, direct_sql[k == K_LINK], err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        ad_bind_int(s, 1, after);
+        ad_bind_int(s, 2, max_id);
+        ad_bind_int(s, 3, (int64_t)want);
+        int r = 0;
+        got = 0;
+        while (rc == AD_OK && (r = ad_step(s, err)) > 0) {
+            got++;
+            after = ad_col_int(s, 0);
+            int was = seen(&once, k + 1, ad_col_int(s, 1), ad_col_int(s, 2));
+            if (was < 0)
+                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            else if (!was)
+                rc = direct_row(st, origin, k, s, l, *last + 1 + (int64_t)l->n, err);
+        }
+        ad_db_done(s);
+        if (rc == AD_OK && r < 0)
+            rc = (ad_code)-r;
+        if (got < want)
+            got = 0; /* the last page */
+        if (rc == AD_OK && l->n >= ad_fed_cut_run) {
+            *total += (int64_t)l->n;
+            rc = emit(st, key, origin, k, l, last, prev, head_seq, head_hash, err);
+        }
+    }
+    free(once.t);
     return rc;
 }
 
@@ -227,10 +323,16 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     recs per[AD_FED_KINDS] = {{0}};
     seen_set seen_rows = {0};
     row *rows = malloc(PAGE * sizeof *rows);
+    static const char room[AD_FED_HEADER_ROOM];
     *n_out = 0;
-    ad_code rc = rows ? ad_store_begin(st, err) : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    if (!rows)
+    ad_code rc = rows && !ad_fed_put(&l.b, room, sizeof room)
+                     ? ad_store_begin(st, err)
+                     : ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    if (rc != AD_OK) {
+        free(rows);
+        free(l.b.p);
         return rc;
+    }
     if (rc == AD_OK)
         rc = ad_fed_own(st, origin, pub, err);
     if (rc == AD_OK && strcmp(pub, ad_hex_encode(key->pk, 32, have)))
@@ -239,11 +341,22 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
         rc = ad_fed_last_set(st, origin, &last, prev, err);
     if (rc == AD_OK)
         rc = ad_fed_audit_head(st, &head_seq, head_hash, err);
-    /* the pending records, once each, by kind */
+    /* the pending rows: after the last cut's mark, up to the last logged now */
+    int64_t upto = 0;
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT COALESCE(MAX(upto), 0) FROM fed_cut", err);
+        rc = s ? ad_db_int(s, &upto, err) : AD_ECODE(err);
+    }
+    if (rc == AD_OK) {
+        ad_stmt *s = ad_db_stmt(st->db, "SELECT COALESCE(MAX(id), 0) FROM change_log", err);
+        rc = s ? ad_db_int(s, &max_id, err) : AD_ECODE(err);
+    }
+    /* the pending records, once each, by kind (media and links below, with their records) */
+    int64_t after = upto;
     for (size_t n = PAGE; rc == AD_OK && n == PAGE;) {
-        rc = page(st, max_id, rows, &n, err);
+        rc = page(st, after, max_id, ad_fed_cut_direct, rows, &n, err);
         for (size_t i = 0; rc == AD_OK && i < n; i++) {
-            max_id = rows[i].id;
+            after = rows[i].id;
             int k = ad_fed_kind_known(rows[i].kind);
             if (!k)
                 continue;
@@ -256,19 +369,12 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     free(seen_rows.t);
     /* one set per kind, its changes the records as they stand */
     for (int k = 0; k < AD_FED_KINDS && rc == AD_OK; k++) {
+        if (ad_fed_cut_direct && (k == K_MEDIA || k == K_LINK))
+            rc = direct(st, key, origin, k, upto, max_id, &l, &last, prev, head_seq, head_hash,
+                        &total, err);
         for (size_t i = 0; rc == AD_OK && i < per[k].n; i++) {
-            json_t *body = NULL;
-            rc = ad_fed_body(st, origin, ad_fed_kind_name(k), per[k].ab[2 * i],
-                             per[k].ab[2 * i + 1], &body, err);
-            if (rc != AD_OK || !body)
-                continue;
-            json_object_set_new(body, "seq", json_integer(last + 1 + (int64_t)l.n));
-            char *line = ad_fed_canon(body);
-            json_decref(body);
-            if (!line || push(&l, line)) {
-                free(line);
-                rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-            }
+            rc = general(st, origin, k, per[k].ab[2 * i], per[k].ab[2 * i + 1], &l,
+                         last + 1 + (int64_t)l.n, err);
             /* sets of a bounded size: each is held whole when made, sent and received */
             if (rc == AD_OK && l.n >= ad_fed_cut_run) {
                 total += (int64_t)l.n;
@@ -283,15 +389,26 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     }
     for (int k = 0; k < AD_FED_KINDS; k++)
         free(per[k].ab);
-    for (size_t i = 0; i < l.n; i++)
-        free(l.lines[i]);
-    free(l.lines);
-    if (rc == AD_OK && max_id > 0) {
-        ad_stmt *s =
-            ad_db_stmt(st->db, "UPDATE change_log SET seq = 0 WHERE seq IS NULL AND id <= ?", err);
+    free(l.b.p);
+    /* the rows cut: marked (seq 0), and the mark moves on */
+    if (rc == AD_OK && max_id > upto) {
+        ad_stmt *s = ad_db_stmt(
+            st->db, "UPDATE change_log SET seq = 0 WHERE id > ? AND id <= ? AND seq IS NULL", err);
         if (!s) {
             rc = AD_ECODE(err);
         } else {
+            ad_bind_int(s, 1, upto);
+            ad_bind_int(s, 2, max_id);
+            rc = ad_db_run(s, err);
+        }
+        s = rc == AD_OK ? ad_db_stmt(st->db,
+                                     "INSERT INTO fed_cut (id, upto) VALUES (1, ?) ON CONFLICT"
+                                     " (id) DO UPDATE SET upto = excluded.upto",
+                                     err)
+                        : NULL;
+        if (rc == AD_OK && !s) {
+            rc = AD_ECODE(err);
+        } else if (s) {
             ad_bind_int(s, 1, max_id);
             rc = ad_db_run(s, err);
         }

@@ -78,6 +78,13 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
                           const char *const *lines, size_t n, const char *prev, int64_t head_seq,
                           const char *head_hash, uint8_t **out, size_t *len, char id[65],
                           ad_err *err);
+/* The same in place: b holds AD_FED_HEADER_ROOM bytes of room, then the n change lines (each
+ * with its newline); the header goes at the end of the room, the signature line after the
+ * lines: the set is b->p[*at .. b->n). No copy of the lines (a set is ~50 MB). */
+#define AD_FED_HEADER_ROOM 1024
+ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_t first,
+                               ad_fed_buf *b, size_t n, const char *prev, int64_t head_seq,
+                               const char *head_hash, size_t *at, char id[65], ad_err *err);
 /* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);
 
@@ -85,6 +92,16 @@ int ad_fed_kind_known(const char *kind);
  * NULL with *skip set when the policy does not share it (a private note, a record gone). */
 ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t a, int64_t b,
                     json_t **body, ad_err *err);
+/* Media and link bodies written straight as canonical text (body_text.c), the same bytes as
+ * ad_fed_body then ad_fed_canon with "seq" added, and a newline: from the row's columns at col
+ * (media: sha256, md5, sha1, pdq, pdq_quality, size, mime, width, height, duration_ms; link:
+ * the series' gid, then the media's sha256, md5, sha1, pdq), vpdq the frames' field or NULL.
+ * 1 written, 0 no body (not shared), -1 a row for the general path, -2 out of memory. */
+int ad_fed_media_text(ad_fed_buf *out, ad_stmt *s, int col, int64_t seq, const char *vpdq);
+int ad_fed_link_text(ad_fed_buf *out, ad_stmt *s, int col, int64_t seq);
+/* 1 (the default): the cut writes media and link bodies straight (body_text.c); 0: every body
+ * through ad_fed_body (the general path; tests compare the two). */
+extern int ad_fed_cut_direct;
 /* vPDQ frames in a media change (frames.c): the media's frames as the "vpdq" field (NULL
  * *out when it has none, or one the form cannot say); decoding a received field (AD_ERR_PARSE
  * when malformed, not canonical or beyond AD_FED_VPDQ_MAX frames; free(*out)); and writing

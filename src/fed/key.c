@@ -209,7 +209,10 @@ ad_code ad_fed_instance_get(ad_store *st, ad_fed_instance *out, ad_err *err)
     ad_bind_text(q, 1, out->uuid);
     ad_code rc = ad_db_int(q, &out->last_seq, err);
     if (rc == AD_OK)
-        rc = count(st, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL", &out->pending, err);
+        rc = count(st,
+                   "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND id >"
+                   " (SELECT COALESCE(MAX(upto), 0) FROM fed_cut)",
+                   &out->pending, err);
     if (rc == AD_OK)
         rc = count(st, "SELECT COUNT(*) FROM change_set", &out->change_sets, err);
     if (rc == AD_OK)
