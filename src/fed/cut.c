@@ -241,8 +241,9 @@ static const char direct_sql[2][600] = {
     " WHERE f.media_id = m.id) THEN 1 ELSE 0 END FROM change_log c JOIN media m ON m.id = c.a"
     " WHERE c.seq IS NULL AND c.kind = 'media' AND c.id > ? AND c.id <= ? ORDER BY c.id"
     " LIMIT ?",
-    "SELECT c.id, c.a, c.b, s.gid, m.sha256, m.md5, m.sha1, m.pdq FROM change_log c"
-    " JOIN series s ON s.id = c.a JOIN media m ON m.id = c.b WHERE c.seq IS NULL"
+    "SELECT c.id, c.a, c.b, s.gid, m.sha256, m.md5, m.sha1, m.pdq, sm.gen FROM change_log c"
+    " JOIN series s ON s.id = c.a JOIN media m ON m.id = c.b LEFT JOIN series_media sm ON"
+    " sm.series_id = c.a AND sm.media_id = c.b WHERE c.seq IS NULL"
     " AND c.kind = 'link' AND c.id > ? AND c.id <= ? ORDER BY c.id LIMIT ?"};
 
 /* One row of a direct page as the next line (or none). */
@@ -260,6 +261,8 @@ static ad_code direct_row(ad_store *st, const char *origin, int k, ad_stmt *s, l
         }
         r = ad_fed_media_text(&l->b, s, 3, seq, frames ? json_string_value(frames) : NULL);
         json_decref(frames);
+    } else if (!ad_col_null(s, 8) && ad_col_int(s, 8) > 1) {
+        r = -1; /* a link made again after an unlink carries its generation: the general way */
     } else {
         r = ad_fed_link_text(&l->b, s, 3, seq);
     }
