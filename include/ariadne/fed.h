@@ -147,6 +147,8 @@ ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *s
 enum { AD_FED_SYNC_PEER, AD_FED_SYNC_PUSH, AD_FED_SYNC_PULL, AD_FED_SYNC_DONE };
 typedef struct ad_fed_sync_result {
     int stage;
+    int requests; /* POSTs of the push: the bundle goes in chunks of at most what the peer
+                   * takes (8 MiB first, halved on each 413), never held whole in memory */
     ad_fed_stats sent, got;
 } ad_fed_sync_result;
 ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,

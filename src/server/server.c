@@ -51,6 +51,7 @@ struct ad_http_req {
     char *body;
     size_t body_len, body_cap;
     size_t body_expect; /* Content-Length when given (within max_body), else 0 */
+    FILE *spool;        /* AD_ROUTE_SPOOL_BODY: the body so far, in a file without a name */
     json_t *json;
 };
 
@@ -150,6 +151,13 @@ const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len)
 {
     *len = rq->body ? rq->body_len : 0;
     return (const uint8_t *)rq->body;
+}
+
+FILE *ad_http_body_file(ad_http_req *rq)
+{
+    if (rq->spool && (fflush(rq->spool) != 0 || ferror(rq->spool) || fseek(rq->spool, 0, SEEK_SET)))
+        return NULL;
+    return rq->spool;
 }
 
 const char *ad_http_header(const ad_http_req *rq, const char *name)
@@ -429,7 +437,7 @@ static void begin(ad_http_req *rq, const char *url)
         return;
     }
     const char *type = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type");
-    if (!(r->flags & AD_ROUTE_RAW_BODY) && !is_json_type(type)) {
+    if (!(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_SPOOL_BODY)) && !is_json_type(type)) {
         problem(rq, 415, NULL, "Accept-Post", "application/json",
                 "the request body must be application/json (UTF-8), not %.100s",
                 type ? type : "without a Content-Type");
@@ -455,6 +463,25 @@ static void take_body(ad_http_req *rq, const char *data, size_t n)
         free(rq->body);
         rq->body = NULL;
         rq->body_len = rq->body_cap = 0;
+        if (rq->spool)
+            fclose(rq->spool); /* nameless: gone with its last descriptor */
+        rq->spool = NULL;
+        return;
+    }
+    if (rq->srv->routes[rq->route].flags & AD_ROUTE_SPOOL_BODY) {
+        ad_err err;
+        if (!rq->spool && !(rq->spool = ad_tmpfile(&err))) {
+            problem(rq, 503, NULL, NULL, NULL, "cannot keep the request body: %s", err.msg);
+            return;
+        }
+        if (fwrite(data, 1, n, rq->spool) != n) {
+            fclose(rq->spool);
+            rq->spool = NULL;
+            problem(rq, 503, NULL, NULL, NULL, "cannot keep the request body: %s",
+                    strerror(errno));
+            return;
+        }
+        rq->body_len += n;
         return;
     }
     if (rq->body_len + n > rq->body_cap) {
@@ -587,7 +614,7 @@ static void finish(ad_http_req *rq)
     ad_err_clear(&err);
     ad_http_reply rp;
     memset(&rp, 0, sizeof rp);
-    if (r->body && !(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_LAZY_BODY)) &&
+    if (r->body && !(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_LAZY_BODY | AD_ROUTE_SPOOL_BODY)) &&
         ad_http_check_body(rq, &rp, &err) != AD_OK) {
         problem(rq, rp.status, rp.field[0] ? rp.field : NULL, NULL, NULL, "%s", err.msg);
         return;
@@ -721,6 +748,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     ad_metrics_inflight(srv->metrics, -1);
     json_decref(rq->json);
     free(rq->body);
+    if (rq->spool)
+        fclose(rq->spool);
     free(rq->param_text);
     free(rq);
     __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_SEQ_CST);
