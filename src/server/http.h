@@ -92,6 +92,8 @@ typedef struct ad_http_reply {
     char field[128];
     char cookie[256]; /* a Set-Cookie header's value when not empty (session.c) */
     const char *csp;  /* a text answer's Content-Security-Policy (static.c), NULL: none */
+    FILE *file; /* set: the body is this file, from its start to its end (type says its type);
+                 * the server closes it (a nameless ad_tmpfile is then gone) */
 } ad_http_reply;
 
 typedef ad_code (*ad_http_fn)(ad_http_req *rq, ad_http_reply *rp, ad_err *err);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -591,6 +592,36 @@ static void respond_stream(ad_http_req *rq, int status, const char *type, ad_htt
     MHD_destroy_response(r);
 }
 
+/* Sends a file from its start (closed here; libmicrohttpd reads a duplicate of its descriptor
+ * and closes that when the answer is sent or abandoned). */
+static void respond_file(ad_http_req *rq, int status, const char *type, FILE *f)
+{
+    struct stat sb;
+    int fd = -1;
+    if (fflush(f) == 0 && !ferror(f) && fstat(fileno(f), &sb) == 0)
+        fd = dup(fileno(f));
+    fclose(f);
+    if (fd < 0) {
+        problem(rq, 503, NULL, NULL, NULL, "cannot send the answer: %s", strerror(errno));
+        return;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    rq->responded = 1;
+    rq->status = status;
+    if (!r) {
+        close(fd);
+        return;
+    }
+    rq->bytes_out = (uint64_t)sb.st_size;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (__atomic_load_n(&rq->srv->stopping, __ATOMIC_RELAXED))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_queue_response(rq->c, (unsigned)status, r);
+    MHD_destroy_response(r);
+}
+
 ad_code ad_http_check_body(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     if (rq->json)
@@ -622,6 +653,8 @@ static void finish(ad_http_req *rq)
     ad_code rc = r->fn(rq, &rp, &err);
     if (rc != AD_OK) {
         json_decref(rp.json);
+        if (rp.file)
+            fclose(rp.file);
         if (rp.owned)
             free((void *)rp.text);
         int status = rp.status >= 400 ? rp.status : ad_http_status_of(rc);
@@ -630,6 +663,10 @@ static void finish(ad_http_req *rq)
         return;
     }
     int status = rp.status ? rp.status : 200;
+    if (rp.file) {
+        respond_file(rq, status, rp.type ? rp.type : "application/octet-stream", rp.file);
+        return;
+    }
     if (rp.stream) {
         respond_stream(rq, status, rp.type ? rp.type : "application/octet-stream", &rp);
         return;
