@@ -31,7 +31,7 @@ test-asan: deps
 
 # the tests of threaded code (hashing pool, ingest pipeline, index build and batch search,
 # concurrent store writers) under ThreadSanitizer
-TSAN_TESTS = '^(test_index|test_live|test_store|test_util|test_hash|cli_hash|cli_vpdq|cli_ingest|cli_ingest_memory|cli_match|cli_thumbs|cli_fed_sync|cli_video_features)$$'
+TSAN_TESTS = '^(test_index|test_live|test_store|test_util|test_hash|cli_hash|cli_vpdq|cli_ingest|cli_ingest_memory|cli_match|cli_thumbs|cli_fed_sync|test_fed_push|cli_video_features)$$'
 test-tsan: deps
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAD_TSAN=ON >/dev/null
 	@cmake --build build-tsan -j $(JOBS)

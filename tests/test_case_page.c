@@ -403,6 +403,105 @@ static void test_pages(void **state)
     assert_int_equal(total, 9 + 4);
 }
 
+/* a merged series is named by its survivor everywhere a case shows its series
+ * (docs/federation.md "Merging two series"): the summary (one row, "merged from"), the files'
+ * classification and the page of files, the triage report (items, JSON, HTML) */
+static void test_merged_series(void **state)
+{
+    fx *f = *state;
+    if (!f)
+        skip();
+    ad_err e;
+    int merged = 0;
+    OK(ad_store_series_merge(f->st, f->sa, f->sb, f->hub, &merged, E));
+    assert_int_equal(merged, 1); /* one agency owns both: agreed at once */
+    same_as_slow(f);
+    ad_case_summary s;
+    OK(ad_store_case_summary(f->st, f->case_id, &s, E));
+    assert_int_equal(s.nseries, 1);
+    assert_int_equal(s.series[0].series_id, f->sb);
+    assert_string_equal(s.series[0].name, "Series B");
+    assert_string_equal(s.series[0].contact, "b@hub.example");
+    assert_string_equal(s.series[0].merged_from, "Series A");
+    assert_int_equal(s.series[0].files, 4); /* known[0] x2, known[1], known[2] */
+    assert_int_equal(s.series[0].cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_int_equal(s.counts[AD_CLASS_KNOWN_UNIDENTIFIED], 3); /* classes are the linked series' */
+    ad_case_summary_free(&s);
+    json_t *doc = NULL;
+    OK(ad_svc_case_summary(&f->c, f->case_id, &doc, E));
+    json_t *row = json_array_get(json_object_get(doc, "series"), 0);
+    assert_string_equal(json_string_value(json_object_get(row, "name")), "Series B");
+    assert_string_equal(json_string_value(json_object_get(row, "merged_from")), "Series A");
+    json_decref(doc);
+    /* one file's class */
+    ad_classification k;
+    OK(ad_store_classify(f->st, f->known[0], &k, E));
+    assert_int_equal(k.cls, AD_CLASS_KNOWN_UNIDENTIFIED);
+    assert_int_equal(k.series_id, f->sb);
+    assert_string_equal(k.series_name, "Series B");
+    assert_string_equal(k.contact, "b@hub.example");
+    assert_int_equal(k.merged_from_id, f->sa);
+    assert_string_equal(k.merged_from, "Series A");
+    /* media show: its classification's series */
+    char hex[65], *t = hex;
+    for (int j = 0; j < 32; j++) /* known[0]'s SHA-256, as media() makes it */
+        t += sprintf(t, "%02x", (uint8_t)(100 * 31 + j * 7));
+    ad_svc_lookup_opts lo;
+    ad_svc_lookup_opts_default(&lo);
+    json_t *view = NULL;
+    OK(ad_svc_media_view(&f->c, hex, &lo, &view, E));
+    json_t *cs = json_object_get(json_object_get(view, "classification"), "series");
+    assert_string_equal(json_string_value(json_object_get(cs, "name")), "Series B");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(cs, "merged_from"), "name")),
+        "Series A");
+    json_decref(view);
+    OK(ad_store_classify(f->st, f->known[1], &k, E)); /* B's own: not merged from anything */
+    assert_int_equal(k.series_id, f->sb);
+    assert_int_equal(k.merged_from_id, 0);
+    /* the page of files */
+    OK(ad_svc_case_files(&f->c, f->case_id, NULL, 100, &doc, E));
+    size_t i, named = 0;
+    json_t *file;
+    json_array_foreach(json_object_get(doc, "files"), i, file)
+    {
+        json_t *ser = json_object_get(file, "series");
+        if (!json_is_object(ser))
+            continue;
+        assert_string_equal(json_string_value(json_object_get(ser, "name")), "Series B");
+        named += json_is_string(json_object_get(ser, "merged_from"));
+    }
+    assert_int_equal(named, 3); /* known[0] x2, known[2] (A decides: its victim unidentified) */
+    json_decref(doc);
+    /* the triage report */
+    ad_report r;
+    OK(ad_report_build(f->st, "Unit", "C-1", NULL, &r, E));
+    named = 0;
+    for (i = 0; i < r.n; i++) {
+        if (!r.items[i].series_id)
+            continue;
+        assert_int_equal(r.items[i].series_id, f->sb);
+        assert_string_equal(r.items[i].series_name, "Series B");
+        named += r.items[i].series_merged_from &&
+                 !strcmp(r.items[i].series_merged_from, "Series A");
+    }
+    assert_int_equal(named, 3);
+    char dir[600], path[700];
+    snprintf(dir, sizeof dir, "%s/merged-report", td_tmpdir("test_case_page_report"));
+    OK(ad_report_write_dir(f->st, &r, dir, E));
+    ad_report_free(&r);
+    size_t n;
+    snprintf(path, sizeof path, "%s/report.html", dir);
+    char *html = (char *)td_read_file(path, &n);
+    assert_non_null(strstr(html, "<h3>Series Series B</h3><p class=\"note\">Merged from Series A"));
+    assert_null(strstr(html, "<h3>Series Series A"));
+    free(html);
+    snprintf(path, sizeof path, "%s/report.json", dir);
+    char *js = (char *)td_read_file(path, &n);
+    assert_non_null(strstr(js, "\"contact\":\"b@hub.example\",\"merged_from\":\"Series A\""));
+    free(js);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +511,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_groups, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pages, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_series, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_merged_series, setup_pg, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -844,7 +844,7 @@ static void t_openapi_routes(void **state)
             snprintf(ref, sizeof ref, "#/components/schemas/%s", routes[i].body);
             json_t *s = json_object_get(
                 json_object_get(json_object_get(json_object_get(rb, "content"),
-                                                (routes[i].flags & AD_ROUTE_RAW_BODY)
+                                                (routes[i].flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_SPOOL_BODY))
                                                     ? "application/octet-stream"
                                                     : JSON),
                                 "schema"),

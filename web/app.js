@@ -594,8 +594,8 @@ function reviewKeys(e) {
 /* ---- series page -------------------------------------------------------------------- */
 
 async function renderSeries(name) {
-  const [s, reach] = await Promise.all([api('GET', '/v1/series/' + enc(name)),
-    api('GET', '/v1/series/' + enc(name) + '/reach')]);
+  const [s, reach, smap] = await Promise.all([api('GET', '/v1/series/' + enc(name)),
+    api('GET', '/v1/series/' + enc(name) + '/reach'), seriesMap()]);
   const mine = S.me && s.owner === S.me.agency.name;
   const canIdentify = role() === 'investigator' && (mine || !s.owner);
   const people = (list, kind) => table(['Code', 'Status', 'Identified', 'Country', 'Action'],
@@ -612,6 +612,7 @@ async function renderSeries(name) {
   page('Series: ' + s.name,
     facts([['Owner', s.owner || '-'], ['Contact', s.contact || '-'], ['Status', s.status],
       ['Media', String(s.media)], ['Global id', h('span', { class: 'hash' }, s.gid || '-')]]),
+    mergeSection(s, smap, mine),
     h('h2', {}, 'Seen by agencies'),
     table(['Agency', 'Sightings', 'Media', 'First seen', 'Last seen'], reach.agencies.map((r) =>
       h('tr', {}, h('td', {}, r.agency || '(no agency)'), h('td', {}, r.sightings), h('td', {}, r.media),
@@ -636,6 +637,73 @@ async function renderSeries(name) {
       if (!text) return;
       try { await api('POST', '/v1/notes', { object_type: 'series', object: s.name, text }); say('Note added.'); render(); } catch (e) { say(e.message); }
     } }, 'Add a note...') : null);
+}
+
+/* ---- merging two series (docs/federation.md "Merging two series") ---------------------- */
+
+/* What a series' page says of merges: the series it was merged into, those merged into it,
+ * the requests waiting for an owner's consent (whose), a button to consent where the caller's
+ * agency is awaited, and one to request a merge with another series (its owner's
+ * investigators). The store decides who may consent (403 otherwise). */
+function mergeSection(s, smap, mine) {
+  const me = S.me ? S.me.agency.name : '';
+  const inv = role() === 'investigator';
+  const nameOf = (x) => x.name || x.gid;
+  const ownerOf = (x) => (smap.get(x.name) || {}).owner || '';
+  const link = (x) => h('a', { href: '#/series/' + enc(nameOf(x)) }, nameOf(x));
+  const consent = (c, x) => c ? (c.agency || 'its owner') + ', ' + when(c.at)
+    : 'awaited (' + (ownerOf(x) || 'its owner') + ')';
+  const pending = (s.merges || []).filter((m) => !m.agreed);
+  const rows = pending.map((m) => {
+    const waiting = [!m.from_consent && m.from, !m.into_consent && m.into].filter(Boolean);
+    const mineAwaited = inv && waiting.some((x) => ownerOf(x) === me);
+    return h('tr', {}, h('td', {}, link(m.from), ' into ', link(m.into)),
+      h('td', {}, consent(m.from_consent, m.from)), h('td', {}, consent(m.into_consent, m.into)),
+      h('td', {}, waiting.map((x) => ownerOf(x) || 'the owner of ' + nameOf(x)).join(', ')),
+      h('td', {}, mineAwaited ? h('button', { type: 'button',
+        onclick: () => requestMerge(nameOf(m.from), nameOf(m.into), smap) },
+      'Consent to merge ' + nameOf(m.from) + ' into ' + nameOf(m.into) + '...') : ''));
+  });
+  const from = s.merged_from || [];
+  return h('section', { class: 'merges', 'aria-labelledby': 'merges-title' },
+    h('h2', { id: 'merges-title' }, 'Merges'),
+    s.merged_into ? h('p', {}, 'Merged into ', link(s.merged_into),
+      ' by agreement of both owners: that series stands for this one.') : null,
+    from.length ? h('p', {}, 'Merged into this series: ', from.map((x, i) => [i ? ', ' : '', link(x)])) : null,
+    rows.length ? table(['Merge', 'Consent of the merged series\' owner', 'Consent of the surviving series\' owner',
+      'Waiting for', 'Action'], rows, 'Merge requests waiting for an owner\'s consent')
+      : (!s.merged_into && !from.length ? h('p', { class: 'muted' }, 'No merge requested.') : null),
+    inv && mine && !s.merged_into ? h('button', { type: 'button', onclick: () => startMerge(s, smap) },
+      'Merge with another series...') : null);
+}
+
+async function startMerge(s, smap) {
+  const others = [...smap.keys()].filter((n) => n !== s.name);
+  const other = await ask('Merge ' + s.name + ' with another series', 'The other series', others);
+  if (!other) return;
+  const keep = await ask('Which series stays?', 'The series that stays (the other becomes an alias of it)',
+    [other, s.name]);
+  if (!keep) return;
+  await requestMerge(keep === s.name ? other : s.name, keep, smap);
+}
+
+/* The caller's agency's consent to merging `from` into `into`, after a confirmation step. */
+async function requestMerge(from, into, smap) {
+  const me = S.me ? S.me.agency.name : '';
+  const of = (n) => (smap.get(n) || {}).owner || 'its owner';
+  const ok = await confirmStep('Merge ' + from + ' into ' + into + '?',
+    'This records the consent of ' + me + ' to merging ' + from + ' into ' + into + ': ' + into +
+    ' stays and ' + from + ' becomes an alias of it, on every instance. The merge is done once ' +
+    'the owner of each series has consented (' + from + ': ' + of(from) + '; ' + into + ': ' +
+    of(into) + '). A merge cannot be undone.', 'Consent to the merge');
+  if (!ok) return;
+  try {
+    const r = await api('POST', '/v1/series/' + enc(from) + '/merge', { into });
+    const others = [of(from), of(into)].filter((o) => o !== me);
+    await render();
+    say(r.merged ? from + ' merged into ' + into + '.'
+      : 'Consent recorded; waiting for ' + (others.join(' and ') || 'the other owner') + '.');
+  } catch (e) { say(e.message); }
 }
 
 /* ---- the series' places on a map --------------------------------------------------- */

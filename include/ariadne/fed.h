@@ -136,6 +136,10 @@ ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const cha
 void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, char sig[129]);
 ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
                     uint8_t **out, size_t *len, ad_err *err);
+/* ad_fed_pull's checks alone: the peer's name (80 bytes) and the serving instance's key (wipe
+ * it), for an answer written as it is made (ad_fed_bundle_export_file: the server's GET). */
+ad_code ad_fed_pull_check(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex,
+                          char name[80], ad_fed_key *key, ad_err *err);
 
 /* One exchange with peer `peer` over HTTP, at the URL `peer add` gave (the code path of
  * `ariadne sync PEER` and of `ariadne serve --sync-every`): pushes this instance's bundle for it
@@ -148,6 +152,8 @@ ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *s
 enum { AD_FED_SYNC_PEER, AD_FED_SYNC_PUSH, AD_FED_SYNC_PULL, AD_FED_SYNC_DONE };
 typedef struct ad_fed_sync_result {
     int stage;
+    int requests; /* POSTs of the push: the bundle goes in chunks of at most what the peer
+                   * takes (8 MiB first, halved on each 413), never held whole in memory */
     ad_fed_stats sent, got;
 } ad_fed_sync_result;
 ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,

@@ -57,8 +57,10 @@ typedef struct ad_report_item {
     char match_kind[16]; /* "sha256", "md5", "sha1", "pdq", "" */
     int match_distance, match_variant;
     char *match_ranges; /* videos: matched time ranges in both files, or NULL */
-    int64_t series_id;
+    int64_t series_id; /* a series merged into another: the survivor (its name, owner...) */
     char *series_name, *series_owner, *series_contact;
+    char *series_merged_from; /* the series the media is linked into when it was merged into
+                               * series_id (docs/federation.md "Merging two series"), or NULL */
     /* clues */
     char *camera_make, *camera_model, *camera_serial, *software;
     int64_t captured;       /* Unix seconds, 0 unknown; the camera clock read as UTC when the

@@ -750,6 +750,11 @@ typedef struct ad_classification {
     char owner_agency[256];
     char contact[256];
     int victims, victims_unidentified;
+    /* the series the media is linked into when that one was merged into another (series_id,
+     * name, owner and contact are then the survivor's: docs/federation.md "Merging two
+     * series"); 0 and "" otherwise. The class is decided by the linked series' victims. */
+    int64_t merged_from_id;
+    char merged_from[256];
 } ad_classification;
 /* What one series of a media says of it, by the rule of ad_store_classify: known-unidentified
  * when the series has an unidentified victim, or no victim on record and the media is not
@@ -830,8 +835,9 @@ ad_code ad_store_case_items_page(ad_store *st, int64_t case_id, const ad_item_cu
  * is known-unidentified when one of its files is. A few grouped, indexed queries: no per-file
  * work, no audit row (the caller records the read). */
 typedef struct ad_case_series {
-    int64_t series_id;
+    int64_t series_id; /* the survivor of a merged series (its name, owner, contact) */
     char name[128], owner[128], contact[256];
+    char merged_from[256]; /* the merged series it stands for, comma-separated; "" none */
     ad_class cls;
     int64_t files;
 } ad_case_series;

@@ -61,6 +61,10 @@ void ad_file_replace_abort(ad_file_replace *r);
  * named with its cause) and return rc. */
 ad_code ad_file_replace_end(ad_file_replace *r, ad_code rc, ad_err *err);
 
+/* A private temporary file (read and write, 0600, in $TMPDIR or /tmp) that has no name: it is
+ * gone when closed, whatever path the caller takes (tmpfile.c). NULL with err. */
+FILE *ad_tmpfile(ad_err *err);
+
 /* Progress on a terminal: a single self-rewriting line on `out` when it is a tty, nothing
  * otherwise. Thread-safe; redraws at most ~10 times a second. total may be 0 (unknown). */
 typedef struct ad_progress ad_progress;

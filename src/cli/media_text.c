@@ -179,6 +179,8 @@ static void classification(json_t *doc)
     if (has(c, "series")) {
         label("Series");
         series_text(json_object_get(c, "series"));
+        opt(" (merged from ", str(json_object_get(json_object_get(c, "series"), "merged_from"),
+                                  "name"), ")");
         putchar('\n');
     }
     if (has(c, "own_class") && strcmp(how, "exact")) {

@@ -116,6 +116,23 @@ ad_code ad_fed_apply_change(ad_store *st, const char *origin, const json_t *ch, 
 /* The most changes a change set is cut with (cut.c; 100,000: ~50 MB of media changes): a set
  * is held whole when it is made, sent and received, so this bounds the memory of each. */
 extern size_t ad_fed_cut_run;
+/* A bundle pushed in requests of bounded size (push.c): the bundle file f (this instance's,
+ * as ad_fed_bundle_export_file wrote it) cut into chunks, each a bundle of consecutive
+ * entries signed again with key, read out by ad_fed_chunk_read (a libcurl read callback).
+ * ad_fed_chunk_make prepares the next chunk of at most budget bytes (one entry whatever its
+ * size): its length and number of entries; ad_fed_chunk_sent moves past it once the peer took
+ * it (else make it again, smaller); done when every entry went (an empty bundle goes once). */
+extern size_t ad_fed_push_max; /* the first budget of a push: the server's default --max-body */
+typedef struct ad_fed_chunker ad_fed_chunker;
+ad_code ad_fed_chunker_open(FILE *f, const ad_fed_key *key, ad_fed_chunker **out, ad_err *err);
+int ad_fed_chunker_done(const ad_fed_chunker *c);
+ad_code ad_fed_chunk_make(ad_fed_chunker *c, size_t budget, int64_t *len, size_t *nsets,
+                          ad_err *err);
+void ad_fed_chunk_sent(ad_fed_chunker *c);
+void ad_fed_chunk_rewind(ad_fed_chunker *c); /* read the chunk again from its start */
+size_t ad_fed_chunk_read(char *buf, size_t size, size_t nmemb, void *ctx);
+void ad_fed_chunker_free(ad_fed_chunker *c);
+
 /* Owners merging two series (merge.c): the body of change log row ('merge', id), NULL when it
  * holds no consent of this origin's own; applying one (inside the caller's transaction). */
 ad_code ad_fed_merge_body(ad_store *st, const char *origin, int64_t id, json_t **body,

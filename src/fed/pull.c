@@ -1,7 +1,8 @@
 /* pull.c: a peer fetching its bundle over HTTP (GET /v1/fed/changes): the request is signed
  * with the peer's Ed25519 key over the serving instance's public key and the time, so it needs
  * no API key and cannot be replayed to another instance or after five minutes; the answer is
- * the bundle ad_fed_bundle_export makes for that peer, signed by the serving instance. */
+ * the bundle ad_fed_bundle_export makes for that peer, signed by the serving instance (the
+ * server streams it: ad_fed_pull_check, then ad_fed_bundle_export_file). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +27,12 @@ void ad_fed_pull_sign(const ad_fed_key *key, const char *server_pub, int64_t t, 
     ad_hex_encode(s, 64, sig);
 }
 
-ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
-                    uint8_t **out, size_t *len, ad_err *err)
+ad_code ad_fed_pull_check(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex,
+                          char name[80], ad_fed_key *key, ad_err *err)
 {
-    char own_pub[AD_FED_PUBKEY_HEX + 1], name[80] = "", m[160], path[AD_STORE_URL_MAX + 16];
+    char own_pub[AD_FED_PUBKEY_HEX + 1], m[160], path[AD_STORE_URL_MAX + 16];
     uint8_t pk[32], sig[64];
+    name[0] = 0;
     ad_code rc = ad_fed_own(st, NULL, own_pub, err);
     if (rc != AD_OK)
         return rc;
@@ -47,17 +49,25 @@ ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *s
     ad_bind_text(s, 1, peer_pub);
     int k = ad_step(s, err);
     if (k > 0)
-        ad_col_copy(s, 0, name, sizeof name);
+        ad_col_copy(s, 0, name, 80);
     ad_db_done(s);
     if (k < 0)
         return (ad_code)-k;
     size_t n = pull_message(m, sizeof m, own_pub, t);
     if (!k || !ad_fed_verify(pk, PULL_CONTEXT, (const uint8_t *)m, n, sig))
         return ad_err_set(err, AD_ERR_PERM, "not a request signed by a peer's key");
-    ad_fed_key key;
     rc = ad_fed_key_path(st->url, NULL, path, sizeof path, err);
     if (rc == AD_OK)
-        rc = ad_fed_key_load(st, path, &key, err);
+        rc = ad_fed_key_load(st, path, key, err);
+    return rc;
+}
+
+ad_code ad_fed_pull(ad_store *st, const char *peer_pub, int64_t t, const char *sig_hex, int all,
+                    uint8_t **out, size_t *len, ad_err *err)
+{
+    char name[80];
+    ad_fed_key key;
+    ad_code rc = ad_fed_pull_check(st, peer_pub, t, sig_hex, name, &key, err);
     if (rc != AD_OK)
         return rc;
     ad_fed_stats stats;

@@ -1,6 +1,7 @@
 /* sync.c: one exchange with a peer's `ariadne serve` over HTTP (docs/federation.md
  * "Transport"), the one code path of `ariadne sync PEER` and of `ariadne serve --sync-every`:
- * push this instance's bundle for the peer (POST /v1/fed/changes), then pull the peer's bundle
+ * push this instance's bundle for the peer (POST /v1/fed/changes; made into a temporary file
+ * and sent from there in requests the peer takes: push.c), then pull the peer's bundle
  * for this instance (GET /v1/fed/changes, signed with this instance's key) into a temporary
  * file and import it from there, verified whole (a pulled bundle is not held in memory). libcurl; the caller initialises it (curl_global_init) once per process. */
 #include <curl/curl.h>
@@ -70,8 +71,17 @@ static int on_progress(void *ctx, curl_off_t a, curl_off_t b, curl_off_t c, curl
     return cc->fn && cc->fn(cc->ctx) ? 1 : 0;
 }
 
+/* libcurl sending a chunk again (a connection re-used and lost before the answer) */
+static int on_seek(void *ctx, curl_off_t off, int origin)
+{
+    if (off != 0 || origin != SEEK_SET)
+        return CURL_SEEKFUNC_CANTSEEK;
+    ad_fed_chunk_rewind(ctx);
+    return CURL_SEEKFUNC_OK;
+}
+
 /* One request; the answer's body into *out. Returns the HTTP status, or -1 with err. */
-static long http(const char *url, const uint8_t *post, size_t len, const cancel_cb *cancel,
+static long http(const char *url, ad_fed_chunker *post, int64_t len, const cancel_cb *cancel,
                  body *out, ad_err *err)
 {
     CURL *c = curl_easy_init();
@@ -93,7 +103,11 @@ static long http(const char *url, const uint8_t *post, size_t len, const cancel_
     if (post) {
         h = curl_slist_append(h, "Content-Type: application/octet-stream");
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)post);
+        curl_easy_setopt(c, CURLOPT_POST, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, ad_fed_chunk_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, post);
+        curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek);
+        curl_easy_setopt(c, CURLOPT_SEEKDATA, post);
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     }
     CURLcode cc = curl_easy_perform(c);
@@ -132,24 +146,49 @@ ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int a
         return ad_err_set(err, AD_ERR_ARG, "peer '%s' has no URL: use bundles", peer);
     cancel_cb cc = {cancel, cancel_ctx};
     char url[1300];
-    /* push */
+    /* push: the bundle made into a temporary file, sent in chunks the peer takes */
     r->stage = AD_FED_SYNC_PUSH;
-    uint8_t *out = NULL;
-    size_t len = 0;
-    rc = ad_fed_bundle_export(st, key, peer, all, &out, &len, &r->sent, err);
-    if (rc != AD_OK)
-        return rc;
+    FILE *bf = ad_tmpfile(err);
+    if (!bf)
+        return AD_ECODE(err);
+    rc = ad_fed_bundle_export_file(st, key, peer, all, bf, &r->sent, err);
+    ad_fed_chunker *ch = NULL;
+    if (rc == AD_OK)
+        rc = ad_fed_chunker_open(bf, key, &ch, err);
     snprintf(url, sizeof url, "%s/v1/fed/changes", pf.url);
     body b = {0};
-    long status = http(url, out, len, &cc, &b, err);
-    free(out);
-    if (status != 200) {
-        if (status >= 0)
+    size_t budget = ad_fed_push_max;
+    while (rc == AD_OK && !ad_fed_chunker_done(ch)) {
+        int64_t len;
+        size_t nsets;
+        rc = ad_fed_chunk_make(ch, budget, &len, &nsets, err);
+        if (rc != AD_OK)
+            break;
+        long status = http(url, ch, len, &cc, &b, err);
+        r->requests++;
+        if (status == 413 && nsets > 1) { /* the peer takes less: the same entries, fewer a time */
+            budget = (size_t)len / 2;
+        } else if (status == 413) {
             http_error(err, "push", status, &b);
+            rc = ad_err_set(err, AD_ERR_IO,
+                            "push: a change set of %lld bytes is more than peer '%s' takes in "
+                            "one request (HTTP 413): raise its --max-body, or exchange by bundle "
+                            "file",
+                            (long long)len, peer);
+        } else if (status != 200) {
+            if (status >= 0)
+                http_error(err, "push", status, &b);
+            rc = AD_ERR_IO;
+        } else {
+            ad_fed_chunk_sent(ch);
+        }
         free(b.p);
-        return AD_ERR_IO;
+        memset(&b, 0, sizeof b);
     }
-    free(b.p);
+    ad_fed_chunker_free(ch);
+    fclose(bf);
+    if (rc != AD_OK)
+        return rc;
     /* pull */
     r->stage = AD_FED_SYNC_PULL;
     char me[AD_FED_PUBKEY_HEX + 1], sig[129];
@@ -158,11 +197,10 @@ ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int a
     ad_fed_pull_sign(key, pf.pub, t, sig);
     snprintf(url, sizeof url, "%s/v1/fed/changes?peer=%s&t=%lld&sig=%s%s", pf.url, me,
              (long long)t, sig, all ? "&all=true" : "");
-    memset(&b, 0, sizeof b);
-    b.f = tmpfile(); /* verified from there, then applied from there */
+    b.f = ad_tmpfile(err); /* verified from there, then applied from there */
     if (!b.f)
-        return ad_err_set(err, AD_ERR_IO, "cannot make a temporary file for the pulled bundle");
-    status = http(url, NULL, 0, &cc, &b, err);
+        return AD_ECODE(err);
+    long status = http(url, NULL, 0, &cc, &b, err);
     int ok = status == 200 && fflush(b.f) == 0 && !ferror(b.f);
     rewind(b.f);
     if (!ok) {

@@ -49,6 +49,7 @@ size_t ad_report_add(ad_report *r, const ad_report_item *it)
     d->series_name = dup(it->series_name);
     d->series_owner = dup(it->series_owner);
     d->series_contact = dup(it->series_contact);
+    d->series_merged_from = dup(it->series_merged_from);
     d->camera_make = dup(it->camera_make);
     d->camera_model = dup(it->camera_model);
     d->camera_serial = dup(it->camera_serial);
@@ -121,6 +122,7 @@ void ad_report_free(ad_report *r)
         free(d->series_name);
         free(d->series_owner);
         free(d->series_contact);
+        free(d->series_merged_from);
         free(d->camera_make);
         free(d->camera_model);
         free(d->camera_serial);

@@ -239,6 +239,7 @@ static ad_code classify_item(ad_store *st, const ad_lookup_index *lx, ad_lookup_
             it->series_name = cls->series_name;
             it->series_owner = cls->owner_agency;
             it->series_contact = cls->contact;
+            it->series_merged_from = cls->merged_from_id ? cls->merged_from : NULL;
         }
     }
     ad_lookup_result_free(&res);

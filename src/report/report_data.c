@@ -148,6 +148,8 @@ ad_code ad_report_write_json(const ad_report *r, FILE *o, ad_err *err)
             jstr(o, "name", it->series_name, 1);
             jstr(o, "owner", it->series_owner, 1);
             jstr(o, "contact", it->series_contact, 1);
+            if (it->series_merged_from)
+                jstr(o, "merged_from", it->series_merged_from, 1);
             fputc('}', o);
         }
         if (it->camera_make || it->camera_model || it->camera_serial || it->captured_text[0] ||

@@ -26,6 +26,31 @@ static const char *const labels[AD_RC__COUNT] = {
 #define td ad_html_td
 #define file_cell ad_html_td_file
 
+/* "Merged from A, C": the merged series whose files the survivor's section (items from `first`
+ * on, of the same class and series) holds, each named once, at most 16 (docs/federation.md
+ * "Merging two series"); nothing when none. */
+static void merged_from(FILE *o, const ad_report *r, size_t first)
+{
+    const ad_report_item *it = &r->items[first];
+    const char *named[16];
+    size_t n = 0;
+    for (size_t j = first; j < r->n && n < 16; j++) {
+        const ad_report_item *x = &r->items[j];
+        if (x->cls != it->cls || x->series_id != it->series_id || !x->series_merged_from)
+            continue;
+        size_t k = 0;
+        while (k < n && strcmp(named[k], x->series_merged_from))
+            k++;
+        if (k < n)
+            continue; /* named already */
+        fputs(n ? ", " : "<p class=\"note\">Merged from ", o);
+        esc(o, x->series_merged_from);
+        named[n++] = x->series_merged_from;
+    }
+    if (n)
+        fputs(" (both owners agreed to merge it into this series).</p>", o);
+}
+
 static void td_camera(FILE *o, const ad_report_item *x)
 {
     td(o, NULL, x->camera_make);
@@ -76,7 +101,9 @@ static void known_unidentified(FILE *o, const ad_report *r)
         const ad_report_item *it = &r->items[i];
         fputs("<div class=\"series\"><h3>Series ", o);
         esc(o, it->series_name ? it->series_name : "(unnamed)");
-        fputs("</h3><p><b>Owner:</b> ", o);
+        fputs("</h3>", o);
+        merged_from(o, r, i);
+        fputs("<p><b>Owner:</b> ", o);
         esc(o, it->series_owner ? it->series_owner : "unknown");
         fputs(" &middot; <b>Contact:</b> ", o);
         esc(o, it->series_contact ? it->series_contact : "unknown");
@@ -189,7 +216,14 @@ static void class_table(FILE *o, const ad_report *r, ad_report_class c)
             fputs("<tr>", o);
             file_cell(o, x);
             td(o, NULL, x->match_kind);
-            td(o, NULL, x->series_name);
+            fputs("<td>", o);
+            esc(o, x->series_name);
+            if (x->series_merged_from) {
+                fputs(" <small class=\"note\">merged from ", o);
+                esc(o, x->series_merged_from);
+                fputs("</small>", o);
+            }
+            fputs("</td>", o);
             td(o, NULL, x->series_owner);
             fputs("</tr>", o);
         }

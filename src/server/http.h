@@ -92,6 +92,8 @@ typedef struct ad_http_reply {
     char field[128];
     char cookie[256]; /* a Set-Cookie header's value when not empty (session.c) */
     const char *csp;  /* a text answer's Content-Security-Policy (static.c), NULL: none */
+    FILE *file; /* set: the body is this file, from its start to its end (type says its type);
+                 * the server closes it (a nameless ad_tmpfile is then gone) */
 } ad_http_reply;
 
 typedef ad_code (*ad_http_fn)(ad_http_req *rq, ad_http_reply *rp, ad_err *err);
@@ -107,6 +109,10 @@ enum {
      * only when the handler asks (ad_http_check_body), after it has tried a quick reader of its
      * own on the raw bytes (ad_http_raw_body) that declines anything unusual. */
     AD_ROUTE_LAZY_BODY = 1 << 3,
+    /* The body is bytes, as AD_ROUTE_RAW_BODY, but written as it comes to a private temporary
+     * file without a name (ad_tmpfile), never held in memory: the handler reads it from
+     * ad_http_body_file. max_body still bounds it (413); the file goes with the request. */
+    AD_ROUTE_SPOOL_BODY = 1 << 4,
 };
 
 /* One route of the table: the service routes plug in as entries of this kind. */
@@ -165,6 +171,9 @@ const json_t *ad_http_body(const ad_http_req *rq); /* checked against the route'
 /* The bytes of a raw body (AD_ROUTE_RAW_BODY and AD_ROUTE_LAZY_BODY routes), NULL and 0 when
  * there is none. */
 const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len);
+/* The body of an AD_ROUTE_SPOOL_BODY route, at its start (NULL when there is none, or it
+ * cannot be read); the server closes it after the answer. */
+FILE *ad_http_body_file(ad_http_req *rq);
 /* Parses the body and checks it against the route's schema, as the server does before the
  * handler of any other route with a body: AD_OK (then ad_http_body has it), or the problem's
  * status in rp->status (400 malformed, 422 against the schema, with rp->field). */

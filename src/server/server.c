@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ struct ad_http_req {
     char *body;
     size_t body_len, body_cap;
     size_t body_expect; /* Content-Length when given (within max_body), else 0 */
+    FILE *spool;        /* AD_ROUTE_SPOOL_BODY: the body so far, in a file without a name */
     json_t *json;
 };
 
@@ -150,6 +152,13 @@ const uint8_t *ad_http_raw_body(const ad_http_req *rq, size_t *len)
 {
     *len = rq->body ? rq->body_len : 0;
     return (const uint8_t *)rq->body;
+}
+
+FILE *ad_http_body_file(ad_http_req *rq)
+{
+    if (rq->spool && (fflush(rq->spool) != 0 || ferror(rq->spool) || fseek(rq->spool, 0, SEEK_SET)))
+        return NULL;
+    return rq->spool;
 }
 
 const char *ad_http_header(const ad_http_req *rq, const char *name)
@@ -429,7 +438,7 @@ static void begin(ad_http_req *rq, const char *url)
         return;
     }
     const char *type = MHD_lookup_connection_value(rq->c, MHD_HEADER_KIND, "Content-Type");
-    if (!(r->flags & AD_ROUTE_RAW_BODY) && !is_json_type(type)) {
+    if (!(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_SPOOL_BODY)) && !is_json_type(type)) {
         problem(rq, 415, NULL, "Accept-Post", "application/json",
                 "the request body must be application/json (UTF-8), not %.100s",
                 type ? type : "without a Content-Type");
@@ -455,6 +464,25 @@ static void take_body(ad_http_req *rq, const char *data, size_t n)
         free(rq->body);
         rq->body = NULL;
         rq->body_len = rq->body_cap = 0;
+        if (rq->spool)
+            fclose(rq->spool); /* nameless: gone with its last descriptor */
+        rq->spool = NULL;
+        return;
+    }
+    if (rq->srv->routes[rq->route].flags & AD_ROUTE_SPOOL_BODY) {
+        ad_err err;
+        if (!rq->spool && !(rq->spool = ad_tmpfile(&err))) {
+            problem(rq, 503, NULL, NULL, NULL, "cannot keep the request body: %s", err.msg);
+            return;
+        }
+        if (fwrite(data, 1, n, rq->spool) != n) {
+            fclose(rq->spool);
+            rq->spool = NULL;
+            problem(rq, 503, NULL, NULL, NULL, "cannot keep the request body: %s",
+                    strerror(errno));
+            return;
+        }
+        rq->body_len += n;
         return;
     }
     if (rq->body_len + n > rq->body_cap) {
@@ -564,6 +592,36 @@ static void respond_stream(ad_http_req *rq, int status, const char *type, ad_htt
     MHD_destroy_response(r);
 }
 
+/* Sends a file from its start (closed here; libmicrohttpd reads a duplicate of its descriptor
+ * and closes that when the answer is sent or abandoned). */
+static void respond_file(ad_http_req *rq, int status, const char *type, FILE *f)
+{
+    struct stat sb;
+    int fd = -1;
+    if (fflush(f) == 0 && !ferror(f) && fstat(fileno(f), &sb) == 0)
+        fd = dup(fileno(f));
+    fclose(f);
+    if (fd < 0) {
+        problem(rq, 503, NULL, NULL, NULL, "cannot send the answer: %s", strerror(errno));
+        return;
+    }
+    struct MHD_Response *r = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
+    rq->responded = 1;
+    rq->status = status;
+    if (!r) {
+        close(fd);
+        return;
+    }
+    rq->bytes_out = (uint64_t)sb.st_size;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (__atomic_load_n(&rq->srv->stopping, __ATOMIC_RELAXED))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    MHD_queue_response(rq->c, (unsigned)status, r);
+    MHD_destroy_response(r);
+}
+
 ad_code ad_http_check_body(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     if (rq->json)
@@ -587,7 +645,7 @@ static void finish(ad_http_req *rq)
     ad_err_clear(&err);
     ad_http_reply rp;
     memset(&rp, 0, sizeof rp);
-    if (r->body && !(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_LAZY_BODY)) &&
+    if (r->body && !(r->flags & (AD_ROUTE_RAW_BODY | AD_ROUTE_LAZY_BODY | AD_ROUTE_SPOOL_BODY)) &&
         ad_http_check_body(rq, &rp, &err) != AD_OK) {
         problem(rq, rp.status, rp.field[0] ? rp.field : NULL, NULL, NULL, "%s", err.msg);
         return;
@@ -595,6 +653,8 @@ static void finish(ad_http_req *rq)
     ad_code rc = r->fn(rq, &rp, &err);
     if (rc != AD_OK) {
         json_decref(rp.json);
+        if (rp.file)
+            fclose(rp.file);
         if (rp.owned)
             free((void *)rp.text);
         int status = rp.status >= 400 ? rp.status : ad_http_status_of(rc);
@@ -603,6 +663,10 @@ static void finish(ad_http_req *rq)
         return;
     }
     int status = rp.status ? rp.status : 200;
+    if (rp.file) {
+        respond_file(rq, status, rp.type ? rp.type : "application/octet-stream", rp.file);
+        return;
+    }
     if (rp.stream) {
         respond_stream(rq, status, rp.type ? rp.type : "application/octet-stream", &rp);
         return;
@@ -721,6 +785,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **con_cls,
     ad_metrics_inflight(srv->metrics, -1);
     json_decref(rq->json);
     free(rq->body);
+    if (rq->spool)
+        fclose(rq->spool);
     free(rq->param_text);
     free(rq);
     __atomic_fetch_sub(&srv->inflight, 1, __ATOMIC_SEQ_CST);

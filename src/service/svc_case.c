@@ -105,9 +105,10 @@ static int on_item(void *p, const ad_job_item *it, const ad_sighting *s)
             return 1;
         }
         cls = json_string(ad_class_name(k.cls));
-        if (k.series_id)
-            series = json_pack("{s:I, s:s}", "id", (json_int_t)k.series_id, "name",
-                               k.series_name);
+        if (k.series_id) /* a merged series by its survivor, "merged_from" the one linked */
+            series = json_pack("{s:I, s:s, s:s?}", "id", (json_int_t)k.series_id, "name",
+                               k.series_name, "merged_from",
+                               k.merged_from_id ? k.merged_from : NULL);
     }
     json_object_set_new(o, "class", cls);
     json_object_set_new(o, "series", series);

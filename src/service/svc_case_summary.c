@@ -38,11 +38,12 @@ ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_
     json_t *list = json_array(), *classes = json_object();
     for (size_t i = 0; i < m.nseries; i++) {
         const ad_case_series *x = &m.series[i];
-        json_array_append_new(list, json_pack("{s:s, s:s?, s:s?, s:s, s:I}", "name", x->name,
-                                              "owner", x->owner[0] ? x->owner : NULL, "contact",
-                                              x->contact[0] ? x->contact : NULL, "class",
-                                              ad_class_name(x->cls), "files",
-                                              (json_int_t)x->files));
+        json_array_append_new(list, json_pack("{s:s, s:s?, s:s?, s:s, s:I, s:s?}", "name",
+                                              x->name, "owner", x->owner[0] ? x->owner : NULL,
+                                              "contact", x->contact[0] ? x->contact : NULL,
+                                              "class", ad_class_name(x->cls), "files",
+                                              (json_int_t)x->files, "merged_from",
+                                              x->merged_from[0] ? x->merged_from : NULL));
     }
     for (int k = 0; k < 5; k++)
         json_object_set_new(classes, ad_class_name((ad_class)k), json_integer(m.counts[k]));

@@ -113,6 +113,11 @@ static json_t *series_brief(ad_store *st, const ad_classification *c)
     json_object_set_new(s, "victims", json_integer(c->victims));
     json_object_set_new(s, "victims_unidentified", json_integer(c->victims_unidentified));
     json_object_set_new(s, "gid", ad_svc_gid(st, "series", c->series_id));
+    if (c->merged_from_id) /* the series above is the survivor of the one the media is in */
+        json_object_set_new(s, "merged_from",
+                            json_pack("{s:I, s:s, s:o}", "id", (json_int_t)c->merged_from_id,
+                                      "name", c->merged_from, "gid",
+                                      ad_svc_gid(st, "series", c->merged_from_id)));
     return s;
 }
 

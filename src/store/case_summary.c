@@ -220,6 +220,52 @@ static int by_class_then_files(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
+static int on_survivor(void *p, const ad_series *s)
+{
+    ad_case_series *x = p;
+    x->series_id = s->id;
+    snprintf(x->name, sizeof x->name, "%s", s->name ? s->name : "");
+    snprintf(x->owner, sizeof x->owner, "%s", s->owner_agency_name ? s->owner_agency_name : "");
+    snprintf(x->contact, sizeof x->contact, "%s", s->contact ? s->contact : "");
+    return 1;
+}
+
+/* A series merged into another is shown as its survivor (docs/federation.md "Merging two
+ * series"), "merged from" it; series with one survivor become one row (files summed, the
+ * unidentified class first). Returns the rows kept. */
+static ad_code survivors(ad_store *st, ad_case_series *v, size_t *n, ad_err *err)
+{
+    ad_code rc = AD_OK;
+    size_t k = 0;
+    for (size_t i = 0; rc == AD_OK && i < *n; i++) {
+        ad_case_series x = v[i];
+        int64_t sv = 0;
+        rc = ad_store_series_survivor(st, x.series_id, &sv, err);
+        if (rc == AD_OK && sv != x.series_id) {
+            snprintf(x.merged_from, sizeof x.merged_from, "%s", v[i].name);
+            rc = ad_store_series_row(st, sv, on_survivor, &x, err);
+        }
+        size_t j = 0;
+        while (j < k && v[j].series_id != x.series_id)
+            j++;
+        if (j == k) {
+            v[k++] = x;
+            continue;
+        }
+        ad_case_series *y = &v[j]; /* the same survivor: one row */
+        if (x.cls == AD_CLASS_KNOWN_UNIDENTIFIED)
+            y->cls = x.cls;
+        y->files += x.files;
+        if (x.merged_from[0]) {
+            size_t l = strlen(y->merged_from);
+            snprintf(y->merged_from + l, sizeof y->merged_from - l, "%s%s", l ? ", " : "",
+                     x.merged_from);
+        }
+    }
+    *n = k;
+    return rc;
+}
+
 ad_code ad_store_case_summary(ad_store *st, int64_t case_id, ad_case_summary *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -288,10 +334,11 @@ ad_code ad_store_case_summary(ad_store *st, int64_t case_id, ad_case_summary *ou
         }
     }
     if (rc == AD_OK && t.ns) {
-        size_t k = 0;
+        size_t k = 0; /* the rows */
         for (size_t i = 0; i < t.ns; i++) /* series that decided no file are left out */
             if (t.ser[i].files)
                 t.ser[k++] = t.ser[i];
+        rc = survivors(st, t.ser, &k, err);
         qsort(t.ser, k, sizeof *t.ser, by_class_then_files);
         out->series = t.ser;
         out->nseries = k;

@@ -100,6 +100,31 @@ static ad_code classify(ad_store *st, int64_t media_id, ad_classification *out, 
     return AD_OK;
 }
 
+static int on_survivor(void *p, const ad_series *s)
+{
+    ad_classification *o = p;
+    int64_t from = o->series_id;
+    char name[256];
+    snprintf(name, sizeof name, "%s", o->series_name);
+    int v = o->victims, vu = o->victims_unidentified;
+    take_series(o, s);
+    o->victims = v, o->victims_unidentified = vu; /* the class stays the linked series' */
+    o->merged_from_id = from;
+    snprintf(o->merged_from, sizeof o->merged_from, "%s", name);
+    return 1;
+}
+
+/* A decided series merged into another is named by its survivor (docs/federation.md
+ * "Merging two series"): series, owner and contact are the survivor's. */
+static ad_code survivor(ad_store *st, ad_classification *out, ad_err *err)
+{
+    int64_t sv = 0;
+    ad_code rc = out->series_id ? ad_store_series_survivor(st, out->series_id, &sv, err) : AD_OK;
+    if (rc == AD_OK && sv && sv != out->series_id)
+        rc = ad_store_series_row(st, sv, on_survivor, out, err);
+    return rc;
+}
+
 ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -109,6 +134,8 @@ ad_code ad_store_classify(ad_store *st, int64_t media_id, ad_classification *out
         return rc;
     if (media_id > 0)
         rc = classify(st, media_id, out, err);
+    if (rc == AD_OK)
+        rc = survivor(st, out, err);
     rc = ad_store_auditr(st, rc, "media.classify", "media", media_id, err, "%s series=%lld",
                          ad_class_name(out->cls), (long long)out->series_id);
     return ad_store_finish_read(st, rc, err);

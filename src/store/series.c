@@ -104,6 +104,12 @@ ad_code ad_store_series_get(ad_store *st, int64_t id, ad_series_fn fn, void *ctx
     return ad_store_finish_read(st, rc, err);
 }
 
+ad_code ad_store_series_row(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err)
+{
+    void *c[2] = {(void *)fn, ctx};
+    return ad_store_rows(st, SERIES_SELECT "WHERE s.id = ?", id, series_row, c, err);
+}
+
 ad_code ad_store_series_list(ad_store *st, ad_series_fn fn, void *ctx, ad_err *err)
 {
     void *c[2] = {(void *)fn, ctx};

@@ -69,6 +69,9 @@ int64_t ad_parse_id(const char *s);
 typedef int (*ad_row_fn)(void *ctx, ad_stmt *s);
 ad_code ad_store_rows(ad_store *st, const char *sql, int64_t id, ad_row_fn row, void *ctx,
                       ad_err *err);
+/* One series as ad_store_series_get gives it, read for another reader (no series.show audit
+ * row): the classification naming a merged series' survivor. */
+ad_code ad_store_series_row(ad_store *st, int64_t id, ad_series_fn fn, void *ctx, ad_err *err);
 
 /* The ids of a case's current jobs (as ad_store_case_items reads them: per set of roots, the
  * latest finished job, else the latest), oldest first, NULL-terminated, each malloc'd; free with

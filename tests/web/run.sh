@@ -41,6 +41,7 @@ convert "$T/seizure/20171107_221406.jpg" -resize 60% "$T/seizure/20171107_221406
 "$A" ingest "$T/seizure" --case A-2026-1 --agency "Police A" --exhibit "EX-1 laptop" \
   --no-report --quiet >/dev/null 2>"$T/ingest.err"
 [ $? -le 1 ] || { cat "$T/ingest.err" >&2; fail "ingest of the demo seizure"; }
+q series create "Series Z" --owner "Police B" --contact "z@police-b.example" # B's, for the merge
 key anna "Police A" investigator >/dev/null
 key ben "Police B" investigator >/dev/null
 key adam "Police A" admin >/dev/null

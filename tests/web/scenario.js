@@ -358,6 +358,34 @@ async function main() {
       if (v.length) step('  ' + hash + ': minor: ' + JSON.stringify(v.filter((r) => r.impact !== 'serious' && r.impact !== 'critical')));
     }
     assert.deepStrictEqual(bad, [], 'serious accessibility violations');
+    // ---- merging two series (docs/web.md "Series page"): A asks, B's owner consents
+    step('A asks to merge Series W into B\'s Series Z; B sees who must consent and consents');
+    const ma = await newPage(browser);
+    await signIn(ma, BASE_MAIN, 'anna');
+    await nav(ma, '#/series/Series%20W', 'Series: Series W');
+    await ma.click('main .merges button:has-text("Merge with another series")');
+    await ma.selectOption('#ask-value', 'Series Z');
+    await ma.click('dialog button:has-text("OK")');
+    await ma.waitForSelector('#ask-title:has-text("Which series stays?")');
+    await ma.selectOption('#ask-value', 'Series Z');
+    await ma.click('dialog button:has-text("OK")');
+    await ma.waitForSelector('#confirm-title:has-text("Merge Series W into Series Z?")');
+    await ma.click('#confirm-yes');
+    await ma.waitForSelector('#status:has-text("waiting for Police B")');
+    await ma.waitForSelector('main .merges tr:has-text("Series W into Series Z") td:has-text("awaited (Police B)")');
+    const mb = await newPage(browser);
+    await signIn(mb, BASE_MAIN, 'ben');
+    await nav(mb, '#/series/Series%20Z', 'Series: Series Z');
+    await mb.waitForSelector('main .merges tr:has-text("Series W into Series Z") td:has-text("Police B")');
+    await mb.click('main .merges button:has-text("Consent to merge Series W into Series Z")');
+    await mb.click('#confirm-yes');
+    await mb.waitForSelector('#status:has-text("Series W merged into Series Z.")');
+    await mb.waitForSelector('main .merges p:has-text("Merged into this series: Series W")');
+    current = ma;
+    await ma.reload(); // the same address: read again
+    await ma.waitForSelector('main .merges p:has-text("Merged into Series Z")');
+    assert.strictEqual(await ma.locator('main .merges button').count(), 0, 'a merged series offers no merge');
+
     step('all checks passed');
   } catch (e) {
     if (current) {
