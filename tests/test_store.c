@@ -1118,6 +1118,8 @@ static void t_gids_migrate(void **state)
                                   "DROP TABLE feature_match; DROP TABLE media_feature;"
                                   /* (14: the case page) */
                                   "DROP INDEX ingest_item_tally; DROP TABLE case_groups; DROP TABLE job_tally;"
+                                  /* (19: media without a SHA-256) */
+                                  "DROP INDEX media_bare;"
                                   "DELETE FROM schema_migrations WHERE version >= 8;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

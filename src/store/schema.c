@@ -521,6 +521,14 @@ static const migration migrations[] = {
      " RETURN NULL; END $$;"
      "CREATE TRIGGER ix_mhash AFTER INSERT ON media_hash"
      " FOR EACH ROW EXECUTE FUNCTION ad_index_log_extra();"},
+    /* 18: the unlink branch's (placeholder) */
+    {18, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {19,
+     /* the media without a SHA-256 (imported from MD5 or SHA-1 lists; usually none): a batch
+      * upsert asks whether there is any before it looks its records up by their other
+      * digests (src/store/media.c) */
+     "CREATE INDEX media_bare ON media(id) WHERE sha256 IS NULL;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
