@@ -19,6 +19,8 @@ static ad_code peer_by_key(ad_store *st, const char *pk, ad_fed_peer_row *p, int
     return ad_fed_peer_find(st, pk, 1, p, found, err);
 }
 
+#define KNOWN_MAX ((size_t)1 << 20)
+
 typedef struct {
     ad_fed_set set;
     int own;      /* this instance's own change set come back: nothing to do */
@@ -608,8 +610,11 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
     rc = ad_fed_set_each(&it->set, apply_one, &c, err);
     if (rc == AD_OK)
         rc = ad_fed_batch_flush(&c.batch, err);
-    /* kept for the next set while it is about one run's media (memory bounded as a set is) */
-    if (rc == AD_OK && c.batch.known && c.batch.nknown <= ad_fed_cut_run) {
+    /* kept for the next set of the origin: a cut sends all its media runs before the links'
+     * runs, so every media of the bundle is wanted (without the map, each link is a lookup
+     * by SHA-256 in the store); up to KNOWN_MAX media: 40 bytes a slot, at most 2 slots a
+     * media (84 MB at 1M media), then dropped (the lookups give the same answer) */
+    if (rc == AD_OK && c.batch.known && c.batch.nknown <= KNOWN_MAX) {
         b->known = c.batch.known;
         b->nknown = c.batch.nknown;
         b->kcap = c.batch.kcap;
