@@ -1208,6 +1208,8 @@ static void t_gids_migrate(void **state)
                                   "DROP INDEX ingest_item_tally; DROP TABLE case_groups; DROP TABLE job_tally;"
                                   /* (24: videos' keyframes) */
                                   "DROP TABLE media_keyframe;"
+                                  /* (19: media without a SHA-256) */
+                                  "DROP INDEX media_bare;"
                                   "DELETE FROM schema_migrations WHERE version >= 8;",
                                   NULL, NULL, NULL),
                      SQLITE_OK);

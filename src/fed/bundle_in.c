@@ -19,6 +19,8 @@ static ad_code peer_by_key(ad_store *st, const char *pk, ad_fed_peer_row *p, int
     return ad_fed_peer_find(st, pk, 1, p, found, err);
 }
 
+#define KNOWN_MAX ((size_t)1 << 20)
+
 typedef struct {
     ad_fed_set set;
     int own;      /* this instance's own change set come back: nothing to do */
@@ -236,13 +238,87 @@ static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *au
     return rc;
 }
 
-static ad_code set_applying(ad_store *st, int on, ad_err *err)
+/* The change log's triggers (schema 12: fed_*) while a bundle is applied, SQLite: they write
+ * nothing then (instance.fed_applying), but each still runs per row written (its WHEN's query)
+ * and makes every insert keep a statement journal. They are dropped inside the import's
+ * transaction and made again from their own stored text before it commits; a failed import
+ * rolls back both. Other connections never see them missing (they see the commit). */
+int ad_fed_drop_triggers = 1;
+
+typedef struct {
+    char **sql;
+    size_t n;
+} fed_triggers;
+
+static void triggers_free(fed_triggers *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->sql[i]);
+    free(t->sql);
+    memset(t, 0, sizeof *t);
+}
+
+static ad_code triggers_drop(ad_store *st, fed_triggers *t, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                            " AND name LIKE 'fed\\_%' ESCAPE '\\' ORDER BY name",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    char names[32][64];
+    size_t n = 0;
+    int k;
+    ad_code rc = AD_OK;
+    while (rc == AD_OK && (k = ad_step(s, err)) > 0) {
+        const char *name = ad_col_text(s, 0), *sql = ad_col_text(s, 1);
+        if (!name || !sql || n == 32 || strlen(name) >= sizeof names[0]) {
+            rc = ad_err_set(err, AD_ERR_INTERNAL, "the change log's triggers cannot be listed");
+            break;
+        }
+        char **grown = realloc(t->sql, (t->n + 1) * sizeof *grown);
+        if (!grown) {
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            break;
+        }
+        t->sql = grown;
+        if (!(t->sql[t->n] = strdup(sql))) {
+            rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+            break;
+        }
+        t->n++;
+        snprintf(names[n++], sizeof names[0], "%s", name);
+    }
+    ad_db_done(s);
+    if (rc == AD_OK && k < 0)
+        rc = (ad_code)-k;
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        char sql[128];
+        snprintf(sql, sizeof sql, "DROP TRIGGER \"%s\"", names[i]);
+        rc = st->db->ops->exec(st->db, sql, err);
+    }
+    return rc;
+}
+
+static ad_code triggers_make(ad_store *st, fed_triggers *t, ad_err *err)
+{
+    ad_code rc = AD_OK;
+    for (size_t i = 0; i < t->n && rc == AD_OK; i++)
+        rc = st->db->ops->exec(st->db, t->sql[i], err);
+    triggers_free(t);
+    return rc;
+}
+
+static ad_code set_applying(ad_store *st, int on, fed_triggers *t, ad_err *err)
 {
     ad_stmt *s = ad_db_stmt(st->db, "UPDATE instance SET fed_applying = ? WHERE id = 1", err);
     if (!s)
         return AD_ECODE(err);
     ad_bind_int(s, 1, on);
-    return ad_db_run(s, err);
+    ad_code rc = ad_db_run(s, err);
+    if (rc != AD_OK || st->db->is_pg || !ad_fed_drop_triggers)
+        return rc;
+    return on ? triggers_drop(st, t, err) : triggers_make(st, t, err);
 }
 
 #define MAX_MANIFEST ((size_t)64 << 20) /* ~700,000 sets */
@@ -534,8 +610,11 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
     rc = ad_fed_set_each(&it->set, apply_one, &c, err);
     if (rc == AD_OK)
         rc = ad_fed_batch_flush(&c.batch, err);
-    /* kept for the next set while it is about one run's media (memory bounded as a set is) */
-    if (rc == AD_OK && c.batch.known && c.batch.nknown <= ad_fed_cut_run) {
+    /* kept for the next set of the origin: a cut sends all its media runs before the links'
+     * runs, so every media of the bundle is wanted (without the map, each link is a lookup
+     * by SHA-256 in the store); up to KNOWN_MAX media: 40 bytes a slot, at most 2 slots a
+     * media (84 MB at 1M media), then dropped (the lookups give the same answer) */
+    if (rc == AD_OK && c.batch.known && c.batch.nknown <= KNOWN_MAX) {
         b->known = c.batch.known;
         b->nknown = c.batch.nknown;
         b->kcap = c.batch.kcap;
@@ -587,14 +666,16 @@ ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad
     if (rc == AD_OK)
         rc = check_sets(st, own, own_key, &sender, b.sender_key, b.it, b.n, err);
     /* everything verified: apply, the change log's triggers off */
+    fed_triggers trig = {0};
     if (rc == AD_OK)
-        rc = set_applying(st, 1, err);
+        rc = set_applying(st, 1, &trig, err);
     if (rc == AD_OK && fseeko(f, start + (off_t)b.ml, SEEK_SET) != 0)
         rc = ad_err_set(err, AD_ERR_IO, "the bundle cannot be read twice");
     for (size_t i = 0; i < b.n && rc == AD_OK; i++)
         rc = apply_set(st, &b, f, i, stats, err);
     if (rc == AD_OK)
-        rc = set_applying(st, 0, err);
+        rc = set_applying(st, 0, &trig, err);
+    triggers_free(&trig);
     if (rc == AD_OK)
         rc = keep_witnessed(st, own, sender.peer_id, &b, err);
     if (rc == AD_OK)

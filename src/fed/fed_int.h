@@ -163,6 +163,9 @@ ad_code ad_fed_peer_find(ad_store *st, const char *what, int by_key, ad_fed_peer
 ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err);
 /* Applies a run of changes of one origin, media and links in store batches (apply.c): add
  * each change in seq order, flush at the end (and before anything else reads the store). */
+/* 1 (the default): a bundle's import on SQLite drops the change log's triggers for its
+ * transaction (bundle_in.c); tests set 0 to compare with the import that keeps them. */
+extern int ad_fed_drop_triggers;
 typedef struct ad_fed_batch {
     ad_store *st;
     const char *origin;

@@ -315,12 +315,17 @@ static int mark_overlaps(const ad_media *m, size_t n, char *seq)
     return 1;
 }
 
+int ad_store_media_shortcuts = 1;
+
 typedef struct {
     const ad_media *m;
     const size_t *idx; /* the records of this pass */
     int64_t *id;       /* per record: the row it merges into, or its new row */
     int kind;
     int64_t now;
+    int64_t next;  /* SQLite inserts: the id the next new row gets */
+    char uuid[64]; /* this instance's, for the gids of new rows */
+    char gid[96];  /* the new row's gid (bound static: used by the step after the bind) */
 } pass;
 
 static void bind_lookup(void *p, ad_stmt *s, size_t j)
@@ -354,19 +359,95 @@ static int on_insert(void *p, ad_stmt *s, size_t j)
     return 0;
 }
 
-/* Selects the records of a pass (in key order) into idx; returns how many. */
+/* Selects the records of a pass (in key order) into idx; returns how many. With `bare` 0 (no
+ * stored media lacks a SHA-256), a record with a SHA-256 is not looked up by MD5 or SHA-1: a row
+ * found so holds a SHA-256, which `compatible` refuses unless it is the record's own, and then
+ * the lookup by SHA-256 finds the same row (the index is unique). */
 static size_t select_pass(const ad_media *m, const size_t *order, size_t n, const char *seq,
-                          const int64_t *id, int kind, int want_found, size_t *idx)
+                          const int64_t *id, int kind, int want_found, int bare, size_t *idx)
 {
     size_t k = 0;
     for (size_t j = 0; j < n; j++) {
         size_t i = order[j];
         if (seq[i])
             continue;
-        if (kind >= 0 ? (!id[i] && key_of(&m[i], kind)) : (want_found ? id[i] != 0 : !id[i]))
+        if (kind >= 0 ? (!id[i] && key_of(&m[i], kind) &&
+                         (bare || !m[i].has_sha256 || kind == AD_HASH_SHA256))
+                      : (want_found ? id[i] != 0 : !id[i]))
             idx[k++] = i;
     }
     return k;
+}
+
+/* 1 if a stored media has no SHA-256 (the partial index media_bare, schema 19, answers). */
+static ad_code any_bare(ad_store *st, int *bare, ad_err *err)
+{
+    if (!ad_store_media_shortcuts) {
+        *bare = 1;
+        return AD_OK;
+    }
+    ad_stmt *s = ad_db_stmt(st->db, "SELECT id FROM media WHERE sha256 IS NULL LIMIT 1", err);
+    if (!s)
+        return AD_ECODE(err);
+    int k = ad_step(s, err);
+    ad_db_done(s);
+    *bare = k != 0;
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+/* OR FAIL: no statement journal for each row (SQLite keeps one for a statement that fires
+ * triggers and may abort, a copy of every page it touches). A failing row fails the batch, and
+ * a failed batch fails its whole transaction (ad_store_begin_batch), so nothing relies on the
+ * statement's own rollback. */
+static const char insert_id_sql[] =
+    "INSERT OR FAIL INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq,"
+    " pdq_quality, photodna, flags, created, updated, id, gid)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+static void bind_insert_id(void *p, ad_stmt *s, size_t j)
+{
+    pass *c = p;
+    size_t i = c->idx[j];
+    c->id[i] = c->next++;
+    snprintf(c->gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)c->id[i]);
+    bind_media(s, 1, &c->m[i]);
+    ad_bind_int(s, 13, c->now);
+    ad_bind_int(s, 14, c->now);
+    ad_bind_int(s, 15, c->id[i]);
+    ad_bind_text(s, 16, c->gid);
+}
+
+/* Inserts the k records of the pass. On SQLite each gets the id SQLite would give it (one past
+ * the largest: media has no AUTOINCREMENT) and the gid the media_gid trigger would write
+ * ("<uuid>:media:<id>"), written with the row: the trigger (WHEN NEW.gid IS NULL) then does
+ * not update every new row a second time. PostgreSQL's gid trigger runs before the insert. */
+static ad_code insert_pass(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+    if (!k)
+        return AD_OK;
+    if (!st->db->is_pg && ad_store_media_shortcuts) {
+        ad_stmt *s = ad_db_stmt(st->db,
+                                "SELECT COALESCE((SELECT MAX(id) FROM media), 0),"
+                                " (SELECT uuid FROM instance WHERE id = 1)",
+                                err);
+        if (!s)
+            return AD_ECODE(err);
+        int r = ad_step(s, err);
+        const char *uuid = r > 0 ? ad_col_text(s, 1) : NULL;
+        int64_t last = r > 0 ? ad_col_int(s, 0) : 0;
+        int ok = uuid && *uuid && strlen(uuid) < sizeof c->uuid && last >= 0 &&
+                 (uint64_t)last < (uint64_t)INT64_MAX - k;
+        if (ok) {
+            snprintf(c->uuid, sizeof c->uuid, "%s", uuid);
+            c->next = last + 1;
+        }
+        ad_db_done(s);
+        if (r < 0)
+            return (ad_code)-r;
+        if (ok)
+            return ad_db_many(st->db, insert_id_sql, k, bind_insert_id, NULL, c, err);
+    }
+    return ad_db_many(st->db, insert_sql, k, bind_write, on_insert, c, err);
 }
 
 /* Upserts n > 1 records with one statement per pass: lookups by each digest kind, updates of
@@ -383,20 +464,23 @@ static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const si
     ad_code rc = AD_OK;
     if (!seq || !idx || !mark_overlaps(m, n, seq))
         rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    pass c = {m, idx, id, 0, ad_store_time()};
+    pass c = {.m = m, .idx = idx, .id = id, .now = ad_store_time()};
+    int bare = 1;
+    if (rc == AD_OK)
+        rc = any_bare(st, &bare, err);
     for (int kind = 0; kind < 4 && rc == AD_OK; kind++) {
         c.kind = kind;
-        size_t k = select_pass(m, order, n, seq, id, kind, 0, idx);
-        rc = ad_db_many(st->db, find_sql[kind], k, bind_lookup, on_lookup, &c, err);
+        size_t k = select_pass(m, order, n, seq, id, c.kind, 0, bare, idx);
+        rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
     }
     if (rc == AD_OK) {
-        size_t k = select_pass(m, order, n, seq, id, -1, 1, idx);
+        size_t k = select_pass(m, order, n, seq, id, -1, 1, bare, idx);
         rc = ad_db_many(st->db, update_sql, k, bind_write, NULL, &c, err);
     }
     if (rc == AD_OK) {
-        size_t k = select_pass(m, order, n, seq, id, -1, 0, idx);
+        size_t k = select_pass(m, order, n, seq, id, -1, 0, bare, idx);
         *fresh = k;
-        rc = ad_db_many(st->db, insert_sql, k, bind_write, on_insert, &c, err);
+        rc = insert_pass(st, &c, k, err);
     }
     for (size_t j = 0; j < n && rc == AD_OK; j++) {
         size_t i = order[j];

@@ -547,8 +547,12 @@ static const migration migrations[] = {
      FED_PG("series_unlink", "INSERT", "unlink")
      "CREATE TRIGGER fed_series_media_gen AFTER UPDATE OF gen ON series_media"
      " FOR EACH ROW EXECUTE FUNCTION ad_change_log('link');"},
-    /* 19: the fedimp branch's (placeholder) */
-    {19, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {19,
+     /* the media without a SHA-256 (imported from MD5 or SHA-1 lists; usually none): a batch
+      * upsert asks whether there is any before it looks its records up by their other
+      * digests (src/store/media.c) */
+     "CREATE INDEX media_bare ON media(id) WHERE sha256 IS NULL;",
+     "SELECT 1;", "SELECT 1;"},
     {20,
      /* the cut's mark (docs/federation.md "The change log"): the change log is cut up to
       * fed_cut.upto, so a cut reads the pending rows as a range of ids from there; the partial

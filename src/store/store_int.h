@@ -19,6 +19,10 @@ struct ad_store {
     void *read_sink_ctx;
 };
 
+/* 1 (the default): a batch upsert takes its shortcuts (media.c: no lookups by MD5 or SHA-1 of
+ * records with a SHA-256 when every stored media has one; SQLite's new rows written with their
+ * id and gid). Tests set 0 to compare the result with the general path's. */
+extern int ad_store_media_shortcuts;
 /* Wall-clock Unix seconds. */
 int64_t ad_store_time(void);
 

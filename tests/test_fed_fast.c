@@ -1,0 +1,297 @@
+/* test_fed_fast.c: the import's shortcuts give what the general path gives. The same bundle
+ * (media with SHA-256, MD5 and PDQ in one series, cut in several sets) goes into two copies of
+ * a receiver: one with the shortcuts (the store's batch upsert: no lookups by MD5 of records
+ * with a SHA-256 when no stored media lacks one, SQLite's new rows written with their id and
+ * gid; the change log's triggers dropped for the import's transaction on SQLite), one without
+ * (ad_store_media_shortcuts = ad_fed_drop_triggers = 0). Media rows (with their gids), links,
+ * index log, change log and audit rows must be the same, and the triggers as they were; with
+ * and without a stored media lacking a SHA-256 that a received one merges into; SQLite and
+ * PostgreSQL. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ariadne/fed.h"
+#include "ariadne/store.h"
+#include "ariadne/util.h"
+#include "fed/fed_int.h"
+#include "store/store_int.h"
+#include "testutil.h"
+
+#define OK(x)                                                                                      \
+    do {                                                                                           \
+        ad_code rc_ = (x);                                                                         \
+        if (rc_ != AD_OK)                                                                          \
+            fail_msg("%s: %s", #x, err.msg);                                                       \
+    } while (0)
+static ad_err err;
+static char dir[600]; /* the scratch folder, made once */
+
+typedef struct {
+    td_db db;
+    ad_store *st;
+    ad_fed_key key;
+    char pub[AD_FED_PUBKEY_HEX + 1];
+} node;
+
+static int node_open(node *in, int pg, const char *name)
+{
+    char path[600];
+    memset(in, 0, sizeof *in);
+    if (td_db_create(&in->db, pg, name) != 0)
+        return 0;
+    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, &err));
+    snprintf(path, sizeof path, "%s/%s.key", dir, name);
+    unlink(path); /* of the run before */
+    OK(ad_fed_keygen(in->st, path, name, &err));
+    OK(ad_fed_key_load(in->st, path, &in->key, &err));
+    ad_fed_instance fi;
+    OK(ad_fed_instance_get(in->st, &fi, &err));
+    memcpy(in->pub, fi.pubkey, sizeof in->pub);
+    return 1;
+}
+
+static void node_close(node *in)
+{
+    ad_fed_key_wipe(&in->key);
+    ad_store_close(in->st);
+    td_db_drop(&in->db);
+}
+
+enum { N = 1500, RUN = 700 };
+
+static void digests(size_t i, ad_media *m)
+{
+    ad_media_init(m);
+    for (int k = 0; k < 32; k++) {
+        m->sha256[k] = (uint8_t)((i * 2654435761u) >> (k % 4 * 8)) ^ (uint8_t)(k * 37);
+        m->pdq.b[k] = (uint8_t)(m->sha256[k] * 7 + 1);
+    }
+    memcpy(m->sha256, &i, sizeof i);
+    memcpy(m->md5, m->sha256 + 4, 16);
+    m->has_sha256 = m->has_md5 = m->has_pdq = 1;
+    m->pdq_quality = 80;
+    m->size = 1000 + (int64_t)i;
+    m->mime = "image/jpeg";
+}
+
+/* The rows compared, as one text (uuid of the instance replaced: the copies have their own). */
+static char *dump(node *in)
+{
+    const char *h = in->db.pg ? "encode(%s, 'hex')" : "hex(%s)";
+    char sha[40], md5[40], sha1[40], pdq[40];
+    snprintf(sha, sizeof sha, h, "sha256");
+    snprintf(md5, sizeof md5, h, "md5");
+    snprintf(sha1, sizeof sha1, h, "sha1");
+    snprintf(pdq, sizeof pdq, h, "pdq");
+    char media[1200];
+    snprintf(media, sizeof media,
+             "SELECT 'm' || id || '|' || COALESCE(%s, '') || '|' || COALESCE(%s, '') || '|' ||"
+             " COALESCE(%s, '') || '|' || COALESCE(size, -1) || '|' || COALESCE(mime, '') ||"
+             " '|' || COALESCE(width, -1) || '|' || COALESCE(height, -1) || '|' ||"
+             " COALESCE(%s, '') || '|' || COALESCE(pdq_quality, -1) || '|' || flags || '|' ||"
+             " replace(gid, (SELECT uuid FROM instance), 'U') FROM media ORDER BY id",
+             sha, md5, sha1, pdq);
+    const char *sql[] = {
+        media,
+        "SELECT 'l' || series_id || '/' || media_id FROM series_media"
+        " ORDER BY series_id, media_id",
+        "SELECT 'i' || seq || kind || a || '/' || b FROM index_log ORDER BY seq",
+        "SELECT 'c' || id || kind || a || '/' || b || '/' || COALESCE(seq, -1) FROM change_log"
+        " ORDER BY id",
+        "SELECT 'a' || seq || action || COALESCE(object, '') || COALESCE(detail, '') FROM audit"
+        " WHERE action <> 'instance.key' ORDER BY seq",
+        "SELECT 's' || id || '|' || name || '|' || replace(gid, (SELECT uuid FROM instance), 'U')"
+        " FROM series ORDER BY id",
+    };
+    size_t cap = 1 << 16, len = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
+        ad_stmt *s = ad_db_stmt(in->st->db, sql[q], &err);
+        if (!s)
+            fail_msg("%s: %s", sql[q], err.msg);
+        while (ad_step(s, &err) > 0) {
+            const char *t = ad_col_text(s, 0);
+            size_t n = strlen(t ? t : "");
+            if (len + n + 2 > cap) {
+                cap = 2 * (len + n + 2);
+                out = realloc(out, cap);
+                assert_non_null(out);
+            }
+            memcpy(out + len, t ? t : "", n);
+            len += n;
+            out[len++] = '\n';
+        }
+        ad_db_done(s);
+    }
+    out[len] = 0;
+    return out;
+}
+
+/* Fails at the first line where a and b differ. */
+static void same(const char *a, const char *b)
+{
+    size_t line = 1, i = 0;
+    for (; a[i] && a[i] == b[i]; i++)
+        line += a[i] == '\n';
+    if (!a[i] && !b[i])
+        return;
+    size_t from = i;
+    while (from > 0 && a[from - 1] != '\n')
+        from--;
+    fail_msg("line %zu differs: '%.160s' against '%.160s'", line, a + from, b + from);
+}
+
+/* The text of the triggers (SQLite) */
+static char *triggers(node *in)
+{
+    if (in->db.pg)
+        return strdup("");
+    ad_stmt *s = ad_db_stmt(in->st->db,
+                            "SELECT group_concat(name || ':' || sql, ';') FROM (SELECT name, sql"
+                            " FROM sqlite_master WHERE type = 'trigger' ORDER BY name)",
+                            &err);
+    assert_non_null(s);
+    assert_true(ad_step(s, &err) > 0);
+    char *t = strdup(ad_col_text(s, 0));
+    ad_db_done(s);
+    return t;
+}
+
+/* A receiver holding what it held before the bundle: a media known by the SHA-256 of sent
+ * media 3 only, one by the MD5 of sent media 7 only (when `bare`), one by PDQ only. */
+static void receiver(node *b, int pg, const char *name, const node *a, int bare)
+{
+    assert_true(node_open(b, pg, name));
+    ad_fed_peer p = {.name = "a", .pubkey = a->pub};
+    int64_t id;
+    OK(ad_fed_peer_add(b->st, &p, &id, &err));
+    ad_media m[3];
+    digests(3, &m[0]);
+    m[0].has_md5 = m[0].has_pdq = 0;
+    m[0].size = -1;
+    m[0].mime = NULL;
+    digests(7, &m[1]);
+    m[1].has_sha256 = m[1].has_pdq = 0;
+    digests(N + 50, &m[2]);
+    m[2].has_sha256 = m[2].has_md5 = 0;
+    ad_media keep[2] = {m[0], m[2]};
+    int64_t ids[3];
+    if (bare)
+        OK(ad_store_media_upsert_batch(b->st, m, 3, ids, &err));
+    else
+        OK(ad_store_media_upsert_batch(b->st, keep, 2, ids, &err));
+}
+
+static ad_code import(node *b, const char *path, ad_fed_stats *st)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    ad_code rc = ad_fed_bundle_import_file(b->st, f, st, &err);
+    fclose(f);
+    return rc;
+}
+
+static void run(int pg, int bare)
+{
+    node a;
+    assert_true(node_open(&a, 0, "fasta"));
+    ad_series s = {.name = "Fast", .contact = "desk@example.org"};
+    int64_t sid;
+    ad_media *m = calloc(N, sizeof *m);
+    int64_t *ids = calloc(N, sizeof *ids);
+    assert_true(m && ids);
+    for (size_t i = 0; i < N; i++)
+        digests(i, &m[i]);
+    OK(ad_store_begin(a.st, &err));
+    OK(ad_store_series_create(a.st, &s, &sid, &err));
+    OK(ad_store_media_upsert_batch(a.st, m, N, ids, &err));
+    for (size_t i = 0; i < N; i++)
+        OK(ad_store_series_link(a.st, sid, ids[i], &err));
+    OK(ad_store_commit(a.st, &err));
+    free(m);
+    free(ids);
+    node b[2];
+    receiver(&b[0], pg, "fastb", &a, bare);
+    receiver(&b[1], pg, "fastc", &a, bare);
+    for (int i = 0; i < 2; i++) {
+        ad_fed_peer p = {.name = i ? "c" : "b", .pubkey = b[i].pub};
+        int64_t id;
+        OK(ad_fed_peer_add(a.st, &p, &id, &err));
+    }
+    char path[2][600];
+    ad_fed_cut_run = RUN; /* several sets: the links' media in the sets before theirs */
+    for (int i = 0; i < 2; i++) {
+        snprintf(path[i], sizeof path[i], "%s/bundle%d", dir, i);
+        FILE *f = fopen(path[i], "wb");
+        assert_non_null(f);
+        ad_fed_stats st;
+        OK(ad_fed_bundle_export_file(a.st, &a.key, i ? "c" : "b", 0, f, &st, &err));
+        assert_int_equal(fclose(f), 0);
+        assert_true(st.sets >= 4);
+    }
+    ad_fed_cut_run = 100000;
+    char *trig = triggers(&b[0]);
+    for (int i = 0; i < 2; i++) {
+        ad_store_media_shortcuts = ad_fed_drop_triggers = !i; /* b[1]: the general path */
+        ad_fed_stats st;
+        OK(import(&b[i], path[i], &st));
+        assert_int_equal(st.applied, 2 * N + 1);
+    }
+    ad_store_media_shortcuts = ad_fed_drop_triggers = 1;
+    char *d0 = dump(&b[0]), *d1 = dump(&b[1]), *t0 = triggers(&b[0]);
+    same(d0, d1);
+    same(trig, t0);
+    /* what merged: media 3 by its SHA-256, media 7 by its MD5 (when there) */
+    int64_t have = 0;
+    OK(ad_store_media_count(b[0].st, &have, &err));
+    assert_int_equal(have, N + 1);
+    assert_non_null(strstr(d0, "\nl"));
+    /* a rejected bundle (a damaged last byte) leaves the triggers as they were */
+    size_t n = 0;
+    uint8_t *bytes = td_read_file(path[0], &n);
+    assert_non_null(bytes);
+    bytes[n - 3] = bytes[n - 3] == '0' ? '1' : '0';
+    assert_int_equal(td_write_file(path[0], bytes, n), 0);
+    free(bytes);
+    ad_fed_stats st;
+    assert_int_not_equal(import(&b[0], path[0], &st), AD_OK);
+    char *t1 = triggers(&b[0]);
+    same(trig, t1);
+    free(d0);
+    free(d1);
+    free(t0);
+    free(t1);
+    free(trig);
+    node_close(&b[0]);
+    node_close(&b[1]);
+    node_close(&a);
+}
+
+static void test_sqlite(void **state)
+{
+    (void)state;
+    run(0, 0);
+    run(0, 1);
+}
+
+static void test_pg(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    run(1, 0);
+    run(1, 1);
+}
+
+int main(void)
+{
+    snprintf(dir, sizeof dir, "%s", td_tmpdir("fedfast"));
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sqlite),
+        cmocka_unit_test(test_pg),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
