@@ -642,9 +642,10 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
      * place decide */
     double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
     int gi = 0;
-    if (out->kind == AD_FEAT_NONE && hi >= GUIDE_SEED)
+    const int plain = umin == UNIQUE_PLAIN; /* neither picture repeats */
+    if (out->kind == AD_FEAT_NONE && plain && hi >= GUIDE_SEED)
         gi = guided_scene(query, known, h, out);
-    if (out->kind == AD_FEAT_NONE && !gi && si >= 3)
+    if (out->kind == AD_FEAT_NONE && plain && !gi && si >= 3)
         gi = guided_scene(query, known, hs, out);
     if (gi) {
         out->kind = AD_FEAT_SCENE;
