@@ -209,6 +209,51 @@ static void test_periodic_texture(void **state)
     ad_features_free(&q);
 }
 
+static void features_of(const char *path, ad_media_type t, ad_features *f)
+{
+    size_t len;
+    uint8_t *b = td_read_file(path, &len);
+    assert_non_null(b);
+    assert_int_equal(ad_features_image(t, b, len, NULL, AD_FEAT_DETECT, f, NULL), AD_OK);
+    free(b);
+}
+
+/* The same scene seen again (docs/features.md "The check", guided matches): opencv-doc's
+ * multi-view pairs, which the check did not link before guided matching (graf: a painting seen
+ * 40 degrees apart; box: a small object in a cluttered scene), and two text screenshots that
+ * the guided matches must not link (lines of one font: a shifted place gathers as many). */
+static void test_same_scene(void **state)
+{
+    (void)state;
+    static const char *const D = "/usr/share/doc/opencv-doc/examples/data/"; /* opencv-doc */
+    static const char *const pairs[][2] = {{"graf1.png", "graf3.png"},
+                                           {"box.png", "box_in_scene.png"}};
+    char a[256], b[256];
+    for (int i = 0; i < 2; i++) {
+        snprintf(a, sizeof a, "%s%s", D, pairs[i][0]);
+        snprintf(b, sizeof b, "%s%s", D, pairs[i][1]);
+        ad_features k, q;
+        features_of(a, AD_MEDIA_PNG, &k);
+        features_of(b, AD_MEDIA_PNG, &q);
+        stored(&k);
+        ad_feat_match m;
+        ad_features_verify(&q, &k, &m);
+        assert_int_equal(m.kind, AD_FEAT_SCENE);
+        assert_true(m.inliers >= 15);
+        ad_features_free(&k);
+        ad_features_free(&q);
+    }
+    ad_features k, q;
+    features_of(td_path("data/features/text-known.png"), AD_MEDIA_PNG, &k);
+    features_of(td_path("data/features/text-query.png"), AD_MEDIA_PNG, &q);
+    stored(&k);
+    ad_feat_match m;
+    ad_features_verify(&q, &k, &m);
+    assert_int_equal(m.kind, AD_FEAT_NONE);
+    ad_features_free(&k);
+    ad_features_free(&q);
+}
+
 static void test_index(void **state)
 {
     (void)state;
@@ -501,7 +546,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
         cmocka_unit_test(test_unrelated),
-        cmocka_unit_test(test_periodic_texture), cmocka_unit_test(test_index),
+        cmocka_unit_test(test_periodic_texture),
+        cmocka_unit_test(test_same_scene), cmocka_unit_test(test_index),
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
         cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
     };

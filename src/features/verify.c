@@ -28,6 +28,17 @@
 #define UNIQUE_MIN 13     /* consistent matches on words found once in each picture ... */
 #define UNIQUE_PLAIN 8    /* ... or, when neither picture repeats (REPEATS_LOW), this many */
 #define REPEATS_LOW 0.2   /* of a picture's points on recurring words: no repeated pattern */
+#define GUIDE_SEED 4      /* consistent tentative matches that start guided matching */
+#define GUIDE_TOL 5.0     /* pixels between where the homography puts a query point and a known */
+#define GUIDE_SIG 8       /* of 32 signature bits, for a guided match */
+#define GUIDE_MIN 15      /* consistent guided matches for the same scene ... */
+#define GUIDE_UNIQUE 10   /* ... this many on words found once in each picture ... */
+#define GUIDE_OVER 5.0    /* ... at least 5 x what chance gives on average + 6 ... */
+#define GUIDE_MARGIN 6.0
+#define GUIDE_OVER_MOST 2.0 /* ... and 2 x the most a shifted place gathers + 4 (text lines: */
+#define GUIDE_MARGIN_MOST 4.0 /* a shift along the line gathers as many) */
+#define GUIDE_SPREAD 0.005 /* inliers' box (a narrow overlap; chance is measured instead) */
+#define GUIDE_SHIFT 12.0  /* pixels the homography is shifted by to measure chance */
 
 typedef struct {
     float qx, qy, kx, ky, dang;
@@ -290,7 +301,13 @@ static int hom_inliers(const pair *m, size_t n, const double h[9], uint8_t *mask
     return c;
 }
 
-static int ransac_hom(const pair *m, size_t n, uint8_t *mask)
+static int distinct_inliers(const pair *m, size_t n, const uint8_t *mask);
+static int unique_inliers(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
+                          const ad_features *k);
+static double boxes(const pair *m, size_t n, const uint8_t *mask, const ad_features *q,
+                    const ad_features *k, ad_feat_match *out);
+
+static int ransac_hom(const pair *m, size_t n, uint8_t *mask, double hout[9])
 {
     uint64_t seed = 0x2545f4914f6cdd1dull;
     int bestc = 0;
@@ -311,7 +328,131 @@ static int ransac_hom(const pair *m, size_t n, uint8_t *mask)
             memcpy(best, h, sizeof best);
         }
     }
+    if (bestc && hout)
+        memcpy(hout, best, sizeof best);
     return bestc ? hom_inliers(m, n, best, mask) : 0;
+}
+
+/* Guided matching: every query point that the homography h carries to within GUIDE_TOL pixels
+ * of a known point whose signature is within GUIDE_SIG bits, whatever their visual words (a
+ * point seen from another side, at another scale or in other light often falls in another
+ * word), when that known point is the only such one near there (the next is 2 bits further or
+ * more); one query point per known point. Returns the pairs written to out (query->n room). */
+static size_t guided(const ad_features *q, const ad_features *k, const double h[9], double tol,
+                     pair *out)
+{
+    int32_t *best_q = malloc(sizeof *best_q * (k->n ? k->n : 1));
+    int *best_d = malloc(sizeof *best_d * (k->n ? k->n : 1));
+    int32_t *qk = malloc(sizeof *qk * (q->n ? q->n : 1));
+    size_t n = 0;
+    if (!best_q || !best_d || !qk)
+        goto done;
+    for (size_t i = 0; i < k->n; i++)
+        best_q[i] = -1, best_d[i] = 99;
+    for (size_t j = 0; j < q->n; j++) {
+        const ad_feat_point *p = &q->p[j];
+        qk[j] = -1;
+        double w = h[6] * p->x + h[7] * p->y + h[8];
+        if (w <= 1e-6)
+            continue;
+        double u = (h[0] * p->x + h[1] * p->y + h[2]) / w;
+        double v = (h[3] * p->x + h[4] * p->y + h[5]) / w;
+        int d1 = 99, d2 = 99, b = -1;
+        for (size_t i = 0; i < k->n; i++) {
+            double dx = k->p[i].x - u, dy = k->p[i].y - v;
+            if (dx * dx + dy * dy > tol * tol)
+                continue;
+            int d = __builtin_popcount(k->p[i].sig ^ p->sig);
+            if (d < d1)
+                d2 = d1, d1 = d, b = (int)i;
+            else if (d < d2)
+                d2 = d;
+        }
+        if (b < 0 || d1 > GUIDE_SIG || d2 <= d1 + 1)
+            continue;
+        qk[j] = b;
+        if (d1 < best_d[b])
+            best_d[b] = d1, best_q[b] = (int32_t)j;
+    }
+    for (size_t j = 0; j < q->n; j++) {
+        if (qk[j] < 0 || best_q[qk[j]] != (int32_t)j)
+            continue;
+        const ad_feat_point *a = &q->p[j], *b = &k->p[qk[j]];
+        out[n++] = (pair){a->x, a->y, b->x, b->y, b->angle - a->angle, b->word, a->word};
+    }
+done:
+    free(best_q);
+    free(best_d);
+    free(qk);
+    return n;
+}
+
+/* The guided matches that chance alone gives this pair of pictures: the mean count over the
+ * homography shifted by GUIDE_SHIFT pixels (and twice that) in 8 directions. Text lines, a
+ * page of one font, fine regular texture: near every place a query point lands there is a
+ * known point with a near signature, shifted or not. Between two views of one scene the
+ * shifted homographies gather almost nothing. */
+static double guided_chance(const ad_features *q, const ad_features *k, const double h[9],
+                            pair *scratch, size_t *most)
+{
+    static const int dir[8][2] = {{1, 0}, {-1, 0}, {0, 1}, {0, -1}, {1, 1}, {-1, 1}, {1, -1}, {-1, -1}};
+    size_t sum = 0, mx = 0;
+    for (int r = 1; r <= 2; r++)
+        for (int t = 0; t < 8; t++) {
+            double dx = dir[t][0] * GUIDE_SHIFT * r, dy = dir[t][1] * GUIDE_SHIFT * r, g[9];
+            memcpy(g, h, sizeof g);
+            g[0] += dx * g[6], g[1] += dx * g[7], g[2] += dx * g[8];
+            g[3] += dy * g[6], g[4] += dy * g[7], g[5] += dy * g[8];
+            size_t c = guided(q, k, g, GUIDE_TOL, scratch);
+            sum += c;
+            mx = c > mx ? c : mx;
+        }
+    *most = mx;
+    return sum / 16.0;
+}
+
+/* The same scene seen again (docs/features.md "The check", guided): from a homography that
+ * the tentative matches support (hi of them), the guided matches, twice (a homography refitted
+ * by RANSAC over them, then guided again). A scene when enough of them are consistent, enough
+ * on words found once in each picture, far more than chance gives (guided_chance), spread over
+ * both pictures. Returns the consistent guided matches (0: not a scene); mask and the boxes of
+ * out describe them. */
+static int guided_scene(const ad_features *q, const ad_features *k, const double h0[9],
+                        ad_feat_match *out)
+{
+    pair *g = malloc(sizeof *g * q->n), *scratch = malloc(sizeof *scratch * q->n);
+    uint8_t *gm = malloc(q->n);
+    int found = 0;
+    if (!g || !gm || !scratch)
+        goto done;
+    double h[9];
+    memcpy(h, h0, sizeof h);
+    size_t ng = 0;
+    int gi = 0;
+    for (int round = 0; round < 3; round++) { /* the seed's place is rough: wider at first */
+        ng = guided(q, k, h, round ? GUIDE_TOL : 2 * GUIDE_TOL, g);
+        gi = ransac_hom(g, ng, gm, h);
+        if (gi < (round ? GUIDE_MIN : GUIDE_SEED))
+            goto done;
+    }
+    gi = distinct_inliers(g, ng, gm);
+    int gu = unique_inliers(g, ng, gm, q, k);
+    size_t most;
+    double chance = guided_chance(q, k, h, scratch, &most);
+    ad_feat_match box;
+    memset(&box, 0, sizeof box);
+    if (gi >= GUIDE_MIN && gu >= GUIDE_UNIQUE && gi >= GUIDE_OVER * chance + GUIDE_MARGIN &&
+        gi >= GUIDE_OVER_MOST * (double)most + GUIDE_MARGIN_MOST &&
+        boxes(g, ng, gm, q, k, &box) >= GUIDE_SPREAD) {
+        memcpy(out->box_known, box.box_known, sizeof box.box_known);
+        memcpy(out->box_query, box.box_query, sizeof box.box_query);
+        found = gi;
+    }
+done:
+    free(g);
+    free(gm);
+    free(scratch);
+    return found;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -483,7 +624,8 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         out->kind = AD_FEAT_COPY;
         goto done;
     }
-    int hi = ransac_hom(m, n, mask);
+    double h[9];
+    int hi = ransac_hom(m, n, mask, h);
     if (hi) {
         hi = distinct_inliers(m, n, mask);
         hu = unique_inliers(m, n, mask, query, known);
@@ -495,6 +637,19 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
             out->kind = AD_FEAT_SCENE;
     } else if (si >= SCENE_MIN && spread >= SPREAD_MIN && su >= umin) {
         out->kind = AD_FEAT_SCENE; /* a similarity that is not a copy: a part of the scene */
+    }
+    /* seen again from elsewhere: guided matches from the homography's or the similarity's
+     * place decide */
+    double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
+    int gi = 0;
+    const int plain = umin == UNIQUE_PLAIN; /* neither picture repeats */
+    if (out->kind == AD_FEAT_NONE && plain && hi >= GUIDE_SEED)
+        gi = guided_scene(query, known, h, out);
+    if (out->kind == AD_FEAT_NONE && plain && !gi && si >= 3)
+        gi = guided_scene(query, known, hs, out);
+    if (gi) {
+        out->kind = AD_FEAT_SCENE;
+        out->inliers = gi;
     }
 done:
     /* two repeated patterns match each other anywhere: no evidence of shared content */
