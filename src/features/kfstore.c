@@ -1,4 +1,4 @@
-/* kfstore.c: a video's keyframes in the store (media_keyframe, schema 24, docs/store.md) and in
+/* kfstore.c: a video's keyframes in the store (media_keyframe, schema 21, docs/store.md) and in
  * the features index beside the pictures (under negative keys, ad_kf_key), and the search of a
  * video by its keyframes (each searched as a picture is, ad_feat_similar; findings gathered per
  * known media). */

@@ -563,13 +563,7 @@ static const migration migrations[] = {
      "INSERT INTO fed_cut (id, upto) SELECT 1, COALESCE((SELECT MIN(id) - 1 FROM change_log"
      " WHERE seq IS NULL), (SELECT MAX(id) FROM change_log), 0);",
      "SELECT 1;", "SELECT 1;"},
-    /* 21: the fedrest branch's (placeholder) */
-    {21, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
-    /* 22: the acc branch's (placeholder) */
-    {22, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
-    /* 23: the featperf branch's (placeholder) */
-    {23, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
-    {24,
+    {21,
      /* a video's keyframes (issue 13, docs/features.md "Videos"): the local features of up to
       * 8 distinct frames, each in media_feature's stored form, indexed beside the pictures'.
       * Local, like media_feature (docs/federation.md). */
