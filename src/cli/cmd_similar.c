@@ -287,6 +287,7 @@ int ad_cmd_similar(int argc, char **argv)
         free(b.data);
         if (c) {
             ad_cli_error("similar", "%s: %s", a.pos[0], err.msg);
+            query_free(&q); /* a video's frames held before it was refused */
             return ad_cli_close(st, AD_EXIT_FAIL);
         }
     } else { /* a media of the store */
