@@ -150,30 +150,7 @@ static int teardown(void **state)
 
 static void media_in_series(node *in, const char *name, size_t n, size_t from)
 {
-    ad_series s = {.name = name, .contact = "desk@example.org"};
-    int64_t sid;
-    ad_media *m = calloc(n, sizeof *m);
-    int64_t *ids = calloc(n, sizeof *ids);
-    assert_true(m && ids);
-    for (size_t k = 0; k < n; k++) {
-        size_t i = from + k;
-        ad_media_init(&m[k]);
-        for (int j = 0; j < 32; j++)
-            m[k].sha256[j] = (uint8_t)((i * 2654435761u) >> (j % 4 * 8)) ^ (uint8_t)(j * 37);
-        memcpy(m[k].sha256, &i, sizeof i);
-        memcpy(m[k].md5, m[k].sha256 + 4, 16);
-        m[k].has_sha256 = m[k].has_md5 = 1;
-        m[k].size = 1000 + (int64_t)i;
-        m[k].mime = "image/jpeg";
-    }
-    OK(ad_store_begin(in->st, &err));
-    OK(ad_store_series_create(in->st, &s, &sid, &err));
-    OK(ad_store_media_upsert_batch(in->st, m, n, ids, &err));
-    for (size_t k = 0; k < n; k++)
-        OK(ad_store_series_link(in->st, sid, ids[k], &err));
-    OK(ad_store_commit(in->st, &err));
-    free(m);
-    free(ids);
+    OK(td_media_series(in->st, name, n, from, &err));
     int64_t cut;
     ad_fed_cut_run = RUN; /* many sets */
     OK(ad_fed_cut(in->st, &in->key, &cut, &err));

@@ -79,29 +79,7 @@ static size_t setup(node *a, node *b, const char *path, size_t N)
     int64_t id;
     OK(ad_fed_peer_add(a->st, &pa, &id, &err));
     OK(ad_fed_peer_add(b->st, &pb, &id, &err));
-    ad_series s = {.name = "Stream", .contact = "desk@example.org"};
-    int64_t sid;
-    ad_media *m = calloc(N, sizeof *m);
-    int64_t *ids = calloc(N, sizeof *ids);
-    assert_true(m && ids);
-    for (size_t i = 0; i < N; i++) {
-        ad_media_init(&m[i]);
-        for (int k = 0; k < 32; k++)
-            m[i].sha256[k] = (uint8_t)((i * 2654435761u) >> (k % 4 * 8)) ^ (uint8_t)(k * 37);
-        memcpy(m[i].sha256, &i, sizeof i);
-        memcpy(m[i].md5, m[i].sha256 + 4, 16);
-        m[i].has_sha256 = m[i].has_md5 = 1;
-        m[i].size = 1000 + (int64_t)i;
-        m[i].mime = "image/jpeg";
-    }
-    OK(ad_store_begin(a->st, &err));
-    OK(ad_store_series_create(a->st, &s, &sid, &err));
-    OK(ad_store_media_upsert_batch(a->st, m, N, ids, &err));
-    for (size_t i = 0; i < N; i++)
-        OK(ad_store_series_link(a->st, sid, ids[i], &err));
-    OK(ad_store_commit(a->st, &err));
-    free(m);
-    free(ids);
+    OK(td_media_series(a->st, "Stream", N, 0, &err));
     ad_fed_cut_run = RUN; /* many sets */
     FILE *f = fopen(path, "wb");
     assert_non_null(f);

@@ -1,6 +1,8 @@
 /* testutil.c: helpers shared by the cmocka tests. */
 #include "testutil.h"
 
+#include "ariadne/store.h"
+
 #include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -132,4 +134,39 @@ int td_db_sql(const td_db *d, const char *sql)
     int ok = sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK;
     sqlite3_close(h);
     return ok;
+}
+
+int td_media_series(ad_store *st, const char *name, size_t n, size_t from, ad_err *err)
+{
+    ad_series s = {.name = name, .contact = "desk@example.org"};
+    int64_t sid;
+    ad_media *m = calloc(n, sizeof *m);
+    int64_t *ids = calloc(n, sizeof *ids);
+    int rc = m && ids ? AD_OK : AD_ERR_NOMEM;
+    for (size_t k = 0; rc == AD_OK && k < n; k++) {
+        size_t i = from + k;
+        ad_media_init(&m[k]);
+        for (int j = 0; j < 32; j++)
+            m[k].sha256[j] = (uint8_t)((i * 2654435761u) >> (j % 4 * 8)) ^ (uint8_t)(j * 37);
+        memcpy(m[k].sha256, &i, sizeof i);
+        memcpy(m[k].md5, m[k].sha256 + 4, 16);
+        m[k].has_sha256 = m[k].has_md5 = 1;
+        m[k].size = 1000 + (int64_t)i;
+        m[k].mime = "image/jpeg";
+    }
+    if (rc == AD_OK && (rc = ad_store_begin(st, err)) == AD_OK) {
+        if ((rc = ad_store_series_create(st, &s, &sid, err)) == AD_OK)
+            rc = ad_store_media_upsert_batch(st, m, n, ids, err);
+        for (size_t k = 0; rc == AD_OK && k < n; k++)
+            rc = ad_store_series_link(st, sid, ids[k], err);
+        if (rc == AD_OK) {
+            rc = ad_store_commit(st, err);
+        } else {
+            ad_err ignored;
+            ad_store_rollback(st, &ignored);
+        }
+    }
+    free(m);
+    free(ids);
+    return rc;
 }

@@ -32,4 +32,11 @@ void td_db_drop(td_db *d);
 /* Runs SQL on the database through its own connection, outside the store: 1 when it ran. */
 int td_db_sql(const td_db *d, const char *sql);
 
+/* n synthetic media (SHA-256 and MD5 made from seeds from..from+n-1, image/jpeg) linked to a
+ * new series `name`, in one transaction: the bulk the federation tests cut and send. */
+struct ad_store;
+struct ad_err;
+int td_media_series(struct ad_store *st, const char *name, size_t n, size_t from,
+                    struct ad_err *err);
+
 #endif
