@@ -102,6 +102,12 @@ static long http(const char *url, ad_fed_chunker *post, int64_t len, const cance
     curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
     if (post) {
         h = curl_slist_append(h, "Content-Type: application/octet-stream");
+        /* always ask first: a peer that takes less answers 413 before the body is sent; sent
+         * anyway (libcurl asks only past 1 MiB), the peer closes mid-body and the 413 may be
+         * lost to a failed send */
+        struct curl_slist *e = h ? curl_slist_append(h, "Expect: 100-continue") : NULL;
+        if (e)
+            h = e;
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         curl_easy_setopt(c, CURLOPT_READFUNCTION, ad_fed_chunk_read);
