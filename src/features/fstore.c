@@ -71,7 +71,12 @@ ad_code ad_feat_store_get(ad_store *st, int64_t media_id, ad_features *out, ad_e
 
 int ad_feat_store_has(ad_store *st, int64_t media_id)
 {
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT 1 FROM media_feature WHERE media_id = ?", NULL);
+    return ad_feat_store_any(st, "SELECT 1 FROM media_feature WHERE media_id = ?", media_id);
+}
+
+int ad_feat_store_any(ad_store *st, const char *sql, int64_t media_id)
+{
+    ad_stmt *s = ad_db_stmt(st->db, sql, NULL);
     if (!s)
         return 0;
     ad_bind_int(s, 1, media_id);

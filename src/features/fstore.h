@@ -17,6 +17,9 @@ ad_code ad_feat_store_put(ad_store *st, const ad_feat_row *rows, size_t n, ad_er
 /* A media's features; AD_ERR_NOT_FOUND when it has none. */
 ad_code ad_feat_store_get(ad_store *st, int64_t media_id, ad_features *out, ad_err *err);
 int ad_feat_store_has(ad_store *st, int64_t media_id);
+/* 1 when the query `sql` (one media id bound; a literal: statements are cached by the text's
+ * address) gives a row. */
+int ad_feat_store_any(ad_store *st, const char *sql, int64_t media_id);
 /* Every media's features into ix, then sealed; damaged rows are left out and counted. */
 ad_code ad_feat_store_load(ad_store *st, ad_feat_index *ix, size_t *loaded, size_t *damaged,
                            ad_err *err);

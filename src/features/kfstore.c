@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "features/fstore.h"
 #include "features/keyframes.h"
 #include "store/store_int.h"
 
@@ -177,13 +178,7 @@ ad_code ad_kf_store_read(ad_store *st, int64_t media_id, ad_keyframes *out, ad_e
 
 int ad_kf_store_has(ad_store *st, int64_t media_id)
 {
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT 1 FROM media_keyframe WHERE media_id = ?", NULL);
-    if (!s)
-        return 0;
-    ad_bind_int(s, 1, media_id);
-    int r = ad_step(s, NULL);
-    ad_db_done(s);
-    return r > 0;
+    return ad_feat_store_any(st, "SELECT 1 FROM media_keyframe WHERE media_id = ?", media_id);
 }
 
 /* the keys as SQL computes them: the same as ad_kf_key */

@@ -142,6 +142,8 @@ int ad_fed_link_text(ad_fed_buf *out, ad_stmt *s, int col, int64_t seq)
     size_t start = out->n;
     wr w = {out, 0, 1};
     raw(&w, "{", 1);
+    if (!ad_col_null(s, col + 5) && ad_col_int(s, col + 5) > 1)
+        integer(&w, "gen", ad_col_int(s, col + 5)); /* made again after an unlink */
     string(&w, "kind", "link", 4);
     key(&w, "media");
     wr m = {out, 0, 1};

@@ -261,8 +261,6 @@ static ad_code direct_row(ad_store *st, const char *origin, int k, ad_stmt *s, l
         }
         r = ad_fed_media_text(&l->b, s, 3, seq, frames ? json_string_value(frames) : NULL);
         json_decref(frames);
-    } else if (!ad_col_null(s, 8) && ad_col_int(s, 8) > 1) {
-        r = -1; /* a link made again after an unlink carries its generation: the general way */
     } else {
         r = ad_fed_link_text(&l->b, s, 3, seq);
     }

@@ -95,7 +95,8 @@ ad_code ad_fed_body(ad_store *st, const char *origin, const char *kind, int64_t 
 /* Media and link bodies written straight as canonical text (body_text.c), the same bytes as
  * ad_fed_body then ad_fed_canon with "seq" added, and a newline: from the row's columns at col
  * (media: sha256, md5, sha1, pdq, pdq_quality, size, mime, width, height, duration_ms; link:
- * the series' gid, then the media's sha256, md5, sha1, pdq), vpdq the frames' field or NULL.
+ * the series' gid, the media's sha256, md5, sha1, pdq, the link's generation: written past 1),
+ * vpdq the frames' field or NULL.
  * 1 written, 0 no body (not shared), -1 a row for the general path, -2 out of memory. */
 int ad_fed_media_text(ad_fed_buf *out, ad_stmt *s, int col, int64_t seq, const char *vpdq);
 int ad_fed_link_text(ad_fed_buf *out, ad_stmt *s, int col, int64_t seq);
