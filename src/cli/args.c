@@ -69,7 +69,7 @@ int ad_args_usage_error(const ad_args *a, const char *fmt, ...)
 }
 
 static int help_brief; /* while a command's --help lists its sub-commands' usages: 1 for the
-                          * first, 2 for the others */
+                        * first, 2 for the others */
 
 void ad_cli_common_help(FILE *out)
 {
@@ -312,6 +312,20 @@ int ad_cli_close(ad_store *st, int rc)
     return rc;
 }
 
+int ad_cli_reply(const ad_args *a, ad_store *st, ad_code rc, json_t *doc, const ad_err *err,
+                 ad_cli_text text, const void *ctx)
+{
+    if (rc != AD_OK)
+        return ad_cli_close(st, ad_cli_svc_fail(a, err));
+    if (a->json) {
+        ad_cli_json(doc);
+    } else {
+        text(a, doc, ctx);
+        json_decref(doc);
+    }
+    return ad_cli_close(st, AD_EXIT_OK);
+}
+
 typedef struct {
     int64_t uid, agency;
 } actor_ctx;
@@ -367,6 +381,21 @@ int ad_cli_start(ad_args *a, ad_store **st, const char *prog, const char *usage,
 {
     int rc = ad_args_parse(a, prog, usage, argc, argv, value_opts, min_pos, max_pos);
     return rc >= 0 ? rc : ad_cli_open(a, st, flags);
+}
+
+int ad_cli_rec_start(ad_cli_rec *r, const char *prog, const char *usage, int argc, char **argv,
+                     const char *const *value_opts, int min_pos, int max_pos)
+{
+    memset(r, 0, sizeof *r);
+    int rc = ad_cli_start(&r->a, &r->st, prog, usage, argc, argv, value_opts, min_pos, max_pos, 0);
+    if (rc < 0)
+        ad_cli_call(r->st, &r->id, &r->c);
+    return rc;
+}
+
+int ad_cli_rec_reply(ad_cli_rec *r, ad_code rc, ad_cli_text text, const void *ctx)
+{
+    return ad_cli_reply(&r->a, r->st, rc, r->doc, &r->err, text, ctx);
 }
 
 int ad_cli_media(const ad_args *a, ad_store *st, const char *hex, int64_t *id)

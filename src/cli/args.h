@@ -12,8 +12,8 @@
 #define AD_ARGS_MAX 32
 
 typedef struct ad_args {
-    const char *prog;  /* "series create", for messages */
-    const char *usage; /* the usage text (after "usage: ariadne ") */
+    const char *prog;              /* "series create", for messages */
+    const char *usage;             /* the usage text (after "usage: ariadne ") */
     const char *const *value_opts; /* the options that take a value, as given to ad_args_parse */
     const char *keys[AD_ARGS_MAX], *vals[AD_ARGS_MAX];
     int nkv;
@@ -56,6 +56,31 @@ int ad_cli_svc_fail(const ad_args *a, const ad_err *err);
 int ad_cli_fail(const ad_args *a, const ad_err *err);
 /* Closes the store and passes rc through. */
 int ad_cli_close(ad_store *st, int rc);
+/* How a record command says its document to a person (with --json the document is the answer). */
+typedef void (*ad_cli_text)(const ad_args *a, json_t *doc, const void *ctx);
+/* The end every record command shares, after its ad_svc_* call returned rc with doc or err: a
+ * failure said as ad_cli_svc_fail does (exit 1), else the document printed (one JSON line with
+ * --json, through text(a, doc, ctx) otherwise) and released (exit 0); the store closed either
+ * way. */
+int ad_cli_reply(const ad_args *a, ad_store *st, ad_code rc, json_t *doc, const ad_err *err,
+                 ad_cli_text text, const void *ctx);
+
+/* A record command (series, victim, offender, vote, list ...): its arguments, its store, the
+ * store's local operator as the service layer's caller, and the call's document or error.
+ * c.id points at id: an ad_cli_rec is never copied. */
+typedef struct ad_cli_rec {
+    ad_args a;
+    ad_store *st;
+    ad_identity id;
+    ad_call c;
+    json_t *doc;
+    ad_err err;
+} ad_cli_rec;
+/* ad_cli_start (flags 0), then the caller (ad_cli_call). Returns -1 to go on, or the exit code. */
+int ad_cli_rec_start(ad_cli_rec *r, const char *prog, const char *usage, int argc, char **argv,
+                     const char *const *value_opts, int min_pos, int max_pos);
+/* ad_cli_reply for r: rc is what its ad_svc_* call (into r->doc, r->err) returned. */
+int ad_cli_rec_reply(ad_cli_rec *r, ad_code rc, ad_cli_text text, const void *ctx);
 
 /* ad_args_parse, then ad_cli_open with flags. Returns -1 to go on, or the exit code. */
 int ad_cli_start(ad_args *a, ad_store **st, const char *prog, const char *usage, int argc,

@@ -5,31 +5,25 @@
 #include "args.h"
 #include "cli.h"
 
+/* ctx: non-NULL for a grant */
+static void grant_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    printf("list %s %s agency %s\n", json_string_value(json_object_get(doc, "list")),
+           ctx ? "granted to" : "no longer granted to", a->pos[1]);
+}
+
 static int grant_or_revoke(int argc, char **argv, int grant)
 {
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, grant ? "list grant" : "list revoke",
-                          grant ? "list grant LIST AGENCY [--json]"
-                                : "list revoke LIST AGENCY [--json]",
-                          argc, argv, NULL, 2, 2, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, grant ? "list grant" : "list revoke",
+                              grant ? "list grant LIST AGENCY [--json]"
+                                    : "list revoke LIST AGENCY [--json]",
+                              argc, argv, NULL, 2, 2);
     if (rc >= 0)
         return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_list_grant(&c, a.pos[0], a.pos[1], grant, &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json)
-        ad_cli_json(doc);
-    else {
-        printf("list %s %s agency %s\n", json_string_value(json_object_get(doc, "list")),
-               grant ? "granted to" : "no longer granted to", a.pos[1]);
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    return ad_cli_rec_reply(&r,
+                            ad_svc_list_grant(&r.c, r.a.pos[0], r.a.pos[1], grant, &r.doc, &r.err),
+                            grant_text, grant ? "grant" : NULL);
 }
 
 static int list_grant(int argc, char **argv)
@@ -48,25 +42,9 @@ static const char *text(json_t *o, const char *key)
     return s ? s : "-";
 }
 
-static int list_show(int argc, char **argv)
+static void show_text(const ad_args *a, json_t *doc, const void *ctx)
 {
-    ad_args a;
-    ad_store *st;
-    int rc =
-        ad_cli_start(&a, &st, "list show", "list show LIST [--json]", argc, argv, NULL, 1, 1, 0);
-    if (rc >= 0)
-        return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_list_show(&c, a.pos[0], &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-        return ad_cli_close(st, AD_EXIT_OK);
-    }
+    (void)a, (void)ctx;
     printf("list %lld: %s\ndescription: %s\nsource: %s\nentries: %lld\n",
            (long long)json_integer_value(json_object_get(doc, "id")), text(doc, "name"),
            text(doc, "description"), text(doc, "source"),
@@ -79,8 +57,16 @@ static int list_show(int argc, char **argv)
         printf("granted to: %s (since %s, by %s)\n", text(x, "agency"), text(x, "granted"),
                text(x, "granted_by"));
     }
-    json_decref(doc);
-    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+static int list_show(int argc, char **argv)
+{
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, "list show", "list show LIST [--json]", argc, argv, NULL, 1, 1);
+    if (rc >= 0)
+        return rc;
+    return ad_cli_rec_reply(&r, ad_svc_list_show(&r.c, r.a.pos[0], &r.doc, &r.err), show_text,
+                            NULL);
 }
 
 static const ad_subcmd subs[] = {

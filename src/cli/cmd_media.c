@@ -35,6 +35,12 @@ static const char usage[] =
     "  --min-quality Q   a PDQ of lower quality is not searched, 0..100 (default 50)\n"
     "Exit status: 0 something is known, 1 nothing is (or an error), 2 usage error.";
 
+static void media_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)a, (void)ctx;
+    ad_cli_media_text(doc);
+}
+
 static int media_show(int argc, char **argv)
 {
     static const char *const opts[] = {"--radius", "--min-quality", NULL};
@@ -60,16 +66,9 @@ static int media_show(int argc, char **argv)
     ad_call c;
     ad_cli_call(st, &id, &c);
     ad_svc_lookup_opts so = {lo.radius, lo.min_quality};
-    json_t *doc;
-    if (ad_svc_media_view(&c, a.pos[0], &so, &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        ad_cli_media_text(doc);
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    json_t *doc = NULL;
+    ad_code vr = ad_svc_media_view(&c, a.pos[0], &so, &doc, &err);
+    return ad_cli_reply(&a, st, vr, doc, &err, media_text, NULL);
 }
 
 static const ad_subcmd subs[] = {

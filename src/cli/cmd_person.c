@@ -7,6 +7,25 @@
 #include "args.h"
 #include "cli.h"
 
+/* ctx: the kind's word ("victim", "offender") */
+static void added_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    printf("%s %s added to series %lld (unidentified)\n", (const char *)ctx, a->pos[0],
+           (long long)json_integer_value(json_object_get(doc, "series")));
+}
+
+static void identified_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)doc;
+    printf("%s %s identified\n", (const char *)ctx, a->pos[0]);
+}
+
+static void retracted_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)doc;
+    printf("%s %s: identification retracted\n", (const char *)ctx, a->pos[0]);
+}
+
 static int person_add(ad_person_kind kind, int argc, char **argv)
 {
     static const char *const opts[] = {"--series", NULL};
@@ -14,28 +33,15 @@ static int person_add(ad_person_kind kind, int argc, char **argv)
     const char *k = kind == AD_VICTIM ? "victim" : "offender";
     snprintf(prog, sizeof prog, "%s add", k);
     snprintf(usage, sizeof usage, "%s add CODE --series SERIES", k);
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, opts, 1, 1, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, prog, usage, argc, argv, opts, 1, 1);
     if (rc >= 0)
         return rc;
-    if (!ad_arg(&a, "--series"))
-        return ad_cli_close(st, ad_args_usage_error(&a, "--series is required"));
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_person_add(&c, kind, a.pos[0], ad_arg(&a, "--series"), &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("%s %s added to series %lld (unidentified)\n", k, a.pos[0],
-               (long long)json_integer_value(json_object_get(doc, "series")));
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    if (!ad_arg(&r.a, "--series"))
+        return ad_cli_close(r.st, ad_args_usage_error(&r.a, "--series is required"));
+    return ad_cli_rec_reply(
+        &r, ad_svc_person_add(&r.c, kind, r.a.pos[0], ad_arg(&r.a, "--series"), &r.doc, &r.err),
+        added_text, k);
 }
 
 static int person_identify(ad_person_kind kind, int argc, char **argv)
@@ -45,29 +51,17 @@ static int person_identify(ad_person_kind kind, int argc, char **argv)
     const char *k = kind == AD_VICTIM ? "victim" : "offender";
     snprintf(prog, sizeof prog, "%s identify", k);
     snprintf(usage, sizeof usage, "%s identify CODE [--agency AGENCY] [--country CC]", k);
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, opts, 1, 1, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, prog, usage, argc, argv, opts, 1, 1);
     if (rc >= 0)
         return rc;
     int64_t agency;
-    if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--agency"), &agency)) >= 0)
-        return ad_cli_close(st, rc);
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_person_identify(&c, kind, a.pos[0], agency, ad_arg(&a, "--country"), &doc, &err) !=
-        AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("%s %s identified\n", k, a.pos[0]);
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    if ((rc = ad_cli_agency(&r.a, r.st, ad_arg(&r.a, "--agency"), &agency)) >= 0)
+        return ad_cli_close(r.st, rc);
+    return ad_cli_rec_reply(&r,
+                            ad_svc_person_identify(&r.c, kind, r.a.pos[0], agency,
+                                                   ad_arg(&r.a, "--country"), &r.doc, &r.err),
+                            identified_text, k);
 }
 
 /* Retracts an identification made here (ad_svc_person_retract; it travels to peers). */
@@ -77,25 +71,12 @@ static int person_retract(ad_person_kind kind, int argc, char **argv)
     const char *k = kind == AD_VICTIM ? "victim" : "offender";
     snprintf(prog, sizeof prog, "%s retract", k);
     snprintf(usage, sizeof usage, "%s retract CODE", k);
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, prog, usage, argc, argv, NULL, 1, 1, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, prog, usage, argc, argv, NULL, 1, 1);
     if (rc >= 0)
         return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_person_retract(&c, kind, a.pos[0], &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("%s %s: identification retracted\n", k, a.pos[0]);
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    return ad_cli_rec_reply(&r, ad_svc_person_retract(&r.c, kind, r.a.pos[0], &r.doc, &r.err),
+                            retracted_text, k);
 }
 
 static int victim_retract(int argc, char **argv)

@@ -18,33 +18,28 @@ static long long num(json_t *o, const char *key)
     return (long long)json_integer_value(json_object_get(o, key));
 }
 
+static void created_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)ctx;
+    printf("series %lld: %s\n", num(doc, "id"), a->pos[0]);
+}
+
 static int series_create(int argc, char **argv)
 {
     static const char *const opts[] = {"--owner", "--contact", NULL};
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, "series create",
-                          "series create NAME [--owner AGENCY] [--contact TEXT]", argc, argv, opts,
-                          1, 1, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, "series create",
+                              "series create NAME [--owner AGENCY] [--contact TEXT]", argc, argv,
+                              opts, 1, 1);
     if (rc >= 0)
         return rc;
     int64_t owner;
-    if ((rc = ad_cli_agency(&a, st, ad_arg(&a, "--owner"), &owner)) >= 0)
-        return ad_cli_close(st, rc);
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_series_create(&c, a.pos[0], owner, ad_arg(&a, "--contact"), &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("series %lld: %s\n", num(doc, "id"), a.pos[0]);
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    if ((rc = ad_cli_agency(&r.a, r.st, ad_arg(&r.a, "--owner"), &owner)) >= 0)
+        return ad_cli_close(r.st, rc);
+    return ad_cli_rec_reply(
+        &r,
+        ad_svc_series_create(&r.c, r.a.pos[0], owner, ad_arg(&r.a, "--contact"), &r.doc, &r.err),
+        created_text, NULL);
 }
 
 static void print_series(json_t *s)
@@ -105,111 +100,100 @@ static void print_merges(json_t *doc)
         json_t *fc = json_object_get(m, "from_consent"), *ic = json_object_get(m, "into_consent");
         printf("merge requested: %s into %s (%s: %s; %s: %s)\n",
                str(json_object_get(m, "from"), "name", ""),
-               str(json_object_get(m, "into"), "name", ""), str(json_object_get(m, "from"), "name", ""),
+               str(json_object_get(m, "into"), "name", ""),
+               str(json_object_get(m, "from"), "name", ""),
                json_is_object(fc) ? str(fc, "agency", "consented") : "awaited",
                str(json_object_get(m, "into"), "name", ""),
                json_is_object(ic) ? str(ic, "agency", "consented") : "awaited");
     }
 }
 
-static int series_show(int argc, char **argv)
+static void show_text(const ad_args *a, json_t *doc, const void *ctx)
 {
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, "series show", "series show SERIES [--json]", argc, argv, NULL,
-                          1, 1, 0);
-    if (rc >= 0)
-        return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_series_get(&c, a.pos[0], &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-        return ad_cli_close(st, AD_EXIT_OK);
-    }
+    (void)a, (void)ctx;
     printf("series %lld: %s\nowner: %s\ncontact: %s\nstatus: %s\nmedia: %lld\n"
            "victims: %lld (%lld unidentified)\n",
-           num(doc, "id"), str(doc, "name", ""), str(doc, "owner", "-"),
-           str(doc, "contact", "-"), str(doc, "status", ""), num(doc, "media"),
-           num(doc, "victims"), num(doc, "victims_unidentified"));
+           num(doc, "id"), str(doc, "name", ""), str(doc, "owner", "-"), str(doc, "contact", "-"),
+           str(doc, "status", ""), num(doc, "media"), num(doc, "victims"),
+           num(doc, "victims_unidentified"));
     print_people(doc, "victim_list", "victim");
     print_people(doc, "offender_list", "offender");
     print_merges(doc);
-    json_decref(doc);
-    return ad_cli_close(st, AD_EXIT_OK);
 }
 
-/* Owners merging two series: the caller's consent for the sides its agency owns. */
-static int series_merge(int argc, char **argv)
+static int series_show(int argc, char **argv)
 {
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, "series merge",
-                          "series merge SERIES INTO [--json]\n"
-                          "  Merges SERIES into series INTO (docs/federation.md \"Merging two "
-                          "series\"): records the\n  consent of the owner of each side owned "
-                          "here by your agency (--as; without it, every\n  side this instance "
-                          "owns). Done once both owners have consented, on their own\n  "
-                          "instances; until then nothing changes. Shared with the peers; no "
-                          "unmerge.",
-                          argc, argv, NULL, 2, 2, 0);
+    ad_cli_rec r;
+    int rc =
+        ad_cli_rec_start(&r, "series show", "series show SERIES [--json]", argc, argv, NULL, 1, 1);
     if (rc >= 0)
         return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_series_merge(&c, a.pos[0], a.pos[1], &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
+    return ad_cli_rec_reply(&r, ad_svc_series_get(&r.c, r.a.pos[0], &r.doc, &r.err), show_text,
+                            NULL);
+}
+
+static void merge_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)a, (void)ctx;
     json_t *f = json_object_get(doc, "from"), *i = json_object_get(doc, "into");
-    if (a.json)
-        ad_cli_json(json_incref(doc));
-    else if (json_is_true(json_object_get(doc, "merged")))
+    if (json_is_true(json_object_get(doc, "merged")))
         printf("series %s merged into %s\n", str(f, "name", ""), str(i, "name", ""));
     else
         printf("merging series %s into %s: your consent is recorded; the other owner's is "
                "awaited\n",
                str(f, "name", ""), str(i, "name", ""));
-    json_decref(doc);
-    return ad_cli_close(st, AD_EXIT_OK);
+}
+
+/* Owners merging two series: the caller's consent for the sides its agency owns. */
+static int series_merge(int argc, char **argv)
+{
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, "series merge",
+                              "series merge SERIES INTO [--json]\n"
+                              "  Merges SERIES into series INTO (docs/federation.md \"Merging two "
+                              "series\"): records the\n  consent of the owner of each side owned "
+                              "here by your agency (--as; without it, every\n  side this instance "
+                              "owns). Done once both owners have consented, on their own\n  "
+                              "instances; until then nothing changes. Shared with the peers; no "
+                              "unmerge.",
+                              argc, argv, NULL, 2, 2);
+    if (rc >= 0)
+        return rc;
+    return ad_cli_rec_reply(&r, ad_svc_series_merge(&r.c, r.a.pos[0], r.a.pos[1], &r.doc, &r.err),
+                            merge_text, NULL);
+}
+
+static void unlink_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)a, (void)ctx;
+    printf("series %lld: media %lld unlinked (%s)\n", num(doc, "series"), num(doc, "media"),
+           str(doc, "unlink", ""));
 }
 
 /* Unlinks one hash's media from the series: an unlink record, audited and shared; nothing is
  * deleted (docs/store.md "Unlinking a series' media"). */
 static int series_unlink(int argc, char **argv)
 {
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, "series unlink",
-                          "series unlink SERIES HASH [--json]\n"
-                          "  Unlinks the media of HASH (SHA-256, MD5, SHA-1, pdq:HEX or a media "
-                          "gid) from SERIES:\n  an unlink record, audited and shared with the "
-                          "peers; the link stays on record and\n  no longer counts. Only the "
-                          "agency owning the series (--as), on the instance that\n  made it. "
-                          "`series link` makes the link again.",
-                          argc, argv, NULL, 2, 2, 0);
+    ad_cli_rec r;
+    int rc =
+        ad_cli_rec_start(&r, "series unlink",
+                         "series unlink SERIES HASH [--json]\n"
+                         "  Unlinks the media of HASH (SHA-256, MD5, SHA-1, pdq:HEX or a media "
+                         "gid) from SERIES:\n  an unlink record, audited and shared with the "
+                         "peers; the link stays on record and\n  no longer counts. Only the "
+                         "agency owning the series (--as), on the instance that\n  made it. "
+                         "`series link` makes the link again.",
+                         argc, argv, NULL, 2, 2);
     if (rc >= 0)
         return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_series_unlink(&c, a.pos[0], a.pos[1], &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("series %lld: media %lld unlinked (%s)\n", num(doc, "series"), num(doc, "media"),
-               str(doc, "unlink", ""));
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    return ad_cli_rec_reply(&r, ad_svc_series_unlink(&r.c, r.a.pos[0], r.a.pos[1], &r.doc, &r.err),
+                            unlink_text, NULL);
+}
+
+static void link_text(const ad_args *a, json_t *doc, const void *ctx)
+{
+    (void)a, (void)ctx;
+    printf("series %lld: %lld media linked\n", num(doc, "series"), num(doc, "linked"));
 }
 
 /* Attaches each hash's media to the series, all or nothing; with --create a hash the store
@@ -217,29 +201,17 @@ static int series_unlink(int argc, char **argv)
 static int series_link(int argc, char **argv)
 {
     int create = ad_args_take_flag(&argc, argv, "--create");
-    ad_args a;
-    ad_store *st;
-    int rc = ad_cli_start(&a, &st, "series link",
-                          "series link SERIES HASH... [--create] (MD5, SHA-1, SHA-256 or, as "
-                          "pdq:HEX, PDQ; --create records hashes the store does not hold)",
-                          argc, argv, NULL, 2, AD_ARGS_MAX, 0);
+    ad_cli_rec r;
+    int rc = ad_cli_rec_start(&r, "series link",
+                              "series link SERIES HASH... [--create] (MD5, SHA-1, SHA-256 or, as "
+                              "pdq:HEX, PDQ; --create records hashes the store does not hold)",
+                              argc, argv, NULL, 2, AD_ARGS_MAX);
     if (rc >= 0)
         return rc;
-    ad_identity id;
-    ad_call c;
-    ad_cli_call(st, &id, &c);
-    json_t *doc;
-    ad_err err;
-    if (ad_svc_series_link(&c, a.pos[0], (const char *const *)a.pos + 1, (size_t)a.npos - 1,
-                           create, &doc, &err) != AD_OK)
-        return ad_cli_close(st, ad_cli_svc_fail(&a, &err));
-    if (a.json) {
-        ad_cli_json(doc);
-    } else {
-        printf("series %lld: %lld media linked\n", num(doc, "series"), num(doc, "linked"));
-        json_decref(doc);
-    }
-    return ad_cli_close(st, AD_EXIT_OK);
+    return ad_cli_rec_reply(&r,
+                            ad_svc_series_link(&r.c, r.a.pos[0], (const char *const *)r.a.pos + 1,
+                                               (size_t)r.a.npos - 1, create, &r.doc, &r.err),
+                            link_text, NULL);
 }
 
 static const ad_subcmd subs[] = {
