@@ -19,7 +19,8 @@
  *   bench_ingest [-n FILES] [-r REPS] [-d DIR]     (defaults 120, 3, bench/out/ingest-photos)
  * With -f PICTURES instead: ingest of the folder PICTURES into an empty store without and with
  * local features (issue 13's cost: images per second with / without, target >= 0.5), in turns,
- * the fastest of REPS runs of each, wall and CPU seconds (features_cost).
+ * the fastest of REPS runs of each, wall and CPU seconds, with the load average at the start
+ * and the end (features_cost).
  *   bench_ingest -f PICTURES [-r REPS] */
 #include <dirent.h>
 #include <stdio.h>
@@ -253,6 +254,9 @@ static int features_cost(const char *root, const char *db, int reps)
     timing off = {0}, on = {0};
     ad_ingest_stats s;
     uint64_t files = 0;
+    double load0[1] = {0}, load1[1] = {0}; /* the machine's load: wall times depend on it */
+    if (getloadavg(load0, 1) != 1)
+        load0[0] = -1;
     for (int r = 0; r < reps; r++) {
         fresh_store(db);
         keep_min(&off, run_ingest(db, root, "NOFEAT", 1, 0, &s));
@@ -261,8 +265,11 @@ static int features_cost(const char *root, const char *db, int reps)
         files = s.counts[AD_RC_NEW];
     }
     unlink(db);
-    printf("ingest of %s: %llu new images, fastest of %d runs in turns; %d cores\n", root,
-           (unsigned long long)files, reps, ad_cpu_count());
+    if (getloadavg(load1, 1) != 1)
+        load1[0] = -1;
+    printf("ingest of %s: %llu new images, fastest of %d runs in turns; %d cores; load %.1f at "
+           "the start, %.1f at the end\n",
+           root, (unsigned long long)files, reps, ad_cpu_count(), load0[0], load1[0]);
     printf("%-24s %9s %9s %12s %12s\n", "what", "wall s", "cpu s", "images/s", "images/cpu-s");
     printf("%-24s %9.3f %9.3f %12.1f %12.1f\n", "without features", off.wall, off.cpu,
            (double)files / off.wall, (double)files / off.cpu);

@@ -541,6 +541,119 @@ static void test_vocab_search(void **state)
     free(d);
 }
 
+/* canonical order for comparing two ORB outputs: by level, then position */
+static int by_place(const void *a, const void *b, void *ctx)
+{
+    const ad_feat_point *pt = ctx;
+    const ad_feat_point *p = &pt[*(const size_t *)a], *q = &pt[*(const size_t *)b];
+    if (p->octave != q->octave)
+        return p->octave < q->octave ? -1 : 1;
+    if (p->y != q->y)
+        return p->y < q->y ? -1 : 1;
+    return (p->x > q->x) - (p->x < q->x);
+}
+
+static size_t *placed(const struct ad_feat_raw *r)
+{
+    size_t *o = malloc((r->n + 1) * sizeof *o);
+    for (size_t i = 0; i < r->n; i++)
+        o[i] = i;
+    qsort_r(o, r->n, sizeof *o, by_place, r->pt);
+    return o;
+}
+
+/* ORB's keypoints (orb.cpp: a FAST threshold guessed per level) are cv::ORB's, bit for bit:
+ * places, angles, levels, Harris responses and descriptors, on photos, generated textures, a
+ * soft (blurred) picture whose finer levels have fewer strong corners than the coarser ones
+ * suggest (the guess fails and the level is detected again at 16), flat and tiny pictures. */
+static void test_orb_same(void **state)
+{
+    (void)state;
+    const char *files[] = {"vectors/pdq/data/reg-test-input/dih/bridge-1-original.jpg",
+                           "vectors/pdq/data/reg-test-input/labelme-subset/q0291.jpg",
+                           "vectors/pdq/data/reg-test-input/labelme-subset/q1050.jpg",
+                           "vectors/pdq/data/reg-test-input/pen-and-coaster.png",
+                           "data/features/text-known.png", "data/features/lic-known.png"};
+    enum { NF = sizeof files / sizeof *files, NG = 6 };
+    unsigned retries = 0;
+    size_t compared = 0;
+    for (size_t i = 0; i < NF + NG; i++) {
+        uint8_t *g = NULL;
+        int w = W, h = H;
+        if (i < NF) {
+            size_t len;
+            uint8_t *b = td_read_file(td_path(files[i]), &len);
+            assert_non_null(b);
+            ad_media_type t = strstr(files[i], ".png") ? AD_MEDIA_PNG : AD_MEDIA_JPEG;
+            assert_int_equal(ad_feat_decode_grey(t, b, len, NULL, 0, &g, &w, &h, NULL), AD_OK);
+            free(b);
+        } else if (i == NF) { /* soft: the generated picture blurred (3 x 3 box, 4 times) */
+            g = picture(21);
+            uint8_t *t = malloc(W * H);
+            for (int k = 0; k < 4; k++) {
+                memcpy(t, g, W * H);
+                for (int y = 1; y < H - 1; y++)
+                    for (int x = 1; x < W - 1; x++) {
+                        int sum = 0;
+                        for (int dy = -1; dy <= 1; dy++)
+                            for (int dx = -1; dx <= 1; dx++)
+                                sum += t[(y + dy) * W + x + dx];
+                        g[y * W + x] = (uint8_t)(sum / 9);
+                    }
+            }
+            free(t);
+        } else if (i == NF + 1) {
+            g = picture(22);
+        } else if (i == NF + 2) { /* flat: no keypoint */
+            g = malloc(W * H);
+            memset(g, 77, W * H);
+        } else { /* small crops of a textured picture: 120 x 90, 41 x 41, 30 x 30, 1 x 1 */
+            static const int side[][2] = {{120, 90}, {41, 41}, {30, 30}, {1, 1}};
+            const int *sz = side[i - NF - 3];
+            uint8_t *p = picture(23);
+            w = sz[0];
+            h = sz[1];
+            g = malloc((size_t)w * h);
+            for (int y = 0; y < h; y++)
+                memcpy(g + (size_t)y * w, p + (size_t)(y + 100) * W + 100, (size_t)w);
+            free(p);
+        }
+        struct ad_feat_raw a, b;
+        unsigned before = ad_feat_orb_retries();
+        assert_int_equal(ad_feat_orb(g, w, h, (size_t)w, AD_FEAT_DETECT, &a, NULL), AD_OK);
+        retries += ad_feat_orb_retries() - before;
+        ad_err err;
+        if (ad_feat_orb_reference(g, w, h, (size_t)w, AD_FEAT_DETECT, &b, &err) != AD_OK) {
+            /* cv::ORB refuses a picture too small for its pyramid: no keypoint either way */
+            assert_true(w < 8 || h < 8);
+            assert_int_equal(a.n, 0);
+            ad_feat_raw_free(&a);
+            free(g);
+            continue;
+        }
+        free(g);
+        assert_int_equal(a.width, b.width);
+        assert_int_equal(a.height, b.height);
+        assert_int_equal(a.n, b.n);
+        size_t *oa = placed(&a), *ob = placed(&b);
+        for (size_t k = 0; k < a.n; k++) {
+            const ad_feat_point *p = &a.pt[oa[k]], *q = &b.pt[ob[k]];
+            assert_true(p->x == q->x && p->y == q->y);
+            assert_int_equal(p->octave, q->octave);
+            assert_true(p->angle == q->angle);
+            assert_true(p->response == q->response);
+            assert_memory_equal(a.desc + 32 * oa[k], b.desc + 32 * ob[k], 32);
+        }
+        compared += a.n;
+        free(oa);
+        free(ob);
+        ad_feat_raw_free(&a);
+        ad_feat_raw_free(&b);
+    }
+    assert_true(compared > 3000);
+    assert_true(retries > 0); /* the second pass at 16 was exercised */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +663,7 @@ int main(void)
         cmocka_unit_test(test_same_scene), cmocka_unit_test(test_index),
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
         cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
+        cmocka_unit_test(test_orb_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

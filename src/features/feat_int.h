@@ -30,6 +30,12 @@ static inline void ad_feat_raw_free(struct ad_feat_raw *r)
 
 ad_code ad_feat_orb(const uint8_t *grey, int width, int height, size_t stride, int max_points,
                     struct ad_feat_raw *out, ad_err *err);
+/* orb.cpp: the same from cv::ORB as a whole (what ad_feat_orb must equal; for the tests). */
+ad_code ad_feat_orb_reference(const uint8_t *grey, int width, int height, size_t stride,
+                              int max_points, struct ad_feat_raw *out, ad_err *err);
+/* orb.cpp: how many pyramid levels this thread's ad_feat_orb calls detected twice so far (the
+ * guessed FAST threshold left too few corners; for the tests). */
+unsigned ad_feat_orb_retries(void);
 
 /* extract.c: an image decoded to greyscale (malloc'd, width bytes a row), scaled while decoding
  * when the format allows as long as the smaller side stays >= min_side (0: full size). */
