@@ -592,6 +592,22 @@ static double repeated(const ad_features *f)
     return (double)rep / f->n;
 }
 
+/* repeated() of f's points as the store would keep them (ad_features_keep): a query's 500
+ * points recur more than the 200 a known picture keeps, whatever the picture */
+static double repeated_stored(const ad_features *f)
+{
+    if (f->n <= AD_FEAT_STORED)
+        return repeated(f);
+    ad_features c = {f->width, f->height, f->n, malloc(f->n * sizeof *f->p)};
+    if (!c.p)
+        return repeated(f);
+    memcpy(c.p, f->p, f->n * sizeof *f->p);
+    ad_features_keep(&c, AD_FEAT_STORED);
+    double r = repeated(&c);
+    free(c.p);
+    return r;
+}
+
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out)
 {
     memset(out, 0, sizeof *out);
@@ -648,9 +664,12 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
      * place decide */
     double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
     int gi = 0;
-    /* neither picture repeats much (a lattice or tiled wallpaper repeats more); the chance test
-     * is strict unless neither repeats at all (REPEATS_LOW) */
-    const int guide = rq <= REPEATS_GUIDED && rk <= REPEATS_GUIDED, strict = umin != UNIQUE_PLAIN;
+    /* neither picture repeats much (a lattice or tiled wallpaper repeats more; the query
+     * measured on the points it would keep as a known picture); the chance test is strict
+     * unless neither repeats at all (REPEATS_LOW) */
+    const int guide = out->kind == AD_FEAT_NONE && rk <= REPEATS_GUIDED &&
+                      repeated_stored(query) <= REPEATS_GUIDED,
+              strict = umin != UNIQUE_PLAIN;
     if (out->kind == AD_FEAT_NONE && guide && hi >= GUIDE_SEED)
         gi = guided_scene(query, known, h, strict, out);
     if (out->kind == AD_FEAT_NONE && guide && !gi && si >= 3)
