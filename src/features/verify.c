@@ -679,8 +679,11 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         out->inliers = gi;
     }
 done:
-    /* two repeated patterns match each other anywhere: no evidence of shared content */
-    if (out->kind != AD_FEAT_NONE && rq > REPEATED && rk > REPEATED)
+    /* two repeated patterns match each other anywhere: no evidence of shared content (for the
+     * same scene, the query's repeats measured on the points it would keep, as for guided
+     * matching) */
+    if (out->kind != AD_FEAT_NONE && rq > REPEATED && rk > REPEATED &&
+        (out->kind == AD_FEAT_COPY || repeated_stored(query) > REPEATED))
         out->kind = AD_FEAT_NONE;
     free(m);
     free(mask);
