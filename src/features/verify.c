@@ -664,11 +664,12 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
      * place decide */
     double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
     int gi = 0;
-    /* neither picture repeats much (a lattice or tiled wallpaper repeats more; the query
-     * measured on the points it would keep as a known picture); the chance test is strict
-     * unless neither repeats at all (REPEATS_LOW) */
+    /* neither picture repeats much (a lattice or tiled wallpaper repeats more; a query that
+     * does on its 500 points measured again on the 200 it would keep as a known picture, which
+     * costs a sort: only then); the chance test is strict unless neither repeats at all
+     * (REPEATS_LOW) */
     const int guide = out->kind == AD_FEAT_NONE && rk <= REPEATS_GUIDED &&
-                      repeated_stored(query) <= REPEATS_GUIDED,
+                      (rq <= REPEATS_GUIDED || repeated_stored(query) <= REPEATS_GUIDED),
               strict = umin != UNIQUE_PLAIN;
     if (out->kind == AD_FEAT_NONE && guide && hi >= GUIDE_SEED)
         gi = guided_scene(query, known, h, strict, out);
