@@ -40,8 +40,8 @@
 #define GUIDE_SPREAD 0.005 /* inliers' box (a narrow overlap; chance is measured instead) */
 #define GUIDE_SHIFT 12.0  /* pixels the homography is shifted by to measure chance */
 #define REPEATS_GUIDED 0.35 /* guided matching also between pictures with up to this share of
-                               points on recurring words (a photo of grass, shelves, a textured
-                               wall: 0.2-0.35), under the strict chance test: */
+                               points on recurring words (photos of shelves, toys, a render:
+                               0.2-0.35), under the strict chance test: */
 #define GUIDE_OVER_STRICT 8.0     /* 8 x the mean a shifted place gathers + 6, and */
 #define GUIDE_OVER_MOST_STRICT 3.0 /* 3 x the most + 4 */
 
