@@ -420,8 +420,8 @@ static double guided_chance(const ad_features *q, const ad_features *k, const do
  * the tentative matches support (hi of them), the guided matches, twice (a homography refitted
  * by RANSAC over them, then guided again). A scene when enough of them are consistent, enough
  * on words found once in each picture, far more than chance gives (guided_chance; strict: for
- * pictures that repeat somewhat, REPEATS_GUIDED), spread over both pictures. Returns the consistent guided matches (0: not a scene); mask and the boxes of
- * out describe them. */
+ * pictures that repeat somewhat, REPEATS_GUIDED), spread over both pictures. Returns the
+ * consistent guided matches (0: not a scene); the boxes of out describe them. */
 static int guided_scene(const ad_features *q, const ad_features *k, const double h0[9],
                         int strict, ad_feat_match *out)
 {
