@@ -39,6 +39,11 @@
 #define GUIDE_MARGIN_MOST 4.0 /* a shift along the line gathers as many) */
 #define GUIDE_SPREAD 0.005 /* inliers' box (a narrow overlap; chance is measured instead) */
 #define GUIDE_SHIFT 12.0  /* pixels the homography is shifted by to measure chance */
+#define REPEATS_GUIDED 0.35 /* guided matching also between pictures with up to this share of
+                               points on recurring words (photos of shelves, toys, a render:
+                               0.2-0.35), under the strict chance test: */
+#define GUIDE_OVER_STRICT 8.0     /* 8 x the mean a shifted place gathers + 6, and */
+#define GUIDE_OVER_MOST_STRICT 3.0 /* 3 x the most + 4 */
 
 typedef struct {
     float qx, qy, kx, ky, dang;
@@ -414,11 +419,11 @@ static double guided_chance(const ad_features *q, const ad_features *k, const do
 /* The same scene seen again (docs/features.md "The check", guided): from a homography that
  * the tentative matches support (hi of them), the guided matches, twice (a homography refitted
  * by RANSAC over them, then guided again). A scene when enough of them are consistent, enough
- * on words found once in each picture, far more than chance gives (guided_chance), spread over
- * both pictures. Returns the consistent guided matches (0: not a scene); mask and the boxes of
- * out describe them. */
+ * on words found once in each picture, far more than chance gives (guided_chance; strict: for
+ * pictures that repeat somewhat, REPEATS_GUIDED), spread over both pictures. Returns the
+ * consistent guided matches (0: not a scene); the boxes of out describe them. */
 static int guided_scene(const ad_features *q, const ad_features *k, const double h0[9],
-                        ad_feat_match *out)
+                        int strict, ad_feat_match *out)
 {
     pair *g = malloc(sizeof *g * q->n), *scratch = malloc(sizeof *scratch * q->n);
     uint8_t *gm = malloc(q->n);
@@ -441,8 +446,10 @@ static int guided_scene(const ad_features *q, const ad_features *k, const double
     double chance = guided_chance(q, k, h, scratch, &most);
     ad_feat_match box;
     memset(&box, 0, sizeof box);
-    if (gi >= GUIDE_MIN && gu >= GUIDE_UNIQUE && gi >= GUIDE_OVER * chance + GUIDE_MARGIN &&
-        gi >= GUIDE_OVER_MOST * (double)most + GUIDE_MARGIN_MOST &&
+    const double over = strict ? GUIDE_OVER_STRICT : GUIDE_OVER,
+                 over_most = strict ? GUIDE_OVER_MOST_STRICT : GUIDE_OVER_MOST;
+    if (gi >= GUIDE_MIN && gu >= GUIDE_UNIQUE && gi >= over * chance + GUIDE_MARGIN &&
+        gi >= over_most * (double)most + GUIDE_MARGIN_MOST &&
         boxes(g, ng, gm, q, k, &box) >= GUIDE_SPREAD) {
         memcpy(out->box_known, box.box_known, sizeof box.box_known);
         memcpy(out->box_query, box.box_query, sizeof box.box_query);
@@ -585,6 +592,22 @@ static double repeated(const ad_features *f)
     return (double)rep / f->n;
 }
 
+/* repeated() of f's points as the store would keep them (ad_features_keep): a query's 500
+ * points recur more than the 200 a known picture keeps, whatever the picture */
+static double repeated_stored(const ad_features *f)
+{
+    if (f->n <= AD_FEAT_STORED)
+        return repeated(f);
+    ad_features c = {f->width, f->height, f->n, malloc(f->n * sizeof *f->p)};
+    if (!c.p)
+        return repeated(f);
+    memcpy(c.p, f->p, f->n * sizeof *f->p);
+    ad_features_keep(&c, AD_FEAT_STORED);
+    double r = repeated(&c);
+    free(c.p);
+    return r;
+}
+
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out)
 {
     memset(out, 0, sizeof *out);
@@ -595,11 +618,10 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     if (!query->n || !known->n)
         return;
     int su = 0, hu = 0;
+    const double rq = repeated(query), rk = repeated(known);
     /* the unambiguous matches needed: fewer when neither picture has repeats (a stereo pair of
      * a natural scene shares few points; a periodic texture is what the rule stops) */
-    const int umin = repeated(query) <= REPEATS_LOW && repeated(known) <= REPEATS_LOW
-                         ? UNIQUE_PLAIN
-                         : UNIQUE_MIN;
+    const int umin = rq <= REPEATS_LOW && rk <= REPEATS_LOW ? UNIQUE_PLAIN : UNIQUE_MIN;
     pair *m = malloc(sizeof *m * query->n);
     uint8_t *mask = malloc(query->n);
     if (!m || !mask)
@@ -642,18 +664,27 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
      * place decide */
     double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
     int gi = 0;
-    const int plain = umin == UNIQUE_PLAIN; /* neither picture repeats */
-    if (out->kind == AD_FEAT_NONE && plain && hi >= GUIDE_SEED)
-        gi = guided_scene(query, known, h, out);
-    if (out->kind == AD_FEAT_NONE && plain && !gi && si >= 3)
-        gi = guided_scene(query, known, hs, out);
+    /* neither picture repeats much (a lattice or tiled wallpaper repeats more; a query that
+     * does on its 500 points measured again on the 200 it would keep as a known picture, which
+     * costs a sort: only then); the chance test is strict unless neither repeats at all
+     * (REPEATS_LOW) */
+    const int guide = out->kind == AD_FEAT_NONE && rk <= REPEATS_GUIDED &&
+                      (rq <= REPEATS_GUIDED || repeated_stored(query) <= REPEATS_GUIDED),
+              strict = umin != UNIQUE_PLAIN;
+    if (out->kind == AD_FEAT_NONE && guide && hi >= GUIDE_SEED)
+        gi = guided_scene(query, known, h, strict, out);
+    if (out->kind == AD_FEAT_NONE && guide && !gi && si >= 3)
+        gi = guided_scene(query, known, hs, strict, out);
     if (gi) {
         out->kind = AD_FEAT_SCENE;
         out->inliers = gi;
     }
 done:
-    /* two repeated patterns match each other anywhere: no evidence of shared content */
-    if (out->kind != AD_FEAT_NONE && repeated(query) > REPEATED && repeated(known) > REPEATED)
+    /* two repeated patterns match each other anywhere: no evidence of shared content (for the
+     * same scene, the query's repeats measured on the points it would keep, as for guided
+     * matching) */
+    if (out->kind != AD_FEAT_NONE && rq > REPEATED && rk > REPEATED &&
+        (out->kind == AD_FEAT_COPY || repeated_stored(query) > REPEATED))
         out->kind = AD_FEAT_NONE;
     free(m);
     free(mask);
