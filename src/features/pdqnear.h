@@ -1,0 +1,32 @@
+/* pdqnear.h: the PDQ-guided check (pdqnear.c; docs/features.md "The PDQ-guided check"). */
+#ifndef AD_FEATURES_PDQNEAR_H
+#define AD_FEATURES_PDQNEAR_H
+
+#include "features/feat_int.h"
+
+/* The rule (measured on the robustness corpus: docs/benchmarks.md "The PDQ-guided check") */
+#define NEAR_DETECT 1000   /* keypoints of the query (a watermark's letters take many of 500) */
+#define NEAR_MIN 12        /* consistent guided matches */
+#define NEAR_UNIQUE 4      /* of them on words found once in each picture (tentative placement) */
+#define NEAR_OVER 5.0      /* at least 5 x the mean a shifted placement gathers + NEAR_MARGIN */
+#define NEAR_OVER_MOST 2.0 /* and 2 x the most one gathers + NEAR_MARGIN */
+#define NEAR_MARGIN 6.0
+#define NEAR_DRIFT 0.03    /* the refined placement's corners within 3% of the implied one's */
+#define NEAR_ROT 3.0       /* degrees off no turn */
+#define NEAR_COVER 0.45    /* of the query's frame inside the known's (padding to a square: 0.5) */
+#define NEAR_KCOVER 0.9    /* of the known's frame covered by the query's */
+#define NEAR_SPREAD 0.04   /* inliers' box, fraction of each picture */
+
+#define AD_FEAT_NEAR_PLACES 3
+/* The placements a near PDQ implies (query -> known similarities, as ad_feat_sim_stats.sim):
+ * the frames together; the query's content (content: its box inside a border, fractions
+ * x0, y0, x1, y1 of the picture; NULL: none) on the known's frame; then the tentative matches'
+ * similarity when it does not turn (not implied by the frames). Returns how many. */
+size_t ad_feat_near_places(const ad_features *q, const ad_features *k, const double content[4],
+                           double place[AD_FEAT_NEAR_PLACES][4]);
+/* 1 when the guided matches st, measured from the placement start (implied: by the frames),
+ * pass the rule. */
+int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double start[4],
+                      int implied, const ad_feat_sim_stats *st);
+
+#endif
