@@ -360,16 +360,11 @@ static int find_near(const struct bench *b, const struct item *q)
         if (!have && file_features(q, b->near_points, &f))
             return -1;
         have = 1;
-        double content[4], *cp = NULL;
-        const ad_pdq_more *m = &q->fh.more;
+        double content[4];
         int w = q->fh.image.out_width ? q->fh.image.out_width : q->fh.image.width;
         int h = q->fh.image.out_height ? q->fh.image.out_height : q->fh.image.height;
-        if (q->fh.has_more && m->has_trim && w > 0 && h > 0) {
-            content[0] = (double)m->content.x / w, content[1] = (double)m->content.y / h;
-            content[2] = (double)(m->content.x + m->content.w) / w;
-            content[3] = (double)(m->content.y + m->content.h) / h;
-            cp = content;
-        }
+        const double *cp =
+            q->fh.has_more && ad_feat_near_content(&q->fh.more, w, h, content) ? content : NULL;
         if (getenv("BENCH_NEAR")) {
             double place[AD_FEAT_NEAR_PLACES][4];
             size_t np = ad_feat_near_places(&f, &b->known[k].feat, cp, place);

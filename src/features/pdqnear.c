@@ -90,3 +90,94 @@ void ad_features_verify_near(const ad_features *query, const ad_features *known,
         }
     }
 }
+
+/* ---- in triage: the candidates and their check ---- */
+
+int ad_feat_near_content(const ad_pdq_more *m, int width, int height, double content[4])
+{
+    if (!m || !m->has_trim || width <= 0 || height <= 0)
+        return 0;
+    content[0] = (double)m->content.x / width;
+    content[1] = (double)m->content.y / height;
+    content[2] = (double)(m->content.x + m->content.w) / width;
+    content[3] = (double)(m->content.y + m->content.h) / height;
+    return 1;
+}
+
+size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh, int min_quality,
+                               int (*skip)(void *ctx, int64_t media_id), void *ctx,
+                               int64_t ids[AD_FEAT_NEAR_CANDIDATES],
+                               int dist[AD_FEAT_NEAR_CANDIDATES])
+{
+    const ad_h256 *set[3];
+    size_t ns = 0, n = 0;
+    if (!fh->has_pdq || !fh->pdq.has_dihedral)
+        return 0;
+    if (fh->pdq.quality >= min_quality)
+        set[ns++] = fh->pdq.dihedral;
+    if (fh->has_more && fh->more.has_trim && fh->more.trim.quality >= min_quality)
+        set[ns++] = fh->more.trim.dihedral;
+    if (fh->has_more && fh->more.has_area && fh->more.area.quality >= min_quality)
+        set[ns++] = fh->more.area.dihedral;
+    ad_index_hits h = {0};
+    for (size_t s = 0; s < ns; s++) {
+        if (ad_index_search_dihedral(ad_lookup_index_get(lx), set[s], AD_FEAT_NEAR_RADIUS, &h,
+                                     NULL))
+            continue;
+        for (size_t j = 0; j < h.n; j++) {
+            if (h.v[j].id & AD_LOOKUP_FRAME_BIT) /* a video's frame: keyframes are searched */
+                continue;
+            int64_t id = ad_lookup_index_media(lx, h.v[j].id);
+            int d = h.v[j].dist;
+            if (!id || (skip && skip(ctx, id)))
+                continue;
+            size_t k = 0;
+            while (k < n && ids[k] != id)
+                k++;
+            if (k < n) { /* seen: keep its nearest, re-sorted below */
+                if (d >= dist[k])
+                    continue;
+                for (; k + 1 < n; k++)
+                    ids[k] = ids[k + 1], dist[k] = dist[k + 1];
+                n--;
+            }
+            /* nearest first (equal distances by media id), the nearest few kept */
+            size_t at = n;
+            while (at > 0 && (dist[at - 1] > d || (dist[at - 1] == d && ids[at - 1] > id)))
+                at--;
+            if (at >= AD_FEAT_NEAR_CANDIDATES)
+                continue;
+            if (n == AD_FEAT_NEAR_CANDIDATES)
+                n--;
+            for (size_t m = n; m > at; m--)
+                ids[m] = ids[m - 1], dist[m] = dist[m - 1];
+            ids[at] = id, dist[at] = d, n++;
+        }
+    }
+    ad_index_hits_free(&h);
+    return n;
+}
+
+ad_code ad_feat_near_check(ad_store *st, const int64_t *ids, const int *dist, size_t n,
+                           const ad_features *q, const double content[4], ad_feat_found *out,
+                           int *bits, ad_err *err)
+{
+    *bits = -1;
+    for (size_t i = 0; i < n; i++) {
+        ad_features k;
+        ad_code rc = ad_feat_store_get(st, ids[i], &k, err);
+        if (rc == AD_ERR_NOT_FOUND) /* no features (imported from a hash list): no check */
+            continue;
+        if (rc)
+            return rc;
+        ad_feat_match m;
+        ad_features_verify_near(q, &k, content, &m);
+        ad_features_free(&k);
+        if (m.kind == AD_FEAT_COPY) {
+            *out = (ad_feat_found){ids[i], m, -1};
+            *bits = dist[i];
+            return AD_OK;
+        }
+    }
+    return AD_OK;
+}

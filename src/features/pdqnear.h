@@ -2,7 +2,10 @@
 #ifndef AD_FEATURES_PDQNEAR_H
 #define AD_FEATURES_PDQNEAR_H
 
+#include "ariadne/hash.h"
+#include "ariadne/lookup.h"
 #include "features/feat_int.h"
+#include "features/fstore.h"
 
 /* The rule (measured on the robustness corpus: docs/benchmarks.md "The PDQ-guided check") */
 #define NEAR_DETECT 1000   /* keypoints of the query (a watermark's letters take many of 500) */
@@ -17,6 +20,9 @@
 #define NEAR_KCOVER 0.9    /* of the known's frame covered by the query's */
 #define NEAR_SPREAD 0.04   /* inliers' box, fraction of each picture */
 
+#define AD_FEAT_NEAR_RADIUS 64   /* the wider PDQ radius whose known pictures are checked */
+#define AD_FEAT_NEAR_CANDIDATES 8 /* the nearest this many, at most */
+
 #define AD_FEAT_NEAR_PLACES 3
 /* The placements a near PDQ implies (query -> known similarities, as ad_feat_sim_stats.sim):
  * the frames together; the query's content (content: its box inside a border, fractions
@@ -28,5 +34,23 @@ size_t ad_feat_near_places(const ad_features *q, const ad_features *k, const dou
  * pass the rule. */
 int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double start[4],
                       int implied, const ad_feat_sim_stats *st);
+
+/* The content box inside a border (m->has_trim) as fractions of the width x height picture the
+ * PDQs were computed on (ad_features_verify_near's content); 0 when there is none. */
+int ad_feat_near_content(const ad_pdq_more *m, int width, int height, double content[4]);
+/* Triage's candidates: the known pictures one of whose PDQs lies within AD_FEAT_NEAR_RADIUS of
+ * one of fh's (plain, trimmed, area: the 8 forms of each that passes min_quality), video frames
+ * and the media skip() names (this job's) left out, nearest first (equal distances by media
+ * id): at most AD_FEAT_NEAR_CANDIDATES into ids and dist; returns how many. */
+size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh, int min_quality,
+                               int (*skip)(void *ctx, int64_t media_id), void *ctx,
+                               int64_t ids[AD_FEAT_NEAR_CANDIDATES],
+                               int dist[AD_FEAT_NEAR_CANDIDATES]);
+/* Checks the candidates in order against their stored features (q: the query's NEAR_DETECT
+ * points; content as ad_features_verify_near): the first copy into out with its PDQ distance in
+ * *bits; *bits = -1 when none is. Candidates without features are passed over. */
+ad_code ad_feat_near_check(ad_store *st, const int64_t *ids, const int *dist, size_t n,
+                           const ad_features *q, const double content[4], ad_feat_found *out,
+                           int *bits, ad_err *err);
 
 #endif
