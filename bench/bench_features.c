@@ -418,8 +418,8 @@ static void synth(int kind, int seed, uint8_t *g, int w, int h)
 
 
 /* The PDQ-guided check over the unrelated queries (--near): the indexed pictures within
- * AD_FEAT_NEAR_RADIUS of a query's PDQs (plain, trimmed, area; its 8 forms against their
- * own), nearest first, each verified as triage does (ad_features_verify_near, the query's
+ * AD_FEAT_NEAR_RADIUS of a query's PDQs (plain, trimmed, area, in its own orientation, as
+ * triage searches them), nearest first, each verified as triage does (ad_features_verify_near, the query's
  * NEAR_DETECT points against the stored form). Any copy is false. */
 static void near_bench(const ad_features *qf, const pdqs *qp, char (*qname)[64], size_t nq)
 {
@@ -442,8 +442,8 @@ static void near_bench(const ad_features *qf, const pdqs *qp, char (*qname)[64],
             best[k] = 999;
         size_t c = 0;
         for (int kind = 0; kind < 3; kind++) {
-            if (!qp[i].has[kind] ||
-                ad_index_search_dihedral(px, qp[i].h[kind], AD_FEAT_NEAR_RADIUS, &h, NULL))
+            if (!qp[i].has[kind] || /* its own orientation: the check verifies no turn */
+                ad_index_search(px, &qp[i].h[kind][0], AD_FEAT_NEAR_RADIUS, &h, NULL))
                 continue;
             for (size_t j = 0; j < h.n; j++) {
                 size_t k = (size_t)h.v[j].id;

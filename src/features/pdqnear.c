@@ -111,18 +111,18 @@ size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh
 {
     const ad_h256 *set[3];
     size_t ns = 0, n = 0;
-    if (!fh->has_pdq || !fh->pdq.has_dihedral)
+    if (!fh->has_pdq)
         return 0;
+    /* the picture's own orientation only: the check verifies no turn */
     if (fh->pdq.quality >= min_quality)
-        set[ns++] = fh->pdq.dihedral;
+        set[ns++] = &fh->pdq.hash;
     if (fh->has_more && fh->more.has_trim && fh->more.trim.quality >= min_quality)
-        set[ns++] = fh->more.trim.dihedral;
+        set[ns++] = &fh->more.trim.hash;
     if (fh->has_more && fh->more.has_area && fh->more.area.quality >= min_quality)
-        set[ns++] = fh->more.area.dihedral;
+        set[ns++] = &fh->more.area.hash;
     ad_index_hits h = {0};
     for (size_t s = 0; s < ns; s++) {
-        if (ad_index_search_dihedral(ad_lookup_index_get(lx), set[s], AD_FEAT_NEAR_RADIUS, &h,
-                                     NULL))
+        if (ad_index_search(ad_lookup_index_get(lx), set[s], AD_FEAT_NEAR_RADIUS, &h, NULL))
             continue;
         for (size_t j = 0; j < h.n; j++) {
             if (h.v[j].id & AD_LOOKUP_FRAME_BIT) /* a video's frame: keyframes are searched */

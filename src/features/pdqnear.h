@@ -39,7 +39,8 @@ int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double s
  * PDQs were computed on (ad_features_verify_near's content); 0 when there is none. */
 int ad_feat_near_content(const ad_pdq_more *m, int width, int height, double content[4]);
 /* Triage's candidates: the known pictures one of whose PDQs lies within AD_FEAT_NEAR_RADIUS of
- * one of fh's (plain, trimmed, area: the 8 forms of each that passes min_quality), video frames
+ * one of fh's (plain, trimmed, area, each that passes min_quality, in the picture's own
+ * orientation: the check verifies no turn, so the 7 other forms are not searched), video frames
  * and the media skip() names (this job's) left out, nearest first (equal distances by media
  * id): at most AD_FEAT_NEAR_CANDIDATES into ids and dist; returns how many. */
 size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh, int min_quality,
