@@ -20,7 +20,8 @@
 #define NEAR_KCOVER 0.9    /* of the known's frame covered by the query's */
 #define NEAR_SPREAD 0.04   /* inliers' box, fraction of each picture */
 
-#define AD_FEAT_NEAR_RADIUS 64   /* the wider PDQ radius whose known pictures are checked */
+#define AD_FEAT_NEAR_RADIUS 48   /* the wider PDQ radius whose known pictures are checked (64: a
+                                  * scan at 1M, 5x the cost: docs/benchmarks.md) */
 #define AD_FEAT_NEAR_CANDIDATES 8 /* the nearest this many, at most */
 
 #define AD_FEAT_NEAR_PLACES 3
