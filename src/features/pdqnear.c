@@ -30,7 +30,8 @@ size_t ad_feat_near_places(const ad_features *q, const ad_features *k, const dou
     place[n][0] = a, place[n][1] = 0, place[n][2] = 0, place[n][3] = 0, n++;
     if (content && content[2] > content[0] && content[3] > content[1]) {
         double cx = content[0] * q->width, cy = content[1] * q->height;
-        double cw = (content[2] - content[0]) * q->width, ch = (content[3] - content[1]) * q->height;
+        double cw = (content[2] - content[0]) * q->width,
+               ch = (content[3] - content[1]) * q->height;
         a = 0.5 * (k->width / cw + k->height / ch);
         place[n][0] = a, place[n][1] = 0, place[n][2] = -a * cx, place[n][3] = -a * cy, n++;
     }
@@ -82,8 +83,7 @@ void ad_features_verify_near(const ad_features *query, const ad_features *known,
     for (size_t i = 0; i < np; i++) {
         ad_feat_sim_stats st;
         ad_feat_guided_at(query, known, place[i], &st);
-        if (ad_feat_near_pass(query, known, place[i], i < implied, &st) &&
-            st.raw > out->inliers) {
+        if (ad_feat_near_pass(query, known, place[i], i < implied, &st) && st.raw > out->inliers) {
             *out = st.m;
             out->inliers = st.raw;
             out->kind = AD_FEAT_COPY;

@@ -14,14 +14,15 @@
 #define NEAR_OVER 5.0      /* at least 5 x the mean a shifted placement gathers + NEAR_MARGIN */
 #define NEAR_OVER_MOST 2.0 /* and 2 x the most one gathers + NEAR_MARGIN */
 #define NEAR_MARGIN 6.0
-#define NEAR_DRIFT 0.03    /* the refined placement's corners within 3% of the implied one's */
-#define NEAR_ROT 3.0       /* degrees off no turn */
-#define NEAR_COVER 0.45    /* of the query's frame inside the known's (padding to a square: 0.5) */
-#define NEAR_KCOVER 0.9    /* of the known's frame covered by the query's */
-#define NEAR_SPREAD 0.04   /* inliers' box, fraction of each picture */
+#define NEAR_DRIFT 0.03  /* the refined placement's corners within 3% of the implied one's */
+#define NEAR_ROT 3.0     /* degrees off no turn */
+#define NEAR_COVER 0.45  /* of the query's frame inside the known's (padding to a square: 0.5) */
+#define NEAR_KCOVER 0.9  /* of the known's frame covered by the query's */
+#define NEAR_SPREAD 0.04 /* inliers' box, fraction of each picture */
 
-#define AD_FEAT_NEAR_RADIUS 48   /* the wider PDQ radius whose known pictures are checked (64: a
-                                  * scan at 1M, 5x the cost: docs/benchmarks.md) */
+/* the wider PDQ radius whose known pictures are checked (64: a scan at 1M, 5x the cost:
+ * docs/benchmarks.md "The PDQ-guided check") */
+#define AD_FEAT_NEAR_RADIUS 48
 #define AD_FEAT_NEAR_CANDIDATES 8 /* the nearest this many, at most */
 
 #define AD_FEAT_NEAR_PLACES 3
