@@ -20,9 +20,11 @@
  *     with 1% more media.
  *     --query-every K: one unrelated picture in K is queried, the others indexed (default 2;
  *     4 with scripts/make-feature-corpus --unrelated gives 10,000 indexed).
+ *     --near: the PDQ-guided check (src/features/pdqnear.c) over the unrelated queries that
+ *     triage would send to it, at its radius and at 64 bits (any copy is false).
  *   bench_features [--scale N] [--queries Q] [--corpus DIR] [--unrelated DIR]... [--synthetic N]
  *                  [--query-every K]
- *                  [--decode DIR] [--index-file N]
+ *                  [--decode DIR] [--index-file N] [--near]
  * BENCH_DEBUG=1 in the environment names every miss and every false finding on stderr. */
 #include <dirent.h>
 #include <math.h>
