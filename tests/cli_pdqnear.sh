@@ -6,7 +6,7 @@
 # and a plain orange; a white frame around a sheet of tiny digits; a perfect checkerboard
 # padded to a square, halved and quartered. Each was
 # `new` before. A watermarked unrelated photo and another checkerboard stay new. The evidence
-# says PDQ-guided, with the distance.
+# says PDQ-guided, with the distance; `ariadne similar FILE` finds the same.
 set -u
 A=${ARIADNE:?}
 V=$AD_TEST_DATA/vectors/pdq/data/reg-test-input
@@ -50,6 +50,16 @@ $C "$K/chessboard.jpg" -resize 25% -quality 90 "$S/chessboard-quarter.jpg"
 # unrelated: another photo watermarked, a checkerboard of another size and period
 $C "$V/labelme-subset/q0291.jpg" -resize 600x "$T/other.jpg" && mark "$T/other.jpg" "$S/other-mark.jpg"
 $C -size 80x60 pattern:checkerboard -scale 800% "$S/checker.png"
+# ariadne similar FILE runs the check too when its features found no copy (before the seizure
+# is ingested: its own media would be found)
+ok "$A" similar "$S/pen-and-coaster-mark.jpg" --json
+python3 - "$T/out" <<'PY' || fail "similar"
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+assert r and r[0]["kind"] == "copy" and "PDQ-guided" in r[0]["how"], r
+PY
+schema similar "$T/out"
+"$A" similar "$S/other-mark.jpg" >"$T/out" 2>&1 && fail "similar: an unrelated picture found something"
 ok "$A" ingest "$S" --case C-1 --agency Hub --report "$T/rep"
 python3 - "$T/rep/report.json" "$T/db.sqlite" <<'PY' || fail "classes"
 import json, sqlite3, sys

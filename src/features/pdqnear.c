@@ -181,3 +181,39 @@ ad_code ad_feat_near_check(ad_store *st, const int64_t *ids, const int *dist, si
     }
     return AD_OK;
 }
+
+/* ---- `ariadne similar FILE` ---- */
+
+ad_code ad_feat_near_file(ad_store *st, const uint8_t *data, size_t len, ad_feat_found *out,
+                          int *bits, ad_err *err)
+{
+    *bits = -1;
+    ad_hash_opts ho;
+    ad_hash_opts_default(&ho);
+    ho.more = 1; /* the trimmed and area PDQs, as ingest */
+    ad_hasher *h = NULL;
+    ad_file_hash fh;
+    ad_code rc = ad_hasher_new(&h, &ho, err);
+    if (rc == AD_OK && (ad_hasher_buffer(h, data, len, &fh, NULL) || !fh.has_pdq)) {
+        ad_hasher_free(h); /* no PDQ (not an image, too small): nothing to guide */
+        return AD_OK;
+    }
+    ad_hasher_free(h);
+    ad_lookup_index *lx = NULL;
+    if (rc == AD_OK)
+        rc = ad_lookup_index_load(st, &lx, err);
+    int64_t ids[AD_FEAT_NEAR_CANDIDATES];
+    int dist[AD_FEAT_NEAR_CANDIDATES];
+    size_t n = rc ? 0 : ad_feat_near_candidates(lx, &fh, 50, NULL, NULL, ids, dist);
+    ad_lookup_index_free(lx);
+    ad_features f;
+    if (!n || ad_features_image(fh.type, data, len, NULL, NEAR_DETECT, &f, NULL))
+        return rc;
+    double box[4];
+    int w = fh.image.out_width ? fh.image.out_width : fh.image.width;
+    int hh = fh.image.out_height ? fh.image.out_height : fh.image.height;
+    const double *content = fh.has_more && ad_feat_near_content(&fh.more, w, hh, box) ? box : NULL;
+    rc = ad_feat_near_check(st, ids, dist, n, &f, content, out, bits, err);
+    ad_features_free(&f);
+    return rc;
+}

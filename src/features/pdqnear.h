@@ -55,5 +55,11 @@ size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh
 ad_code ad_feat_near_check(ad_store *st, const int64_t *ids, const int *dist, size_t n,
                            const ad_features *q, const double content[4], ad_feat_found *out,
                            int *bits, ad_err *err);
+/* `ariadne similar FILE`: the PDQ-guided check of an image file's bytes against the store: its
+ * PDQs (plain, trimmed, area; quality gate 50), the store's PDQ index loaded (one audit row,
+ * index.load), the candidates and their check with the file's NEAR_DETECT points. A copy into
+ * out with its PDQ distance in *bits; *bits = -1 when none (or the bytes have no PDQ). */
+ad_code ad_feat_near_file(ad_store *st, const uint8_t *data, size_t len, ad_feat_found *out,
+                          int *bits, ad_err *err);
 
 #endif
