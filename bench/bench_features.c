@@ -20,9 +20,11 @@
  *     with 1% more media.
  *     --query-every K: one unrelated picture in K is queried, the others indexed (default 2;
  *     4 with scripts/make-feature-corpus --unrelated gives 10,000 indexed).
+ *     --near: the PDQ-guided check (src/features/pdqnear.c) over the unrelated queries that
+ *     triage would send to it, at its radius and at 64 bits (any copy is false).
  *   bench_features [--scale N] [--queries Q] [--corpus DIR] [--unrelated DIR]... [--synthetic N]
  *                  [--query-every K]
- *                  [--decode DIR] [--index-file N]
+ *                  [--decode DIR] [--index-file N] [--near]
  * BENCH_DEBUG=1 in the environment names every miss and every false finding on stderr. */
 #include <dirent.h>
 #include <math.h>
@@ -40,6 +42,7 @@
 #include "ariadne/util.h"
 #include "features/feat_int.h"
 #include "features/fstore.h"
+#include "features/pdqnear.h"
 
 /* CPU seconds of this thread: "on one core", whatever else the machine runs */
 static double cpu_now(void)
@@ -194,12 +197,54 @@ static void scale_bench(size_t n, size_t nq)
 
 /* ---- 2. corpus ---- */
 
+/* A picture's PDQs as triage searches them (the PDQ-guided check, --near): plain, trimmed (a
+ * border found), area, each with its 8 forms, when the quality gate passes; the content box
+ * inside a border, fractions of the picture. */
+typedef struct {
+    ad_h256 h[3][8];
+    int has[3];
+    double content[4];
+    int has_content;
+    int decided; /* the features' own search found a copy (--near: triage stops there) */
+} pdqs;
+
 typedef struct {
     char name[256];
     ad_features f; /* as stored */
     ad_h256 pdq[8];
     int has_pdq;
+    pdqs p;
 } known;
+
+static int near_check; /* --near: the PDQ-guided check over the unrelated queries */
+
+static void pdqs_of(const ad_pdq_result *plain, const ad_pdq_more *m, int w, int h, pdqs *out)
+{
+    memset(out, 0, sizeof *out);
+    if (plain && plain->quality >= 50)
+        memcpy(out->h[0], plain->dihedral, sizeof out->h[0]), out->has[0] = 1;
+    if (m && m->has_trim && m->trim.quality >= 50)
+        memcpy(out->h[1], m->trim.dihedral, sizeof out->h[1]), out->has[1] = 1;
+    out->has_content = ad_feat_near_content(m, w, h, out->content);
+    if (m && m->has_area && m->area.quality >= 50)
+        memcpy(out->h[2], m->area.dihedral, sizeof out->h[2]), out->has[2] = 1;
+}
+
+/* the PDQs of grey pixels (a tile, a synthetic picture) */
+static void grey_pdqs(const uint8_t *g, int w, int h, size_t stride, pdqs *out)
+{
+    ad_pdq_result r;
+    ad_pdq_more m;
+    ad_pdq_more_acc *a = NULL;
+    memset(&m, 0, sizeof m);
+    int okp = ad_pdq_from_u8(g, w, h, stride, 1, 1, &r, NULL) == AD_OK;
+    int okm = ad_pdq_more_new(&a, w, h, NULL) == AD_OK;
+    for (int y = 0; okm && y < h; y++)
+        ad_pdq_more_push_u8(a, g + (size_t)y * stride, 1);
+    okm = okm && ad_pdq_more_finish(a, &m, NULL) == AD_OK;
+    ad_pdq_more_free(a);
+    pdqs_of(okp ? &r : NULL, okm ? &m : NULL, w, h, out);
+}
 
 static ad_magic *magic;
 static int query_every = 2; /* one unrelated picture in this many is queried, the others indexed */
@@ -224,6 +269,8 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 /* features (all points: a query's) and PDQ of an image file; 0 ok */
+static pdqs last_pdqs; /* file_feat's last file's, when it hashed it */
+
 static int file_feat(const char *path, ad_features *f, ad_h256 pdq[8], int *has_pdq)
 {
     size_t len;
@@ -238,6 +285,10 @@ static int file_feat(const char *path, ad_features *f, ad_h256 pdq[8], int *has_
         *has_pdq = ad_hasher_buffer(hasher, b, len, &fh, NULL) == AD_OK && fh.has_pdq;
         if (*has_pdq)
             memcpy(pdq, fh.pdq.dihedral, sizeof fh.pdq.dihedral);
+        int w = fh.image.out_width ? fh.image.out_width : fh.image.width;
+        int h = fh.image.out_height ? fh.image.out_height : fh.image.height;
+        pdqs_of(*has_pdq ? &fh.pdq : NULL, *has_pdq && fh.has_more ? &fh.more : NULL, w, h,
+                &last_pdqs);
     }
     free(b);
     return rc;
@@ -368,6 +419,100 @@ static void synth(int kind, int seed, uint8_t *g, int w, int h)
         }
 }
 
+
+/* The PDQ-guided check over the unrelated queries (--near): the indexed pictures within radius
+ * (AD_FEAT_NEAR_RADIUS, as triage, then 64) of a query's PDQs (plain, trimmed, area, in its own
+ * orientation, as triage searches them), nearest first, each verified as triage does
+ * (ad_features_verify_near, the query's NEAR_DETECT points against the stored form). Any copy
+ * is false. CPU time of the search and of the checks. */
+static void near_bench(const ad_features *qf, const pdqs *qp, char (*qname)[64], size_t nq,
+                       int radius)
+{
+    ad_index *px;
+    if (ad_index_new(&px, NULL))
+        return;
+    size_t entries = 0;
+    for (size_t k = 0; k < nk; k++)
+        for (int kind = 0; kind < 3; kind++)
+            if (K[k].p.has[kind]) {
+                uint64_t id = k;
+                ad_index_add(px, &K[k].p.h[kind][0], &id, 1, NULL);
+                entries++;
+            }
+    ad_index_hits h = {0};
+    size_t with = 0, pairs = 0, checked = 0, fcopy = 0, by_pdq = 0, frep = 0;
+    double t_search = 0, t_check = 0;
+    int *best = malloc(nk * sizeof *best);
+    for (size_t i = 0; best && i < nq; i++) {
+        for (size_t k = 0; k < nk; k++)
+            best[k] = 999;
+        size_t c = 0;
+        if (qp[i].decided)
+            continue;
+        /* triage's PDQ search decides first: any indexed picture within its radius (31) of the
+         * query's 8 forms of each kind; the PDQ-guided check runs only when there is none */
+        int pdq_found = 0;
+        for (int kind = 0; kind < 3 && !pdq_found; kind++)
+            pdq_found = qp[i].has[kind] &&
+                        ad_index_search_dihedral(px, qp[i].h[kind], 31, &h, NULL) == AD_OK && h.n;
+        if (pdq_found) {
+            by_pdq++;
+            continue;
+        }
+        double t0 = cpu_now();
+        for (int kind = 0; kind < 3; kind++) {
+            if (!qp[i].has[kind] || /* its own orientation: the check verifies no turn */
+                ad_index_search(px, &qp[i].h[kind][0], radius, &h, NULL))
+                continue;
+            for (size_t j = 0; j < h.n; j++) {
+                size_t k = (size_t)h.v[j].id;
+                c += best[k] == 999;
+                if ((int)h.v[j].dist < best[k])
+                    best[k] = (int)h.v[j].dist;
+            }
+        }
+        double t1 = cpu_now();
+        t_search += t1 - t0;
+        if (!c)
+            continue;
+        with++;
+        pairs += c;
+        for (size_t n = 0; n < AD_FEAT_NEAR_CANDIDATES; n++) { /* nearest first */
+            size_t who = nk;
+            for (size_t k = 0; k < nk; k++)
+                if (best[k] < 999 && (who == nk || best[k] < best[who]))
+                    who = k;
+            if (who == nk)
+                break;
+            ad_feat_match m;
+            ad_features_verify_near(&qf[i], &K[who].f, qp[i].has_content ? qp[i].content : NULL,
+                                    &m);
+            checked++;
+            if (getenv("BENCH_DEBUG"))
+                fprintf(stderr, "near %s ~ %s: %d bits, %s (%d of %d)\n", qname[i], K[who].name,
+                        best[who], ad_feat_kind_name(m.kind), m.inliers, m.matches);
+            if (m.kind == AD_FEAT_COPY) {
+                ad_feat_sim_stats st; /* two repeated patterns (a checkerboard of one period)? */
+                ad_feat_measure_sim(&qf[i], &K[who].f, &st);
+                frep += st.rep_query > 0.3 && st.rep_known > 0.3;
+                fcopy++;
+                break;
+            }
+            best[who] = 999;
+        }
+        t_check += cpu_now() - t1;
+    }
+    printf("pdq-guided %6zu queries against %zu indexed (%zu PDQs): %zu decided by PDQ within 31 "
+           "(not checked); %zu with one within %d bits (%zu pairs, %zu checked), false copies %zu "
+           "(%zu between two repeated patterns); CPU: search %.3f ms a query, check %.1f ms a "
+           "pair checked\n",
+           nq, nk, entries, by_pdq, with, radius, pairs, checked, fcopy, frep,
+           nq ? 1e3 * t_search / (double)nq : 0, checked ? 1e3 * t_check / (double)checked : 0);
+    free(best);
+    ad_index_hits_free(&h);
+    ad_index_free(px);
+}
+
 static void corpus_bench(const char *dir, const char **unrel, int nunrel, int nsynth)
 {
     char path[4096], name[256];
@@ -387,6 +532,8 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         size_t k = add_known(name, &f);
         memcpy(K[k].pdq, pdq, sizeof pdq);
         K[k].has_pdq = hp;
+        if (hp)
+            K[k].p = last_pdqs;
     }
     size_t norig = nk;
     /* same-scene pairs: the a sides known */
@@ -406,23 +553,34 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         add_known(name, &f);
     }
     /* unrelated: tiles of photos and synthetic pictures; even ones known, odd ones queried */
-    ad_features *uq = NULL;
+    ad_features *uq = NULL, *uqn = NULL; /* uqn: NEAR_DETECT points (--near) */
+    pdqs *uqp = NULL;
     size_t nuq = 0, capuq = 0, nunk = 0;
     int serial = 0;
     char (*uqname)[64] = NULL;
-#define UNRELATED(F, SRC)                                                                    \
+#define UNRELATED(F, SRC, G, W, H, STRIDE)                                                    \
     do {                                                                                     \
         if (serial++ % query_every == query_every - 1) {                                                                \
             if (nuq == capuq) {                                                              \
                 capuq = capuq ? capuq * 2 : 1024;                                            \
                 uq = realloc(uq, capuq * sizeof *uq);                                        \
+                uqn = realloc(uqn, capuq * sizeof *uqn);                                     \
+                uqp = realloc(uqp, capuq * sizeof *uqp);                                     \
                 uqname = realloc(uqname, capuq * sizeof *uqname);                            \
             }                                                                                \
             snprintf(uqname[nuq], sizeof uqname[nuq], "%s", (SRC));                          \
+            memset(&uqn[nuq], 0, sizeof uqn[nuq]);                                           \
+            memset(&uqp[nuq], 0, sizeof uqp[nuq]);                                           \
+            if (near_check) {                                                                \
+                grey_pdqs((G), (W), (H), (STRIDE), &uqp[nuq]);                               \
+                ad_features_grey((G), (W), (H), (STRIDE), NEAR_DETECT, &uqn[nuq], NULL);     \
+            }                                                                                \
             uq[nuq++] = (F);                                                                 \
         } else {                                                                             \
             as_stored(&(F));                                                                 \
-            add_known((SRC), &(F));                                                          \
+            size_t k_ = add_known((SRC), &(F));                                              \
+            if (near_check)                                                                  \
+                grey_pdqs((G), (W), (H), (STRIDE), &K[k_].p);                                \
             nunk++;                                                                          \
         }                                                                                    \
     } while (0)
@@ -448,7 +606,7 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
             if (w <= 768 && h <= 768) { /* a small picture (a text screenshot): whole */
                 ad_features f;
                 if (!ad_features_grey(g, w, h, (size_t)w, AD_FEAT_DETECT, &f, NULL)) {
-                    UNRELATED(f, files[i]);
+                    UNRELATED(f, files[i], g, w, h, (size_t)w);
                     ntext++;
                 }
             } else { /* a photo: non-overlapping 384-pixel tiles */
@@ -457,7 +615,7 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
                         ad_features f;
                         if (!ad_features_grey(g + (size_t)y * w + x, 384, 384, (size_t)w,
                                               AD_FEAT_DETECT, &f, NULL)) {
-                            UNRELATED(f, files[i]);
+                            UNRELATED(f, files[i], g + (size_t)y * w + x, 384, 384, (size_t)w);
                             nphoto++;
                         }
                     }
@@ -474,7 +632,7 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         ad_features f;
         static const char *const kinds[] = {"noise", "stripes", "checkers", "flat", "gradient"};
         if (!ad_features_grey(g, 512, 384, 512, AD_FEAT_DETECT, &f, NULL))
-            UNRELATED(f, kinds[i % 5]);
+            UNRELATED(f, kinds[i % 5], g, 512, 384, 512);
     }
     free(g);
     ad_feat_index_seal(IX, NULL);
@@ -579,6 +737,8 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         if (getenv("BENCH_DEBUG"))
             fprintf(stderr, "Q unrelated %s\n", uqname[i]);
         long id = find(&uq[i], &m);
+        if (near_check) /* triage goes on to the PDQ-guided check only when this found no copy */
+            uqp[i].decided = id >= 0 && m.kind == AD_FEAT_COPY;
         fcopy += id >= 0 && m.kind == AD_FEAT_COPY;
         fscene += id >= 0 && m.kind == AD_FEAT_SCENE;
         if (getenv("BENCH_DEBUG") && id >= 0)
@@ -589,6 +749,13 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
     printf("unrelated  %8zu queries against %zu indexed (%zu unrelated): false copies %zu, false "
            "scene links %zu, %.2f per 1,000 queries\n",
            nuq, nk, nunk, fcopy, fscene, nuq ? 1000.0 * (double)(fcopy + fscene) / nuq : 0);
+    if (near_check) /* the radius triage uses, and 64 beside it */
+        for (int r = AD_FEAT_NEAR_RADIUS; r <= 64; r = r < 64 ? 64 : 65)
+            near_bench(uqn, uqp, uqname, nuq, r);
+    for (size_t i = 0; near_check && i < nuq; i++)
+        ad_features_free(&uqn[i]);
+    free(uqn);
+    free(uqp);
     free(uq);
     free(uqname);
 }
@@ -770,12 +937,14 @@ int main(int argc, char **argv)
             query_every = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--decode") && i + 1 < argc)
             decode = argv[++i];
+        else if (!strcmp(argv[i], "--near"))
+            near_check = 1;
         else if (!strcmp(argv[i], "--index-file") && i + 1 < argc)
             ifile = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_features [--scale N] [--queries Q] [--corpus DIR] "
                             "[--unrelated DIR]... [--synthetic N] [--query-every K] [--decode DIR] "
-                            "[--index-file N]\n");
+                            "[--index-file N] [--near]\n");
             return 2;
         }
     }
@@ -789,6 +958,7 @@ int main(int argc, char **argv)
         ad_hash_opts ho;
         ad_hash_opts_default(&ho);
         ho.dihedral = 1;
+        ho.more = near_check; /* the trimmed and area PDQs too */
         if (ad_magic_open(&magic, NULL) || ad_hasher_new(&hasher, &ho, NULL))
             return 1;
         corpus_bench(corpus, unrel, nunrel, nsynth);

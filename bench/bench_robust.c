@@ -16,7 +16,10 @@
  * the ones before it.
  *
  * usage: bench_robust CORPUS [--json] [--radius N] [--quality N] [--photos-only|--videos-only]
- *        [--misses] (lists what the last column missed, on stderr) */
+ *        [--misses] (lists what the last column missed, on stderr)
+ *        [--near-radius N] [--near-points N] (the PDQ-guided check: default 64 bits, 1000 points;
+ *        BENCH_NEAR=1 in the environment prints what each placement measured, on stderr)
+ *        bench_robust --index-cost PREFIX (the wider radius's cost at scale: hashbench's data) */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +28,9 @@
 
 #include "ariadne/features.h"
 #include "ariadne/hash.h"
+#include "ariadne/index.h"
 #include "ariadne/vpdq.h"
+#include "features/pdqnear.h"
 
 #define NV AD_PDQ_NVARIANTS
 #define MAXSIG 8
@@ -50,6 +55,8 @@ struct bench {
     double hash_s; /* CPU seconds spent hashing queries */
     int misses;    /* --misses: list what the last column missed (stderr) */
     ad_feat_index *fix; /* +features: the known originals' stored features */
+    int near_radius;    /* +pdq-near: the wider PDQ radius whose candidates features verify */
+    int near_points;    /* +pdq-near: the query's keypoints for it */
 };
 
 static double cpu_now(void)
@@ -272,7 +279,8 @@ static int find_area_vs_plain(const struct bench *b, const struct item *q)
 
 /* Local features as triage uses them (docs/features.md "In triage"): the known originals'
  * stored form (200 points) in the inverted file; the query's 500 points, its 32 best
- * candidates checked; a copy of the known picture is a finding (a scene is no class). */
+ * candidates checked; a copy of the known picture is a finding (a scene is no class).
+ * stored: 1 the stored form; 0 a query's 500 points; more: a query with that many points. */
 static int file_features(const struct item *it, int stored, ad_features *f)
 {
     FILE *fp = fopen(it->path, "rb");
@@ -283,12 +291,12 @@ static int file_features(const struct item *it, int stored, ad_features *f)
     fseek(fp, 0, SEEK_SET);
     uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
     int rc = !buf || fread(buf, 1, (size_t)n, fp) != (size_t)n ||
-             ad_features_image(it->fh.type, buf, (size_t)n, NULL, AD_FEAT_DETECT, f, NULL);
+             ad_features_image(it->fh.type, buf, (size_t)n, NULL, stored > 1 ? stored : AD_FEAT_DETECT, f, NULL);
     fclose(fp);
     free(buf);
     if (rc)
         return -1;
-    if (stored) { /* exactly what the store keeps: encoded and decoded */
+    if (stored == 1) { /* exactly what the store keeps: encoded and decoded */
         ad_features_keep(f, AD_FEAT_STORED);
         uint8_t blob[AD_FEAT_BLOB_MAX];
         size_t len = ad_features_encode(f, blob, sizeof blob);
@@ -327,6 +335,83 @@ static int find_features(const struct bench *b, const struct item *q)
     return who;
 }
 
+
+/* The PDQ-guided check (docs/features.md "PDQ-guided check"): the known originals within the
+ * wider radius over every PDQ kind (plain, trimmed, area; the query's 8 forms), nearest first,
+ * each verified by local features with the relaxed rule. */
+static int find_near(const struct bench *b, const struct item *q)
+{
+    if (!b->fix || !b->near_radius)
+        return -1;
+    ad_h256 qa[3], kbuf[64];
+    const ad_h256 *ka;
+    size_t nq = 0; /* the query's own orientation only: the check verifies no turn */
+    const ad_pdq_more *m = &q->fh.more;
+    if (q->fh.pdq.quality >= b->quality)
+        qa[nq++] = q->fh.pdq.hash;
+    if (q->fh.has_more && m->has_trim && m->trim.quality >= b->quality)
+        qa[nq++] = m->trim.hash;
+    if (q->fh.has_more && m->has_area && m->area.quality >= b->quality)
+        qa[nq++] = m->area.hash;
+    int *dist = malloc(b->nknown * sizeof *dist);
+    if (!dist)
+        return -1;
+    for (size_t k = 0; k < b->nknown; k++) {
+        dist[k] = 999;
+        if (!b->known[k].ok || !b->known[k].feat.n)
+            continue;
+        size_t nk = k_area(&b->known[k], &ka, kbuf);
+        for (size_t i = 0; i < nq; i++)
+            for (size_t j = 0; j < nk; j++) {
+                int d = ad_h256_distance(&qa[i], &ka[j]);
+                dist[k] = d < dist[k] && d <= b->near_radius ? d : dist[k];
+            }
+    }
+    ad_features f;
+    int have = 0, who = -1;
+    for (int c = 0; c < AD_FEAT_NEAR_CANDIDATES && who < 0; c++) { /* nearest first */
+        size_t k = b->nknown;
+        for (size_t j = 0; j < b->nknown; j++)
+            if (dist[j] < 999 && (k == b->nknown || dist[j] < dist[k]))
+                k = j;
+        if (k == b->nknown)
+            break;
+        int best = dist[k];
+        dist[k] = 999;
+        if (!have && file_features(q, b->near_points, &f))
+            break;
+        have = 1;
+        double content[4];
+        int w = q->fh.image.out_width ? q->fh.image.out_width : q->fh.image.width;
+        int h = q->fh.image.out_height ? q->fh.image.out_height : q->fh.image.height;
+        const double *cp =
+            q->fh.has_more && ad_feat_near_content(&q->fh.more, w, h, content) ? content : NULL;
+        if (getenv("BENCH_NEAR")) {
+            double place[AD_FEAT_NEAR_PLACES][4];
+            size_t np = ad_feat_near_places(&f, &b->known[k].feat, cp, place);
+            for (size_t p = 0; p < np; p++) {
+                ad_feat_sim_stats st;
+                ad_feat_guided_at(&f, &b->known[k].feat, place[p], &st);
+                fprintf(stderr, "near %s -> %s d=%d place=%zu guided=%d raw=%d in=%d uniq=%d "
+                        "chance=%.1f most=%d cov=%.2f kcov=%.2f sc=%.3f rot=%.1f spread=%.3f "
+                        "repq=%.2f repk=%.2f pass=%d\n", q->path, b->known[k].name, best, p,
+                        st.m.matches, st.raw, st.m.inliers, st.unique, st.chance, st.chance_most,
+                        st.m.coverage, st.known_cover, st.m.scale, st.m.rotation, st.spread,
+                        st.rep_query, st.rep_known,
+                        ad_feat_near_pass(&f, &b->known[k].feat, place[p], p < (cp ? 2u : 1u), &st));
+            }
+        }
+        ad_feat_match mm;
+        ad_features_verify_near(&f, &b->known[k].feat, cp, &mm);
+        if (mm.kind == AD_FEAT_COPY)
+            who = (int)k;
+    }
+    if (have)
+        ad_features_free(&f);
+    free(dist);
+    return who;
+}
+
 struct signal {
     const char *name;
     const char *what;
@@ -342,6 +427,8 @@ static const struct signal signals[] = {
     {"+area", "and the area PDQ, both sides (exact turns)", find_area, 0, NULL},
     {"+features", "and local features: a copy found by the geometric check (as triage)",
      find_features, 0, learn_features},
+    {"+pdq-near", "and the PDQ-guided check: known pictures within the wider radius verified "
+     "by local features", find_near, 0, NULL},
     {"pdq|area-q", "alone: the query's plain and area PDQs against known plain PDQs only (a "
      "partner's list)", find_area_vs_plain, 1, NULL},
 };
@@ -600,20 +687,116 @@ static void print_table(int json, size_t nsig_photo)
     }
 }
 
+
+/* ---- --index-cost PREFIX: the wider radius at scale ---- */
+
+static ad_h256 *read_hex(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    size_t cap = 1 << 16;
+    ad_h256 *h = f ? malloc(cap * sizeof *h) : NULL;
+    char line[256];
+    *n = 0;
+    while (h && fgets(line, sizeof line, f)) {
+        if (*n == cap) {
+            ad_h256 *nh = realloc(h, (cap *= 2) * sizeof *h);
+            if (!nh)
+                break;
+            h = nh;
+        }
+        if (ad_h256_parse(&h[*n], line, strcspn(line, "\r\n"), NULL) == AD_OK)
+            (*n)++;
+    }
+    if (f)
+        fclose(f);
+    return h;
+}
+
+/* The cost of one picture's search in triage at each radius, on hashbench's data (PREFIX.db.hex,
+ * PREFIX.queries.hex from hashbench's `gen`): a picture searches up to 3 PDQs (plain, trimmed,
+ * area); within PDQ's radius each with its 8 forms (24 hashes), for the PDQ-guided check its
+ * own orientation only (3 hashes: the check verifies no turn). Here each picture's hashes are
+ * consecutive queries (half near a database entry, half random, as hashbench makes them). CPU
+ * seconds of the process per picture, and the entries found. */
+static int index_cost(const char *prefix)
+{
+    char path[4096];
+    size_t ndb, nq;
+    snprintf(path, sizeof path, "%s.db.hex", prefix);
+    ad_h256 *db = read_hex(path, &ndb);
+    snprintf(path, sizeof path, "%s.queries.hex", prefix);
+    ad_h256 *q = read_hex(path, &nq);
+    if (!db || !q || !ndb || nq < 24) {
+        fprintf(stderr, "bench_robust: %s.{db,queries}.hex: not read\n", prefix);
+        return 1;
+    }
+    ad_index *ix;
+    uint64_t *ids = malloc(ndb * sizeof *ids);
+    if (!ids || ad_index_new(&ix, NULL))
+        return 1;
+    for (size_t i = 0; i < ndb; i++)
+        ids[i] = i;
+    double t0 = cpu_now();
+    if (ad_index_add(ix, db, ids, ndb, NULL))
+        return 1;
+    printf("index of %zu hashes built in %.2f s CPU\n", ndb, cpu_now() - t0);
+    printf("| search | radius | ms CPU per picture | entries found per picture | pictures |\n"
+           "|---|---:|---:|---:|---:|\n");
+    static const int radii[] = {31, 40, 48, 56, 64};
+    ad_index_hits h = {0};
+    for (int forms = 8; forms >= 1; forms -= 7)
+        for (size_t r = 0; r < sizeof radii / sizeof radii[0]; r++) {
+            if (forms == 8 && radii[r] != 31)
+                continue; /* triage today: radius 31 */
+            size_t pics = 0, found = 0, per = 3 * (size_t)forms;
+            t0 = cpu_now();
+            for (size_t p = 0; p + per <= nq && cpu_now() - t0 < 10; p += per, pics++)
+                for (size_t set = 0; set < 3; set++) {
+                    ad_code rc = forms == 8 ? ad_index_search_dihedral(ix, &q[p + 8 * set],
+                                                                       radii[r], &h, NULL)
+                                            : ad_index_search(ix, &q[p + set], radii[r], &h, NULL);
+                    if (rc)
+                        return 1;
+                    found += h.n;
+                }
+            double dt = cpu_now() - t0;
+            printf("| %s | %d | %.3f | %.1f | %zu |\n",
+                   forms == 8 ? "PDQ in triage (3 x 8 forms)" : "PDQ-guided (3 x 1 form)",
+                   radii[r], pics ? 1e3 * dt / (double)pics : 0,
+                   pics ? (double)found / (double)pics : 0, pics);
+        }
+    ad_index_hits_free(&h);
+    ad_index_free(ix);
+    free(ids);
+    free(db);
+    free(q);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    struct bench b = {.radius = 31, .quality = 50};
+    struct bench b = {.radius = 31, .quality = 50, .near_radius = AD_FEAT_NEAR_RADIUS,
+                      .near_points = NEAR_DETECT};
     int json = 0, photos = 1, videos = 1;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: bench_robust CORPUS [--json] [--radius N] [--quality N] "
-                   "[--photos-only|--videos-only] [--misses]\n"
+                   "[--photos-only|--videos-only] [--misses] [--near-radius N] "
+                   "[--near-points N]\n"
+                   "       bench_robust --index-cost PREFIX (hashbench gen's PREFIX.db.hex, "
+                   "PREFIX.queries.hex)\n"
                    "CORPUS: made by scripts/make-robust-corpus (docs/robust-corpus.md)\n");
             return 0;
         } else if (!strcmp(argv[i], "--json"))
             json = 1;
         else if (!strcmp(argv[i], "--radius") && i + 1 < argc)
             b.radius = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--index-cost") && i + 1 < argc)
+            return index_cost(argv[i + 1]);
+        else if (!strcmp(argv[i], "--near-points") && i + 1 < argc)
+            b.near_points = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--near-radius") && i + 1 < argc)
+            b.near_radius = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--quality") && i + 1 < argc)
             b.quality = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--misses"))

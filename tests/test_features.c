@@ -12,6 +12,7 @@
 #include "ariadne/store.h"
 #include "features/feat_int.h"
 #include "features/fstore.h"
+#include "features/pdqnear.h"
 #include "testutil.h"
 
 #define W 640
@@ -670,6 +671,76 @@ static void test_orb_same(void **state)
     assert_true(retries > 0); /* the second pass at 16 was exercised */
 }
 
+/* The PDQ-guided check's rule (docs/features.md "The PDQ-guided check"): a picture under a
+ * large semi-transparent band with strong letter-like strokes across its middle, and the
+ * picture in a white frame (its content box given), are copies at the placement the frames
+ * imply; a different picture, the periodic tiles and the two text screenshots are not. */
+static void test_near(void **state)
+{
+    (void)state;
+    uint8_t *g = picture(7), *o = picture(8);
+    uint8_t *mark = malloc(W * H);
+    memcpy(mark, g, W * H);
+    for (int y = H * 2 / 5; y < H * 3 / 5; y++) /* the band, 45% white */
+        for (int x = 0; x < W; x++) {
+            int v = (int)(0.55 * mark[y * W + x] + 0.45 * 255 + 0.5);
+            if ((x / 24) % 2 == 0 && (y / 6) % 3 == 0) /* strokes: corners of their own */
+                v = 20;
+            mark[y * W + x] = (uint8_t)v;
+        }
+    const int B = W * 6 / 100, FW = W + 2 * B, FH = H + 2 * B; /* the frame */
+    uint8_t *framed = malloc((size_t)FW * FH);
+    memset(framed, 255, (size_t)FW * FH);
+    for (int y = 0; y < H; y++)
+        memcpy(framed + (size_t)(y + B) * FW + B, g + (size_t)y * W, W);
+    ad_features k, qm, qf, qo;
+    assert_int_equal(ad_features_grey(g, W, H, W, AD_FEAT_DETECT, &k, NULL), AD_OK);
+    stored(&k);
+    assert_int_equal(ad_features_grey(mark, W, H, W, NEAR_DETECT, &qm, NULL), AD_OK);
+    assert_int_equal(ad_features_grey(framed, FW, FH, FW, NEAR_DETECT, &qf, NULL), AD_OK);
+    assert_int_equal(ad_features_grey(o, W, H, W, NEAR_DETECT, &qo, NULL), AD_OK);
+    ad_feat_match m;
+    ad_features_verify_near(&qm, &k, NULL, &m);
+    assert_int_equal(m.kind, AD_FEAT_COPY);
+    assert_true(m.inliers >= NEAR_MIN);
+    const double box[4] = {(double)B / FW, (double)B / FH, (double)(B + W) / FW,
+                           (double)(B + H) / FH};
+    ad_features_verify_near(&qf, &k, box, &m);
+    assert_int_equal(m.kind, AD_FEAT_COPY);
+    ad_features_verify_near(&qo, &k, NULL, &m);
+    assert_int_equal(m.kind, AD_FEAT_NONE);
+    ad_features_free(&k);
+    ad_features_free(&qm);
+    ad_features_free(&qf);
+    ad_features_free(&qo);
+    free(g);
+    free(o);
+    free(mark);
+    free(framed);
+    /* hard unrelated pairs: tiles of one periodic wallpaper, two pages of one font */
+    static const char *const pairs[][2] = {
+        {"data/features/lic-known.png", "data/features/lic-query.png"},
+        {"data/features/text-known.png", "data/features/text-query.png"}};
+    for (int i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *b = td_read_file(td_path(pairs[i][0]), &len);
+        assert_non_null(b);
+        assert_int_equal(ad_features_image(AD_MEDIA_PNG, b, len, NULL, AD_FEAT_DETECT, &k, NULL),
+                         AD_OK);
+        free(b);
+        b = td_read_file(td_path(pairs[i][1]), &len);
+        assert_non_null(b);
+        assert_int_equal(ad_features_image(AD_MEDIA_PNG, b, len, NULL, NEAR_DETECT, &qo, NULL),
+                         AD_OK);
+        free(b);
+        stored(&k);
+        ad_features_verify_near(&qo, &k, NULL, &m);
+        assert_int_equal(m.kind, AD_FEAT_NONE);
+        ad_features_free(&k);
+        ad_features_free(&qo);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -680,6 +751,7 @@ int main(void)
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
         cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
         cmocka_unit_test(test_orb_same),
+        cmocka_unit_test(test_near),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

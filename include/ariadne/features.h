@@ -85,6 +85,13 @@ typedef struct ad_feat_match {
 const char *ad_feat_kind_name(ad_feat_kind k);
 /* Decides whether query and known share content (deterministic: a fixed RANSAC seed). */
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out);
+/* The PDQ-guided check (src/features/pdqnear.c): for a known picture whose PDQ is near the
+ * query's but beyond PDQ's radius, whether local features agree at the placement that implies
+ * (the frames together, or the query's content inside a border on the known's frame):
+ * AD_FEAT_COPY or AD_FEAT_NONE. content: the query's content box inside a border, fractions
+ * x0, y0, x1, y1 of its width and height; NULL when it has none. */
+void ad_features_verify_near(const ad_features *query, const ad_features *known,
+                             const double content[4], ad_feat_match *out);
 
 /* The inverted file over visual words: media ids (> 0) with their words; candidates ranked by
  * shared words weighted by rarity (tf-idf). Not thread-safe for add; search is read-only once

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "features/fstore.h"
 #include "features/keyframes.h"
+#include "features/pdqnear.h"
 
 static const char usage[] =
     "similar FILE|HASH [--limit N] [--candidates N] [--json]\n"
@@ -277,15 +278,15 @@ int ad_cmd_similar(int argc, char **argv)
     query q = {0};
     int64_t self = 0;
     struct stat sb;
+    bytes b = {0}; /* a file's: the PDQ-guided check reads them again */
     if (stat(a.pos[0], &sb) == 0) { /* a file */
-        bytes b;
         ad_magic *m = NULL;
         ad_code c = read_file(a.pos[0], &b, &err);
         if (c == AD_OK && (c = ad_magic_open(&m, &err)) == AD_OK)
             c = file_query(m, &b, &q, &err);
         ad_magic_close(m);
-        free(b.data);
         if (c) {
+            free(b.data);
             ad_cli_error("similar", "%s: %s", a.pos[0], err.msg);
             query_free(&q); /* a video's frames held before it was refused */
             return ad_cli_close(st, AD_EXIT_FAIL);
@@ -317,6 +318,18 @@ int ad_cmd_similar(int argc, char **argv)
     damaged = how.damaged;
     if (c == AD_OK)
         c = search(st, ix, &q, self, (size_t)candidates, res, (size_t)limit, &found, &err);
+    int near_bits = -1; /* a picture file no copy was found for: the PDQ-guided check */
+    if (c == AD_OK && b.data && !q.video && !(found && res[0].best.m.kind == AD_FEAT_COPY)) {
+        ad_feat_found nf;
+        c = ad_feat_near_file(st, b.data, b.len, &nf, &near_bits, &err);
+        if (c == AD_OK && near_bits >= 0) { /* first: a copy */
+            size_t keep = found < (size_t)limit ? found : (size_t)limit - 1;
+            memmove(&res[1], &res[0], keep * sizeof *res);
+            res[0] = (ad_kf_found){.best = nf, .copies = 1, .hits = 1};
+            found = keep + 1;
+        }
+    }
+    free(b.data);
     if (c == AD_OK) {
         char detail[160];
         snprintf(detail, sizeof detail, "query=%s found=%zu",
@@ -344,6 +357,9 @@ int ad_cmd_similar(int argc, char **argv)
         if (q.video)
             m.kind = ad_kf_kind(&res[i]);
         ad_feat_how(&m, how, sizeof how);
+        if (i == 0 && near_bits >= 0) /* as triage records it */
+            snprintf(how + strlen(how), sizeof how - strlen(how), ", PDQ-guided %d bits",
+                     near_bits);
         if (a.json) {
             json_t *o = json_pack("{s:I,s:s,s:s,s:s,s:i,s:i,s:o,s:o,s:f,s:f,s:f}", "media_id",
                                   (json_int_t)res[i].best.media_id, "sha256", sha, "kind",

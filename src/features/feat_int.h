@@ -49,6 +49,30 @@ int ad_feat_vocab_ok(void);
  * the AVX2 code where the processor has it (the default); returns 1 when AVX2 is then used. */
 int ad_feat_vocab_simd(int on);
 
+/* verify.c: what the similarity check measures, without its decision (the PDQ-guided check,
+ * pdqnear.c, decides with another rule): m holds the tentative matches, the distinct consistent
+ * ones (inliers), the coverage of the query's frame in the known's, scale, rotation and boxes
+ * (kind unset). */
+typedef struct ad_feat_sim_stats {
+    ad_feat_match m;
+    int raw;             /* consistent matches, all of them (m.inliers: by distinct words) */
+    int unique;          /* consistent matches on words found once in each picture */
+    double spread;       /* the smaller of the inliers' boxes, fraction of each picture */
+    double known_cover;  /* of the known's frame covered by the query's frame, as placed */
+    double rep_query, rep_known; /* share of each picture's points on recurring words */
+    double sim[4];       /* the similarity query -> known: k = [a -b; b a] q + (tx, ty) */
+    double chance;       /* ad_feat_guided_at: the mean guided matches at shifted placements */
+    int chance_most;     /* ... and the most at one of them */
+} ad_feat_sim_stats;
+void ad_feat_measure_sim(const ad_features *query, const ad_features *known,
+                         ad_feat_sim_stats *st);
+/* verify.c: the guided matches at the placement s0 (a similarity query -> known, as sim),
+ * refined in three rounds (a similarity refitted over them); m.matches holds the guided
+ * matches, m.inliers the consistent ones by distinct words, raw all consistent ones; chance
+ * and chance_most what the final placement shifted by 12 and 24 pixels gathers. */
+void ad_feat_guided_at(const ad_features *query, const ad_features *known, const double s0[4],
+                       ad_feat_sim_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

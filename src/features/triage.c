@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "features/fstore.h"
+#include "features/pdqnear.h"
 #include "features/triage.h"
 #include "ingest/pipeline_internal.h"
 
@@ -17,6 +18,7 @@ struct ad_feat_task {
     ad_features f;
     ad_feat_found found[LINKS];
     size_t nfound;
+    int near_bits; /* found[0] is a copy by the PDQ-guided check at this distance; -1: none */
 };
 
 struct ad_feat_run {
@@ -33,6 +35,7 @@ void ad_feat_ingest_extract(const struct run *r, struct task *t, const uint8_t *
     struct ad_feat_task *ft = calloc(1, sizeof *ft);
     if (!ft)
         return;
+    ft->near_bits = -1;
     if (ad_features_grey(grey, width, height, (size_t)width, AD_FEAT_DETECT, &ft->f, NULL) ||
         !ft->f.n) {
         ad_features_free(&ft->f);
@@ -100,6 +103,71 @@ ad_code ad_feat_ingest_index(struct run *r, const ad_feat_index **ix, ad_err *er
     return rc;
 }
 
+static int in_job(void *ctx, int64_t media_id)
+{
+    return ad_idset_has(ctx, media_id);
+}
+
+/* The file's bytes again (an archive member's are still held; a file on disk is read again and
+ * must still be what was hashed: the same SHA-256), decoded into NEAR_DETECT points. 0 ok. */
+static int near_features(const struct task *t, ad_features *f)
+{
+    const uint8_t *bytes = t->data;
+    size_t len = t->len;
+    uint8_t *own = NULL;
+    if (!bytes && t->fs_path) {
+        FILE *fp = fopen(t->fs_path, "rb");
+        own = fp && t->fh.size ? malloc(t->fh.size + 1) : NULL;
+        len = own ? fread(own, 1, t->fh.size + 1, fp) : 0;
+        if (fp)
+            fclose(fp);
+        ad_digests d;
+        if (!own || len != t->fh.size || ad_digest_buffer(own, len, &d, NULL) ||
+            memcmp(d.sha256, t->fh.digests.sha256, sizeof d.sha256)) {
+            free(own);
+            return -1;
+        }
+        bytes = own;
+    }
+    int rc = !bytes || ad_features_image(t->fh.type, bytes, len, NULL, NEAR_DETECT, f, NULL);
+    free(own);
+    return rc ? -1 : 0;
+}
+
+/* The PDQ-guided check (pdqnear.c): known pictures within the wider PDQ radius verified by the
+ * file's features at the placement that implies; a copy takes the known picture's class, its
+ * evidence first among the file's findings. */
+static ad_code near(struct run *r, struct task *t, ad_err *err)
+{
+    int64_t ids[AD_FEAT_NEAR_CANDIDATES];
+    int dist[AD_FEAT_NEAR_CANDIDATES];
+    size_t n = ad_feat_near_candidates(r->lx, &t->fh, r->o->min_quality, in_job, &r->job_new,
+                                       ids, dist);
+    ad_features f;
+    if (!n || near_features(t, &f))
+        return AD_OK;
+    double box[4];
+    int w = t->fh.image.out_width ? t->fh.image.out_width : t->fh.image.width;
+    int h = t->fh.image.out_height ? t->fh.image.out_height : t->fh.image.height;
+    const double *content = t->fh.has_more && ad_feat_near_content(&t->fh.more, w, h, box) ? box
+                                                                                         : NULL;
+    ad_feat_found found;
+    int bits;
+    ad_code rc = ad_feat_near_check(r->st, ids, dist, n, &f, content, &found, &bits, err);
+    ad_features_free(&f);
+    if (rc || bits < 0)
+        return rc;
+    if ((rc = ad_feat_ingest_known(r, t, found.media_id, err)))
+        return rc;
+    struct ad_feat_task *ft = t->feat;
+    size_t keep = ft->nfound < LINKS ? ft->nfound : LINKS - 1;
+    memmove(&ft->found[1], &ft->found[0], keep * sizeof ft->found[0]);
+    ft->found[0] = found;
+    ft->nfound = keep + 1;
+    ft->near_bits = bits;
+    return AD_OK;
+}
+
 ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
 {
     if (!r->o->features)
@@ -130,6 +198,8 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
             t->feat->found[keep++] = found[k];
         }
         t->feat->nfound = keep;
+        if (rc == AD_OK && !t->match_id)
+            rc = near(r, t, err);
     }
     return rc;
 }
@@ -161,6 +231,9 @@ ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *o
             const ad_feat_found *f = &t->feat->found[j];
             char how[64], rk[64], rq[64];
             ad_feat_how(&f->m, how, sizeof how);
+            if (j == 0 && t->feat->near_bits >= 0) /* the PDQ-guided check's copy */
+                snprintf(how + strlen(how), sizeof how - strlen(how), ", PDQ-guided %d bits",
+                         t->feat->near_bits);
             ad_feat_region_text(f->m.box_known, rk, sizeof rk);
             ad_feat_region_text(f->m.box_query, rq, sizeof rq);
             rc = ad_feat_store_match(r->st, r->job, mids[k], f->media_id,

@@ -689,3 +689,105 @@ done:
     free(m);
     free(mask);
 }
+
+/* ---- measurements for other rules (pdqnear.c: the PDQ-guided check) ---- */
+
+/* the fraction of the known's frame that the similarity's image of the query's frame covers */
+static double known_cover(const sim *s, const ad_features *q, const ad_features *k)
+{
+    double det = s->a * s->a + s->b * s->b;
+    if (det <= 0)
+        return 0;
+    int in = 0;
+    const double tw = q->width * 0.02, th = q->height * 0.02;
+    for (int y = 0; y < 16; y++)
+        for (int x = 0; x < 16; x++) { /* a known point back in the query: the inverse */
+            double kx = (x + 0.5) * k->width / 16 - s->tx, ky = (y + 0.5) * k->height / 16 - s->ty;
+            double qx = (s->a * kx + s->b * ky) / det, qy = (-s->b * kx + s->a * ky) / det;
+            in += qx >= -tw && qy >= -th && qx <= q->width + tw && qy <= q->height + th;
+        }
+    return in / 256.0;
+}
+
+/* what a similarity s with si consistent matches (mask) of m[0..n) measures */
+static void sim_stats(const pair *m, size_t n, const uint8_t *mask, int si, const sim *s,
+                      const ad_features *query, const ad_features *known, ad_feat_sim_stats *st)
+{
+    st->raw = si;
+    st->m.inliers = distinct_inliers(m, n, mask);
+    st->unique = unique_inliers(m, n, mask, query, known);
+    st->spread = boxes(m, n, mask, query, known, &st->m);
+    st->m.coverage = cover(s, query, known);
+    st->known_cover = known_cover(s, query, known);
+    st->m.scale = hypot(s->a, s->b);
+    st->m.rotation = atan2(s->b, s->a) * 180 / M_PI;
+    st->sim[0] = s->a, st->sim[1] = s->b, st->sim[2] = s->tx, st->sim[3] = s->ty;
+}
+
+void ad_feat_measure_sim(const ad_features *query, const ad_features *known, ad_feat_sim_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->rep_query = repeated(query);
+    st->rep_known = repeated(known);
+    if (!query->n || !known->n)
+        return;
+    pair *m = malloc(sizeof *m * query->n);
+    uint8_t *mask = malloc(query->n);
+    if (m && mask) {
+        size_t n = tentative(query, known, m);
+        st->m.matches = (int)n;
+        sim s = {1, 0, 0, 0};
+        int si = n >= 4 ? ransac_sim(m, n, mask, &s) : 0;
+        if (si)
+            sim_stats(m, n, mask, si, &s, query, known, st);
+    }
+    free(m);
+    free(mask);
+    st->m.query_size[0] = query->width;
+    st->m.query_size[1] = query->height;
+    st->m.known_size[0] = known->width;
+    st->m.known_size[1] = known->height;
+}
+
+/* Guided matches at a given placement (pdqnear.c): from the similarity s0 (query -> known),
+ * every query point landing near a known point with a near signature (guided, whatever the
+ * words: first within twice GUIDE_TOL, then GUIDE_TOL), a similarity refitted over them by
+ * RANSAC (orientations agreeing), three rounds; then what chance gives at that placement shifted
+ * (guided_chance). */
+void ad_feat_guided_at(const ad_features *query, const ad_features *known, const double s0[4],
+                       ad_feat_sim_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->rep_query = repeated(query);
+    st->rep_known = repeated(known);
+    st->m.query_size[0] = query->width, st->m.query_size[1] = query->height;
+    st->m.known_size[0] = known->width, st->m.known_size[1] = known->height;
+    if (!query->n || !known->n)
+        return;
+    pair *g = malloc(sizeof *g * query->n), *scratch = malloc(sizeof *scratch * query->n);
+    uint8_t *gm = malloc(query->n);
+    if (!g || !gm || !scratch)
+        goto done;
+    sim s = {s0[0], s0[1], s0[2], s0[3]};
+    size_t ng = 0;
+    int gi = 0;
+    for (int round = 0; round < 3; round++) {
+        double h[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
+        ng = guided(query, known, h, round ? GUIDE_TOL : 2 * GUIDE_TOL, g);
+        sim t = s;
+        gi = ransac_sim(g, ng, gm, &t);
+        if (gi < 3)
+            goto done;
+        s = t;
+    }
+    st->m.matches = (int)ng;
+    sim_stats(g, ng, gm, gi, &s, query, known, st);
+    double h[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
+    size_t most;
+    st->chance = guided_chance(query, known, h, scratch, &most);
+    st->chance_most = (int)most;
+done:
+    free(g);
+    free(gm);
+    free(scratch);
+}
