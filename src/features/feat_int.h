@@ -49,6 +49,10 @@ int ad_feat_vocab_ok(void);
  * the AVX2 code where the processor has it (the default); returns 1 when AVX2 is then used. */
 int ad_feat_vocab_simd(int on);
 
+/* Of a picture's points, the share on words that recur in it above which it is a repeated
+ * pattern (a checkerboard, a tiled wallpaper): two such pictures match each other anywhere. */
+#define AD_FEAT_REPEATED 0.3
+
 /* verify.c: what the similarity check measures, without its decision (the PDQ-guided check,
  * pdqnear.c, decides with another rule): m holds the tentative matches, the distinct consistent
  * ones (inliers), the coverage of the query's frame in the known's, scale, rotation and boxes
@@ -59,7 +63,8 @@ typedef struct ad_feat_sim_stats {
     int unique;          /* consistent matches on words found once in each picture */
     double spread;       /* the smaller of the inliers' boxes, fraction of each picture */
     double known_cover;  /* of the known's frame covered by the query's frame, as placed */
-    double rep_query, rep_known; /* share of each picture's points on recurring words */
+    double rep_query, rep_known; /* share of each picture's points on recurring words (the
+                                  * query's in ad_feat_guided_at: of the points it would keep) */
     double sim[4];       /* the similarity query -> known: k = [a -b; b a] q + (tx, ty) */
     double chance;       /* ad_feat_guided_at: the mean guided matches at shifted placements */
     int chance_most;     /* ... and the most at one of them */

@@ -24,7 +24,7 @@
                              0.33 on the features of the PDQ decode; robust-corpus copies >= 0.37) */
 #define SCENE_MIN 10      /* consistent matches for the same scene */
 #define SPREAD_MIN 0.04   /* inliers' box, fraction of each picture's area */
-#define REPEATED 0.3      /* of a picture's points whose word recurs in it: a repeated pattern */
+#define REPEATED AD_FEAT_REPEATED /* feat_int.h */
 #define UNIQUE_MIN 13     /* consistent matches on words found once in each picture ... */
 #define UNIQUE_PLAIN 8    /* ... or, when neither picture repeats (REPEATS_LOW), this many */
 #define REPEATS_LOW 0.2   /* of a picture's points on recurring words: no repeated pattern */
@@ -758,7 +758,7 @@ void ad_feat_guided_at(const ad_features *query, const ad_features *known, const
                        ad_feat_sim_stats *st)
 {
     memset(st, 0, sizeof *st);
-    st->rep_query = repeated(query);
+    st->rep_query = repeated_stored(query);
     st->rep_known = repeated(known);
     st->m.query_size[0] = query->width, st->m.query_size[1] = query->height;
     st->m.known_size[0] = known->width, st->m.known_size[1] = known->height;
