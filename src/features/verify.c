@@ -6,7 +6,8 @@
  * scene: enough matches consistent with a non-degenerate homography spread over both pictures.
  * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence),
  * and enough of them must be on words found once in each picture (a shifted piece of a periodic
- * texture fits a transform with points of its repeating unit only).
+ * texture fits a transform with points of its repeating unit only), and a copy between two
+ * lattices (each picture matches itself one period away) is none.
  * Deterministic (a fixed seed). */
 #include <math.h>
 
