@@ -745,7 +745,8 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
         spread >= SPREAD_MIN && su >= umin) {
         /* both pictures periodic (each matches itself one period away): a piece of one lattice
          * fits the other anywhere; no finding, copy or scene (the same matches) */
-        if (fmin(self_similar(query), self_similar(known)) < SELF_SHARE)
+        if (self_similar(known) < SELF_SHARE || self_similar(query) < SELF_SHARE) /* the known
+                                                             picture's 200 points cost less */
             out->kind = AD_FEAT_COPY;
         goto done;
     }
