@@ -613,9 +613,11 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
                 for (int y = 0; y + 384 <= h; y += 384)
                     for (int x = 0; x + 384 <= w; x += 384) {
                         ad_features f;
+                        char tname[64]; /* the file and the tile's place */
+                        snprintf(tname, sizeof tname, "%.40s@%d,%d", files[i], x, y);
                         if (!ad_features_grey(g + (size_t)y * w + x, 384, 384, (size_t)w,
                                               AD_FEAT_DETECT, &f, NULL)) {
-                            UNRELATED(f, files[i], g + (size_t)y * w + x, 384, 384, (size_t)w);
+                            UNRELATED(f, tname, g + (size_t)y * w + x, 384, 384, (size_t)w);
                             nphoto++;
                         }
                     }
@@ -631,8 +633,10 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         synth(i % 5, i, g, 512, 384);
         ad_features f;
         static const char *const kinds[] = {"noise", "stripes", "checkers", "flat", "gradient"};
+        char sname[32]; /* the kind and its seed: a false finding can be made again */
+        snprintf(sname, sizeof sname, "%s-%d", kinds[i % 5], i);
         if (!ad_features_grey(g, 512, 384, 512, AD_FEAT_DETECT, &f, NULL))
-            UNRELATED(f, kinds[i % 5], g, 512, 384, 512);
+            UNRELATED(f, sname, g, 512, 384, 512);
     }
     free(g);
     ad_feat_index_seal(IX, NULL);

@@ -6,7 +6,8 @@
  * scene: enough matches consistent with a non-degenerate homography spread over both pictures.
  * Consistent matches are counted by distinct visual words (a repeated pattern is no evidence),
  * and enough of them must be on words found once in each picture (a shifted piece of a periodic
- * texture fits a transform with points of its repeating unit only).
+ * texture fits a transform with points of its repeating unit only), and a copy between two
+ * lattices (each picture matches itself one period away) is none.
  * Deterministic (a fixed seed). */
 #include <math.h>
 
@@ -608,6 +609,127 @@ static double repeated_stored(const ad_features *f)
     return r;
 }
 
+/* ---- a lattice against a lattice is no copy (the false-findings work) ---- */
+
+#define PERIOD_BIN 4      /* pixels: a picture's self-displacements are voted in bins this size */
+#define PERIOD_NEAR 8.0   /* pixels: shorter displacements are one corner seen twice, no period */
+#define PERIOD_SIG 6      /* of 32 signature bits: two points alike (one octave, any word) */
+#define PERIOD_VOTES 4    /* alike pairs of points agreeing on one displacement: a period */
+#define PERIOD_MAX 4      /* the strongest periods tried */
+#define SELF_SHARE 0.08   /* of a picture's points matching itself one period away: a lattice */
+
+typedef struct {
+    int32_t bx, by;
+    float dx, dy; /* the displacement itself */
+} bin2;
+
+static int by_bin(const void *a, const void *b)
+{
+    const bin2 *x = a, *y = b;
+    return x->bx != y->bx ? (x->bx < y->bx ? -1 : 1) : (x->by < y->by ? -1 : x->by > y->by);
+}
+
+/* The periods of a picture: displacements between pairs of its points that look alike (one
+ * pyramid level, signatures within PERIOD_SIG bits, whatever their words), voted in
+ * PERIOD_BIN-pixel bins (with their 8 neighbours); the mean displacements of the strongest
+ * bins with PERIOD_VOTES votes or more, strongest first, at most max.
+ * A periodic texture (a lattice, a tiled wallpaper, a checkerboard, drawn shapes repeated)
+ * has some; a photo has none or weak ones. Returns how many were written to out. */
+static int periods(const ad_features *f, double out[][2], int max)
+{
+    int np = 0;
+    if (f->n < 2)
+        return 0;
+    size_t cap = 4 * f->n, nb = 0;
+    bin2 *b = malloc(sizeof *b * cap);
+    if (!b)
+        goto done;
+    for (size_t i = 0; i < f->n; i++)
+        for (size_t j = i + 1; j < f->n; j++) {
+            const ad_feat_point *a = &f->p[i], *c = &f->p[j];
+            if (a->octave != c->octave || __builtin_popcount(a->sig ^ c->sig) > PERIOD_SIG)
+                continue;
+            double dx = c->x - a->x, dy = c->y - a->y;
+            if (dx < 0 || (dx == 0 && dy < 0))
+                dx = -dx, dy = -dy;
+            if (dx * dx + dy * dy < PERIOD_NEAR * PERIOD_NEAR)
+                continue;
+            if (nb == cap) {
+                bin2 *t = realloc(b, sizeof *b * cap * 2);
+                if (!t)
+                    goto done;
+                b = t, cap *= 2;
+            }
+            b[nb++] = (bin2){(int32_t)lround(dx / PERIOD_BIN), (int32_t)lround(dy / PERIOD_BIN),
+                             (float)dx, (float)dy};
+        }
+    qsort(b, nb, sizeof *b, by_bin);
+    /* each distinct bin: its votes with its neighbours'; the best max of them, greedily, each
+     * taken bin's neighbourhood then left out */
+    for (int round = 0; round < max; round++) {
+        int best = 0;
+        bin2 bb = {0, 0, 0, 0};
+        for (size_t i = 0; i < nb;) {
+            size_t e = i;
+            while (e < nb && !by_bin(&b[e], &b[i]))
+                e++;
+            int v = 0;
+            for (int ox = -1; ox <= 1; ox++)
+                for (int oy = -1; oy <= 1; oy++) {
+                    bin2 key = {b[i].bx + ox, b[i].by + oy, 0, 0};
+                    bin2 *hit = bsearch(&key, b, nb, sizeof *b, by_bin);
+                    if (!hit)
+                        continue;
+                    while (hit > b && !by_bin(hit - 1, &key))
+                        hit--;
+                    while (hit < b + nb && !by_bin(hit, &key))
+                        v++, hit++;
+                }
+            int taken = 0;
+            for (int t = 0; t < np; t++)
+                taken |= labs(lround(out[t][0] / PERIOD_BIN) - b[i].bx) <= 2 &&
+                         labs(lround(out[t][1] / PERIOD_BIN) - b[i].by) <= 2;
+            if (!taken && v > best)
+                best = v, bb = b[i];
+            i = e;
+        }
+        if (best < PERIOD_VOTES)
+            break;
+        /* the period: the mean displacement of the bin and its neighbours */
+        double sx = 0, sy = 0;
+        int c = 0;
+        for (size_t i = 0; i < nb; i++)
+            if (labs((long)b[i].bx - bb.bx) <= 1 && labs((long)b[i].by - bb.by) <= 1)
+                sx += b[i].dx, sy += b[i].dy, c++;
+        out[np][0] = sx / c;
+        out[np][1] = sy / c;
+        np++;
+    }
+done:
+    free(b);
+    return np;
+}
+
+/* How much a picture matches itself shifted by one of its periods: the most guided matches
+ * (any word, GUIDE_SIG bits, within SIM_TOL) that one of its periods gives between the picture
+ * and itself, as a share of its points. A lattice, a checkerboard, a tiled wallpaper: a large
+ * share (every corner has its twin one period away); a photo, a drawing with a few repeated
+ * shapes: a small one. */
+static double self_similar(const ad_features *f)
+{
+    double T[PERIOD_MAX][2];
+    int np = periods(f, T, PERIOD_MAX);
+    pair *scratch = np ? malloc(sizeof *scratch * f->n) : NULL;
+    size_t most = 0;
+    for (int t = 0; scratch && t < np; t++) {
+        double h[9] = {1, 0, T[t][0], 0, 1, T[t][1], 0, 0, 1};
+        size_t c = guided(f, f, h, SIM_TOL, scratch);
+        most = c > most ? c : most;
+    }
+    free(scratch);
+    return f->n ? (double)most / (double)f->n : 0;
+}
+
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out)
 {
     memset(out, 0, sizeof *out);
@@ -643,7 +765,11 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     out->coverage = si ? cover(&s, query, known) : 0;
     if (si >= COPY_MIN && si >= COPY_RATIO * (double)n && out->coverage >= COPY_COVER &&
         spread >= SPREAD_MIN && su >= umin) {
-        out->kind = AD_FEAT_COPY;
+        /* both pictures periodic (each matches itself one period away): a piece of one lattice
+         * fits the other anywhere; no finding, copy or scene (the same matches) */
+        if (self_similar(known) < SELF_SHARE || self_similar(query) < SELF_SHARE) /* the known
+                                                             picture's 200 points cost less */
+            out->kind = AD_FEAT_COPY;
         goto done;
     }
     double h[9];
