@@ -729,6 +729,11 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
     }
     if ((rc = ad_fed_batch_flush(b, err)) != AD_OK)
         return rc;
+    /* a bulk load's media indexes (ad_store_media_ix_off) are made again before any change but
+     * a series' (which reads the series table only): the other kinds may look media up by any
+     * digest or gid */
+    if (strcmp(kind, "series") && (rc = ad_store_media_ix_on(b->st, err)) != AD_OK)
+        return rc;
     return ad_fed_apply_change(b->st, b->origin, ch, err);
 }
 

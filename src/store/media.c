@@ -122,6 +122,13 @@ static const char *const find_sql[] = {
 };
 static const size_t digest_len[] = {16, 20, 32, 32};
 
+/* Before a lookup by a digest kind: the index of that kind made again when a bulk load dropped
+ * it (media_bulk.c; the SHA-256 index is never dropped). */
+static ad_code ix_for(ad_store *st, int kind, ad_err *err)
+{
+    return kind != AD_HASH_SHA256 && st->ix_n ? ad_store_media_ix_on(st, err) : AD_OK;
+}
+
 /* 1 if the row's digests (columns 1..3: sha256, sha1, md5) agree with m's where both have one;
  * for a PDQ-only m, only rows without digests agree. */
 static int compatible(ad_stmt *s, const ad_media *m)
@@ -157,6 +164,9 @@ static ad_code lookup(ad_store *st, const ad_media *m, int64_t *id, ad_err *err)
     for (size_t i = 0; i < 4 && !*id; i++) {
         if (!order[i].has)
             continue;
+        ad_code rc = ix_for(st, order[i].kind, err);
+        if (rc != AD_OK)
+            return rc;
         ad_stmt *s = ad_db_stmt(st->db, find_sql[order[i].kind], err);
         if (!s)
             return AD_ECODE(err);
@@ -471,7 +481,10 @@ static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const si
     for (int kind = 0; kind < 4 && rc == AD_OK; kind++) {
         c.kind = kind;
         size_t k = select_pass(m, order, n, seq, id, c.kind, 0, bare, idx);
-        rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
+        if (k)
+            rc = ix_for(st, kind, err);
+        if (rc == AD_OK)
+            rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
     }
     if (rc == AD_OK) {
         size_t k = select_pass(m, order, n, seq, id, -1, 1, bare, idx);
@@ -566,6 +579,10 @@ static const char *const kind_names[] = {"md5", "sha1", "sha256", "pdq"};
 /* First record with that digest, 0 if none. */
 static ad_code find_raw(ad_store *st, ad_hash_kind kind, const uint8_t *d, int64_t *id, ad_err *err)
 {
+    *id = 0;
+    ad_code rc = ix_for(st, kind, err);
+    if (rc != AD_OK)
+        return rc;
     ad_stmt *s = ad_db_stmt(st->db, find_sql[kind], err);
     if (!s)
         return AD_ECODE(err);
@@ -645,7 +662,9 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
         return rc;
     memset(ids, 0, n * sizeof *ids);
     find_ctx c = {digests, digest_len[kind], ids};
-    rc = ad_db_many(st->db, find_sql[kind], n, bind_digest, first_id, &c, err);
+    rc = n ? ix_for(st, kind, err) : AD_OK;
+    if (rc == AD_OK)
+        rc = ad_db_many(st->db, find_sql[kind], n, bind_digest, first_id, &c, err);
     size_t hits = 0;
     for (size_t i = 0; i < n; i++)
         hits += ids[i] != 0;
