@@ -613,6 +613,43 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
     ad_bind_int(s, 3, ad_store_time());
 }
 
+/* The links (sids[i], ids[i]), i < n. SQLite: LINK_ROWS to a statement (one VALUES list: the
+ * work per statement once for many rows), the rest one by one; PostgreSQL: one by one, in one
+ * pipeline (ad_db_many; its statements take at most AD_DB_MAX_PARAMS parameters). */
+#define LINK_ROWS 64
+static const char link_sql[] =
+    "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+    " ON CONFLICT DO NOTHING";
+
+static ad_code insert_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
+                            ad_err *err)
+{
+    static char many_sql[sizeof link_sql + LINK_ROWS * sizeof ", (?, ?, ?)"];
+    if (!many_sql[0]) { /* made once, always the same text (a cached statement's key) */
+        char *p = many_sql;
+        p += sprintf(p, "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)");
+        for (int r = 1; r < LINK_ROWS; r++)
+            p += sprintf(p, ", (?, ?, ?)");
+        sprintf(p, " ON CONFLICT DO NOTHING");
+    }
+    size_t i = 0;
+    ad_code rc = AD_OK;
+    for (; rc == AD_OK && !st->db->is_pg && n - i >= LINK_ROWS; i += LINK_ROWS) {
+        ad_stmt *s = ad_db_stmt(st->db, many_sql, err);
+        if (!s)
+            return AD_ECODE(err);
+        int64_t now = ad_store_time();
+        for (int r = 0; r < LINK_ROWS; r++) {
+            ad_bind_int(s, 3 * r + 1, sids[i + r]);
+            ad_bind_int(s, 3 * r + 2, ids[i + r]);
+            ad_bind_int(s, 3 * r + 3, now);
+        }
+        rc = ad_db_run(s, err);
+    }
+    link_rows l = {sids + i, ids + i};
+    return rc == AD_OK ? ad_db_many(st->db, link_sql, n - i, bind_link, NULL, &l, err) : rc;
+}
+
 /* The media of the pending links: looked up by SHA-256 (usually in the set just before them),
  * the rest upserted (they may carry only MD5 or SHA-1, or be new here). */
 static ad_code link_media(ad_fed_batch *b, ad_err *err)
@@ -661,12 +698,8 @@ static ad_code flush_links(ad_fed_batch *b, ad_err *err)
         else
             b->sids[i] = b->sids[i - 1];
     }
-    link_rows l = {b->sids, b->ids};
     if (rc == AD_OK)
-        rc = ad_db_many(b->st->db,
-                        "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
-                        " ON CONFLICT DO NOTHING",
-                        b->nl, bind_link, NULL, &l, err);
+        rc = insert_links(b->st, b->sids, b->ids, b->nl, err);
     b->nl = 0;
     return rc;
 }
