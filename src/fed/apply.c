@@ -617,21 +617,17 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
  * work per statement once for many rows), the rest one by one; PostgreSQL: one by one, in one
  * pipeline (ad_db_many; its statements take at most AD_DB_MAX_PARAMS parameters). */
 #define LINK_ROWS 64
-static const char link_sql[] =
-    "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
-    " ON CONFLICT DO NOTHING";
+#define LINK_INSERT "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+static const char link_sql[] = LINK_INSERT " ON CONFLICT DO NOTHING";
 
 static ad_code insert_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
                             ad_err *err)
 {
-    static char many_sql[sizeof link_sql + LINK_ROWS * sizeof ", (?, ?, ?)"];
-    if (!many_sql[0]) { /* made once, always the same text (a cached statement's key) */
-        char *p = many_sql;
-        p += sprintf(p, "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)");
-        for (int r = 1; r < LINK_ROWS; r++)
-            p += sprintf(p, ", (?, ?, ?)");
-        sprintf(p, " ON CONFLICT DO NOTHING");
-    }
+#define LINK_ROW ", (?, ?, ?)"
+    static const char many_sql[] = /* link_sql's first row and 63 more */
+        LINK_INSERT AD_SQL_X32(LINK_ROW) AD_SQL_X16(LINK_ROW) AD_SQL_X8(LINK_ROW)
+            AD_SQL_X4(LINK_ROW) AD_SQL_X2(LINK_ROW) LINK_ROW " ON CONFLICT DO NOTHING";
+#undef LINK_ROW
     size_t i = 0;
     ad_code rc = AD_OK;
     for (; rc == AD_OK && !st->db->is_pg && n - i >= LINK_ROWS; i += LINK_ROWS) {

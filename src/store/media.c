@@ -409,22 +409,63 @@ static ad_code any_bare(ad_store *st, int *bare, ad_err *err)
  * triggers and may abort, a copy of every page it touches). A failing row fails the batch, and
  * a failed batch fails its whole transaction (ad_store_begin_batch), so nothing relies on the
  * statement's own rollback. */
-static const char insert_id_sql[] =
-    "INSERT OR FAIL INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq,"
-    " pdq_quality, photodna, flags, created, updated, id, gid)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define INSERT_ID                                                                          \
+    "INSERT OR FAIL INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq," \
+    " pdq_quality, photodna, flags, created, updated, id, gid)"                               \
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+static const char insert_id_sql[] = INSERT_ID;
+
+/* Binds record idx[j] as the row of insert_id_sql's 16 parameters from at + 1 on, with its new
+ * id and its gid (written into gid, which must live until the statement has run). */
+static void bind_insert_row(pass *c, ad_stmt *s, size_t j, int at, char *gid)
+{
+    size_t i = c->idx[j];
+    c->id[i] = c->next++;
+    snprintf(gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)c->id[i]);
+    bind_media(s, at + 1, &c->m[i]);
+    ad_bind_int(s, at + 13, c->now);
+    ad_bind_int(s, at + 14, c->now);
+    ad_bind_int(s, at + 15, c->id[i]);
+    ad_bind_text(s, at + 16, gid);
+}
 
 static void bind_insert_id(void *p, ad_stmt *s, size_t j)
 {
     pass *c = p;
-    size_t i = c->idx[j];
-    c->id[i] = c->next++;
-    snprintf(c->gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)c->id[i]);
-    bind_media(s, 1, &c->m[i]);
-    ad_bind_int(s, 13, c->now);
-    ad_bind_int(s, 14, c->now);
-    ad_bind_int(s, 15, c->id[i]);
-    ad_bind_text(s, 16, c->gid);
+    bind_insert_row(c, s, j, 0, c->gid);
+}
+
+/* SQLite: the k new rows MEDIA_ROWS to a statement (one VALUES list: the work per statement
+ * once for many rows), the rest one by one. */
+#define MEDIA_ROWS 32
+static ad_code insert_rows(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+#define MEDIA_ROW ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static const char many_sql[] = /* insert_id_sql's row and 31 more */
+        INSERT_ID AD_SQL_X16(MEDIA_ROW) AD_SQL_X8(MEDIA_ROW) AD_SQL_X4(MEDIA_ROW)
+            AD_SQL_X2(MEDIA_ROW) MEDIA_ROW;
+#undef MEDIA_ROW
+    char(*gids)[96] = malloc(MEDIA_ROWS * sizeof *gids);
+    if (!gids)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    size_t j = 0;
+    ad_code rc = AD_OK;
+    for (; rc == AD_OK && k - j >= MEDIA_ROWS; j += MEDIA_ROWS) {
+        ad_stmt *s = ad_db_stmt(st->db, many_sql, err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        for (int r = 0; r < MEDIA_ROWS; r++)
+            bind_insert_row(c, s, j + r, 16 * r, gids[r]);
+        rc = ad_db_run(s, err);
+    }
+    free(gids);
+    pass rest = *c;
+    rest.idx += j;
+    if (rc == AD_OK)
+        rc = ad_db_many(st->db, insert_id_sql, k - j, bind_insert_id, NULL, &rest, err);
+    return rc;
 }
 
 /* Inserts the k records of the pass. On SQLite each gets the id SQLite would give it (one past
@@ -455,7 +496,7 @@ static ad_code insert_pass(ad_store *st, pass *c, size_t k, ad_err *err)
         if (r < 0)
             return (ad_code)-r;
         if (ok)
-            return ad_db_many(st->db, insert_id_sql, k, bind_insert_id, NULL, c, err);
+            return insert_rows(st, c, k, err);
     }
     return ad_db_many(st->db, insert_sql, k, bind_write, on_insert, c, err);
 }
