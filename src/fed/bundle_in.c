@@ -698,7 +698,7 @@ ad_code ad_fed_bundle_import_file(ad_store *st, FILE *f, ad_fed_stats *stats, ad
         rc = bulk_load(st, b.it, b.n, &bulk, err);
     if (rc == AD_OK && bulk) {
         rc = ad_store_media_ix_off(st, err);
-        ad_fed_bulk_loads++;
+        __atomic_add_fetch(&ad_fed_bulk_loads, 1, __ATOMIC_RELAXED); /* imports on threads */
     }
     if (rc == AD_OK && fseeko(f, start + (off_t)b.ml, SEEK_SET) != 0)
         rc = ad_err_set(err, AD_ERR_IO, "the bundle cannot be read twice");
