@@ -3,8 +3,12 @@
  * the bundle (ad_fed_bundle_export_file); B verifies the whole file, then applies it in one
  * transaction (ad_fed_bundle_import_file). Reports wall and CPU times (CPU: this process,
  * less sensitive to a loaded machine) and the bytes per hash (raw and gzip -6, as on the wire).
- *   bench_fed [--n N] [--dir DIR] [--pg URL] [--export-only]   (B on PostgreSQL with --pg or
- *   $AD_TEST_PG; --export-only stops after the export)
+ *   bench_fed [--n N] [--dir DIR] [--pg URL] [--export-only | --keep | --import-only]
+ *   (B on PostgreSQL with --pg or $AD_TEST_PG; --export-only stops after the export; --keep
+ *   keeps A, its key and the bundle in DIR; --import-only imports the bundle a --keep run left
+ *   into a new B: the import alone, run again and again; --no-bulk keeps B's media indexes
+ *   during the import, as before the bulk load: docs/federation.md "Bulk loads"; --bulk-min N
+ *   takes the bulk path from N media changes on, e.g. 1 for callgrind at --n 20000)
  * A and B are SQLite files in DIR (default /tmp) unless --pg. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +20,7 @@
 #include "ariadne/fed.h"
 #include "ariadne/store.h"
 #include "ariadne/util.h"
+#include "fed/fed_int.h"
 #include "store/store_int.h"
 
 static void die(const char *what, const ad_err *e)
@@ -76,13 +81,15 @@ static unsigned long gz_size(const char *path)
     return total;
 }
 
-static ad_store *instance(const char *url, const char *keyfile, ad_fed_key *key)
+/* An instance with a new key, or (reuse) the one a --keep run left with its key. */
+static ad_store *instance(const char *url, const char *keyfile, int reuse, ad_fed_key *key)
 {
     ad_store *st;
     ad_err e;
-    unlink(keyfile);
-    if (ad_store_open(&st, url, AD_STORE_CREATE, &e) || ad_fed_keygen(st, keyfile, NULL, &e) ||
-        ad_fed_key_load(st, keyfile, key, &e))
+    if (!reuse)
+        unlink(keyfile);
+    if (ad_store_open(&st, url, AD_STORE_CREATE, &e) ||
+        (!reuse && ad_fed_keygen(st, keyfile, NULL, &e)) || ad_fed_key_load(st, keyfile, key, &e))
         die(url, &e);
     return st;
 }
@@ -91,6 +98,7 @@ int main(int argc, char **argv)
 {
     size_t n = 1000000;
     int export_only = 0; /* stop after the export (profiling it alone) */
+    int keep = 0, import_only = 0; /* keep A and the bundle; import a kept bundle again */
     const char *dir = "/tmp", *pg = getenv("AD_TEST_PG");
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc)
@@ -103,9 +111,17 @@ int main(int argc, char **argv)
             pg = NULL;
         else if (!strcmp(argv[i], "--export-only"))
             export_only = 1;
+        else if (!strcmp(argv[i], "--keep"))
+            keep = 1;
+        else if (!strcmp(argv[i], "--import-only"))
+            import_only = 1;
+        else if (!strcmp(argv[i], "--no-bulk"))
+            ad_fed_bulk_min = 0; /* the media indexes kept during the import (before/after) */
+        else if (!strcmp(argv[i], "--bulk-min") && i + 1 < argc)
+            ad_fed_bulk_min = strtoll(argv[++i], NULL, 10); /* e.g. 1: bulk at --n 20000 */
         else {
-            fprintf(stderr,
-                    "usage: bench_fed [--n N] [--dir DIR] [--pg URL | --sqlite] [--export-only]\n");
+            fprintf(stderr, "usage: bench_fed [--n N] [--dir DIR] [--pg URL | --sqlite]"
+                            " [--export-only | --keep | --import-only] [--no-bulk | --bulk-min N]\n");
             return 2;
         }
     }
@@ -114,7 +130,7 @@ int main(int argc, char **argv)
     snprintf(ub, sizeof ub, "sqlite:%s/bench_fed_b.db", dir);
     snprintf(ka, sizeof ka, "%s/bench_fed_a.key", dir);
     snprintf(kb, sizeof kb, "%s/bench_fed_b.key", dir);
-    for (int i = 0; i < 2; i++) {
+    for (int i = import_only; i < 2; i++) {
         char f[700];
         snprintf(f, sizeof f, "%s/bench_fed_%c.db", dir, i ? 'b' : 'a');
         unlink(f);
@@ -133,18 +149,31 @@ int main(int argc, char **argv)
         snprintf(ub, sizeof ub, "%s/%s", pg, pgdb);
     }
     ad_fed_key key_a, key_b;
-    ad_store *a = instance(ua, ka, &key_a), *b = instance(ub, kb, &key_b);
+    ad_store *a = instance(ua, ka, import_only, &key_a), *b = instance(ub, kb, 0, &key_b);
     ad_fed_instance ia, ib;
     ad_err e;
     if (ad_fed_instance_get(a, &ia, &e) || ad_fed_instance_get(b, &ib, &e))
         die("instance", &e);
     ad_fed_peer pa = {.name = "b", .pubkey = ib.pubkey}, pb = {.name = "a", .pubkey = ia.pubkey};
     int64_t pid;
-    if (ad_fed_peer_add(a, &pa, &pid, &e) || ad_fed_peer_add(b, &pb, &pid, &e))
+    if ((!import_only && ad_fed_peer_add(a, &pa, &pid, &e)) || ad_fed_peer_add(b, &pb, &pid, &e))
         die("peer", &e);
+    char bf[700];
+    snprintf(bf, sizeof bf, "%s/bench_fed.bundle", dir);
+    ad_fed_stats st = {0};
+    double t_setup = 0, t_export = 0, c_export = 0, t0, c0;
+    ad_media *m = NULL;
+    int64_t *ids = NULL;
+    if (import_only) {
+        FILE *in = fopen(bf, "rb");
+        if (!in || fseeko(in, 0, SEEK_END) || (st.bytes = ftello(in)) <= 0)
+            die("no bundle kept by a --keep run", NULL);
+        fclose(in);
+        goto import;
+    }
 
     /* A: n media in one series (setup, not timed) */
-    double t0 = ad_now();
+    t0 = ad_now();
     ad_series s = {.name = "Bench", .contact = "bench@example.org"};
     int64_t sid;
     if (!a->db->is_pg) /* statement journals in memory: the setup is not what is measured */
@@ -152,8 +181,8 @@ int main(int argc, char **argv)
     if (ad_store_begin(a, &e) || ad_store_series_create(a, &s, &sid, &e))
         die("series", &e);
     enum { CHUNK = 10000 };
-    ad_media *m = malloc(CHUNK * sizeof *m);
-    int64_t *ids = malloc(CHUNK * sizeof *ids);
+    m = malloc(CHUNK * sizeof *m);
+    ids = malloc(CHUNK * sizeof *ids);
     for (size_t done = 0; done < n;) {
         size_t k = n - done < CHUNK ? n - done : CHUNK;
         for (size_t i = 0; i < k; i++)
@@ -177,17 +206,15 @@ int main(int argc, char **argv)
     }
     if (ad_store_commit(a, &e))
         die("commit", &e);
-    double t_setup = ad_now() - t0;
+    t_setup = ad_now() - t0;
 
-    char bf[700];
-    snprintf(bf, sizeof bf, "%s/bench_fed.bundle", dir);
     t0 = ad_now();
-    double c0 = cpu_now();
-    ad_fed_stats st;
+    c0 = cpu_now();
     FILE *out = fopen(bf, "wb");
     if (!out || ad_fed_bundle_export_file(a, &key_a, "b", 0, out, &st, &e) || fclose(out))
         die("export", &e);
-    double t_export = ad_now() - t0, c_export = cpu_now() - c0;
+    t_export = ad_now() - t0;
+    c_export = cpu_now() - c0;
     if (export_only) {
         printf("  export (cut, sign)     %8.2f s wall %8.2f s CPU  %lld changes in %lld sets, "
                "%.1f bytes per hash\n",
@@ -195,6 +222,7 @@ int main(int argc, char **argv)
                (double)st.bytes / (double)n);
         return 0;
     }
+import:
     t0 = ad_now();
     c0 = cpu_now();
     ad_fed_stats si;
@@ -220,7 +248,8 @@ int main(int argc, char **argv)
     printf("  bundle                 %8zu bytes, %.1f bytes per hash; gzip -6: %lu bytes, %.1f per "
            "hash\n",
            len, (double)len / (double)n, zlen, (double)zlen / (double)n);
-    unlink(bf);
+    if (!keep && !import_only)
+        unlink(bf);
     free(m);
     free(ids);
     ad_fed_key_wipe(&key_a);

@@ -6,7 +6,11 @@
  * (ad_store_media_shortcuts = ad_fed_drop_triggers = 0). Media rows (with their gids), links,
  * index log, change log and audit rows must be the same, and the triggers as they were; with
  * and without a stored media lacking a SHA-256 that a received one merges into; SQLite and
- * PostgreSQL. */
+ * PostgreSQL. The copy with the shortcuts takes the bulk path on SQLite (the bundle brings more
+ * media than it holds: its media indexes dropped and made again, ad_fed_bulk_min), the other
+ * not: the indexes' text must be as it was; a bulk import failing mid-way (after its media,
+ * at a series whose name is taken twice) leaves the store, its indexes and triggers as they
+ * were. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,14 +148,15 @@ static void same(const char *a, const char *b)
     fail_msg("line %zu differs: '%.160s' against '%.160s'", line, a + from, b + from);
 }
 
-/* The text of the triggers (SQLite) */
+/* The text of the triggers and indexes (SQLite) */
 static char *triggers(node *in)
 {
     if (in->db.pg)
         return strdup("");
     ad_stmt *s = ad_db_stmt(in->st->db,
-                            "SELECT group_concat(name || ':' || sql, ';') FROM (SELECT name, sql"
-                            " FROM sqlite_master WHERE type = 'trigger' ORDER BY name)",
+                            "SELECT group_concat(name || ':' || COALESCE(sql, ''), char(10)) FROM"
+                            " (SELECT name, sql FROM sqlite_master WHERE type IN ('trigger',"
+                            " 'index') ORDER BY name, type)",
                             &err);
     assert_non_null(s);
     assert_true(ad_step(s, &err) > 0);
@@ -161,13 +166,17 @@ static char *triggers(node *in)
 }
 
 /* A receiver holding what it held before the bundle: a media known by the SHA-256 of sent
- * media 3 only, one by the MD5 of sent media 7 only (when `bare`), one by PDQ only. */
+ * media 3 only, one by the MD5 of sent media 7 only (when `bare` is 1), one by PDQ only; no
+ * media at all when `bare` is 2 (a media lacking a SHA-256 makes a bulk import's indexes again
+ * at its first lookup by MD5). */
 static void receiver(node *b, int pg, const char *name, const node *a, int bare)
 {
     assert_true(node_open(b, pg, name));
     ad_fed_peer p = {.name = "a", .pubkey = a->pub};
     int64_t id;
     OK(ad_fed_peer_add(b->st, &p, &id, &err));
+    if (bare == 2)
+        return;
     ad_media m[3];
     digests(3, &m[0]);
     m[0].has_md5 = m[0].has_pdq = 0;
@@ -234,12 +243,15 @@ static void run(int pg, int bare)
     }
     ad_fed_cut_run = 100000;
     char *trig = triggers(&b[0]);
+    int64_t loads = ad_fed_bulk_loads;
     for (int i = 0; i < 2; i++) {
         ad_store_media_shortcuts = ad_fed_drop_triggers = !i; /* b[1]: the general path */
+        ad_fed_bulk_min = !i;
         ad_fed_stats st;
         OK(import(&b[i], path[i], &st));
         assert_int_equal(st.applied, 2 * N + 1);
     }
+    assert_int_equal(ad_fed_bulk_loads - loads, !pg); /* b[0] took the bulk path (SQLite) */
     ad_store_media_shortcuts = ad_fed_drop_triggers = 1;
     char *d0 = dump(&b[0]), *d1 = dump(&b[1]), *t0 = triggers(&b[0]);
     same(d0, d1);
@@ -247,7 +259,7 @@ static void run(int pg, int bare)
     /* what merged: media 3 by its SHA-256, media 7 by its MD5 (when there) */
     int64_t have = 0;
     OK(ad_store_media_count(b[0].st, &have, &err));
-    assert_int_equal(have, N + 1);
+    assert_int_equal(have, bare == 2 ? N : N + 1);
     assert_non_null(strstr(d0, "\nl"));
     /* a rejected bundle (a damaged last byte) leaves the triggers as they were */
     size_t n = 0;
@@ -260,6 +272,46 @@ static void run(int pg, int bare)
     assert_int_not_equal(import(&b[0], path[0], &st), AD_OK);
     char *t1 = triggers(&b[0]);
     same(trig, t1);
+    /* a bulk import failing mid-way: its media applied, then A's series, whose name and its
+     * name with A's origin are both taken here */
+    node c;
+    receiver(&c, pg, "fastd", &a, 2);
+    ad_fed_instance fa;
+    OK(ad_fed_instance_get(a.st, &fa, &err));
+    char name[64];
+    snprintf(name, sizeof name, "Fast [%.8s]", fa.uuid);
+    ad_series taken[2] = {{.name = "Fast"}, {.name = name}};
+    for (int i = 0; i < 2; i++)
+        OK(ad_store_series_create(c.st, &taken[i], &sid, &err));
+    int64_t held = 0, after = 0;
+    OK(ad_store_media_count(c.st, &held, &err));
+    char *dc = dump(&c), *tc = triggers(&c);
+    loads = ad_fed_bulk_loads;
+    ad_fed_bulk_min = 1;
+    assert_int_equal(import(&c, path[1], &st), AD_ERR_EXISTS);
+    ad_fed_bulk_min = 50000;
+    assert_int_equal(ad_fed_bulk_loads - loads, !pg);
+    assert_int_equal(st.applied, 0);
+    OK(ad_store_media_count(c.st, &after, &err));
+    assert_int_equal(after, held);
+    char *dc1 = dump(&c), *tc1 = triggers(&c);
+    same(dc, dc1);
+    same(tc, tc1);
+    /* and the store takes the bundle once the name is free */
+    OK(ad_store_begin(c.st, &err));
+    OK(c.st->db->ops->exec(c.st->db, "UPDATE series SET name = 'Other' WHERE name = 'Fast'",
+                           &err));
+    OK(ad_store_commit(c.st, &err));
+    OK(import(&c, path[1], &st));
+    assert_int_equal(st.applied, 2 * N + 1);
+    char *tc2 = triggers(&c);
+    same(tc, tc2);
+    free(dc);
+    free(dc1);
+    free(tc);
+    free(tc1);
+    free(tc2);
+    node_close(&c);
     free(d0);
     free(d1);
     free(t0);
@@ -275,6 +327,7 @@ static void test_sqlite(void **state)
     (void)state;
     run(0, 0);
     run(0, 1);
+    run(0, 2);
 }
 
 static void test_pg(void **state)
@@ -284,6 +337,7 @@ static void test_pg(void **state)
         skip();
     run(1, 0);
     run(1, 1);
+    run(1, 2);
 }
 
 int main(void)

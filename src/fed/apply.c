@@ -613,6 +613,39 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
     ad_bind_int(s, 3, ad_store_time());
 }
 
+/* The links (sids[i], ids[i]), i < n. SQLite: LINK_ROWS to a statement (one VALUES list: the
+ * work per statement once for many rows), the rest one by one; PostgreSQL: one by one, in one
+ * pipeline (ad_db_many; its statements take at most AD_DB_MAX_PARAMS parameters). */
+#define LINK_ROWS 64
+#define LINK_INSERT "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
+static const char link_sql[] = LINK_INSERT " ON CONFLICT DO NOTHING";
+
+static ad_code insert_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
+                            ad_err *err)
+{
+#define LINK_ROW ", (?, ?, ?)"
+    static const char many_sql[] = /* link_sql's first row and 63 more */
+        LINK_INSERT AD_SQL_X32(LINK_ROW) AD_SQL_X16(LINK_ROW) AD_SQL_X8(LINK_ROW)
+            AD_SQL_X4(LINK_ROW) AD_SQL_X2(LINK_ROW) LINK_ROW " ON CONFLICT DO NOTHING";
+#undef LINK_ROW
+    size_t i = 0;
+    ad_code rc = AD_OK;
+    for (; rc == AD_OK && !st->db->is_pg && n - i >= LINK_ROWS; i += LINK_ROWS) {
+        ad_stmt *s = ad_db_stmt(st->db, many_sql, err);
+        if (!s)
+            return AD_ECODE(err);
+        int64_t now = ad_store_time();
+        for (int r = 0; r < LINK_ROWS; r++) {
+            ad_bind_int(s, 3 * r + 1, sids[i + r]);
+            ad_bind_int(s, 3 * r + 2, ids[i + r]);
+            ad_bind_int(s, 3 * r + 3, now);
+        }
+        rc = ad_db_run(s, err);
+    }
+    link_rows l = {sids + i, ids + i};
+    return rc == AD_OK ? ad_db_many(st->db, link_sql, n - i, bind_link, NULL, &l, err) : rc;
+}
+
 /* The media of the pending links: looked up by SHA-256 (usually in the set just before them),
  * the rest upserted (they may carry only MD5 or SHA-1, or be new here). */
 static ad_code link_media(ad_fed_batch *b, ad_err *err)
@@ -661,12 +694,8 @@ static ad_code flush_links(ad_fed_batch *b, ad_err *err)
         else
             b->sids[i] = b->sids[i - 1];
     }
-    link_rows l = {b->sids, b->ids};
     if (rc == AD_OK)
-        rc = ad_db_many(b->st->db,
-                        "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
-                        " ON CONFLICT DO NOTHING",
-                        b->nl, bind_link, NULL, &l, err);
+        rc = insert_links(b->st, b->sids, b->ids, b->nl, err);
     b->nl = 0;
     return rc;
 }
@@ -728,6 +757,11 @@ ad_code ad_fed_batch_add(ad_fed_batch *b, const json_t *ch, ad_err *err)
         return ++b->nl == BATCH ? flush_links(b, err) : AD_OK;
     }
     if ((rc = ad_fed_batch_flush(b, err)) != AD_OK)
+        return rc;
+    /* a bulk load's media indexes (ad_store_media_ix_off) are made again before any change but
+     * a series' (which reads the series table only): the other kinds may look media up by any
+     * digest or gid */
+    if (strcmp(kind, "series") && (rc = ad_store_media_ix_on(b->st, err)) != AD_OK)
         return rc;
     return ad_fed_apply_change(b->st, b->origin, ch, err);
 }

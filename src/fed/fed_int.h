@@ -167,6 +167,13 @@ ad_code ad_fed_audit_head(ad_store *st, int64_t *seq, char hash[65], ad_err *err
 /* 1 (the default): a bundle's import on SQLite drops the change log's triggers for its
  * transaction (bundle_in.c); tests set 0 to compare with the import that keeps them. */
 extern int ad_fed_drop_triggers;
+/* A bundle bringing at least this many media changes, and at least as many as the store holds
+ * media, is a bulk load (bundle_in.c): on SQLite the media indexes no insert looks up by are
+ * dropped inside its transaction and made again before it commits (ad_store_media_ix_off);
+ * 0: never (tests compare with the import that keeps them). */
+extern int64_t ad_fed_bulk_min;
+/* How many imports took the bulk path (tests check that one did). */
+extern int64_t ad_fed_bulk_loads;
 typedef struct ad_fed_batch {
     ad_store *st;
     const char *origin;

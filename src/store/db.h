@@ -15,6 +15,12 @@ typedef struct ad_db ad_db;
 typedef struct ad_stmt ad_stmt;
 
 #define AD_DB_MAX_PARAMS 32
+/* A text repeated 2^k times, at compile time (the rows of a multi-row VALUES list). */
+#define AD_SQL_X2(a) a a
+#define AD_SQL_X4(a) AD_SQL_X2(AD_SQL_X2(a))
+#define AD_SQL_X8(a) AD_SQL_X2(AD_SQL_X4(a))
+#define AD_SQL_X16(a) AD_SQL_X2(AD_SQL_X8(a))
+#define AD_SQL_X32(a) AD_SQL_X2(AD_SQL_X16(a))
 
 /* The code left in an ad_err that may be NULL. */
 #define AD_ECODE(err) ((err) ? (err)->code : AD_ERR_DB)

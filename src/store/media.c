@@ -122,6 +122,13 @@ static const char *const find_sql[] = {
 };
 static const size_t digest_len[] = {16, 20, 32, 32};
 
+/* Before a lookup by a digest kind: the index of that kind made again when a bulk load dropped
+ * it (media_bulk.c; the SHA-256 index is never dropped). */
+static ad_code ix_for(ad_store *st, int kind, ad_err *err)
+{
+    return kind != AD_HASH_SHA256 && st->ix_n ? ad_store_media_ix_on(st, err) : AD_OK;
+}
+
 /* 1 if the row's digests (columns 1..3: sha256, sha1, md5) agree with m's where both have one;
  * for a PDQ-only m, only rows without digests agree. */
 static int compatible(ad_stmt *s, const ad_media *m)
@@ -157,6 +164,9 @@ static ad_code lookup(ad_store *st, const ad_media *m, int64_t *id, ad_err *err)
     for (size_t i = 0; i < 4 && !*id; i++) {
         if (!order[i].has)
             continue;
+        ad_code rc = ix_for(st, order[i].kind, err);
+        if (rc != AD_OK)
+            return rc;
         ad_stmt *s = ad_db_stmt(st->db, find_sql[order[i].kind], err);
         if (!s)
             return AD_ECODE(err);
@@ -399,22 +409,63 @@ static ad_code any_bare(ad_store *st, int *bare, ad_err *err)
  * triggers and may abort, a copy of every page it touches). A failing row fails the batch, and
  * a failed batch fails its whole transaction (ad_store_begin_batch), so nothing relies on the
  * statement's own rollback. */
-static const char insert_id_sql[] =
-    "INSERT OR FAIL INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq,"
-    " pdq_quality, photodna, flags, created, updated, id, gid)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+#define INSERT_ID                                                                          \
+    "INSERT OR FAIL INTO media (sha256, md5, sha1, size, mime, width, height, duration_ms, pdq," \
+    " pdq_quality, photodna, flags, created, updated, id, gid)"                               \
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+static const char insert_id_sql[] = INSERT_ID;
+
+/* Binds record idx[j] as the row of insert_id_sql's 16 parameters from at + 1 on, with its new
+ * id and its gid (written into gid, which must live until the statement has run). */
+static void bind_insert_row(pass *c, ad_stmt *s, size_t j, int at, char *gid)
+{
+    size_t i = c->idx[j];
+    c->id[i] = c->next++;
+    snprintf(gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)c->id[i]);
+    bind_media(s, at + 1, &c->m[i]);
+    ad_bind_int(s, at + 13, c->now);
+    ad_bind_int(s, at + 14, c->now);
+    ad_bind_int(s, at + 15, c->id[i]);
+    ad_bind_text(s, at + 16, gid);
+}
 
 static void bind_insert_id(void *p, ad_stmt *s, size_t j)
 {
     pass *c = p;
-    size_t i = c->idx[j];
-    c->id[i] = c->next++;
-    snprintf(c->gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)c->id[i]);
-    bind_media(s, 1, &c->m[i]);
-    ad_bind_int(s, 13, c->now);
-    ad_bind_int(s, 14, c->now);
-    ad_bind_int(s, 15, c->id[i]);
-    ad_bind_text(s, 16, c->gid);
+    bind_insert_row(c, s, j, 0, c->gid);
+}
+
+/* SQLite: the k new rows MEDIA_ROWS to a statement (one VALUES list: the work per statement
+ * once for many rows), the rest one by one. */
+#define MEDIA_ROWS 32
+static ad_code insert_rows(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+#define MEDIA_ROW ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static const char many_sql[] = /* insert_id_sql's row and 31 more */
+        INSERT_ID AD_SQL_X16(MEDIA_ROW) AD_SQL_X8(MEDIA_ROW) AD_SQL_X4(MEDIA_ROW)
+            AD_SQL_X2(MEDIA_ROW) MEDIA_ROW;
+#undef MEDIA_ROW
+    char(*gids)[96] = malloc(MEDIA_ROWS * sizeof *gids);
+    if (!gids)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    size_t j = 0;
+    ad_code rc = AD_OK;
+    for (; rc == AD_OK && k - j >= MEDIA_ROWS; j += MEDIA_ROWS) {
+        ad_stmt *s = ad_db_stmt(st->db, many_sql, err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        for (int r = 0; r < MEDIA_ROWS; r++)
+            bind_insert_row(c, s, j + r, 16 * r, gids[r]);
+        rc = ad_db_run(s, err);
+    }
+    free(gids);
+    pass rest = *c;
+    rest.idx += j;
+    if (rc == AD_OK)
+        rc = ad_db_many(st->db, insert_id_sql, k - j, bind_insert_id, NULL, &rest, err);
+    return rc;
 }
 
 /* Inserts the k records of the pass. On SQLite each gets the id SQLite would give it (one past
@@ -445,7 +496,7 @@ static ad_code insert_pass(ad_store *st, pass *c, size_t k, ad_err *err)
         if (r < 0)
             return (ad_code)-r;
         if (ok)
-            return ad_db_many(st->db, insert_id_sql, k, bind_insert_id, NULL, c, err);
+            return insert_rows(st, c, k, err);
     }
     return ad_db_many(st->db, insert_sql, k, bind_write, on_insert, c, err);
 }
@@ -471,7 +522,10 @@ static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const si
     for (int kind = 0; kind < 4 && rc == AD_OK; kind++) {
         c.kind = kind;
         size_t k = select_pass(m, order, n, seq, id, c.kind, 0, bare, idx);
-        rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
+        if (k)
+            rc = ix_for(st, kind, err);
+        if (rc == AD_OK)
+            rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
     }
     if (rc == AD_OK) {
         size_t k = select_pass(m, order, n, seq, id, -1, 1, bare, idx);
@@ -566,6 +620,10 @@ static const char *const kind_names[] = {"md5", "sha1", "sha256", "pdq"};
 /* First record with that digest, 0 if none. */
 static ad_code find_raw(ad_store *st, ad_hash_kind kind, const uint8_t *d, int64_t *id, ad_err *err)
 {
+    *id = 0;
+    ad_code rc = ix_for(st, kind, err);
+    if (rc != AD_OK)
+        return rc;
     ad_stmt *s = ad_db_stmt(st->db, find_sql[kind], err);
     if (!s)
         return AD_ECODE(err);
@@ -645,7 +703,9 @@ ad_code ad_store_media_find_batch(ad_store *st, ad_hash_kind kind, const uint8_t
         return rc;
     memset(ids, 0, n * sizeof *ids);
     find_ctx c = {digests, digest_len[kind], ids};
-    rc = ad_db_many(st->db, find_sql[kind], n, bind_digest, first_id, &c, err);
+    rc = n ? ix_for(st, kind, err) : AD_OK;
+    if (rc == AD_OK)
+        rc = ad_db_many(st->db, find_sql[kind], n, bind_digest, first_id, &c, err);
     size_t hits = 0;
     for (size_t i = 0; i < n; i++)
         hits += ids[i] != 0;

@@ -191,6 +191,7 @@ void ad_store_close(ad_store *st)
     if (st->db) {
         if (st->depth > 0)
             st->db->ops->exec(st->db, "ROLLBACK", NULL);
+        ad_store_media_ix_forget(st);
         st->db->ops->close(st->db);
     }
     free(st);

@@ -17,12 +17,24 @@ struct ad_store {
     int serialised; /* the schema is in place: transactions take the writers' lock */
     ad_read_sink read_sink; /* reads go there instead of audit rows (ad_store_set_read_sink) */
     void *read_sink_ctx;
+    char **ix_sql; /* media indexes dropped for a bulk load (media_bulk.c): their text */
+    size_t ix_n;
 };
 
 /* 1 (the default): a batch upsert takes its shortcuts (media.c: no lookups by MD5 or SHA-1 of
  * records with a SHA-256 when every stored media has one; SQLite's new rows written with their
  * id and gid). Tests set 0 to compare the result with the general path's. */
 extern int ad_store_media_shortcuts;
+
+/* A bulk load's media indexes (media_bulk.c, SQLite, inside the caller's transaction): _off drops
+ * those no bulk insert looks up by (MD5, SHA-1, PDQ, gid; the SHA-256 one stays) and keeps their
+ * text; _on makes them again from it (nothing when none is off): one sort each instead of a
+ * random insert per row. A lookup by one of them (media.c) makes them again first. A rollback
+ * puts them back by itself: _forget then drops the kept text. PostgreSQL: nothing (a dropped
+ * index would lock the table against every reader until the commit). */
+ad_code ad_store_media_ix_off(ad_store *st, ad_err *err);
+ad_code ad_store_media_ix_on(ad_store *st, ad_err *err);
+void ad_store_media_ix_forget(ad_store *st);
 /* Wall-clock Unix seconds. */
 int64_t ad_store_time(void);
 
