@@ -216,21 +216,9 @@ static ad_code bind_origin(ad_store *st, const char *key, const char *origin, ad
 static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *author, ad_err *err)
 {
     const ad_fed_set *s = &it->set;
-    ad_stmt *q = ad_db_stmt(st->db,
-                            "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                            " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            err);
-    if (!q)
-        return AD_ECODE(err);
-    ad_bind_text(q, 1, s->id);
-    ad_bind_text(q, 2, s->origin);
-    ad_bind_int(q, 3, s->first);
-    ad_bind_int(q, 4, s->last);
-    ad_bind_blob(q, 5, s->bytes, s->len);
-    ad_bind_int(q, 6, ad_store_time());
     char kinds[64];
-    ad_bind_text(q, 7, ad_fed_kinds_format(s->kinds, kinds)); /* as read: exact */
-    ad_code rc = ad_db_run(q, err);
+    ad_code rc = ad_fed_set_put(st, s->id, s->origin, s->first, s->last, s->bytes, s->len,
+                                ad_fed_kinds_format(s->kinds, kinds), 1, err); /* as read */
     if (rc == AD_OK && !author->origin[0])
         rc = bind_origin(st, s->origin_key, s->origin, err);
     if (rc == AD_OK)

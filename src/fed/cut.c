@@ -182,24 +182,10 @@ static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int
     char id[65] = "";
     ad_code rc = ad_fed_set_encode_room(key, origin, *last + 1, &l->b, l->n, prev, head_seq,
                                         head_hash, &at, id, err);
-    if (rc == AD_OK) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                                " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                err);
-        if (!s) {
-            rc = AD_ECODE(err);
-        } else {
-            ad_bind_text(s, 1, id);
-            ad_bind_text(s, 2, origin);
-            ad_bind_int(s, 3, *last + 1);
-            ad_bind_int(s, 4, *last + (int64_t)l->n);
-            ad_bind_blob(s, 5, l->b.p + at, l->b.n - at);
-            ad_bind_int(s, 6, ad_store_time());
-            ad_bind_text(s, 7, ad_fed_kind_name(kind));
-            rc = ad_db_run(s, err);
-        }
-    }
+    if (rc == AD_OK)
+        rc = ad_fed_set_put(st, id, origin, *last + 1, *last + (int64_t)l->n,
+                            (const uint8_t *)l->b.p + at, l->b.n - at, ad_fed_kind_name(kind), 0,
+                            err);
     rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s kind=%s seq=%lld..%lld",
                          id, ad_fed_kind_name(kind), (long long)(*last + 1),
                          (long long)(*last + (int64_t)l->n));
