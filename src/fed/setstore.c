@@ -6,6 +6,7 @@
  * raw (codec NULL: before schema 27) are read as they are. The one pair of functions the cut
  * (cut.c), the import's keeping of received sets (bundle_in.c) and the bundle's writer
  * (bundle_out.c) use. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
@@ -44,25 +45,19 @@ static ad_code compress(const uint8_t *bytes, size_t len, uint8_t **out, size_t 
     return AD_OK;
 }
 
-ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t first,
-                       int64_t last, const uint8_t *bytes, size_t len, const char *kinds,
-                       int replay, ad_err *err)
+/* The compressed form z[0..zn) of a set of len canonical bytes into change_set. */
+static ad_code put_z(ad_store *st, const char *id, const char *origin, int64_t first, int64_t last,
+                     const uint8_t *z, size_t zn, size_t len, const char *kinds, int replay,
+                     ad_err *err)
 {
     static const char sql[2][200] = {
         "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes, received, kinds, len,"
         " codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'zstd')",
         "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes, received, kinds, len,"
         " codec) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'zstd') ON CONFLICT DO NOTHING"};
-    uint8_t *z = NULL;
-    size_t zn = 0;
-    ad_code rc = compress(bytes, len, &z, &zn, err);
-    if (rc != AD_OK)
-        return rc;
     ad_stmt *s = ad_db_stmt(st->db, sql[replay != 0], err);
-    if (!s) {
-        free(z);
+    if (!s)
         return AD_ECODE(err);
-    }
     ad_bind_text(s, 1, id);
     ad_bind_text(s, 2, origin);
     ad_bind_int(s, 3, first);
@@ -71,9 +66,82 @@ ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t
     ad_bind_int(s, 6, ad_store_time());
     ad_bind_text_opt(s, 7, kinds);
     ad_bind_int(s, 8, (int64_t)len);
-    rc = ad_db_run(s, err);
+    return ad_db_run(s, err);
+}
+
+ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t first,
+                       int64_t last, const uint8_t *bytes, size_t len, const char *kinds,
+                       int replay, ad_err *err)
+{
+    uint8_t *z = NULL;
+    size_t zn = 0;
+    ad_code rc = compress(bytes, len, &z, &zn, err);
+    if (rc == AD_OK)
+        rc = put_z(st, id, origin, first, last, z, zn, len, kinds, replay, err);
     free(z);
     return rc;
+}
+
+/* A set compressed on a thread of its own while the caller goes on (the cut makes the next
+ * set meanwhile), stored when the caller is ready: the same row as ad_fed_set_put. */
+struct ad_fed_zjob {
+    pthread_t th;
+    int threaded;
+    const uint8_t *bytes;
+    size_t len, zn;
+    uint8_t *z;
+    ad_code rc;
+    ad_err err;
+};
+
+static void *zjob_run(void *arg)
+{
+    ad_fed_zjob *j = arg;
+    j->rc = compress(j->bytes, j->len, &j->z, &j->zn, &j->err);
+    return NULL;
+}
+
+ad_code ad_fed_zjob_start(const uint8_t *bytes, size_t len, ad_fed_zjob **out, ad_err *err)
+{
+    ad_fed_zjob *j = calloc(1, sizeof *j);
+    *out = j;
+    if (!j)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    j->bytes = bytes;
+    j->len = len;
+    j->threaded = pthread_create(&j->th, NULL, zjob_run, j) == 0;
+    if (!j->threaded) /* no thread to be had: here and now */
+        zjob_run(j);
+    return AD_OK;
+}
+
+static void zjob_wait(ad_fed_zjob *j)
+{
+    if (j->threaded)
+        pthread_join(j->th, NULL);
+    j->threaded = 0;
+}
+
+ad_code ad_fed_zjob_put(ad_fed_zjob *j, ad_store *st, const char *id, const char *origin,
+                        int64_t first, int64_t last, const char *kinds, ad_err *err)
+{
+    zjob_wait(j);
+    ad_code rc = j->rc;
+    if (rc != AD_OK)
+        ad_err_set(err, rc, "%s", j->err.msg);
+    else
+        rc = put_z(st, id, origin, first, last, j->z, j->zn, j->len, kinds, 0, err);
+    ad_fed_zjob_free(j);
+    return rc;
+}
+
+void ad_fed_zjob_free(ad_fed_zjob *j)
+{
+    if (!j)
+        return;
+    zjob_wait(j);
+    free(j->z);
+    free(j);
 }
 
 ad_code ad_fed_set_get(ad_store *st, const char *id, uint8_t **buf, size_t *cap, size_t *len,
