@@ -87,7 +87,7 @@ static ad_code store_held(ad_store *st, const char *origin, lines *l, ad_err *er
     ad_fed_zjob *j = l->job;
     l->job = NULL;
     return j ? ad_fed_zjob_put(j, st, l->id, origin, l->first, l->last, ad_fed_kind_name(l->kind),
-                               err)
+                               0, err)
              : AD_OK;
 }
 

@@ -97,12 +97,13 @@ ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t
 ad_code ad_fed_set_get(ad_store *st, const char *id, uint8_t **buf, size_t *cap, size_t *len,
                        ad_err *err);
 /* The same put in two steps: bytes[0..len) compressed on a thread of its own (they must stay
- * as they are until the job is put or freed), then stored as ad_fed_set_put does (replay 0)
- * once the caller is ready (it waits for the thread; the job is freed either way). */
+ * as they are until the job is put or freed), then stored as ad_fed_set_put does once the
+ * caller is ready (it waits for the thread; the job is freed either way). */
 typedef struct ad_fed_zjob ad_fed_zjob;
 ad_code ad_fed_zjob_start(const uint8_t *bytes, size_t len, ad_fed_zjob **out, ad_err *err);
 ad_code ad_fed_zjob_put(ad_fed_zjob *j, ad_store *st, const char *id, const char *origin,
-                        int64_t first, int64_t last, const char *kinds, ad_err *err);
+                        int64_t first, int64_t last, const char *kinds, int replay,
+                        ad_err *err);
 void ad_fed_zjob_free(ad_fed_zjob *j); /* waits for it; NULL is allowed */
 /* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);

@@ -83,7 +83,8 @@ ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t
 }
 
 /* A set compressed on a thread of its own while the caller goes on (the cut makes the next
- * set meanwhile), stored when the caller is ready: the same row as ad_fed_set_put. */
+ * set meanwhile, the import applies it), stored when the caller is ready: the same row as
+ * ad_fed_set_put. */
 struct ad_fed_zjob {
     pthread_t th;
     int threaded;
@@ -123,14 +124,14 @@ static void zjob_wait(ad_fed_zjob *j)
 }
 
 ad_code ad_fed_zjob_put(ad_fed_zjob *j, ad_store *st, const char *id, const char *origin,
-                        int64_t first, int64_t last, const char *kinds, ad_err *err)
+                        int64_t first, int64_t last, const char *kinds, int replay, ad_err *err)
 {
     zjob_wait(j);
     ad_code rc = j->rc;
     if (rc != AD_OK)
         ad_err_set(err, rc, "%s", j->err.msg);
     else
-        rc = put_z(st, id, origin, first, last, j->z, j->zn, j->len, kinds, 0, err);
+        rc = put_z(st, id, origin, first, last, j->z, j->zn, j->len, kinds, replay, err);
     ad_fed_zjob_free(j);
     return rc;
 }
