@@ -90,7 +90,6 @@ ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_
  * a set held already is left as it is (an import), 0: it is an error (a cut). And read back:
  * the canonical bytes into *buf (grown to *cap), *len of them; AD_ERR_CHECKSUM when the stored
  * form is damaged (does not decompress, or not to its length: the frame's checksum). */
-extern int ad_fed_set_zlevel; /* zstd's level (1; benchmarks try others) */
 ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t first,
                        int64_t last, const uint8_t *bytes, size_t len, const char *kinds,
                        int replay, ad_err *err);

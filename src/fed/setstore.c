@@ -3,9 +3,9 @@
  * compressed as one zstd frame with its content size and checksum (codec 'zstd', len the
  * canonical length); a set read back is decompressed and checked (the frame's checksum, the
  * length), so a damaged stored set is an error naming it, never bytes sent on. Rows stored
- * raw (codec NULL: before schema 27) are read as they are. The one pair of functions the cut
- * (cut.c), the import's keeping of received sets (bundle_in.c) and the bundle's writer
- * (bundle_out.c) use. */
+ * raw (codec NULL: before schema 27) are read as they are. The functions the cut (cut.c), the
+ * import's keeping of received sets (bundle_in.c) and the bundle's writer (bundle_out.c) share:
+ * a set stored (at once, or compressed on a thread meanwhile: ad_fed_zjob), a set read back. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +17,7 @@
 
 /* zstd level 1: about a quarter of the bytes (media changes are mostly hex digests) at a few
  * hundred MB/s; docs/benchmarks.md weighs it against faster levels. */
-int ad_fed_set_zlevel = 1;
+#define ZLEVEL 1
 
 /* bytes[0..len) as one zstd frame into *out (malloc'd, *n bytes). */
 static ad_code compress(const uint8_t *bytes, size_t len, uint8_t **out, size_t *n, ad_err *err)
@@ -29,7 +29,7 @@ static ad_code compress(const uint8_t *bytes, size_t len, uint8_t **out, size_t 
         ZSTD_freeCCtx(cc);
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     }
-    size_t r = ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, ad_fed_set_zlevel);
+    size_t r = ZSTD_CCtx_setParameter(cc, ZSTD_c_compressionLevel, ZLEVEL);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setParameter(cc, ZSTD_c_checksumFlag, 1);
     if (!ZSTD_isError(r))
