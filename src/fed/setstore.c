@@ -5,7 +5,7 @@
  * length), so a damaged stored set is an error naming it, never bytes sent on. Rows stored
  * raw (codec NULL: before schema 27) are read as they are. The functions the cut (cut.c), the
  * import's keeping of received sets (bundle_in.c) and the bundle's writer (bundle_out.c) share:
- * a set stored (at once, or compressed on a thread meanwhile: ad_fed_zjob), a set read back. */
+ * a set stored (compressed on a thread meanwhile: ad_fed_zjob), a set read back. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,22 +69,8 @@ static ad_code put_z(ad_store *st, const char *id, const char *origin, int64_t f
     return ad_db_run(s, err);
 }
 
-ad_code ad_fed_set_put(ad_store *st, const char *id, const char *origin, int64_t first,
-                       int64_t last, const uint8_t *bytes, size_t len, const char *kinds,
-                       int replay, ad_err *err)
-{
-    uint8_t *z = NULL;
-    size_t zn = 0;
-    ad_code rc = compress(bytes, len, &z, &zn, err);
-    if (rc == AD_OK)
-        rc = put_z(st, id, origin, first, last, z, zn, len, kinds, replay, err);
-    free(z);
-    return rc;
-}
-
 /* A set compressed on a thread of its own while the caller goes on (the cut makes the next
- * set meanwhile, the import applies it), stored when the caller is ready: the same row as
- * ad_fed_set_put. */
+ * set meanwhile, the import applies it), stored when the caller is ready. */
 struct ad_fed_zjob {
     pthread_t th;
     int threaded;
