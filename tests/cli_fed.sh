@@ -197,6 +197,11 @@ expect 0 X n1 series link Tunnel "$HIGH"
 expect 0 run n1 sync hub --json
 schema sync "$tmp/out"
 [ "$(jq .sent.changes "$tmp/out")" -ge 2 ] || fail "n1 sent nothing"
+# one POST (the bundle is small) and one GET, and their bodies' bytes
+[ "$(jq .http.requests "$tmp/out")" -eq 2 ] || fail "sync --json: not 2 requests"
+[ "$(jq .http.refused "$tmp/out")" -eq 0 ] || fail "sync --json: a request refused"
+[ "$(jq .http.bytes_sent "$tmp/out")" -gt 1000 ] || fail "sync --json: no bytes sent"
+[ "$(jq .http.bytes_received "$tmp/out")" -gt 0 ] || fail "sync --json: no bytes received"
 expect 0 run n2 sync hub
 expect 0 X n2 series list
 has "Tunnel"

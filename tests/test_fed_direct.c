@@ -116,12 +116,14 @@ static char *outcome(ad_store *st, const ad_fed_key *key, int direct)
     ad_fed_stats stats;
     OK(ad_fed_bundle_export(st, key, "p", 0, &bundle, &blen, &stats, &err));
     ad_stmt *s = ad_db_stmt(
-        st->db, "SELECT first_seq, last_seq, kinds, bytes FROM change_set ORDER BY first_seq",
-        &err);
+        st->db, "SELECT first_seq, last_seq, kinds, id FROM change_set ORDER BY first_seq", &err);
     assert_non_null(s);
+    uint8_t *set = NULL; /* each set's canonical bytes, as stored (setstore.c) */
+    size_t cap = 0;
     while (ad_step(s, &err) > 0) {
         size_t n = 0;
-        const char *b = (const char *)ad_col_blob(s, 3, &n);
+        OK(ad_fed_set_get(st, ad_col_text(s, 3), &set, &cap, &n, &err));
+        const char *b = (const char *)set;
         const char *body = memchr(b, '\n', n) + 1, *end = b + n - 1;
         while (end > body && end[-1] != '\n')
             end--;
@@ -131,6 +133,7 @@ static char *outcome(ad_store *st, const ad_fed_key *key, int direct)
         assert_int_equal(ad_fed_put(&o, body, (size_t)(end - body)), 0);
     }
     ad_db_done(s);
+    free(set);
     json_t *m = json_loadb((const char *)bundle,
                            (size_t)((uint8_t *)memchr(bundle, '\n', blen) - bundle), 0, NULL);
     assert_non_null(m);

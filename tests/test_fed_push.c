@@ -194,10 +194,23 @@ static void test_push_in_chunks(void **state)
     assert_int_equal(count(&B, "SELECT COUNT(*) FROM series_media"), N);
     assert_int_equal(count(&B, "SELECT COUNT(*) FROM change_set"), r.sent.sets);
     no_spool_left();
+    assert_true(r.refused >= 1); /* 8 MiB first, halved on each 413 */
+    assert_true(r.bytes_up >= r.sent.bytes && r.bytes_down > 0);
+    assert_int_equal(r.pulls, 1);
     /* again: nothing more to send (an empty bundle, one request) */
     OK(ad_fed_sync(A.st, &A.key, "b", 0, NULL, NULL, &r, &err));
     assert_int_equal(r.requests, 1);
     assert_int_equal(r.sent.sets, 0);
+    /* the size the peer took is remembered: the next push starts there, refused no more */
+    int64_t took = count(&A, "SELECT push_max FROM fed_peer WHERE name = 'b'");
+    assert_true(took > 0 && took <= MAX_BODY);
+    media_in_series(&A, "Pushed again", 1500, 10 * (size_t)N);
+    OK(ad_fed_sync(A.st, &A.key, "b", 0, NULL, NULL, &r, &err));
+    assert_int_equal(r.stage, AD_FED_SYNC_DONE);
+    assert_true(r.sent.bytes > 2 * MAX_BODY); /* several requests */
+    assert_int_equal(r.refused, 0);
+    assert_true(r.requests >= (int)(r.sent.bytes / MAX_BODY) + 1);
+    assert_int_equal(count(&B, "SELECT COUNT(*) FROM media"), N + 1500);
 }
 
 typedef struct {

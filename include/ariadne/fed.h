@@ -153,7 +153,12 @@ enum { AD_FED_SYNC_PEER, AD_FED_SYNC_PUSH, AD_FED_SYNC_PULL, AD_FED_SYNC_DONE };
 typedef struct ad_fed_sync_result {
     int stage;
     int requests; /* POSTs of the push: the bundle goes in chunks of at most what the peer
-                   * takes (8 MiB first, halved on each 413), never held whole in memory */
+                   * takes (8 MiB first, or what the peer took last time; halved on each 413,
+                   * and the smaller size remembered for the peer: fed_peer.push_max), never
+                   * held whole in memory */
+    int refused;  /* of those, answered 413 (too large for the peer) */
+    int pulls;    /* GETs of the pull (0 or 1) */
+    int64_t bytes_up, bytes_down; /* request and answer bodies over the wire, every request */
     ad_fed_stats sent, got;
 } ad_fed_sync_result;
 ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int all,

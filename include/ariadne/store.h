@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 21
+#define AD_STORE_SCHEMA_VERSION 22
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */

@@ -25,16 +25,21 @@ static int sync_run(const ad_args *a, ad_store *st, const ad_fed_key *key, const
     if (rc != AD_OK)
         return ad_cli_fail(a, &err);
     if (a->json)
-        ad_cli_json(json_pack("{s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}}", "peer", peer, "sent",
-                              "sets", (json_int_t)r.sent.sets, "changes",
+        ad_cli_json(json_pack("{s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I}, s:{s:i, s:i, s:I, s:I}}",
+                              "peer", peer, "sent", "sets", (json_int_t)r.sent.sets, "changes",
                               (json_int_t)r.sent.changes, "received", "sets",
                               (json_int_t)r.got.sets, "applied", (json_int_t)r.got.applied,
-                              "skipped", (json_int_t)r.got.skipped));
+                              "skipped", (json_int_t)r.got.skipped, "http", "requests",
+                              r.requests + r.pulls, "refused", r.refused, "bytes_sent",
+                              (json_int_t)r.bytes_up, "bytes_received",
+                              (json_int_t)r.bytes_down));
     else
         printf("%s: sent %lld change sets (%lld changes), received %lld (%lld changes applied, "
-               "%lld already here)\n",
+               "%lld already here); %d HTTP requests (%d refused as too large), %lld bytes sent, "
+               "%lld received\n",
                peer, (long long)r.sent.sets, (long long)r.sent.changes, (long long)r.got.sets,
-               (long long)r.got.applied, (long long)r.got.skipped);
+               (long long)r.got.applied, (long long)r.got.skipped, r.requests + r.pulls,
+               r.refused, (long long)r.bytes_up, (long long)r.bytes_down);
     return AD_EXIT_OK;
 }
 

@@ -213,24 +213,15 @@ static ad_code bind_origin(ad_store *st, const char *key, const char *origin, ad
     return ad_db_run(q, err);
 }
 
-static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *author, ad_err *err)
+/* Keeps a set applied (for relaying): its compression (job, started before it was applied)
+ * stored (setstore.c). */
+static ad_code store_set(ad_store *st, const item *it, const ad_fed_peer_row *author,
+                         ad_fed_zjob *job, ad_err *err)
 {
     const ad_fed_set *s = &it->set;
-    ad_stmt *q = ad_db_stmt(st->db,
-                            "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                            " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            err);
-    if (!q)
-        return AD_ECODE(err);
-    ad_bind_text(q, 1, s->id);
-    ad_bind_text(q, 2, s->origin);
-    ad_bind_int(q, 3, s->first);
-    ad_bind_int(q, 4, s->last);
-    ad_bind_blob(q, 5, s->bytes, s->len);
-    ad_bind_int(q, 6, ad_store_time());
     char kinds[64];
-    ad_bind_text(q, 7, ad_fed_kinds_format(s->kinds, kinds)); /* as read: exact */
-    ad_code rc = ad_db_run(q, err);
+    ad_code rc = ad_fed_zjob_put(job, st, s->id, s->origin, s->first, s->last,
+                                 ad_fed_kinds_format(s->kinds, kinds), 1, err); /* as read */
     if (rc == AD_OK && !author->origin[0])
         rc = bind_origin(st, s->origin_key, s->origin, err);
     if (rc == AD_OK)
@@ -621,6 +612,10 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
     }
     stats->sets++;
     stats->changes += changes;
+    /* its stored form made on a thread of its own while it is applied */
+    ad_fed_zjob *job = NULL;
+    if ((rc = ad_fed_zjob_start(it->set.bytes, it->set.len, &job, err)) != AD_OK)
+        return rc;
     apply_ctx c = {.from = it->from, .stats = stats};
     ad_fed_batch_init(&c.batch, st, it->set.origin);
     if (b->known && !strcmp(b->known_origin, it->set.origin)) {
@@ -651,7 +646,9 @@ static ad_code apply_set(ad_store *st, bundle *b, FILE *f, size_t i, ad_fed_stat
     if (rc == AD_OK)
         rc = peer_by_key(st, it->set.origin_key, &author, &found, err);
     if (rc == AD_OK)
-        rc = store_set(st, it, &author, err);
+        rc = store_set(st, it, &author, job, err);
+    else
+        ad_fed_zjob_free(job);
     return rc;
 }
 

@@ -87,7 +87,8 @@ typedef struct {
     int has_bytes; /* held here (change_set), not a place only (fed_withheld) */
 } set_ref;
 
-static ad_code held_set(ad_store *st, set_ref *r, FILE *f, ad_err *err);
+static ad_code held_set(ad_store *st, set_ref *r, FILE *f, uint8_t **buf, size_t *cap,
+                        ad_err *err);
 
 /* The sets for the peer (in manifest order) into *refs and the manifest's list: those of the
  * kinds its policy sends, and places (withheld entries) for the others and for the places held
@@ -98,7 +99,7 @@ static ad_code list_sets(ad_store *st, const ad_fed_peer_row *p, const char *own
     ad_stmt *s = ad_db_stmt(st->db,
                             "SELECT c.id, c.origin, c.first_seq, c.last_seq, c.len, c.kinds,"
                             " c.origin_key, c.prev FROM (SELECT id, origin, first_seq, last_seq,"
-                            " length(bytes) AS len, kinds, NULL AS origin_key, NULL AS prev"
+                            " COALESCE(len, length(bytes)) AS len, kinds, NULL AS origin_key, NULL AS prev"
                             " FROM change_set UNION ALL SELECT id, origin, first_seq, last_seq,"
                             " NULL, kinds, origin_key, prev FROM fed_withheld) c"
                             " LEFT JOIN fed_sent f ON f.peer_id = ? AND f.origin = c.origin"
@@ -156,8 +157,12 @@ static ad_code list_sets(ad_store *st, const ad_fed_peer_row *p, const char *own
             stats->sets++;
             stats->changes += changes;
         } else {
-            if (r->has_bytes)
-                rc = held_set(st, r, NULL, err);
+            if (r->has_bytes) {
+                uint8_t *buf = NULL;
+                size_t cap = 0;
+                rc = held_set(st, r, NULL, &buf, &cap, err);
+                free(buf);
+            }
             if (rc != AD_OK)
                 break;
             ent = withheld_entry(r->id, r->origin, r->first, r->last, r->kinds, r->key, r->prev);
@@ -249,25 +254,20 @@ static ad_code manifest(ad_store *st, const ad_fed_key *key, const ad_fed_peer_r
     return AD_OK;
 }
 
-/* A held set read from the store: its bytes written to f (its length as listed), or, with f
- * NULL (a set not sent), its origin key and prev read from its header. */
-static ad_code held_set(ad_store *st, set_ref *r, FILE *f, ad_err *err)
+/* A held set read from the store (ad_fed_set_get: its canonical bytes, into *buf): written to f
+ * (its length as listed), or, with f NULL (a set not sent), its origin key and prev read from
+ * its header. */
+static ad_code held_set(ad_store *st, set_ref *r, FILE *f, uint8_t **buf, size_t *cap,
+                        ad_err *err)
 {
-    ad_stmt *s = ad_db_stmt(st->db, "SELECT bytes FROM change_set WHERE id = ?", err);
-    if (!s)
-        return AD_ECODE(err);
-    ad_bind_text(s, 1, r->id);
-    int k = ad_step(s, err);
-    ad_code rc = k < 0 ? (ad_code)-k : AD_OK;
     size_t n = 0;
-    const uint8_t *b = k > 0 ? ad_col_blob(s, 0, &n) : NULL;
-    if (rc == AD_OK && !f && (!b || !header_of(b, n, r->key, r->prev)))
+    ad_code rc = ad_fed_set_get(st, r->id, buf, cap, &n, err);
+    if (rc == AD_OK && !f && !header_of(*buf, n, r->key, r->prev))
         rc = ad_err_set(err, AD_ERR_CHECKSUM, "change set %s has no header", r->id);
-    else if (rc == AD_OK && f && (!b || (int64_t)n != r->len))
+    else if (rc == AD_OK && f && (int64_t)n != r->len)
         rc = ad_err_set(err, AD_ERR_INTERNAL, "change set %s changed while it was sent", r->id);
-    else if (rc == AD_OK && f && fwrite(b, 1, n, f) != n)
+    else if (rc == AD_OK && f && fwrite(*buf, 1, n, f) != n)
         rc = ad_err_set(err, AD_ERR_IO, "cannot write the bundle");
-    ad_db_done(s);
     return rc;
 }
 
@@ -304,12 +304,15 @@ ad_code ad_fed_bundle_export_file(ad_store *st, const ad_fed_key *key, const cha
         if (fwrite(line, 1, strlen(line), f) != strlen(line))
             rc = ad_err_set(err, AD_ERR_IO, "cannot write the bundle");
     }
+    uint8_t *buf = NULL; /* one set at a time */
+    size_t cap = 0;
     for (size_t i = 0; i < n && rc == AD_OK; i++) {
         if (!refs[i].sent)
             continue;
-        rc = held_set(st, &refs[i], f, err);
+        rc = held_set(st, &refs[i], f, &buf, &cap, err);
         bytes += refs[i].len;
     }
+    free(buf);
     if (rc == AD_OK && (fputs(sl, f) == EOF || fflush(f) != 0))
         rc = ad_err_set(err, AD_ERR_IO, "cannot write the bundle");
     bytes += (int64_t)strlen(sl);

@@ -5,7 +5,8 @@
  * of that many (sets of a bounded size), in the kinds' order, numbered densely after the
  * origin's last sequence, each chained to the one before, carrying the audit head, signed.
  * Media and links are read in pages of the change log joined with their records and written
- * straight as text (body_text.c); the other kinds are built the general way (policy.c). */
+ * straight as text (body_text.c); the other kinds are built the general way (policy.c). Each
+ * set is compressed for keeping (setstore.c) on a thread while the next one is made. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,7 +70,26 @@ static int seen(seen_set *s, int kind, int64_t a, int64_t b)
 typedef struct {
     ad_fed_buf b;
     size_t n;
+    /* the set cut before, compressed on a thread of its own while this one is made, stored
+     * when this one is (or at the end): its buffer, its job, its row */
+    ad_fed_buf held;
+    ad_fed_zjob *job;
+    char id[65];
+    int64_t first, last;
+    int kind;
 } lines;
+
+static const char room[AD_FED_HEADER_ROOM];
+
+/* The set before stored (its compression waited for). */
+static ad_code store_held(ad_store *st, const char *origin, lines *l, ad_err *err)
+{
+    ad_fed_zjob *j = l->job;
+    l->job = NULL;
+    return j ? ad_fed_zjob_put(j, st, l->id, origin, l->first, l->last, ad_fed_kind_name(l->kind),
+                               0, err)
+             : AD_OK;
+}
 
 typedef struct {
     int64_t id, a, b;
@@ -172,8 +192,9 @@ static int rec_push(recs *r, int64_t a, int64_t b)
 }
 
 /* Encodes the pending lines (all of one kind) as origin's next change set (after *last,
- * chained to prev), stores it and audits it; *last and prev move on to it, the lines are
- * emptied. */
+ * chained to prev), audits it and starts its compression on a thread (stored at the next emit
+ * or the cut's end, after the set before it is stored); *last and prev move on to it, the
+ * lines are emptied (into the buffer the set before held). */
 static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int kind, lines *l,
                     int64_t *last, char prev[65], int64_t head_seq, const char *head_hash,
                     ad_err *err)
@@ -182,31 +203,27 @@ static ad_code emit(ad_store *st, const ad_fed_key *key, const char *origin, int
     char id[65] = "";
     ad_code rc = ad_fed_set_encode_room(key, origin, *last + 1, &l->b, l->n, prev, head_seq,
                                         head_hash, &at, id, err);
+    if (rc == AD_OK)
+        rc = store_held(st, origin, l, err);
     if (rc == AD_OK) {
-        ad_stmt *s = ad_db_stmt(st->db,
-                                "INSERT INTO change_set (id, origin, first_seq, last_seq, bytes,"
-                                " received, kinds) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                err);
-        if (!s) {
-            rc = AD_ECODE(err);
-        } else {
-            ad_bind_text(s, 1, id);
-            ad_bind_text(s, 2, origin);
-            ad_bind_int(s, 3, *last + 1);
-            ad_bind_int(s, 4, *last + (int64_t)l->n);
-            ad_bind_blob(s, 5, l->b.p + at, l->b.n - at);
-            ad_bind_int(s, 6, ad_store_time());
-            ad_bind_text(s, 7, ad_fed_kind_name(kind));
-            rc = ad_db_run(s, err);
-        }
+        ad_fed_buf t = l->held;
+        l->held = l->b;
+        l->b = t;
+        memcpy(l->id, id, sizeof l->id);
+        l->first = *last + 1;
+        l->last = *last + (int64_t)l->n;
+        l->kind = kind;
+        rc = ad_fed_zjob_start((const uint8_t *)l->held.p + at, l->held.n - at, &l->job, err);
     }
     rc = ad_store_auditf(st, rc, "fed.cut", "change_set", 0, err, "id=%s kind=%s seq=%lld..%lld",
                          id, ad_fed_kind_name(kind), (long long)(*last + 1),
                          (long long)(*last + (int64_t)l->n));
     *last += (int64_t)l->n;
     memcpy(prev, id, 65);
-    l->b.n = AD_FED_HEADER_ROOM;
+    l->b.n = 0;
     l->n = 0;
+    if (ad_fed_put(&l->b, room, sizeof room) && rc == AD_OK)
+        rc = ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     return rc;
 }
 
@@ -324,7 +341,6 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
     recs per[AD_FED_KINDS] = {{0}};
     seen_set seen_rows = {0};
     row *rows = malloc(PAGE * sizeof *rows);
-    static const char room[AD_FED_HEADER_ROOM];
     *n_out = 0;
     ad_code rc = rows && !ad_fed_put(&l.b, room, sizeof room)
                      ? ad_store_begin(st, err)
@@ -388,9 +404,13 @@ ad_code ad_fed_cut(ad_store *st, const ad_fed_key *key, int64_t *n_out, ad_err *
             rc = emit(st, key, origin, k, &l, &last, prev, head_seq, head_hash, err);
         }
     }
+    if (rc == AD_OK)
+        rc = store_held(st, origin, &l, err);
+    ad_fed_zjob_free(l.job);
     for (int k = 0; k < AD_FED_KINDS; k++)
         free(per[k].ab);
     free(l.b.p);
+    free(l.held.p);
     /* the rows cut: marked (seq 0), and the mark moves on */
     if (rc == AD_OK && max_id > upto) {
         ad_stmt *s = ad_db_stmt(

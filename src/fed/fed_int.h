@@ -85,6 +85,22 @@ ad_code ad_fed_set_encode(const ad_fed_key *key, const char *origin, int64_t fir
 ad_code ad_fed_set_encode_room(const ad_fed_key *key, const char *origin, int64_t first,
                                ad_fed_buf *b, size_t n, const char *prev, int64_t head_seq,
                                const char *head_hash, size_t *at, char id[65], ad_err *err);
+/* How change sets are kept (setstore.c): set id's canonical bytes[0..len) are compressed on a
+ * thread of its own (ad_fed_zjob_start: they must stay as they are until the job is put or
+ * freed) while the caller goes on, then stored (ad_fed_zjob_put, waiting for the thread; the
+ * job is freed either way) into change_set (bytes, len, codec) with its origin, seq range and
+ * kinds (NULL: mixed); replay 1: a set held already is left as it is (an import), 0: it is an
+ * error (a cut). And read back: the canonical bytes into *buf (grown to *cap), *len of them;
+ * AD_ERR_CHECKSUM when the stored form is damaged (does not decompress, or not to its length:
+ * the frame's checksum). */
+typedef struct ad_fed_zjob ad_fed_zjob;
+ad_code ad_fed_zjob_start(const uint8_t *bytes, size_t len, ad_fed_zjob **out, ad_err *err);
+ad_code ad_fed_zjob_put(ad_fed_zjob *j, ad_store *st, const char *id, const char *origin,
+                        int64_t first, int64_t last, const char *kinds, int replay,
+                        ad_err *err);
+void ad_fed_zjob_free(ad_fed_zjob *j); /* waits for it; NULL is allowed */
+ad_code ad_fed_set_get(ad_store *st, const char *id, uint8_t **buf, size_t *cap, size_t *len,
+                       ad_err *err);
 /* The kinds a change may be (the policy's table): its index + 1, 0 if none. */
 int ad_fed_kind_known(const char *kind);
 

@@ -80,9 +80,10 @@ static int on_seek(void *ctx, curl_off_t off, int origin)
     return CURL_SEEKFUNC_OK;
 }
 
-/* One request; the answer's body into *out. Returns the HTTP status, or -1 with err. */
+/* One request; the answer's body into *out, the bodies' bytes added to r. Returns the HTTP
+ * status, or -1 with err. */
 static long http(const char *url, ad_fed_chunker *post, int64_t len, const cancel_cb *cancel,
-                 body *out, ad_err *err)
+                 body *out, ad_fed_sync_result *r, ad_err *err)
 {
     CURL *c = curl_easy_init();
     if (!c) {
@@ -118,6 +119,11 @@ static long http(const char *url, ad_fed_chunker *post, int64_t len, const cance
     }
     CURLcode cc = curl_easy_perform(c);
     long status = -1;
+    curl_off_t up = 0, down = 0;
+    if (curl_easy_getinfo(c, CURLINFO_SIZE_UPLOAD_T, &up) == CURLE_OK)
+        r->bytes_up += (int64_t)up;
+    if (curl_easy_getinfo(c, CURLINFO_SIZE_DOWNLOAD_T, &down) == CURLE_OK)
+        r->bytes_down += (int64_t)down;
     if (cc == CURLE_OK)
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     else
@@ -126,6 +132,39 @@ static long http(const char *url, ad_fed_chunker *post, int64_t len, const cance
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     return status;
+}
+
+/* The request size peer `name` took after refusing a larger one (HTTP 413), remembered for a
+ * day (then the full size is tried again: a peer may have raised its --max-body): *budget
+ * left as it is when none. */
+#define PUSH_MAX_KEEP (24 * 3600)
+static ad_code push_max_get(ad_store *st, const char *name, size_t *budget, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT push_max FROM fed_peer WHERE name = ? AND push_max > 0"
+                            " AND push_max_at > ?",
+                            err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_text(s, 1, name);
+    ad_bind_int(s, 2, ad_store_time() - PUSH_MAX_KEEP);
+    int k = ad_step(s, err);
+    if (k > 0 && ad_col_int(s, 0) < (int64_t)*budget)
+        *budget = (size_t)ad_col_int(s, 0);
+    ad_db_done(s);
+    return k < 0 ? (ad_code)-k : AD_OK;
+}
+
+static ad_code push_max_put(ad_store *st, const char *name, size_t budget, ad_err *err)
+{
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "UPDATE fed_peer SET push_max = ?, push_max_at = ? WHERE name = ?", err);
+    if (!s)
+        return AD_ECODE(err);
+    ad_bind_int(s, 1, (int64_t)budget);
+    ad_bind_int(s, 2, ad_store_time());
+    ad_bind_text(s, 3, name);
+    return ad_db_run(s, err);
 }
 
 /* A problem document's detail, else the status. */
@@ -163,15 +202,20 @@ ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int a
         rc = ad_fed_chunker_open(bf, key, &ch, err);
     snprintf(url, sizeof url, "%s/v1/fed/changes", pf.url);
     body b = {0};
-    size_t budget = ad_fed_push_max;
+    size_t budget = ad_fed_push_max, first = 0;
+    if (rc == AD_OK)
+        rc = push_max_get(st, peer, &budget, err);
+    first = budget;
     while (rc == AD_OK && !ad_fed_chunker_done(ch)) {
         int64_t len;
         size_t nsets;
         rc = ad_fed_chunk_make(ch, budget, &len, &nsets, err);
         if (rc != AD_OK)
             break;
-        long status = http(url, ch, len, &cc, &b, err);
+        long status = http(url, ch, len, &cc, &b, r, err);
         r->requests++;
+        if (status == 413)
+            r->refused++;
         if (status == 413 && nsets > 1) { /* the peer takes less: the same entries, fewer a time */
             budget = (size_t)len / 2;
         } else if (status == 413) {
@@ -187,6 +231,9 @@ ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int a
             rc = AD_ERR_IO;
         } else {
             ad_fed_chunk_sent(ch);
+            /* taken after a refusal: the size to start from next time */
+            if (budget < first && (rc = push_max_put(st, peer, budget, err)) == AD_OK)
+                first = budget;
         }
         free(b.p);
         memset(&b, 0, sizeof b);
@@ -206,7 +253,8 @@ ad_code ad_fed_sync(ad_store *st, const ad_fed_key *key, const char *peer, int a
     b.f = ad_tmpfile(err); /* verified from there, then applied from there */
     if (!b.f)
         return AD_ECODE(err);
-    long status = http(url, NULL, 0, &cc, &b, err);
+    long status = http(url, NULL, 0, &cc, &b, r, err);
+    r->pulls++;
     int ok = status == 200 && fflush(b.f) == 0 && !ferror(b.f);
     rewind(b.f);
     if (!ok) {

@@ -572,6 +572,19 @@ static const migration migrations[] = {
      " version BIGINT NOT NULL, points BIGINT NOT NULL, data @BLOB@ NOT NULL,"
      " created BIGINT NOT NULL, PRIMARY KEY (media_id, k));",
      "SELECT 1;", "SELECT 1;"},
+    {22,
+     /* change sets kept compressed (docs/federation.md "Stored form"): `bytes` is a zstd frame
+      * of the set's canonical bytes when `codec` is 'zstd' (raw when NULL: the sets kept
+      * before), `len` the canonical length (what a bundle's manifest says). Local: the wire
+      * carries the canonical bytes. */
+     "ALTER TABLE change_set ADD COLUMN len BIGINT;"
+     "ALTER TABLE change_set ADD COLUMN codec TEXT;"
+     "UPDATE change_set SET len = length(bytes);"
+     /* the request size a peer took after refusing a larger one (HTTP 413), and when it was
+      * learned: a push starts there (docs/federation.md "Transport"). Local. */
+     "ALTER TABLE fed_peer ADD COLUMN push_max BIGINT;"
+     "ALTER TABLE fed_peer ADD COLUMN push_max_at BIGINT;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
