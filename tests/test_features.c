@@ -331,6 +331,108 @@ static void test_index(void **state)
     ad_feat_index_free(ix);
 }
 
+/* The inverted file scores media in blocks of documents (findex.c): over an index of
+ * 140,000 media (three blocks), its best 32 are exactly those of the scoring written out here
+ * (idf = log(N / df + 1) in sixteenths, summed over the distinct shared words, over
+ * sqrt(max(words, 20))), ties by media id; media ids run against the documents' order. */
+static uint32_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(*s >> 33);
+}
+
+typedef struct {
+    int64_t id;
+    float s;
+} ref_hit;
+
+static int by_ref(const void *a, const void *b)
+{
+    const ref_hit *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s > y->s ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void words_of(uint64_t seed, uint32_t *w, size_t n, uint32_t range)
+{
+    uint64_t s = seed;
+    for (size_t i = 0; i < n; i++) /* duplicates allowed: the index counts distinct words */
+        w[i] = lcg(&s) % range;
+}
+
+static void test_index_blocks(void **state)
+{
+    (void)state;
+    enum { N = 140000, NW = 12, RANGE = 4000, QW = 40, TOP = 32 };
+    ad_feat_index *ix;
+    assert_int_equal(ad_feat_index_new(&ix, NULL), AD_OK);
+    uint32_t(*words)[NW] = malloc(sizeof *words * N);
+    uint32_t *df = calloc(RANGE, sizeof *df), *nw = malloc(sizeof *nw * N);
+    assert_non_null(words), assert_non_null(df), assert_non_null(nw);
+    ad_feat_point p[NW];
+    memset(p, 0, sizeof p);
+    for (size_t i = 0; i < N; i++) {
+        words_of(i + 1, words[i], NW, RANGE);
+        nw[i] = 0;
+        for (size_t j = 0; j < NW; j++) {
+            int dup = 0;
+            for (size_t k = 0; k < j; k++)
+                dup |= words[i][k] == words[i][j];
+            if (!dup)
+                df[words[i][j]]++, nw[i]++;
+            p[j].word = words[i][j];
+        }
+        ad_features f = {100, 100, NW, p};
+        assert_int_equal(ad_feat_index_add(ix, (int64_t)(1000000 - i), &f, NULL), AD_OK);
+    }
+    assert_int_equal(ad_feat_index_seal(ix, NULL), AD_OK);
+    ref_hit *ref = malloc(sizeof *ref * N);
+    assert_non_null(ref);
+    for (uint64_t q = 0; q < 5; q++) {
+        uint32_t qw[QW];
+        words_of(7777 + q, qw, QW, RANGE);
+        ad_feat_point qp[QW];
+        memset(qp, 0, sizeof qp);
+        uint8_t in_q[RANGE] = {0};
+        for (size_t j = 0; j < QW; j++)
+            qp[j].word = qw[j], in_q[qw[j]] = 1;
+        for (size_t j = 0; j < AD_FEAT_ALT; j++) /* no second choices */
+            for (size_t k = 0; k < QW; k++)
+                qp[k].alt[j] = AD_FEAT_NOWORD;
+        for (size_t i = 0; i < N; i++) {
+            unsigned v = 0;
+            for (size_t j = 0; j < NW; j++) {
+                int dup = 0;
+                for (size_t k = 0; k < j; k++)
+                    dup |= words[i][k] == words[i][j];
+                uint32_t wd = words[i][j];
+                if (dup || !in_q[wd])
+                    continue;
+                /* as findex.c weighs (none is a stop word here) */
+                float idf = (float)log((double)N / df[wd] + 1.0);
+                double qd = idf * 16 + 0.5;
+                v += (unsigned)(qd < 1 ? 1 : qd > 255 ? 255 : qd);
+            }
+            ref[i].id = (int64_t)(1000000 - i);
+            ref[i].s = v ? v / 16.0f / sqrtf((float)(nw[i] > 20 ? nw[i] : 20)) : -1;
+        }
+        qsort(ref, N, sizeof *ref, by_ref);
+        ad_features qf = {100, 100, QW, qp};
+        ad_feat_hit h[TOP];
+        assert_int_equal(ad_feat_index_search(ix, &qf, h, TOP), TOP);
+        for (size_t k = 0; k < TOP; k++) {
+            assert_int_equal(h[k].media_id, ref[k].id);
+            assert_true(h[k].score == ref[k].s);
+        }
+    }
+    free(ref);
+    free(words);
+    free(df);
+    free(nw);
+    ad_feat_index_free(ix);
+}
+
 /* Ingest computes features on the reduced luma of its PDQ decode (ad_hasher_grey, no second
  * decode); a file on its own (ad_features_image: `similar FILE`) gets the very same features, and
  * the hasher's PDQ is the same with or without the grey kept. */
@@ -779,7 +881,7 @@ int main(void)
         cmocka_unit_test(test_round_trip), cmocka_unit_test(test_copies),
         cmocka_unit_test(test_unrelated),
         cmocka_unit_test(test_periodic_texture), cmocka_unit_test(test_lattices),
-        cmocka_unit_test(test_same_scene), cmocka_unit_test(test_index),
+        cmocka_unit_test(test_same_scene), cmocka_unit_test(test_index), cmocka_unit_test(test_index_blocks),
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
         cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
         cmocka_unit_test(test_orb_same),
