@@ -53,6 +53,11 @@ int ad_feat_vocab_simd(int on);
  * pattern (a checkerboard, a tiled wallpaper): two such pictures match each other anywhere. */
 #define AD_FEAT_REPEATED 0.3
 
+/* verify.c: the share of f's points on words that recur in f, measured on the points the store
+ * would keep of it (a query's 500 or 1,000 recur more than a known picture's 200, whatever the
+ * picture). */
+double ad_feat_repeated_stored(const ad_features *f);
+
 /* verify.c: what the similarity check measures, without its decision (the PDQ-guided check,
  * pdqnear.c, decides with another rule): m holds the tentative matches, the distinct consistent
  * ones (inliers), the coverage of the query's frame in the known's, scale, rotation and boxes
@@ -63,8 +68,7 @@ typedef struct ad_feat_sim_stats {
     int unique;          /* consistent matches on words found once in each picture */
     double spread;       /* the smaller of the inliers' boxes, fraction of each picture */
     double known_cover;  /* of the known's frame covered by the query's frame, as placed */
-    double rep_query, rep_known; /* share of each picture's points on recurring words (the
-                                  * query's in ad_feat_guided_at: of the points it would keep) */
+    double rep_query, rep_known; /* share of each picture's points on recurring words */
     double sim[4];       /* the similarity query -> known: k = [a -b; b a] q + (tx, ty) */
     double chance;       /* ad_feat_guided_at: the mean guided matches at shifted placements */
     int chance_most;     /* ... and the most at one of them */

@@ -61,14 +61,8 @@ static double drift(const ad_features *q, const ad_features *k, const double s0[
 int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double start[4],
                       int implied, const ad_feat_sim_stats *st)
 {
-    /* two repeated patterns (checkerboards of one period) match each other at any placement,
-     * the one the frames imply included: two checkerboards of one period and frame with other
-     * grey levels look like a contrast change of each other (4 false copies among 10,000
-     * unrelated pictures); no evidence of a copy. One repeated pattern is evidence only at the
-     * placement the frames imply: elsewhere, enough matches on words found once in each
-     * picture. */
-    if (st->rep_query > AD_FEAT_REPEATED && st->rep_known > AD_FEAT_REPEATED)
-        return 0;
+    /* one repeated pattern is evidence only at the placement the frames imply: elsewhere,
+     * enough matches on words found once in each picture (two: never, ad_features_verify_near) */
     if (implied ? drift(q, k, start, st->sim) > NEAR_DRIFT : st->unique < NEAR_UNIQUE)
         return 0;
     return st->raw >= NEAR_MIN && st->raw >= NEAR_OVER * st->chance + NEAR_MARGIN &&
@@ -83,6 +77,13 @@ void ad_features_verify_near(const ad_features *query, const ad_features *known,
     memset(out, 0, sizeof *out);
     out->query_size[0] = query->width, out->query_size[1] = query->height;
     out->known_size[0] = known->width, out->known_size[1] = known->height;
+    /* two repeated patterns (checkerboards of one period) match each other at any placement,
+     * the one the frames imply included: two checkerboards of one period and frame with other
+     * grey levels look like a contrast change of each other (4 false copies among 10,000
+     * unrelated pictures); no evidence of a copy, as for the copy rule */
+    if (ad_feat_repeated_stored(known) > AD_FEAT_REPEATED &&
+        ad_feat_repeated_stored(query) > AD_FEAT_REPEATED)
+        return;
     double place[AD_FEAT_NEAR_PLACES][4];
     size_t np = ad_feat_near_places(query, known, content, place);
     const size_t implied = content && content[2] > content[0] && content[3] > content[1] ? 2 : 1;

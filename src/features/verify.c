@@ -595,7 +595,7 @@ static double repeated(const ad_features *f)
 
 /* repeated() of f's points as the store would keep them (ad_features_keep): a query's 500
  * points recur more than the 200 a known picture keeps, whatever the picture */
-static double repeated_stored(const ad_features *f)
+double ad_feat_repeated_stored(const ad_features *f)
 {
     if (f->n <= AD_FEAT_STORED)
         return repeated(f);
@@ -795,7 +795,7 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
      * costs a sort: only then); the chance test is strict unless neither repeats at all
      * (REPEATS_LOW) */
     const int guide = out->kind == AD_FEAT_NONE && rk <= REPEATS_GUIDED &&
-                      (rq <= REPEATS_GUIDED || repeated_stored(query) <= REPEATS_GUIDED),
+                      (rq <= REPEATS_GUIDED || ad_feat_repeated_stored(query) <= REPEATS_GUIDED),
               strict = umin != UNIQUE_PLAIN;
     if (out->kind == AD_FEAT_NONE && guide && hi >= GUIDE_SEED)
         gi = guided_scene(query, known, h, strict, out);
@@ -810,7 +810,7 @@ done:
      * same scene, the query's repeats measured on the points it would keep, as for guided
      * matching) */
     if (out->kind != AD_FEAT_NONE && rq > REPEATED && rk > REPEATED &&
-        (out->kind == AD_FEAT_COPY || repeated_stored(query) > REPEATED))
+        (out->kind == AD_FEAT_COPY || ad_feat_repeated_stored(query) > REPEATED))
         out->kind = AD_FEAT_NONE;
     free(m);
     free(mask);
@@ -884,7 +884,7 @@ void ad_feat_guided_at(const ad_features *query, const ad_features *known, const
                        ad_feat_sim_stats *st)
 {
     memset(st, 0, sizeof *st);
-    st->rep_query = repeated_stored(query);
+    st->rep_query = repeated(query);
     st->rep_known = repeated(known);
     st->m.query_size[0] = query->width, st->m.query_size[1] = query->height;
     st->m.known_size[0] = known->width, st->m.known_size[1] = known->height;
