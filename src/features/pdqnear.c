@@ -211,7 +211,9 @@ ad_code ad_feat_near_file(ad_store *st, const uint8_t *data, size_t len, ad_feat
         rc = ad_lookup_index_load(st, &lx, err);
     int64_t ids[AD_FEAT_NEAR_CANDIDATES];
     int dist[AD_FEAT_NEAR_CANDIDATES];
-    size_t n = rc ? 0 : ad_feat_near_candidates(lx, &fh, 50, NULL, NULL, ids, dist);
+    ad_lookup_opts lo; /* the lookups' quality gate, as triage's */
+    ad_lookup_opts_default(&lo);
+    size_t n = rc ? 0 : ad_feat_near_candidates(lx, &fh, lo.min_quality, NULL, NULL, ids, dist);
     ad_lookup_index_free(lx);
     ad_features f;
     if (!n || ad_features_image(fh.type, data, len, NULL, NEAR_DETECT, &f, NULL))
