@@ -12,69 +12,23 @@
 #include "ariadne/util.h"
 #include "ariadne/store.h"
 #include "fed/fed_int.h"
-#include "testutil.h"
+#include "fedtest.h"
 
-#define OK(x)                                                                                      \
-    do {                                                                                           \
-        ad_code rc_ = (x);                                                                         \
-        if (rc_ != AD_OK)                                                                          \
-            fail_msg("%s: %s", #x, err.msg);                                                       \
-    } while (0)
 #define E (&err)
 static ad_err err;
 
-typedef struct {
-    td_db db;
-    ad_store *st;
-    ad_fed_key key;
-    char pub[AD_FED_PUBKEY_HEX + 1];
-    char uuid[AD_UUID_LEN + 1];
-} inst;
-
 static int n_inst;
 
-static void inst_open(inst *in, int pg)
+/* instances fed0, fed1 ... in order, acting as alice */
+static void inst_open(ft_node *in, int pg)
 {
-    char name[32], path[600];
+    char name[32];
     snprintf(name, sizeof name, "fed%d", n_inst++);
-    memset(in, 0, sizeof *in);
-    assert_int_equal(td_db_create(&in->db, pg, name), 0);
-    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, E));
-    snprintf(path, sizeof path, "%s/%s.key", td_tmpdir("fedkeys"), name);
-    OK(ad_fed_keygen(in->st, path, name, E));
-    OK(ad_fed_key_load(in->st, path, &in->key, E));
-    ad_fed_instance fi;
-    OK(ad_fed_instance_get(in->st, &fi, E));
-    memcpy(in->pub, fi.pubkey, sizeof in->pub);
-    memcpy(in->uuid, fi.uuid, sizeof in->uuid);
+    assert_int_equal(ft_node_open(in, pg, name, td_tmpdir("fedkeys")), 1);
     ad_store_set_actor(in->st, "alice", 0);
 }
 
-static void inst_close(inst *in)
-{
-    ad_store_close(in->st);
-    td_db_drop(&in->db);
-}
-
-static void trust(inst *a, const char *name, const inst *b, const char *scope)
-{
-    ad_fed_peer p = {.name = name, .pubkey = b->pub, .scope = scope};
-    int64_t id;
-    OK(ad_fed_peer_add(a->st, &p, &id, E));
-}
-
-static int64_t count(inst *in, const char *sql)
-{
-    td_db *d = &in->db;
-    (void)d;
-    int64_t n = -1;
-    ad_stmt *s = ad_db_stmt(in->st->db, sql, E);
-    assert_non_null(s);
-    OK(ad_db_int(s, &n, E));
-    return n;
-}
-
-static int64_t media(inst *in, const char *sha)
+static int64_t media(ft_node *in, const char *sha)
 {
     ad_media m = {.pdq_quality = -1, .size = -1};
     OK(ad_media_set_hash_hex(&m, sha, 0, E));
@@ -84,7 +38,7 @@ static int64_t media(inst *in, const char *sha)
     return id;
 }
 
-static int64_t series(inst *in, const char *name, const char *sha)
+static int64_t series(ft_node *in, const char *name, const char *sha)
 {
     int64_t sid, ag;
     ad_agency a = {.name = name, .country = "FR", .kind = "police"};
@@ -96,14 +50,14 @@ static int64_t series(inst *in, const char *name, const char *sha)
     return sid;
 }
 
-static int64_t agency_of(inst *in, const char *name)
+static int64_t agency_of(ft_node *in, const char *name)
 {
     int64_t id;
     OK(ad_store_agency_find(in->st, name, &id, E));
     return id;
 }
 
-static uint8_t *export(inst *in, const char *peer, int all, size_t *len)
+static uint8_t *export(ft_node *in, const char *peer, int all, size_t *len)
 {
     uint8_t *b;
     ad_fed_stats s;
@@ -111,19 +65,19 @@ static uint8_t *export(inst *in, const char *peer, int all, size_t *len)
     return b;
 }
 
-static ad_code import(inst *in, const uint8_t *b, size_t len, ad_fed_stats *s)
+static ad_code import(ft_node *in, const uint8_t *b, size_t len, ad_fed_stats *s)
 {
     ad_fed_stats tmp;
     return ad_fed_bundle_import(in->st, b, len, s ? s : &tmp, E);
 }
 
 /* The rows a rejected bundle must not have changed. */
-static int64_t footprint(inst *in)
+static int64_t footprint(ft_node *in)
 {
-    return count(in, "SELECT (SELECT COUNT(*) FROM media) + (SELECT COUNT(*) FROM series) * 10"
-                     " + (SELECT COUNT(*) FROM change_set) * 100 + (SELECT COUNT(*) FROM vote)"
-                     " * 1000 + (SELECT COUNT(*) FROM person) * 10000"
-                     " + (SELECT COUNT(*) FROM fed_peer WHERE origin IS NOT NULL) * 100000");
+    return ft_count(in, "SELECT (SELECT COUNT(*) FROM media) + (SELECT COUNT(*) FROM series) * 10"
+                        " + (SELECT COUNT(*) FROM change_set) * 100 + (SELECT COUNT(*) FROM vote)"
+                        " * 1000 + (SELECT COUNT(*) FROM person) * 10000"
+                        " + (SELECT COUNT(*) FROM fed_peer WHERE origin IS NOT NULL) * 100000");
 }
 
 #define SHA1 "1111111111111111111111111111111111111111111111111111111111111111"
@@ -133,13 +87,13 @@ static int64_t footprint(inst *in)
 /* Shared knowledge travels, private data does not; applying again changes nothing. */
 static void run_roundtrip(int pg)
 {
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, 0);
     inst_open(&b, pg);
     if (pg && !b.st)
         return;
-    trust(&a, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     int64_t sid = series(&a, "Ocean", SHA1), pid;
     OK(ad_store_person_add(a.st, AD_VICTIM, "V-1", sid, &pid, E));
     OK(ad_store_person_identify(a.st, AD_VICTIM, "V-1", agency_of(&a, "Ocean"), "FR", E));
@@ -170,26 +124,26 @@ static void run_roundtrip(int pg)
     OK(import(&b, bun, len, &s));
     assert_int_equal(s.skipped, 0);
     assert_true(s.applied >= 5);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"
-                               " AND contact = 'desk@example.org'"),
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"
+                                  " AND contact = 'desk@example.org'"),
                      1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_media"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM vote"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM cases"), 0);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM vote"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM cases"), 0);
     /* a received change is not logged again as the receiver's own */
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_log"), 0);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM change_log"), 0);
     /* replay: a no-op */
     int64_t before = footprint(&b);
     OK(import(&b, bun, len, &s));
     assert_int_equal(s.applied, 0);
     assert_int_equal(footprint(&b), before);
     /* the peer's origin is bound to its key; the witness holds its audit head */
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM witness"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM witness"), 1);
     free(bun);
-    inst_close(&a);
-    inst_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 static void test_roundtrip_sqlite(void **state)
@@ -210,13 +164,13 @@ static void test_roundtrip_pg(void **state)
 static void test_rejections(void **state)
 {
     (void)state;
-    inst a, b, x;
+    ft_node a, b, x;
     inst_open(&a, 0);
     inst_open(&b, 0);
     inst_open(&x, 0);
-    trust(&a, "b", &b, "national");
-    trust(&x, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&x, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     series(&a, "Ocean", SHA1);
     size_t len;
     uint8_t *bun = export(&a, "b", 0, &len);
@@ -268,13 +222,13 @@ static void test_rejections(void **state)
     /* in order, both apply */
     OK(import(&b, bun, len, NULL));
     OK(import(&b, second, l2, NULL));
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series"), 2);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series"), 2);
     free(second);
     free(t);
     free(bun);
-    inst_close(&a);
-    inst_close(&b);
-    inst_close(&x);
+    ft_node_close(&a);
+    ft_node_close(&b);
+    ft_node_close(&x);
 }
 
 /* A hub relays a national instance's change sets byte for byte; the receiver verifies their
@@ -282,27 +236,27 @@ static void test_rejections(void **state)
 static void test_hub_relay(void **state)
 {
     (void)state;
-    inst a, h, b;
+    ft_node a, h, b;
     inst_open(&a, 0);
     inst_open(&h, 0);
     inst_open(&b, 0);
-    trust(&a, "hub", &h, "hub");
-    trust(&b, "hub", &h, "hub");
-    trust(&h, "a", &a, "national");
-    trust(&h, "b", &b, "national");
-    trust(&b, "a", &a, "national"); /* b knows a's key: it verifies a's sets */
+    ft_trust(&a, "hub", &h, "hub");
+    ft_trust(&b, "hub", &h, "hub");
+    ft_trust(&h, "a", &a, "national");
+    ft_trust(&h, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national"); /* b knows a's key: it verifies a's sets */
     series(&a, "Ocean", SHA1);
     size_t len;
     uint8_t *ab = export(&a, "hub", 0, &len);
     OK(import(&h, ab, len, NULL));
     uint8_t *hb = export(&h, "b", 0, &len);
     /* the relayed sets are a's, byte for byte: one per kind (media, series, link) */
-    assert_int_equal(count(&h, "SELECT COUNT(*) FROM change_set"), 3);
+    assert_int_equal(ft_count(&h, "SELECT COUNT(*) FROM change_set"), 3);
     OK(import(&b, hb, len, NULL));
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series WHERE name = 'Ocean'"), 1);
     char q[200];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM change_set WHERE origin = '%s'", a.uuid);
-    assert_int_equal(count(&b, q), 3);
+    assert_int_equal(ft_count(&b, q), 3);
     /* the hub sends nothing back to a that a made */
     free(ab);
     ab = export(&h, "a", 0, &len);
@@ -313,34 +267,34 @@ static void test_hub_relay(void **state)
     free(hb);
 
     /* b sees the hub as a national peer only: a relayed set is out of scope */
-    inst c;
+    ft_node c;
     inst_open(&c, 0);
-    trust(&c, "hub", &h, "national");
-    trust(&c, "a", &a, "national");
-    trust(&h, "c", &c, "national");
+    ft_trust(&c, "hub", &h, "national");
+    ft_trust(&c, "a", &a, "national");
+    ft_trust(&h, "c", &c, "national");
     hb = export(&h, "c", 0, &len);
     int64_t before = footprint(&c);
     assert_int_equal(import(&c, hb, len, NULL), AD_ERR_PERM);
     assert_non_null(strstr(err.msg, "only a hub may relay"));
     assert_int_equal(footprint(&c), before);
     free(hb);
-    inst_close(&a);
-    inst_close(&h);
-    inst_close(&b);
-    inst_close(&c);
+    ft_node_close(&a);
+    ft_node_close(&h);
+    ft_node_close(&b);
+    ft_node_close(&c);
 }
 
 /* vPDQ frames in a media change: the form read back exactly; a malformed, non-canonical or
  * over-long field refused (AD_ERR_PARSE); received frames written to a media without any. */
 static void run_vpdq_frames(int pg)
 {
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, pg);
     inst_open(&b, pg);
     if (pg && (!a.st || !b.st))
         return;
-    trust(&b, "a", &a, "national");
-    trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
     int64_t mid = media(&a, SHA1);
     ad_frame f[3];
     for (int i = 0; i < 3; i++) {
@@ -389,17 +343,17 @@ static void run_vpdq_frames(int pg)
     size_t len;
     uint8_t *bun = export(&a, "b", 0, &len);
     OK(import(&b, bun, len, NULL));
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame"), 3);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM media_frame WHERE ts_ms IS NULL"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM media_frame"), 3);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM media_frame WHERE ts_ms IS NULL"), 1);
     free(bun);
     /* a frame added later logs its media (schema 16 trigger): it travels again */
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL"), 0);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL"), 0);
     f[0].frame = 30;
     OK(ad_store_frame_add_batch(a.st, f, 1, E));
     assert_int_equal(
-        count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND kind = 'media'"), 1);
-    inst_close(&a);
-    inst_close(&b);
+        ft_count(&a, "SELECT COUNT(*) FROM change_log WHERE seq IS NULL AND kind = 'media'"), 1);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 static void test_vpdq_frames(void **state)
@@ -410,14 +364,14 @@ static void test_vpdq_frames(void **state)
         run_vpdq_frames(1);
 }
 
-static int64_t note(inst *in, const char *sha, const char *text)
+static int64_t note(ft_node *in, const char *sha, const char *text)
 {
     int64_t nid;
     OK(ad_store_text_add(in->st, "media", media(in, sha), NULL, text, 0, &nid, E));
     return nid;
 }
 
-static void trust_policy(inst *a, const char *name, const inst *b, const char *scope,
+static void trust_policy(ft_node *a, const char *name, const ft_node *b, const char *scope,
                          const char *send, const char *accept)
 {
     ad_fed_peer p = {
@@ -426,7 +380,7 @@ static void trust_policy(inst *a, const char *name, const inst *b, const char *s
     OK(ad_fed_peer_add(a->st, &p, &id, E));
 }
 
-static void exchange(inst *from, const char *peer, inst *to, ad_fed_stats *s)
+static void exchange(ft_node *from, const char *peer, ft_node *to, ad_fed_stats *s)
 {
     size_t len;
     uint8_t *bun = export(from, peer, 0, &len);
@@ -441,23 +395,23 @@ static void exchange(inst *from, const char *peer, inst *to, ad_fed_stats *s)
 static void test_policy_per_peer(void **state)
 {
     (void)state;
-    inst a, b, c, h, d;
+    ft_node a, b, c, h, d;
     inst_open(&a, getenv("AD_TEST_PG") != NULL); /* the origin on PostgreSQL when there is one */
     inst_open(&b, 0);
     inst_open(&c, 0);
     inst_open(&h, 0);
     inst_open(&d, 0);
     trust_policy(&a, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
-    trust(&a, "c", &c, "national");
-    trust(&a, "hub", &h, "hub");
-    trust(&b, "a", &a, "national");
-    trust(&c, "a", &a, "national");
+    ft_trust(&a, "c", &c, "national");
+    ft_trust(&a, "hub", &h, "hub");
+    ft_trust(&b, "a", &a, "national");
+    ft_trust(&c, "a", &a, "national");
     trust_policy(&d, "a", &a, "national", NULL, "media,series,link,person,vote,clue");
-    trust(&a, "d", &d, "national");
+    ft_trust(&a, "d", &d, "national");
     /* the hub: a's notes go to c, not to b */
-    trust(&h, "a", &a, "national");
+    ft_trust(&h, "a", &a, "national");
     trust_policy(&h, "b", &b, "national", "media,series,link,person,vote,clue", NULL);
-    trust(&h, "c", &c, "national");
+    ft_trust(&h, "c", &c, "national");
     series(&a, "Ocean", SHA1);
     note(&a, SHA1, "forum words");
 
@@ -470,57 +424,57 @@ static void test_policy_per_peer(void **state)
     OK(import(&b, ab, len, &s));
     free(ab);
     assert_true(s.withheld >= 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_media"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM fed_withheld WHERE kinds = 'note'"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM fed_withheld WHERE kinds = 'note'"), 1);
     exchange(&a, "c", &c, NULL);
-    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(ft_count(&c, "SELECT COUNT(*) FROM note"), 1);
 
     /* refused on import: nothing of the kind written, said in the counts */
     exchange(&a, "d", &d, &s);
-    assert_int_equal(count(&d, "SELECT COUNT(*) FROM note"), 0);
-    assert_int_equal(count(&d, "SELECT COUNT(*) FROM series_media"), 1);
+    assert_int_equal(ft_count(&d, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(ft_count(&d, "SELECT COUNT(*) FROM series_media"), 1);
     assert_int_equal(s.refused, 1);
     assert_int_equal(s.refused_kinds, 1u << 5);
-    assert_int_equal(count(&d, "SELECT COUNT(*) FROM change_set WHERE kinds = 'note'"), 0);
+    assert_int_equal(ft_count(&d, "SELECT COUNT(*) FROM change_set WHERE kinds = 'note'"), 0);
 
     /* relayed through the hub: c gets the notes, b does not */
-    inst b2, c2;
+    ft_node b2, c2;
     inst_open(&b2, 0);
     inst_open(&c2, 0);
-    trust(&h, "b2", &b2, "national"); /* (b2, c2: fresh nations behind the hub) */
-    trust(&h, "c2", &c2, "national");
+    ft_trust(&h, "b2", &b2, "national"); /* (b2, c2: fresh nations behind the hub) */
+    ft_trust(&h, "c2", &c2, "national");
     exchange(&a, "hub", &h, NULL);
     unsigned no_note = AD_FED_KINDS_ALL & ~(1u << 5);
     OK(ad_fed_peer_policy(h.st, "b2", &no_note, NULL, E));
     for (int i = 0; i < 2; i++) {
-        inst *n = i ? &c2 : &b2;
-        trust(n, "hub", &h, "hub");
-        trust(n, "a", &a, "national");
+        ft_node *n = i ? &c2 : &b2;
+        ft_trust(n, "hub", &h, "hub");
+        ft_trust(n, "a", &a, "national");
         exchange(&h, i ? "c2" : "b2", n, &s);
-        assert_int_equal(count(n, "SELECT COUNT(*) FROM series_media"), 1);
-        assert_int_equal(count(n, "SELECT COUNT(*) FROM note"), i ? 1 : 0);
+        assert_int_equal(ft_count(n, "SELECT COUNT(*) FROM series_media"), 1);
+        assert_int_equal(ft_count(n, "SELECT COUNT(*) FROM note"), i ? 1 : 0);
     }
 
     /* the runs go on past the withheld set; widening sends the next note, not the old one */
     note(&a, SHA2, "second words");
     exchange(&a, "b", &b, &s);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 0);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note"), 0);
     unsigned all = AD_FED_KINDS_ALL;
     OK(ad_fed_peer_policy(a.st, "b", &all, NULL, E));
     note(&a, SHA3, "third words");
     exchange(&a, "b", &b, &s);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note WHERE body = 'third words'"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note"), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note WHERE body = 'third words'"), 1);
     /* asked: the withheld note goes again, as it stands; c, which has it, changes nothing */
     int64_t logged = 0;
     OK(ad_fed_resend(a.st, 1u << 5, &logged, E));
     assert_int_equal(logged, 3);
     exchange(&a, "b", &b, &s);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM note"), 3);
-    int64_t c_notes = count(&c, "SELECT COUNT(*) FROM note");
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM note"), 3);
+    int64_t c_notes = ft_count(&c, "SELECT COUNT(*) FROM note");
     exchange(&a, "c", &c, &s);
-    assert_int_equal(count(&c, "SELECT COUNT(*) FROM note"), c_notes + 2); /* the two new */
+    assert_int_equal(ft_count(&c, "SELECT COUNT(*) FROM note"), c_notes + 2); /* the two new */
     /* and a replay of everything changes nothing */
     uint8_t *again = export(&a, "b", 1, &len);
     int64_t before = footprint(&b);
@@ -528,20 +482,20 @@ static void test_policy_per_peer(void **state)
     assert_int_equal(s.applied, 0);
     assert_int_equal(footprint(&b), before);
     free(again);
-    inst *all_inst[] = {&a, &b, &c, &h, &d, &b2, &c2};
+    ft_node *all_inst[] = {&a, &b, &c, &h, &d, &b2, &c2};
     for (size_t i = 0; i < sizeof all_inst / sizeof all_inst[0]; i++)
-        inst_close(all_inst[i]);
+        ft_node_close(all_inst[i]);
 }
 
 /* Merge rules. */
 static void test_merge(void **state)
 {
     (void)state;
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, 0);
     inst_open(&b, 0);
-    trust(&a, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     /* both make a series for the same media, and of the same name: both kept */
     int64_t sa = series(&a, "Ocean", SHA1), pid;
     series(&b, "Ocean", SHA1);
@@ -555,21 +509,21 @@ static void test_merge(void **state)
     free(ab);
     free(ba);
     for (int i = 0; i < 2; i++) {
-        inst *in = i ? &b : &a;
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_media"), 2);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series WHERE name LIKE 'Ocean%'"), 2);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote"), 2); /* votes accumulate */
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM media"), 1);
+        ft_node *in = i ? &b : &a;
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series_media"), 2);
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series WHERE name LIKE 'Ocean%'"), 2);
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM vote"), 2); /* votes accumulate */
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM media"), 1);
     }
     /* b identifies the victim; a's later state (unidentified) never undoes it */
     OK(ad_store_person_identify(b.st, AD_VICTIM, "V-1", agency_of(&b, "Ocean"), "DE", E));
     uint8_t *b2 = export(&b, "a", 0, &lb);
     OK(import(&a, b2, lb, NULL));
     free(b2);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 1);
     char q[200];
     snprintf(q, sizeof q, "SELECT COUNT(*) FROM person WHERE identified_origin = '%s'", b.uuid);
-    assert_int_equal(count(&a, q), 1);
+    assert_int_equal(ft_count(&a, q), 1);
     /* only the identifying instance retracts, and its retraction travels */
     assert_int_equal(ad_store_person_retract(a.st, AD_VICTIM, "V-1", E), AD_ERR_PERM);
     OK(ad_store_person_retract(b.st, AD_VICTIM, "V-1", E));
@@ -577,7 +531,7 @@ static void test_merge(void **state)
     b2 = export(&b, "a", 0, &lb);
     OK(import(&a, b2, lb, NULL));
     free(b2);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 0);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM person WHERE identified = 1"), 0);
     /* a series belongs to its origin: a change of a's series by b is refused */
     char gid[AD_GID_MAX];
     OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));
@@ -587,19 +541,19 @@ static void test_merge(void **state)
     assert_int_equal(ad_fed_apply_change(a.st, b.uuid, ch, E), AD_ERR_PERM);
     OK(ad_store_rollback(a.st, E));
     json_decref(ch);
-    inst_close(&a);
-    inst_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 /* A vote's withdrawal (undo) travels like the vote: the peer's trusted category agrees. */
 static void test_vote_withdraw(void **state)
 {
     (void)state;
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, 0);
     inst_open(&b, 0);
-    trust(&a, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     int64_t m = media(&a, SHA1), vid;
     char gid[AD_GID_MAX];
     OK(ad_store_vote(a.st, m, "vics-us", "1", "p", E));
@@ -613,23 +567,23 @@ static void test_vote_withdraw(void **state)
     OK(import(&b, ab, la, NULL));
     free(ab);
     for (int i = 0; i < 2; i++) {
-        inst *in = i ? &b : &a;
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote"), 5);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM vote WHERE withdraws IS NOT NULL"), 1);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM trusted_category WHERE code = '1'"), 1);
+        ft_node *in = i ? &b : &a;
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM vote"), 5);
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM vote WHERE withdraws IS NOT NULL"), 1);
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM trusted_category WHERE code = '1'"), 1);
     }
-    inst_close(&a);
-    inst_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
-static int64_t series_of_gid(inst *in, const char *gid)
+static int64_t series_of_gid(ft_node *in, const char *gid)
 {
     int64_t id;
     OK(ad_store_gid_find(in->st, "series", gid, &id, E));
     return id;
 }
 
-static int64_t survivor(inst *in, int64_t id)
+static int64_t survivor(ft_node *in, int64_t id)
 {
     int64_t sv;
     OK(ad_store_series_survivor(in->st, id, &sv, E));
@@ -649,11 +603,11 @@ static int count_agreed(void *ctx, const ad_series_merge *m)
  * PostgreSQL when AD_TEST_PG is set). */
 static void run_series_merge(int order)
 {
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, 0);
     inst_open(&b, order == 1 && getenv("AD_TEST_PG"));
-    trust(&a, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     int64_t ocean = series(&a, "Ocean", SHA1), sea = series(&b, "Sea", SHA1);
     char og[AD_GID_MAX], sg[AD_GID_MAX];
     OK(ad_store_gid_get(a.st, "series", ocean, og, sizeof og, E));
@@ -700,11 +654,11 @@ static void run_series_merge(int order)
     OK(ad_store_series_merges(b.st, b_ocean, count_agreed, &agreed, E));
     assert_int_equal(agreed, 2); /* each side's agency known on both instances */
     for (int i = 0; i < 2; i++) {
-        inst *in = i ? &b : &a;
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
-                                   " AND into_at IS NOT NULL"),
+        ft_node *in = i ? &b : &a;
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                      " AND into_at IS NOT NULL"),
                          1);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series"), 3); /* nothing deleted */
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series"), 3); /* nothing deleted */
     }
     /* merged already; and a consent forged by the other origin is refused */
     assert_int_equal(ad_store_series_merge(b.st, b_ocean, sea, 0, &merged, E), AD_ERR_EXISTS);
@@ -725,19 +679,19 @@ static void run_series_merge(int order)
     assert_int_equal(survivor(&a, series_of_gid(&a, pg)), series_of_gid(&a, lg));
     /* merges travel in sets of their own kind; --resend merge logs every merge again, and
      * the other side, which has them, changes nothing */
-    assert_true(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'merge'") >= 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds LIKE '%,%'"), 0);
+    assert_true(ft_count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'merge'") >= 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds LIKE '%,%'"), 0);
     int64_t logged = 0;
     OK(ad_fed_resend(b.st, 1u << 7, &logged, E));
-    assert_int_equal(logged, count(&b, "SELECT COUNT(*) FROM series_merge"));
-    int64_t agreed_a = count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
-                                 " AND into_at IS NOT NULL");
+    assert_int_equal(logged, ft_count(&b, "SELECT COUNT(*) FROM series_merge"));
+    int64_t agreed_a = ft_count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                    " AND into_at IS NOT NULL");
     exchange(&b, "a", &a, NULL);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
-                               " AND into_at IS NOT NULL"),
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM series_merge WHERE from_at IS NOT NULL"
+                                  " AND into_at IS NOT NULL"),
                      agreed_a);
-    inst_close(&a);
-    inst_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 static void test_series_merge(void **state)
@@ -755,49 +709,50 @@ static void test_series_merge(void **state)
 static void test_unlink(void **state)
 {
     (void)state;
-    inst a, b, c;
+    ft_node a, b, c;
     inst_open(&a, 0);
     inst_open(&b, getenv("AD_TEST_PG") != NULL);
     inst_open(&c, 0);
-    trust(&a, "b", &b, "national");
-    trust(&b, "a", &a, "national");
+    ft_trust(&a, "b", &b, "national");
+    ft_trust(&b, "a", &a, "national");
     trust_policy(&a, "c", &c, "national", "media,series,link,person,vote,note,clue,merge", NULL);
-    trust(&c, "a", &a, "national");
+    ft_trust(&c, "a", &a, "national");
     int64_t sa = series(&a, "Ocean", SHA1), m1 = media(&a, SHA1);
     OK(ad_store_series_link(a.st, sa, media(&a, SHA2), E));
     exchange(&a, "b", &b, NULL);
     exchange(&a, "c", &c, NULL);
     static const char live[] = "SELECT COUNT(*) FROM series_media_live";
-    assert_int_equal(count(&b, live), 2);
+    assert_int_equal(ft_count(&b, live), 2);
     OK(ad_store_series_unlink(a.st, sa, m1, NULL, E));
     size_t ul;
     uint8_t *unl = export(&a, "b", 0, &ul);
     OK(import(&b, unl, ul, NULL));
     exchange(&a, "c", &c, NULL);
     for (int i = 0; i < 2; i++) {
-        inst *in = i ? &b : &a;
-        assert_int_equal(count(in, live), 1);
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_media"), 2); /* nothing deleted */
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM series_unlink"), 1);
+        ft_node *in = i ? &b : &a;
+        assert_int_equal(ft_count(in, live), 1);
+        /* nothing deleted */
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series_media"), 2);
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM series_unlink"), 1);
     }
     /* the peer sent no unlinks still has the link */
-    assert_int_equal(count(&c, live), 2);
-    assert_int_equal(count(&c, "SELECT COUNT(*) FROM series_unlink"), 0);
+    assert_int_equal(ft_count(&c, live), 2);
+    assert_int_equal(ft_count(&c, "SELECT COUNT(*) FROM series_unlink"), 0);
     /* again: the same bundle, and every unlink and link logged again */
     OK(import(&b, unl, ul, NULL));
     int64_t logged = 0;
     OK(ad_fed_resend(a.st, (1u << 2) | (1u << 8), &logged, E));
     assert_int_equal(logged, 3);
     exchange(&a, "b", &b, NULL);
-    assert_int_equal(count(&b, live), 1);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM series_unlink"), 1);
+    assert_int_equal(ft_count(&b, live), 1);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM series_unlink"), 1);
     /* made again: counts again on both sides; the old unlink replayed withdraws nothing */
     OK(ad_store_series_link(a.st, sa, m1, E));
     exchange(&a, "b", &b, NULL);
-    assert_int_equal(count(&a, live), 2);
-    assert_int_equal(count(&b, live), 2);
+    assert_int_equal(ft_count(&a, live), 2);
+    assert_int_equal(ft_count(&b, live), 2);
     OK(import(&b, unl, ul, NULL));
-    assert_int_equal(count(&b, live), 2);
+    assert_int_equal(ft_count(&b, live), 2);
     /* an unlink of a's series made by b: refused */
     char sg[AD_GID_MAX], ug[AD_GID_MAX];
     OK(ad_store_gid_get(a.st, "series", sa, sg, sizeof sg, E));
@@ -810,11 +765,11 @@ static void test_unlink(void **state)
     assert_non_null(strstr(err.msg, "another origin owns"));
     OK(ad_store_rollback(a.st, E));
     json_decref(ch);
-    assert_int_equal(count(&a, live), 2);
+    assert_int_equal(ft_count(&a, live), 2);
     free(unl);
-    inst_close(&a);
-    inst_close(&b);
-    inst_close(&c);
+    ft_node_close(&a);
+    ft_node_close(&b);
+    ft_node_close(&c);
 }
 
 /* A bundle signed by a trusted peer whose second change is one its author may not make: the
@@ -822,10 +777,10 @@ static void test_unlink(void **state)
 static void test_apply_all_or_nothing(void **state)
 {
     (void)state;
-    inst a, b;
+    ft_node a, b;
     inst_open(&a, 0);
     inst_open(&b, 0);
-    trust(&a, "b", &b, "national");
+    ft_trust(&a, "b", &b, "national");
     int64_t sa = series(&a, "Ocean", SHA1);
     char gid[AD_GID_MAX], line1[200], line2[300];
     OK(ad_store_gid_get(a.st, "series", sa, gid, sizeof gid, E));
@@ -860,11 +815,11 @@ static void test_apply_all_or_nothing(void **state)
     assert_int_equal(import(&a, bun, o, NULL), AD_ERR_PERM);
     assert_non_null(strstr(err.msg, "another origin owns"));
     assert_int_equal(footprint(&a), before);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM media"), 1);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM media"), 1);
     free(bun);
     free(set);
-    inst_close(&a);
-    inst_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 int main(void)

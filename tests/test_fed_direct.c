@@ -15,14 +15,8 @@
 #include "ariadne/store.h"
 #include "ariadne/util.h"
 #include "fed/fed_int.h"
-#include "testutil.h"
+#include "fedtest.h"
 
-#define OK(x)                                                                                      \
-    do {                                                                                           \
-        ad_code rc_ = (x);                                                                         \
-        if (rc_ != AD_OK)                                                                          \
-            fail_msg("%s: %s", #x, err.msg);                                                       \
-    } while (0)
 static ad_err err;
 
 #define NUL INT64_MIN
@@ -163,18 +157,10 @@ static char *outcome(ad_store *st, const ad_fed_key *key, int direct)
 static void both_paths(void **state, int pg)
 {
     (void)state;
-    td_db db;
-    int k = td_db_create(&db, pg, pg ? "fed_direct_pg" : "fed_direct");
-    if (k == 1)
+    ft_node n;
+    if (!ft_node_open(&n, pg, pg ? "fed_direct_pg" : "fed_direct", td_tmpdir("fed_direct")))
         skip();
-    assert_int_equal(k, 0);
-    ad_store *st;
-    OK(ad_store_open(&st, db.url, AD_STORE_CREATE, &err));
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s.key", td_tmpdir("fed_direct"), pg ? "pg" : "sq");
-    ad_fed_key key;
-    OK(ad_fed_keygen(st, path, "direct", &err));
-    OK(ad_fed_key_load(st, path, &key, &err));
+    ad_store *st = n.st;
     /* a peer sent every kind but links: links go as withheld places */
     ad_fed_peer p = {.name = "p",
                      .pubkey = "1111111111111111111111111111111111111111111111111111"
@@ -242,7 +228,7 @@ static void both_paths(void **state, int pg)
 
     for (size_t run = 3; run <= 100000; run = run == 3 ? 100000 : 200000) {
         ad_fed_cut_run = run;
-        char *general = outcome(st, &key, 0), *direct = outcome(st, &key, 1);
+        char *general = outcome(st, &n.key, 0), *direct = outcome(st, &n.key, 1);
         if (getenv("AD_TEST_SHOW"))
             fputs(general, stderr);
         assert_string_equal(direct, general);
@@ -260,9 +246,7 @@ static void both_paths(void **state, int pg)
         free(direct);
     }
     ad_fed_cut_run = 100000;
-    ad_fed_key_wipe(&key);
-    ad_store_close(st);
-    td_db_drop(&db);
+    ft_node_close(&n);
 }
 
 static void sqlite_paths(void **state)

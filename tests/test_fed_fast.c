@@ -21,47 +21,11 @@
 #include "ariadne/util.h"
 #include "fed/fed_int.h"
 #include "store/store_int.h"
-#include "testutil.h"
+#include "fedtest.h"
 
-#define OK(x)                                                                                      \
-    do {                                                                                           \
-        ad_code rc_ = (x);                                                                         \
-        if (rc_ != AD_OK)                                                                          \
-            fail_msg("%s: %s", #x, err.msg);                                                       \
-    } while (0)
 static ad_err err;
+
 static char dir[600]; /* the scratch folder, made once */
-
-typedef struct {
-    td_db db;
-    ad_store *st;
-    ad_fed_key key;
-    char pub[AD_FED_PUBKEY_HEX + 1];
-} node;
-
-static int node_open(node *in, int pg, const char *name)
-{
-    char path[600];
-    memset(in, 0, sizeof *in);
-    if (td_db_create(&in->db, pg, name) != 0)
-        return 0;
-    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, &err));
-    snprintf(path, sizeof path, "%s/%s.key", dir, name);
-    unlink(path); /* of the run before */
-    OK(ad_fed_keygen(in->st, path, name, &err));
-    OK(ad_fed_key_load(in->st, path, &in->key, &err));
-    ad_fed_instance fi;
-    OK(ad_fed_instance_get(in->st, &fi, &err));
-    memcpy(in->pub, fi.pubkey, sizeof in->pub);
-    return 1;
-}
-
-static void node_close(node *in)
-{
-    ad_fed_key_wipe(&in->key);
-    ad_store_close(in->st);
-    td_db_drop(&in->db);
-}
 
 enum { N = 1500, RUN = 700 };
 
@@ -81,7 +45,7 @@ static void digests(size_t i, ad_media *m)
 }
 
 /* The rows compared, as one text (uuid of the instance replaced: the copies have their own). */
-static char *dump(node *in)
+static char *dump(ft_node *in)
 {
     const char *h = in->db.pg ? "encode(%s, 'hex')" : "hex(%s)";
     char sha[40], md5[40], sha1[40], pdq[40];
@@ -149,7 +113,7 @@ static void same(const char *a, const char *b)
 }
 
 /* The text of the triggers and indexes (SQLite) */
-static char *triggers(node *in)
+static char *triggers(ft_node *in)
 {
     if (in->db.pg)
         return strdup("");
@@ -169,12 +133,10 @@ static char *triggers(node *in)
  * media 3 only, one by the MD5 of sent media 7 only (when `bare` is 1), one by PDQ only; no
  * media at all when `bare` is 2 (a media lacking a SHA-256 makes a bulk import's indexes again
  * at its first lookup by MD5). */
-static void receiver(node *b, int pg, const char *name, const node *a, int bare)
+static void receiver(ft_node *b, int pg, const char *name, const ft_node *a, int bare)
 {
-    assert_true(node_open(b, pg, name));
-    ad_fed_peer p = {.name = "a", .pubkey = a->pub};
-    int64_t id;
-    OK(ad_fed_peer_add(b->st, &p, &id, &err));
+    assert_true(ft_node_open(b, pg, name, dir));
+    ft_trust(b, "a", a, NULL);
     if (bare == 2)
         return;
     ad_media m[3];
@@ -194,19 +156,10 @@ static void receiver(node *b, int pg, const char *name, const node *a, int bare)
         OK(ad_store_media_upsert_batch(b->st, keep, 2, ids, &err));
 }
 
-static ad_code import(node *b, const char *path, ad_fed_stats *st)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    ad_code rc = ad_fed_bundle_import_file(b->st, f, st, &err);
-    fclose(f);
-    return rc;
-}
-
 static void run(int pg, int bare)
 {
-    node a;
-    assert_true(node_open(&a, 0, "fasta"));
+    ft_node a;
+    assert_true(ft_node_open(&a, 0, "fasta", dir));
     ad_series s = {.name = "Fast", .contact = "desk@example.org"};
     int64_t sid;
     ad_media *m = calloc(N, sizeof *m);
@@ -222,14 +175,11 @@ static void run(int pg, int bare)
     OK(ad_store_commit(a.st, &err));
     free(m);
     free(ids);
-    node b[2];
+    ft_node b[2];
     receiver(&b[0], pg, "fastb", &a, bare);
     receiver(&b[1], pg, "fastc", &a, bare);
-    for (int i = 0; i < 2; i++) {
-        ad_fed_peer p = {.name = i ? "c" : "b", .pubkey = b[i].pub};
-        int64_t id;
-        OK(ad_fed_peer_add(a.st, &p, &id, &err));
-    }
+    for (int i = 0; i < 2; i++)
+        ft_trust(&a, i ? "c" : "b", &b[i], NULL);
     char path[2][600];
     ad_fed_cut_run = RUN; /* several sets: the links' media in the sets before theirs */
     for (int i = 0; i < 2; i++) {
@@ -248,7 +198,7 @@ static void run(int pg, int bare)
         ad_store_media_shortcuts = ad_fed_drop_triggers = !i; /* b[1]: the general path */
         ad_fed_bulk_min = !i;
         ad_fed_stats st;
-        OK(import(&b[i], path[i], &st));
+        OK(ft_import_file(&b[i], path[i], &st, &err));
         assert_int_equal(st.applied, 2 * N + 1);
     }
     assert_int_equal(ad_fed_bulk_loads - loads, !pg); /* b[0] took the bulk path (SQLite) */
@@ -269,12 +219,12 @@ static void run(int pg, int bare)
     assert_int_equal(td_write_file(path[0], bytes, n), 0);
     free(bytes);
     ad_fed_stats st;
-    assert_int_not_equal(import(&b[0], path[0], &st), AD_OK);
+    assert_int_not_equal(ft_import_file(&b[0], path[0], &st, &err), AD_OK);
     char *t1 = triggers(&b[0]);
     same(trig, t1);
     /* a bulk import failing mid-way: its media applied, then A's series, whose name and its
      * name with A's origin are both taken here */
-    node c;
+    ft_node c;
     receiver(&c, pg, "fastd", &a, 2);
     ad_fed_instance fa;
     OK(ad_fed_instance_get(a.st, &fa, &err));
@@ -288,7 +238,7 @@ static void run(int pg, int bare)
     char *dc = dump(&c), *tc = triggers(&c);
     loads = ad_fed_bulk_loads;
     ad_fed_bulk_min = 1;
-    assert_int_equal(import(&c, path[1], &st), AD_ERR_EXISTS);
+    assert_int_equal(ft_import_file(&c, path[1], &st, &err), AD_ERR_EXISTS);
     ad_fed_bulk_min = 50000;
     assert_int_equal(ad_fed_bulk_loads - loads, !pg);
     assert_int_equal(st.applied, 0);
@@ -302,7 +252,7 @@ static void run(int pg, int bare)
     OK(c.st->db->ops->exec(c.st->db, "UPDATE series SET name = 'Other' WHERE name = 'Fast'",
                            &err));
     OK(ad_store_commit(c.st, &err));
-    OK(import(&c, path[1], &st));
+    OK(ft_import_file(&c, path[1], &st, &err));
     assert_int_equal(st.applied, 2 * N + 1);
     char *tc2 = triggers(&c);
     same(tc, tc2);
@@ -311,15 +261,15 @@ static void run(int pg, int bare)
     free(tc);
     free(tc1);
     free(tc2);
-    node_close(&c);
+    ft_node_close(&c);
     free(d0);
     free(d1);
     free(t0);
     free(t1);
     free(trig);
-    node_close(&b[0]);
-    node_close(&b[1]);
-    node_close(&a);
+    ft_node_close(&b[0]);
+    ft_node_close(&b[1]);
+    ft_node_close(&a);
 }
 
 static void test_sqlite(void **state)

@@ -22,53 +22,17 @@
 #include "ariadne/store.h"
 #include "ariadne/util.h"
 #include "fed/fed_int.h"
-#include "testutil.h"
+#include "fedtest.h"
 
 #include "alloc_count.h"
 
-#define OK(x)                                                                                      \
-    do {                                                                                           \
-        ad_code rc_ = (x);                                                                         \
-        if (rc_ != AD_OK)                                                                          \
-            fail_msg("%s: %s", #x, err.msg);                                                       \
-    } while (0)
 static ad_err err;
 
-typedef struct {
-    td_db db;
-    ad_store *st;
-    ad_fed_key key;
-    char pub[AD_FED_PUBKEY_HEX + 1], keypath[600];
-} node;
-
-static node A, B;
+static ft_node A, B;
 static ad_server *srv;
 static char base[128], spool_dir[600], dir[600];
 enum { N = COUNTING ? 15000 : 3000, RUN = 500, MAX_BODY = 256 << 10 }; /* smaller where not counted */
 #define BOUND ((size_t)2 << 20) /* a store batch's arrays (apply.c): ~1.5 MB */
-
-static void node_open(node *in, const char *name)
-{
-    memset(in, 0, sizeof *in);
-    assert_int_equal(td_db_create(&in->db, 0, name), 0);
-    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, &err));
-    snprintf(in->keypath, sizeof in->keypath, "%s/%s.key", dir, name);
-    unlink(in->keypath);
-    OK(ad_fed_keygen(in->st, in->keypath, name, &err));
-    OK(ad_fed_key_load(in->st, in->keypath, &in->key, &err));
-    ad_fed_instance fi;
-    OK(ad_fed_instance_get(in->st, &fi, &err));
-    memcpy(in->pub, fi.pubkey, sizeof in->pub);
-}
-
-static int64_t count(node *in, const char *sql)
-{
-    int64_t n = -1;
-    ad_stmt *s = ad_db_stmt(in->st->db, sql, &err);
-    assert_non_null(s);
-    OK(ad_db_int(s, &n, &err));
-    return n;
-}
 
 /* descriptors of this process open on a file in the spool folder (nameless ones included) */
 static int spool_fds(void)
@@ -114,8 +78,8 @@ static int setup(void **state)
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     snprintf(dir, sizeof dir, "%s", td_tmpdir("fedpush"));
-    node_open(&A, "pusha");
-    node_open(&B, "pushb");
+    assert_int_equal(ft_node_open(&A, 0, "pusha", dir), 1);
+    assert_int_equal(ft_node_open(&B, 0, "pushb", dir), 1);
     snprintf(spool_dir, sizeof spool_dir, "%s/spool", dir);
     mkdir(spool_dir, 0700);
     setenv("TMPDIR", spool_dir, 1);
@@ -127,10 +91,10 @@ static int setup(void **state)
     o.max_body = MAX_BODY;
     OK(ad_server_start(&srv, &o, &err));
     snprintf(base, sizeof base, "http://%s", ad_server_address(srv));
-    ad_fed_peer pa = {.name = "b", .url = base, .pubkey = B.pub}, pb = {.name = "a", .pubkey = A.pub};
+    ad_fed_peer pa = {.name = "b", .url = base, .pubkey = B.pub};
     int64_t id;
     OK(ad_fed_peer_add(A.st, &pa, &id, &err));
-    OK(ad_fed_peer_add(B.st, &pb, &id, &err));
+    ft_trust(&B, "a", &A, NULL);
     return 0;
 }
 
@@ -138,17 +102,13 @@ static int teardown(void **state)
 {
     (void)state;
     ad_server_stop(srv, 5);
-    ad_fed_key_wipe(&A.key);
-    ad_fed_key_wipe(&B.key);
-    ad_store_close(A.st);
-    ad_store_close(B.st);
-    td_db_drop(&A.db);
-    td_db_drop(&B.db);
+    ft_node_close(&A);
+    ft_node_close(&B);
     curl_global_cleanup();
     return 0;
 }
 
-static void media_in_series(node *in, const char *name, size_t n, size_t from)
+static void media_in_series(ft_node *in, const char *name, size_t n, size_t from)
 {
     OK(td_media_series(in->st, name, n, from, &err));
     int64_t cut;
@@ -190,9 +150,9 @@ static void test_push_in_chunks(void **state)
     assert_int_equal(r.stage, AD_FED_SYNC_DONE);
     /* at least as many requests as the limit needs */
     assert_true(r.requests >= (int)(r.sent.bytes / MAX_BODY) + 1);
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM media"), N);
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM series_media"), N);
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM change_set"), r.sent.sets);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM media"), N);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM series_media"), N);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM change_set"), r.sent.sets);
     no_spool_left();
     assert_true(r.refused >= 1); /* 8 MiB first, halved on each 413 */
     assert_true(r.bytes_up >= r.sent.bytes && r.bytes_down > 0);
@@ -202,7 +162,7 @@ static void test_push_in_chunks(void **state)
     assert_int_equal(r.requests, 1);
     assert_int_equal(r.sent.sets, 0);
     /* the size the peer took is remembered: the next push starts there, refused no more */
-    int64_t took = count(&A, "SELECT push_max FROM fed_peer WHERE name = 'b'");
+    int64_t took = ft_count(&A, "SELECT push_max FROM fed_peer WHERE name = 'b'");
     assert_true(took > 0 && took <= MAX_BODY);
     media_in_series(&A, "Pushed again", 1500, 10 * (size_t)N);
     OK(ad_fed_sync(A.st, &A.key, "b", 0, NULL, NULL, &r, &err));
@@ -210,7 +170,7 @@ static void test_push_in_chunks(void **state)
     assert_true(r.sent.bytes > 2 * MAX_BODY); /* several requests */
     assert_int_equal(r.refused, 0);
     assert_true(r.requests >= (int)(r.sent.bytes / MAX_BODY) + 1);
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM media"), N + 1500);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM media"), N + 1500);
 }
 
 typedef struct {
@@ -277,8 +237,8 @@ static void test_hostile_bodies(void **state)
     ad_fed_stats s;
     OK(ad_fed_bundle_export(A.st, &A.key, "b", 0, &good, &n, &s, &err));
     assert_true(n > 4096 && n < MAX_BODY);
-    int64_t media = count(&B, "SELECT COUNT(*) FROM media"),
-            sets = count(&B, "SELECT COUNT(*) FROM change_set");
+    int64_t media = ft_count(&B, "SELECT COUNT(*) FROM media"),
+            sets = ft_count(&B, "SELECT COUNT(*) FROM change_set");
     uint8_t *bad = malloc(n + MAX_BODY);
     assert_non_null(bad);
     /* cut short (400: the body cannot be read as a bundle) */
@@ -297,12 +257,12 @@ static void test_hostile_bodies(void **state)
     /* a client leaving mid-body */
     post_and_leave(MAX_BODY - 1);
     no_spool_left();
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM media"), media);
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM change_set"), sets);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM media"), media);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM change_set"), sets);
     /* the same bundle whole is taken */
     assert_int_equal(post(good, n), 200);
     no_spool_left();
-    assert_int_equal(count(&B, "SELECT COUNT(*) FROM media"), media + 200);
+    assert_int_equal(ft_count(&B, "SELECT COUNT(*) FROM media"), media + 200);
     free(bad);
     free(good);
 }
@@ -312,7 +272,7 @@ static void test_pull_bounded(void **state)
 {
     (void)state;
     media_in_series(&B, "Pulled", N, 4 * (size_t)N);
-    int64_t before = count(&A, "SELECT COUNT(*) FROM media");
+    int64_t before = ft_count(&A, "SELECT COUNT(*) FROM media");
     ad_fed_sync_result r;
     size_t big = counted_sync(&r);
     (void)big; /* not counted under the sanitizers */
@@ -322,7 +282,7 @@ static void test_pull_bounded(void **state)
 #endif
     assert_int_equal(r.stage, AD_FED_SYNC_DONE);
     assert_true(r.got.sets >= 2 * N / RUN);
-    assert_int_equal(count(&A, "SELECT COUNT(*) FROM media"), before + N);
+    assert_int_equal(ft_count(&A, "SELECT COUNT(*) FROM media"), before + N);
     no_spool_left();
 }
 

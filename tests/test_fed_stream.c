@@ -12,58 +12,20 @@
 #include "ariadne/store.h"
 #include "ariadne/util.h"
 #include "fed/fed_int.h"
-#include "testutil.h"
+#include "fedtest.h"
 
 #include "alloc_count.h"
 
-#define OK(x)                                                                                      \
-    do {                                                                                           \
-        ad_code rc_ = (x);                                                                         \
-        if (rc_ != AD_OK)                                                                          \
-            fail_msg("%s: %s", #x, err.msg);                                                       \
-    } while (0)
 static ad_err err;
 
-typedef struct {
-    td_db db;
-    ad_store *st;
-    ad_fed_key key;
-    char pub[AD_FED_PUBKEY_HEX + 1];
-} node;
-
-static void node_open(node *in, const char *name)
+static void node_open(ft_node *in, const char *name)
 {
-    char path[600];
-    memset(in, 0, sizeof *in);
-    assert_int_equal(td_db_create(&in->db, 0, name), 0);
-    OK(ad_store_open(&in->st, in->db.url, AD_STORE_CREATE, &err));
-    snprintf(path, sizeof path, "%s/%s.key", td_tmpdir("fedstream"), name);
-    OK(ad_fed_keygen(in->st, path, name, &err));
-    OK(ad_fed_key_load(in->st, path, &in->key, &err));
-    ad_fed_instance fi;
-    OK(ad_fed_instance_get(in->st, &fi, &err));
-    memcpy(in->pub, fi.pubkey, sizeof in->pub);
+    assert_int_equal(ft_node_open(in, 0, name, td_tmpdir("fedstream")), 1);
 }
 
-static void node_close(node *in)
+static int64_t media_count(ft_node *in)
 {
-    ad_fed_key_wipe(&in->key);
-    ad_store_close(in->st);
-    td_db_drop(&in->db);
-}
-
-static int64_t count(node *in, const char *sql)
-{
-    int64_t n = -1;
-    ad_stmt *s = ad_db_stmt(in->st->db, sql, &err);
-    assert_non_null(s);
-    OK(ad_db_int(s, &n, &err));
-    return n;
-}
-
-static int64_t media_count(node *in)
-{
-    return count(in, "SELECT COUNT(*) FROM media");
+    return ft_count(in, "SELECT COUNT(*) FROM media");
 }
 
 enum { RUN = 500 };
@@ -71,14 +33,12 @@ enum { RUN = 500 };
 #define BOUND ((size_t)2 << 20)
 
 /* A with N media in one series, B trusting A; the bundle for B in path (its length back). */
-static size_t setup(node *a, node *b, const char *path, size_t N)
+static size_t setup(ft_node *a, ft_node *b, const char *path, size_t N)
 {
     node_open(a, "streama");
     node_open(b, "streamb");
-    ad_fed_peer pa = {.name = "b", .pubkey = b->pub}, pb = {.name = "a", .pubkey = a->pub};
-    int64_t id;
-    OK(ad_fed_peer_add(a->st, &pa, &id, &err));
-    OK(ad_fed_peer_add(b->st, &pb, &id, &err));
+    ft_trust(a, "b", b, NULL);
+    ft_trust(b, "a", a, NULL);
     OK(td_media_series(a->st, "Stream", N, 0, &err));
     ad_fed_cut_run = RUN; /* many sets */
     FILE *f = fopen(path, "wb");
@@ -92,19 +52,10 @@ static size_t setup(node *a, node *b, const char *path, size_t N)
     return (size_t)st.bytes;
 }
 
-static ad_code import_path(node *b, const char *path, ad_fed_stats *st)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    ad_code rc = ad_fed_bundle_import_file(b->st, f, st, &err);
-    fclose(f);
-    return rc;
-}
-
 static void test_bounded(void **state)
 {
     (void)state;
-    node a, b;
+    ft_node a, b;
     char path[600];
     snprintf(path, sizeof path, "%s/bundle", td_tmpdir("fedstream"));
     /* large enough to tell a whole-file read from one set at a time; small where not counted */
@@ -126,7 +77,7 @@ static void test_bounded(void **state)
     largest = 0;
     counting = 1;
 #endif
-    OK(import_path(&b, path, &st));
+    OK(ft_import_file(&b, path, &st, &err));
 #if COUNTING
     counting = 0;
     print_message("bundle %zu bytes in %lld sets; largest allocation of the import %zu bytes\n",
@@ -141,25 +92,25 @@ static void test_bounded(void **state)
     OK(ad_db_int(s, &links, &err));
     assert_int_equal(links, N);
     /* a replay from the file changes nothing */
-    OK(import_path(&b, path, &st));
+    OK(ft_import_file(&b, path, &st, &err));
     assert_int_equal(st.applied, 0);
     assert_int_equal(st.skipped, 2 * N + 1);
     /* the cut: one kind per set (media, series, link, in that order) in runs of at most RUN */
     int64_t runs = (int64_t)((N + RUN - 1) / RUN);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set"), 2 * runs + 1);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
-    assert_int_equal(count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'series'"), 1);
-    assert_int_equal(count(&a, "SELECT MAX(last_seq - first_seq + 1) FROM change_set"), RUN);
-    assert_int_equal(count(&a, "SELECT MAX(last_seq) FROM change_set WHERE kinds = 'media'") + 1,
-                     count(&a, "SELECT first_seq FROM change_set WHERE kinds = 'series'"));
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM change_set"), 2 * runs + 1);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM change_set WHERE kinds = 'series'"), 1);
+    assert_int_equal(ft_count(&a, "SELECT MAX(last_seq - first_seq + 1) FROM change_set"), RUN);
+    assert_int_equal(ft_count(&a, "SELECT MAX(last_seq) FROM change_set WHERE kinds = 'media'") + 1,
+                     ft_count(&a, "SELECT first_seq FROM change_set WHERE kinds = 'series'"));
     /* the receiver records each set's kinds as its lines hold them (the strict reader read
      * the media and links) */
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
-    assert_int_equal(count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds IS NULL"), 0);
-    node_close(&a);
-    node_close(&b);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'media'"), runs);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds = 'link'"), runs);
+    assert_int_equal(ft_count(&b, "SELECT COUNT(*) FROM change_set WHERE kinds IS NULL"), 0);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 /* The bundle with one byte changed at `at` (from its end when negative), or cut there. */
@@ -180,7 +131,7 @@ static void damaged(const char *path, const char *out, long at, int cut)
 static void test_bad_at_the_end(void **state)
 {
     (void)state;
-    node a, b;
+    ft_node a, b;
     char path[600], bad[600];
     snprintf(path, sizeof path, "%s/bundle2", td_tmpdir("fedstream"));
     snprintf(bad, sizeof bad, "%s/bad", td_tmpdir("fedstream"));
@@ -210,7 +161,7 @@ static void test_bad_at_the_end(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         damaged(path, bad, cases[i].at, cases[i].cut);
         ad_fed_stats st;
-        ad_code rc = import_path(&b, bad, &st);
+        ad_code rc = ft_import_file(&b, bad, &st, &err);
         if (rc != cases[i].want)
             fail_msg("case %zu: %d, not %d: %s", i, rc, cases[i].want, err.msg);
         assert_non_null(strstr(err.msg, "nothing written"));
@@ -218,10 +169,10 @@ static void test_bad_at_the_end(void **state)
     }
     /* the intact file still goes in whole */
     ad_fed_stats st;
-    OK(import_path(&b, path, &st));
+    OK(ft_import_file(&b, path, &st, &err));
     assert_int_equal(media_count(&b), N);
-    node_close(&a);
-    node_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 /* A file whose bytes change after the first pass: reads come from `first` until the first
@@ -258,7 +209,7 @@ static int tf_seek(void *c, off64_t *off, int whence)
 static void test_changed_between_passes(void **state)
 {
     (void)state;
-    node a, b;
+    ft_node a, b;
     char path[600];
     snprintf(path, sizeof path, "%s/bundle3", td_tmpdir("fedstream"));
     setup(&a, &b, path, 2000);
@@ -281,12 +232,12 @@ static void test_changed_between_passes(void **state)
     assert_int_equal(media_count(&b), 0);
     free(good);
     free(bad);
-    node_close(&a);
-    node_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 /* The stored form of set `id` (bytes, len) read (copies) or written. */
-static uint8_t *stored(node *in, const char *id, size_t *n, int64_t *len)
+static uint8_t *stored(ft_node *in, const char *id, size_t *n, int64_t *len)
 {
     ad_stmt *s = ad_db_stmt(in->st->db, "SELECT bytes, len FROM change_set WHERE id = ?", &err);
     assert_non_null(s);
@@ -301,7 +252,7 @@ static uint8_t *stored(node *in, const char *id, size_t *n, int64_t *len)
     return d;
 }
 
-static void store(node *in, const char *id, const uint8_t *b, size_t n, int64_t len)
+static void store(ft_node *in, const char *id, const uint8_t *b, size_t n, int64_t len)
 {
     ad_stmt *s =
         ad_db_stmt(in->st->db, "UPDATE change_set SET bytes = ?, len = ? WHERE id = ?", &err);
@@ -320,24 +271,24 @@ static void store(node *in, const char *id, const uint8_t *b, size_t n, int64_t 
 static void test_stored_form(void **state)
 {
     (void)state;
-    node a, b;
+    ft_node a, b;
     char path[600], again[600];
     snprintf(path, sizeof path, "%s/bundle4", td_tmpdir("fedstream"));
     snprintf(again, sizeof again, "%s/bundle5", td_tmpdir("fedstream"));
     size_t N = 700, len = setup(&a, &b, path, N);
     ad_fed_stats st;
-    OK(import_path(&b, path, &st));
+    OK(ft_import_file(&b, path, &st, &err));
     size_t n = 0;
     uint8_t *bundle = td_read_file(path, &n), *set = NULL;
     assert_int_equal(n, len);
     size_t cap = 0;
     char first_id[65] = "";
     for (int side = 0; side < 2; side++) {
-        node *in = side ? &b : &a;
+        ft_node *in = side ? &b : &a;
         /* every set compressed, its canonical length kept; far smaller in all */
-        assert_int_equal(count(in, "SELECT COUNT(*) FROM change_set WHERE codec IS NULL"), 0);
-        assert_true(4 * count(in, "SELECT SUM(length(bytes)) FROM change_set") <
-                    count(in, "SELECT SUM(len) FROM change_set"));
+        assert_int_equal(ft_count(in, "SELECT COUNT(*) FROM change_set WHERE codec IS NULL"), 0);
+        assert_true(4 * ft_count(in, "SELECT SUM(length(bytes)) FROM change_set") <
+                    ft_count(in, "SELECT SUM(len) FROM change_set"));
         ad_stmt *s = ad_db_stmt(in->st->db, "SELECT id, len FROM change_set ORDER BY id", &err);
         assert_non_null(s);
         int sets = 0;
@@ -357,7 +308,7 @@ static void test_stored_form(void **state)
         assert_int_equal(sets, 5); /* 700 media and links in runs of 500, the series */
     }
     /* damaged where it is kept: the set is named, nothing is sent or marked sent */
-    int64_t sent = count(&a, "SELECT COUNT(*) FROM fed_sent");
+    int64_t sent = ft_count(&a, "SELECT COUNT(*) FROM fed_sent");
     struct {
         int what; /* 0 a byte changed, 1 cut short, 2 a wrong length */
         size_t at;
@@ -382,7 +333,7 @@ static void test_stored_form(void **state)
             fail_msg("case %zu: %d, not AD_ERR_CHECKSUM: %s", i, rc, err.msg);
         assert_non_null(strstr(err.msg, first_id));
         assert_non_null(strstr(err.msg, "as stored is damaged"));
-        assert_int_equal(count(&a, "SELECT COUNT(*) FROM fed_sent"), sent);
+        assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM fed_sent"), sent);
     }
     store(&a, first_id, z, zn, zlen);
     free(z);
@@ -399,8 +350,8 @@ static void test_stored_form(void **state)
     free(b2);
     free(set);
     free(bundle);
-    node_close(&a);
-    node_close(&b);
+    ft_node_close(&a);
+    ft_node_close(&b);
 }
 
 int main(void)
