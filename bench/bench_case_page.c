@@ -8,9 +8,10 @@
  * calls it (an investigator of the agency, reads to a sink as the server's): the summary (the
  * classes and the known series), the candidate groups (all of them, as the review queue asks,
  * and the first 50, as the case page asks; kept per case after the first request, whose cost
- * is shown apart), the first page of 50 files and a deep page (page 900, by its keyset cursor); beside them in the same run the same requests on the
+ * is shown apart; the last page of 100, as the review queue asks it last: the timing leaves
+ * out the request of one group that finds the total), the first page of 50 files and a deep page (page 900, by its keyset cursor); beside them in the same run the same requests on the
  * SMALL case, and the plain SQL count of the case's items as a floor.
- *   bench_case_page [-n N] [-r REPEATS] [--db URL] [--only sgGfdc]
+ *   bench_case_page [-n N] [-r REPEATS] [--db URL] [--only sgGlfdc]
  * The store (default sqlite:bench/out/case-page-N.db) is made on the first run and kept; a
  * PostgreSQL URL (an empty database) is filled the same way. */
 #include <stdio.h>
@@ -232,9 +233,10 @@ typedef struct {
     char deep[256]; /* the cursor of page 900 of BIG */
 } ctx_t;
 
-typedef enum { Q_SUMMARY, Q_GROUPS, Q_GROUPS50, Q_FIRST, Q_DEEP, Q_COUNT } query;
+typedef enum { Q_SUMMARY, Q_GROUPS, Q_GROUPS50, Q_LATE, Q_FIRST, Q_DEEP, Q_COUNT } query;
 static const char *const QNAME[] = {"summary (classes, known series)", "candidate groups, all",
                                     "candidate groups, first 50 (the page)",
+                                    "candidate groups, the last page of 100",
                                     "first page of 50 files", "page 900 (keyset cursor)",
                                     "floor: SELECT count(*) of the items"};
 
@@ -260,6 +262,17 @@ static double run_one(ctx_t *x, query q, int64_t case_id, const char *cursor, si
     case Q_GROUPS:
     case Q_GROUPS50:
         rc = ad_svc_case_groups(&x->c, case_id, q == Q_GROUPS ? 0 : 50, &doc, &err);
+        break;
+    case Q_LATE: /* the review queue's last page: after the group 100 before the last */
+        rc = ad_svc_case_groups(&x->c, case_id, 1, &doc, &err);
+        if (rc == AD_OK) {
+            json_int_t total = json_integer_value(json_object_get(doc, "total"));
+            json_decref(doc);
+            doc = NULL;
+            c0 = cpu_now(), t0 = ad_now();
+            rc = ad_svc_case_groups_page(&x->c, case_id, total > 100 ? total - 100 : 0, 100,
+                                         &doc, &err);
+        }
         break;
     case Q_FIRST:
     case Q_DEEP:
@@ -330,9 +343,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--db") && i + 1 < argc)
             url = argv[++i];
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
-            only = argv[++i]; /* a subset of the requests: letters s g G f d c */
+            only = argv[++i]; /* a subset of the requests: letters s g G l f d c */
         else {
-            printf("usage: bench_case_page [-n FILES] [-r REPEATS] [--db URL] [--only sgGfdc]\n");
+            printf("usage: bench_case_page [-n FILES] [-r REPEATS] [--db URL] [--only sgGlfdc]\n");
             return strcmp(argv[i], "--help") ? 2 : 0;
         }
     }
@@ -392,7 +405,7 @@ int main(int argc, char **argv)
            "big bytes");
     for (query q = Q_SUMMARY; q <= Q_COUNT; q++) {
         size_t nb = 0, ns = 0;
-        if (only && !strchr(only, "sgGfdc"[q]))
+        if (only && !strchr(only, "sgGlfdc"[q]))
             continue;
         double c0 = cpu_now(), t0 = ad_now(), cb, cs;
         run_one(&x, q, big, q == Q_DEEP ? x.deep : NULL, &nb); /* the first: fills caches */

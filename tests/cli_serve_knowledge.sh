@@ -175,6 +175,15 @@ call 422 "$INV_A" GET "/v1/cases/$CASE_A/files?limit=0"
 field limit
 call 422 "$INV_A" GET "/v1/cases/$CASE_A/files?cursor=zz"
 field cursor
+# the candidate groups' pages: limit 0 is refused (not read as absent: all), as a bad after
+for q in limit=0 limit=000 'limit=1&after=x'; do
+  call 422 "$INV_A" GET "/v1/cases/$CASE_A/groups?$q"
+  f=${q##*&}
+  field "${f%%=*}"
+done
+call 200 "$INV_A" GET "/v1/cases/$CASE_A/groups?limit=1"
+call 200 "$INV_A" GET "/v1/cases/$CASE_A/groups"
+[ "$(jq -r .next "$T/out")" = null ] || fail "groups: all of them in one page"
 cursor="" seen=0 pages=0
 while :; do
   call 200 "$AN_A" GET "/v1/cases/$CASE_A/files?limit=2${cursor:+&cursor=$cursor}"

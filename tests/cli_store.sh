@@ -101,7 +101,7 @@ scenario() {
   says "ariadne db init"
   expect 0 A db init
   expect 0 A db init --json
-  has '"schema_version":22'
+  has '"schema_version":24'
   expect 0 A agency add "Police A" --country FR
   expect 0 A agency add "Hub" --kind hub
   expect 1 A agency add "Hub"

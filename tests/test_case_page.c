@@ -2,8 +2,9 @@
  * of the slow way. The summary (ad_store_case_summary: grouped queries) against the classes
  * recomputed file by file with ad_lookup_classify, after votes, links and identifications
  * change what a class is; the candidate groups kept per case (case_groups) against groups
- * computed afresh, after a clue is added and after a second job; keyset pages that cover every
- * file once. On SQLite and (with $AD_TEST_PG) PostgreSQL. */
+ * computed afresh, after a clue is added and after a second job; the groups' keyset pages of
+ * a case of more groups than a page against the whole; keyset pages that cover every file
+ * once. On SQLite and (with $AD_TEST_PG) PostgreSQL. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "ariadne/lookup.h"
 #include "ariadne/report.h"
 #include "ariadne/service.h"
+#include "store/store_int.h"
 #include "testutil.h"
 
 #define OK(x) assert_int_equal((x), AD_OK)
@@ -51,8 +53,10 @@ static void job(fx *f, const char *jid, const int64_t *known, size_t nk, const i
     ad_job j = {jid, f->case_id, f->unit, "EX", jid, "test", "running", 0, 0, "test"};
     int resumed;
     OK(ad_store_job_open(f->st, &j, &resumed, E));
-    ad_job_item it[16];
-    char keys[16][8], paths[16][32];
+    size_t cap = nk + nf + 1;
+    ad_job_item *it = calloc(cap, sizeof *it);
+    char(*keys)[8] = calloc(cap, sizeof *keys), (*paths)[32] = calloc(cap, sizeof *paths);
+    assert_true(it && keys && paths);
     size_t n = 0;
     for (size_t i = 0; i < nk + nf + 1; i++, n++) {
         snprintf(keys[n], sizeof keys[n], "%02zx", i);
@@ -71,6 +75,9 @@ static void job(fx *f, const char *jid, const int64_t *known, size_t nk, const i
     }
     OK(ad_store_job_items_add(f->st, it, n, E));
     OK(ad_store_job_finish(f->st, jid, E));
+    free(it);
+    free(keys);
+    free(paths);
 }
 
 static int setup(void **state, int pg)
@@ -364,6 +371,136 @@ static void test_groups(void **state)
     json_decref(p2);
 }
 
+/* A new picture of a larger case: its own digests from k; the near-duplicate of picture k when
+ * near (its PDQ 8 bits away), else a PDQ of its own. */
+static int64_t big_media(ad_store *st, uint32_t k, int near)
+{
+    ad_media m;
+    ad_err e;
+    ad_media_init(&m);
+    m.has_sha256 = m.has_pdq = 1;
+    uint64_t x = 0x5EED0000u + k;
+    for (int i = 0; i < 32; i++) {
+        m.sha256[i] = i < 4 ? (uint8_t)(k >> (8 * i)) : (uint8_t)(0xA5 ^ i);
+        x = x * 6364136223846793005ull + 1442695040888963407ull; /* the PDQ of k - near */
+        m.pdq.b[i] = (uint8_t)(x >> 56);
+    }
+    m.sha256[4] = (uint8_t)near;
+    if (near)
+        m.pdq.b[0] ^= 0xFF;
+    m.pdq_quality = 100;
+    int64_t id;
+    int created;
+    OK(ad_store_media_upsert(st, &m, &id, &created, E));
+    return id;
+}
+
+/* the text kept for group id of the case (case_group), malloc'd */
+static char *kept_group(fx *f, int64_t id)
+{
+    ad_err e;
+    ad_stmt *s =
+        ad_db_stmt(f->st->db, "SELECT doc FROM case_group WHERE case_id = ? AND id = ?", E);
+    assert_non_null(s);
+    ad_bind_int(s, 1, f->case_id);
+    ad_bind_int(s, 2, id);
+    assert_true(ad_step(s, E) > 0);
+    char *t = strdup(ad_col_str(s, 0));
+    ad_db_done(s);
+    return t;
+}
+
+/* A case of more groups than a page (the review queue's pages of 100): 130 pairs of
+ * near-duplicates. Keyset pages of every size agree with the whole, whatever the page starts
+ * after, from what is kept and from groups computed afresh; a late page reads its own groups
+ * alone (a group before it, damaged where it is kept, is neither read nor mended); a damaged
+ * group in the page is computed again. */
+static void test_group_pages(void **state)
+{
+    fx *f = *state;
+    if (!f)
+        skip();
+    ad_err e;
+    enum { G = 130 };
+    ad_case c = {0, f->unit, NULL, "C-BIG", NULL, "open", 0};
+    OK(ad_store_case_open(f->st, &c, &f->case_id, E));
+    int64_t *fresh = calloc(2 * G, sizeof *fresh);
+    assert_non_null(fresh);
+    OK(ad_store_begin(f->st, E));
+    for (uint32_t k = 0; k < G; k++) {
+        fresh[2 * k] = big_media(f->st, 1000 + k, 0);
+        fresh[2 * k + 1] = big_media(f->st, 1000 + k, 1);
+    }
+    OK(ad_store_commit(f->st, E));
+    job(f, "J-BIG", NULL, 0, fresh, 2 * G);
+    free(fresh);
+    json_t *whole = NULL, *doc = NULL;
+    OK(ad_svc_case_groups(&f->c, f->case_id, 0, &whole, E)); /* computed and kept */
+    json_t *all = json_object_get(whole, "groups");
+    assert_int_equal(json_array_size(all), G);
+    assert_int_equal(json_integer_value(json_object_get(whole, "total")), G);
+    assert_int_equal(json_integer_value(json_object_get(whole, "new")), 2 * G);
+    OK(ad_svc_case_groups(&f->c, f->case_id, 0, &doc, E)); /* read whole from what is kept */
+    assert_true(json_equal(doc, whole));
+    json_decref(doc);
+    /* pages of every size, walked by their next: the whole, in order, once */
+    static const int64_t sizes[] = {1, 7, 99, 100, 101, 129, 130, 500};
+    for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
+        int64_t after = 0, pages = 0;
+        size_t seen = 0;
+        do {
+            OK(ad_svc_case_groups_page(&f->c, f->case_id, after, sizes[z], &doc, E));
+            json_t *gs = json_object_get(doc, "groups");
+            for (size_t i = 0; i < json_array_size(gs); i++)
+                assert_true(json_equal(json_array_get(gs, i), json_array_get(all, seen++)));
+            assert_int_equal(json_integer_value(json_object_get(doc, "total")), G);
+            json_t *next = json_object_get(doc, "next");
+            after = json_is_null(next) ? -1 : json_integer_value(next);
+            pages++;
+            json_decref(doc);
+        } while (after >= 0 && pages <= G);
+        assert_int_equal(seen, G);
+        assert_int_equal(pages, (G + sizes[z] - 1) / sizes[z]);
+    }
+    /* a page after any group: its slice of the whole, kept and computed afresh alike */
+    static const int64_t afters[] = {0, 1, 99, 100, 101, G - 1, G, G + 5};
+    for (size_t a = 0; a < sizeof afters / sizeof *afters; a++)
+        for (int fresh_now = 0; fresh_now < 2; fresh_now++) {
+            if (fresh_now) /* nothing kept: computed (and kept again) */
+                assert_int_equal(td_db_sql(&f->db, "DELETE FROM case_groups"), 1);
+            OK(ad_svc_case_groups_page(&f->c, f->case_id, afters[a], 100, &doc, E));
+            json_t *gs = json_object_get(doc, "groups");
+            size_t want = afters[a] >= G ? 0 : G - afters[a] < 100 ? G - afters[a] : 100;
+            assert_int_equal(json_array_size(gs), want);
+            for (size_t i = 0; i < want; i++)
+                assert_true(
+                    json_equal(json_array_get(gs, i), json_array_get(all, (size_t)afters[a] + i)));
+            json_t *next = json_object_get(doc, "next");
+            if (afters[a] + 100 < G)
+                assert_int_equal(json_integer_value(next), afters[a] + 100);
+            else
+                assert_true(json_is_null(next));
+            json_decref(doc);
+        }
+    /* a late page reads its own groups alone: group 1 damaged where it is kept stays so */
+    assert_int_equal(td_db_sql(&f->db, "UPDATE case_group SET doc = '{]' WHERE id = 1"), 1);
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, 100, 100, &doc, E));
+    assert_int_equal(json_array_size(json_object_get(doc, "groups")), G - 100);
+    json_decref(doc);
+    char *kept = kept_group(f, 1);
+    assert_string_equal(kept, "{]");
+    free(kept);
+    /* the first page holds it: computed again, whole, and kept */
+    OK(ad_svc_case_groups_page(&f->c, f->case_id, 0, 100, &doc, E));
+    assert_true(
+        json_equal(json_array_get(json_object_get(doc, "groups"), 0), json_array_get(all, 0)));
+    json_decref(doc);
+    kept = kept_group(f, 1);
+    assert_string_not_equal(kept, "{]");
+    free(kept);
+    json_decref(whole);
+}
+
 typedef struct {
     size_t n;
     char job[32], key[16];
@@ -508,8 +645,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_groups, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_pages, setup_sqlite, teardown),
+        cmocka_unit_test_setup_teardown(test_group_pages, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_summary, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_groups, setup_pg, teardown),
+        cmocka_unit_test_setup_teardown(test_group_pages, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_pages, setup_pg, teardown),
         cmocka_unit_test_setup_teardown(test_merged_series, setup_sqlite, teardown),
         cmocka_unit_test_setup_teardown(test_merged_series, setup_pg, teardown),

@@ -1206,6 +1206,7 @@ static void t_gids_migrate(void **state)
                                   "DROP TABLE feature_match; DROP TABLE media_feature;"
                                   /* (14: the case page) */
                                   "DROP INDEX ingest_item_tally; DROP TABLE case_groups; DROP TABLE job_tally;"
+                                  "DROP TABLE case_group;" /* (24: the groups a row each) */
                                   /* (21: videos' keyframes) */
                                   "DROP TABLE media_keyframe;"
                                   /* (19: media without a SHA-256) */

@@ -113,8 +113,8 @@ ad_code ad_svc_case_summary(const ad_call *c, int64_t case_id, json_t **out, ad_
 /* The candidate series of a case's new material (the report's grouping, agency evidence):
  * {case, new, total, groups: [{id, reasons, items: [{path, sha256, media_id}]}]}: the first
  * limit groups (0: all) of total. Kept in the store per case as computed for its current jobs
- * and clues (ad_store_case_groups_key), computed again when they change; not kept while a job
- * of the case runs. A limit up to 100 reads only the first 100 groups kept. */
+ * and clues (ad_store_case_groups_key), a row a group, computed again when they change; not
+ * kept while a job of the case runs. A page reads the groups it holds alone. */
 ad_code ad_svc_case_groups(const ad_call *c, int64_t case_id, int64_t limit, json_t **out,
                            ad_err *err);
 /* A page of them: the groups numbered after `after` (0: from the first), at most limit (0: all

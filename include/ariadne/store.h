@@ -25,7 +25,7 @@ typedef struct ad_store ad_store;
 /* ---- opening, schema, transactions, actor ---------------------------------------------- */
 
 #define AD_STORE_DEFAULT_URL "./ariadne.db"
-#define AD_STORE_SCHEMA_VERSION 22
+#define AD_STORE_SCHEMA_VERSION 24
 
 enum {
     AD_STORE_CREATE = 1, /* create the database (SQLite file) and apply all migrations */
@@ -859,17 +859,22 @@ typedef int (*ad_new_file_fn)(void *ctx, int64_t media_id, const char *path,
 typedef int (*ad_new_clue_fn)(void *ctx, int64_t media_id, const char *kind, const char *value);
 ad_code ad_store_case_new_files(ad_store *st, int64_t case_id, ad_new_file_fn file,
                                 ad_new_clue_fn clue, void *ctx, ad_err *err);
-/* The candidate groups of a case kept as computed (schema 14, `case_groups`, one per case;
- * docs/store.md): key names what they were computed from (each current job's id, finished time
- * and last walk ordinal, and the last clue id); *key is NULL while a current job is running (no
- * keeping then). A case keeps two texts: doc (every group) and head (the first groups only, for
- * a page). get: the text (head when head != 0) kept under that key, malloc'd; AD_ERR_NOT_FOUND
- * when none or another key. put: keeps both under key (replacing), no audit row (derived). */
+/* The candidate groups of a case kept as computed (schema 14, `case_groups`, one per case, and
+ * since schema 24 `case_group`, a row a group; docs/store.md): key names what they were
+ * computed from (each current job's id, finished time and last walk ordinal, and the last clue
+ * id); *key is NULL while a current job is running (no keeping then). get: the groups numbered
+ * after `after` (groups are numbered 1, 2, ... in order), at most limit of them (0: all the
+ * rest), kept under that key, as one JSON array of their texts (malloc'd), with the case's
+ * count of new files and of groups; it reads those groups alone (a late page costs what it
+ * holds). AD_ERR_NOT_FOUND when none are kept or under another key. put: keeps the n groups
+ * (each one's JSON text, in order) under key with the count of new files, replacing what was
+ * kept, in one transaction; no audit row (derived). */
 ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_err *err);
-ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int head,
-                                 char **doc, ad_err *err);
-ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key, const char *doc,
-                                 const char *head, ad_err *err);
+ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int64_t after,
+                                 int64_t limit, char **groups, int64_t *new_files,
+                                 int64_t *total, ad_err *err);
+ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key,
+                                 int64_t new_files, char *const *groups, size_t n, ad_err *err);
 /* A match recorded by an ingest job: the file's media matched another media. */
 typedef struct ad_media_match {
     int64_t media_id, match_media_id;

@@ -204,7 +204,8 @@ static ad_code case_summary(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     return rc;
 }
 
-/* ?limit=N: the first N groups (0 or absent: all); &after=G: those numbered after group G */
+/* ?limit=N: the first N groups (absent: all; 0 is refused, not read as absent); &after=G:
+ * those numbered after group G */
 static ad_code case_groups(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
 {
     ad_call c;
@@ -213,10 +214,11 @@ static ad_code case_groups(ad_http_req *rq, ad_http_reply *rp, ad_err *err)
     static const char *const names[] = {"limit", "after"};
     for (int i = 0; i < 2; i++) {
         const char *q = ad_http_query(rq, names[i]);
-        if (q && (!*q || strlen(q) > 9 || strspn(q, "0123456789") != strlen(q))) {
+        if (q && (!*q || strlen(q) > 9 || strspn(q, "0123456789") != strlen(q) ||
+                  (!i && atoll(q) == 0))) {
             strcpy(rp->field, names[i]);
             return ad_err_set(err, AD_ERR_ARG, "%s takes a number (%s)", names[i],
-                              i ? "a group's" : "of groups, 0: all");
+                              i ? "a group's" : "of groups from 1; absent: all");
         }
         if (q)
             v[i] = atoll(q);

@@ -406,7 +406,8 @@ ad_code ad_store_case_new_files(ad_store *st, int64_t case_id, ad_new_file_fn fi
     return rc;
 }
 
-/* ---- the candidate groups kept per case (schema 14, case_groups) ---- */
+/* ---- the candidate groups kept per case (schema 14, case_groups; a row a group since
+ * schema 24, case_group) ---- */
 
 /* key: each current job's id, finished time and last walk ordinal, and the last clue id */
 ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_err *err)
@@ -467,41 +468,99 @@ ad_code ad_store_case_groups_key(ad_store *st, int64_t case_id, char **key, ad_e
     return rc;
 }
 
-ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int head,
-                                 char **doc, ad_err *err)
+/* One statement (one snapshot: a put between two reads cannot mix two computations): the
+ * case's row under the key, joined with its groups after `after` in order; a page past the
+ * last group is one row with no group. */
+ad_code ad_store_case_groups_get(ad_store *st, int64_t case_id, const char *key, int64_t after,
+                                 int64_t limit, char **groups, int64_t *new_files,
+                                 int64_t *total, ad_err *err)
 {
-    *doc = NULL;
+    *groups = NULL;
     ad_stmt *s = ad_db_stmt(st->db,
-                            head ? "SELECT head FROM case_groups WHERE case_id = ? AND key = ?"
-                                 : "SELECT doc FROM case_groups WHERE case_id = ? AND key = ?",
+                            "SELECT c.new_files, c.total, g.doc FROM case_groups c LEFT JOIN"
+                            " case_group g ON g.case_id = c.case_id AND g.id > ? WHERE"
+                            " c.case_id = ? AND c.key = ? ORDER BY g.id LIMIT ?",
                             err);
     if (!s)
         return AD_ECODE(err);
-    ad_bind_int(s, 1, case_id);
-    ad_bind_text(s, 2, key);
-    int r = ad_step(s, err);
-    if (r > 0 && !(*doc = strdup(ad_col_str(s, 0) ? ad_col_str(s, 0) : "")))
-        r = -(int)ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_bind_int(s, 1, after);
+    ad_bind_int(s, 2, case_id);
+    ad_bind_text(s, 3, key);
+    ad_bind_int(s, 4, limit > 0 ? limit : INT64_MAX);
+    size_t cap = 4096, len = 0;
+    char *out = malloc(cap);
+    int r = out ? 0 : -(int)ad_err_set(err, AD_ERR_NOMEM, "out of memory"), rows = 0;
+    if (out)
+        out[len++] = '[';
+    while (r == 0 && (r = ad_step(s, err)) > 0) {
+        *new_files = ad_col_int(s, 0);
+        *total = ad_col_int(s, 1);
+        const char *doc = ad_col_str(s, 2);
+        size_t n = doc ? strlen(doc) : 0;
+        r = 0;
+        rows = 1;
+        if (!doc)
+            continue;
+        if (len + n + 2 > cap) {
+            char *b = realloc(out, cap = 2 * (len + n + 2));
+            if (!b) {
+                r = -(int)ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+                break;
+            }
+            out = b;
+        }
+        if (len > 1)
+            out[len++] = ',';
+        memcpy(out + len, doc, n);
+        len += n;
+    }
     ad_db_done(s);
-    return r < 0 ? (ad_code)-r : r == 0 ? AD_ERR_NOT_FOUND : AD_OK;
+    if (r == 0 && !rows)
+        r = -(int)AD_ERR_NOT_FOUND;
+    if (r < 0) {
+        free(out);
+        return (ad_code)-r;
+    }
+    out[len++] = ']';
+    out[len] = 0;
+    *groups = out;
+    return AD_OK;
 }
 
-ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key, const char *doc,
-                                 const char *head, ad_err *err)
+ad_code ad_store_case_groups_put(ad_store *st, int64_t case_id, const char *key,
+                                 int64_t new_files, char *const *groups, size_t n, ad_err *err)
 {
     ad_stmt *s;
     ad_code rc = ad_store_op(st,
-                             "INSERT INTO case_groups (case_id, key, doc, head, made) VALUES (?, ?,"
-                             " ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET key = excluded.key,"
-                             " doc = excluded.doc, head = excluded.head, made = excluded.made",
+                             "INSERT INTO case_groups (case_id, key, new_files, total, made)"
+                             " VALUES (?, ?, ?, ?, ?) ON CONFLICT (case_id) DO UPDATE SET key ="
+                             " excluded.key, new_files = excluded.new_files, total ="
+                             " excluded.total, made = excluded.made",
                              &s, err);
     if (rc != AD_OK)
         return rc;
     ad_bind_int(s, 1, case_id);
     ad_bind_text(s, 2, key);
-    ad_bind_text(s, 3, doc);
-    ad_bind_text(s, 4, head);
+    ad_bind_int(s, 3, new_files);
+    ad_bind_int(s, 4, (int64_t)n);
     ad_bind_int(s, 5, ad_store_time());
     rc = ad_db_run(s, err);
+    /* the groups: those kept before go, then one row each, numbered 1, 2, ... */
+    for (size_t i = 0; rc == AD_OK && i <= n; i++) {
+        s = ad_db_stmt(st->db,
+                       i ? "INSERT INTO case_group (case_id, id, doc) VALUES (?, ?, ?)"
+                         : "DELETE FROM case_group WHERE case_id = ?",
+                       err);
+        if (!s) {
+            rc = AD_ECODE(err);
+            break;
+        }
+        ad_bind_int(s, 1, case_id);
+        if (i) {
+            ad_bind_int(s, 2, (int64_t)i);
+            ad_bind_text(s, 3, groups[i - 1]);
+        }
+        rc = ad_db_run(s, err);
+    }
     return ad_store_finish(st, rc, err);
 }

@@ -585,6 +585,20 @@ static const migration migrations[] = {
      "ALTER TABLE fed_peer ADD COLUMN push_max BIGINT;"
      "ALTER TABLE fed_peer ADD COLUMN push_max_at BIGINT;",
      "SELECT 1;", "SELECT 1;"},
+    /* 23: the fedpg branch's (placeholder) */
+    {23, "SELECT 1;", "SELECT 1;", "SELECT 1;"},
+    {24,
+     /* the candidate groups of a case kept a row each (docs/store.md `case_group`), so that a
+      * page of the review queue reads its own groups and no others; `case_groups` keeps the
+      * key, the count of new files and of groups. What was kept is derived (computed again at
+      * the next read), so the old form goes whole. Local (agency evidence: paths). */
+     "DROP TABLE case_groups;"
+     "CREATE TABLE case_groups (case_id BIGINT PRIMARY KEY REFERENCES cases(id),"
+     " key TEXT NOT NULL, new_files BIGINT NOT NULL, total BIGINT NOT NULL,"
+     " made BIGINT NOT NULL);"
+     "CREATE TABLE case_group (case_id BIGINT NOT NULL REFERENCES cases(id),"
+     " id BIGINT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (case_id, id))@NOROWID@;",
+     "SELECT 1;", "SELECT 1;"},
 };
 
 /* Replaces the type markers for the back end. */
