@@ -96,10 +96,28 @@ ad_code ad_feat_ingest_known(struct run *r, struct task *t, int64_t known_id, ad
     return AD_OK;
 }
 
-ad_code ad_feat_ingest_index(struct run *r, const ad_feat_index **ix, ad_err *err)
+ad_code ad_feat_ingest_searched(struct run *r, const struct task *t, int has,
+                                const ad_feat_index **ix, ad_err *err)
 {
+    *ix = NULL;
+    if (!r->o->features || !has || t->cls != AD_RC_NEW || t->match_id)
+        return AD_OK;
     ad_code rc = load(r, err);
-    *ix = rc ? NULL : r->feat->ix;
+    if (rc == AD_OK && ad_feat_index_size(r->feat->ix))
+        *ix = r->feat->ix;
+    return rc;
+}
+
+ad_code ad_feat_ingest_finding(struct run *r, struct task *t, int64_t media_id, int copy,
+                               int *keep, ad_err *err)
+{
+    *keep = 0;
+    if (ad_idset_has(&r->job_new, media_id))
+        return AD_OK; /* this job's own media are not known */
+    if (copy && t->match_id)
+        return AD_OK; /* a second copy: the first decided */
+    ad_code rc = copy ? ad_feat_ingest_known(r, t, media_id, err) : AD_OK;
+    *keep = rc == AD_OK;
     return rc;
 }
 
@@ -170,32 +188,22 @@ static ad_code near(struct run *r, struct task *t, ad_err *err)
 
 ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
 {
-    if (!r->o->features)
-        return AD_OK;
     struct batch *b = r->write;
     ad_code rc = AD_OK;
     for (size_t i = 0; i < b->n && rc == AD_OK; i++) {
         struct task *t = &b->t[i];
-        if (!t->feat || t->cls != AD_RC_NEW || t->match_id)
+        const ad_feat_index *ix;
+        if ((rc = ad_feat_ingest_searched(r, t, t->feat != NULL, &ix, err)) || !ix)
             continue;
-        if ((rc = load(r, err)))
-            break;
-        if (!ad_feat_index_size(r->feat->ix))
-            return AD_OK;
         ad_feat_found found[LINKS];
-        size_t n = 0;
-        rc = ad_feat_similar(r->st, r->feat->ix, &t->feat->f, 0, 0, found, LINKS, &n, err);
-        size_t keep = 0;
+        size_t n = 0, keep = 0;
+        rc = ad_feat_similar(r->st, ix, &t->feat->f, 0, 0, found, LINKS, &n, err);
         for (size_t k = 0; k < n && rc == AD_OK; k++) {
-            if (ad_idset_has(&r->job_new, found[k].media_id))
-                continue; /* this job's own media are not known */
-            if (found[k].m.kind == AD_FEAT_COPY && !t->match_id) {
-                if ((rc = ad_feat_ingest_known(r, t, found[k].media_id, err)))
-                    break;
-            } else if (found[k].m.kind == AD_FEAT_COPY) {
-                continue; /* a second copy: the first decided */
-            }
-            t->feat->found[keep++] = found[k];
+            int kept;
+            rc = ad_feat_ingest_finding(r, t, found[k].media_id,
+                                        found[k].m.kind == AD_FEAT_COPY, &kept, err);
+            if (kept)
+                t->feat->found[keep++] = found[k];
         }
         t->feat->nfound = keep;
         if (rc == AD_OK && !t->match_id)

@@ -24,9 +24,19 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err);
 ad_code ad_feat_ingest_write(struct run *r, const int64_t *mids, const size_t *of, size_t nm,
                              ad_err *err);
 void ad_feat_ingest_free_task(struct task *t);
-/* The store's features index for this job (loaded at the first call; videos' keyframes too). */
+/* The writer's loop of both searches (pictures' features here, videos' keyframes in vtriage.c):
+ * searched: whether file t is searched (the run takes features, t has something to search by
+ * (has), it is still `new` with no match) and in what: the store's features index, videos'
+ * keyframes too (loaded at the first call); AD_OK with *ix NULL when t is not searched or the
+ * index is empty (nothing can be found). finding: one of t's findings, best first; *keep says
+ * whether t keeps it: this job's own media are passed over (not known), the first copy (copy)
+ * makes t take the known media's class (ad_feat_ingest_known), a later copy is passed over (the
+ * first decided), what shares a scene is kept as a possible link. */
 struct ad_feat_index;
-ad_code ad_feat_ingest_index(struct run *r, const struct ad_feat_index **ix, ad_err *err);
+ad_code ad_feat_ingest_searched(struct run *r, const struct task *t, int has,
+                                const struct ad_feat_index **ix, ad_err *err);
+ad_code ad_feat_ingest_finding(struct run *r, struct task *t, int64_t media_id, int copy,
+                               int *keep, ad_err *err);
 /* A file found to be a copy of a known media: it takes that media's class (known-unseriesed
  * when the media has none), the match recorded as kind "feature". */
 ad_code ad_feat_ingest_known(struct run *r, struct task *t, int64_t known_id, ad_err *err);

@@ -49,33 +49,22 @@ void ad_kf_ingest_free_task(struct task *t)
 
 ad_code ad_kf_ingest_triage(struct run *r, ad_err *err)
 {
-    if (!r->o->features)
-        return AD_OK;
     struct batch *b = r->write;
     ad_code rc = AD_OK;
     for (size_t i = 0; i < b->n && rc == AD_OK; i++) {
         struct task *t = &b->t[i];
-        if (!t->kf || t->cls != AD_RC_NEW || t->match_id)
-            continue;
         const ad_feat_index *ix;
-        if ((rc = ad_feat_ingest_index(r, &ix, err)))
-            break;
-        if (!ad_feat_index_size(ix))
-            return AD_OK;
+        if ((rc = ad_feat_ingest_searched(r, t, t->kf != NULL, &ix, err)) || !ix)
+            continue;
         ad_kf_found found[LINKS * 2];
-        size_t n = 0;
+        size_t n = 0, keep = 0;
         rc = ad_kf_similar(r->st, ix, &t->kf->kf, 0, 0, found, LINKS * 2, &n, err);
-        size_t keep = 0;
         for (size_t k = 0; k < n && rc == AD_OK && keep < LINKS; k++) {
-            if (ad_idset_has(&r->job_new, found[k].best.media_id))
-                continue; /* this job's own media are not known */
-            if (ad_kf_kind(&found[k]) == AD_FEAT_COPY) {
-                if (t->match_id)
-                    continue; /* a second copy: the first decided */
-                if ((rc = ad_feat_ingest_known(r, t, found[k].best.media_id, err)))
-                    break;
-            }
-            t->kf->found[keep++] = found[k];
+            int kept;
+            rc = ad_feat_ingest_finding(r, t, found[k].best.media_id,
+                                        ad_kf_kind(&found[k]) == AD_FEAT_COPY, &kept, err);
+            if (kept)
+                t->kf->found[keep++] = found[k];
         }
         t->kf->nfound = keep;
     }
