@@ -908,6 +908,7 @@ static void test_near_lattices(void **state)
     ad_feat_match m;
     assert_int_equal(ad_features_grey(half, CW / 2, CH / 2, CW / 2, NEAR_DETECT, &qf, NULL), AD_OK);
     ad_features_verify_near(&qf, &kf, NULL, &m);
+    ad_features_free(&qf);
     assert_int_equal(m.kind, AD_FEAT_COPY);
     memset(pad, 0x30, S * S);
     memcpy(pad + (size_t)TOP * S, k, CW * CH);
