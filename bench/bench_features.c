@@ -474,11 +474,15 @@ static void near_bench(const ad_features *qf, const pdqs *qp, char (*qname)[64],
             continue;
         /* triage's PDQ search decides first: any indexed picture within its radius (31) of the
          * query's 8 forms of each kind; the PDQ-guided check runs only when there is none */
-        int pdq_found = 0;
-        for (int kind = 0; kind < 4 && !pdq_found; kind++)
+        int pdq_found = 0, kind = 0;
+        for (; kind < 4 && !pdq_found; kind++)
             pdq_found = qp[i].has[kind] &&
                         ad_index_search_dihedral(px, qp[i].h[kind], 31, &h, NULL) == AD_OK && h.n;
         if (pdq_found) {
+            static const char *const kinds[] = {"plain", "trimmed", "area", "content's area"};
+            if (getenv("BENCH_DEBUG") && radius == AD_FEAT_NEAR_RADIUS)
+                fprintf(stderr, "pdq %s ~ %s: its %s PDQ, %d bits\n", qname[i],
+                        K[h.v[0].id].name, kinds[kind - 1], (int)h.v[0].dist);
             by_pdq++;
             continue;
         }
