@@ -222,6 +222,10 @@ static size_t gather(const struct item *it, const ad_h256 **out, ad_h256 *buf, i
     if (with_area && it->fh.has_more && m->has_area && m->area.quality >= 50)
         for (int k = 0; k < (query ? NV : 1); k++)
             buf[n++] = m->area.dihedral[k];
+    /* the query's content's area PDQ (a border found; never stored, so query side only) */
+    if (with_area && query && it->fh.has_more && m->has_trim_area && m->trim_area.quality >= 50)
+        for (int k = 0; k < NV; k++)
+            buf[n++] = m->trim_area.dihedral[k];
     *out = buf;
     return n;
 }
@@ -343,7 +347,7 @@ static int find_near(const struct bench *b, const struct item *q)
 {
     if (!b->fix || !b->near_radius)
         return -1;
-    ad_h256 qa[3], kbuf[64];
+    ad_h256 qa[4], kbuf[64];
     const ad_h256 *ka;
     size_t nq = 0; /* the query's own orientation only: the check verifies no turn */
     const ad_pdq_more *m = &q->fh.more;
@@ -353,6 +357,8 @@ static int find_near(const struct bench *b, const struct item *q)
         qa[nq++] = m->trim.hash;
     if (q->fh.has_more && m->has_area && m->area.quality >= b->quality)
         qa[nq++] = m->area.hash;
+    if (q->fh.has_more && m->has_trim_area && m->trim_area.quality >= b->quality)
+        qa[nq++] = m->trim_area.hash;
     int *dist = malloc(b->nknown * sizeof *dist);
     if (!dist)
         return -1;

@@ -2,11 +2,14 @@
 # cli_robust.sh: triage finds copies with borders and truly turned copies of known pictures
 # through the trimmed and area PDQs kept beside the plain PDQ (issue 13, docs/hash.md "Borders
 # and turns"): letterbox, pillarbox, frame, padding on the seized side; a letterboxed known
-# picture found from its plain copy; rotations and mirrors. Unrelated pictures, a dark photo and
-# flat images stay new. The plain PDQ stays what it was.
+# picture found from its plain copy; rotations and mirrors; a sheet of tiny digits padded to a
+# square and framed (its trimmed PDQ is the area PDQ of the content, as the known's area PDQ:
+# 2-6 bits apart; the reference's downsampling of the content gave 40-54 bits, since stop 22).
+# Unrelated pictures, a dark photo and flat images stay new. The plain PDQ stays what it was.
 set -u
 A=${ARIADNE:?}
 V=$AD_TEST_DATA/vectors/pdq
+D=/usr/share/doc/opencv-doc/examples/data # Debian package opencv-doc (scripts/install-deps)
 T=$AD_TEST_TMP/cli_robust
 rm -rf "$T" && mkdir -p "$T/known" "$T/seizure"
 unset ARIADNE_DB ARIADNE_USER
@@ -21,6 +24,8 @@ $C "$V/data/reg-test-input/pen-and-coaster.png" -resize 400x "$T/known/pen.jpg"
 cp "$V/data/reg-test-input/labelme-subset/q0291.jpg" "$T/known/street.jpg"
 $C "$V/data/reg-test-input/labelme-subset/q1050.jpg" -background black -gravity center \
    -extent 256x320 "$T/known/boxed.jpg"
+[ -f "$D/digits.png" ] || fail "opencv-doc is not installed (scripts/install-deps)"
+$C "$D/digits.png" -resize '1600x1600>' -strip -quality 92 "$T/known/digits.jpg" # as the corpus
 ok "$A" db init
 ok "$A" agency add "Hub" --kind hub
 ok "$A" ingest "$T/known" --case REF --agency Hub --no-report
@@ -36,6 +41,10 @@ for k in bridge pen street; do
   $C "$T/known/$k.jpg" -rotate 180 "$S/$k-rot180.jpg"
   $C "$T/known/$k.jpg" -flop "$S/$k-mirror.jpg"
 done
+# the digits sheet (black background, 1600x800) padded to a square on dark grey, and framed
+$C "$T/known/digits.jpg" -background '#303030' -gravity center -extent 1600x1600 -quality 90 \
+   "$S/digits-pad.jpg"
+$C "$T/known/digits.jpg" -bordercolor white -border 96 -quality 90 "$S/digits-frame.jpg"
 $C "$V/data/reg-test-input/labelme-subset/q1050.jpg" -quality 85 "$S/unboxed.jpg"   # known's trim
 $C -size 400x300 plasma:'#000000-#202020' -seed 7 "$S/dark.jpg"                   # new
 $C -size 400x300 xc:'#808080' -bordercolor black -border 30 "$S/flat-framed.png"    # new
@@ -51,6 +60,10 @@ for k in ("bridge", "pen", "street"):
         f = by[f"{k}-{v}.jpg"]
         if f["class"] != "known-unseriesed" or f["match"]["by"] != "pdq":
             bad.append((f"{k}-{v}", f["class"]))
+for n in ("digits-pad.jpg", "digits-frame.jpg"):
+    f = by[n]
+    if f["class"] != "known-unseriesed" or f["match"]["by"] != "pdq":
+        bad.append((n, f["class"], f.get("match")))
 f = by["unboxed.jpg"]
 if f["class"] != "known-unseriesed":
     bad.append(("unboxed: the known picture's trimmed PDQ", f["class"]))

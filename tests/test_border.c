@@ -211,7 +211,9 @@ static void test_area_turns(void **state)
     free(t);
 }
 
-/* The trimmed PDQ of a letterboxed picture is close to the PDQ of the picture alone. */
+/* The trimmed PDQ of a letterboxed picture is close to the PDQ of the picture alone, and the
+ * area PDQ of its content is the picture's own area PDQ (since stop 22: docs/pdq.md "Borders
+ * and turns"). */
 static void test_trimmed_pdq(void **state)
 {
     (void)state;
@@ -221,12 +223,15 @@ static void test_trimmed_pdq(void **state)
     picture(p + 40 * w, w, ch, w);
     ad_pdq_result alone;
     assert_int_equal(ad_pdq_from_luma(p + 40 * w, w, ch, (size_t)w, 0, &alone, NULL), AD_OK);
-    ad_pdq_more m;
+    ad_pdq_more m, a;
     more_of(p, w, h, &m);
     assert_true(m.has_trim);
     assert_int_equal(m.content.y, 40);
     assert_int_equal(m.content.h, ch);
     assert_true(ad_h256_distance(&m.trim.hash, &alone.hash) <= 8);
+    more_of(p + 40 * w, w, ch, &a);
+    assert_true(m.has_trim_area && a.has_area && !a.has_trim && !a.has_trim_area);
+    assert_true(ad_h256_distance(&m.trim_area.hash, &a.area.hash) <= 2);
     free(p);
 }
 

@@ -875,6 +875,62 @@ static void test_near(void **state)
     }
 }
 
+/* A w x h checkerboard of period p (pixels a square), greys a, b, its squares starting o
+ * pixels before the picture's corner. */
+static void checkers(uint8_t *g, int w, int h, int p, int o, int a, int b)
+{
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            g[(size_t)y * w + x] = (uint8_t)(((((x + o) / p) + ((y + o) / p)) & 1) ? a : b);
+}
+
+/* The PDQ-guided check and lattices (docs/features.md "The PDQ-guided check"): two repeated
+ * patterns are evidence only at the placements the frames imply, decided once per pair. A
+ * checkerboard of large squares (as the robustness corpus's `chessboard`, refused in stop 21)
+ * halved, or padded to a square on dark grey (its content box given), is a copy of it there;
+ * checkerboards of other periods on the same canvas, half and double the period included, are
+ * no copy, whatever their greys. (Tiles of one wallpaper: test_near.) */
+static void test_near_lattices(void **state)
+{
+    (void)state;
+    enum { CW = 512, CH = 384, S = 512, TOP = (S - CH) / 2, P = 62 };
+    uint8_t *k = malloc(CW * CH), *q = malloc(CW * CH), *half = malloc(CW / 2 * (CH / 2)),
+            *pad = malloc(S * S);
+    checkers(k, CW, CH, P, 17, 0, 255);
+    ad_features kf, qf;
+    assert_int_equal(ad_features_grey(k, CW, CH, CW, AD_FEAT_DETECT, &kf, NULL), AD_OK);
+    stored(&kf);
+    for (int y = 0; y < CH / 2; y++) /* halved: the means of 2 x 2 pixels */
+        for (int x = 0; x < CW / 2; x++) {
+            const uint8_t *s = k + (size_t)(2 * y) * CW + 2 * x;
+            half[y * (CW / 2) + x] = (uint8_t)((s[0] + s[1] + s[CW] + s[CW + 1] + 2) / 4);
+        }
+    ad_feat_match m;
+    assert_int_equal(ad_features_grey(half, CW / 2, CH / 2, CW / 2, NEAR_DETECT, &qf, NULL), AD_OK);
+    ad_features_verify_near(&qf, &kf, NULL, &m);
+    ad_features_free(&qf);
+    assert_int_equal(m.kind, AD_FEAT_COPY);
+    memset(pad, 0x30, S * S);
+    memcpy(pad + (size_t)TOP * S, k, CW * CH);
+    const double box[4] = {0, (double)TOP / S, 1, (double)(TOP + CH) / S};
+    assert_int_equal(ad_features_grey(pad, S, S, S, NEAR_DETECT, &qf, NULL), AD_OK);
+    ad_features_verify_near(&qf, &kf, box, &m);
+    ad_features_free(&qf);
+    assert_int_equal(m.kind, AD_FEAT_COPY);
+    static const int periods[] = {P / 2, 2 * P, 24, 40, 48, 56, 72, 80, 96};
+    for (size_t i = 0; i < sizeof periods / sizeof *periods; i++) {
+        checkers(q, CW, CH, periods[i], 17, 255 - (int)i * 10, (int)i * 5);
+        assert_int_equal(ad_features_grey(q, CW, CH, CW, NEAR_DETECT, &qf, NULL), AD_OK);
+        ad_features_verify_near(&qf, &kf, NULL, &m);
+        assert_int_equal(m.kind, AD_FEAT_NONE);
+        ad_features_verify_near(&qf, &kf, box, &m); /* a content box too */
+        assert_int_equal(m.kind, AD_FEAT_NONE);
+        ad_features_free(&qf);
+    }
+    ad_features_free(&kf);
+    free(k), free(q), free(half), free(pad);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -885,7 +941,7 @@ int main(void)
         cmocka_unit_test(test_store), cmocka_unit_test(test_shared_decode),
         cmocka_unit_test(test_index_file), cmocka_unit_test(test_vocab_search),
         cmocka_unit_test(test_orb_same),
-        cmocka_unit_test(test_near),
+        cmocka_unit_test(test_near), cmocka_unit_test(test_near_lattices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,12 @@ typedef struct ad_pdq_more {
     ad_pdq_result trim; /* with its 8 dihedral forms */
     int has_area;       /* the image is at least 64x64 */
     ad_pdq_result area; /* the area PDQ with its 8 forms (exact turns) */
+    /* a border was found and the content is at least 64x64: the area PDQ of the content alone
+     * (a padded or framed copy's, close to the known picture's own area PDQ whatever their
+     * resolutions). Searched on the query side only, never stored (docs/pdq.md "Borders and
+     * turns"). */
+    int has_trim_area;
+    ad_pdq_result trim_area;
 } ad_pdq_more;
 
 /* Streaming: begin with the image size, push luma rows, finish. */

@@ -80,12 +80,12 @@ typedef struct ad_lookup_query {
     int npdq;
     ad_h256 pdq[8];
     int pdq_quality; /* 0..100; -1 unknown (then not gated) */
-    /* Beside those forms, a file's other PDQs (ariadne/border.h): its trimmed PDQ (a border was
-     * found) and its area PDQ, 8 dihedral forms each, searched like pdq[] when their quality
-     * passes the gate. ad_lookup_query_file fills them. */
+    /* Beside those forms, a file's other PDQs (ariadne/border.h): its trimmed PDQ and the area
+     * PDQ of its content (a border was found) and its area PDQ, 8 dihedral forms each, searched
+     * like pdq[] when their quality passes the gate. ad_lookup_query_file fills them. */
     int nmore;
-    ad_h256 more[2][8];
-    int more_quality[2];
+    ad_h256 more[3][8];
+    int more_quality[3];
     /* The exact media when the caller knows it (0: found by the digests above). media_by names
      * how the caller found it ("sha256", "md5", "sha1", "pdq", "id"; NULL = "id"). With
      * exact_known set, the caller has looked the file's digests up already (triage's batch

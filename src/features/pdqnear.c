@@ -62,7 +62,7 @@ int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double s
                       int implied, const ad_feat_sim_stats *st)
 {
     /* one repeated pattern is evidence only at the placement the frames imply: elsewhere,
-     * enough matches on words found once in each picture (two: never, ad_features_verify_near) */
+     * enough matches on words found once in each picture (two: only there, ad_features_verify_near) */
     if (implied ? drift(q, k, start, st->sim) > NEAR_DRIFT : st->unique < NEAR_UNIQUE)
         return 0;
     return st->raw >= NEAR_MIN && st->raw >= NEAR_OVER * st->chance + NEAR_MARGIN &&
@@ -71,26 +71,54 @@ int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double s
            st->known_cover >= NEAR_KCOVER && st->spread >= NEAR_SPREAD;
 }
 
+/* Two lattices at a placement the frames imply: the guided matches land on at least
+ * NEAR_LATTICE_DENSE of the known picture's points inside the query's frame as placed. A copy
+ * of a checkerboard has every corner of it (the robustness corpus's `chessboard` halved,
+ * quartered, padded: 38-67% of the known's points matched; a generated one halved: 23%); a
+ * checkerboard of twice the period, its corners a quarter of the known's, lands on them all
+ * and is no copy (7.5%). */
+static int lattice_dense(const ad_features *q, const ad_features *k, const double place[4],
+                         const ad_feat_sim_stats *st)
+{
+    const double x0 = place[2], y0 = place[3], x1 = x0 + place[0] * q->width - place[1] * q->height,
+                 y1 = y0 + place[1] * q->width + place[0] * q->height;
+    size_t in = 0;
+    for (size_t j = 0; j < k->n; j++)
+        in += k->p[j].x >= fmin(x0, x1) && k->p[j].x <= fmax(x0, x1) &&
+              k->p[j].y >= fmin(y0, y1) && k->p[j].y <= fmax(y0, y1);
+    return in && st->raw >= NEAR_LATTICE_DENSE * (double)in;
+}
+
 void ad_features_verify_near(const ad_features *query, const ad_features *known,
                              const double content[4], ad_feat_match *out)
 {
     memset(out, 0, sizeof *out);
     out->query_size[0] = query->width, out->query_size[1] = query->height;
     out->known_size[0] = known->width, out->known_size[1] = known->height;
-    /* two repeated patterns (checkerboards of one period) match each other at any placement,
-     * the one the frames imply included: two checkerboards of one period and frame with other
-     * grey levels look like a contrast change of each other (4 false copies among 10,000
-     * unrelated pictures); no evidence of a copy, as for the copy rule */
-    if (ad_feat_repeated_stored(known) > AD_FEAT_REPEATED &&
-        ad_feat_repeated_stored(query) > AD_FEAT_REPEATED)
-        return;
+    /* two repeated patterns (two checkerboards) match each other one period away as well as in
+     * place: decided once per pair, before any placement, they are evidence only at the
+     * placements the frames imply (a halved, quartered or padded checkerboard), never at the
+     * similarity their own tentative matches suggest, and only when the guided matches land on
+     * many of the known picture's points there (lattice_dense). Two checkerboards of one period
+     * on one canvas are then copies of each other whatever their grey levels: by construction
+     * one is the other with its greys mapped (a brightness/contrast change) or shifted one
+     * square (a crop of a larger lattice), which no content-based check can tell from a copy
+     * (docs/features.md "The PDQ-guided check"; docs/benchmarks.md "Stop 22: lattices and
+     * padding": they are the only copies the allowance adds among 10,000 unrelated pictures).
+     * Checkerboards of other periods, tiles of one wallpaper: no copy (test_features
+     * test_near_lattices, test_near). */
+    const int lattices = ad_feat_repeated_stored(known) > AD_FEAT_REPEATED &&
+                         ad_feat_repeated_stored(query) > AD_FEAT_REPEATED;
     double place[AD_FEAT_NEAR_PLACES][4];
     size_t np = ad_feat_near_places(query, known, content, place);
     const size_t implied = content && content[2] > content[0] && content[3] > content[1] ? 2 : 1;
+    if (lattices && np > implied)
+        np = implied;
     for (size_t i = 0; i < np; i++) {
         ad_feat_sim_stats st;
         ad_feat_guided_at(query, known, place[i], &st);
-        if (ad_feat_near_pass(query, known, place[i], i < implied, &st) && st.raw > out->inliers) {
+        if (ad_feat_near_pass(query, known, place[i], i < implied, &st) &&
+            (!lattices || lattice_dense(query, known, place[i], &st)) && st.raw > out->inliers) {
             *out = st.m;
             out->inliers = st.raw;
             out->kind = AD_FEAT_COPY;
@@ -116,7 +144,7 @@ size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh
                                int64_t ids[AD_FEAT_NEAR_CANDIDATES],
                                int dist[AD_FEAT_NEAR_CANDIDATES])
 {
-    const ad_h256 *set[3];
+    const ad_h256 *set[4];
     size_t ns = 0, n = 0;
     if (!fh->has_pdq)
         return 0;
@@ -127,6 +155,8 @@ size_t ad_feat_near_candidates(const ad_lookup_index *lx, const ad_file_hash *fh
         set[ns++] = &fh->more.trim.hash;
     if (fh->has_more && fh->more.has_area && fh->more.area.quality >= min_quality)
         set[ns++] = &fh->more.area.hash;
+    if (fh->has_more && fh->more.has_trim_area && fh->more.trim_area.quality >= min_quality)
+        set[ns++] = &fh->more.trim_area.hash;
     ad_index_hits h = {0};
     for (size_t s = 0; s < ns; s++) {
         if (ad_index_search(ad_lookup_index_get(lx), set[s], AD_FEAT_NEAR_RADIUS, &h, NULL))

@@ -19,6 +19,7 @@
 #define NEAR_COVER 0.45  /* of the query's frame inside the known's (padding to a square: 0.5) */
 #define NEAR_KCOVER 0.9  /* of the known's frame covered by the query's */
 #define NEAR_SPREAD 0.04 /* inliers' box, fraction of each picture */
+#define NEAR_LATTICE_DENSE 0.15 /* two lattices: of the known's points in the placed frame, matched */
 
 /* the wider PDQ radius whose known pictures are checked (64: a scan at 1M, 5x the cost:
  * docs/benchmarks.md "The PDQ-guided check") */

@@ -56,33 +56,53 @@ void ad_pdq_more_push_u8(ad_pdq_more_acc *a, const uint8_t *row, int channels)
     ad_pdq_more_push(a, a->row);
 }
 
+/* The area PDQ of a w x h luma (stride): the exact area mean at 64x64, then PDQ's DCT. On the
+ * reduced luma, itself an exact area mean, the 64x64 cells stay symmetric (within a 512th of
+ * the picture of the source's own area mean), and the hash of a region does not depend on the
+ * resolution it was reduced from. */
+static ad_code area_pdq(const float *l, int w, int h, size_t stride, ad_pdq_result *out,
+                        ad_err *err)
+{
+    ad_area *a64;
+    ad_code rc = ad_area_new(&a64, w, h, 64, 64, err);
+    if (rc)
+        return rc;
+    for (int y = 0; y < h; y++)
+        ad_area_push(a64, l + (size_t)y * stride);
+    float buf[64][64];
+    memcpy(buf, ad_area_result(a64), sizeof buf);
+    ad_area_free(a64);
+    ad_pdq_from_64x64((const float(*)[64])buf, 1, out);
+    return AD_OK;
+}
+
 ad_code ad_pdq_more_finish(ad_pdq_more_acc *a, ad_pdq_more *out, ad_err *err)
 {
     memset(out, 0, sizeof *out);
     out->content = (ad_rect){0, 0, a->w, a->h};
     const float *r = ad_area_result(a->reduced);
     if (a->rw >= 64 && a->rh >= 64) {
-        /* the area mean of the reduced luma: itself an exact area mean, so the 64x64 cells stay
-         * symmetric (within a 512th of the picture of the source's own area mean) */
-        ad_area *a64;
-        ad_code rc = ad_area_new(&a64, a->rw, a->rh, 64, 64, err);
+        ad_code rc = area_pdq(r, a->rw, a->rh, (size_t)a->rw, &out->area, err);
         if (rc)
             return rc;
-        for (int y = 0; y < a->rh; y++)
-            ad_area_push(a64, r + (size_t)y * a->rw);
-        float buf[64][64];
-        memcpy(buf, ad_area_result(a64), sizeof buf);
-        ad_area_free(a64);
-        ad_pdq_from_64x64((const float(*)[64])buf, 1, &out->area);
         out->has_area = 1;
     }
     ad_rect c;
     if (!ad_border_find(r, a->rw, a->rh, (size_t)a->rw, 0, &c))
         return AD_OK;
-    ad_code rc = ad_pdq_from_luma(r + (size_t)c.y * a->rw + c.x, c.w, c.h, (size_t)a->rw, 1,
-                                  &out->trim, err);
+    const float *in = r + (size_t)c.y * a->rw + c.x;
+    ad_code rc = ad_pdq_from_luma(in, c.w, c.h, (size_t)a->rw, 1, &out->trim, err);
     if (rc)
         return rc;
+    /* and the area PDQ of the content, as the known picture's area PDQ of the whole: a copy
+     * padded, framed or letterboxed gives it whatever their resolutions (the reference's
+     * downsampling of the content at 512 pixels against the known's at its own size: 54 bits
+     * for a sheet of tiny digits padded to a square; 2 bits this way) */
+    if (c.w >= 64 && c.h >= 64) {
+        if ((rc = area_pdq(in, c.w, c.h, (size_t)a->rw, &out->trim_area, err)))
+            return rc;
+        out->has_trim_area = 1;
+    }
     out->has_trim = 1;
     /* in the image's pixels: the reduced cells' edges */
     int x0 = (int)((long)c.x * a->w / a->rw), x1 = (int)((long)(c.x + c.w) * a->w / a->rw);

@@ -89,8 +89,11 @@ static int image_query(const struct task *t)
 }
 
 /* The 8-form sets of an image that pass the quality gate: its plain PDQ, its trimmed PDQ (a
- * border was found) and its area PDQ (the same sets ad_lookup_query_file gives a lookup). */
-static size_t image_forms(const struct run *r, const struct task *t, const ad_h256 *set[3])
+ * border was found), its area PDQ and its content's area PDQ (a border was found) (the same
+ * sets ad_lookup_query_file gives a lookup). */
+#define IMAGE_FORMS 4
+static size_t image_forms(const struct run *r, const struct task *t,
+                          const ad_h256 *set[IMAGE_FORMS])
 {
     size_t n = 0;
     if (t->fh.pdq.quality >= r->o->min_quality)
@@ -99,6 +102,9 @@ static size_t image_forms(const struct run *r, const struct task *t, const ad_h2
         set[n++] = t->fh.more.trim.dihedral;
     if (t->fh.has_more && t->fh.more.has_area && t->fh.more.area.quality >= r->o->min_quality)
         set[n++] = t->fh.more.area.dihedral;
+    if (t->fh.has_more && t->fh.more.has_trim_area &&
+        t->fh.more.trim_area.quality >= r->o->min_quality)
+        set[n++] = t->fh.more.trim_area.dihedral;
     return n;
 }
 
@@ -107,14 +113,14 @@ static void match_images(struct run *r)
     struct batch *b = r->write;
     size_t who[AD_INGEST_QUERIES / NV], n = 0;
     for (size_t i = 0; i <= b->n; i++) {
-        const ad_h256 *set[3];
+        const ad_h256 *set[IMAGE_FORMS];
         size_t ns = i < b->n && image_query(&b->t[i]) ? image_forms(r, &b->t[i], set) : 0;
         for (size_t s = 0; s < ns; s++) {
             memcpy(&r->queries[n * NV], set[s], NV * sizeof *r->queries);
             who[n++] = i;
         }
         /* room for the next image's sets, or the end */
-        if (n + 3 > AD_INGEST_QUERIES / NV || (i == b->n && n)) {
+        if (n + IMAGE_FORMS > AD_INGEST_QUERIES / NV || (i == b->n && n)) {
             if (search(r, n, 1))
                 for (size_t k = 0; k < n; k++)
                     b->t[who[k]].near |= has_neighbour(r, &r->hits[k]);

@@ -375,7 +375,7 @@ static ad_code gather(ad_store *st, const ad_lookup_index *lx, const ad_lookup_q
         rc = search(st, lx, &g, forms, nforms, err);
     }
     /* the file's trimmed and area PDQs, each under the same gate */
-    for (int k = 0; k < q->nmore && k < 2 && !rc && forms == q->pdq && nforms == 8; k++)
+    for (int k = 0; k < q->nmore && k < 3 && !rc && forms == q->pdq && nforms == 8; k++)
         if (q->more_quality[k] >= opts->min_quality)
             rc = search(st, lx, &g, q->more[k], 8, err);
     if (!rc && opts->recorded && out->media_id) {

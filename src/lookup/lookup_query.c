@@ -34,6 +34,10 @@ void ad_lookup_query_file(ad_lookup_query *q, const ad_file_hash *fh)
         memcpy(q->more[q->nmore], m->area.dihedral, sizeof q->more[0]);
         q->more_quality[q->nmore++] = m->area.quality;
     }
+    if (m->has_trim_area) {
+        memcpy(q->more[q->nmore], m->trim_area.dihedral, sizeof q->more[0]);
+        q->more_quality[q->nmore++] = m->trim_area.quality;
+    }
 }
 
 /* The text in messages only when it is short printable ASCII (it may be anything). */
