@@ -10,7 +10,8 @@
  * media than it holds: its media indexes dropped and made again, ad_fed_bulk_min), the other
  * not: the indexes' text must be as it was; a bulk import failing mid-way (after its media,
  * at a series whose name is taken twice) leaves the store, its indexes and triggers as they
- * were. */
+ * were. Some media carry hostile mime types (a tab, newline, carriage return, backslash, "\N",
+ * "\."): PostgreSQL's COPY of the shortcuts must keep each one field of its row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,14 @@ static void node_close(node *in)
 
 enum { N = 1500, RUN = 700 };
 
+/* hostile texts now and then: each must stay one field of one row (PostgreSQL's COPY) */
+static const char *odd_mime(size_t k)
+{
+    static const char *const odd[] = {"a\tb",  "line\nbreak\n", "back\\slash", "\\N",  "\\.",
+                                      "cr\rx", "\\x00\t\\N\n", "t\t\t",       "\t", "\n\\.\n"};
+    return odd[k % 10];
+}
+
 static void digests(size_t i, ad_media *m)
 {
     ad_media_init(m);
@@ -77,7 +86,7 @@ static void digests(size_t i, ad_media *m)
     m->has_sha256 = m->has_md5 = m->has_pdq = 1;
     m->pdq_quality = 80;
     m->size = 1000 + (int64_t)i;
-    m->mime = "image/jpeg";
+    m->mime = i % 97 == 5 ? odd_mime(i / 97) : "image/jpeg";
 }
 
 /* The rows compared, as one text (uuid of the instance replaced: the copies have their own). */
@@ -261,6 +270,22 @@ static void run(int pg, int bare)
     OK(ad_store_media_count(b[0].st, &have, &err));
     assert_int_equal(have, bare == 2 ? N : N + 1);
     assert_non_null(strstr(d0, "\nl"));
+    /* each hostile mime type arrived whole, in as many rows as were sent */
+    for (size_t k = 0; k < 10; k++) {
+        size_t sent = 0;
+        ad_media o;
+        for (size_t i = 0; i < N; i++) {
+            digests(i, &o);
+            sent += o.mime == odd_mime(k);
+        }
+        ad_stmt *q = ad_db_stmt(b[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+        assert_non_null(q);
+        ad_bind_text(q, 1, odd_mime(k));
+        int64_t got = -1;
+        OK(ad_db_int(q, &got, &err));
+        assert_true(sent > 0);
+        assert_int_equal(got, (int64_t)sent);
+    }
     /* a rejected bundle (a damaged last byte) leaves the triggers as they were */
     size_t n = 0;
     uint8_t *bytes = td_read_file(path[0], &n);
@@ -322,6 +347,43 @@ static void run(int pg, int bare)
     node_close(&a);
 }
 
+/* PostgreSQL: a COPY refused half-way (its second row malformed) fails its transaction, which
+ * rolls back with the media a COPY wrote before it; the connection then works on. */
+static void test_pg_copy_fails(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    node b;
+    assert_true(node_open(&b, 1, "fastcopy"));
+    int64_t held = 0, after = -1;
+    OK(ad_store_media_count(b.st, &held, &err));
+    enum { K = 300 };
+    ad_media m[K];
+    int64_t ids[K];
+    for (size_t i = 0; i < K; i++)
+        digests(i, &m[i]);
+    OK(ad_store_begin(b.st, &err));
+    OK(ad_store_media_upsert_batch(b.st, m, K, ids, &err)); /* by COPY: K >= its minimum */
+    OK(b.st->db->ops->exec(b.st->db, "CREATE TEMPORARY TABLE ad_copy_t (t TEXT)", &err));
+    ad_copy_buf c = {0};
+    ad_copy_text(&c, "ok");
+    ad_copy_row_end(&c);
+    ad_copy_text(&c, "two");
+    ad_copy_int(&c, 2);
+    ad_copy_row_end(&c);
+    assert_int_equal(ad_db_copy(b.st->db, "COPY ad_copy_t (t) FROM STDIN", &c, &err), AD_ERR_DB);
+    assert_non_null(strstr(err.msg, "extra data"));
+    assert_int_equal(c.len, 0); /* emptied */
+    /* the transaction is aborted: nothing more runs in it */
+    assert_int_not_equal(b.st->db->ops->exec(b.st->db, "SELECT 1", NULL), AD_OK);
+    assert_int_not_equal(ad_store_finish(b.st, AD_ERR_DB, &err), AD_OK);
+    OK(ad_store_media_count(b.st, &after, &err));
+    assert_int_equal(after, held);
+    ad_copy_free(&c);
+    node_close(&b);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
@@ -346,6 +408,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_pg),
+        cmocka_unit_test(test_pg_copy_fails),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
