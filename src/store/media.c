@@ -370,6 +370,52 @@ static int on_insert(void *p, ad_stmt *s, size_t j)
     return 0;
 }
 
+/* PostgreSQL, with the shortcuts, from AD_STORE_COPY_MIN records: a pass's lookups by one COPY
+ * of their digests (with each record's place in the pass) into a temporary table, dropped at
+ * the transaction's end, and one query over them, instead of a SELECT each. Each digest is
+ * looked up by the index of its kind (OFFSET 0: the lookup stays one index probe per digest,
+ * whatever the planner thinks of the table's size), its rows in the order a SELECT gives them
+ * (by id), given to on_lookup as find_sql's rows are. The table is emptied by the query. */
+#define AD_STORE_COPY_MIN 64
+#define COPY_FIND(col)                                                                             \
+    "WITH f AS (DELETE FROM ad_media_find RETURNING ord, d) SELECT m.id, m.sha256, m.sha1,"      \
+    " m.md5, f.ord FROM f CROSS JOIN LATERAL (SELECT id, sha256, sha1, md5 FROM media"           \
+    " WHERE " col " = f.d OFFSET 0) m ORDER BY f.ord, m.id"
+static const char *const copy_find_sql[] = {
+    [AD_HASH_MD5] = COPY_FIND("md5"),
+    [AD_HASH_SHA1] = COPY_FIND("sha1"),
+    [AD_HASH_SHA256] = COPY_FIND("sha256"),
+    [AD_HASH_PDQ] = COPY_FIND("pdq"),
+};
+
+static ad_code copy_lookups(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+    ad_code rc = st->db->ops->exec(st->db,
+                                   "CREATE TEMPORARY TABLE IF NOT EXISTS ad_media_find"
+                                   " (ord BIGINT, d BYTEA) ON COMMIT DROP",
+                                   err);
+    ad_copy_buf b = {0};
+    for (size_t j = 0; j < k && rc == AD_OK; j++) {
+        ad_copy_int(&b, (int64_t)j);
+        ad_copy_bytea(&b, key_of(&c->m[c->idx[j]], c->kind), digest_len[c->kind]);
+        ad_copy_row_end(&b);
+    }
+    if (rc == AD_OK)
+        rc = ad_db_copy(st->db, "COPY ad_media_find (ord, d) FROM STDIN", &b, err);
+    ad_copy_free(&b);
+    ad_stmt *s = rc == AD_OK ? ad_db_stmt(st->db, copy_find_sql[c->kind], err) : NULL;
+    if (rc != AD_OK || !s)
+        return rc == AD_OK ? AD_ECODE(err) : rc;
+    int r;
+    while ((r = ad_step(s, err)) > 0) {
+        int64_t j = ad_col_int(s, 4);
+        if (j >= 0 && (size_t)j < k)
+            on_lookup(c, s, (size_t)j);
+    }
+    ad_db_done(s);
+    return r < 0 ? (ad_code)-r : AD_OK;
+}
+
 /* Selects the records of a pass (in key order) into idx; returns how many. With `bare` 0 (no
  * stored media lacks a SHA-256), a record with a SHA-256 is not looked up by MD5 or SHA-1: a row
  * found so holds a SHA-256, which `compatible` refuses unless it is the record's own, and then
@@ -474,7 +520,6 @@ static ad_code insert_rows(ad_store *st, pass *c, size_t k, ad_err *err)
  * nextval each, as each INSERT takes one, given in rising order as the INSERTs would get them),
  * their gids from the trigger as for an INSERT (it fires for COPY's rows), and the other
  * triggers (index log, change log) once per row in the rows' order, as for the INSERTs. */
-#define AD_STORE_COPY_MIN 64
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -610,7 +655,10 @@ static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const si
         size_t k = select_pass(m, order, n, seq, id, c.kind, 0, bare, idx);
         if (k)
             rc = ix_for(st, kind, err);
-        if (rc == AD_OK)
+        if (rc == AD_OK && st->db->is_pg && ad_store_media_shortcuts && ad_store_pg_copy &&
+            k >= AD_STORE_COPY_MIN)
+            rc = copy_lookups(st, &c, k, err);
+        else if (rc == AD_OK)
             rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
     }
     if (rc == AD_OK) {
