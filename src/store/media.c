@@ -518,8 +518,9 @@ static ad_code insert_rows(ad_store *st, pass *c, size_t k, ad_err *err)
 /* PostgreSQL: the k new rows of a pass by one COPY (from AD_STORE_COPY_MIN rows, with the
  * shortcuts on) instead of one INSERT each: their ids taken first from media's sequence (one
  * nextval each, as each INSERT takes one, given in rising order as the INSERTs would get them),
- * their gids from the trigger as for an INSERT (it fires for COPY's rows), and the other
- * triggers (index log, change log) once per row in the rows' order, as for the INSERTs. */
+ * written with the gids the trigger would give them ("<uuid>:media:<id>": it then has nothing
+ * to fill), and the other triggers (index log, change log) fire once per row in the rows'
+ * order, as for the INSERTs. */
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -544,17 +545,21 @@ static ad_code copy_rows(ad_store *st, pass *c, size_t k, ad_err *err)
     if (!ids)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     ad_stmt *s = ad_db_stmt(st->db,
-                            "SELECT nextval(pg_get_serial_sequence('media', 'id'))"
-                            " FROM generate_series(1, ?)",
+                            "SELECT nextval(pg_get_serial_sequence('media', 'id')),"
+                            " (SELECT uuid FROM instance WHERE id = 1) FROM generate_series(1, ?)",
                             err);
     ad_code rc = s ? AD_OK : AD_ECODE(err);
     size_t got = 0;
     if (s) {
         ad_bind_int(s, 1, (int64_t)k);
         int r;
-        while ((r = ad_step(s, err)) > 0)
+        while ((r = ad_step(s, err)) > 0) {
+            const char *u = ad_col_text(s, 1);
+            if (!got && u && *u && strlen(u) < sizeof c->uuid)
+                snprintf(c->uuid, sizeof c->uuid, "%s", u);
             if (got < k)
                 ids[got++] = ad_col_int(s, 0);
+        }
         ad_db_done(s);
         if (r < 0)
             rc = (ad_code)-r;
@@ -584,12 +589,19 @@ static ad_code copy_rows(ad_store *st, pass *c, size_t k, ad_err *err)
         ad_copy_int(&b, m->flags);
         ad_copy_int(&b, c->now);
         ad_copy_int(&b, c->now);
+        if (*c->uuid) {
+            snprintf(c->gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)ids[j]);
+            ad_copy_text(&b, c->gid);
+        } else {
+            ad_copy_null(&b);
+        }
         ad_copy_row_end(&b);
     }
     if (rc == AD_OK)
         rc = ad_db_copy(st->db,
                         "COPY media (id, sha256, md5, sha1, size, mime, width, height,"
-                        " duration_ms, pdq, pdq_quality, photodna, flags, created, updated)"
+                        " duration_ms, pdq, pdq_quality, photodna, flags, created, updated,"
+                        " gid)"
                         " FROM STDIN",
                         &b, err);
     ad_copy_free(&b);
