@@ -622,8 +622,9 @@ static const char link_sql[] = LINK_INSERT " ON CONFLICT DO NOTHING";
 
 /* PostgreSQL, from LINK_COPY_MIN links on (with the shortcuts): the links by one COPY into a
  * temporary table (dropped at the transaction's end), then one INSERT ... SELECT of them in
- * their order, emptying it, ON CONFLICT DO NOTHING as each INSERT of the general path (a link
- * already there, or twice in the batch, is kept once, as it was). */
+ * their order, ON CONFLICT DO NOTHING as each INSERT of the general path (a link already there,
+ * or twice in the batch, is kept once, as it was), and a TRUNCATE of the table (a DELETE would
+ * leave its rows dead, read again by every later batch of the transaction). */
 #define LINK_COPY_MIN 64
 static ad_code copy_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
                           ad_err *err)
@@ -648,10 +649,9 @@ static ad_code copy_links(ad_store *st, const int64_t *sids, const int64_t *ids,
     ad_copy_free(&b);
     if (rc == AD_OK)
         rc = st->db->ops->exec(st->db,
-                               "WITH l AS (DELETE FROM ad_link_copy RETURNING *)"
-                               " INSERT INTO series_media (series_id, media_id, added)"
-                               " SELECT series_id, media_id, added FROM l ORDER BY ord"
-                               " ON CONFLICT DO NOTHING",
+                               "INSERT INTO series_media (series_id, media_id, added)"
+                               " SELECT series_id, media_id, added FROM ad_link_copy"
+                               " ORDER BY ord ON CONFLICT DO NOTHING; TRUNCATE ad_link_copy",
                                err);
     return rc;
 }

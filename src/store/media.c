@@ -375,11 +375,12 @@ static int on_insert(void *p, ad_stmt *s, size_t j)
  * the transaction's end, and one query over them, instead of a SELECT each. Each digest is
  * looked up by the index of its kind (OFFSET 0: the lookup stays one index probe per digest,
  * whatever the planner thinks of the table's size), its rows in the order a SELECT gives them
- * (by id), given to on_lookup as find_sql's rows are. The table is emptied by the query. */
+ * (by id), given to on_lookup as find_sql's rows are. The table is then emptied by TRUNCATE (a
+ * DELETE would leave its rows dead, to be read again by each later batch of the transaction). */
 #define AD_STORE_COPY_MIN 64
 #define COPY_FIND(col)                                                                             \
-    "WITH f AS (DELETE FROM ad_media_find RETURNING ord, d) SELECT m.id, m.sha256, m.sha1,"      \
-    " m.md5, f.ord FROM f CROSS JOIN LATERAL (SELECT id, sha256, sha1, md5 FROM media"           \
+    "SELECT m.id, m.sha256, m.sha1, m.md5, f.ord FROM ad_media_find f CROSS JOIN LATERAL"       \
+    " (SELECT id, sha256, sha1, md5 FROM media"                                                   \
     " WHERE " col " = f.d OFFSET 0) m ORDER BY f.ord, m.id"
 static const char *const copy_find_sql[] = {
     [AD_HASH_MD5] = COPY_FIND("md5"),
@@ -413,7 +414,7 @@ static ad_code copy_lookups(ad_store *st, pass *c, size_t k, ad_err *err)
             on_lookup(c, s, (size_t)j);
     }
     ad_db_done(s);
-    return r < 0 ? (ad_code)-r : AD_OK;
+    return r < 0 ? (ad_code)-r : st->db->ops->exec(st->db, "TRUNCATE ad_media_find", err);
 }
 
 /* Selects the records of a pass (in key order) into idx; returns how many. With `bare` 0 (no
