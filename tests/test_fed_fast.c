@@ -11,7 +11,8 @@
  * not: the indexes' text must be as it was; a bulk import failing mid-way (after its media,
  * at a series whose name is taken twice) leaves the store, its indexes and triggers as they
  * were. Some media carry hostile mime types (a tab, newline, carriage return, backslash, "\N",
- * "\."): PostgreSQL's COPY of the shortcuts must keep each one field of its row. */
+ * "\."): PostgreSQL's COPY of the shortcuts must keep each one field of its row; a hand-made
+ * set brings control characters too, and a NUL, which is refused whole (test_pg_hostile). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "fed/fed_int.h"
 #include "store/store_int.h"
 #include "testutil.h"
+#include "fed_bundle.h"
 
 #define OK(x)                                                                                      \
     do {                                                                                           \
@@ -391,6 +393,92 @@ static void test_pg_copy_fails(void **state)
     node_close(&b);
 }
 
+/* PostgreSQL: a hand-made set of 100 media changes whose mime types carry every kind of
+ * hostile byte JSON can bring (tab, newline, carriage return, backslash, "\N", "\.", other
+ * control characters) goes in by COPY as by the general path, each text whole; the same set
+ * with one mime holding a NUL (\u0000) is refused whole, nothing written. */
+static void test_pg_hostile(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    enum { K = 100 };
+    node a, r[2];
+    assert_true(node_open(&a, 0, "hosta"));
+    ad_fed_instance fa;
+    OK(ad_fed_instance_get(a.st, &fa, &err));
+    char *lines[K];
+    static const char ctl[] = "c\x01\x1f\x7f|";
+    for (size_t i = 0; i < K; i++) {
+        ad_media m;
+        char hex[65];
+        digests(i, &m);
+        json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "kind", "media", "mime",
+                              i % 2 ? odd_mime(i / 2) : ctl, "seq", (json_int_t)(i + 1),
+                              "sha256", ad_hex_encode(m.sha256, 32, hex));
+        assert_non_null(o);
+        assert_non_null(lines[i] = ad_fed_canon(o));
+        json_decref(o);
+    }
+    size_t len;
+    uint8_t *bun = td_fed_bundle(&a.key, fa.uuid, a.pub, (const char *const *)lines, K, &len, &err);
+    assert_non_null(bun);
+    char path[600];
+    snprintf(path, sizeof path, "%s/hostile", dir);
+    assert_int_equal(td_write_file(path, bun, len), 0);
+    free(bun);
+    for (int i = 0; i < 2; i++) {
+        receiver(&r[i], 1, i ? "hostc" : "hostb", &a, 2);
+        ad_store_media_shortcuts = !i; /* r[1]: the general path */
+        ad_fed_stats st;
+        OK(import(&r[i], path, &st));
+        assert_int_equal(st.applied, K);
+    }
+    ad_store_media_shortcuts = 1;
+    char *d0 = dump(&r[0]), *d1 = dump(&r[1]);
+    same(d0, d1);
+    free(d0);
+    free(d1);
+    ad_stmt *q = ad_db_stmt(r[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+    assert_non_null(q);
+    ad_bind_text(q, 1, ctl);
+    int64_t got = 0;
+    OK(ad_db_int(q, &got, &err));
+    assert_int_equal(got, K / 2);
+    for (size_t k = 0; k < 10; k++) {
+        q = ad_db_stmt(r[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+        assert_non_null(q);
+        ad_bind_text(q, 1, odd_mime(k));
+        OK(ad_db_int(q, &got, &err));
+        assert_int_equal(got, K / 20);
+    }
+    /* a NUL: the set refused whole at its verification */
+    node c;
+    receiver(&c, 1, "hostd", &a, 2);
+    char *nul = lines[K / 2], *p = strstr(nul, "\"mime\":\"");
+    assert_non_null(p);
+    size_t at = (size_t)(p - nul) + 8, n = strlen(nul);
+    lines[K / 2] = malloc(n + 7);
+    assert_non_null(lines[K / 2]);
+    snprintf(lines[K / 2], n + 7, "%.*s\\u0000%s", (int)at, nul, nul + at);
+    free(nul);
+    bun = td_fed_bundle(&a.key, fa.uuid, a.pub, (const char *const *)lines, K, &len, &err);
+    assert_non_null(bun);
+    assert_int_equal(td_write_file(path, bun, len), 0);
+    free(bun);
+    int64_t have = -1;
+    ad_fed_stats st;
+    assert_int_equal(import(&c, path, &st), AD_ERR_PARSE);
+    OK(ad_store_media_count(c.st, &have, &err));
+    assert_int_equal(have, 0);
+    for (size_t i = 0; i < K; i++)
+        free(lines[i]);
+    node_close(&c);
+    node_close(&r[0]);
+    node_close(&r[1]);
+    node_close(&a);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
@@ -416,6 +504,7 @@ int main(void)
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_pg),
         cmocka_unit_test(test_pg_copy_fails),
+        cmocka_unit_test(test_pg_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
