@@ -2,7 +2,7 @@
  * go from instance A to instance B as a bundle file: A cuts and signs its change sets and writes
  * the bundle (ad_fed_bundle_export_file); B verifies the whole file, then applies it in one
  * transaction (ad_fed_bundle_import_file). Reports wall and CPU times (CPU: this process,
- * less sensitive to a loaded machine) and the bytes per hash (raw and gzip -6, as on the wire).
+ * less sensitive to a loaded machine; B on PostgreSQL: also its server process's, from /proc) and the bytes per hash (raw and gzip -6, as on the wire).
  *   bench_fed [--n N] [--dir DIR] [--pg URL] [--export-only | --keep | --import-only]
  *   (B on PostgreSQL with --pg or $AD_TEST_PG; --export-only stops after the export; --keep
  *   keeps A, its key and the bundle in DIR; --import-only imports the bundle a --keep run left
