@@ -2,13 +2,14 @@
  * go from instance A to instance B as a bundle file: A cuts and signs its change sets and writes
  * the bundle (ad_fed_bundle_export_file); B verifies the whole file, then applies it in one
  * transaction (ad_fed_bundle_import_file). Reports wall and CPU times (CPU: this process,
- * less sensitive to a loaded machine) and the bytes per hash (raw and gzip -6, as on the wire).
+ * less sensitive to a loaded machine; B on PostgreSQL: also its server process's, from /proc) and the bytes per hash (raw and gzip -6, as on the wire).
  *   bench_fed [--n N] [--dir DIR] [--pg URL] [--export-only | --keep | --import-only]
  *   (B on PostgreSQL with --pg or $AD_TEST_PG; --export-only stops after the export; --keep
  *   keeps A, its key and the bundle in DIR; --import-only imports the bundle a --keep run left
  *   into a new B: the import alone, run again and again; --no-bulk keeps B's media indexes
  *   during the import, as before the bulk load: docs/federation.md "Bulk loads"; --bulk-min N
- *   takes the bulk path from N media changes on, e.g. 1 for callgrind at --n 20000)
+ *   takes the bulk path from N media changes on, e.g. 1 for callgrind at --n 20000; --no-copy:
+ *   PostgreSQL's import by INSERTs, not COPY, as before stop 22)
  * A and B are SQLite files in DIR (default /tmp) unless --pg. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -81,6 +82,33 @@ static unsigned long gz_size(const char *path)
     return total;
 }
 
+/* The CPU seconds (user and system) of B's PostgreSQL server process so far, when it runs on
+ * this machine and /proc tells (else -1): the server's share of the import, which the client's
+ * CPU does not see. */
+static double server_cpu(ad_store *b)
+{
+    if (!b->db->is_pg)
+        return -1;
+    ad_err e;
+    ad_stmt *s = ad_db_stmt(b->db, "SELECT pg_backend_pid()", &e);
+    int64_t pid = 0;
+    if (!s || ad_db_int(s, &pid, &e) != AD_OK)
+        return -1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%lld/stat", (long long)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* fields after the command's name: 3 on */
+    unsigned long long ut = 0, stime = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                     &stime) != 2)
+        return -1;
+    return (double)(ut + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* An instance with a new key, or (reuse) the one a --keep run left with its key. */
 static ad_store *instance(const char *url, const char *keyfile, int reuse, ad_fed_key *key)
 {
@@ -117,11 +145,14 @@ int main(int argc, char **argv)
             import_only = 1;
         else if (!strcmp(argv[i], "--no-bulk"))
             ad_fed_bulk_min = 0; /* the media indexes kept during the import (before/after) */
+        else if (!strcmp(argv[i], "--no-copy"))
+            ad_store_pg_copy = 0; /* PostgreSQL: INSERTs, no COPY (before/after) */
         else if (!strcmp(argv[i], "--bulk-min") && i + 1 < argc)
             ad_fed_bulk_min = strtoll(argv[++i], NULL, 10); /* e.g. 1: bulk at --n 20000 */
         else {
             fprintf(stderr, "usage: bench_fed [--n N] [--dir DIR] [--pg URL | --sqlite]"
-                            " [--export-only | --keep | --import-only] [--no-bulk | --bulk-min N]\n");
+                            " [--export-only | --keep | --import-only] [--no-bulk | --bulk-min N]"
+                            " [--no-copy]\n");
             return 2;
         }
     }
@@ -222,7 +253,8 @@ int main(int argc, char **argv)
                (double)st.bytes / (double)n);
         return 0;
     }
-import:
+import:;
+    double s0 = server_cpu(b);
     t0 = ad_now();
     c0 = cpu_now();
     ad_fed_stats si;
@@ -230,7 +262,7 @@ import:
     if (!in || ad_fed_bundle_import_file(b, in, &si, &e))
         die("import", &e);
     fclose(in);
-    double t_import = ad_now() - t0, c_import = cpu_now() - c0;
+    double t_import = ad_now() - t0, c_import = cpu_now() - c0, s_import = server_cpu(b) - s0;
     int64_t have = 0;
     ad_store_media_count(b, &have, &e);
 
@@ -243,6 +275,8 @@ import:
            t_export, c_export, (long long)st.changes, (long long)st.sets);
     printf("  import (verify, apply) %8.2f s wall %8.2f s CPU  %lld applied, B holds %lld media\n",
            t_import, c_import, (long long)si.applied, (long long)have);
+    if (s0 >= 0)
+        printf("  import, server's CPU   %8.2f s CPU (B's PostgreSQL process)\n", s_import);
     printf("  A to B                 %8.2f s wall %8.2f s CPU\n", t_export + t_import,
            c_export + c_import);
     printf("  bundle                 %8zu bytes, %.1f bytes per hash; gzip -6: %lu bytes, %.1f per "

@@ -2,9 +2,11 @@
 #include "fedtest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fed/fed_int.h"
 #include "store/store_int.h"
 
 static ad_err err;
@@ -60,4 +62,37 @@ int64_t ft_count(ft_node *n, const char *sql)
         fail_msg("%s: %s", sql, err.msg);
     OK(ad_db_int(s, &v, &err));
     return v;
+}
+
+uint8_t *ft_bundle(const ad_fed_key *key, const char *uuid, const char *pub,
+                   const char *const *lines, size_t n, size_t *len, ad_err *err)
+{
+    uint8_t *set;
+    size_t sn;
+    *len = 0;
+    char id[65], zero[65];
+    memset(zero, '0', 64);
+    zero[64] = 0;
+    if (ad_fed_set_encode(key, uuid, 1, lines, n, NULL, 0, zero, &set, &sn, id, err) != AD_OK)
+        return NULL;
+    char manifest[600];
+    snprintf(manifest, sizeof manifest,
+             "{\"created\":1,\"format\":\"ariadne-bundle/1\",\"from\":\"%s\",\"from_key\":"
+             "\"%s\",\"sets\":[{\"id\":\"%s\",\"len\":%zu}]}\n",
+             uuid, pub, id, sn);
+    uint8_t sig[64];
+    char sh[129];
+    ad_fed_sign(key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)manifest, strlen(manifest), sig);
+    ad_hex_encode(sig, 64, sh);
+    size_t cap = strlen(manifest) + sn + 140, o = strlen(manifest);
+    uint8_t *bun = malloc(cap);
+    if (bun) {
+        memcpy(bun, manifest, o);
+        memcpy(bun + o, set, sn);
+        o += sn;
+        o += (size_t)snprintf((char *)bun + o, cap - o, "{\"sig\":\"%s\"}\n", sh);
+    }
+    free(set);
+    *len = o;
+    return bun;
 }

@@ -41,4 +41,10 @@ ad_code ft_import_file(ft_node *n, const char *path, ad_fed_stats *st, ad_err *e
 /* The integer the query (one row, one column) gives on n's store. */
 int64_t ft_count(ft_node *n, const char *sql);
 
+/* A bundle made by hand around change lines (seq from 1) of origin `uuid`, signed by its key
+ * and naming it `pub`, for the tests that send what a well-behaved exporter never writes:
+ * malloc'd, its length in *len; NULL if encoding fails (err). */
+uint8_t *ft_bundle(const ad_fed_key *key, const char *uuid, const char *pub,
+                   const char *const *lines, size_t n, size_t *len, ad_err *err);
+
 #endif

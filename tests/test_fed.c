@@ -788,36 +788,15 @@ static void test_apply_all_or_nothing(void **state)
     snprintf(line2, sizeof line2,
              "{\"gid\":\"%s\",\"kind\":\"series\",\"name\":\"Mine\",\"seq\":2}", gid);
     const char *lines[] = {line1, line2};
-    uint8_t *set;
-    size_t sn;
-    char id[65], zero[65];
-    memset(zero, '0', 64);
-    zero[64] = 0;
-    OK(ad_fed_set_encode(&b.key, b.uuid, 1, lines, 2, NULL, 0, zero, &set, &sn, id, E));
-    /* the bundle around it, signed by b */
-    char manifest[600];
-    snprintf(manifest, sizeof manifest,
-             "{\"created\":1,\"format\":\"ariadne-bundle/1\",\"from\":\"%s\",\"from_key\":"
-             "\"%s\",\"sets\":[{\"id\":\"%s\",\"len\":%zu}]}\n",
-             b.uuid, b.pub, id, sn);
-    uint8_t sig[64];
-    char sh[129];
-    ad_fed_sign(&b.key, AD_FED_BUNDLE_CONTEXT, (const uint8_t *)manifest, strlen(manifest), sig);
-    ad_hex_encode(sig, 64, sh);
-    size_t len = strlen(manifest) + sn + 140;
-    uint8_t *bun = malloc(len);
-    size_t o = strlen(manifest);
-    memcpy(bun, manifest, o);
-    memcpy(bun + o, set, sn);
-    o += sn;
-    o += (size_t)snprintf((char *)bun + o, len - o, "{\"sig\":\"%s\"}\n", sh);
+    size_t o;
+    uint8_t *bun = ft_bundle(&b.key, b.uuid, b.pub, lines, 2, &o, E);
+    assert_non_null(bun);
     int64_t before = footprint(&a);
     assert_int_equal(import(&a, bun, o, NULL), AD_ERR_PERM);
     assert_non_null(strstr(err.msg, "another origin owns"));
     assert_int_equal(footprint(&a), before);
     assert_int_equal(ft_count(&a, "SELECT COUNT(*) FROM media"), 1);
     free(bun);
-    free(set);
     ft_node_close(&a);
     ft_node_close(&b);
 }

@@ -10,7 +10,9 @@
  * media than it holds: its media indexes dropped and made again, ad_fed_bulk_min), the other
  * not: the indexes' text must be as it was; a bulk import failing mid-way (after its media,
  * at a series whose name is taken twice) leaves the store, its indexes and triggers as they
- * were. */
+ * were. Some media carry hostile mime types (a tab, newline, carriage return, backslash, "\N",
+ * "\."): PostgreSQL's COPY of the shortcuts must keep each one field of its row; a hand-made
+ * set brings control characters too, and a NUL, which is refused whole (test_pg_hostile). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,14 @@ static char dir[600]; /* the scratch folder, made once */
 
 enum { N = 1500, RUN = 700 };
 
+/* hostile texts now and then: each must stay one field of one row (PostgreSQL's COPY) */
+static const char *odd_mime(size_t k)
+{
+    static const char *const odd[] = {"a\tb",  "line\nbreak\n", "back\\slash", "\\N",  "\\.",
+                                      "cr\rx", "\\x00\t\\N\n", "t\t\t",       "\t", "\n\\.\n"};
+    return odd[k % 10];
+}
+
 static void digests(size_t i, ad_media *m)
 {
     ad_media_init(m);
@@ -41,7 +51,7 @@ static void digests(size_t i, ad_media *m)
     m->has_sha256 = m->has_md5 = m->has_pdq = 1;
     m->pdq_quality = 80;
     m->size = 1000 + (int64_t)i;
-    m->mime = "image/jpeg";
+    m->mime = i % 97 == 5 ? odd_mime(i / 97) : "image/jpeg";
 }
 
 /* The rows compared, as one text (uuid of the instance replaced: the copies have their own). */
@@ -211,6 +221,22 @@ static void run(int pg, int bare)
     OK(ad_store_media_count(b[0].st, &have, &err));
     assert_int_equal(have, bare == 2 ? N : N + 1);
     assert_non_null(strstr(d0, "\nl"));
+    /* each hostile mime type arrived whole, in as many rows as were sent */
+    for (size_t k = 0; k < 10; k++) {
+        size_t sent = 0;
+        ad_media o;
+        for (size_t i = 0; i < N; i++) {
+            digests(i, &o);
+            sent += o.mime == odd_mime(k);
+        }
+        ad_stmt *q = ad_db_stmt(b[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+        assert_non_null(q);
+        ad_bind_text(q, 1, odd_mime(k));
+        int64_t got = -1;
+        OK(ad_db_int(q, &got, &err));
+        assert_true(sent > 0);
+        assert_int_equal(got, (int64_t)sent);
+    }
     /* a rejected bundle (a damaged last byte) leaves the triggers as they were */
     size_t n = 0;
     uint8_t *bytes = td_read_file(path[0], &n);
@@ -272,6 +298,136 @@ static void run(int pg, int bare)
     ft_node_close(&a);
 }
 
+/* PostgreSQL: a COPY refused half-way (its second row malformed) fails its transaction, which
+ * rolls back with the media a COPY wrote before it; the connection then works on, and the batch
+ * goes in by COPY in a later transaction (the temporary tables made again). */
+static void test_pg_copy_fails(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    ft_node b;
+    assert_true(ft_node_open(&b, 1, "fastcopy", dir));
+    int64_t held = 0, after = -1;
+    OK(ad_store_media_count(b.st, &held, &err));
+    enum { K = 300 };
+    ad_media m[K];
+    int64_t ids[K];
+    for (size_t i = 0; i < K; i++)
+        digests(i, &m[i]);
+    OK(ad_store_begin(b.st, &err));
+    OK(ad_store_media_upsert_batch(b.st, m, K, ids, &err)); /* by COPY: K >= its minimum */
+    OK(b.st->db->ops->exec(b.st->db, "CREATE TEMPORARY TABLE ad_copy_t (t TEXT)", &err));
+    ad_copy_buf c = {0};
+    ad_copy_text(&c, "ok");
+    ad_copy_row_end(&c);
+    ad_copy_text(&c, "two");
+    ad_copy_int(&c, 2);
+    ad_copy_row_end(&c);
+    assert_int_equal(ad_db_copy(b.st->db, "COPY ad_copy_t (t) FROM STDIN", &c, &err), AD_ERR_DB);
+    assert_non_null(strstr(err.msg, "extra data"));
+    assert_int_equal(c.len, 0); /* emptied */
+    /* the transaction is aborted: nothing more runs in it */
+    assert_int_not_equal(b.st->db->ops->exec(b.st->db, "SELECT 1", NULL), AD_OK);
+    assert_int_not_equal(ad_store_finish(b.st, AD_ERR_DB, &err), AD_OK);
+    OK(ad_store_media_count(b.st, &after, &err));
+    assert_int_equal(after, held);
+    /* the same batch again, in a new transaction: the temporary table made again under the
+     * cached statement that read the one rolled back */
+    OK(ad_store_media_upsert_batch(b.st, m, K, ids, &err));
+    OK(ad_store_media_upsert_batch(b.st, m, K, ids, &err)); /* all found this time */
+    OK(ad_store_media_count(b.st, &after, &err));
+    assert_int_equal(after, held + K);
+    ad_copy_free(&c);
+    ft_node_close(&b);
+}
+
+/* PostgreSQL: a hand-made set of 100 media changes whose mime types carry every kind of
+ * hostile byte JSON can bring (tab, newline, carriage return, backslash, "\N", "\.", other
+ * control characters) goes in by COPY as by the general path, each text whole; the same set
+ * with one mime holding a NUL (\u0000) is refused whole, nothing written. */
+static void test_pg_hostile(void **state)
+{
+    (void)state;
+    if (!getenv("AD_TEST_PG"))
+        skip();
+    enum { K = 100 };
+    ft_node a, r[2];
+    assert_true(ft_node_open(&a, 0, "hosta", dir));
+    ad_fed_instance fa;
+    OK(ad_fed_instance_get(a.st, &fa, &err));
+    char *lines[K];
+    static const char ctl[] = "c\x01\x1f\x7f|";
+    for (size_t i = 0; i < K; i++) {
+        ad_media m;
+        char hex[65];
+        digests(i, &m);
+        json_t *o = json_pack("{s:s, s:s, s:I, s:s}", "kind", "media", "mime",
+                              i % 2 ? odd_mime(i / 2) : ctl, "seq", (json_int_t)(i + 1),
+                              "sha256", ad_hex_encode(m.sha256, 32, hex));
+        assert_non_null(o);
+        assert_non_null(lines[i] = ad_fed_canon(o));
+        json_decref(o);
+    }
+    size_t len;
+    uint8_t *bun = ft_bundle(&a.key, fa.uuid, a.pub, (const char *const *)lines, K, &len, &err);
+    assert_non_null(bun);
+    char path[600];
+    snprintf(path, sizeof path, "%s/hostile", dir);
+    assert_int_equal(td_write_file(path, bun, len), 0);
+    free(bun);
+    for (int i = 0; i < 2; i++) {
+        receiver(&r[i], 1, i ? "hostc" : "hostb", &a, 2);
+        ad_store_media_shortcuts = !i; /* r[1]: the general path */
+        ad_fed_stats st;
+        OK(ft_import_file(&r[i], path, &st, &err));
+        assert_int_equal(st.applied, K);
+    }
+    ad_store_media_shortcuts = 1;
+    char *d0 = dump(&r[0]), *d1 = dump(&r[1]);
+    same(d0, d1);
+    free(d0);
+    free(d1);
+    ad_stmt *q = ad_db_stmt(r[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+    assert_non_null(q);
+    ad_bind_text(q, 1, ctl);
+    int64_t got = 0;
+    OK(ad_db_int(q, &got, &err));
+    assert_int_equal(got, K / 2);
+    for (size_t k = 0; k < 10; k++) {
+        q = ad_db_stmt(r[0].st->db, "SELECT count(*) FROM media WHERE mime = ?", &err);
+        assert_non_null(q);
+        ad_bind_text(q, 1, odd_mime(k));
+        OK(ad_db_int(q, &got, &err));
+        assert_int_equal(got, K / 20);
+    }
+    /* a NUL: the set refused whole at its verification */
+    ft_node c;
+    receiver(&c, 1, "hostd", &a, 2);
+    char *nul = lines[K / 2], *p = strstr(nul, "\"mime\":\"");
+    assert_non_null(p);
+    size_t at = (size_t)(p - nul) + 8, n = strlen(nul);
+    lines[K / 2] = malloc(n + 7);
+    assert_non_null(lines[K / 2]);
+    snprintf(lines[K / 2], n + 7, "%.*s\\u0000%s", (int)at, nul, nul + at);
+    free(nul);
+    bun = ft_bundle(&a.key, fa.uuid, a.pub, (const char *const *)lines, K, &len, &err);
+    assert_non_null(bun);
+    assert_int_equal(td_write_file(path, bun, len), 0);
+    free(bun);
+    int64_t have = -1;
+    ad_fed_stats st;
+    assert_int_equal(ft_import_file(&c, path, &st, &err), AD_ERR_PARSE);
+    OK(ad_store_media_count(c.st, &have, &err));
+    assert_int_equal(have, 0);
+    for (size_t i = 0; i < K; i++)
+        free(lines[i]);
+    ft_node_close(&c);
+    ft_node_close(&r[0]);
+    ft_node_close(&r[1]);
+    ft_node_close(&a);
+}
+
 static void test_sqlite(void **state)
 {
     (void)state;
@@ -296,6 +452,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sqlite),
         cmocka_unit_test(test_pg),
+        cmocka_unit_test(test_pg_copy_fails),
+        cmocka_unit_test(test_pg_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

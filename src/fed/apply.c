@@ -620,6 +620,42 @@ static void bind_link(void *ctx, ad_stmt *s, size_t i)
 #define LINK_INSERT "INSERT INTO series_media (series_id, media_id, added) VALUES (?, ?, ?)"
 static const char link_sql[] = LINK_INSERT " ON CONFLICT DO NOTHING";
 
+/* PostgreSQL, from LINK_COPY_MIN links on (with the shortcuts): the links by one COPY into a
+ * temporary table (dropped at the transaction's end), then one INSERT ... SELECT of them in
+ * their order, ON CONFLICT DO NOTHING as each INSERT of the general path (a link already there,
+ * or twice in the batch, is kept once, as it was), and a TRUNCATE of the table (a DELETE would
+ * leave its rows dead, read again by every later batch of the transaction). */
+#define LINK_COPY_MIN 64
+static ad_code copy_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
+                          ad_err *err)
+{
+    ad_code rc = st->db->ops->exec(st->db,
+                                   "CREATE TEMPORARY TABLE IF NOT EXISTS ad_link_copy (ord BIGINT,"
+                                   " series_id BIGINT, media_id BIGINT, added BIGINT)"
+                                   " ON COMMIT DROP",
+                                   err);
+    ad_copy_buf b = {0};
+    int64_t now = ad_store_time();
+    for (size_t i = 0; i < n && rc == AD_OK; i++) {
+        ad_copy_int(&b, (int64_t)i);
+        ad_copy_int(&b, sids[i]);
+        ad_copy_int(&b, ids[i]);
+        ad_copy_int(&b, now);
+        ad_copy_row_end(&b);
+    }
+    if (rc == AD_OK)
+        rc = ad_db_copy(st->db, "COPY ad_link_copy (ord, series_id, media_id, added) FROM STDIN",
+                        &b, err);
+    ad_copy_free(&b);
+    if (rc == AD_OK)
+        rc = st->db->ops->exec(st->db,
+                               "INSERT INTO series_media (series_id, media_id, added)"
+                               " SELECT series_id, media_id, added FROM ad_link_copy"
+                               " ORDER BY ord ON CONFLICT DO NOTHING; TRUNCATE ad_link_copy",
+                               err);
+    return rc;
+}
+
 static ad_code insert_links(ad_store *st, const int64_t *sids, const int64_t *ids, size_t n,
                             ad_err *err)
 {
@@ -628,6 +664,8 @@ static ad_code insert_links(ad_store *st, const int64_t *sids, const int64_t *id
         LINK_INSERT AD_SQL_X32(LINK_ROW) AD_SQL_X16(LINK_ROW) AD_SQL_X8(LINK_ROW)
             AD_SQL_X4(LINK_ROW) AD_SQL_X2(LINK_ROW) LINK_ROW " ON CONFLICT DO NOTHING";
 #undef LINK_ROW
+    if (st->db->is_pg && ad_store_media_shortcuts && ad_store_pg_copy && n >= LINK_COPY_MIN)
+        return copy_links(st, sids, ids, n, err);
     size_t i = 0;
     ad_code rc = AD_OK;
     for (; rc == AD_OK && !st->db->is_pg && n - i >= LINK_ROWS; i += LINK_ROWS) {

@@ -55,6 +55,9 @@ typedef struct ad_db_ops {
     /* Optional: runs s once per item with one round trip per chunk of items (see ad_db_many). */
     ad_code (*many)(ad_stmt *s, size_t n, void (*bind)(void *, ad_stmt *, size_t),
                     int (*row)(void *, ad_stmt *, size_t), void *ctx, ad_err *err);
+    /* Optional (PostgreSQL): runs `sql`, a COPY ... FROM STDIN, with data (len bytes of COPY's
+     * text format, ad_copy_buf) as its input. */
+    ad_code (*copy)(ad_db *db, const char *sql, const char *data, size_t len, ad_err *err);
 } ad_db_ops;
 
 #define AD_DB_CACHE 512
@@ -105,6 +108,27 @@ typedef void (*ad_many_bind)(void *ctx, ad_stmt *s, size_t i);
 typedef int (*ad_many_row)(void *ctx, ad_stmt *s, size_t i);
 ad_code ad_db_many(ad_db *db, const char *sql, size_t n, ad_many_bind bind, ad_many_row row,
                    void *ctx, ad_err *err);
+
+/* COPY's text format (db_copy.c), for PostgreSQL's bulk writes: rows of fields separated by a
+ * tab, each row ended by a newline; NULL is \N; in text, a backslash, tab, newline and carriage
+ * return are escaped, so no field can end its row or start another (a NUL cannot occur: text
+ * fields are C strings, as bound text is); bytea as \\x and hex digits. Out of memory is kept
+ * (oom) and reported by ad_db_copy. */
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int col; /* fields written in the current row */
+    int oom;
+} ad_copy_buf;
+void ad_copy_null(ad_copy_buf *b);
+void ad_copy_int(ad_copy_buf *b, int64_t v);
+void ad_copy_text(ad_copy_buf *b, const char *v); /* NULL: \N */
+void ad_copy_bytea(ad_copy_buf *b, const void *v, size_t n);
+void ad_copy_row_end(ad_copy_buf *b);
+void ad_copy_free(ad_copy_buf *b);
+/* Runs `sql` (COPY table (columns) FROM STDIN) with the rows of b, then empties b (keeping its
+ * memory). AD_ERR_INTERNAL on a back end without COPY (SQLite). */
+ad_code ad_db_copy(ad_db *db, const char *sql, ad_copy_buf *b, ad_err *err);
 
 /* Binds text or NULL; an int64 or NULL when v == 0 (for optional foreign keys). */
 void ad_bind_text_opt(ad_stmt *s, int i, const char *v);

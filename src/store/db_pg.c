@@ -308,6 +308,36 @@ static ad_code pg_many(ad_stmt *b, size_t n, void (*bind)(void *, ad_stmt *, siz
     return rc;
 }
 
+/* COPY ... FROM STDIN with data as its input, in pieces of 1 MiB. A failure on the way ends
+ * the COPY with an error (the server then refuses all of it); the caller's transaction fails. */
+static ad_code pg_copy(ad_db *db, const char *sql, const char *data, size_t len, ad_err *err)
+{
+    PGconn *c = ((pg_db *)db)->conn;
+    PGresult *r = PQexec(c, sql);
+    ad_code rc = AD_OK;
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        rc = pg_result_error(r, c, err);
+        PQclear(r);
+        return rc;
+    }
+    PQclear(r);
+    int ok = 1;
+    for (size_t at = 0; at < len && ok; at += 1 << 20) {
+        size_t k = len - at < (1 << 20) ? len - at : (1 << 20);
+        ok = PQputCopyData(c, data + at, (int)k) == 1;
+    }
+    if (!ok)
+        rc = pg_result_error(NULL, c, err);
+    if (PQputCopyEnd(c, ok ? NULL : "ariadne: the rows could not be sent") != 1 && rc == AD_OK)
+        rc = pg_result_error(NULL, c, err);
+    while ((r = PQgetResult(c)) != NULL) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AD_OK)
+            rc = pg_result_error(r, c, err);
+        PQclear(r);
+    }
+    return rc;
+}
+
 static void pg_close(ad_db *db)
 {
     ad_db_cache_clear(db);
@@ -324,7 +354,7 @@ static void pg_quiet(void *arg, const char *msg)
 static const ad_db_ops pg_ops = {
     "postgresql", pg_exec,      pg_prepare, pg_finalize, pg_bind_null, pg_bind_int,
     pg_bind_text, pg_bind_blob, pg_step,    pg_col_null, pg_col_int,   pg_col_text,
-    pg_col_blob,  pg_reset,     pg_close,   pg_many,
+    pg_col_blob,  pg_reset,     pg_close,   pg_many,    pg_copy,
 };
 
 /* libpq's message on one line ("\n\t" between its parts become "; "), without the quoted URI

@@ -184,6 +184,7 @@ static const ad_db_ops sq_ops = {
     "sqlite",     sq_exec,      sq_prepare, sq_finalize, sq_bind_null, sq_bind_int,
     sq_bind_text, sq_bind_blob, sq_step,    sq_col_null, sq_col_int,   sq_col_text,
     sq_col_blob,  sq_reset,     sq_close,   NULL, /* many: stepping in turn is already fast */
+    NULL, /* copy: PostgreSQL's only */
 };
 
 /* The folder part of path into buf ("." when it has none). */

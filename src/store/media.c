@@ -326,6 +326,7 @@ static int mark_overlaps(const ad_media *m, size_t n, char *seq)
 }
 
 int ad_store_media_shortcuts = 1;
+int ad_store_pg_copy = 1;
 
 typedef struct {
     const ad_media *m;
@@ -367,6 +368,53 @@ static int on_insert(void *p, ad_stmt *s, size_t j)
     pass *c = p;
     c->id[c->idx[j]] = ad_col_int(s, 0);
     return 0;
+}
+
+/* PostgreSQL, with the shortcuts, from AD_STORE_COPY_MIN records: a pass's lookups by one COPY
+ * of their digests (with each record's place in the pass) into a temporary table, dropped at
+ * the transaction's end, and one query over them, instead of a SELECT each. Each digest is
+ * looked up by the index of its kind (OFFSET 0: the lookup stays one index probe per digest,
+ * whatever the planner thinks of the table's size), its rows in the order a SELECT gives them
+ * (by id), given to on_lookup as find_sql's rows are. The table is then emptied by TRUNCATE (a
+ * DELETE would leave its rows dead, to be read again by each later batch of the transaction). */
+#define AD_STORE_COPY_MIN 64
+#define COPY_FIND(col)                                                                             \
+    "SELECT m.id, m.sha256, m.sha1, m.md5, f.ord FROM ad_media_find f CROSS JOIN LATERAL"       \
+    " (SELECT id, sha256, sha1, md5 FROM media"                                                   \
+    " WHERE " col " = f.d OFFSET 0) m ORDER BY f.ord, m.id"
+static const char *const copy_find_sql[] = {
+    [AD_HASH_MD5] = COPY_FIND("md5"),
+    [AD_HASH_SHA1] = COPY_FIND("sha1"),
+    [AD_HASH_SHA256] = COPY_FIND("sha256"),
+    [AD_HASH_PDQ] = COPY_FIND("pdq"),
+};
+
+static ad_code copy_lookups(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+    ad_code rc = st->db->ops->exec(st->db,
+                                   "CREATE TEMPORARY TABLE IF NOT EXISTS ad_media_find"
+                                   " (ord BIGINT, d BYTEA) ON COMMIT DROP",
+                                   err);
+    ad_copy_buf b = {0};
+    for (size_t j = 0; j < k && rc == AD_OK; j++) {
+        ad_copy_int(&b, (int64_t)j);
+        ad_copy_bytea(&b, key_of(&c->m[c->idx[j]], c->kind), digest_len[c->kind]);
+        ad_copy_row_end(&b);
+    }
+    if (rc == AD_OK)
+        rc = ad_db_copy(st->db, "COPY ad_media_find (ord, d) FROM STDIN", &b, err);
+    ad_copy_free(&b);
+    ad_stmt *s = rc == AD_OK ? ad_db_stmt(st->db, copy_find_sql[c->kind], err) : NULL;
+    if (rc != AD_OK || !s)
+        return rc == AD_OK ? AD_ECODE(err) : rc;
+    int r;
+    while ((r = ad_step(s, err)) > 0) {
+        int64_t j = ad_col_int(s, 4);
+        if (j >= 0 && (size_t)j < k)
+            on_lookup(c, s, (size_t)j);
+    }
+    ad_db_done(s);
+    return r < 0 ? (ad_code)-r : st->db->ops->exec(st->db, "TRUNCATE ad_media_find", err);
 }
 
 /* Selects the records of a pass (in key order) into idx; returns how many. With `bare` 0 (no
@@ -468,6 +516,100 @@ static ad_code insert_rows(ad_store *st, pass *c, size_t k, ad_err *err)
     return rc;
 }
 
+/* PostgreSQL: the k new rows of a pass by one COPY (from AD_STORE_COPY_MIN rows, with the
+ * shortcuts on) instead of one INSERT each: their ids taken first from media's sequence (one
+ * nextval each, as each INSERT takes one, given in rising order as the INSERTs would get them),
+ * written with the gids the trigger would give them ("<uuid>:media:<id>": it then has nothing
+ * to fill), and the other triggers (index log, change log) fire once per row in the rows'
+ * order, as for the INSERTs. */
+static int cmp_id(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A field of a COPY row as bind_media binds it: NULL unless `has`; then the blob p (n bytes),
+ * or the integer v when p is NULL. */
+static void copy_opt(ad_copy_buf *b, int has, const void *p, size_t n, int64_t v)
+{
+    if (!has)
+        ad_copy_null(b);
+    else if (p)
+        ad_copy_bytea(b, p, n);
+    else
+        ad_copy_int(b, v);
+}
+
+static ad_code copy_rows(ad_store *st, pass *c, size_t k, ad_err *err)
+{
+    int64_t *ids = malloc(k * sizeof *ids);
+    if (!ids)
+        return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
+    ad_stmt *s = ad_db_stmt(st->db,
+                            "SELECT nextval(pg_get_serial_sequence('media', 'id')),"
+                            " (SELECT uuid FROM instance WHERE id = 1) FROM generate_series(1, ?)",
+                            err);
+    ad_code rc = s ? AD_OK : AD_ECODE(err);
+    size_t got = 0;
+    if (s) {
+        ad_bind_int(s, 1, (int64_t)k);
+        int r;
+        while ((r = ad_step(s, err)) > 0) {
+            const char *u = ad_col_text(s, 1);
+            if (!got && u && *u && strlen(u) < sizeof c->uuid)
+                snprintf(c->uuid, sizeof c->uuid, "%s", u);
+            if (got < k)
+                ids[got++] = ad_col_int(s, 0);
+        }
+        ad_db_done(s);
+        if (r < 0)
+            rc = (ad_code)-r;
+        else if (got != k)
+            rc = ad_err_set(err, AD_ERR_DB, "media's sequence gave %zu ids for %zu rows", got, k);
+    }
+    if (rc == AD_OK)
+        qsort(ids, k, sizeof *ids, cmp_id);
+    ad_copy_buf b = {0};
+    for (size_t j = 0; j < k && rc == AD_OK; j++) {
+        const ad_media *m = &c->m[c->idx[j]];
+        c->id[c->idx[j]] = ids[j];
+        ad_copy_int(&b, ids[j]);
+        copy_opt(&b, m->has_sha256, m->sha256, 32, 0);
+        copy_opt(&b, m->has_md5, m->md5, 16, 0);
+        copy_opt(&b, m->has_sha1, m->sha1, 20, 0);
+        copy_opt(&b, m->size >= 0, NULL, 0, m->size);
+        ad_copy_text(&b, m->mime);
+        /* 0 is NULL for these, as bind_id_opt binds them */
+        copy_opt(&b, m->width != 0, NULL, 0, m->width);
+        copy_opt(&b, m->height != 0, NULL, 0, m->height);
+        copy_opt(&b, m->duration_ms != 0, NULL, 0, m->duration_ms);
+        copy_opt(&b, m->has_pdq, m->pdq.b, 32, 0);
+        copy_opt(&b, m->pdq_quality >= 0, NULL, 0, m->pdq_quality);
+        copy_opt(&b, m->photodna && m->photodna_len > 0, m->photodna,
+                 m->photodna_len > 0 ? (size_t)m->photodna_len : 0, 0);
+        ad_copy_int(&b, m->flags);
+        ad_copy_int(&b, c->now);
+        ad_copy_int(&b, c->now);
+        if (*c->uuid) {
+            snprintf(c->gid, sizeof c->gid, "%s:media:%lld", c->uuid, (long long)ids[j]);
+            ad_copy_text(&b, c->gid);
+        } else {
+            ad_copy_null(&b);
+        }
+        ad_copy_row_end(&b);
+    }
+    if (rc == AD_OK)
+        rc = ad_db_copy(st->db,
+                        "COPY media (id, sha256, md5, sha1, size, mime, width, height,"
+                        " duration_ms, pdq, pdq_quality, photodna, flags, created, updated,"
+                        " gid)"
+                        " FROM STDIN",
+                        &b, err);
+    ad_copy_free(&b);
+    free(ids);
+    return rc;
+}
+
 /* Inserts the k records of the pass. On SQLite each gets the id SQLite would give it (one past
  * the largest: media has no AUTOINCREMENT) and the gid the media_gid trigger would write
  * ("<uuid>:media:<id>"), written with the row: the trigger (WHEN NEW.gid IS NULL) then does
@@ -498,6 +640,8 @@ static ad_code insert_pass(ad_store *st, pass *c, size_t k, ad_err *err)
         if (ok)
             return insert_rows(st, c, k, err);
     }
+    if (st->db->is_pg && ad_store_media_shortcuts && ad_store_pg_copy && k >= AD_STORE_COPY_MIN)
+        return copy_rows(st, c, k, err);
     return ad_db_many(st->db, insert_sql, k, bind_write, on_insert, c, err);
 }
 
@@ -524,7 +668,10 @@ static ad_code upsert_passes(ad_store *st, const ad_media *m, size_t n, const si
         size_t k = select_pass(m, order, n, seq, id, c.kind, 0, bare, idx);
         if (k)
             rc = ix_for(st, kind, err);
-        if (rc == AD_OK)
+        if (rc == AD_OK && st->db->is_pg && ad_store_media_shortcuts && ad_store_pg_copy &&
+            k >= AD_STORE_COPY_MIN)
+            rc = copy_lookups(st, &c, k, err);
+        else if (rc == AD_OK)
             rc = ad_db_many(st->db, find_sql[c.kind], k, bind_lookup, on_lookup, &c, err);
     }
     if (rc == AD_OK) {

@@ -25,6 +25,10 @@ struct ad_store {
  * records with a SHA-256 when every stored media has one; SQLite's new rows written with their
  * id and gid). Tests set 0 to compare the result with the general path's. */
 extern int ad_store_media_shortcuts;
+/* 1 (the default): with the shortcuts, PostgreSQL writes a batch's new media and a federation
+ * import's links by COPY (media.c, fed/apply.c) instead of one INSERT each; 0: by INSERTs (the
+ * benchmark's before, bench_fed --no-copy). */
+extern int ad_store_pg_copy;
 
 /* A bulk load's media indexes (media_bulk.c, SQLite, inside the caller's transaction): _off drops
  * those no bulk insert looks up by (MD5, SHA-1, PDQ, gid; the SHA-256 one stays) and keeps their
