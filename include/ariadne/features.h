@@ -82,11 +82,11 @@ typedef struct ad_feat_match {
      * width and height: x0, y0, x1, y1 */
     double box_known[4], box_query[4];
     int query_size[2], known_size[2]; /* the reductions' width and height */
-    /* the same scene was looked for by guided matching (neither picture repeats much and the
-     * tentative matches suggested a place) and not found: ad_features_verify_dense may try
-     * again with the query's denser points */
-    int scene_path;
-    int guided_most; /* the most guided matches consistent with one homography it reached */
+    int guided_most; /* the same scene: the most guided matches consistent with one homography
+                        that guided matching reached (0: not tried) */
+    /* guided matching fell just short (12-14 of the 15 matches) at a place where chance gives
+     * far fewer (its test passed): ad_features_verify_dense tries again with denser points */
+    int near_scene;
     int dense; /* the finding came from the query's denser points (ad_features_verify_dense) */
 } ad_feat_match;
 
@@ -99,8 +99,8 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
  * query's tentative matches suggest, with the denser points, under the same rules (the chance
  * test measured with the same denser points). */
 /* 1 when out (ad_features_verify's answer) is worth trying again with the denser points: no
- * finding, and guided matching's rounds came within 3 of the 15 matches they need (12-14;
- * 15 or more: the chance test refused it, which denser points would not change). */
+ * finding, and guided matching came within 3 of the 15 matches it needs at a place where the
+ * chance test already passes (out->near_scene). */
 int ad_features_dense_wanted(const ad_feat_match *out);
 void ad_features_verify_dense(const ad_features *query, const ad_features *dense,
                               const ad_features *known, ad_feat_match *out);

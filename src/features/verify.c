@@ -506,8 +506,19 @@ static int guided_scene(const ad_features *q, const ad_features *k, const double
         ng = guided(q, k, h, round ? GUIDE_TOL : 2 * GUIDE_TOL, g);
         gi = ransac_hom(g, ng, gm, h);
         out->guided_most = gi > out->guided_most ? gi : out->guided_most;
-        if (gi < (round ? GUIDE_MIN : GUIDE_SEED))
+        if (gi < (round ? GUIDE_MIN : GUIDE_SEED)) {
+            /* just short, and far more than chance gives at this place: the query's denser
+             * points may finish it (ad_features_dense_wanted) */
+            if (round && gi >= DENSE_FROM && gi < GUIDE_MIN) {
+                size_t most;
+                double chance = guided_chance(q, k, h, scratch, &most);
+                const double over = strict ? GUIDE_OVER_STRICT : GUIDE_OVER,
+                             over_most = strict ? GUIDE_OVER_MOST_STRICT : GUIDE_OVER_MOST;
+                out->near_scene |= gi >= over * chance + GUIDE_MARGIN &&
+                                   gi >= over_most * (double)most + GUIDE_MARGIN_MOST;
+            }
             goto done;
+        }
     }
     gi = distinct_inliers(g, ng, gm);
     int gu = unique_inliers(g, ng, gm, q, k);
@@ -865,7 +876,6 @@ void ad_features_verify(const ad_features *query, const ad_features *known, ad_f
     const int guide = out->kind == AD_FEAT_NONE && rk <= REPEATS_GUIDED &&
                       (rq <= REPEATS_GUIDED || ad_feat_repeated_stored(query) <= REPEATS_GUIDED),
               strict = umin != UNIQUE_PLAIN;
-    out->scene_path = out->kind == AD_FEAT_NONE && guide && (hi >= GUIDE_SEED || si >= 3);
     if (out->kind == AD_FEAT_NONE && guide && hi >= GUIDE_SEED)
         gi = guided_scene(query, known, h, strict, out);
     if (out->kind == AD_FEAT_NONE && guide && !gi && si >= 3)
@@ -1015,10 +1025,7 @@ static int scene_seeds(const ad_features *q, const ad_features *k, double h[2][9
 
 int ad_features_dense_wanted(const ad_feat_match *m)
 {
-    /* under GUIDE_MIN: its rounds fell short (a pair that reached the chance test and failed
-     * it, lines of text mostly, is not tried again) */
-    return m->kind == AD_FEAT_NONE && m->scene_path && m->guided_most >= DENSE_FROM &&
-           m->guided_most < GUIDE_MIN;
+    return m->kind == AD_FEAT_NONE && m->near_scene;
 }
 
 void ad_features_verify_dense(const ad_features *query, const ad_features *dense,
