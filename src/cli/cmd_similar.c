@@ -249,7 +249,7 @@ static ad_code search(ad_store *st, const ad_feat_index *ix, const query *q, int
     if (!f)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
     ad_code rc = ad_feat_similar_dense(st, ix, &q->f, q->file ? dense_points : NULL, (void *)q,
-                                       self, candidates, f, max, found, NULL, err);
+                                       self, candidates, f, max, found, err);
     for (size_t i = 0; rc == AD_OK && i < *found; i++)
         out[i] = (ad_kf_found){.best = f[i], .copies = f[i].m.kind == AD_FEAT_COPY, .hits = 1};
     free(f);

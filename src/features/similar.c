@@ -26,19 +26,17 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
                         size_t *found, ad_err *err)
 {
     return ad_feat_similar_dense(st, ix, q, NULL, NULL, exclude_id, candidates, out, max, found,
-                                 NULL, err);
+                                 err);
 }
 
 ad_code ad_feat_similar_dense(ad_store *st, const ad_feat_index *ix, const ad_features *q,
                               ad_feat_dense_fn dense, void *ctx, int64_t exclude_id,
                               size_t candidates, ad_feat_found *out, size_t max, size_t *found,
-                              int *dense_used, ad_err *err)
+                              ad_err *err)
 {
     ad_features d = {0, 0, 0, NULL};
     int dstate = 0; /* 0 not computed, 1 computed, -1 failed */
     *found = 0;
-    if (dense_used)
-        *dense_used = 0;
     if (candidates < MIN_CANDIDATES)
         candidates = MIN_CANDIDATES;
     ad_feat_hit *hits = malloc(candidates * sizeof *hits);
@@ -86,8 +84,6 @@ ad_code ad_feat_similar_dense(ad_store *st, const ad_feat_index *ix, const ad_fe
         *found = n < max ? n : max;
         memcpy(out, all, *found * sizeof *out);
     }
-    if (dense_used)
-        *dense_used = dstate != 0;
     ad_features_free(&d);
     free(hits);
     free(all);

@@ -193,7 +193,7 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
         ad_feat_found found[LINKS];
         size_t n = 0;
         rc = ad_feat_similar_dense(r->st, r->feat->ix, &t->feat->f, dense_points, t, 0, 0, found,
-                                   LINKS, &n, NULL, err);
+                                   LINKS, &n, err);
         size_t keep = 0;
         for (size_t k = 0; k < n && rc == AD_OK; k++) {
             if (ad_idset_has(&r->job_new, found[k].media_id))
