@@ -27,7 +27,13 @@
  *     lattice's, counted apart as above).
  *   bench_features [--scale N] [--queries Q] [--corpus DIR] [--unrelated DIR]... [--synthetic N]
  *                  [--query-every K]
- *                  [--decode DIR] [--index-file N] [--near]
+ *                  [--decode DIR] [--index-file N] [--near] [--dense] [--candidates N]
+ *                  [--scene-probe DIR]
+ *     --dense: the same scene looked for again with the query's denser points where the check
+ *              wants them (ad_features_verify_dense), as triage does; --candidates N: checked
+ *              per query (32, as triage)
+ *     --scene-probe DIR: each same-scene pair of DIR checked alone: the known side stored or
+ *              with all its points (no budget), the query with or without denser points
  * BENCH_DEBUG=1 in the environment names every miss and every false finding on stderr. */
 #include <dirent.h>
 #include <math.h>
@@ -342,11 +348,20 @@ static size_t add_known(const char *name, ad_features *f)
     return nk++;
 }
 
+static size_t ncand = 32; /* --candidates: checked per query (triage: 32) */
+static int dense_on;            /* --dense: the same scene again with the query's denser points */
+static const ad_features *qdense; /* the current query's (AD_FEAT_DENSE points), or NULL */
+static double t_dverify;        /* CPU seconds in ad_features_verify_dense, and its calls */
+static size_t n_dverify;
+static int dense_used;          /* the current query needed them (a candidate reached the scene
+                                   path without a finding) */
+
 /* the best finding for a query: index candidates checked; -1 none */
 static long find_but(const ad_features *q, ad_feat_match *best, const char *skip)
 {
-    ad_feat_hit hits[32];
-    size_t h = ad_feat_index_search(IX, q, hits, 32);
+    dense_used = 0;
+    ad_feat_hit hits[256];
+    size_t h = ad_feat_index_search(IX, q, hits, ncand);
     long id = -1;
     memset(best, 0, sizeof *best);
     for (size_t i = 0; i < h; i++) {
@@ -354,6 +369,18 @@ static long find_but(const ad_features *q, ad_feat_match *best, const char *skip
         if (skip && !strcmp(K[hits[i].media_id - 1].name, skip))
             continue;
         ad_features_verify(q, &K[hits[i].media_id - 1].f, &m);
+        if (ad_features_dense_wanted(&m) && qdense) {
+            dense_used = 1;
+            int gm = m.guided_most;
+            double t0 = cpu_now();
+            ad_features_verify_dense(q, qdense, &K[hits[i].media_id - 1].f, &m);
+            t_dverify += cpu_now() - t0;
+            n_dverify++;
+            if (getenv("BENCH_DEBUG"))
+                fprintf(stderr, "dense ~ %s: guided_most %d -> %s %d (dense guided_most %d)\n",
+                        K[hits[i].media_id - 1].name, gm, ad_feat_kind_name(m.kind), m.inliers,
+                        m.guided_most);
+        }
         if (m.kind != AD_FEAT_NONE &&
             (id < 0 || (m.kind == AD_FEAT_COPY && best->kind != AD_FEAT_COPY) ||
              (m.kind == best->kind && m.inliers > best->inliers))) {
@@ -546,6 +573,80 @@ static void near_bench(const ad_features *qf, const pdqs *qp, char (*qname)[64],
     ad_index_free(px);
 }
 
+/* --scene-probe DIR: each same-scene pair checked alone (no index, no other picture): the a
+ * side stored (200 points) or with all its 500 (no budget), the b side's 500 points alone or
+ * with its denser points (ad_features_verify_dense). */
+static void feat_n(const char *path, int pts, ad_features *f)
+{
+    size_t len;
+    uint8_t *b = slurp(path, &len);
+    memset(f, 0, sizeof *f);
+    if (!b)
+        return;
+    char mime[64];
+    ad_media_type t = ad_media_probe(magic, b, len, mime, sizeof mime);
+    ad_features_image(t, b, len, NULL, pts, f, NULL);
+    free(b);
+}
+
+static void scene_probe(const char *dir)
+{
+    char path[4096], bpath[4096], name[256];
+    char **sc = NULL;
+    snprintf(path, sizeof path, "%s/scene", dir);
+    int ns = list_dir(path, &sc), tot[2][2] = {{0}};
+    for (int i = 0; i < ns; i++) {
+        stem(sc[i], name, sizeof name);
+        size_t l = strlen(name);
+        if (l < 2 || strcmp(name + l - 2, "-a"))
+            continue;
+        snprintf(path, sizeof path, "%s/scene/%s", dir, sc[i]);
+        snprintf(bpath, sizeof bpath, "%s/scene/%.*s-b.jpg", dir, (int)(l - 2), name);
+        ad_features k[2], q, d;
+        feat_n(path, AD_FEAT_DETECT, &k[0]);
+        feat_n(path, AD_FEAT_DETECT, &k[1]);
+        as_stored(&k[0]);
+        feat_n(bpath, AD_FEAT_DETECT, &q);
+        feat_n(bpath, AD_FEAT_DENSE, &d);
+        printf("%-22s", name);
+        for (int s = 0; s < 2; s++)
+            for (int j = 0; j < 2; j++) {
+                ad_feat_match m;
+                ad_features_verify(&q, &k[s], &m);
+                if (j)
+                    ad_features_verify_dense(&q, &d, &k[s], &m);
+                printf("  %s %-5s %3d/%3d", j ? "+dense" : "500   ", ad_feat_kind_name(m.kind),
+                       m.inliers, m.matches);
+                tot[s][j] += m.kind != AD_FEAT_NONE;
+            }
+        printf("\n");
+        ad_features_free(&k[0]);
+        ad_features_free(&k[1]);
+        ad_features_free(&q);
+        ad_features_free(&d);
+    }
+    for (int s = 0; s < 2; s++)
+        for (int j = 0; j < 2; j++)
+            printf("known %s, query 500 points%s: %d linked\n", s ? "all 500" : "stored 200",
+                   j ? " + dense" : "", tot[s][j]);
+    for (int i = 0; i < ns; i++)
+        free(sc[i]);
+    free(sc);
+}
+
+/* Whether the scene folder's file f is a pair's side ('a' known, 'b' queried): its stem into
+ * name, its path into path. */
+static int scene_side(const char *dir, const char *f, char side, char *name, size_t ncap,
+                      char *path, size_t pcap)
+{
+    stem(f, name, ncap);
+    size_t l = strlen(name);
+    if (l < 2 || name[l - 2] != '-' || name[l - 1] != side)
+        return 0;
+    snprintf(path, pcap, "%s/scene/%s", dir, f);
+    return 1;
+}
+
 static void corpus_bench(const char *dir, const char **unrel, int nunrel, int nsynth)
 {
     char path[4096], name[256];
@@ -574,13 +675,9 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
     snprintf(path, sizeof path, "%s/scene", dir);
     int ns = list_dir(path, &sc);
     for (int i = 0; i < ns; i++) {
-        stem(sc[i], name, sizeof name);
-        size_t l = strlen(name);
-        if (l < 2 || strcmp(name + l - 2, "-a"))
-            continue;
-        snprintf(path, sizeof path, "%s/scene/%s", dir, sc[i]);
         ad_features f;
-        if (file_feat(path, &f, NULL, NULL))
+        if (!scene_side(dir, sc[i], 'a', name, sizeof name, path, sizeof path) ||
+            file_feat(path, &f, NULL, NULL))
             continue;
         as_stored(&f);
         add_known(name, &f);
@@ -607,10 +704,10 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
             snprintf(uqname[nuq], sizeof uqname[nuq], "%s", (SRC));                          \
             memset(&uqn[nuq], 0, sizeof uqn[nuq]);                                           \
             memset(&uqp[nuq], 0, sizeof uqp[nuq]);                                           \
-            if (near_check) {                                                                \
+            if (near_check)                                                                  \
                 grey_pdqs((G), (W), (H), (STRIDE), &uqp[nuq]);                               \
+            if (near_check || dense_on) /* NEAR_DETECT == AD_FEAT_DENSE */                   \
                 ad_features_grey((G), (W), (H), (STRIDE), NEAR_DETECT, &uqn[nuq], NULL);     \
-            }                                                                                \
             uq[nuq++] = (F);                                                                 \
         } else {                                                                             \
             as_stored(&(F));                                                                 \
@@ -753,13 +850,19 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
         /* the original photo left out: the b side is a crop of it (a copy), not a scene */
         if (getenv("BENCH_DEBUG"))
             fprintf(stderr, "Q scene %s\n", sc[i]);
+        ad_features fd = {0, 0, 0, NULL};
+        if (dense_on)
+            feat_n(path, AD_FEAT_DENSE, &fd);
+        qdense = dense_on ? &fd : NULL;
         long id = find_but(&f, &m, orig_name);
+        qdense = NULL;
+        ad_features_free(&fd);
         slink += id == want;
         if (getenv("BENCH_DEBUG") && id != want) {
             fprintf(stderr, "scene miss %s: found %s (%s, %d)\n", sc[i], id >= 0 ? K[id].name : "-",
                     ad_feat_kind_name(m.kind), m.inliers);
-            ad_feat_hit hh[32];
-            size_t h = ad_feat_index_search(IX, &f, hh, 32);
+            ad_feat_hit hh[256];
+            size_t h = ad_feat_index_search(IX, &f, hh, 256);
             int rank = -1;
             for (size_t r = 0; r < h; r++)
                 if (hh[r].media_id - 1 == want)
@@ -773,12 +876,25 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
     printf("%-10s %8d %7.1f%%   (linked: a finding, copy or scene, of the right picture)\n",
            "scene", sq, sq ? 100.0 * slink / sq : 0);
     /* false findings */
-    size_t fcopy = 0, fscene = 0, fsame = 0;
+    size_t fcopy = 0, fscene = 0, fsame = 0, ndense = 0;
+    double t_dense = 0, t_plain = 0, t_dense0 = 0;
     for (size_t i = 0; i < nuq; i++) {
         ad_feat_match m;
         if (getenv("BENCH_DEBUG"))
             fprintf(stderr, "Q unrelated %s\n", uqname[i]);
+        qdense = dense_on ? &uqn[i] : NULL;
+        double t0 = cpu_now();
         long id = find(&uq[i], &m);
+        qdense = NULL;
+        if (dense_used) { /* the same query without them: what it cost before */
+            ndense++, t_dense += cpu_now() - t0;
+            ad_feat_match m0;
+            t0 = cpu_now();
+            find(&uq[i], &m0);
+            t_dense0 += cpu_now() - t0;
+        } else {
+            t_plain += cpu_now() - t0;
+        }
         if (near_check) /* triage goes on to the PDQ-guided check only when this found no copy */
             uqp[i].decided = id >= 0 && m.kind == AD_FEAT_COPY;
         const int same = id >= 0 && m.kind == AD_FEAT_COPY && same_lattice(&uqlat[i], &K[id].lat);
@@ -795,10 +911,35 @@ static void corpus_bench(const char *dir, const char **unrel, int nunrel, int ns
            "scene links %zu, %.2f per 1,000 queries (of false findings); copies between two "
            "synthetic pictures of one lattice (same lattice by construction, not false) %zu\n",
            nuq, nk, nunk, fcopy, fscene, nuq ? 1000.0 * (double)(fcopy + fscene) / nuq : 0, fsame);
+    if (dense_on) {
+        /* what the denser points cost: decoding a file again into 1,000 points (the scene
+         * pairs' query files), and the checks with them */
+        double t0 = cpu_now();
+        size_t nf = 0;
+        for (int i = 0; i < ns; i++) {
+            if (!scene_side(dir, sc[i], 'b', name, sizeof name, path, sizeof path))
+                continue;
+            ad_features fd;
+            feat_n(path, AD_FEAT_DENSE, &fd);
+            ad_features_free(&fd);
+            nf++;
+        }
+        printf("dense      the query file decoded again into %d points: %.2f ms of CPU a file "
+               "(%zu files); %zu checks with them (all queries): %.3f ms of CPU each\n",
+               AD_FEAT_DENSE, nf ? 1e3 * (cpu_now() - t0) / (double)nf : 0, nf, n_dverify,
+               n_dverify ? 1e3 * t_dverify / (double)n_dverify : 0);
+    }
+    if (dense_on)
+        printf("dense      %zu of %zu queries needed their denser points; CPU of the search and "
+               "checks: %.2f ms a query that did (denser points given; %.2f ms for the same "
+               "queries without them), %.2f ms one that did not\n",
+               ndense, nuq, ndense ? 1e3 * t_dense / (double)ndense : 0,
+               ndense ? 1e3 * t_dense0 / (double)ndense : 0,
+               nuq > ndense ? 1e3 * t_plain / (double)(nuq - ndense) : 0);
     if (near_check) /* the radius triage uses, and 64 beside it */
         for (int r = AD_FEAT_NEAR_RADIUS; r <= 64; r = r < 64 ? 64 : 65)
             near_bench(uqn, uqp, uqname, uqlat, nuq, r);
-    for (size_t i = 0; near_check && i < nuq; i++)
+    for (size_t i = 0; (near_check || dense_on) && i < nuq; i++)
         ad_features_free(&uqn[i]);
     free(uqn);
     free(uqp);
@@ -965,7 +1106,7 @@ static void index_file_bench(size_t n)
 int main(int argc, char **argv)
 {
     size_t n = 1000000, nq = 200;
-    const char *corpus = NULL, *unrel[16];
+    const char *corpus = NULL, *probe = NULL, *unrel[16];
     int nunrel = 0, nsynth = 1000;
     const char *decode = NULL;
     size_t ifile = 0;
@@ -986,12 +1127,20 @@ int main(int argc, char **argv)
             decode = argv[++i];
         else if (!strcmp(argv[i], "--near"))
             near_check = 1;
+        else if (!strcmp(argv[i], "--candidates") && i + 1 < argc && atoi(argv[i + 1]) >= 1 &&
+                 atoi(argv[i + 1]) <= 256)
+            ncand = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--dense"))
+            dense_on = 1;
+        else if (!strcmp(argv[i], "--scene-probe") && i + 1 < argc)
+            probe = argv[++i];
         else if (!strcmp(argv[i], "--index-file") && i + 1 < argc)
             ifile = strtoull(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: bench_features [--scale N] [--queries Q] [--corpus DIR] "
                             "[--unrelated DIR]... [--synthetic N] [--query-every K] [--decode DIR] "
-                            "[--index-file N] [--near]\n");
+                            "[--index-file N] [--near] [--dense] [--candidates N] "
+                            "[--scene-probe DIR]\n");
             return 2;
         }
     }
@@ -1001,6 +1150,12 @@ int main(int argc, char **argv)
         decode_bench(decode);
     if (ifile)
         index_file_bench(ifile);
+    if (probe) {
+        if (ad_magic_open(&magic, NULL))
+            return 1;
+        scene_probe(probe);
+        ad_magic_close(magic);
+    }
     if (corpus) {
         ad_hash_opts ho;
         ad_hash_opts_default(&ho);

@@ -23,6 +23,9 @@ expect 2 "$A" similar a b
 # the known pictures: four photos and one side of each scene
 for f in baboon fruits messi5 home; do cp "$D/$f.jpg" "$tmp/known/"; done
 cp "$D/aloeL.jpg" "$tmp/known/"
+# a generated pair that only the query's denser points link (docs/features.md "Denser query
+# points"; tests/data/features/ORIGIN.md)
+cp "$AD_TEST_DATA/data/features/butterfly-a.jpg" "$tmp/known/"
 read -r w h < <(identify -format '%w %h' "$D/orange.jpg")
 cw=$((w * 65 / 100))
 $IM "$D/orange.jpg" -crop "${cw}x${h}+0+0" +repage "$tmp/known/orange-a.jpg"
@@ -71,7 +74,7 @@ has "copy"
 has "crop"
 
 # the same scene: a possible link, never a copy
-for q in "$D/aloeR.jpg" "$tmp/q/orange-b.jpg"; do
+for q in "$D/aloeR.jpg" "$tmp/q/orange-b.jpg" "$AD_TEST_DATA/data/features/butterfly-b.jpg"; do
     expect 0 "$A" similar "$q" --json
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"]; assert r and r[0]["kind"]=="scene", r' "$tmp/out" ||
         fail "$q: not linked as the same scene"
@@ -105,13 +108,13 @@ expect 1 "$A" similar "$tmp/q/baboon-crop5.jpg" --json
 has '"indexed":0'
 expect 0 "$A" similar --build "$tmp/known" "$tmp/q/flat.png" --json
 schema similar "$tmp/out"
-has '"added":6'
+has '"added":7'
 has '"unknown":1'
 expect 0 "$A" similar --build "$tmp/known" --json
-has '"had":6'
+has '"had":7'
 expect 0 "$A" similar "$tmp/q/baboon-crop5.jpg" --json
 expect 1 "$A" similar "$sha" --json # messi5 itself is left out: nothing else shares content
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["results"]==[] and d["indexed"]==6' "$tmp/out" ||
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["results"]==[] and d["indexed"]==7' "$tmp/out" ||
     fail "a media by HASH"
 expect 1 "$A" similar "$tmp/no such file.jpg"
 says "no such file"
@@ -120,13 +123,13 @@ says "no such file"
 # copy is found before features now, by the trimmed PDQ: cli_robust)
 export ARIADNE_DB="sqlite:$tmp/a.db"
 cp "$tmp/q/baboon-crop10.jpg" "$tmp/q/messi5-tilt3.jpg" "$tmp/q/fruits-reshare.jpg" "$tmp/seizure/"
-cp "$D/aloeR.jpg" "$tmp/q/text.png" "$tmp/seizure/"
+cp "$D/aloeR.jpg" "$tmp/q/text.png" "$AD_TEST_DATA/data/features/butterfly-b.jpg" "$tmp/seizure/"
 expect 0 "$A" ingest "$tmp/seizure" --case S1 --agency Police --quiet --report "$tmp/rep"
 python3 - "$tmp/rep/report.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 c = d["counts"]
-assert c["known-unseriesed"] == 3 and c["new"] == 2, c
+assert c["known-unseriesed"] == 3 and c["new"] == 3, c
 files = {f["path"].rsplit("/", 1)[1]: f for f in d["files"]}
 for n in ("baboon-crop10.jpg", "messi5-tilt3.jpg", "fruits-reshare.jpg"):
     assert files[n]["class"] == "known-unseriesed" and files[n]["match"]["by"] == "feature", files[n]
@@ -134,6 +137,9 @@ a = files["aloeR.jpg"]
 assert a["class"] == "new", a
 links = a.get("possible_links") or []
 assert links and links[0]["kind"] == "scene", a
+b = files["butterfly-b.jpg"]
+links = b.get("possible_links") or []
+assert b["class"] == "new" and links and links[0]["kind"] == "scene", b
 assert not files["text.png"].get("possible_links"), files["text.png"]
 PY
 [ $? -eq 0 ] || fail "triage with features"

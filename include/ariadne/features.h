@@ -22,6 +22,8 @@ extern "C" {
 #define AD_FEAT_VERSION 1      /* of the stored form (docs/store.md "media_feature") */
 #define AD_FEAT_BLOB_MAX (8 + 10 * AD_FEAT_STORED) /* bytes of a stored form, at most */
 
+#define AD_FEAT_DENSE 1000     /* a query's denser points for the same scene's guided matches */
+
 #define AD_FEAT_ALT 2
 #define AD_FEAT_NOWORD UINT32_MAX
 
@@ -80,11 +82,28 @@ typedef struct ad_feat_match {
      * width and height: x0, y0, x1, y1 */
     double box_known[4], box_query[4];
     int query_size[2], known_size[2]; /* the reductions' width and height */
+    int guided_most; /* the same scene: the most guided matches consistent with one homography
+                        that guided matching reached (0: not tried) */
+    /* guided matching fell just short (12-14 of the 15 matches) at a place where chance gives
+     * far fewer (its test passed): ad_features_verify_dense tries again with denser points */
+    int near_scene;
+    int dense; /* the finding came from the query's denser points (ad_features_verify_dense) */
 } ad_feat_match;
 
 const char *ad_feat_kind_name(ad_feat_kind k);
 /* Decides whether query and known share content (deterministic: a fixed RANSAC seed). */
 void ad_features_verify(const ad_features *query, const ad_features *known, ad_feat_match *out);
+/* The same scene again with the query's denser points (AD_FEAT_DENSE of them, the same
+ * reduction: the file decoded again): out is ad_features_verify's answer for query and known;
+ * when ad_features_dense_wanted(out), guided matching starts again from the places the
+ * query's tentative matches suggest, with the denser points, under the same rules (the chance
+ * test measured with the same denser points). */
+/* 1 when out (ad_features_verify's answer) is worth trying again with the denser points: no
+ * finding, and guided matching came within 3 of the 15 matches it needs at a place where the
+ * chance test already passes (out->near_scene). */
+int ad_features_dense_wanted(const ad_feat_match *out);
+void ad_features_verify_dense(const ad_features *query, const ad_features *dense,
+                              const ad_features *known, ad_feat_match *out);
 /* The PDQ-guided check (src/features/pdqnear.c): for a known picture whose PDQ is near the
  * query's but beyond PDQ's radius, whether local features agree at the placement that implies
  * (the frames together, or the query's content inside a border on the known's frame):

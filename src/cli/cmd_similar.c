@@ -94,6 +94,8 @@ typedef struct {
     int video;
     ad_features f;
     ad_keyframes kf;
+    const bytes *file;  /* a picture file's bytes: its denser points for the same scene */
+    ad_media_type type; /* ... and its type */
 } query;
 
 static void query_free(query *q)
@@ -105,7 +107,9 @@ static void query_free(query *q)
 static ad_code file_query(ad_magic *m, const bytes *b, query *q, ad_err *err)
 {
     char mime[128];
-    if (ad_media_probe(m, b->data, b->len, mime, sizeof mime) != AD_MEDIA_VIDEO)
+    q->type = ad_media_probe(m, b->data, b->len, mime, sizeof mime);
+    q->file = b;
+    if (q->type != AD_MEDIA_VIDEO)
         return file_features(m, b, &q->f, err);
     q->video = 1;
     ad_code rc = ad_keyframes_memory(b->data, b->len, NULL, &q->kf, err);
@@ -223,6 +227,17 @@ static int build(const ad_args *a, ad_store *st)
     return ad_cli_close(st, c.failed ? AD_EXIT_FAIL : AD_EXIT_OK);
 }
 
+/* A picture file's denser points (ad_feat_similar_dense: the same scene looked for again). */
+static int dense_points(void *ctx, ad_features *out)
+{
+    const query *q = ctx;
+    return q->file && ad_media_is_image(q->type) &&
+                   ad_features_image(q->type, q->file->data, q->file->len, NULL, AD_FEAT_DENSE,
+                                     out, NULL) == AD_OK
+               ? 0
+               : -1;
+}
+
 /* A picture's findings, or a video's gathered per known media (ad_kf_similar). */
 static ad_code search(ad_store *st, const ad_feat_index *ix, const query *q, int64_t self,
                       size_t candidates, ad_kf_found *out, size_t max, size_t *found,
@@ -233,7 +248,8 @@ static ad_code search(ad_store *st, const ad_feat_index *ix, const query *q, int
     ad_feat_found *f = calloc(max, sizeof *f);
     if (!f)
         return ad_err_set(err, AD_ERR_NOMEM, "out of memory");
-    ad_code rc = ad_feat_similar(st, ix, &q->f, self, candidates, f, max, found, err);
+    ad_code rc = ad_feat_similar_dense(st, ix, &q->f, q->file ? dense_points : NULL, (void *)q,
+                                       self, candidates, f, max, found, err);
     for (size_t i = 0; rc == AD_OK && i < *found; i++)
         out[i] = (ad_kf_found){.best = f[i], .copies = f[i].m.kind == AD_FEAT_COPY, .hits = 1};
     free(f);

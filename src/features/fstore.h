@@ -63,6 +63,16 @@ typedef struct ad_feat_found {
 ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features *q,
                         int64_t exclude_id, size_t candidates, ad_feat_found *out, size_t max,
                         size_t *found, ad_err *err);
+/* The same, with the query's denser points for the same scene (ad_features_verify_dense):
+ * dense(ctx, out) computes them (AD_FEAT_DENSE points of the query's file; 0 when done), called
+ * at most once, and only when a candidate wants them (ad_features_dense_wanted: guided
+ * matching fell just short), so a picture whose candidates never do pays nothing. dense NULL:
+ * ad_feat_similar. */
+typedef int (*ad_feat_dense_fn)(void *ctx, ad_features *out);
+ad_code ad_feat_similar_dense(ad_store *st, const ad_feat_index *ix, const ad_features *q,
+                              ad_feat_dense_fn dense, void *ctx, int64_t exclude_id,
+                              size_t candidates, ad_feat_found *out, size_t max, size_t *found,
+                              ad_err *err);
 /* How a copy differs from the known picture ("crop", "tilt", "border", joined by '+', or
  * "re-share" when none: the same frame re-encoded or resized); "same-scene" for a scene. */
 void ad_feat_how(const ad_feat_match *m, char *buf, size_t cap);

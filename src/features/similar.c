@@ -25,6 +25,17 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
                         int64_t exclude_id, size_t candidates, ad_feat_found *out, size_t max,
                         size_t *found, ad_err *err)
 {
+    return ad_feat_similar_dense(st, ix, q, NULL, NULL, exclude_id, candidates, out, max, found,
+                                 err);
+}
+
+ad_code ad_feat_similar_dense(ad_store *st, const ad_feat_index *ix, const ad_features *q,
+                              ad_feat_dense_fn dense, void *ctx, int64_t exclude_id,
+                              size_t candidates, ad_feat_found *out, size_t max, size_t *found,
+                              ad_err *err)
+{
+    ad_features d = {0, 0, 0, NULL};
+    int dstate = 0; /* 0 not computed, 1 computed, -1 failed */
     *found = 0;
     if (candidates < MIN_CANDIDATES)
         candidates = MIN_CANDIDATES;
@@ -50,6 +61,10 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
             break;
         ad_feat_match m;
         ad_features_verify(q, &k, &m);
+        if (ad_features_dense_wanted(&m) && dense && dstate == 0)
+            dstate = dense(ctx, &d) == 0 && d.n ? 1 : -1;
+        if (ad_features_dense_wanted(&m) && dstate == 1)
+            ad_features_verify_dense(q, &d, &k, &m);
         ad_features_free(&k);
         if (m.kind != AD_FEAT_NONE) /* a video's keyframe: the video, once (keyframes.h) */
             all[n++] = (ad_feat_found){ad_kf_media(hits[i].media_id), m,
@@ -69,6 +84,7 @@ ad_code ad_feat_similar(ad_store *st, const ad_feat_index *ix, const ad_features
         *found = n < max ? n : max;
         memcpy(out, all, *found * sizeof *out);
     }
+    ad_features_free(&d);
     free(hits);
     free(all);
     return rc;

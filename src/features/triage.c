@@ -152,6 +152,14 @@ static int near_features(const struct task *t, ad_features *f)
     return rc ? -1 : 0;
 }
 
+/* The file's denser points for the same scene (ad_feat_similar_dense): the PDQ-guided check's
+ * 1,000, read as it reads them. */
+_Static_assert(NEAR_DETECT == AD_FEAT_DENSE, "the denser points are the PDQ-guided check's");
+static int dense_points(void *ctx, ad_features *f)
+{
+    return near_features(ctx, f);
+}
+
 /* The PDQ-guided check (pdqnear.c): known pictures within the wider PDQ radius verified by the
  * file's features at the placement that implies; a copy takes the known picture's class, its
  * evidence first among the file's findings. */
@@ -197,7 +205,8 @@ ad_code ad_feat_ingest_triage(struct run *r, ad_err *err)
             continue;
         ad_feat_found found[LINKS];
         size_t n = 0, keep = 0;
-        rc = ad_feat_similar(r->st, ix, &t->feat->f, 0, 0, found, LINKS, &n, err);
+        rc = ad_feat_similar_dense(r->st, ix, &t->feat->f, dense_points, t, 0, 0, found, LINKS,
+                                   &n, err);
         for (size_t k = 0; k < n && rc == AD_OK; k++) {
             int kept;
             rc = ad_feat_ingest_finding(r, t, found[k].media_id,

@@ -45,6 +45,9 @@
                                0.2-0.35), under the strict chance test: */
 #define GUIDE_OVER_STRICT 8.0     /* 8 x the mean a shifted place gathers + 6, and */
 #define GUIDE_OVER_MOST_STRICT 3.0 /* 3 x the most + 4 */
+#define DENSE_FROM 12     /* guided matches consistent on the query's 500 points from which its
+                             denser points are tried, up to GUIDE_MIN (they finish what the 500
+                             nearly found, never start from scratch) */
 
 typedef struct {
     float qx, qy, kx, ky, dang;
@@ -339,6 +342,56 @@ static int ransac_hom(const pair *m, size_t n, uint8_t *mask, double hout[9])
     return bestc ? hom_inliers(m, n, best, mask) : 0;
 }
 
+/* The known points by cells of a grid (cs pixels, at least the tolerance of a search): the
+ * points near a place are those of the 3 x 3 cells around it (guided matching looks up each
+ * query point there, not among all known points). */
+typedef struct {
+    double cs;
+    int cw, ch;
+    int *start; /* cw x ch + 1: the cell c's points are idx[start[c]..start[c + 1]) */
+    int *idx;
+} kgrid;
+
+static int kgrid_cell(const kgrid *g, double x, double y)
+{
+    int cx = (int)floor(x / g->cs), cy = (int)floor(y / g->cs);
+    cx = cx < 0 ? 0 : cx >= g->cw ? g->cw - 1 : cx;
+    cy = cy < 0 ? 0 : cy >= g->ch ? g->ch - 1 : cy;
+    return cy * g->cw + cx;
+}
+
+static void kgrid_free(kgrid *g)
+{
+    free(g->start);
+    free(g->idx);
+    g->start = g->idx = NULL;
+}
+
+static int kgrid_make(const ad_features *k, double tol, kgrid *g)
+{
+    g->cs = tol > 1 ? tol : 1;
+    g->cw = (int)(k->width / g->cs) + 2;
+    g->ch = (int)(k->height / g->cs) + 2;
+    const size_t nc = (size_t)g->cw * (size_t)g->ch;
+    g->start = calloc(nc + 1, sizeof *g->start);
+    g->idx = malloc(sizeof *g->idx * (k->n ? k->n : 1));
+    int *fill = malloc(sizeof *fill * (nc + 1));
+    if (!g->start || !g->idx || !fill) {
+        free(fill);
+        kgrid_free(g);
+        return -1;
+    }
+    for (size_t i = 0; i < k->n; i++)
+        g->start[kgrid_cell(g, k->p[i].x, k->p[i].y) + 1]++;
+    for (size_t c = 0; c < nc; c++)
+        g->start[c + 1] += g->start[c];
+    memcpy(fill, g->start, sizeof *fill * (nc + 1));
+    for (size_t i = 0; i < k->n; i++)
+        g->idx[fill[kgrid_cell(g, k->p[i].x, k->p[i].y)]++] = (int)i;
+    free(fill);
+    return 0;
+}
+
 /* Guided matching: every query point that the homography h carries to within GUIDE_TOL pixels
  * of a known point whose signature is within GUIDE_SIG bits, whatever their visual words (a
  * point seen from another side, at another scale or in other light often falls in another
@@ -351,7 +404,8 @@ static size_t guided(const ad_features *q, const ad_features *k, const double h[
     int *best_d = malloc(sizeof *best_d * (k->n ? k->n : 1));
     int32_t *qk = malloc(sizeof *qk * (q->n ? q->n : 1));
     size_t n = 0;
-    if (!best_q || !best_d || !qk)
+    kgrid kg = {0};
+    if (!best_q || !best_d || !qk || kgrid_make(k, tol, &kg))
         goto done;
     for (size_t i = 0; i < k->n; i++)
         best_q[i] = -1, best_d[i] = 99;
@@ -364,16 +418,28 @@ static size_t guided(const ad_features *q, const ad_features *k, const double h[
         double u = (h[0] * p->x + h[1] * p->y + h[2]) / w;
         double v = (h[3] * p->x + h[4] * p->y + h[5]) / w;
         int d1 = 99, d2 = 99, b = -1;
-        for (size_t i = 0; i < k->n; i++) {
-            double dx = k->p[i].x - u, dy = k->p[i].y - v;
-            if (dx * dx + dy * dy > tol * tol)
-                continue;
-            int d = __builtin_popcount(k->p[i].sig ^ p->sig);
-            if (d < d1)
-                d2 = d1, d1 = d, b = (int)i;
-            else if (d < d2)
-                d2 = d;
-        }
+        /* the known points within tol: those of the 3 x 3 cells around (u, v); the answer does
+         * not depend on their order (a tie for the nearest signature is refused) */
+        const double cu = floor(u / kg.cs), cv = floor(v / kg.cs);
+        if (!(cu >= -1 && cv >= -1 && cu <= kg.cw && cv <= kg.ch)) /* far outside (or NaN) */
+            continue;
+        for (int y = (int)cv - 1; y <= (int)cv + 1; y++)
+            for (int x = (int)cu - 1; x <= (int)cu + 1; x++) {
+                if (x < 0 || y < 0 || x >= kg.cw || y >= kg.ch)
+                    continue;
+                const int c = y * kg.cw + x;
+                for (int e = kg.start[c]; e < kg.start[c + 1]; e++) {
+                    const int i = kg.idx[e];
+                    double dx = k->p[i].x - u, dy = k->p[i].y - v;
+                    if (dx * dx + dy * dy > tol * tol)
+                        continue;
+                    int d = __builtin_popcount(k->p[i].sig ^ p->sig);
+                    if (d < d1)
+                        d2 = d1, d1 = d, b = i;
+                    else if (d < d2)
+                        d2 = d;
+                }
+            }
         if (b < 0 || d1 > GUIDE_SIG || d2 <= d1 + 1)
             continue;
         qk[j] = b;
@@ -387,6 +453,7 @@ static size_t guided(const ad_features *q, const ad_features *k, const double h[
         out[n++] = (pair){a->x, a->y, b->x, b->y, b->angle - a->angle, b->word, a->word};
     }
 done:
+    kgrid_free(&kg);
     free(best_q);
     free(best_d);
     free(qk);
@@ -438,8 +505,20 @@ static int guided_scene(const ad_features *q, const ad_features *k, const double
     for (int round = 0; round < 3; round++) { /* the seed's place is rough: wider at first */
         ng = guided(q, k, h, round ? GUIDE_TOL : 2 * GUIDE_TOL, g);
         gi = ransac_hom(g, ng, gm, h);
-        if (gi < (round ? GUIDE_MIN : GUIDE_SEED))
+        out->guided_most = gi > out->guided_most ? gi : out->guided_most;
+        if (gi < (round ? GUIDE_MIN : GUIDE_SEED)) {
+            /* just short, and far more than chance gives at this place: the query's denser
+             * points may finish it (ad_features_dense_wanted) */
+            if (round && gi >= DENSE_FROM && gi < GUIDE_MIN) {
+                size_t most;
+                double chance = guided_chance(q, k, h, scratch, &most);
+                const double over = strict ? GUIDE_OVER_STRICT : GUIDE_OVER,
+                             over_most = strict ? GUIDE_OVER_MOST_STRICT : GUIDE_OVER_MOST;
+                out->near_scene |= gi >= over * chance + GUIDE_MARGIN &&
+                                   gi >= over_most * (double)most + GUIDE_MARGIN_MOST;
+            }
             goto done;
+        }
     }
     gi = distinct_inliers(g, ng, gm);
     int gu = unique_inliers(g, ng, gm, q, k);
@@ -916,4 +995,55 @@ done:
     free(g);
     free(gm);
     free(scratch);
+}
+
+/* ---- the same scene with the query's denser points (docs/features.md "The check", dense) ---- */
+
+/* The placements the tentative matches of q against k suggest, as guided matching starts from
+ * them in ad_features_verify: the homography with >= GUIDE_SEED consistent matches, the
+ * similarity with >= 3. Returns how many were written to h (0-2). */
+static int scene_seeds(const ad_features *q, const ad_features *k, double h[2][9])
+{
+    int nh = 0;
+    pair *m = malloc(sizeof *m * (q->n ? q->n : 1));
+    uint8_t *mask = malloc(q->n ? q->n : 1);
+    size_t n = m && mask ? tentative(q, k, m) : 0;
+    if (n >= 4) {
+        double hh[9];
+        if (ransac_hom(m, n, mask, hh) && distinct_inliers(m, n, mask) >= GUIDE_SEED)
+            memcpy(h[nh++], hh, sizeof hh);
+        sim s = {1, 0, 0, 0};
+        if (ransac_sim(m, n, mask, &s) && distinct_inliers(m, n, mask) >= 3) {
+            double hs[9] = {s.a, -s.b, s.tx, s.b, s.a, s.ty, 0, 0, 1};
+            memcpy(h[nh++], hs, sizeof hs);
+        }
+    }
+    free(m);
+    free(mask);
+    return nh;
+}
+
+int ad_features_dense_wanted(const ad_feat_match *m)
+{
+    return m->kind == AD_FEAT_NONE && m->near_scene;
+}
+
+void ad_features_verify_dense(const ad_features *query, const ad_features *dense,
+                              const ad_features *known, ad_feat_match *out)
+{
+    if (!ad_features_dense_wanted(out) || !dense || !dense->n || !query->n || !known->n)
+        return;
+    const double rq = repeated(query), rk = repeated(known);
+    const int strict = !(rq <= REPEATS_LOW && rk <= REPEATS_LOW);
+    double h[2][9];
+    int nh = scene_seeds(query, known, h), gi = 0;
+    for (int i = 0; i < nh && !gi; i++)
+        gi = guided_scene(dense, known, h[i], strict, out);
+    /* two repeated patterns: no evidence (as in ad_features_verify; the scene path was reached
+     * only when guided matching was allowed, which this does not undo) */
+    if (gi && !(rq > REPEATED && rk > REPEATED && ad_feat_repeated_stored(query) > REPEATED)) {
+        out->kind = AD_FEAT_SCENE;
+        out->inliers = gi;
+        out->dense = 1;
+    }
 }
