@@ -83,9 +83,10 @@ typedef struct ad_lookup_query {
     /* Beside those forms, a file's other PDQs (ariadne/border.h): its trimmed PDQ and the area
      * PDQ of its content (a border was found) and its area PDQ, 8 dihedral forms each, searched
      * like pdq[] when their quality passes the gate. ad_lookup_query_file fills them. */
+#define AD_LOOKUP_MORE 3 /* trimmed, area, content's area */
     int nmore;
-    ad_h256 more[3][8];
-    int more_quality[3];
+    ad_h256 more[AD_LOOKUP_MORE][8];
+    int more_quality[AD_LOOKUP_MORE];
     /* The exact media when the caller knows it (0: found by the digests above). media_by names
      * how the caller found it ("sha256", "md5", "sha1", "pdq", "id"; NULL = "id"). With
      * exact_known set, the caller has looked the file's digests up already (triage's batch

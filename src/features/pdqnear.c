@@ -80,12 +80,18 @@ int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double s
 static int lattice_dense(const ad_features *q, const ad_features *k, const double place[4],
                          const ad_feat_sim_stats *st)
 {
-    const double x0 = place[2], y0 = place[3], x1 = x0 + place[0] * q->width - place[1] * q->height,
-                 y1 = y0 + place[1] * q->width + place[0] * q->height;
+    /* the placed frame's bounds: its four corners under x' = a x - b y + tx, y' = b x + a y + ty */
+    double lo[2] = {INFINITY, INFINITY}, hi[2] = {-INFINITY, -INFINITY};
+    for (int c = 0; c < 4; c++) {
+        const double x = (c & 1) ? q->width : 0, y = (c & 2) ? q->height : 0,
+                     u = place[0] * x - place[1] * y + place[2],
+                     v = place[1] * x + place[0] * y + place[3];
+        lo[0] = fmin(lo[0], u), hi[0] = fmax(hi[0], u);
+        lo[1] = fmin(lo[1], v), hi[1] = fmax(hi[1], v);
+    }
     size_t in = 0;
     for (size_t j = 0; j < k->n; j++)
-        in += k->p[j].x >= fmin(x0, x1) && k->p[j].x <= fmax(x0, x1) &&
-              k->p[j].y >= fmin(y0, y1) && k->p[j].y <= fmax(y0, y1);
+        in += k->p[j].x >= lo[0] && k->p[j].x <= hi[0] && k->p[j].y >= lo[1] && k->p[j].y <= hi[1];
     return in && st->raw >= NEAR_LATTICE_DENSE * (double)in;
 }
 

@@ -374,8 +374,8 @@ static ad_code gather(ad_store *st, const ad_lookup_index *lx, const ad_lookup_q
         out->pdq_forms = nforms;
         rc = search(st, lx, &g, forms, nforms, err);
     }
-    /* the file's trimmed and area PDQs, each under the same gate */
-    for (int k = 0; k < q->nmore && k < 3 && !rc && forms == q->pdq && nforms == 8; k++)
+    /* the file's trimmed, area and content's area PDQs, each under the same gate */
+    for (int k = 0; k < q->nmore && k < AD_LOOKUP_MORE && !rc && forms == q->pdq && nforms == 8; k++)
         if (q->more_quality[k] >= opts->min_quality)
             rc = search(st, lx, &g, q->more[k], 8, err);
     if (!rc && opts->recorded && out->media_id) {
