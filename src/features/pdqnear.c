@@ -62,7 +62,8 @@ int ad_feat_near_pass(const ad_features *q, const ad_features *k, const double s
                       int implied, const ad_feat_sim_stats *st)
 {
     /* one repeated pattern is evidence only at the placement the frames imply: elsewhere,
-     * enough matches on words found once in each picture (two: only there, ad_features_verify_near) */
+     * enough matches on words found once in each picture (two: only there,
+     * ad_features_verify_near) */
     if (implied ? drift(q, k, start, st->sim) > NEAR_DRIFT : st->unique < NEAR_UNIQUE)
         return 0;
     return st->raw >= NEAR_MIN && st->raw >= NEAR_OVER * st->chance + NEAR_MARGIN &&
