@@ -22,7 +22,8 @@ extern "C" {
 #define AD_FEAT_VERSION 1      /* of the stored form (docs/store.md "media_feature") */
 #define AD_FEAT_BLOB_MAX (8 + 10 * AD_FEAT_STORED) /* bytes of a stored form, at most */
 
-#define AD_FEAT_DENSE 1000     /* a query's denser points for the same scene's guided matches */
+#define AD_FEAT_DENSE 1000     /* a query's denser points: the same scene's guided matches and
+                                  the PDQ-guided check (NEAR_DETECT) */
 
 #define AD_FEAT_ALT 2
 #define AD_FEAT_NOWORD UINT32_MAX

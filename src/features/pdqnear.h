@@ -8,7 +8,9 @@
 #include "features/fstore.h"
 
 /* The rule (measured on the robustness corpus: docs/benchmarks.md "The PDQ-guided check") */
-#define NEAR_DETECT 1000   /* keypoints of the query (a watermark's letters take many of 500) */
+/* keypoints of the query (a watermark's letters take many of 500): the same denser points the
+ * same scene's guided matches use (triage computes them by one function for both) */
+#define NEAR_DETECT AD_FEAT_DENSE
 #define NEAR_MIN 12        /* consistent guided matches */
 #define NEAR_UNIQUE 4      /* of them on words found once in each picture (tentative placement) */
 #define NEAR_OVER 5.0      /* at least 5 x the mean a shifted placement gathers + NEAR_MARGIN */
@@ -19,7 +21,8 @@
 #define NEAR_COVER 0.45  /* of the query's frame inside the known's (padding to a square: 0.5) */
 #define NEAR_KCOVER 0.9  /* of the known's frame covered by the query's */
 #define NEAR_SPREAD 0.04 /* inliers' box, fraction of each picture */
-#define NEAR_LATTICE_DENSE 0.15 /* two lattices: of the known's points in the placed frame, matched */
+/* two lattices: of the known's points in the placed frame, those matched */
+#define NEAR_LATTICE_DENSE 0.15
 
 /* the wider PDQ radius whose known pictures are checked (64: a scan at 1M, 5x the cost:
  * docs/benchmarks.md "The PDQ-guided check") */
